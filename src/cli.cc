@@ -1,0 +1,160 @@
+#include "cli.h"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "analyze.h"
+#include "error.h"
+#include "loader.h"
+#include "plan.h"
+#include "print.h"
+#include "sandbox.h"
+
+#ifndef JHARDEN_VERSION
+#define JHARDEN_VERSION "0.0.0"
+#endif
+
+namespace jharden {
+namespace {
+
+constexpr int kExitUsage = 2;  // systemd's EXIT_INVALIDARGUMENT
+
+constexpr const char* kUsage =
+    "Usage: jharden [OPTIONS] POLICY [-- COMMAND [ARG...]]\n"
+    "\n"
+    "Harden a service from the per-service policy POLICY and execute it.\n"
+    "POLICY is a path when it contains \"/\", otherwise a name looked up in\n"
+    "/etc/jharden, /run/jharden and /usr/share/jharden (first match wins).\n"
+    "\n"
+    "Options:\n"
+    "  --policy-dir DIR  look up POLICY and its drop-ins in DIR (repeatable;\n"
+    "                    replaces the standard list)\n"
+    "  --check           validate the policy; print nothing when valid\n"
+    "  --print           print the plan that would be applied\n"
+    "  --analyze         print an exposure assessment (0.0 safe .. 10.0 exposed)\n"
+    "  --json            with --print or --analyze: one JSON object\n"
+    "  --verify          build the sandbox, probe it from inside, report PASS/FAIL\n"
+    "  --help            show this help\n"
+    "  --version         show the version\n"
+    "\n"
+    "See jharden(8) and jharden.conf(5).\n";
+
+enum class Action { kRun, kCheck, kPrint, kAnalyze, kVerify };
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "jharden: %s\nTry 'jharden --help'.\n", message.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  LoadRequest request;
+  Action action = Action::kRun;
+  bool json = false;
+  int i = 1;
+  auto set_action = [&](Action a) {
+    if (action != Action::kRun && action != a) return false;
+    action = a;
+    return true;
+  };
+  // Options end at POLICY: everything after it belongs to the daemon (firejail
+  // CVE-2020-17367: arguments after "--" must never be parsed as options).
+  for (; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return kExitSuccess;
+    }
+    if (arg == "--version") {
+      std::printf("jharden %s\n", JHARDEN_VERSION);
+      return kExitSuccess;
+    }
+    if (arg == "--policy-dir" || arg.rfind("--policy-dir=", 0) == 0) {
+      std::string dir;
+      if (arg == "--policy-dir") {
+        if (i + 1 >= argc) return usage_error("--policy-dir needs a directory");
+        dir = argv[++i];
+      } else {
+        dir = std::string(arg.substr(13));
+      }
+      if (dir.empty()) return usage_error("--policy-dir needs a directory");
+      request.policy_dirs.push_back(dir);
+      continue;
+    }
+    bool ok = true;
+    if (arg == "--check")
+      ok = set_action(Action::kCheck);
+    else if (arg == "--print")
+      ok = set_action(Action::kPrint);
+    else if (arg == "--analyze")
+      ok = set_action(Action::kAnalyze);
+    else if (arg == "--verify")
+      ok = set_action(Action::kVerify);
+    else if (arg == "--json")
+      json = true;
+    else if (arg == "--")
+      return usage_error("missing POLICY before \"--\"");
+    else if (arg.size() > 1 && arg[0] == '-')
+      return usage_error("unknown option " + std::string(arg));
+    else
+      break;
+    if (!ok) return usage_error("--check, --print, --analyze and --verify exclude each other");
+  }
+  if (i >= argc) return usage_error("missing POLICY");
+  request.policy = argv[i++];
+  if (i < argc) {
+    if (std::strcmp(argv[i], "--") != 0)
+      return usage_error("unexpected argument \"" + std::string(argv[i]) +
+                         "\" after POLICY (a command goes after \"--\")");
+    ++i;
+    if (i >= argc) return usage_error("missing COMMAND after \"--\"");
+    request.command_given = true;
+    for (; i < argc; ++i) request.command.emplace_back(argv[i]);
+    if (request.command[0].empty() || request.command[0][0] != '/')
+      return usage_error("COMMAND must be an absolute path: \"" + request.command[0] + "\"");
+  }
+  if (json && action != Action::kPrint && action != Action::kAnalyze)
+    return usage_error("--json goes with --print or --analyze");
+
+  request.need_command = action == Action::kRun;
+  Diagnostics diag;
+  Loaded loaded;
+  if (!load_policy(request, loaded, diag)) {
+    diag.print();
+    return diag.exit_code();
+  }
+  Plan plan = build_plan(loaded.policy, loaded.identity, loaded.secrets,
+                         plan_context_from_environment(), diag);
+  if (!diag.ok()) {
+    diag.print();
+    return diag.exit_code();
+  }
+  switch (action) {
+    case Action::kCheck:
+      return kExitSuccess;
+    case Action::kPrint:
+      if (json)
+        std::printf("%s\n", plan_to_json(loaded, plan).dump(2).c_str());
+      else
+        std::fputs(plan_to_text(loaded, plan).c_str(), stdout);
+      return kExitSuccess;
+    case Action::kAnalyze: {
+      Assessment a = assess(loaded.policy, plan);
+      if (json)
+        std::printf("%s\n", assessment_to_json(a).dump(2).c_str());
+      else
+        std::fputs(assessment_to_text(a).c_str(), stdout);
+      return kExitSuccess;
+    }
+    case Action::kVerify:
+      return run_sandbox(loaded, plan, RunOptions{.verify = true});
+    case Action::kRun:
+      return run_sandbox(loaded, plan, RunOptions{});
+  }
+  return kExitFailure;
+}
+
+}  // namespace jharden

@@ -1,0 +1,70 @@
+#include "error.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace jharden {
+
+const char* exit_code_name(int code) {
+  switch (code) {
+    case kExitConfig:
+      return "CONFIG";
+    case kExitChdir:
+      return "CHDIR";
+    case kExitExec:
+      return "EXEC";
+    case kExitGroup:
+      return "GROUP";
+    case kExitUser:
+      return "USER";
+    case kExitCapabilities:
+      return "CAPABILITIES";
+    case kExitNamespace:
+      return "NAMESPACE";
+    case kExitNoNewPrivileges:
+      return "NO_NEW_PRIVILEGES";
+    case kExitSeccomp:
+      return "SECCOMP";
+    case kExitCredentials:
+      return "CREDENTIALS";
+    default:
+      return "";
+  }
+}
+
+std::string Origin::str() const {
+  if (file.empty()) return "";
+  if (line == 0) return file;
+  return file + ":" + std::to_string(line);
+}
+
+std::string Diagnostic::str() const {
+  if (origin.file.empty()) return message;
+  return origin.str() + ": error: " + message;
+}
+
+void Diagnostics::error(const Origin& origin, std::string message, int code) {
+  list_.push_back(Diagnostic{origin, std::move(message), code});
+}
+
+int Diagnostics::exit_code() const {
+  if (list_.empty()) return kExitSuccess;
+  for (const auto& d : list_)
+    if (d.code == kExitConfig) return kExitConfig;
+  return list_.front().code;
+}
+
+void Diagnostics::print(const char* prefix) const {
+  for (const auto& d : list_) std::fprintf(stderr, "%s%s\n", prefix, d.str().c_str());
+}
+
+void fail_errno(int code, const std::string& step, const std::string& what) {
+  throw StepError{code, step + ": " + what + ": " + std::strerror(errno)};
+}
+
+void fail(int code, const std::string& step, const std::string& what) {
+  throw StepError{code, step + ": " + what};
+}
+
+}  // namespace jharden

@@ -1,0 +1,356 @@
+#include "loader.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "fstab.h"
+#include "paths.h"
+#include "unique_fd.h"
+
+namespace jharden {
+
+SecretBytes::SecretBytes(SecretBytes&& other) noexcept : data_(std::move(other.data_)) {
+  other.wipe();
+}
+
+SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
+  if (this != &other) {
+    wipe();
+    data_ = std::move(other.data_);
+    other.wipe();
+  }
+  return *this;
+}
+
+SecretBytes::~SecretBytes() { wipe(); }
+
+void SecretBytes::wipe() {
+  // explicit_bzero is not optimized away, unlike a memset before free.
+  explicit_bzero(data_.data(), data_.capacity());
+  data_.clear();
+}
+
+namespace {
+
+// Reads at most `limit` + 1 bytes so that an over-long file is noticed.
+bool read_limited(int fd, size_t limit, std::string& out) {
+  out.clear();
+  out.reserve(std::min<size_t>(limit + 1, 64 * 1024));
+  char buf[16384];
+  while (out.size() <= limit) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      explicit_bzero(buf, sizeof buf);
+      return false;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  explicit_bzero(buf, sizeof buf);
+  return true;
+}
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Opens a policy file or drop-in and refuses what an unprivileged user could have written:
+// a symlink, anything but a regular file, a file not owned by root (or by the caller, when
+// the caller is not root and so gains nothing), group or world writable.
+bool read_policy_file(const std::string& path, std::string& content, Diagnostics& diag) {
+  Origin origin{path, 0};
+  unique_fd fd(open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd) {
+    if (errno == ELOOP)
+      diag.error(origin, "refusing a policy file that is a symlink");
+    else
+      diag.error(origin, "cannot open policy file: " + errno_text(errno));
+    return false;
+  }
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) {
+    diag.error(origin, "cannot stat policy file: " + errno_text(errno));
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    diag.error(origin, "refusing a policy file that is not a regular file");
+    return false;
+  }
+  uid_t me = geteuid();
+  if (st.st_uid != 0 && st.st_uid != me) {
+    diag.error(origin, "refusing a policy file not owned by root (owner uid " +
+                           std::to_string(st.st_uid) + ")");
+    return false;
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    diag.error(
+        origin, "refusing a policy file writable by group or others (mode " + [&] {
+          char m[8];
+          std::snprintf(m, sizeof m, "%04o", st.st_mode & 07777);
+          return std::string(m);
+        }() + ")");
+    return false;
+  }
+  if (!read_limited(fd.get(), kMaxPolicySize, content)) {
+    diag.error(origin, "cannot read policy file: " + errno_text(errno));
+    return false;
+  }
+  if (content.size() > kMaxPolicySize) {
+    diag.error(origin, "policy file is larger than 1 MiB");
+    return false;
+  }
+  return true;
+}
+
+bool exists_nofollow(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0;
+}
+
+// NAME.d/*.conf of every directory; a file name found in an earlier directory hides the same
+// name in a later one; applied in lexical order of file name.
+std::vector<std::string> find_dropins(const std::vector<std::string>& dirs,
+                                      const std::string& name) {
+  std::map<std::string, std::string> by_name;
+  for (const auto& dir : dirs) {
+    std::string d = dir + "/" + name + ".d";
+    DIR* handle = opendir(d.c_str());
+    if (!handle) continue;
+    while (dirent* e = readdir(handle)) {
+      std::string file = e->d_name;
+      if (file.size() <= 5 || file.substr(file.size() - 5) != ".conf" || file[0] == '.') continue;
+      by_name.emplace(file, d + "/" + file);
+    }
+    closedir(handle);
+  }
+  std::vector<std::string> out;
+  for (auto& [file, path] : by_name) out.push_back(path);
+  return out;
+}
+
+std::string dir_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+std::optional<uint32_t> numeric_id(const std::string& s) {
+  if (s.empty() || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  return static_cast<uint32_t>(std::stoull(s));  // range checked by the parser
+}
+
+std::optional<gid_t> lookup_group(const std::string& name, std::string* canonical) {
+  if (auto id = numeric_id(name)) {
+    if (canonical) *canonical = name;
+    return *id;
+  }
+  struct group grp, *result = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrnam_r(name.c_str(), &grp, buf.data(), buf.size(), &result) != 0 || !result)
+    return std::nullopt;
+  if (canonical) *canonical = result->gr_name;
+  return result->gr_gid;
+}
+
+}  // namespace
+
+std::vector<std::string> standard_policy_dirs() {
+  return {"/etc/jharden", "/run/jharden", "/usr/share/jharden"};
+}
+
+Policy parse_policy_files(const std::vector<std::pair<std::string, std::string>>& files,
+                          bool need_command, Diagnostics& diag) {
+  Policy policy = default_policy();
+  if (!files.empty()) policy.file = files.front().first;
+  for (const auto& [name, content] : files) parse_policy_text(name, content, policy, diag);
+  finish_policy(policy, need_command, diag);
+  return policy;
+}
+
+bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
+  out = Identity{};
+  bool ok = true;
+  std::string pw_name;
+  if (policy.user) {
+    out.change = true;
+    const std::string& u = policy.user->value;
+    struct passwd pw, *result = nullptr;
+    std::vector<char> buf(16384);
+    auto id = numeric_id(u);
+    int rc = id ? getpwuid_r(*id, &pw, buf.data(), buf.size(), &result)
+                : getpwnam_r(u.c_str(), &pw, buf.data(), buf.size(), &result);
+    if (rc == 0 && result) {
+      out.uid = result->pw_uid;
+      out.gid = result->pw_gid;
+      out.user_name = result->pw_name;
+      pw_name = result->pw_name;
+    } else if (id) {
+      // A numeric id without a passwd entry is allowed, as with systemd's User=; its group
+      // is the same number unless `group` says otherwise.
+      out.uid = *id;
+      out.gid = *id;
+      out.user_name = u;
+    } else {
+      diag.error(policy.user->origin, "user: unknown user \"" + u + "\"", kExitUser);
+      ok = false;
+    }
+  }
+  if (policy.group) {
+    out.change = true;
+    if (auto gid = lookup_group(policy.group->value, &out.group_name)) {
+      out.gid = *gid;
+    } else {
+      diag.error(policy.group->origin, "group: unknown group \"" + policy.group->value + "\"",
+                 kExitGroup);
+      ok = false;
+    }
+  } else if (out.change) {
+    out.group_name = std::to_string(out.gid);
+    if (struct group* g = getgrgid(out.gid)) out.group_name = g->gr_name;
+  }
+  if (policy.supplementary_groups) {
+    out.change = true;
+    for (const auto& name : policy.supplementary_groups->value) {
+      if (auto gid = lookup_group(name, nullptr)) {
+        out.groups.push_back(*gid);
+      } else {
+        diag.error(policy.supplementary_groups->origin,
+                   "supplementary_groups: unknown group \"" + name + "\"", kExitGroup);
+        ok = false;
+      }
+    }
+  } else if (!pw_name.empty()) {
+    int n = 64;
+    std::vector<gid_t> groups(static_cast<size_t>(n));
+    while (getgrouplist(pw_name.c_str(), out.gid, groups.data(), &n) < 0)
+      groups.resize(static_cast<size_t>(n));
+    groups.resize(static_cast<size_t>(n));
+    std::erase(groups, out.gid);
+    out.groups = groups;
+  }
+  return ok;
+}
+
+bool read_secrets(const Policy& policy, std::vector<Secret>& out, Diagnostics& diag) {
+  out.clear();
+  bool ok = true;
+  const char* cred_dir = getenv("CREDENTIALS_DIRECTORY");
+  for (const auto& spec : policy.secrets) {
+    Secret secret;
+    secret.name = spec.name;
+    secret.origin = spec.origin;
+    if (spec.credential) {
+      secret.source_display = "credential:" + spec.source;
+      if (!cred_dir || path_problem(cred_dir) != "") {
+        diag.error("secrets: " + spec.name + ": " + secret.source_display +
+                       ": $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit?)",
+                   kExitCredentials);
+        ok = false;
+        continue;
+      }
+      secret.host_path = std::string(cred_dir) + "/" + spec.source;
+    } else {
+      secret.source_display = spec.source;
+      secret.host_path = spec.source;
+    }
+    // O_NOFOLLOW: a symlink planted at the source must not redirect us to another file;
+    // O_NONBLOCK: opening a FIFO must not hang the service start.
+    unique_fd fd(
+        open(secret.host_path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    auto fail = [&](const std::string& why) {
+      diag.error("secrets: cannot read " + secret.host_path + ": " + why, kExitCredentials);
+      ok = false;
+    };
+    if (!fd) {
+      fail(errno == ELOOP ? "is a symlink" : errno_text(errno));
+      continue;
+    }
+    struct stat st;
+    if (fstat(fd.get(), &st) != 0) {
+      fail(errno_text(errno));
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      fail("not a regular file");
+      continue;
+    }
+    if (static_cast<size_t>(st.st_size) > kMaxSecretSize) {
+      fail("larger than 1 MiB");
+      continue;
+    }
+    if (!read_limited(fd.get(), kMaxSecretSize, secret.bytes.data())) {
+      fail(errno_text(errno));
+      continue;
+    }
+    if (secret.bytes.data().size() > kMaxSecretSize) {
+      fail("larger than 1 MiB");
+      continue;
+    }
+    out.push_back(std::move(secret));
+  }
+  return ok;
+}
+
+bool load_policy(const LoadRequest& request, Loaded& out, Diagnostics& diag) {
+  std::vector<std::string> dirs = request.policy_dirs;
+  std::string name = request.policy;
+  std::string main_path;
+  if (name.find('/') != std::string::npos) {
+    main_path = name;
+    std::string base = name.substr(name.rfind('/') + 1);
+    dirs = {dir_of(name)};
+    name = base;
+  } else {
+    if (name.empty() || name == "." || name == "..") {
+      diag.error("invalid policy name \"" + name + "\"", kExitConfig);
+      return false;
+    }
+    if (dirs.empty()) dirs = standard_policy_dirs();
+    for (const auto& dir : dirs) {
+      std::string candidate = dir + "/" + name;
+      if (exists_nofollow(candidate)) {
+        main_path = candidate;
+        break;
+      }
+    }
+    if (main_path.empty()) {
+      std::string where;
+      for (const auto& dir : dirs) where += (where.empty() ? "" : ", ") + dir;
+      diag.error("policy \"" + name + "\" not found in " + where, kExitConfig);
+      return false;
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> files;
+  std::string content;
+  if (!read_policy_file(main_path, content, diag)) return false;
+  files.emplace_back(main_path, content);
+  for (const auto& dropin : find_dropins(dirs, name)) {
+    if (!read_policy_file(dropin, content, diag)) continue;
+    files.emplace_back(dropin, content);
+  }
+  if (!diag.ok()) return false;
+  for (const auto& f : files) out.files.push_back(f.first);
+  out.policy = parse_policy_files(files, request.need_command && !request.command_given, diag);
+  if (out.policy.fstab && read_policy_file(out.policy.fstab->value, content, diag))
+    parse_fstab(out.policy.fstab->value, content, out.policy, diag);
+  if (request.command_given) {
+    out.policy.exec.value = request.command;
+    out.policy.exec.origin = Origin{"(command line)", 0};
+  }
+  if (!diag.ok()) return false;
+  bool ids = resolve_identity(out.policy, out.identity, diag);
+  bool secrets = read_secrets(out.policy, out.secrets, diag);
+  return ids && secrets;
+}
+
+}  // namespace jharden

@@ -1,0 +1,554 @@
+#include "mount_apply.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "error.h"
+#include "paths.h"
+
+namespace jharden {
+namespace {
+
+constexpr const char* kStep = "mounts";
+
+[[noreturn]] void mount_fail(const std::string& what, const std::string& path) {
+  fail_errno(kExitNamespace, kStep, what + " " + path);
+}
+
+std::string self_fd(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+bool is_mount_root(int fd) {
+  struct statx stx;
+  if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &stx) != 0) return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+         (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+// A fresh file system instance (tmpfs, proc, sysfs, devpts), detached until attached.
+unique_fd new_fs(const char* type, const std::string& options, unsigned attrs,
+                 const std::string& path) {
+  unique_fd fs(fsopen(type, FSOPEN_CLOEXEC));
+  if (!fs) mount_fail(std::string("fsopen ") + type + " for", path);
+  std::istringstream in(options);
+  std::string opt;
+  while (std::getline(in, opt, ',')) {
+    if (opt.empty()) continue;
+    size_t eq = opt.find('=');
+    int rc = eq == std::string::npos
+                 ? fsconfig(fs.get(), FSCONFIG_SET_FLAG, opt.c_str(), nullptr, 0)
+                 : fsconfig(fs.get(), FSCONFIG_SET_STRING, opt.substr(0, eq).c_str(),
+                            opt.substr(eq + 1).c_str(), 0);
+    if (rc != 0) mount_fail(std::string(type) + " option " + opt + " for", path);
+  }
+  if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+    mount_fail(std::string("create ") + type + " for", path);
+  unique_fd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs));
+  if (!mnt) mount_fail(std::string("fsmount ") + type + " for", path);
+  return mnt;
+}
+
+void set_attrs(int mnt_fd, uint64_t set, bool recursive, const std::string& path) {
+  struct mount_attr attr {};
+  attr.attr_set = set;
+  if (mount_setattr(mnt_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+                    sizeof attr) != 0)
+    mount_fail("set mount attributes on", path);
+}
+
+void attach(int mnt_fd, int target_fd, const std::string& path) {
+  if (move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+    mount_fail("attach mount on", path);
+}
+
+unique_fd clone_tree(int fd, bool recursive, const std::string& path) {
+  unique_fd clone(open_tree(
+      fd, "",
+      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0)));
+  if (!clone) mount_fail("clone mount tree of", path);
+  return clone;
+}
+
+class Applier {
+ public:
+  Applier(const Plan& plan, MountSources& sources, std::vector<Secret>& secrets,
+          const MountOptions& options)
+      : plan_(plan),
+        sources_(sources),
+        secrets_(secrets),
+        options_(options),
+        present_(plan.mounts.size(), true) {}
+
+  void run();
+
+ private:
+  // The target of entry `i`, resolved below the sandbox root; -1 when optional and missing.
+  unique_fd open_target(size_t i);
+  std::string host_path(const std::string& target) const { return join_root(plan_.root, target); }
+
+  void establish(size_t i, int target_fd);
+  void make_read_only(size_t i);
+  void make_read_only_legacy(size_t i, int target_fd);
+  void private_dev(int target_fd, const std::string& path);
+  void secrets(int target_fd, const std::string& path);
+  void inaccessible_file(int target_fd, const std::string& path);
+  void verify(size_t i);
+  void pivot();
+  const std::vector<std::string>& mountinfo_points();
+
+  const Plan& plan_;
+  MountSources& sources_;
+  std::vector<Secret>& secrets_;
+  const MountOptions& options_;
+  std::vector<bool> present_;
+  unique_fd root_fd_;
+  std::optional<std::vector<std::string>> mount_points_;
+};
+
+int open_target_flags() { return O_PATH | O_CLOEXEC | O_NOFOLLOW; }
+
+}  // namespace
+
+int open_beneath(int root_fd, const std::string& path, int flags) {
+  struct open_how how {};
+  how.flags = static_cast<uint64_t>(flags);
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  std::string rel = path == "/" ? "." : path.substr(1);
+  return static_cast<int>(syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+}
+
+MountSources open_mount_sources(const Plan& plan) {
+  MountSources s;
+  s.bind.resize(plan.mounts.size());
+  for (size_t i = 0; i < plan.mounts.size(); ++i) {
+    const MountEntry& e = plan.mounts[i];
+    if (e.kind != MountKind::kBind) continue;
+    // Bind sources are host paths chosen by the administrator; magic links (/proc/*/fd)
+    // are refused since they could name anything.
+    unique_fd fd(open_beneath(AT_FDCWD, e.source, O_PATH | O_CLOEXEC));
+    if (!fd && errno == ELOOP) {
+      struct open_how how {};
+      how.flags = O_PATH | O_CLOEXEC;
+      how.resolve = RESOLVE_NO_MAGICLINKS;
+      fd.reset(
+          static_cast<int>(syscall(SYS_openat2, AT_FDCWD, e.source.c_str(), &how, sizeof how)));
+    }
+    if (!fd && !(errno == ENOENT && e.optional)) mount_fail("open bind source", e.source);
+    s.bind[i] = std::move(fd);
+  }
+  // CVE-2025-31133: the "null" used for masking must really be the null device, not a
+  // symlink or a file someone put in its place.
+  s.dev_null.reset(open("/dev/null", O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  struct stat st;
+  if (!s.dev_null || fstat(s.dev_null.get(), &st) != 0) mount_fail("open", "/dev/null");
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
+    errno = EPERM;
+    fail(kExitNamespace, kStep,
+         "/dev/null is not the character device 1:3; refusing to mask with it");
+  }
+  bool want_dev = false;
+  for (const auto& e : plan.mounts) want_dev |= e.kind == MountKind::kPrivateDev;
+  if (want_dev) {
+    for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
+      std::string p = std::string("/dev/") + name;
+      unique_fd fd(open(p.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
+      if (!fd || fstat(fd.get(), &st) != 0) mount_fail("open", p);
+      if (!S_ISCHR(st.st_mode)) {
+        errno = EINVAL;
+        mount_fail("not a character device:", p);
+      }
+      s.devices.emplace_back(name, std::move(fd));
+    }
+    s.dev_log = access("/run/systemd/journal/dev-log", F_OK) == 0;
+  }
+  return s;
+}
+
+namespace {
+
+unique_fd Applier::open_target(size_t i) {
+  const MountEntry& e = plan_.mounts[i];
+  unique_fd fd(open_beneath(root_fd_.get(), e.target, open_target_flags()));
+  if (fd) return fd;
+  if (errno == ENOENT && e.optional) return unique_fd();
+  if (errno == ELOOP || errno == EXDEV)
+    fail(kExitNamespace, kStep,
+         host_path(e.target) + ": a path component is a symlink; refusing to follow it");
+  mount_fail("resolve", host_path(e.target));
+}
+
+void Applier::run() {
+  // Before the first mount: nothing done from here on may propagate back to the host.
+  unsigned long prop = plan_.propagation == Propagation::kPrivate ? MS_PRIVATE : MS_SLAVE;
+  if (mount(nullptr, "/", nullptr, MS_REC | prop, nullptr) != 0)
+    mount_fail("make propagation slave/private on", "/");
+  if (plan_.root != "/") {
+    // pivot_root needs the new root to be a mount point.
+    if (mount(plan_.root.c_str(), plan_.root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+      mount_fail("bind new root onto itself", plan_.root);
+  }
+  root_fd_.reset(open(plan_.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd_) mount_fail("open root", plan_.root);
+
+  for (size_t i = 0; i < plan_.mounts.size(); ++i) {
+    const MountEntry& e = plan_.mounts[i];
+    if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) {
+      unique_fd fd = open_target(i);  // checked now: a missing read-only path is an error
+      present_[i] = static_cast<bool>(fd);
+      continue;
+    }
+    if (e.target == "/")
+      fail(kExitNamespace, kStep, "cannot mount over \"/\"; use [filesystem] root");
+    unique_fd fd = open_target(i);
+    present_[i] = static_cast<bool>(fd);
+    if (!fd) continue;
+    if (e.kind == MountKind::kBind && !sources_.bind[i]) {
+      present_[i] = false;  // optional source missing
+      continue;
+    }
+    establish(i, fd.get());
+  }
+  for (size_t i = 0; i < plan_.mounts.size(); ++i)
+    if (plan_.mounts[i].kind == MountKind::kReadOnly && present_[i]) make_read_only(i);
+  for (size_t i = 0; i < plan_.mounts.size(); ++i)
+    if (present_[i]) verify(i);
+  if (plan_.root != "/") pivot();
+}
+
+void Applier::establish(size_t i, int target_fd) {
+  const MountEntry& e = plan_.mounts[i];
+  const std::string path = host_path(e.target);
+  const unsigned base = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  struct stat st;
+  switch (e.kind) {
+    case MountKind::kTmpfs: {
+      unsigned attrs =
+          base | (e.noexec ? MOUNT_ATTR_NOEXEC : 0u) | (e.read_only ? MOUNT_ATTR_RDONLY : 0u);
+      attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
+      break;
+    }
+    case MountKind::kProc:
+      attach(new_fs("proc", e.options,
+                    base | MOUNT_ATTR_NOEXEC | (e.read_only ? MOUNT_ATTR_RDONLY : 0u), path)
+                 .get(),
+             target_fd, path);
+      break;
+    case MountKind::kSysfs:
+      attach(new_fs("sysfs", "", base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path).get(),
+             target_fd, path);
+      break;
+    case MountKind::kBind: {
+      unique_fd clone = clone_tree(sources_.bind[i].get(), true, e.source);
+      if (e.read_only) set_attrs(clone.get(), MOUNT_ATTR_RDONLY, true, path);
+      attach(clone.get(), target_fd, path);
+      break;
+    }
+    case MountKind::kMask:
+      if (fstat(target_fd, &st) != 0) mount_fail("stat", path);
+      if (S_ISDIR(st.st_mode)) {
+        attach(new_fs("tmpfs", "mode=0755,size=4k,nr_inodes=1",
+                      base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path)
+                   .get(),
+               target_fd, path);
+      } else {
+        // No MOUNT_ATTR_NODEV: reading the mask must yield nothing, not EACCES.
+        unique_fd clone = clone_tree(sources_.dev_null.get(), false, "/dev/null");
+        set_attrs(clone.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
+                  path);
+        attach(clone.get(), target_fd, path);
+      }
+      break;
+    case MountKind::kInaccessible:
+      if (fstat(target_fd, &st) != 0) mount_fail("stat", path);
+      if (S_ISDIR(st.st_mode))
+        attach(new_fs("tmpfs", "mode=0000,size=4k,nr_inodes=1",
+                      base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path)
+                   .get(),
+               target_fd, path);
+      else
+        inaccessible_file(target_fd, path);
+      break;
+    case MountKind::kPrivateDev:
+      private_dev(target_fd, path);
+      break;
+    case MountKind::kSecrets:
+      secrets(target_fd, path);
+      break;
+    case MountKind::kReadOnly:
+    case MountKind::kReadWrite:
+      break;
+  }
+}
+
+// A mode-0000 file over a non-directory. It is made in a fresh tmpfs that is briefly attached
+// over the target's parent (a clone needs an attached source on older kernels) and detached
+// again at once, so no directory is ever created anywhere.
+void Applier::inaccessible_file(int target_fd, const std::string& path) {
+  unique_fd parent(openat(target_fd, "..", O_PATH | O_CLOEXEC | O_DIRECTORY));
+  if (!parent) mount_fail("open parent of", path);
+  unique_fd scratch = new_fs("tmpfs", "mode=0755,size=4k,nr_inodes=2",
+                             MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path);
+  unique_fd file(openat(scratch.get(), "inaccessible", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0));
+  if (!file || fchmod(file.get(), 0) != 0) mount_fail("create inaccessible file for", path);
+  file.reset();
+  attach(scratch.get(), parent.get(), path + "/..");
+  unique_fd clone(open_tree(scratch.get(), "inaccessible", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  int clone_errno = errno;
+  if (umount2(self_fd(scratch.get()).c_str(), MNT_DETACH) != 0)
+    mount_fail("detach scratch tmpfs above", path);
+  if (!clone) {
+    errno = clone_errno;
+    mount_fail("clone inaccessible file for", path);
+  }
+  set_attrs(clone.get(),
+            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false,
+            path);
+  attach(clone.get(), target_fd, path);
+}
+
+// A fresh /dev: the standard pseudo-devices bound from the host (no CAP_MKNOD needed), a
+// private devpts instance, /dev/shm, the usual symlinks; the tmpfs itself read-only.
+void Applier::private_dev(int target_fd, const std::string& path) {
+  unique_fd dev = new_fs("tmpfs", "mode=0755,size=4m", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path);
+  attach(dev.get(), target_fd, path);
+  unique_fd dir(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+  if (!dir) mount_fail("open", path);
+  for (auto& [name, host] : sources_.devices) {
+    unique_fd node(openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666));
+    if (!node) mount_fail("create", path + "/" + name);
+    // Read-only: root inside could otherwise chmod or chown the host's device nodes.
+    unique_fd clone = clone_tree(host.get(), false, "/dev/" + name);
+    set_attrs(clone.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
+              path + "/" + name);
+    unique_fd at(openat(dir.get(), name.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
+    attach(clone.get(), at.get(), path + "/" + name);
+  }
+  for (const char* sub : {"pts", "shm"})
+    if (mkdirat(dir.get(), sub, 0755) != 0) mount_fail("create", path + "/" + sub);
+  unique_fd pts_at(openat(dir.get(), "pts", O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY));
+  attach(new_fs("devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5",
+                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path + "/pts")
+             .get(),
+         pts_at.get(), path + "/pts");
+  unique_fd shm_at(openat(dir.get(), "shm", O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY));
+  attach(new_fs("tmpfs", "mode=1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, path + "/shm").get(),
+         shm_at.get(), path + "/shm");
+  std::vector<std::pair<const char*, const char*>> links = {{"ptmx", "pts/ptmx"},
+                                                            {"fd", "/proc/self/fd"},
+                                                            {"stdin", "/proc/self/fd/0"},
+                                                            {"stdout", "/proc/self/fd/1"},
+                                                            {"stderr", "/proc/self/fd/2"}};
+  if (sources_.dev_log) links.emplace_back("log", "/run/systemd/journal/dev-log");
+  for (auto [name, to] : links)
+    if (symlinkat(to, dir.get(), name) != 0) mount_fail("create symlink", path + "/" + name);
+  set_attrs(dev.get(), MOUNT_ATTR_RDONLY, false, path);
+}
+
+// Secrets: written into a tmpfs that no other process can see yet, then made read-only and
+// attached. The bytes read at load time are wiped as soon as they are written.
+void Applier::secrets(int target_fd, const std::string& path) {
+  size_t total = 0;
+  for (const auto& s : secrets_) total += s.bytes.data().size() + 4096;
+  std::string opts = "mode=0500,uid=" + std::to_string(options_.secrets_uid) +
+                     ",gid=" + std::to_string(options_.secrets_gid) +
+                     ",size=" + std::to_string(total + 65536) +
+                     ",nr_inodes=" + std::to_string(secrets_.size() + 16);
+  unique_fd mnt =
+      new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path);
+  for (auto& s : secrets_) {
+    unique_fd f(openat(mnt.get(), s.name.c_str(),
+                       O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!f) fail_errno(kExitCredentials, "secrets", "create " + path + "/" + s.name);
+    const std::string& data = s.bytes.data();
+    size_t off = 0;
+    while (off < data.size()) {
+      ssize_t n = write(f.get(), data.data() + off, data.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) fail_errno(kExitCredentials, "secrets", "write " + path + "/" + s.name);
+      off += static_cast<size_t>(n);
+    }
+    s.bytes.wipe();
+    if (fchown(f.get(), options_.secrets_uid, options_.secrets_gid) != 0 ||
+        fchmod(f.get(), plan_.secrets_mode) != 0)
+      fail_errno(kExitCredentials, "secrets", "set owner and mode of " + path + "/" + s.name);
+  }
+  set_attrs(mnt.get(), MOUNT_ATTR_RDONLY, false, path);
+  attach(mnt.get(), target_fd, path);
+}
+
+// The read-only round for entry `i`: clone each writable hole below it first (a detached copy
+// keeps its own flags), make the tree read-only recursively, then put the holes back on top.
+void Applier::make_read_only(size_t i) {
+  const MountEntry& e = plan_.mounts[i];
+  const std::string path = host_path(e.target);
+  std::vector<std::pair<size_t, unique_fd>> holes;
+  unique_fd target = open_target(i);
+  if (!target) return;
+  if (options_.force_legacy) return make_read_only_legacy(i, target.get());
+  for (size_t h : e.holes) {
+    if (!present_[h]) continue;
+    unique_fd hfd = open_target(h);
+    if (!hfd) continue;
+    unique_fd clone(open_tree(hfd.get(), "",
+                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+    if (!clone && errno == ENOSYS) return make_read_only_legacy(i, target.get());
+    if (!clone) mount_fail("clone writable path", host_path(plan_.mounts[h].target));
+    holes.emplace_back(h, std::move(clone));
+  }
+  if (is_mount_root(target.get())) {
+    // In place: the namespace's copies of these mounts are ours; nothing is stacked, so "/"
+    // works too.
+    struct mount_attr attr {};
+    attr.attr_set = MOUNT_ATTR_RDONLY;
+    if (mount_setattr(target.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
+      if (errno == ENOSYS) return make_read_only_legacy(i, target.get());
+      mount_fail("make read-only", path);
+    }
+  } else {
+    unique_fd clone(open_tree(target.get(), "",
+                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+    if (!clone && errno == ENOSYS) return make_read_only_legacy(i, target.get());
+    if (!clone) mount_fail("clone", path);
+    set_attrs(clone.get(), MOUNT_ATTR_RDONLY, true, path);
+    attach(clone.get(), target.get(), path);
+  }
+  for (auto& [h, clone] : holes) {
+    unique_fd hfd = open_target(h);
+    if (!hfd) mount_fail("reopen writable path", host_path(plan_.mounts[h].target));
+    attach(clone.get(), hfd.get(), host_path(plan_.mounts[h].target));
+  }
+}
+
+// /proc/self/mountinfo, read once: the mount points, with octal escapes decoded.
+const std::vector<std::string>& Applier::mountinfo_points() {
+  if (mount_points_) return *mount_points_;
+  mount_points_.emplace();
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, devno, root, point;
+    fields >> id >> parent >> devno >> root >> point;
+    std::string decoded;
+    for (size_t k = 0; k < point.size(); ++k) {
+      if (point[k] == '\\' && k + 3 < point.size()) {
+        decoded += static_cast<char>(std::stoi(point.substr(k + 1, 3), nullptr, 8));
+        k += 3;
+      } else {
+        decoded += point[k];
+      }
+    }
+    mount_points_->push_back(decoded);
+  }
+  return *mount_points_;
+}
+
+// For kernels without mount_setattr(): bind the tree onto itself, then remount the bind and
+// each submount read-only one by one, keeping each mount's own nosuid/nodev/noexec flags.
+void Applier::make_read_only_legacy(size_t i, int target_fd) {
+  const MountEntry& e = plan_.mounts[i];
+  const std::string path = host_path(e.target);
+  const auto& points = mountinfo_points();  // before our bind: the host's submounts
+  if (mount(self_fd(target_fd).c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+    mount_fail("bind onto itself", path);
+  auto remount_ro = [&](const std::string& p) {
+    struct statvfs sv;
+    if (statvfs(p.c_str(), &sv) != 0) {
+      if (errno == ENOENT) return;  // hidden below a mount of ours
+      mount_fail("statvfs", p);
+    }
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+    if (sv.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) flags |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+    if (sv.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+    if (sv.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+    if (sv.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+    if (mount(nullptr, p.c_str(), nullptr, flags, nullptr) != 0) mount_fail("remount read-only", p);
+  };
+  remount_ro(path);
+  for (const auto& p : points) {
+    if (p == path || !path_is_under(p, path)) continue;
+    bool in_hole = false;
+    for (size_t h : e.holes)
+      in_hole |= present_[h] && path_is_under(p, host_path(plan_.mounts[h].target));
+    if (!in_hole) remount_ro(p);
+  }
+}
+
+void Applier::verify(size_t i) {
+  const MountEntry& e = plan_.mounts[i];
+  const std::string path = host_path(e.target);
+  auto bad = [&](const std::string& what) { fail(kExitNamespace, "verify", path + ": " + what); };
+  struct statvfs sv;
+  struct statfs sf;
+  struct stat st;
+  if (statvfs(path.c_str(), &sv) != 0 || statfs(path.c_str(), &sf) != 0 ||
+      lstat(path.c_str(), &st) != 0)
+    mount_fail("verify: stat", path);
+  bool ro = sv.f_flag & ST_RDONLY;
+  switch (e.kind) {
+    case MountKind::kReadOnly:
+      if (!ro) bad("is not read-only after the read-only round");
+      break;
+    case MountKind::kTmpfs:
+    case MountKind::kPrivateDev:
+    case MountKind::kSecrets:
+      if (sf.f_type != TMPFS_MAGIC) bad("is not a tmpfs");
+      if (e.kind == MountKind::kSecrets && (!ro || !(sv.f_flag & ST_NOEXEC)))
+        bad("secrets are not read-only and noexec");
+      if (e.read_only && !ro) bad("is not read-only");
+      break;
+    case MountKind::kProc:
+      if (sf.f_type != PROC_SUPER_MAGIC) bad("is not a procfs");
+      break;
+    case MountKind::kSysfs:
+      if (sf.f_type != SYSFS_MAGIC || !ro) bad("is not a read-only sysfs");
+      break;
+    case MountKind::kMask:
+      if (S_ISDIR(st.st_mode) ? (sf.f_type != TMPFS_MAGIC || !ro)
+                              : (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)))
+        bad("is not masked");
+      break;
+    case MountKind::kInaccessible:
+      if ((st.st_mode & 07777) != 0 || !ro) bad("is not inaccessible");
+      break;
+    case MountKind::kBind:
+      if (e.read_only && !ro) bad("is not read-only");
+      break;
+    case MountKind::kReadWrite:
+      break;
+  }
+}
+
+// jchroot's heritage, made safe: pivot_root instead of chroot, then the old root is detached
+// entirely, so no nested-chroot trick can climb back out.
+void Applier::pivot() {
+  unique_fd old_root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (chdir(plan_.root.c_str()) != 0) mount_fail("chdir", plan_.root);
+  if (syscall(SYS_pivot_root, ".", ".") != 0) mount_fail("pivot_root into", plan_.root);
+  if (umount2(".", MNT_DETACH) != 0) mount_fail("detach old root below", plan_.root);
+  if (chdir("/") != 0) mount_fail("chdir", "/");
+}
+
+}  // namespace
+
+void apply_mounts(const Plan& plan, MountSources& sources, std::vector<Secret>& secrets,
+                  const MountOptions& options) {
+  Applier(plan, sources, secrets, options).run();
+}
+
+}  // namespace jharden

@@ -1,0 +1,101 @@
+// Plan: the policy turned into pure data, in application order. No system call is made
+// here; `--print` shows exactly this, and the apply stage executes exactly this.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "loader.h"
+#include "policy.h"
+
+namespace jharden {
+
+enum class MountKind {
+  kProc,          // a fresh procfs
+  kSysfs,         // a fresh sysfs, read-only
+  kPrivateDev,    // a fresh /dev with the standard pseudo-devices
+  kTmpfs,         // a fresh tmpfs (private_tmp, tmpfs=, fstab)
+  kBind,          // SOURCE bound at the target
+  kSecrets,       // the secrets tmpfs
+  kMask,          // /dev/null over a file, an empty read-only tmpfs over a directory
+  kInaccessible,  // a mode-0000 file or directory over the target
+  kReadOnly,      // the tree at the target becomes read-only, recursively
+  kReadWrite,     // stays writable under a read-only tree
+};
+
+const char* mount_kind_name(MountKind kind);
+
+struct MountEntry {
+  MountKind kind;
+  std::string target;  // inside the sandbox
+  std::string source;  // kBind: host path
+  bool optional = false;
+  bool read_only = false;  // the mount itself is read-only once established
+  bool implicit = false;   // from a built-in default, not written by the administrator
+  // kTmpfs / kProc: mount options as passed to the kernel ("mode=1777,size=..").
+  std::string options;
+  bool noexec = false;
+  Origin origin;
+  // kReadOnly: indices of the writable entries below it that stay writable.
+  std::vector<size_t> holes;
+};
+
+struct CapabilityPlan {
+  std::vector<int> bounding;  // the bounding set after the drop, sorted
+  std::vector<int> dropped;   // removed from the bounding set, sorted
+  std::vector<int> ambient;
+};
+
+struct SeccompPlan {
+  bool enabled = true;
+  bool allow_list = false;  // default action deny, rules allow
+  SeccompAction action = SeccompAction::kErrno;
+  bool native_only = true;
+  std::vector<std::string> syscalls;  // rules (group members expanded), sorted
+  std::vector<std::string> groups;    // the groups named, for --print
+};
+
+struct Plan {
+  std::string root = "/";
+  Propagation propagation = Propagation::kSlave;
+  bool ns_pid = false, ns_net = false, ns_ipc = false, ns_uts = false;
+  std::optional<std::string> hostname;
+  std::vector<MountEntry> mounts;  // parents first
+  std::string secrets_directory;
+  mode_t secrets_mode = 0400;
+  Identity identity;
+  CapabilityPlan caps;
+  bool no_new_privileges = true;
+  SeccompPlan seccomp;
+  std::vector<std::string> argv;
+  std::vector<std::pair<std::string, std::string>> env_set;
+  std::vector<std::string> env_unset;
+  std::string working_directory = "/";
+  bool new_session = true;
+  mode_t umask = 0022;
+  NotifyMode notify = NotifyMode::kNone;
+};
+
+// What the planner needs to know of the environment it runs in.
+struct PlanContext {
+  bool notify_socket = false;         // $NOTIFY_SOCKET is set
+  std::string credentials_directory;  // $CREDENTIALS_DIRECTORY
+};
+
+PlanContext plan_context_from_environment();
+
+// Builds the plan. Conflicting mounts go to `diag` with both file:line.
+Plan build_plan(const Policy& policy, const Identity& identity, const std::vector<Secret>& secrets,
+                const PlanContext& context, Diagnostics& diag);
+
+// Sorts mount entries parents-first, merges duplicates (most restrictive wins), drops
+// children of masked and inaccessible paths, reports conflicting explicit entries and
+// computes the writable holes of each read-only entry. Exposed for the tests.
+std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostics& diag);
+
+}  // namespace jharden

@@ -1,0 +1,152 @@
+// The policy as written: every section and key of jharden.conf(5), validated, with the
+// origin (file:line) of each value so that later stages can still name it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "error.h"
+
+namespace jharden {
+
+template <typename T>
+struct Located {
+  T value{};
+  Origin origin;
+};
+
+// A path from a list key; `optional` is the "-" prefix (ignore when missing).
+struct PathSpec {
+  std::string path;
+  bool optional = false;
+  Origin origin;
+};
+
+struct BindSpec {
+  std::string source;  // host path
+  std::string target;  // sandbox path
+  bool optional = false;
+  bool read_only = false;
+  Origin origin;
+};
+
+struct TmpfsSpec {
+  std::string path;
+  mode_t mode = 0755;
+  std::optional<uint64_t> size_bytes;    // size=
+  std::optional<std::string> size_text;  // size= as written, for percentages
+  std::optional<uint64_t> nr_inodes;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+  bool noexec = false;
+  bool read_only = false;
+  Origin origin;
+};
+
+struct SecretSpec {
+  std::string name;
+  std::string source;       // host path, or the credential id
+  bool credential = false;  // source is credential:ID
+  Origin origin;
+};
+
+// A proc or sysfs line of the fstab file (tmpfs and bind lines become `tmpfs` and `bind`).
+struct FstabMount {
+  std::string type;  // "proc" or "sysfs"
+  std::string target;
+  std::string options;  // passed to the kernel, e.g. "hidepid=invisible"
+  bool read_only = false;
+  Origin origin;
+};
+
+struct EnvAssignment {
+  std::string name;
+  std::string value;
+  Origin origin;
+};
+
+enum class NotifyMode { kExec, kDaemon, kNone };
+enum class Propagation { kSlave, kPrivate };
+enum class ProtectProc { kDefault, kInvisible };
+enum class ProcSubset { kAll, kPid };
+enum class SeccompAction { kErrno, kKill };
+
+struct Policy {
+  std::string file;  // the main policy file, as found
+
+  // [service]
+  Located<std::vector<std::string>> exec;
+  std::optional<Located<std::string>> user;
+  std::optional<Located<std::string>> group;
+  std::optional<Located<std::vector<std::string>>> supplementary_groups;
+  Located<std::string> working_directory{"/", {}};
+  Located<bool> new_session{true, {}};
+  std::vector<EnvAssignment> environment;
+  std::vector<Located<std::string>> unset_environment;
+  Located<mode_t> umask{0022, {}};
+  std::optional<Located<NotifyMode>> notify;  // unset: exec with $NOTIFY_SOCKET, else none
+
+  // [filesystem]
+  Located<std::string> root{"/", {}};
+  Located<Propagation> propagation{Propagation::kSlave, {}};
+  std::vector<PathSpec> read_only;
+  std::vector<PathSpec> read_write;
+  Located<bool> private_tmp{true, {}};
+  std::vector<TmpfsSpec> tmpfs;
+  std::vector<BindSpec> bind;
+  std::vector<PathSpec> mask;
+  std::vector<PathSpec> inaccessible;
+  Located<bool> private_dev{true, {}};
+  Located<ProtectProc> protect_proc{ProtectProc::kDefault, {}};
+  Located<ProcSubset> proc_subset{ProcSubset::kAll, {}};
+  Located<bool> protect_kernel{true, {}};
+  std::optional<Located<std::string>> fstab;
+  std::vector<FstabMount> fstab_mounts;  // filled by the loader from the fstab file
+
+  // [secrets]
+  Located<std::string> secrets_directory{"/run/secrets", {}};
+  Located<mode_t> secrets_mode{0400, {}};
+  Located<bool> hide_sources{true, {}};
+  std::vector<SecretSpec> secrets;
+
+  // [capabilities] (capability numbers, as libcap knows them)
+  std::vector<Located<int>> cap_drop;
+  std::optional<std::vector<Located<int>>> cap_keep;
+  std::vector<Located<int>> cap_ambient;
+  Located<bool> no_new_privileges{true, {}};
+
+  // [seccomp] (syscall names and @groups, validated)
+  std::vector<Located<std::string>> seccomp_deny;
+  std::optional<std::vector<Located<std::string>>> seccomp_allow;
+  Located<SeccompAction> seccomp_action{SeccompAction::kErrno, {}};
+  Located<bool> native_only{true, {}};
+
+  // [namespaces]
+  Located<bool> ns_pid{false, {}};
+  Located<bool> ns_net{false, {}};
+  Located<bool> ns_ipc{false, {}};
+  Located<bool> ns_uts{false, {}};
+  std::optional<Located<std::string>> hostname;
+};
+
+// The built-in defaults of the list keys (jharden.conf(5)).
+Policy default_policy();
+
+// Parses one policy file or drop-in over `policy` (list keys append, scalar keys override,
+// an empty list assignment resets). `content` is the whole file; errors go to `diag` with
+// `file` and the line. Performs no system call.
+void parse_policy_text(const std::string& file, const std::string& content, Policy& policy,
+                       Diagnostics& diag);
+
+// Parses tmpfs options ("mode=0700,size=64m,noexec") into `spec`; returns the errors.
+std::vector<std::string> parse_tmpfs_options(std::string_view options, TmpfsSpec& spec);
+
+// Checks that only make sense once every file is read (`exec` present when `need_command`).
+void finish_policy(Policy& policy, bool need_command, Diagnostics& diag);
+
+}  // namespace jharden

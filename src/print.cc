@@ -1,0 +1,239 @@
+#include "print.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "cap_names.h"
+#include "seccomp_groups.h"
+
+namespace jharden {
+namespace {
+
+std::string octal(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
+}
+
+const char* notify_name(NotifyMode n) {
+  switch (n) {
+    case NotifyMode::kExec:
+      return "exec";
+    case NotifyMode::kDaemon:
+      return "daemon";
+    case NotifyMode::kNone:
+      return "none";
+  }
+  return "?";
+}
+
+std::vector<std::string> cap_names(const std::vector<int>& caps) {
+  std::vector<std::string> out;
+  for (int c : caps) out.push_back(capability_name(c));
+  return out;
+}
+
+std::string flags_of(const MountEntry& e) {
+  if (e.kind == MountKind::kReadOnly) return e.optional ? "ro,recursive,optional" : "ro,recursive";
+  if (e.kind == MountKind::kReadWrite) return e.optional ? "rw,optional" : "rw";
+  std::string f = e.read_only ? "ro" : "rw";
+  if (e.kind != MountKind::kPrivateDev) f += ",nosuid,nodev";
+  if (e.kind == MountKind::kPrivateDev) f += ",nosuid,noexec";
+  if (e.noexec || e.kind == MountKind::kSecrets || e.kind == MountKind::kProc ||
+      e.kind == MountKind::kSysfs)
+    f += ",noexec";
+  if (e.optional) f += ",optional";
+  return f;
+}
+
+std::string source_of(const MountEntry& e) {
+  switch (e.kind) {
+    case MountKind::kBind:
+      return e.source;
+    case MountKind::kMask:
+      return "/dev/null (file) or empty tmpfs (directory)";
+    case MountKind::kInaccessible:
+      return "mode-0000 file or directory";
+    case MountKind::kProc:
+      return "proc";
+    case MountKind::kSysfs:
+      return "sysfs";
+    case MountKind::kPrivateDev:
+      return "tmpfs + devpts";
+    case MountKind::kTmpfs:
+    case MountKind::kSecrets:
+      return "tmpfs";
+    case MountKind::kReadOnly:
+    case MountKind::kReadWrite:
+      return "(itself)";
+  }
+  return "";
+}
+
+std::string join(const std::vector<std::string>& v, const char* sep = " ") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+// argv as it would be written back in `exec`: quoted where needed.
+std::string quote_word(const std::string& w) {
+  bool plain = !w.empty() && w.find_first_of(" \t\n\"'\\") == std::string::npos;
+  if (plain) return w;
+  std::string q = "\"";
+  for (char c : w) {
+    if (c == '"' || c == '\\') q += '\\';
+    if (c == '\n') {
+      q += "\\n";
+      continue;
+    }
+    q += c;
+  }
+  return q + "\"";
+}
+
+}  // namespace
+
+nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
+  using nlohmann::json;
+  json j;
+  j["policy"] = loaded.files.empty() ? "" : loaded.files.front();
+  j["dropins"] = json::array();
+  for (size_t i = 1; i < loaded.files.size(); ++i) j["dropins"].push_back(loaded.files[i]);
+  j["namespaces"] = {
+      {"mount", true},      {"pid", plan.ns_pid},
+      {"net", plan.ns_net}, {"ipc", plan.ns_ipc},
+      {"uts", plan.ns_uts}, {"hostname", plan.hostname ? json(*plan.hostname) : json(nullptr)}};
+  j["root"] = plan.root;
+  j["propagation"] = plan.propagation == Propagation::kSlave ? "slave" : "private";
+  j["mounts"] = json::array();
+  for (const auto& e : plan.mounts) {
+    json m = {{"target", e.target},
+              {"type", mount_kind_name(e.kind)},
+              {"source", source_of(e)},
+              {"flags", flags_of(e)},
+              {"read_only", e.read_only || e.kind == MountKind::kReadOnly},
+              {"optional", e.optional},
+              {"origin", e.origin.str()}};
+    if (!e.options.empty()) m["options"] = e.options;
+    if (!e.holes.empty()) {
+      m["writable_holes"] = json::array();
+      for (size_t h : e.holes) m["writable_holes"].push_back(plan.mounts[h].target);
+    }
+    j["mounts"].push_back(m);
+  }
+  j["secrets"] = json::array();
+  for (const auto& s : loaded.secrets)
+    j["secrets"].push_back({{"name", s.name},
+                            {"source", s.source_display},
+                            {"target", plan.secrets_directory + "/" + s.name},
+                            {"mode", octal(plan.secrets_mode)},
+                            {"size", s.bytes.data().size()}});
+  j["capabilities"] = {{"bounding", cap_names(plan.caps.bounding)},
+                       {"dropped", cap_names(plan.caps.dropped)},
+                       {"ambient", cap_names(plan.caps.ambient)},
+                       {"no_new_privileges", plan.no_new_privileges}};
+  json groups = json::object();
+  for (const auto& g : plan.seccomp.groups) {
+    std::string name = g[0] == '~' ? g.substr(1) : g;
+    if (const SyscallGroup* sg = find_syscall_group(name)) groups[name] = expand_syscall_group(*sg);
+  }
+  j["seccomp"] = {{"enabled", plan.seccomp.enabled},
+                  {"mode", plan.seccomp.allow_list ? "allow" : "deny"},
+                  {"action", plan.seccomp.action == SeccompAction::kErrno ? "errno" : "kill"},
+                  {"native_only", plan.seccomp.native_only},
+                  {"groups", groups},
+                  {"syscalls", plan.seccomp.syscalls}};
+  const Identity& id = plan.identity;
+  j["identity"] = id.change ? json{{"user", id.user_name},
+                                   {"uid", id.uid},
+                                   {"group", id.group_name},
+                                   {"gid", id.gid},
+                                   {"supplementary_gids", id.groups}}
+                            : json{{"user", "(unchanged)"}};
+  json env = json::object();
+  for (const auto& [k, v] : plan.env_set) env[k] = v;
+  j["environment"] = {{"set", env}, {"unset", plan.env_unset}};
+  j["working_directory"] = plan.working_directory;
+  j["new_session"] = plan.new_session;
+  j["umask"] = octal(plan.umask);
+  j["notify"] = notify_name(plan.notify);
+  j["argv"] = plan.argv;
+  return j;
+}
+
+std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
+  std::ostringstream o;
+  o << "policy: " << (loaded.files.empty() ? "" : loaded.files.front()) << "\n";
+  for (size_t i = 1; i < loaded.files.size(); ++i) o << "drop-in: " << loaded.files[i] << "\n";
+  o << "\nnamespaces: mount";
+  if (plan.ns_pid) o << " pid";
+  if (plan.ns_net) o << " net";
+  if (plan.ns_ipc) o << " ipc";
+  if (plan.ns_uts) o << " uts";
+  if (plan.hostname) o << " (hostname " << *plan.hostname << ")";
+  o << "\npropagation: " << (plan.propagation == Propagation::kSlave ? "slave" : "private") << "\n";
+  if (plan.root != "/") o << "root: " << plan.root << " (pivot_root, old root detached)\n";
+  o << "\nmounts (in order):\n";
+  for (const auto& e : plan.mounts) {
+    o << "  " << e.target << "  " << mount_kind_name(e.kind) << "  " << source_of(e) << "  "
+      << flags_of(e);
+    if (!e.options.empty()) o << "  " << e.options;
+    if (!e.holes.empty()) {
+      o << "  keeps writable:";
+      for (size_t h : e.holes) o << " " << plan.mounts[h].target;
+    }
+    o << "\n";
+  }
+  o << "\nsecrets:";
+  if (loaded.secrets.empty()) o << " none";
+  o << "\n";
+  for (const auto& s : loaded.secrets)
+    o << "  " << plan.secrets_directory << "/" << s.name << "  from " << s.source_display
+      << "  mode " << octal(plan.secrets_mode) << "  (" << s.bytes.data().size() << " bytes)\n";
+  o << "\ncapabilities:\n  bounding (kept): " << join(cap_names(plan.caps.bounding))
+    << "\n  dropped: " << join(cap_names(plan.caps.dropped))
+    << "\n  ambient: " << (plan.caps.ambient.empty() ? "none" : join(cap_names(plan.caps.ambient)))
+    << "\n  no_new_privileges: " << (plan.no_new_privileges ? "yes" : "no") << "\n";
+  const SeccompPlan& sc = plan.seccomp;
+  o << "\nseccomp: ";
+  if (!sc.enabled) {
+    o << "none\n";
+  } else {
+    o << (sc.allow_list ? "allow list" : "deny list") << ", action "
+      << (sc.action == SeccompAction::kErrno ? "errno (EPERM)" : "kill")
+      << (sc.native_only ? ", native ABI only" : ", all ABIs") << "\n";
+    for (const auto& g : sc.groups) {
+      std::string name = g[0] == '~' ? g.substr(1) : g;
+      if (const SyscallGroup* sg = find_syscall_group(name))
+        o << "  " << g << ": " << join(expand_syscall_group(*sg)) << "\n";
+    }
+    o << "  " << (sc.allow_list ? "allowed" : "denied") << " (" << sc.syscalls.size()
+      << "): " << join(sc.syscalls) << "\n";
+  }
+  const Identity& id = plan.identity;
+  o << "\nidentity: ";
+  if (!id.change) {
+    o << "unchanged\n";
+  } else {
+    o << "user " << id.user_name << " (" << id.uid << "), group " << id.group_name << " (" << id.gid
+      << "), supplementary";
+    if (id.groups.empty()) o << " none";
+    for (gid_t g : id.groups) o << " " << g;
+    o << "\n";
+  }
+  o << "\nenvironment:";
+  if (plan.env_set.empty() && plan.env_unset.empty()) o << " inherited";
+  o << "\n";
+  for (const auto& [k, v] : plan.env_set) o << "  set " << k << "=" << v << "\n";
+  for (const auto& u : plan.env_unset) o << "  unset " << u << "\n";
+  o << "\nworking_directory: " << plan.working_directory
+    << "\nnew_session: " << (plan.new_session ? "yes" : "no") << "\numask: " << octal(plan.umask)
+    << "\nnotify: " << notify_name(plan.notify) << "\nargv:";
+  if (plan.argv.empty()) o << " (none: give COMMAND after \"--\")";
+  for (const auto& a : plan.argv) o << " " << quote_word(a);
+  o << "\n";
+  return o.str();
+}
+
+}  // namespace jharden

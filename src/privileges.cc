@@ -1,0 +1,102 @@
+#include "privileges.h"
+
+#include <grp.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "cap_names.h"
+#include "error.h"
+
+namespace jharden {
+namespace {
+
+using CapPtr = std::unique_ptr<struct _cap_struct, decltype(&cap_free)>;
+
+void set_sets(const std::vector<int>& permitted, const std::vector<int>& inheritable) {
+  CapPtr c(cap_init(), &cap_free);
+  if (!c) fail_errno(kExitCapabilities, "capabilities", "cap_init");
+  std::vector<cap_value_t> p(permitted.begin(), permitted.end());
+  std::vector<cap_value_t> in(inheritable.begin(), inheritable.end());
+  if ((!p.empty() &&
+       (cap_set_flag(c.get(), CAP_PERMITTED, static_cast<int>(p.size()), p.data(), CAP_SET) != 0 ||
+        cap_set_flag(c.get(), CAP_EFFECTIVE, static_cast<int>(p.size()), p.data(), CAP_SET) !=
+            0)) ||
+      (!in.empty() && cap_set_flag(c.get(), CAP_INHERITABLE, static_cast<int>(in.size()), in.data(),
+                                   CAP_SET) != 0))
+    fail_errno(kExitCapabilities, "capabilities", "build capability sets");
+  if (cap_set_proc(c.get()) != 0) fail_errno(kExitCapabilities, "capabilities", "cap_set_proc");
+}
+
+}  // namespace
+
+void drop_bounding_set(const CapabilityPlan& caps) {
+  // CAP_SETPCAP is what allows dropping: if it goes too, it goes last.
+  bool setpcap = false;
+  for (int cap : caps.dropped) {
+    if (cap == CAP_SETPCAP) {
+      setpcap = true;
+      continue;
+    }
+    if (cap_drop_bound(static_cast<cap_value_t>(cap)) != 0)
+      fail_errno(kExitCapabilities, "capabilities",
+                 "drop " + capability_name(cap) + " from the bounding set");
+  }
+  if (setpcap && cap_drop_bound(CAP_SETPCAP) != 0)
+    fail_errno(kExitCapabilities, "capabilities", "drop CAP_SETPCAP from the bounding set");
+}
+
+void change_identity(const Identity& id) {
+  if (!id.change) return;
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
+    fail_errno(kExitCapabilities, "capabilities", "PR_SET_KEEPCAPS");
+  if (setgroups(id.groups.size(), id.groups.data()) != 0)
+    fail_errno(kExitGroup, "group", "setgroups for " + id.user_name);
+  if (setresgid(id.gid, id.gid, id.gid) != 0)
+    fail_errno(kExitGroup, "group", "setresgid " + std::to_string(id.gid));
+  if (setresuid(id.uid, id.uid, id.uid) != 0)
+    fail_errno(kExitUser, "user", "setresuid " + std::to_string(id.uid));
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
+    fail_errno(kExitCapabilities, "capabilities", "PR_SET_KEEPCAPS");
+}
+
+void set_final_capabilities(const CapabilityPlan& caps, bool root) {
+  // Only what the caller itself holds can be kept (a container may lack some).
+  CapPtr current(cap_get_proc(), &cap_free);
+  if (!current) fail_errno(kExitCapabilities, "capabilities", "cap_get_proc");
+  std::vector<int> permitted;
+  for (int cap : root ? caps.bounding : caps.ambient) {
+    cap_flag_value_t v = CAP_CLEAR;
+    if (cap_get_flag(current.get(), static_cast<cap_value_t>(cap), CAP_PERMITTED, &v) == 0 &&
+        v == CAP_SET)
+      permitted.push_back(cap);
+  }
+  // Inheritable holds exactly the ambient capabilities (ambient requires them there);
+  // everything else inherited from the caller is cleared (CVE-2022-29162, CVE-2022-27650).
+  set_sets(permitted, caps.ambient);
+  if (cap_reset_ambient() != 0) fail_errno(kExitCapabilities, "capabilities", "clear ambient set");
+  for (int cap : caps.ambient)
+    if (cap_set_ambient(static_cast<cap_value_t>(cap), CAP_SET) != 0)
+      fail_errno(kExitCapabilities, "capabilities", "raise ambient " + capability_name(cap));
+}
+
+void set_no_new_privileges() {
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    fail_errno(kExitNoNewPrivileges, "no_new_privileges", "PR_SET_NO_NEW_PRIVS");
+}
+
+void reduce_to(const std::vector<int>& keep) {
+  CapabilityPlan c;
+  for (int cap = 0; cap <= last_capability(); ++cap) {
+    bool kept = false;
+    for (int k : keep) kept |= k == cap;
+    (kept ? c.bounding : c.dropped).push_back(cap);
+  }
+  drop_bounding_set(c);
+  set_sets(c.bounding, {});
+  if (cap_reset_ambient() != 0) fail_errno(kExitCapabilities, "capabilities", "clear ambient set");
+}
+
+}  // namespace jharden

@@ -1,0 +1,27 @@
+// Privileges, in the order that keeps each step possible: bounding set (needs
+// CAP_SETPCAP), then groups and ids (keep-caps so that ambient capabilities survive for a
+// non-root user), then the final capability sets and the ambient set.
+#pragma once
+
+#include "plan.h"
+
+namespace jharden {
+
+// Drops the bounding set (218).
+void drop_bounding_set(const CapabilityPlan& caps);
+
+// setgroups -> setresgid -> setresuid (216 / 217), keeping permitted capabilities across.
+void change_identity(const Identity& id);
+
+// Sets permitted/effective/inheritable/ambient to their final values (218): for root, the
+// bounding set; for another user, only the ambient capabilities.
+void set_final_capabilities(const CapabilityPlan& caps, bool root);
+
+// PR_SET_NO_NEW_PRIVS (227).
+void set_no_new_privileges();
+
+// Keeps only `keep` in every set, including the bounding set (used by the pid-namespace
+// init, which needs nothing but CAP_KILL).
+void reduce_to(const std::vector<int>& keep);
+
+}  // namespace jharden

@@ -1,0 +1,60 @@
+#include "seccomp_filter.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "error.h"
+
+namespace jharden {
+namespace {
+
+[[noreturn]] void seccomp_fail(const std::string& what, int rc) {
+  throw StepError{kExitSeccomp, "seccomp: " + what + ": " + std::strerror(-rc)};
+}
+
+}  // namespace
+
+SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
+  if (!plan.enabled) return nullptr;
+  const uint32_t deny =
+      plan.action == SeccompAction::kKill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(EPERM);
+  const uint32_t default_action = plan.allow_list ? deny : SCMP_ACT_ALLOW;
+  const uint32_t rule_action = plan.allow_list ? SCMP_ACT_ALLOW : deny;
+  SeccompFilter ctx(seccomp_init(default_action));
+  if (!ctx) seccomp_fail("initialise filter", -ENOMEM);
+  int rc;
+  // jharden sets PR_SET_NO_NEW_PRIVS itself, as the policy asks; libseccomp must not.
+  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0)) != 0)
+    seccomp_fail("clear the no_new_privs attribute", rc);
+  // runc#2430: without spec_allow the kernel forces the SSB mitigation on the daemon.
+  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_SSB, 1)) != 0)
+    seccomp_fail("set the SSB attribute", rc);
+  // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list written
+  // with x86_64 numbers would miss them.
+  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, deny)) != 0)
+    seccomp_fail("set the bad-architecture action", rc);
+  if (!plan.native_only) {
+    for (uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32}) {
+      if (seccomp_arch_native() != SCMP_ARCH_X86_64) break;
+      if ((rc = seccomp_arch_add(ctx.get(), arch)) != 0 && rc != -EEXIST)
+        seccomp_fail("add architecture", rc);
+    }
+  }
+  for (const auto& name : plan.syscalls) {
+    int nr = seccomp_syscall_resolve_name(name.c_str());
+    if (nr == __NR_SCMP_ERROR) seccomp_fail("unknown syscall " + name, -EINVAL);
+    // A name that does not exist on this architecture (e.g. setuid32 on x86_64) resolves
+    // to a negative pseudo number: nothing to filter.
+    rc = seccomp_rule_add(ctx.get(), rule_action, nr, 0);
+    if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
+  }
+  return ctx;
+}
+
+void load_seccomp_filter(const SeccompFilter& filter) {
+  if (!filter) return;
+  int rc = seccomp_load(filter.get());
+  if (rc != 0) seccomp_fail("load filter", rc);
+}
+
+}  // namespace jharden

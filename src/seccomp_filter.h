@@ -1,0 +1,25 @@
+// The seccomp filter, built with libseccomp from the plan (never hand-written BPF), compiled
+// at load time so that a bad filter fails before anything privileged happens.
+#pragma once
+
+#include <seccomp.h>
+
+#include <memory>
+
+#include "plan.h"
+
+namespace jharden {
+
+struct SeccompRelease {
+  void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+using SeccompFilter = std::unique_ptr<void, SeccompRelease>;
+
+// Throws StepError (228). Returns an empty filter when the plan has none.
+SeccompFilter build_seccomp_filter(const SeccompPlan& plan);
+
+// Loads it into the kernel (228 on failure). NO_NEW_PRIVS is set by the caller, not by
+// libseccomp.
+void load_seccomp_filter(const SeccompFilter& filter);
+
+}  // namespace jharden

@@ -1,0 +1,25 @@
+// Staying in front of a child: forwarding every catchable signal to it, reaping, and exiting
+// with its status (128+N when it died of signal N). Used by the pid-namespace init (PID 1,
+// which also reaps orphans) and by jharden itself when it must fork without systemd.
+#pragma once
+
+#include <signal.h>
+#include <sys/types.h>
+
+namespace jharden {
+
+// Blocks every signal so that none is lost between fork and supervise(); returns the old
+// mask for the child to restore.
+sigset_t block_all_signals();
+
+// Restores `mask` and the default dispositions (in the child, before exec).
+void restore_signals(const sigset_t& mask);
+
+// Forwards signals to `child` and reaps every child until `child` exits; returns the exit
+// status to use (never returns before `child` is gone).
+int supervise(pid_t child);
+
+// The shell convention for a wait status: the exit code, or 128+N for signal N.
+int exit_status_of(int wait_status);
+
+}  // namespace jharden

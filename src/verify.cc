@@ -1,0 +1,461 @@
+#include "verify.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/magic.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/timex.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "cap_names.h"
+#include "paths.h"
+
+namespace jharden {
+namespace {
+
+ino_t ns_inode(const char* name) {
+  struct stat st;
+  std::string p = std::string("/proc/self/ns/") + name;
+  return stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+class Report {
+ public:
+  void row(bool pass, const std::string& property, const std::string& asked,
+           const std::string& observed) {
+    (pass ? passed_ : failed_)++;
+    std::printf("%s  %-46s asked: %-18s observed: %s\n", pass ? "PASS" : "FAIL", property.c_str(),
+                asked.c_str(), observed.c_str());
+  }
+  int finish() {
+    std::printf("\n%d passed, %d failed\n", passed_, failed_);
+    std::fflush(stdout);
+    return failed_ == 0 ? 0 : 1;
+  }
+
+ private:
+  int passed_ = 0, failed_ = 0;
+};
+
+std::string errno_name(int err) { return err == 0 ? "success" : std::strerror(err); }
+
+std::map<std::string, std::string> proc_status() {
+  std::map<std::string, std::string> out;
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string v = line.substr(colon + 1);
+    v.erase(0, v.find_first_not_of(" \t"));
+    out[line.substr(0, colon)] = v;
+  }
+  return out;
+}
+
+uint64_t mask_of(const std::vector<int>& caps) {
+  uint64_t m = 0;
+  for (int c : caps) m |= 1ULL << c;
+  return m;
+}
+
+std::string hex(uint64_t v) {
+  char buf[20];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+struct MountLine {
+  std::string point;
+  bool ro;
+};
+
+std::vector<MountLine> mount_lines() {
+  std::vector<MountLine> out;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point, opts;
+    f >> id >> parent >> dev >> root >> point >> opts;
+    std::string decoded;
+    for (size_t k = 0; k < point.size(); ++k) {
+      if (point[k] == '\\' && k + 3 < point.size()) {
+        decoded += static_cast<char>(std::stoi(point.substr(k + 1, 3), nullptr, 8));
+        k += 3;
+      } else {
+        decoded += point[k];
+      }
+    }
+    out.push_back({decoded, opts.rfind("ro", 0) == 0});
+  }
+  return out;
+}
+
+bool statvfs_ro(const std::string& path) {
+  struct statvfs sv;
+  return statvfs(path.c_str(), &sv) == 0 && (sv.f_flag & ST_RDONLY);
+}
+
+bool is_tmpfs(const std::string& path) {
+  struct statfs sf;
+  return statfs(path.c_str(), &sf) == 0 && sf.f_type == TMPFS_MAGIC;
+}
+
+bool dir_empty(const std::string& path) {
+  DIR* d = opendir(path.c_str());
+  if (!d) return false;
+  bool empty = true;
+  while (dirent* e = readdir(d))
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
+  closedir(d);
+  return empty;
+}
+
+void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
+  std::vector<MountLine> lines = mount_lines();
+  for (size_t i = 0; i < plan.mounts.size(); ++i) {
+    const MountEntry& e = plan.mounts[i];
+    struct stat st;
+    if (lstat(e.target.c_str(), &st) != 0) {
+      r.row(e.optional, e.target + " exists", e.optional ? "optional" : "present",
+            errno_name(errno));
+      continue;
+    }
+    switch (e.kind) {
+      case MountKind::kReadOnly: {
+        // Every mount at or below the path, except the writable holes, must be read-only.
+        int rw = 0, total = 0;
+        for (const auto& m : lines) {
+          if (!path_is_under(m.point, e.target)) continue;
+          bool hole = false;
+          for (size_t h : e.holes) hole |= path_is_under(m.point, plan.mounts[h].target);
+          if (hole) continue;
+          ++total;
+          if (!m.ro) ++rw;
+        }
+        bool ro = statvfs_ro(e.target);
+        errno = 0;
+        int write_errno = 0;
+        if (S_ISDIR(st.st_mode)) {
+          std::string probe = e.target + (e.target == "/" ? "" : "/") + ".jharden-verify";
+          if (mkdir(probe.c_str(), 0700) == 0)
+            rmdir(probe.c_str());
+          else
+            write_errno = errno;
+        } else {
+          int fd = open(e.target.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK);
+          write_errno = fd < 0 ? errno : 0;
+          if (fd >= 0) close(fd);
+        }
+        bool refused = write_errno == EROFS || (write_errno != 0 && ro);
+        r.row(ro && rw == 0 && refused, e.target + " is read-only (with submounts)", "read-only",
+              std::string(ro ? "read-only" : "WRITABLE") + ", " + std::to_string(total - rw) + "/" +
+                  std::to_string(total) + " mounts ro, write: " + errno_name(write_errno));
+        break;
+      }
+      case MountKind::kReadWrite:
+        if (!e.implicit)
+          r.row(!statvfs_ro(e.target), e.target + " stays writable", "writable",
+                statvfs_ro(e.target) ? "read-only" : "writable");
+        break;
+      case MountKind::kTmpfs: {
+        bool t = is_tmpfs(e.target);
+        std::string obs = t ? "tmpfs" : "not tmpfs";
+        bool pass = t;
+        if (e.target == "/tmp") {
+          bool priv = st.st_dev != host.tmp_dev || st.st_ino != host.tmp_ino;
+          bool empty = dir_empty("/tmp");
+          pass = pass && priv && empty;
+          obs +=
+              std::string(priv ? ", private" : ", HOST /tmp") + (empty ? ", empty" : ", not empty");
+        }
+        r.row(pass, e.target + " is a private tmpfs", "tmpfs", obs);
+        break;
+      }
+      case MountKind::kMask: {
+        if (S_ISDIR(st.st_mode)) {
+          bool ok = dir_empty(e.target) && statvfs_ro(e.target);
+          r.row(ok, e.target + " is masked", "empty, read-only",
+                ok ? "empty, read-only" : "visible");
+        } else {
+          bool null_dev = S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+          char buf[64];
+          int fd = open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK);
+          ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+          if (fd >= 0) close(fd);
+          r.row(null_dev && n == 0, e.target + " reads as empty", "masked (1:3)",
+                std::string(null_dev ? "char 1:3" : "NOT /dev/null") + ", read " +
+                    std::to_string(n) + " bytes");
+        }
+        break;
+      }
+      case MountKind::kInaccessible: {
+        bool ok = (st.st_mode & 07777) == 0 &&
+                  (S_ISDIR(st.st_mode) ? dir_empty(e.target) : st.st_size == 0);
+        char m[8];
+        std::snprintf(m, sizeof m, "%04o", st.st_mode & 07777);
+        r.row(ok, e.target + " is inaccessible", "mode 0000, empty", std::string("mode ") + m);
+        break;
+      }
+      case MountKind::kProc: {
+        struct statfs sf;
+        bool ok = statfs("/proc", &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+        r.row(ok, "/proc is a fresh procfs", e.options.empty() ? "procfs" : e.options,
+              ok ? "procfs" : "not procfs");
+        break;
+      }
+      case MountKind::kSysfs:
+        r.row(statvfs_ro(e.target), e.target + " is a read-only sysfs", "read-only",
+              statvfs_ro(e.target) ? "read-only" : "WRITABLE");
+        break;
+      case MountKind::kBind:
+        r.row(statvfs_ro(e.target) == e.read_only, e.target + " is bound from " + e.source,
+              e.read_only ? "read-only" : "writable",
+              statvfs_ro(e.target) ? "read-only" : "writable");
+        break;
+      case MountKind::kPrivateDev: {
+        static const std::set<std::string> allowed = {
+            "null", "zero", "full", "random", "urandom", "tty",    "pts",
+            "shm",  "ptmx", "fd",   "stdin",  "stdout",  "stderr", "log"};
+        std::string extra;
+        int blocks = 0;
+        if (DIR* d = opendir("/dev")) {
+          while (dirent* de = readdir(d)) {
+            std::string n = de->d_name;
+            if (n == "." || n == "..") continue;
+            if (!allowed.contains(n)) extra += " " + n;
+            struct stat ds;
+            if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
+              ++blocks;
+          }
+          closedir(d);
+        }
+        r.row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
+              "null zero full random urandom tty pts shm",
+              extra.empty() ? "standard set, no block device" : "extra:" + extra);
+        break;
+      }
+      case MountKind::kSecrets: {
+        struct statvfs sv;
+        statvfs(e.target.c_str(), &sv);
+        bool ok = is_tmpfs(e.target) && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOEXEC) &&
+                  (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == 0500 &&
+                  st.st_uid == plan.identity.uid;
+        char m[8];
+        std::snprintf(m, sizeof m, "%04o", st.st_mode & 07777);
+        r.row(ok, e.target + " is a read-only secrets tmpfs", "ro,noexec,0500",
+              std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
+                  ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + m + ", uid " +
+                  std::to_string(st.st_uid));
+        for (const auto& [name, size] : host.secret_sizes) {
+          std::string p = e.target + "/" + name;
+          struct stat fs;
+          bool present = stat(p.c_str(), &fs) == 0;
+          bool fok = present && (fs.st_mode & 07777) == plan.secrets_mode &&
+                     fs.st_uid == plan.identity.uid && fs.st_gid == plan.identity.gid &&
+                     static_cast<size_t>(fs.st_size) == size;
+          char want[8], got[8];
+          std::snprintf(want, sizeof want, "%04o", plan.secrets_mode);
+          std::snprintf(got, sizeof got, "%04o", present ? fs.st_mode & 07777 : 0);
+          r.row(fok, p + " projected",
+                std::string("mode ") + want + ", " + std::to_string(size) + " B",
+                present ? std::string("mode ") + got + ", " + std::to_string(fs.st_size) +
+                              " B, uid " + std::to_string(fs.st_uid)
+                        : "missing");
+        }
+        break;
+      }
+    }
+  }
+}
+
+void probe_privileges(const Plan& plan, Report& r) {
+  auto status = proc_status();
+  auto parse = [&](const char* key) { return std::stoull(status[key], nullptr, 16); };
+  const bool root = plan.identity.uid == 0;
+  uint64_t bnd = mask_of(plan.caps.bounding), amb = mask_of(plan.caps.ambient);
+  uint64_t prm_want = root ? bnd : amb;
+  r.row(parse("CapBnd") == bnd, "bounding set", hex(bnd), hex(parse("CapBnd")));
+  r.row(parse("CapPrm") == prm_want, "permitted set", hex(prm_want), hex(parse("CapPrm")));
+  r.row(parse("CapEff") == prm_want, "effective set", hex(prm_want), hex(parse("CapEff")));
+  r.row(parse("CapInh") == amb, "inheritable set", hex(amb), hex(parse("CapInh")));
+  r.row(parse("CapAmb") == amb, "ambient set", hex(amb), hex(parse("CapAmb")));
+  uint64_t all =
+      parse("CapBnd") | parse("CapPrm") | parse("CapEff") | parse("CapInh") | parse("CapAmb");
+  for (int cap : plan.caps.dropped)
+    if (cap == CAP_SYS_ADMIN || cap == CAP_SYS_PTRACE || cap == CAP_SYS_MODULE)
+      r.row(!(all & (1ULL << cap)), capability_name(cap) + " in no set", "absent",
+            (all & (1ULL << cap)) ? "PRESENT" : "absent");
+  r.row(status["NoNewPrivs"] == (plan.no_new_privileges ? "1" : "0"), "NoNewPrivs",
+        plan.no_new_privileges ? "1" : "0", status["NoNewPrivs"]);
+  r.row(getuid() == plan.identity.uid && geteuid() == plan.identity.uid, "user id",
+        std::to_string(plan.identity.uid), std::to_string(geteuid()));
+  r.row(getgid() == plan.identity.gid && getegid() == plan.identity.gid, "group id",
+        std::to_string(plan.identity.gid), std::to_string(getegid()));
+  if (plan.identity.change) {
+    std::vector<gid_t> groups(static_cast<size_t>(std::max(getgroups(0, nullptr), 0)));
+    groups.resize(static_cast<size_t>(
+        std::max(getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
+    std::vector<gid_t> want = plan.identity.groups;
+    std::sort(groups.begin(), groups.end());
+    std::sort(want.begin(), want.end());
+    r.row(groups == want, "supplementary groups", std::to_string(want.size()) + " groups",
+          std::to_string(groups.size()) + " groups");
+  }
+  const SeccompPlan& sc = plan.seccomp;
+  r.row(status["Seccomp"] == (sc.enabled ? "2" : "0"), "seccomp mode",
+        sc.enabled ? "2 (filter)" : "0", status["Seccomp"]);
+  if (!sc.enabled) return;
+  auto denied = [&](const char* name) {
+    bool listed = std::binary_search(sc.syscalls.begin(), sc.syscalls.end(), name);
+    return sc.allow_list ? !listed : listed;
+  };
+  if (sc.action == SeccompAction::kErrno && denied("adjtimex")) {
+    // adjtimex with modes 0 only reads the clock state and needs no privilege: EPERM can
+    // only come from the filter.
+    struct timex tx {};
+    long rc = syscall(SYS_adjtimex, &tx);
+    r.row(rc == -1 && errno == EPERM, "denied syscall adjtimex (@clock)", "EPERM",
+          rc == -1 ? errno_name(errno) : "allowed");
+  }
+  if (sc.native_only && sc.action == SeccompAction::kErrno) {
+    // x32: the x86_64 entry with bit 30 set; i386: int 0x80 (getpid is 20 there).
+    long rc = syscall(0x40000000 | SYS_getpid);
+    r.row(rc == -1, "x32 ABI getpid refused", "refused", rc == -1 ? errno_name(errno) : "ALLOWED");
+    long ret;
+    asm volatile("int $0x80" : "=a"(ret) : "0"(20L) : "memory");
+    r.row(ret < 0, "i386 ABI getpid refused", "refused",
+          ret < 0 ? errno_name(static_cast<int>(-ret)) : "ALLOWED");
+  }
+}
+
+void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Report& r) {
+  errno = 0;
+  int rc = mount("none", "/tmp", "tmpfs", 0, nullptr);
+  r.row(rc != 0, "mount(2) refused", "EPERM", rc == 0 ? "MOUNTED" : errno_name(errno));
+  if (rc == 0) umount2("/tmp", MNT_DETACH);
+  for (const auto& e : plan.mounts) {
+    if (e.kind != MountKind::kReadOnly) continue;
+    rc = mount(nullptr, e.target.c_str(), nullptr, MS_REMOUNT | MS_BIND, nullptr);
+    r.row(rc != 0, "remount " + e.target + " read-write refused", "refused",
+          rc == 0 ? "REMOUNTED" : errno_name(errno));
+    break;
+  }
+  for (const auto& e : plan.mounts) {
+    if (e.kind != MountKind::kMask) continue;
+    struct stat st;
+    if (lstat(e.target.c_str(), &st) != 0) continue;
+    rc = umount2(e.target.c_str(), MNT_DETACH);
+    r.row(rc != 0, "umount of mask " + e.target + " refused", "refused",
+          rc == 0 ? "UNMOUNTED" : errno_name(errno));
+    break;
+  }
+  int fd = open("/proc/1/root/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  struct stat st;
+  bool reached = false;
+  std::string obs = fd < 0 ? errno_name(errno) : "opened";
+  if (fd >= 0) {
+    // Reaching the root of a process in the sandbox itself is harmless.
+    struct stat mine;
+    reached = fstat(fd, &st) == 0 && stat("/", &mine) == 0 &&
+              (st.st_dev != mine.st_dev || st.st_ino != mine.st_ino);
+    if (!reached) obs = "only the sandbox's own root";
+    close(fd);
+  }
+  r.row(!reached, "/proc/1/root does not reach the host", "unreachable", obs);
+  int ns = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
+  bool entered = ns >= 0 && setns(ns, CLONE_NEWNS) == 0;
+  obs = ns < 0 ? errno_name(errno) : entered ? "ENTERED" : errno_name(errno);
+  if (ns >= 0) close(ns);
+  r.row(!entered, "setns into PID 1's mount namespace", "refused", obs);
+  // Descriptors that would survive execve: none but 0-2 and the LISTEN_FDS range.
+  std::string leaked;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (dirent* de = readdir(d)) {
+      if (de->d_name[0] == '.') continue;
+      int n = std::atoi(de->d_name);
+      if (n <= 2 || n == dirfd(d) || n < 3 + listen_fds) continue;
+      int flags = fcntl(n, F_GETFD);
+      if (flags >= 0 && !(flags & FD_CLOEXEC)) leaked += " " + std::to_string(n);
+    }
+    closedir(d);
+  }
+  r.row(leaked.empty(), "file descriptors passed to the daemon",
+        "0-2" + (listen_fds ? " + " + std::to_string(listen_fds) + " LISTEN_FDS" : std::string()),
+        leaked.empty() ? "none other" : "LEAKED:" + leaked);
+  char cwd[4096];
+  bool cwd_ok = getcwd(cwd, sizeof cwd) != nullptr && plan.working_directory == cwd;
+  r.row(cwd_ok, "current directory", plan.working_directory, cwd_ok ? cwd : "elsewhere");
+  if (plan.new_session)
+    r.row(getsid(0) == getpid(), "new session (no TIOCSTI into the caller's tty)", "session leader",
+          getsid(0) == getpid() ? "session leader" : "caller's session");
+  r.row(ns_inode("mnt") != host.mnt_ns, "mount namespace", "new",
+        ns_inode("mnt") != host.mnt_ns ? "new" : "HOST");
+  auto ns_row = [&](const char* name, bool asked, ino_t hostino) {
+    bool fresh = ns_inode(name) != hostino;
+    r.row(fresh == asked, std::string(name) + " namespace", asked ? "new" : "host",
+          fresh ? "new" : "host");
+  };
+  ns_row("pid", plan.ns_pid, host.pid_ns);
+  ns_row("net", plan.ns_net, host.net_ns);
+  ns_row("ipc", plan.ns_ipc, host.ipc_ns);
+  ns_row("uts", plan.ns_uts, host.uts_ns);
+  if (plan.hostname) {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    r.row(*plan.hostname == name, "hostname", *plan.hostname, name);
+  }
+  mode_t old = umask(0);
+  umask(old);
+  char want[8], got[8];
+  std::snprintf(want, sizeof want, "%04o", plan.umask);
+  std::snprintf(got, sizeof got, "%04o", old);
+  r.row(old == plan.umask, "umask", want, got);
+}
+
+}  // namespace
+
+HostFacts record_host_facts() {
+  HostFacts h;
+  h.mnt_ns = ns_inode("mnt");
+  h.pid_ns = ns_inode("pid");
+  h.net_ns = ns_inode("net");
+  h.ipc_ns = ns_inode("ipc");
+  h.uts_ns = ns_inode("uts");
+  struct stat st;
+  if (stat("/tmp", &st) == 0) {
+    h.tmp_dev = st.st_dev;
+    h.tmp_ino = st.st_ino;
+  }
+  return h;
+}
+
+int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {
+  Report r;
+  std::printf("jharden --verify: probing the sandbox from inside (pid %d, uid %d)\n\n",
+              static_cast<int>(getpid()), static_cast<int>(getuid()));
+  probe_mounts(plan, host, r);
+  probe_privileges(plan, r);
+  probe_escapes(plan, host, listen_fds, r);
+  return r.finish();
+}
+
+}  // namespace jharden

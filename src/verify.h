@@ -1,0 +1,27 @@
+// --verify: a probe that runs inside the finished sandbox in place of the daemon and checks,
+// one row per property, that what the policy asked for really holds.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "plan.h"
+
+namespace jharden {
+
+// What the probe compares against, recorded on the host before any namespace change.
+struct HostFacts {
+  ino_t mnt_ns = 0, pid_ns = 0, net_ns = 0, ipc_ns = 0, uts_ns = 0;
+  dev_t tmp_dev = 0;
+  ino_t tmp_ino = 0;
+  std::vector<std::pair<std::string, size_t>> secret_sizes;  // name -> bytes
+};
+
+HostFacts record_host_facts();
+
+// Prints the rows and a summary to stdout; returns 0 when every row passes, 1 otherwise.
+int run_probe(const Plan& plan, const HostFacts& host, int listen_fds);
+
+}  // namespace jharden
