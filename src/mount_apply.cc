@@ -97,6 +97,7 @@ class Applier {
  private:
   // The target of entry `i`, resolved below the sandbox root; -1 when optional and missing.
   unique_fd open_target(size_t i);
+  bool create_mount_point(size_t i);
   std::string host_path(const std::string& target) const { return join_root(plan_.root, target); }
 
   void establish(size_t i, int target_fd);
@@ -138,14 +139,10 @@ MountSources open_mount_sources(const Plan& plan) {
     if (e.kind != MountKind::kBind) continue;
     // Bind sources are host paths chosen by the administrator; magic links (/proc/*/fd)
     // are refused since they could name anything.
-    unique_fd fd(open_beneath(AT_FDCWD, e.source, O_PATH | O_CLOEXEC));
-    if (!fd && errno == ELOOP) {
-      struct open_how how {};
-      how.flags = O_PATH | O_CLOEXEC;
-      how.resolve = RESOLVE_NO_MAGICLINKS;
-      fd.reset(
-          static_cast<int>(syscall(SYS_openat2, AT_FDCWD, e.source.c_str(), &how, sizeof how)));
-    }
+    struct open_how how{};
+    how.flags = O_PATH | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_MAGICLINKS;
+    unique_fd fd(static_cast<int>(syscall(SYS_openat2, AT_FDCWD, e.source.c_str(), &how, sizeof how)));
     if (!fd && !(errno == ENOENT && e.optional)) mount_fail("open bind source", e.source);
     s.bind[i] = std::move(fd);
   }
@@ -179,10 +176,43 @@ MountSources open_mount_sources(const Plan& plan) {
 
 namespace {
 
+// Creates a missing mount point for a new mount, as systemd does: directories, and an empty
+// file when a non-directory is bound. Each step is resolved without following symlinks.
+bool Applier::create_mount_point(size_t i) {
+  const MountEntry& e = plan_.mounts[i];
+  struct stat st;
+  bool file = e.kind == MountKind::kBind && sources_.bind[i] &&
+              fstat(sources_.bind[i].get(), &st) == 0 && !S_ISDIR(st.st_mode);
+  std::string sofar;
+  size_t start = 1;
+  while (start < e.target.size()) {
+    size_t end = e.target.find('/', start);
+    if (end == std::string::npos) end = e.target.size();
+    unique_fd parent(open_beneath(root_fd_.get(), sofar.empty() ? "/" : sofar,
+                                  O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!parent) return false;
+    std::string name = e.target.substr(start, end - start);
+    sofar += "/" + name;
+    bool last = end == e.target.size();
+    int rc = last && file ? mknodat(parent.get(), name.c_str(), S_IFREG | 0644, 0)
+                          : mkdirat(parent.get(), name.c_str(), 0755);
+    if (rc != 0 && errno != EEXIST) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 unique_fd Applier::open_target(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   unique_fd fd(open_beneath(root_fd_.get(), e.target, open_target_flags()));
   if (fd) return fd;
+  bool creatable = e.kind == MountKind::kTmpfs || e.kind == MountKind::kBind ||
+                   e.kind == MountKind::kSecrets;
+  if (errno == ENOENT && creatable && !e.optional) {
+    if (!create_mount_point(i)) mount_fail("create mount point", host_path(e.target));
+    fd.reset(open_beneath(root_fd_.get(), e.target, open_target_flags()));
+    if (fd) return fd;
+  }
   if (errno == ENOENT && e.optional) return unique_fd();
   if (errno == ELOOP || errno == EXDEV)
     fail(kExitNamespace, kStep,

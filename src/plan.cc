@@ -275,8 +275,9 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     add(MountKind::kSecrets, policy.secrets_directory.value, policy.secrets_directory.origin);
     // The sources live on the host: inside a new root they are out of reach anyway.
     if (policy.hide_sources.value && !chroot_mode) {
+      // Optional: a source already out of sight (e.g. under the private /tmp) is hidden.
       for (const auto& s : secrets)
-        add(MountKind::kInaccessible, s.host_path, s.origin).implicit = true;
+        add(MountKind::kInaccessible, s.host_path, s.origin, true).implicit = true;
     }
   }
   // API file systems under a read-only tree keep their own rules (like ProtectSystem=strict).

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct HostFacts {
   ino_t mnt_ns = 0, pid_ns = 0, net_ns = 0, ipc_ns = 0, uts_ns = 0;
   dev_t tmp_dev = 0;
   ino_t tmp_ino = 0;
+  uint64_t cap_bnd = 0, cap_prm = 0;  // the caller's bounding and permitted sets
   std::vector<std::pair<std::string, size_t>> secret_sizes;  // name -> bytes
 };
 
