@@ -3,6 +3,7 @@
 // adds that systemd's score does not count.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -16,25 +17,43 @@ struct AssessmentItem {
   std::string id;           // systemd's item, e.g. "PrivateTmp="
   std::string key;          // jharden's key(s) that decide it, e.g. "[filesystem] private_tmp"
   std::string description;  // what the state means
-  bool secure = false;      // no exposure from this item
+  bool applicable = true;   // false where systemd skips the item (e.g. RemoveIPC= for root)
+  bool secure = false;      // applicable, and no exposure from this item
   unsigned weight = 0;
   unsigned range = 1;
-  unsigned badness = 0;  // 0 (good) .. range (bad)
+  unsigned badness = 0;     // 0 (good) .. range (bad)
+  // What systemd gives the item in the equivalent unit. It differs from `badness` only where a
+  // systemd setting implies more than jharden does (PrivateDevices= implies a device ACL).
+  unsigned unit_badness = 0;
+  double exposure = 0.0;  // this item's share of the overall exposure, rounded like systemd
 };
 
 struct Assessment {
+  std::string policy;  // the policy file, for the summary line
   std::vector<AssessmentItem> items;
   std::vector<std::string> extras;  // jharden-only protections, one line each
   double exposure = 10.0;           // 0.0 .. 10.0
   std::string rating;               // PERFECT SAFE OK MEDIUM EXPOSED UNSAFE DANGEROUS
+  std::string equivalent_unit;      // equivalent_unit_properties()
+  double unit_exposure = 10.0;      // systemd-analyze's score of a unit with those properties
 };
 
+// Whether a host path holds anything. ProtectSystem= covers /boot and /efi, which jharden
+// leaves alone unless the policy names them: they only count where there is something in them.
+using PathPresent = std::function<bool(const std::string& host_path)>;
+
+// The real file system: the path exists and, for a directory, is not empty.
+bool host_path_present(const std::string& host_path);
+
 Assessment assess(const Policy& policy, const Plan& plan);
+Assessment assess(const Policy& policy, const Plan& plan, const PathPresent& present);
 nlohmann::json assessment_to_json(const Assessment& a);
 std::string assessment_to_text(const Assessment& a);
 
 // The [Service] properties of a unit that asks systemd for the same protections as the
 // policy (used to cross-check the score with systemd-analyze security --offline=yes).
 std::string equivalent_unit_properties(const Policy& policy, const Plan& plan);
+std::string equivalent_unit_properties(const Policy& policy, const Plan& plan,
+                                       const PathPresent& present);
 
 }  // namespace jharden

@@ -212,7 +212,7 @@ class FileParser {
   }
   bool check_syntax(std::string_view line);
   void handle(std::string_view section, std::string_view key, std::string_view value);
-  bool note_scalar(std::string_view section, std::string_view key);
+  bool note_scalar(std::string_view section, std::string_view key, std::string_view value);
 
   // Typed values; each reports its own error and returns nullopt.
   std::optional<std::string> path_value(std::string_view key, std::string_view v);
@@ -343,12 +343,54 @@ int FileParser::on_value(void* user, const char* section, const char* name, cons
   return 1;
 }
 
-bool FileParser::note_scalar(std::string_view section, std::string_view key) {
+// An empty assignment of a scalar key restores its built-in default, as in systemd units.
+void reset_scalar(Policy& p, const std::string& id) {
+  static const Policy d = default_policy();
+  static const std::map<std::string, std::function<void(Policy&)>, std::less<>> kResets = {
+      {"service.exec", [](Policy& x) { x.exec = d.exec; }},
+      {"service.user", [](Policy& x) { x.user.reset(); }},
+      {"service.group", [](Policy& x) { x.group.reset(); }},
+      {"service.working_directory", [](Policy& x) { x.working_directory = d.working_directory; }},
+      {"service.new_session", [](Policy& x) { x.new_session = d.new_session; }},
+      {"service.umask", [](Policy& x) { x.umask = d.umask; }},
+      {"service.notify", [](Policy& x) { x.notify.reset(); }},
+      {"filesystem.root", [](Policy& x) { x.root = d.root; }},
+      {"filesystem.propagation", [](Policy& x) { x.propagation = d.propagation; }},
+      {"filesystem.private_tmp", [](Policy& x) { x.private_tmp = d.private_tmp; }},
+      {"filesystem.private_dev", [](Policy& x) { x.private_dev = d.private_dev; }},
+      {"filesystem.protect_proc", [](Policy& x) { x.protect_proc = d.protect_proc; }},
+      {"filesystem.proc_subset", [](Policy& x) { x.proc_subset = d.proc_subset; }},
+      {"filesystem.protect_kernel", [](Policy& x) { x.protect_kernel = d.protect_kernel; }},
+      {"filesystem.fstab", [](Policy& x) { x.fstab.reset(); }},
+      {"secrets.directory", [](Policy& x) { x.secrets_directory = d.secrets_directory; }},
+      {"secrets.mode", [](Policy& x) { x.secrets_mode = d.secrets_mode; }},
+      {"secrets.hide_sources", [](Policy& x) { x.hide_sources = d.hide_sources; }},
+      {"capabilities.no_new_privileges",
+       [](Policy& x) { x.no_new_privileges = d.no_new_privileges; }},
+      {"seccomp.action", [](Policy& x) { x.seccomp_action = d.seccomp_action; }},
+      {"seccomp.native_only", [](Policy& x) { x.native_only = d.native_only; }},
+      {"namespaces.pid", [](Policy& x) { x.ns_pid = d.ns_pid; }},
+      {"namespaces.net", [](Policy& x) { x.ns_net = d.ns_net; }},
+      {"namespaces.ipc", [](Policy& x) { x.ns_ipc = d.ns_ipc; }},
+      {"namespaces.uts", [](Policy& x) { x.ns_uts = d.ns_uts; }},
+      {"namespaces.hostname", [](Policy& x) { x.hostname.reset(); }},
+  };
+  if (auto it = kResets.find(id); it != kResets.end()) it->second(p);
+}
+
+// Records a scalar key of this file; false when it was already given here (an error) or
+// when the value is empty (the key is then reset to its default).
+bool FileParser::note_scalar(std::string_view section, std::string_view key,
+                             std::string_view value) {
   std::string id = std::string(section) + "." + std::string(key);
   auto [it, inserted] = scalars_seen_.emplace(id, line_);
   if (!inserted) {
     error(std::string(key) + ": given twice in this file (first on line " +
           std::to_string(it->second) + ")");
+    return false;
+  }
+  if (value.empty()) {
+    reset_scalar(policy_, id);
     return false;
   }
   return true;
@@ -532,7 +574,7 @@ void FileParser::service_key(std::string_view key, std::string_view v) {
   static const std::set<std::string, std::less<>> kScalars = {
       "exec", "user", "group", "working_directory", "new_session", "umask", "notify"};
   if (!kScalars.contains(key)) return value_error(key, "unknown key in [service]");
-  if (!note_scalar("service", key)) return;
+  if (!note_scalar("service", key, v)) return;
   if (key == "exec") {
     std::vector<std::string> argv;
     std::string why = split_command_line(v, argv);
@@ -585,7 +627,7 @@ void FileParser::filesystem_key(std::string_view key, std::string_view v) {
       "root",         "propagation", "private_tmp",    "private_dev",
       "protect_proc", "proc_subset", "protect_kernel", "fstab"};
   if (!kScalars.contains(key)) return value_error(key, "unknown key in [filesystem]");
-  if (!note_scalar("filesystem", key)) return;
+  if (!note_scalar("filesystem", key, v)) return;
   if (key == "root") {
     if (auto p = path_value(key, v)) policy_.root = {*p, here()};
   } else if (key == "propagation") {
@@ -625,7 +667,7 @@ void FileParser::filesystem_key(std::string_view key, std::string_view v) {
 
 void FileParser::secrets_key(std::string_view key, std::string_view v) {
   if (key == "directory" || key == "mode" || key == "hide_sources") {
-    if (!note_scalar("secrets", key)) return;
+    if (!note_scalar("secrets", key, v)) return;
     if (key == "directory") {
       if (auto p = path_value(key, v)) {
         if (*p == "/")
@@ -680,7 +722,7 @@ void FileParser::capabilities_key(std::string_view key, std::string_view v) {
     return cap_list(key, v, *policy_.cap_keep);
   }
   if (key != "no_new_privileges") return value_error(key, "unknown key in [capabilities]");
-  if (!note_scalar("capabilities", key)) return;
+  if (!note_scalar("capabilities", key, v)) return;
   if (auto b = bool_value(key, v)) policy_.no_new_privileges = {*b, here()};
 }
 
@@ -693,7 +735,7 @@ void FileParser::seccomp_key(std::string_view key, std::string_view v) {
     return syscall_list(key, v, *policy_.seccomp_allow);
   }
   if (key != "action" && key != "native_only") return value_error(key, "unknown key in [seccomp]");
-  if (!note_scalar("seccomp", key)) return;
+  if (!note_scalar("seccomp", key, v)) return;
   if (key == "action") {
     if (v == "errno")
       policy_.seccomp_action = {SeccompAction::kErrno, here()};
@@ -715,7 +757,7 @@ void FileParser::namespaces_key(std::string_view key, std::string_view v) {
   auto it = kBools.find(key);
   if (it == kBools.end() && key != "hostname")
     return value_error(key, "unknown key in [namespaces]");
-  if (!note_scalar("namespaces", key)) return;
+  if (!note_scalar("namespaces", key, v)) return;
   if (it != kBools.end()) {
     if (auto b = bool_value(key, v)) policy_.*(it->second) = {*b, here()};
     return;

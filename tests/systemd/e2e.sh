@@ -210,6 +210,17 @@ no_cap() {
     done
 }
 
+# more_seccomp_filters PID: PID has more seccomp filters than the container's
+# init (systemd-nspawn puts one on every process of the container, so
+# "Seccomp: 2" alone proves nothing here).
+more_seccomp_filters() {
+    local own base
+    own=$(status_field "$1" Seccomp_filters)
+    base=$(status_field 1 Seccomp_filters)
+    [[ $own =~ ^[0-9]+$ && $base =~ ^[0-9]+$ ]] || { WHY="no Seccomp_filters in /proc/PID/status"; return 1; }
+    ((own > base)) || { WHY="Seccomp_filters: $own, the container's init has $base"; return 1; }
+}
+
 # env_has PID VAR: VAR is in the environment of PID.
 env_has() {
     in_ct cat "/proc/$1/environ" | tr '\0' '\n' | grep -q "^$2=" ||
@@ -448,6 +459,7 @@ EOF
         no_cap "$pid" 21 CapBnd CapPrm CapEff CapInh CapAmb
     check "baseline: NoNewPrivs is 1" field_is "$pid" NoNewPrivs 1
     check "baseline: Seccomp is 2 (filter)" field_is "$pid" Seccomp 2
+    check "baseline: jharden added a seccomp filter" more_seccomp_filters "$pid"
     check "$unit stops" stop_unit "$unit"
 }
 

@@ -11,6 +11,8 @@
 #
 # Usage (as root; systemd-container must be installed by the caller):
 #   nspawn.sh start DIR          boot a container whose state lives in DIR
+#                                (on failure the container is halted and DIR
+#                                kept, with console.log: remove it with stop)
 #   nspawn.sh exec DIR CMD...    run CMD inside (exit status is CMD's)
 #   nspawn.sh copy DIR SRC DEST  copy a host file (or directory) into it
 #   nspawn.sh pid1 DIR           print the host PID of the container's init
@@ -166,7 +168,10 @@ nspawn_start() {
     # 1. systemd-nspawn's PID (written by the shell before it execs nspawn)
     until nspid=$(_nspawn_read_pid "$dir/nspawn.pid"); do
         if ((SECONDS >= deadline)) || ! kill -0 "$bgpid" 2>/dev/null; then
-            _nspawn_err "start: systemd-nspawn did not start"; _nspawn_console_tail "$dir"; return 1
+            _nspawn_err "start: systemd-nspawn did not start"
+            _nspawn_console_tail "$dir"
+            _nspawn_halt "$dir"
+            return 1
         fi
         sleep 0.1
     done
@@ -191,6 +196,7 @@ nspawn_start() {
     done
     _nspawn_err "start: container not up after ${NSPAWN_BOOT_TIMEOUT}s (state: ${state:-unknown})"
     _nspawn_console_tail "$dir"
+    _nspawn_halt "$dir"
     return 1
 }
 
@@ -238,19 +244,18 @@ _nspawn_wait_gone() {
     done
 }
 
-# nspawn_stop DIR: power the container off (killing it after
-# NSPAWN_STOP_TIMEOUT seconds) and remove DIR. Also cleans up after a
-# container that is already gone.
-nspawn_stop() {
-    local dir nspid pid1 rc=0
-    dir=$(_nspawn_dir "${1:-}") || return 2
-    [[ -d $dir ]] || { _nspawn_err "stop: $dir: no such directory"; return 1; }
+# _nspawn_halt DIR: power the container off; kill it after
+# NSPAWN_STOP_TIMEOUT seconds. Fails if it had to be killed.
+_nspawn_halt() {
+    local dir=$1 nspid pid1 rc=0
     nspid=$(_nspawn_read_pid "$dir/nspawn.pid") || nspid=""
     pid1=$(_nspawn_read_pid "$dir/pid1") || pid1=""
     if [[ -n $pid1 ]]; then
         # --no-block: only queue the job; waiting would see the bus go away.
         nsenter -t "$pid1" -a "${NSPAWN_ENV[@]}" systemctl poweroff --no-block 2>/dev/null ||
             kill -s SIGRTMIN+4 "$pid1" 2>/dev/null # systemd: poweroff
+    elif [[ -n $nspid ]]; then
+        kill -TERM "$nspid" 2>/dev/null # nspawn: shut the container down
     fi
     if [[ -n $nspid ]] && ! _nspawn_wait_gone "$nspid" "$NSPAWN_STOP_TIMEOUT"; then
         _nspawn_err "stop: no power-off after ${NSPAWN_STOP_TIMEOUT}s, killing the container"
@@ -260,11 +265,21 @@ nspawn_stop() {
         [[ -n $pid1 ]] && kill -KILL "$pid1" 2>/dev/null
         _nspawn_wait_gone "$nspid" 5 || { kill -KILL "$nspid" 2>/dev/null; _nspawn_wait_gone "$nspid" 5; }
     fi
-    if [[ -n $pid1 ]] && kill -0 "$pid1" 2>/dev/null &&
-       [[ $(_nspawn_read_pid "$dir/pid1") == "$pid1" ]]; then
+    if [[ -n $pid1 ]] && [[ $(_nspawn_read_pid "$dir/pid1") == "$pid1" ]]; then
         kill -KILL "$pid1" 2>/dev/null
         _nspawn_wait_gone "$pid1" 5
     fi
+    return "$rc"
+}
+
+# nspawn_stop DIR: power the container off (killing it after
+# NSPAWN_STOP_TIMEOUT seconds) and remove DIR. Also cleans up after a
+# container that is already gone, or whose start failed.
+nspawn_stop() {
+    local dir rc=0
+    dir=$(_nspawn_dir "${1:-}") || return 2
+    [[ -d $dir ]] || { _nspawn_err "stop: $dir: no such directory"; return 1; }
+    _nspawn_halt "$dir" || rc=1
     # The mounts were only ever in nspawn's namespace, which is gone now; on
     # the host DIR holds plain files. Refuse to delete anything mounted.
     if awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { found = 1 } END { exit !found }' \

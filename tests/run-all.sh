@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 (as root), builds jharden and runs every test tier:
+# unit, integration (root), end-to-end (root), the libFuzzer run, the sanitizer build,
+# the Debian package with lintian, and the end-to-end tests under a real systemd.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+
+step() { printf '\n=== %s\n' "$*"; }
+failed=()
+run() {  # run NAME CMD...: records a failing step, goes on with the others
+  local name=$1
+  shift
+  step "$name"
+  if ! "$@"; then
+    failed+=("$name")
+    echo "*** step failed: $name"
+  fi
+}
+
+step "dependencies"
+bash tests/setup-deps.sh || exit 1
+
+step "format"
+if ! clang-format --dry-run --Werror src/*.cc src/*.h tests/unit/*.cc tests/integration/*.cc \
+    fuzz/*.cc 2>/dev/null; then
+  failed+=("clang-format")
+  echo "*** clang-format reports differences"
+fi
+
+step "build"
+cmake -S . -B build -G Ninja -DJHARDEN_TESTS=ON >/dev/null && cmake --build build -j"$(nproc)" || exit 1
+
+run "man pages" bash -c 'for m in man/jharden.8 man/jharden.conf.5; do
+  out=$(LC_ALL=C.UTF-8 MANROFFSEQ="" man --warnings -l "$m" 2>&1 >/dev/null); [ -z "$out" ] || { echo "$m: $out"; exit 1; }; done'
+run "unit, integration and end-to-end tests" ctest --test-dir build --output-on-failure -j1
+[ -x tests/sanitize.sh ] && run "sanitizers (ASan+UBSan)" bash tests/sanitize.sh
+[ -x fuzz/run.sh ] && run "fuzzing (bounded)" bash fuzz/run.sh --ci
+[ -x tests/package.sh ] && run "Debian package" bash tests/package.sh
+[ -x tests/systemd/e2e.sh ] && [ -f build/jharden.deb ] && run "under systemd" bash tests/systemd/e2e.sh "$repo/build/jharden.deb"
+
+step "summary"
+if ((${#failed[@]})); then
+  printf 'failed: %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "all steps passed"
