@@ -1,14 +1,934 @@
+// The score is systemd v252's `systemd-analyze security` (src/analyze/analyze-security.c):
+// the same 81 items in the same order, with systemd's weights, ranges and badness levels,
+// summed the same way, so that a policy and a unit with the same protections score the same.
+// Each item is decided from what the plan enforces, never from what a key merely suggests:
+// where jharden has no equivalent, the item counts as in a stock unit.
 #include "analyze.h"
 
-#include "error.h"
+#include <dirent.h>
+#include <linux/capability.h>
+#include <seccomp.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <string_view>
+
+#include "cap_names.h"
+#include "paths.h"
+#include "seccomp_groups.h"
 
 namespace jharden {
+namespace {
 
-Assessment assess(const Policy&, const Plan&) {
-  throw StepError{kExitFailure, "--analyze: not available yet"};
+constexpr uint64_t bit(int cap) { return uint64_t{1} << cap; }
+
+uint64_t div_round_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+std::string join(const std::vector<std::string>& words, const char* sep = " ") {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
+  return out;
 }
-nlohmann::json assessment_to_json(const Assessment&) { return {}; }
-std::string assessment_to_text(const Assessment&) { return ""; }
-std::string equivalent_unit_properties(const Policy&, const Plan&) { return ""; }
+
+// ---------------------------------------------------------------------------------------------
+// What the sandbox sees at a path.
+
+bool establishes(MountKind k) { return k != MountKind::kReadOnly && k != MountKind::kReadWrite; }
+
+// The deepest plan entry at or above `path` (optionally only one that mounts something).
+const MountEntry* covering(const Plan& plan, const std::string& path, bool establishing_only) {
+  const MountEntry* best = nullptr;
+  for (const auto& e : plan.mounts) {
+    if (establishing_only && !establishes(e.kind)) continue;
+    if (!path_is_under(path, e.target)) continue;
+    if (!best || path_depth(e.target) > path_depth(best->target)) best = &e;
+  }
+  return best;
+}
+
+enum class Source {
+  kHost,          // the host's tree, directly or through a bind mount
+  kFresh,         // a file system of jharden's own (tmpfs, procfs, sysfs, private /dev)
+  kMasked,        // empty and read-only
+  kInaccessible,  // no access at all
+};
+
+struct View {
+  Source source = Source::kHost;
+  bool writable = true;
+};
+
+View view(const Plan& plan, const std::string& path) {
+  const MountEntry* e = covering(plan, path, false);
+  if (!e) return {};
+  switch (e->kind) {
+    case MountKind::kMask:
+      return {Source::kMasked, false};
+    case MountKind::kInaccessible:
+      return {Source::kInaccessible, false};
+    case MountKind::kBind:
+      return {Source::kHost, !e->read_only};
+    case MountKind::kReadOnly:
+    case MountKind::kReadWrite: {
+      // These change only writability: what lies below comes from the mount under them.
+      const MountEntry* base = covering(plan, path, true);
+      bool fresh = base && base->kind != MountKind::kBind;
+      return {fresh ? Source::kFresh : Source::kHost, e->kind == MountKind::kReadWrite};
+    }
+    default:
+      return {Source::kFresh, !e->read_only};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The facts the items are decided from, shared by the score and the equivalent unit so that
+// the two can never disagree.
+
+// The groups systemd scores, in its order, with its weights.
+struct FilterGroup {
+  const char* name;
+  unsigned weight;
+};
+constexpr FilterGroup kScoredGroups[] = {
+    {"@swap", 1000},   {"@obsolete", 250},   {"@clock", 1000},    {"@cpu-emulation", 250},
+    {"@debug", 1000},  {"@mount", 1000},     {"@module", 1000},   {"@raw-io", 1000},
+    {"@reboot", 1000}, {"@privileged", 700}, {"@resources", 700},
+};
+
+struct Facts {
+  bool root = true;     // runs as root: systemd skips SupplementaryGroups= and RemoveIPC=
+  bool nobody = false;  // runs as "nobody", which systemd marks down
+  std::vector<std::string> supplementary;  // names as written, or the resolved gids
+  bool private_devices = false;
+  std::vector<std::string> private_devices_missing;
+  bool private_tmp = false;
+  bool private_network = false;
+  bool protect_control_groups = false;
+  bool protect_kernel_modules = false;
+  std::vector<std::string> protect_kernel_modules_missing;
+  bool protect_kernel_tunables = false;
+  bool protect_kernel_logs = false;
+  std::vector<std::string> protect_kernel_logs_missing;
+  bool protect_clock = false;
+  std::vector<std::string> protect_clock_missing;
+  unsigned protect_home = 10;    // ProtectHome= badness: 0 yes, 1 tmpfs, 5 read-only, 10 no
+  unsigned protect_system = 10;  // ProtectSystem= badness: 0 strict, 3 full, 5 yes, 10 no
+  bool protect_hostname = false;
+  bool root_directory = false;
+  bool lock_personality = false;
+  bool no_new_privileges = false;
+  uint64_t bounding = ~uint64_t{0};
+  mode_t umask = 0022;
+  std::string protect_proc = "default";  // hidepid= of the sandbox's procfs
+  bool proc_subset_pid = false;
+  bool remove_ipc = false;
+  bool restrict_realtime = false;
+  bool native_only = false;
+  bool filters = false;     // a seccomp filter with rules is loaded
+  bool allow_list = false;  // ... and it is an allow list
+  std::set<std::string> rules;
+  // For each scored group, a syscall of it that the filter lets through ("" when none).
+  std::map<std::string, std::string> offender;
+  bool ambient = false;
+
+  bool denied(const std::string& syscall) const {
+    return filters && rules.contains(syscall) != allow_list;
+  }
+};
+
+// The first syscall of `group` that the filter lets through, as systemd's assessor finds it:
+// calls this architecture does not have are skipped.
+std::string first_allowed(const Facts& f, const char* group) {
+  for (const auto& name : expand_syscall_group(*find_syscall_group(group))) {
+    if (seccomp_syscall_resolve_name(name.c_str()) < 0) continue;
+    if (!f.filters || f.rules.contains(name) == f.allow_list) return name;
+  }
+  return "";
+}
+
+std::string hidepid(const std::string& options) {
+  size_t start = 0;
+  while (start <= options.size()) {
+    size_t end = options.find(',', start);
+    if (end == std::string::npos) end = options.size();
+    std::string_view opt(options.data() + start, end - start);
+    if (opt.starts_with("hidepid=")) {
+      std::string_view v = opt.substr(8);
+      if (v == "invisible" || v == "4") return "invisible";
+      if (v == "ptraceable") return "ptraceable";
+      if (v == "noaccess" || v == "2") return "noaccess";
+      return "default";
+    }
+    start = end + 1;
+  }
+  return "default";
+}
+
+Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present) {
+  Facts f;
+  const std::string user = policy.user ? policy.user->value : "";
+  // systemd judges User= by name; the resolved uid catches "root" under another name.
+  f.root = user.empty() || user == "root" || user == "0" ||
+           (plan.identity.change && plan.identity.uid == 0);
+  // 65534 is the kernel's overflow uid, the one "nobody" has on every distribution.
+  f.nobody = !f.root && (user == "nobody" || (plan.identity.change && plan.identity.uid == 65534));
+  if (policy.supplementary_groups) {
+    f.supplementary = policy.supplementary_groups->value;
+  } else {
+    for (gid_t g : plan.identity.groups) f.supplementary.push_back(std::to_string(g));
+  }
+
+  f.bounding = 0;
+  for (int c : plan.caps.bounding)
+    if (c < 64) f.bounding |= bit(c);
+  // Keeping every capability the kernel knows is keeping them all, future ones included.
+  if (plan.caps.dropped.empty()) f.bounding = ~uint64_t{0};
+  auto dropped = [&](int cap) { return (f.bounding & bit(cap)) == 0; };
+
+  f.filters = plan.seccomp.allow_list || !plan.seccomp.syscalls.empty();
+  f.allow_list = plan.seccomp.allow_list;
+  f.rules.insert(plan.seccomp.syscalls.begin(), plan.seccomp.syscalls.end());
+  for (const auto& g : kScoredGroups) f.offender[g.name] = first_allowed(f, g.name);
+  f.native_only = plan.seccomp.native_only;
+
+  const MountEntry* dev = covering(plan, "/dev", true);
+  if (!dev || dev->kind != MountKind::kPrivateDev)
+    f.private_devices_missing.push_back("no private /dev");
+  // Without these the daemon could create a disk's device node, or reach the hardware
+  // through I/O ports, whatever /dev holds.
+  if (!dropped(CAP_MKNOD)) f.private_devices_missing.push_back("CAP_MKNOD kept");
+  if (!dropped(CAP_SYS_RAWIO)) f.private_devices_missing.push_back("CAP_SYS_RAWIO kept");
+  f.private_devices = f.private_devices_missing.empty();
+
+  auto hidden = [&](const std::string& p) { return view(plan, p).source != Source::kHost; };
+  auto read_only = [&](const std::string& p) { return !view(plan, p).writable; };
+  f.private_tmp = hidden("/tmp") && hidden("/var/tmp");
+  f.private_network = plan.ns_net;
+  f.protect_control_groups = read_only("/sys/fs/cgroup");
+  f.protect_kernel_tunables =
+      read_only("/proc/sys") && read_only("/proc/sysrq-trigger") && read_only("/sys");
+
+  if (!dropped(CAP_SYS_MODULE)) f.protect_kernel_modules_missing.push_back("CAP_SYS_MODULE kept");
+  if (!f.offender["@module"].empty())
+    f.protect_kernel_modules_missing.push_back("@module not denied");
+  f.protect_kernel_modules = f.protect_kernel_modules_missing.empty();
+
+  // A fresh procfs has a live /proc/kmsg: only a mask or no access hides it.
+  Source kmsg = view(plan, "/proc/kmsg").source;
+  if (kmsg != Source::kMasked && kmsg != Source::kInaccessible)
+    f.protect_kernel_logs_missing.push_back("/proc/kmsg readable");
+  if (!hidden("/dev/kmsg")) f.protect_kernel_logs_missing.push_back("/dev/kmsg reachable");
+  if (!dropped(CAP_SYSLOG)) f.protect_kernel_logs_missing.push_back("CAP_SYSLOG kept");
+  f.protect_kernel_logs = f.protect_kernel_logs_missing.empty();
+
+  // Setting the RTC (RTC_SET_TIME) needs CAP_SYS_TIME too, so /dev/rtc is covered as well.
+  if (!dropped(CAP_SYS_TIME)) f.protect_clock_missing.push_back("CAP_SYS_TIME kept");
+  if (!f.offender["@clock"].empty()) f.protect_clock_missing.push_back("@clock not denied");
+  f.protect_clock = f.protect_clock_missing.empty();
+
+  f.protect_home = 0;
+  for (const char* p : {"/home", "/root", "/run/user"}) {
+    View v = view(plan, p);
+    unsigned b = v.source == Source::kInaccessible ? 0
+                 : v.source != Source::kHost       ? 1
+                 : !v.writable                     ? 5
+                                                   : 10;
+    f.protect_home = std::max(f.protect_home, b);
+  }
+
+  auto os_protected = [&](const std::string& p, bool only_if_present) {
+    View v = view(plan, p);
+    if (v.source != Source::kHost || !v.writable) return true;
+    return only_if_present && !present(join_root(plan.root, p));
+  };
+  if (read_only("/")) {
+    f.protect_system = 0;
+  } else if (os_protected("/usr", false) && os_protected("/boot", true) &&
+             os_protected("/efi", true)) {
+    f.protect_system = os_protected("/etc", false) ? 3 : 5;
+  }
+
+  f.protect_hostname = plan.ns_uts;
+  f.root_directory = plan.root != "/";
+  // Stronger than LockPersonality=, which still lets personality() keep the current one.
+  f.lock_personality = f.denied("personality");
+  f.no_new_privileges = plan.no_new_privileges;
+  f.umask = plan.umask;
+  if (const MountEntry* proc = covering(plan, "/proc", true);
+      proc && proc->kind == MountKind::kProc) {
+    f.protect_proc = hidepid(proc->options);
+    f.proc_subset_pid = proc->options.find("subset=pid") != std::string::npos;
+  }
+  // A private IPC namespace dies with the service, and its SysV objects and message queues
+  // with it; POSIX shared memory lives in /dev/shm, which must not be the host's.
+  View shm = view(plan, "/dev/shm");
+  f.remove_ipc = plan.ns_ipc && !(shm.source == Source::kHost && shm.writable);
+  // Only these two can switch a thread to SCHED_FIFO/SCHED_RR.
+  f.restrict_realtime = f.denied("sched_setscheduler") && f.denied("sched_setattr");
+  f.ambient = !plan.caps.ambient.empty();
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The items, in the order of systemd's security_assessor_table.
+
+class Items {
+ public:
+  explicit Items(const Facts& f) : f_(f) {}
+
+  void add(std::string id, std::string key, unsigned weight, unsigned range, unsigned badness,
+           std::string description) {
+    AssessmentItem i;
+    i.id = std::move(id);
+    i.key = std::move(key);
+    i.weight = weight;
+    i.range = range;
+    i.badness = badness;
+    i.unit_badness = badness;
+    i.secure = badness == 0;
+    i.description = std::move(description);
+    items_.push_back(std::move(i));
+  }
+
+  void flag(std::string id, std::string key, unsigned weight, bool good, std::string good_text,
+            std::string bad_text, const std::vector<std::string>& reasons = {}) {
+    if (!good && !reasons.empty()) bad_text += " (" + join(reasons, ", ") + ")";
+    add(std::move(id), std::move(key), weight, 1, good ? 0 : 1, good ? good_text : bad_text);
+  }
+
+  void not_applicable(std::string id, std::string key, unsigned weight, std::string description) {
+    add(std::move(id), std::move(key), weight, 1, 0, std::move(description));
+    items_.back().applicable = false;
+    items_.back().secure = false;
+  }
+
+  // systemd applies some settings to the capability bounding set when it loads a unit
+  // (unit_patch_contexts()); the equivalent unit's capability items follow from that.
+  void capability(std::string id, unsigned weight, uint64_t caps, std::string good_text,
+                  std::string bad_text) {
+    bool kept = (f_.bounding & caps) != 0;
+    flag(std::move(id), "[capabilities] drop, keep", weight, !kept, std::move(good_text),
+         std::move(bad_text));
+    uint64_t implied = 0;
+    if (f_.private_devices) implied |= bit(CAP_MKNOD) | bit(CAP_SYS_RAWIO);
+    if (f_.protect_kernel_modules) implied |= bit(CAP_SYS_MODULE);
+    if (f_.protect_kernel_logs) implied |= bit(CAP_SYSLOG);
+    if (f_.protect_clock) implied |= bit(CAP_SYS_TIME) | bit(CAP_WAKE_ALARM);
+    items_.back().unit_badness = (f_.bounding & ~implied & caps) != 0 ? 1 : 0;
+  }
+
+  std::vector<AssessmentItem> take() { return std::move(items_); }
+  AssessmentItem& back() { return items_.back(); }
+
+ private:
+  const Facts& f_;
+  std::vector<AssessmentItem> items_;
+};
+
+constexpr const char* kNotProvided = "(no jharden equivalent)";
+constexpr const char* kUnitDefault = "(the unit's default)";
+
+std::vector<AssessmentItem> build_items(const Facts& f) {
+  Items it(f);
+  if (f.root)
+    it.add("User=/DynamicUser=", "[service] user", 2000, 10, 10, "Service runs as root user");
+  else if (f.nobody)
+    it.add("User=/DynamicUser=", "[service] user", 2000, 10, 9,
+           "Service runs as the 'nobody' user, which should not be used for services");
+  else
+    it.add("User=/DynamicUser=", "[service] user", 2000, 10, 0,
+           "Service runs under a static non-root user identity");
+
+  if (f.root)
+    it.not_applicable("SupplementaryGroups=", "[service] supplementary_groups", 200,
+                      "Service runs as root, option does not matter");
+  else
+    it.flag("SupplementaryGroups=", "[service] supplementary_groups", 200, f.supplementary.empty(),
+            "Service has no supplementary groups", "Service runs with supplementary groups");
+
+  it.flag("PrivateDevices=", "[filesystem] private_dev, [capabilities] drop", 1000,
+          f.private_devices, "Service has no access to hardware devices",
+          "Service potentially has access to hardware devices", f.private_devices_missing);
+  it.flag("PrivateMounts=", "(always: own mount namespace)", 1000, true,
+          "Service cannot install system mounts", "");
+  it.flag("PrivateNetwork=", "[namespaces] net", 2500, f.private_network,
+          "Service has no access to the host's network",
+          "Service has access to the host's network");
+  it.flag("PrivateTmp=", "[filesystem] private_tmp", 1000, f.private_tmp,
+          "Service has no access to other software's temporary files",
+          "Service has access to other software's temporary files");
+  it.flag("PrivateUsers=", kNotProvided, 1000, false, "", "Service has access to other users");
+  it.flag("ProtectControlGroups=", "[filesystem] protect_kernel", 1000, f.protect_control_groups,
+          "Service cannot modify the control group file system",
+          "Service may modify the control group file system");
+  it.flag("ProtectKernelModules=", "[capabilities] drop, [seccomp] deny", 1000,
+          f.protect_kernel_modules, "Service cannot load or read kernel modules",
+          "Service may load or read kernel modules", f.protect_kernel_modules_missing);
+  it.flag("ProtectKernelTunables=", "[filesystem] protect_kernel", 1000, f.protect_kernel_tunables,
+          "Service cannot alter kernel tunables (/proc/sys, …)",
+          "Service may alter kernel tunables");
+  it.flag("ProtectKernelLogs=", "[filesystem] protect_kernel, [capabilities] drop", 1000,
+          f.protect_kernel_logs, "Service cannot read from or write to the kernel log ring buffer",
+          "Service may read from or write to the kernel log ring buffer",
+          f.protect_kernel_logs_missing);
+  it.flag("ProtectClock=", "[capabilities] drop, [seccomp] deny", 1000, f.protect_clock,
+          "Service cannot write to the hardware clock or system clock",
+          "Service may write to the hardware clock or system clock", f.protect_clock_missing);
+
+  const char* home = f.protect_home == 0   ? "Service has no access to home directories"
+                     : f.protect_home == 1 ? "Service has access to fake empty home directories"
+                     : f.protect_home == 5 ? "Service has read-only access to home directories"
+                                           : "Service has full access to home directories";
+  it.add("ProtectHome=", "[filesystem] inaccessible, read_only", 1000, 10, f.protect_home, home);
+  it.flag("ProtectHostname=", "[namespaces] uts", 50, f.protect_hostname,
+          "Service cannot change system host/domainname",
+          "Service may change system host/domainname");
+  const char* system =
+      f.protect_system == 0   ? "Service has strict read-only access to the OS file hierarchy"
+      : f.protect_system == 3 ? "Service has very limited write access to the OS file hierarchy"
+      : f.protect_system == 5 ? "Service has limited write access to the OS file hierarchy"
+                              : "Service has full access to the OS file hierarchy";
+  it.add("ProtectSystem=", "[filesystem] read_only", 1000, 10, f.protect_system, system);
+  it.flag("RootDirectory=/RootImage=", "[filesystem] root", 200, f.root_directory,
+          "Service has its own root directory/image",
+          "Service runs within the host's root directory");
+  it.flag("LockPersonality=", "[seccomp] deny personality", 100, f.lock_personality,
+          "Service cannot change ABI personality", "Service may change ABI personality");
+  it.flag("MemoryDenyWriteExecute=", kNotProvided, 100, false, "",
+          "Service may create writable executable memory mappings");
+  it.flag("NoNewPrivileges=", "[capabilities] no_new_privileges", 1000, f.no_new_privileges,
+          "Service processes cannot acquire new privileges",
+          "Service processes may acquire new privileges");
+
+  it.capability("CapabilityBoundingSet=~CAP_SYS_ADMIN", 1500, bit(CAP_SYS_ADMIN),
+                "Service has no administrator privileges", "Service has administrator privileges");
+  it.capability("CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)", 1500,
+                bit(CAP_SETUID) | bit(CAP_SETGID) | bit(CAP_SETPCAP),
+                "Service cannot change UID/GID identities/capabilities",
+                "Service may change UID/GID identities/capabilities");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_PTRACE", 1500, bit(CAP_SYS_PTRACE),
+                "Service has no ptrace() debugging abilities",
+                "Service has ptrace() debugging abilities");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_TIME", 1000, bit(CAP_SYS_TIME),
+                "Service processes cannot change the system clock",
+                "Service processes may change the system clock");
+  it.capability("CapabilityBoundingSet=~CAP_NET_ADMIN", 1000, bit(CAP_NET_ADMIN),
+                "Service has no network configuration privileges",
+                "Service has network configuration privileges");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_RAWIO", 1000, bit(CAP_SYS_RAWIO),
+                "Service has no raw I/O access", "Service has raw I/O access");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_MODULE", 1000, bit(CAP_SYS_MODULE),
+                "Service cannot load kernel modules", "Service may load kernel modules");
+  it.capability("CapabilityBoundingSet=~CAP_AUDIT_*", 500,
+                bit(CAP_AUDIT_CONTROL) | bit(CAP_AUDIT_READ) | bit(CAP_AUDIT_WRITE),
+                "Service has no audit subsystem access", "Service has audit subsystem access");
+  it.capability("CapabilityBoundingSet=~CAP_SYSLOG", 500, bit(CAP_SYSLOG),
+                "Service has no access to kernel logging", "Service has access to kernel logging");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_(NICE|RESOURCE)", 500,
+                bit(CAP_SYS_NICE) | bit(CAP_SYS_RESOURCE),
+                "Service has no privileges to change resource use parameters",
+                "Service has privileges to change resource use parameters");
+  it.capability("CapabilityBoundingSet=~CAP_MKNOD", 500, bit(CAP_MKNOD),
+                "Service cannot create device nodes", "Service may create device nodes");
+  it.capability("CapabilityBoundingSet=~CAP_(CHOWN|FSETID|SETFCAP)", 1000,
+                bit(CAP_CHOWN) | bit(CAP_FSETID) | bit(CAP_SETFCAP),
+                "Service cannot change file ownership/access mode/capabilities",
+                "Service may change file ownership/access mode/capabilities unrestricted");
+  it.capability(
+      "CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)", 1000,
+      bit(CAP_DAC_OVERRIDE) | bit(CAP_DAC_READ_SEARCH) | bit(CAP_FOWNER) | bit(CAP_IPC_OWNER),
+      "Service cannot override UNIX file/IPC permission checks",
+      "Service may override UNIX file/IPC permission checks");
+  it.capability("CapabilityBoundingSet=~CAP_KILL", 500, bit(CAP_KILL),
+                "Service cannot send UNIX signals to arbitrary processes",
+                "Service may send UNIX signals to arbitrary processes");
+  it.capability("CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)", 500,
+                bit(CAP_NET_BIND_SERVICE) | bit(CAP_NET_BROADCAST) | bit(CAP_NET_RAW),
+                "Service has no elevated networking privileges",
+                "Service has elevated networking privileges");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_BOOT", 100, bit(CAP_SYS_BOOT),
+                "Service cannot issue reboot()", "Service may issue reboot()");
+  it.capability("CapabilityBoundingSet=~CAP_MAC_*", 100, bit(CAP_MAC_ADMIN) | bit(CAP_MAC_OVERRIDE),
+                "Service cannot adjust SMACK MAC", "Service may adjust SMACK MAC");
+  it.capability("CapabilityBoundingSet=~CAP_LINUX_IMMUTABLE", 75, bit(CAP_LINUX_IMMUTABLE),
+                "Service cannot mark files immutable", "Service may mark files immutable");
+  it.capability("CapabilityBoundingSet=~CAP_IPC_LOCK", 50, bit(CAP_IPC_LOCK),
+                "Service cannot lock memory into RAM", "Service may lock memory into RAM");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_CHROOT", 50, bit(CAP_SYS_CHROOT),
+                "Service cannot issue chroot()", "Service may issue chroot()");
+  it.capability("CapabilityBoundingSet=~CAP_BLOCK_SUSPEND", 25, bit(CAP_BLOCK_SUSPEND),
+                "Service cannot establish wake locks", "Service may establish wake locks");
+  it.capability("CapabilityBoundingSet=~CAP_WAKE_ALARM", 25, bit(CAP_WAKE_ALARM),
+                "Service cannot program timers that wake up the system",
+                "Service may program timers that wake up the system");
+  it.capability("CapabilityBoundingSet=~CAP_LEASE", 25, bit(CAP_LEASE),
+                "Service cannot create file leases", "Service may create file leases");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_TTY_CONFIG", 25, bit(CAP_SYS_TTY_CONFIG),
+                "Service cannot issue vhangup()", "Service may issue vhangup()");
+  it.capability("CapabilityBoundingSet=~CAP_SYS_PACCT", 25, bit(CAP_SYS_PACCT),
+                "Service cannot use acct()", "Service may use acct()");
+  it.capability("CapabilityBoundingSet=~CAP_BPF", 25, bit(CAP_BPF),
+                "Service cannot load BPF programs", "Service may load BPF programs");
+
+  const mode_t m = f.umask;
+  auto [umask_badness, umask_text] =
+      !(m & 0002)   ? std::pair{10u, "Files created by service are world-writable by default"}
+      : !(m & 0004) ? std::pair{5u, "Files created by service are world-readable by default"}
+      : !(m & 0020) ? std::pair{2u, "Files created by service are group-writable by default"}
+      : !(m & 0040)
+          ? std::pair{1u, "Files created by service are group-readable by default"}
+          : std::pair{0u,
+                      "Files created by service are accessible only by service's own user by "
+                      "default"};
+  it.add("UMask=", "[service] umask", 100, 10, umask_badness, umask_text);
+  // A system service's KeyringMode= defaults to private, and jharden keeps the keyring it is
+  // given.
+  it.flag("KeyringMode=", kUnitDefault, 1000, true,
+          "Service doesn't share key material with other services", "");
+  unsigned proc_badness = f.protect_proc == "noaccess" ? 1 : f.protect_proc == "default" ? 3 : 0;
+  it.add(
+      "ProtectProc=", "[filesystem] protect_proc", 1000, 3, proc_badness,
+      proc_badness == 3
+          ? "Service has full access to process tree (/proc hidepid=)"
+          : "Service has restricted access to process tree (/proc hidepid=" + f.protect_proc + ")");
+  it.flag("ProcSubset=", "[filesystem] proc_subset", 10, f.proc_subset_pid,
+          "Service has no access to non-process /proc files (/proc subset=)",
+          "Service has full access to non-process /proc files (/proc subset=)");
+  // jharden reports for the daemon, which is or becomes the main process: NotifyAccess=main
+  // (the default of Type=notify) suffices.
+  it.flag("NotifyAccess=", kUnitDefault, 1000, true,
+          "Service child processes cannot alter service state", "");
+  if (f.root)
+    it.not_applicable("RemoveIPC=", "[namespaces] ipc", 100,
+                      "Service runs as root, option does not apply");
+  else
+    it.flag("RemoveIPC=", "[namespaces] ipc, [filesystem] private_dev", 100, f.remove_ipc,
+            "Service user cannot leave SysV IPC objects around",
+            "Service user may leave SysV IPC objects around");
+  it.flag("Delegate=", kUnitDefault, 100, true,
+          "Service does not maintain its own delegated control group subtree", "");
+  it.flag("RestrictRealtime=", "[seccomp] deny sched_setscheduler sched_setattr", 500,
+          f.restrict_realtime, "Service realtime scheduling access is restricted",
+          "Service may acquire realtime scheduling");
+  it.flag("RestrictSUIDSGID=", kNotProvided, 1000, false, "", "Service may create SUID/SGID files");
+  it.flag("RestrictNamespaces=~user", kNotProvided, 1500, false, "",
+          "Service may create user namespaces");
+  it.flag("RestrictNamespaces=~mnt", kNotProvided, 500, false, "",
+          "Service may create file system namespaces");
+  it.flag("RestrictNamespaces=~ipc", kNotProvided, 500, false, "",
+          "Service may create IPC namespaces");
+  it.flag("RestrictNamespaces=~pid", kNotProvided, 500, false, "",
+          "Service may create process namespaces");
+  it.flag("RestrictNamespaces=~cgroup", kNotProvided, 500, false, "",
+          "Service may create cgroup namespaces");
+  it.flag("RestrictNamespaces=~net", kNotProvided, 500, false, "",
+          "Service may create network namespaces");
+  it.flag("RestrictNamespaces=~uts", kNotProvided, 100, false, "",
+          "Service may create hostname namespaces");
+  it.flag("RestrictAddressFamilies=~AF_(INET|INET6)", kNotProvided, 1500, false, "",
+          "Service may allocate Internet sockets");
+  it.flag("RestrictAddressFamilies=~AF_UNIX", kNotProvided, 25, false, "",
+          "Service may allocate local sockets");
+  it.flag("RestrictAddressFamilies=~AF_NETLINK", kNotProvided, 200, false, "",
+          "Service may allocate netlink sockets");
+  it.flag("RestrictAddressFamilies=~AF_PACKET", kNotProvided, 1000, false, "",
+          "Service may allocate packet sockets");
+  it.flag("RestrictAddressFamilies=~…", kNotProvided, 1250, false, "",
+          "Service may allocate exotic sockets");
+  it.add("SystemCallArchitectures=", "[seccomp] native_only", 1000, 10, f.native_only ? 0 : 10,
+         f.native_only ? "Service may execute system calls only with native ABI"
+                       : "Service may execute system calls with all ABIs");
+
+  const char* filter_key = f.allow_list ? "[seccomp] allow, deny" : "[seccomp] deny";
+  for (const auto& group : kScoredGroups) {
+    const std::string g = group.name;
+    const std::string& offender = f.offender.at(g);
+    unsigned b;
+    std::string d;
+    if (!f.filters) {
+      b = 10;
+      d = "Service does not filter system calls";
+    } else if (f.allow_list) {
+      b = offender.empty() ? 0 : 9;
+      d = offender.empty()
+              ? "System call allow list defined for service, and " + g + " is not included"
+              : "System call allow list defined for service, and " + g + " is included (e.g. " +
+                    offender + " is allowed)";
+    } else {
+      b = offender.empty() ? 0 : 10;
+      d = offender.empty() ? "System call deny list defined for service, and " + g + " is included"
+                           : "System call deny list defined for service, and " + g +
+                                 " is not included (e.g. " + offender + " is allowed)";
+    }
+    it.add("SystemCallFilter=~" + g, filter_key, group.weight, 10, b, d);
+  }
+
+  it.add("IPAddressDeny=", kNotProvided, 1000, 10, 10,
+         "Service does not define an IP address allow list");
+  // jharden's private /dev is not a device cgroup: device nodes elsewhere stay usable. systemd
+  // closes the device cgroup with PrivateDevices=yes and then allows the RTC for ProtectClock=.
+  it.add("DeviceAllow=", kNotProvided, 1000, 10, 10, "Service has no device ACL");
+  it.back().unit_badness = f.private_devices ? (f.protect_clock ? 5 : 0) : 10;
+  it.flag("AmbientCapabilities=", "[capabilities] ambient", 500, !f.ambient,
+          "Service process does not receive ambient capabilities",
+          "Service process receives ambient capabilities");
+  return it.take();
+}
+
+// systemd's sum: each item adds ceil(badness * weight / range); the total is scaled to
+// 0..100 tenths, rounding up, over the weights of the items that apply.
+unsigned exposure_tenths(const std::vector<AssessmentItem>& items, bool unit) {
+  uint64_t badness_sum = 0, weight_sum = 0;
+  for (const auto& i : items) {
+    if (!i.applicable) continue;
+    badness_sum += div_round_up(uint64_t{unit ? i.unit_badness : i.badness} * i.weight, i.range);
+    weight_sum += i.weight;
+  }
+  return static_cast<unsigned>(div_round_up(badness_sum * 100, weight_sum));
+}
+
+const char* rating(unsigned tenths) {
+  if (tenths >= 100) return "DANGEROUS";
+  if (tenths >= 90) return "UNSAFE";
+  if (tenths >= 75) return "EXPOSED";
+  if (tenths >= 50) return "MEDIUM";
+  if (tenths >= 10) return "OK";
+  if (tenths >= 1) return "SAFE";
+  return "PERFECT";
+}
+
+std::string octal(mode_t mode) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
+}
+
+std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
+  std::vector<std::string> out;
+  std::vector<std::string> masked;
+  for (const auto& e : plan.mounts)
+    if (e.kind == MountKind::kMask) masked.push_back(e.target);
+  if (!masked.empty())
+    out.push_back("masked (reading yields nothing): " + join(masked) +
+                  "; the /dev/null bound over files is verified to be the 1:3 character device");
+  for (const auto& e : plan.mounts) {
+    if (e.kind != MountKind::kSecrets) continue;
+    out.push_back(
+        std::to_string(policy.secrets.size()) + " secret(s) projected into " + e.target +
+        " (tmpfs ro,nosuid,nodev,noexec, mode 0500, files " + octal(plan.secrets_mode) +
+        "), sources " +
+        (policy.hide_sources.value && plan.root == "/" ? "made inaccessible" : "left in place"));
+  }
+  out.push_back(
+      "every mount is verified once set up: read-only trees with statvfs (ST_RDONLY, each "
+      "submount), tmpfs and procfs with statfs, masks and inaccessible paths by type and mode");
+  if (plan.root != "/")
+    out.push_back("pivot_root into " + plan.root +
+                  ": the host's tree is detached, fresh /proc, /dev and read-only /sys");
+  if (plan.ns_pid)
+    out.push_back(
+        "PID namespace: a jharden init is PID 1, forwards signals to the daemon and reaps "
+        "orphans; /proc shows only the sandbox's processes");
+  if (plan.ns_ipc)
+    out.push_back("IPC namespace: no SysV IPC object or POSIX message queue of the host");
+  if (plan.new_session)
+    out.push_back("new session (setsid): no TIOCSTI into the terminal jharden was started from");
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The equivalent unit.
+
+// A word of a unit-file list: specifiers escaped, quoted where it would otherwise split.
+std::string unit_word(const std::string& s) {
+  std::string escaped;
+  bool quote = false;
+  for (char c : s) {
+    if (c == '%') escaped += '%';
+    if (c == '"' || c == '\\') escaped += '\\';
+    if (c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '\\') quote = true;
+    escaped += c;
+  }
+  return quote ? "\"" + escaped + "\"" : escaped;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string unit_properties(const Policy& policy, const Plan& plan, const Facts& f) {
+  std::vector<std::string> lines;
+  auto line = [&](const std::string& key, const std::vector<std::string>& words) {
+    if (!words.empty()) lines.push_back(key + "=" + join(words));
+  };
+  if (!f.root) {
+    lines.push_back("User=" + unit_word(f.nobody ? "nobody" : policy.user->value));
+  }
+  if (policy.group) lines.push_back("Group=" + unit_word(policy.group->value));
+  if (!f.root && !f.supplementary.empty()) {
+    std::vector<std::string> groups;
+    for (const auto& g : f.supplementary) groups.push_back(unit_word(g));
+    line("SupplementaryGroups", groups);
+  }
+  if (f.root_directory) lines.push_back("RootDirectory=" + unit_word(plan.root));
+  lines.push_back("PrivateMounts=yes");
+  if (f.private_devices) lines.push_back("PrivateDevices=yes");
+  if (f.private_tmp) lines.push_back("PrivateTmp=yes");
+  if (f.private_network) lines.push_back("PrivateNetwork=yes");
+  if (plan.ns_ipc) lines.push_back("PrivateIPC=yes");
+  if (f.protect_hostname) lines.push_back("ProtectHostname=yes");
+  const char* system = f.protect_system == 0   ? "strict"
+                       : f.protect_system == 3 ? "full"
+                       : f.protect_system == 5 ? "yes"
+                                               : nullptr;
+  if (system) lines.push_back(std::string("ProtectSystem=") + system);
+  const char* home = f.protect_home == 0   ? "yes"
+                     : f.protect_home == 1 ? "tmpfs"
+                     : f.protect_home == 5 ? "read-only"
+                                           : nullptr;
+  if (home) lines.push_back(std::string("ProtectHome=") + home);
+  if (f.protect_kernel_tunables) lines.push_back("ProtectKernelTunables=yes");
+  if (f.protect_kernel_modules) lines.push_back("ProtectKernelModules=yes");
+  if (f.protect_kernel_logs) lines.push_back("ProtectKernelLogs=yes");
+  if (f.protect_control_groups) lines.push_back("ProtectControlGroups=yes");
+  if (f.protect_clock) lines.push_back("ProtectClock=yes");
+  if (f.protect_proc != "default") lines.push_back("ProtectProc=" + f.protect_proc);
+  if (f.proc_subset_pid) lines.push_back("ProcSubset=pid");
+
+  // The paths ProtectSystem= already makes read-only need no ReadOnlyPaths= of their own.
+  std::vector<std::string> covered_by_system;
+  if (f.protect_system == 0) covered_by_system = {"/"};
+  if (f.protect_system == 3) covered_by_system = {"/usr", "/etc", "/boot", "/efi"};
+  if (f.protect_system == 5) covered_by_system = {"/usr", "/boot", "/efi"};
+  std::vector<std::string> ro, rw, inaccessible, tmpfs, bind, bind_ro;
+  for (const auto& e : plan.mounts) {
+    const std::string opt = e.optional ? "-" : "";
+    switch (e.kind) {
+      case MountKind::kReadOnly:
+        if (std::find(covered_by_system.begin(), covered_by_system.end(), e.target) ==
+            covered_by_system.end())
+          ro.push_back(unit_word(opt + e.target));
+        break;
+      case MountKind::kReadWrite:
+        // The implicit ones keep /dev, /proc and /sys writable under a read-only "/", as
+        // ProtectSystem=strict does by itself.
+        if (!e.implicit) rw.push_back(unit_word(opt + e.target));
+        break;
+      case MountKind::kInaccessible:
+        inaccessible.push_back(unit_word(opt + e.target));
+        break;
+      case MountKind::kMask:
+        if (is_directory(join_root(plan.root, e.target)))
+          tmpfs.push_back(unit_word(e.target + ":ro"));
+        else
+          bind_ro.push_back(unit_word("/dev/null:" + e.target));
+        break;
+      case MountKind::kTmpfs: {
+        // private_tmp's are PrivateTmp=yes.
+        if (e.implicit) break;
+        std::string options = e.options;
+        if (e.read_only) options += ",ro";
+        if (e.noexec) options += ",noexec";
+        tmpfs.push_back(unit_word(e.target + ":" + options));
+        break;
+      }
+      case MountKind::kBind:
+        (e.read_only ? bind_ro : bind).push_back(unit_word(opt + e.source + ":" + e.target));
+        break;
+      // Expressed by PrivateDevices=, ProtectProc=, ProcSubset= and RootDirectory=, or, for
+      // the secrets, with no systemd setting that projects a file read-only.
+      case MountKind::kProc:
+      case MountKind::kSysfs:
+      case MountKind::kPrivateDev:
+      case MountKind::kSecrets:
+        break;
+    }
+  }
+  line("ReadOnlyPaths", ro);
+  line("ReadWritePaths", rw);
+  line("InaccessiblePaths", inaccessible);
+  line("TemporaryFileSystem", tmpfs);
+  line("BindPaths", bind);
+  line("BindReadOnlyPaths", bind_ro);
+
+  if (!plan.caps.dropped.empty()) {
+    std::vector<std::string> names;
+    for (int c : plan.caps.bounding) names.push_back(capability_name(c));
+    // An empty assignment empties the bounding set.
+    lines.push_back("CapabilityBoundingSet=" + join(names));
+  }
+  std::vector<std::string> ambient;
+  for (int c : plan.caps.ambient) ambient.push_back(capability_name(c));
+  line("AmbientCapabilities", ambient);
+  if (f.no_new_privileges) lines.push_back("NoNewPrivileges=yes");
+
+  if (f.native_only) lines.push_back("SystemCallArchitectures=native");
+  // The names as written: jharden's groups are systemd's, and systemd adds @default to an
+  // allow list by itself, as jharden does.
+  auto names = [](const std::vector<Located<std::string>>& list) {
+    std::vector<std::string> out;
+    for (const auto& n : list)
+      if (std::find(out.begin(), out.end(), n.value) == out.end()) out.push_back(n.value);
+    return out;
+  };
+  if (f.filters) {
+    if (policy.seccomp_allow) line("SystemCallFilter", names(*policy.seccomp_allow));
+    std::vector<std::string> deny = names(policy.seccomp_deny);
+    if (!deny.empty()) lines.push_back("SystemCallFilter=~" + join(deny));
+    if (plan.seccomp.action == SeccompAction::kErrno)
+      lines.push_back("SystemCallErrorNumber=EPERM");
+  }
+  if (f.lock_personality) lines.push_back("LockPersonality=yes");
+  if (f.restrict_realtime) lines.push_back("RestrictRealtime=yes");
+  if (!f.root && f.remove_ipc) lines.push_back("RemoveIPC=yes");
+  lines.push_back("UMask=" + octal(plan.umask));
+
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+std::string tenths_text(double value) {
+  long t = std::lround(value * 10);
+  return std::to_string(t / 10) + "." + std::to_string(t % 10);
+}
+
+// Terminal columns of a UTF-8 string: one per code point is right for everything printed here.
+size_t columns(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+struct DirCloser {
+  void operator()(DIR* d) const { closedir(d); }
+};
+
+std::string pad(const std::string& s, size_t width) {
+  size_t n = columns(s);
+  return n >= width ? s : s + std::string(width - n, ' ');
+}
+
+}  // namespace
+
+bool host_path_present(const std::string& host_path) {
+  struct stat st;
+  if (lstat(host_path.c_str(), &st) != 0) return false;
+  if (!S_ISDIR(st.st_mode)) return true;
+  std::unique_ptr<DIR, DirCloser> dir(opendir(host_path.c_str()));
+  // A directory that cannot be listed may hold anything.
+  if (!dir) return true;
+  while (const dirent* d = readdir(dir.get())) {
+    std::string_view name = d->d_name;
+    if (name != "." && name != "..") return true;
+  }
+  return false;
+}
+
+Assessment assess(const Policy& policy, const Plan& plan) {
+  return assess(policy, plan, host_path_present);
+}
+
+Assessment assess(const Policy& policy, const Plan& plan, const PathPresent& present) {
+  const Facts f = gather(policy, plan, present);
+  Assessment a;
+  a.policy = policy.file;
+  a.items = build_items(f);
+  uint64_t weight_sum = 0;
+  for (const auto& i : a.items)
+    if (i.applicable) weight_sum += i.weight;
+  for (auto& i : a.items) {
+    if (!i.applicable || i.badness == 0) continue;
+    // systemd's per-row figure: rounded up twice, so the rows may add up to more than the total.
+    uint64_t x =
+        div_round_up(div_round_up(uint64_t{i.badness} * i.weight * 100, i.range), weight_sum);
+    i.exposure = static_cast<double>(x) / 10.0;
+  }
+  const unsigned tenths = exposure_tenths(a.items, false);
+  a.exposure = tenths / 10.0;
+  a.rating = rating(tenths);
+  a.extras = extras(policy, plan);
+  a.equivalent_unit = unit_properties(policy, plan, f);
+  a.unit_exposure = exposure_tenths(a.items, true) / 10.0;
+  return a;
+}
+
+std::string equivalent_unit_properties(const Policy& policy, const Plan& plan) {
+  return equivalent_unit_properties(policy, plan, host_path_present);
+}
+
+std::string equivalent_unit_properties(const Policy& policy, const Plan& plan,
+                                       const PathPresent& present) {
+  return unit_properties(policy, plan, gather(policy, plan, present));
+}
+
+nlohmann::json assessment_to_json(const Assessment& a) {
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& i : a.items) {
+    nlohmann::json j = {{"id", i.id},
+                        {"key", i.key},
+                        {"description", i.description},
+                        {"applicable", i.applicable},
+                        {"secure", i.secure},
+                        {"weight", i.weight},
+                        {"range", i.range},
+                        {"badness", i.applicable ? nlohmann::json(i.badness) : nullptr},
+                        {"exposure", i.exposure}};
+    if (i.unit_badness != i.badness) j["unit_badness"] = i.unit_badness;
+    items.push_back(std::move(j));
+  }
+  return {{"policy", a.policy},
+          {"items", std::move(items)},
+          {"exposure", a.exposure},
+          {"rating", a.rating},
+          {"extras", a.extras},
+          {"equivalent_unit", a.equivalent_unit},
+          {"equivalent_unit_exposure", a.unit_exposure}};
+}
+
+std::string assessment_to_text(const Assessment& a) {
+  size_t w_id = columns("NAME"), w_key = columns("JHARDEN KEY"), w_desc = columns("DESCRIPTION");
+  for (const auto& i : a.items) {
+    w_id = std::max(w_id, columns(i.id));
+    w_key = std::max(w_key, columns(i.key));
+    w_desc = std::max(w_desc, columns(i.description));
+  }
+  std::string out = "  " + pad("NAME", w_id) + "  " + pad("JHARDEN KEY", w_key) + "  " +
+                    pad("DESCRIPTION", w_desc) + "  EXPOSURE\n";
+  for (const auto& i : a.items) {
+    const char* mark = !i.applicable ? " " : i.secure ? "✓" : "✗";
+    std::string row = std::string(mark) + " " + pad(i.id, w_id) + "  " + pad(i.key, w_key) + "  " +
+                      pad(i.description, w_desc);
+    if (i.applicable && i.badness != 0) {
+      std::string x = tenths_text(i.exposure);
+      row += "  " + std::string(columns("EXPOSURE") - x.size(), ' ') + x;
+    }
+    while (!row.empty() && row.back() == ' ') row.pop_back();
+    out += row + "\n";
+  }
+  out += "\n→ Overall exposure level for " + a.policy + ": " + tenths_text(a.exposure) + " " +
+         a.rating + "\n";
+  if (a.unit_exposure != a.exposure) {
+    std::vector<std::string> differing;
+    for (const auto& i : a.items)
+      if (i.unit_badness != i.badness) differing.push_back(i.id);
+    out += "  (systemd-analyze security gives the equivalent unit " + tenths_text(a.unit_exposure) +
+           ": there the settings also cover " + join(differing, ", ") + ")\n";
+  }
+  out += "\njharden-only protections (not counted by systemd's score):\n";
+  for (const auto& e : a.extras) out += "  - " + e + "\n";
+  return out;
+}
 
 }  // namespace jharden

@@ -21,7 +21,7 @@ struct AssessmentItem {
   bool secure = false;      // applicable, and no exposure from this item
   unsigned weight = 0;
   unsigned range = 1;
-  unsigned badness = 0;     // 0 (good) .. range (bad)
+  unsigned badness = 0;  // 0 (good) .. range (bad)
   // What systemd gives the item in the equivalent unit. It differs from `badness` only where a
   // systemd setting implies more than jharden does (PrivateDevices= implies a device ACL).
   unsigned unit_badness = 0;

@@ -139,10 +139,11 @@ MountSources open_mount_sources(const Plan& plan) {
     if (e.kind != MountKind::kBind) continue;
     // Bind sources are host paths chosen by the administrator; magic links (/proc/*/fd)
     // are refused since they could name anything.
-    struct open_how how{};
+    struct open_how how {};
     how.flags = O_PATH | O_CLOEXEC;
     how.resolve = RESOLVE_NO_MAGICLINKS;
-    unique_fd fd(static_cast<int>(syscall(SYS_openat2, AT_FDCWD, e.source.c_str(), &how, sizeof how)));
+    unique_fd fd(
+        static_cast<int>(syscall(SYS_openat2, AT_FDCWD, e.source.c_str(), &how, sizeof how)));
     if (!fd && !(errno == ENOENT && e.optional)) mount_fail("open bind source", e.source);
     s.bind[i] = std::move(fd);
   }
@@ -206,8 +207,8 @@ unique_fd Applier::open_target(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   unique_fd fd(open_beneath(root_fd_.get(), e.target, open_target_flags()));
   if (fd) return fd;
-  bool creatable = e.kind == MountKind::kTmpfs || e.kind == MountKind::kBind ||
-                   e.kind == MountKind::kSecrets;
+  bool creatable =
+      e.kind == MountKind::kTmpfs || e.kind == MountKind::kBind || e.kind == MountKind::kSecrets;
   if (errno == ENOENT && creatable && !e.optional) {
     if (!create_mount_point(i)) mount_fail("create mount point", host_path(e.target));
     fd.reset(open_beneath(root_fd_.get(), e.target, open_target_flags()));

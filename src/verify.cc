@@ -353,7 +353,7 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
     // adjtimex with modes 0 only reads the clock state and needs no privilege: a refusal can
     // only come from the filter.
     std::string got = in_child([] {
-      struct timex tx{};
+      struct timex tx {};
       return syscall(SYS_adjtimex, &tx) == -1 ? errno : 0;
     });
     r.row(got == refusal, "denied syscall adjtimex (@clock)", refusal, got);

@@ -96,6 +96,14 @@ wait_until() {
 
 prop() { in_ct systemctl show -p "$2" --value "$1"; }
 
+# running PID: PID names a live process in the container (a unit that failed
+# to start has MainPID 0: its checks then fail with that reason, quietly).
+running() {
+    if [[ $1 =~ ^[1-9][0-9]*$ ]] && in_ct test -d "/proc/$1"; then return 0; fi
+    WHY="no main process (PID '${1:-}')"
+    return 1
+}
+
 main_pid() { prop "$1" MainPID; }
 
 # unit_state UNIT: a short description for failure messages.
@@ -145,6 +153,7 @@ no_restart() {
 # comm_is PID NAME: the command name of PID inside the container.
 comm_is() {
     local comm
+    running "$1" || return 1
     comm=$(in_ct cat "/proc/$1/comm" 2>/dev/null)
     [[ $comm == "$2" ]] || { WHY="PID $1 is '${comm:-gone}'"; return 1; }
 }
@@ -167,6 +176,7 @@ in_ns() { in_ct nsenter -t "$1" -m -r "${@:2}"; }
 # read_only PID PATH: creating a file under PATH fails with EROFS.
 read_only() {
     local err
+    running "$1" || return 1
     if err=$(in_ns "$1" touch "$2/.jharden-e2e" 2>&1); then
         in_ns "$1" rm -f "$2/.jharden-e2e"
         WHY="touch $2/.jharden-e2e succeeded"
@@ -178,6 +188,7 @@ read_only() {
 # private_tmp PID: /tmp is an empty tmpfs, not the container's own /tmp.
 private_tmp() {
     local fstype content dev_in dev_out
+    running "$1" || return 1
     fstype=$(in_ns "$1" stat -f -c %T /tmp)
     content=$(in_ns "$1" ls -A /tmp)
     dev_in=$(in_ns "$1" stat -c %d /tmp)
@@ -190,6 +201,7 @@ private_tmp() {
 # loadavg_masked PID: /proc/loadavg reads empty.
 loadavg_masked() {
     local content
+    running "$1" || return 1
     content=$(in_ns "$1" cat /proc/loadavg 2>&1)
     [[ -z $content ]] || { WHY="read: $content"; return 1; }
 }
@@ -202,6 +214,7 @@ status_field() { in_ct awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; 
 # (CapBnd, CapEff, ...; hexadecimal masks in /proc/PID/status).
 no_cap() {
     local pid=$1 bit=$2 set mask
+    running "$1" || return 1
     shift 2
     for set in "$@"; do
         mask=$(status_field "$pid" "$set")
@@ -215,6 +228,7 @@ no_cap() {
 # "Seccomp: 2" alone proves nothing here).
 more_seccomp_filters() {
     local own base
+    running "$1" || return 1
     own=$(status_field "$1" Seccomp_filters)
     base=$(status_field 1 Seccomp_filters)
     [[ $own =~ ^[0-9]+$ && $base =~ ^[0-9]+$ ]] || { WHY="no Seccomp_filters in /proc/PID/status"; return 1; }
@@ -223,6 +237,7 @@ more_seccomp_filters() {
 
 # env_has PID VAR: VAR is in the environment of PID.
 env_has() {
+    running "$1" || return 1
     in_ct cat "/proc/$1/environ" | tr '\0' '\n' | grep -q "^$2=" ||
         { WHY="$2 not in the environment of PID $1"; return 1; }
 }
@@ -230,6 +245,7 @@ env_has() {
 # field_is PID FIELD VALUE
 field_is() {
     local value
+    running "$1" || return 1
     value=$(status_field "$1" "$2")
     [[ $value == "$3" ]] || { WHY="$2: ${value:-missing}"; return 1; }
 }

@@ -1,0 +1,1231 @@
+// The policy parser (policy.h, jharden.conf(5), contract §4): the INI reader's hardening, and
+// every key of every section with its valid and invalid forms. Each invalid form must give
+// exactly "FILE:LINE: error: MESSAGE" and exit status 78.
+#include "policy.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <linux/capability.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "loader.h"
+#include "test_support.h"
+
+namespace jharden {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+using test::err;
+using test::errors_of;
+using test::kFile;
+using test::parse;
+
+std::vector<std::string> paths_of(const std::vector<PathSpec>& list) {
+  std::vector<std::string> out;
+  for (const auto& p : list) out.push_back(p.path);
+  return out;
+}
+
+std::vector<int> caps_of(const std::vector<Located<int>>& list) {
+  std::vector<int> out;
+  for (const auto& c : list) out.push_back(c.value);
+  return out;
+}
+
+std::vector<std::string> names_of(const std::vector<Located<std::string>>& list) {
+  std::vector<std::string> out;
+  for (const auto& n : list) out.push_back(n.value);
+  return out;
+}
+
+// A GoogleTest parameter name made of the letters and digits of `s`.
+std::string param_name(std::string s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out.empty() ? "empty" : out;
+}
+
+// --- The INI reader ------------------------------------------------------------------------
+
+TEST(PolicyReader, EmptyFileIsValid) { EXPECT_THAT(errors_of(""), IsEmpty()); }
+
+TEST(PolicyReader, CommentsAndBlankLinesAreIgnored) {
+  auto p = parse("# a comment\n; another\n\n[service]\n   # indented comment\nuser = nobody\n");
+  EXPECT_TRUE(p.diag.ok());
+  ASSERT_TRUE(p.policy.user.has_value());
+  EXPECT_EQ(p.policy.user->value, "nobody");
+}
+
+TEST(PolicyReader, SemicolonAfterWhiteSpaceStartsAComment) {
+  auto p = parse("[service]\nuser = nobody ; the daemon's user\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_EQ(p.policy.user->value, "nobody");
+}
+
+TEST(PolicyReader, HashAndSemicolonInsideAValueAreOrdinary) {
+  auto p = parse("[service]\nenvironment = A=b#c;d\n");
+  EXPECT_TRUE(p.diag.ok());
+  ASSERT_THAT(p.policy.environment, SizeIs(1));
+  EXPECT_EQ(p.policy.environment[0].value, "b#c;d");
+}
+
+TEST(PolicyReader, IndentedLineIsNotAContinuation) {
+  auto p = parse("[filesystem]\nread_only = /srv\n    read_only = /opt\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/usr", "/etc", "/srv", "/opt"));
+}
+
+TEST(PolicyReader, WhiteSpaceAroundKeyAndValueIsOptional) {
+  auto p = parse("[service]\nuser=nobody\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_EQ(p.policy.user->value, "nobody");
+}
+
+TEST(PolicyReader, SectionMayAppearTwice) {
+  auto p = parse("[service]\nuser = nobody\n[filesystem]\n[service]\ngroup = nogroup\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_EQ(p.policy.user->value, "nobody");
+  EXPECT_EQ(p.policy.group->value, "nogroup");
+}
+
+TEST(PolicyReader, ValuesRecordTheirLine) {
+  auto p = parse("\n[service]\n\nuser = nobody\n");
+  EXPECT_EQ(p.policy.user->origin.file, kFile);
+  EXPECT_EQ(p.policy.user->origin.line, 4);
+}
+
+TEST(PolicyReader, Utf8ByteOrderMarkIsAccepted) {
+  auto p = parse("\xEF\xBB\xBF[service]\nuser = nobody\n");
+  EXPECT_TRUE(p.diag.ok()) << p.errors()[0];
+  EXPECT_EQ(p.policy.user->value, "nobody");
+}
+
+TEST(PolicyReader, CrlfLineEndsAreAccepted) {
+  auto p = parse("[service]\r\nuser = nobody\r\n[filesystem]\r\nread_only = /srv\r\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_EQ(p.policy.user->value, "nobody");
+  EXPECT_EQ(p.policy.read_only.back().path, "/srv");
+  EXPECT_EQ(p.policy.read_only.back().origin.line, 4);
+}
+
+TEST(PolicyReader, LastLineWithoutNewlineIsRead) {
+  auto p = parse("[service]\nuser = nobody");
+  EXPECT_EQ(p.policy.user->value, "nobody");
+}
+
+// A line of `size` bytes that adds one path to read_only.
+std::string read_only_line(size_t size) {
+  std::string head = "read_only = /";
+  return head + std::string(size - head.size(), 'a');
+}
+
+TEST(PolicyReader, LineOf198BytesIsAccepted) {
+  auto p = parse("[filesystem]\n" + read_only_line(198) + "\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_THAT(p.policy.read_only, SizeIs(3));
+}
+
+TEST(PolicyReader, LineOver198BytesIsAnErrorAndNotApplied) {
+  auto p = parse("[filesystem]\n" + read_only_line(199) + "\nread_write = /var\n");
+  EXPECT_THAT(p.errors(), ElementsAre(err(2, "line is too long (199 bytes, at most 198)")));
+  EXPECT_EQ(p.diag.exit_code(), kExitConfig);
+  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/usr", "/etc"));
+  EXPECT_THAT(paths_of(p.policy.read_write), ElementsAre("/var"));  // counting went on
+}
+
+TEST(PolicyReader, OverLongCommentIsAnError) {
+  auto p = parse("[filesystem]\n#" + std::string(300, 'x') + "\n");
+  EXPECT_THAT(p.errors(), ElementsAre(err(2, "line is too long (301 bytes, at most 198)")));
+}
+
+TEST(PolicyReader, HundredKilobyteLineGivesOneError) {
+  std::string huge = "environment = X=" + std::string(100 * 1024, 'a');
+  auto p = parse("[service]\n" + huge + "\nuser = nobody\n");
+  ASSERT_THAT(p.errors(), SizeIs(1));
+  EXPECT_THAT(p.errors()[0], StartsWith(err(2, "line is too long (")));
+  EXPECT_THAT(p.policy.environment, IsEmpty());
+  EXPECT_EQ(p.policy.user->value, "nobody");
+  EXPECT_EQ(p.policy.user->origin.line, 3);
+}
+
+TEST(PolicyReader, NulByteIsAnErrorAndTheLineIsNotApplied) {
+  std::string text("[filesystem]\nread_only = /srv\0/x\nread_write = /var\n", 48);
+  auto p = parse(text);
+  EXPECT_THAT(p.errors(), ElementsAre(err(2, "line contains a NUL byte")));
+  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/usr", "/etc"));
+  EXPECT_THAT(paths_of(p.policy.read_write), ElementsAre("/var"));
+}
+
+TEST(PolicyReader, NulByteInACommentIsAnError) {
+  std::string text("# a\0b\n", 6);
+  EXPECT_THAT(errors_of(text), ElementsAre(err(1, "line contains a NUL byte")));
+}
+
+TEST(PolicyReader, KeyOutsideAnySectionIsAnError) {
+  EXPECT_THAT(errors_of("user = nobody\n"), ElementsAre(err(1, "key outside of any section")));
+}
+
+TEST(PolicyReader, LineWithoutEqualsIsAnError) {
+  EXPECT_THAT(errors_of("[service]\nuser nobody\n"),
+              ElementsAre(err(2, "expected \"KEY = VALUE\" or \"[SECTION]\"")));
+}
+
+TEST(PolicyReader, MalformedSectionHeaderIsAnError) {
+  EXPECT_THAT(errors_of("[service\n"), ElementsAre(err(1, "malformed section header")));
+  EXPECT_THAT(errors_of("[]\n"), ElementsAre(err(1, "malformed section header")));
+}
+
+TEST(PolicyReader, KeyContainingColonIsAnError) {
+  EXPECT_THAT(errors_of("[service]\nus:er = nobody\n"),
+              ElementsAre(err(2, "key name must not contain \":\"")));
+}
+
+TEST(PolicyReader, UnknownSectionIsOneErrorAndItsKeysAreIgnored) {
+  auto p = parse("[unit]\nuser = nobody\nexec = /bin/true\n");
+  EXPECT_THAT(p.errors(), ElementsAre(err(1, "unknown section [unit]")));
+  EXPECT_FALSE(p.policy.user.has_value());
+}
+
+TEST(PolicyReader, SectionNamesAreLowerCase) {
+  EXPECT_THAT(errors_of("[Service]\n"), ElementsAre(err(1, "unknown section [Service]")));
+}
+
+TEST(PolicyReader, KeysAfterUnknownSectionInKnownSectionApply) {
+  auto p = parse("[bogus]\nx = 1\n[service]\nuser = nobody\n");
+  EXPECT_THAT(p.errors(), ElementsAre(err(1, "unknown section [bogus]")));
+  EXPECT_EQ(p.policy.user->value, "nobody");
+}
+
+TEST(PolicyReader, EveryErrorIsReportedNotJustTheFirst) {
+  EXPECT_THAT(errors_of("[service]\n"
+                        "umask = 9\n"
+                        "foo = bar\n"
+                        "[filesystem]\n"
+                        "read_only = usr\n"),
+              ElementsAre(err(2, "umask: expected an octal mode such as 0755: \"9\""),
+                          err(3, "foo: unknown key in [service]"),
+                          err(5, "read_only: path must be absolute: \"usr\"")));
+}
+
+TEST(PolicyReader, EveryBadWordOfAListLineIsReported) {
+  EXPECT_THAT(errors_of("[filesystem]\nread_only = usr /ok etc\n"),
+              ElementsAre(err(2, "read_only: path must be absolute: \"usr\""),
+                          err(2, "read_only: path must be absolute: \"etc\"")));
+}
+
+// --- Unknown keys --------------------------------------------------------------------------
+
+struct UnknownKeyCase {
+  const char* section;
+  const char* key;
+};
+
+class UnknownKeyTest : public ::testing::TestWithParam<UnknownKeyCase> {};
+
+TEST_P(UnknownKeyTest, IsAnErrorNamingTheSection) {
+  auto [section, key] = GetParam();
+  EXPECT_THAT(
+      errors_of(std::string("[") + section + "]\n" + key + " = 1\n"),
+      ElementsAre(err(2, std::string(key) + ": unknown key in [" + section + "]")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllSections, UnknownKeyTest,
+    ::testing::Values(UnknownKeyCase{"service", "foo"}, UnknownKeyCase{"service", "Exec"},
+                      UnknownKeyCase{"service", "ExecStart"}, UnknownKeyCase{"filesystem", "foo"},
+                      UnknownKeyCase{"filesystem", "ReadOnly"},
+                      UnknownKeyCase{"filesystem", "read-only"},
+                      UnknownKeyCase{"capabilities", "foo"},
+                      UnknownKeyCase{"capabilities", "Drop"}, UnknownKeyCase{"seccomp", "foo"},
+                      UnknownKeyCase{"seccomp", "filter"}, UnknownKeyCase{"namespaces", "foo"},
+                      UnknownKeyCase{"namespaces", "mount"}),
+    [](const auto& info) {
+      return param_name(std::string(info.param.section) + "_" + info.param.key);
+    });
+
+// --- Booleans ------------------------------------------------------------------------------
+
+struct BoolKey {
+  const char* section;
+  const char* key;
+  Located<bool> Policy::*field;
+  bool default_value;
+};
+
+const BoolKey kBoolKeys[] = {
+    {"service", "new_session", &Policy::new_session, true},
+    {"filesystem", "private_tmp", &Policy::private_tmp, true},
+    {"filesystem", "private_dev", &Policy::private_dev, true},
+    {"filesystem", "protect_kernel", &Policy::protect_kernel, true},
+    {"secrets", "hide_sources", &Policy::hide_sources, true},
+    {"capabilities", "no_new_privileges", &Policy::no_new_privileges, true},
+    {"seccomp", "native_only", &Policy::native_only, true},
+    {"namespaces", "pid", &Policy::ns_pid, false},
+    {"namespaces", "net", &Policy::ns_net, false},
+    {"namespaces", "ipc", &Policy::ns_ipc, false},
+    {"namespaces", "uts", &Policy::ns_uts, false},
+};
+
+struct BoolWord {
+  const char* word;
+  bool value;
+};
+
+const BoolWord kBoolWords[] = {{"yes", true},  {"true", true},   {"on", true},  {"1", true},
+                               {"no", false},  {"false", false}, {"off", false}, {"0", false}};
+
+const char* const kBadBoolWords[] = {"Yes", "TRUE", "On", "NO", "2", "y", "n", "enable", "yess"};
+
+std::string bool_text(const BoolKey& k, const std::string& word) {
+  return std::string("[") + k.section + "]\n" + k.key + " = " + word + "\n";
+}
+
+TEST(BoolKeys, DefaultsAreTheDocumentedOnes) {
+  Policy p = default_policy();
+  for (const auto& k : kBoolKeys) EXPECT_EQ((p.*k.field).value, k.default_value) << k.key;
+}
+
+class BoolValueTest : public ::testing::TestWithParam<std::tuple<BoolKey, BoolWord>> {};
+
+TEST_P(BoolValueTest, IsAccepted) {
+  auto [key, word] = GetParam();
+  auto p = parse(bool_text(key, word.word));
+  EXPECT_THAT(p.errors(), IsEmpty());
+  EXPECT_EQ((p.policy.*key.field).value, word.value);
+  EXPECT_EQ((p.policy.*key.field).origin.line, 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBoolKeys, BoolValueTest,
+                         ::testing::Combine(::testing::ValuesIn(kBoolKeys),
+                                            ::testing::ValuesIn(kBoolWords)),
+                         [](const auto& info) {
+                           return param_name(std::string(std::get<0>(info.param).key) + "_" +
+                                             std::get<1>(info.param).word);
+                         });
+
+class BadBoolValueTest : public ::testing::TestWithParam<std::tuple<BoolKey, const char*>> {};
+
+TEST_P(BadBoolValueTest, IsAnError) {
+  auto [key, word] = GetParam();
+  auto p = parse(bool_text(key, word));
+  EXPECT_THAT(p.errors(), ElementsAre(err(2, std::string(key.key) +
+                                                 ": expected yes/no, true/false, on/off or "
+                                                 "1/0: \"" +
+                                                 word + "\"")));
+  EXPECT_EQ(p.diag.exit_code(), kExitConfig);
+  EXPECT_EQ((p.policy.*key.field).value, key.default_value);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBoolKeys, BadBoolValueTest,
+                         ::testing::Combine(::testing::ValuesIn(kBoolKeys),
+                                            ::testing::ValuesIn(kBadBoolWords)),
+                         [](const auto& info) {
+                           return param_name(std::string(std::get<0>(info.param).key) + "_" +
+                                             std::get<1>(info.param));
+                         });
+
+// --- Paths ---------------------------------------------------------------------------------
+
+// A key that takes a path, and how to write a path into it.
+struct PathKey {
+  const char* name;  // for the test name
+  const char* section;
+  const char* key;
+  const char* before;  // written before the path in the value
+  const char* after;   // written after it
+  const char* message_key;
+  bool dash_allowed;  // the "-" (ignore if missing) prefix
+};
+
+const PathKey kPathKeys[] = {
+    {"read_only", "filesystem", "read_only", "", "", "read_only", true},
+    {"read_write", "filesystem", "read_write", "", "", "read_write", true},
+    {"mask", "filesystem", "mask", "", "", "mask", true},
+    {"inaccessible", "filesystem", "inaccessible", "", "", "inaccessible", true},
+    {"tmpfs", "filesystem", "tmpfs", "", ":mode=0700", "tmpfs", false},
+    {"bind_source", "filesystem", "bind", "", ":/mnt/target", "bind", true},
+    {"bind_target", "filesystem", "bind", "/srv/source:", ":ro", "bind", false},
+    {"root", "filesystem", "root", "", "", "root", false},
+    {"fstab", "filesystem", "fstab", "", "", "fstab", false},
+    {"working_directory", "service", "working_directory", "", "", "working_directory", false},
+    {"secrets_directory", "secrets", "directory", "", "", "directory", false},
+    {"secret_source", "secrets", "tls_key", "", "", "tls_key", false},
+};
+
+std::string path_text(const PathKey& k, const std::string& path) {
+  return std::string("[") + k.section + "]\n" + k.key + " = " + k.before + path + k.after + "\n";
+}
+
+struct BadPath {
+  const char* name;
+  const char* path;
+  const char* why;
+};
+
+const BadPath kBadPaths[] = {
+    {"relative", "srv/data", "path must be absolute"},
+    {"dotdot_relative", "../srv", "path must be absolute"},
+    {"dotdot", "/srv/../etc", "path must not contain \".\" or \"..\" components"},
+    {"dot", "/srv/./data", "path must not contain \".\" or \"..\" components"},
+    {"trailing_dotdot", "/srv/..", "path must not contain \".\" or \"..\" components"},
+    {"double_slash", "/srv//data", "path must not contain \"//\""},
+    {"trailing_slash", "/srv/data/", "path must not end with \"/\""},
+};
+
+class PathKeyTest : public ::testing::TestWithParam<PathKey> {};
+
+TEST_P(PathKeyTest, AbsoluteNormalizedPathIsAccepted) {
+  EXPECT_THAT(errors_of(path_text(GetParam(), "/srv/data")), IsEmpty());
+}
+
+TEST_P(PathKeyTest, DashPrefixOnlyWhereAllowed) {
+  const PathKey& k = GetParam();
+  auto errors = errors_of(path_text(k, "-/srv/data"));
+  if (k.dash_allowed)
+    EXPECT_THAT(errors, IsEmpty());
+  else
+    EXPECT_THAT(errors, ElementsAre(err(2, std::string(k.message_key) +
+                                               ": path must be absolute: \"-/srv/data\"")));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPathKeys, PathKeyTest, ::testing::ValuesIn(kPathKeys),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+class BadPathTest : public ::testing::TestWithParam<std::tuple<PathKey, BadPath>> {};
+
+TEST_P(BadPathTest, IsAnErrorWithItsLine) {
+  auto [key, bad] = GetParam();
+  EXPECT_THAT(errors_of(path_text(key, bad.path)),
+              ElementsAre(err(2, std::string(key.message_key) + ": " + bad.why + ": \"" +
+                                     bad.path + "\"")));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllPathKeys, BadPathTest,
+                         ::testing::Combine(::testing::ValuesIn(kPathKeys),
+                                            ::testing::ValuesIn(kBadPaths)),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param).name) + "_" +
+                                  std::get<1>(info.param).name;
+                         });
+
+TEST(PathLists, DashPrefixMarksTheEntryOptional) {
+  auto p = parse("[filesystem]\ninaccessible = -/home /root\n");
+  ASSERT_THAT(p.policy.inaccessible, SizeIs(2));
+  EXPECT_EQ(p.policy.inaccessible[0].path, "/home");
+  EXPECT_TRUE(p.policy.inaccessible[0].optional);
+  EXPECT_FALSE(p.policy.inaccessible[1].optional);
+}
+
+TEST(PathLists, DashAloneIsAnEmptyPath) {
+  EXPECT_THAT(errors_of("[filesystem]\nmask = -\n"),
+              ElementsAre(err(2, "mask: path is empty: \"\"")));
+}
+
+TEST(PathLists, TabsSeparateValues) {
+  auto p = parse("[filesystem]\nread_write = /a\t/b\n");
+  EXPECT_THAT(paths_of(p.policy.read_write), ElementsAre("/a", "/b"));
+}
+
+// --- Scalar keys given twice ---------------------------------------------------------------
+
+struct ScalarKey {
+  const char* section;
+  const char* key;
+  const char* value;
+};
+
+const ScalarKey kScalarKeys[] = {
+    {"service", "exec", "/bin/true"},
+    {"service", "user", "nobody"},
+    {"service", "group", "nogroup"},
+    {"service", "working_directory", "/srv"},
+    {"service", "new_session", "yes"},
+    {"service", "umask", "0022"},
+    {"service", "notify", "none"},
+    {"filesystem", "root", "/srv/root"},
+    {"filesystem", "propagation", "slave"},
+    {"filesystem", "private_tmp", "yes"},
+    {"filesystem", "private_dev", "yes"},
+    {"filesystem", "protect_proc", "default"},
+    {"filesystem", "proc_subset", "all"},
+    {"filesystem", "protect_kernel", "yes"},
+    {"filesystem", "fstab", "/etc/jharden/x.fstab"},
+    {"secrets", "directory", "/run/s"},
+    {"secrets", "mode", "0400"},
+    {"secrets", "hide_sources", "yes"},
+    {"capabilities", "no_new_privileges", "yes"},
+    {"seccomp", "action", "errno"},
+    {"seccomp", "native_only", "yes"},
+    {"namespaces", "pid", "no"},
+    {"namespaces", "net", "no"},
+    {"namespaces", "ipc", "no"},
+    {"namespaces", "uts", "no"},
+    {"namespaces", "hostname", "web"},
+};
+
+class ScalarTwiceTest : public ::testing::TestWithParam<ScalarKey> {};
+
+TEST_P(ScalarTwiceTest, IsAnErrorNamingBothLines) {
+  auto [section, key, value] = GetParam();
+  std::string line = std::string(key) + " = " + value + "\n";
+  EXPECT_THAT(
+      errors_of(std::string("[") + section + "]\n" + line + "\n" + line),
+      ElementsAre(err(4, std::string(key) + ": given twice in this file (first on line 2)")));
+}
+
+TEST_P(ScalarTwiceTest, OnceIsAccepted) {
+  auto [section, key, value] = GetParam();
+  EXPECT_THAT(errors_of(std::string("[") + section + "]\n" + key + " = " + value + "\n"),
+              IsEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(AllScalarKeys, ScalarTwiceTest, ::testing::ValuesIn(kScalarKeys),
+                         [](const auto& info) { return param_name(info.param.key); });
+
+TEST(ScalarTwice, IsAnErrorAcrossRepeatedSectionHeaders) {
+  EXPECT_THAT(errors_of("[service]\nuser = a\n[filesystem]\n[service]\nuser = b\n"),
+              ElementsAre(err(5, "user: given twice in this file (first on line 2)")));
+}
+
+TEST(ScalarTwice, SameKeyNameInDifferentSectionsIsNotADuplicate) {
+  EXPECT_THAT(errors_of("[secrets]\nmode = 0400\n[service]\numask = 0022\n"), IsEmpty());
+}
+
+// --- An empty scalar assignment --------------------------------------------------------------
+
+// jharden.conf(5), SYNTAX: "An empty value (user =) resets a scalar key to its default."
+TEST(EmptyScalar, ResetsUserToUnchanged) {
+  Diagnostics diag;
+  Policy p = parse_policy_files({{kFile, "[service]\nuser = nobody\n"},
+                                 {"/etc/jharden/t.conf.d/50.conf", "[service]\nuser =\n"}},
+                                false, diag);
+  EXPECT_TRUE(diag.ok()) << diag.list()[0].str();
+  EXPECT_FALSE(p.user.has_value());
+}
+
+TEST(EmptyScalar, ResetsBooleanToItsDefault) {
+  Diagnostics diag;
+  Policy p = parse_policy_files({{kFile, "[service]\nnew_session = no\n"},
+                                 {"/etc/jharden/t.conf.d/50.conf", "[service]\nnew_session =\n"}},
+                                false, diag);
+  EXPECT_TRUE(diag.ok()) << diag.list()[0].str();
+  EXPECT_TRUE(p.new_session.value);
+}
+
+// --- [service] -----------------------------------------------------------------------------
+
+TEST(ServiceExec, IsSplitIntoArgv) {
+  auto p = parse("[service]\nexec = /bin/echo \"a b\" 'c d' e\\sf\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_THAT(p.policy.exec.value, ElementsAre("/bin/echo", "a b", "c d", "e f"));
+  EXPECT_EQ(p.policy.exec.origin.line, 2);
+}
+
+TEST(ServiceExec, SemicolonAfterWhiteSpaceEndsTheCommand) {
+  auto p = parse("[service]\nexec = /bin/echo a ;b\n");
+  EXPECT_THAT(p.policy.exec.value, ElementsAre("/bin/echo", "a"));
+}
+
+TEST(ServiceExec, RelativeProgramIsAnError) {
+  EXPECT_THAT(errors_of("[service]\nexec = bin/echo hi\n"),
+              ElementsAre(err(
+                  2, "exec: the program must be an absolute, normalized path: \"bin/echo\"")));
+}
+
+TEST(ServiceExec, ProgramWithDotDotIsAnError) {
+  EXPECT_THAT(
+      errors_of("[service]\nexec = /usr/../bin/echo\n"),
+      ElementsAre(err(
+          2, "exec: the program must be an absolute, normalized path: \"/usr/../bin/echo\"")));
+}
+
+TEST(ServiceExec, UnterminatedQuoteIsAnError) {
+  EXPECT_THAT(errors_of("[service]\nexec = /bin/echo \"abc\n"),
+              ElementsAre(err(2, "exec: unterminated quote")));
+}
+
+TEST(ServiceExec, BadEscapeIsAnError) {
+  EXPECT_THAT(errors_of("[service]\nexec = /bin/echo \\q\n"),
+              ElementsAre(err(2, "exec: unknown escape \\q")));
+}
+
+TEST(ServiceExec, MissingIsAnErrorWhenACommandIsNeeded) {
+  Diagnostics diag;
+  parse_policy_files({{kFile, "[service]\nuser = nobody\n"}}, true, diag);
+  EXPECT_THAT(diag.list(), SizeIs(1));
+  EXPECT_EQ(diag.list()[0].str(),
+            kFile + ": error: exec: no command: set [service] exec or give one after \"--\"");
+  EXPECT_EQ(diag.exit_code(), kExitConfig);
+}
+
+TEST(ServiceExec, MissingIsFineWhenNoCommandIsNeeded) {
+  Diagnostics diag;
+  parse_policy_files({{kFile, ""}}, false, diag);
+  EXPECT_TRUE(diag.ok());
+}
+
+TEST(ServiceUser, NamesAndNumericIdsAreAccepted) {
+  for (const char* v : {"www-data", "nobody", "_apt", "user.name", "0", "1000", "4294967294"}) {
+    auto p = parse(std::string("[service]\nuser = ") + v + "\n");
+    EXPECT_THAT(p.errors(), IsEmpty()) << v;
+    EXPECT_EQ(p.policy.user->value, v);
+  }
+}
+
+class BadIdTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
+
+TEST_P(BadIdTest, OutOfRangeNumericIdIsAnError) {
+  auto [key, value] = GetParam();
+  EXPECT_THAT(errors_of(std::string("[service]\n") + key + " = " + value + "\n"),
+              ElementsAre(err(2, std::string(key) +
+                                     ": numeric id out of range (0 to 4294967294): \"" + value +
+                                     "\"")));
+}
+
+INSTANTIATE_TEST_SUITE_P(UserGroupSupplementary, BadIdTest,
+                         ::testing::Combine(::testing::Values("user", "group",
+                                                              "supplementary_groups"),
+                                            ::testing::Values("-1", "4294967295", "4294967296",
+                                                              "99999999999", "+1")),
+                         [](const auto& info) {
+                           return param_name(std::string(std::get<0>(info.param)) + "_" +
+                                             std::get<1>(info.param));
+                         });
+
+TEST(ServiceUser, InvalidNameIsAnError) {
+  EXPECT_THAT(errors_of("[service]\nuser = a/b\n"),
+              ElementsAre(err(2, "user: invalid user or group name: \"a/b\"")));
+}
+
+TEST(ServiceGroup, InvalidNameIsAnError) {
+  EXPECT_THAT(errors_of("[service]\ngroup = a:b\n"),
+              ElementsAre(err(2, "group: invalid user or group name: \"a:b\"")));
+}
+
+TEST(ServiceSupplementaryGroups, AccumulatesAcrossLines) {
+  auto p = parse("[service]\nsupplementary_groups = adm 4\nsupplementary_groups = users\n");
+  ASSERT_TRUE(p.policy.supplementary_groups.has_value());
+  EXPECT_THAT(p.policy.supplementary_groups->value, ElementsAre("adm", "4", "users"));
+}
+
+TEST(ServiceSupplementaryGroups, EmptyAssignmentMeansNone) {
+  auto p = parse("[service]\nsupplementary_groups = adm\nsupplementary_groups =\n");
+  EXPECT_TRUE(p.diag.ok());
+  ASSERT_TRUE(p.policy.supplementary_groups.has_value());
+  EXPECT_THAT(p.policy.supplementary_groups->value, IsEmpty());
+}
+
+TEST(ServiceWorkingDirectory, DefaultsToRoot) {
+  EXPECT_EQ(parse("").policy.working_directory.value, "/");
+}
+
+TEST(ServiceEnvironment, OneAssignmentPerLineKeepsInnerWhiteSpace) {
+  auto p = parse("[service]\nenvironment = GREETING=hello  world\nenvironment = EMPTY=\n");
+  EXPECT_TRUE(p.diag.ok());
+  ASSERT_THAT(p.policy.environment, SizeIs(2));
+  EXPECT_EQ(p.policy.environment[0].name, "GREETING");
+  EXPECT_EQ(p.policy.environment[0].value, "hello  world");
+  EXPECT_EQ(p.policy.environment[1].name, "EMPTY");
+  EXPECT_EQ(p.policy.environment[1].value, "");
+}
+
+TEST(ServiceEnvironment, ValueMayContainEquals) {
+  auto p = parse("[service]\nenvironment = OPTS=a=b\n");
+  EXPECT_EQ(p.policy.environment[0].value, "a=b");
+}
+
+TEST(ServiceEnvironment, InvalidNameIsAnError) {
+  for (const char* v : {"1A=x", "A-B=x", "NOEQUALS", "=x"})
+    EXPECT_THAT(errors_of(std::string("[service]\nenvironment = ") + v + "\n"),
+                ElementsAre(err(2, std::string("environment: expected NAME=VALUE with a valid "
+                                               "variable name: \"") +
+                                       v + "\"")));
+}
+
+TEST(ServiceEnvironment, EmptyAssignmentResets) {
+  auto p = parse("[service]\nenvironment = A=1\nenvironment =\nenvironment = B=2\n");
+  ASSERT_THAT(p.policy.environment, SizeIs(1));
+  EXPECT_EQ(p.policy.environment[0].name, "B");
+}
+
+TEST(ServiceUnsetEnvironment, IsAListThatAccumulates) {
+  auto p = parse("[service]\nunset_environment = A B\nunset_environment = C\n");
+  EXPECT_THAT(names_of(p.policy.unset_environment), ElementsAre("A", "B", "C"));
+}
+
+TEST(ServiceUnsetEnvironment, InvalidNameIsAnError) {
+  EXPECT_THAT(errors_of("[service]\nunset_environment = OK A-B\n"),
+              ElementsAre(err(2, "unset_environment: invalid variable name: \"A-B\"")));
+}
+
+TEST(ServiceUnsetEnvironment, EmptyAssignmentResets) {
+  auto p = parse("[service]\nunset_environment = A\nunset_environment =\n");
+  EXPECT_THAT(p.policy.unset_environment, IsEmpty());
+}
+
+TEST(ServiceUmask, OctalValuesAreAccepted) {
+  for (auto [text, value] : {std::pair{"0022", 0022}, {"022", 0022}, {"077", 077}, {"0", 0},
+                             {"0777", 0777}}) {
+    auto p = parse(std::string("[service]\numask = ") + text + "\n");
+    EXPECT_THAT(p.errors(), IsEmpty()) << text;
+    EXPECT_EQ(p.policy.umask.value, static_cast<mode_t>(value)) << text;
+  }
+}
+
+TEST(ServiceUmask, DefaultsTo0022) { EXPECT_EQ(parse("").policy.umask.value, 0022u); }
+
+TEST(ServiceUmask, NonOctalIsAnError) {
+  for (const char* v : {"0888", "abc", "00022", "-022", "0x12", "22k"})
+    EXPECT_THAT(errors_of(std::string("[service]\numask = ") + v + "\n"),
+                ElementsAre(err(2, std::string("umask: expected an octal mode such as 0755: \"") +
+                                       v + "\"")));
+}
+
+// jharden.conf(5): "Type: octal, from 0 to 0777."
+TEST(ServiceUmask, AboveTheRangeIsAnError) {
+  auto p = parse("[service]\numask = 1777\n");
+  ASSERT_THAT(p.errors(), SizeIs(1));
+  EXPECT_THAT(p.errors()[0], StartsWith(err(2, "umask: ")));
+  EXPECT_EQ(p.diag.exit_code(), kExitConfig);
+}
+
+TEST(ServiceNotify, AcceptsTheThreeModes) {
+  for (auto [text, mode] : {std::pair{"exec", NotifyMode::kExec}, {"daemon", NotifyMode::kDaemon},
+                            {"none", NotifyMode::kNone}}) {
+    auto p = parse(std::string("[service]\nnotify = ") + text + "\n");
+    ASSERT_TRUE(p.policy.notify.has_value()) << text;
+    EXPECT_EQ(p.policy.notify->value, mode) << text;
+  }
+}
+
+TEST(ServiceNotify, IsUnsetByDefault) { EXPECT_FALSE(parse("").policy.notify.has_value()); }
+
+TEST(ServiceNotify, OtherWordIsAnError) {
+  EXPECT_THAT(errors_of("[service]\nnotify = Exec\n"),
+              ElementsAre(err(2, "notify: expected exec, daemon or none: \"Exec\"")));
+}
+
+// --- [filesystem] --------------------------------------------------------------------------
+
+TEST(FilesystemReadOnly, DefaultsToUsrAndEtc) {
+  EXPECT_THAT(paths_of(parse("").policy.read_only), ElementsAre("/usr", "/etc"));
+}
+
+TEST(FilesystemReadOnly, AccumulatesOnTheDefault) {
+  auto p = parse("[filesystem]\nread_only = /srv\nread_only = /opt /var\n");
+  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/usr", "/etc", "/srv", "/opt", "/var"));
+}
+
+TEST(FilesystemReadOnly, EmptyAssignmentClearsTheDefault) {
+  auto p = parse("[filesystem]\nread_only =\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_THAT(p.policy.read_only, IsEmpty());
+}
+
+TEST(FilesystemReadOnly, AssignmentsAfterAResetStartAfresh) {
+  auto p = parse("[filesystem]\nread_only = /srv\nread_only =\nread_only = /opt\n");
+  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/opt"));
+}
+
+TEST(FilesystemReadOnly, RootIsAccepted) {
+  auto p = parse("[filesystem]\nread_only = /\n");
+  EXPECT_EQ(p.policy.read_only.back().path, "/");
+}
+
+TEST(FilesystemReadWrite, EmptyAssignmentResets) {
+  auto p = parse("[filesystem]\nread_write = /var\nread_write =\n");
+  EXPECT_THAT(p.policy.read_write, IsEmpty());
+}
+
+TEST(FilesystemMask, DefaultsToProcLoadavg) {
+  EXPECT_THAT(paths_of(parse("").policy.mask), ElementsAre("/proc/loadavg"));
+}
+
+TEST(FilesystemMask, EmptyAssignmentClearsTheDefault) {
+  EXPECT_THAT(parse("[filesystem]\nmask =\n").policy.mask, IsEmpty());
+}
+
+TEST(FilesystemInaccessible, EmptyAssignmentResets) {
+  EXPECT_THAT(parse("[filesystem]\ninaccessible = /home\ninaccessible =\n").policy.inaccessible,
+              IsEmpty());
+}
+
+TEST(FilesystemRoot, DefaultsToSlashAndAcceptsAPath) {
+  EXPECT_EQ(parse("").policy.root.value, "/");
+  EXPECT_EQ(parse("[filesystem]\nroot = /srv/jail\n").policy.root.value, "/srv/jail");
+}
+
+TEST(FilesystemPropagation, AcceptsSlaveAndPrivate) {
+  EXPECT_EQ(parse("").policy.propagation.value, Propagation::kSlave);
+  EXPECT_EQ(parse("[filesystem]\npropagation = private\n").policy.propagation.value,
+            Propagation::kPrivate);
+  EXPECT_EQ(parse("[filesystem]\npropagation = slave\n").policy.propagation.value,
+            Propagation::kSlave);
+}
+
+TEST(FilesystemPropagation, OtherWordIsAnError) {
+  EXPECT_THAT(errors_of("[filesystem]\npropagation = shared\n"),
+              ElementsAre(err(2, "propagation: expected slave or private: \"shared\"")));
+}
+
+TEST(FilesystemProtectProc, AcceptsDefaultAndInvisible) {
+  EXPECT_EQ(parse("").policy.protect_proc.value, ProtectProc::kDefault);
+  EXPECT_EQ(parse("[filesystem]\nprotect_proc = invisible\n").policy.protect_proc.value,
+            ProtectProc::kInvisible);
+}
+
+TEST(FilesystemProtectProc, OtherWordIsAnError) {
+  EXPECT_THAT(errors_of("[filesystem]\nprotect_proc = noaccess\n"),
+              ElementsAre(err(2, "protect_proc: expected default or invisible: \"noaccess\"")));
+}
+
+TEST(FilesystemProcSubset, AcceptsAllAndPid) {
+  EXPECT_EQ(parse("").policy.proc_subset.value, ProcSubset::kAll);
+  EXPECT_EQ(parse("[filesystem]\nproc_subset = pid\n").policy.proc_subset.value, ProcSubset::kPid);
+}
+
+TEST(FilesystemProcSubset, OtherWordIsAnError) {
+  EXPECT_THAT(errors_of("[filesystem]\nproc_subset = yes\n"),
+              ElementsAre(err(2, "proc_subset: expected all or pid: \"yes\"")));
+}
+
+TEST(FilesystemFstab, IsUnsetByDefaultAndTakesAPath) {
+  EXPECT_FALSE(parse("").policy.fstab.has_value());
+  auto p = parse("[filesystem]\nfstab = /etc/jharden/web.fstab\n");
+  ASSERT_TRUE(p.policy.fstab.has_value());
+  EXPECT_EQ(p.policy.fstab->value, "/etc/jharden/web.fstab");
+}
+
+TEST(FilesystemBind, SourceAndTargetWritableByDefault) {
+  auto p = parse("[filesystem]\nbind = /srv/www:/var/www\n");
+  ASSERT_THAT(p.policy.bind, SizeIs(1));
+  EXPECT_EQ(p.policy.bind[0].source, "/srv/www");
+  EXPECT_EQ(p.policy.bind[0].target, "/var/www");
+  EXPECT_FALSE(p.policy.bind[0].read_only);
+  EXPECT_FALSE(p.policy.bind[0].optional);
+  EXPECT_EQ(p.policy.bind[0].origin.line, 2);
+}
+
+TEST(FilesystemBind, RoAndRwSuffixes) {
+  auto p = parse("[filesystem]\nbind = /a:/b:ro /c:/d:rw\n");
+  ASSERT_THAT(p.policy.bind, SizeIs(2));
+  EXPECT_TRUE(p.policy.bind[0].read_only);
+  EXPECT_FALSE(p.policy.bind[1].read_only);
+}
+
+TEST(FilesystemBind, DashPrefixMakesItOptional) {
+  auto p = parse("[filesystem]\nbind = -/a:/b\n");
+  ASSERT_THAT(p.policy.bind, SizeIs(1));
+  EXPECT_TRUE(p.policy.bind[0].optional);
+  EXPECT_EQ(p.policy.bind[0].source, "/a");
+}
+
+TEST(FilesystemBind, MissingTargetIsAnError) {
+  EXPECT_THAT(errors_of("[filesystem]\nbind = /srv/www\n"),
+              ElementsAre(err(2, "bind: expected SOURCE:TARGET[:ro|rw]: \"/srv/www\"")));
+}
+
+TEST(FilesystemBind, TooManyFieldsIsAnError) {
+  EXPECT_THAT(errors_of("[filesystem]\nbind = /a:/b:ro:x\n"),
+              ElementsAre(err(2, "bind: expected SOURCE:TARGET[:ro|rw]: \"/a:/b:ro:x\"")));
+}
+
+TEST(FilesystemBind, UnknownOptionIsAnError) {
+  EXPECT_THAT(errors_of("[filesystem]\nbind = /a:/b:rx\n"),
+              ElementsAre(err(2, "bind: option must be ro or rw: \"rx\"")));
+}
+
+TEST(FilesystemBind, EmptyAssignmentResets) {
+  EXPECT_THAT(parse("[filesystem]\nbind = /a:/b\nbind =\n").policy.bind, IsEmpty());
+}
+
+TEST(FilesystemTmpfs, DefaultsToMode0755Writable) {
+  auto p = parse("[filesystem]\ntmpfs = /run\n");
+  ASSERT_THAT(p.policy.tmpfs, SizeIs(1));
+  const TmpfsSpec& t = p.policy.tmpfs[0];
+  EXPECT_EQ(t.path, "/run");
+  EXPECT_EQ(t.mode, 0755u);
+  EXPECT_FALSE(t.size_bytes.has_value());
+  EXPECT_FALSE(t.noexec);
+  EXPECT_FALSE(t.read_only);
+}
+
+TEST(FilesystemTmpfs, AllOptions) {
+  auto p = parse(
+      "[filesystem]\ntmpfs = /run:mode=0700,size=64m,nr_inodes=4k,uid=0,gid=4294967294,"
+      "noexec,ro,nosuid,nodev\n");
+  EXPECT_THAT(p.errors(), IsEmpty());
+  ASSERT_THAT(p.policy.tmpfs, SizeIs(1));
+  const TmpfsSpec& t = p.policy.tmpfs[0];
+  EXPECT_EQ(t.mode, 0700u);
+  EXPECT_EQ(t.size_bytes, 64u << 20);
+  EXPECT_EQ(t.nr_inodes, 4096u);
+  EXPECT_EQ(t.uid, 0u);
+  EXPECT_EQ(t.gid, 4294967294u);
+  EXPECT_TRUE(t.noexec);
+  EXPECT_TRUE(t.read_only);
+}
+
+TEST(FilesystemTmpfs, SizeSuffixes) {
+  for (auto [text, bytes] : {std::pair<const char*, uint64_t>{"4096", 4096},
+                             {"1k", 1024},
+                             {"1K", 1024},
+                             {"3m", 3ull << 20},
+                             {"2g", 2ull << 30},
+                             {"16777215g", 16777215ull << 30}}) {
+    TmpfsSpec spec;
+    EXPECT_THAT(parse_tmpfs_options(std::string("size=") + text, spec), IsEmpty()) << text;
+    EXPECT_EQ(spec.size_bytes, bytes) << text;
+  }
+}
+
+TEST(FilesystemTmpfs, SizePercentageIsKeptAsWritten) {
+  TmpfsSpec spec;
+  EXPECT_THAT(parse_tmpfs_options("size=50%", spec), IsEmpty());
+  EXPECT_EQ(spec.size_text, "50%");
+  EXPECT_FALSE(spec.size_bytes.has_value());
+}
+
+TEST(FilesystemTmpfs, ExecAndRwUndoNoexecAndRo) {
+  TmpfsSpec spec;
+  EXPECT_THAT(parse_tmpfs_options("noexec,ro,exec,rw", spec), IsEmpty());
+  EXPECT_FALSE(spec.noexec);
+  EXPECT_FALSE(spec.read_only);
+}
+
+struct BadTmpfsOption {
+  const char* name;
+  const char* option;
+  const char* why;
+};
+
+const BadTmpfsOption kBadTmpfsOptions[] = {
+    {"mode_not_octal", "mode=0999", "expected an octal mode"},
+    {"mode_empty", "mode=", "expected an octal mode"},
+    {"mode_too_long", "mode=01777x", "expected an octal mode"},
+    {"size_zero", "size=0", "expected a size such as 64m, without overflow"},
+    {"size_unit", "size=12x", "expected a size such as 64m, without overflow"},
+    {"size_negative", "size=-1", "expected a size such as 64m, without overflow"},
+    {"size_overflow_k", "size=99999999999999999999k",
+     "expected a size such as 64m, without overflow"},
+    {"size_overflow_g", "size=17179869184g", "expected a size such as 64m, without overflow"},
+    {"size_overflow_bytes", "size=18446744073709551616",
+     "expected a size such as 64m, without overflow"},
+    {"size_percent_zero", "size=0%", "percentage must be 1% to 100%"},
+    {"size_percent_over", "size=101%", "percentage must be 1% to 100%"},
+    {"size_percent_suffix", "size=5k%", "percentage must be 1% to 100%"},
+    {"nr_inodes_zero", "nr_inodes=0", "expected a count such as 4k, without overflow"},
+    {"uid_minus_one", "uid=-1", "numeric id out of range (0 to 4294967294)"},
+    {"uid_max", "uid=4294967295", "numeric id out of range (0 to 4294967294)"},
+    {"uid_name", "uid=root", "numeric id out of range (0 to 4294967294)"},
+    {"gid_minus_one", "gid=-1", "numeric id out of range (0 to 4294967294)"},
+    {"gid_max", "gid=4294967295", "numeric id out of range (0 to 4294967294)"},
+    {"suid", "suid", "unknown or forbidden option"},
+    {"dev", "dev", "unknown or forbidden option"},
+    {"unknown_flag", "huge", "unknown or forbidden option"},
+    {"unknown_key", "huge=always", "unknown option"},
+    {"empty", "", "empty option"},
+};
+
+class BadTmpfsOptionTest : public ::testing::TestWithParam<BadTmpfsOption> {};
+
+TEST_P(BadTmpfsOptionTest, IsAnError) {
+  const auto& c = GetParam();
+  EXPECT_THAT(errors_of(std::string("[filesystem]\ntmpfs = /run:") + c.option + "\n"),
+              ElementsAre(err(2, std::string("tmpfs: ") + c.why + ": \"" + c.option + "\"")));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOptions, BadTmpfsOptionTest, ::testing::ValuesIn(kBadTmpfsOptions),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(FilesystemTmpfs, EveryBadOptionIsReportedAndNothingIsAdded) {
+  auto p = parse("[filesystem]\ntmpfs = /run:size=0,uid=-1\n");
+  EXPECT_THAT(
+      p.errors(),
+      ElementsAre(err(2, "tmpfs: expected a size such as 64m, without overflow: \"size=0\""),
+                  err(2, "tmpfs: numeric id out of range (0 to 4294967294): \"uid=-1\"")));
+  EXPECT_THAT(p.policy.tmpfs, IsEmpty());
+}
+
+TEST(FilesystemTmpfs, AccumulatesAndEmptyAssignmentResets) {
+  EXPECT_THAT(parse("[filesystem]\ntmpfs = /a /b\ntmpfs = /c\n").policy.tmpfs, SizeIs(3));
+  EXPECT_THAT(parse("[filesystem]\ntmpfs = /a\ntmpfs =\n").policy.tmpfs, IsEmpty());
+}
+
+// --- [secrets] -----------------------------------------------------------------------------
+
+TEST(Secrets, DefaultsOfTheSection) {
+  Policy p = parse("").policy;
+  EXPECT_EQ(p.secrets_directory.value, "/run/secrets");
+  EXPECT_EQ(p.secrets_mode.value, 0400u);
+  EXPECT_TRUE(p.hide_sources.value);
+  EXPECT_THAT(p.secrets, IsEmpty());
+}
+
+TEST(Secrets, DirectoryRootIsAnError) {
+  EXPECT_THAT(errors_of("[secrets]\ndirectory = /\n"),
+              ElementsAre(err(2, "directory: must not be \"/\"")));
+}
+
+TEST(Secrets, ModeIsOctal) {
+  auto p = parse("[secrets]\nmode = 0440\n");
+  EXPECT_TRUE(p.diag.ok());
+  EXPECT_EQ(p.policy.secrets_mode.value, 0440u);
+}
+
+TEST(Secrets, NonOctalModeIsAnError) {
+  EXPECT_THAT(errors_of("[secrets]\nmode = r--\n"),
+              ElementsAre(err(2, "mode: expected an octal mode such as 0755: \"r--\"")));
+}
+
+TEST(Secrets, HostPathSource) {
+  auto p = parse("[secrets]\ntls_key = /etc/ssl/private/key.pem\n");
+  ASSERT_THAT(p.policy.secrets, SizeIs(1));
+  EXPECT_EQ(p.policy.secrets[0].name, "tls_key");
+  EXPECT_EQ(p.policy.secrets[0].source, "/etc/ssl/private/key.pem");
+  EXPECT_FALSE(p.policy.secrets[0].credential);
+  EXPECT_EQ(p.policy.secrets[0].origin.line, 2);
+}
+
+TEST(Secrets, CredentialSource) {
+  auto p = parse("[secrets]\ntls_key = credential:tls.key\n");
+  ASSERT_THAT(p.policy.secrets, SizeIs(1));
+  EXPECT_EQ(p.policy.secrets[0].source, "tls.key");
+  EXPECT_TRUE(p.policy.secrets[0].credential);
+}
+
+TEST(Secrets, NamesMayUseLettersDigitsDotUnderscoreAndDash) {
+  EXPECT_THAT(errors_of("[secrets]\nKey-1.pem_x = /k\n.hidden = /h\n"), IsEmpty());
+}
+
+TEST(Secrets, BadNamesAreErrors) {
+  for (const char* name : {"a/b", ".", "..", "tls key", "k@y"})
+    EXPECT_THAT(errors_of(std::string("[secrets]\n") + name + " = /k\n"),
+                ElementsAre(err(2, std::string(name) +
+                                       ": secret name must be a plain file name of letters, "
+                                       "digits, \".\", \"_\" or \"-\"")))
+        << name;
+}
+
+TEST(Secrets, BadCredentialIdsAreErrors) {
+  for (const char* id : {"a/b", ".", "..", ""})
+    EXPECT_THAT(errors_of(std::string("[secrets]\ntls = credential:") + id + "\n"),
+                ElementsAre(err(2, std::string("tls: credential id must be a plain file name: \"") +
+                                       id + "\"")))
+        << id;
+}
+
+TEST(Secrets, SameNameTwiceInOneFileIsAnError) {
+  EXPECT_THAT(errors_of("[secrets]\ntls = /a\ntls = /b\n"),
+              ElementsAre(err(3, "tls: secret given twice in this file")));
+}
+
+// jharden.conf(5): "in the main policy file an empty value is an error".
+TEST(Secrets, EmptySourceInTheMainFileIsAnError) {
+  auto p = parse("[secrets]\ntls =\n");
+  ASSERT_THAT(p.errors(), SizeIs(1));
+  EXPECT_THAT(p.errors()[0], StartsWith(err(2, "tls: ")));
+}
+
+TEST(Secrets, DropInOverridesTheSource) {
+  Diagnostics diag;
+  Policy p = parse_policy_files({{kFile, "[secrets]\ntls = /a\n"},
+                                 {"/etc/jharden/t.conf.d/50.conf", "[secrets]\ntls = /b\n"}},
+                                false, diag);
+  EXPECT_TRUE(diag.ok());
+  ASSERT_THAT(p.secrets, SizeIs(1));
+  EXPECT_EQ(p.secrets[0].source, "/b");
+}
+
+TEST(Secrets, EmptySourceInADropInRemovesTheSecret) {
+  Diagnostics diag;
+  Policy p = parse_policy_files({{kFile, "[secrets]\ntls = /a\nother = /o\n"},
+                                 {"/etc/jharden/t.conf.d/50.conf", "[secrets]\ntls =\n"}},
+                                false, diag);
+  EXPECT_TRUE(diag.ok());
+  ASSERT_THAT(p.secrets, SizeIs(1));
+  EXPECT_EQ(p.secrets[0].name, "other");
+}
+
+// --- [capabilities] ------------------------------------------------------------------------
+
+TEST(Capabilities, DefaultDropIsTheDocumentedList) {
+  std::vector<int> expected = {CAP_SYS_ADMIN,    CAP_SYS_PTRACE,      CAP_SYS_MODULE,
+                               CAP_SYS_RAWIO,    CAP_SYS_BOOT,        CAP_SYS_TIME,
+                               CAP_MKNOD,        CAP_MAC_ADMIN,       CAP_MAC_OVERRIDE,
+                               CAP_AUDIT_CONTROL, CAP_LINUX_IMMUTABLE, CAP_BPF,
+                               CAP_PERFMON,      CAP_SYSLOG,          CAP_SYS_PACCT,
+                               CAP_CHECKPOINT_RESTORE};
+  EXPECT_THAT(caps_of(parse("").policy.cap_drop), ::testing::ElementsAreArray(expected));
+}
+
+TEST(Capabilities, NamesWithOrWithoutPrefixInAnyCase) {
+  for (const char* name : {"CAP_NET_ADMIN", "cap_net_admin", "NET_ADMIN", "net_admin",
+                           "Cap_Net_Admin", "cAP_nET_aDMIN"}) {
+    auto p = parse(std::string("[capabilities]\ndrop = ") + name + "\n");
+    EXPECT_THAT(p.errors(), IsEmpty()) << name;
+    EXPECT_EQ(p.policy.cap_drop.back().value, CAP_NET_ADMIN) << name;
+  }
+}
+
+class BadCapabilityTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
+};
+
+TEST_P(BadCapabilityTest, IsAnError) {
+  auto [key, name] = GetParam();
+  EXPECT_THAT(errors_of(std::string("[capabilities]\n") + key + " = " + name + "\n"),
+              ElementsAre(err(2, std::string(key) + ": unknown capability: \"" + name + "\"")));
+}
+
+INSTANTIATE_TEST_SUITE_P(DropKeepAmbient, BadCapabilityTest,
+                         ::testing::Combine(::testing::Values("drop", "keep", "ambient"),
+                                            ::testing::Values("CAP_FOO", "sys_admn", "12",
+                                                              "CAP_12", "0x15", "CAP_", "ALL")),
+                         [](const auto& info) {
+                           return param_name(std::string(std::get<0>(info.param)) + "_" +
+                                             std::get<1>(info.param));
+                         });
+
+TEST(Capabilities, DropAccumulatesOnTheDefault) {
+  auto p = parse("[capabilities]\ndrop = CAP_NET_RAW\n");
+  EXPECT_THAT(p.policy.cap_drop, SizeIs(17));
+  EXPECT_EQ(p.policy.cap_drop.back().value, CAP_NET_RAW);
+}
+
+TEST(Capabilities, EmptyDropClearsTheDefault) {
+  EXPECT_THAT(parse("[capabilities]\ndrop =\n").policy.cap_drop, IsEmpty());
+}
+
+TEST(Capabilities, KeepIsUnsetByDefault) {
+  EXPECT_FALSE(parse("").policy.cap_keep.has_value());
+}
+
+TEST(Capabilities, KeepAccumulates) {
+  auto p = parse("[capabilities]\nkeep = CAP_CHOWN\nkeep = kill\n");
+  ASSERT_TRUE(p.policy.cap_keep.has_value());
+  EXPECT_THAT(caps_of(*p.policy.cap_keep), ElementsAre(CAP_CHOWN, CAP_KILL));
+}
+
+TEST(Capabilities, EmptyKeepReturnsToTheDefault) {
+  EXPECT_FALSE(parse("[capabilities]\nkeep = CAP_CHOWN\nkeep =\n").policy.cap_keep.has_value());
+}
+
+TEST(Capabilities, AmbientAccumulatesAndResets) {
+  EXPECT_THAT(
+      caps_of(parse("[capabilities]\nambient = net_bind_service\nambient = CAP_NET_RAW\n")
+                  .policy.cap_ambient),
+      ElementsAre(CAP_NET_BIND_SERVICE, CAP_NET_RAW));
+  EXPECT_THAT(parse("[capabilities]\nambient = CAP_NET_RAW\nambient =\n").policy.cap_ambient,
+              IsEmpty());
+}
+
+TEST(Capabilities, AmbientAlsoDroppedIsAnError) {
+  auto errors = errors_of("[capabilities]\nambient = CAP_SYS_ADMIN\n");
+  ASSERT_THAT(errors, SizeIs(1));
+  EXPECT_THAT(errors[0], StartsWith(err(2, "ambient: CAP_SYS_ADMIN is also dropped")));
+}
+
+TEST(Capabilities, AmbientNotInKeepIsAnError) {
+  EXPECT_THAT(errors_of("[capabilities]\nkeep = CAP_CHOWN\nambient = CAP_NET_RAW\n"),
+              ElementsAre(err(3, "ambient: CAP_NET_RAW is not in keep")));
+}
+
+TEST(Capabilities, AmbientInKeepIsAccepted) {
+  EXPECT_THAT(errors_of("[capabilities]\nkeep = CAP_NET_RAW\nambient = CAP_NET_RAW\n"), IsEmpty());
+}
+
+// --- [seccomp] -----------------------------------------------------------------------------
+
+TEST(Seccomp, DefaultDenyIsTheDocumentedGroups) {
+  EXPECT_THAT(names_of(parse("").policy.seccomp_deny),
+              ElementsAre("@mount", "@module", "@reboot", "@swap", "@raw-io", "@clock", "@debug",
+                          "@obsolete", "@cpu-emulation"));
+}
+
+TEST(Seccomp, DenyAcceptsSyscallsAndGroupsAndAccumulates) {
+  auto p = parse("[seccomp]\ndeny = @keyring ptrace\ndeny = @privileged\n");
+  EXPECT_THAT(p.errors(), IsEmpty());
+  EXPECT_THAT(p.policy.seccomp_deny, SizeIs(12));
+  EXPECT_EQ(p.policy.seccomp_deny[9].value, "@keyring");
+  EXPECT_EQ(p.policy.seccomp_deny[10].value, "ptrace");
+}
+
+TEST(Seccomp, EmptyDenyClearsTheDefault) {
+  EXPECT_THAT(parse("[seccomp]\ndeny =\n").policy.seccomp_deny, IsEmpty());
+}
+
+TEST(Seccomp, AllowIsUnsetByDefaultAndAccumulates) {
+  EXPECT_FALSE(parse("").policy.seccomp_allow.has_value());
+  auto p = parse("[seccomp]\nallow = @basic-io\nallow = openat\n");
+  ASSERT_TRUE(p.policy.seccomp_allow.has_value());
+  EXPECT_THAT(names_of(*p.policy.seccomp_allow), ElementsAre("@basic-io", "openat"));
+}
+
+TEST(Seccomp, EmptyAllowReturnsToDenyListMode) {
+  EXPECT_FALSE(parse("[seccomp]\nallow = read\nallow =\n").policy.seccomp_allow.has_value());
+}
+
+class BadSyscallTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
+
+TEST_P(BadSyscallTest, UnknownSyscallIsAnError) {
+  auto [key, name] = GetParam();
+  EXPECT_THAT(errors_of(std::string("[seccomp]\n") + key + " = " + name + "\n"),
+              ElementsAre(err(2, std::string(key) + ": unknown syscall: \"" + name + "\"")));
+}
+
+INSTANTIATE_TEST_SUITE_P(DenyAllow, BadSyscallTest,
+                         ::testing::Combine(::testing::Values("deny", "allow"),
+                                            ::testing::Values("nosuchcall", "Mount", "165",
+                                                              "mount()")),
+                         [](const auto& info) {
+                           return param_name(std::string(std::get<0>(info.param)) + "_" +
+                                             std::get<1>(info.param));
+                         });
+
+TEST(Seccomp, UnknownGroupIsAnError) {
+  EXPECT_THAT(errors_of("[seccomp]\ndeny = @nope\nallow = @Mount\n"),
+              ElementsAre(err(2, "deny: unknown syscall group: \"@nope\""),
+                          err(3, "allow: unknown syscall group: \"@Mount\"")));
+}
+
+TEST(Seccomp, ActionErrnoOrKill) {
+  EXPECT_EQ(parse("").policy.seccomp_action.value, SeccompAction::kErrno);
+  EXPECT_EQ(parse("[seccomp]\naction = kill\n").policy.seccomp_action.value, SeccompAction::kKill);
+  EXPECT_EQ(parse("[seccomp]\naction = errno\n").policy.seccomp_action.value,
+            SeccompAction::kErrno);
+}
+
+TEST(Seccomp, OtherActionIsAnError) {
+  EXPECT_THAT(errors_of("[seccomp]\naction = Errno\n"),
+              ElementsAre(err(2, "action: expected errno or kill: \"Errno\"")));
+}
+
+// --- [namespaces] --------------------------------------------------------------------------
+
+TEST(Namespaces, HostnameIsAcceptedAndImpliesUts) {
+  auto p = parse("[namespaces]\nhostname = web-1.example.org\n");
+  EXPECT_TRUE(p.diag.ok());
+  ASSERT_TRUE(p.policy.hostname.has_value());
+  EXPECT_EQ(p.policy.hostname->value, "web-1.example.org");
+  EXPECT_TRUE(p.policy.ns_uts.value);
+}
+
+TEST(Namespaces, HostnameOf64BytesIsAccepted) {
+  EXPECT_THAT(errors_of("[namespaces]\nhostname = " + std::string(64, 'h') + "\n"), IsEmpty());
+}
+
+TEST(Namespaces, InvalidHostnameIsAnError) {
+  for (std::string name : {"-web", "web.", ".web", "a..b", "a_b", "a b", std::string(65, 'h')})
+    EXPECT_THAT(errors_of("[namespaces]\nhostname = " + name + "\n"),
+                ElementsAre(err(2, "hostname: invalid host name: \"" + name + "\"")))
+        << name;
+}
+
+}  // namespace
+}  // namespace jharden
