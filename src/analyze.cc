@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <set>
@@ -117,8 +118,10 @@ struct Facts {
   std::vector<std::string> protect_kernel_logs_missing;
   bool protect_clock = false;
   std::vector<std::string> protect_clock_missing;
-  unsigned protect_home = 10;    // ProtectHome= badness: 0 yes, 1 tmpfs, 5 read-only, 10 no
+  unsigned protect_home = 10;  // ProtectHome= badness: 0 yes, 1 tmpfs, 5 read-only, 10 no
+  std::vector<std::string> protect_home_worst;  // the directories that decide it
   unsigned protect_system = 10;  // ProtectSystem= badness: 0 strict, 3 full, 5 yes, 10 no
+  std::vector<std::string> protect_system_writable;  // what keeps it from the next level
   bool protect_hostname = false;
   bool root_directory = false;
   bool lock_personality = false;
@@ -129,6 +132,7 @@ struct Facts {
   bool proc_subset_pid = false;
   bool remove_ipc = false;
   bool restrict_realtime = false;
+  bool restrict_namespaces = false;  // no user namespace and no CAP_SYS_ADMIN for the others
   bool native_only = false;
   bool filters = false;     // a seccomp filter with rules is loaded
   bool allow_list = false;  // ... and it is an allow list
@@ -176,7 +180,7 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   // systemd judges User= by name; the resolved uid catches "root" under another name.
   f.root = user.empty() || user == "root" || user == "0" ||
            (plan.identity.change && plan.identity.uid == 0);
-  // 65534 is the kernel's overflow uid, the one "nobody" has on every distribution.
+  // 65534, the kernel's overflow uid, is nobody's on Debian and most other distributions.
   f.nobody = !f.root && (user == "nobody" || (plan.identity.change && plan.identity.uid == 65534));
   if (policy.supplementary_groups) {
     f.supplementary = policy.supplementary_groups->value;
@@ -239,19 +243,31 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
                  : v.source != Source::kHost       ? 1
                  : !v.writable                     ? 5
                                                    : 10;
+    if (b > f.protect_home) f.protect_home_worst.clear();
+    if (b >= f.protect_home && b > 0) f.protect_home_worst.push_back(p);
     f.protect_home = std::max(f.protect_home, b);
   }
 
-  auto os_protected = [&](const std::string& p, bool only_if_present) {
-    View v = view(plan, p);
-    if (v.source != Source::kHost || !v.writable) return true;
-    return only_if_present && !present(join_root(plan.root, p));
+  // /boot and /efi count only where they hold something: see PathPresent.
+  auto os_writable = [&](std::initializer_list<const char*> paths) {
+    std::vector<std::string> out;
+    for (const char* p : paths) {
+      View v = view(plan, p);
+      bool optional = std::string_view(p) == "/boot" || std::string_view(p) == "/efi";
+      if (v.source == Source::kHost && v.writable &&
+          (!optional || present(join_root(plan.root, p))))
+        out.push_back(p);
+    }
+    return out;
   };
   if (read_only("/")) {
     f.protect_system = 0;
-  } else if (os_protected("/usr", false) && os_protected("/boot", true) &&
-             os_protected("/efi", true)) {
-    f.protect_system = os_protected("/etc", false) ? 3 : 5;
+  } else {
+    f.protect_system_writable = os_writable({"/usr", "/boot", "/efi"});
+    if (f.protect_system_writable.empty()) {
+      f.protect_system_writable = os_writable({"/etc"});
+      f.protect_system = f.protect_system_writable.empty() ? 3 : 5;
+    }
   }
 
   f.protect_hostname = plan.ns_uts;
@@ -271,12 +287,15 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   f.remove_ipc = plan.ns_ipc && !(shm.source == Source::kHost && shm.writable);
   // Only these two can switch a thread to SCHED_FIFO/SCHED_RR.
   f.restrict_realtime = f.denied("sched_setscheduler") && f.denied("sched_setattr");
+  f.restrict_namespaces = plan.seccomp.restrict_namespaces && !(f.bounding & bit(CAP_SYS_ADMIN));
   f.ambient = !plan.caps.ambient.empty();
   return f;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The items, in the order of systemd's security_assessor_table.
+
+constexpr const char* kNoEquivalent = "(no jharden equivalent)";
 
 class Items {
  public:
@@ -300,6 +319,16 @@ class Items {
             std::string bad_text, const std::vector<std::string>& reasons = {}) {
     if (!good && !reasons.empty()) bad_text += " (" + join(reasons, ", ") + ")";
     add(std::move(id), std::move(key), weight, 1, good ? 0 : 1, good ? good_text : bad_text);
+  }
+
+  // An item jharden has no equivalent for: exposed, as in a stock unit.
+  void exposed(std::string id, unsigned weight, std::string description) {
+    add(std::move(id), kNoEquivalent, weight, 1, 1, std::move(description));
+  }
+
+  // An item a stock system service already gets right, and jharden leaves as it is.
+  void unit_default(std::string id, unsigned weight, std::string description) {
+    add(std::move(id), "(the unit's default)", weight, 1, 0, std::move(description));
   }
 
   void not_applicable(std::string id, std::string key, unsigned weight, std::string description) {
@@ -331,9 +360,6 @@ class Items {
   std::vector<AssessmentItem> items_;
 };
 
-constexpr const char* kNotProvided = "(no jharden equivalent)";
-constexpr const char* kUnitDefault = "(the unit's default)";
-
 std::vector<AssessmentItem> build_items(const Facts& f) {
   Items it(f);
   if (f.root)
@@ -355,15 +381,15 @@ std::vector<AssessmentItem> build_items(const Facts& f) {
   it.flag("PrivateDevices=", "[filesystem] private_dev, [capabilities] drop", 1000,
           f.private_devices, "Service has no access to hardware devices",
           "Service potentially has access to hardware devices", f.private_devices_missing);
-  it.flag("PrivateMounts=", "(always: own mount namespace)", 1000, true,
-          "Service cannot install system mounts", "");
+  it.add("PrivateMounts=", "(always: own mount namespace)", 1000, 1, 0,
+         "Service cannot install system mounts");
   it.flag("PrivateNetwork=", "[namespaces] net", 2500, f.private_network,
           "Service has no access to the host's network",
           "Service has access to the host's network");
   it.flag("PrivateTmp=", "[filesystem] private_tmp", 1000, f.private_tmp,
           "Service has no access to other software's temporary files",
           "Service has access to other software's temporary files");
-  it.flag("PrivateUsers=", kNotProvided, 1000, false, "", "Service has access to other users");
+  it.exposed("PrivateUsers=", 1000, "Service has access to other users");
   it.flag("ProtectControlGroups=", "[filesystem] protect_kernel", 1000, f.protect_control_groups,
           "Service cannot modify the control group file system",
           "Service may modify the control group file system");
@@ -385,7 +411,10 @@ std::vector<AssessmentItem> build_items(const Facts& f) {
                      : f.protect_home == 1 ? "Service has access to fake empty home directories"
                      : f.protect_home == 5 ? "Service has read-only access to home directories"
                                            : "Service has full access to home directories";
-  it.add("ProtectHome=", "[filesystem] inaccessible, read_only", 1000, 10, f.protect_home, home);
+  std::string home_text = home;
+  if (!f.protect_home_worst.empty()) home_text += " (" + join(f.protect_home_worst) + ")";
+  it.add("ProtectHome=", "[filesystem] inaccessible, read_only", 1000, 10, f.protect_home,
+         home_text);
   it.flag("ProtectHostname=", "[namespaces] uts", 50, f.protect_hostname,
           "Service cannot change system host/domainname",
           "Service may change system host/domainname");
@@ -394,14 +423,17 @@ std::vector<AssessmentItem> build_items(const Facts& f) {
       : f.protect_system == 3 ? "Service has very limited write access to the OS file hierarchy"
       : f.protect_system == 5 ? "Service has limited write access to the OS file hierarchy"
                               : "Service has full access to the OS file hierarchy";
-  it.add("ProtectSystem=", "[filesystem] read_only", 1000, 10, f.protect_system, system);
+  std::string system_text = system;
+  if (!f.protect_system_writable.empty())
+    system_text += " (" + join(f.protect_system_writable) + " writable)";
+  it.add("ProtectSystem=", "[filesystem] read_only", 1000, 10, f.protect_system, system_text);
   it.flag("RootDirectory=/RootImage=", "[filesystem] root", 200, f.root_directory,
           "Service has its own root directory/image",
           "Service runs within the host's root directory");
   it.flag("LockPersonality=", "[seccomp] deny personality", 100, f.lock_personality,
           "Service cannot change ABI personality", "Service may change ABI personality");
-  it.flag("MemoryDenyWriteExecute=", kNotProvided, 100, false, "",
-          "Service may create writable executable memory mappings");
+  it.exposed("MemoryDenyWriteExecute=", 100,
+             "Service may create writable executable memory mappings");
   it.flag("NoNewPrivileges=", "[capabilities] no_new_privileges", 1000, f.no_new_privileges,
           "Service processes cannot acquire new privileges",
           "Service processes may acquire new privileges");
@@ -489,8 +521,7 @@ std::vector<AssessmentItem> build_items(const Facts& f) {
   it.add("UMask=", "[service] umask", 100, 10, umask_badness, umask_text);
   // A system service's KeyringMode= defaults to private, and jharden keeps the keyring it is
   // given.
-  it.flag("KeyringMode=", kUnitDefault, 1000, true,
-          "Service doesn't share key material with other services", "");
+  it.unit_default("KeyringMode=", 1000, "Service doesn't share key material with other services");
   unsigned proc_badness = f.protect_proc == "noaccess" ? 1 : f.protect_proc == "default" ? 3 : 0;
   it.add(
       "ProtectProc=", "[filesystem] protect_proc", 1000, 3, proc_badness,
@@ -502,8 +533,7 @@ std::vector<AssessmentItem> build_items(const Facts& f) {
           "Service has full access to non-process /proc files (/proc subset=)");
   // jharden reports for the daemon, which is or becomes the main process: NotifyAccess=main
   // (the default of Type=notify) suffices.
-  it.flag("NotifyAccess=", kUnitDefault, 1000, true,
-          "Service child processes cannot alter service state", "");
+  it.unit_default("NotifyAccess=", 1000, "Service child processes cannot alter service state");
   if (f.root)
     it.not_applicable("RemoveIPC=", "[namespaces] ipc", 100,
                       "Service runs as root, option does not apply");
@@ -511,36 +541,33 @@ std::vector<AssessmentItem> build_items(const Facts& f) {
     it.flag("RemoveIPC=", "[namespaces] ipc, [filesystem] private_dev", 100, f.remove_ipc,
             "Service user cannot leave SysV IPC objects around",
             "Service user may leave SysV IPC objects around");
-  it.flag("Delegate=", kUnitDefault, 100, true,
-          "Service does not maintain its own delegated control group subtree", "");
+  it.unit_default("Delegate=", 100,
+                  "Service does not maintain its own delegated control group subtree");
   it.flag("RestrictRealtime=", "[seccomp] deny sched_setscheduler sched_setattr", 500,
           f.restrict_realtime, "Service realtime scheduling access is restricted",
           "Service may acquire realtime scheduling");
-  it.flag("RestrictSUIDSGID=", kNotProvided, 1000, false, "", "Service may create SUID/SGID files");
-  it.flag("RestrictNamespaces=~user", kNotProvided, 1500, false, "",
-          "Service may create user namespaces");
-  it.flag("RestrictNamespaces=~mnt", kNotProvided, 500, false, "",
-          "Service may create file system namespaces");
-  it.flag("RestrictNamespaces=~ipc", kNotProvided, 500, false, "",
-          "Service may create IPC namespaces");
-  it.flag("RestrictNamespaces=~pid", kNotProvided, 500, false, "",
-          "Service may create process namespaces");
-  it.flag("RestrictNamespaces=~cgroup", kNotProvided, 500, false, "",
-          "Service may create cgroup namespaces");
-  it.flag("RestrictNamespaces=~net", kNotProvided, 500, false, "",
-          "Service may create network namespaces");
-  it.flag("RestrictNamespaces=~uts", kNotProvided, 100, false, "",
-          "Service may create hostname namespaces");
-  it.flag("RestrictAddressFamilies=~AF_(INET|INET6)", kNotProvided, 1500, false, "",
-          "Service may allocate Internet sockets");
-  it.flag("RestrictAddressFamilies=~AF_UNIX", kNotProvided, 25, false, "",
-          "Service may allocate local sockets");
-  it.flag("RestrictAddressFamilies=~AF_NETLINK", kNotProvided, 200, false, "",
-          "Service may allocate netlink sockets");
-  it.flag("RestrictAddressFamilies=~AF_PACKET", kNotProvided, 1000, false, "",
-          "Service may allocate packet sockets");
-  it.flag("RestrictAddressFamilies=~…", kNotProvided, 1250, false, "",
-          "Service may allocate exotic sockets");
+  // no_new_privileges keeps the daemon from gaining anything through a set-user-ID file, not
+  // from leaving one behind for others to run.
+  it.exposed("RestrictSUIDSGID=", 1000, "Service may create SUID/SGID files");
+  // Every namespace but the user namespace needs CAP_SYS_ADMIN; the seccomp filter refuses
+  // user namespaces whenever CAP_SYS_ADMIN is dropped (an unprivileged user namespace would
+  // give it back).
+  for (auto [ns, weight, what] : {std::tuple{"user", 1500u, "user"},
+                                  {"mnt", 500u, "file system"},
+                                  {"ipc", 500u, "IPC"},
+                                  {"pid", 500u, "process"},
+                                  {"cgroup", 500u, "cgroup"},
+                                  {"net", 500u, "network"},
+                                  {"uts", 100u, "hostname"}})
+    it.flag(std::string("RestrictNamespaces=~") + ns, "[capabilities] drop CAP_SYS_ADMIN", weight,
+            f.restrict_namespaces, std::string("Service cannot create ") + what + " namespaces",
+            std::string("Service may create ") + what + " namespaces");
+  it.exposed("RestrictAddressFamilies=~AF_(INET|INET6)", 1500,
+             "Service may allocate Internet sockets");
+  it.exposed("RestrictAddressFamilies=~AF_UNIX", 25, "Service may allocate local sockets");
+  it.exposed("RestrictAddressFamilies=~AF_NETLINK", 200, "Service may allocate netlink sockets");
+  it.exposed("RestrictAddressFamilies=~AF_PACKET", 1000, "Service may allocate packet sockets");
+  it.exposed("RestrictAddressFamilies=~…", 1250, "Service may allocate exotic sockets");
   it.add("SystemCallArchitectures=", "[seccomp] native_only", 1000, 10, f.native_only ? 0 : 10,
          f.native_only ? "Service may execute system calls only with native ABI"
                        : "Service may execute system calls with all ABIs");
@@ -569,11 +596,13 @@ std::vector<AssessmentItem> build_items(const Facts& f) {
     it.add("SystemCallFilter=~" + g, filter_key, group.weight, 10, b, d);
   }
 
-  it.add("IPAddressDeny=", kNotProvided, 1000, 10, 10,
+  // A private network namespace is PrivateNetwork=, not an address filter: sockets handed over
+  // by socket activation still reach the host's network.
+  it.add("IPAddressDeny=", kNoEquivalent, 1000, 10, 10,
          "Service does not define an IP address allow list");
   // jharden's private /dev is not a device cgroup: device nodes elsewhere stay usable. systemd
   // closes the device cgroup with PrivateDevices=yes and then allows the RTC for ProtectClock=.
-  it.add("DeviceAllow=", kNotProvided, 1000, 10, 10, "Service has no device ACL");
+  it.add("DeviceAllow=", kNoEquivalent, 1000, 10, 10, "Service has no device ACL");
   it.back().unit_badness = f.private_devices ? (f.protect_clock ? 5 : 0) : 10;
   it.flag("AmbientCapabilities=", "[capabilities] ambient", 500, !f.ambient,
           "Service process does not receive ambient capabilities",
@@ -593,16 +622,6 @@ unsigned exposure_tenths(const std::vector<AssessmentItem>& items, bool unit) {
   return static_cast<unsigned>(div_round_up(badness_sum * 100, weight_sum));
 }
 
-const char* rating(unsigned tenths) {
-  if (tenths >= 100) return "DANGEROUS";
-  if (tenths >= 90) return "UNSAFE";
-  if (tenths >= 75) return "EXPOSED";
-  if (tenths >= 50) return "MEDIUM";
-  if (tenths >= 10) return "OK";
-  if (tenths >= 1) return "SAFE";
-  return "PERFECT";
-}
-
 std::string octal(mode_t mode) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "%04o", mode);
@@ -616,7 +635,7 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
     if (e.kind == MountKind::kMask) masked.push_back(e.target);
   if (!masked.empty())
     out.push_back("masked (reading yields nothing): " + join(masked) +
-                  "; the /dev/null bound over files is verified to be the 1:3 character device");
+                  "; the /dev/null bound over files is checked to be the 1:3 character device");
   for (const auto& e : plan.mounts) {
     if (e.kind != MountKind::kSecrets) continue;
     out.push_back(
@@ -626,8 +645,8 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
         (policy.hide_sources.value && plan.root == "/" ? "made inaccessible" : "left in place"));
   }
   out.push_back(
-      "every mount is verified once set up: read-only trees with statvfs (ST_RDONLY, each "
-      "submount), tmpfs and procfs with statfs, masks and inaccessible paths by type and mode");
+      "every mount is verified once set up: read-only ones with statvfs (ST_RDONLY), tmpfs, "
+      "procfs and sysfs by their statfs type, masks and inaccessible paths by type and mode");
   if (plan.root != "/")
     out.push_back("pivot_root into " + plan.root +
                   ": the host's tree is detached, fresh /proc, /dev and read-only /sys");
@@ -644,6 +663,13 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
 
 // ---------------------------------------------------------------------------------------------
 // The equivalent unit.
+
+// A unit-file value: "%" starts a specifier there.
+std::string unit_value(const std::string& s) {
+  std::string escaped;
+  for (char c : s) escaped += c == '%' ? "%%" : std::string(1, c);
+  return escaped;
+}
 
 // A word of a unit-file list: specifiers escaped, quoted where it would otherwise split.
 std::string unit_word(const std::string& s) {
@@ -669,15 +695,15 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
     if (!words.empty()) lines.push_back(key + "=" + join(words));
   };
   if (!f.root) {
-    lines.push_back("User=" + unit_word(f.nobody ? "nobody" : policy.user->value));
+    lines.push_back("User=" + unit_value(f.nobody ? "nobody" : policy.user->value));
   }
-  if (policy.group) lines.push_back("Group=" + unit_word(policy.group->value));
+  if (policy.group) lines.push_back("Group=" + unit_value(policy.group->value));
   if (!f.root && !f.supplementary.empty()) {
     std::vector<std::string> groups;
     for (const auto& g : f.supplementary) groups.push_back(unit_word(g));
     line("SupplementaryGroups", groups);
   }
-  if (f.root_directory) lines.push_back("RootDirectory=" + unit_word(plan.root));
+  if (f.root_directory) lines.push_back("RootDirectory=" + unit_value(plan.root));
   lines.push_back("PrivateMounts=yes");
   if (f.private_devices) lines.push_back("PrivateDevices=yes");
   if (f.private_tmp) lines.push_back("PrivateTmp=yes");
@@ -787,6 +813,7 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   }
   if (f.lock_personality) lines.push_back("LockPersonality=yes");
   if (f.restrict_realtime) lines.push_back("RestrictRealtime=yes");
+  if (f.restrict_namespaces) lines.push_back("RestrictNamespaces=yes");
   if (!f.root && f.remove_ipc) lines.push_back("RemoveIPC=yes");
   lines.push_back("UMask=" + octal(plan.umask));
 
@@ -821,6 +848,16 @@ std::string pad(const std::string& s, size_t width) {
 }
 
 }  // namespace
+
+const char* exposure_rating(unsigned tenths) {
+  if (tenths >= 100) return "DANGEROUS";
+  if (tenths >= 90) return "UNSAFE";
+  if (tenths >= 75) return "EXPOSED";
+  if (tenths >= 50) return "MEDIUM";
+  if (tenths >= 10) return "OK";
+  if (tenths >= 1) return "SAFE";
+  return "PERFECT";
+}
 
 bool host_path_present(const std::string& host_path) {
   struct stat st;
@@ -857,7 +894,7 @@ Assessment assess(const Policy& policy, const Plan& plan, const PathPresent& pre
   }
   const unsigned tenths = exposure_tenths(a.items, false);
   a.exposure = tenths / 10.0;
-  a.rating = rating(tenths);
+  a.rating = exposure_rating(tenths);
   a.extras = extras(policy, plan);
   a.equivalent_unit = unit_properties(policy, plan, f);
   a.unit_exposure = exposure_tenths(a.items, true) / 10.0;

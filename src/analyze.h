@@ -45,6 +45,9 @@ using PathPresent = std::function<bool(const std::string& host_path)>;
 // The real file system: the path exists and, for a directory, is not empty.
 bool host_path_present(const std::string& host_path);
 
+// systemd's rating of an exposure given in tenths (0..100), e.g. 49 is "OK", 50 "MEDIUM".
+const char* exposure_rating(unsigned tenths);
+
 Assessment assess(const Policy& policy, const Plan& plan);
 Assessment assess(const Policy& policy, const Plan& plan, const PathPresent& present);
 nlohmann::json assessment_to_json(const Assessment& a);

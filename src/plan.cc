@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include <linux/capability.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -287,6 +289,11 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     });
     if (covered) add(MountKind::kReadWrite, api, builtin, true);
   }
+  // A procfs with subset=pid has only the process directories: what lies outside them is
+  // already out of reach, so entries there are optional.
+  if (policy.proc_subset.value == ProcSubset::kPid)
+    for (auto& e : m)
+      if (e.target != "/proc" && path_is_under(e.target, "/proc")) e.optional = true;
   plan.mounts = order_mounts(std::move(m), diag);
   plan.secrets_directory = policy.secrets_directory.value;
   plan.secrets_mode = policy.secrets_mode.value;
@@ -343,7 +350,9 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     sc.syscalls.assign(deny.begin(), deny.end());
     sc.groups = deny_groups;
   }
-  sc.enabled = sc.allow_list || !sc.syscalls.empty() || !sc.native_only;
+  sc.restrict_namespaces =
+      !std::binary_search(plan.caps.bounding.begin(), plan.caps.bounding.end(), CAP_SYS_ADMIN);
+  sc.enabled = sc.allow_list || !sc.syscalls.empty() || !sc.native_only || sc.restrict_namespaces;
 
   plan.argv = policy.exec.value;
   for (const auto& e : policy.environment) {

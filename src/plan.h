@@ -58,6 +58,9 @@ struct SeccompPlan {
   bool native_only = true;
   std::vector<std::string> syscalls;  // rules (group members expanded), sorted
   std::vector<std::string> groups;    // the groups named, for --print
+  // Without CAP_SYS_ADMIN, a new user namespace is the only way to create namespaces (and to
+  // hold CAP_SYS_ADMIN again, in it): refused, like RestrictNamespaces=yes.
+  bool restrict_namespaces = false;
 };
 
 struct Plan {

@@ -1,5 +1,8 @@
 #include "seccomp_filter.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -10,6 +13,31 @@ namespace {
 
 [[noreturn]] void seccomp_fail(const std::string& what, int rc) {
   throw StepError{kExitSeccomp, "seccomp: " + what + ": " + std::strerror(-rc)};
+}
+
+bool listed(const SeccompPlan& plan, const char* name) {
+  return std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), name);
+}
+
+// RestrictNamespaces= the way systemd does it: clone and unshare may not ask for a new user
+// namespace, and clone3 (whose flags sit in memory, out of the filter's reach) fails with
+// ENOSYS so that the C library falls back to clone.
+void add_namespace_rules(scmp_filter_ctx ctx, const SeccompPlan& plan, uint32_t deny) {
+  const scmp_datum_t flag = CLONE_NEWUSER;
+  for (const char* name : {"clone", "unshare"}) {
+    int nr = seccomp_syscall_resolve_name(name);
+    int rc;
+    if (plan.allow_list) {
+      if (!listed(plan, name)) continue;  // refused altogether
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, 0));
+    } else {
+      if (listed(plan, name)) continue;  // denied altogether
+      rc = seccomp_rule_add(ctx, deny, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
+    }
+    if (rc != 0) seccomp_fail(std::string("add namespace rule for ") + name, rc);
+  }
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  if (rc != 0 && rc != -EEXIST) seccomp_fail("add rule for clone3", rc);
 }
 
 }  // namespace
@@ -40,7 +68,12 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
         seccomp_fail("add architecture", rc);
     }
   }
+  // clone and unshare get argument rules below; an unconditional rule would override them.
+  auto conditional = [&](const std::string& name) {
+    return plan.restrict_namespaces && (name == "clone" || name == "unshare" || name == "clone3");
+  };
   for (const auto& name : plan.syscalls) {
+    if (conditional(name) && plan.allow_list) continue;
     int nr = seccomp_syscall_resolve_name(name.c_str());
     if (nr == __NR_SCMP_ERROR) seccomp_fail("unknown syscall " + name, -EINVAL);
     // A name that does not exist on this architecture (e.g. setuid32 on x86_64) resolves
@@ -48,6 +81,7 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
     rc = seccomp_rule_add(ctx.get(), rule_action, nr, 0);
     if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
   }
+  if (plan.restrict_namespaces) add_namespace_rules(ctx.get(), plan, deny);
   return ctx;
 }
 

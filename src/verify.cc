@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/magic.h>
+#include <sched.h>
 #include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -227,8 +228,11 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
         break;
       }
       case MountKind::kInaccessible: {
-        bool ok = (st.st_mode & 07777) == 0 &&
-                  (S_ISDIR(st.st_mode) ? dir_empty(e.target) : st.st_size == 0);
+        // Without CAP_DAC_OVERRIDE a mode-0000 directory cannot even be listed.
+        bool nothing = S_ISDIR(st.st_mode)
+                           ? (dir_empty(e.target) || access(e.target.c_str(), R_OK) != 0)
+                           : st.st_size == 0;
+        bool ok = (st.st_mode & 07777) == 0 && nothing;
         char m[8];
         std::snprintf(m, sizeof m, "%04o", st.st_mode & 07777);
         r.row(ok, e.target + " is inaccessible", "mode 0000, empty", std::string("mode ") + m);
@@ -357,6 +361,10 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
       return syscall(SYS_adjtimex, &tx) == -1 ? errno : 0;
     });
     r.row(got == refusal, "denied syscall adjtimex (@clock)", refusal, got);
+  }
+  if (sc.restrict_namespaces) {
+    std::string got = in_child([] { return unshare(CLONE_NEWUSER) == -1 ? errno : 0; });
+    r.row(got == refusal, "new user namespace refused", refusal, got);
   }
   if (sc.native_only) {
     // x32: the x86_64 entry with bit 30 set; i386: int 0x80 (getpid is 20 there). Kernels

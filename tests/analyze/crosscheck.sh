@@ -49,8 +49,8 @@ for policy in "$@"; do
     failed=$((failed + 1))
     continue
   fi
-  ours=$(field exposure "$json")
-  predicted=$(field equivalent_unit_exposure "$json")
+  ours=$(printf "%.1f" "$(field exposure "$json")")
+  predicted=$(printf "%.1f" "$(field equivalent_unit_exposure "$json")")
   { printf '[Service]\nExecStart=/bin/true\n'; field equivalent_unit "$json"; } >"$unit"
   theirs=$(systemd-analyze security --offline=yes --no-pager "$unit" 2>"$work/err" |
     sed -n 's/.*Overall exposure level for .*: \([0-9][0-9]*\.[0-9]\).*/\1/p')

@@ -1,0 +1,332 @@
+#include "analyze.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+#include "loader.h"
+#include "plan.h"
+
+namespace jharden {
+namespace {
+
+// /boot and /efi count for ProtectSystem= only where they hold something: the tests decide
+// that, so that they do not depend on the machine.
+bool nothing_present(const std::string&) { return false; }
+
+struct Analyzed {
+  Policy policy;
+  Plan plan;
+  Assessment a;
+};
+
+Analyzed analyze(const std::string& text, const PathPresent& present = nothing_present) {
+  Diagnostics diag;
+  Analyzed r;
+  r.policy = parse_policy_files({{"p.conf", text}}, true, diag);
+  EXPECT_TRUE(diag.ok()) << (diag.ok() ? "" : diag.list().front().str());
+  r.plan = build_plan(r.policy, Identity{}, {}, PlanContext{}, diag);
+  EXPECT_TRUE(diag.ok()) << (diag.ok() ? "" : diag.list().front().str());
+  r.a = assess(r.policy, r.plan, present);
+  return r;
+}
+
+const AssessmentItem& item(const Assessment& a, std::string_view id) {
+  for (const auto& i : a.items)
+    if (i.id == id) return i;
+  ADD_FAILURE() << "no item " << id;
+  return a.items.front();
+}
+
+bool has_line(const std::string& unit, const std::string& line) {
+  return ("\n" + unit).find("\n" + line + "\n") != std::string::npos;
+}
+
+constexpr const char* kEmpty = "[service]\nexec = /bin/true\n";
+
+// The empty policy, summed by hand with systemd's rule: every item adds
+// ceil(badness * weight / range), and the exposure is ceil(sum * 100 / weights) tenths.
+//
+// Weights: the 81 items weigh 56460 together; as root SupplementaryGroups= (200) and
+// RemoveIPC= (100) do not apply: 56160.
+// Exposed: User= 2000 (root), PrivateNetwork= 2500, PrivateUsers= 1000, ProtectHome= 1000,
+// ProtectHostname= 50, ProtectSystem= 300 (full: 3 of 10), RootDirectory= 200,
+// LockPersonality= 100, MemoryDenyWriteExecute= 100; the capabilities the default drop list
+// keeps: CAP_SET(UID|GID|PCAP) 1500, NET_ADMIN 1000, AUDIT_* 500 (AUDIT_READ/WRITE),
+// SYS_(NICE|RESOURCE) 500, (CHOWN|FSETID|SETFCAP) 1000, (DAC_*|FOWNER|IPC_OWNER) 1000, KILL
+// 500, NET_(BIND_SERVICE|BROADCAST|RAW) 500, IPC_LOCK 50, SYS_CHROOT 50, BLOCK_SUSPEND 25,
+// WAKE_ALARM 25, LEASE 25, SYS_TTY_CONFIG 25 (6700 together); UMask= 50 (0022: 5 of 10),
+// ProtectProc= 1000, ProcSubset= 10, RestrictRealtime= 500, RestrictSUIDSGID= 1000,
+// RestrictNamespaces= 4100, RestrictAddressFamilies= 3975, SystemCallFilter=~@privileged 700
+// and ~@resources 700, IPAddressDeny= 1000, DeviceAllow= 1000.
+// Sum 27985: ceil(2798500 / 56160) = 50 tenths, 5.0. The equivalent unit's ProtectClock=yes
+// drops CAP_WAKE_ALARM and PrivateDevices=yes closes the device cgroup: 26960, 4.9.
+TEST(AnalyzeTest, EmptyPolicyScoresTheHandComputedValue) {
+  Assessment a = analyze(kEmpty).a;
+  ASSERT_EQ(a.items.size(), 81u);
+  unsigned weights = 0, not_applicable = 0;
+  for (const auto& i : a.items) {
+    weights += i.weight;
+    not_applicable += i.applicable ? 0 : 1;
+  }
+  EXPECT_EQ(weights, 56460u);
+  EXPECT_EQ(not_applicable, 2u);
+  EXPECT_DOUBLE_EQ(a.exposure, 5.0);
+  EXPECT_EQ(a.rating, "MEDIUM");
+  EXPECT_DOUBLE_EQ(a.unit_exposure, 4.9);
+  EXPECT_EQ(a.policy, "p.conf");
+}
+
+TEST(AnalyzeTest, EmptyPolicyItemsFollowTheDefaults) {
+  Assessment a = analyze(kEmpty).a;
+  EXPECT_EQ(item(a, "User=/DynamicUser=").badness, 10u);
+  EXPECT_FALSE(item(a, "SupplementaryGroups=").applicable);
+  EXPECT_FALSE(item(a, "RemoveIPC=").applicable);
+  for (const char* id :
+       {"PrivateDevices=", "PrivateMounts=", "PrivateTmp=", "ProtectControlGroups=",
+        "ProtectKernelModules=", "ProtectKernelTunables=", "ProtectKernelLogs=", "ProtectClock=",
+        "NoNewPrivileges=", "SystemCallArchitectures=", "KeyringMode=", "NotifyAccess=",
+        "Delegate=", "AmbientCapabilities=", "CapabilityBoundingSet=~CAP_SYS_ADMIN",
+        "SystemCallFilter=~@mount"})
+    EXPECT_TRUE(item(a, id).secure) << id;
+  EXPECT_EQ(item(a, "ProtectSystem=").badness, 3u);
+  EXPECT_EQ(item(a, "ProtectHome=").badness, 10u);
+  EXPECT_EQ(item(a, "UMask=").badness, 5u);
+  EXPECT_EQ(item(a, "SystemCallFilter=~@privileged").badness, 10u);
+  // Only systemd's settings imply these; jharden does not do them.
+  EXPECT_EQ(item(a, "DeviceAllow=").badness, 10u);
+  EXPECT_EQ(item(a, "DeviceAllow=").unit_badness, 5u);
+  EXPECT_EQ(item(a, "CapabilityBoundingSet=~CAP_WAKE_ALARM").badness, 1u);
+  EXPECT_EQ(item(a, "CapabilityBoundingSet=~CAP_WAKE_ALARM").unit_badness, 0u);
+}
+
+TEST(AnalyzeTest, LockedDownPolicyScoresLower) {
+  Analyzed r = analyze(R"([service]
+exec = /bin/true
+user = daemon
+umask = 0077
+[filesystem]
+read_only = /
+inaccessible = /home /root /run/user
+protect_proc = invisible
+proc_subset = pid
+[capabilities]
+keep = CAP_NET_BIND_SERVICE
+[seccomp]
+allow = @system-service
+deny = @privileged @resources personality
+[namespaces]
+net = yes
+ipc = yes
+uts = yes
+)");
+  const Assessment& a = r.a;
+  EXPECT_LT(a.exposure, analyze(kEmpty).a.exposure);
+  EXPECT_LT(a.exposure, 3.0);
+  for (const char* id :
+       {"User=/DynamicUser=", "SupplementaryGroups=", "PrivateNetwork=", "ProtectHome=",
+        "ProtectHostname=", "ProtectSystem=", "ProtectProc=", "ProcSubset=", "UMask=", "RemoveIPC=",
+        "RestrictRealtime=", "LockPersonality=", "SystemCallFilter=~@privileged",
+        "SystemCallFilter=~@resources", "CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)"})
+    EXPECT_TRUE(item(a, id).secure) << id;
+  EXPECT_FALSE(item(a, "CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)").secure);
+  const std::string& unit = a.equivalent_unit;
+  EXPECT_TRUE(has_line(unit, "User=daemon"));
+  EXPECT_TRUE(has_line(unit, "ProtectSystem=strict"));
+  EXPECT_TRUE(has_line(unit, "ProtectHome=yes"));
+  EXPECT_TRUE(has_line(unit, "PrivateNetwork=yes"));
+  EXPECT_TRUE(has_line(unit, "PrivateIPC=yes"));
+  EXPECT_TRUE(has_line(unit, "ProtectProc=invisible"));
+  EXPECT_TRUE(has_line(unit, "ProcSubset=pid"));
+  EXPECT_TRUE(has_line(unit, "CapabilityBoundingSet=CAP_NET_BIND_SERVICE"));
+  EXPECT_TRUE(has_line(unit, "SystemCallFilter=@system-service"));
+  // The default deny list stays, and the policy's names follow it.
+  EXPECT_NE(unit.find("\nSystemCallFilter=~@mount "), std::string::npos);
+  EXPECT_NE(unit.find(" @privileged @resources personality\n"), std::string::npos);
+  EXPECT_TRUE(has_line(unit, "RemoveIPC=yes"));
+  EXPECT_TRUE(has_line(unit, "UMask=0077"));
+  EXPECT_EQ(unit, equivalent_unit_properties(r.policy, r.plan, nothing_present));
+}
+
+TEST(AnalyzeTest, NothingEnabledIsUnsafe) {
+  Assessment a = analyze(R"([service]
+exec = /bin/true
+umask = 0000
+[filesystem]
+read_only =
+mask =
+private_tmp = no
+private_dev = no
+protect_kernel = no
+[capabilities]
+drop =
+no_new_privileges = no
+[seccomp]
+deny =
+native_only = no
+)")
+                     .a;
+  EXPECT_EQ(a.rating, "UNSAFE");
+  EXPECT_DOUBLE_EQ(a.exposure, a.unit_exposure);
+  EXPECT_EQ(item(a, "SystemCallFilter=~@mount").description,
+            "Service does not filter system calls");
+  EXPECT_EQ(item(a, "UMask=").badness, 10u);
+  EXPECT_FALSE(item(a, "PrivateDevices=").secure);
+  // Still its own mount namespace, and what a stock unit gives.
+  EXPECT_TRUE(item(a, "PrivateMounts=").secure);
+  EXPECT_TRUE(item(a, "KeyringMode=").secure);
+}
+
+TEST(AnalyzeTest, RatingThresholdsAreSystemds) {
+  EXPECT_STREQ(exposure_rating(0), "PERFECT");
+  EXPECT_STREQ(exposure_rating(1), "SAFE");
+  EXPECT_STREQ(exposure_rating(9), "SAFE");
+  EXPECT_STREQ(exposure_rating(10), "OK");
+  EXPECT_STREQ(exposure_rating(49), "OK");
+  EXPECT_STREQ(exposure_rating(50), "MEDIUM");
+  EXPECT_STREQ(exposure_rating(74), "MEDIUM");
+  EXPECT_STREQ(exposure_rating(75), "EXPOSED");
+  EXPECT_STREQ(exposure_rating(89), "EXPOSED");
+  EXPECT_STREQ(exposure_rating(90), "UNSAFE");
+  EXPECT_STREQ(exposure_rating(99), "UNSAFE");
+  EXPECT_STREQ(exposure_rating(100), "DANGEROUS");
+}
+
+TEST(AnalyzeTest, JsonIsValidAndComplete) {
+  Assessment a = analyze(kEmpty).a;
+  nlohmann::json j = nlohmann::json::parse(assessment_to_json(a).dump());
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["items"].size(), 81u);
+  EXPECT_DOUBLE_EQ(j["exposure"].get<double>(), 5.0);
+  EXPECT_EQ(j["rating"], "MEDIUM");
+  EXPECT_DOUBLE_EQ(j["equivalent_unit_exposure"].get<double>(), 4.9);
+  EXPECT_EQ(j["equivalent_unit"], a.equivalent_unit);
+  ASSERT_TRUE(j["extras"].is_array());
+  EXPECT_FALSE(j["extras"].empty());
+  for (const auto& i : j["items"]) {
+    ASSERT_TRUE(i["id"].is_string());
+    ASSERT_TRUE(i["key"].is_string());
+    ASSERT_TRUE(i["weight"].is_number_unsigned());
+    ASSERT_TRUE(i["range"].is_number_unsigned());
+    if (i["applicable"].get<bool>())
+      EXPECT_TRUE(i["badness"].is_number_unsigned()) << i["id"];
+    else
+      EXPECT_TRUE(i["badness"].is_null()) << i["id"];
+  }
+}
+
+TEST(AnalyzeTest, TextHasTheTableTheSummaryAndTheExtras) {
+  std::string text = assessment_to_text(analyze(kEmpty).a);
+  EXPECT_NE(text.find("✗ User=/DynamicUser="), std::string::npos);
+  EXPECT_NE(text.find("✓ PrivateTmp="), std::string::npos);
+  EXPECT_NE(text.find("[filesystem] private_tmp"), std::string::npos);
+  EXPECT_NE(text.find("→ Overall exposure level for p.conf: 5.0 MEDIUM\n"), std::string::npos);
+  EXPECT_NE(text.find("jharden-only protections (not counted by systemd's score):"),
+            std::string::npos);
+  EXPECT_NE(text.find("/proc/loadavg"), std::string::npos);
+}
+
+TEST(AnalyzeTest, ProtectSystemNeedsBootWhereItHoldsSomething) {
+  auto boot_present = [](const std::string& p) { return p == "/boot"; };
+  EXPECT_EQ(item(analyze(kEmpty, boot_present).a, "ProtectSystem=").badness, 10u);
+  Analyzed r = analyze("[service]\nexec = /bin/true\n[filesystem]\nread_only = -/boot -/efi\n",
+                       boot_present);
+  EXPECT_EQ(item(r.a, "ProtectSystem=").badness, 3u);
+  EXPECT_TRUE(has_line(r.a.equivalent_unit, "ProtectSystem=full"));
+  EXPECT_EQ(item(analyze("[service]\nexec = /bin/true\n[filesystem]\nread_only =\n"
+                         "read_only = /usr\n")
+                     .a,
+                 "ProtectSystem=")
+                .badness,
+            5u);
+}
+
+TEST(AnalyzeTest, ProtectHomeTakesTheWorstOfTheThreeDirectories) {
+  auto home = [](const std::string& filesystem) {
+    return item(analyze("[service]\nexec = /bin/true\n[filesystem]\n" + filesystem).a,
+                "ProtectHome=")
+        .badness;
+  };
+  EXPECT_EQ(home("inaccessible = /home /root /run/user\n"), 0u);
+  EXPECT_EQ(home("mask = /home /root /run/user\n"), 1u);
+  EXPECT_EQ(home("inaccessible = /home /root\ntmpfs = /run\n"), 1u);
+  EXPECT_EQ(home("read_only = /home /root /run/user\n"), 5u);
+  EXPECT_EQ(home("inaccessible = /home /root\n"), 10u);
+  Assessment a =
+      analyze("[service]\nexec = /bin/true\n[filesystem]\ninaccessible = /home /root\n").a;
+  EXPECT_EQ(item(a, "ProtectHome=").description,
+            "Service has full access to home directories (/run/user)");
+  EXPECT_EQ(a.equivalent_unit.find("ProtectHome="), std::string::npos);
+}
+
+TEST(AnalyzeTest, CompositeItemsNeedEveryPart) {
+  // Without the default drop list a fresh /dev does not keep the daemon from the hardware.
+  Assessment a = analyze("[service]\nexec = /bin/true\n[capabilities]\ndrop =\n").a;
+  EXPECT_EQ(item(a, "PrivateDevices=").description,
+            "Service potentially has access to hardware devices (CAP_MKNOD kept, CAP_SYS_RAWIO "
+            "kept)");
+  EXPECT_FALSE(item(a, "ProtectKernelModules=").secure);
+  EXPECT_FALSE(item(a, "ProtectKernelLogs=").secure);
+  EXPECT_FALSE(item(a, "ProtectClock=").secure);
+  EXPECT_TRUE(item(a, "ProtectKernelTunables=").secure);
+  EXPECT_FALSE(has_line(a.equivalent_unit, "PrivateDevices=yes"));
+  EXPECT_FALSE(has_line(a.equivalent_unit, "ProtectClock=yes"));
+  // Nothing implied then: the equivalent unit scores exactly what jharden does.
+  EXPECT_DOUBLE_EQ(a.exposure, a.unit_exposure);
+
+  Assessment b = analyze("[service]\nexec = /bin/true\n[seccomp]\ndeny =\ndeny = @module\n").a;
+  EXPECT_TRUE(item(b, "ProtectKernelModules=").secure);
+  EXPECT_EQ(item(b, "ProtectClock=").description,
+            "Service may write to the hardware clock or system clock (@clock not denied)");
+}
+
+TEST(AnalyzeTest, UsersAreJudgedLikeSystemdDoes) {
+  Assessment nobody = analyze("[service]\nexec = /bin/true\nuser = nobody\n").a;
+  EXPECT_EQ(item(nobody, "User=/DynamicUser=").badness, 9u);
+  EXPECT_TRUE(item(nobody, "SupplementaryGroups=").applicable);
+  EXPECT_TRUE(has_line(nobody.equivalent_unit, "User=nobody"));
+
+  Assessment groups =
+      analyze("[service]\nexec = /bin/true\nuser = daemon\nsupplementary_groups = adm\n").a;
+  EXPECT_EQ(item(groups, "User=/DynamicUser=").badness, 0u);
+  EXPECT_FALSE(item(groups, "SupplementaryGroups=").secure);
+  EXPECT_TRUE(has_line(groups.equivalent_unit, "SupplementaryGroups=adm"));
+  // No IPC namespace: IPC objects can outlive the service.
+  EXPECT_FALSE(item(groups, "RemoveIPC=").secure);
+
+  Assessment root = analyze("[service]\nexec = /bin/true\nuser = root\n").a;
+  EXPECT_FALSE(item(root, "RemoveIPC=").applicable);
+  EXPECT_EQ(root.equivalent_unit.find("User="), std::string::npos);
+}
+
+TEST(AnalyzeTest, AllowListScoresNineForAnIncludedGroup) {
+  Assessment a =
+      analyze("[service]\nexec = /bin/true\n[seccomp]\ndeny =\nallow = @system-service\n").a;
+  const AssessmentItem& privileged = item(a, "SystemCallFilter=~@privileged");
+  EXPECT_EQ(privileged.badness, 9u);
+  EXPECT_NE(privileged.description.find("is included (e.g. "), std::string::npos);
+  EXPECT_EQ(item(a, "SystemCallFilter=~@mount").badness, 0u);
+  EXPECT_EQ(item(a, "SystemCallFilter=~@module").badness, 0u);
+}
+
+TEST(AnalyzeTest, RootDirectoryAndExtras) {
+  Assessment a = analyze(
+                     "[service]\nexec = /bin/true\n[filesystem]\nroot = /srv/root\n"
+                     "[namespaces]\npid = yes\n")
+                     .a;
+  EXPECT_TRUE(item(a, "RootDirectory=/RootImage=").secure);
+  EXPECT_TRUE(has_line(a.equivalent_unit, "RootDirectory=/srv/root"));
+  auto mentions = [&](std::string_view what) {
+    for (const auto& e : a.extras)
+      if (e.find(what) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(mentions("pivot_root into /srv/root"));
+  EXPECT_TRUE(mentions("PID namespace"));
+  EXPECT_TRUE(mentions("1:3 character device"));
+  EXPECT_TRUE(mentions("statvfs"));
+}
+
+}  // namespace
+}  // namespace jharden
