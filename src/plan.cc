@@ -339,9 +339,11 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   expand(policy.seccomp_deny, deny, deny_groups);
   if (policy.seccomp_allow) {
     sc.allow_list = true;
-    // Like systemd, an allow list always includes what any program needs to start.
+    // Like systemd, an allow list always includes what any program needs to start (@default,
+    // with execve), and write(2), with which jharden reports the exec.
     std::vector<Located<std::string>> allowed = *policy.seccomp_allow;
     allowed.push_back({"@default", builtin});
+    allowed.push_back({"write", builtin});
     expand(allowed, allow, sc.groups);
     for (const auto& d : deny) allow.erase(d);
     sc.syscalls.assign(allow.begin(), allow.end());

@@ -115,8 +115,10 @@ void new_session() {
   if (setsid() < 0 && getsid(0) != getpid()) fail_errno(kExitNamespace, "new_session", "setsid");
 }
 
-void send_sync(Context& c, const char* msg, size_t len) {
-  if (c.sync) (void)!write(c.sync.get(), msg, len);
+// Returns false when the message could not be sent (only a filter refusing write(2) can
+// make that happen: the launcher holds the other end).
+bool send_sync(Context& c, const char* msg, size_t len) {
+  return !c.sync || write(c.sync.get(), msg, len) == static_cast<ssize_t>(len);
 }
 
 // The daemon's side, after the mounts: privileges, then exec. minijail's order: bounding
@@ -144,13 +146,14 @@ void send_sync(Context& c, const char* msg, size_t len) {
   if (!seccomp_early) load_seccomp_filter(c.filter);
   restore_signals(c.signal_mask);
   if (c.options.verify) std::_Exit(run_probe(p, c.host, c.listen_fds));
-  send_sync(c, "R", 1);
+  if (!send_sync(c, "R", 1))
+    fail_errno(kExitSeccomp, "seccomp", "report the exec to jharden (the filter must allow write)");
   execve(argv[0], argv.data(), envp.data());
   int err = errno;
   char msg[1 + sizeof err];
   msg[0] = 'F';
   std::memcpy(msg + 1, &err, sizeof err);
-  send_sync(c, msg, sizeof msg);
+  (void)send_sync(c, msg, sizeof msg);
   std::fprintf(stderr, "jharden: exec: execve %s: %s\n", argv[0], std::strerror(err));
   std::_Exit(kExitExec);
 }
