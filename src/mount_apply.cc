@@ -246,6 +246,16 @@ void Applier::run() {
     unique_fd fd = open_target(i);
     present_[i] = static_cast<bool>(fd);
     if (!fd) continue;
+    struct stat st;
+    if (fstat(fd.get(), &st) == 0 && st.st_nlink == 0) {
+      // A deleted file (container managers bind one over /proc/kmsg) cannot be mounted on;
+      // it is out of reach already.
+      if (e.optional) {
+        present_[i] = false;
+        continue;
+      }
+      fail(kExitNamespace, kStep, host_path(e.target) + ": the mount target has been deleted");
+    }
     if (e.kind == MountKind::kBind && !sources_.bind[i]) {
       present_[i] = false;  // optional source missing
       continue;

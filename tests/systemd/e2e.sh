@@ -111,10 +111,17 @@ unit_state() {
     in_ct systemctl show -p ActiveState -p Result -p ExecMainStatus -p NRestarts "$1" | paste -sd' '
 }
 
+# jharden_error UNIT: the last error jharden logged for the unit, if any.
+jharden_error() {
+    in_ct journalctl --no-pager -o cat -u "$1" | grep '^jharden: ' | tail -n 1
+}
+
 # start_unit UNIT: systemctl start, bounded in time.
 start_unit() {
+    local err
     if ! in_ct timeout 60 systemctl start "$1" 2>/dev/null; then
-        WHY=$(unit_state "$1")
+        err=$(jharden_error "$1")
+        WHY="$(unit_state "$1")${err:+; $err}"
         diag "$1"
         return 1
     fi
@@ -132,9 +139,13 @@ start_must_fail() {
 }
 
 is_active() {
-    local state
+    local state err
     state=$(in_ct systemctl is-active "$1")
-    [[ $state == active ]] || { WHY="$1 is $state"; diag "$1"; return 1; }
+    [[ $state == active ]] && return 0
+    err=$(jharden_error "$1")
+    WHY="$1 is $state${err:+; $err}"
+    diag "$1"
+    return 1
 }
 
 # prop_is UNIT PROPERTY VALUE
@@ -148,6 +159,19 @@ prop_is() {
 no_restart() {
     sleep 1.5
     prop_is "$1" NRestarts 0
+}
+
+# restarted UNIT OLD_PID: the unit was restarted and runs a new main process.
+restarted() {
+    local n state pid
+    n=$(prop "$1" NRestarts)
+    state=$(in_ct systemctl is-active "$1")
+    pid=$(main_pid "$1")
+    if [[ $n =~ ^[0-9]+$ ]] && ((n >= 1)) && [[ $state == active && $pid != 0 && $pid != "$2" ]]; then
+        return 0
+    fi
+    WHY="NRestarts=$n, $state, MainPID=$pid, Result=$(prop "$1" Result)"
+    return 1
 }
 
 # comm_is PID NAME: the command name of PID inside the container.
@@ -361,7 +385,7 @@ install_dropin() {
 # ---------------------------------------------------------------- nginx
 
 test_nginx() {
-    local pid workers
+    local pid workers new_pid
     check "systemctl start nginx succeeds" start_unit nginx.service
     check "nginx.service is active" is_active nginx.service
     pid=$(main_pid nginx.service)
@@ -379,6 +403,15 @@ test_nginx() {
     check "reload reached the master (new workers)" \
         wait_until 10 workers_changed "$pid" "$workers"
     check "nginx still answers 200 after reload" http_ok http://127.0.0.1/
+
+    # A crash must be seen as one: Restart=on-failure (drop-in) restarts it.
+    # systemd can only tell if it learns that its main process died.
+    in_ct kill -KILL "$pid"
+    check "nginx killed by SIGKILL: systemd restarts it" \
+        wait_until 15 restarted nginx.service "$pid"
+    check "nginx answers 200 after the restart" http_ok http://127.0.0.1/
+    new_pid=$(main_pid nginx.service)
+    [[ $new_pid == 0 ]] || pid=$new_pid
 
     check "systemctl stop nginx succeeds" stop_unit nginx.service
     check "no nginx process left" wait_until 10 no_process nginx
@@ -525,8 +558,8 @@ EOF
     check "connecting to 127.0.0.1:9999 yields \"ok\"" tcp_reply 127.0.0.1 9999 '' ok
     check "$svc was activated" is_active "$svc"
     check "$svc: MainPID is python3" comm_is "$(main_pid "$svc")" python3
-    check "$svc stops" stop_unit "$svc"
     check "$sock stops" stop_unit "$sock"
+    check "$svc stops" stop_unit "$svc"
 }
 
 # ---------------------------------------------------------------- main
