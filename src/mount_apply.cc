@@ -105,8 +105,9 @@ class Applier {
   void make_read_only_legacy(size_t i, int target_fd);
   void private_dev(int target_fd, const std::string& path);
   void secrets(int target_fd, const std::string& path);
-  void inaccessible_file(int target_fd, const std::string& path);
+  void inaccessible_file(const std::string& target, int target_fd, const std::string& path);
   void verify(size_t i);
+  void keep_notify_socket_reachable();
   void pivot();
   const std::vector<std::string>& mountinfo_points();
 
@@ -157,6 +158,13 @@ MountSources open_mount_sources(const Plan& plan) {
     fail(kExitNamespace, kStep,
          "/dev/null is not the character device 1:3; refusing to mask with it");
   }
+  const char* notify = getenv("NOTIFY_SOCKET");
+  if (plan.notify == NotifyMode::kDaemon && notify && notify[0] == '/' &&
+      path_problem(notify).empty()) {
+    s.notify_path = notify;
+    s.notify_socket.reset(open(notify, O_PATH | O_CLOEXEC | O_NOFOLLOW));
+    if (!s.notify_socket) mount_fail("open $NOTIFY_SOCKET", notify);
+  }
   bool want_dev = false;
   for (const auto& e : plan.mounts) want_dev |= e.kind == MountKind::kPrivateDev;
   if (want_dev) {
@@ -206,6 +214,11 @@ bool Applier::create_mount_point(size_t i) {
 unique_fd Applier::open_target(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   unique_fd fd(open_beneath(root_fd_.get(), e.target, open_target_flags()));
+  struct stat st;
+  // O_PATH|O_NOFOLLOW hands back a final symlink itself: never mount on one.
+  if (fd && fstat(fd.get(), &st) == 0 && S_ISLNK(st.st_mode))
+    fail(kExitNamespace, kStep,
+         host_path(e.target) + ": the mount target is a symlink; refusing to follow it");
   if (fd) return fd;
   bool creatable =
       e.kind == MountKind::kTmpfs || e.kind == MountKind::kBind || e.kind == MountKind::kSecrets;
@@ -262,6 +275,7 @@ void Applier::run() {
     }
     establish(i, fd.get());
   }
+  if (sources_.notify_socket) keep_notify_socket_reachable();
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
     if (plan_.mounts[i].kind == MountKind::kReadOnly && present_[i]) make_read_only(i);
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
@@ -320,7 +334,7 @@ void Applier::establish(size_t i, int target_fd) {
                    .get(),
                target_fd, path);
       else
-        inaccessible_file(target_fd, path);
+        inaccessible_file(e.target, target_fd, path);
       break;
     case MountKind::kPrivateDev:
       private_dev(target_fd, path);
@@ -337,8 +351,10 @@ void Applier::establish(size_t i, int target_fd) {
 // A mode-0000 file over a non-directory. It is made in a fresh tmpfs that is briefly attached
 // over the target's parent (a clone needs an attached source on older kernels) and detached
 // again at once, so no directory is ever created anywhere.
-void Applier::inaccessible_file(int target_fd, const std::string& path) {
-  unique_fd parent(openat(target_fd, "..", O_PATH | O_CLOEXEC | O_DIRECTORY));
+void Applier::inaccessible_file(const std::string& target, int target_fd, const std::string& path) {
+  unique_fd parent(open_beneath(root_fd_.get(),
+                                target.substr(0, std::max<size_t>(target.rfind('/'), 1)),
+                                O_PATH | O_CLOEXEC | O_DIRECTORY));
   if (!parent) mount_fail("open parent of", path);
   unique_fd scratch = new_fs("tmpfs", "mode=0755,size=4k,nr_inodes=2",
                              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path);
@@ -503,6 +519,16 @@ void Applier::make_read_only_legacy(size_t i, int target_fd) {
   const MountEntry& e = plan_.mounts[i];
   const std::string path = host_path(e.target);
   const auto& points = mountinfo_points();  // before our bind: the host's submounts
+  // A hole that is a plain directory becomes a mount of its own first, so that the copy the
+  // recursive bind below makes of it keeps its own (writable) flags.
+  for (size_t h : e.holes) {
+    if (!present_[h]) continue;
+    unique_fd hfd = open_target(h);
+    std::string hpath = host_path(plan_.mounts[h].target);
+    if (hfd && !is_mount_root(hfd.get()) &&
+        mount(self_fd(hfd.get()).c_str(), hpath.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+      mount_fail("bind writable path onto itself", hpath);
+  }
   if (mount(self_fd(target_fd).c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
     mount_fail("bind onto itself", path);
   auto remount_ro = [&](const std::string& p) {
@@ -573,6 +599,46 @@ void Applier::verify(size_t i) {
     case MountKind::kReadWrite:
       break;
   }
+}
+
+// notify = daemon: the daemon must reach $NOTIFY_SOCKET. When a mount of the sandbox hides
+// it (e.g. the private /tmp), the socket is bound back at the same path, inside a tmpfs of
+// the sandbox's own so that nothing is created on the host.
+void Applier::keep_notify_socket_reachable() {
+  const std::string& path = sources_.notify_path;
+  struct stat host, here;
+  if (fstat(sources_.notify_socket.get(), &host) != 0) mount_fail("stat", path);
+  unique_fd fd(open_beneath(root_fd_.get(), path, O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  if (fd && fstat(fd.get(), &here) == 0 && here.st_dev == host.st_dev && here.st_ino == host.st_ino)
+    return;
+  bool in_own_tmpfs = false;
+  for (size_t i = 0; i < plan_.mounts.size(); ++i) {
+    const MountEntry& e = plan_.mounts[i];
+    in_own_tmpfs |= present_[i] && e.kind == MountKind::kTmpfs && !e.read_only &&
+                    path_is_under(path, e.target) && path != e.target;
+  }
+  if (!in_own_tmpfs)
+    fail(kExitNamespace, "notify",
+         "$NOTIFY_SOCKET " + path + " is hidden inside the sandbox and cannot be bound back");
+  std::string sofar;
+  size_t start = 1;
+  while (true) {
+    size_t end = path.find('/', start);
+    bool last = end == std::string::npos;
+    unique_fd parent(open_beneath(root_fd_.get(), sofar.empty() ? "/" : sofar,
+                                  O_PATH | O_DIRECTORY | O_CLOEXEC));
+    std::string name = path.substr(start, last ? std::string::npos : end - start);
+    int rc = !parent ? -1
+             : last  ? mknodat(parent.get(), name.c_str(), S_IFREG | 0600, 0)
+                     : mkdirat(parent.get(), name.c_str(), 0755);
+    if (rc != 0 && errno != EEXIST) mount_fail("create mount point for $NOTIFY_SOCKET", path);
+    sofar += "/" + name;
+    if (last) break;
+    start = end + 1;
+  }
+  unique_fd target(open_beneath(root_fd_.get(), path, O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  if (!target) mount_fail("open", path);
+  attach(clone_tree(sources_.notify_socket.get(), false, path).get(), target.get(), path);
 }
 
 // jchroot's heritage, made safe: pivot_root instead of chroot, then the old root is detached

@@ -21,6 +21,8 @@ struct MountSources {
   unique_fd dev_null;           // verified 1:3 character device
   std::vector<std::pair<std::string, unique_fd>> devices;  // name -> host node
   bool dev_log = false;                                    // host has /run/systemd/journal/dev-log
+  unique_fd notify_socket;  // notify = daemon: $NOTIFY_SOCKET, kept reachable inside
+  std::string notify_path;
 };
 
 struct MountOptions {

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -86,11 +87,9 @@ std::vector<std::string> daemon_environment(const Context& c) {
     if (name == "NOTIFY_SOCKET") return p.notify != NotifyMode::kDaemon;
     if (name == "LISTEN_PID" || name == "LISTEN_FDS" || name == "LISTEN_FDNAMES")
       return name == "LISTEN_PID" || c.listen_fds == 0;
-    for (const auto& u : p.env_unset)
-      if (u == name) return true;
-    for (const auto& kv : p.env_set)
-      if (kv.first == name) return true;
-    return false;
+    return std::find(p.env_unset.begin(), p.env_unset.end(), name) != p.env_unset.end() ||
+           std::any_of(p.env_set.begin(), p.env_set.end(),
+                       [&](const auto& kv) { return kv.first == name; });
   };
   for (char** e = environ; *e; ++e) {
     std::string_view kv(*e);
@@ -98,7 +97,10 @@ std::vector<std::string> daemon_environment(const Context& c) {
   }
   // Socket activation: the fds are the daemon's now, and so is LISTEN_PID.
   if (c.listen_fds > 0) env.push_back("LISTEN_PID=" + std::to_string(getpid()));
-  for (const auto& [k, v] : p.env_set) env.push_back(k + "=" + v);
+  // unset_environment wins over environment, as UnsetEnvironment= over Environment=.
+  for (const auto& [k, v] : p.env_set)
+    if (std::find(p.env_unset.begin(), p.env_unset.end(), k) == p.env_unset.end())
+      env.push_back(k + "=" + v);
   return env;
 }
 

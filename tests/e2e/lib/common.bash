@@ -26,7 +26,6 @@ JHARDEN=""
 REPO=""
 TOP=""
 CASE=""
-PROBE=""
 # The output of the last jh call: stdout, stderr, exit status.
 OUT=""
 ERR=""
@@ -64,7 +63,6 @@ e2e_init() {
   }
   chmod 0755 "$TOP"
   install -m 0644 "$REPO/tests/e2e/lib/probe.py" "$TOP/probe.py"
-  PROBE="$PY $TOP/probe.py"
   trap e2e_cleanup EXIT
   trap 'exit 130' INT TERM
 }
@@ -94,16 +92,15 @@ mount_table() {
   cat /proc/self/mountinfo
 }
 
-# Entries that a staging directory of jharden would add: anything new in /run,
-# and names mentioning jharden in the other temporary directories (which other
-# programs use too). Our own jharden-e2e.* directories are left out.
+# Entries that a staging directory of jharden would add to the host's shared
+# directories: names mentioning jharden (our own jharden-e2e* left out). /tmp is left
+# out: other programs on the machine use it too; behaviour.sh checks it exactly, in a
+# namespace of its own (baseline:no-staging-in-fresh-temp-dirs).
 staging_entries() {
   local d
-  for d in /run /tmp /var/tmp /dev/shm /var/lib; do
+  for d in /run /var/tmp /dev/shm /var/lib; do
     [[ -d $d ]] || continue
-    find "$d" -mindepth 1 -maxdepth 1 -printf '%p\n' 2>/dev/null |
-      grep -v -e '/jharden-e2e\.' |
-      { if [[ $d == /run ]]; then cat; else grep -i 'jharden' || true; fi; }
+    find "$d" -mindepth 1 -maxdepth 1 -iname '*jharden*' ! -name 'jharden-e2e*' -printf '%p\n' 2>/dev/null
   done | sort
 }
 
@@ -129,7 +126,8 @@ skip() {
 
 # What to show when a case fails: exit status and the end of stderr.
 jh_context() {
-  local err=${ERR: -400}
+  local err=$ERR
+  if ((${#err} > 400)); then err="...${err: -400}"; fi
   echo "(jharden exit $RC; stderr: ${err:-<empty>})"
 }
 
@@ -202,6 +200,23 @@ jh() {
   ERR=$(<"$CASE/.err")
 }
 
+# prelude: the sh functions every probe script (run inside the sandbox) starts with:
+#   p KEY CMD ARGS  prints KEY=<probe.py CMD ARGS>
+#   r KEY CMD...    prints KEY=<exit status of CMD>
+# Neither leaves an extra fd open in the probing shell (no command substitution).
+prelude() {
+  cat <<EOF
+P="$PY $TOP/probe.py"
+p() { k=\$1; shift; printf '%s=' "\$k"; \$P "\$@" || echo PROBE_FAILED; }
+r() { k=\$1; shift; "\$@" >/dev/null 2>&1; echo "\$k=\$?"; }
+EOF
+}
+
+# run_probe POLICY BODY: runs the sh script BODY, after the prelude, as the daemon.
+run_probe() {
+  jh "$1" -- /bin/sh -c "$(prelude)"$'\n'"$2"
+}
+
 # field KEY: the value of the first line KEY=VALUE in OUT.
 field() {
   local line
@@ -239,6 +254,23 @@ dropped_present() {
     if (((value >> bit) & 1)); then out+="$bit "; fi
   done
   printf '%s' "${out% }"
+}
+
+# have_static_busybox: /bin/busybox exists and is static (ldd fails on a static program),
+# so that it runs alone in a minimal root= tree (package busybox-static).
+have_static_busybox() {
+  [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1
+}
+
+# make_busybox_root DIR: a minimal tree for root=: a static busybox, a few applets, and
+# the directories jharden mounts on.
+make_busybox_root() {
+  local dir=$1 applet
+  mkdir -p "$dir"/{bin,dev,proc,sys,tmp,usr,etc,run}
+  install -m 0755 /bin/busybox "$dir/bin/busybox"
+  for applet in sh cat ls stat touch id readlink wc grep mount umount echo mkdir hostname; do
+    ln -s busybox "$dir/bin/$applet"
+  done
 }
 
 # wait_for_file PATH [SECONDS]: polls until PATH exists.

@@ -228,6 +228,28 @@ def cmd_umount(target):
     return "OK" if rc == 0 else errno.errorcode.get(ctypes.get_errno(), "?")
 
 
+def cmd_mincore():
+    """mincore(2) on a page of our own: OK or the errno name (absent from @system-service)."""
+    import mmap
+
+    lib = libc()
+    page = mmap.mmap(-1, mmap.PAGESIZE)
+    buf = (ctypes.c_char * mmap.PAGESIZE).from_buffer(page)
+    vec = ctypes.create_string_buffer(1)
+    rc = lib.mincore(ctypes.c_void_p(ctypes.addressof(buf)), ctypes.c_size_t(mmap.PAGESIZE), vec)
+    err = ctypes.get_errno()
+    del buf
+    page.close()
+    return "OK" if rc == 0 else errno.errorcode.get(err, "?")
+
+
+def cmd_umount2_detach(target):
+    """umount2(TARGET, MNT_DETACH): OK or the errno name."""
+    lib = libc()
+    rc = lib.umount2(target.encode(), 2)
+    return "OK" if rc == 0 else errno.errorcode.get(ctypes.get_errno(), "?")
+
+
 def cmd_chroot(path):
     return attempt(lambda: os.chroot(path))
 
@@ -261,11 +283,12 @@ def cmd_fds(pid):
 
 
 def cmd_tiocsti(text):
-    """Pushes TEXT into the input of the terminal on fd 0 and of /dev/tty with TIOCSTI."""
+    """Pushes TEXT and a newline into the input of the terminal on fd 0 and of /dev/tty
+    with TIOCSTI, as a line the reading shell would take as typed."""
     results = []
 
     def push(fd):
-        for ch in text.encode():
+        for ch in (text + "\n").encode():
             fcntl.ioctl(fd, termios.TIOCSTI, bytes([ch]))
 
     results.append("fd0=" + attempt(lambda: push(0)))
@@ -353,6 +376,8 @@ COMMANDS = {
     "flock": cmd_flock,
     "mount": cmd_mount,
     "umount": cmd_umount,
+    "umount2-detach": cmd_umount2_detach,
+    "mincore": cmd_mincore,
     "chroot": cmd_chroot,
     "mknod": cmd_mknod,
     "setns": cmd_setns,
