@@ -319,8 +319,9 @@ test_systemd_socket_activate() {
     $PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null && break
     sleep 0.1
   done
-  for ((i = 0; i < 100; i++)); do
-    grep -q '^fds=' "$CASE/.out" 2>/dev/null && break
+  # "fds=" is printed before its value: wait for the value (the probe's last line).
+  for ((i = 0; i < 300; i++)); do
+    grep -q '^fds=.' "$CASE/.out" 2>/dev/null && break
     sleep 0.1
   done
   kill "$sa" 2>/dev/null
