@@ -90,19 +90,25 @@ std::string split_command_line(std::string_view line, std::vector<std::string>& 
     if (i >= line.size()) break;
     std::string word;
     char quote = 0;
+    // As in systemd, a quote opens a word and closes it: "a"b and a"b" are errors.
+    const size_t start = i;
+    bool quoted_word = false;
     while (i < line.size()) {
       char c = line[i];
       if (quote == 0 && std::isspace(static_cast<unsigned char>(c))) break;
+      if (quoted_word && quote == 0) return "a closing quote must end the word";
       ++i;
-      if (c == '\\' && quote != '\'') {
+      if (c == '\\') {
         char decoded;
         std::string err = decode_escape(line, i, decoded);
         if (!err.empty()) return err;
         word += decoded;
       } else if (quote == 0 && (c == '"' || c == '\'')) {
+        if (i - 1 != start) return "a quote may only open a word";
         quote = c;
       } else if (c == quote) {
         quote = 0;
+        quoted_word = true;
       } else {
         word += c;
       }

@@ -68,8 +68,7 @@ void parse_fstab(const std::string& file, const std::string& content, Policy& po
       std::istringstream ro_opts(rest);
       bool ok = true;
       for (std::string o; std::getline(ro_opts, o, ',');) {
-        bool allowed =
-            type == "proc" && (o.rfind("hidepid=", 0) == 0 || o.rfind("subset=", 0) == 0);
+        bool allowed = type == "proc" && (o == "hidepid=invisible" || o == "subset=pid");
         if (!allowed) {
           diag.error(origin, type + ": unsupported option \"" + o + "\"");
           ok = false;

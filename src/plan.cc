@@ -354,7 +354,7 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   }
   sc.restrict_namespaces =
       !std::binary_search(plan.caps.bounding.begin(), plan.caps.bounding.end(), CAP_SYS_ADMIN);
-  sc.enabled = sc.allow_list || !sc.syscalls.empty() || !sc.native_only || sc.restrict_namespaces;
+  sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only || sc.restrict_namespaces;
 
   plan.argv = policy.exec.value;
   for (const auto& e : policy.environment) {

@@ -277,7 +277,8 @@ char* FileParser::read_line(char* str, int num, void* stream) {
   self->line_++;
   if (self->line_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
   // Leading white space is dropped so that inih never sees a continuation line.
-  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front())))
+    line.remove_prefix(1);
   while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())))
     line.remove_suffix(1);
   str[0] = '\n';
@@ -308,6 +309,7 @@ bool FileParser::check_syntax(std::string_view line) {
     if (size_t c = body.find(mark); c != std::string_view::npos) body = body.substr(0, c);
   while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())))
     body.remove_suffix(1);
+  if (body.empty()) return false;
   if (body.front() == '[') {
     static const std::set<std::string, std::less<>> kSections = {
         "service", "filesystem", "secrets", "capabilities", "seccomp", "namespaces"};
@@ -593,7 +595,12 @@ void FileParser::service_key(std::string_view key, std::string_view v) {
   } else if (key == "new_session") {
     if (auto b = bool_value(key, v)) policy_.new_session = {*b, here()};
   } else if (key == "umask") {
-    if (auto m = mode_value(key, v); m && *m <= 0777) policy_.umask = {*m, here()};
+    if (auto m = mode_value(key, v)) {
+      if (*m > 0777)
+        value_error(key, "must be between 0000 and 0777: " + quoted(v));
+      else
+        policy_.umask = {*m, here()};
+    }
   } else if (key == "notify") {
     if (v == "exec")
       policy_.notify = Located<NotifyMode>{NotifyMode::kExec, here()};
@@ -696,7 +703,11 @@ void FileParser::secrets_key(std::string_view key, std::string_view v) {
     return value_error(key, "secret given twice in this file");
   auto& list = policy_.secrets;
   std::erase_if(list, [&](const SecretSpec& s) { return s.name == key; });
-  if (v.empty()) return;  // a drop-in removes the secret
+  if (v.empty()) {
+    // A drop-in removes a secret of the main file; the main file has nothing to remove.
+    if (file_ == policy_.file) value_error(key, "empty secret source");
+    return;
+  }
   SecretSpec spec{std::string(key), "", false, here()};
   if (v.substr(0, 11) == "credential:") {
     std::string_view id = v.substr(11);

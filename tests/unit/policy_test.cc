@@ -3,7 +3,6 @@
 // exactly "FILE:LINE: error: MESSAGE" and exit status 78.
 #include "policy.h"
 
-#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 
@@ -17,14 +16,15 @@
 namespace jharden {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::IsEmpty;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
+using test::contains;
 using test::err;
 using test::errors_of;
+using test::has_size;
+using test::is_empty;
 using test::kFile;
 using test::parse;
+using test::starts_with;
+using test::Strings;
 
 std::vector<std::string> paths_of(const std::vector<PathSpec>& list) {
   std::vector<std::string> out;
@@ -44,22 +44,21 @@ std::vector<std::string> names_of(const std::vector<Located<std::string>>& list)
   return out;
 }
 
-// A GoogleTest parameter name made of the letters and digits of `s`.
-std::string param_name(std::string s) {
-  std::string out;
-  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return out.empty() ? "empty" : out;
-}
-
 // --- The INI reader ------------------------------------------------------------------------
 
-TEST(PolicyReader, EmptyFileIsValid) { EXPECT_THAT(errors_of(""), IsEmpty()); }
+TEST(PolicyReader, EmptyFileIsValid) { EXPECT_TRUE(is_empty(errors_of(""))); }
 
 TEST(PolicyReader, CommentsAndBlankLinesAreIgnored) {
   auto p = parse("# a comment\n; another\n\n[service]\n   # indented comment\nuser = nobody\n");
   EXPECT_TRUE(p.diag.ok());
   ASSERT_TRUE(p.policy.user.has_value());
   EXPECT_EQ(p.policy.user->value, "nobody");
+}
+
+// jharden.conf(5): "A line whose first character other than white space is # or ; is a
+// comment" -- white space as isspace(3) knows it, as inih skips it, not only blanks.
+TEST(PolicyReader, AnyWhiteSpaceBeforeACommentMarkerIsAComment) {
+  EXPECT_TRUE(is_empty(errors_of("[service]\n\f# form feed\n\v ;vertical tab\n")));
 }
 
 TEST(PolicyReader, SemicolonAfterWhiteSpaceStartsAComment) {
@@ -71,14 +70,14 @@ TEST(PolicyReader, SemicolonAfterWhiteSpaceStartsAComment) {
 TEST(PolicyReader, HashAndSemicolonInsideAValueAreOrdinary) {
   auto p = parse("[service]\nenvironment = A=b#c;d\n");
   EXPECT_TRUE(p.diag.ok());
-  ASSERT_THAT(p.policy.environment, SizeIs(1));
+  ASSERT_TRUE(has_size(p.policy.environment, 1));
   EXPECT_EQ(p.policy.environment[0].value, "b#c;d");
 }
 
 TEST(PolicyReader, IndentedLineIsNotAContinuation) {
   auto p = parse("[filesystem]\nread_only = /srv\n    read_only = /opt\n");
   EXPECT_TRUE(p.diag.ok());
-  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/usr", "/etc", "/srv", "/opt"));
+  EXPECT_EQ(paths_of(p.policy.read_only), (Strings{"/usr", "/etc", "/srv", "/opt"}));
 }
 
 TEST(PolicyReader, WhiteSpaceAroundKeyAndValueIsOptional) {
@@ -128,126 +127,124 @@ std::string read_only_line(size_t size) {
 TEST(PolicyReader, LineOf198BytesIsAccepted) {
   auto p = parse("[filesystem]\n" + read_only_line(198) + "\n");
   EXPECT_TRUE(p.diag.ok());
-  EXPECT_THAT(p.policy.read_only, SizeIs(3));
+  EXPECT_TRUE(has_size(p.policy.read_only, 3));
 }
 
 TEST(PolicyReader, LineOver198BytesIsAnErrorAndNotApplied) {
   auto p = parse("[filesystem]\n" + read_only_line(199) + "\nread_write = /var\n");
-  EXPECT_THAT(p.errors(), ElementsAre(err(2, "line is too long (199 bytes, at most 198)")));
+  EXPECT_EQ(p.errors(), (Strings{err(2, "line is too long (199 bytes, at most 198)")}));
   EXPECT_EQ(p.diag.exit_code(), kExitConfig);
-  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/usr", "/etc"));
-  EXPECT_THAT(paths_of(p.policy.read_write), ElementsAre("/var"));  // counting went on
+  EXPECT_EQ(paths_of(p.policy.read_only), (Strings{"/usr", "/etc"}));
+  EXPECT_EQ(paths_of(p.policy.read_write), (Strings{"/var"}));  // counting went on
 }
 
 TEST(PolicyReader, OverLongCommentIsAnError) {
   auto p = parse("[filesystem]\n#" + std::string(300, 'x') + "\n");
-  EXPECT_THAT(p.errors(), ElementsAre(err(2, "line is too long (301 bytes, at most 198)")));
+  EXPECT_EQ(p.errors(), (Strings{err(2, "line is too long (301 bytes, at most 198)")}));
 }
 
 TEST(PolicyReader, HundredKilobyteLineGivesOneError) {
   std::string huge = "environment = X=" + std::string(100 * 1024, 'a');
   auto p = parse("[service]\n" + huge + "\nuser = nobody\n");
-  ASSERT_THAT(p.errors(), SizeIs(1));
-  EXPECT_THAT(p.errors()[0], StartsWith(err(2, "line is too long (")));
-  EXPECT_THAT(p.policy.environment, IsEmpty());
+  ASSERT_TRUE(has_size(p.errors(), 1));
+  EXPECT_TRUE(starts_with(p.errors()[0], err(2, "line is too long (")));
+  EXPECT_TRUE(is_empty(p.policy.environment));
   EXPECT_EQ(p.policy.user->value, "nobody");
   EXPECT_EQ(p.policy.user->origin.line, 3);
 }
 
 TEST(PolicyReader, NulByteIsAnErrorAndTheLineIsNotApplied) {
-  std::string text("[filesystem]\nread_only = /srv\0/x\nread_write = /var\n", 48);
+  std::string text =
+      std::string("[filesystem]\nread_only = /srv") + '\0' + "/x\nread_write = /var\n";
   auto p = parse(text);
-  EXPECT_THAT(p.errors(), ElementsAre(err(2, "line contains a NUL byte")));
-  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/usr", "/etc"));
-  EXPECT_THAT(paths_of(p.policy.read_write), ElementsAre("/var"));
+  EXPECT_EQ(p.errors(), (Strings{err(2, "line contains a NUL byte")}));
+  EXPECT_EQ(paths_of(p.policy.read_only), (Strings{"/usr", "/etc"}));
+  EXPECT_EQ(paths_of(p.policy.read_write), (Strings{"/var"}));
 }
 
 TEST(PolicyReader, NulByteInACommentIsAnError) {
   std::string text("# a\0b\n", 6);
-  EXPECT_THAT(errors_of(text), ElementsAre(err(1, "line contains a NUL byte")));
+  EXPECT_EQ(errors_of(text), (Strings{err(1, "line contains a NUL byte")}));
 }
 
 TEST(PolicyReader, KeyOutsideAnySectionIsAnError) {
-  EXPECT_THAT(errors_of("user = nobody\n"), ElementsAre(err(1, "key outside of any section")));
+  EXPECT_EQ(errors_of("user = nobody\n"), (Strings{err(1, "key outside of any section")}));
 }
 
 TEST(PolicyReader, LineWithoutEqualsIsAnError) {
-  EXPECT_THAT(errors_of("[service]\nuser nobody\n"),
-              ElementsAre(err(2, "expected \"KEY = VALUE\" or \"[SECTION]\"")));
+  EXPECT_EQ(errors_of("[service]\nuser nobody\n"),
+            (Strings{err(2, "expected \"KEY = VALUE\" or \"[SECTION]\"")}));
 }
 
 TEST(PolicyReader, MalformedSectionHeaderIsAnError) {
-  EXPECT_THAT(errors_of("[service\n"), ElementsAre(err(1, "malformed section header")));
-  EXPECT_THAT(errors_of("[]\n"), ElementsAre(err(1, "malformed section header")));
+  EXPECT_EQ(errors_of("[service\n"), (Strings{err(1, "malformed section header")}));
+  EXPECT_EQ(errors_of("[]\n"), (Strings{err(1, "malformed section header")}));
 }
 
 TEST(PolicyReader, KeyContainingColonIsAnError) {
-  EXPECT_THAT(errors_of("[service]\nus:er = nobody\n"),
-              ElementsAre(err(2, "key name must not contain \":\"")));
+  EXPECT_EQ(errors_of("[service]\nus:er = nobody\n"),
+            (Strings{err(2, "key name must not contain \":\"")}));
 }
 
 TEST(PolicyReader, UnknownSectionIsOneErrorAndItsKeysAreIgnored) {
   auto p = parse("[unit]\nuser = nobody\nexec = /bin/true\n");
-  EXPECT_THAT(p.errors(), ElementsAre(err(1, "unknown section [unit]")));
+  EXPECT_EQ(p.errors(), (Strings{err(1, "unknown section [unit]")}));
   EXPECT_FALSE(p.policy.user.has_value());
 }
 
 TEST(PolicyReader, SectionNamesAreLowerCase) {
-  EXPECT_THAT(errors_of("[Service]\n"), ElementsAre(err(1, "unknown section [Service]")));
+  EXPECT_EQ(errors_of("[Service]\n"), (Strings{err(1, "unknown section [Service]")}));
 }
 
 TEST(PolicyReader, KeysAfterUnknownSectionInKnownSectionApply) {
   auto p = parse("[bogus]\nx = 1\n[service]\nuser = nobody\n");
-  EXPECT_THAT(p.errors(), ElementsAre(err(1, "unknown section [bogus]")));
+  EXPECT_EQ(p.errors(), (Strings{err(1, "unknown section [bogus]")}));
   EXPECT_EQ(p.policy.user->value, "nobody");
 }
 
 TEST(PolicyReader, EveryErrorIsReportedNotJustTheFirst) {
-  EXPECT_THAT(errors_of("[service]\n"
-                        "umask = 9\n"
-                        "foo = bar\n"
-                        "[filesystem]\n"
-                        "read_only = usr\n"),
-              ElementsAre(err(2, "umask: expected an octal mode such as 0755: \"9\""),
-                          err(3, "foo: unknown key in [service]"),
-                          err(5, "read_only: path must be absolute: \"usr\"")));
+  EXPECT_EQ(errors_of("[service]\n"
+                      "umask = 9\n"
+                      "foo = bar\n"
+                      "[filesystem]\n"
+                      "read_only = usr\n"),
+            (Strings{err(2, "umask: expected an octal mode such as 0755: \"9\""),
+                     err(3, "foo: unknown key in [service]"),
+                     err(5, "read_only: path must be absolute: \"usr\"")}));
 }
 
 TEST(PolicyReader, EveryBadWordOfAListLineIsReported) {
-  EXPECT_THAT(errors_of("[filesystem]\nread_only = usr /ok etc\n"),
-              ElementsAre(err(2, "read_only: path must be absolute: \"usr\""),
-                          err(2, "read_only: path must be absolute: \"etc\"")));
+  EXPECT_EQ(errors_of("[filesystem]\nread_only = usr /ok etc\n"),
+            (Strings{err(2, "read_only: path must be absolute: \"usr\""),
+                     err(2, "read_only: path must be absolute: \"etc\"")}));
 }
 
 // --- Unknown keys --------------------------------------------------------------------------
 
-struct UnknownKeyCase {
+struct UnknownKeys {
   const char* section;
-  const char* key;
+  std::vector<const char*> keys;
 };
 
-class UnknownKeyTest : public ::testing::TestWithParam<UnknownKeyCase> {};
+class UnknownKeyTest : public ::testing::TestWithParam<UnknownKeys> {};
 
 TEST_P(UnknownKeyTest, IsAnErrorNamingTheSection) {
-  auto [section, key] = GetParam();
-  EXPECT_THAT(
-      errors_of(std::string("[") + section + "]\n" + key + " = 1\n"),
-      ElementsAre(err(2, std::string(key) + ": unknown key in [" + section + "]")));
+  const std::string section = GetParam().section;
+  for (const std::string key : GetParam().keys) {
+    EXPECT_EQ(errors_of("[" + section + "]\n" + key + " = 1\n"),
+              (Strings{err(2, key + ": unknown key in [" + section + "]")}));
+  }
 }
 
+// [secrets] has none: any other key there is a secret.
 INSTANTIATE_TEST_SUITE_P(
     AllSections, UnknownKeyTest,
-    ::testing::Values(UnknownKeyCase{"service", "foo"}, UnknownKeyCase{"service", "Exec"},
-                      UnknownKeyCase{"service", "ExecStart"}, UnknownKeyCase{"filesystem", "foo"},
-                      UnknownKeyCase{"filesystem", "ReadOnly"},
-                      UnknownKeyCase{"filesystem", "read-only"},
-                      UnknownKeyCase{"capabilities", "foo"},
-                      UnknownKeyCase{"capabilities", "Drop"}, UnknownKeyCase{"seccomp", "foo"},
-                      UnknownKeyCase{"seccomp", "filter"}, UnknownKeyCase{"namespaces", "foo"},
-                      UnknownKeyCase{"namespaces", "mount"}),
-    [](const auto& info) {
-      return param_name(std::string(info.param.section) + "_" + info.param.key);
-    });
+    ::testing::Values(UnknownKeys{"service", {"foo", "Exec", "ExecStart", "USER"}},
+                      UnknownKeys{"filesystem", {"foo", "ReadOnly", "read-only", "readonly"}},
+                      UnknownKeys{"capabilities", {"foo", "Drop", "bounding"}},
+                      UnknownKeys{"seccomp", {"foo", "filter", "Deny"}},
+                      UnknownKeys{"namespaces", {"foo", "mount", "user", "PID"}}),
+    [](const auto& p) { return std::string(p.param.section); });
 
 // --- Booleans ------------------------------------------------------------------------------
 
@@ -277,8 +274,8 @@ struct BoolWord {
   bool value;
 };
 
-const BoolWord kBoolWords[] = {{"yes", true},  {"true", true},   {"on", true},  {"1", true},
-                               {"no", false},  {"false", false}, {"off", false}, {"0", false}};
+const BoolWord kBoolWords[] = {{"yes", true}, {"true", true},   {"on", true},   {"1", true},
+                               {"no", false}, {"false", false}, {"off", false}, {"0", false}};
 
 const char* const kBadBoolWords[] = {"Yes", "TRUE", "On", "NO", "2", "y", "n", "enable", "yess"};
 
@@ -291,44 +288,35 @@ TEST(BoolKeys, DefaultsAreTheDocumentedOnes) {
   for (const auto& k : kBoolKeys) EXPECT_EQ((p.*k.field).value, k.default_value) << k.key;
 }
 
-class BoolValueTest : public ::testing::TestWithParam<std::tuple<BoolKey, BoolWord>> {};
+class BoolKeyTest : public ::testing::TestWithParam<BoolKey> {};
 
-TEST_P(BoolValueTest, IsAccepted) {
-  auto [key, word] = GetParam();
-  auto p = parse(bool_text(key, word.word));
-  EXPECT_THAT(p.errors(), IsEmpty());
-  EXPECT_EQ((p.policy.*key.field).value, word.value);
-  EXPECT_EQ((p.policy.*key.field).origin.line, 2);
+TEST_P(BoolKeyTest, AcceptsEveryDocumentedWord) {
+  const BoolKey& key = GetParam();
+  for (const auto& word : kBoolWords) {
+    SCOPED_TRACE(word.word);
+    auto p = parse(bool_text(key, word.word));
+    EXPECT_TRUE(is_empty(p.errors()));
+    EXPECT_EQ((p.policy.*key.field).value, word.value);
+    EXPECT_EQ((p.policy.*key.field).origin.line, 2);
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBoolKeys, BoolValueTest,
-                         ::testing::Combine(::testing::ValuesIn(kBoolKeys),
-                                            ::testing::ValuesIn(kBoolWords)),
-                         [](const auto& info) {
-                           return param_name(std::string(std::get<0>(info.param).key) + "_" +
-                                             std::get<1>(info.param).word);
-                         });
-
-class BadBoolValueTest : public ::testing::TestWithParam<std::tuple<BoolKey, const char*>> {};
-
-TEST_P(BadBoolValueTest, IsAnError) {
-  auto [key, word] = GetParam();
-  auto p = parse(bool_text(key, word));
-  EXPECT_THAT(p.errors(), ElementsAre(err(2, std::string(key.key) +
-                                                 ": expected yes/no, true/false, on/off or "
-                                                 "1/0: \"" +
-                                                 word + "\"")));
-  EXPECT_EQ(p.diag.exit_code(), kExitConfig);
-  EXPECT_EQ((p.policy.*key.field).value, key.default_value);
+TEST_P(BoolKeyTest, RefusesOtherWordsAndKeepsTheDefault) {
+  const BoolKey& key = GetParam();
+  for (const char* word : kBadBoolWords) {
+    SCOPED_TRACE(word);
+    auto p = parse(bool_text(key, word));
+    EXPECT_EQ(p.errors(), (Strings{err(2, std::string(key.key) +
+                                              ": expected yes/no, true/false, on/off or "
+                                              "1/0: \"" +
+                                              word + "\"")}));
+    EXPECT_EQ(p.diag.exit_code(), kExitConfig);
+    EXPECT_EQ((p.policy.*key.field).value, key.default_value);
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBoolKeys, BadBoolValueTest,
-                         ::testing::Combine(::testing::ValuesIn(kBoolKeys),
-                                            ::testing::ValuesIn(kBadBoolWords)),
-                         [](const auto& info) {
-                           return param_name(std::string(std::get<0>(info.param).key) + "_" +
-                                             std::get<1>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(AllBoolKeys, BoolKeyTest, ::testing::ValuesIn(kBoolKeys),
+                         [](const auto& p) { return std::string(p.param.key); });
 
 // --- Paths ---------------------------------------------------------------------------------
 
@@ -381,55 +369,48 @@ const BadPath kBadPaths[] = {
 class PathKeyTest : public ::testing::TestWithParam<PathKey> {};
 
 TEST_P(PathKeyTest, AbsoluteNormalizedPathIsAccepted) {
-  EXPECT_THAT(errors_of(path_text(GetParam(), "/srv/data")), IsEmpty());
+  EXPECT_TRUE(is_empty(errors_of(path_text(GetParam(), "/srv/data"))));
 }
 
 TEST_P(PathKeyTest, DashPrefixOnlyWhereAllowed) {
   const PathKey& k = GetParam();
   auto errors = errors_of(path_text(k, "-/srv/data"));
   if (k.dash_allowed)
-    EXPECT_THAT(errors, IsEmpty());
+    EXPECT_TRUE(is_empty(errors));
   else
-    EXPECT_THAT(errors, ElementsAre(err(2, std::string(k.message_key) +
-                                               ": path must be absolute: \"-/srv/data\"")));
+    EXPECT_EQ(
+        errors,
+        (Strings{err(2, std::string(k.message_key) + ": path must be absolute: \"-/srv/data\"")}));
+}
+
+TEST_P(PathKeyTest, RefusesUnnormalizedPathsWithTheirLine) {
+  const PathKey& key = GetParam();
+  for (const auto& bad : kBadPaths) {
+    SCOPED_TRACE(bad.path);
+    EXPECT_EQ(errors_of(path_text(key, bad.path)),
+              (Strings{err(
+                  2, std::string(key.message_key) + ": " + bad.why + ": \"" + bad.path + "\"")}));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllPathKeys, PathKeyTest, ::testing::ValuesIn(kPathKeys),
-                         [](const auto& info) { return std::string(info.param.name); });
-
-class BadPathTest : public ::testing::TestWithParam<std::tuple<PathKey, BadPath>> {};
-
-TEST_P(BadPathTest, IsAnErrorWithItsLine) {
-  auto [key, bad] = GetParam();
-  EXPECT_THAT(errors_of(path_text(key, bad.path)),
-              ElementsAre(err(2, std::string(key.message_key) + ": " + bad.why + ": \"" +
-                                     bad.path + "\"")));
-}
-
-INSTANTIATE_TEST_SUITE_P(AllPathKeys, BadPathTest,
-                         ::testing::Combine(::testing::ValuesIn(kPathKeys),
-                                            ::testing::ValuesIn(kBadPaths)),
-                         [](const auto& info) {
-                           return std::string(std::get<0>(info.param).name) + "_" +
-                                  std::get<1>(info.param).name;
-                         });
+                         [](const auto& p) { return std::string(p.param.name); });
 
 TEST(PathLists, DashPrefixMarksTheEntryOptional) {
   auto p = parse("[filesystem]\ninaccessible = -/home /root\n");
-  ASSERT_THAT(p.policy.inaccessible, SizeIs(2));
+  ASSERT_TRUE(has_size(p.policy.inaccessible, 2));
   EXPECT_EQ(p.policy.inaccessible[0].path, "/home");
   EXPECT_TRUE(p.policy.inaccessible[0].optional);
   EXPECT_FALSE(p.policy.inaccessible[1].optional);
 }
 
 TEST(PathLists, DashAloneIsAnEmptyPath) {
-  EXPECT_THAT(errors_of("[filesystem]\nmask = -\n"),
-              ElementsAre(err(2, "mask: path is empty: \"\"")));
+  EXPECT_EQ(errors_of("[filesystem]\nmask = -\n"), (Strings{err(2, "mask: path is empty: \"\"")}));
 }
 
 TEST(PathLists, TabsSeparateValues) {
   auto p = parse("[filesystem]\nread_write = /a\t/b\n");
-  EXPECT_THAT(paths_of(p.policy.read_write), ElementsAre("/a", "/b"));
+  EXPECT_EQ(paths_of(p.policy.read_write), (Strings{"/a", "/b"}));
 }
 
 // --- Scalar keys given twice ---------------------------------------------------------------
@@ -474,27 +455,27 @@ class ScalarTwiceTest : public ::testing::TestWithParam<ScalarKey> {};
 TEST_P(ScalarTwiceTest, IsAnErrorNamingBothLines) {
   auto [section, key, value] = GetParam();
   std::string line = std::string(key) + " = " + value + "\n";
-  EXPECT_THAT(
-      errors_of(std::string("[") + section + "]\n" + line + "\n" + line),
-      ElementsAre(err(4, std::string(key) + ": given twice in this file (first on line 2)")));
-}
-
-TEST_P(ScalarTwiceTest, OnceIsAccepted) {
-  auto [section, key, value] = GetParam();
-  EXPECT_THAT(errors_of(std::string("[") + section + "]\n" + key + " = " + value + "\n"),
-              IsEmpty());
+  EXPECT_EQ(errors_of(std::string("[") + section + "]\n" + line + "\n" + line),
+            (Strings{err(4, std::string(key) + ": given twice in this file (first on line 2)")}));
 }
 
 INSTANTIATE_TEST_SUITE_P(AllScalarKeys, ScalarTwiceTest, ::testing::ValuesIn(kScalarKeys),
-                         [](const auto& info) { return param_name(info.param.key); });
+                         [](const auto& p) { return std::string(p.param.key); });
+
+TEST(ScalarTwice, OnceIsAccepted) {
+  for (const auto& [section, key, value] : kScalarKeys)
+    EXPECT_TRUE(
+        is_empty(errors_of(std::string("[") + section + "]\n" + key + " = " + value + "\n")))
+        << key;
+}
 
 TEST(ScalarTwice, IsAnErrorAcrossRepeatedSectionHeaders) {
-  EXPECT_THAT(errors_of("[service]\nuser = a\n[filesystem]\n[service]\nuser = b\n"),
-              ElementsAre(err(5, "user: given twice in this file (first on line 2)")));
+  EXPECT_EQ(errors_of("[service]\nuser = a\n[filesystem]\n[service]\nuser = b\n"),
+            (Strings{err(5, "user: given twice in this file (first on line 2)")}));
 }
 
 TEST(ScalarTwice, SameKeyNameInDifferentSectionsIsNotADuplicate) {
-  EXPECT_THAT(errors_of("[secrets]\nmode = 0400\n[service]\numask = 0022\n"), IsEmpty());
+  EXPECT_TRUE(is_empty(errors_of("[secrets]\nmode = 0400\n[service]\numask = 0022\n")));
 }
 
 // --- An empty scalar assignment --------------------------------------------------------------
@@ -523,42 +504,42 @@ TEST(EmptyScalar, ResetsBooleanToItsDefault) {
 TEST(ServiceExec, IsSplitIntoArgv) {
   auto p = parse("[service]\nexec = /bin/echo \"a b\" 'c d' e\\sf\n");
   EXPECT_TRUE(p.diag.ok());
-  EXPECT_THAT(p.policy.exec.value, ElementsAre("/bin/echo", "a b", "c d", "e f"));
+  EXPECT_EQ(p.policy.exec.value, (Strings{"/bin/echo", "a b", "c d", "e f"}));
   EXPECT_EQ(p.policy.exec.origin.line, 2);
 }
 
 TEST(ServiceExec, SemicolonAfterWhiteSpaceEndsTheCommand) {
   auto p = parse("[service]\nexec = /bin/echo a ;b\n");
-  EXPECT_THAT(p.policy.exec.value, ElementsAre("/bin/echo", "a"));
+  EXPECT_EQ(p.policy.exec.value, (Strings{"/bin/echo", "a"}));
 }
 
 TEST(ServiceExec, RelativeProgramIsAnError) {
-  EXPECT_THAT(errors_of("[service]\nexec = bin/echo hi\n"),
-              ElementsAre(err(
-                  2, "exec: the program must be an absolute, normalized path: \"bin/echo\"")));
+  EXPECT_EQ(
+      errors_of("[service]\nexec = bin/echo hi\n"),
+      (Strings{err(2, "exec: the program must be an absolute, normalized path: \"bin/echo\"")}));
 }
 
 TEST(ServiceExec, ProgramWithDotDotIsAnError) {
-  EXPECT_THAT(
+  EXPECT_EQ(
       errors_of("[service]\nexec = /usr/../bin/echo\n"),
-      ElementsAre(err(
-          2, "exec: the program must be an absolute, normalized path: \"/usr/../bin/echo\"")));
+      (Strings{
+          err(2, "exec: the program must be an absolute, normalized path: \"/usr/../bin/echo\"")}));
 }
 
 TEST(ServiceExec, UnterminatedQuoteIsAnError) {
-  EXPECT_THAT(errors_of("[service]\nexec = /bin/echo \"abc\n"),
-              ElementsAre(err(2, "exec: unterminated quote")));
+  EXPECT_EQ(errors_of("[service]\nexec = /bin/echo \"abc\n"),
+            (Strings{err(2, "exec: unterminated quote")}));
 }
 
 TEST(ServiceExec, BadEscapeIsAnError) {
-  EXPECT_THAT(errors_of("[service]\nexec = /bin/echo \\q\n"),
-              ElementsAre(err(2, "exec: unknown escape \\q")));
+  EXPECT_EQ(errors_of("[service]\nexec = /bin/echo \\q\n"),
+            (Strings{err(2, "exec: unknown escape \\q")}));
 }
 
 TEST(ServiceExec, MissingIsAnErrorWhenACommandIsNeeded) {
   Diagnostics diag;
   parse_policy_files({{kFile, "[service]\nuser = nobody\n"}}, true, diag);
-  EXPECT_THAT(diag.list(), SizeIs(1));
+  EXPECT_TRUE(has_size(diag.list(), 1));
   EXPECT_EQ(diag.list()[0].str(),
             kFile + ": error: exec: no command: set [service] exec or give one after \"--\"");
   EXPECT_EQ(diag.exit_code(), kExitConfig);
@@ -573,52 +554,47 @@ TEST(ServiceExec, MissingIsFineWhenNoCommandIsNeeded) {
 TEST(ServiceUser, NamesAndNumericIdsAreAccepted) {
   for (const char* v : {"www-data", "nobody", "_apt", "user.name", "0", "1000", "4294967294"}) {
     auto p = parse(std::string("[service]\nuser = ") + v + "\n");
-    EXPECT_THAT(p.errors(), IsEmpty()) << v;
+    EXPECT_TRUE(is_empty(p.errors())) << v;
     EXPECT_EQ(p.policy.user->value, v);
   }
 }
 
-class BadIdTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
+class BadIdTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(BadIdTest, OutOfRangeNumericIdIsAnError) {
-  auto [key, value] = GetParam();
-  EXPECT_THAT(errors_of(std::string("[service]\n") + key + " = " + value + "\n"),
-              ElementsAre(err(2, std::string(key) +
-                                     ": numeric id out of range (0 to 4294967294): \"" + value +
-                                     "\"")));
+  const std::string key = GetParam();
+  for (const char* value : {"-1", "4294967295", "4294967296", "99999999999", "+1"}) {
+    EXPECT_EQ(
+        errors_of("[service]\n" + key + " = " + value + "\n"),
+        (Strings{err(2, key + ": numeric id out of range (0 to 4294967294): \"" + value + "\"")}));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(UserGroupSupplementary, BadIdTest,
-                         ::testing::Combine(::testing::Values("user", "group",
-                                                              "supplementary_groups"),
-                                            ::testing::Values("-1", "4294967295", "4294967296",
-                                                              "99999999999", "+1")),
-                         [](const auto& info) {
-                           return param_name(std::string(std::get<0>(info.param)) + "_" +
-                                             std::get<1>(info.param));
-                         });
+                         ::testing::Values("user", "group", "supplementary_groups"),
+                         [](const auto& p) { return std::string(p.param); });
 
 TEST(ServiceUser, InvalidNameIsAnError) {
-  EXPECT_THAT(errors_of("[service]\nuser = a/b\n"),
-              ElementsAre(err(2, "user: invalid user or group name: \"a/b\"")));
+  EXPECT_EQ(errors_of("[service]\nuser = a/b\n"),
+            (Strings{err(2, "user: invalid user or group name: \"a/b\"")}));
 }
 
 TEST(ServiceGroup, InvalidNameIsAnError) {
-  EXPECT_THAT(errors_of("[service]\ngroup = a:b\n"),
-              ElementsAre(err(2, "group: invalid user or group name: \"a:b\"")));
+  EXPECT_EQ(errors_of("[service]\ngroup = a:b\n"),
+            (Strings{err(2, "group: invalid user or group name: \"a:b\"")}));
 }
 
 TEST(ServiceSupplementaryGroups, AccumulatesAcrossLines) {
   auto p = parse("[service]\nsupplementary_groups = adm 4\nsupplementary_groups = users\n");
   ASSERT_TRUE(p.policy.supplementary_groups.has_value());
-  EXPECT_THAT(p.policy.supplementary_groups->value, ElementsAre("adm", "4", "users"));
+  EXPECT_EQ(p.policy.supplementary_groups->value, (Strings{"adm", "4", "users"}));
 }
 
 TEST(ServiceSupplementaryGroups, EmptyAssignmentMeansNone) {
   auto p = parse("[service]\nsupplementary_groups = adm\nsupplementary_groups =\n");
   EXPECT_TRUE(p.diag.ok());
   ASSERT_TRUE(p.policy.supplementary_groups.has_value());
-  EXPECT_THAT(p.policy.supplementary_groups->value, IsEmpty());
+  EXPECT_TRUE(is_empty(p.policy.supplementary_groups->value));
 }
 
 TEST(ServiceWorkingDirectory, DefaultsToRoot) {
@@ -628,7 +604,7 @@ TEST(ServiceWorkingDirectory, DefaultsToRoot) {
 TEST(ServiceEnvironment, OneAssignmentPerLineKeepsInnerWhiteSpace) {
   auto p = parse("[service]\nenvironment = GREETING=hello  world\nenvironment = EMPTY=\n");
   EXPECT_TRUE(p.diag.ok());
-  ASSERT_THAT(p.policy.environment, SizeIs(2));
+  ASSERT_TRUE(has_size(p.policy.environment, 2));
   EXPECT_EQ(p.policy.environment[0].name, "GREETING");
   EXPECT_EQ(p.policy.environment[0].value, "hello  world");
   EXPECT_EQ(p.policy.environment[1].name, "EMPTY");
@@ -642,38 +618,38 @@ TEST(ServiceEnvironment, ValueMayContainEquals) {
 
 TEST(ServiceEnvironment, InvalidNameIsAnError) {
   for (const char* v : {"1A=x", "A-B=x", "NOEQUALS", "=x"})
-    EXPECT_THAT(errors_of(std::string("[service]\nenvironment = ") + v + "\n"),
-                ElementsAre(err(2, std::string("environment: expected NAME=VALUE with a valid "
-                                               "variable name: \"") +
-                                       v + "\"")));
+    EXPECT_EQ(errors_of(std::string("[service]\nenvironment = ") + v + "\n"),
+              (Strings{err(2, std::string("environment: expected NAME=VALUE with a valid "
+                                          "variable name: \"") +
+                                  v + "\"")}));
 }
 
 TEST(ServiceEnvironment, EmptyAssignmentResets) {
   auto p = parse("[service]\nenvironment = A=1\nenvironment =\nenvironment = B=2\n");
-  ASSERT_THAT(p.policy.environment, SizeIs(1));
+  ASSERT_TRUE(has_size(p.policy.environment, 1));
   EXPECT_EQ(p.policy.environment[0].name, "B");
 }
 
 TEST(ServiceUnsetEnvironment, IsAListThatAccumulates) {
   auto p = parse("[service]\nunset_environment = A B\nunset_environment = C\n");
-  EXPECT_THAT(names_of(p.policy.unset_environment), ElementsAre("A", "B", "C"));
+  EXPECT_EQ(names_of(p.policy.unset_environment), (Strings{"A", "B", "C"}));
 }
 
 TEST(ServiceUnsetEnvironment, InvalidNameIsAnError) {
-  EXPECT_THAT(errors_of("[service]\nunset_environment = OK A-B\n"),
-              ElementsAre(err(2, "unset_environment: invalid variable name: \"A-B\"")));
+  EXPECT_EQ(errors_of("[service]\nunset_environment = OK A-B\n"),
+            (Strings{err(2, "unset_environment: invalid variable name: \"A-B\"")}));
 }
 
 TEST(ServiceUnsetEnvironment, EmptyAssignmentResets) {
   auto p = parse("[service]\nunset_environment = A\nunset_environment =\n");
-  EXPECT_THAT(p.policy.unset_environment, IsEmpty());
+  EXPECT_TRUE(is_empty(p.policy.unset_environment));
 }
 
 TEST(ServiceUmask, OctalValuesAreAccepted) {
-  for (auto [text, value] : {std::pair{"0022", 0022}, {"022", 0022}, {"077", 077}, {"0", 0},
-                             {"0777", 0777}}) {
+  for (auto [text, value] :
+       {std::pair{"0022", 0022}, {"022", 0022}, {"077", 077}, {"0", 0}, {"0777", 0777}}) {
     auto p = parse(std::string("[service]\numask = ") + text + "\n");
-    EXPECT_THAT(p.errors(), IsEmpty()) << text;
+    EXPECT_TRUE(is_empty(p.errors())) << text;
     EXPECT_EQ(p.policy.umask.value, static_cast<mode_t>(value)) << text;
   }
 }
@@ -682,21 +658,22 @@ TEST(ServiceUmask, DefaultsTo0022) { EXPECT_EQ(parse("").policy.umask.value, 002
 
 TEST(ServiceUmask, NonOctalIsAnError) {
   for (const char* v : {"0888", "abc", "00022", "-022", "0x12", "22k"})
-    EXPECT_THAT(errors_of(std::string("[service]\numask = ") + v + "\n"),
-                ElementsAre(err(2, std::string("umask: expected an octal mode such as 0755: \"") +
-                                       v + "\"")));
+    EXPECT_EQ(errors_of(std::string("[service]\numask = ") + v + "\n"),
+              (Strings{err(
+                  2, std::string("umask: expected an octal mode such as 0755: \"") + v + "\"")}));
 }
 
 // jharden.conf(5): "Type: octal, from 0 to 0777."
 TEST(ServiceUmask, AboveTheRangeIsAnError) {
   auto p = parse("[service]\numask = 1777\n");
-  ASSERT_THAT(p.errors(), SizeIs(1));
-  EXPECT_THAT(p.errors()[0], StartsWith(err(2, "umask: ")));
+  ASSERT_TRUE(has_size(p.errors(), 1));
+  EXPECT_TRUE(starts_with(p.errors()[0], err(2, "umask: ")));
   EXPECT_EQ(p.diag.exit_code(), kExitConfig);
 }
 
 TEST(ServiceNotify, AcceptsTheThreeModes) {
-  for (auto [text, mode] : {std::pair{"exec", NotifyMode::kExec}, {"daemon", NotifyMode::kDaemon},
+  for (auto [text, mode] : {std::pair{"exec", NotifyMode::kExec},
+                            {"daemon", NotifyMode::kDaemon},
                             {"none", NotifyMode::kNone}}) {
     auto p = parse(std::string("[service]\nnotify = ") + text + "\n");
     ASSERT_TRUE(p.policy.notify.has_value()) << text;
@@ -707,30 +684,30 @@ TEST(ServiceNotify, AcceptsTheThreeModes) {
 TEST(ServiceNotify, IsUnsetByDefault) { EXPECT_FALSE(parse("").policy.notify.has_value()); }
 
 TEST(ServiceNotify, OtherWordIsAnError) {
-  EXPECT_THAT(errors_of("[service]\nnotify = Exec\n"),
-              ElementsAre(err(2, "notify: expected exec, daemon or none: \"Exec\"")));
+  EXPECT_EQ(errors_of("[service]\nnotify = Exec\n"),
+            (Strings{err(2, "notify: expected exec, daemon or none: \"Exec\"")}));
 }
 
 // --- [filesystem] --------------------------------------------------------------------------
 
 TEST(FilesystemReadOnly, DefaultsToUsrAndEtc) {
-  EXPECT_THAT(paths_of(parse("").policy.read_only), ElementsAre("/usr", "/etc"));
+  EXPECT_EQ(paths_of(parse("").policy.read_only), (Strings{"/usr", "/etc"}));
 }
 
 TEST(FilesystemReadOnly, AccumulatesOnTheDefault) {
   auto p = parse("[filesystem]\nread_only = /srv\nread_only = /opt /var\n");
-  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/usr", "/etc", "/srv", "/opt", "/var"));
+  EXPECT_EQ(paths_of(p.policy.read_only), (Strings{"/usr", "/etc", "/srv", "/opt", "/var"}));
 }
 
 TEST(FilesystemReadOnly, EmptyAssignmentClearsTheDefault) {
   auto p = parse("[filesystem]\nread_only =\n");
   EXPECT_TRUE(p.diag.ok());
-  EXPECT_THAT(p.policy.read_only, IsEmpty());
+  EXPECT_TRUE(is_empty(p.policy.read_only));
 }
 
 TEST(FilesystemReadOnly, AssignmentsAfterAResetStartAfresh) {
   auto p = parse("[filesystem]\nread_only = /srv\nread_only =\nread_only = /opt\n");
-  EXPECT_THAT(paths_of(p.policy.read_only), ElementsAre("/opt"));
+  EXPECT_EQ(paths_of(p.policy.read_only), (Strings{"/opt"}));
 }
 
 TEST(FilesystemReadOnly, RootIsAccepted) {
@@ -740,20 +717,20 @@ TEST(FilesystemReadOnly, RootIsAccepted) {
 
 TEST(FilesystemReadWrite, EmptyAssignmentResets) {
   auto p = parse("[filesystem]\nread_write = /var\nread_write =\n");
-  EXPECT_THAT(p.policy.read_write, IsEmpty());
+  EXPECT_TRUE(is_empty(p.policy.read_write));
 }
 
 TEST(FilesystemMask, DefaultsToProcLoadavg) {
-  EXPECT_THAT(paths_of(parse("").policy.mask), ElementsAre("/proc/loadavg"));
+  EXPECT_EQ(paths_of(parse("").policy.mask), (Strings{"/proc/loadavg"}));
 }
 
 TEST(FilesystemMask, EmptyAssignmentClearsTheDefault) {
-  EXPECT_THAT(parse("[filesystem]\nmask =\n").policy.mask, IsEmpty());
+  EXPECT_TRUE(is_empty(parse("[filesystem]\nmask =\n").policy.mask));
 }
 
 TEST(FilesystemInaccessible, EmptyAssignmentResets) {
-  EXPECT_THAT(parse("[filesystem]\ninaccessible = /home\ninaccessible =\n").policy.inaccessible,
-              IsEmpty());
+  EXPECT_TRUE(
+      is_empty(parse("[filesystem]\ninaccessible = /home\ninaccessible =\n").policy.inaccessible));
 }
 
 TEST(FilesystemRoot, DefaultsToSlashAndAcceptsAPath) {
@@ -770,8 +747,8 @@ TEST(FilesystemPropagation, AcceptsSlaveAndPrivate) {
 }
 
 TEST(FilesystemPropagation, OtherWordIsAnError) {
-  EXPECT_THAT(errors_of("[filesystem]\npropagation = shared\n"),
-              ElementsAre(err(2, "propagation: expected slave or private: \"shared\"")));
+  EXPECT_EQ(errors_of("[filesystem]\npropagation = shared\n"),
+            (Strings{err(2, "propagation: expected slave or private: \"shared\"")}));
 }
 
 TEST(FilesystemProtectProc, AcceptsDefaultAndInvisible) {
@@ -781,8 +758,8 @@ TEST(FilesystemProtectProc, AcceptsDefaultAndInvisible) {
 }
 
 TEST(FilesystemProtectProc, OtherWordIsAnError) {
-  EXPECT_THAT(errors_of("[filesystem]\nprotect_proc = noaccess\n"),
-              ElementsAre(err(2, "protect_proc: expected default or invisible: \"noaccess\"")));
+  EXPECT_EQ(errors_of("[filesystem]\nprotect_proc = noaccess\n"),
+            (Strings{err(2, "protect_proc: expected default or invisible: \"noaccess\"")}));
 }
 
 TEST(FilesystemProcSubset, AcceptsAllAndPid) {
@@ -791,8 +768,8 @@ TEST(FilesystemProcSubset, AcceptsAllAndPid) {
 }
 
 TEST(FilesystemProcSubset, OtherWordIsAnError) {
-  EXPECT_THAT(errors_of("[filesystem]\nproc_subset = yes\n"),
-              ElementsAre(err(2, "proc_subset: expected all or pid: \"yes\"")));
+  EXPECT_EQ(errors_of("[filesystem]\nproc_subset = yes\n"),
+            (Strings{err(2, "proc_subset: expected all or pid: \"yes\"")}));
 }
 
 TEST(FilesystemFstab, IsUnsetByDefaultAndTakesAPath) {
@@ -804,7 +781,7 @@ TEST(FilesystemFstab, IsUnsetByDefaultAndTakesAPath) {
 
 TEST(FilesystemBind, SourceAndTargetWritableByDefault) {
   auto p = parse("[filesystem]\nbind = /srv/www:/var/www\n");
-  ASSERT_THAT(p.policy.bind, SizeIs(1));
+  ASSERT_TRUE(has_size(p.policy.bind, 1));
   EXPECT_EQ(p.policy.bind[0].source, "/srv/www");
   EXPECT_EQ(p.policy.bind[0].target, "/var/www");
   EXPECT_FALSE(p.policy.bind[0].read_only);
@@ -814,40 +791,40 @@ TEST(FilesystemBind, SourceAndTargetWritableByDefault) {
 
 TEST(FilesystemBind, RoAndRwSuffixes) {
   auto p = parse("[filesystem]\nbind = /a:/b:ro /c:/d:rw\n");
-  ASSERT_THAT(p.policy.bind, SizeIs(2));
+  ASSERT_TRUE(has_size(p.policy.bind, 2));
   EXPECT_TRUE(p.policy.bind[0].read_only);
   EXPECT_FALSE(p.policy.bind[1].read_only);
 }
 
 TEST(FilesystemBind, DashPrefixMakesItOptional) {
   auto p = parse("[filesystem]\nbind = -/a:/b\n");
-  ASSERT_THAT(p.policy.bind, SizeIs(1));
+  ASSERT_TRUE(has_size(p.policy.bind, 1));
   EXPECT_TRUE(p.policy.bind[0].optional);
   EXPECT_EQ(p.policy.bind[0].source, "/a");
 }
 
 TEST(FilesystemBind, MissingTargetIsAnError) {
-  EXPECT_THAT(errors_of("[filesystem]\nbind = /srv/www\n"),
-              ElementsAre(err(2, "bind: expected SOURCE:TARGET[:ro|rw]: \"/srv/www\"")));
+  EXPECT_EQ(errors_of("[filesystem]\nbind = /srv/www\n"),
+            (Strings{err(2, "bind: expected SOURCE:TARGET[:ro|rw]: \"/srv/www\"")}));
 }
 
 TEST(FilesystemBind, TooManyFieldsIsAnError) {
-  EXPECT_THAT(errors_of("[filesystem]\nbind = /a:/b:ro:x\n"),
-              ElementsAre(err(2, "bind: expected SOURCE:TARGET[:ro|rw]: \"/a:/b:ro:x\"")));
+  EXPECT_EQ(errors_of("[filesystem]\nbind = /a:/b:ro:x\n"),
+            (Strings{err(2, "bind: expected SOURCE:TARGET[:ro|rw]: \"/a:/b:ro:x\"")}));
 }
 
 TEST(FilesystemBind, UnknownOptionIsAnError) {
-  EXPECT_THAT(errors_of("[filesystem]\nbind = /a:/b:rx\n"),
-              ElementsAre(err(2, "bind: option must be ro or rw: \"rx\"")));
+  EXPECT_EQ(errors_of("[filesystem]\nbind = /a:/b:rx\n"),
+            (Strings{err(2, "bind: option must be ro or rw: \"rx\"")}));
 }
 
 TEST(FilesystemBind, EmptyAssignmentResets) {
-  EXPECT_THAT(parse("[filesystem]\nbind = /a:/b\nbind =\n").policy.bind, IsEmpty());
+  EXPECT_TRUE(is_empty(parse("[filesystem]\nbind = /a:/b\nbind =\n").policy.bind));
 }
 
 TEST(FilesystemTmpfs, DefaultsToMode0755Writable) {
   auto p = parse("[filesystem]\ntmpfs = /run\n");
-  ASSERT_THAT(p.policy.tmpfs, SizeIs(1));
+  ASSERT_TRUE(has_size(p.policy.tmpfs, 1));
   const TmpfsSpec& t = p.policy.tmpfs[0];
   EXPECT_EQ(t.path, "/run");
   EXPECT_EQ(t.mode, 0755u);
@@ -860,8 +837,8 @@ TEST(FilesystemTmpfs, AllOptions) {
   auto p = parse(
       "[filesystem]\ntmpfs = /run:mode=0700,size=64m,nr_inodes=4k,uid=0,gid=4294967294,"
       "noexec,ro,nosuid,nodev\n");
-  EXPECT_THAT(p.errors(), IsEmpty());
-  ASSERT_THAT(p.policy.tmpfs, SizeIs(1));
+  EXPECT_TRUE(is_empty(p.errors()));
+  ASSERT_TRUE(has_size(p.policy.tmpfs, 1));
   const TmpfsSpec& t = p.policy.tmpfs[0];
   EXPECT_EQ(t.mode, 0700u);
   EXPECT_EQ(t.size_bytes, 64u << 20);
@@ -880,82 +857,86 @@ TEST(FilesystemTmpfs, SizeSuffixes) {
                              {"2g", 2ull << 30},
                              {"16777215g", 16777215ull << 30}}) {
     TmpfsSpec spec;
-    EXPECT_THAT(parse_tmpfs_options(std::string("size=") + text, spec), IsEmpty()) << text;
+    EXPECT_TRUE(is_empty(parse_tmpfs_options(std::string("size=") + text, spec))) << text;
     EXPECT_EQ(spec.size_bytes, bytes) << text;
   }
 }
 
 TEST(FilesystemTmpfs, SizePercentageIsKeptAsWritten) {
   TmpfsSpec spec;
-  EXPECT_THAT(parse_tmpfs_options("size=50%", spec), IsEmpty());
+  EXPECT_TRUE(is_empty(parse_tmpfs_options("size=50%", spec)));
   EXPECT_EQ(spec.size_text, "50%");
   EXPECT_FALSE(spec.size_bytes.has_value());
 }
 
 TEST(FilesystemTmpfs, ExecAndRwUndoNoexecAndRo) {
   TmpfsSpec spec;
-  EXPECT_THAT(parse_tmpfs_options("noexec,ro,exec,rw", spec), IsEmpty());
+  EXPECT_TRUE(is_empty(parse_tmpfs_options("noexec,ro,exec,rw", spec)));
   EXPECT_FALSE(spec.noexec);
   EXPECT_FALSE(spec.read_only);
 }
 
 struct BadTmpfsOption {
-  const char* name;
   const char* option;
   const char* why;
 };
 
-const BadTmpfsOption kBadTmpfsOptions[] = {
-    {"mode_not_octal", "mode=0999", "expected an octal mode"},
-    {"mode_empty", "mode=", "expected an octal mode"},
-    {"mode_too_long", "mode=01777x", "expected an octal mode"},
-    {"size_zero", "size=0", "expected a size such as 64m, without overflow"},
-    {"size_unit", "size=12x", "expected a size such as 64m, without overflow"},
-    {"size_negative", "size=-1", "expected a size such as 64m, without overflow"},
-    {"size_overflow_k", "size=99999999999999999999k",
-     "expected a size such as 64m, without overflow"},
-    {"size_overflow_g", "size=17179869184g", "expected a size such as 64m, without overflow"},
-    {"size_overflow_bytes", "size=18446744073709551616",
-     "expected a size such as 64m, without overflow"},
-    {"size_percent_zero", "size=0%", "percentage must be 1% to 100%"},
-    {"size_percent_over", "size=101%", "percentage must be 1% to 100%"},
-    {"size_percent_suffix", "size=5k%", "percentage must be 1% to 100%"},
-    {"nr_inodes_zero", "nr_inodes=0", "expected a count such as 4k, without overflow"},
-    {"uid_minus_one", "uid=-1", "numeric id out of range (0 to 4294967294)"},
-    {"uid_max", "uid=4294967295", "numeric id out of range (0 to 4294967294)"},
-    {"uid_name", "uid=root", "numeric id out of range (0 to 4294967294)"},
-    {"gid_minus_one", "gid=-1", "numeric id out of range (0 to 4294967294)"},
-    {"gid_max", "gid=4294967295", "numeric id out of range (0 to 4294967294)"},
-    {"suid", "suid", "unknown or forbidden option"},
-    {"dev", "dev", "unknown or forbidden option"},
-    {"unknown_flag", "huge", "unknown or forbidden option"},
-    {"unknown_key", "huge=always", "unknown option"},
-    {"empty", "", "empty option"},
-};
-
-class BadTmpfsOptionTest : public ::testing::TestWithParam<BadTmpfsOption> {};
-
-TEST_P(BadTmpfsOptionTest, IsAnError) {
-  const auto& c = GetParam();
-  EXPECT_THAT(errors_of(std::string("[filesystem]\ntmpfs = /run:") + c.option + "\n"),
-              ElementsAre(err(2, std::string("tmpfs: ") + c.why + ": \"" + c.option + "\"")));
+void expect_tmpfs_errors(std::initializer_list<BadTmpfsOption> cases) {
+  for (const auto& c : cases) {
+    EXPECT_EQ(errors_of(std::string("[filesystem]\ntmpfs = /run:") + c.option + "\n"),
+              (Strings{err(2, std::string("tmpfs: ") + c.why + ": \"" + c.option + "\"")}));
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllOptions, BadTmpfsOptionTest, ::testing::ValuesIn(kBadTmpfsOptions),
-                         [](const auto& info) { return std::string(info.param.name); });
+TEST(FilesystemTmpfs, BadModeIsAnError) {
+  const char* why = "expected an octal mode";
+  expect_tmpfs_errors(
+      {{"mode=0999", why}, {"mode=", why}, {"mode=01777x", why}, {"mode=rwx", why}});
+}
+
+TEST(FilesystemTmpfs, BadOrOverflowingSizeIsAnError) {
+  const char* why = "expected a size such as 64m, without overflow";
+  const char* pct = "percentage must be 1% to 100%";
+  expect_tmpfs_errors({{"size=0", why},
+                       {"size=12x", why},
+                       {"size=-1", why},
+                       {"size=99999999999999999999k", why},
+                       {"size=17179869184g", why},
+                       {"size=18446744073709551616", why},
+                       {"size=0%", pct},
+                       {"size=101%", pct},
+                       {"size=5k%", pct},
+                       {"nr_inodes=0", "expected a count such as 4k, without overflow"}});
+}
+
+TEST(FilesystemTmpfs, OutOfRangeUidOrGidIsAnError) {
+  const char* why = "numeric id out of range (0 to 4294967294)";
+  expect_tmpfs_errors({{"uid=-1", why},
+                       {"uid=4294967295", why},
+                       {"uid=root", why},
+                       {"gid=-1", why},
+                       {"gid=4294967295", why}});
+}
+
+TEST(FilesystemTmpfs, ForbiddenOrUnknownOptionIsAnError) {
+  expect_tmpfs_errors({{"suid", "unknown or forbidden option"},
+                       {"dev", "unknown or forbidden option"},
+                       {"huge", "unknown or forbidden option"},
+                       {"huge=always", "unknown option"},
+                       {"", "empty option"}});
+}
 
 TEST(FilesystemTmpfs, EveryBadOptionIsReportedAndNothingIsAdded) {
   auto p = parse("[filesystem]\ntmpfs = /run:size=0,uid=-1\n");
-  EXPECT_THAT(
-      p.errors(),
-      ElementsAre(err(2, "tmpfs: expected a size such as 64m, without overflow: \"size=0\""),
-                  err(2, "tmpfs: numeric id out of range (0 to 4294967294): \"uid=-1\"")));
-  EXPECT_THAT(p.policy.tmpfs, IsEmpty());
+  EXPECT_EQ(p.errors(),
+            (Strings{err(2, "tmpfs: expected a size such as 64m, without overflow: \"size=0\""),
+                     err(2, "tmpfs: numeric id out of range (0 to 4294967294): \"uid=-1\"")}));
+  EXPECT_TRUE(is_empty(p.policy.tmpfs));
 }
 
 TEST(FilesystemTmpfs, AccumulatesAndEmptyAssignmentResets) {
-  EXPECT_THAT(parse("[filesystem]\ntmpfs = /a /b\ntmpfs = /c\n").policy.tmpfs, SizeIs(3));
-  EXPECT_THAT(parse("[filesystem]\ntmpfs = /a\ntmpfs =\n").policy.tmpfs, IsEmpty());
+  EXPECT_TRUE(has_size(parse("[filesystem]\ntmpfs = /a /b\ntmpfs = /c\n").policy.tmpfs, 3));
+  EXPECT_TRUE(is_empty(parse("[filesystem]\ntmpfs = /a\ntmpfs =\n").policy.tmpfs));
 }
 
 // --- [secrets] -----------------------------------------------------------------------------
@@ -965,12 +946,12 @@ TEST(Secrets, DefaultsOfTheSection) {
   EXPECT_EQ(p.secrets_directory.value, "/run/secrets");
   EXPECT_EQ(p.secrets_mode.value, 0400u);
   EXPECT_TRUE(p.hide_sources.value);
-  EXPECT_THAT(p.secrets, IsEmpty());
+  EXPECT_TRUE(is_empty(p.secrets));
 }
 
 TEST(Secrets, DirectoryRootIsAnError) {
-  EXPECT_THAT(errors_of("[secrets]\ndirectory = /\n"),
-              ElementsAre(err(2, "directory: must not be \"/\"")));
+  EXPECT_EQ(errors_of("[secrets]\ndirectory = /\n"),
+            (Strings{err(2, "directory: must not be \"/\"")}));
 }
 
 TEST(Secrets, ModeIsOctal) {
@@ -980,13 +961,13 @@ TEST(Secrets, ModeIsOctal) {
 }
 
 TEST(Secrets, NonOctalModeIsAnError) {
-  EXPECT_THAT(errors_of("[secrets]\nmode = r--\n"),
-              ElementsAre(err(2, "mode: expected an octal mode such as 0755: \"r--\"")));
+  EXPECT_EQ(errors_of("[secrets]\nmode = r--\n"),
+            (Strings{err(2, "mode: expected an octal mode such as 0755: \"r--\"")}));
 }
 
 TEST(Secrets, HostPathSource) {
   auto p = parse("[secrets]\ntls_key = /etc/ssl/private/key.pem\n");
-  ASSERT_THAT(p.policy.secrets, SizeIs(1));
+  ASSERT_TRUE(has_size(p.policy.secrets, 1));
   EXPECT_EQ(p.policy.secrets[0].name, "tls_key");
   EXPECT_EQ(p.policy.secrets[0].source, "/etc/ssl/private/key.pem");
   EXPECT_FALSE(p.policy.secrets[0].credential);
@@ -995,42 +976,42 @@ TEST(Secrets, HostPathSource) {
 
 TEST(Secrets, CredentialSource) {
   auto p = parse("[secrets]\ntls_key = credential:tls.key\n");
-  ASSERT_THAT(p.policy.secrets, SizeIs(1));
+  ASSERT_TRUE(has_size(p.policy.secrets, 1));
   EXPECT_EQ(p.policy.secrets[0].source, "tls.key");
   EXPECT_TRUE(p.policy.secrets[0].credential);
 }
 
 TEST(Secrets, NamesMayUseLettersDigitsDotUnderscoreAndDash) {
-  EXPECT_THAT(errors_of("[secrets]\nKey-1.pem_x = /k\n.hidden = /h\n"), IsEmpty());
+  EXPECT_TRUE(is_empty(errors_of("[secrets]\nKey-1.pem_x = /k\n.hidden = /h\n")));
 }
 
 TEST(Secrets, BadNamesAreErrors) {
   for (const char* name : {"a/b", ".", "..", "tls key", "k@y"})
-    EXPECT_THAT(errors_of(std::string("[secrets]\n") + name + " = /k\n"),
-                ElementsAre(err(2, std::string(name) +
-                                       ": secret name must be a plain file name of letters, "
-                                       "digits, \".\", \"_\" or \"-\"")))
+    EXPECT_EQ(
+        errors_of(std::string("[secrets]\n") + name + " = /k\n"),
+        (Strings{err(2, std::string(name) + ": secret name must be a plain file name of letters, "
+                                            "digits, \".\", \"_\" or \"-\"")}))
         << name;
 }
 
 TEST(Secrets, BadCredentialIdsAreErrors) {
   for (const char* id : {"a/b", ".", "..", ""})
-    EXPECT_THAT(errors_of(std::string("[secrets]\ntls = credential:") + id + "\n"),
-                ElementsAre(err(2, std::string("tls: credential id must be a plain file name: \"") +
-                                       id + "\"")))
+    EXPECT_EQ(errors_of(std::string("[secrets]\ntls = credential:") + id + "\n"),
+              (Strings{err(
+                  2, std::string("tls: credential id must be a plain file name: \"") + id + "\"")}))
         << id;
 }
 
 TEST(Secrets, SameNameTwiceInOneFileIsAnError) {
-  EXPECT_THAT(errors_of("[secrets]\ntls = /a\ntls = /b\n"),
-              ElementsAre(err(3, "tls: secret given twice in this file")));
+  EXPECT_EQ(errors_of("[secrets]\ntls = /a\ntls = /b\n"),
+            (Strings{err(3, "tls: secret given twice in this file")}));
 }
 
 // jharden.conf(5): "in the main policy file an empty value is an error".
 TEST(Secrets, EmptySourceInTheMainFileIsAnError) {
   auto p = parse("[secrets]\ntls =\n");
-  ASSERT_THAT(p.errors(), SizeIs(1));
-  EXPECT_THAT(p.errors()[0], StartsWith(err(2, "tls: ")));
+  ASSERT_TRUE(has_size(p.errors(), 1));
+  EXPECT_TRUE(starts_with(p.errors()[0], err(2, "tls: ")));
 }
 
 TEST(Secrets, DropInOverridesTheSource) {
@@ -1039,7 +1020,7 @@ TEST(Secrets, DropInOverridesTheSource) {
                                  {"/etc/jharden/t.conf.d/50.conf", "[secrets]\ntls = /b\n"}},
                                 false, diag);
   EXPECT_TRUE(diag.ok());
-  ASSERT_THAT(p.secrets, SizeIs(1));
+  ASSERT_TRUE(has_size(p.secrets, 1));
   EXPECT_EQ(p.secrets[0].source, "/b");
 }
 
@@ -1049,67 +1030,60 @@ TEST(Secrets, EmptySourceInADropInRemovesTheSecret) {
                                  {"/etc/jharden/t.conf.d/50.conf", "[secrets]\ntls =\n"}},
                                 false, diag);
   EXPECT_TRUE(diag.ok());
-  ASSERT_THAT(p.secrets, SizeIs(1));
+  ASSERT_TRUE(has_size(p.secrets, 1));
   EXPECT_EQ(p.secrets[0].name, "other");
 }
 
 // --- [capabilities] ------------------------------------------------------------------------
 
 TEST(Capabilities, DefaultDropIsTheDocumentedList) {
-  std::vector<int> expected = {CAP_SYS_ADMIN,    CAP_SYS_PTRACE,      CAP_SYS_MODULE,
-                               CAP_SYS_RAWIO,    CAP_SYS_BOOT,        CAP_SYS_TIME,
-                               CAP_MKNOD,        CAP_MAC_ADMIN,       CAP_MAC_OVERRIDE,
-                               CAP_AUDIT_CONTROL, CAP_LINUX_IMMUTABLE, CAP_BPF,
-                               CAP_PERFMON,      CAP_SYSLOG,          CAP_SYS_PACCT,
-                               CAP_CHECKPOINT_RESTORE};
-  EXPECT_THAT(caps_of(parse("").policy.cap_drop), ::testing::ElementsAreArray(expected));
+  std::vector<int> expected = {
+      CAP_SYS_ADMIN,    CAP_SYS_PTRACE,    CAP_SYS_MODULE,      CAP_SYS_RAWIO,
+      CAP_SYS_BOOT,     CAP_SYS_TIME,      CAP_MKNOD,           CAP_MAC_ADMIN,
+      CAP_MAC_OVERRIDE, CAP_AUDIT_CONTROL, CAP_LINUX_IMMUTABLE, CAP_BPF,
+      CAP_PERFMON,      CAP_SYSLOG,        CAP_SYS_PACCT,       CAP_CHECKPOINT_RESTORE};
+  EXPECT_EQ(caps_of(parse("").policy.cap_drop), expected);
 }
 
 TEST(Capabilities, NamesWithOrWithoutPrefixInAnyCase) {
   for (const char* name : {"CAP_NET_ADMIN", "cap_net_admin", "NET_ADMIN", "net_admin",
                            "Cap_Net_Admin", "cAP_nET_aDMIN"}) {
     auto p = parse(std::string("[capabilities]\ndrop = ") + name + "\n");
-    EXPECT_THAT(p.errors(), IsEmpty()) << name;
+    EXPECT_TRUE(is_empty(p.errors())) << name;
     EXPECT_EQ(p.policy.cap_drop.back().value, CAP_NET_ADMIN) << name;
   }
 }
 
-class BadCapabilityTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {
-};
+class BadCapabilityTest : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(BadCapabilityTest, IsAnError) {
-  auto [key, name] = GetParam();
-  EXPECT_THAT(errors_of(std::string("[capabilities]\n") + key + " = " + name + "\n"),
-              ElementsAre(err(2, std::string(key) + ": unknown capability: \"" + name + "\"")));
+TEST_P(BadCapabilityTest, UnknownNamesAndNumbersAreErrors) {
+  const std::string key = GetParam();
+  for (const char* name : {"CAP_FOO", "sys_admn", "12", "CAP_12", "0x15", "CAP_", "ALL"}) {
+    EXPECT_EQ(errors_of("[capabilities]\n" + key + " = " + name + "\n"),
+              (Strings{err(2, key + ": unknown capability: \"" + name + "\"")}));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(DropKeepAmbient, BadCapabilityTest,
-                         ::testing::Combine(::testing::Values("drop", "keep", "ambient"),
-                                            ::testing::Values("CAP_FOO", "sys_admn", "12",
-                                                              "CAP_12", "0x15", "CAP_", "ALL")),
-                         [](const auto& info) {
-                           return param_name(std::string(std::get<0>(info.param)) + "_" +
-                                             std::get<1>(info.param));
-                         });
+                         ::testing::Values("drop", "keep", "ambient"),
+                         [](const auto& p) { return std::string(p.param); });
 
 TEST(Capabilities, DropAccumulatesOnTheDefault) {
   auto p = parse("[capabilities]\ndrop = CAP_NET_RAW\n");
-  EXPECT_THAT(p.policy.cap_drop, SizeIs(17));
+  EXPECT_TRUE(has_size(p.policy.cap_drop, 17));
   EXPECT_EQ(p.policy.cap_drop.back().value, CAP_NET_RAW);
 }
 
 TEST(Capabilities, EmptyDropClearsTheDefault) {
-  EXPECT_THAT(parse("[capabilities]\ndrop =\n").policy.cap_drop, IsEmpty());
+  EXPECT_TRUE(is_empty(parse("[capabilities]\ndrop =\n").policy.cap_drop));
 }
 
-TEST(Capabilities, KeepIsUnsetByDefault) {
-  EXPECT_FALSE(parse("").policy.cap_keep.has_value());
-}
+TEST(Capabilities, KeepIsUnsetByDefault) { EXPECT_FALSE(parse("").policy.cap_keep.has_value()); }
 
 TEST(Capabilities, KeepAccumulates) {
   auto p = parse("[capabilities]\nkeep = CAP_CHOWN\nkeep = kill\n");
   ASSERT_TRUE(p.policy.cap_keep.has_value());
-  EXPECT_THAT(caps_of(*p.policy.cap_keep), ElementsAre(CAP_CHOWN, CAP_KILL));
+  EXPECT_EQ(caps_of(*p.policy.cap_keep), (std::vector<int>{CAP_CHOWN, CAP_KILL}));
 }
 
 TEST(Capabilities, EmptyKeepReturnsToTheDefault) {
@@ -1117,81 +1091,76 @@ TEST(Capabilities, EmptyKeepReturnsToTheDefault) {
 }
 
 TEST(Capabilities, AmbientAccumulatesAndResets) {
-  EXPECT_THAT(
-      caps_of(parse("[capabilities]\nambient = net_bind_service\nambient = CAP_NET_RAW\n")
-                  .policy.cap_ambient),
-      ElementsAre(CAP_NET_BIND_SERVICE, CAP_NET_RAW));
-  EXPECT_THAT(parse("[capabilities]\nambient = CAP_NET_RAW\nambient =\n").policy.cap_ambient,
-              IsEmpty());
+  EXPECT_EQ(caps_of(parse("[capabilities]\nambient = net_bind_service\nambient = CAP_NET_RAW\n")
+                        .policy.cap_ambient),
+            (std::vector<int>{CAP_NET_BIND_SERVICE, CAP_NET_RAW}));
+  EXPECT_TRUE(
+      is_empty(parse("[capabilities]\nambient = CAP_NET_RAW\nambient =\n").policy.cap_ambient));
 }
 
 TEST(Capabilities, AmbientAlsoDroppedIsAnError) {
   auto errors = errors_of("[capabilities]\nambient = CAP_SYS_ADMIN\n");
-  ASSERT_THAT(errors, SizeIs(1));
-  EXPECT_THAT(errors[0], StartsWith(err(2, "ambient: CAP_SYS_ADMIN is also dropped")));
+  ASSERT_TRUE(has_size(errors, 1));
+  EXPECT_TRUE(starts_with(errors[0], err(2, "ambient: CAP_SYS_ADMIN is also dropped")));
 }
 
 TEST(Capabilities, AmbientNotInKeepIsAnError) {
-  EXPECT_THAT(errors_of("[capabilities]\nkeep = CAP_CHOWN\nambient = CAP_NET_RAW\n"),
-              ElementsAre(err(3, "ambient: CAP_NET_RAW is not in keep")));
+  EXPECT_EQ(errors_of("[capabilities]\nkeep = CAP_CHOWN\nambient = CAP_NET_RAW\n"),
+            (Strings{err(3, "ambient: CAP_NET_RAW is not in keep")}));
 }
 
 TEST(Capabilities, AmbientInKeepIsAccepted) {
-  EXPECT_THAT(errors_of("[capabilities]\nkeep = CAP_NET_RAW\nambient = CAP_NET_RAW\n"), IsEmpty());
+  EXPECT_TRUE(is_empty(errors_of("[capabilities]\nkeep = CAP_NET_RAW\nambient = CAP_NET_RAW\n")));
 }
 
 // --- [seccomp] -----------------------------------------------------------------------------
 
 TEST(Seccomp, DefaultDenyIsTheDocumentedGroups) {
-  EXPECT_THAT(names_of(parse("").policy.seccomp_deny),
-              ElementsAre("@mount", "@module", "@reboot", "@swap", "@raw-io", "@clock", "@debug",
-                          "@obsolete", "@cpu-emulation"));
+  EXPECT_EQ(names_of(parse("").policy.seccomp_deny),
+            (Strings{"@mount", "@module", "@reboot", "@swap", "@raw-io", "@clock", "@debug",
+                     "@obsolete", "@cpu-emulation"}));
 }
 
 TEST(Seccomp, DenyAcceptsSyscallsAndGroupsAndAccumulates) {
   auto p = parse("[seccomp]\ndeny = @keyring ptrace\ndeny = @privileged\n");
-  EXPECT_THAT(p.errors(), IsEmpty());
-  EXPECT_THAT(p.policy.seccomp_deny, SizeIs(12));
+  EXPECT_TRUE(is_empty(p.errors()));
+  EXPECT_TRUE(has_size(p.policy.seccomp_deny, 12));
   EXPECT_EQ(p.policy.seccomp_deny[9].value, "@keyring");
   EXPECT_EQ(p.policy.seccomp_deny[10].value, "ptrace");
 }
 
 TEST(Seccomp, EmptyDenyClearsTheDefault) {
-  EXPECT_THAT(parse("[seccomp]\ndeny =\n").policy.seccomp_deny, IsEmpty());
+  EXPECT_TRUE(is_empty(parse("[seccomp]\ndeny =\n").policy.seccomp_deny));
 }
 
 TEST(Seccomp, AllowIsUnsetByDefaultAndAccumulates) {
   EXPECT_FALSE(parse("").policy.seccomp_allow.has_value());
   auto p = parse("[seccomp]\nallow = @basic-io\nallow = openat\n");
   ASSERT_TRUE(p.policy.seccomp_allow.has_value());
-  EXPECT_THAT(names_of(*p.policy.seccomp_allow), ElementsAre("@basic-io", "openat"));
+  EXPECT_EQ(names_of(*p.policy.seccomp_allow), (Strings{"@basic-io", "openat"}));
 }
 
 TEST(Seccomp, EmptyAllowReturnsToDenyListMode) {
   EXPECT_FALSE(parse("[seccomp]\nallow = read\nallow =\n").policy.seccomp_allow.has_value());
 }
 
-class BadSyscallTest : public ::testing::TestWithParam<std::tuple<const char*, const char*>> {};
+class BadSyscallTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(BadSyscallTest, UnknownSyscallIsAnError) {
-  auto [key, name] = GetParam();
-  EXPECT_THAT(errors_of(std::string("[seccomp]\n") + key + " = " + name + "\n"),
-              ElementsAre(err(2, std::string(key) + ": unknown syscall: \"" + name + "\"")));
+  const std::string key = GetParam();
+  for (const char* name : {"nosuchcall", "Mount", "165", "mount()"}) {
+    EXPECT_EQ(errors_of("[seccomp]\n" + key + " = " + name + "\n"),
+              (Strings{err(2, key + ": unknown syscall: \"" + name + "\"")}));
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(DenyAllow, BadSyscallTest,
-                         ::testing::Combine(::testing::Values("deny", "allow"),
-                                            ::testing::Values("nosuchcall", "Mount", "165",
-                                                              "mount()")),
-                         [](const auto& info) {
-                           return param_name(std::string(std::get<0>(info.param)) + "_" +
-                                             std::get<1>(info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(DenyAllow, BadSyscallTest, ::testing::Values("deny", "allow"),
+                         [](const auto& p) { return std::string(p.param); });
 
 TEST(Seccomp, UnknownGroupIsAnError) {
-  EXPECT_THAT(errors_of("[seccomp]\ndeny = @nope\nallow = @Mount\n"),
-              ElementsAre(err(2, "deny: unknown syscall group: \"@nope\""),
-                          err(3, "allow: unknown syscall group: \"@Mount\"")));
+  EXPECT_EQ(errors_of("[seccomp]\ndeny = @nope\nallow = @Mount\n"),
+            (Strings{err(2, "deny: unknown syscall group: \"@nope\""),
+                     err(3, "allow: unknown syscall group: \"@Mount\"")}));
 }
 
 TEST(Seccomp, ActionErrnoOrKill) {
@@ -1202,8 +1171,8 @@ TEST(Seccomp, ActionErrnoOrKill) {
 }
 
 TEST(Seccomp, OtherActionIsAnError) {
-  EXPECT_THAT(errors_of("[seccomp]\naction = Errno\n"),
-              ElementsAre(err(2, "action: expected errno or kill: \"Errno\"")));
+  EXPECT_EQ(errors_of("[seccomp]\naction = Errno\n"),
+            (Strings{err(2, "action: expected errno or kill: \"Errno\"")}));
 }
 
 // --- [namespaces] --------------------------------------------------------------------------
@@ -1217,13 +1186,14 @@ TEST(Namespaces, HostnameIsAcceptedAndImpliesUts) {
 }
 
 TEST(Namespaces, HostnameOf64BytesIsAccepted) {
-  EXPECT_THAT(errors_of("[namespaces]\nhostname = " + std::string(64, 'h') + "\n"), IsEmpty());
+  EXPECT_TRUE(is_empty(errors_of("[namespaces]\nhostname = " + std::string(64, 'h') + "\n")));
 }
 
 TEST(Namespaces, InvalidHostnameIsAnError) {
-  for (std::string name : {"-web", "web.", ".web", "a..b", "a_b", "a b", std::string(65, 'h')})
-    EXPECT_THAT(errors_of("[namespaces]\nhostname = " + name + "\n"),
-                ElementsAre(err(2, "hostname: invalid host name: \"" + name + "\"")))
+  for (const std::string& name :
+       std::vector<std::string>{"-web", "web.", ".web", "a..b", "a_b", "a b", std::string(65, 'h')})
+    EXPECT_EQ(errors_of("[namespaces]\nhostname = " + name + "\n"),
+              (Strings{err(2, "hostname: invalid host name: \"" + name + "\"")}))
         << name;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -27,6 +28,53 @@
 #include "policy.h"
 
 namespace jharden::test {
+
+using Strings = std::vector<std::string>;
+
+// Predicates for EXPECT_TRUE/EXPECT_FALSE with a readable message either way: the unit test
+// target links GoogleTest only, not GoogleMock and its matchers.
+inline ::testing::AssertionResult has_substr(std::string_view text, std::string_view part) {
+  bool found = text.find(part) != std::string_view::npos;
+  return (found ? ::testing::AssertionSuccess() : ::testing::AssertionFailure())
+         << ::testing::PrintToString(std::string(text)) << (found ? " contains " : " lacks ")
+         << ::testing::PrintToString(std::string(part));
+}
+
+inline ::testing::AssertionResult starts_with(std::string_view text, std::string_view prefix) {
+  bool yes = text.substr(0, prefix.size()) == prefix;
+  return (yes ? ::testing::AssertionSuccess() : ::testing::AssertionFailure())
+         << ::testing::PrintToString(std::string(text))
+         << (yes ? " starts with " : " does not start with ")
+         << ::testing::PrintToString(std::string(prefix));
+}
+
+template <typename Container, typename Value>
+::testing::AssertionResult contains(const Container& c, const Value& v) {
+  bool found = std::find(c.begin(), c.end(), v) != c.end();
+  return (found ? ::testing::AssertionSuccess() : ::testing::AssertionFailure())
+         << ::testing::PrintToString(c) << (found ? " contains " : " lacks ")
+         << ::testing::PrintToString(v);
+}
+
+template <typename Container>
+::testing::AssertionResult is_empty(const Container& c) {
+  if (c.empty()) return ::testing::AssertionSuccess() << "is empty";
+  return ::testing::AssertionFailure()
+         << "has " << c.size() << " elements: " << ::testing::PrintToString(c);
+}
+
+template <typename Container>
+::testing::AssertionResult has_size(const Container& c, size_t n) {
+  if (c.size() == n) return ::testing::AssertionSuccess() << "has " << n << " elements";
+  return ::testing::AssertionFailure()
+         << "has " << c.size() << " elements, not " << n << ": " << ::testing::PrintToString(c);
+}
+
+template <typename Container>
+Container sorted(Container c) {
+  std::sort(c.begin(), c.end());
+  return c;
+}
 
 // The name parsed policies get; diagnostics start with it.
 inline const std::string kFile = "/etc/jharden/t.conf";

@@ -1,0 +1,586 @@
+// The loader (loader.h, contract §2 lookup and drop-ins, §4 file checks and [secrets]): real
+// files in temporary directories. Files created here belong to the caller, which the loader
+// accepts in place of root.
+#include "loader.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "test_support.h"
+
+namespace jharden {
+namespace {
+
+using test::has_size;
+using test::has_substr;
+using test::is_empty;
+using test::ScopedEnv;
+using test::starts_with;
+using test::Strings;
+using test::TempDir;
+
+std::vector<std::string> errors_of(const Diagnostics& diag) {
+  std::vector<std::string> out;
+  for (const auto& d : diag.list()) out.push_back(d.str());
+  return out;
+}
+
+std::vector<std::string> paths_of(const std::vector<PathSpec>& list) {
+  std::vector<std::string> out;
+  for (const auto& p : list) out.push_back(p.path);
+  return out;
+}
+
+// Loads `name` from `dirs` without needing a command (as --check and --print do).
+struct Load {
+  Loaded loaded;
+  Diagnostics diag;
+  bool ok = false;
+};
+
+Load load(const std::string& name, const std::vector<std::string>& dirs) {
+  Load l;
+  LoadRequest request;
+  request.policy = name;
+  request.policy_dirs = dirs;
+  request.need_command = false;
+  l.ok = load_policy(request, l.loaded, l.diag);
+  return l;
+}
+
+// --- Lookup --------------------------------------------------------------------------------
+
+TEST(LoaderLookup, StandardDirectoriesInOrder) {
+  EXPECT_EQ(standard_policy_dirs(),
+            (Strings{"/etc/jharden", "/run/jharden", "/usr/share/jharden"}));
+}
+
+TEST(LoaderLookup, FirstDirectoryHoldingTheNameWins) {
+  TempDir a, b, c;
+  b.write("web.conf", "[namespaces]\nhostname = from-b\n");
+  c.write("web.conf", "[namespaces]\nhostname = from-c\n");
+  auto l = load("web.conf", {a.path(), b.path(), c.path()});
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  EXPECT_EQ(l.loaded.files, (Strings{b / "web.conf"}));
+  EXPECT_EQ(l.loaded.policy.hostname->value, "from-b");
+  EXPECT_EQ(l.loaded.policy.file, b / "web.conf");
+}
+
+TEST(LoaderLookup, NotFoundIsAConfigErrorNamingTheDirectories) {
+  TempDir a, b;
+  auto l = load("web.conf", {a.path(), b.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{"policy \"web.conf\" not found in " + a.path() + ", " + b.path()}));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+TEST(LoaderLookup, PolicyGivenAsAPathIsReadFromThere) {
+  TempDir a;
+  a.write("sub/web.conf", "[namespaces]\nhostname = by-path\n");
+  auto l = load(a / "sub/web.conf", {});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.policy.hostname->value, "by-path");
+}
+
+TEST(LoaderLookup, PolicyGivenAsAPathTakesDropInsNextToIt) {
+  TempDir a;
+  a.write("web.conf", "");
+  a.write("web.conf.d/10.conf", "[namespaces]\nhostname = dropin\n");
+  auto l = load(a / "web.conf", {});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.files, (Strings{a / "web.conf", a / "web.conf.d/10.conf"}));
+}
+
+TEST(LoaderLookup, InvalidNamesAreRefused) {
+  for (const char* name : {"", ".", ".."}) {
+    auto l = load(name, {"/nonexistent"});
+    EXPECT_FALSE(l.ok) << name;
+    EXPECT_EQ(l.diag.exit_code(), kExitConfig) << name;
+  }
+}
+
+// --- Drop-ins ------------------------------------------------------------------------------
+
+TEST(LoaderDropIns, AppliedInLexicalOrderAcrossDirectories) {
+  TempDir a, b;
+  a.write("web.conf", "");
+  b.write("web.conf.d/10-b.conf", "[filesystem]\nread_only = /b10\n");
+  a.write("web.conf.d/20-a.conf", "[filesystem]\nread_only = /a20\n");
+  b.write("web.conf.d/30-b.conf", "[filesystem]\nread_only = /b30\n");
+  auto l = load("web.conf", {a.path(), b.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.files, (Strings{a / "web.conf", b / "web.conf.d/10-b.conf",
+                                     a / "web.conf.d/20-a.conf", b / "web.conf.d/30-b.conf"}));
+  EXPECT_EQ(paths_of(l.loaded.policy.read_only), (Strings{"/usr", "/etc", "/b10", "/a20", "/b30"}));
+}
+
+TEST(LoaderDropIns, DropInsOfADirectoryWithoutTheMainFileApply) {
+  TempDir a, b;
+  b.write("web.conf", "");
+  a.write("web.conf.d/50.conf", "[namespaces]\nhostname = local\n");
+  auto l = load("web.conf", {a.path(), b.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.policy.hostname->value, "local");
+}
+
+TEST(LoaderDropIns, NameInAnEarlierDirectoryHidesTheSameNameInALaterOne) {
+  TempDir a, b;
+  b.write("web.conf", "");
+  a.write("web.conf.d/50-vendor.conf", "");  // the administrator disables it
+  b.write("web.conf.d/50-vendor.conf", "[namespaces]\nnet = yes\n");
+  auto l = load("web.conf", {a.path(), b.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.files, (Strings{b / "web.conf", a / "web.conf.d/50-vendor.conf"}));
+  EXPECT_FALSE(l.loaded.policy.ns_net.value);
+}
+
+TEST(LoaderDropIns, OnlyConfFilesAreRead) {
+  TempDir a;
+  a.write("web.conf", "");
+  a.write("web.conf.d/README", "not a policy");
+  a.write("web.conf.d/50.conf.bak", "not a policy");
+  a.write("web.conf.d/.conf", "not a policy");
+  a.write("web.conf.d/.hidden.conf", "not a policy");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  EXPECT_EQ(l.loaded.files, (Strings{a / "web.conf"}));
+}
+
+TEST(LoaderDropIns, ListKeysAppend) {
+  TempDir a;
+  a.write("web.conf", "[filesystem]\nread_only = /srv\n");
+  a.write("web.conf.d/50.conf", "[filesystem]\nread_only = /opt\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_EQ(paths_of(l.loaded.policy.read_only), (Strings{"/usr", "/etc", "/srv", "/opt"}));
+}
+
+TEST(LoaderDropIns, ScalarKeysOverride) {
+  TempDir a;
+  a.write("web.conf", "[service]\numask = 0077\n[namespaces]\nhostname = main\n");
+  a.write("web.conf.d/50.conf", "[namespaces]\nhostname = dropin\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  EXPECT_EQ(l.loaded.policy.hostname->value, "dropin");
+  EXPECT_EQ(l.loaded.policy.hostname->origin.file, a / "web.conf.d/50.conf");
+  EXPECT_EQ(l.loaded.policy.umask.value, 0077u);
+}
+
+TEST(LoaderDropIns, EmptyAssignmentResetsAList) {
+  TempDir a;
+  a.write("web.conf", "[filesystem]\nread_only = /srv\n");
+  a.write("web.conf.d/50.conf", "[filesystem]\nread_only =\nread_only = /opt\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_EQ(paths_of(l.loaded.policy.read_only), (Strings{"/opt"}));
+}
+
+TEST(LoaderDropIns, ErrorsNameTheDropInAndItsLine) {
+  TempDir a;
+  a.write("web.conf", "");
+  a.write("web.conf.d/50.conf", "\n[filesystem]\nread_only = srv\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf.d/50.conf" +
+                                        ":3: error: read_only: path must be absolute: \"srv\""}));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+// --- What the loader refuses ---------------------------------------------------------------
+
+TEST(LoaderRefuses, SymlinkedPolicy) {
+  TempDir a;
+  a.write("real.conf", "");
+  ASSERT_EQ(symlink((a / "real.conf").c_str(), (a / "web.conf").c_str()), 0);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{a / "web.conf" + ": error: refusing a policy file that is a symlink"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+TEST(LoaderRefuses, SymlinkedDropIn) {
+  TempDir a;
+  a.write("web.conf", "");
+  a.write("other.conf", "");
+  a.mkdir("web.conf.d");
+  ASSERT_EQ(symlink((a / "other.conf").c_str(), (a / "web.conf.d/50.conf").c_str()), 0);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf.d/50.conf" +
+                                        ": error: refusing a policy file that is a symlink"}));
+}
+
+TEST(LoaderRefuses, GroupWritablePolicy) {
+  TempDir a;
+  a.write("web.conf", "", 0664);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(
+      errors_of(l.diag),
+      (Strings{a / "web.conf" + ": error: refusing a policy file writable by group or others (mode "
+                                "0664)"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+TEST(LoaderRefuses, WorldWritablePolicy) {
+  TempDir a;
+  a.write("web.conf", "", 0602);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(
+      errors_of(l.diag),
+      (Strings{a / "web.conf" + ": error: refusing a policy file writable by group or others (mode "
+                                "0602)"}));
+}
+
+TEST(LoaderRefuses, GroupWritableDropIn) {
+  TempDir a;
+  a.write("web.conf", "");
+  a.write("web.conf.d/50.conf", "", 0620);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(l.diag.list(), 1));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "writable by group or others"));
+}
+
+TEST(LoaderRefuses, DirectoryAsPolicy) {
+  TempDir a;
+  a.mkdir("web.conf");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{a / "web.conf" + ": error: refusing a policy file that is not a "
+                                      "regular file"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+TEST(LoaderRefuses, FifoAsPolicyWithoutBlocking) {
+  TempDir a;
+  ASSERT_EQ(mkfifo((a / "web.conf").c_str(), 0644), 0);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{a / "web.conf" + ": error: refusing a policy file that is not a "
+                                      "regular file"}));
+}
+
+TEST(LoaderRefuses, PolicyOwnedByAnotherUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a file to another user";
+  TempDir a;
+  std::string path = a.write("web.conf", "");
+  ASSERT_EQ(chown(path.c_str(), 12345, 12345), 0);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{path + ": error: refusing a policy file not owned by root (owner uid "
+                            "12345)"}));
+}
+
+TEST(LoaderRefuses, PolicyLargerThanOneMebibyte) {
+  TempDir a;
+  a.write("web.conf", std::string(kMaxPolicySize + 1, '\n'));
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{a / "web.conf" + ": error: policy file is larger than 1 MiB"}));
+}
+
+TEST(LoaderRefuses, NothingIsParsedWhenADropInIsRefused) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = no-such-user-jharden\n");
+  a.write("web.conf.d/50.conf", "", 0666);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_TRUE(has_size(l.diag.list(), 1));  // no user lookup after a refused file
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+// --- fstab ---------------------------------------------------------------------------------
+
+TEST(LoaderFstab, FileIsReadAndItsEntriesAdded) {
+  TempDir a;
+  std::string fstab = a.write("web.fstab", "proc /proc proc hidepid=invisible\n");
+  a.write("web.conf", "[filesystem]\nfstab = " + fstab + "\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  ASSERT_TRUE(has_size(l.loaded.policy.fstab_mounts, 1));
+  EXPECT_EQ(l.loaded.policy.fstab_mounts[0].origin.file, fstab);
+}
+
+TEST(LoaderFstab, SymlinkedFstabIsRefused) {
+  TempDir a;
+  a.write("real.fstab", "");
+  ASSERT_EQ(symlink((a / "real.fstab").c_str(), (a / "web.fstab").c_str()), 0);
+  a.write("web.conf", "[filesystem]\nfstab = " + a / "web.fstab" + "\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{a / "web.fstab" + ": error: refusing a policy file that is a symlink"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+TEST(LoaderFstab, MissingFstabIsAConfigError) {
+  TempDir a;
+  a.write("web.conf", "[filesystem]\nfstab = " + a / "none.fstab" + "\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+TEST(LoaderFstab, ErrorsNameTheFstabFileAndLine) {
+  TempDir a;
+  std::string fstab = a.write("web.fstab", "# mounts\nproc proc proc defaults\n");
+  a.write("web.conf", "[filesystem]\nfstab = " + fstab + "\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{fstab + ":2: error: target: path must be absolute: \"proc\""}));
+}
+
+// --- Command -------------------------------------------------------------------------------
+
+TEST(LoaderCommand, RunningNeedsACommand) {
+  TempDir a;
+  a.write("web.conf", "");
+  LoadRequest request;
+  request.policy = "web.conf";
+  request.policy_dirs = {a.path()};
+  Loaded loaded;
+  Diagnostics diag;
+  EXPECT_FALSE(load_policy(request, loaded, diag));
+  EXPECT_EQ(errors_of(diag),
+            (Strings{a / "web.conf" + ": error: exec: no command: set [service] exec or "
+                                      "give one after \"--\""}));
+  EXPECT_EQ(diag.exit_code(), kExitConfig);
+}
+
+TEST(LoaderCommand, CommandLineReplacesExec) {
+  TempDir a;
+  a.write("web.conf", "[service]\nexec = /bin/false\n");
+  LoadRequest request;
+  request.policy = "web.conf";
+  request.policy_dirs = {a.path()};
+  request.command = {"/bin/echo", "--check"};
+  request.command_given = true;
+  Loaded loaded;
+  Diagnostics diag;
+  ASSERT_TRUE(load_policy(request, loaded, diag));
+  EXPECT_EQ(loaded.policy.exec.value, (Strings{"/bin/echo", "--check"}));
+}
+
+// --- Identity ------------------------------------------------------------------------------
+
+TEST(LoaderIdentity, UnchangedWithoutUserOrGroup) {
+  TempDir a;
+  a.write("web.conf", "");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.loaded.identity.change);
+}
+
+TEST(LoaderIdentity, UserByNameTakesItsPrimaryGroup) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = root\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_TRUE(l.loaded.identity.change);
+  EXPECT_EQ(l.loaded.identity.uid, 0u);
+  EXPECT_EQ(l.loaded.identity.gid, 0u);
+  EXPECT_EQ(l.loaded.identity.user_name, "root");
+}
+
+TEST(LoaderIdentity, NumericUserWithoutPasswdEntryUsesTheSameGroupNumber) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = 3999999\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.uid, 3999999u);
+  EXPECT_EQ(l.loaded.identity.gid, 3999999u);
+}
+
+TEST(LoaderIdentity, GroupOverridesThePrimaryGroup) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = 3999999\ngroup = 4000001\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.gid, 4000001u);
+}
+
+TEST(LoaderIdentity, UnknownUserExits217) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = no-such-user-jharden\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{a / "web.conf" + ":2: error: user: unknown user \"no-such-user-jharden\""}));
+  EXPECT_EQ(l.diag.exit_code(), kExitUser);
+}
+
+TEST(LoaderIdentity, UnknownGroupExits216) {
+  TempDir a;
+  a.write("web.conf", "[service]\ngroup = no-such-group-jharden\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf" + ":2: error: group: unknown group "
+                                                         "\"no-such-group-jharden\""}));
+  EXPECT_EQ(l.diag.exit_code(), kExitGroup);
+}
+
+TEST(LoaderIdentity, UnknownSupplementaryGroupExits216) {
+  TempDir a;
+  a.write("web.conf", "[service]\nsupplementary_groups = 0 no-such-group-jharden\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{a / "web.conf" + ":2: error: supplementary_groups: unknown group "
+                                      "\"no-such-group-jharden\""}));
+  EXPECT_EQ(l.diag.exit_code(), kExitGroup);
+}
+
+TEST(LoaderIdentity, PolicyErrorWinsOverUnresolvedIds) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = no-such-user-jharden\numask = 9\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+// --- Secrets -------------------------------------------------------------------------------
+
+// A policy with one secret `name = source` in `dir`, loaded.
+Load load_secret(const TempDir& dir, const std::string& source, const std::string& name = "tls") {
+  dir.write("web.conf", "[secrets]\n" + name + " = " + source + "\n");
+  return load("web.conf", {dir.path()});
+}
+
+TEST(LoaderSecrets, ContentIsRead) {
+  TempDir a;
+  std::string key = a.write("key.pem", "secret bytes\n", 0600);
+  auto l = load_secret(a, key);
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  ASSERT_TRUE(has_size(l.loaded.secrets, 1));
+  const Secret& s = l.loaded.secrets[0];
+  EXPECT_EQ(s.name, "tls");
+  EXPECT_EQ(s.source_display, key);
+  EXPECT_EQ(s.host_path, key);
+  EXPECT_EQ(s.bytes.data(), "secret bytes\n");
+  EXPECT_EQ(s.origin.line, 2);
+}
+
+TEST(LoaderSecrets, MissingSourceExits243) {
+  TempDir a;
+  auto l = load_secret(a, a / "missing.pem");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{"secrets: cannot read " + a / "missing.pem" + ": No such file or directory"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, SymlinkSourceExits243) {
+  TempDir a;
+  a.write("real.pem", "x");
+  ASSERT_EQ(symlink((a / "real.pem").c_str(), (a / "link.pem").c_str()), 0);
+  auto l = load_secret(a, a / "link.pem");
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(starts_with(errors_of(l.diag)[0], "secrets: cannot read " + a / "link.pem" + ": "));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, DirectorySourceExits243) {
+  TempDir a;
+  a.mkdir("keys");
+  auto l = load_secret(a, a / "keys");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{"secrets: cannot read " + a / "keys" + ": not a regular file"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, FifoSourceExits243WithoutBlocking) {
+  TempDir a;
+  ASSERT_EQ(mkfifo((a / "key.pem").c_str(), 0600), 0);
+  auto l = load_secret(a, a / "key.pem");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{"secrets: cannot read " + a / "key.pem" + ": not a regular file"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, SourceOfExactlyOneMebibyteIsAccepted) {
+  TempDir a;
+  std::string key = a.write("big.pem", std::string(kMaxSecretSize, 'k'), 0600);
+  auto l = load_secret(a, key);
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.secrets[0].bytes.data().size(), kMaxSecretSize);
+}
+
+TEST(LoaderSecrets, SourceOverOneMebibyteExits243) {
+  TempDir a;
+  std::string key = a.write("big.pem", std::string(kMaxSecretSize + 1, 'k'), 0600);
+  auto l = load_secret(a, key);
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag), (Strings{"secrets: cannot read " + key + ": larger than 1 MiB"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, EverySecretErrorIsReported) {
+  TempDir a;
+  a.write("web.conf", "[secrets]\na = " + a / "none1" + "\nb = " + a / "none2" + "\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_TRUE(has_size(l.diag.list(), 2));
+}
+
+TEST(LoaderSecrets, CredentialIsReadFromCredentialsDirectory) {
+  TempDir a, creds;
+  creds.write("tls.key", "from systemd\n", 0400);
+  ScopedEnv env("CREDENTIALS_DIRECTORY", creds.path().c_str());
+  auto l = load_secret(a, "credential:tls.key");
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  ASSERT_TRUE(has_size(l.loaded.secrets, 1));
+  EXPECT_EQ(l.loaded.secrets[0].source_display, "credential:tls.key");
+  EXPECT_EQ(l.loaded.secrets[0].host_path, creds / "tls.key");
+  EXPECT_EQ(l.loaded.secrets[0].bytes.data(), "from systemd\n");
+}
+
+TEST(LoaderSecrets, MissingCredentialExits243) {
+  TempDir a, creds;
+  ScopedEnv env("CREDENTIALS_DIRECTORY", creds.path().c_str());
+  auto l = load_secret(a, "credential:tls.key");
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{"secrets: cannot read " + creds / "tls.key" + ": No such file or directory"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, CredentialWithoutCredentialsDirectoryExits243) {
+  TempDir a;
+  ScopedEnv env("CREDENTIALS_DIRECTORY", nullptr);
+  auto l = load_secret(a, "credential:tls.key");
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(starts_with(errors_of(l.diag)[0], "secrets: "));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "CREDENTIALS_DIRECTORY"));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, UnresolvedUserAndSecretBothReported) {
+  TempDir a;
+  a.write("web.conf",
+          "[service]\nuser = no-such-user-jharden\n[secrets]\ntls = " + a / "none" + "\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_TRUE(has_size(l.diag.list(), 2));
+}
+
+TEST(SecretBytes, MovingLeavesTheSourceEmpty) {
+  SecretBytes a;
+  a.data() = "hunter2";
+  SecretBytes b(std::move(a));
+  EXPECT_EQ(b.data(), "hunter2");
+  EXPECT_TRUE(is_empty(a.data()));  // NOLINT(bugprone-use-after-move): the point of the test
+}
+
+}  // namespace
+}  // namespace jharden

@@ -1,0 +1,691 @@
+// The plan (plan.h, contract §4 and §5, jharden.conf(5) "Order and conflicts"): pure data, so
+// every rule of mount ordering, merging and conflicts, and the capability, seccomp and notify
+// decisions, is checked here without privilege.
+#include "plan.h"
+
+#include <gtest/gtest.h>
+#include <linux/capability.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "cap_names.h"
+#include "paths.h"
+#include "seccomp_groups.h"
+#include "test_support.h"
+
+namespace jharden {
+namespace {
+
+using test::contains;
+using test::has_size;
+using test::has_substr;
+using test::is_empty;
+using test::kFile;
+using test::sorted;
+using test::starts_with;
+using test::Strings;
+
+MountEntry entry(MountKind kind, const std::string& target, int line = 1) {
+  MountEntry e;
+  e.kind = kind;
+  e.target = target;
+  e.origin = Origin{kFile, line};
+  e.read_only = kind == MountKind::kMask || kind == MountKind::kInaccessible;
+  return e;
+}
+
+MountEntry bind(const std::string& source, const std::string& target, int line = 1) {
+  MountEntry e = entry(MountKind::kBind, target, line);
+  e.source = source;
+  return e;
+}
+
+std::vector<std::string> targets(const std::vector<MountEntry>& mounts) {
+  std::vector<std::string> out;
+  for (const auto& m : mounts) out.push_back(m.target);
+  return out;
+}
+
+const MountEntry* find(const std::vector<MountEntry>& mounts, const std::string& target) {
+  auto it = std::find_if(mounts.begin(), mounts.end(),
+                         [&](const MountEntry& m) { return m.target == target; });
+  return it == mounts.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> hole_targets(const std::vector<MountEntry>& mounts,
+                                      const std::string& target) {
+  std::vector<std::string> out;
+  if (const MountEntry* e = find(mounts, target))
+    for (size_t h : e->holes) out.push_back(mounts[h].target);
+  return out;
+}
+
+std::vector<std::string> cap_names(const std::vector<int>& caps) {
+  std::vector<std::string> out;
+  for (int c : caps) out.push_back(capability_name(c));
+  return out;
+}
+
+// The plan of a policy text, with no identity or secrets.
+struct Planned {
+  Plan plan;
+  Diagnostics diag;
+};
+
+Planned plan_of(const std::string& text, PlanContext context = {},
+                const std::vector<Secret>& secrets = {}) {
+  Planned p;
+  Policy policy = parse_policy_files({{kFile, text}}, false, p.diag);
+  EXPECT_TRUE(p.diag.ok()) << p.diag.list()[0].str();
+  p.plan = build_plan(policy, Identity{}, secrets, context, p.diag);
+  return p;
+}
+
+// --- order_mounts --------------------------------------------------------------------------
+
+TEST(OrderMounts, ParentsComeBeforeChildren) {
+  Diagnostics diag;
+  auto out = order_mounts(
+      {entry(MountKind::kReadOnly, "/usr/lib"), entry(MountKind::kReadOnly, "/usr-local"),
+       entry(MountKind::kReadOnly, "/usr"), entry(MountKind::kReadOnly, "/")},
+      diag);
+  EXPECT_TRUE(diag.ok());
+  EXPECT_EQ(targets(out), (Strings{"/", "/usr", "/usr/lib", "/usr-local"}));
+}
+
+TEST(OrderMounts, DeeperTreeStaysAfterItsParentWhateverTheInputOrder) {
+  Diagnostics diag;
+  auto out = order_mounts({entry(MountKind::kTmpfs, "/a/b/c"), entry(MountKind::kTmpfs, "/b"),
+                           entry(MountKind::kTmpfs, "/a/b"), entry(MountKind::kTmpfs, "/a")},
+                          diag);
+  EXPECT_EQ(targets(out), (Strings{"/a", "/a/b", "/a/b/c", "/b"}));
+}
+
+struct MergeCase {
+  const char* name;
+  MountKind first;
+  MountKind second;
+  MountKind winner;
+};
+
+class MergeTest : public ::testing::TestWithParam<MergeCase> {};
+
+TEST_P(MergeTest, MostRestrictiveWinsInEitherOrder) {
+  const MergeCase& c = GetParam();
+  for (bool swap : {false, true}) {
+    Diagnostics diag;
+    std::vector<MountEntry> in = {entry(c.first, "/srv", 1), entry(c.second, "/srv", 2)};
+    if (swap) std::swap(in[0], in[1]);
+    auto out = order_mounts(in, diag);
+    EXPECT_TRUE(diag.ok());
+    ASSERT_TRUE(has_size(out, 1));
+    EXPECT_EQ(out[0].kind, c.winner) << "swapped: " << swap;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ranks, MergeTest,
+    ::testing::Values(
+        MergeCase{"inaccessible_over_mask", MountKind::kInaccessible, MountKind::kMask,
+                  MountKind::kInaccessible},
+        MergeCase{"inaccessible_over_read_only", MountKind::kInaccessible, MountKind::kReadOnly,
+                  MountKind::kInaccessible},
+        MergeCase{"inaccessible_over_read_write", MountKind::kInaccessible, MountKind::kReadWrite,
+                  MountKind::kInaccessible},
+        MergeCase{"mask_over_read_only", MountKind::kMask, MountKind::kReadOnly, MountKind::kMask},
+        MergeCase{"mask_over_read_write", MountKind::kMask, MountKind::kReadWrite,
+                  MountKind::kMask},
+        MergeCase{"read_only_over_read_write", MountKind::kReadOnly, MountKind::kReadWrite,
+                  MountKind::kReadOnly},
+        MergeCase{"mask_over_tmpfs", MountKind::kMask, MountKind::kTmpfs, MountKind::kMask},
+        MergeCase{"inaccessible_over_bind", MountKind::kInaccessible, MountKind::kBind,
+                  MountKind::kInaccessible}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+TEST(OrderMounts, SameKindTwiceIsMergedIntoOne) {
+  Diagnostics diag;
+  auto out = order_mounts(
+      {entry(MountKind::kReadOnly, "/srv", 1), entry(MountKind::kReadOnly, "/srv", 2)}, diag);
+  EXPECT_TRUE(diag.ok());
+  EXPECT_TRUE(has_size(out, 1));
+}
+
+TEST(OrderMounts, MergedEntryIsOptionalOnlyWhenAllAre) {
+  Diagnostics diag;
+  MountEntry optional = entry(MountKind::kReadOnly, "/srv");
+  optional.optional = true;
+  auto out = order_mounts({optional, entry(MountKind::kReadOnly, "/srv")}, diag);
+  ASSERT_TRUE(has_size(out, 1));
+  EXPECT_FALSE(out[0].optional);
+}
+
+TEST(OrderMounts, ReadOnlyOnABindMakesTheBindReadOnly) {
+  Diagnostics diag;
+  auto out = order_mounts({bind("/data", "/srv"), entry(MountKind::kReadOnly, "/srv")}, diag);
+  EXPECT_TRUE(diag.ok());
+  ASSERT_TRUE(has_size(out, 1));
+  EXPECT_EQ(out[0].kind, MountKind::kBind);
+  EXPECT_TRUE(out[0].read_only);
+}
+
+TEST(OrderMounts, ReadWriteOnATmpfsKeepsItWritable) {
+  Diagnostics diag;
+  auto out =
+      order_mounts({entry(MountKind::kTmpfs, "/srv"), entry(MountKind::kReadWrite, "/srv")}, diag);
+  ASSERT_TRUE(has_size(out, 1));
+  EXPECT_EQ(out[0].kind, MountKind::kTmpfs);
+  EXPECT_FALSE(out[0].read_only);
+}
+
+TEST(OrderMounts, ChildrenOfAMaskedPathAreDropped) {
+  Diagnostics diag;
+  auto out =
+      order_mounts({entry(MountKind::kMask, "/srv"), bind("/data", "/srv/data"),
+                    entry(MountKind::kReadOnly, "/srv/a/b"), entry(MountKind::kReadOnly, "/srv2")},
+                   diag);
+  EXPECT_TRUE(diag.ok());
+  EXPECT_EQ(targets(out), (Strings{"/srv", "/srv2"}));
+}
+
+TEST(OrderMounts, ChildrenOfAnInaccessiblePathAreDropped) {
+  Diagnostics diag;
+  auto out = order_mounts(
+      {entry(MountKind::kTmpfs, "/home/u/tmp"), entry(MountKind::kInaccessible, "/home"),
+       entry(MountKind::kReadWrite, "/home/u")},
+      diag);
+  EXPECT_EQ(targets(out), (Strings{"/home"}));
+}
+
+TEST(OrderMounts, ChildrenOfAReadOnlyPathAreKept) {
+  Diagnostics diag;
+  auto out = order_mounts(
+      {entry(MountKind::kReadOnly, "/srv"), entry(MountKind::kReadWrite, "/srv/data")}, diag);
+  EXPECT_EQ(targets(out), (Strings{"/srv", "/srv/data"}));
+}
+
+TEST(OrderMounts, BindAndTmpfsAtTheSameTargetConflict) {
+  Diagnostics diag;
+  auto out = order_mounts({bind("/data", "/srv", 4), entry(MountKind::kTmpfs, "/srv", 7)}, diag);
+  ASSERT_TRUE(has_size(diag.list(), 1));
+  EXPECT_EQ(diag.list()[0].origin.line, 7);
+  EXPECT_TRUE(has_substr(diag.list()[0].str(), kFile + ":7: error: "));
+  EXPECT_TRUE(has_substr(diag.list()[0].str(), kFile + ":4"));
+  EXPECT_TRUE(has_substr(diag.list()[0].str(), "/srv"));
+  EXPECT_EQ(diag.exit_code(), kExitConfig);
+}
+
+TEST(OrderMounts, TwoBindsWithDifferentSourcesConflict) {
+  Diagnostics diag;
+  order_mounts({bind("/a", "/srv", 2), bind("/b", "/srv", 3)}, diag);
+  ASSERT_TRUE(has_size(diag.list(), 1));
+  EXPECT_TRUE(has_substr(diag.list()[0].str(), kFile + ":3: error: "));
+  EXPECT_TRUE(has_substr(diag.list()[0].str(), kFile + ":2"));
+}
+
+TEST(OrderMounts, TwoIdenticalBindsAreMerged) {
+  Diagnostics diag;
+  auto out = order_mounts({bind("/a", "/srv", 2), bind("/a", "/srv", 3)}, diag);
+  EXPECT_TRUE(diag.ok());
+  EXPECT_TRUE(has_size(out, 1));
+}
+
+TEST(OrderMounts, ExplicitEntryReplacesAnImplicitOne) {
+  Diagnostics diag;
+  MountEntry implicit_tmp = entry(MountKind::kTmpfs, "/tmp");
+  implicit_tmp.implicit = true;
+  implicit_tmp.options = "mode=1777";
+  MountEntry explicit_tmp = entry(MountKind::kTmpfs, "/tmp", 9);
+  explicit_tmp.options = "mode=0755,size=1024";
+  auto out = order_mounts({implicit_tmp, explicit_tmp}, diag);
+  EXPECT_TRUE(diag.ok());
+  ASSERT_TRUE(has_size(out, 1));
+  EXPECT_EQ(out[0].options, "mode=0755,size=1024");
+  EXPECT_FALSE(out[0].implicit);
+}
+
+TEST(OrderMounts, WritableEntriesBelowAReadOnlyTreeAreItsHoles) {
+  Diagnostics diag;
+  MountEntry ro_tmpfs = entry(MountKind::kTmpfs, "/srv/ro");
+  ro_tmpfs.read_only = true;
+  MountEntry ro_bind = bind("/data", "/opt");
+  ro_bind.read_only = true;
+  auto out = order_mounts(
+      {entry(MountKind::kReadOnly, "/"), entry(MountKind::kReadWrite, "/var"),
+       entry(MountKind::kTmpfs, "/var/tmp"), entry(MountKind::kTmpfs, "/srv"), ro_tmpfs, ro_bind,
+       bind("/data", "/mnt"), entry(MountKind::kMask, "/proc/loadavg")},
+      diag);
+  EXPECT_TRUE(diag.ok());
+  // /var/tmp lies in the /var hole already; read-only mounts and masks are no holes.
+  EXPECT_EQ(sorted(hole_targets(out, "/")), sorted(Strings{"/mnt", "/srv", "/var"}));
+}
+
+TEST(OrderMounts, NestedReadOnlyTreeHasItsOwnHoles) {
+  Diagnostics diag;
+  auto out =
+      order_mounts({entry(MountKind::kReadOnly, "/var"), entry(MountKind::kReadOnly, "/var/lib"),
+                    entry(MountKind::kReadWrite, "/var/lib/app")},
+                   diag);
+  EXPECT_EQ(hole_targets(out, "/var/lib"), (Strings{"/var/lib/app"}));
+}
+
+// --- build_plan: mounts --------------------------------------------------------------------
+
+TEST(BuildPlan, ExplicitTmpfsOnTmpReplacesPrivateTmp) {
+  auto p = plan_of("[filesystem]\ntmpfs = /tmp:size=64m\n");
+  EXPECT_TRUE(p.diag.ok());
+  auto tmps = std::count_if(p.plan.mounts.begin(), p.plan.mounts.end(),
+                            [](const MountEntry& m) { return m.target == "/tmp"; });
+  EXPECT_EQ(tmps, 1);
+  const MountEntry* tmp = find(p.plan.mounts, "/tmp");
+  ASSERT_NE(tmp, nullptr);
+  EXPECT_FALSE(tmp->implicit);
+  EXPECT_TRUE(has_substr(tmp->options, "size=67108864"));
+  EXPECT_EQ(tmp->origin.line, 2);
+  // /var/tmp keeps private_tmp's tmpfs.
+  ASSERT_NE(find(p.plan.mounts, "/var/tmp"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/var/tmp")->options, "mode=1777");
+}
+
+TEST(BuildPlan, ConflictingExplicitMountsNameBothLines) {
+  auto p = plan_of("[filesystem]\nbind = /data:/srv\n\ntmpfs = /srv\n");
+  ASSERT_TRUE(has_size(p.diag.list(), 1));
+  EXPECT_TRUE(starts_with(p.diag.list()[0].str(), kFile + ":"));
+  EXPECT_TRUE(has_substr(p.diag.list()[0].str(), kFile + ":2"));
+  EXPECT_TRUE(has_substr(p.diag.list()[0].str(), kFile + ":4"));
+  EXPECT_EQ(p.diag.exit_code(), kExitConfig);
+}
+
+TEST(BuildPlan, ReadOnlyRootKeepsReadWriteAndTmpfsWritable) {
+  auto p = plan_of("[filesystem]\nread_only = /\nread_write = /var\ntmpfs = /srv\n");
+  EXPECT_TRUE(p.diag.ok());
+  auto holes = hole_targets(p.plan.mounts, "/");
+  EXPECT_TRUE(contains(holes, "/var"));
+  EXPECT_TRUE(contains(holes, "/srv"));
+  EXPECT_TRUE(contains(holes, "/tmp"));
+  EXPECT_FALSE(contains(holes, "/var/tmp"));  // inside the /var hole
+  EXPECT_FALSE(contains(holes, "/usr"));
+}
+
+TEST(BuildPlan, ReadOnlyRootLeavesSysReadOnly) {
+  auto p = plan_of("[filesystem]\nread_only = /\n");
+  const MountEntry* sys = find(p.plan.mounts, "/sys");
+  ASSERT_NE(sys, nullptr);
+  EXPECT_EQ(sys->kind, MountKind::kReadOnly);
+  EXPECT_FALSE(contains(hole_targets(p.plan.mounts, "/"), "/sys"));
+}
+
+TEST(BuildPlan, MountsAreParentsFirst) {
+  auto p = plan_of("[filesystem]\nread_only = / /var\nread_write = /var/lib\ntmpfs = /run\n");
+  for (size_t i = 0; i < p.plan.mounts.size(); ++i)
+    for (size_t j = i + 1; j < p.plan.mounts.size(); ++j)
+      EXPECT_FALSE(path_is_under(p.plan.mounts[i].target, p.plan.mounts[j].target) &&
+                   p.plan.mounts[i].target != p.plan.mounts[j].target)
+          << p.plan.mounts[i].target << " comes before its parent " << p.plan.mounts[j].target;
+}
+
+TEST(BuildPlan, TmpfsOptionsReachTheMount) {
+  auto p = plan_of("[filesystem]\ntmpfs = /run:mode=0700,size=1k,uid=1,gid=2,noexec,ro\n");
+  const MountEntry* run = find(p.plan.mounts, "/run");
+  ASSERT_NE(run, nullptr);
+  EXPECT_EQ(run->kind, MountKind::kTmpfs);
+  EXPECT_EQ(run->options, "mode=0700,size=1024,uid=1,gid=2");
+  EXPECT_TRUE(run->noexec);
+  EXPECT_TRUE(run->read_only);
+}
+
+TEST(BuildPlan, BindKeepsSourceAndFlags) {
+  auto p = plan_of("[filesystem]\nbind = -/data:/srv:ro\n");
+  const MountEntry* srv = find(p.plan.mounts, "/srv");
+  ASSERT_NE(srv, nullptr);
+  EXPECT_EQ(srv->kind, MountKind::kBind);
+  EXPECT_EQ(srv->source, "/data");
+  EXPECT_TRUE(srv->read_only);
+  EXPECT_TRUE(srv->optional);
+}
+
+TEST(BuildPlan, ProtectProcInvisibleMountsAFreshProc) {
+  auto p = plan_of("[filesystem]\nprotect_proc = invisible\nproc_subset = pid\n");
+  const MountEntry* proc = find(p.plan.mounts, "/proc");
+  ASSERT_NE(proc, nullptr);
+  EXPECT_EQ(proc->kind, MountKind::kProc);
+  EXPECT_EQ(proc->options, "hidepid=invisible,subset=pid");
+}
+
+TEST(BuildPlan, PidNamespaceMountsAFreshProc) {
+  auto p = plan_of("[namespaces]\npid = yes\n");
+  EXPECT_TRUE(p.plan.ns_pid);
+  ASSERT_NE(find(p.plan.mounts, "/proc"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/proc")->kind, MountKind::kProc);
+}
+
+TEST(BuildPlan, NewRootAddsProcDevAndSys) {
+  auto p = plan_of("[filesystem]\nroot = /srv/jail\n");
+  EXPECT_EQ(p.plan.root, "/srv/jail");
+  ASSERT_NE(find(p.plan.mounts, "/proc"), nullptr);
+  ASSERT_NE(find(p.plan.mounts, "/dev"), nullptr);
+  const MountEntry* sys = find(p.plan.mounts, "/sys");
+  ASSERT_NE(sys, nullptr);
+  EXPECT_TRUE(sys->read_only || sys->kind == MountKind::kReadOnly);
+}
+
+TEST(BuildPlan, PrivateTmpNoLeavesTmpAlone) {
+  auto p = plan_of("[filesystem]\nprivate_tmp = no\n");
+  EXPECT_EQ(find(p.plan.mounts, "/tmp"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/var/tmp"), nullptr);
+}
+
+TEST(BuildPlan, PrivateDevNoLeavesDevAlone) {
+  auto p = plan_of("[filesystem]\nprivate_dev = no\n");
+  const MountEntry* dev = find(p.plan.mounts, "/dev");
+  EXPECT_TRUE(dev == nullptr || dev->kind != MountKind::kPrivateDev);
+}
+
+TEST(BuildPlan, ProtectKernelMakesProcSysAndSysReadOnly) {
+  auto p = plan_of("");
+  for (const char* path : {"/proc/sys", "/sys"}) {
+    const MountEntry* e = find(p.plan.mounts, path);
+    ASSERT_NE(e, nullptr) << path;
+    EXPECT_EQ(e->kind, MountKind::kReadOnly) << path;
+  }
+}
+
+TEST(BuildPlan, ProtectKernelNoLeavesProcSysAlone) {
+  auto p = plan_of("[filesystem]\nprotect_kernel = no\n");
+  EXPECT_EQ(find(p.plan.mounts, "/proc/sys"), nullptr);
+}
+
+TEST(BuildPlan, SecretsGetTheirTmpfsAndHideTheirSources) {
+  std::vector<Secret> secrets(1);
+  secrets[0].name = "tls";
+  secrets[0].host_path = "/etc/ssl/private/key.pem";
+  auto p = plan_of("", {}, secrets);
+  const MountEntry* dir = find(p.plan.mounts, "/run/secrets");
+  ASSERT_NE(dir, nullptr);
+  EXPECT_EQ(dir->kind, MountKind::kSecrets);
+  EXPECT_TRUE(dir->read_only);
+  const MountEntry* source = find(p.plan.mounts, "/etc/ssl/private/key.pem");
+  ASSERT_NE(source, nullptr);
+  EXPECT_EQ(source->kind, MountKind::kInaccessible);
+  EXPECT_EQ(p.plan.secrets_mode, 0400u);
+}
+
+TEST(BuildPlan, HideSourcesNoLeavesSourcesVisible) {
+  std::vector<Secret> secrets(1);
+  secrets[0].name = "tls";
+  secrets[0].host_path = "/etc/ssl/private/key.pem";
+  auto p = plan_of("[secrets]\nhide_sources = no\ndirectory = /run/keys\n", {}, secrets);
+  EXPECT_NE(find(p.plan.mounts, "/run/keys"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/etc/ssl/private/key.pem"), nullptr);
+}
+
+TEST(BuildPlan, NoSecretsNoSecretsMount) {
+  auto p = plan_of("");
+  EXPECT_EQ(find(p.plan.mounts, "/run/secrets"), nullptr);
+}
+
+// --- build_plan: the baseline of an empty policy (contract §5) -------------------------------
+
+class BaselinePlan : public ::testing::Test {
+ protected:
+  void SetUp() override { planned_ = plan_of(""); }
+  const Plan& plan() const { return planned_.plan; }
+  const MountEntry& mount(const std::string& target) const {
+    const MountEntry* e = find(plan().mounts, target);
+    EXPECT_NE(e, nullptr) << target;
+    static const MountEntry kNone{};
+    return e ? *e : kNone;
+  }
+
+ protected:
+  Planned planned_;
+};
+
+TEST_F(BaselinePlan, IsValid) { EXPECT_TRUE(planned_.diag.ok()); }
+
+TEST_F(BaselinePlan, UsrAndEtcAreReadOnly) {
+  EXPECT_EQ(mount("/usr").kind, MountKind::kReadOnly);
+  EXPECT_EQ(mount("/etc").kind, MountKind::kReadOnly);
+  EXPECT_FALSE(mount("/usr").optional);
+}
+
+TEST_F(BaselinePlan, TmpAndVarTmpArePrivateTmpfs) {
+  for (const char* t : {"/tmp", "/var/tmp"}) {
+    EXPECT_EQ(mount(t).kind, MountKind::kTmpfs) << t;
+    EXPECT_EQ(mount(t).options, "mode=1777") << t;
+    EXPECT_FALSE(mount(t).read_only) << t;
+  }
+}
+
+TEST_F(BaselinePlan, ProcLoadavgIsMasked) {
+  EXPECT_EQ(mount("/proc/loadavg").kind, MountKind::kMask);
+  EXPECT_TRUE(mount("/proc/loadavg").read_only);
+}
+
+TEST_F(BaselinePlan, DevIsPrivate) { EXPECT_EQ(mount("/dev").kind, MountKind::kPrivateDev); }
+
+TEST_F(BaselinePlan, NoFreshProcAndNoRootChange) {
+  EXPECT_EQ(plan().root, "/");
+  const MountEntry* proc = find(plan().mounts, "/proc");
+  EXPECT_TRUE(proc == nullptr || proc->kind != MountKind::kProc);
+}
+
+TEST_F(BaselinePlan, DropsTheSixteenDefaultCapabilities) {
+  EXPECT_EQ(
+      sorted(cap_names(plan().caps.dropped)),
+      sorted(Strings{"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
+                     "CAP_SYS_BOOT", "CAP_SYS_TIME", "CAP_MKNOD", "CAP_MAC_ADMIN",
+                     "CAP_MAC_OVERRIDE", "CAP_AUDIT_CONTROL", "CAP_LINUX_IMMUTABLE", "CAP_BPF",
+                     "CAP_PERFMON", "CAP_SYSLOG", "CAP_SYS_PACCT", "CAP_CHECKPOINT_RESTORE"}));
+  EXPECT_TRUE(std::is_sorted(plan().caps.dropped.begin(), plan().caps.dropped.end()));
+}
+
+TEST_F(BaselinePlan, BoundingSetIsEveryOtherCapability) {
+  EXPECT_EQ(plan().caps.bounding.size() + plan().caps.dropped.size(),
+            static_cast<size_t>(last_capability() + 1));
+  EXPECT_TRUE(contains(plan().caps.bounding, CAP_NET_BIND_SERVICE));
+  EXPECT_FALSE(contains(plan().caps.bounding, CAP_SYS_ADMIN));
+  EXPECT_TRUE(is_empty(plan().caps.ambient));
+}
+
+TEST_F(BaselinePlan, NoNewPrivileges) { EXPECT_TRUE(plan().no_new_privileges); }
+
+TEST_F(BaselinePlan, SeccompDeniesTheDefaultGroupsNativeOnly) {
+  const SeccompPlan& sc = plan().seccomp;
+  EXPECT_TRUE(sc.enabled);
+  EXPECT_FALSE(sc.allow_list);
+  EXPECT_EQ(sc.action, SeccompAction::kErrno);
+  EXPECT_TRUE(sc.native_only);
+  EXPECT_EQ(sc.groups, (Strings{"@mount", "@module", "@reboot", "@swap", "@raw-io", "@clock",
+                                "@debug", "@obsolete", "@cpu-emulation"}));
+  for (const char* call : {"mount", "umount2", "pivot_root", "init_module", "reboot", "swapon",
+                           "ioperm", "settimeofday", "ptrace", "modify_ldt"})
+    EXPECT_TRUE(contains(sc.syscalls, call));
+  EXPECT_FALSE(contains(sc.syscalls, "read"));
+  EXPECT_TRUE(std::is_sorted(sc.syscalls.begin(), sc.syscalls.end()));
+}
+
+TEST_F(BaselinePlan, OnlyTheMountNamespace) {
+  EXPECT_FALSE(plan().ns_pid);
+  EXPECT_FALSE(plan().ns_net);
+  EXPECT_FALSE(plan().ns_ipc);
+  EXPECT_FALSE(plan().ns_uts);
+  EXPECT_FALSE(plan().hostname.has_value());
+  EXPECT_EQ(plan().propagation, Propagation::kSlave);
+}
+
+TEST_F(BaselinePlan, ProcessDefaults) {
+  EXPECT_EQ(plan().working_directory, "/");
+  EXPECT_TRUE(plan().new_session);
+  EXPECT_EQ(plan().umask, 0022u);
+  EXPECT_EQ(plan().notify, NotifyMode::kNone);
+  EXPECT_FALSE(plan().identity.change);
+  EXPECT_TRUE(is_empty(plan().argv));
+  EXPECT_TRUE(is_empty(plan().env_set));
+}
+
+// --- build_plan: capabilities --------------------------------------------------------------
+
+TEST(BuildPlanCapabilities, KeepMinusDrop) {
+  auto p = plan_of("[capabilities]\nkeep = CAP_NET_BIND_SERVICE CAP_SYS_ADMIN CAP_CHOWN\n");
+  EXPECT_EQ(p.plan.caps.bounding, (std::vector<int>{CAP_CHOWN, CAP_NET_BIND_SERVICE}));
+  EXPECT_TRUE(contains(p.plan.caps.dropped, CAP_SYS_ADMIN));
+  EXPECT_TRUE(contains(p.plan.caps.dropped, CAP_KILL));
+}
+
+TEST(BuildPlanCapabilities, EmptyDropKeepsEverything) {
+  auto p = plan_of("[capabilities]\ndrop =\n");
+  EXPECT_TRUE(is_empty(p.plan.caps.dropped));
+  EXPECT_EQ(p.plan.caps.bounding.size(), static_cast<size_t>(last_capability() + 1));
+}
+
+TEST(BuildPlanCapabilities, ExtraDropIsRemoved) {
+  auto p = plan_of("[capabilities]\ndrop = net_raw\n");
+  EXPECT_TRUE(contains(p.plan.caps.dropped, CAP_NET_RAW));
+  EXPECT_FALSE(contains(p.plan.caps.bounding, CAP_NET_RAW));
+}
+
+TEST(BuildPlanCapabilities, AmbientIsSortedWithoutDuplicates) {
+  auto p = plan_of("[capabilities]\nambient = CAP_NET_RAW CAP_NET_BIND_SERVICE net_raw\n");
+  EXPECT_EQ(p.plan.caps.ambient, (std::vector<int>{CAP_NET_BIND_SERVICE, CAP_NET_RAW}));
+}
+
+TEST(BuildPlanCapabilities, NoNewPrivilegesCanBeTurnedOff) {
+  EXPECT_FALSE(plan_of("[capabilities]\nno_new_privileges = no\n").plan.no_new_privileges);
+}
+
+// --- build_plan: seccomp -------------------------------------------------------------------
+
+TEST(BuildPlanSeccomp, DenyListExpandsGroupsAndAddsSyscalls) {
+  auto p = plan_of("[seccomp]\ndeny =\ndeny = @keyring ptrace\n");
+  EXPECT_FALSE(p.plan.seccomp.allow_list);
+  EXPECT_EQ(p.plan.seccomp.groups, (Strings{"@keyring"}));
+  EXPECT_EQ(sorted(p.plan.seccomp.syscalls),
+            sorted(Strings{"add_key", "keyctl", "request_key", "ptrace"}));
+}
+
+TEST(BuildPlanSeccomp, AllowListIncludesDefaultAndSubtractsDeny) {
+  auto p = plan_of("[seccomp]\nallow = read write mount\n");
+  const SeccompPlan& sc = p.plan.seccomp;
+  EXPECT_TRUE(sc.enabled);
+  EXPECT_TRUE(sc.allow_list);
+  EXPECT_TRUE(contains(sc.syscalls, "read"));
+  EXPECT_TRUE(contains(sc.syscalls, "write"));
+  for (const auto& call : expand_syscall_group(*find_syscall_group("@default")))
+    EXPECT_TRUE(contains(sc.syscalls, call));
+  EXPECT_FALSE(contains(sc.syscalls, "mount"));  // in the default deny (@mount)
+  EXPECT_TRUE(contains(sc.groups, "@default"));
+  EXPECT_TRUE(contains(sc.groups, "~@mount"));
+}
+
+TEST(BuildPlanSeccomp, AllowListWithEmptyDenyKeepsEverythingAllowed) {
+  auto p = plan_of("[seccomp]\ndeny =\nallow = mount\n");
+  EXPECT_TRUE(contains(p.plan.seccomp.syscalls, "mount"));
+}
+
+TEST(BuildPlanSeccomp, ActionKillAndAllAbis) {
+  auto p = plan_of("[seccomp]\naction = kill\nnative_only = no\n");
+  EXPECT_EQ(p.plan.seccomp.action, SeccompAction::kKill);
+  EXPECT_FALSE(p.plan.seccomp.native_only);
+}
+
+// Without CAP_SYS_ADMIN in the drop list the filter would also restrict namespaces: these
+// policies keep it, so that only the seccomp keys decide.
+TEST(BuildPlanSeccomp, NothingToFilterDisablesSeccomp) {
+  auto p = plan_of("[capabilities]\ndrop =\n[seccomp]\ndeny =\nnative_only = no\n");
+  EXPECT_FALSE(p.plan.seccomp.enabled);
+}
+
+// native_only = yes refuses the calls of other ABIs: that takes a filter even without rules.
+TEST(BuildPlanSeccomp, NativeOnlyAloneKeepsSeccompEnabled) {
+  auto p = plan_of("[capabilities]\ndrop =\n[seccomp]\ndeny =\n");
+  EXPECT_TRUE(p.plan.seccomp.native_only);
+  EXPECT_TRUE(p.plan.seccomp.enabled);
+}
+
+// --- build_plan: process -------------------------------------------------------------------
+
+TEST(BuildPlanNotify, DefaultIsExecWithNotifySocket) {
+  PlanContext context;
+  context.notify_socket = true;
+  EXPECT_EQ(plan_of("", context).plan.notify, NotifyMode::kExec);
+}
+
+TEST(BuildPlanNotify, DefaultIsNoneWithoutNotifySocket) {
+  EXPECT_EQ(plan_of("").plan.notify, NotifyMode::kNone);
+}
+
+TEST(BuildPlanNotify, ExplicitModeWinsOverTheSocket) {
+  PlanContext context;
+  context.notify_socket = true;
+  EXPECT_EQ(plan_of("[service]\nnotify = daemon\n", context).plan.notify, NotifyMode::kDaemon);
+  EXPECT_EQ(plan_of("[service]\nnotify = none\n", context).plan.notify, NotifyMode::kNone);
+}
+
+TEST(BuildPlanNotify, ContextFollowsTheEnvironment) {
+  {
+    test::ScopedEnv env("NOTIFY_SOCKET", "/run/systemd/notify");
+    EXPECT_TRUE(plan_context_from_environment().notify_socket);
+  }
+  test::ScopedEnv env("NOTIFY_SOCKET", nullptr);
+  EXPECT_FALSE(plan_context_from_environment().notify_socket);
+}
+
+TEST(BuildPlanNamespaces, HostnameImpliesUts) {
+  auto p = plan_of("[namespaces]\nhostname = sandbox\n");
+  EXPECT_TRUE(p.plan.ns_uts);
+  EXPECT_EQ(p.plan.hostname, "sandbox");
+}
+
+TEST(BuildPlanNamespaces, EachNamespaceKey) {
+  auto p = plan_of("[namespaces]\npid = yes\nnet = yes\nipc = yes\nuts = yes\n");
+  EXPECT_TRUE(p.plan.ns_pid);
+  EXPECT_TRUE(p.plan.ns_net);
+  EXPECT_TRUE(p.plan.ns_ipc);
+  EXPECT_TRUE(p.plan.ns_uts);
+  EXPECT_FALSE(p.plan.hostname.has_value());
+}
+
+TEST(BuildPlanEnvironment, LaterAssignmentOfTheSameNameWins) {
+  auto p = plan_of("[service]\nenvironment = A=1\nenvironment = B=2\nenvironment = A=3\n");
+  EXPECT_EQ(p.plan.env_set,
+            (std::vector<std::pair<std::string, std::string>>{{"B", "2"}, {"A", "3"}}));
+}
+
+TEST(BuildPlanEnvironment, UnsetListIsKept) {
+  auto p = plan_of("[service]\nunset_environment = A B\n");
+  EXPECT_EQ(p.plan.env_unset, (Strings{"A", "B"}));
+}
+
+TEST(BuildPlanProcess, ServiceKeysReachThePlan) {
+  auto p = plan_of(
+      "[service]\nexec = /bin/echo hi\nworking_directory = /srv\nnew_session = no\n"
+      "umask = 0077\n");
+  EXPECT_EQ(p.plan.argv, (Strings{"/bin/echo", "hi"}));
+  EXPECT_EQ(p.plan.working_directory, "/srv");
+  EXPECT_FALSE(p.plan.new_session);
+  EXPECT_EQ(p.plan.umask, 0077u);
+}
+
+TEST(BuildPlanProcess, IdentityIsPassedThrough) {
+  Policy policy = default_policy();
+  Identity id;
+  id.change = true;
+  id.uid = 33;
+  id.gid = 33;
+  Diagnostics diag;
+  Plan plan = build_plan(policy, id, {}, {}, diag);
+  EXPECT_TRUE(plan.identity.change);
+  EXPECT_EQ(plan.identity.uid, 33u);
+}
+
+TEST(MountKindName, NamesEveryKind) {
+  for (MountKind k : {MountKind::kProc, MountKind::kSysfs, MountKind::kPrivateDev,
+                      MountKind::kTmpfs, MountKind::kBind, MountKind::kSecrets, MountKind::kMask,
+                      MountKind::kInaccessible, MountKind::kReadOnly, MountKind::kReadWrite})
+    EXPECT_STRNE(mount_kind_name(k), "?");
+}
+
+}  // namespace
+}  // namespace jharden
