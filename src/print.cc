@@ -142,6 +142,7 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
                   {"mode", plan.seccomp.allow_list ? "allow" : "deny"},
                   {"action", plan.seccomp.action == SeccompAction::kErrno ? "errno" : "kill"},
                   {"native_only", plan.seccomp.native_only},
+                  {"restrict_user_namespaces", plan.seccomp.restrict_namespaces},
                   {"groups", groups},
                   {"syscalls", plan.seccomp.syscalls}};
   const Identity& id = plan.identity;
@@ -208,6 +209,9 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
       if (const SyscallGroup* sg = find_syscall_group(name))
         o << "  " << g << ": " << join(expand_syscall_group(*sg)) << "\n";
     }
+    if (sc.restrict_namespaces)
+      o << "  user namespaces: refused (clone/unshare CLONE_NEWUSER; clone3 ENOSYS), since "
+           "CAP_SYS_ADMIN is dropped\n";
     o << "  " << (sc.allow_list ? "allowed" : "denied") << " (" << sc.syscalls.size()
       << "): " << join(sc.syscalls) << "\n";
   }
