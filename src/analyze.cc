@@ -23,6 +23,7 @@
 #include "cap_names.h"
 #include "paths.h"
 #include "seccomp_groups.h"
+#include "text.h"
 
 namespace jharden {
 namespace {
@@ -622,12 +623,6 @@ unsigned exposure_tenths(const std::vector<AssessmentItem>& items, bool unit) {
   return static_cast<unsigned>(div_round_up(badness_sum * 100, weight_sum));
 }
 
-std::string octal(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", mode);
-  return buf;
-}
-
 std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
   std::vector<std::string> out;
   std::vector<std::string> masked;
@@ -640,7 +635,7 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
     if (e.kind != MountKind::kSecrets) continue;
     out.push_back(
         std::to_string(policy.secrets.size()) + " secret(s) projected into " + e.target +
-        " (tmpfs ro,nosuid,nodev,noexec, mode 0500, files " + octal(plan.secrets_mode) +
+        " (tmpfs ro,nosuid,nodev,noexec, mode 0500, files " + octal_mode(plan.secrets_mode) +
         "), sources " +
         (policy.hide_sources.value && plan.root == "/" ? "made inaccessible" : "left in place"));
   }
@@ -815,7 +810,7 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   if (f.restrict_realtime) lines.push_back("RestrictRealtime=yes");
   if (f.restrict_namespaces) lines.push_back("RestrictNamespaces=yes");
   if (!f.root && f.remove_ipc) lines.push_back("RemoveIPC=yes");
-  lines.push_back("UMask=" + octal(plan.umask));
+  lines.push_back("UMask=" + octal_mode(plan.umask));
 
   std::string out;
   for (const auto& l : lines) out += l + "\n";

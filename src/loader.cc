@@ -15,6 +15,7 @@
 
 #include "fstab.h"
 #include "paths.h"
+#include "text.h"
 #include "unique_fd.h"
 
 namespace jharden {
@@ -92,12 +93,8 @@ bool read_policy_file(const std::string& path, std::string& content, Diagnostics
     return false;
   }
   if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-    diag.error(
-        origin, "refusing a policy file writable by group or others (mode " + [&] {
-          char m[8];
-          std::snprintf(m, sizeof m, "%04o", st.st_mode & 07777);
-          return std::string(m);
-        }() + ")");
+    diag.error(origin, "refusing a policy file writable by group or others (mode " +
+                           octal_mode(st.st_mode) + ")");
     return false;
   }
   if (!read_limited(fd.get(), kMaxPolicySize, content)) {

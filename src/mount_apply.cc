@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "error.h"
+#include "mountinfo.h"
 #include "paths.h"
 
 namespace jharden {
@@ -120,7 +121,7 @@ class Applier {
   std::optional<std::vector<std::string>> mount_points_;
 };
 
-int open_target_flags() { return O_PATH | O_CLOEXEC | O_NOFOLLOW; }
+constexpr int kTargetFlags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
 
 }  // namespace
 
@@ -213,7 +214,7 @@ bool Applier::create_mount_point(size_t i) {
 
 unique_fd Applier::open_target(size_t i) {
   const MountEntry& e = plan_.mounts[i];
-  unique_fd fd(open_beneath(root_fd_.get(), e.target, open_target_flags()));
+  unique_fd fd(open_beneath(root_fd_.get(), e.target, kTargetFlags));
   struct stat st;
   // O_PATH|O_NOFOLLOW hands back a final symlink itself: never mount on one.
   if (fd && fstat(fd.get(), &st) == 0 && S_ISLNK(st.st_mode))
@@ -224,7 +225,7 @@ unique_fd Applier::open_target(size_t i) {
       e.kind == MountKind::kTmpfs || e.kind == MountKind::kBind || e.kind == MountKind::kSecrets;
   if (errno == ENOENT && creatable && !e.optional) {
     if (!create_mount_point(i)) mount_fail("create mount point", host_path(e.target));
-    fd.reset(open_beneath(root_fd_.get(), e.target, open_target_flags()));
+    fd.reset(open_beneath(root_fd_.get(), e.target, kTargetFlags));
     if (fd) return fd;
   }
   if (errno == ENOENT && e.optional) return unique_fd();
@@ -489,27 +490,11 @@ void Applier::make_read_only(size_t i) {
   }
 }
 
-// /proc/self/mountinfo, read once: the mount points, with octal escapes decoded.
+// /proc/self/mountinfo, read once: the mount points.
 const std::vector<std::string>& Applier::mountinfo_points() {
   if (mount_points_) return *mount_points_;
   mount_points_.emplace();
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, devno, root, point;
-    fields >> id >> parent >> devno >> root >> point;
-    std::string decoded;
-    for (size_t k = 0; k < point.size(); ++k) {
-      if (point[k] == '\\' && k + 3 < point.size()) {
-        decoded += static_cast<char>(std::stoi(point.substr(k + 1, 3), nullptr, 8));
-        k += 3;
-      } else {
-        decoded += point[k];
-      }
-    }
-    mount_points_->push_back(decoded);
-  }
+  for (auto& m : read_mountinfo()) mount_points_->push_back(std::move(m.point));
   return *mount_points_;
 }
 
@@ -644,7 +629,6 @@ void Applier::keep_notify_socket_reachable() {
 // jchroot's heritage, made safe: pivot_root instead of chroot, then the old root is detached
 // entirely, so no nested-chroot trick can climb back out.
 void Applier::pivot() {
-  unique_fd old_root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (chdir(plan_.root.c_str()) != 0) mount_fail("chdir", plan_.root);
   if (syscall(SYS_pivot_root, ".", ".") != 0) mount_fail("pivot_root into", plan_.root);
   if (umount2(".", MNT_DETACH) != 0) mount_fail("detach old root below", plan_.root);

@@ -10,15 +10,10 @@
 #include "cap_names.h"
 #include "paths.h"
 #include "seccomp_groups.h"
+#include "text.h"
 
 namespace jharden {
 namespace {
-
-std::string octal(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", mode);
-  return buf;
-}
 
 bool establishes(MountKind k) { return k != MountKind::kReadOnly && k != MountKind::kReadWrite; }
 
@@ -232,7 +227,7 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   }
   for (const auto& t : policy.tmpfs) {
     auto& e = add(MountKind::kTmpfs, t.path, t.origin);
-    e.options = "mode=" + octal(t.mode);
+    e.options = "mode=" + octal_mode(t.mode);
     if (t.size_bytes) e.options += ",size=" + std::to_string(*t.size_bytes);
     if (t.size_text) e.options += ",size=" + *t.size_text;
     if (t.nr_inodes) e.options += ",nr_inodes=" + std::to_string(*t.nr_inodes);

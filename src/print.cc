@@ -5,15 +5,10 @@
 
 #include "cap_names.h"
 #include "seccomp_groups.h"
+#include "text.h"
 
 namespace jharden {
 namespace {
-
-std::string octal(mode_t mode) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04o", mode);
-  return buf;
-}
 
 const char* notify_name(NotifyMode n) {
   switch (n) {
@@ -127,7 +122,7 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
     j["secrets"].push_back({{"name", s.name},
                             {"source", s.source_display},
                             {"target", plan.secrets_directory + "/" + s.name},
-                            {"mode", octal(plan.secrets_mode)},
+                            {"mode", octal_mode(plan.secrets_mode)},
                             {"size", s.bytes.data().size()}});
   j["capabilities"] = {{"bounding", cap_names(plan.caps.bounding)},
                        {"dropped", cap_names(plan.caps.dropped)},
@@ -157,7 +152,7 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
   j["environment"] = {{"set", env}, {"unset", plan.env_unset}};
   j["working_directory"] = plan.working_directory;
   j["new_session"] = plan.new_session;
-  j["umask"] = octal(plan.umask);
+  j["umask"] = octal_mode(plan.umask);
   j["notify"] = notify_name(plan.notify);
   j["argv"] = plan.argv;
   return j;
@@ -191,7 +186,8 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
   o << "\n";
   for (const auto& s : loaded.secrets)
     o << "  " << plan.secrets_directory << "/" << s.name << "  from " << s.source_display
-      << "  mode " << octal(plan.secrets_mode) << "  (" << s.bytes.data().size() << " bytes)\n";
+      << "  mode " << octal_mode(plan.secrets_mode) << "  (" << s.bytes.data().size()
+      << " bytes)\n";
   o << "\ncapabilities:\n  bounding (kept): " << join(cap_names(plan.caps.bounding))
     << "\n  dropped: " << join(cap_names(plan.caps.dropped))
     << "\n  ambient: " << (plan.caps.ambient.empty() ? "none" : join(cap_names(plan.caps.ambient)))
@@ -232,8 +228,9 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
   for (const auto& [k, v] : plan.env_set) o << "  set " << k << "=" << v << "\n";
   for (const auto& u : plan.env_unset) o << "  unset " << u << "\n";
   o << "\nworking_directory: " << plan.working_directory
-    << "\nnew_session: " << (plan.new_session ? "yes" : "no") << "\numask: " << octal(plan.umask)
-    << "\nnotify: " << notify_name(plan.notify) << "\nargv:";
+    << "\nnew_session: " << (plan.new_session ? "yes" : "no")
+    << "\numask: " << octal_mode(plan.umask) << "\nnotify: " << notify_name(plan.notify)
+    << "\nargv:";
   if (plan.argv.empty()) o << " (none: give COMMAND after \"--\")";
   for (const auto& a : plan.argv) o << " " << quote_word(a);
   o << "\n";

@@ -27,7 +27,9 @@
 #include <sstream>
 
 #include "cap_names.h"
+#include "mountinfo.h"
 #include "paths.h"
+#include "text.h"
 
 namespace jharden {
 namespace {
@@ -84,33 +86,6 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-struct MountLine {
-  std::string point;
-  bool ro;
-};
-
-std::vector<MountLine> mount_lines() {
-  std::vector<MountLine> out;
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream f(line);
-    std::string id, parent, dev, root, point, opts;
-    f >> id >> parent >> dev >> root >> point >> opts;
-    std::string decoded;
-    for (size_t k = 0; k < point.size(); ++k) {
-      if (point[k] == '\\' && k + 3 < point.size()) {
-        decoded += static_cast<char>(std::stoi(point.substr(k + 1, 3), nullptr, 8));
-        k += 3;
-      } else {
-        decoded += point[k];
-      }
-    }
-    out.push_back({decoded, opts.rfind("ro", 0) == 0});
-  }
-  return out;
-}
-
 bool statvfs_ro(const std::string& path) {
   struct statvfs sv;
   return statvfs(path.c_str(), &sv) == 0 && (sv.f_flag & ST_RDONLY);
@@ -151,7 +126,7 @@ std::string in_child(F call) {
 }
 
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
-  std::vector<MountLine> lines = mount_lines();
+  std::vector<MountInfo> lines = read_mountinfo();
   for (size_t i = 0; i < plan.mounts.size(); ++i) {
     const MountEntry& e = plan.mounts[i];
     struct stat st;
@@ -169,7 +144,7 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
           for (size_t h : e.holes) hole |= path_is_under(m.point, plan.mounts[h].target);
           if (hole) continue;
           ++total;
-          if (!m.ro) ++rw;
+          if (!m.read_only) ++rw;
         }
         bool ro = statvfs_ro(e.target);
         errno = 0;
@@ -233,9 +208,8 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
                            ? (dir_empty(e.target) || access(e.target.c_str(), R_OK) != 0)
                            : st.st_size == 0;
         bool ok = (st.st_mode & 07777) == 0 && nothing;
-        char m[8];
-        std::snprintf(m, sizeof m, "%04o", st.st_mode & 07777);
-        r.row(ok, e.target + " is inaccessible", "mode 0000, empty", std::string("mode ") + m);
+        r.row(ok, e.target + " is inaccessible", "mode 0000, empty",
+              "mode " + octal_mode(st.st_mode));
         break;
       }
       case MountKind::kProc: {
@@ -282,8 +256,7 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
         bool ok = is_tmpfs(e.target) && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOEXEC) &&
                   (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == 0500 &&
                   st.st_uid == plan.identity.uid;
-        char m[8];
-        std::snprintf(m, sizeof m, "%04o", st.st_mode & 07777);
+        const std::string m = octal_mode(st.st_mode);
         r.row(ok, e.target + " is a read-only secrets tmpfs", "ro,noexec,0500",
               std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
                   ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + m + ", uid " +
@@ -295,9 +268,8 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
           bool fok = present && (fs.st_mode & 07777) == plan.secrets_mode &&
                      fs.st_uid == plan.identity.uid && fs.st_gid == plan.identity.gid &&
                      static_cast<size_t>(fs.st_size) == size;
-          char want[8], got[8];
-          std::snprintf(want, sizeof want, "%04o", plan.secrets_mode);
-          std::snprintf(got, sizeof got, "%04o", present ? fs.st_mode & 07777 : 0);
+          const std::string want = octal_mode(plan.secrets_mode);
+          const std::string got = octal_mode(present ? fs.st_mode : 0);
           r.row(fok, p + " projected",
                 std::string("mode ") + want + ", " + std::to_string(size) + " B",
                 present ? std::string("mode ") + got + ", " + std::to_string(fs.st_size) +
@@ -458,9 +430,7 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
   }
   // Read from /proc rather than with umask(2), which an allow-list filter may refuse.
   std::string got = proc_status()["Umask"];
-  char want[8];
-  std::snprintf(want, sizeof want, "%04o", plan.umask);
-  r.row(got == want, "umask", want, got);
+  r.row(got == octal_mode(plan.umask), "umask", octal_mode(plan.umask), got);
 }
 
 }  // namespace
