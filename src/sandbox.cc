@@ -208,6 +208,9 @@ pid_t fork_sandbox(Context& c) {
   pid_t child = fork();
   if (child < 0) fail_errno(kExitNamespace, "namespaces", "fork");
   if (child == 0) sandbox_child(c);
+  // The child has its copy; the launcher, which may stay in front for the daemon's whole
+  // life, keeps none.
+  for (auto& s : c.secrets) s.bytes.wipe();
   return child;
 }
 
