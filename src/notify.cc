@@ -1,9 +1,11 @@
 #include "notify.h"
 
+#include <dlfcn.h>
 #include <systemd/sd-daemon.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace jharden {
@@ -11,15 +13,42 @@ namespace {
 
 constexpr uint64_t kBarrierTimeoutUsec = 5'000'000;
 
+// libsystemd's sd_notify() and sd_notify_barrier(), loaded when there is something to tell
+// systemd. Linked in, libsystemd and its dependencies (libgcrypt, liblzma, libzstd, liblz4)
+// made the dynamic loader the largest cost of every start, systemd or not (docs/
+// performance.md).
+struct Libsystemd {
+  decltype(&sd_notify) notify = nullptr;
+  decltype(&sd_notify_barrier) barrier = nullptr;
+};
+
+const Libsystemd* libsystemd() {
+  static const Libsystemd lib = [] {
+    Libsystemd l;
+    void* handle = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+    if (!handle) return l;
+    l.notify = reinterpret_cast<decltype(&sd_notify)>(dlsym(handle, "sd_notify"));
+    l.barrier = reinterpret_cast<decltype(&sd_notify_barrier)>(dlsym(handle, "sd_notify_barrier"));
+    return l;
+  }();
+  return lib.notify && lib.barrier ? &lib : nullptr;
+}
+
 bool send(const std::string& message) {
-  int rc = sd_notify(0, message.c_str());
+  if (!getenv("NOTIFY_SOCKET")) return true;  // nobody to tell, as with sd_notify()
+  const Libsystemd* sd = libsystemd();
+  if (!sd) {
+    std::fprintf(stderr, "jharden: notify: cannot load libsystemd.so.0: %s\n", dlerror());
+    return false;
+  }
+  int rc = sd->notify(0, message.c_str());
   if (rc < 0) {
     std::fprintf(stderr, "jharden: notify: cannot send to $NOTIFY_SOCKET: %s\n",
                  std::strerror(-rc));
     return false;
   }
   if (rc > 0) {
-    rc = sd_notify_barrier(0, kBarrierTimeoutUsec);
+    rc = sd->barrier(0, kBarrierTimeoutUsec);
     if (rc < 0) {
       std::fprintf(stderr, "jharden: notify: barrier failed: %s\n", std::strerror(-rc));
       return false;

@@ -1,0 +1,852 @@
+#!/usr/bin/python3
+"""report.py - turn bench/run.sh's raw results into docs/performance.md.
+
+Usage: report.py --results DIR --plots DIR --doc FILE --repo DIR
+
+Reads the raw results of one run (hyperfine JSON, maxrss.py JSON lines, the
+seccomp loop, instruction counts, systemd start times), computes medians,
+spreads and bootstrap confidence intervals, draws the plots with gnuplot
+(PNG in --plots), writes the Markdown report (--doc) and prints a headline
+table on standard output. Standard library only.
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+
+# The rows of the start-up tables, in order (ids of bench/run.sh's commands.tsv).
+ORDER = ["exec", "jh-version", "unshare", "jh-empty", "jh-secret", "jh-secret-nohide", "jh-pid", "jh-nginx",
+         "bwrap", "bwrap-nosc", "firejail", "withfd"]
+PLOTTED = ["exec", "unshare", "jh-empty", "jh-secret", "jh-secret-nohide", "jh-pid", "jh-nginx",
+           "bwrap", "bwrap-nosc", "firejail"]
+# "The baseline with one secret and the seccomp filter"; jh-secret-nohide
+# (hide_sources = no) stands in when jh-secret could not run.
+TARGET_ROWS = ("jh-secret", "jh-secret-nohide")
+FLOORS = ("exec", "jh-version", "unshare", "withfd")
+
+
+# ------------------------------------------------------------------ statistics
+def quartiles(xs):
+    xs = sorted(xs)
+    if len(xs) == 1:
+        return xs[0], xs[0], xs[0]
+    q1, q2, q3 = statistics.quantiles(xs, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def ratio_ci(a, b, iters=2000, seed=1):
+    """95 % bootstrap interval of median(a) / median(b)."""
+    if len(a) < 3 or len(b) < 3:
+        return None
+    rng = random.Random(seed)
+    rs = []
+    for _ in range(iters):
+        ma = statistics.median(rng.choices(a, k=len(a)))
+        mb = statistics.median(rng.choices(b, k=len(b)))
+        rs.append(ma / mb)
+    rs.sort()
+    return rs[int(0.025 * iters)], rs[int(0.975 * iters) - 1]
+
+
+def fmt_ms(s):
+    ms = s * 1000.0
+    if ms >= 100:
+        return f"{ms:.0f}"
+    if ms >= 10:
+        return f"{ms:.1f}"
+    return f"{ms:.2f}"
+
+
+def fmt_ratio(r):
+    return "—" if r is None else f"{r:.2f}"
+
+
+def fmt_ci(ci):
+    return "" if ci is None else f" [{ci[0]:.2f}–{ci[1]:.2f}]"
+
+
+# ------------------------------------------------------------------ loading
+def read_env(path):
+    d = {}
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8"):
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                d[k] = v
+    return d
+
+
+def read_tsv(path):
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    for line in open(path, encoding="utf-8"):
+        if not line.strip() or line.startswith("#"):
+            continue
+        rows.append(line.rstrip("\n").split("\t"))
+    return rows
+
+
+def load_startup(res, levels):
+    """{level: {"mounts": int, "cmds": {id: {...}}, "skipped": {id: err}}}"""
+    out = {}
+    for n in levels:
+        cmds = {}
+        for f in sorted(glob.glob(os.path.join(res, f"startup-{n}-r*.json"))):
+            for r in json.load(open(f, encoding="utf-8"))["results"]:
+                c = cmds.setdefault(r["command"], {"times": [], "cpu": []})
+                c["times"].extend(r["times"])
+                # hyperfine 1.15 exports user and system as means per command
+                c["cpu"].extend([r["user"] + r["system"]] * len(r["times"]))
+        for c in cmds.values():
+            q1, med, q3 = quartiles(c["times"])
+            c.update(median=med, q1=q1, q3=q3, min=min(c["times"]), max=max(c["times"]),
+                     n=len(c["times"]), cpu=statistics.mean(c["cpu"]))
+        rss = {}
+        rf = os.path.join(res, f"rss-{n}.jsonl")
+        if os.path.exists(rf):
+            for line in open(rf, encoding="utf-8"):
+                d = json.loads(line)
+                rss[d["id"]] = d["kib"]
+        skipped = {r[0]: (r[1] if len(r) > 1 else "") for r in
+                   read_tsv(os.path.join(res, f"skipped-{n}.txt"))}
+        mf = os.path.join(res, f"mounts-{n}.txt")
+        mounts = int(open(mf).read().strip()) if os.path.exists(mf) else None
+        if cmds:
+            out[n] = {"mounts": mounts, "cmds": cmds, "rss": rss, "skipped": skipped}
+    return out
+
+
+# ------------------------------------------------------------------ machine
+def machine_info():
+    info = {"nproc": os.cpu_count(), "kernel": platform.release(),
+            "kernel_version": platform.version(), "arch": platform.machine()}
+    model = None
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info["cpu"] = model or "unknown"
+    try:
+        for line in open("/proc/meminfo", encoding="utf-8"):
+            if line.startswith("MemTotal:"):
+                info["memory"] = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        info["memory"] = "unknown"
+    try:
+        info["virt"] = subprocess.run(["systemd-detect-virt"], capture_output=True,
+                                      text=True).stdout.strip() or "none"
+    except OSError:
+        info["virt"] = "unknown (systemd-detect-virt missing)"
+    try:
+        info["os"] = [l.split("=", 1)[1].strip().strip('"')
+                      for l in open("/etc/os-release", encoding="utf-8")
+                      if l.startswith("PRETTY_NAME=")][0]
+    except (OSError, IndexError):
+        info["os"] = "unknown"
+    mit = []
+    vdir = "/sys/devices/system/cpu/vulnerabilities"
+    if os.path.isdir(vdir):
+        for name in ("meltdown", "spectre_v2", "spec_store_bypass"):
+            p = os.path.join(vdir, name)
+            if os.path.exists(p):
+                mit.append(f"{name}: {open(p).read().strip()}")
+    info["mitigations"] = "; ".join(mit)
+    return info
+
+
+# ------------------------------------------------------------------ plots
+def plots(startup, labels, plot_dir):
+    """Start-up time against mount count, and the same relative to unshare -m."""
+    made = []
+    if not shutil.which("gnuplot") or len(startup) < 2:
+        return made
+    levels = sorted(startup)
+    data = os.path.join(plot_dir, "startup.dat")
+    series = [i for i in PLOTTED if any(i in startup[n]["cmds"] for n in levels)]
+    with open(data, "w", encoding="utf-8") as f:
+        f.write("# mounts median_ms q1_ms q3_ms ratio_to_unshare (one block per command)\n")
+        for i in series:
+            f.write(f"# {i}\n")
+            for n in levels:
+                c = startup[n]["cmds"].get(i)
+                u = startup[n]["cmds"].get("unshare")
+                if not c:
+                    continue
+                ratio = c["median"] / u["median"] if u else float("nan")
+                f.write(f"{startup[n]['mounts']} {c['median']*1e3:.4f} {c['q1']*1e3:.4f} "
+                        f"{c['q3']*1e3:.4f} {ratio:.4f}\n")
+            f.write("\n\n")
+    styles = {"exec": "lc rgb '#999999' dt 2 pt 1", "unshare": "lc rgb '#000000' dt 2 pt 2",
+              "jh-empty": "lc rgb '#1f77b4' pt 7", "jh-secret": "lc rgb '#0b3d91' lw 3 pt 5",
+              "jh-secret-nohide": "lc rgb '#0b3d91' lw 2 dt 4 pt 4",
+              "jh-pid": "lc rgb '#17becf' pt 9", "jh-nginx": "lc rgb '#2ca02c' pt 11",
+              "bwrap": "lc rgb '#d62728' pt 13", "bwrap-nosc": "lc rgb '#ff9896' dt 3 pt 13",
+              "firejail": "lc rgb '#9467bd' pt 15"}
+    common = ("set terminal pngcairo size 1100,680 font 'sans,11' noenhanced\n"
+              "set logscale x\nset logscale y\nset grid xtics ytics mxtics mytics\n"
+              "set key outside right top\n"
+              "set xlabel \"mount points in the host's table (/proc/self/mountinfo lines)\"\n")
+    png1 = os.path.join(plot_dir, "startup.png")
+    png2 = os.path.join(plot_dir, "startup-relative.png")
+    s1 = common + (f"set output '{png1}'\nset title 'Start-up of /bin/true in each "
+                   "sandbox vs. host mount table (median; bars: quartiles)'\n"
+                   "set ylabel 'wall time, ms'\nplot " + ", \\\n  ".join(
+                       f"'{data}' index {k} using 1:2:3:4 with yerrorlines {styles.get(i, '')} "
+                       f"title '{labels.get(i, i)}'" for k, i in enumerate(series)) + "\n")
+    rel = [(k, i) for k, i in enumerate(series) if i not in ("exec", "unshare")]
+    s2 = common + (f"set output '{png2}'\nset title 'Start-up time relative to unshare -m "
+                   "(ratio of medians; dashed: the 1.5x target)'\n"
+                   "set ylabel 'x unshare -m'\nset yrange [0.5:*]\nplot " + ", \\\n  ".join(
+                       f"'{data}' index {k} using 1:5 with linespoints {styles.get(i, '')} "
+                       f"title '{labels.get(i, i)}'" for k, i in rel) +
+                   ", \\\n  1.5 with lines lc rgb '#000000' dt 2 title '1.5x'\n")
+    for script, png in ((s1, png1), (s2, png2)):
+        p = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+        if p.returncode == 0 and os.path.exists(png):
+            made.append(png)
+        else:
+            print(f"report.py: gnuplot failed: {p.stderr.strip()}", file=sys.stderr)
+    with open(os.path.join(plot_dir, "startup.gp"), "w", encoding="utf-8") as f:
+        f.write(s1 + "\n" + s2)
+    return made
+
+
+# ------------------------------------------------------------------ instructions
+def callgrind_breakdown(res):
+    """(total, ld.so before main, main) of jharden empty.conf, from callgrind_annotate."""
+    path = os.path.join(res, "callgrind.jh-empty.inclusive.txt")
+    if not os.path.exists(path):
+        return None
+    vals = {}
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(.*)$", line)
+        if not m:
+            continue
+        v, what = int(m.group(1).replace(",", "")), m.group(2)
+        if "PROGRAM TOTALS" in what:
+            vals["total"] = v
+        elif re.search(r":_dl_start \[", what) and "dl_start" not in vals:
+            vals["dl_start"] = v
+        elif re.search(r"main\.cc:main \[", what) and "main" not in vals:
+            vals["main"] = v
+    return vals
+
+
+def top_self(res, k=8):
+    path = os.path.join(res, "callgrind.jh-empty.self.txt")
+    rows = []
+    if not os.path.exists(path):
+        return rows
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = re.match(r"\s*([\d,]+) \(\s*([\d.]+)%\)\s+(\S+?):(\S+?)(?:\(.*\))? \[(.*)\]$", line)
+        if m and "PROGRAM TOTALS" not in line:
+            fn = m.group(4)
+            rows.append((m.group(1), m.group(2), fn[:60], os.path.basename(m.group(5))))
+        if len(rows) >= k:
+            break
+    return rows
+
+
+def ld_stats(path):
+    out = {}
+    if not os.path.exists(path):
+        return out
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = re.search(r"total startup time in dynamic loader: (\d+) cycles", line)
+        if m:
+            out["cycles"] = int(m.group(1))
+        m = re.search(r"^\s*number of relocations: (\d+)", line)
+        if m and "relocs" not in out:
+            out["relocs"] = int(m.group(1))
+        m = re.search(r"number of relative relocations: (\d+)", line)
+        if m:
+            out["relative"] = int(m.group(1))
+    return out
+
+
+def smaps_by_mapping(path):
+    """{mapping: Rss KiB} from a copy of /proc/PID/smaps."""
+    out, name = {}, None
+    if not os.path.exists(path):
+        return out
+    for line in open(path, encoding="utf-8", errors="replace"):
+        f = line.split()
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            name = f[5] if len(f) > 5 else "[anonymous]"
+        elif f and f[0] == "Rss:" and name:
+            out[name] = out.get(name, 0) + int(f[1])
+    return out
+
+
+# ------------------------------------------------------------------ main
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--plots", required=True)
+    ap.add_argument("--doc", required=True)
+    ap.add_argument("--repo", required=True)
+    a = ap.parse_args()
+    res = a.results
+    meta = read_env(os.path.join(res, "meta.env"))
+    quick = meta.get("quick") == "1"
+    levels = [int(x) for x in meta.get("levels", "0 100 1000 5000").split()]
+    cmd_rows = read_tsv(os.path.join(res, "commands.tsv"))
+    labels = {r[0]: r[1] for r in cmd_rows}
+    commands = {r[0]: r[2] for r in cmd_rows}
+    startup = load_startup(res, levels)
+    mach = machine_info()
+    os.makedirs(a.plots, exist_ok=True)
+    pngs = plots(startup, labels, a.plots)
+    rel_plot = os.path.relpath(a.plots, os.path.dirname(os.path.abspath(a.doc)))
+
+    def med(n, i):
+        c = startup.get(n, {}).get("cmds", {}).get(i)
+        return c["median"] if c else None
+
+    def times(n, i):
+        c = startup.get(n, {}).get("cmds", {}).get(i)
+        return c["times"] if c else None
+
+    def ratio(n, i, j):
+        x, y = med(n, i), med(n, j)
+        return x / y if x is not None and y else None
+
+    def rss_med(n, i):
+        v = startup.get(n, {}).get("rss", {}).get(i)
+        return statistics.median(v) if v else None
+
+    # ---------------- seccomp loop
+    sec = {}
+    for r in read_tsv(os.path.join(res, "seccomp.tsv")):
+        sec.setdefault(r[0], {"ns": [], "mode": set()})
+        sec[r[0]]["ns"].append(float(r[2]))
+        sec[r[0]]["mode"].add(r[5])
+    sec_cmds = {r[0]: r[1] for r in read_tsv(os.path.join(res, "seccomp-commands.tsv"))}
+
+    # ---------------- systemd
+    sd, sd_checks, sd_fail = {}, {}, {}
+    sd_file = os.path.join(res, "systemd.txt")
+    if os.path.exists(sd_file):
+        for line in open(sd_file, encoding="utf-8"):
+            f = line.split()
+            if f and f[0] == "time" and len(f) == 4:
+                if f[2] == "0":
+                    sd.setdefault(f[1], []).append(int(f[3]) / 1e6)
+                else:
+                    sd_fail[f[1]] = sd_fail.get(f[1], 0) + 1
+            elif f and f[0] == "check":
+                sd_checks[f[1]] = " ".join(f[2:])
+    sd_skipped = None
+    if os.path.exists(os.path.join(res, "systemd.skipped")):
+        sd_skipped = open(os.path.join(res, "systemd.skipped")).read().strip()
+    sd_security = {}
+    for u in ("nginx", "nginx-native", "nginx-jharden"):
+        p = os.path.join(res, f"systemd-security-{u}.txt")
+        if os.path.exists(p):
+            m = re.search(r"exposure level for \S+: ([\d.]+) (\S+)", open(p).read())
+            if m:
+                sd_security[u + ".service"] = f"{m.group(1)} {m.group(2)}"
+
+    # ---------------- instructions
+    instr = {}
+    for r in read_tsv(os.path.join(res, "instructions.tsv")):
+        instr.setdefault(r[0], {})[r[1]] = {"n": int(r[2] or 0), "exit": r[3],
+                                           "note": r[4] if len(r) > 4 else ""}
+    cg = callgrind_breakdown(res)
+    ld_j = ld_stats(os.path.join(res, "ld-statistics.txt"))
+    ld_b = ld_stats(os.path.join(res, "ld-statistics-bwrap.txt"))
+    nlibs = 0
+    if os.path.exists(os.path.join(res, "ldd.txt")):
+        nlibs = sum(1 for l in open(os.path.join(res, "ldd.txt")) if "=>" in l)
+
+    # ---------------- targets
+    targets = []  # (what, measured, target, verdict)
+    TARGET_ROW = next((r for r in TARGET_ROWS
+                       if startup and all(r in startup[n]["cmds"] for n in startup)),
+                      TARGET_ROWS[0])
+    fallback = TARGET_ROW != TARGET_ROWS[0]
+    tname = "jharden baseline + secret" + (" (hide_sources = no)" if fallback else "")
+
+    def verdict(ok):
+        return "n/a" if ok is None else ("**met**" if ok else "**missed**")
+
+    for n in (0, 1000, 5000):
+        if n not in startup:
+            continue
+        r = ratio(n, TARGET_ROW, "unshare")
+        ci = ratio_ci(times(n, TARGET_ROW), times(n, "unshare")) if r else None
+        targets.append((f"{tname} vs `unshare -m`, +{n} mounts",
+                        f"{fmt_ratio(r)}×{fmt_ci(ci)}", "≤ 1.5×",
+                        verdict(None if r is None else r <= 1.5)))
+    for n in sorted(startup):
+        r = ratio(n, TARGET_ROW, "bwrap")
+        ci = ratio_ci(times(n, TARGET_ROW), times(n, "bwrap")) if r else None
+        goal = "< 1× (faster)" + (" and ≤ 0.3×" if n == 1000 else "")
+        ok = None if r is None else (r < 1.0 and (r <= 0.3 if n == 1000 else True))
+        rn = ratio(n, TARGET_ROW, "bwrap-nosc")
+        extra = f"; vs bwrap without seccomp: {fmt_ratio(rn)}×" if rn else ""
+        targets.append((f"{tname} vs bwrap (equivalent), +{n} mounts",
+                        f"{fmt_ratio(r)}×{fmt_ci(ci)}{extra}", goal, verdict(ok)))
+    for n in sorted(startup):
+        j, b = rss_med(n, TARGET_ROW), rss_med(n, "bwrap")
+        if j and b:
+            targets.append((f"peak RSS, {tname} vs bwrap, +{n} mounts",
+                            f"{j:.0f} KiB vs {b:.0f} KiB ({j/b:.2f}×)", "≤ bwrap",
+                            verdict(j <= b)))
+    if sd.get("nginx.service") and sd.get("nginx-jharden.service"):
+        s, jh = sd["nginx.service"], sd["nginx-jharden.service"]
+        r = statistics.median(jh) / statistics.median(s)
+        targets.append(("`systemctl start nginx`: jharden drop-in vs stock unit",
+                        f"{fmt_ratio(r)}×{fmt_ci(ratio_ci(jh, s))}", "≤ 1.3×", verdict(r <= 1.3)))
+        if sd.get("nginx-native.service"):
+            nat = sd["nginx-native.service"]
+            r2 = statistics.median(jh) / statistics.median(nat)
+            targets.append(("`systemctl start nginx`: jharden drop-in vs systemd's own sandboxing",
+                            f"{fmt_ratio(r2)}×{fmt_ci(ratio_ci(jh, nat))}", "< 1×",
+                            verdict(r2 < 1.0)))
+    if sec.get("jh-default") and sec.get("none"):
+        r = statistics.median(sec["jh-default"]["ns"]) / statistics.median(sec["none"]["ns"])
+        targets.append(("getppid() loop: jharden's default filter vs no filter (`unshare -m`)",
+                        f"{fmt_ratio(r)}×{fmt_ci(ratio_ci(sec['jh-default']['ns'], sec['none']['ns']))}",
+                        "≤ 1.05×", verdict(r <= 1.05)))
+
+    # ---------------- headline (stdout)
+    head = []
+    lv = sorted(startup)
+    head.append("jharden benchmark" + ("  [QUICK MODE: indicative only]" if quick else "") +
+                f"  {meta.get('date', '')}  {mach['nproc']} CPU(s), {mach['cpu']}, "
+                f"Linux {mach['kernel']}, load {meta.get('loadavg_start', '?')} -> "
+                f"{meta.get('loadavg_end', '?')}")
+    head.append("")
+    head.append("start-up of /bin/true, median ms (x unshare -m), by extra mounts in the host table")
+    w = 38
+    head.append(f"{'':{w}}" + "".join(f"{'+' + str(n):>16}" for n in lv))
+    for i in ORDER:
+        if i == "withfd" or not any(i in startup[n]["cmds"] for n in lv):
+            continue
+        cells = []
+        for n in lv:
+            m = med(n, i)
+            r = ratio(n, i, "unshare")
+            cells.append("—" if m is None else
+                         f"{fmt_ms(m)} ({r:.2f}x)" if i not in FLOORS else fmt_ms(m))
+        head.append(f"{labels.get(i, i)[:w-1]:{w}}" + "".join(f"{c:>16}" for c in cells))
+    if lv:
+        head.append("")
+        head.append("peak RSS at +0, median KiB: " + ", ".join(
+            f"{labels.get(i, i)} {rss_med(lv[0], i):.0f}" for i in
+            ("exec", "jh-empty", TARGET_ROW, "jh-nginx", "bwrap", "firejail")
+            if rss_med(lv[0], i)))
+    if sd:
+        head.append("systemctl start nginx, median ms: " + ", ".join(
+            f"{u} {statistics.median(v)*1e3:.0f}" for u, v in sd.items()))
+    if sec:
+        head.append("getppid() loop, median ns/call: " + ", ".join(
+            f"{k} {statistics.median(v['ns']):.0f}" for k, v in sec.items()))
+    head.append("")
+    if fallback:
+        head.append("NOTE: jharden fails with a secret and the default hide_sources = yes ("
+                    + meta.get("secret_hide_error", "").strip()
+                    + "); the targets use the hide_sources = no row.")
+    head.append("targets:")
+    for what, meas, goal, v in targets:
+        head.append(f"  {v.replace('*', ''):8} {what}: {meas} (target {goal})")
+    print("\n".join(head))
+
+    # ---------------- the document
+    D = []
+    add = D.append
+    add("# jharden performance")
+    add("")
+    add("<!-- Generated by bench/run.sh (bench/report.py); do not edit by hand: re-run the "
+        "harness. -->")
+    add("")
+    if quick:
+        add("> **QUICK MODE** (`BENCH_QUICK=1`): few runs, for developing the harness. "
+            "These numbers are indicative only; run `bash bench/run.sh` for the real report.")
+        add("")
+    add(f"Measured on {meta.get('date', '?')}, in one run of `bash bench/run.sh` "
+        f"({int(meta.get('duration_s', '0')) // 60} min {int(meta.get('duration_s', '0')) % 60} s).")
+    add("")
+    add("## Summary")
+    add("")
+    add("Targets (ratios are of medians; in brackets the 95 % bootstrap interval of the "
+        "ratio — with the noise of a shared machine, a verdict whose interval straddles the "
+        "target could go either way on another run):")
+    add("")
+    add("| what | measured | target | verdict |")
+    add("|---|---|---|---|")
+    for what, meas, goal, v in targets:
+        add(f"| {what} | {meas} | {goal} | {v} |")
+    add("")
+    if fallback:
+        add("**jharden could not run with a secret and the default `hide_sources = yes`** "
+            f"(`{meta.get('secret_hide_error', '').strip()}`, exit 226): hiding the source, a "
+            "regular file, fails. The secret rows of the targets therefore use the same policy "
+            "with `hide_sources = no` (the secret is still projected into its read-only tmpfs; "
+            "only the inaccessible mount over its source is missing), and so does the systemd "
+            "unit below.")
+        add("")
+    add("Start-up of `/bin/true`, median wall time in ms (and × the `unshare -m` floor), "
+        "by extra mounts in the host's mount table:")
+    add("")
+    add("| command | " + " | ".join(f"+{n} ({startup[n]['mounts']} mounts)" for n in lv) + " |")
+    add("|---|" + "---:|" * len(lv))
+    for i in ORDER:
+        if not any(i in startup[n]["cmds"] for n in lv):
+            continue
+        cells = []
+        for n in lv:
+            m, r = med(n, i), ratio(n, i, "unshare")
+            cells.append("—" if m is None else
+                         (fmt_ms(m) if i in FLOORS else f"{fmt_ms(m)} ({r:.2f}×)"))
+        add(f"| {labels.get(i, i)} | " + " | ".join(cells) + " |")
+    add("")
+    shares = []
+    for n in lv:
+        e, v, t = med(n, "exec"), med(n, "jh-version"), med(n, TARGET_ROW)
+        if e is not None and v is not None and t is not None and t > e:
+            shares.append((n, (v - e) * 1e3, (t - e) * 1e3, 100 * (v - e) / (t - e)))
+    if shares:
+        add("How much of jharden's start-up is loading the program: `jharden --version` "
+            "execs jharden, which loads its shared libraries, prints a line and exits, so "
+            "(`jharden --version` − `/bin/true`) is what jharden costs before it does any "
+            "work, against (" + labels.get(TARGET_ROW, TARGET_ROW) + " − `/bin/true`), its "
+            "whole cost above a bare exec: " + "; ".join(
+                f"+{n}: {lo:.1f} of {tot:.1f} ms ({pct:.0f} %)" for n, lo, tot, pct in shares) +
+            ". See Instructions below for where that goes.")
+        add("")
+    for png in pngs:
+        name = os.path.basename(png)
+        add(f"![{name}]({rel_plot}/{name})")
+        add("")
+
+    add("## Machine")
+    add("")
+    add("| | |")
+    add("|---|---|")
+    add(f"| date | {meta.get('date', '?')} |")
+    add(f"| OS | {mach['os']} |")
+    add(f"| kernel | {mach['kernel']} ({mach['kernel_version']}) |")
+    add(f"| CPU | {mach['cpu']}, {mach['nproc']} CPU(s) (`nproc`), {mach['arch']} |")
+    add(f"| memory | {mach.get('memory', '?')} |")
+    add(f"| virtualization | {mach['virt']} |")
+    add(f"| mitigations | {mach['mitigations'] or 'unknown'} |")
+    add(f"| load average (1, 5, 15 min) | {meta.get('loadavg_start', '?')} at the start, "
+        f"{meta.get('loadavg_end', '?')} at the end |")
+    add(f"| host mount table | {meta.get('host_mounts', '?')} mounts before, "
+        f"{meta.get('host_mounts_after', '?')} after the start-up measurements |")
+    add(f"| jharden | {meta.get('jharden_version', '?')}, commit {meta.get('commit', '?')}, "
+        f"binary sha256 {meta.get('jharden_sha256', '?')}…, {meta.get('build_type', '?')} "
+        f"(`{meta.get('cxx_flags', '')}`) |")
+    add(f"| peers | {meta.get('bwrap_version', '?')}; {meta.get('firejail_version', '?')}; "
+        f"{meta.get('hyperfine_version', '?')}; systemd {meta.get('systemd_version', '?')} |")
+    add("")
+    load = meta.get("loadavg_start", "0").split()
+    if load and float(load[0]) > 0.5 * (mach["nproc"] or 1):
+        add(f"The machine was **not idle** (load average {load[0]} on {mach['nproc']} CPUs): "
+            "other work competed for the CPUs, so absolute times are inflated and noisy. "
+            "Rounds are interleaved (the order of the commands is rotated every round) so that "
+            "the drift falls on every command alike; the ratios are the numbers to read.")
+        add("")
+
+    add("## Start-up time and peak RSS, by mount count")
+    add("")
+    add(f"Each command runs `/bin/true` in its sandbox. hyperfine, `-N` (no shell), "
+        f"{meta.get('rounds')} round(s) × {meta.get('runs')} runs (× "
+        f"{meta.get('runs_big', meta.get('runs'))} from +5000 mounts on) with "
+        f"{meta.get('warmup')} warm-up run(s) per round, the order of the commands rotated "
+        f"every round; peak RSS: `bench/maxrss.py`, {meta.get('rss_runs')} runs. Times in ms: "
+        "median, 1st–3rd quartile (IQR), min–max, mean CPU time (user + system, from "
+        "hyperfine), ratio of medians to `unshare -m`. RSS: median of ru_maxrss in KiB "
+        "(largest process of the run; min–max).")
+    add("")
+    for n in lv:
+        L = startup[n]
+        add(f"### +{n} mounts ({L['mounts']} in the table)")
+        add("")
+        add("| command | median | IQR | min–max | n | CPU | × unshare | peak RSS KiB |")
+        add("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for i in ORDER:
+            c = L["cmds"].get(i)
+            if not c:
+                continue
+            r = ratio(n, i, "unshare")
+            rs = L["rss"].get(i)
+            rss_s = (f"{statistics.median(rs):.0f} ({min(rs)}–{max(rs)})" if rs else "—")
+            add(f"| {labels.get(i, i)} | {fmt_ms(c['median'])} | {fmt_ms(c['q1'])}–"
+                f"{fmt_ms(c['q3'])} | {fmt_ms(c['min'])}–{fmt_ms(c['max'])} | {c['n']} | "
+                f"{fmt_ms(c['cpu'])} | {fmt_ratio(r)} | {rss_s} |")
+        for i, err in L["skipped"].items():
+            add(f"| {labels.get(i, i)} | failed, not timed: `{err[:120]}` | | | | | | |")
+        add("")
+
+    for sid in TARGET_ROWS:
+        sm = smaps_by_mapping(os.path.join(res, f"smaps.{sid}.txt"))
+        if not sm:
+            continue
+        total = sum(sm.values())
+        add("### What jharden's peak RSS is made of")
+        add("")
+        add(f"`{labels.get(sid, sid)}`: its mappings right before it executes `/bin/true` "
+            "(bench/execve_smaps.c, an LD_PRELOAD shim that copies /proc/self/smaps at "
+            f"execve), {total:,} KiB resident in all. RSS counts shared library pages too "
+            "(libc's are the same pages as every other process's), which is what ru_maxrss "
+            "and the target measure.")
+        add("")
+        add("| mapping | Rss KiB |")
+        add("|---|---:|")
+        for k2, v in sorted(sm.items(), key=lambda kv: -kv[1])[:12]:
+            add(f"| `{k2}` | {v:,} |")
+        rest = total - sum(v for _, v in sorted(sm.items(), key=lambda kv: -kv[1])[:12])
+        if rest > 0:
+            add(f"| (other mappings) | {rest:,} |")
+        add("")
+        break
+
+    add("## Seccomp filter cost inside the daemon")
+    add("")
+    add(f"`getppid-loop` (bench/getppid_loop.c) makes {int(meta.get('loop_calls', '0')):,} "
+        "getppid() calls through syscall(2) and times only the loop; "
+        f"{meta.get('loop_rounds')} rounds, the order rotated every round.")
+    add("")
+    if sec:
+        base = statistics.median(sec["none"]["ns"]) if sec.get("none") else None
+        bmin = min(sec["none"]["ns"]) if sec.get("none") else None
+        add("| variant | command | median ns/call | IQR | min | n | Seccomp | × no filter "
+            "(medians) | × no filter (minima) |")
+        add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        names = {"none": "no filter (`unshare -m`)", "jh-default": "jharden, default filter",
+                 "jh-empty-filter": "jharden, `deny =` and `native_only = no`"}
+        for k in ("none", "jh-default", "jh-empty-filter"):
+            if k not in sec:
+                continue
+            q1, m, q3 = quartiles(sec[k]["ns"])
+            mn = min(sec[k]["ns"])
+            add(f"| {names[k]} | `{sec_cmds.get(k, '')}` | {m:.0f} | {q1:.0f}–{q3:.0f} | "
+                f"{mn:.0f} | {len(sec[k]['ns'])} | {','.join(sorted(sec[k]['mode']))} | "
+                f"{(m / base) if base else 0:.3f} | {(mn / bmin) if bmin else 0:.3f} |")
+        add("")
+        add("Each run is a separate process; the minimum is the run least disturbed by the "
+            "other work on the machine, so the ratio of minima is shown next to the ratio of "
+            "medians (the target is judged on the medians).")
+        add("")
+        add("With `deny =` empty and `native_only = no` jharden still installs a filter "
+            "(Seccomp: 2 above; it allows everything), so the filter-free reference is "
+            "`unshare -m`. Since Linux 5.11 the kernel caches, per system call, the verdict of "
+            "filters that do not look at the arguments (seccomp action cache), so an allowed "
+            "getppid() skips the BPF program entirely; jharden also loads its filter with "
+            "SPEC_ALLOW, so the kernel does not force the speculative-store-bypass mitigation "
+            "on the daemon.")
+        add("")
+
+    add("## Instructions")
+    add("")
+    if instr:
+        perf_rows = any("perf" in v for v in instr.values())
+        add("| command | " + ("perf `instructions:u` (all processes) | " if perf_rows else "") +
+            "callgrind Ir (the program itself, up to its execve) | exit under valgrind | note |")
+        add("|---|" + ("---:|" if perf_rows else "") + "---:|---:|---|")
+        for i in ORDER:
+            v = instr.get(i)
+            if not v:
+                continue
+            cgv = v.get("callgrind")
+            add(f"| {labels.get(i, i)} | " +
+                (f"{v['perf']['n']:,} | " if perf_rows and 'perf' in v else ("— | " if perf_rows else "")) +
+                (f"{cgv['n']:,} | {cgv['exit']} | {cgv['note']} |" if cgv else "— | | |"))
+        add("")
+        if not perf_rows:
+            add("`perf stat -e instructions` is not supported on this machine (no CPU "
+                "performance counters in the VM), so the counts come from callgrind alone. "
+                "callgrind is deterministic where wall time is noisy, but it counts one "
+                "process image only (`--trace-children=no`): the program up to its execve "
+                "of `/bin/true`. Where the exit code is not 0 the program stopped early under "
+                "valgrind (see the note) and the count covers only what ran before.")
+            add("")
+        if any(v.get("callgrind", {}).get("exit") not in (None, "0") and i.startswith("jh-")
+               for i, v in instr.items()):
+            add("Under valgrind 3.19 jharden stops at its first sandbox step: valgrind does not "
+                "implement seccomp(2) (syscall 317), so libseccomp cannot set the SSB "
+                "attribute and jharden fails closed (exit 228) — before any mount. Its count "
+                "therefore covers start-up (dynamic loading), loading the policy, the plan and "
+                "the secrets, which is all of jharden's user-space work except the seccomp "
+                "rules, the mount calls and the execve (system calls, cheap in user space).")
+            add("")
+    if cg and cg.get("total"):
+        tot = cg["total"]
+        dl = cg.get("dl_start", 0)
+        mn = cg.get("main", 0)
+        add(f"Where `jharden empty.conf -- /bin/true` spends its instructions (callgrind): "
+            f"{tot:,} in all; the dynamic loader before `main()` (`_dl_start`: mapping "
+            f"{nlibs} shared libraries and resolving their symbols) {dl:,} "
+            f"(**{100*dl/tot:.0f} %**); `main()` {mn:,} ({100*mn/tot:.0f} %).")
+        add("")
+        if ld_j:
+            add(f"`LD_DEBUG=statistics jharden --version`: {ld_j.get('relocs', '?')} symbol "
+                f"relocations, {ld_j.get('relative', '?')} relative relocations, "
+                f"{ld_j.get('cycles', 0):,} cycles in the dynamic loader; the same for bwrap: "
+                f"{ld_b.get('relocs', '?')} symbol relocations, {ld_b.get('cycles', 0):,} "
+                "cycles.")
+            add("")
+        rows = top_self(res)
+        if rows:
+            add("Top functions by own instructions (jharden empty.conf):")
+            add("")
+            add("| Ir | % | function | object |")
+            add("|---:|---:|---|---|")
+            for ir, pct, fn, obj in rows:
+                add(f"| {ir} | {pct} | `{fn}` | {obj} |")
+            add("")
+
+    add("## `systemctl start` under systemd")
+    add("")
+    if sd_skipped:
+        add(f"Not measured: {sd_skipped}.")
+        add("")
+    elif sd:
+        add(f"This machine's own OS booted in a throw-away `systemd-nspawn` container "
+            f"(`tests/systemd/nspawn.sh`; {open(os.path.join(res, 'systemd-version.txt')).read().strip() if os.path.exists(os.path.join(res, 'systemd-version.txt')) else 'systemd'}). "
+            f"Each start: `systemctl stop` (all three units); `systemctl reset-failed UNIT` "
+            f"(also resets the start rate limit); t0; `systemctl start UNIT`; t1 (bash "
+            f"`$EPOCHREALTIME`, inside the container). {meta.get('sd_warm')} untimed warm-up "
+            f"start(s) per unit, then {meta.get('sd_rounds')} round(s) × {meta.get('sd_per')} "
+            "starts per unit, the order of the units rotated every round (bench/systemd/inner.sh).")
+        add("")
+        add("| unit | what | median ms | IQR | min–max | n | failed | after start | "
+            "systemd-analyze security |")
+        add("|---|---|---:|---:|---:|---:|---:|---|---|")
+        what = {"nginx.service": "Debian's stock unit (Type=forking)",
+                "nginx-native.service": "stock + systemd's own sandboxing "
+                                        "(bench/systemd/native.conf)",
+                "nginx-jharden.service": "stock + units/nginx.service.d/jharden.conf "
+                                         "(Type=notify, jharden nginx.conf + 1 secret"
+                                         + (", hide_sources = no)" if meta.get(
+                                             "secret_hide_works") == "no" else ")")}
+        for u in ("nginx.service", "nginx-native.service", "nginx-jharden.service"):
+            v = sd.get(u)
+            if not v:
+                add(f"| {u} | {what[u]} | — | | | 0 | {sd_fail.get(u, 0)} | "
+                    f"{sd_checks.get(u, '')} | {sd_security.get(u, '')} |")
+                continue
+            q1, m, q3 = quartiles(v)
+            add(f"| {u} | {what[u]} | {m*1e3:.0f} | {q1*1e3:.0f}–{q3*1e3:.0f} | "
+                f"{min(v)*1e3:.0f}–{max(v)*1e3:.0f} | {len(v)} | {sd_fail.get(u, 0)} | "
+                f"{sd_checks.get(u, '')} | {sd_security.get(u, '')} |")
+        add("")
+        add("\"after start\": `systemctl is-active`, the main PID's command name, and the "
+            "HTTP status of `curl http://127.0.0.1/` after the warm-up starts. The jharden "
+            "unit's main PID is nginx itself (jharden's MAINPID=). All three units run "
+            "`ExecStartPre=nginx -t` first; systemd's native unit builds its namespace for "
+            "both ExecStartPre= and ExecStart=, jharden's drop-in runs ExecStartPre= outside "
+            "the sandbox. Differences between the two sandboxed units: see "
+            "bench/systemd/native.conf (systemd 252 has no PID namespace option and cannot "
+            "mask /proc/loadavg under ProcSubset=pid; the native unit keeps the host's /run "
+            "writable for its PID file). `systemd-analyze security` scores only systemd's own "
+            "directives, so it cannot see the sandbox jharden builds: the jharden unit scores "
+            "like the stock one there (`jharden --analyze nginx.conf` scores the policy).")
+        add("")
+
+    add("## What is compared")
+    add("")
+    add("The exact command lines (paths of this run; `BUILD` is the build directory):")
+    add("")
+    add("| id | command |")
+    add("|---|---|")
+    for i in ORDER:
+        if i in commands:
+            add(f"| {labels.get(i, i)} | `{commands[i]}` |")
+    add("")
+    add("* **jharden** policies (in the work directory): `empty.conf` and `nginx.conf` are "
+        "copies of conf/; `secret.conf` is `[secrets] bench.key = WORK/secret.key` (64 bytes), "
+        "`secret-nohide.conf` the same with `hide_sources = no`; "
+        "`pid.conf` is `[namespaces] pid = yes`. Outside systemd jharden runs with `notify = "
+        "none`: it execs `/bin/true` in place, except with `pid = yes` (and nginx.conf, which "
+        "sets it), where it stays in front as the supervisor of a PID namespace.")
+    add("* **`jharden --version`** loads jharden (all its shared libraries) and exits: the "
+        "part of jharden's start-up that happens before it does any work.")
+    add("* **bwrap** gets what jharden's baseline (empty.conf) does: the host's tree with "
+        "/usr and /etc read-only (recursively), fresh /tmp and /var/tmp, a private /dev, "
+        "/sys and /proc/sys read-only, /proc/loadavg (kcore, kallsyms, kmsg where they exist) "
+        "covered by /dev/null, a new session, the same 16 capabilities dropped, no_new_privs "
+        "(always set by bwrap), and the same seccomp deny list (the syscalls of `jharden --print "
+        "--json empty.conf`, compiled by bench/seccomp_bpf.c with libseccomp; the native ABI "
+        "only). bwrap takes a filter only as a file descriptor, which hyperfine cannot open "
+        "per run, so bench/with_fd.c (static) opens it and execs bwrap: its own cost is the "
+        "\"with-fd helper alone\" row. \"bwrap without seccomp\" is the same command with "
+        "neither filter nor helper. As root, bwrap drops the capabilities from the effective, "
+        "permitted and inheritable sets but leaves the bounding set as it is.")
+    add("* **firejail** (`--noprofile`) with the same read-only paths, private /tmp and /dev, "
+        "/proc/loadavg blacklisted, the same capabilities dropped, nonewprivs and the same "
+        "seccomp groups (`--seccomp.drop`, `--seccomp.block-secondary`). firejail always "
+        "creates PID and UTS namespaces and mounts a fresh /proc; compare it with jharden's "
+        "`pid = yes` row. (It also leaves three bind mounts under /run/firejail in the "
+        "namespace where it first runs.)")
+    add("* **The mount table** is grown in a private mount namespace of the benchmark "
+        "(`unshare -m --propagation private -- bash bench/level.sh N`): bench/mkmounts.py "
+        "mounts a tmpfs on `WORK/mnt`, then N tmpfs on `WORK/mnt/0 … N-1`; every command then "
+        "inherits that table. The namespace, and the mounts with it, end with the level; the "
+        "host's mount table is compared before and after (see Machine).")
+    add("* **Peak RSS**: bench/maxrss.py reaps each command as a subreaper through a `sh -c "
+        "'\"$@\" &'` trampoline, so that Python's own image (which the kernel folds into a "
+        "child's ru_maxrss at its first execve) does not count; the floor is that of dash "
+        "(see the `/bin/true` row).")
+    add("")
+    add("hyperfine, per level and round (the order of the `-n NAME COMMAND` pairs rotated):")
+    add("")
+    add("```")
+    add(f"hyperfine -N --style basic --warmup {meta.get('warmup')} --runs {meta.get('runs')} "
+        "--export-json startup-N-rR.json -n exec /bin/true -n unshare '/usr/bin/unshare -m "
+        "--propagation slave /bin/true' -n jh-empty 'BUILD/src/jharden WORK/policies/empty.conf "
+        "-- /bin/true' ...")
+    add("```")
+    add("")
+    add("## Reproducing")
+    add("")
+    add("```sh")
+    add("bash bench/run.sh                 # as root, on Debian 12: deps, build, measure, "
+        "this report")
+    add("BENCH_QUICK=1 bash bench/run.sh   # a short run for working on the harness")
+    add("```")
+    add("")
+    add("Knobs (environment): `BENCH_LEVELS`, `BENCH_ROUNDS`, `BENCH_RUNS`, `BENCH_WARMUP`, "
+        "`BENCH_RSS_RUNS`, `BENCH_LOOP_CALLS`, `BENCH_LOOP_ROUNDS`, `BENCH_SYSTEMD_ROUNDS`, "
+        "`BENCH_SYSTEMD_PER_ROUND`, `BENCH_SKIP_DEPS=1`, `BENCH_SKIP_SYSTEMD=1`, "
+        "`BENCH_BUILD_DIR`; see the head of bench/run.sh. Raw results (hyperfine JSON, "
+        "maxrss JSON lines, callgrind profiles, the systemd log) stay in "
+        "`build-bench/bench-results/`; the plots and their data are in bench/results/.")
+    add("")
+    os.makedirs(os.path.dirname(os.path.abspath(a.doc)), exist_ok=True)
+    with open(a.doc, "w", encoding="utf-8") as f:
+        f.write("\n".join(D))
+    summary = {
+        "date": meta.get("date"), "quick": quick, "machine": mach,
+        "startup_median_ms": {str(n): {i: c["median"] * 1e3 for i, c in startup[n]["cmds"].items()}
+                              for n in startup},
+        "mounts": {str(n): startup[n]["mounts"] for n in startup},
+        "rss_median_kib": {str(n): {i: statistics.median(v) for i, v in startup[n]["rss"].items()}
+                           for n in startup},
+        "systemd_median_ms": {u: statistics.median(v) * 1e3 for u, v in sd.items()},
+        "seccomp_median_ns": {k: statistics.median(v["ns"]) for k, v in sec.items()},
+        "targets": [{"what": w, "measured": m, "target": g, "verdict": v.strip("*")}
+                    for w, m, g, v in targets],
+    }
+    with open(os.path.join(a.plots, "summary.json"), "w", encoding="utf-8") as f:
+        json.dump(summary, f, indent=1, sort_keys=True)
+    print(f"\nreport: {a.doc}; plots: {', '.join(pngs) if pngs else 'none'}")
+
+
+if __name__ == "__main__":
+    main()
