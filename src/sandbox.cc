@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -203,9 +204,12 @@ template <typename F>
 }
 
 pid_t fork_sandbox(Context& c) {
-  if (c.plan.ns_pid && unshare(CLONE_NEWPID) != 0)
-    fail_errno(kExitNamespace, "namespaces", "unshare pid namespace");
-  pid_t child = fork();
+  // With a PID namespace, a fork-like clone puts only this child in it: jharden itself stays
+  // able to create ordinary children (unshare(CLONE_NEWPID) would change that for good).
+  pid_t child = c.plan.ns_pid
+                    ? static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr,
+                                                 nullptr, nullptr, nullptr))
+                    : fork();
   if (child < 0) fail_errno(kExitNamespace, "namespaces", "fork");
   if (child == 0) sandbox_child(c);
   // The child has its copy; the launcher, which may stay in front for the daemon's whole
