@@ -144,10 +144,11 @@ bool send_sync(Context& c, const char* msg, size_t len) {
   std::vector<std::string> args = p.argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // Before the filter, which may not allow rt_sigaction (an allow list without @signal).
+  restore_signals(c.signal_mask);
   seal_fds(c);
   if (p.no_new_privileges) set_no_new_privileges();
   if (!seccomp_early) load_seccomp_filter(c.filter);
-  restore_signals(c.signal_mask);
   if (c.options.verify) std::_Exit(run_probe(p, c.host, c.listen_fds));
   if (!send_sync(c, "R", 1))
     fail_errno(kExitSeccomp, "seccomp", "report the exec to jharden (the filter must allow write)");
