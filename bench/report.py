@@ -200,20 +200,22 @@ def plots(startup, labels, plot_dir):
               "set xlabel \"mount points in the host's table (/proc/self/mountinfo lines)\"\n")
     png1 = os.path.join(plot_dir, "startup.png")
     png2 = os.path.join(plot_dir, "startup-relative.png")
-    s1 = common + (f"set output '{png1}'\nset title 'Start-up of /bin/true in each "
+    # File names relative to plot_dir (gnuplot runs there), so startup.gp works anywhere.
+    s1 = common + (f"set output 'startup.png'\nset title 'Start-up of /bin/true in each "
                    "sandbox vs. host mount table (median; bars: quartiles)'\n"
                    "set ylabel 'wall time, ms'\nplot " + ", \\\n  ".join(
-                       f"'{data}' index {k} using 1:2:3:4 with yerrorlines {styles.get(i, '')} "
+                       f"'startup.dat' index {k} using 1:2:3:4 with yerrorlines {styles.get(i, '')} "
                        f"title '{labels.get(i, i)}'" for k, i in enumerate(series)) + "\n")
     rel = [(k, i) for k, i in enumerate(series) if i not in ("exec", "unshare")]
-    s2 = common + (f"set output '{png2}'\nset title 'Start-up time relative to unshare -m "
+    s2 = common + (f"set output 'startup-relative.png'\nset title 'Start-up time relative to unshare -m "
                    "(ratio of medians; dashed: the 1.5x target)'\n"
                    "set ylabel 'x unshare -m'\nset yrange [0.5:*]\nplot " + ", \\\n  ".join(
-                       f"'{data}' index {k} using 1:5 with linespoints {styles.get(i, '')} "
+                       f"'startup.dat' index {k} using 1:5 with linespoints {styles.get(i, '')} "
                        f"title '{labels.get(i, i)}'" for k, i in rel) +
                    ", \\\n  1.5 with lines lc rgb '#000000' dt 2 title '1.5x'\n")
     for script, png in ((s1, png1), (s2, png2)):
-        p = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+        p = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True,
+                           cwd=plot_dir)
         if p.returncode == 0 and os.path.exists(png):
             made.append(png)
         else:
