@@ -831,8 +831,10 @@ def main():
         "`build-bench/bench-results/`; the plots and their data are in bench/results/.")
     add("")
     os.makedirs(os.path.dirname(os.path.abspath(a.doc)), exist_ok=True)
+    # Paths in the report are relative to the repository, wherever it was checked out.
+    repo = os.path.abspath(a.repo).rstrip("/") + "/"
     with open(a.doc, "w", encoding="utf-8") as f:
-        f.write("\n".join(D))
+        f.write("\n".join(D).replace(repo, ""))
     summary = {
         "date": meta.get("date"), "quick": quick, "machine": mach,
         "startup_median_ms": {str(n): {i: c["median"] * 1e3 for i, c in startup[n]["cmds"].items()}
