@@ -4,7 +4,7 @@
 # Usage (as root):  tests/systemd/e2e.sh path/to/jharden_VERSION_ARCH.deb
 #
 # Boots this machine's own OS in a throw-away container (nspawn.sh), installs
-# the package there, and checks the contract (/work/shared/spec/jharden.md)
+# the package there, and checks the contract (jharden(8), jharden.conf(5))
 # from outside: Debian's nginx.service turned into a jharden service by the
 # shipped drop-in, the jharden@.service template with the shipped
 # python-http and memcached policies, a "notify = daemon" service and a
