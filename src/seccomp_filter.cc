@@ -26,14 +26,12 @@ void add_namespace_rules(scmp_filter_ctx ctx, const SeccompPlan& plan, uint32_t 
   const scmp_datum_t flag = CLONE_NEWUSER;
   for (const char* name : {"clone", "unshare"}) {
     int nr = seccomp_syscall_resolve_name(name);
-    int rc;
-    if (plan.allow_list) {
-      if (!listed(plan, name)) continue;  // refused altogether
-      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, 0));
-    } else {
-      if (listed(plan, name)) continue;  // denied altogether
-      rc = seccomp_rule_add(ctx, deny, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, flag, flag));
-    }
+    // Allow-list mode: allowed without the flag; deny-list mode: denied with it. (Built by
+    // hand: SCMP_A0() is a C compound literal.)
+    if (listed(plan, name) != plan.allow_list) continue;  // refused or denied altogether
+    const scmp_arg_cmp without_or_with{0, SCMP_CMP_MASKED_EQ, flag, plan.allow_list ? 0 : flag};
+    int rc = seccomp_rule_add_array(ctx, plan.allow_list ? SCMP_ACT_ALLOW : deny, nr, 1,
+                                    &without_or_with);
     if (rc != 0) seccomp_fail(std::string("add namespace rule for ") + name, rc);
   }
   int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);

@@ -135,11 +135,16 @@ test_tmp_full() {
   new_case
   local pol
   pol=$(marker_policy "")
-  # /tmp full on the host (in a private namespace of the test): the sandbox gets its own.
+  # /tmp full on the host (in a private namespace of the test): the sandbox gets its own. A
+  # copy of jharden runs, since the one under test may live below /tmp.
+  local saved=$JHARDEN
+  install -m 0755 "$JHARDEN" "$CASE/jharden"
+  JHARDEN=$CASE/jharden
   JH_WRAP=(unshare -m --propagation private sh -c
     'mount -t tmpfs -o size=64k none /tmp && dd if=/dev/zero of=/tmp/fill bs=4k 2>/dev/null; exec "$@"' sh)
   jh "$pol"
   JH_WRAP=()
+  JHARDEN=$saved
   expect_rc "fault:host-tmp-full:daemon-still-starts" 0
   expect_true "fault:host-tmp-full:daemon-ran" "the daemon did not run" test -e "$CASE/ran"
 }
