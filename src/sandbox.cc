@@ -207,10 +207,9 @@ template <typename F>
 pid_t fork_sandbox(Context& c) {
   // With a PID namespace, a fork-like clone puts only this child in it: jharden itself stays
   // able to create ordinary children (unshare(CLONE_NEWPID) would change that for good).
-  pid_t child = c.plan.ns_pid
-                    ? static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr,
-                                                 nullptr, nullptr, nullptr))
-                    : fork();
+  pid_t child = c.plan.ns_pid ? static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD,
+                                                           nullptr, nullptr, nullptr, nullptr))
+                              : fork();
   if (child < 0) fail_errno(kExitNamespace, "namespaces", "fork");
   if (child == 0) sandbox_child(c);
   // The child has its copy; the launcher, which may stay in front for the daemon's whole
