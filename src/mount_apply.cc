@@ -98,6 +98,7 @@ class Applier {
  private:
   // The target of entry `i`, resolved below the sandbox root; -1 when optional and missing.
   unique_fd open_target(size_t i);
+  bool make_path(const std::string& path, std::optional<mode_t> file_mode);
   bool create_mount_point(size_t i);
   std::string host_path(const std::string& target) const { return join_root(plan_.root, target); }
 
@@ -186,30 +187,36 @@ MountSources open_mount_sources(const Plan& plan) {
 
 namespace {
 
+// Creates `path` below the sandbox root, each step resolved without following symlinks:
+// directories (0755) and, when `file_mode` is given, an empty file as the last component.
+bool Applier::make_path(const std::string& path, std::optional<mode_t> file_mode) {
+  std::string sofar;
+  size_t start = 1;
+  while (start < path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    unique_fd parent(open_beneath(root_fd_.get(), sofar.empty() ? "/" : sofar,
+                                  O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!parent) return false;
+    std::string name = path.substr(start, end - start);
+    sofar += "/" + name;
+    bool last = end == path.size();
+    int rc = last && file_mode ? mknodat(parent.get(), name.c_str(), S_IFREG | *file_mode, 0)
+                               : mkdirat(parent.get(), name.c_str(), 0755);
+    if (rc != 0 && errno != EEXIST) return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 // Creates a missing mount point for a new mount, as systemd does: directories, and an empty
-// file when a non-directory is bound. Each step is resolved without following symlinks.
+// file when a non-directory is bound.
 bool Applier::create_mount_point(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   struct stat st;
   bool file = e.kind == MountKind::kBind && sources_.bind[i] &&
               fstat(sources_.bind[i].get(), &st) == 0 && !S_ISDIR(st.st_mode);
-  std::string sofar;
-  size_t start = 1;
-  while (start < e.target.size()) {
-    size_t end = e.target.find('/', start);
-    if (end == std::string::npos) end = e.target.size();
-    unique_fd parent(open_beneath(root_fd_.get(), sofar.empty() ? "/" : sofar,
-                                  O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!parent) return false;
-    std::string name = e.target.substr(start, end - start);
-    sofar += "/" + name;
-    bool last = end == e.target.size();
-    int rc = last && file ? mknodat(parent.get(), name.c_str(), S_IFREG | 0644, 0)
-                          : mkdirat(parent.get(), name.c_str(), 0755);
-    if (rc != 0 && errno != EEXIST) return false;
-    start = end + 1;
-  }
-  return true;
+  return make_path(e.target, file ? std::optional<mode_t>(0644) : std::nullopt);
 }
 
 unique_fd Applier::open_target(size_t i) {
@@ -605,22 +612,7 @@ void Applier::keep_notify_socket_reachable() {
   if (!in_own_tmpfs)
     fail(kExitNamespace, "notify",
          "$NOTIFY_SOCKET " + path + " is hidden inside the sandbox and cannot be bound back");
-  std::string sofar;
-  size_t start = 1;
-  while (true) {
-    size_t end = path.find('/', start);
-    bool last = end == std::string::npos;
-    unique_fd parent(open_beneath(root_fd_.get(), sofar.empty() ? "/" : sofar,
-                                  O_PATH | O_DIRECTORY | O_CLOEXEC));
-    std::string name = path.substr(start, last ? std::string::npos : end - start);
-    int rc = !parent ? -1
-             : last  ? mknodat(parent.get(), name.c_str(), S_IFREG | 0600, 0)
-                     : mkdirat(parent.get(), name.c_str(), 0755);
-    if (rc != 0 && errno != EEXIST) mount_fail("create mount point for $NOTIFY_SOCKET", path);
-    sofar += "/" + name;
-    if (last) break;
-    start = end + 1;
-  }
+  if (!make_path(path, 0600)) mount_fail("create mount point for $NOTIFY_SOCKET", path);
   unique_fd target(open_beneath(root_fd_.get(), path, O_PATH | O_CLOEXEC | O_NOFOLLOW));
   if (!target) mount_fail("open", path);
   attach(clone_tree(sources_.notify_socket.get(), false, path).get(), target.get(), path);

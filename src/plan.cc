@@ -357,6 +357,11 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     plan.env_set.emplace_back(e.name, e.value);
   }
   for (const auto& u : policy.unset_environment) plan.env_unset.push_back(u.value);
+  // unset_environment wins over environment, as UnsetEnvironment= over Environment=.
+  std::erase_if(plan.env_set, [&](const auto& kv) {
+    return std::find(plan.env_unset.begin(), plan.env_unset.end(), kv.first) !=
+           plan.env_unset.end();
+  });
   plan.working_directory = policy.working_directory.value;
   plan.new_session = policy.new_session.value;
   plan.umask = policy.umask.value;

@@ -98,10 +98,7 @@ std::vector<std::string> daemon_environment(const Context& c) {
   }
   // Socket activation: the fds are the daemon's now, and so is LISTEN_PID.
   if (c.listen_fds > 0) env.push_back("LISTEN_PID=" + std::to_string(getpid()));
-  // unset_environment wins over environment, as UnsetEnvironment= over Environment=.
-  for (const auto& [k, v] : p.env_set)
-    if (std::find(p.env_unset.begin(), p.env_unset.end(), k) == p.env_unset.end())
-      env.push_back(k + "=" + v);
+  for (const auto& [k, v] : p.env_set) env.push_back(k + "=" + v);
   return env;
 }
 

@@ -653,6 +653,11 @@ TEST(BuildPlanEnvironment, LaterAssignmentOfTheSameNameWins) {
             (std::vector<std::pair<std::string, std::string>>{{"B", "2"}, {"A", "3"}}));
 }
 
+TEST(BuildPlanEnvironment, UnsetWinsOverEnvironment) {
+  auto p = plan_of("[service]\nenvironment = A=1\nenvironment = B=2\nunset_environment = A\n");
+  EXPECT_EQ(p.plan.env_set, (std::vector<std::pair<std::string, std::string>>{{"B", "2"}}));
+}
+
 TEST(BuildPlanEnvironment, UnsetListIsKept) {
   auto p = plan_of("[service]\nunset_environment = A B\n");
   EXPECT_EQ(p.plan.env_unset, (Strings{"A", "B"}));
