@@ -429,10 +429,11 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
     r.row(*plan.hostname == name, "hostname", *plan.hostname, name);
   }
   // jharden blocks every signal while it sets up; the daemon must get none of that.
-  std::string blocked = proc_status()["SigBlk"];
+  auto status = proc_status();
+  std::string blocked = status["SigBlk"];
   r.row(std::stoull(blocked, nullptr, 16) == 0, "no signal blocked", "none", blocked);
   // Read from /proc rather than with umask(2), which an allow-list filter may refuse.
-  std::string got = proc_status()["Umask"];
+  std::string got = status["Umask"];
   r.row(got == octal_mode(plan.umask), "umask", octal_mode(plan.umask), got);
 }
 
