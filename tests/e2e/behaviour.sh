@@ -1172,26 +1172,27 @@ EOF
 
 main() {
   e2e_init "$@"
-  test_baseline
-  test_baseline_submount
-  test_no_staging
-  test_service_user
-  test_service_misc
-  test_root
-  test_propagation
-  test_read_only_read_write
-  test_tmpfs
-  test_bind
-  test_mask_inaccessible
-  test_private_tmp_dev
-  test_proc_options
-  test_protect_kernel
-  test_fstab
-  test_secrets
-  test_capabilities
-  test_seccomp
-  test_pid_namespace
-  test_other_namespaces
+  run_cases \
+    test_baseline \
+    test_baseline_submount \
+    test_no_staging \
+    test_service_user \
+    test_service_misc \
+    test_root \
+    test_propagation \
+    test_read_only_read_write \
+    test_tmpfs \
+    test_bind \
+    test_mask_inaccessible \
+    test_private_tmp_dev \
+    test_proc_options \
+    test_protect_kernel \
+    test_fstab \
+    test_secrets \
+    test_capabilities \
+    test_seccomp \
+    test_pid_namespace \
+    test_other_namespaces
   e2e_finish
 }
 

@@ -968,23 +968,24 @@ p usr write /usr/jh-e2e-probe
 main() {
   e2e_init "$@"
   build_helper
-  test_chroot_escape
-  test_host_namespaces
-  test_leaked_fds
-  test_symlink_targets
-  test_fake_dev_null
-  test_read_only
-  test_mounts_leak
-  test_uid0
-  test_cap_leftovers
-  test_terminal_injection
-  test_seccomp_abi
-  test_seccomp_ssb
-  test_argv_injection
-  test_hostile_policy
-  test_secrets_left
-  test_concurrency
-  test_mount_table_size
+  run_cases \
+    test_chroot_escape \
+    test_host_namespaces \
+    test_leaked_fds \
+    test_symlink_targets \
+    test_fake_dev_null \
+    test_read_only \
+    test_mounts_leak \
+    test_uid0 \
+    test_cap_leftovers \
+    test_terminal_injection \
+    test_seccomp_abi \
+    test_seccomp_ssb \
+    test_argv_injection \
+    test_hostile_policy \
+    test_secrets_left \
+    test_concurrency \
+    test_mount_table_size
   e2e_finish
 }
 

@@ -419,12 +419,13 @@ EOF
 
 main() {
   e2e_init "$@"
-  test_config
-  test_chdir
-  test_exec
-  test_identity
-  test_namespace
-  test_credentials
+  run_cases \
+    test_config \
+    test_chdir \
+    test_exec \
+    test_identity \
+    test_namespace \
+    test_credentials
   e2e_finish
 }
 

@@ -67,6 +67,15 @@ e2e_init() {
   trap 'exit 130' INT TERM
 }
 
+# run_cases FUNCTION...: runs each test function; $JH_E2E_ONLY (names separated by
+# spaces) restricts the run to those named, for working on a few cases at a time.
+run_cases() {
+  local f
+  for f in "$@"; do
+    [[ -z ${JH_E2E_ONLY:-} || " $JH_E2E_ONLY " == *" $f "* ]] && "$f"
+  done
+}
+
 # on_exit COMMAND...: run at cleanup (processes to stop, host files to remove).
 on_exit() {
   E2E_CLEANUPS+=("$(printf '%q ' "$@")")
