@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/stat.h>
 
@@ -24,6 +25,7 @@
 #include "paths.h"
 #include "seccomp_groups.h"
 #include "text.h"
+#include "unit_file.h"
 
 namespace jharden {
 namespace {
@@ -294,13 +296,385 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
 }
 
 // ---------------------------------------------------------------------------------------------
+// A unit's own settings, scored by systemd's assessors (analyze-security.c), item for item.
+
+// The capability items, with systemd's parameters (security_assessor_table).
+struct CapabilityItem {
+  const char* id;
+  unsigned weight;
+  uint64_t caps;
+  const char* good;
+  const char* bad;
+};
+const CapabilityItem kCapabilityItems[] = {
+    {"CapabilityBoundingSet=~CAP_SYS_ADMIN", 1500, bit(CAP_SYS_ADMIN),
+     "Service has no administrator privileges", "Service has administrator privileges"},
+    {"CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)", 1500,
+     bit(CAP_SETUID) | bit(CAP_SETGID) | bit(CAP_SETPCAP),
+     "Service cannot change UID/GID identities/capabilities",
+     "Service may change UID/GID identities/capabilities"},
+    {"CapabilityBoundingSet=~CAP_SYS_PTRACE", 1500, bit(CAP_SYS_PTRACE),
+     "Service has no ptrace() debugging abilities", "Service has ptrace() debugging abilities"},
+    {"CapabilityBoundingSet=~CAP_SYS_TIME", 1000, bit(CAP_SYS_TIME),
+     "Service processes cannot change the system clock",
+     "Service processes may change the system clock"},
+    {"CapabilityBoundingSet=~CAP_NET_ADMIN", 1000, bit(CAP_NET_ADMIN),
+     "Service has no network configuration privileges",
+     "Service has network configuration privileges"},
+    {"CapabilityBoundingSet=~CAP_SYS_RAWIO", 1000, bit(CAP_SYS_RAWIO),
+     "Service has no raw I/O access", "Service has raw I/O access"},
+    {"CapabilityBoundingSet=~CAP_SYS_MODULE", 1000, bit(CAP_SYS_MODULE),
+     "Service cannot load kernel modules", "Service may load kernel modules"},
+    {"CapabilityBoundingSet=~CAP_AUDIT_*", 500,
+     bit(CAP_AUDIT_CONTROL) | bit(CAP_AUDIT_READ) | bit(CAP_AUDIT_WRITE),
+     "Service has no audit subsystem access", "Service has audit subsystem access"},
+    {"CapabilityBoundingSet=~CAP_SYSLOG", 500, bit(CAP_SYSLOG),
+     "Service has no access to kernel logging", "Service has access to kernel logging"},
+    {"CapabilityBoundingSet=~CAP_SYS_(NICE|RESOURCE)", 500,
+     bit(CAP_SYS_NICE) | bit(CAP_SYS_RESOURCE),
+     "Service has no privileges to change resource use parameters",
+     "Service has privileges to change resource use parameters"},
+    {"CapabilityBoundingSet=~CAP_MKNOD", 500, bit(CAP_MKNOD), "Service cannot create device nodes",
+     "Service may create device nodes"},
+    {"CapabilityBoundingSet=~CAP_(CHOWN|FSETID|SETFCAP)", 1000,
+     bit(CAP_CHOWN) | bit(CAP_FSETID) | bit(CAP_SETFCAP),
+     "Service cannot change file ownership/access mode/capabilities",
+     "Service may change file ownership/access mode/capabilities unrestricted"},
+    {"CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)", 1000,
+     bit(CAP_DAC_OVERRIDE) | bit(CAP_DAC_READ_SEARCH) | bit(CAP_FOWNER) | bit(CAP_IPC_OWNER),
+     "Service cannot override UNIX file/IPC permission checks",
+     "Service may override UNIX file/IPC permission checks"},
+    {"CapabilityBoundingSet=~CAP_KILL", 500, bit(CAP_KILL),
+     "Service cannot send UNIX signals to arbitrary processes",
+     "Service may send UNIX signals to arbitrary processes"},
+    {"CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)", 500,
+     bit(CAP_NET_BIND_SERVICE) | bit(CAP_NET_BROADCAST) | bit(CAP_NET_RAW),
+     "Service has no elevated networking privileges", "Service has elevated networking privileges"},
+    {"CapabilityBoundingSet=~CAP_SYS_BOOT", 100, bit(CAP_SYS_BOOT), "Service cannot issue reboot()",
+     "Service may issue reboot()"},
+    {"CapabilityBoundingSet=~CAP_MAC_*", 100, bit(CAP_MAC_ADMIN) | bit(CAP_MAC_OVERRIDE),
+     "Service cannot adjust SMACK MAC", "Service may adjust SMACK MAC"},
+    {"CapabilityBoundingSet=~CAP_LINUX_IMMUTABLE", 75, bit(CAP_LINUX_IMMUTABLE),
+     "Service cannot mark files immutable", "Service may mark files immutable"},
+    {"CapabilityBoundingSet=~CAP_IPC_LOCK", 50, bit(CAP_IPC_LOCK),
+     "Service cannot lock memory into RAM", "Service may lock memory into RAM"},
+    {"CapabilityBoundingSet=~CAP_SYS_CHROOT", 50, bit(CAP_SYS_CHROOT),
+     "Service cannot issue chroot()", "Service may issue chroot()"},
+    {"CapabilityBoundingSet=~CAP_BLOCK_SUSPEND", 25, bit(CAP_BLOCK_SUSPEND),
+     "Service cannot establish wake locks", "Service may establish wake locks"},
+    {"CapabilityBoundingSet=~CAP_WAKE_ALARM", 25, bit(CAP_WAKE_ALARM),
+     "Service cannot program timers that wake up the system",
+     "Service may program timers that wake up the system"},
+    {"CapabilityBoundingSet=~CAP_LEASE", 25, bit(CAP_LEASE), "Service cannot create file leases",
+     "Service may create file leases"},
+    {"CapabilityBoundingSet=~CAP_SYS_TTY_CONFIG", 25, bit(CAP_SYS_TTY_CONFIG),
+     "Service cannot issue vhangup()", "Service may issue vhangup()"},
+    {"CapabilityBoundingSet=~CAP_SYS_PACCT", 25, bit(CAP_SYS_PACCT), "Service cannot use acct()",
+     "Service may use acct()"},
+    {"CapabilityBoundingSet=~CAP_BPF", 25, bit(CAP_BPF), "Service cannot load BPF programs",
+     "Service may load BPF programs"},
+};
+
+// systemd's SystemCallFilter=~@GROUP item, given the first call of the group that passes.
+std::pair<unsigned, std::string> filter_item(const std::string& g, bool filters, bool allow_list,
+                                             const std::string& offender) {
+  if (!filters) return {10, "Service does not filter system calls"};
+  if (allow_list)
+    return offender.empty() ? std::pair{0u, "System call allow list defined for service, and " + g +
+                                                " is not included"}
+                            : std::pair{9u, "System call allow list defined for service, and " + g +
+                                                " is included (e.g. " + offender + " is allowed)"};
+  return offender.empty()
+             ? std::pair{0u, "System call deny list defined for service, and " + g + " is included"}
+             : std::pair{10u, "System call deny list defined for service, and " + g +
+                                  " is not included (e.g. " + offender + " is allowed)"};
+}
+
+struct UnitItem {
+  std::string id;
+  unsigned weight = 0;
+  unsigned range = 1;
+  bool applicable = true;
+  unsigned badness = 0;
+  std::string description;
+};
+
+bool is_localhost(const std::string& prefix) {
+  return prefix == "localhost" || prefix.starts_with("127.") || prefix == "::1" ||
+         prefix.starts_with("::1/");
+}
+
+// The first syscall of `group` that a filter (allow list or deny list of `names`) lets
+// through, skipping calls this architecture does not have, as systemd does.
+std::string first_passing(const char* group, bool filters, bool allow_list,
+                          const std::set<std::string>& names) {
+  for (const auto& name : expand_syscall_group(*find_syscall_group(group))) {
+    if (seccomp_syscall_resolve_name(name.c_str()) < 0) continue;
+    if (!filters || names.contains(name) == allow_list) return name;
+  }
+  return "";
+}
+
+std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
+  const UnitSettings u = patched(unit);
+  std::vector<UnitItem> out;
+  auto add = [&](std::string id, unsigned weight, unsigned range, unsigned badness,
+                 std::string description) {
+    out.push_back({std::move(id), weight, range, true, badness, std::move(description)});
+  };
+  auto flag = [&](std::string id, unsigned weight, bool good, const char* good_text,
+                  const char* bad_text) {
+    add(std::move(id), weight, 1, good ? 0 : 1, good ? good_text : bad_text);
+  };
+  auto not_applicable = [&](std::string id, unsigned weight, std::string why) {
+    out.push_back({std::move(id), weight, 1, false, 0, std::move(why)});
+  };
+  const bool privileged = u.user == "root" || u.user == "0" || (!u.dynamic_user && u.user.empty());
+  const char* boot_phase = "Service runs in special boot phase, option is not appropriate";
+  // Items systemd skips for units without default dependencies (early-boot services).
+  auto boot_item = [&](std::string id, unsigned weight, unsigned range, unsigned badness,
+                       std::string description) {
+    if (!u.default_dependencies)
+      not_applicable(std::move(id), weight, boot_phase);
+    else
+      add(std::move(id), weight, range, badness, std::move(description));
+  };
+
+  if (u.user == "nobody")
+    add("User=/DynamicUser=", 2000, 10, 9,
+        "Service runs as the 'nobody' user, which should not be used for services");
+  else if (u.dynamic_user && u.user != "0" && u.user != "root")
+    add("User=/DynamicUser=", 2000, 10, 0, "Service runs under a transient non-root user identity");
+  else if (!privileged)
+    add("User=/DynamicUser=", 2000, 10, 0, "Service runs under a static non-root user identity");
+  else
+    add("User=/DynamicUser=", 2000, 10, 10, "Service runs as root user");
+  if (privileged)
+    not_applicable("SupplementaryGroups=", 200, "Service runs as root, option does not matter");
+  else
+    flag("SupplementaryGroups=", 200, u.supplementary_groups.empty(),
+         "Service has no supplementary groups", "Service runs with supplementary groups");
+  flag("PrivateDevices=", 1000, u.private_devices, "Service has no access to hardware devices",
+       "Service potentially has access to hardware devices");
+  flag("PrivateMounts=", 1000, u.private_mounts, "Service cannot install system mounts",
+       "Service may install system mounts");
+  flag("PrivateNetwork=", 2500, u.private_network, "Service has no access to the host's network",
+       "Service has access to the host's network");
+  boot_item("PrivateTmp=", 1000, 1, u.private_tmp ? 0 : 1,
+            u.private_tmp ? "Service has no access to other software's temporary files"
+                          : "Service has access to other software's temporary files");
+  flag("PrivateUsers=", 1000, u.private_users, "Service does not have access to other users",
+       "Service has access to other users");
+  flag("ProtectControlGroups=", 1000, u.protect_control_groups,
+       "Service cannot modify the control group file system",
+       "Service may modify the control group file system");
+  flag("ProtectKernelModules=", 1000, u.protect_kernel_modules,
+       "Service cannot load or read kernel modules", "Service may load or read kernel modules");
+  flag("ProtectKernelTunables=", 1000, u.protect_kernel_tunables,
+       "Service cannot alter kernel tunables (/proc/sys, …)", "Service may alter kernel tunables");
+  flag("ProtectKernelLogs=", 1000, u.protect_kernel_logs,
+       "Service cannot read from or write to the kernel log ring buffer",
+       "Service may read from or write to the kernel log ring buffer");
+  flag("ProtectClock=", 1000, u.protect_clock,
+       "Service cannot write to the hardware clock or system clock",
+       "Service may write to the hardware clock or system clock");
+  {
+    auto [b, d] = u.protect_home == "yes"
+                      ? std::pair{0u, "Service has no access to home directories"}
+                  : u.protect_home == "tmpfs"
+                      ? std::pair{1u, "Service has access to fake empty home directories"}
+                  : u.protect_home == "read-only"
+                      ? std::pair{5u, "Service has read-only access to home directories"}
+                      : std::pair{10u, "Service has full access to home directories"};
+    boot_item("ProtectHome=", 1000, 10, b, d);
+  }
+  flag("ProtectHostname=", 50, u.protect_hostname, "Service cannot change system host/domainname",
+       "Service may change system host/domainname");
+  {
+    auto [b, d] =
+        u.protect_system == "strict"
+            ? std::pair{0u, "Service has strict read-only access to the OS file hierarchy"}
+        : u.protect_system == "full"
+            ? std::pair{3u, "Service has very limited write access to the OS file hierarchy"}
+        : u.protect_system == "yes"
+            ? std::pair{5u, "Service has limited write access to the OS file hierarchy"}
+            : std::pair{10u, "Service has full access to the OS file hierarchy"};
+    boot_item("ProtectSystem=", 1000, 10, b, d);
+  }
+  bool own_root = (!u.root_directory.empty() && u.root_directory != "/") ||
+                  (!u.root_image.empty() && u.root_image != "/");
+  boot_item("RootDirectory=/RootImage=", 200, 1, own_root ? 0 : 1,
+            own_root ? "Service has its own root directory/image"
+                     : "Service runs within the host's root directory");
+  flag("LockPersonality=", 100, u.lock_personality, "Service cannot change ABI personality",
+       "Service may change ABI personality");
+  flag("MemoryDenyWriteExecute=", 100, u.memory_deny_write_execute,
+       "Service cannot create writable executable memory mappings",
+       "Service may create writable executable memory mappings");
+  flag("NoNewPrivileges=", 1000, u.no_new_privileges,
+       "Service processes cannot acquire new privileges",
+       "Service processes may acquire new privileges");
+  for (const auto& c : kCapabilityItems)
+    flag(c.id, c.weight, (u.bounding & c.caps) == 0, c.good, c.bad);
+
+  const mode_t m = u.umask;
+  auto [umask_badness, umask_text] =
+      !(m & 0002)   ? std::pair{10u, "Files created by service are world-writable by default"}
+      : !(m & 0004) ? std::pair{5u, "Files created by service are world-readable by default"}
+      : !(m & 0020) ? std::pair{2u, "Files created by service are group-writable by default"}
+      : !(m & 0040)
+          ? std::pair{1u, "Files created by service are group-readable by default"}
+          : std::pair{0u,
+                      "Files created by service are accessible only by service's own user by "
+                      "default"};
+  add("UMask=", 100, 10, umask_badness, umask_text);
+  flag("KeyringMode=", 1000, u.keyring_mode == "private",
+       "Service doesn't share key material with other services",
+       "Service shares key material with other service");
+  unsigned proc = u.protect_proc == "noaccess"                                      ? 1
+                  : u.protect_proc == "invisible" || u.protect_proc == "ptraceable" ? 0
+                                                                                    : 3;
+  add("ProtectProc=", 1000, 3, proc,
+      proc == 3 ? "Service has full access to process tree (/proc hidepid=)"
+                : "Service has restricted access to process tree (/proc hidepid=)");
+  flag("ProcSubset=", 10, u.proc_subset == "pid",
+       "Service has no access to non-process /proc files (/proc subset=)",
+       "Service has full access to non-process /proc files (/proc subset=)");
+  flag("NotifyAccess=", 1000, u.notify_access != "all",
+       "Service child processes cannot alter service state",
+       "Service child processes may alter service state");
+  if (privileged)
+    not_applicable("RemoveIPC=", 100, "Service runs as root, option does not apply");
+  else
+    flag("RemoveIPC=", 100, u.remove_ipc, "Service user cannot leave SysV IPC objects around",
+         "Service user may leave SysV IPC objects around");
+  flag("Delegate=", 100, !u.delegate,
+       "Service does not maintain its own delegated control group subtree",
+       "Service maintains its own delegated control group subtree");
+  flag("RestrictRealtime=", 500, u.restrict_realtime,
+       "Service realtime scheduling access is restricted",
+       "Service may acquire realtime scheduling");
+  flag("RestrictSUIDSGID=", 1000, u.restrict_suid_sgid,
+       "SUID/SGID file creation by service is restricted", "Service may create SUID/SGID files");
+  for (auto [ns, flag_bit, weight, what] : {std::tuple{"user", CLONE_NEWUSER, 1500u, "user"},
+                                            {"mnt", CLONE_NEWNS, 500u, "file system"},
+                                            {"ipc", CLONE_NEWIPC, 500u, "IPC"},
+                                            {"pid", CLONE_NEWPID, 500u, "process"},
+                                            {"cgroup", CLONE_NEWCGROUP, 500u, "cgroup"},
+                                            {"net", CLONE_NEWNET, 500u, "network"},
+                                            {"uts", CLONE_NEWUTS, 100u, "hostname"}}) {
+    bool good = (u.namespaces_allowed & static_cast<uint64_t>(flag_bit)) == 0;
+    add(std::string("RestrictNamespaces=~") + ns, weight, 1, good ? 0 : 1,
+        std::string(good ? "Service cannot create " : "Service may create ") + what +
+            " namespaces");
+  }
+  // get_security_info(): with an allow list every family starts restricted, and a listed one
+  // is not; with a deny list the other way round.
+  bool inet = u.address_families_allow_list, unix_ = inet, netlink = inet, packet = inet,
+       other = inet;
+  for (const auto& af : u.address_families) {
+    bool restricted = !u.address_families_allow_list;
+    if (af == "AF_INET" || af == "AF_INET6")
+      inet = restricted;
+    else if (af == "AF_UNIX")
+      unix_ = restricted;
+    else if (af == "AF_NETLINK")
+      netlink = restricted;
+    else if (af == "AF_PACKET")
+      packet = restricted;
+    else
+      other = restricted;
+  }
+  flag("RestrictAddressFamilies=~AF_(INET|INET6)", 1500, inet,
+       "Service cannot allocate Internet sockets", "Service may allocate Internet sockets");
+  flag("RestrictAddressFamilies=~AF_UNIX", 25, unix_, "Service cannot allocate local sockets",
+       "Service may allocate local sockets");
+  flag("RestrictAddressFamilies=~AF_NETLINK", 200, netlink,
+       "Service cannot allocate netlink sockets", "Service may allocate netlink sockets");
+  flag("RestrictAddressFamilies=~AF_PACKET", 1000, packet, "Service cannot allocate packet sockets",
+       "Service may allocate packet sockets");
+  flag("RestrictAddressFamilies=~…", 1250, other, "Service cannot allocate exotic sockets",
+       "Service may allocate exotic sockets");
+  if (u.syscall_archs.empty())
+    add("SystemCallArchitectures=", 1000, 10, 10, "Service may execute system calls with all ABIs");
+  else if (u.syscall_archs == std::set<std::string>{"native"})
+    add("SystemCallArchitectures=", 1000, 10, 0,
+        "Service may execute system calls only with native ABI");
+  else
+    add("SystemCallArchitectures=", 1000, 10, 8,
+        "Service may execute system calls with multiple ABIs");
+  const bool filters = u.syscall_allow_list || !u.syscall_filter.empty();
+  for (const auto& group : kScoredGroups) {
+    const std::string g = group.name;
+    std::string offender =
+        first_passing(group.name, filters, u.syscall_allow_list, u.syscall_filter);
+    auto [b, d] = filter_item(g, filters, u.syscall_allow_list, offender);
+    add("SystemCallFilter=~" + g, group.weight, 10, b, d);
+  }
+  {
+    bool deny_v4 = false, deny_v6 = false, localhost = false, others = false;
+    for (const auto& p : u.ip_address_deny) {
+      if (p == "any" || p == "0.0.0.0/0") deny_v4 = true;
+      if (p == "any" || p == "::/0") deny_v6 = true;
+    }
+    for (const auto& p : u.ip_address_allow) (is_localhost(p) ? localhost : others) = true;
+    auto [b, d] =
+        !u.ip_ingress_filter.empty() || !u.ip_egress_filter.empty()
+            ? std::pair{0u, "Service defines custom ingress/egress IP filters with BPF programs"}
+        : !(deny_v4 && deny_v6) ? std::pair{10u, "Service does not define an IP address allow list"}
+        : others ? std::pair{5u, "Service defines IP address allow list with non-localhost entries"}
+        : localhost
+            ? std::pair{2u, "Service defines IP address allow list with only localhost entries"}
+            : std::pair{0u, "Service blocks all IP address ranges"};
+    add("IPAddressDeny=", 1000, 10, b, d);
+  }
+  if (u.device_policy == "closed" || u.device_policy == "strict") {
+    if (u.device_allow.empty()) {
+      add("DeviceAllow=", 1000, 10, 0, "Service has a minimal device ACL");
+    } else {
+      std::string list;
+      for (const auto& d : u.device_allow) list += (list.empty() ? "" : ", ") + d;
+      add("DeviceAllow=", 1000, 10, 5,
+          "Service has a device ACL with some special devices: " + list);
+    }
+  } else {
+    add("DeviceAllow=", 1000, 10, 10, "Service has no device ACL");
+  }
+  flag("AmbientCapabilities=", 500, u.ambient == 0,
+       "Service process does not receive ambient capabilities",
+       "Service process receives ambient capabilities");
+  return out;
+}
+
+unsigned unit_tenths(const std::vector<UnitItem>& items) {
+  uint64_t badness_sum = 0, weight_sum = 0;
+  for (const auto& i : items) {
+    if (!i.applicable) continue;
+    badness_sum += div_round_up(uint64_t{i.badness} * i.weight, i.range);
+    weight_sum += i.weight;
+  }
+  return static_cast<unsigned>(div_round_up(badness_sum * 100, weight_sum));
+}
+
+// What the unit contributes to the items of the daemon that jharden executes.
+struct UnitSide {
+  std::map<std::string, UnitItem> items;  // the unit's settings that reach the daemon, scored
+  std::set<std::string> overridden;       // items jharden sets whatever the unit says
+  bool identity = false;                  // the daemon runs with the unit's User=
+  uint64_t bounding = ~uint64_t{0};
+  bool filters = false, allow_list = false;
+  std::set<std::string> syscalls;
+};
+
+// ---------------------------------------------------------------------------------------------
 // The items, in the order of systemd's security_assessor_table.
 
 constexpr const char* kNoEquivalent = "(no jharden equivalent)";
+constexpr const char* kUnitDefault = "(the unit's default)";
 
 class Items {
  public:
-  explicit Items(const Facts& f) : f_(f) {}
+  explicit Items(const Facts& f, const UnitSide* unit = nullptr) : f_(f), u_(unit) {}
 
   void add(std::string id, std::string key, unsigned weight, unsigned range, unsigned badness,
            std::string description) {
@@ -329,7 +703,7 @@ class Items {
 
   // An item a stock system service already gets right, and jharden leaves as it is.
   void unit_default(std::string id, unsigned weight, std::string description) {
-    add(std::move(id), "(the unit's default)", weight, 1, 0, std::move(description));
+    add(std::move(id), kUnitDefault, weight, 1, 0, std::move(description));
   }
 
   void not_applicable(std::string id, std::string key, unsigned weight, std::string description) {
@@ -353,16 +727,91 @@ class Items {
     items_.back().unit_badness = (f_.bounding & ~implied & caps) != 0 ? 1 : 0;
   }
 
-  std::vector<AssessmentItem> take() { return std::move(items_); }
+  std::vector<AssessmentItem> take() {
+    if (u_)
+      for (auto& i : items_) combine(i);
+    return std::move(items_);
+  }
   AssessmentItem& back() { return items_.back(); }
 
  private:
+  // With a unit: the item as the daemon has it, from jharden's sandbox and the unit's settings
+  // that reach it, and which of the two provides it.
+  void combine(AssessmentItem& i) const {
+    const UnitSide& u = *u_;
+    auto found = u.items.find(i.id);
+    if (found == u.items.end()) {
+      i.provider = !i.applicable ? "" : i.badness == 0 ? "jharden" : "neither";
+      return;
+    }
+    const UnitItem& ui = found->second;
+    auto finish = [&](bool applicable, unsigned bj, unsigned bu, unsigned bc) {
+      i.applicable = applicable;
+      i.badness = applicable ? bc : 0;
+      i.secure = applicable && bc == 0;
+      i.unit_badness = i.badness;
+      i.provider = !applicable            ? ""
+                   : bj == bc && bu == bc ? (bc < i.range ? "both" : "neither")
+                   : bj == bc             ? "jharden"
+                   : bu == bc             ? "unit"
+                                          : "both";
+    };
+    // The daemon has one identity: the policy's, or else the unit's.
+    if (i.id == "User=/DynamicUser=" || i.id == "SupplementaryGroups=") {
+      if (!u.identity) return finish(i.applicable, i.badness, i.range, i.badness);
+      i.description = ui.description;
+      return finish(ui.applicable, i.range, ui.badness, ui.badness);
+    }
+    if (i.id == "RemoveIPC=") {
+      unsigned bj = f_.remove_ipc ? 0 : 1, bu = u.identity && ui.badness == 0 ? 0 : 1;
+      bool applicable = u.identity ? ui.applicable : i.applicable;
+      if (applicable && bu < bj) i.description = ui.description;
+      if (!applicable) i.description = ui.description;
+      return finish(applicable, bj, bu, std::min(bj, bu));
+    }
+    // systemd does not score it for this unit (no default dependencies).
+    if (!ui.applicable) {
+      i.description = ui.description;
+      return finish(false, 0, 0, 0);
+    }
+    const unsigned bj = i.key == kUnitDefault ? i.range : i.badness;
+    const unsigned bu = u.overridden.contains(i.id) ? i.range : ui.badness;
+    unsigned bc = std::min(bj, bu);
+    if (bu < bj) i.description = ui.description;
+    // Both filters and both bounding sets hold at once: a call or a capability is gone when
+    // either refuses it, which can cover an item neither covers alone.
+    for (const auto& c : kCapabilityItems) {
+      if (i.id != c.id) continue;
+      bc = (f_.bounding & u.bounding & c.caps) ? 1 : 0;
+      if (bc == 0) i.description = c.good;
+    }
+    if (i.id.starts_with("SystemCallFilter=~")) {
+      const std::string g = i.id.substr(18);
+      std::string offender;
+      for (const auto& name : expand_syscall_group(*find_syscall_group(g))) {
+        if (seccomp_syscall_resolve_name(name.c_str()) < 0) continue;
+        bool by_jharden = !f_.filters || f_.rules.contains(name) == f_.allow_list;
+        bool by_unit = !u.filters || u.syscalls.contains(name) == u.allow_list;
+        if (by_jharden && by_unit) {
+          offender = name;
+          break;
+        }
+      }
+      auto [b, d] =
+          filter_item(g, f_.filters || u.filters, f_.allow_list || u.allow_list, offender);
+      bc = std::min(bc, b);
+      if (bc == b) i.description = d;
+    }
+    finish(true, bj, bu, bc);
+  }
+
   const Facts& f_;
+  const UnitSide* u_;
   std::vector<AssessmentItem> items_;
 };
 
-std::vector<AssessmentItem> build_items(const Facts& f) {
-  Items it(f);
+std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = nullptr) {
+  Items it(f, unit);
   if (f.root)
     it.add("User=/DynamicUser=", "[service] user", 2000, 10, 10, "Service runs as root user");
   else if (f.nobody)
@@ -818,6 +1267,171 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
 }
 
 // ---------------------------------------------------------------------------------------------
+// A unit and the policy together.
+
+// The unit's settings that reach the daemon. systemd v252 (exec_child(), apply_mount_namespace())
+// skips, for a command with the "+" prefix, everything that needs sandboxing: the mount
+// namespace options, credentials, capabilities, NoNewPrivileges= and every seccomp-based
+// setting. What holds for the whole control group or is set up by the manager stays: the device
+// and IP access lists (also the device list that PrivateDevices= and ProtectClock= imply),
+// Delegate=, NotifyAccess=, KeyringMode=, the network and IPC namespaces, RootDirectory=.
+// jharden itself then sets the umask and the ambient set, and an identity when the policy
+// names one; its own procfs replaces the unit's ProtectProc= and ProcSubset=.
+UnitSettings reaching(const UnitSettings& unit_patched, const ExecCommand* command, bool identity,
+                      bool own_proc, mode_t umask) {
+  const UnitSettings& u = unit_patched;
+  if (command && command->fully_privileged) {
+    UnitSettings r;
+    r.name = u.name;
+    r.files = u.files;
+    r.default_dependencies = u.default_dependencies;
+    r.type = u.type;
+    r.notify_access = u.notify_access;
+    r.exec_start = u.exec_start;
+    r.ip_address_deny = u.ip_address_deny;
+    r.ip_address_allow = u.ip_address_allow;
+    r.ip_ingress_filter = u.ip_ingress_filter;
+    r.ip_egress_filter = u.ip_egress_filter;
+    r.delegate = u.delegate;
+    r.device_policy = u.device_policy;
+    r.device_allow = u.device_allow;
+    r.keyring_mode = u.keyring_mode;
+    r.private_network = u.private_network;
+    r.private_ipc = u.private_ipc;
+    r.root_directory = u.root_directory;
+    r.root_image = u.root_image;
+    r.umask = umask;
+    return r;
+  }
+  UnitSettings r = u;
+  if (!identity) {
+    r.user.clear();
+    r.dynamic_user = false;
+    r.supplementary_groups.clear();
+    r.remove_ipc = false;
+  }
+  r.ambient = 0;
+  r.umask = umask;
+  if (own_proc) {
+    r.protect_proc = "default";
+    r.proc_subset = "all";
+  }
+  return r;
+}
+
+// A unit with the protections of both: whatever either refuses stays refused.
+UnitSettings merge(const UnitSettings& unit, const UnitSettings& policy, bool identity) {
+  UnitSettings m = unit;
+  const UnitSettings& j = policy;
+  if (!identity) {
+    m.user = j.user;
+    m.dynamic_user = false;
+    m.supplementary_groups = j.supplementary_groups;
+    m.remove_ipc = j.remove_ipc;
+  } else {
+    m.remove_ipc = m.remove_ipc || j.remove_ipc;
+  }
+  m.ambient = j.ambient;
+  m.umask = j.umask;
+  m.bounding &= j.bounding;
+  for (bool UnitSettings::*b :
+       {&UnitSettings::lock_personality, &UnitSettings::memory_deny_write_execute,
+        &UnitSettings::no_new_privileges, &UnitSettings::protect_hostname,
+        &UnitSettings::private_devices, &UnitSettings::private_mounts,
+        &UnitSettings::private_network, &UnitSettings::private_tmp, &UnitSettings::private_users,
+        &UnitSettings::private_ipc, &UnitSettings::protect_control_groups,
+        &UnitSettings::protect_kernel_modules, &UnitSettings::protect_kernel_tunables,
+        &UnitSettings::protect_kernel_logs, &UnitSettings::protect_clock,
+        &UnitSettings::restrict_realtime, &UnitSettings::restrict_suid_sgid})
+    m.*b = m.*b || j.*b;
+  // The better of two levels, best first.
+  auto better = [](const std::string& a, const std::string& b,
+                   std::initializer_list<const char*> order) {
+    for (const char* level : order)
+      if (a == level || b == level) return std::string(level);
+    return a;
+  };
+  m.protect_home = better(m.protect_home, j.protect_home, {"yes", "tmpfs", "read-only", "no"});
+  m.protect_system = better(m.protect_system, j.protect_system, {"strict", "full", "yes", "no"});
+  m.protect_proc =
+      better(m.protect_proc, j.protect_proc, {"invisible", "ptraceable", "noaccess", "default"});
+  m.proc_subset = better(m.proc_subset, j.proc_subset, {"pid", "all"});
+  m.device_policy = better(m.device_policy, j.device_policy, {"strict", "closed", "auto"});
+  if (!j.root_directory.empty()) m.root_directory = j.root_directory;
+  m.namespaces_allowed &= j.namespaces_allowed;
+
+  // Address families: a family passes when both let it.
+  auto af_passes = [](const UnitSettings& s, const std::string& af) {
+    if (!s.address_families_allow_list && s.address_families.empty()) return true;
+    return s.address_families.contains(af) == s.address_families_allow_list;
+  };
+  if (j.address_families_allow_list || !j.address_families.empty()) {
+    if (!m.address_families_allow_list && !j.address_families_allow_list) {
+      m.address_families.insert(j.address_families.begin(), j.address_families.end());
+    } else {
+      std::set<std::string> candidates =
+          m.address_families_allow_list ? m.address_families : j.address_families;
+      std::set<std::string> allowed;
+      for (const auto& af : candidates)
+        if (af_passes(m, af) && af_passes(j, af)) allowed.insert(af);
+      m.address_families_allow_list = true;
+      m.address_families = allowed;
+    }
+  }
+
+  if (m.syscall_archs.contains("native") && m.syscall_archs.size() == 1) {
+  } else if (j.syscall_archs == std::set<std::string>{"native"} || m.syscall_archs.empty()) {
+    m.syscall_archs = j.syscall_archs;
+  } else if (!j.syscall_archs.empty()) {
+    std::set<std::string> both;
+    for (const auto& a : m.syscall_archs)
+      if (j.syscall_archs.contains(a)) both.insert(a);
+    m.syscall_archs = both;
+  }
+
+  // System calls: one passes when both filters let it.
+  const bool m_filters = m.syscall_allow_list || !m.syscall_filter.empty();
+  const bool j_filters = j.syscall_allow_list || !j.syscall_filter.empty();
+  if (!m_filters) {
+    m.syscall_allow_list = j.syscall_allow_list;
+    m.syscall_filter = j.syscall_filter;
+  } else if (j_filters) {
+    if (!m.syscall_allow_list && !j.syscall_allow_list) {
+      m.syscall_filter.insert(j.syscall_filter.begin(), j.syscall_filter.end());
+    } else {
+      const std::set<std::string>& candidates =
+          m.syscall_allow_list ? m.syscall_filter : j.syscall_filter;
+      std::set<std::string> allowed;
+      for (const auto& n : candidates)
+        if (m.syscall_filter.contains(n) == m.syscall_allow_list &&
+            j.syscall_filter.contains(n) == j.syscall_allow_list)
+          allowed.insert(n);
+      m.syscall_allow_list = true;
+      m.syscall_filter = std::move(allowed);
+    }
+  }
+  return m;
+}
+
+// Settings of the unit that keep jharden from building its sandbox when they apply to it.
+std::vector<std::string> setup_refusals(const UnitSettings& r) {
+  std::vector<std::string> out;
+  const bool privileged = r.user.empty() || r.user == "root" || r.user == "0";
+  if (!privileged || r.dynamic_user)
+    out.push_back("User=/DynamicUser= (jharden needs root to set up)");
+  if (r.private_users) out.push_back("PrivateUsers=");
+  for (int cap : {CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID, CAP_SETPCAP})
+    if (!(r.bounding & bit(cap)))
+      out.push_back("CapabilityBoundingSet= without " + capability_name(cap));
+  if (!(r.namespaces_allowed & CLONE_NEWNS)) out.push_back("RestrictNamespaces= without mnt");
+  const bool filters = r.syscall_allow_list || !r.syscall_filter.empty();
+  for (const char* call : {"mount", "unshare", "pivot_root", "umount2", "setns"})
+    if (filters && r.syscall_filter.contains(call) != r.syscall_allow_list)
+      out.push_back(std::string("SystemCallFilter= refusing ") + call + "()");
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Output.
 
 std::string tenths_text(double value) {
@@ -896,6 +1510,114 @@ Assessment assess(const Policy& policy, const Plan& plan, const PathPresent& pre
   return a;
 }
 
+Assessment assess(const Policy& policy, const Plan& plan, const UnitSettings& unit,
+                  const ExecCommand* command, const PathPresent& present) {
+  const Assessment alone = assess(policy, plan, present);
+  const Facts f = gather(policy, plan, present);
+  const UnitSettings unit_p = patched(unit);
+  const bool privileged = command && command->fully_privileged;
+  const bool no_setuid = privileged || (command && command->no_setuid);
+  const bool policy_identity = policy.user || policy.group;
+  const MountEntry* proc = covering(plan, "/proc", true);
+  const bool own_proc = proc && proc->kind == MountKind::kProc;
+  const UnitSettings reach =
+      reaching(unit_p, command, !no_setuid && !policy_identity, own_proc, plan.umask);
+  const bool unit_user = !reach.user.empty() && reach.user != "root" && reach.user != "0";
+
+  UnitSide side;
+  for (auto& i : systemd_items(reach)) side.items.emplace(i.id, std::move(i));
+  side.overridden = {"UMask=", "AmbientCapabilities="};
+  if (own_proc) side.overridden.insert({"ProtectProc=", "ProcSubset="});
+  side.identity = unit_user || reach.dynamic_user;
+  const UnitSettings reach_p = patched(reach);
+  side.bounding = reach_p.bounding;
+  side.filters = reach_p.syscall_allow_list || !reach_p.syscall_filter.empty();
+  side.allow_list = reach_p.syscall_allow_list;
+  side.syscalls = reach_p.syscall_filter;
+
+  Assessment a;
+  a.policy = policy.file;
+  a.unit = unit.name;
+  a.unit_files = unit.files;
+  a.items = build_items(f, &side);
+  uint64_t weight_sum = 0;
+  for (const auto& i : a.items)
+    if (i.applicable) weight_sum += i.weight;
+  for (auto& i : a.items) {
+    if (!i.applicable || i.badness == 0) continue;
+    uint64_t x =
+        div_round_up(div_round_up(uint64_t{i.badness} * i.weight * 100, i.range), weight_sum);
+    i.exposure = static_cast<double>(x) / 10.0;
+  }
+  const unsigned tenths = exposure_tenths(a.items, false);
+  a.exposure = tenths / 10.0;
+  a.rating = exposure_rating(tenths);
+  a.extras = alone.extras;
+  a.policy_alone_exposure = alone.exposure;
+  a.unit_alone_exposure = unit_tenths(systemd_items(unit)) / 10.0;
+
+  // The unit carrying both as directives: what systemd-analyze would say of it.
+  Diagnostics ignored;
+  UnitSettings equivalent = parse_unit_files(
+      unit.name, {{"(equivalent unit)", "[Service]\n" + unit_properties(policy, plan, f)}},
+      ignored);
+  UnitSettings both = merge(reach, equivalent, side.identity);
+  a.equivalent_unit = unit_settings_text(both);
+  std::vector<UnitItem> predicted = systemd_items(both);
+  a.unit_exposure = unit_tenths(predicted) / 10.0;
+  for (auto& i : a.items)
+    for (const auto& p : predicted)
+      if (p.id == i.id) i.unit_badness = p.applicable ? p.badness : 0;
+
+  if (command) {
+    a.exec_start = "ExecStart=" + command->line + " (" + command->origin.str() + ")";
+    a.fully_privileged = privileged;
+  } else {
+    a.notes.push_back("no ExecStart= of " + unit.name +
+                      " runs jharden: scored as if jharden replaced its command, without prefix");
+  }
+  // What the unit asks for that does not reach the daemon.
+  std::vector<std::string> lost;
+  std::map<std::string, unsigned> stock;
+  for (const auto& s : systemd_items(UnitSettings{})) stock[s.id] = s.badness;
+  for (const auto& w : systemd_items(unit)) {
+    auto r = side.items.find(w.id);
+    unsigned reached = side.overridden.contains(w.id) ? w.range : r->second.badness;
+    if (w.applicable && w.badness < reached && w.badness < stock[w.id]) lost.push_back(w.id);
+  }
+  if (privileged)
+    a.notes.push_back(
+        "ExecStart=+: systemd applies none of the unit's sandboxing, credentials or system call "
+        "filters to jharden and the daemon; only control-group settings (DevicePolicy=, "
+        "DeviceAllow=, IPAddressDeny=, IPAddressAllow=, Delegate=), NotifyAccess=, KeyringMode=, "
+        "PrivateNetwork=, PrivateIPC= and RootDirectory= hold");
+  else if (no_setuid)
+    a.notes.push_back(
+        "ExecStart=!: the unit's User=, Group= and SupplementaryGroups= do not apply");
+  if (policy_identity && !no_setuid && !unit_p.user.empty())
+    a.notes.push_back("the daemon runs as the policy's user, not as the unit's User=" +
+                      unit_p.user);
+  if (!lost.empty()) {
+    std::string l;
+    for (const auto& id : lost) l += (l.empty() ? "" : " ") + id;
+    a.notes.push_back(
+        "set in the unit but not reaching the daemon (jharden sets its own, or the "
+        "prefix skips them): " +
+        l);
+  }
+  if (command && !privileged) {
+    std::vector<std::string> refusals = setup_refusals(reach_p);
+    if (no_setuid) std::erase_if(refusals, [](const auto& r) { return r.starts_with("User="); });
+    if (!refusals.empty()) {
+      std::string l;
+      for (const auto& r : refusals) l += (l.empty() ? "" : ", ") + r;
+      a.notes.push_back("these settings of the unit keep jharden from building its sandbox: " + l +
+                        "; start it with ExecStart=+ (jharden then applies its own policy)");
+    }
+  }
+  return a;
+}
+
 std::string equivalent_unit_properties(const Policy& policy, const Plan& plan) {
   return equivalent_unit_properties(policy, plan, host_path_present);
 }
@@ -918,30 +1640,44 @@ nlohmann::json assessment_to_json(const Assessment& a) {
                         {"badness", i.applicable ? nlohmann::json(i.badness) : nullptr},
                         {"exposure", i.exposure}};
     if (i.unit_badness != i.badness) j["unit_badness"] = i.unit_badness;
+    if (!a.unit.empty()) j["provider"] = i.provider.empty() ? nullptr : nlohmann::json(i.provider);
     items.push_back(std::move(j));
   }
-  return {{"policy", a.policy},
-          {"items", std::move(items)},
-          {"exposure", a.exposure},
-          {"rating", a.rating},
-          {"extras", a.extras},
-          {"equivalent_unit", a.equivalent_unit},
-          {"equivalent_unit_exposure", a.unit_exposure}};
+  nlohmann::json out = {{"policy", a.policy},
+                        {"items", std::move(items)},
+                        {"exposure", a.exposure},
+                        {"rating", a.rating},
+                        {"extras", a.extras},
+                        {"equivalent_unit", a.equivalent_unit},
+                        {"equivalent_unit_exposure", a.unit_exposure}};
+  if (!a.unit.empty()) {
+    out["unit"] = {{"name", a.unit},
+                   {"files", a.unit_files},
+                   {"exec_start", a.exec_start.empty() ? nullptr : nlohmann::json(a.exec_start)},
+                   {"fully_privileged", a.fully_privileged}};
+    out["policy_alone_exposure"] = a.policy_alone_exposure;
+    out["unit_alone_exposure"] = a.unit_alone_exposure;
+    out["notes"] = a.notes;
+  }
+  return out;
 }
 
 std::string assessment_to_text(const Assessment& a) {
+  const bool unit = !a.unit.empty();
   size_t w_id = columns("NAME"), w_key = columns("JHARDEN KEY"), w_desc = columns("DESCRIPTION");
+  size_t w_by = columns("PROVIDED BY");
   for (const auto& i : a.items) {
     w_id = std::max(w_id, columns(i.id));
     w_key = std::max(w_key, columns(i.key));
     w_desc = std::max(w_desc, columns(i.description));
   }
   std::string out = "  " + pad("NAME", w_id) + "  " + pad("JHARDEN KEY", w_key) + "  " +
-                    pad("DESCRIPTION", w_desc) + "  EXPOSURE\n";
+                    (unit ? pad("PROVIDED BY", w_by) + "  " : "") + pad("DESCRIPTION", w_desc) +
+                    "  EXPOSURE\n";
   for (const auto& i : a.items) {
     const char* mark = !i.applicable ? " " : i.secure ? "✓" : "✗";
     std::string row = std::string(mark) + " " + pad(i.id, w_id) + "  " + pad(i.key, w_key) + "  " +
-                      pad(i.description, w_desc);
+                      (unit ? pad(i.provider, w_by) + "  " : "") + pad(i.description, w_desc);
     if (i.applicable && i.badness != 0) {
       std::string x = tenths_text(i.exposure);
       row += "  " + std::string(columns("EXPOSURE") - x.size(), ' ') + x;
@@ -949,9 +1685,22 @@ std::string assessment_to_text(const Assessment& a) {
     while (!row.empty() && row.back() == ' ') row.pop_back();
     out += row + "\n";
   }
-  out += "\n→ Overall exposure level for " + a.policy + ": " + tenths_text(a.exposure) + " " +
-         a.rating + "\n";
-  if (a.unit_exposure != a.exposure) {
+  if (unit) {
+    out += "\n→ Overall exposure level for " + a.unit + " with " + a.policy + ": " +
+           tenths_text(a.exposure) + " " + a.rating + "\n";
+    out += "  (the policy alone: " + tenths_text(a.policy_alone_exposure) + ", " + a.unit +
+           " alone as systemd-analyze security scores it: " + tenths_text(a.unit_alone_exposure) +
+           ")\n";
+    out += "  unit files: ";
+    for (size_t k = 0; k < a.unit_files.size(); ++k) out += (k ? ", " : "") + a.unit_files[k];
+    out += "\n";
+    if (!a.exec_start.empty()) out += "  jharden runs from " + a.exec_start + "\n";
+    for (const auto& n : a.notes) out += "  note: " + n + "\n";
+  } else {
+    out += "\n→ Overall exposure level for " + a.policy + ": " + tenths_text(a.exposure) + " " +
+           a.rating + "\n";
+  }
+  if (!unit && a.unit_exposure != a.exposure) {
     std::vector<std::string> differing;
     for (const auto& i : a.items)
       if (i.unit_badness != i.badness) differing.push_back(i.id);

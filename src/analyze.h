@@ -10,6 +10,7 @@
 
 #include "plan.h"
 #include "policy.h"
+#include "unit_file.h"
 
 namespace jharden {
 
@@ -26,6 +27,9 @@ struct AssessmentItem {
   // systemd setting implies more than jharden does (PrivateDevices= implies a device ACL).
   unsigned unit_badness = 0;
   double exposure = 0.0;  // this item's share of the overall exposure, rounded like systemd
+  // With --unit: who provides the protection the daemon has, "jharden", "unit", "both" (each
+  // alone, or only the two together) or "neither"; "" where the item does not apply.
+  std::string provider;
 };
 
 struct Assessment {
@@ -36,6 +40,16 @@ struct Assessment {
   std::string rating;               // PERFECT SAFE OK MEDIUM EXPOSED UNSAFE DANGEROUS
   std::string equivalent_unit;      // equivalent_unit_properties()
   double unit_exposure = 10.0;      // systemd-analyze's score of a unit with those properties
+
+  // With --unit (`items` and `exposure` are then the unit's and the policy's together, and
+  // `equivalent_unit` a unit carrying both as directives).
+  std::string unit;                     // "nginx.service"; "" without --unit
+  std::vector<std::string> unit_files;  // the fragment, then the drop-ins
+  std::string exec_start;               // the ExecStart= that runs jharden, with file:line
+  bool fully_privileged = false;        // ... with the "+" prefix
+  double policy_alone_exposure = 10.0;  // the policy without the unit
+  double unit_alone_exposure = 10.0;    // systemd-analyze's score of the unit as written
+  std::vector<std::string> notes;       // settings that do not reach the daemon, and why
 };
 
 // Whether a host path holds anything. ProtectSystem= covers /boot and /efi, which jharden
@@ -50,6 +64,10 @@ const char* exposure_rating(unsigned tenths);
 
 Assessment assess(const Policy& policy, const Plan& plan);
 Assessment assess(const Policy& policy, const Plan& plan, const PathPresent& present);
+// The policy and `unit` together: `command` is the unit's ExecStart= that runs jharden (its
+// prefixes decide which of the unit's settings apply), or nullptr when none does.
+Assessment assess(const Policy& policy, const Plan& plan, const UnitSettings& unit,
+                  const ExecCommand* command, const PathPresent& present = host_path_present);
 nlohmann::json assessment_to_json(const Assessment& a);
 std::string assessment_to_text(const Assessment& a);
 

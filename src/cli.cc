@@ -11,6 +11,7 @@
 #include "plan.h"
 #include "print.h"
 #include "sandbox.h"
+#include "unit_file.h"
 
 #ifndef JHARDEN_VERSION
 #define JHARDEN_VERSION "0.0.0"
@@ -34,6 +35,9 @@ constexpr const char* kUsage =
     "  --check           validate the policy; print nothing when valid\n"
     "  --print           print the plan that would be applied\n"
     "  --analyze         print an exposure assessment (0.0 safe .. 10.0 exposed)\n"
+    "  --unit UNIT       with --analyze: score the service unit UNIT (a name or a\n"
+    "                    file, drop-ins included) and the policy together; POLICY\n"
+    "                    defaults to the one its ExecStart= runs\n"
     "  --json            with --print or --analyze: one JSON object\n"
     "  --verify          build the sandbox, probe it from inside, report PASS/FAIL\n"
     "  --help            show this help\n"
@@ -48,12 +52,40 @@ int usage_error(const std::string& message) {
   return kExitUsage;
 }
 
+// The POLICY, --policy-dir and COMMAND of a jharden command line in a unit's ExecStart=.
+bool request_from_exec_start(const ExecCommand& c, LoadRequest& request, Diagnostics& diag) {
+  size_t k = 1;
+  for (; k < c.argv.size(); ++k) {
+    std::string_view arg = c.argv[k];
+    if (arg == "--policy-dir" && k + 1 < c.argv.size()) {
+      request.policy_dirs.push_back(c.argv[++k]);
+    } else if (arg.starts_with("--policy-dir=")) {
+      request.policy_dirs.emplace_back(arg.substr(13));
+    } else if (arg == "--learn") {
+      ++k;
+    } else if (arg == "--" || !arg.starts_with("-")) {
+      break;
+    }
+  }
+  if (k >= c.argv.size() || c.argv[k] == "--") {
+    diag.error(c.origin, "ExecStart= runs jharden without a POLICY");
+    return false;
+  }
+  request.policy = c.argv[k++];
+  if (k + 1 < c.argv.size() && c.argv[k] == "--") {
+    request.command_given = true;
+    request.command.assign(c.argv.begin() + static_cast<long>(k) + 1, c.argv.end());
+  }
+  return true;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
   LoadRequest request;
   Action action = Action::kRun;
   bool json = false;
+  std::string unit_arg;
   int i = 1;
   auto set_action = [&](Action a) {
     if (action != Action::kRun && action != a) return false;
@@ -84,6 +116,16 @@ int run_cli(int argc, char** argv) {
       request.policy_dirs.push_back(dir);
       continue;
     }
+    if (arg == "--unit" || arg.rfind("--unit=", 0) == 0) {
+      if (arg == "--unit") {
+        if (i + 1 >= argc) return usage_error("--unit needs a unit");
+        unit_arg = argv[++i];
+      } else {
+        unit_arg = std::string(arg.substr(7));
+      }
+      if (unit_arg.empty()) return usage_error("--unit needs a unit");
+      continue;
+    }
     bool ok = true;
     if (arg == "--check")
       ok = set_action(Action::kCheck);
@@ -103,8 +145,10 @@ int run_cli(int argc, char** argv) {
       break;
     if (!ok) return usage_error("--check, --print, --analyze and --verify exclude each other");
   }
-  if (i >= argc) return usage_error("missing POLICY");
-  request.policy = argv[i++];
+  if (!unit_arg.empty() && action != Action::kAnalyze)
+    return usage_error("--unit goes with --analyze");
+  if (i >= argc && unit_arg.empty()) return usage_error("missing POLICY");
+  if (i < argc) request.policy = argv[i++];
   if (i < argc) {
     if (std::strcmp(argv[i], "--") != 0)
       return usage_error("unexpected argument \"" + std::string(argv[i]) +
@@ -121,6 +165,32 @@ int run_cli(int argc, char** argv) {
 
   request.need_command = action == Action::kRun;
   Diagnostics diag;
+  // --unit: the unit's settings, and the jharden command line it runs (its last ExecStart=
+  // naming jharden, as systemd runs the last of a non-oneshot service).
+  UnitSettings unit;
+  const ExecCommand* unit_command = nullptr;
+  if (!unit_arg.empty()) {
+    std::string name;
+    std::vector<std::string> files;
+    if (!find_unit_files(unit_arg, standard_unit_dirs(), name, files, diag) ||
+        !load_unit(name, files, unit, diag)) {
+      diag.print();
+      return diag.exit_code();
+    }
+    for (const auto& c : unit.exec_start)
+      if (runs_jharden(c)) unit_command = &c;
+    if (request.policy.empty()) {
+      if (!unit_command) {
+        diag.error(name + ": no ExecStart= runs jharden; give POLICY", kExitConfig);
+      } else {
+        request_from_exec_start(*unit_command, request, diag);
+      }
+      if (!diag.ok()) {
+        diag.print();
+        return diag.exit_code();
+      }
+    }
+  }
   Loaded loaded;
   if (!load_policy(request, loaded, diag)) {
     diag.print();
@@ -142,7 +212,8 @@ int run_cli(int argc, char** argv) {
         std::fputs(plan_to_text(loaded, plan).c_str(), stdout);
       return kExitSuccess;
     case Action::kAnalyze: {
-      Assessment a = assess(loaded.policy, plan);
+      Assessment a = unit_arg.empty() ? assess(loaded.policy, plan)
+                                      : assess(loaded.policy, plan, unit, unit_command);
       if (json)
         std::printf("%s\n", assessment_to_json(a).dump(2).c_str());
       else
