@@ -7,6 +7,8 @@
 
 #include "loader.h"
 #include "plan.h"
+#include "test_support.h"
+#include "unit_file.h"
 
 namespace jharden {
 namespace {
@@ -328,6 +330,236 @@ TEST(AnalyzeTest, RootDirectoryAndExtras) {
   EXPECT_TRUE(mentions("PID namespace"));
   EXPECT_TRUE(mentions("1:3 character device"));
   EXPECT_TRUE(mentions("statvfs"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// --unit: the unit's settings and the policy together.
+
+struct Together {
+  Analyzed policy;
+  UnitSettings unit;
+  Assessment a;
+};
+
+Together together(const std::string& policy_text, const std::vector<UnitSource>& unit_files,
+                  const std::string& name = "t.service") {
+  Together t;
+  t.policy = analyze(policy_text);
+  Diagnostics diag;
+  t.unit = parse_unit_files(name, unit_files, diag);
+  EXPECT_TRUE(diag.ok()) << (diag.ok() ? "" : diag.list().front().str());
+  const ExecCommand* command = nullptr;
+  for (const auto& c : t.unit.exec_start)
+    if (runs_jharden(c)) command = &c;
+  t.a = assess(t.policy.policy, t.policy.plan, t.unit, command, nothing_present);
+  return t;
+}
+
+Together together(const std::string& policy_text, const std::string& unit_text) {
+  return together(policy_text, {{"t.service", unit_text}});
+}
+
+bool noted(const Assessment& a, std::string_view what) {
+  for (const auto& n : a.notes)
+    if (n.find(what) != std::string::npos) return true;
+  return false;
+}
+
+// Debian's nginx.service (tests/unit/units/, a copy of package nginx-common 1.22.1-9+deb12u11)
+// with the shipped drop-in and policy: better than either alone. The unit adds the device
+// cgroup, which no mount can give; the policy everything else.
+TEST(AnalyzeUnitTest, ShippedNginxDropInScoresBetterTogether) {
+  Together t = together(
+      test::read_text(test::source_path("conf/nginx.conf")),
+      {{"nginx.service", test::read_text(test::source_path("tests/unit/units/nginx.service"))},
+       {"nginx.service.d/jharden.conf",
+        test::read_text(test::source_path("units/nginx.service.d/jharden.conf"))}},
+      "nginx.service");
+  const Assessment& a = t.a;
+  EXPECT_EQ(a.unit, "nginx.service");
+  EXPECT_LT(a.exposure, a.policy_alone_exposure);
+  EXPECT_LT(a.exposure, a.unit_alone_exposure);
+  EXPECT_DOUBLE_EQ(a.policy_alone_exposure, t.policy.a.exposure);
+  // systemd-analyze security --offline=yes gives the unit and its drop-in 9.4.
+  EXPECT_DOUBLE_EQ(a.unit_alone_exposure, 9.4);
+  EXPECT_EQ(item(a, "DeviceAllow=").provider, "unit");
+  EXPECT_EQ(item(a, "DeviceAllow=").description, "Service has a minimal device ACL");
+  EXPECT_EQ(item(a, "PrivateTmp=").provider, "jharden");
+  EXPECT_EQ(item(a, "User=/DynamicUser=").provider, "jharden");
+  EXPECT_EQ(item(a, "NotifyAccess=").provider, "unit");
+  EXPECT_EQ(item(a, "IPAddressDeny=").provider, "neither");
+  EXPECT_NE(a.exec_start.find("nginx.service.d/jharden.conf:"), std::string::npos);
+  std::string text = assessment_to_text(a);
+  EXPECT_NE(text.find("PROVIDED BY"), std::string::npos);
+  EXPECT_NE(text.find("→ Overall exposure level for nginx.service with "), std::string::npos);
+}
+
+constexpr const char* kHardenedUnit =
+    "[Service]\n"
+    "User=svc\n"
+    "PrivateTmp=yes\n"
+    "ProtectSystem=strict\n"
+    "ProtectHome=yes\n"
+    "CapabilityBoundingSet=\n"
+    "SystemCallFilter=@system-service\n"
+    "RestrictAddressFamilies=AF_UNIX\n"
+    "RestrictSUIDSGID=yes\n"
+    "UMask=0077\n"
+    "DevicePolicy=closed\n"
+    "PrivateNetwork=yes\n"
+    "IPAddressDeny=any\n"
+    "KeyringMode=shared\n";
+
+// systemd applies none of the sandboxing, credentials or filters to a "+" command: only the
+// control-group settings, the manager's own and the namespaces it joins reach jharden.
+TEST(AnalyzeUnitTest, PlusPrefixCreditsOnlyWhatStillApplies) {
+  const std::string policy = "[service]\nexec = /bin/true\n[filesystem]\nprivate_tmp = no\n";
+  Together t =
+      together(policy, std::string(kHardenedUnit) + "ExecStart=+/usr/lib/jharden p.conf\n");
+  const Assessment& a = t.a;
+  EXPECT_TRUE(a.fully_privileged);
+  for (const char* id : {"PrivateTmp=", "RestrictAddressFamilies=~AF_(INET|INET6)",
+                         "RestrictSUIDSGID=", "PrivateUsers="})
+    EXPECT_EQ(item(a, id).provider, "neither") << id;
+  EXPECT_EQ(item(a, "User=/DynamicUser=").provider, "neither");  // root: no setuid with "+"
+  EXPECT_EQ(item(a, "ProtectHome=").provider, "neither");
+  EXPECT_EQ(item(a, "ProtectSystem=").provider, "jharden");  // full, from read_only = /usr /etc
+  EXPECT_EQ(item(a, "CapabilityBoundingSet=~CAP_SYS_ADMIN").provider, "jharden");
+  EXPECT_EQ(item(a, "CapabilityBoundingSet=~CAP_KILL").provider, "neither");
+  for (const char* id : {"DeviceAllow=", "PrivateNetwork=", "IPAddressDeny="})
+    EXPECT_EQ(item(a, id).provider, "unit") << id;
+  EXPECT_FALSE(item(a, "KeyringMode=").secure);  // manager-level: applies, and is bad
+  EXPECT_EQ(item(a, "UMask=").provider, "jharden");
+  EXPECT_TRUE(noted(a, "ExecStart=+: systemd applies none of the unit's sandboxing"));
+  EXPECT_TRUE(noted(a, "not reaching the daemon"));
+  EXPECT_TRUE(noted(a, "PrivateTmp="));
+  EXPECT_TRUE(noted(a, "UMask="));
+
+  // The same unit without "+": its settings reach jharden and the daemon, but stop jharden
+  // from building its sandbox, which the assessment says.
+  Together s = together(policy, std::string(kHardenedUnit) + "ExecStart=/usr/lib/jharden p.conf\n");
+  EXPECT_FALSE(s.a.fully_privileged);
+  EXPECT_LT(s.a.exposure, a.exposure);
+  for (const char* id :
+       {"PrivateTmp=", "RestrictAddressFamilies=~AF_(INET|INET6)", "RestrictSUIDSGID=",
+        "User=/DynamicUser=", "ProtectHome=", "CapabilityBoundingSet=~CAP_KILL"})
+    EXPECT_EQ(item(s.a, id).provider, "unit") << id;
+  EXPECT_EQ(item(s.a, "ProtectSystem=").provider, "unit");  // strict beats full
+  EXPECT_EQ(item(s.a, "CapabilityBoundingSet=~CAP_SYS_ADMIN").provider, "both");
+  EXPECT_TRUE(item(s.a, "SupplementaryGroups=").applicable);
+  EXPECT_EQ(item(s.a, "UMask=").provider, "jharden");  // jharden sets its own
+  EXPECT_TRUE(noted(s.a, "keep jharden from building its sandbox: User=/DynamicUser="));
+  EXPECT_TRUE(noted(s.a, "CapabilityBoundingSet= without CAP_SYS_ADMIN"));
+  EXPECT_TRUE(noted(s.a, "SystemCallFilter= refusing mount()"));
+
+  // "!" skips only the credentials.
+  Together bang =
+      together(policy, std::string(kHardenedUnit) + "ExecStart=!/usr/lib/jharden p.conf\n");
+  EXPECT_EQ(item(bang.a, "User=/DynamicUser=").provider, "neither");
+  EXPECT_EQ(item(bang.a, "PrivateTmp=").provider, "unit");
+  EXPECT_TRUE(noted(bang.a, "ExecStart=!"));
+}
+
+// A capability group or a system call group that each side covers only in part is covered by
+// the two together: both bounding sets and both filters hold at once.
+TEST(AnalyzeUnitTest, HalfAndHalfMakesWhole) {
+  Together t = together(
+      "[service]\nexec = /bin/true\n[capabilities]\ndrop = CAP_SETGID CAP_SETPCAP\n"
+      "[seccomp]\ndeny =\ndeny = reboot\n",
+      "[Service]\nCapabilityBoundingSet=~CAP_SETUID\nSystemCallFilter=~kexec_load kexec_file_load\n"
+      "ExecStart=/usr/lib/jharden p.conf\n");
+  const AssessmentItem& caps = item(t.a, "CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)");
+  EXPECT_TRUE(caps.secure);
+  EXPECT_EQ(caps.provider, "both");
+  EXPECT_FALSE(item(t.policy.a, "CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)").secure);
+  const AssessmentItem& reboot = item(t.a, "SystemCallFilter=~@reboot");
+  EXPECT_TRUE(reboot.secure);
+  EXPECT_EQ(reboot.provider, "both");
+  EXPECT_FALSE(item(t.policy.a, "SystemCallFilter=~@reboot").secure);
+  EXPECT_EQ(item(t.a, "SystemCallFilter=~@swap").provider, "neither");
+}
+
+// The identity is one: the policy's when it names a user, else the unit's (without "!"/"+").
+TEST(AnalyzeUnitTest, PolicyUserWinsOverUnitUser) {
+  Together t = together("[service]\nexec = /bin/true\nuser = daemon\n",
+                        "[Service]\nUser=nobody\nExecStart=/usr/lib/jharden p.conf\n");
+  EXPECT_EQ(item(t.a, "User=/DynamicUser=").badness, 0u);
+  EXPECT_EQ(item(t.a, "User=/DynamicUser=").provider, "jharden");
+  EXPECT_TRUE(noted(t.a, "runs as the policy's user, not as the unit's User=nobody"));
+
+  Together u = together(kEmpty, "[Service]\nDynamicUser=yes\nExecStart=/usr/lib/jharden p.conf\n");
+  EXPECT_EQ(item(u.a, "User=/DynamicUser=").provider, "unit");
+  EXPECT_EQ(item(u.a, "RemoveIPC=").provider, "unit");  // DynamicUser= implies it
+}
+
+TEST(AnalyzeUnitTest, EarlyBootUnitsSkipItemsLikeSystemd) {
+  Together t = together(kEmpty,
+                        "[Unit]\nDefaultDependencies=no\n[Service]\n"
+                        "ExecStart=/usr/lib/jharden p.conf\n");
+  for (const char* id :
+       {"PrivateTmp=", "ProtectHome=", "ProtectSystem=", "RootDirectory=/RootImage="}) {
+    EXPECT_FALSE(item(t.a, id).applicable) << id;
+    EXPECT_EQ(item(t.a, id).provider, "") << id;
+  }
+}
+
+TEST(AnalyzeUnitTest, JsonNamesTheUnitAndEachProvider) {
+  Together t =
+      together(kEmpty, "[Service]\nPrivateNetwork=yes\nExecStart=+/usr/lib/jharden p.conf\n");
+  nlohmann::json j = assessment_to_json(t.a);
+  EXPECT_EQ(j["unit"]["name"], "t.service");
+  EXPECT_EQ(j["unit"]["fully_privileged"], true);
+  EXPECT_EQ(j["unit"]["files"].size(), 1u);
+  ASSERT_TRUE(j["notes"].is_array());
+  EXPECT_DOUBLE_EQ(j["policy_alone_exposure"].get<double>(), 4.3);
+  for (const auto& i : j["items"]) {
+    if (i["applicable"].get<bool>()) {
+      EXPECT_TRUE(i["provider"].is_string()) << i["id"];
+    } else {
+      EXPECT_TRUE(i["provider"].is_null()) << i["id"];
+    }
+    if (i["id"] == "PrivateNetwork=") {
+      EXPECT_EQ(i["provider"], "unit");
+    }
+  }
+  // Without --unit, no provider at all.
+  EXPECT_FALSE(assessment_to_json(analyze(kEmpty).a)["items"][0].contains("provider"));
+}
+
+TEST(AnalyzeUnitTest, CommandLineFindsThePolicyInExecStart) {
+  test::TempDir d;
+  d.write("policies/web.conf", "[service]\nexec = /bin/true\n");
+  std::string unit = d.write("web.service",
+                             "[Service]\nType=notify\nExecStart=+/usr/lib/jharden "
+                             "--policy-dir " +
+                                 d.path() + "/policies web.conf\n");
+  d.write("web.service.d/x.conf", "[Service]\nPrivateNetwork=yes\n");
+  auto r = test::run_jharden({"--analyze", "--json", "--unit", unit});
+  ASSERT_EQ(r.status, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["policy"], d.path() + "/policies/web.conf");
+  EXPECT_EQ(j["unit"]["files"].size(), 2u);
+  EXPECT_EQ(j["unit"]["fully_privileged"], true);
+
+  // POLICY given: it wins over the unit's.
+  std::string other = d.write("other.conf", "[service]\nexec = /bin/true\n");
+  r = test::run_jharden({"--analyze", "--unit", unit, other});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(test::has_substr(r.out, "with " + other + ":"));
+
+  std::string plain = d.write("plain.service", "[Service]\nExecStart=/usr/sbin/daemon\n");
+  r = test::run_jharden({"--analyze", "--unit", plain});
+  EXPECT_EQ(r.status, 78);
+  EXPECT_TRUE(test::has_substr(r.err, "plain.service: no ExecStart= runs jharden; give POLICY"));
+
+  std::string broken = d.write("broken.service", "[Service]\nPrivateTmp=perhaps\n");
+  r = test::run_jharden({"--analyze", "--unit", broken, other});
+  EXPECT_EQ(r.status, 78);
+  EXPECT_TRUE(test::has_substr(r.err, broken + ":2: error: PrivateTmp=: not a boolean"));
+
+  EXPECT_EQ(test::run_jharden({"--print", "--unit", unit, other}).status, 2);
+  EXPECT_EQ(test::run_jharden({"--analyze", "--unit"}).status, 2);
+  EXPECT_EQ(test::run_jharden({"--analyze", "--unit", d / "absent.service", other}).status, 1);
 }
 
 }  // namespace
