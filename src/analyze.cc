@@ -765,8 +765,7 @@ class Items {
     if (i.id == "RemoveIPC=") {
       unsigned bj = f_.remove_ipc ? 0 : 1, bu = u.identity && ui.badness == 0 ? 0 : 1;
       bool applicable = u.identity ? ui.applicable : i.applicable;
-      if (applicable && bu < bj) i.description = ui.description;
-      if (!applicable) i.description = ui.description;
+      if (u.identity && (!applicable || bu < bj)) i.description = ui.description;
       return finish(applicable, bj, bu, std::min(bj, bu));
     }
     // systemd does not score it for this unit (no default dependencies).
