@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -223,6 +224,58 @@ TEST(UnitFileTest, LookupLikeSystemd) {
   ASSERT_EQ(diag.list().size(), 2u);
   EXPECT_TRUE(has_substr(diag.list()[0].str(), "is masked"));
   EXPECT_TRUE(has_substr(diag.list()[1].str(), "unit absent.service not found in "));
+}
+
+// Mutated unit files (byte flips, truncation, random settings, continuation and "%" at odd
+// places) never crash the parser or the assessment, and a rejected one says why with a line.
+TEST(UnitFileTest, MutatedUnitsNeverCrash) {
+  const std::vector<std::string> seeds = {
+      test::read_text(test::source_path("tests/analyze/units/redis-server.service")),
+      test::read_text(test::source_path("tests/analyze/units/early-boot.service")),
+      test::read_text(test::source_path("units/nginx.service.d/jharden.conf"))};
+  const std::vector<std::string> lines = {"[Service]",
+                                          "[Unit]",
+                                          "[",
+                                          "SystemCallFilter=~",
+                                          "SystemCallFilter=@system-service",
+                                          "SystemCallFilter=",
+                                          "CapabilityBoundingSet=~",
+                                          "RestrictAddressFamilies=none",
+                                          "RestrictAddressFamilies=~AF_PACKET",
+                                          "RestrictNamespaces=~user",
+                                          "ExecStart=+",
+                                          "ExecStart=@",
+                                          "ExecStart=!!/usr/lib/jharden %i",
+                                          "ExecStart=\"unterminated",
+                                          "User=%",
+                                          "ProtectSystem=strict",
+                                          "ProtectHome=tmpfs",
+                                          "DevicePolicy=strict",
+                                          "UMask=99999",
+                                          "DefaultDependencies=no",
+                                          "PrivateDevices=yes \\",
+                                          "=x",
+                                          "Type=notify"};
+  std::mt19937 rng(0x756e6974);
+  for (int n = 0; n < 3000; ++n) {
+    std::string text = seeds[rng() % seeds.size()];
+    for (int k = rng() % 4; k > 0; --k) {
+      switch (rng() % 3) {
+        case 0:
+          if (!text.empty()) text[rng() % text.size()] = static_cast<char>(rng() % 128);
+          break;
+        case 1:
+          text.insert(rng() % (text.size() + 1), "\n" + lines[rng() % lines.size()] + "\n");
+          break;
+        default:
+          text.resize(rng() % (text.size() + 1));
+      }
+    }
+    Diagnostics diag;
+    UnitSettings u = parse_unit_files("f@i.service", {{"f@i.service", text}}, diag);
+    for (const auto& d : diag.list()) ASSERT_FALSE(d.message.empty());
+    if (diag.ok()) (void)unit_settings_text(patched(u));
+  }
 }
 
 }  // namespace
