@@ -508,9 +508,9 @@ std::map<std::string, Handler> service_handlers(ListState& state) {
   };
 }
 
-// Splits one file into assignments of the sections that matter.
-void lex(const UnitSource& source, const std::string& unit,
-         std::vector<std::pair<std::string, Assignment>>& out, Diagnostics& diag) {
+// Splits one file into the assignments of [Unit] and [Service], values as written.
+void lex(const UnitSource& source, std::vector<std::pair<std::string, Assignment>>& out,
+         Diagnostics& diag) {
   const auto& [file, content] = source;
   if (content.find('\0') != std::string::npos) {
     diag.error(Origin{file, 0}, "NUL byte in a unit file");
@@ -536,7 +536,6 @@ void lex(const UnitSource& source, const std::string& unit,
     Assignment a{strip(std::string_view(l).substr(0, eq)),
                  strip(std::string_view(l).substr(eq + 1)), origin};
     if (section != "Unit" && section != "Service") return;
-    a.value = expand(a.value, unit, origin, diag);
     out.emplace_back(section, std::move(a));
   };
   while (std::getline(in, raw)) {
@@ -677,8 +676,13 @@ UnitSettings parse_unit_files(const std::string& name, const std::vector<UnitSou
   for (const auto& source : sources) {
     u.files.push_back(source.first);
     std::vector<std::pair<std::string, Assignment>> assignments;
-    lex(source, name, assignments, diag);
-    for (const auto& [section, a] : assignments) {
+    lex(source, assignments, diag);
+    for (auto& [section, a] : assignments) {
+      // Specifiers only in what is read: other settings are systemd's business.
+      auto it = handlers.find(a.key);
+      bool used = section == "Unit" ? a.key == "DefaultDependencies" : it != handlers.end();
+      if (!used) continue;
+      a.value = expand(a.value, name, a.origin, diag);
       if (section == "Unit") {
         if (a.key != "DefaultDependencies") continue;
         int b = parse_bool(a.value);
@@ -689,8 +693,7 @@ UnitSettings parse_unit_files(const std::string& name, const std::vector<UnitSou
         u.default_dependencies = b == 1;
         continue;
       }
-      auto it = handlers.find(a.key);
-      if (it != handlers.end()) it->second(u, a, diag);
+      it->second(u, a, diag);
     }
   }
   return u;

@@ -136,7 +136,9 @@ TEST(UnitFileTest, ErrorsNameTheFileAndLine) {
       has_substr(errors("[Service]\n\nProtectSystem=\\\nstrictly\n").at(0), "t.service:3:"));
   EXPECT_TRUE(has_substr(errors("[Service]\nUser=%u\n").at(0), "unsupported specifier %u"));
   // Settings the score does not use and unknown sections are systemd's business.
-  EXPECT_TRUE(errors("[Service]\nLimitNOFILE=65535\nFooBar=1\n[Install]\nWantedBy=x\n").empty());
+  EXPECT_TRUE(errors("[Service]\nLimitNOFILE=65535\nFooBar=1\nEnvironment=HOME=%h\n"
+                     "[Install]\nWantedBy=x\n")
+                  .empty());
 }
 
 TEST(UnitFileTest, SpecifiersOfTemplates) {
