@@ -596,6 +596,12 @@ bool find_unit_files(const std::string& unit, const std::vector<std::string>& di
                      std::string& name, std::vector<std::string>& files, Diagnostics& diag) {
   files.clear();
   std::vector<std::string> dropin_dirs;
+  // A template has no instance to fill in %i with; systemd does not load one either.
+  if (basename_of(unit).find("@.") != std::string::npos) {
+    diag.error("unit " + unit + " is a template: name an instance (NAME@INSTANCE.service)",
+               kExitFailure);
+    return false;
+  }
   if (unit.find('/') != std::string::npos) {
     name = basename_of(unit);
     if (!is_regular(unit)) {

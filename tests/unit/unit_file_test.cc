@@ -223,9 +223,11 @@ TEST(UnitFileTest, LookupLikeSystemd) {
   ASSERT_EQ(symlink("/dev/null", (etc / "masked.service").c_str()), 0);
   EXPECT_FALSE(find_unit_files("masked.service", {etc.path(), lib.path()}, name, files, diag));
   EXPECT_FALSE(find_unit_files("absent.service", {etc.path(), lib.path()}, name, files, diag));
-  ASSERT_EQ(diag.list().size(), 2u);
+  EXPECT_FALSE(find_unit_files("jh@.service", {etc.path(), lib.path()}, name, files, diag));
+  ASSERT_EQ(diag.list().size(), 3u);
   EXPECT_TRUE(has_substr(diag.list()[0].str(), "is masked"));
   EXPECT_TRUE(has_substr(diag.list()[1].str(), "unit absent.service not found in "));
+  EXPECT_TRUE(has_substr(diag.list()[2].str(), "is a template: name an instance"));
 }
 
 // Mutated unit files (byte flips, truncation, random settings, continuation and "%" at odd
