@@ -1419,14 +1419,17 @@ std::vector<std::string> setup_refusals(const UnitSettings& r) {
   if (!privileged || r.dynamic_user)
     out.push_back("User=/DynamicUser= (jharden needs root to set up)");
   if (r.private_users) out.push_back("PrivateUsers=");
+  std::string caps;
   for (int cap : {CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID, CAP_SETPCAP})
-    if (!(r.bounding & bit(cap)))
-      out.push_back("CapabilityBoundingSet= without " + capability_name(cap));
+    if (!(r.bounding & bit(cap))) caps += " " + capability_name(cap);
+  if (!caps.empty()) out.push_back("CapabilityBoundingSet= without" + caps);
   if (!(r.namespaces_allowed & CLONE_NEWNS)) out.push_back("RestrictNamespaces= without mnt");
   const bool filters = r.syscall_allow_list || !r.syscall_filter.empty();
+  std::string calls;
   for (const char* call : {"mount", "unshare", "pivot_root", "umount2", "setns"})
     if (filters && r.syscall_filter.contains(call) != r.syscall_allow_list)
-      out.push_back(std::string("SystemCallFilter= refusing ") + call + "()");
+      calls += std::string(calls.empty() ? " " : ", ") + call + "()";
+  if (!calls.empty()) out.push_back("SystemCallFilter= refusing" + calls);
   return out;
 }
 
@@ -1582,7 +1585,11 @@ Assessment assess(const Policy& policy, const Plan& plan, const UnitSettings& un
   for (const auto& w : systemd_items(unit)) {
     auto r = side.items.find(w.id);
     unsigned reached = side.overridden.contains(w.id) ? w.range : r->second.badness;
-    if (w.applicable && w.badness < reached && w.badness < stock[w.id]) lost.push_back(w.id);
+    if (!w.applicable || w.badness >= reached || w.badness >= stock[w.id]) continue;
+    // The setting, not each of its items: "CapabilityBoundingSet=~CAP_KILL" is
+    // CapabilityBoundingSet=.
+    std::string setting = w.id.substr(0, w.id.find('=') + 1);
+    if (std::find(lost.begin(), lost.end(), setting) == lost.end()) lost.push_back(setting);
   }
   if (privileged)
     a.notes.push_back(
