@@ -149,7 +149,7 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
                   {"restrict_suid_sgid", plan.seccomp.restrict_suid_sgid},
                   {"lock_personality", plan.seccomp.lock_personality},
                   {"restrict_realtime", plan.seccomp.restrict_realtime},
-                  {"unknown_syscalls", "ENOSYS"},
+                  {"unknown_syscalls", plan.seccomp.enabled ? "ENOSYS" : "allowed"},
                   {"groups", groups},
                   {"syscalls", plan.seccomp.syscalls}};
   const Identity& id = plan.identity;
