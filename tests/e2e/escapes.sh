@@ -778,10 +778,19 @@ test_joining_namespaces() {
   userns_pid=$!
   on_exit kill "$userns_pid"
   sleep 0.3
+  # A colluding host process hands the same namespace over a socket the sandbox can reach.
+  local server_pid
+  "$HELPER" fd-serve "$CASE/ns.sock" "/proc/$userns_pid/ns/user" &
+  server_pid=$!
+  on_exit kill "$server_pid"
+  wait_for_file "$CASE/ns.sock" 5
+  expect_eq joining-namespaces:control-passed-fd-joins-outside OK \
+    "$(unshare -m "$HELPER" setns-recv "$CASE/ns.sock" user)"
   pol=$(empty_policy)
   jh "$pol" -- /bin/sh -c "
 echo \"setns_user=\$($HELPER setns /proc/$userns_pid/ns/user user)\"
 echo \"setns_any=\$($HELPER setns /proc/$userns_pid/ns/user 0)\"
+echo \"setns_passed=\$($HELPER setns-recv $CASE/ns.sock user)\"
 echo \"unshare_user=\$($HELPER unshare user)\"
 echo \"clone_user=\$($HELPER clone user)\"
 echo \"unshare_mnt=\$($HELPER unshare mnt)\"
@@ -791,6 +800,7 @@ echo \"open_tree_attr=\$($HELPER raw 467)\"
 echo \"shell_fork=\$(/bin/sh -c 'echo forked')\""
   expect_field joining-namespaces:setns-host-user-namespace setns_user EPERM
   expect_field joining-namespaces:setns-host-user-namespace-any-type setns_any EPERM
+  expect_field joining-namespaces:setns-passed-fd setns_passed EPERM
   expect_field joining-namespaces:unshare-user-refused unshare_user EPERM
   expect_field joining-namespaces:clone-newuser-refused clone_user EPERM
   expect_field joining-namespaces:unshare-mnt-refused unshare_mnt EPERM
@@ -852,6 +862,31 @@ test_setuid_planting() {
   # Without the bits, the same calls work.
   jh "$pol" -- "$HELPER" suid chmod "$CASE/plant/plain" 0755
   expect_eq setuid-planting:plain-chmod-works OK "$OUT"
+
+  # With no_new_privileges = no the filter is loaded before the change of identity: the
+  # set-up must still get through it, and the rules must hold for the daemon.
+  pol=$(policy nnp-off.conf <<'EOF'
+[service]
+user = nobody
+[capabilities]
+no_new_privileges = no
+EOF
+)
+  chmod 0777 "$CASE/plant"
+  jh "$pol" -- /bin/sh -c "id -u; $HELPER suid chmod $CASE/plant/nnp-off 2755; exit 0"
+  expect_rc setuid-planting:nnp-off-set-up-passes-the-filter 0
+  expect_eq setuid-planting:nnp-off-setgid-refused "65534"$'\n'"EPERM" "$OUT"
+
+  # With a PID namespace, the daemon is a child of jharden's init: the same filter.
+  pol=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  jh "$pol" -- "$HELPER" suid chmod "$CASE/plant/pid-ns" 4755
+  expect_eq setuid-planting:pid-namespace-setuid-refused EPERM "$OUT"
+  expect_eq setuid-planting:no-set-id-file-on-host-at-all "" \
+    "$(find "$CASE/plant" -perm /6000 -printf '%P ')"
 }
 
 # ---------------------------------------------------------------- personality, realtime

@@ -16,6 +16,9 @@
  *                                             here; rw writes "pwned" at the start
  * Namespaces:
  *   escape_helper setns PATH TYPE             setns(open(PATH), TYPE) (TYPE: user, mnt, ..., 0)
+ *   escape_helper fd-serve SOCKET PATH        (outside) hand open(PATH) to each connection on
+ *                                             the unix socket SOCKET (SCM_RIGHTS)
+ *   escape_helper setns-recv SOCKET TYPE      setns into the descriptor received from SOCKET
  *   escape_helper unshare|clone TYPE          a new namespace of TYPE
  *   escape_helper clone3                      clone3 without flags (libc falls back on ENOSYS)
  *   escape_helper raw NR                      syscall NR with arguments -1, 0, 0, 0, 0
@@ -42,6 +45,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -215,6 +220,55 @@ static int ns_call(const char* call, const char* type, const char* path) {
   return 2;
 }
 
+/* A colluding host process hands a namespace descriptor to the sandbox over a unix socket. */
+static int unix_socket(const char* path, struct sockaddr_un* addr) {
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  snprintf(addr->sun_path, sizeof addr->sun_path, "%s", path);
+  return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+static int fd_serve(const char* sock_path, const char* path) {
+  struct sockaddr_un addr;
+  int s = unix_socket(sock_path, &addr);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (s < 0 || fd < 0 || bind(s, (struct sockaddr*)&addr, sizeof addr) != 0 || listen(s, 8) != 0)
+    return report(-1, errno);
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    if (c < 0) continue;
+    char byte = 'n', control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                         .msg_controllen = sizeof control};
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    sendmsg(c, &msg, 0);
+    close(c);
+  }
+}
+
+static int setns_recv(const char* sock_path, const char* type) {
+  long flag = ns_flag(type);
+  struct sockaddr_un addr;
+  int s = unix_socket(sock_path, &addr);
+  if (flag < 0) return 2;
+  if (s < 0 || connect(s, (struct sockaddr*)&addr, sizeof addr) != 0) return report(-1, errno);
+  char byte, control[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                       .msg_controllen = sizeof control};
+  if (recvmsg(s, &msg, 0) != 1) return report(-1, errno);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  if (!cm || cm->cmsg_type != SCM_RIGHTS) return 2;
+  int fd;
+  memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return rep(setns(fd, (int)flag));
+}
+
 static int clone3_call(void) {
   struct clone_args args;
   memset(&args, 0, sizeof args);
@@ -313,6 +367,8 @@ int main(int argc, char** argv) {
   if (argc == 5 && strcmp(argv[1], "handle-open") == 0)
     return handle_open(argv[2], argv[3], argv[4]);
   if (argc == 4 && strcmp(argv[1], "setns") == 0) return ns_call("setns", argv[3], argv[2]);
+  if (argc == 4 && strcmp(argv[1], "fd-serve") == 0) return fd_serve(argv[2], argv[3]);
+  if (argc == 4 && strcmp(argv[1], "setns-recv") == 0) return setns_recv(argv[2], argv[3]);
   if (argc == 3 && (strcmp(argv[1], "unshare") == 0 || strcmp(argv[1], "clone") == 0))
     return ns_call(argv[1], argv[2], NULL);
   if (argc == 2 && strcmp(argv[1], "clone3") == 0) return clone3_call();
