@@ -135,7 +135,8 @@ struct Facts {
   bool proc_subset_pid = false;
   bool remove_ipc = false;
   bool restrict_realtime = false;
-  bool restrict_namespaces = false;  // no user namespace and no CAP_SYS_ADMIN for the others
+  bool restrict_suid_sgid = false;
+  unsigned long namespaces_restricted = 0;  // CLONE_NEW* flags the filter refuses
   bool native_only = false;
   bool filters = false;     // a seccomp filter with rules is loaded
   bool allow_list = false;  // ... and it is an allow list
@@ -275,8 +276,9 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
 
   f.protect_hostname = plan.ns_uts;
   f.root_directory = plan.root != "/";
-  // Stronger than LockPersonality=, which still lets personality() keep the current one.
-  f.lock_personality = f.denied("personality");
+  // Denying personality() altogether is stronger than LockPersonality=.
+  f.lock_personality =
+      (plan.seccomp.enabled && plan.seccomp.lock_personality) || f.denied("personality");
   f.no_new_privileges = plan.no_new_privileges;
   f.umask = plan.umask;
   if (const MountEntry* proc = covering(plan, "/proc", true);
@@ -289,8 +291,11 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   View shm = view(plan, "/dev/shm");
   f.remove_ipc = plan.ns_ipc && !(shm.source == Source::kHost && shm.writable);
   // Only these two can switch a thread to SCHED_FIFO/SCHED_RR.
-  f.restrict_realtime = f.denied("sched_setscheduler") && f.denied("sched_setattr");
-  f.restrict_namespaces = plan.seccomp.restrict_namespaces && !(f.bounding & bit(CAP_SYS_ADMIN));
+  f.restrict_realtime = (plan.seccomp.enabled && plan.seccomp.restrict_realtime) ||
+                        (f.denied("sched_setscheduler") && f.denied("sched_setattr"));
+  f.restrict_suid_sgid = plan.seccomp.enabled && plan.seccomp.restrict_suid_sgid;
+  if (plan.seccomp.enabled)
+    f.namespaces_restricted = all_namespace_flags() & ~plan.seccomp.namespaces_allowed;
   f.ambient = !plan.caps.ambient.empty();
   return f;
 }
@@ -879,7 +884,7 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
   it.flag("RootDirectory=/RootImage=", "[filesystem] root", 200, f.root_directory,
           "Service has its own root directory/image",
           "Service runs within the host's root directory");
-  it.flag("LockPersonality=", "[seccomp] deny personality", 100, f.lock_personality,
+  it.flag("LockPersonality=", "[seccomp] lock_personality", 100, f.lock_personality,
           "Service cannot change ABI personality", "Service may change ABI personality");
   it.exposed("MemoryDenyWriteExecute=", 100,
              "Service may create writable executable memory mappings");
@@ -992,24 +997,22 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
             "Service user may leave SysV IPC objects around");
   it.unit_default("Delegate=", 100,
                   "Service does not maintain its own delegated control group subtree");
-  it.flag("RestrictRealtime=", "[seccomp] deny sched_setscheduler sched_setattr", 500,
-          f.restrict_realtime, "Service realtime scheduling access is restricted",
+  it.flag("RestrictRealtime=", "[seccomp] restrict_realtime", 500, f.restrict_realtime,
+          "Service realtime scheduling access is restricted",
           "Service may acquire realtime scheduling");
-  // no_new_privileges keeps the daemon from gaining anything through a set-user-ID file, not
-  // from leaving one behind for others to run.
-  it.exposed("RestrictSUIDSGID=", 1000, "Service may create SUID/SGID files");
-  // Every namespace but the user namespace needs CAP_SYS_ADMIN; the seccomp filter refuses
-  // user namespaces whenever CAP_SYS_ADMIN is dropped (an unprivileged user namespace would
-  // give it back).
-  for (auto [ns, weight, what] : {std::tuple{"user", 1500u, "user"},
-                                  {"mnt", 500u, "file system"},
-                                  {"ipc", 500u, "IPC"},
-                                  {"pid", 500u, "process"},
-                                  {"cgroup", 500u, "cgroup"},
-                                  {"net", 500u, "network"},
-                                  {"uts", 100u, "hostname"}})
-    it.flag(std::string("RestrictNamespaces=~") + ns, "[capabilities] drop CAP_SYS_ADMIN", weight,
-            f.restrict_namespaces, std::string("Service cannot create ") + what + " namespaces",
+  it.flag("RestrictSUIDSGID=", "[seccomp] restrict_suid_sgid", 1000, f.restrict_suid_sgid,
+          "SUID/SGID file creation by service is restricted", "Service may create SUID/SGID files");
+  // Per type, as the filter refuses unshare, clone and setns of the types not allowed.
+  for (auto [ns, weight, what, flag] : {std::tuple{"user", 1500u, "user", CLONE_NEWUSER},
+                                        {"mnt", 500u, "file system", CLONE_NEWNS},
+                                        {"ipc", 500u, "IPC", CLONE_NEWIPC},
+                                        {"pid", 500u, "process", CLONE_NEWPID},
+                                        {"cgroup", 500u, "cgroup", CLONE_NEWCGROUP},
+                                        {"net", 500u, "network", CLONE_NEWNET},
+                                        {"uts", 100u, "hostname", CLONE_NEWUTS}})
+    it.flag(std::string("RestrictNamespaces=~") + ns, "[namespaces] allow_create", weight,
+            (f.namespaces_restricted & static_cast<unsigned long>(flag)) != 0,
+            std::string("Service cannot create ") + what + " namespaces",
             std::string("Service may create ") + what + " namespaces");
   it.exposed("RestrictAddressFamilies=~AF_(INET|INET6)", 1500,
              "Service may allocate Internet sockets");
@@ -1101,6 +1104,10 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
     out.push_back("IPC namespace: no SysV IPC object or POSIX message queue of the host");
   if (plan.new_session)
     out.push_back("new session (setsid): no TIOCSTI into the terminal jharden was started from");
+  if (plan.seccomp.enabled)
+    out.push_back(
+        "syscalls newer than libseccomp's table (e.g. open_tree_attr) fail with ENOSYS, so none "
+        "slips past a group");
   return out;
 }
 
@@ -1256,7 +1263,15 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   }
   if (f.lock_personality) lines.push_back("LockPersonality=yes");
   if (f.restrict_realtime) lines.push_back("RestrictRealtime=yes");
-  if (f.restrict_namespaces) lines.push_back("RestrictNamespaces=yes");
+  if (f.restrict_suid_sgid) lines.push_back("RestrictSUIDSGID=yes");
+  if (f.namespaces_restricted == all_namespace_flags()) {
+    lines.push_back("RestrictNamespaces=yes");
+  } else if (f.namespaces_restricted != 0) {
+    std::vector<std::string> allowed;
+    for (const auto& t : namespace_types())
+      if (!(f.namespaces_restricted & t.flag)) allowed.push_back(t.name);
+    lines.push_back("RestrictNamespaces=" + join(allowed));
+  }
   if (!f.root && f.remove_ipc) lines.push_back("RemoveIPC=yes");
   lines.push_back("UMask=" + octal_mode(plan.umask));
 

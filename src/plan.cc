@@ -163,6 +163,10 @@ std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostic
   return out;
 }
 
+bool SeccompPlan::restricts_namespaces() const {
+  return namespaces_allowed != all_namespace_flags();
+}
+
 PlanContext plan_context_from_environment() {
   PlanContext c;
   c.notify_socket = getenv("NOTIFY_SOCKET") != nullptr;
@@ -347,9 +351,13 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     sc.syscalls.assign(deny.begin(), deny.end());
     sc.groups = deny_groups;
   }
-  sc.restrict_namespaces =
-      !std::binary_search(plan.caps.bounding.begin(), plan.caps.bounding.end(), CAP_SYS_ADMIN);
-  sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only || sc.restrict_namespaces;
+  sc.namespaces_allowed = policy.ns_allow_create.value;
+  sc.restrict_suid_sgid = policy.restrict_suid_sgid.value;
+  sc.lock_personality = policy.lock_personality.value;
+  sc.restrict_realtime = policy.restrict_realtime.value;
+  sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only ||
+               sc.restricts_namespaces() || sc.restrict_suid_sgid || sc.lock_personality ||
+               sc.restrict_realtime;
 
   plan.argv = policy.exec.value;
   for (const auto& e : policy.environment) {

@@ -58,9 +58,16 @@ struct SeccompPlan {
   bool native_only = true;
   std::vector<std::string> syscalls;  // rules (group members expanded), sorted
   std::vector<std::string> groups;    // the groups named, for --print
-  // Without CAP_SYS_ADMIN, a new user namespace is the only way to create namespaces (and to
-  // hold CAP_SYS_ADMIN again, in it): refused, like RestrictNamespaces=yes.
-  bool restrict_namespaces = false;
+  // Argument rules, like systemd's RestrictNamespaces=, RestrictSUIDSGID=, LockPersonality=
+  // and RestrictRealtime=. namespaces_allowed holds the CLONE_NEW* flags that unshare, clone
+  // and setns may still use; anything less than all_namespace_flags() restricts them.
+  unsigned long namespaces_allowed = 0;
+  bool restrict_suid_sgid = false;
+  bool lock_personality = false;
+  bool restrict_realtime = false;
+
+  bool restricts_namespaces() const;
+  bool namespace_allowed(unsigned long flag) const { return (namespaces_allowed & flag) == flag; }
 };
 
 struct Plan {

@@ -1,6 +1,7 @@
 #include "policy.h"
 
 #include <ini.h>
+#include <sched.h>
 #include <seccomp.h>
 
 #include <algorithm>
@@ -22,15 +23,20 @@ namespace {
 
 const Origin kDefaultOrigin{"(built-in default)", 0};
 
+// CAP_DAC_READ_SEARCH: Shocker; with it, open_by_handle_at reopens any file of a mounted file
+// system, around every read-only tree, mask and hidden source.
 constexpr std::string_view kDefaultDrop[] = {
-    "CAP_SYS_ADMIN",    "CAP_SYS_PTRACE",    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",
-    "CAP_SYS_BOOT",     "CAP_SYS_TIME",      "CAP_MKNOD",           "CAP_MAC_ADMIN",
-    "CAP_MAC_OVERRIDE", "CAP_AUDIT_CONTROL", "CAP_LINUX_IMMUTABLE", "CAP_BPF",
-    "CAP_PERFMON",      "CAP_SYSLOG",        "CAP_SYS_PACCT",       "CAP_CHECKPOINT_RESTORE"};
+    "CAP_SYS_ADMIN",      "CAP_SYS_PTRACE",    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",
+    "CAP_SYS_BOOT",       "CAP_SYS_TIME",      "CAP_MKNOD",           "CAP_MAC_ADMIN",
+    "CAP_MAC_OVERRIDE",   "CAP_AUDIT_CONTROL", "CAP_LINUX_IMMUTABLE", "CAP_BPF",
+    "CAP_PERFMON",        "CAP_SYSLOG",        "CAP_SYS_PACCT",       "CAP_CHECKPOINT_RESTORE",
+    "CAP_DAC_READ_SEARCH"};
 
-constexpr std::string_view kDefaultDeny[] = {"@mount", "@module",   "@reboot",
-                                             "@swap",  "@raw-io",   "@clock",
-                                             "@debug", "@obsolete", "@cpu-emulation"};
+// @keyring: uid 0's user keyring is shared with the host's root. open_by_handle_at: Shocker,
+// also refused where a policy keeps CAP_DAC_READ_SEARCH.
+constexpr std::string_view kDefaultDeny[] = {
+    "@mount", "@module",   "@reboot",        "@swap",    "@raw-io",          "@clock",
+    "@debug", "@obsolete", "@cpu-emulation", "@keyring", "open_by_handle_at"};
 
 std::vector<std::string_view> split_words(std::string_view value) {
   std::vector<std::string_view> words;
@@ -371,6 +377,10 @@ void reset_scalar(Policy& p, const std::string& id) {
        [](Policy& x) { x.no_new_privileges = d.no_new_privileges; }},
       {"seccomp.action", [](Policy& x) { x.seccomp_action = d.seccomp_action; }},
       {"seccomp.native_only", [](Policy& x) { x.native_only = d.native_only; }},
+      {"seccomp.restrict_suid_sgid",
+       [](Policy& x) { x.restrict_suid_sgid = d.restrict_suid_sgid; }},
+      {"seccomp.lock_personality", [](Policy& x) { x.lock_personality = d.lock_personality; }},
+      {"seccomp.restrict_realtime", [](Policy& x) { x.restrict_realtime = d.restrict_realtime; }},
       {"namespaces.pid", [](Policy& x) { x.ns_pid = d.ns_pid; }},
       {"namespaces.net", [](Policy& x) { x.ns_net = d.ns_net; }},
       {"namespaces.ipc", [](Policy& x) { x.ns_ipc = d.ns_ipc; }},
@@ -524,10 +534,17 @@ void FileParser::cap_list(std::string_view key, std::string_view v,
                           std::vector<Located<int>>& out) {
   if (list_reset(v, out)) return;
   for (auto word : split_words(v)) {
-    if (auto cap = parse_capability(word))
-      out.push_back({*cap, here()});
+    // "!NAME" takes NAME out of what is listed so far, defaults included, so that a drop-in
+    // can lift one entry without retyping the rest.
+    const bool remove = word.size() > 1 && word.front() == '!';
+    std::string_view name = remove ? word.substr(1) : word;
+    auto cap = parse_capability(name);
+    if (!cap)
+      value_error(key, "unknown capability: " + quoted(name));
+    else if (remove)
+      std::erase_if(out, [&](const Located<int>& c) { return c.value == *cap; });
     else
-      value_error(key, "unknown capability: " + quoted(word));
+      out.push_back({*cap, here()});
   }
 }
 
@@ -535,12 +552,16 @@ void FileParser::syscall_list(std::string_view key, std::string_view v,
                               std::vector<Located<std::string>>& out) {
   if (list_reset(v, out)) return;
   for (auto word : split_words(v)) {
-    if (is_syscall_or_group(word))
-      out.push_back({std::string(word), here()});
-    else if (word.front() == '@')
-      value_error(key, "unknown syscall group: " + quoted(word));
+    const bool remove = word.size() > 1 && word.front() == '!';
+    std::string_view name = remove ? word.substr(1) : word;
+    if (!is_syscall_or_group(name))
+      value_error(
+          key, std::string(name.front() == '@' ? "unknown syscall group: " : "unknown syscall: ") +
+                   quoted(name));
+    else if (remove)
+      std::erase_if(out, [&](const Located<std::string>& s) { return s.value == name; });
     else
-      value_error(key, "unknown syscall: " + quoted(word));
+      out.push_back({std::string(name), here()});
   }
 }
 
@@ -745,7 +766,13 @@ void FileParser::seccomp_key(std::string_view key, std::string_view v) {
     if (!policy_.seccomp_allow) policy_.seccomp_allow.emplace();
     return syscall_list(key, v, *policy_.seccomp_allow);
   }
-  if (key != "action" && key != "native_only") return value_error(key, "unknown key in [seccomp]");
+  static const std::map<std::string_view, Located<bool> Policy::*> kBools = {
+      {"native_only", &Policy::native_only},
+      {"restrict_suid_sgid", &Policy::restrict_suid_sgid},
+      {"lock_personality", &Policy::lock_personality},
+      {"restrict_realtime", &Policy::restrict_realtime}};
+  auto it = kBools.find(key);
+  if (key != "action" && it == kBools.end()) return value_error(key, "unknown key in [seccomp]");
   if (!note_scalar("seccomp", key, v)) return;
   if (key == "action") {
     if (v == "errno")
@@ -755,7 +782,7 @@ void FileParser::seccomp_key(std::string_view key, std::string_view v) {
     else
       value_error(key, "expected errno or kill: " + quoted(v));
   } else if (auto b = bool_value(key, v)) {
-    policy_.native_only = {*b, here()};
+    policy_.*(it->second) = {*b, here()};
   }
 }
 
@@ -765,6 +792,27 @@ void FileParser::namespaces_key(std::string_view key, std::string_view v) {
       {"net", &Policy::ns_net},
       {"ipc", &Policy::ns_ipc},
       {"uts", &Policy::ns_uts}};
+  if (key == "allow_create") {
+    // A list: an empty assignment resets it to none; "all" lifts the restriction.
+    if (v.empty()) {
+      policy_.ns_allow_create = {0, here()};
+      return;
+    }
+    for (auto word : split_words(v)) {
+      if (word == "all") {
+        policy_.ns_allow_create = {all_namespace_flags(), here()};
+        continue;
+      }
+      auto t = std::find_if(namespace_types().begin(), namespace_types().end(),
+                            [&](const NamespaceType& n) { return word == n.name; });
+      if (t == namespace_types().end())
+        value_error(key,
+                    "expected mnt, pid, net, ipc, uts, user, cgroup, time or all: " + quoted(word));
+      else
+        policy_.ns_allow_create = {policy_.ns_allow_create.value | t->flag, here()};
+    }
+    return;
+  }
   auto it = kBools.find(key);
   if (it == kBools.end() && key != "hostname")
     return value_error(key, "unknown key in [namespaces]");
@@ -784,6 +832,20 @@ void FileParser::namespaces_key(std::string_view key, std::string_view v) {
 }
 
 }  // namespace
+
+const std::vector<NamespaceType>& namespace_types() {
+  static const std::vector<NamespaceType> kTypes = {
+      {"mnt", CLONE_NEWNS},        {"pid", CLONE_NEWPID},  {"net", CLONE_NEWNET},
+      {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},  {"user", CLONE_NEWUSER},
+      {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
+  return kTypes;
+}
+
+unsigned long all_namespace_flags() {
+  unsigned long all = 0;
+  for (const auto& t : namespace_types()) all |= t.flag;
+  return all;
+}
 
 Policy default_policy() {
   Policy p;

@@ -125,6 +125,9 @@ struct Policy {
   std::optional<std::vector<Located<std::string>>> seccomp_allow;
   Located<SeccompAction> seccomp_action{SeccompAction::kErrno, {}};
   Located<bool> native_only{true, {}};
+  Located<bool> restrict_suid_sgid{true, {}};
+  Located<bool> lock_personality{true, {}};
+  Located<bool> restrict_realtime{true, {}};
 
   // [namespaces]
   Located<bool> ns_pid{false, {}};
@@ -132,7 +135,17 @@ struct Policy {
   Located<bool> ns_ipc{false, {}};
   Located<bool> ns_uts{false, {}};
   std::optional<Located<std::string>> hostname;
+  // allow_create: CLONE_NEW* flags the daemon may create or join (namespace_flags()).
+  Located<unsigned long> ns_allow_create{0, {}};
 };
+
+// The namespace types of `allow_create`, in their documented order: name and CLONE_NEW* flag.
+struct NamespaceType {
+  const char* name;
+  unsigned long flag;
+};
+const std::vector<NamespaceType>& namespace_types();
+unsigned long all_namespace_flags();
 
 // The built-in defaults of the list keys (jharden.conf(5)).
 Policy default_policy();

@@ -87,6 +87,14 @@ std::string quote_word(const std::string& w) {
   return q + "\"";
 }
 
+// The namespace types of `flags`, in the documented order.
+std::vector<std::string> namespace_names(unsigned long flags) {
+  std::vector<std::string> out;
+  for (const auto& t : namespace_types())
+    if ((flags & t.flag) == t.flag) out.push_back(t.name);
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
@@ -137,7 +145,11 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
                   {"mode", plan.seccomp.allow_list ? "allow" : "deny"},
                   {"action", plan.seccomp.action == SeccompAction::kErrno ? "errno" : "kill"},
                   {"native_only", plan.seccomp.native_only},
-                  {"restrict_user_namespaces", plan.seccomp.restrict_namespaces},
+                  {"namespaces_allowed", namespace_names(plan.seccomp.namespaces_allowed)},
+                  {"restrict_suid_sgid", plan.seccomp.restrict_suid_sgid},
+                  {"lock_personality", plan.seccomp.lock_personality},
+                  {"restrict_realtime", plan.seccomp.restrict_realtime},
+                  {"unknown_syscalls", plan.seccomp.enabled ? "ENOSYS" : "allowed"},
                   {"groups", groups},
                   {"syscalls", plan.seccomp.syscalls}};
   const Identity& id = plan.identity;
@@ -205,9 +217,23 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
       if (const SyscallGroup* sg = find_syscall_group(name))
         o << "  " << g << ": " << join(expand_syscall_group(*sg)) << "\n";
     }
-    if (sc.restrict_namespaces)
-      o << "  user namespaces: refused (clone/unshare CLONE_NEWUSER; clone3 ENOSYS), since "
-           "CAP_SYS_ADMIN is dropped\n";
+    if (sc.restricts_namespaces()) {
+      std::vector<std::string> allowed = namespace_names(sc.namespaces_allowed);
+      o << "  namespaces: may create or join " << (allowed.empty() ? "none" : join(allowed))
+        << "; refused: unshare/clone/setns of "
+        << join(namespace_names(all_namespace_flags() & ~sc.namespaces_allowed))
+        << (allowed.empty() ? ", setns altogether" : ", setns with nstype 0")
+        << "; clone3 ENOSYS\n";
+    }
+    if (sc.restrict_suid_sgid)
+      o << "  set-user-ID/set-group-ID: refused in the mode of chmod fchmod fchmodat fchmodat2 "
+           "mkdir mkdirat mknod mknodat creat, and of open openat with O_CREAT or O_TMPFILE; "
+           "openat2 ENOSYS\n";
+    if (sc.lock_personality) o << "  personality: locked (only the current execution domain)\n";
+    if (sc.restrict_realtime)
+      o << "  realtime: refused (sched_setscheduler other than SCHED_OTHER, SCHED_BATCH, "
+           "SCHED_IDLE; sched_setattr)\n";
+    o << "  syscalls libseccomp cannot name: ENOSYS\n";
     o << "  " << (sc.allow_list ? "allowed" : "denied") << " (" << sc.syscalls.size()
       << "): " << join(sc.syscalls) << "\n";
   }

@@ -1,12 +1,22 @@
 #include "seccomp_filter.h"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/personality.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "error.h"
+#include "policy.h"
 
 namespace jharden {
 namespace {
@@ -15,27 +25,135 @@ namespace {
   throw StepError{kExitSeccomp, "seccomp: " + what + ": " + std::strerror(-rc)};
 }
 
-bool listed(const SeccompPlan& plan, const char* name) {
-  return std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), name);
+// A conjunction of argument comparisons; empty: the rule holds whatever the arguments.
+using Conditions = std::vector<scmp_arg_cmp>;
+
+// The verdict on a syscall whose arguments decide: allowed when one of `allow` holds, refused
+// when one of `deny` holds. The two sides never overlap, so the order of libseccomp's checks
+// cannot matter; what neither covers falls to the default action (ENOSYS).
+struct ArgumentRules {
+  std::vector<Conditions> allow;
+  std::vector<Conditions> deny;
+};
+
+// SCMP_A0() and friends are C compound literals, which clang refuses in C++.
+scmp_arg_cmp masked(unsigned arg, uint64_t mask, uint64_t value) {
+  return scmp_arg_cmp{arg, SCMP_CMP_MASKED_EQ, mask, value};
+}
+scmp_arg_cmp compare(unsigned arg, scmp_compare op, uint64_t value) {
+  return scmp_arg_cmp{arg, op, value, 0};
 }
 
-// RestrictNamespaces= the way systemd does it: clone and unshare may not ask for a new user
-// namespace, and clone3 (whose flags sit in memory, out of the filter's reach) fails with
-// ENOSYS so that the C library falls back to clone.
-void add_namespace_rules(scmp_filter_ctx ctx, const SeccompPlan& plan, uint32_t deny) {
-  const scmp_datum_t flag = CLONE_NEWUSER;
-  for (const char* name : {"clone", "unshare"}) {
-    int nr = seccomp_syscall_resolve_name(name);
-    // Allow-list mode: allowed without the flag; deny-list mode: denied with it. (Built by
-    // hand: SCMP_A0() is a C compound literal.)
-    if (listed(plan, name) != plan.allow_list) continue;  // refused or denied altogether
-    const scmp_arg_cmp without_or_with{0, SCMP_CMP_MASKED_EQ, flag, plan.allow_list ? 0 : flag};
-    int rc = seccomp_rule_add_array(ctx, plan.allow_list ? SCMP_ACT_ALLOW : deny, nr, 1,
-                                    &without_or_with);
-    if (rc != 0) seccomp_fail(std::string("add namespace rule for ") + name, rc);
+// clone's flags: the first argument, except on s390, where the first two are swapped.
+#if defined(__s390__) || defined(__s390x__)
+constexpr unsigned kCloneFlagsArg = 1;
+#else
+constexpr unsigned kCloneFlagsArg = 0;
+#endif
+
+// A bound above every syscall number of every architecture's table (x86_64 is in the 400s).
+constexpr int kSyscallBound = 1024;
+
+// RestrictNamespaces=: unshare and clone may not ask for a type that is not allowed; setns may
+// join only an allowed type, and nstype 0 ("any") only when every type is allowed.
+void namespace_rules(const SeccompPlan& plan, std::map<std::string, ArgumentRules>& rules) {
+  unsigned long forbidden = all_namespace_flags() & ~plan.namespaces_allowed;
+  for (const char* name : {"unshare", "clone"}) {
+    const bool clone = std::strcmp(name, "clone") == 0;
+    const unsigned arg = clone ? kCloneFlagsArg : 0;
+    // In clone's flags, CLONE_NEWTIME's bit is part of the exit signal: clone cannot create a
+    // time namespace (only unshare and clone3 can).
+    const unsigned long checked =
+        clone ? forbidden & ~static_cast<unsigned long>(CLONE_NEWTIME) : forbidden;
+    ArgumentRules& r = rules[name];
+    r.allow.push_back({masked(arg, checked, 0)});
+    for (const auto& t : namespace_types())
+      if (checked & t.flag) r.deny.push_back({masked(arg, t.flag, t.flag)});
   }
-  int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-  if (rc != 0 && rc != -EEXIST) seccomp_fail("add rule for clone3", rc);
+  ArgumentRules& setns = rules["setns"];
+  if (plan.namespaces_allowed == 0) {
+    setns.deny.push_back({});
+    return;
+  }
+  setns.deny.push_back({compare(1, SCMP_CMP_EQ, 0)});
+  for (const auto& t : namespace_types()) {
+    if (plan.namespace_allowed(t.flag))
+      setns.allow.push_back({compare(1, SCMP_CMP_EQ, t.flag)});
+    else
+      setns.deny.push_back({masked(1, t.flag, t.flag)});
+  }
+}
+
+// RestrictSUIDSGID=: no mode argument may carry S_ISUID or S_ISGID, in whatever position the
+// call has it, and open/openat only matter when they create (O_CREAT, or O_TMPFILE, whose
+// nameless file can be linked in later).
+void suid_sgid_rules(std::map<std::string, ArgumentRules>& rules) {
+  constexpr uint64_t kSetId = S_ISUID | S_ISGID;
+  const std::pair<const char*, unsigned> mode_calls[] = {
+      {"chmod", 1},   {"fchmod", 1}, {"fchmodat", 2}, {"fchmodat2", 2}, {"mkdir", 1},
+      {"mkdirat", 2}, {"mknod", 1},  {"mknodat", 2},  {"creat", 1}};
+  for (auto [name, arg] : mode_calls) {
+    ArgumentRules& r = rules[name];
+    r.allow.push_back({masked(arg, kSetId, 0)});
+    for (uint64_t bit : {uint64_t{S_ISUID}, uint64_t{S_ISGID}})
+      r.deny.push_back({masked(arg, bit, bit)});
+  }
+  constexpr uint64_t kCreate = O_CREAT | __O_TMPFILE;
+  for (auto [name, flags, mode] : {std::tuple{"open", 1u, 2u}, {"openat", 2u, 3u}}) {
+    ArgumentRules& r = rules[name];
+    r.allow.push_back({masked(flags, kCreate, 0)});
+    r.allow.push_back({masked(mode, kSetId, 0)});
+    for (uint64_t create : {uint64_t{O_CREAT}, uint64_t{__O_TMPFILE}})
+      for (uint64_t bit : {uint64_t{S_ISUID}, uint64_t{S_ISGID}})
+        r.deny.push_back({masked(flags, create, create), masked(mode, bit, bit)});
+  }
+}
+
+// LockPersonality=: personality(2) may only set the execution domain jharden runs with (read
+// here, in the process the daemon inherits it from); like systemd, anything else is refused,
+// the 0xffffffff query included.
+void personality_rules(std::map<std::string, ArgumentRules>& rules) {
+  const uint64_t current = static_cast<unsigned>(personality(0xffffffff));
+  ArgumentRules& r = rules["personality"];
+  r.allow.push_back({compare(0, SCMP_CMP_EQ, current)});
+  r.deny.push_back({compare(0, SCMP_CMP_NE, current)});
+}
+
+// RestrictRealtime=: sched_setscheduler only with SCHED_OTHER, SCHED_BATCH or SCHED_IDLE (a
+// policy with SCHED_RESET_ON_FORK is above them all, as in systemd). sched_setattr keeps its
+// policy in memory, out of the filter's reach: refused, where systemd lets it through.
+void realtime_rules(std::map<std::string, ArgumentRules>& rules) {
+  ArgumentRules& r = rules["sched_setscheduler"];
+  const uint64_t allowed[] = {SCHED_OTHER, SCHED_BATCH, SCHED_IDLE};
+  uint64_t highest = 0;
+  for (uint64_t p : allowed) {
+    r.allow.push_back({compare(1, SCMP_CMP_EQ, p)});
+    highest = std::max(highest, p);
+  }
+  for (uint64_t p = 0; p < highest; ++p)
+    if (std::find(std::begin(allowed), std::end(allowed), p) == std::end(allowed))
+      r.deny.push_back({compare(1, SCMP_CMP_EQ, p)});
+  r.deny.push_back({compare(1, SCMP_CMP_GT, highest)});
+  rules["sched_setattr"].deny.push_back({});
+}
+
+// Every syscall libseccomp can name on the filter's architectures. The others, which the
+// kernel may have (a call newer than libseccomp's table, such as open_tree_attr), get the
+// default action, ENOSYS, so that no new mount or namespace call slips past a group.
+std::set<std::string> known_syscalls(const SeccompPlan& plan) {
+  std::vector<std::pair<uint32_t, int>> tables = {{SCMP_ARCH_NATIVE, 0}};
+  if (!plan.native_only && seccomp_arch_native() == SCMP_ARCH_X86_64)
+    tables.insert(tables.end(), {{SCMP_ARCH_X86, 0}, {SCMP_ARCH_X32, 0x40000000}});
+  std::set<std::string> names;
+  for (auto [arch, base] : tables) {
+    for (int nr = 0; nr < kSyscallBound; ++nr) {
+      char* name = seccomp_syscall_resolve_num_arch(arch, base + nr);
+      if (!name) continue;
+      names.insert(name);
+      free(name);
+    }
+  }
+  return names;
 }
 
 }  // namespace
@@ -44,9 +162,8 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
   if (!plan.enabled) return nullptr;
   const uint32_t deny =
       plan.action == SeccompAction::kKill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(EPERM);
-  const uint32_t default_action = plan.allow_list ? deny : SCMP_ACT_ALLOW;
-  const uint32_t rule_action = plan.allow_list ? SCMP_ACT_ALLOW : deny;
-  SeccompFilter ctx(seccomp_init(default_action));
+  // Every syscall libseccomp knows gets its own verdict below: the default is for the rest.
+  SeccompFilter ctx(seccomp_init(SCMP_ACT_ERRNO(ENOSYS)));
   if (!ctx) seccomp_fail("initialise filter", -ENOMEM);
   int rc;
   // jharden sets PR_SET_NO_NEW_PRIVS itself, as the policy asks; libseccomp must not.
@@ -55,6 +172,9 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
   // runc#2430: without spec_allow the kernel forces the SSB mitigation on the daemon.
   if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_SSB, 1)) != 0)
     seccomp_fail("set the SSB attribute", rc);
+  // A binary search over the syscall numbers: the filter has a rule for each of a few hundred.
+  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2)) != 0)
+    seccomp_fail("set the optimisation attribute", rc);
   // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list written
   // with x86_64 numbers would miss them.
   if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, deny)) != 0)
@@ -66,20 +186,44 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
         seccomp_fail("add architecture", rc);
     }
   }
-  // clone and unshare get argument rules below; an unconditional rule would override them.
-  auto conditional = [&](const std::string& name) {
-    return plan.restrict_namespaces && (name == "clone" || name == "unshare" || name == "clone3");
-  };
-  for (const auto& name : plan.syscalls) {
-    if (conditional(name) && plan.allow_list) continue;
-    int nr = seccomp_syscall_resolve_name(name.c_str());
-    if (nr == __NR_SCMP_ERROR) seccomp_fail("unknown syscall " + name, -EINVAL);
-    // A name that does not exist on this architecture (e.g. setuid32 on x86_64) resolves
-    // to a negative pseudo number: nothing to filter.
-    rc = seccomp_rule_add(ctx.get(), rule_action, nr, 0);
-    if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
+
+  std::map<std::string, ArgumentRules> rules;
+  // Calls whose arguments sit in memory, out of the filter's reach, fail with ENOSYS (the
+  // default action: no rule) so that the C library falls back to the older call that the
+  // rules above can check, as systemd does.
+  std::set<std::string> not_implemented;
+  if (plan.restricts_namespaces()) {
+    namespace_rules(plan, rules);
+    not_implemented.insert("clone3");
   }
-  if (plan.restrict_namespaces) add_namespace_rules(ctx.get(), plan, deny);
+  if (plan.restrict_suid_sgid) {
+    suid_sgid_rules(rules);
+    not_implemented.insert("openat2");
+  }
+  if (plan.lock_personality) personality_rules(rules);
+  if (plan.restrict_realtime) realtime_rules(rules);
+
+  auto add = [&](uint32_t action, int nr, const Conditions& c, const std::string& name) {
+    rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(c.size()), c.data());
+    // -EDOM: a name of another architecture's table that none of the filter's has.
+    if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
+  };
+  for (const auto& name : known_syscalls(plan)) {
+    if (not_implemented.contains(name)) continue;
+    int nr = seccomp_syscall_resolve_name(name.c_str());
+    if (nr == __NR_SCMP_ERROR) continue;
+    const bool listed = std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), name);
+    const bool allowed = plan.allow_list ? listed : !listed;
+    auto it = rules.find(name);
+    if (!allowed) {
+      add(deny, nr, {}, name);
+    } else if (it == rules.end()) {
+      add(SCMP_ACT_ALLOW, nr, {}, name);
+    } else {
+      for (const auto& c : it->second.allow) add(SCMP_ACT_ALLOW, nr, c, name);
+      for (const auto& c : it->second.deny) add(deny, nr, c, name);
+    }
+  }
   return ctx;
 }
 

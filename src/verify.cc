@@ -3,10 +3,13 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/keyctl.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <seccomp.h>
 #include <sys/capability.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -20,6 +23,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -334,10 +338,6 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
     });
     r.row(got == refusal, "denied syscall adjtimex (@clock)", refusal, got);
   }
-  if (sc.restrict_namespaces) {
-    std::string got = in_child([] { return unshare(CLONE_NEWUSER) == -1 ? errno : 0; });
-    r.row(got == refusal, "new user namespace refused", refusal, got);
-  }
   if (sc.native_only) {
     // x32: the x86_64 entry with bit 30 set; i386: int 0x80 (getpid is 20 there). Kernels
     // without these ABIs refuse them too (ENOSYS, SIGSEGV).
@@ -350,6 +350,94 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
     });
     r.row(i386 != "allowed", "i386 ABI getpid refused", "refused", i386);
   }
+}
+
+// The kernel interfaces that let root reach around the sandbox. These rows hold for every
+// policy: one that lifts a protection (deny = !@keyring, restrict_suid_sgid = no) fails here.
+void probe_kernel_interfaces(const Plan& plan, Report& r) {
+  const SeccompPlan& sc = plan.seccomp;
+  // EPERM whether the filter or the kernel (no CAP_DAC_READ_SEARCH) refuses.
+  auto refused = [](const std::string& got) { return got == "EPERM" || got == "killed by SIGSYS"; };
+
+  // Shocker: a handle of "/" reopened through a descriptor of the same mount.
+  std::string got = in_child([] {
+    alignas(file_handle) unsigned char buf[sizeof(file_handle) + MAX_HANDLE_SZ] = {};
+    auto* fh = reinterpret_cast<file_handle*>(buf);
+    fh->handle_bytes = MAX_HANDLE_SZ;
+    int mount_id = 0;
+    if (name_to_handle_at(AT_FDCWD, "/", fh, &mount_id, 0) != 0) {
+      fh->handle_bytes = 8;  // a made-up handle still meets the capability check first
+      fh->handle_type = 1;
+    }
+    int mount_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return open_by_handle_at(mount_fd, fh, O_RDONLY | O_CLOEXEC) == -1 ? errno : 0;
+  });
+  r.row(refused(got), "file handles refused (open_by_handle_at)", "EPERM", got);
+
+  got = in_child([] {
+    return syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0) == -1 ? errno : 0;
+  });
+  r.row(refused(got), "kernel keyrings refused (keyctl)", "EPERM", got);
+
+  // A nameless file (O_TMPFILE) leaves nothing behind whatever the outcome.
+  got = in_child([] {
+    int err = EROFS;
+    for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm"}) {
+      int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 04755);
+      if (fd >= 0) return 0;
+      if (errno == EPERM) {
+        fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) return EPERM;
+        return fchmod(fd, 02755) == 0 || fchmod(fd, 04755) == 0 ? 0 : errno;
+      }
+      err = errno;
+    }
+    return err;
+  });
+  r.row(refused(got), "set-user-ID/set-group-ID files refused", "EPERM", got);
+
+  got = in_child([] { return personality(PER_LINUX32) == -1 ? errno : 0; });
+  r.row(refused(got), "personality locked (PER_LINUX32)", "EPERM", got);
+
+  got = in_child([] {
+    sched_param sp{};
+    sp.sched_priority = 1;
+    return sched_setscheduler(0, SCHED_FIFO, &sp) == -1 ? errno : 0;
+  });
+  r.row(refused(got), "realtime scheduling refused (SCHED_FIFO)", "EPERM", got);
+
+  // Every type the policy does not allow, and the user namespace always: in one, root holds
+  // every capability again.
+  std::string made;
+  for (const auto& t : namespace_types()) {
+    if (sc.namespace_allowed(t.flag) && t.flag != CLONE_NEWUSER) continue;
+    unsigned long flag = t.flag;
+    std::string one =
+        in_child([flag] { return unshare(static_cast<int>(flag)) == -1 ? errno : 0; });
+    if (!refused(one)) made += std::string(made.empty() ? "" : ", ") + t.name + ": " + one;
+  }
+  r.row(made.empty(), "new namespaces refused (user, not allowed)", "refused",
+        made.empty() ? "refused" : made);
+
+  // Joining the user namespace it is already in, with nstype 0 (any type): the kernel says
+  // EINVAL, only the filter EPERM.
+  got = in_child([] {
+    int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno;
+    return setns(fd, 0) == -1 ? errno : 0;
+  });
+  r.row(refused(got), "setns refused (a user namespace, any type)", "EPERM", got);
+
+  // The first number above libseccomp's table: the kernel may have a call there.
+  int unknown = 0;
+  for (int nr = 0; nr < 1024; ++nr) {
+    char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+    if (name) unknown = nr + 1;
+    free(name);
+  }
+  got = in_child([unknown] { return syscall(unknown, 0, 0, 0, 0, 0) == -1 ? errno : 0; });
+  r.row(got == "ENOSYS", "syscall " + std::to_string(unknown) + " (unknown to libseccomp)",
+        "ENOSYS", got);
 }
 
 void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Report& r) {
@@ -464,6 +552,7 @@ int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {
               static_cast<int>(getpid()), static_cast<int>(getuid()));
   probe_mounts(plan, host, r);
   probe_privileges(plan, host, r);
+  probe_kernel_interfaces(plan, r);
   probe_escapes(plan, host, listen_fds, r);
   return r.finish();
 }

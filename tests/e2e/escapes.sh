@@ -19,6 +19,13 @@
 #   secrets-left:*         secret content left in mounts, env, output or on disk
 #   concurrency:*          20 instances of one policy at once
 #   mount-table-size:*     start-up with 1000 extra mounts (systemd#42375; no timing)
+#   file-handles:*         open_by_handle_at around read-only trees, /tmp, secrets, root= (Shocker)
+#   joining-namespaces:*   setns into a host user namespace, unshare/clone, syscalls unknown
+#                          to libseccomp
+#   setuid-planting:*      set-user-ID/set-group-ID files left on the host's writable tree
+#   personality:*, realtime:*  personality(2) and realtime scheduling as root
+#   keyrings:*             uid 0's user keyring shared with the host
+#   verify-rows:*          --verify of these protections (each row fails once lifted)
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -535,7 +542,8 @@ EOF
   install -m 4755 -o root -g root /usr/bin/id "$CASE/suid-id"
   install -m 0755 /bin/cat "$CASE/fcap-cat"
   local have_fcaps=yes
-  setcap cap_dac_read_search+ep "$CASE/fcap-cat" 2>/dev/null || have_fcaps=no
+  # A capability the default drop list keeps: for one it drops, execve itself fails.
+  setcap cap_dac_override+ep "$CASE/fcap-cat" 2>/dev/null || have_fcaps=no
   local body="
 echo \"suid_euid=\$($CASE/suid-id -u)\"
 echo \"fcap_eff=\$($CASE/fcap-cat /proc/self/status | sed -n 's/^CapEff:\t//p')\"
@@ -684,6 +692,312 @@ test_seccomp_ssb() {
   if [[ $host == "not vulnerable" || -z $host ]]; then
     echo "# seccomp-ssb: the CPU is not affected ($host); the case cannot tell spec_allow apart"
   fi
+}
+
+# ---------------------------------------------------------------- file handles (Shocker)
+
+# fh_attack NAME POLICY MOUNTDIR: inside, each handle is reopened through MOUNTDIR, a writable
+# directory on the same file system; the host /etc file is opened for writing.
+fh_attack() {
+  local name=$1 pol=$2 dir=$3
+  jh "$pol" -- /bin/sh -c "
+echo \"etc_inside=\$($HELPER handle-open @$FH_ETC $dir rw)\"
+echo \"etc_outside=\$($HELPER handle-open $FH_DIR/h-etc $dir rw)\"
+echo \"tmp=\$($HELPER handle-open $FH_DIR/h-tmp $dir ro)\"
+echo \"secret=\$($HELPER handle-open $FH_DIR/h-secret $dir ro)\""
+  expect_field "file-handles:$name:host-etc-file-handle-taken-inside" etc_inside EPERM
+  expect_field "file-handles:$name:host-etc-file-handle-from-outside" etc_outside EPERM
+  expect_field "file-handles:$name:host-tmp-file" tmp EPERM
+  expect_field "file-handles:$name:hidden-secret-source" secret EPERM
+  expect_eq "file-handles:$name:host-etc-file-unchanged" host-etc "$(cat "$FH_ETC")"
+}
+
+test_file_handles() {
+  need_helper file-handles:baseline || return
+  new_case
+  FH_DIR=$CASE
+  FH_ETC=/etc/jh-e2e-handle.$$
+  local tmpfile=/tmp/jh-e2e-handle.$$ pol
+  echo host-etc >"$FH_ETC"
+  echo host-tmp >"$tmpfile"
+  on_exit rm -f "$FH_ETC" "$tmpfile"
+  mkdir -p "$CASE/src" "$CASE/rw"
+  echo secret-content >"$CASE/src/key"
+  chmod 0600 "$CASE/src/key"
+  "$HELPER" handle-save "$FH_ETC" "$CASE/h-etc" >/dev/null
+  "$HELPER" handle-save "$tmpfile" "$CASE/h-tmp" >/dev/null
+  "$HELPER" handle-save "$CASE/src/key" "$CASE/h-secret" >/dev/null
+  # Control: on the host, root reopens the file through any directory of the file system.
+  expect_eq file-handles:control-host-reopens "OK:host-tmp" \
+    "$("$HELPER" handle-open "$CASE/h-tmp" "$CASE/rw" ro)"
+
+  pol=$(policy <<EOF
+[secrets]
+key = $CASE/src/key
+EOF
+)
+  fh_attack baseline "$pol" "$CASE/rw"
+
+  pol=$(policy read-only-root.conf <<EOF
+[filesystem]
+read_only = /
+read_write = $CASE/rw
+[secrets]
+key = $CASE/src/key
+EOF
+)
+  fh_attack read-only-root "$pol" "$CASE/rw"
+
+  # root= on the same file system: the handles name files outside the new root.
+  mkdir -p "$CASE/root/bin" "$CASE/root/h"
+  install -m 0755 "$HELPER" "$CASE/root/bin/escape_helper"
+  cp "$CASE"/h-* "$CASE/root/h/"
+  chmod 0644 "$CASE"/root/h/*
+  pol=$(policy root.conf <<EOF
+[filesystem]
+root = $CASE/root
+read_only =
+EOF
+)
+  jh "$pol" -- /bin/escape_helper handle-open /h/h-etc / rw
+  expect_eq file-handles:root-mode:host-etc-file EPERM "$OUT"
+  jh "$pol" -- /bin/escape_helper handle-open /h/h-secret / ro
+  expect_eq file-handles:root-mode:secret-source EPERM "$OUT"
+  expect_eq file-handles:root-mode:host-etc-file-unchanged host-etc "$(cat "$FH_ETC")"
+}
+
+# ---------------------------------------------------------------- joining namespaces
+
+test_joining_namespaces() {
+  need_helper joining-namespaces:host-user-namespace || return
+  new_case
+  local userns_pid pol
+  # A host process in a user namespace of its own, owned by root: root outside it holds every
+  # capability inside it.
+  unshare -U --map-root-user sleep 300 &
+  userns_pid=$!
+  on_exit kill "$userns_pid"
+  sleep 0.3
+  # A colluding host process hands the same namespace over a socket the sandbox can reach.
+  local server_pid
+  "$HELPER" fd-serve "$CASE/ns.sock" "/proc/$userns_pid/ns/user" &
+  server_pid=$!
+  on_exit kill "$server_pid"
+  wait_for_file "$CASE/ns.sock" 5
+  expect_eq joining-namespaces:control-passed-fd-joins-outside OK \
+    "$(unshare -m "$HELPER" setns-recv "$CASE/ns.sock" user)"
+  pol=$(empty_policy)
+  jh "$pol" -- /bin/sh -c "
+echo \"setns_user=\$($HELPER setns /proc/$userns_pid/ns/user user)\"
+echo \"setns_any=\$($HELPER setns /proc/$userns_pid/ns/user 0)\"
+echo \"setns_passed=\$($HELPER setns-recv $CASE/ns.sock user)\"
+echo \"unshare_user=\$($HELPER unshare user)\"
+echo \"clone_user=\$($HELPER clone user)\"
+echo \"unshare_mnt=\$($HELPER unshare mnt)\"
+echo \"clone3=\$($HELPER clone3)\"
+echo \"plain_clone=\$($HELPER clone 0)\"
+echo \"open_tree_attr=\$($HELPER raw 467)\"
+echo \"shell_fork=\$(/bin/sh -c 'echo forked')\""
+  expect_field joining-namespaces:setns-host-user-namespace setns_user EPERM
+  expect_field joining-namespaces:setns-host-user-namespace-any-type setns_any EPERM
+  expect_field joining-namespaces:setns-passed-fd setns_passed EPERM
+  expect_field joining-namespaces:unshare-user-refused unshare_user EPERM
+  expect_field joining-namespaces:clone-newuser-refused clone_user EPERM
+  expect_field joining-namespaces:unshare-mnt-refused unshare_mnt EPERM
+  expect_field joining-namespaces:clone3-enosys clone3 ENOSYS
+  expect_field joining-namespaces:plain-clone-works plain_clone OK
+  expect_field joining-namespaces:fork-still-works shell_fork forked
+  expect_field joining-namespaces:open_tree_attr-unknown open_tree_attr ENOSYS
+
+  pol=$(policy user.conf <<'EOF'
+[namespaces]
+allow_create = user
+EOF
+)
+  jh "$pol" -- /bin/sh -c "
+echo \"unshare_user=\$($HELPER unshare user)\"
+echo \"unshare_net=\$($HELPER unshare net)\"
+echo \"setns_any=\$($HELPER setns /proc/$userns_pid/ns/user 0)\"
+echo \"setns_net=\$($HELPER setns /proc/$userns_pid/ns/net net)\""
+  expect_field joining-namespaces:allow-create-user-unshare-works unshare_user OK
+  expect_field joining-namespaces:allow-create-user-net-still-refused unshare_net EPERM
+  expect_field joining-namespaces:allow-create-user-setns-any-refused setns_any EPERM
+  expect_field joining-namespaces:allow-create-user-setns-net-refused setns_net EPERM
+
+  pol=$(policy allow-list.conf <<'EOF'
+[seccomp]
+allow = @system-service
+EOF
+)
+  jh "$pol" -- /bin/sh -c "
+echo \"open_tree_attr=\$($HELPER raw 467)\"
+echo \"unshare_user=\$($HELPER unshare user)\"
+echo \"clone3=\$($HELPER clone3)\""
+  expect_field joining-namespaces:open_tree_attr-unknown-in-allow-list open_tree_attr ENOSYS
+  expect_field joining-namespaces:unshare-user-refused-in-allow-list unshare_user EPERM
+  expect_field joining-namespaces:clone3-enosys-in-allow-list clone3 ENOSYS
+}
+
+# ---------------------------------------------------------------- set-user-ID planting
+
+test_setuid_planting() {
+  need_helper setuid-planting:baseline || return
+  new_case
+  mkdir -p "$CASE/plant"
+  local pol how body="" mode
+  pol=$(empty_policy)
+  for how in chmod fchmod fchmodat fchmodat2 creat open openat openat2 mkdir mknod tmpfile; do
+    for mode in 4755 2755; do
+      body+="echo \"$how-$mode=\$($HELPER suid $how $CASE/plant/$how-$mode $mode)\""$'\n'
+    done
+  done
+  jh "$pol" -- /bin/sh -c "$body"
+  for how in chmod fchmod fchmodat fchmodat2 creat open openat mkdir mknod tmpfile; do
+    expect_field "setuid-planting:$how-setuid-refused" "$how-4755" EPERM
+    expect_field "setuid-planting:$how-setgid-refused" "$how-2755" EPERM
+  done
+  expect_field setuid-planting:openat2-enosys openat2-4755 ENOSYS
+  expect_eq setuid-planting:no-set-id-file-on-host "" \
+    "$(find "$CASE/plant" -perm /6000 -printf '%P ')"
+  # Without the bits, the same calls work.
+  jh "$pol" -- "$HELPER" suid chmod "$CASE/plant/plain" 0755
+  expect_eq setuid-planting:plain-chmod-works OK "$OUT"
+
+  # With no_new_privileges = no the filter is loaded before the change of identity: the
+  # set-up must still get through it, and the rules must hold for the daemon.
+  pol=$(policy nnp-off.conf <<'EOF'
+[service]
+user = nobody
+[capabilities]
+no_new_privileges = no
+EOF
+)
+  chmod 0777 "$CASE/plant"
+  jh "$pol" -- /bin/sh -c "id -u; $HELPER suid chmod $CASE/plant/nnp-off 2755; exit 0"
+  expect_rc setuid-planting:nnp-off-set-up-passes-the-filter 0
+  expect_eq setuid-planting:nnp-off-setgid-refused "65534"$'\n'"EPERM" "$OUT"
+
+  # With a PID namespace, the daemon is a child of jharden's init: the same filter.
+  pol=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  jh "$pol" -- "$HELPER" suid chmod "$CASE/plant/pid-ns" 4755
+  expect_eq setuid-planting:pid-namespace-setuid-refused EPERM "$OUT"
+  expect_eq setuid-planting:no-set-id-file-on-host-at-all "" \
+    "$(find "$CASE/plant" -perm /6000 -printf '%P ')"
+}
+
+# ---------------------------------------------------------------- personality, realtime
+
+test_personality_realtime() {
+  need_helper personality:linux32-refused || return
+  new_case
+  local pol
+  pol=$(empty_policy)
+  jh "$pol" -- /bin/sh -c "
+echo \"linux32=\$($HELPER personality 0x0008)\"
+echo \"same=\$($HELPER personality 0)\"
+echo \"fifo=\$($HELPER sched fifo)\"
+echo \"rr=\$($HELPER sched rr)\"
+echo \"other=\$($HELPER sched other)\"
+echo \"batch=\$($HELPER sched batch)\"
+echo \"idle=\$($HELPER sched idle)\""
+  expect_field personality:linux32-refused linux32 EPERM
+  expect_field personality:current-domain-kept same OK
+  expect_field realtime:sched-fifo-refused fifo EPERM
+  expect_field realtime:sched-rr-refused rr EPERM
+  expect_field realtime:sched-other-allowed other OK
+  expect_field realtime:sched-batch-allowed batch OK
+  expect_field realtime:sched-idle-allowed idle OK
+}
+
+# ---------------------------------------------------------------- keyrings
+
+test_keyrings() {
+  need_helper keyrings:host-key-unreadable || return
+  new_case
+  local serial pol
+  serial=$("$HELPER" key-add "jh-e2e-key.$$" host-key-secret)
+  if [[ ! $serial =~ ^[0-9]+$ ]]; then
+    skip keyrings:host-key-unreadable "add_key on the host: $serial"
+    return
+  fi
+  on_exit "$HELPER" key-unlink "$serial"
+  expect_eq keyrings:control-host-reads-key OK:host-key-secret \
+    "$("$HELPER" key-read "jh-e2e-key.$$")"
+  pol=$(empty_policy)
+  jh "$pol" -- "$HELPER" key-read "jh-e2e-key.$$"
+  expect_eq keyrings:host-key-unreadable EPERM "$OUT"
+  jh "$pol" -- "$HELPER" key-add "jh-e2e-inside.$$" planted
+  expect_eq keyrings:add-key-refused EPERM "$OUT"
+}
+
+# ---------------------------------------------------------------- --verify rows
+
+# verify_row NAME ROW-TEXT PASS|FAIL: the last --verify output has ROW-TEXT as a PASS or FAIL.
+verify_row() {
+  local line
+  line=$(grep -F -- "$2" <<<"$OUT" | head -1)
+  expect_match "$1" "^$3 " "${line:-<no row \"$2\">}"
+}
+
+test_verify_rows() {
+  new_case
+  local pol
+  pol=$(empty_policy)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:baseline-exit-0 0
+  verify_row file-handles:verify-row-baseline "file handles refused" PASS
+  verify_row keyrings:verify-row-baseline "kernel keyrings refused" PASS
+  verify_row setuid-planting:verify-row-baseline "set-user-ID/set-group-ID files refused" PASS
+  verify_row personality:verify-row-baseline "personality locked" PASS
+  verify_row realtime:verify-row-baseline "realtime scheduling refused" PASS
+  verify_row joining-namespaces:verify-row-unshare-baseline "new namespaces refused" PASS
+  verify_row joining-namespaces:verify-row-setns-baseline "setns refused" PASS
+  verify_row joining-namespaces:verify-row-unknown-baseline "(unknown to libseccomp)" PASS
+
+  # Each protection lifted: its row fails.
+  pol=$(policy lifted.conf <<'EOF'
+[capabilities]
+drop = !CAP_DAC_READ_SEARCH
+[seccomp]
+deny = !@keyring !open_by_handle_at
+restrict_suid_sgid = no
+lock_personality = no
+restrict_realtime = no
+[namespaces]
+allow_create = all
+EOF
+)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:lifted-exit-1 1
+  verify_row file-handles:verify-row-fails-when-lifted "file handles refused" FAIL
+  verify_row keyrings:verify-row-fails-when-lifted "kernel keyrings refused" FAIL
+  verify_row setuid-planting:verify-row-fails-when-lifted "set-user-ID/set-group-ID files refused" FAIL
+  verify_row personality:verify-row-fails-when-lifted "personality locked" FAIL
+  verify_row realtime:verify-row-fails-when-lifted "realtime scheduling refused" FAIL
+  verify_row joining-namespaces:verify-row-unshare-fails-when-lifted "new namespaces refused" FAIL
+  verify_row joining-namespaces:verify-row-setns-fails-when-lifted "setns refused" FAIL
+  verify_row joining-namespaces:verify-row-unknown-still-passes "(unknown to libseccomp)" PASS
+
+  # No filter at all: unknown syscalls reach the kernel. CAP_DAC_READ_SEARCH is still dropped,
+  # and the kernel alone refuses file handles then.
+  pol=$(policy no-filter.conf <<'EOF'
+[seccomp]
+deny =
+native_only = no
+restrict_suid_sgid = no
+lock_personality = no
+restrict_realtime = no
+[namespaces]
+allow_create = all
+EOF
+)
+  jh --verify "$pol" -- /bin/true
+  verify_row joining-namespaces:verify-row-unknown-fails-without-filter "(unknown to libseccomp)" FAIL
+  verify_row file-handles:verify-row-capability-alone-holds "file handles refused" PASS
 }
 
 # ---------------------------------------------------------------- argv injection
@@ -985,7 +1299,13 @@ main() {
     test_hostile_policy \
     test_secrets_left \
     test_concurrency \
-    test_mount_table_size
+    test_mount_table_size \
+    test_file_handles \
+    test_joining_namespaces \
+    test_setuid_planting \
+    test_personality_realtime \
+    test_keyrings \
+    test_verify_rows
   e2e_finish
 }
 

@@ -54,17 +54,17 @@ constexpr const char* kEmpty = "[service]\nexec = /bin/true\n";
 // RemoveIPC= (100) do not apply: 56160.
 // Exposed: User= 2000 (root), PrivateNetwork= 2500, PrivateUsers= 1000, ProtectHome= 1000,
 // ProtectHostname= 50, ProtectSystem= 300 (full: 3 of 10), RootDirectory= 200,
-// LockPersonality= 100, MemoryDenyWriteExecute= 100; the capabilities the default drop list
+// MemoryDenyWriteExecute= 100; the capabilities the default drop list
 // keeps: CAP_SET(UID|GID|PCAP) 1500, NET_ADMIN 1000, AUDIT_* 500 (AUDIT_READ/WRITE),
 // SYS_(NICE|RESOURCE) 500, (CHOWN|FSETID|SETFCAP) 1000, (DAC_*|FOWNER|IPC_OWNER) 1000, KILL
 // 500, NET_(BIND_SERVICE|BROADCAST|RAW) 500, IPC_LOCK 50, SYS_CHROOT 50, BLOCK_SUSPEND 25,
 // WAKE_ALARM 25, LEASE 25, SYS_TTY_CONFIG 25 (6700 together); UMask= 50 (0022: 5 of 10),
-// ProtectProc= 1000, ProcSubset= 10, RestrictRealtime= 500, RestrictSUIDSGID= 1000,
-// RestrictAddressFamilies= 3975, SystemCallFilter=~@privileged 700 and ~@resources 700,
-// IPAddressDeny= 1000, DeviceAllow= 1000. (RestrictNamespaces= is covered: CAP_SYS_ADMIN is
-// dropped and the filter refuses user namespaces.)
-// Sum 23885: ceil(2388500 / 56160) = 43 tenths, 4.3. The equivalent unit's ProtectClock=yes
-// drops CAP_WAKE_ALARM and PrivateDevices=yes closes the device cgroup: 4.2, which
+// ProtectProc= 1000, ProcSubset= 10, RestrictAddressFamilies= 3975,
+// SystemCallFilter=~@privileged 700 and ~@resources 700, IPAddressDeny= 1000, DeviceAllow=
+// 1000. (LockPersonality=, RestrictRealtime=, RestrictSUIDSGID= and RestrictNamespaces= are
+// covered by the filter's defaults.)
+// Sum 22285: ceil(2228500 / 56160) = 40 tenths, 4.0. The equivalent unit's ProtectClock=yes
+// drops CAP_WAKE_ALARM and PrivateDevices=yes closes the device cgroup: 3.9, which
 // tests/analyze/crosscheck.sh confirms with systemd-analyze itself.
 TEST(AnalyzeTest, EmptyPolicyScoresTheHandComputedValue) {
   Assessment a = analyze(kEmpty).a;
@@ -76,9 +76,9 @@ TEST(AnalyzeTest, EmptyPolicyScoresTheHandComputedValue) {
   }
   EXPECT_EQ(weights, 56460u);
   EXPECT_EQ(not_applicable, 2u);
-  EXPECT_DOUBLE_EQ(a.exposure, 4.3);
+  EXPECT_DOUBLE_EQ(a.exposure, 4.0);
   EXPECT_EQ(a.rating, "OK");
-  EXPECT_DOUBLE_EQ(a.unit_exposure, 4.2);
+  EXPECT_DOUBLE_EQ(a.unit_exposure, 3.9);
   EXPECT_EQ(a.policy, "p.conf");
 }
 
@@ -169,6 +169,11 @@ no_new_privileges = no
 [seccomp]
 deny =
 native_only = no
+restrict_suid_sgid = no
+lock_personality = no
+restrict_realtime = no
+[namespaces]
+allow_create = all
 )")
                      .a;
   EXPECT_EQ(a.rating, "UNSAFE");
@@ -202,9 +207,9 @@ TEST(AnalyzeTest, JsonIsValidAndComplete) {
   nlohmann::json j = nlohmann::json::parse(assessment_to_json(a).dump());
   ASSERT_TRUE(j.is_object());
   EXPECT_EQ(j["items"].size(), 81u);
-  EXPECT_DOUBLE_EQ(j["exposure"].get<double>(), 4.3);
+  EXPECT_DOUBLE_EQ(j["exposure"].get<double>(), 4.0);
   EXPECT_EQ(j["rating"], "OK");
-  EXPECT_DOUBLE_EQ(j["equivalent_unit_exposure"].get<double>(), 4.2);
+  EXPECT_DOUBLE_EQ(j["equivalent_unit_exposure"].get<double>(), 3.9);
   EXPECT_EQ(j["equivalent_unit"], a.equivalent_unit);
   ASSERT_TRUE(j["extras"].is_array());
   EXPECT_FALSE(j["extras"].empty());
@@ -225,7 +230,7 @@ TEST(AnalyzeTest, TextHasTheTableTheSummaryAndTheExtras) {
   EXPECT_NE(text.find("✗ User=/DynamicUser="), std::string::npos);
   EXPECT_NE(text.find("✓ PrivateTmp="), std::string::npos);
   EXPECT_NE(text.find("[filesystem] private_tmp"), std::string::npos);
-  EXPECT_NE(text.find("→ Overall exposure level for p.conf: 4.3 OK\n"), std::string::npos);
+  EXPECT_NE(text.find("→ Overall exposure level for p.conf: 4.0 OK\n"), std::string::npos);
   EXPECT_NE(text.find("jharden-only protections (not counted by systemd's score):"),
             std::string::npos);
   EXPECT_NE(text.find("/proc/loadavg"), std::string::npos);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <string>
@@ -471,13 +472,13 @@ TEST_F(BaselinePlan, NoFreshProcAndNoRootChange) {
   EXPECT_TRUE(proc == nullptr || proc->kind != MountKind::kProc);
 }
 
-TEST_F(BaselinePlan, DropsTheSixteenDefaultCapabilities) {
-  EXPECT_EQ(
-      sorted(cap_names(plan().caps.dropped)),
-      sorted(Strings{"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
-                     "CAP_SYS_BOOT", "CAP_SYS_TIME", "CAP_MKNOD", "CAP_MAC_ADMIN",
-                     "CAP_MAC_OVERRIDE", "CAP_AUDIT_CONTROL", "CAP_LINUX_IMMUTABLE", "CAP_BPF",
-                     "CAP_PERFMON", "CAP_SYSLOG", "CAP_SYS_PACCT", "CAP_CHECKPOINT_RESTORE"}));
+TEST_F(BaselinePlan, DropsTheSeventeenDefaultCapabilities) {
+  EXPECT_EQ(sorted(cap_names(plan().caps.dropped)),
+            sorted(Strings{"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
+                           "CAP_SYS_BOOT", "CAP_SYS_TIME", "CAP_MKNOD", "CAP_MAC_ADMIN",
+                           "CAP_DAC_READ_SEARCH", "CAP_MAC_OVERRIDE", "CAP_AUDIT_CONTROL",
+                           "CAP_LINUX_IMMUTABLE", "CAP_BPF", "CAP_PERFMON", "CAP_SYSLOG",
+                           "CAP_SYS_PACCT", "CAP_CHECKPOINT_RESTORE"}));
   EXPECT_TRUE(std::is_sorted(plan().caps.dropped.begin(), plan().caps.dropped.end()));
 }
 
@@ -498,7 +499,14 @@ TEST_F(BaselinePlan, SeccompDeniesTheDefaultGroupsNativeOnly) {
   EXPECT_EQ(sc.action, SeccompAction::kErrno);
   EXPECT_TRUE(sc.native_only);
   EXPECT_EQ(sc.groups, (Strings{"@mount", "@module", "@reboot", "@swap", "@raw-io", "@clock",
-                                "@debug", "@obsolete", "@cpu-emulation"}));
+                                "@debug", "@obsolete", "@cpu-emulation", "@keyring"}));
+  EXPECT_TRUE(contains(sc.syscalls, "open_by_handle_at"));
+  EXPECT_TRUE(contains(sc.syscalls, "keyctl"));
+  EXPECT_EQ(sc.namespaces_allowed, 0ul);
+  EXPECT_TRUE(sc.restricts_namespaces());
+  EXPECT_TRUE(sc.restrict_suid_sgid);
+  EXPECT_TRUE(sc.lock_personality);
+  EXPECT_TRUE(sc.restrict_realtime);
   for (const char* call : {"mount", "umount2", "pivot_root", "init_module", "reboot", "swapon",
                            "ioperm", "settimeofday", "ptrace", "modify_ldt"})
     EXPECT_TRUE(contains(sc.syscalls, call));
@@ -590,11 +598,35 @@ TEST(BuildPlanSeccomp, ActionKillAndAllAbis) {
   EXPECT_FALSE(p.plan.seccomp.native_only);
 }
 
-// Without CAP_SYS_ADMIN in the drop list the filter would also restrict namespaces: these
-// policies keep it, so that only the seccomp keys decide.
+// Every argument rule counts: the filter goes only when all of them are lifted.
 TEST(BuildPlanSeccomp, NothingToFilterDisablesSeccomp) {
-  auto p = plan_of("[capabilities]\ndrop =\n[seccomp]\ndeny =\nnative_only = no\n");
-  EXPECT_FALSE(p.plan.seccomp.enabled);
+  auto off = [](const std::string& except) {
+    std::string text = "[seccomp]\ndeny =\nnative_only = no\n";
+    for (const char* key : {"restrict_suid_sgid", "lock_personality", "restrict_realtime"})
+      if (except != key) text += std::string(key) + " = no\n";
+    if (except != "allow_create") text += "[namespaces]\nallow_create = all\n";
+    return text;
+  };
+  EXPECT_FALSE(plan_of(off("")).plan.seccomp.enabled);
+  for (const char* one :
+       {"restrict_suid_sgid", "lock_personality", "restrict_realtime", "allow_create"})
+    EXPECT_TRUE(plan_of(off(one)).plan.seccomp.enabled) << one;
+}
+
+TEST(BuildPlanSeccomp, AllowCreateBecomesTheAllowedNamespaces) {
+  auto p = plan_of("[namespaces]\nallow_create = user net\n");
+  EXPECT_EQ(p.plan.seccomp.namespaces_allowed,
+            static_cast<unsigned long>(CLONE_NEWUSER | CLONE_NEWNET));
+  EXPECT_TRUE(p.plan.seccomp.restricts_namespaces());
+  EXPECT_TRUE(p.plan.seccomp.namespace_allowed(CLONE_NEWUSER));
+  EXPECT_FALSE(p.plan.seccomp.namespace_allowed(CLONE_NEWNS));
+  EXPECT_FALSE(plan_of("[namespaces]\nallow_create = all\n").plan.seccomp.restricts_namespaces());
+}
+
+// Keeping CAP_SYS_ADMIN no longer lifts the namespace rules: allow_create alone decides.
+TEST(BuildPlanSeccomp, NamespaceRulesDoNotDependOnCapabilities) {
+  auto p = plan_of("[capabilities]\ndrop =\n");
+  EXPECT_TRUE(p.plan.seccomp.restricts_namespaces());
 }
 
 // native_only = yes refuses the calls of other ABIs: that takes a filter even without rules.

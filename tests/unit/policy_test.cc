@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <string>
@@ -263,6 +264,9 @@ const BoolKey kBoolKeys[] = {
     {"secrets", "hide_sources", &Policy::hide_sources, true},
     {"capabilities", "no_new_privileges", &Policy::no_new_privileges, true},
     {"seccomp", "native_only", &Policy::native_only, true},
+    {"seccomp", "restrict_suid_sgid", &Policy::restrict_suid_sgid, true},
+    {"seccomp", "lock_personality", &Policy::lock_personality, true},
+    {"seccomp", "restrict_realtime", &Policy::restrict_realtime, true},
     {"namespaces", "pid", &Policy::ns_pid, false},
     {"namespaces", "net", &Policy::ns_net, false},
     {"namespaces", "ipc", &Policy::ns_ipc, false},
@@ -443,6 +447,9 @@ const ScalarKey kScalarKeys[] = {
     {"capabilities", "no_new_privileges", "yes"},
     {"seccomp", "action", "errno"},
     {"seccomp", "native_only", "yes"},
+    {"seccomp", "restrict_suid_sgid", "yes"},
+    {"seccomp", "lock_personality", "yes"},
+    {"seccomp", "restrict_realtime", "yes"},
     {"namespaces", "pid", "no"},
     {"namespaces", "net", "no"},
     {"namespaces", "ipc", "no"},
@@ -1038,11 +1045,44 @@ TEST(Secrets, EmptySourceInADropInRemovesTheSecret) {
 
 TEST(Capabilities, DefaultDropIsTheDocumentedList) {
   std::vector<int> expected = {
-      CAP_SYS_ADMIN,    CAP_SYS_PTRACE,    CAP_SYS_MODULE,      CAP_SYS_RAWIO,
-      CAP_SYS_BOOT,     CAP_SYS_TIME,      CAP_MKNOD,           CAP_MAC_ADMIN,
-      CAP_MAC_OVERRIDE, CAP_AUDIT_CONTROL, CAP_LINUX_IMMUTABLE, CAP_BPF,
-      CAP_PERFMON,      CAP_SYSLOG,        CAP_SYS_PACCT,       CAP_CHECKPOINT_RESTORE};
+      CAP_SYS_ADMIN,      CAP_SYS_PTRACE,    CAP_SYS_MODULE,      CAP_SYS_RAWIO,
+      CAP_SYS_BOOT,       CAP_SYS_TIME,      CAP_MKNOD,           CAP_MAC_ADMIN,
+      CAP_MAC_OVERRIDE,   CAP_AUDIT_CONTROL, CAP_LINUX_IMMUTABLE, CAP_BPF,
+      CAP_PERFMON,        CAP_SYSLOG,        CAP_SYS_PACCT,       CAP_CHECKPOINT_RESTORE,
+      CAP_DAC_READ_SEARCH};
   EXPECT_EQ(caps_of(parse("").policy.cap_drop), expected);
+}
+
+TEST(Capabilities, BangRemovesFromTheDefaultsAndEarlierLines) {
+  auto p = parse("[capabilities]\ndrop = CAP_NET_RAW\ndrop = !dac_read_search !CAP_NET_RAW\n");
+  EXPECT_TRUE(is_empty(p.errors()));
+  EXPECT_TRUE(has_size(p.policy.cap_drop, 16));
+  for (const auto& c : p.policy.cap_drop) {
+    EXPECT_NE(c.value, CAP_DAC_READ_SEARCH);
+    EXPECT_NE(c.value, CAP_NET_RAW);
+  }
+}
+
+TEST(Capabilities, BangThenAddAgainKeepsTheLaterEntry) {
+  auto p = parse("[capabilities]\ndrop = !CAP_SYS_ADMIN CAP_SYS_ADMIN\n");
+  ASSERT_TRUE(has_size(p.policy.cap_drop, 17));
+  EXPECT_EQ(p.policy.cap_drop.back().value, CAP_SYS_ADMIN);
+  EXPECT_EQ(p.policy.cap_drop.back().origin.line, 2);
+}
+
+TEST(Capabilities, BangInKeepAndAmbient) {
+  auto p = parse(
+      "[capabilities]\nkeep = CAP_CHOWN CAP_NET_RAW\nkeep = !CAP_CHOWN\n"
+      "ambient = CAP_NET_RAW\nambient = !CAP_NET_RAW\n");
+  EXPECT_TRUE(is_empty(p.errors()));
+  ASSERT_TRUE(p.policy.cap_keep.has_value());
+  EXPECT_EQ(caps_of(*p.policy.cap_keep), (std::vector<int>{CAP_NET_RAW}));
+  EXPECT_TRUE(is_empty(p.policy.cap_ambient));
+}
+
+TEST(Capabilities, BangWithAnUnknownNameIsAnError) {
+  EXPECT_EQ(errors_of("[capabilities]\ndrop = !CAP_FOO\n"),
+            (Strings{err(2, "drop: unknown capability: \"CAP_FOO\"")}));
 }
 
 TEST(Capabilities, NamesWithOrWithoutPrefixInAnyCase) {
@@ -1070,7 +1110,7 @@ INSTANTIATE_TEST_SUITE_P(DropKeepAmbient, BadCapabilityTest,
 
 TEST(Capabilities, DropAccumulatesOnTheDefault) {
   auto p = parse("[capabilities]\ndrop = CAP_NET_RAW\n");
-  EXPECT_TRUE(has_size(p.policy.cap_drop, 17));
+  EXPECT_TRUE(has_size(p.policy.cap_drop, 18));
   EXPECT_EQ(p.policy.cap_drop.back().value, CAP_NET_RAW);
 }
 
@@ -1118,15 +1158,42 @@ TEST(Capabilities, AmbientInKeepIsAccepted) {
 TEST(Seccomp, DefaultDenyIsTheDocumentedGroups) {
   EXPECT_EQ(names_of(parse("").policy.seccomp_deny),
             (Strings{"@mount", "@module", "@reboot", "@swap", "@raw-io", "@clock", "@debug",
-                     "@obsolete", "@cpu-emulation"}));
+                     "@obsolete", "@cpu-emulation", "@keyring", "open_by_handle_at"}));
+}
+
+TEST(Seccomp, BangRemovesADefaultGroupOrSyscall) {
+  auto p = parse("[seccomp]\ndeny = !@keyring\ndeny = ptrace !open_by_handle_at\n");
+  EXPECT_TRUE(is_empty(p.errors()));
+  EXPECT_EQ(names_of(p.policy.seccomp_deny),
+            (Strings{"@mount", "@module", "@reboot", "@swap", "@raw-io", "@clock", "@debug",
+                     "@obsolete", "@cpu-emulation", "ptrace"}));
+}
+
+TEST(Seccomp, BangInAllow) {
+  auto p = parse("[seccomp]\nallow = @basic-io openat\nallow = !openat\n");
+  ASSERT_TRUE(p.policy.seccomp_allow.has_value());
+  EXPECT_EQ(names_of(*p.policy.seccomp_allow), (Strings{"@basic-io"}));
+}
+
+TEST(Seccomp, BangWithAnUnknownNameIsAnError) {
+  EXPECT_EQ(errors_of("[seccomp]\ndeny = !@nope !nosuchcall\n"),
+            (Strings{err(2, "deny: unknown syscall group: \"@nope\""),
+                     err(2, "deny: unknown syscall: \"nosuchcall\"")}));
+}
+
+TEST(Seccomp, ArgumentRestrictionsAreOnByDefault) {
+  auto p = parse("");
+  EXPECT_TRUE(p.policy.restrict_suid_sgid.value);
+  EXPECT_TRUE(p.policy.lock_personality.value);
+  EXPECT_TRUE(p.policy.restrict_realtime.value);
 }
 
 TEST(Seccomp, DenyAcceptsSyscallsAndGroupsAndAccumulates) {
   auto p = parse("[seccomp]\ndeny = @keyring ptrace\ndeny = @privileged\n");
   EXPECT_TRUE(is_empty(p.errors()));
-  EXPECT_TRUE(has_size(p.policy.seccomp_deny, 12));
-  EXPECT_EQ(p.policy.seccomp_deny[9].value, "@keyring");
-  EXPECT_EQ(p.policy.seccomp_deny[10].value, "ptrace");
+  EXPECT_TRUE(has_size(p.policy.seccomp_deny, 14));
+  EXPECT_EQ(p.policy.seccomp_deny[11].value, "@keyring");
+  EXPECT_EQ(p.policy.seccomp_deny[12].value, "ptrace");
 }
 
 TEST(Seccomp, EmptyDenyClearsTheDefault) {
@@ -1176,6 +1243,33 @@ TEST(Seccomp, OtherActionIsAnError) {
 }
 
 // --- [namespaces] --------------------------------------------------------------------------
+
+TEST(Namespaces, AllowCreateIsNoneByDefault) {
+  EXPECT_EQ(parse("").policy.ns_allow_create.value, 0ul);
+}
+
+TEST(Namespaces, AllowCreateAccumulatesTypes) {
+  auto p = parse("[namespaces]\nallow_create = user net\nallow_create = time\n");
+  EXPECT_TRUE(is_empty(p.errors()));
+  EXPECT_EQ(p.policy.ns_allow_create.value,
+            static_cast<unsigned long>(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWTIME));
+  EXPECT_EQ(p.policy.ns_allow_create.origin.line, 3);
+}
+
+TEST(Namespaces, AllowCreateAllAndReset) {
+  EXPECT_EQ(parse("[namespaces]\nallow_create = all\n").policy.ns_allow_create.value,
+            all_namespace_flags());
+  EXPECT_EQ(
+      parse("[namespaces]\nallow_create = all\nallow_create =\n").policy.ns_allow_create.value,
+      0ul);
+}
+
+TEST(Namespaces, AllowCreateUnknownTypeIsAnError) {
+  EXPECT_EQ(errors_of("[namespaces]\nallow_create = user mount\n"),
+            (Strings{err(2,
+                         "allow_create: expected mnt, pid, net, ipc, uts, user, cgroup, time or "
+                         "all: \"mount\"")}));
+}
 
 TEST(Namespaces, HostnameIsAcceptedAndImpliesUts) {
   auto p = parse("[namespaces]\nhostname = web-1.example.org\n");

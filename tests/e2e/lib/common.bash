@@ -254,7 +254,7 @@ cap_bits() {
 }
 
 # The default [capabilities] drop list, by number (capabilities(7)).
-DEFAULT_DROP_BITS=(21 19 16 17 22 25 27 33 32 30 9 39 38 34 20 40)
+DEFAULT_DROP_BITS=(21 19 16 17 22 25 27 33 32 30 9 39 38 34 20 40 2)
 
 # dropped_present HEX: the default-drop capabilities still set in HEX (empty: none).
 dropped_present() {

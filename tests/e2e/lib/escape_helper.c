@@ -8,16 +8,48 @@
  *   escape_helper chroot-escape MARKER   nested chroot + chdir(".."): is MARKER reachable?
  *   escape_helper native|x32|i386 getpid
  *   escape_helper native|x32|i386 flock FILE
+ *
+ * File handles (Shocker):
+ *   escape_helper handle-save PATH OUT        (outside) store PATH's handle in OUT
+ *   escape_helper handle-open HANDLE DIR ro|rw  open_by_handle_at through DIR's mount; HANDLE
+ *                                             is a file from handle-save, or @PATH to take it
+ *                                             here; rw writes "pwned" at the start
+ * Namespaces:
+ *   escape_helper setns PATH TYPE             setns(open(PATH), TYPE) (TYPE: user, mnt, ..., 0)
+ *   escape_helper fd-serve SOCKET PATH        (outside) hand open(PATH) to each connection on
+ *                                             the unix socket SOCKET (SCM_RIGHTS)
+ *   escape_helper setns-recv SOCKET TYPE      setns into the descriptor received from SOCKET
+ *   escape_helper unshare|clone TYPE          a new namespace of TYPE
+ *   escape_helper clone3                      clone3 without flags (libc falls back on ENOSYS)
+ *   escape_helper raw NR                      syscall NR with arguments -1, 0, 0, 0, 0
+ * Set-user-ID planting (each leaves PATH behind on success):
+ *   escape_helper suid chmod|fchmod|fchmodat|fchmodat2|creat|open|openat|openat2|mkdir|
+ *                      mknod|tmpfile PATH MODE
+ * Personality, scheduling, keyrings:
+ *   escape_helper personality HEX
+ *   escape_helper sched fifo|rr|other|batch|idle
+ *   escape_helper key-add DESC DATA           (outside) prints the serial
+ *   escape_helper key-read DESC               search uid 0's user keyring, read the key
+ *   escape_helper key-unlink SERIAL           (outside)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/keyctl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define X32_SYSCALL_BIT 0x40000000L
@@ -92,9 +124,261 @@ static int chroot_escape(const char* marker) {
   return 0;
 }
 
+/* Reports a call's result: errno is read after the call, never before. */
+static int rep(long ret) { return report(ret, errno); }
+
+/* ---- file handles */
+
+union handle_buf {
+  struct file_handle h;
+  unsigned char bytes[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+};
+
+static int take_handle(const char* path, union handle_buf* fh) {
+  int mount_id;
+  memset(fh, 0, sizeof *fh);
+  fh->h.handle_bytes = MAX_HANDLE_SZ;
+  return name_to_handle_at(AT_FDCWD, path, &fh->h, &mount_id, 0);
+}
+
+static int handle_save(const char* path, const char* out) {
+  union handle_buf fh;
+  if (take_handle(path, &fh) != 0) return report(-1, errno);
+  FILE* f = fopen(out, "w");
+  if (!f) return report(-1, errno);
+  fwrite(&fh, 1, sizeof(struct file_handle) + fh.h.handle_bytes, f);
+  fclose(f);
+  printf("OK\n");
+  return 0;
+}
+
+static int handle_open(const char* handle, const char* dir, const char* how) {
+  union handle_buf fh;
+  if (handle[0] == '@') {
+    if (take_handle(handle + 1, &fh) != 0) {
+      printf("name_to_handle_at:%s\n", strerrorname_np(errno));
+      return 1;
+    }
+  } else {
+    FILE* f = fopen(handle, "r");
+    if (!f) return report(-1, errno);
+    memset(&fh, 0, sizeof fh);
+    size_t n = fread(&fh, 1, sizeof fh, f);
+    fclose(f);
+    if (n < sizeof(struct file_handle)) return 2;
+  }
+  int mount_fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (mount_fd < 0) return report(-1, errno);
+  int rw = strcmp(how, "rw") == 0;
+  int fd = (int)syscall(SYS_open_by_handle_at, mount_fd, &fh.h, rw ? O_RDWR : O_RDONLY);
+  if (fd < 0) return report(-1, errno);
+  if (rw && pwrite(fd, "pwned", 5, 0) != 5) {
+    printf("opened, write:%s\n", strerrorname_np(errno));
+    return 1;
+  }
+  char buf[64] = {0};
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n > 0 && buf[n - 1] == '\n') buf[n - 1] = 0;
+  printf("OK:%s\n", n >= 0 ? buf : "?");
+  return 0;
+}
+
+/* ---- namespaces */
+
+static long ns_flag(const char* type) {
+  static const struct {
+    const char* name;
+    long flag;
+  } types[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},       {"pid", CLONE_NEWPID},
+               {"net", CLONE_NEWNET},   {"ipc", CLONE_NEWIPC},      {"uts", CLONE_NEWUTS},
+               {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}, {"0", 0}};
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; ++i)
+    if (strcmp(types[i].name, type) == 0) return types[i].flag;
+  return -1;
+}
+
+static int wait_child(long pid) {
+  if (pid < 0) return report(-1, errno);
+  if (pid == 0) _exit(0);
+  waitpid((pid_t)pid, NULL, 0);
+  return report(0, 0);
+}
+
+static int ns_call(const char* call, const char* type, const char* path) {
+  long flag = ns_flag(type);
+  if (flag < 0) return 2;
+  if (strcmp(call, "setns") == 0) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return report(-1, errno);
+    return rep(setns(fd, (int)flag));
+  }
+  if (strcmp(call, "unshare") == 0) return rep(unshare((int)flag));
+  if (strcmp(call, "clone") == 0) {
+    fflush(stdout);
+    return wait_child(syscall(SYS_clone, flag | SIGCHLD, 0, 0, 0, 0));
+  }
+  return 2;
+}
+
+/* A colluding host process hands a namespace descriptor to the sandbox over a unix socket. */
+static int unix_socket(const char* path, struct sockaddr_un* addr) {
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  snprintf(addr->sun_path, sizeof addr->sun_path, "%s", path);
+  return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+}
+
+static int fd_serve(const char* sock_path, const char* path) {
+  struct sockaddr_un addr;
+  int s = unix_socket(sock_path, &addr);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (s < 0 || fd < 0 || bind(s, (struct sockaddr*)&addr, sizeof addr) != 0 || listen(s, 8) != 0)
+    return report(-1, errno);
+  for (;;) {
+    int c = accept(s, NULL, NULL);
+    if (c < 0) continue;
+    char byte = 'n', control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                         .msg_controllen = sizeof control};
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    sendmsg(c, &msg, 0);
+    close(c);
+  }
+}
+
+static int setns_recv(const char* sock_path, const char* type) {
+  long flag = ns_flag(type);
+  struct sockaddr_un addr;
+  int s = unix_socket(sock_path, &addr);
+  if (flag < 0) return 2;
+  if (s < 0 || connect(s, (struct sockaddr*)&addr, sizeof addr) != 0) return report(-1, errno);
+  char byte, control[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+                       .msg_controllen = sizeof control};
+  if (recvmsg(s, &msg, 0) != 1) return report(-1, errno);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  if (!cm || cm->cmsg_type != SCM_RIGHTS) return 2;
+  int fd;
+  memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return rep(setns(fd, (int)flag));
+}
+
+static int clone3_call(void) {
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.exit_signal = SIGCHLD;
+  fflush(stdout);
+  return wait_child(syscall(SYS_clone3, &args, sizeof args));
+}
+
+/* ---- set-user-ID planting */
+
+static int suid_call(const char* how, const char* path, const char* mode_text) {
+  mode_t mode = (mode_t)strtoul(mode_text, NULL, 8);
+  umask(0);
+  long r;
+  int fd;
+  if (strcmp(how, "creat") == 0) return rep(creat(path, mode));
+  if (strcmp(how, "open") == 0)
+    return rep(syscall(SYS_open, path, O_WRONLY | O_CREAT | O_EXCL, mode));
+  if (strcmp(how, "openat") == 0)
+    return rep(openat(AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL, mode));
+  if (strcmp(how, "openat2") == 0) {
+    struct {
+      uint64_t flags, mode, resolve;
+    } how2 = {O_WRONLY | O_CREAT | O_EXCL, mode, 0};
+    return rep(syscall(SYS_openat2, AT_FDCWD, path, &how2, sizeof how2));
+  }
+  if (strcmp(how, "mkdir") == 0) return rep(mkdir(path, mode));
+  if (strcmp(how, "mknod") == 0) return rep(mknod(path, S_IFREG | mode, 0));
+  if (strcmp(how, "tmpfile") == 0) {
+    /* A nameless file in PATH's directory, linked in as PATH once it has the mode. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char* slash = strrchr(dir, '/');
+    if (!slash) return 2;
+    *slash = 0;
+    fd = open(dir, O_TMPFILE | O_WRONLY, mode);
+    if (fd < 0) return report(-1, errno);
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return rep(linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW));
+  }
+  /* The chmod family on a file created without the bits. */
+  fd = open(path, O_WRONLY | O_CREAT, 0755);
+  if (fd < 0) return report(-1, errno);
+  if (strcmp(how, "chmod") == 0)
+    r = chmod(path, mode);
+  else if (strcmp(how, "fchmod") == 0)
+    r = fchmod(fd, mode);
+  else if (strcmp(how, "fchmodat") == 0)
+    r = syscall(SYS_fchmodat, AT_FDCWD, path, mode);
+  else if (strcmp(how, "fchmodat2") == 0)
+    r = syscall(452, AT_FDCWD, path, mode, 0); /* fchmodat2, the same number everywhere */
+  else
+    return 2;
+  return rep(r);
+}
+
+/* ---- personality, scheduling, keyrings */
+
+static int sched_call(const char* name) {
+  int policy = strcmp(name, "fifo") == 0    ? SCHED_FIFO
+               : strcmp(name, "rr") == 0    ? SCHED_RR
+               : strcmp(name, "batch") == 0 ? SCHED_BATCH
+               : strcmp(name, "idle") == 0  ? SCHED_IDLE
+                                            : SCHED_OTHER;
+  struct sched_param sp = {.sched_priority = (policy == SCHED_FIFO || policy == SCHED_RR)};
+  return rep(sched_setscheduler(0, policy, &sp));
+}
+
+static int key_call(int argc, char** argv) {
+  if (strcmp(argv[1], "key-add") == 0 && argc == 4) {
+    long serial = syscall(SYS_add_key, "user", argv[2], argv[3], strlen(argv[3]),
+                          KEY_SPEC_USER_KEYRING);
+    if (serial < 0) return report(-1, errno);
+    printf("%ld\n", serial);
+    return 0;
+  }
+  if (strcmp(argv[1], "key-read") == 0 && argc == 3) {
+    long serial = syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_USER_KEYRING, "user", argv[2], 0);
+    if (serial < 0) return report(-1, errno);
+    char buf[256] = {0};
+    long n = syscall(SYS_keyctl, KEYCTL_READ, serial, buf, sizeof buf - 1);
+    if (n < 0) return report(-1, errno);
+    printf("OK:%s\n", buf);
+    return 0;
+  }
+  if (strcmp(argv[1], "key-unlink") == 0 && argc == 3)
+    return rep(syscall(SYS_keyctl, KEYCTL_UNLINK, atol(argv[2]), KEY_SPEC_USER_KEYRING));
+  return 2;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc == 3 && strcmp(argv[1], "chroot-escape") == 0) return chroot_escape(argv[2]);
+  if (argc == 4 && strcmp(argv[1], "handle-save") == 0) return handle_save(argv[2], argv[3]);
+  if (argc == 5 && strcmp(argv[1], "handle-open") == 0)
+    return handle_open(argv[2], argv[3], argv[4]);
+  if (argc == 4 && strcmp(argv[1], "setns") == 0) return ns_call("setns", argv[3], argv[2]);
+  if (argc == 4 && strcmp(argv[1], "fd-serve") == 0) return fd_serve(argv[2], argv[3]);
+  if (argc == 4 && strcmp(argv[1], "setns-recv") == 0) return setns_recv(argv[2], argv[3]);
+  if (argc == 3 && (strcmp(argv[1], "unshare") == 0 || strcmp(argv[1], "clone") == 0))
+    return ns_call(argv[1], argv[2], NULL);
+  if (argc == 2 && strcmp(argv[1], "clone3") == 0) return clone3_call();
+  if (argc == 3 && strcmp(argv[1], "raw") == 0)
+    return rep(syscall(atol(argv[2]), -1L, 0L, 0L, 0L, 0L));
+  if (argc == 5 && strcmp(argv[1], "suid") == 0) return suid_call(argv[2], argv[3], argv[4]);
+  if (argc == 3 && strcmp(argv[1], "personality") == 0)
+    return rep(personality(strtoul(argv[2], NULL, 16)));
+  if (argc == 3 && strcmp(argv[1], "sched") == 0) return sched_call(argv[2]);
+  if (argc >= 3 && strncmp(argv[1], "key-", 4) == 0) return key_call(argc, argv);
   if (argc >= 3) return abi_call(argv[1], argv[2], argc > 3 ? argv[3] : NULL);
   fprintf(stderr, "usage: escape_helper chroot-escape MARKER | native|x32|i386 getpid|flock [FILE]\n");
   return 2;
