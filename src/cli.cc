@@ -11,6 +11,8 @@
 #include "plan.h"
 #include "print.h"
 #include "sandbox.h"
+#include "startup.h"
+#include "supervise.h"
 
 #ifndef JHARDEN_VERSION
 #define JHARDEN_VERSION "0.0.0"
@@ -51,6 +53,8 @@ int usage_error(const std::string& message) {
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  // First of all, before jharden opens a descriptor of its own.
+  const InheritedFds inherited = take_inherited_fds();
   LoadRequest request;
   Action action = Action::kRun;
   bool json = false;
@@ -134,6 +138,12 @@ int run_cli(int argc, char** argv) {
   }
   switch (action) {
     case Action::kCheck:
+      // Valid, but a known daemon's PID-file or lock interlock does not hold in a PID
+      // namespace (jharden.conf(5), [namespaces] pid): said, not refused.
+      if (plan.ns_pid)
+        for (const auto& why : pid_namespace_hazards(plan.argv))
+          std::fprintf(stderr, "jharden: %s: warning: pid = yes: %s\n",
+                       loaded.policy.ns_pid.origin.str().c_str(), why.c_str());
       return kExitSuccess;
     case Action::kPrint:
       if (json)
@@ -150,9 +160,9 @@ int run_cli(int argc, char** argv) {
       return kExitSuccess;
     }
     case Action::kVerify:
-      return run_sandbox(loaded, plan, RunOptions{.verify = true});
+      return run_sandbox(loaded, plan, RunOptions{.verify = true, .inherited = inherited});
     case Action::kRun:
-      return run_sandbox(loaded, plan, RunOptions{});
+      return run_sandbox(loaded, plan, RunOptions{.inherited = inherited});
   }
   return kExitFailure;
 }
