@@ -985,8 +985,9 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
   it.flag("ProcSubset=", "[filesystem] proc_subset", 10, f.proc_subset_pid,
           "Service has no access to non-process /proc files (/proc subset=)",
           "Service has full access to non-process /proc files (/proc subset=)");
-  // jharden reports for the daemon, which is or becomes the main process: NotifyAccess=main
-  // (the default of Type=notify) suffices.
+  // Scored as the unit's default. With notify = exec and no PID namespace, READY=1 comes from
+  // jharden's readiness helper, so the shipped units set NotifyAccess=all, which
+  // systemd-analyze security counts as exposed: the policy alone cannot tell.
   it.unit_default("NotifyAccess=", 1000, "Service child processes cannot alter service state");
   if (f.root)
     it.not_applicable("RemoveIPC=", "[namespaces] ipc", 100,

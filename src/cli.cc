@@ -11,6 +11,8 @@
 #include "plan.h"
 #include "print.h"
 #include "sandbox.h"
+#include "startup.h"
+#include "supervise.h"
 #include "unit_file.h"
 
 #ifndef JHARDEN_VERSION
@@ -82,6 +84,8 @@ bool request_from_exec_start(const ExecCommand& c, LoadRequest& request, Diagnos
 }  // namespace
 
 int run_cli(int argc, char** argv) {
+  // First of all, before jharden opens a descriptor of its own.
+  const InheritedFds inherited = take_inherited_fds();
   LoadRequest request;
   Action action = Action::kRun;
   bool json = false;
@@ -204,6 +208,12 @@ int run_cli(int argc, char** argv) {
   }
   switch (action) {
     case Action::kCheck:
+      // Valid, but a known daemon's PID-file or lock interlock does not hold in a PID
+      // namespace (jharden.conf(5), [namespaces] pid): said, not refused.
+      if (plan.ns_pid)
+        for (const auto& why : pid_namespace_hazards(plan.argv))
+          std::fprintf(stderr, "jharden: %s: warning: pid = yes: %s\n",
+                       loaded.policy.ns_pid.origin.str().c_str(), why.c_str());
       return kExitSuccess;
     case Action::kPrint:
       if (json)
@@ -221,9 +231,9 @@ int run_cli(int argc, char** argv) {
       return kExitSuccess;
     }
     case Action::kVerify:
-      return run_sandbox(loaded, plan, RunOptions{.verify = true});
+      return run_sandbox(loaded, plan, RunOptions{.verify = true, .inherited = inherited});
     case Action::kRun:
-      return run_sandbox(loaded, plan, RunOptions{});
+      return run_sandbox(loaded, plan, RunOptions{.inherited = inherited});
   }
   return kExitFailure;
 }

@@ -12,6 +12,8 @@ const char* exit_code_name(int code) {
       return "CONFIG";
     case kExitChdir:
       return "CHDIR";
+    case kExitFds:
+      return "FDS";
     case kExitExec:
       return "EXEC";
     case kExitGroup:
@@ -20,6 +22,8 @@ const char* exit_code_name(int code) {
       return "USER";
     case kExitCapabilities:
       return "CAPABILITIES";
+    case kExitSetsid:
+      return "SETSID";
     case kExitNamespace:
       return "NAMESPACE";
     case kExitNoNewPrivileges:
@@ -60,7 +64,8 @@ void Diagnostics::print(const char* prefix) const {
 }
 
 void fail_errno(int code, const std::string& step, const std::string& what) {
-  throw StepError{code, step + ": " + what + ": " + std::strerror(errno)};
+  int err = errno;
+  throw StepError{code, step + ": " + what + ": " + std::strerror(err), err};
 }
 
 void fail(int code, const std::string& step, const std::string& what) {

@@ -14,10 +14,12 @@ enum ExitCode : int {
   kExitFailure = 1,
   kExitConfig = 78,
   kExitChdir = 200,
+  kExitFds = 202,
   kExitExec = 203,
   kExitGroup = 216,
   kExitUser = 217,
   kExitCapabilities = 218,
+  kExitSetsid = 220,
   kExitNamespace = 226,
   kExitNoNewPrivileges = 227,
   kExitSeccomp = 228,
@@ -64,9 +66,10 @@ class Diagnostics {
 struct StepError {
   int code;
   std::string message;
+  int err = 0;  // the errno behind it, when a system call failed
 };
 
-// Throws StepError(code, step + ": " + what + " " + path + ": " + strerror(errno)).
+// Throws StepError(code, step + ": " + what + " " + path + ": " + strerror(errno), errno).
 [[noreturn]] void fail_errno(int code, const std::string& step, const std::string& what);
 [[noreturn]] void fail(int code, const std::string& step, const std::string& what);
 

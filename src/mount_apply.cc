@@ -161,11 +161,18 @@ MountSources open_mount_sources(const Plan& plan) {
          "/dev/null is not the character device 1:3; refusing to mask with it");
   }
   const char* notify = getenv("NOTIFY_SOCKET");
-  if (plan.notify == NotifyMode::kDaemon && notify && notify[0] == '/' &&
-      path_problem(notify).empty()) {
+  if (plan.notify == NotifyMode::kDaemon && notify && notify[0] == '/') {
+    // Bound into the sandbox for the daemon: it must be the socket it claims to be, never a
+    // file the sandbox hides (threats.md, "inherited environment").
+    std::string problem = path_problem(notify);
+    if (!problem.empty()) fail(kExitNamespace, "notify", "$NOTIFY_SOCKET " + problem);
     s.notify_path = notify;
     s.notify_socket.reset(open(notify, O_PATH | O_CLOEXEC | O_NOFOLLOW));
     if (!s.notify_socket) mount_fail("open $NOTIFY_SOCKET", notify);
+    if (fstat(s.notify_socket.get(), &st) != 0) mount_fail("stat $NOTIFY_SOCKET", notify);
+    if (!S_ISSOCK(st.st_mode))
+      fail(kExitNamespace, "notify",
+           "$NOTIFY_SOCKET " + std::string(notify) + " is not a socket; refusing to bind it");
   }
   bool want_dev = false;
   for (const auto& e : plan.mounts) want_dev |= e.kind == MountKind::kPrivateDev;

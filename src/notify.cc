@@ -59,11 +59,7 @@ bool send(const std::string& message) {
 
 }  // namespace
 
-bool notify_main_pid(pid_t pid, bool ready) {
-  std::string msg = "MAINPID=" + std::to_string(pid);
-  if (ready) msg += "\nREADY=1";
-  return send(msg);
-}
+bool notify_ready(pid_t main_pid) { return send("READY=1\nMAINPID=" + std::to_string(main_pid)); }
 
 void notify_failure(const std::string& status, int err) {
   std::string msg = "STATUS=" + status;

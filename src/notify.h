@@ -9,8 +9,9 @@
 
 namespace jharden {
 
-// MAINPID=<pid>, and READY=1 when `ready`. Returns false when a message could not be sent.
-bool notify_main_pid(pid_t pid, bool ready);
+// READY=1 and MAINPID=<main_pid> (the process systemd started, which the daemon now is, or
+// jharden in front of a PID namespace). Returns false when the message could not be sent.
+bool notify_ready(pid_t main_pid);
 
 // STATUS=<text>, ERRNO=<errno> (0: omitted).
 void notify_failure(const std::string& status, int err);

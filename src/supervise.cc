@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <string_view>
 
 namespace jharden {
 
@@ -40,6 +41,34 @@ int supervise(pid_t child) {
     // SIGKILL and SIGSTOP never reach us; everything else is the daemon's.
     kill(child, sig);
   }
+}
+
+std::vector<std::string> pid_namespace_hazards(const std::vector<std::string>& argv) {
+  struct Hazard {
+    std::string_view names[4];
+    const char* why;
+  };
+  static const Hazard kHazards[] = {
+      {{"postgres", "postmaster", "pg_ctl", "pg_ctlcluster"},
+       "PostgreSQL guards its data directory with the PID in postmaster.pid; inside a PID "
+       "namespace it cannot see a second server started outside it on the same data directory, "
+       "so neither refuses and both write to it"},
+      {{"chronyd"},
+       "chronyd refuses to start while its PID file names a live process; after an unclean "
+       "exit the file says 2, which inside the namespace is chronyd itself, so it never starts "
+       "again until the file is removed"},
+  };
+  std::vector<std::string> out;
+  for (const auto& h : kHazards) {
+    bool found = false;
+    for (const auto& word : argv) {
+      std::string_view base(word);
+      base = base.substr(base.rfind('/') + 1);
+      for (std::string_view name : h.names) found |= !name.empty() && base == name;
+    }
+    if (found) out.emplace_back(h.why);
+  }
+  return out;
 }
 
 }  // namespace jharden

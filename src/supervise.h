@@ -6,6 +6,9 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <string>
+#include <vector>
+
 namespace jharden {
 
 // Blocks every signal so that none is lost between fork and supervise(); returns the old
@@ -21,5 +24,10 @@ int supervise(pid_t child);
 
 // The shell convention for a wait status: the exit code, or 128+N for signal N.
 int exit_status_of(int wait_status);
+
+// Known daemons whose PID-file or lock interlock a PID namespace defeats (inside, the daemon
+// is always PID 2 and sees no process outside): one warning per daemon found among `argv`'s
+// words, for --check. Empty when none is known.
+std::vector<std::string> pid_namespace_hazards(const std::vector<std::string>& argv);
 
 }  // namespace jharden

@@ -497,9 +497,20 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
   char cwd[4096];
   bool cwd_ok = getcwd(cwd, sizeof cwd) != nullptr && plan.working_directory == cwd;
   r.row(cwd_ok, "current directory", plan.working_directory, cwd_ok ? cwd : "elsewhere");
-  if (plan.new_session)
+  if (plan.new_session) {
     r.row(getsid(0) == getpid(), "new session (no TIOCSTI into the caller's tty)", "session leader",
           getsid(0) == getpid() ? "session leader" : "caller's session");
+    // Leading a session is not enough: a session leader can still hold a terminal (jharden
+    // started with TTYPath= or "setsid -c"). tty_nr, the 7th field of /proc/self/stat.
+    std::ifstream stat_file("/proc/self/stat");
+    std::string stat_line;
+    std::getline(stat_file, stat_line);
+    std::istringstream fields(stat_line.substr(stat_line.rfind(')') + 1));
+    std::string state, ppid, pgrp, session, tty_nr = "?";
+    fields >> state >> ppid >> pgrp >> session >> tty_nr;
+    r.row(tty_nr == "0", "no controlling terminal", "none",
+          tty_nr == "0" ? "none" : "tty_nr " + tty_nr);
+  }
   r.row(ns_inode("mnt") != host.mnt_ns, "mount namespace", "new",
         ns_inode("mnt") != host.mnt_ns ? "new" : "HOST");
   auto ns_row = [&](const char* name, bool asked, ino_t hostino) {

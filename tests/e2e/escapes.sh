@@ -26,6 +26,10 @@
 #   personality:*, realtime:*  personality(2) and realtime scheduling as root
 #   keyrings:*             uid 0's user keyring shared with the host
 #   verify-rows:*          --verify of these protections (each row fails once lifted)
+#   working-directory:*    working_directory replaced by a magic link (runc CVE-2024-21626)
+#   session-terminal:*     started as a session leader holding a terminal (TTYPath=, setsid -c)
+#   inherited-environment:* an over-counted $LISTEN_FDS, a $NOTIFY_SOCKET that is no socket
+#   self-hardening-unit:*  jharden started inside a unit's own sandbox (here: jharden's)
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -1279,6 +1283,162 @@ p usr write /usr/jh-e2e-probe
   expect_field mount-table-size:defaults-still-applied usr EROFS
 }
 
+# ---------------------------------------------------------------- working directory
+
+# A root daemon replaces its own working directory with a symlink to a magic link; at the
+# next start jharden must not follow it to whatever jharden itself holds open (its cwd, an
+# inherited fd): runc CVE-2024-21626 with jharden's descriptors.
+test_working_directory() {
+  local target name hostdir pol
+  hostdir=$(mktemp -d /tmp/jharden-e2e-wd.XXXXXX)
+  on_exit rm -rf "$hostdir"
+  touch "$hostdir/host-wd-marker"
+  for target in /proc/self/fd/9 /proc/self/cwd; do
+    name=working-directory:${target//\//-}
+    name=${name/:-/:}
+    new_case
+    mkdir "$CASE/wd"
+    pol=$(policy <<EOF
+[service]
+working_directory = $CASE/wd
+EOF
+)
+    # First start: the daemon swaps its working directory for the link.
+    run_probe "$pol" "cd /; rm -rf $CASE/wd; ln -s $target $CASE/wd; echo swapped=\$?"
+    expect_field "$name:daemon-swapped-it" swapped 0
+    # Restart from a host directory, holding it open as fd 9 too.
+    exec 9<"$hostdir"
+    cd "$hostdir" || return
+    run_probe "$pol" 'echo "cwd=$(readlink /proc/$$/cwd)"; echo "listing=$(ls | tr "\n" ,)"'
+    cd / || return
+    exec 9<&-
+    expect_rc "$name:refused-200" 200
+    expect_match "$name:error-names-path" "$CASE/wd" "$ERR"
+    expect_no_match "$name:never-on-host-directory" 'host-wd-marker|jharden-e2e-wd' "$OUT"
+  done
+}
+
+# ---------------------------------------------------------------- session leader with a terminal
+
+# session_leader_in_pty COMMAND: runs COMMAND (words already quoted) as the leader of a new
+# session that holds the pseudo-terminal of script(1) as its controlling terminal
+# (setsid -c, like TTYPath= or "ssh -t host exec ..."); the shell that started it then reads
+# the terminal for two seconds. Sets OUT to everything the terminal showed.
+session_leader_in_pty() {
+  local cmd="setsid -c $1; read -r -t 2 line; echo \"GOT=[\$line]\""
+  local feeder sleeper
+  exec {feeder}< <(exec sleep 60)
+  sleeper=$!
+  OUT=$(SHELL=/bin/bash timeout -k 5 60 script -qec "$cmd" /dev/null <&"$feeder" 2>&1 | tr -d '\r')
+  exec {feeder}<&-
+  kill "$sleeper" 2>/dev/null
+}
+
+test_session_terminal() {
+  if ! command -v script >/dev/null || ! command -v setsid >/dev/null; then
+    skip session-terminal:tiocsti "script(1) and setsid(1) are not installed (bsdutils, util-linux)"
+    return
+  fi
+  new_case
+  local pol daemon
+  pol=$(empty_policy)
+  daemon='$P tiocsti "echo INJECTED"; echo "ttynr=$(cut -d" " -f7 /proc/$$/stat)"'
+  # jharden itself must be the session leader: no timeout(1) in between (script's own
+  # timeout bounds the run).
+  session_leader_in_pty "$(printf '%q ' "$JHARDEN" "$pol" -- /bin/sh -c \
+    "$(prelude)"$'\n'"$daemon")"
+  RC="?"
+  ERR=""
+  expect_match session-terminal:tiocsti-on-stdin-refused 'fd0=E[A-Z]+' "$OUT"
+  expect_match session-terminal:dev-tty-unavailable 'tty=E[A-Z]+' "$OUT"
+  expect_match session-terminal:no-controlling-terminal 'ttynr=0([^0-9]|$)' "$OUT"
+  expect_match session-terminal:nothing-reaches-caller 'GOT=\[\]' "$OUT"
+  # The daemon is not killed by the SIGHUP that giving up the terminal sends.
+  expect_match session-terminal:daemon-survives-hangup 'ttynr=' "$OUT"
+  session_leader_in_pty "$(printf '%q ' "$JHARDEN" --verify "$pol")"
+  expect_match session-terminal:verify-row-no-terminal 'PASS +no controlling terminal' "$OUT"
+  expect_match session-terminal:verify-all-pass ' 0 failed' "$OUT"
+}
+
+# ---------------------------------------------------------------- inherited environment
+
+test_inherited_environment() {
+  new_case
+  local pol
+  pol=$(empty_policy)
+  # $LISTEN_FDS=3 for jharden's own pid with only fd 3 open: fds 4 and 5 would be
+  # whatever jharden opens itself.
+  timeout -k 5 "$JH_TIMEOUT" /bin/bash -c 'exec 3</dev/null 4<&- 5<&-; export LISTEN_PID=$$ LISTEN_FDS=3
+exec "$@"' bash "$JHARDEN" "$pol" -- /bin/sh -c "$(prelude)"$'\np fds fds $$\np fd4 listen-fd 4' \
+    </dev/null >"$CASE/.out" 2>"$CASE/.err"
+  RC=$?
+  OUT=$(<"$CASE/.out")
+  ERR=$(<"$CASE/.err")
+  expect_rc inherited-environment:listen-fds-over-count-202 202
+  expect_match inherited-environment:listen-fds-over-count-says-so 'LISTEN_FDS' "$ERR"
+  expect_no_match inherited-environment:listen-fds-over-count-no-daemon 'fds=' "$OUT"
+
+  # The count that is really there still works, and LISTEN_PID follows the daemon.
+  timeout -k 5 "$JH_TIMEOUT" /bin/bash -c 'exec 3</dev/null 4</dev/null 5<&-; export LISTEN_PID=$$ LISTEN_FDS=2
+exec "$@"' bash "$JHARDEN" "$pol" -- /bin/sh -c "$(prelude)"$'\np fds fds $$\necho "lp=$LISTEN_PID self=$$"' \
+    </dev/null >"$CASE/.out" 2>"$CASE/.err"
+  RC=$?
+  OUT=$(<"$CASE/.out")
+  ERR=$(<"$CASE/.err")
+  expect_rc inherited-environment:listen-fds-exact-0 0
+  expect_field inherited-environment:listen-fds-exact-passed fds 0,1,2,3,4
+  expect_match inherited-environment:listen-pid-is-daemon '^lp=([0-9]+) self=\1$' "$(grep '^lp=' <<<"$OUT")"
+
+  # notify = daemon with a $NOTIFY_SOCKET that names a host file hidden by the private /tmp:
+  # it must not be bound into the sandbox.
+  local hostdir
+  hostdir=$(mktemp -d /tmp/jharden-e2e-ns.XXXXXX)
+  on_exit rm -rf "$hostdir"
+  echo "host-only-$RANDOM$RANDOM" >"$hostdir/private"
+  pol=$(policy daemon.conf <<'EOF'
+[service]
+notify = daemon
+EOF
+)
+  NOTIFY_SOCKET=$hostdir/private run_probe "$pol" "echo \"read=\$(cat $hostdir/private 2>&1)\""
+  expect_rc inherited-environment:notify-socket-not-a-socket-refused 226
+  expect_match inherited-environment:notify-socket-error-names-it "$hostdir/private.*not a socket" "$ERR"
+  expect_no_match inherited-environment:notify-socket-file-not-reachable 'host-only-' "$OUT"
+}
+
+# ---------------------------------------------------------------- units that harden themselves
+
+# A unit's own SystemCallFilter= or CapabilityBoundingSet= refuses jharden's set-up: the
+# error must say which directive explains it and how to fix it, never only "Operation not
+# permitted" or "Function not implemented". jharden inside jharden plays the unit.
+test_self_hardening_unit() {
+  new_case
+  local inner outer
+  inner=$(empty_policy)
+  # Like CapabilityBoundingSet= without CAP_SYS_ADMIN (jharden's default drop list).
+  outer=$(policy outer-caps.conf </dev/null)
+  jh "$outer" -- "$JHARDEN" "$inner" -- /bin/true
+  expect_rc self-hardening-unit:bounding-set-exit-226 226
+  expect_match self-hardening-unit:bounding-set-names-directive 'CAP_SYS_ADMIN.*CapabilityBoundingSet=' "$ERR"
+  expect_match self-hardening-unit:bounding-set-names-plus-fix 'ExecStart=\+' "$ERR"
+  # Like SystemCallFilter=~unshare with every capability kept.
+  outer=$(policy outer-seccomp.conf <<'EOF'
+[capabilities]
+drop =
+[seccomp]
+deny = unshare
+EOF
+)
+  INVOCATION_ID=jh-e2e jh "$outer" -- "$JHARDEN" "$inner" -- /bin/true
+  expect_rc self-hardening-unit:seccomp-exit-226 226
+  expect_match self-hardening-unit:seccomp-names-directive 'unshare: Operation not permitted.*SystemCallFilter=.*ExecStart=\+' "$ERR"
+  expect_match self-hardening-unit:seccomp-warned-at-start 'warning: started under a seccomp filter' "$ERR"
+  # The same set-up without the outer sandbox gives no hint.
+  jh "$inner" -- /bin/true
+  expect_rc self-hardening-unit:control-exit-0 0
+  expect_no_match self-hardening-unit:control-no-hint 'hint|warning' "$ERR"
+}
+
 main() {
   e2e_init "$@"
   build_helper
@@ -1305,7 +1465,11 @@ main() {
     test_setuid_planting \
     test_personality_realtime \
     test_keyrings \
-    test_verify_rows
+    test_verify_rows \
+    test_working_directory \
+    test_session_terminal \
+    test_inherited_environment \
+    test_self_hardening_unit
   e2e_finish
 }
 

@@ -417,6 +417,56 @@ EOF
   expect_refused credentials:credential-missing-in-directory 243 "tls"
 }
 
+# --verify before a service's first start: a directory that the unit's RuntimeDirectory=
+# would create is missing; the failure says so instead of a bare "No such file".
+test_verify_before_first_start() {
+  new_case
+  local dir pol
+  dir=/run/jh-e2e-missing-$RANDOM$RANDOM
+  pol=$(policy <<EOF
+[filesystem]
+read_write = $dir
+EOF
+)
+  jh --verify "$pol"
+  expect_rc verify-first-start:exit-226 226
+  expect_match verify-first-start:names-runtime-directory "hint: $dir does not exist yet.*RuntimeDirectory=" "$ERR"
+}
+
+# --check: valid, but pid = yes with a daemon whose PID-file or lock interlock a PID
+# namespace defeats is worth a warning (exit status still 0).
+test_check_pid_hazards() {
+  new_case
+  local pol
+  pol=$(policy <<'EOF'
+[service]
+exec = /usr/sbin/chronyd -d
+[namespaces]
+pid = yes
+EOF
+)
+  jh --check "$pol"
+  expect_rc check-pid-hazard:chronyd-exit-0 0
+  expect_match check-pid-hazard:chronyd-warns "$pol:4: warning: pid = yes: chronyd" "$ERR"
+  pol=$(policy pg.conf <<'EOF'
+[service]
+exec = /usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main
+[namespaces]
+pid = yes
+EOF
+)
+  jh --check "$pol"
+  expect_rc check-pid-hazard:postgres-exit-0 0
+  expect_match check-pid-hazard:postgres-warns 'postmaster.pid' "$ERR"
+  pol=$(policy plain.conf <<'EOF'
+[service]
+exec = /usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main
+EOF
+)
+  jh --check "$pol"
+  expect_eq check-pid-hazard:no-pid-namespace-silent "" "$ERR"
+}
+
 main() {
   e2e_init "$@"
   run_cases \
@@ -425,7 +475,9 @@ main() {
     test_exec \
     test_identity \
     test_namespace \
-    test_credentials
+    test_credentials \
+    test_verify_before_first_start \
+    test_check_pid_hazards
   e2e_finish
 }
 

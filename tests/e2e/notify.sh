@@ -66,7 +66,8 @@ wait_jh() {
 # the newlines inside a message shown as '|'.
 messages() {
   $PY - "$LOG" "${1:-0}" <<'EOF'
-import json, sys
+import json, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # grep -q stops reading early
 for line in open(sys.argv[1]):
     m = json.loads(line)
     if sys.argv[2] == "0" or m["pid"] == int(sys.argv[2]):
@@ -114,26 +115,44 @@ kill_daemon() {
 
 # ---------------------------------------------------------------- notify = exec
 
+# jharden_is EXE: the process started as jharden ($JPID) is now EXE (exec in place, §6).
+jharden_is() {
+  [[ $(readlink "/proc/$JPID/exe" 2>/dev/null) == "$1" ]]
+}
+
 test_exec_mode() {
   local name=$1 pol=$2
   new_case
   start_listener
   start_jh "$pol" -- /usr/bin/sleep 300
-  wait_jh 30
+  on_exit kill -KILL "$JPID"
+  wait_for_message 'READY=1' 30
   local mainpid
-  mainpid=$(message_value MAINPID "$JPID")
-  on_exit kill -KILL "${mainpid:-0}"
-  expect_rc "$name:jharden-exits-0" 0
-  expect_true "$name:ready-sent" "messages: $(messages | xargs)" \
-    grep -qx 'READY=1' < <(messages "$JPID" | tr '|' '\n')
-  expect_match "$name:mainpid-sent" '^[0-9]+$' "$mainpid"
-  expect_eq "$name:mainpid-is-the-daemon" "$SLEEP_EXE" \
-    "$(readlink "/proc/${mainpid:-0}/exe" 2>/dev/null)"
+  mainpid=$(message_value MAINPID)
+  expect_true "$name:ready-sent" "messages: $(messages | xargs) $(jh_context)" \
+    grep -qx 'READY=1' < <(messages | tr '|' '\n')
+  # The process systemd started is the daemon itself: still running, now sleep.
+  expect_true "$name:jharden-became-the-daemon" "exe: $(readlink "/proc/$JPID/exe")" \
+    jharden_is "$SLEEP_EXE"
+  expect_eq "$name:mainpid-is-jharden-own-pid" "$JPID" "$mainpid"
+  expect_true "$name:ready-from-short-lived-helper" "messages: $(messages | xargs)" \
+    ready_sent_by_other_than "$JPID"
+  local helper
+  helper=$($PY -c 'import json,sys
+print(next(m["pid"] for m in map(json.loads, open(sys.argv[1])) if "READY=1" in m["text"]))' "$LOG")
   expect_true "$name:barrier-with-fd" "messages: $(messages | xargs)" \
-    test "$(barrier_fds "$JPID")" -ge 1
-  # READY=1 must come before the barrier that ends jharden's messages.
-  expect_match "$name:ready-before-barrier" 'READY=1.*BARRIER=1' "$(messages "$JPID" | xargs)"
-  kill_daemon "$mainpid"
+    test "$(barrier_fds "$helper")" -ge 1
+  # READY=1 must come before the barrier that ends the helper's messages.
+  expect_match "$name:ready-before-barrier" 'READY=1.*BARRIER=1' "$(messages "$helper" | xargs)"
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ -e /proc/$helper ]] || break
+    sleep 0.1
+  done
+  expect_true "$name:helper-gone" "helper $helper still running" test ! -e "/proc/$helper"
+  expect_eq "$name:daemon-has-no-child" "" "$(ps -o pid= --ppid "$JPID" | xargs)"
+  kill -KILL "$JPID" 2>/dev/null
+  wait "$JPID" 2>/dev/null
   stop_listener
 }
 
@@ -143,14 +162,11 @@ test_exec_environment() {
   local pol
   pol=$(empty_policy)
   start_jh "$pol" -- /bin/sh -c "echo \"ns=\${NOTIFY_SOCKET-unset}\" >$CASE/env.out; exec /usr/bin/sleep 300"
-  wait_jh 30
-  local mainpid
-  mainpid=$(message_value MAINPID "$JPID")
-  on_exit kill -KILL "${mainpid:-0}"
-  wait_for_file "$CASE/env.out" 5
-  expect_rc notify-exec:env-jharden-exits-0 0
+  on_exit kill -KILL "$JPID"
+  wait_for_file "$CASE/env.out" 10
   expect_eq notify-exec:notify-socket-removed-from-daemon-env "ns=unset" "$(cat "$CASE/env.out" 2>/dev/null)"
-  kill_daemon "$mainpid"
+  kill -KILL "$JPID" 2>/dev/null
+  wait "$JPID" 2>/dev/null
   stop_listener
 }
 
@@ -161,12 +177,12 @@ test_exec_failure() {
   pol=$(empty_policy)
   start_jh "$pol" -- /jh-e2e/no/such/daemon
   wait_jh 30
-  sleep 0.2
+  wait_for_message 'STATUS=' 5
   expect_rc notify-exec:exec-failure-exit-203 203
-  expect_match notify-exec:exec-failure-status-sent 'STATUS=.+' "$(messages "$JPID" | xargs)"
+  expect_match notify-exec:exec-failure-status-sent 'STATUS=.+' "$(messages | xargs)"
   expect_no_match notify-exec:exec-failure-never-ready 'READY=1' "$(messages | xargs)"
   expect_match notify-exec:exec-failure-status-names-program '/jh-e2e/no/such/daemon' \
-    "$(message_value STATUS "$JPID")"
+    "$(message_value STATUS)"
   stop_listener
 
   new_case
@@ -178,9 +194,10 @@ EOF
 )
   start_jh "$pol" -- /usr/bin/sleep 300
   wait_jh 30
-  sleep 0.2
+  wait_for_message 'STATUS=' 5
   expect_rc notify-exec:setup-failure-exit-226 226
   expect_no_match notify-exec:setup-failure-never-ready 'READY=1' "$(messages | xargs)"
+  expect_match notify-exec:setup-failure-status-names-code 'STATUS=.*226/NAMESPACE' "$(messages | xargs)"
   stop_listener
 }
 
@@ -207,25 +224,23 @@ STATUS=daemon-says-ready'"
 echo \"ns=\${NOTIFY_SOCKET-unset}\" >$CASE/env.out
 $send >>$CASE/env.out 2>&1
 exec /usr/bin/sleep 300"
-  wait_jh 30
-  local mainpid
-  mainpid=$(message_value MAINPID "$JPID")
-  on_exit kill -KILL "${mainpid:-0}"
-  wait_for_message 'STATUS=daemon-says-ready' 10
-  expect_rc "$name:jharden-exits-0" 0
-  expect_match "$name:mainpid-sent" '^[0-9]+$' "$mainpid"
-  expect_no_match "$name:jharden-sends-no-ready" 'READY=1' "$(messages "$JPID" | xargs)"
+  on_exit kill -KILL "$JPID"
+  wait_for_message 'STATUS=daemon-says-ready' 30
+  expect_true "$name:jharden-became-the-daemon" "exe: $(readlink "/proc/$JPID/exe") $(jh_context)" \
+    jharden_is "$SLEEP_EXE"
+  expect_no_match "$name:jharden-sends-nothing" 'MAINPID=' "$(messages | xargs)"
   expect_eq "$name:notify-socket-kept" "ns=$SOCK" "$(head -1 "$CASE/env.out" 2>/dev/null)"
   expect_match "$name:daemon-ready-reaches-socket" 'READY=1.*STATUS=daemon-says-ready|STATUS=daemon-says-ready.*READY=1' \
     "$(messages | grep daemon-says-ready | xargs) $(tail -n +2 "$CASE/env.out" 2>/dev/null)"
-  expect_true "$name:ready-comes-from-the-daemon" "messages: $(messages | xargs)" \
-    ready_sent_by_other_than "$JPID"
-  kill_daemon "$mainpid"
+  kill -KILL "$JPID" 2>/dev/null
+  wait "$JPID" 2>/dev/null
   stop_listener
 }
 
 # ---------------------------------------------------------------- pid = yes
 
+# jharden stays in front of the namespace's init (§6): READY=1 from itself, signals
+# forwarded to the daemon, the daemon's exit status (128+N for signal N) as its own.
 test_pid_namespace() {
   new_case
   start_listener
@@ -235,33 +250,51 @@ test_pid_namespace() {
 pid = yes
 EOF
 )
-  start_jh "$pol" -- /usr/bin/sleep 300
-  wait_jh 30
-  local mainpid
-  mainpid=$(message_value MAINPID "$JPID")
-  on_exit kill -KILL "${mainpid:-0}"
-  expect_rc notify-pid:jharden-exits-0 0
-  expect_true notify-pid:ready-sent "messages: $(messages | xargs)" \
+  start_jh "$pol" -- /bin/sh -c "trap 'echo hup >>$CASE/signals' HUP
+trap 'echo usr1 >>$CASE/signals' USR1
+trap 'echo term >>$CASE/signals; exit 7' TERM
+echo started >$CASE/signals
+while :; do sleep 0.1; done"
+  on_exit kill -KILL "$JPID"
+  wait_for_message 'READY=1' 30
+  wait_for_file "$CASE/signals" 10
+  expect_true notify-pid:ready-sent-by-jharden "messages: $(messages | xargs)" \
     grep -qx 'READY=1' < <(messages "$JPID" | tr '|' '\n')
-  expect_true notify-pid:mainpid-is-a-host-pid "MAINPID=$mainpid" \
-    test "${mainpid:-0}" -gt 2 2>/dev/null
-  expect_eq notify-pid:mainpid-is-the-daemon "$SLEEP_EXE" \
-    "$(readlink "/proc/${mainpid:-0}/exe" 2>/dev/null)"
-  local nspid
-  nspid=$(awk '/^NSpid:/ { print $NF }' "/proc/${mainpid:-0}/status" 2>/dev/null)
-  expect_true notify-pid:daemon-in-new-pid-namespace "NSpid innermost: '$nspid'" \
-    test -n "$nspid" -a "$nspid" != "${mainpid:-0}"
-  # The init that stays behind exits with the daemon.
-  local init
-  init=$(ps -o ppid= -p "${mainpid:-0}" 2>/dev/null | tr -d ' ')
-  kill_daemon "$mainpid"
+  expect_eq notify-pid:mainpid-is-jharden "$JPID" "$(message_value MAINPID "$JPID")"
+  expect_true notify-pid:barrier-with-fd "messages: $(messages | xargs)" \
+    test "$(barrier_fds "$JPID")" -ge 1
+  local init daemon nspid
+  init=$(ps -o pid= --ppid "$JPID" | xargs)
+  daemon=$(ps -o pid= --ppid "${init:-0}" | head -1 | xargs)
+  nspid=$(awk '/^NSpid:/ { print $NF }' "/proc/${daemon:-0}/status" 2>/dev/null)
+  expect_eq notify-pid:daemon-is-pid-2-inside "2" "$nspid"
+  expect_true notify-pid:jharden-stays-in-front "jharden $JPID gone" test -e "/proc/$JPID"
+  kill -HUP "$JPID"
+  kill -USR1 "$JPID"
   local i
   for ((i = 0; i < 50; i++)); do
-    if [[ -z $init ]] || ! kill -0 "$init" 2>/dev/null; then break; fi
+    grep -q usr1 "$CASE/signals" 2>/dev/null && grep -q hup "$CASE/signals" && break
     sleep 0.1
   done
+  expect_match notify-pid:hup-forwarded 'hup' "$(xargs <"$CASE/signals")"
+  expect_match notify-pid:usr1-forwarded 'usr1' "$(xargs <"$CASE/signals")"
+  kill -TERM "$JPID"
+  wait_jh 10
+  expect_match notify-pid:term-forwarded 'term' "$(xargs <"$CASE/signals")"
+  expect_rc notify-pid:exit-status-is-daemons 7
   expect_true notify-pid:init-exits-with-daemon "init $init still running" \
-    test -z "$init" -o ! -e "/proc/$init"
+    test -z "$init" -o ! -e "/proc/${init:-0}"
+  stop_listener
+
+  # A crash of the daemon (here: SIGSEGV sent to the main process) fails the unit: 128+11.
+  new_case
+  start_listener
+  start_jh "$pol" -- /usr/bin/sleep 300
+  on_exit kill -KILL "$JPID"
+  wait_for_message 'READY=1' 30
+  kill -SEGV "$JPID"
+  wait_jh 10
+  expect_rc notify-pid:segv-exit-139 139
   stop_listener
 }
 

@@ -1,0 +1,45 @@
+// What jharden inherits from whoever started it, examined before jharden changes anything:
+// the socket-activation descriptors ($LISTEN_FDS), and the sandbox of a unit that hardens
+// itself (a seccomp filter, a reduced bounding set), which can refuse jharden's own set-up.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "error.h"
+
+namespace jharden {
+
+struct InheritedFds {
+  int listen_fds = 0;  // descriptors 3 .. 3+listen_fds-1 are passed to the daemon
+  std::string error;   // non-empty: $LISTEN_FDS names descriptors that are not open (202)
+};
+
+// Must run first in the program, before jharden opens any descriptor of its own: only then
+// is every descriptor open above 2 really the caller's. $LISTEN_FDS counts only when
+// $LISTEN_PID is jharden's pid (otherwise the descriptors were meant for another process and
+// are closed like any other).
+InheritedFds take_inherited_fds();
+
+// The caller's own sandbox, as /proc/self/status shows it at start.
+struct CallerSandbox {
+  int seccomp = 0;             // 2: a seccomp filter is already loaded
+  uint64_t cap_bnd = ~0ULL;    // the bounding set jharden starts with
+  bool under_systemd = false;  // $INVOCATION_ID: started by systemd as a unit's process
+};
+
+CallerSandbox read_caller_sandbox();
+
+// Capabilities the set-up needs that the bounding set lacks, e.g. "CAP_SYS_ADMIN CAP_SETPCAP".
+std::string missing_setup_capabilities(const CallerSandbox& caller);
+
+// When the caller's sandbox explains `error` (a refusal under an inherited seccomp filter, a
+// capability the unit's bounding set removed), a hint naming the likely unit directive and
+// the fix; empty otherwise.
+std::string caller_sandbox_hint(const CallerSandbox& caller, const StepError& error);
+
+// A warning for the start of a run under a seccomp filter: if that filter kills instead of
+// refusing (SystemCallFilter= without SystemCallErrorNumber=), no later message could say why.
+std::string caller_sandbox_warning(const CallerSandbox& caller);
+
+}  // namespace jharden

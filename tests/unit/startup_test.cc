@@ -1,0 +1,159 @@
+// The start-up checks and the hints that explain a refused set-up: what jharden inherits
+// ($LISTEN_FDS, a unit's own sandbox), and the --check warnings for PID namespaces. No root.
+#include "startup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/capability.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "error.h"
+#include "sandbox.h"
+#include "supervise.h"
+#include "test_support.h"
+
+namespace jharden {
+namespace {
+
+using test::has_substr;
+using test::run_jharden;
+using test::TempDir;
+
+// Sets LISTEN_PID/LISTEN_FDS for this process for one test.
+class ListenEnv {
+ public:
+  ListenEnv(const std::string& pid, const std::string& fds) {
+    setenv("LISTEN_PID", pid.c_str(), 1);
+    setenv("LISTEN_FDS", fds.c_str(), 1);
+  }
+  ~ListenEnv() {
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+  }
+};
+
+int highest_open_fd() {
+  int top = 2;
+  for (int fd = 3; fd < 1024; ++fd)
+    if (fcntl(fd, F_GETFD) >= 0) top = fd;
+  return top;
+}
+
+TEST(InheritedFds, NoneWithoutTheVariables) {
+  InheritedFds r = take_inherited_fds();
+  EXPECT_EQ(r.listen_fds, 0);
+  EXPECT_TRUE(r.error.empty());
+}
+
+TEST(InheritedFds, MeantForAnotherProcessAreNotCounted) {
+  ListenEnv env(std::to_string(getpid() + 1), "2");
+  InheritedFds r = take_inherited_fds();
+  EXPECT_EQ(r.listen_fds, 0);
+  EXPECT_TRUE(r.error.empty());
+}
+
+TEST(InheritedFds, OverCountIsAnError) {
+  // One more than every descriptor open above 2 in this process.
+  int count = highest_open_fd() - 2 + 1;
+  ListenEnv env(std::to_string(getpid()), std::to_string(count));
+  InheritedFds r = take_inherited_fds();
+  EXPECT_EQ(r.listen_fds, 0);
+  EXPECT_TRUE(has_substr(r.error, "is not open")) << r.error;
+}
+
+TEST(InheritedFds, ExactCountIsPassed) {
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 3);
+  // Only a contiguous run from 3 counts; this process may have gaps, so test with one.
+  if (fd != 3) GTEST_SKIP() << "descriptor 3 is taken in this process";
+  ListenEnv env(std::to_string(getpid()), "1");
+  InheritedFds r = take_inherited_fds();
+  EXPECT_EQ(r.listen_fds, 1);
+  EXPECT_TRUE(r.error.empty());
+  close(fd);
+}
+
+TEST(InheritedFds, GarbageCountIsAnError) {
+  ListenEnv env(std::to_string(getpid()), "3x");
+  EXPECT_TRUE(has_substr(take_inherited_fds().error, "not a descriptor count"));
+}
+
+TEST(CallerSandbox, NoHintWithoutACallerSandbox) {
+  CallerSandbox c;
+  EXPECT_EQ(caller_sandbox_hint(c, StepError{kExitNamespace, "namespaces: unshare: x", EPERM}), "");
+  EXPECT_EQ(caller_sandbox_warning(c), "");
+}
+
+TEST(CallerSandbox, SeccompRefusalNamesTheDirectivesAndThePlusFix) {
+  CallerSandbox c;
+  c.seccomp = 2;
+  for (int err : {EPERM, ENOSYS, EACCES}) {
+    std::string hint = caller_sandbox_hint(c, StepError{kExitNamespace, "m", err});
+    EXPECT_TRUE(has_substr(hint, "SystemCallFilter=")) << hint;
+    EXPECT_TRUE(has_substr(hint, "RestrictNamespaces=")) << hint;
+    EXPECT_TRUE(has_substr(hint, "ExecStart=+/usr/lib/jharden")) << hint;
+  }
+  // Not a refusal: the filter does not explain it.
+  EXPECT_EQ(caller_sandbox_hint(c, StepError{kExitNamespace, "m", ENOENT}), "");
+}
+
+TEST(CallerSandbox, WarningOnlyUnderSystemdWithAFilter) {
+  CallerSandbox c;
+  c.seccomp = 2;
+  EXPECT_EQ(caller_sandbox_warning(c), "");
+  c.under_systemd = true;
+  EXPECT_TRUE(has_substr(caller_sandbox_warning(c), "ExecStart=+"));
+}
+
+TEST(CallerSandbox, MissingBoundingCapabilityNamesCapabilityBoundingSet) {
+  CallerSandbox c;
+  c.cap_bnd &= ~(1ULL << CAP_SYS_ADMIN);
+  EXPECT_EQ(missing_setup_capabilities(c), "CAP_SYS_ADMIN");
+  std::string hint = caller_sandbox_hint(c, StepError{kExitNamespace, "m", EPERM});
+  EXPECT_TRUE(has_substr(hint, "CAP_SYS_ADMIN")) << hint;
+  EXPECT_TRUE(has_substr(hint, "CapabilityBoundingSet=")) << hint;
+  EXPECT_TRUE(has_substr(caller_sandbox_hint(c, StepError{kExitCapabilities, "m", 0}),
+                         "CapabilityBoundingSet="));
+}
+
+TEST(RuntimeDirectoryHint, NamesTheDirective) {
+  std::string hint = runtime_directory_hint(
+      StepError{kExitNamespace, "mounts: open bind source /run/memcached: No such file", ENOENT});
+  EXPECT_TRUE(has_substr(hint, "/run/memcached does not exist yet")) << hint;
+  EXPECT_TRUE(has_substr(hint, "RuntimeDirectory=")) << hint;
+  EXPECT_TRUE(
+      has_substr(runtime_directory_hint(StepError{kExitNamespace, "x /var/lib/a: y", ENOENT}),
+                 "StateDirectory="));
+  EXPECT_EQ(runtime_directory_hint(StepError{kExitNamespace, "x /run/a: y", EPERM}), "");
+  EXPECT_EQ(runtime_directory_hint(StepError{kExitNamespace, "x /srv/a: y", ENOENT}), "");
+}
+
+TEST(PidNamespaceHazards, KnownDaemons) {
+  EXPECT_EQ(pid_namespace_hazards({"/usr/sbin/chronyd", "-d"}).size(), 1u);
+  EXPECT_TRUE(has_substr(pid_namespace_hazards({"/usr/sbin/chronyd"})[0], "PID file"));
+  EXPECT_TRUE(
+      has_substr(pid_namespace_hazards({"/usr/lib/postgresql/15/bin/postgres", "-D", "/d"})[0],
+                 "postmaster.pid"));
+  EXPECT_EQ(pid_namespace_hazards({"/usr/bin/pg_ctlcluster", "15", "main", "start"}).size(), 1u);
+  EXPECT_TRUE(pid_namespace_hazards({"/usr/sbin/nginx"}).empty());
+  EXPECT_TRUE(pid_namespace_hazards({"/usr/bin/chronyd-ish"}).empty());
+}
+
+TEST(PidNamespaceHazards, CheckWarnsButSucceeds) {
+  TempDir d;
+  std::string policy =
+      d.write("p.conf", "[service]\nexec = /usr/sbin/chronyd -d\n[namespaces]\npid = yes\n");
+  auto r = run_jharden({"--check", policy});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(has_substr(r.err, policy + ":4: warning: pid = yes: chronyd")) << r.err;
+  // Without the PID namespace: silent.
+  std::string plain = d.write("q.conf", "[service]\nexec = /usr/sbin/chronyd -d\n");
+  EXPECT_EQ(run_jharden({"--check", plain}).err, "");
+}
+
+}  // namespace
+}  // namespace jharden
