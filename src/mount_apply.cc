@@ -110,6 +110,7 @@ class Applier {
   void inaccessible_file(const std::string& target, int target_fd, const std::string& path);
   void verify(size_t i);
   void keep_notify_socket_reachable();
+  void seal_own_tmpfs();
   void pivot();
   const std::vector<std::string>& mountinfo_points();
 
@@ -300,6 +301,7 @@ void Applier::run() {
     establish(i, fd.get());
   }
   if (sources_.notify_socket) keep_notify_socket_reachable();
+  seal_own_tmpfs();
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
     if (plan_.mounts[i].kind == MountKind::kReadOnly && present_[i]) make_read_only(i);
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
@@ -314,8 +316,9 @@ void Applier::establish(size_t i, int target_fd) {
   struct stat st;
   switch (e.kind) {
     case MountKind::kTmpfs: {
-      unsigned attrs =
-          base | (e.noexec ? MOUNT_ATTR_NOEXEC : 0u) | (e.read_only ? MOUNT_ATTR_RDONLY : 0u);
+      // A read-only tmpfs becomes read-only after the establish round (seal_own_tmpfs), so
+      // that mount points below it can still be created in it.
+      unsigned attrs = base | (e.noexec ? MOUNT_ATTR_NOEXEC : 0u);
       attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
       break;
     }
@@ -445,7 +448,8 @@ void Applier::private_dev(int target_fd, const std::string& path) {
   if (sources_.dev_log) links.emplace_back("log", "/run/systemd/journal/dev-log");
   for (auto [name, to] : links)
     if (symlinkat(to, dir.get(), name) != 0) mount_fail("create symlink", path + "/" + name);
-  set_attrs(dev.get(), MOUNT_ATTR_RDONLY, false, path);
+  // Read-only once the establish round is over (seal_own_tmpfs): `bind = /dev/kmsg:/dev/kmsg`
+  // needs its mount point created here first.
 }
 
 // Secrets: written into a tmpfs that no other process can see yet, then made read-only and
@@ -618,6 +622,20 @@ void Applier::verify(size_t i) {
       break;
     case MountKind::kReadWrite:
       break;
+  }
+}
+
+// The sandbox's own tmpfs that end up read-only (the private /dev, `tmpfs = PATH:ro`) are
+// made so once every mount point below them has been created (the top mount only: what is
+// mounted below keeps its own flags).
+void Applier::seal_own_tmpfs() {
+  for (size_t i = 0; i < plan_.mounts.size(); ++i) {
+    const MountEntry& e = plan_.mounts[i];
+    bool seal = e.kind == MountKind::kPrivateDev || (e.kind == MountKind::kTmpfs && e.read_only);
+    if (!seal || !present_[i]) continue;
+    unique_fd fd(open_beneath(root_fd_.get(), e.target, kTargetFlags | O_DIRECTORY));
+    if (!fd) mount_fail("reopen", host_path(e.target));
+    set_attrs(fd.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target));
   }
 }
 
