@@ -180,8 +180,9 @@ Resolved resolve_trusted(const std::string& path, const ResolveOptions& options)
       r.error = ENOTDIR;
       return r;
     }
-    if (options.policy && S_ISDIR(st.st_mode) && writable_by_others(st) &&
-        !(st.st_mode & S_ISVTX)) {
+    // (The last component is the caller's to judge: a policy directory itself may not be
+    // writable by others even when sticky.)
+    if (options.policy && !last && writable_by_others(st) && !(st.st_mode & S_ISVTX)) {
       r.refusal = "directory " + here + " is writable by group or others (mode " +
                   octal_mode(st.st_mode) + ")";
       r.error = EPERM;

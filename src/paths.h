@@ -46,7 +46,7 @@ struct ResolveOptions {
   int flags = O_PATH;       // for the last component (O_CLOEXEC and O_NOFOLLOW are added)
   bool follow_last = true;  // a trusted symlink as the last component is followed
   bool policy = false;      // policy paths: no group/world-writable directory on the way
-                            // unless sticky, and never the directory holding the file
+                            // (above the last component) unless sticky
 };
 
 // Opens `path` (absolute) one component at a time from "/", never through a symlink that a

@@ -247,6 +247,50 @@ TEST(LoaderRefuses, GroupWritableDropIn) {
   EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "writable by group or others"));
 }
 
+TEST(LoaderRefuses, GroupOrWorldWritablePolicyDirectory) {
+  TempDir a;
+  a.write("web.conf", "");
+  for (mode_t mode : {0775, 0777, 01777}) {
+    ASSERT_EQ(chmod(a.path().c_str(), mode), 0);
+    auto l = load("web.conf", {a.path()});
+    EXPECT_FALSE(l.ok);
+    ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+    EXPECT_TRUE(starts_with(errors_of(l.diag)[0], a.path() + ": error: refusing a policy directory "
+                                                             "writable by group or others"));
+    EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+  }
+}
+
+TEST(LoaderRefuses, WorldWritableDropInDirectory) {
+  TempDir a;
+  a.write("web.conf", "");
+  a.mkdir("web.conf.d");
+  ASSERT_EQ(chmod((a / "web.conf.d").c_str(), 0777), 0);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], a / "web.conf.d"));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+// threats.md "swapped paths": the user owning the policy directory replaces the drop-in
+// directory with a symlink to drop-ins written for something else.
+TEST(LoaderRefuses, DropInDirectorySwappedForASymlinkByItsDirectorysOwner) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir a;
+  a.write("pd/web.conf", "");
+  a.write("other.d/50.conf", "[service]\nenvironment = X=evil\n");
+  ASSERT_EQ(symlink((a / "other.d").c_str(), (a / "pd/web.conf.d").c_str()), 0);
+  ASSERT_EQ(chown((a / "pd").c_str(), 65534, 65534), 0);
+  auto l = load("web.conf", {a / "pd"});
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "component " + a / "pd/web.conf.d" +
+                                                   " is a symlink in " + a / "pd" +
+                                                   ", which user id 65534 owns"));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
 TEST(LoaderRefuses, DirectoryAsPolicy) {
   TempDir a;
   a.mkdir("web.conf");
@@ -580,6 +624,31 @@ TEST(SecretBytes, MovingLeavesTheSourceEmpty) {
   SecretBytes b(std::move(a));
   EXPECT_EQ(b.data(), "hunter2");
   EXPECT_TRUE(is_empty(a.data()));  // NOLINT(bugprone-use-after-move): the point of the test
+}
+
+TEST(LoaderSecrets, SourceBehindASymlinkInAUsersDirectoryExits243) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir a;
+  a.write("u/real/key", "x", 0600);
+  ASSERT_EQ(symlink((a / "u/real").c_str(), (a / "u/keys").c_str()), 0);
+  ASSERT_EQ(chown((a / "u").c_str(), 65534, 65534), 0);
+  auto l = load_secret(a, a / "u/keys/key");
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(starts_with(errors_of(l.diag)[0], "secrets: cannot read " + a / "u/keys/key" +
+                                                    ": component " + a / "u/keys" +
+                                                    " is a symlink"));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, SourceThroughARootOwnedSymlinkIsReadAndHiddenAtItsRealPath) {
+  TempDir a;
+  a.write("real/key", "x", 0600);
+  ASSERT_EQ(symlink("real", (a / "keys").c_str()), 0);
+  auto l = load_secret(a, a / "keys/key");
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  ASSERT_TRUE(has_size(l.loaded.secrets, 1));
+  EXPECT_EQ(l.loaded.secrets[0].host_path, a / "real/key");
 }
 
 }  // namespace
