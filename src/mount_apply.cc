@@ -144,8 +144,8 @@ MountSources open_mount_sources(const Plan& plan) {
     if (e.kind != MountKind::kBind) continue;
     // Bind sources are host paths chosen by the administrator, resolved once without a
     // symlink a user could have planted (a swapped directory), and bound through that very
-    // descriptor. Magic links (/proc/*/fd) are refused by the same walk: /proc/self is not
-    // owned by root.
+    // descriptor. Magic links (/proc/*/fd) are refused by the same walk: it follows no
+    // symlink on procfs.
     Resolved r = resolve_trusted(e.source, {.flags = O_PATH});
     if (!r.refusal.empty()) fail(kExitNamespace, kStep, "bind source " + r.message(e.source));
     if (!r && !(r.error == ENOENT && e.optional)) {

@@ -1,6 +1,8 @@
 #include "paths.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -155,6 +157,15 @@ Resolved resolve_trusted(const std::string& path, const ResolveOptions& options)
                          ? ""
                          : " (the symlink belongs to user id " + std::to_string(st.st_uid) + ")") +
                     "; refusing to follow it";
+        r.error = ELOOP;
+        return r;
+      }
+      // On procfs a symlink may be a magic link (/proc/self/fd/N, /proc/PID/root) that names
+      // any open file or another process's root whatever its text says: never followed.
+      struct statfs fs;
+      if (fstatfs(parent.fd.get(), &fs) != 0 || fs.f_type == PROC_SUPER_MAGIC) {
+        r.refusal = "component " + here + " is a symlink on procfs (a magic link can name any " +
+                    "file); refusing to follow it";
         r.error = ELOOP;
         return r;
       }

@@ -161,6 +161,16 @@ TEST(ResolveTrusted, PolicyPathsRefuseAWritableDirectoryOnTheWay) {
   EXPECT_TRUE(has_substr(r.refusal, "directory " + d / "w" + " is writable by group or others"));
 }
 
+TEST(ResolveTrusted, NoSymlinkOnProcfsIsFollowed) {
+  // /proc/self/fd/N names an open file whatever its text says (a magic link).
+  for (const char* p : {"/proc/self/fd/0", "/proc/self/root/etc"}) {
+    Resolved r = resolve_trusted(p, {});
+    EXPECT_FALSE(r) << p;
+    EXPECT_TRUE(has_substr(r.refusal, "is a symlink on procfs")) << p;
+  }
+  EXPECT_TRUE(resolve_trusted("/proc/sys/kernel", {}));
+}
+
 TEST(ResolveTrusted, MissingPathGivesItsErrno) {
   TempDir d;
   Resolved r = resolve_trusted(d / "missing/file", {});
