@@ -233,7 +233,8 @@ void refuse_unbuildable(const std::vector<MountEntry>& m, bool private_dev,
       diag.error(e.origin, what + ": would replace the private /dev (private_dev = yes)");
       continue;
     }
-    if (!creatable(e.kind)) continue;
+    // An optional entry is skipped rather than given a mount point.
+    if (!creatable(e.kind) || e.optional) continue;
     bool refused = false;
     for_each_ancestor(e.target, false, [&](std::string_view a) {
       if (refused) return;
@@ -248,8 +249,9 @@ void refuse_unbuildable(const std::vector<MountEntry>& m, bool private_dev,
       }
       auto rb = ro_binds.find(a);
       if (rb == ro_binds.end() || !context.look_up) return;
+      // (A missing source is reported at start-up, or skipped when optional.)
       std::string in_source = rebase(e.target, a, rb->second->source);
-      if (!context.look_up(in_source)) {
+      if (context.look_up(rb->second->source) && !context.look_up(in_source)) {
         diag.error(e.origin, what + ": the mount point would have to be created as " + in_source +
                                  ", inside the read-only bind at " + rb->first + " (" +
                                  rb->second->origin.str() + ")");

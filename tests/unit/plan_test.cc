@@ -594,11 +594,13 @@ TEST(BuildPlanRefuses, MountPointInsideAFstabProcfs) {
 TEST(BuildPlanRefuses, MountPointMissingFromAReadOnlyBindsSource) {
   PlanContext context;
   context.look_up = [](const std::string& path) -> std::optional<HostPath> {
-    if (path == "/srv/data/missing") return std::nullopt;
+    if (path == "/srv/data/missing" || path == "/srv/data/optional") return std::nullopt;
     return HostPath{path, false};
   };
+  // An optional entry (skipped when its target is missing) needs no mount point.
   auto p = plan_of(
-      "[filesystem]\nbind = /srv/data:/data:ro\ntmpfs = /data/cache\ntmpfs = /data/missing\n",
+      "[filesystem]\nbind = /srv/data:/data:ro\ntmpfs = /data/cache\ntmpfs = /data/missing\n"
+      "bind = -/srv/x:/data/optional\n",
       context);
   ASSERT_TRUE(has_size(errors(p), 1));
   EXPECT_TRUE(has_substr(errors(p)[0], kFile + ":4: error: tmpfs on /data/missing: the mount "
