@@ -367,6 +367,21 @@ TEST(LoaderFstab, SymlinkedFstabIsRefused) {
   EXPECT_EQ(l.diag.exit_code(), kExitConfig);
 }
 
+TEST(LoaderFstab, FstabBehindASymlinkInAUsersDirectoryIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir a;
+  a.write("real/web.fstab", "");
+  a.mkdir("u");
+  ASSERT_EQ(symlink((a / "real").c_str(), (a / "u/etc").c_str()), 0);
+  ASSERT_EQ(chown((a / "u").c_str(), 65534, 65534), 0);
+  a.write("web.conf", "[filesystem]\nfstab = " + a / "u/etc/web.fstab" + "\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "component " + a / "u/etc" + " is a symlink"));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
 TEST(LoaderFstab, MissingFstabIsAConfigError) {
   TempDir a;
   a.write("web.conf", "[filesystem]\nfstab = " + a / "none.fstab" + "\n");
