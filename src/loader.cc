@@ -78,7 +78,18 @@ struct PolicyDir {
 // group/world-writable directory itself. A missing directory is not an error: false with
 // diag untouched.
 bool open_policy_dir(const std::string& path, PolicyDir& out, Diagnostics& diag) {
-  Resolved r = resolve_trusted(path, {.flags = O_PATH | O_DIRECTORY, .policy = true});
+  // A relative directory (--policy-dir etc, a policy given as etc/x.conf) is taken from the
+  // current directory, and resolved from "/" like any other.
+  std::string absolute = path;
+  if (path.empty() || path[0] != '/') {
+    char cwd[4096];
+    if (!getcwd(cwd, sizeof cwd)) {
+      diag.error(Origin{path, 0}, "cannot open the policy directory: " + errno_text(errno));
+      return false;
+    }
+    absolute = std::string(cwd) + (path.empty() || path == "." ? "" : "/" + path);
+  }
+  Resolved r = resolve_trusted(absolute, {.flags = O_PATH | O_DIRECTORY, .policy = true});
   if (!r) {
     if (r.refusal.empty() && (r.error == ENOENT || r.error == ENOTDIR)) return false;
     diag.error(Origin{path, 0}, "refusing the policy directory: " + r.message(path));
@@ -90,7 +101,7 @@ bool open_policy_dir(const std::string& path, PolicyDir& out, Diagnostics& diag)
     return false;
   }
   out.path = path;
-  out.absolute = path;
+  out.absolute = absolute;
   out.fd = std::move(r.fd);
   return true;
 }
@@ -374,24 +385,11 @@ bool load_policy(const LoadRequest& request, Loaded& out, Diagnostics& diag) {
   const PolicyDir* main_dir = nullptr;
   if (name.find('/') != std::string::npos) {
     std::string base = name.substr(name.rfind('/') + 1);
-    std::string dir = dir_of(name);
-    if (dir.empty() || dir[0] != '/') dir = (dir.empty() ? "." : dir);
-    if (dir[0] != '/') {
-      // A relative path: taken from the current directory, resolved like any other.
-      char cwd[4096];
-      if (!getcwd(cwd, sizeof cwd)) {
-        diag.error(Origin{name, 0}, "cannot open policy file: " + errno_text(errno));
-        return false;
-      }
-      dir = std::string(cwd) + (dir == "." ? "" : "/" + dir);
-    }
     PolicyDir d;
-    if (!open_policy_dir(dir, d, diag)) {
+    if (!open_policy_dir(dir_of(name), d, diag)) {
       if (diag.ok()) diag.error(Origin{name, 0}, "cannot open policy file: " + errno_text(ENOENT));
       return false;
     }
-    d.path = dir_of(name);
-    d.absolute = dir;
     dirs.push_back(std::move(d));
     main_dir = &dirs.back();
     name = base;

@@ -96,6 +96,22 @@ TEST(LoaderLookup, PolicyGivenAsAPathTakesDropInsNextToIt) {
   EXPECT_EQ(l.loaded.files, (Strings{a / "web.conf", a / "web.conf.d/10.conf"}));
 }
 
+TEST(LoaderLookup, RelativeDirectoriesAreTakenFromTheCurrentDirectory) {
+  TempDir a;
+  a.write("pd/web.conf", "");
+  a.write("pd/web.conf.d/50.conf", "");
+  char old[4096];
+  ASSERT_NE(getcwd(old, sizeof old), nullptr);
+  ASSERT_EQ(chdir(a.path().c_str()), 0);
+  auto by_dir = load("web.conf", {"pd"});
+  auto by_path = load("pd/web.conf", {});
+  ASSERT_EQ(chdir(old), 0);
+  ASSERT_TRUE(by_dir.ok) << errors_of(by_dir.diag)[0];
+  EXPECT_EQ(by_dir.loaded.files, (Strings{"pd/web.conf", "pd/web.conf.d/50.conf"}));
+  ASSERT_TRUE(by_path.ok) << errors_of(by_path.diag)[0];
+  EXPECT_EQ(by_path.loaded.files, (Strings{"pd/web.conf", "pd/web.conf.d/50.conf"}));
+}
+
 TEST(LoaderLookup, InvalidNamesAreRefused) {
   for (const char* name : {"", ".", ".."}) {
     auto l = load(name, {"/nonexistent"});
