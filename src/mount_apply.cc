@@ -547,15 +547,19 @@ void Applier::make_read_only_legacy(size_t i, int target_fd) {
     if (!present_[h]) continue;
     unique_fd hfd = open_target(h);
     std::string hpath = host_path(plan_.mounts[h].target);
+    // Source and target through the descriptor: no host path is looked up again.
     if (hfd && !is_mount_root(hfd.get()) &&
-        mount(self_fd(hfd.get()).c_str(), hpath.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        mount(self_fd(hfd.get()).c_str(), self_fd(hfd.get()).c_str(), nullptr, MS_BIND | MS_REC,
+              nullptr) != 0)
       mount_fail("bind writable path onto itself", hpath);
   }
-  if (mount(self_fd(target_fd).c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+  if (mount(self_fd(target_fd).c_str(), self_fd(target_fd).c_str(), nullptr, MS_BIND | MS_REC,
+            nullptr) != 0)
     mount_fail("bind onto itself", path);
-  auto remount_ro = [&](const std::string& p) {
+  // `at` is looked up, `p` named in messages.
+  auto remount_ro = [&](const std::string& at, const std::string& p) {
     struct statvfs sv;
-    if (statvfs(p.c_str(), &sv) != 0) {
+    if (statvfs(at.c_str(), &sv) != 0) {
       if (errno == ENOENT) return;  // hidden below a mount of ours
       mount_fail("statvfs", p);
     }
@@ -566,15 +570,19 @@ void Applier::make_read_only_legacy(size_t i, int target_fd) {
     if (sv.f_flag & ST_NOATIME) flags |= MS_NOATIME;
     if (sv.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
     if (sv.f_flag & ST_RELATIME) flags |= MS_RELATIME;
-    if (mount(nullptr, p.c_str(), nullptr, flags, nullptr) != 0) mount_fail("remount read-only", p);
+    if (mount(nullptr, at.c_str(), nullptr, flags, nullptr) != 0)
+      mount_fail("remount read-only", p);
   };
-  remount_ro(path);
+  // The bind just made, reopened below the sandbox root.
+  unique_fd top = open_target(i);
+  if (!top) mount_fail("reopen", path);
+  remount_ro(self_fd(top.get()), path);
   for (const auto& p : points) {
     if (p == path || !path_is_under(p, path)) continue;
     bool in_hole = false;
     for (size_t h : e.holes)
       in_hole |= present_[h] && path_is_under(p, host_path(plan_.mounts[h].target));
-    if (!in_hole) remount_ro(p);
+    if (!in_hole) remount_ro(p, p);
   }
 }
 
