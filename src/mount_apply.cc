@@ -110,6 +110,7 @@ class Applier {
   void inaccessible_file(const std::string& target, int target_fd, const std::string& path);
   void verify(size_t i);
   void keep_notify_socket_reachable();
+  void seal_own_tmpfs();
   void pivot();
   const std::vector<std::string>& mountinfo_points();
 
@@ -120,6 +121,7 @@ class Applier {
   std::vector<bool> present_;
   unique_fd root_fd_;
   std::optional<std::vector<std::string>> mount_points_;
+  std::string dev_target_;
 };
 
 constexpr int kTargetFlags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
@@ -140,15 +142,27 @@ MountSources open_mount_sources(const Plan& plan) {
   for (size_t i = 0; i < plan.mounts.size(); ++i) {
     const MountEntry& e = plan.mounts[i];
     if (e.kind != MountKind::kBind) continue;
-    // Bind sources are host paths chosen by the administrator; magic links (/proc/*/fd)
-    // are refused since they could name anything.
-    struct open_how how {};
-    how.flags = O_PATH | O_CLOEXEC;
-    how.resolve = RESOLVE_NO_MAGICLINKS;
-    unique_fd fd(
-        static_cast<int>(syscall(SYS_openat2, AT_FDCWD, e.source.c_str(), &how, sizeof how)));
-    if (!fd && !(errno == ENOENT && e.optional)) mount_fail("open bind source", e.source);
-    s.bind[i] = std::move(fd);
+    // Bind sources are host paths chosen by the administrator, resolved once without a
+    // symlink a user could have planted (a swapped directory), and bound through that very
+    // descriptor. Magic links (/proc/*/fd) are refused by the same walk: it follows no
+    // symlink on procfs.
+    Resolved r = resolve_trusted(e.source, {.flags = O_PATH});
+    if (!r.refusal.empty()) fail(kExitNamespace, kStep, "bind source " + r.message(e.source));
+    if (!r && !(r.error == ENOENT && e.optional)) {
+      errno = r.error;
+      mount_fail("open bind source", e.source);
+    }
+    s.bind[i] = std::move(r.fd);
+  }
+  if (plan.root != "/") {
+    // The new root, resolved once the same way; pivot_root goes into this descriptor.
+    Resolved r = resolve_trusted(plan.root, {.flags = O_PATH | O_DIRECTORY});
+    if (!r.refusal.empty()) fail(kExitNamespace, kStep, "root " + r.message(plan.root));
+    if (!r) {
+      errno = r.error;
+      mount_fail("open root", plan.root);
+    }
+    s.root = std::move(r.fd);
   }
   // CVE-2025-31133: the "null" used for masking must really be the null device, not a
   // symlink or a file someone put in its place.
@@ -255,12 +269,15 @@ void Applier::run() {
   if (mount(nullptr, "/", nullptr, MS_REC | prop, nullptr) != 0)
     mount_fail("make propagation slave/private on", "/");
   if (plan_.root != "/") {
-    // pivot_root needs the new root to be a mount point.
-    if (mount(plan_.root.c_str(), plan_.root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
-      mount_fail("bind new root onto itself", plan_.root);
+    // pivot_root needs the new root to be a mount point: the tree resolved by
+    // open_mount_sources() is bound onto itself, and that mount is the root from here on.
+    unique_fd clone = clone_tree(sources_.root.get(), true, plan_.root);
+    attach(clone.get(), sources_.root.get(), plan_.root);
+    root_fd_ = std::move(clone);
+  } else {
+    root_fd_.reset(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd_) mount_fail("open root", plan_.root);
   }
-  root_fd_.reset(open(plan_.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root_fd_) mount_fail("open root", plan_.root);
 
   for (size_t i = 0; i < plan_.mounts.size(); ++i) {
     const MountEntry& e = plan_.mounts[i];
@@ -291,6 +308,7 @@ void Applier::run() {
     establish(i, fd.get());
   }
   if (sources_.notify_socket) keep_notify_socket_reachable();
+  seal_own_tmpfs();
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
     if (plan_.mounts[i].kind == MountKind::kReadOnly && present_[i]) make_read_only(i);
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
@@ -305,8 +323,9 @@ void Applier::establish(size_t i, int target_fd) {
   struct stat st;
   switch (e.kind) {
     case MountKind::kTmpfs: {
-      unsigned attrs =
-          base | (e.noexec ? MOUNT_ATTR_NOEXEC : 0u) | (e.read_only ? MOUNT_ATTR_RDONLY : 0u);
+      // A read-only tmpfs becomes read-only after the establish round (seal_own_tmpfs), so
+      // that mount points below it can still be created in it.
+      unsigned attrs = base | (e.noexec ? MOUNT_ATTR_NOEXEC : 0u);
       attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
       break;
     }
@@ -321,8 +340,17 @@ void Applier::establish(size_t i, int target_fd) {
              target_fd, path);
       break;
     case MountKind::kBind: {
+      // nosuid on every bind and every submount of it, nodev too unless the source itself is
+      // a device node: a set-user-ID program or a device under a host directory must not
+      // become usable because the directory was bound into the sandbox.
+      struct stat src;
+      if (fstat(sources_.bind[i].get(), &src) != 0) mount_fail("stat bind source", e.source);
+      bool device = S_ISCHR(src.st_mode) || S_ISBLK(src.st_mode);
       unique_fd clone = clone_tree(sources_.bind[i].get(), true, e.source);
-      if (e.read_only) set_attrs(clone.get(), MOUNT_ATTR_RDONLY, true, path);
+      set_attrs(clone.get(),
+                MOUNT_ATTR_NOSUID | (device ? 0u : MOUNT_ATTR_NODEV) |
+                    (e.read_only ? MOUNT_ATTR_RDONLY : 0u),
+                true, path);
       attach(clone.get(), target_fd, path);
       break;
     }
@@ -352,6 +380,7 @@ void Applier::establish(size_t i, int target_fd) {
         inaccessible_file(e.target, target_fd, path);
       break;
     case MountKind::kPrivateDev:
+      dev_target_ = e.target;
       private_dev(target_fd, path);
       break;
     case MountKind::kSecrets:
@@ -396,7 +425,7 @@ void Applier::inaccessible_file(const std::string& target, int target_fd, const 
 void Applier::private_dev(int target_fd, const std::string& path) {
   unique_fd dev = new_fs("tmpfs", "mode=0755,size=4m", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path);
   attach(dev.get(), target_fd, path);
-  unique_fd dir(open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+  unique_fd dir(open_beneath(root_fd_.get(), dev_target_, O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) mount_fail("open", path);
   for (auto& [name, host] : sources_.devices) {
     unique_fd node(openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666));
@@ -426,7 +455,8 @@ void Applier::private_dev(int target_fd, const std::string& path) {
   if (sources_.dev_log) links.emplace_back("log", "/run/systemd/journal/dev-log");
   for (auto [name, to] : links)
     if (symlinkat(to, dir.get(), name) != 0) mount_fail("create symlink", path + "/" + name);
-  set_attrs(dev.get(), MOUNT_ATTR_RDONLY, false, path);
+  // Read-only once the establish round is over (seal_own_tmpfs): `bind = /dev/kmsg:/dev/kmsg`
+  // needs its mount point created here first.
 }
 
 // Secrets: written into a tmpfs that no other process can see yet, then made read-only and
@@ -524,15 +554,19 @@ void Applier::make_read_only_legacy(size_t i, int target_fd) {
     if (!present_[h]) continue;
     unique_fd hfd = open_target(h);
     std::string hpath = host_path(plan_.mounts[h].target);
+    // Source and target through the descriptor: no host path is looked up again.
     if (hfd && !is_mount_root(hfd.get()) &&
-        mount(self_fd(hfd.get()).c_str(), hpath.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+        mount(self_fd(hfd.get()).c_str(), self_fd(hfd.get()).c_str(), nullptr, MS_BIND | MS_REC,
+              nullptr) != 0)
       mount_fail("bind writable path onto itself", hpath);
   }
-  if (mount(self_fd(target_fd).c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0)
+  if (mount(self_fd(target_fd).c_str(), self_fd(target_fd).c_str(), nullptr, MS_BIND | MS_REC,
+            nullptr) != 0)
     mount_fail("bind onto itself", path);
-  auto remount_ro = [&](const std::string& p) {
+  // `at` is looked up, `p` named in messages.
+  auto remount_ro = [&](const std::string& at, const std::string& p) {
     struct statvfs sv;
-    if (statvfs(p.c_str(), &sv) != 0) {
+    if (statvfs(at.c_str(), &sv) != 0) {
       if (errno == ENOENT) return;  // hidden below a mount of ours
       mount_fail("statvfs", p);
     }
@@ -543,15 +577,19 @@ void Applier::make_read_only_legacy(size_t i, int target_fd) {
     if (sv.f_flag & ST_NOATIME) flags |= MS_NOATIME;
     if (sv.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
     if (sv.f_flag & ST_RELATIME) flags |= MS_RELATIME;
-    if (mount(nullptr, p.c_str(), nullptr, flags, nullptr) != 0) mount_fail("remount read-only", p);
+    if (mount(nullptr, at.c_str(), nullptr, flags, nullptr) != 0)
+      mount_fail("remount read-only", p);
   };
-  remount_ro(path);
+  // The bind just made, reopened below the sandbox root.
+  unique_fd top = open_target(i);
+  if (!top) mount_fail("reopen", path);
+  remount_ro(self_fd(top.get()), path);
   for (const auto& p : points) {
     if (p == path || !path_is_under(p, path)) continue;
     bool in_hole = false;
     for (size_t h : e.holes)
       in_hole |= present_[h] && path_is_under(p, host_path(plan_.mounts[h].target));
-    if (!in_hole) remount_ro(p);
+    if (!in_hole) remount_ro(p, p);
   }
 }
 
@@ -562,8 +600,10 @@ void Applier::verify(size_t i) {
   struct statvfs sv;
   struct statfs sf;
   struct stat st;
-  if (statvfs(path.c_str(), &sv) != 0 || statfs(path.c_str(), &sf) != 0 ||
-      lstat(path.c_str(), &st) != 0)
+  // Through the sandbox root's descriptor, never through a host path.
+  unique_fd fd(open_beneath(root_fd_.get(), e.target, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd || fstatvfs(fd.get(), &sv) != 0 || fstatfs(fd.get(), &sf) != 0 ||
+      fstat(fd.get(), &st) != 0)
     mount_fail("verify: stat", path);
   bool ro = sv.f_flag & ST_RDONLY;
   switch (e.kind) {
@@ -600,6 +640,20 @@ void Applier::verify(size_t i) {
   }
 }
 
+// The sandbox's own tmpfs that end up read-only (the private /dev, `tmpfs = PATH:ro`) are
+// made so once every mount point below them has been created (the top mount only: what is
+// mounted below keeps its own flags).
+void Applier::seal_own_tmpfs() {
+  for (size_t i = 0; i < plan_.mounts.size(); ++i) {
+    const MountEntry& e = plan_.mounts[i];
+    bool seal = e.kind == MountKind::kPrivateDev || (e.kind == MountKind::kTmpfs && e.read_only);
+    if (!seal || !present_[i]) continue;
+    unique_fd fd(open_beneath(root_fd_.get(), e.target, kTargetFlags | O_DIRECTORY));
+    if (!fd) mount_fail("reopen", host_path(e.target));
+    set_attrs(fd.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target));
+  }
+}
+
 // notify = daemon: the daemon must reach $NOTIFY_SOCKET. When a mount of the sandbox hides
 // it (e.g. the private /tmp), the socket is bound back at the same path, inside a tmpfs of
 // the sandbox's own so that nothing is created on the host.
@@ -628,7 +682,7 @@ void Applier::keep_notify_socket_reachable() {
 // jchroot's heritage, made safe: pivot_root instead of chroot, then the old root is detached
 // entirely, so no nested-chroot trick can climb back out.
 void Applier::pivot() {
-  if (chdir(plan_.root.c_str()) != 0) mount_fail("chdir", plan_.root);
+  if (fchdir(root_fd_.get()) != 0) mount_fail("chdir", plan_.root);
   if (syscall(SYS_pivot_root, ".", ".") != 0) mount_fail("pivot_root into", plan_.root);
   if (umount2(".", MNT_DETACH) != 0) mount_fail("detach old root below", plan_.root);
   if (chdir("/") != 0) mount_fail("chdir", "/");
@@ -638,6 +692,12 @@ void Applier::pivot() {
 
 void apply_mounts(const Plan& plan, MountSources& sources, std::vector<Secret>& secrets,
                   const MountOptions& options) {
+  // Mount points are created 0755 (files 0644) whatever umask jharden was started with; the
+  // daemon's own umask is set later, before exec.
+  struct UmaskZero {
+    mode_t old = umask(0);
+    ~UmaskZero() { umask(old); }
+  } umask_zero;
   Applier(plan, sources, secrets, options).run();
 }
 

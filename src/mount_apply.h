@@ -23,6 +23,7 @@ struct MountSources {
   bool dev_log = false;                                    // host has /run/systemd/journal/dev-log
   unique_fd notify_socket;  // notify = daemon: $NOTIFY_SOCKET, kept reachable inside
   std::string notify_path;
+  unique_fd root;  // plan.root when not "/", resolved without untrusted symlinks
 };
 
 struct MountOptions {
@@ -31,7 +32,9 @@ struct MountOptions {
   gid_t secrets_gid = 0;
 };
 
-// Opens what apply_mounts() takes from the host (226 on failure).
+// Opens what apply_mounts() takes from the host (226 on failure). Bind sources and the root
+// are resolved once, without following a symlink a non-root user could have planted, and
+// used through these descriptors only.
 MountSources open_mount_sources(const Plan& plan);
 
 // Unshares nothing: the caller has entered a new mount namespace. Makes propagation slave

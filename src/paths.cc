@@ -1,6 +1,17 @@
 #include "paths.h"
 
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <vector>
+
+#include "text.h"
 
 namespace jharden {
 
@@ -42,6 +53,171 @@ std::string join_root(std::string_view root, std::string_view path) {
 bool is_plain_file_name(std::string_view name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
          name.find('\0') == std::string_view::npos;
+}
+
+namespace {
+
+// Root, or the caller itself: a caller that is not root gains nothing by tricking itself.
+bool trusted_owner(uid_t uid) { return uid == 0 || uid == geteuid(); }
+
+bool writable_by_others(const struct stat& st) { return (st.st_mode & (S_IWGRP | S_IWOTH)) != 0; }
+
+std::string child_path(const std::string& parent, const std::string& name) {
+  return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
+struct Step {
+  unique_fd fd;
+  struct stat st;
+  std::string path;
+};
+
+void push_components(std::deque<std::string>& todo, const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    if (end > start) parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.push_front(*it);
+}
+
+}  // namespace
+
+std::string Resolved::message(const std::string& named) const {
+  if (!refusal.empty()) return named + ": " + refusal;
+  return named + ": " + std::strerror(error);
+}
+
+Resolved resolve_trusted(const std::string& path, const ResolveOptions& options) {
+  Resolved r;
+  if (path.empty() || path[0] != '/') {
+    r.error = EINVAL;
+    return r;
+  }
+  std::vector<Step> stack;
+  auto open_root = [&] {
+    stack.clear();
+    Step root{unique_fd(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)), {}, "/"};
+    if (!root.fd || fstat(root.fd.get(), &root.st) != 0) return false;
+    stack.push_back(std::move(root));
+    return true;
+  };
+  if (!open_root()) {
+    r.error = errno;
+    return r;
+  }
+  std::deque<std::string> todo;
+  push_components(todo, path);
+  int links = 0;
+  while (!todo.empty()) {
+    std::string name = std::move(todo.front());
+    todo.pop_front();
+    if (name == ".") continue;
+    if (name == "..") {
+      if (stack.size() > 1) stack.pop_back();
+      continue;
+    }
+    const bool last = todo.empty();
+    const Step& parent = stack.back();
+    const std::string here = child_path(parent.path, name);
+    unique_fd fd;
+    if (last && !(options.flags & O_PATH)) {
+      // The final open with the caller's flags, never through a symlink; ELOOP says it is
+      // one, and it is then looked at below like any other.
+      fd.reset(openat(parent.fd.get(), name.c_str(), options.flags | O_NOFOLLOW | O_CLOEXEC));
+      if (!fd && errno != ELOOP) {
+        r.error = errno;
+        return r;
+      }
+    }
+    if (!fd) fd.reset(openat(parent.fd.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st;
+    if (!fd || fstat(fd.get(), &st) != 0) {
+      r.error = errno;
+      return r;
+    }
+    if (S_ISLNK(st.st_mode)) {
+      if (last && !options.follow_last) {
+        r.error = ELOOP;
+        return r;
+      }
+      // Only root (or the caller) can have put a symlink here, and no one else can replace it:
+      // like Debian's /lib -> usr/lib or /var/run -> /run.
+      bool dir_ok = trusted_owner(parent.st.st_uid) &&
+                    (!writable_by_others(parent.st) || (parent.st.st_mode & S_ISVTX));
+      if (!dir_ok || !trusted_owner(st.st_uid)) {
+        r.refusal = "component " + here + " is a symlink in " + parent.path + ", which " +
+                    (trusted_owner(parent.st.st_uid)
+                         ? "group or others can write (mode " + octal_mode(parent.st.st_mode) + ")"
+                         : "user id " + std::to_string(parent.st.st_uid) + " owns") +
+                    (trusted_owner(st.st_uid)
+                         ? ""
+                         : " (the symlink belongs to user id " + std::to_string(st.st_uid) + ")") +
+                    "; refusing to follow it";
+        r.error = ELOOP;
+        return r;
+      }
+      // On procfs a symlink may be a magic link (/proc/self/fd/N, /proc/PID/root) that names
+      // any open file or another process's root whatever its text says: never followed.
+      struct statfs fs;
+      if (fstatfs(parent.fd.get(), &fs) != 0 || fs.f_type == PROC_SUPER_MAGIC) {
+        r.refusal = "component " + here + " is a symlink on procfs (a magic link can name any " +
+                    "file); refusing to follow it";
+        r.error = ELOOP;
+        return r;
+      }
+      if (++links > 40) {
+        r.error = ELOOP;
+        return r;
+      }
+      std::string target(4096, '\0');
+      ssize_t n = readlinkat(fd.get(), "", target.data(), target.size());
+      if (n < 0 || static_cast<size_t>(n) >= target.size()) {
+        r.error = n < 0 ? errno : ENAMETOOLONG;
+        return r;
+      }
+      target.resize(static_cast<size_t>(n));
+      if (!target.empty() && target[0] == '/' && !open_root()) {
+        r.error = errno;
+        return r;
+      }
+      push_components(todo, target);
+      continue;
+    }
+    if (!last && !S_ISDIR(st.st_mode)) {
+      r.error = ENOTDIR;
+      return r;
+    }
+    // (The last component is the caller's to judge: a policy directory itself may not be
+    // writable by others even when sticky.)
+    if (options.policy && !last && writable_by_others(st) && !(st.st_mode & S_ISVTX)) {
+      r.refusal = "directory " + here + " is writable by group or others (mode " +
+                  octal_mode(st.st_mode) + ")";
+      r.error = EPERM;
+      return r;
+    }
+    stack.push_back(Step{std::move(fd), st, here});
+  }
+  Step& end = stack.back();
+  if ((options.flags & O_DIRECTORY) && !S_ISDIR(end.st.st_mode)) {
+    r.error = ENOTDIR;
+    return r;
+  }
+  if (stack.size() == 1 && !(options.flags & O_PATH)) {
+    // "/" itself with the caller's flags.
+    end.fd.reset(open("/", options.flags | O_CLOEXEC));
+    if (!end.fd) {
+      r.error = errno;
+      return r;
+    }
+  }
+  r.fd = std::move(end.fd);
+  r.st = end.st;
+  r.path = end.path;
+  return r;
 }
 
 }  // namespace jharden

@@ -2,8 +2,13 @@
 // administrator wrote is exactly what gets mounted (no "..", no "//", no trailing "/").
 #pragma once
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <string>
 #include <string_view>
+
+#include "unique_fd.h"
 
 namespace jharden {
 
@@ -22,5 +27,34 @@ std::string join_root(std::string_view root, std::string_view path);
 
 // A plain file name: not empty, no "/", not "." or "..".
 bool is_plain_file_name(std::string_view name);
+
+// --- Paths that must not be swapped under jharden -------------------------------------------
+
+// What resolve_trusted() found: the open file, or why there is none.
+struct Resolved {
+  unique_fd fd;
+  std::string path;     // the path opened, trusted symlinks followed (for messages, hiding)
+  struct stat st {};    // of the file opened
+  int error = 0;        // errno when the file could not be opened (ENOENT, EACCES, ...)
+  std::string refusal;  // set when a component is not trusted: names the component and why
+  explicit operator bool() const { return static_cast<bool>(fd); }
+  // "PATH: WHY": the refusal, or the errno text.
+  std::string message(const std::string& named) const;
+};
+
+struct ResolveOptions {
+  int flags = O_PATH;       // for the last component (O_CLOEXEC and O_NOFOLLOW are added)
+  bool follow_last = true;  // a trusted symlink as the last component is followed
+  bool policy = false;      // policy paths: no group/world-writable directory on the way
+                            // (above the last component) unless sticky
+};
+
+// Opens `path` (absolute) one component at a time from "/", never through a symlink that a
+// non-root user could have planted: a symlink is followed only when it and the directory
+// holding it belong to root (or to the caller, who gains nothing), and that directory is not
+// writable by group or others, unless sticky. There is no window between the check and the
+// use: every step opens relative to the descriptor of the step before, and the caller keeps
+// using the descriptor returned.
+Resolved resolve_trusted(const std::string& path, const ResolveOptions& options);
 
 }  // namespace jharden

@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "cap_names.h"
 #include "paths.h"
@@ -100,6 +104,163 @@ std::optional<MountEntry> merge_group(std::vector<MountEntry> group, Diagnostics
   return winner;
 }
 
+// What protect_kernel covers in a procfs and in a sysfs, relative to its mount point
+// (ProtectKernelTunables=, ProtectKernelLogs=); each optional, as kernels differ.
+constexpr const char* kProcReadOnly[] = {
+    "/sys",         "/sysrq-trigger", "/latency_stats", "/mtrr", "/apm", "/acpi",
+    "/timer_stats", "/asound",        "/bus",           "/fs",   "/irq"};
+constexpr const char* kProcMasked[] = {"/kcore", "/kallsyms", "/kmsg"};
+constexpr const char* kSysInaccessible[] = {"/kernel/debug", "/kernel/tracing"};
+
+// Calls f on `path` (when `self`) and on each directory above it, up to "/".
+template <typename F>
+void for_each_ancestor(std::string_view path, bool self, F f) {
+  if (self) f(path);
+  while (path != "/") {
+    size_t slash = path.rfind('/');
+    path = slash == 0 ? std::string_view("/") : path.substr(0, slash);
+    f(path);
+  }
+}
+
+// `path` (below or at `base`) seen from `to`: rebase("/a/b/c", "/a", "/x") is "/x/b/c".
+std::string rebase(std::string_view path, std::string_view base, std::string_view to) {
+  std::string_view rest = base == "/" ? path : path.substr(base.size());
+  if (rest == "/") rest = "";
+  if (to == "/") return rest.empty() ? "/" : std::string(rest);
+  return std::string(to) + std::string(rest);
+}
+
+// A path whose protection must hold wherever the sandbox can reach it: a hidden secret source,
+// an inaccessible or masked path, a kernel tunable. `host` is where it lies on the host.
+struct Protected {
+  std::string host;
+  MountKind kind;
+  Origin origin;
+  bool implicit;
+};
+
+// A bind makes host paths reachable at a second place. For every protected path inside a
+// bind's source, the same protection goes at its place below the bind's target; a bind whose
+// source lies inside a protected path gets the protection itself. Without this, a secret
+// source stays readable through a bind of its parent directory whose target happens to sort
+// before it (the bind's recursive clone is made before the hiding mount exists), and a bind of
+// /proc or /sys leaves the kernel's tunables writable. Ancestor look-ups in sorted tables:
+// O((n + m) depth log n) plus the entries made, never n * m comparisons.
+void protect_through_binds(std::vector<MountEntry>& m, const std::vector<Protected>& prot,
+                           Diagnostics& diag) {
+  struct Bind {
+    std::string source;
+    std::string target;
+    Origin origin;
+  };
+  std::vector<Bind> binds;
+  for (const auto& e : m)
+    if (e.kind == MountKind::kBind) binds.push_back({e.source, e.target, e.origin});
+  if (binds.empty() || prot.empty()) return;
+  std::sort(binds.begin(), binds.end(),
+            [](const Bind& a, const Bind& b) { return a.source < b.source; });
+  std::vector<const Protected*> by_host;
+  for (const auto& p : prot) by_host.push_back(&p);
+  std::sort(by_host.begin(), by_host.end(),
+            [](const Protected* a, const Protected* b) { return a->host < b->host; });
+  bool full = false;
+  auto add = [&](const Protected& p, std::string target, const Origin& why) {
+    if (full) return;
+    if (m.size() >= kMaxMounts) {
+      diag.error(why, "the binds and the paths they must keep hidden or read-only make more than " +
+                          std::to_string(kMaxMounts) + " mounts");
+      full = true;
+      return;
+    }
+    MountEntry e;
+    e.kind = p.kind;
+    e.target = std::move(target);
+    e.origin = p.origin;
+    e.optional = true;  // what is not in the bind's source needs no protection there
+    e.implicit = p.implicit;
+    e.read_only = p.kind != MountKind::kReadOnly;
+    m.push_back(std::move(e));
+  };
+  for (const auto& p : prot) {
+    for_each_ancestor(p.host, true, [&](std::string_view a) {
+      auto lo = std::lower_bound(binds.begin(), binds.end(), a,
+                                 [](const Bind& b, std::string_view v) { return b.source < v; });
+      for (; lo != binds.end() && lo->source == a; ++lo)
+        add(p, rebase(p.host, a, lo->target), lo->origin);
+    });
+  }
+  for (const auto& b : binds) {
+    for_each_ancestor(b.source, false, [&](std::string_view a) {
+      auto lo =
+          std::lower_bound(by_host.begin(), by_host.end(), a,
+                           [](const Protected* p, std::string_view v) { return p->host < v; });
+      for (; lo != by_host.end() && (*lo)->host == a; ++lo) add(**lo, b.target, b.origin);
+    });
+  }
+}
+
+// What --check must refuse because it cannot be built, rather than fail with 226 at start-up:
+// a mount over "/", over or below /proc (the sandbox's procfs), in place of the private /dev,
+// and a mount point that would have to be created where nothing can be created (a procfs or
+// sysfs, the read-only secrets tmpfs, a read-only bind whose source lacks it).
+void refuse_unbuildable(const std::vector<MountEntry>& m, bool private_dev,
+                        const PlanContext& context, Diagnostics& diag) {
+  auto creatable = [](MountKind k) {
+    return k == MountKind::kTmpfs || k == MountKind::kBind || k == MountKind::kSecrets;
+  };
+  // Targets below which no mount point can be created, and the read-only binds.
+  std::map<std::string, const MountEntry*, std::less<>> closed;
+  std::map<std::string, const MountEntry*, std::less<>> ro_binds;
+  for (const auto& e : m) {
+    if (e.kind == MountKind::kProc || e.kind == MountKind::kSysfs || e.kind == MountKind::kSecrets)
+      closed.emplace(e.target, &e);
+    if (e.kind == MountKind::kBind && e.read_only) ro_binds.emplace(e.target, &e);
+  }
+  for (const auto& e : m) {
+    if (e.implicit || !establishes(e.kind)) continue;
+    const std::string what = std::string(mount_kind_name(e.kind)) + " on " + e.target;
+    if (e.target == "/") {
+      diag.error(e.origin, what + ": cannot mount over \"/\"; use [filesystem] root");
+      continue;
+    }
+    if (path_is_under(e.target, "/proc") && e.kind != MountKind::kProc &&
+        e.kind != MountKind::kMask && e.kind != MountKind::kInaccessible) {
+      diag.error(e.origin, what + ": cannot mount over /proc or below it (the sandbox's procfs)");
+      continue;
+    }
+    if (private_dev && e.target == "/dev" && e.kind != MountKind::kPrivateDev) {
+      diag.error(e.origin, what + ": would replace the private /dev (private_dev = yes)");
+      continue;
+    }
+    // An optional entry is skipped rather than given a mount point.
+    if (!creatable(e.kind) || e.optional) continue;
+    bool refused = false;
+    for_each_ancestor(e.target, false, [&](std::string_view a) {
+      if (refused) return;
+      if (auto it = closed.find(a); it != closed.end()) {
+        diag.error(e.origin,
+                   what + ": no mount point can be created inside the " +
+                       mount_kind_name(it->second->kind) + " on " + it->first +
+                       (it->second->origin.is_default() ? std::string()
+                                                        : " (" + it->second->origin.str() + ")"));
+        refused = true;
+        return;
+      }
+      auto rb = ro_binds.find(a);
+      if (rb == ro_binds.end() || !context.look_up) return;
+      // (A missing source is reported at start-up, or skipped when optional.)
+      std::string in_source = rebase(e.target, a, rb->second->source);
+      if (context.look_up(rb->second->source) && !context.look_up(in_source)) {
+        diag.error(e.origin, what + ": the mount point would have to be created as " + in_source +
+                                 ", inside the read-only bind at " + rb->first + " (" +
+                                 rb->second->origin.str() + ")");
+        refused = true;
+      }
+    });
+  }
+}
+
 }  // namespace
 
 const char* mount_kind_name(MountKind kind) {
@@ -142,22 +303,26 @@ std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostic
     i = j;
   }
   // Nothing can be mounted below a masked or inaccessible path: it is empty and read-only.
+  // In this order a subtree is contiguous and follows its root, so one "covering" entry at a
+  // time is enough (linear, not quadratic: threats.md, hostile policy size).
   std::vector<MountEntry> out;
+  std::optional<std::string> cover;
   for (auto& e : merged) {
-    bool covered = std::any_of(out.begin(), out.end(), [&](const MountEntry& p) {
-      return (p.kind == MountKind::kMask || p.kind == MountKind::kInaccessible) &&
-             p.target != e.target && path_is_under(e.target, p.target);
-    });
-    if (!covered) out.push_back(std::move(e));
+    if (cover && e.target != *cover && path_is_under(e.target, *cover)) continue;
+    cover.reset();
+    if (e.kind == MountKind::kMask || e.kind == MountKind::kInaccessible) cover = e.target;
+    out.push_back(std::move(e));
   }
+  // The holes of a read-only entry: the outermost writable entries of its (contiguous)
+  // subtree; one nested in an earlier hole lies in the latest hole, which is all we compare.
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i].kind != MountKind::kReadOnly) continue;
+    std::optional<size_t> last_hole;
     for (size_t j = i + 1; j < out.size() && path_is_under(out[j].target, out[i].target); ++j) {
       if (!writable(out[j])) continue;
-      bool nested = std::any_of(out[i].holes.begin(), out[i].holes.end(), [&](size_t h) {
-        return path_is_under(out[j].target, out[h].target);
-      });
-      if (!nested) out[i].holes.push_back(j);
+      if (last_hole && path_is_under(out[j].target, out[*last_hole].target)) continue;
+      out[i].holes.push_back(j);
+      last_hole = j;
     }
   }
   return out;
@@ -171,6 +336,11 @@ PlanContext plan_context_from_environment() {
   PlanContext c;
   c.notify_socket = getenv("NOTIFY_SOCKET") != nullptr;
   if (const char* d = getenv("CREDENTIALS_DIRECTORY")) c.credentials_directory = d;
+  c.look_up = [](const std::string& path) -> std::optional<HostPath> {
+    Resolved r = resolve_trusted(path, {.flags = O_PATH});
+    if (!r) return std::nullopt;
+    return HostPath{r.path, S_ISCHR(r.st.st_mode) || S_ISBLK(r.st.st_mode)};
+  };
   return c;
 }
 
@@ -249,6 +419,13 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     auto& e = add(MountKind::kBind, b.target, b.origin, b.optional);
     e.source = b.source;
     e.read_only = b.read_only;
+    // As it will be opened: trusted symlinks followed, so that hiding compares real paths.
+    if (context.look_up) {
+      if (auto h = context.look_up(b.source)) {
+        e.source = h->resolved;
+        e.device = h->device;
+      }
+    }
   }
   // In a new root the defaults may be absent from a minimal tree: they become optional there.
   for (const auto& p : policy.read_only)
@@ -259,28 +436,55 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     add(MountKind::kMask, p.path, p.origin, p.optional || (chroot_mode && p.origin.is_default()));
   for (const auto& p : policy.inaccessible)
     add(MountKind::kInaccessible, p.path, p.origin, p.optional);
+  std::vector<Protected> protect;
   if (policy.protect_kernel.value) {
     // What ProtectKernelTunables=/ProtectKernelLogs= cover, each optional because kernels
     // differ in what they expose.
+    // The same for every procfs and sysfs of the plan, wherever mounted (an fstab proc
+    // entry); binds of the host's /proc and /sys follow below.
     const Origin& o = policy.protect_kernel.origin;
-    for (const char* p : {"/proc/sys", "/proc/sysrq-trigger", "/proc/latency_stats", "/proc/mtrr",
-                          "/proc/apm", "/proc/acpi", "/proc/timer_stats", "/proc/asound",
-                          "/proc/bus", "/proc/fs", "/proc/irq", "/sys"})
-      add(MountKind::kReadOnly, p, o, true).implicit = true;
-    for (const char* p : {"/proc/kcore", "/proc/kallsyms", "/proc/kmsg"})
-      add(MountKind::kMask, p, o, true).implicit = true;
-    for (const char* p : {"/sys/kernel/debug", "/sys/kernel/tracing"})
-      add(MountKind::kInaccessible, p, o, true).implicit = true;
-  }
-  if (!secrets.empty()) {
-    add(MountKind::kSecrets, policy.secrets_directory.value, policy.secrets_directory.origin);
-    // The sources live on the host: inside a new root they are out of reach anyway.
-    if (policy.hide_sources.value && !chroot_mode) {
-      // Optional: a source already out of sight (e.g. under the private /tmp) is hidden.
-      for (const auto& s : secrets)
-        add(MountKind::kInaccessible, s.host_path, s.origin, true).implicit = true;
+    std::vector<std::pair<std::string, bool>> views = {{"/proc", true}, {"/sys", false}};
+    for (const auto& fm : policy.fstab_mounts)
+      if (fm.target != "/proc" && fm.target != "/sys")
+        views.emplace_back(fm.target, fm.type == "proc");
+    for (const auto& [at, proc] : views) {
+      auto under = [&](const char* rel) { return at == "/" ? std::string(rel) : at + rel; };
+      // The host's own /proc and /sys, as bind sources see them.
+      const bool host_view = at == "/proc" || at == "/sys";
+      auto kernel = [&](MountKind kind, const std::string& path) {
+        add(kind, path, o, true).implicit = true;
+        if (host_view) protect.push_back({path, kind, o, true});
+      };
+      if (proc) {
+        for (const char* p : kProcReadOnly) kernel(MountKind::kReadOnly, under(p));
+        for (const char* p : kProcMasked) kernel(MountKind::kMask, under(p));
+      } else {
+        if (at == "/sys") kernel(MountKind::kReadOnly, at);
+        for (const char* p : kSysInaccessible) kernel(MountKind::kInaccessible, under(p));
+      }
     }
   }
+  // Where protected paths lie on the host, for binds that make them reachable elsewhere.
+  for (const auto* list : {&policy.mask, &policy.inaccessible})
+    for (const auto& p : *list)
+      protect.push_back({join_root(plan.root, p.path),
+                         list == &policy.mask ? MountKind::kMask : MountKind::kInaccessible,
+                         p.origin, p.origin.is_default()});
+  if (!secrets.empty()) {
+    add(MountKind::kSecrets, policy.secrets_directory.value, policy.secrets_directory.origin);
+    if (policy.hide_sources.value) {
+      for (const auto& s : secrets) {
+        // The sources live on the host: inside a new root they are out of reach, except
+        // through a bind. Optional: a source already out of sight (e.g. under the private
+        // /tmp) is hidden.
+        if (!chroot_mode)
+          add(MountKind::kInaccessible, s.host_path, s.origin, true).implicit = true;
+        protect.push_back({s.host_path, MountKind::kInaccessible, s.origin, true});
+      }
+    }
+  }
+  refuse_unbuildable(m, policy.private_dev.value || chroot_mode, context, diag);
+  protect_through_binds(m, protect, diag);
   // API file systems under a read-only tree keep their own rules (like ProtectSystem=strict).
   for (const char* api : {"/dev", "/proc", "/sys"}) {
     bool covered = std::any_of(m.begin(), m.end(), [&](const MountEntry& e) {
@@ -360,16 +564,17 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
                sc.restrict_realtime;
 
   plan.argv = policy.exec.value;
-  for (const auto& e : policy.environment) {
-    std::erase_if(plan.env_set, [&](const auto& kv) { return kv.first == e.name; });
-    plan.env_set.emplace_back(e.name, e.value);
-  }
+  // The last assignment of a name wins, in the order of its last assignment (a map instead of
+  // a search per line: a large policy must not plan in quadratic time).
+  std::unordered_map<std::string_view, size_t> last;
+  for (size_t i = 0; i < policy.environment.size(); ++i) last[policy.environment[i].name] = i;
   for (const auto& u : policy.unset_environment) plan.env_unset.push_back(u.value);
   // unset_environment wins over environment, as UnsetEnvironment= over Environment=.
-  std::erase_if(plan.env_set, [&](const auto& kv) {
-    return std::find(plan.env_unset.begin(), plan.env_unset.end(), kv.first) !=
-           plan.env_unset.end();
-  });
+  std::unordered_set<std::string_view> unset(plan.env_unset.begin(), plan.env_unset.end());
+  for (size_t i = 0; i < policy.environment.size(); ++i) {
+    const auto& e = policy.environment[i];
+    if (last[e.name] == i && !unset.contains(e.name)) plan.env_set.emplace_back(e.name, e.value);
+  }
   plan.working_directory = policy.working_directory.value;
   plan.new_session = policy.new_session.value;
   plan.umask = policy.umask.value;

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,8 +33,9 @@ const char* mount_kind_name(MountKind kind);
 
 struct MountEntry {
   MountKind kind;
-  std::string target;  // inside the sandbox
-  std::string source;  // kBind: host path
+  std::string target;   // inside the sandbox
+  std::string source;   // kBind: host path
+  bool device = false;  // kBind: the source is a device node (the bind is not nodev)
   bool optional = false;
   bool read_only = false;  // the mount itself is read-only once established
   bool implicit = false;   // from a built-in default, not written by the administrator
@@ -91,11 +93,23 @@ struct Plan {
   NotifyMode notify = NotifyMode::kNone;
 };
 
+// A host path as the planner sees it: what it resolves to (trusted symlinks followed).
+struct HostPath {
+  std::string resolved;
+  bool device = false;  // a character or block device node
+};
+
 // What the planner needs to know of the environment it runs in.
 struct PlanContext {
   bool notify_socket = false;         // $NOTIFY_SOCKET is set
   std::string credentials_directory;  // $CREDENTIALS_DIRECTORY
+  // Looks a host path up (nullopt: missing or not resolvable). Unset in unit tests: host paths
+  // are then taken as written and assumed to exist.
+  std::function<std::optional<HostPath>(const std::string&)> look_up;
 };
+
+// More mounts than one mount namespace may hold (the kernel's default fs.mount-max).
+inline constexpr size_t kMaxMounts = 100000;
 
 PlanContext plan_context_from_environment();
 
@@ -105,7 +119,7 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
 
 // Sorts mount entries parents-first, merges duplicates (most restrictive wins), drops
 // children of masked and inaccessible paths, reports conflicting explicit entries and
-// computes the writable holes of each read-only entry. Exposed for the tests.
+// computes the writable holes of each read-only entry, in O(n log n). Exposed for the tests.
 std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostics& diag);
 
 }  // namespace jharden

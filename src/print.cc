@@ -32,7 +32,11 @@ std::string flags_of(const MountEntry& e) {
   if (e.kind == MountKind::kReadOnly) return e.optional ? "ro,recursive,optional" : "ro,recursive";
   if (e.kind == MountKind::kReadWrite) return e.optional ? "rw,optional" : "rw";
   std::string f = e.read_only ? "ro" : "rw";
-  if (e.kind != MountKind::kPrivateDev) f += ",nosuid,nodev";
+  // A bind of a device node must stay usable: nosuid only (mount_apply.cc).
+  if (e.kind == MountKind::kBind && e.device)
+    f += ",nosuid";
+  else if (e.kind != MountKind::kPrivateDev)
+    f += ",nosuid,nodev";
   if (e.kind == MountKind::kPrivateDev) f += ",nosuid,noexec";
   if (e.noexec || e.kind == MountKind::kSecrets || e.kind == MountKind::kProc ||
       e.kind == MountKind::kSysfs)

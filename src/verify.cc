@@ -207,13 +207,26 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
         break;
       }
       case MountKind::kInaccessible: {
-        // Without CAP_DAC_OVERRIDE a mode-0000 directory cannot even be listed.
-        bool nothing = S_ISDIR(st.st_mode)
-                           ? (dir_empty(e.target) || access(e.target.c_str(), R_OK) != 0)
-                           : st.st_size == 0;
+        // What the daemon can actually read there (root may hold CAP_DAC_OVERRIDE): a file
+        // read must yield nothing, a directory listing no entry. The plan holds one such
+        // entry for every place a hidden path can be reached (binds of its parents).
+        std::string got;
+        bool nothing;
+        if (S_ISDIR(st.st_mode)) {
+          nothing = dir_empty(e.target) || access(e.target.c_str(), R_OK) != 0;
+          got = nothing ? "nothing listed" : "ENTRIES LISTED";
+        } else {
+          char buf[64];
+          int fd = open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+          ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
+          if (fd < 0) got = errno_name(errno);
+          if (fd >= 0) close(fd);
+          nothing = n <= 0;
+          if (n >= 0) got = n == 0 ? "read 0 bytes" : "READ " + std::to_string(n) + " BYTES";
+        }
         bool ok = (st.st_mode & 07777) == 0 && nothing;
         r.row(ok, e.target + " is inaccessible", "mode 0000, empty",
-              "mode " + octal_mode(st.st_mode));
+              "mode " + octal_mode(st.st_mode) + ", " + got);
         break;
       }
       case MountKind::kProc: {

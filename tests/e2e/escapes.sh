@@ -30,6 +30,11 @@
 #   session-terminal:*     started as a session leader holding a terminal (TTYPath=, setsid -c)
 #   inherited-environment:* an over-counted $LISTEN_FDS, a $NOTIFY_SOCKET that is no socket
 #   self-hardening-unit:*  jharden started inside a unit's own sandbox (here: jharden's)
+#   swapped-paths:*        a user swaps a directory of root=, a secret, a bind source, a drop-in dir
+#   hiding:*               hidden sources and inaccessible paths through binds of their parents
+#   kernel-views:*         procfs and sysfs reached at other mount points
+#   bind-flags:*           device nodes and set-user-ID programs under a bind source
+#   mount-point-modes:*    mount points jharden creates, under umask 077
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -1439,6 +1444,301 @@ EOF
   expect_no_match self-hardening-unit:control-no-hint 'hint|warning' "$ERR"
 }
 
+# ---------------------------------------------------------------- swapped paths
+
+# as_nobody CMD...: runs CMD as the unprivileged user nobody (the attacker).
+as_nobody() {
+  setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+}
+
+# An unprivileged user owns a directory on the path of `root =`, a secret, a bind source or
+# a policy drop-in directory, and swaps the next component for a symlink between two starts.
+# The second start is refused, naming the path; nothing runs with the wrong tree or secret.
+test_swapped_paths() {
+  local pol
+  # Secret source.
+  new_case
+  mkdir -p "$CASE/u/keys" "$CASE/evil"
+  printf 'jh-e2e-right-secret' >"$CASE/u/keys/key"
+  printf 'jh-e2e-root-only-secret' >"$CASE/evil/key"
+  chmod 0600 "$CASE/u/keys/key" "$CASE/evil/key"
+  chown nobody "$CASE/u"
+  pol=$(policy <<EOF
+[secrets]
+s = $CASE/u/keys/key
+EOF
+)
+  run_probe "$pol" 'p s read /run/secrets/s'
+  expect_field swapped-paths:secret-first-start-reads-the-secret s jh-e2e-right-secret
+  as_nobody sh -c "mv '$CASE/u/keys' '$CASE/u/keys.old' && ln -s '$CASE/evil' '$CASE/u/keys'"
+  run_probe "$pol" 'p s read /run/secrets/s'
+  expect_rc swapped-paths:secret-directory-swapped-refused-243 243
+  expect_match swapped-paths:secret-message-names-path-and-component "$CASE/u/keys/key.*keys" "$ERR"
+  expect_no_match swapped-paths:secret-other-file-not-projected 'root-only' "$OUT"
+
+  # Bind source.
+  new_case
+  mkdir -p "$CASE/u/data" "$CASE/evil" "$CASE/dst"
+  echo right >"$CASE/u/data/marker"
+  echo evil >"$CASE/evil/marker"
+  chown nobody "$CASE/u"
+  pol=$(policy <<EOF
+[filesystem]
+bind = $CASE/u/data:$CASE/dst:ro
+EOF
+)
+  run_probe "$pol" "p m read $CASE/dst/marker"
+  expect_field swapped-paths:bind-first-start-sees-source m right
+  as_nobody sh -c "mv '$CASE/u/data' '$CASE/u/data.old' && ln -s '$CASE/evil' '$CASE/u/data'"
+  run_probe "$pol" "p m read $CASE/dst/marker"
+  expect_rc swapped-paths:bind-source-swapped-refused-226 226
+  expect_match swapped-paths:bind-message-names-path-and-component "$CASE/u/data.*data" "$ERR"
+  expect_no_match swapped-paths:bind-wrong-tree-not-bound 'evil' "$OUT"
+
+  # A root-owned symlink in a root-owned directory (like Debian's /lib -> usr/lib) works.
+  new_case
+  mkdir -p "$CASE/real" "$CASE/dst"
+  echo real >"$CASE/real/marker"
+  ln -s real "$CASE/link"
+  pol=$(policy <<EOF
+[filesystem]
+bind = $CASE/link:$CASE/dst:ro
+EOF
+)
+  run_probe "$pol" "p m read $CASE/dst/marker"
+  expect_field swapped-paths:root-owned-symlink-still-followed m real
+
+  # Policy drop-in directory.
+  new_case
+  mkdir -p "$CASE/pd/web.conf.d" "$CASE/evil.d"
+  chown nobody "$CASE/pd"
+  printf '[service]\nenvironment = JH_DROPIN=right\n' >"$CASE/pd/web.conf.d/50.conf"
+  printf '[service]\nenvironment = JH_DROPIN=evil\n' >"$CASE/evil.d/50.conf"
+  : >"$CASE/pd/web.conf"
+  chmod 0644 "$CASE/pd/web.conf" "$CASE/pd/web.conf.d/50.conf" "$CASE/evil.d/50.conf"
+  jh "$CASE/pd/web.conf" -- /bin/sh -c 'echo "d=$JH_DROPIN"'
+  expect_eq swapped-paths:dropin-first-start-reads-drop-in "d=right" "$OUT"
+  as_nobody sh -c "mv '$CASE/pd/web.conf.d' '$CASE/pd/old.d' && ln -s '$CASE/evil.d' '$CASE/pd/web.conf.d'"
+  jh "$CASE/pd/web.conf" -- /bin/sh -c 'echo "d=$JH_DROPIN"'
+  expect_rc swapped-paths:dropin-directory-swapped-refused-78 78
+  expect_match swapped-paths:dropin-message-names-path "$CASE/pd/web.conf.d" "$ERR"
+  expect_no_match swapped-paths:dropin-evil-not-applied 'evil' "$OUT"
+
+  # A group- or world-writable policy directory is refused.
+  new_case
+  mkdir "$CASE/gw"
+  : >"$CASE/gw/web.conf"
+  chmod 0644 "$CASE/gw/web.conf"
+  chmod 0777 "$CASE/gw"
+  jh --check "$CASE/gw/web.conf"
+  expect_rc swapped-paths:world-writable-policy-directory-refused-78 78
+  expect_match swapped-paths:world-writable-policy-directory-named "$CASE/gw" "$ERR"
+
+  # root =: the directory holding the new root belongs to the user.
+  if ! have_static_busybox; then
+    skip swapped-paths:root-swapped-refused-226 "needs busybox-static"
+    return
+  fi
+  new_case
+  mkdir "$CASE/u"
+  helper_root "$CASE/u/r"
+  helper_root "$CASE/evil"
+  echo right >"$CASE/u/r/etc/which"
+  echo evil >"$CASE/evil/etc/which"
+  chown nobody "$CASE/u"
+  pol=$(policy <<EOF
+[filesystem]
+root = $CASE/u/r
+EOF
+)
+  jh "$pol" -- /bin/cat /etc/which
+  expect_eq swapped-paths:root-first-start-uses-root right "$OUT"
+  as_nobody sh -c "mv '$CASE/u/r' '$CASE/u/r.old' && ln -s '$CASE/evil' '$CASE/u/r'"
+  jh "$pol" -- /bin/cat /etc/which
+  expect_rc swapped-paths:root-swapped-refused-226 226
+  expect_match swapped-paths:root-message-names-path-and-component "$CASE/u/r" "$ERR"
+  expect_no_match swapped-paths:root-wrong-tree-not-used 'evil' "$OUT"
+}
+
+# ---------------------------------------------------------------- order-dependent hiding
+
+# A hidden secret source and an inaccessible path stay out of reach through binds of their
+# parent directories, whether the bind targets sort before or after them.
+test_hiding() {
+  local pol k
+  new_case
+  mkdir -p "$CASE/m/sec/dir" "$CASE/m/priv"
+  printf 'jh-e2e-hidden-secret' >"$CASE/m/sec/dir/key"
+  printf 'jh-e2e-inaccessible' >"$CASE/m/priv/file"
+  chmod 0644 "$CASE/m/sec/dir/key" "$CASE/m/priv/file"
+  pol=$(policy <<EOF
+[filesystem]
+bind = $CASE/m/sec:$CASE/a-before
+bind = $CASE/m/sec:$CASE/z-after
+bind = $CASE/m/sec/dir:$CASE/m/0
+bind = $CASE/m:$CASE/b-whole
+bind = $CASE/m/priv:$CASE/a-priv
+bind = $CASE/m/priv:$CASE/zz-priv
+inaccessible = $CASE/m/priv/file
+[secrets]
+s = $CASE/m/sec/dir/key
+EOF
+)
+  run_probe "$pol" "
+p own read /run/secrets/s
+p src read $CASE/m/sec/dir/key
+p before read $CASE/a-before/dir/key
+p after read $CASE/z-after/dir/key
+p dir read $CASE/m/0/key
+p whole read $CASE/b-whole/sec/dir/key
+p ina read $CASE/m/priv/file
+p ina_before read $CASE/a-priv/file
+p ina_after read $CASE/zz-priv/file
+p ina_whole read $CASE/b-whole/priv/file
+"
+  expect_field hiding:secret-projected own jh-e2e-hidden-secret
+  for k in src before after dir whole; do
+    expect_no_match "hiding:secret-source-hidden-$k" 'jh-e2e-hidden-secret' "$(field $k)"
+  done
+  for k in ina ina_before ina_after ina_whole; do
+    expect_no_match "hiding:inaccessible-hidden-${k//_/-}" 'jh-e2e-inaccessible' "$(field $k)"
+  done
+  jh --verify "$pol"
+  expect_rc hiding:verify-passes 0
+  expect_match hiding:verify-tests-place-before "PASS +$CASE/a-before/dir/key" "$OUT"
+  expect_match hiding:verify-tests-place-after "PASS +$CASE/z-after/dir/key" "$OUT"
+}
+
+# ---------------------------------------------------------------- kernel views elsewhere
+
+# protect_kernel holds for every procfs and sysfs in the sandbox: an fstab proc entry and
+# binds of /proc/sys, /sys and /proc. open-w opens for writing and writes nothing.
+test_kernel_views() {
+  local pol sysattr
+  new_case
+  mkdir -p "$CASE/p"
+  printf 'proc %s proc defaults\n' "$CASE/p" >"$CASE/fstab"
+  chmod 0644 "$CASE/fstab"
+  sysattr=$(cd /sys && find kernel power module -maxdepth 3 -type f -perm -200 2>/dev/null | head -1)
+  pol=$(policy <<EOF
+[filesystem]
+fstab = $CASE/fstab
+bind = /proc/sys:$CASE/x /sys:$CASE/y /proc:$CASE/z
+EOF
+)
+  run_probe "$pol" "
+p fstab_sysctl open-w $CASE/p/sys/kernel/domainname
+p fstab_sysrq open-w $CASE/p/sysrq-trigger
+p fstab_kcore stat $CASE/p/kcore
+p x_sysctl open-w $CASE/x/kernel/domainname
+p y_attr open-w $CASE/y/${sysattr:-kernel/jh-none}
+p z_sysctl open-w $CASE/z/sys/kernel/domainname
+p z_sysrq open-w $CASE/z/sysrq-trigger
+p z_kcore stat $CASE/z/kcore
+p fstab_kallsyms stat $CASE/p/kallsyms
+p z_kallsyms stat $CASE/z/kallsyms
+"
+  expect_field kernel-views:fstab-proc-sysctl-read-only fstab_sysctl EROFS
+  if [[ -e /proc/sysrq-trigger ]]; then
+    expect_field kernel-views:fstab-proc-sysrq-read-only fstab_sysrq EROFS
+    expect_field kernel-views:bind-proc-sysrq-read-only z_sysrq EROFS
+  fi
+  if [[ -e /proc/kcore ]]; then
+    expect_field kernel-views:fstab-proc-kcore-masked fstab_kcore '666 0 0 chr'
+    expect_field kernel-views:bind-proc-kcore-masked z_kcore '666 0 0 chr'
+  fi
+  if [[ -e /proc/kallsyms ]]; then
+    expect_field kernel-views:fstab-proc-kallsyms-masked fstab_kallsyms '666 0 0 chr'
+    expect_field kernel-views:bind-proc-kallsyms-masked z_kallsyms '666 0 0 chr'
+  fi
+  expect_field kernel-views:bind-proc-sys-read-only x_sysctl EROFS
+  if [[ -n $sysattr ]]; then
+    expect_field kernel-views:bind-sys-read-only y_attr EROFS
+  else
+    skip kernel-views:bind-sys-read-only "no writable sysfs attribute found"
+  fi
+  expect_field kernel-views:bind-proc-sysctl-read-only z_sysctl EROFS
+}
+
+# ---------------------------------------------------------------- bind flags
+
+# Every bind is nosuid and nodev, submounts of its source too (run as nobody without
+# no_new_privileges, so that a set-user-ID program would otherwise work).
+test_bind_flags() {
+  local pol JH_WRAP
+  new_case
+  mkdir -p "$CASE/src/sub" "$CASE/dst"
+  mknod -m 0666 "$CASE/src/null" c 1 3
+  install -m 4755 -o root -g root /usr/bin/id "$CASE/src/suid-id"
+  pol=$(policy <<EOF
+[service]
+user = nobody
+[capabilities]
+no_new_privileges = no
+[filesystem]
+bind = $CASE/src:$CASE/dst
+EOF
+)
+  # The bind source has a submount of its own with devices and set-user-ID allowed.
+  ns_setup "mount -t tmpfs -o dev,suid,mode=0755 jh-e2e-sub $CASE/src/sub
+mknod -m 0666 $CASE/src/sub/null c 1 3
+install -m 4755 -o root -g root /usr/bin/id $CASE/src/sub/suid-id"
+  run_probe "$pol" "
+p dev read-size $CASE/dst/null
+p subdev read-size $CASE/dst/sub/null
+p flags vfsflags $CASE/dst
+p subflags vfsflags $CASE/dst/sub
+echo \"suid=\$($CASE/dst/suid-id -u)\"
+echo \"subsuid=\$($CASE/dst/sub/suid-id -u)\"
+"
+  expect_field bind-flags:device-node-under-bind-refused dev EACCES
+  expect_field bind-flags:device-node-in-submount-refused subdev EACCES
+  expect_field bind-flags:bind-is-nosuid-nodev flags rw,nosuid,nodev
+  expect_field bind-flags:submount-is-nosuid-nodev subflags rw,nosuid,nodev
+  expect_field bind-flags:setuid-root-under-bind-gives-nothing suid 65534
+  expect_field bind-flags:setuid-root-in-submount-gives-nothing subsuid 65534
+  JH_WRAP=()
+  jh --print "$pol"
+  expect_match bind-flags:print-says-nosuid-nodev "$CASE/dst  bind  $CASE/src  rw,nosuid,nodev" "$OUT"
+
+  # A device node bound on its own keeps working (nosuid only), and --print says so.
+  new_case
+  pol=$(policy <<EOF
+[filesystem]
+bind = /dev/null:$CASE/devnull
+EOF
+)
+  run_probe "$pol" "p dev read-size $CASE/devnull"
+  expect_field bind-flags:device-source-still-usable dev 0
+  jh --print "$pol"
+  expect_match bind-flags:print-device-source-nosuid-only "bind  /dev/null  rw,nosuid\$" \
+    "$(grep -F "$CASE/devnull" <<<"$OUT")"
+}
+
+# ---------------------------------------------------------------- mount point modes
+
+# Mount points jharden creates are 0755 (files 0644), whatever the umask it started with.
+test_mount_point_modes() {
+  local pol
+  new_case
+  : >"$CASE/file"
+  pol=$(policy <<EOF
+[filesystem]
+tmpfs = $CASE/new/deep/t
+bind = $CASE/file:$CASE/nf/sub/file
+EOF
+)
+  umask 077
+  jh "$pol" -- /bin/true
+  umask 022
+  expect_rc mount-point-modes:started-under-umask-077 0
+  expect_eq mount-point-modes:parent-0755 755 "$(stat -c %a "$CASE/new")"
+  expect_eq mount-point-modes:nested-parent-0755 755 "$(stat -c %a "$CASE/new/deep")"
+  expect_eq mount-point-modes:tmpfs-mount-point-0755 755 "$(stat -c %a "$CASE/new/deep/t")"
+  expect_eq mount-point-modes:file-parent-0755 755 "$(stat -c %a "$CASE/nf/sub")"
+  expect_eq mount-point-modes:file-mount-point-0644 644 "$(stat -c %a "$CASE/nf/sub/file")"
+}
+
 main() {
   e2e_init "$@"
   build_helper
@@ -1469,7 +1769,12 @@ main() {
     test_working_directory \
     test_session_terminal \
     test_inherited_environment \
-    test_self_hardening_unit
+    test_self_hardening_unit \
+    test_swapped_paths \
+    test_hiding \
+    test_kernel_views \
+    test_bind_flags \
+    test_mount_point_modes
   e2e_finish
 }
 

@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -36,6 +37,7 @@
 #include "loader.h"
 #include "plan.h"
 #include "policy.h"
+#include "verify.h"
 
 namespace jharden {
 namespace {
@@ -491,6 +493,69 @@ TEST_F(MountApplyTest, BindReadOnlyAndWritable) {
   EXPECT_EQ(r.get("file_flags").substr(0, 2), "ro");
   EXPECT_TRUE(std::filesystem::exists(path("src/from-rw")));
   EXPECT_FALSE(std::filesystem::exists(path("src/new")));
+}
+
+// A read-only tmpfs takes mount points below it: it becomes read-only after they are made.
+TEST_F(MountApplyTest, ReadOnlyTmpfsTakesMountPointsBelowIt) {
+  Plan plan = make_plan(std::string(kNoDefaults) + "tmpfs = " + path("r") + ":ro\n" +
+                        "tmpfs = " + path("r/sub/deeper") + "\n");
+  auto r = apply(plan, [&](Reporter& rep) {
+    rep.put("r_write", try_create(path("r/x")));
+    rep.put("sub_type", fs_type(path("r/sub/deeper")));
+    rep.put("sub_write", try_create(path("r/sub/deeper/x")));
+    rep.put("sub_stat", stat_of(path("r/sub")));
+  });
+  ASSERT_EQ(r.get("applied"), "yes") << r.raw;
+  EXPECT_EQ(r.get("r_write"), "EROFS");
+  EXPECT_EQ(r.get("sub_type"), "tmpfs");
+  EXPECT_EQ(r.get("sub_write"), "OK");
+  EXPECT_EQ(r.get("sub_stat"), "755 0 0 dir");
+}
+
+// --verify probes every place where a hidden path can be reached: applied without the entry
+// the plan derives below a bind of the hidden file's directory, the row fails; with it, it
+// passes. The bind's target sorts before the hidden path, the order that used to leak.
+TEST_F(MountApplyTest, VerifyProbesHiddenPathThroughABindOfItsDirectory) {
+  mkdirs("m/priv");
+  write_file(path("m/priv/file"), "jh-it-hidden");
+  Plan plan = make_plan(std::string(kNoDefaults) + "bind = " + path("m/priv") + ":" + path("a") +
+                        "\ninaccessible = " + path("m/priv/file") + "\n");
+  const std::string place = path("a/file");
+  Plan without = plan;
+  std::erase_if(without.mounts, [&](const MountEntry& e) { return e.target == place; });
+  ASSERT_EQ(without.mounts.size() + 1, plan.mounts.size()) << "no entry derived at " << place;
+  for (size_t i = 0; i < without.mounts.size(); ++i) without.mounts[i].holes.clear();
+  for (bool derived : {false, true}) {
+    auto r = apply(derived ? plan : without, [&](Reporter& rep) {
+      rep.put("content", content_of(place));
+      // The probe prints its rows on stdout: into a file of the sandbox's own.
+      int fd = memfd_create("verify", MFD_CLOEXEC);
+      fflush(stdout);
+      int saved = dup(1);
+      dup2(fd, 1);
+      run_probe(plan, record_host_facts(), 0);
+      fflush(stdout);
+      dup2(saved, 1);
+      close(saved);
+      std::string text;
+      char buf[4096];
+      lseek(fd, 0, SEEK_SET);
+      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;)
+        text.append(buf, static_cast<size_t>(n));
+      close(fd);
+      std::istringstream lines(text);
+      for (std::string line; std::getline(lines, line);)
+        if (line.find(place + " is inaccessible") != std::string::npos) rep.put("row", line);
+    });
+    ASSERT_EQ(r.get("applied"), "yes") << r.raw;
+    if (derived) {
+      EXPECT_EQ(r.get("content"), "");
+      EXPECT_EQ(r.get("row").substr(0, 4), "PASS") << r.get("row");
+    } else {
+      EXPECT_EQ(r.get("content"), "jh-it-hidden");
+      EXPECT_EQ(r.get("row").substr(0, 4), "FAIL") << r.get("row");
+    }
+  }
 }
 
 // ---------------------------------------------------------------- secrets

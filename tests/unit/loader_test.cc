@@ -96,6 +96,22 @@ TEST(LoaderLookup, PolicyGivenAsAPathTakesDropInsNextToIt) {
   EXPECT_EQ(l.loaded.files, (Strings{a / "web.conf", a / "web.conf.d/10.conf"}));
 }
 
+TEST(LoaderLookup, RelativeDirectoriesAreTakenFromTheCurrentDirectory) {
+  TempDir a;
+  a.write("pd/web.conf", "");
+  a.write("pd/web.conf.d/50.conf", "");
+  char old[4096];
+  ASSERT_NE(getcwd(old, sizeof old), nullptr);
+  ASSERT_EQ(chdir(a.path().c_str()), 0);
+  auto by_dir = load("web.conf", {"pd"});
+  auto by_path = load("pd/web.conf", {});
+  ASSERT_EQ(chdir(old), 0);
+  ASSERT_TRUE(by_dir.ok) << errors_of(by_dir.diag)[0];
+  EXPECT_EQ(by_dir.loaded.files, (Strings{"pd/web.conf", "pd/web.conf.d/50.conf"}));
+  ASSERT_TRUE(by_path.ok) << errors_of(by_path.diag)[0];
+  EXPECT_EQ(by_path.loaded.files, (Strings{"pd/web.conf", "pd/web.conf.d/50.conf"}));
+}
+
 TEST(LoaderLookup, InvalidNamesAreRefused) {
   for (const char* name : {"", ".", ".."}) {
     auto l = load(name, {"/nonexistent"});
@@ -247,6 +263,50 @@ TEST(LoaderRefuses, GroupWritableDropIn) {
   EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "writable by group or others"));
 }
 
+TEST(LoaderRefuses, GroupOrWorldWritablePolicyDirectory) {
+  TempDir a;
+  a.write("web.conf", "");
+  for (mode_t mode : {0775, 0777, 01777}) {
+    ASSERT_EQ(chmod(a.path().c_str(), mode), 0);
+    auto l = load("web.conf", {a.path()});
+    EXPECT_FALSE(l.ok);
+    ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+    EXPECT_TRUE(starts_with(errors_of(l.diag)[0], a.path() + ": error: refusing a policy directory "
+                                                             "writable by group or others"));
+    EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+  }
+}
+
+TEST(LoaderRefuses, WorldWritableDropInDirectory) {
+  TempDir a;
+  a.write("web.conf", "");
+  a.mkdir("web.conf.d");
+  ASSERT_EQ(chmod((a / "web.conf.d").c_str(), 0777), 0);
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], a / "web.conf.d"));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+// threats.md "swapped paths": the user owning the policy directory replaces the drop-in
+// directory with a symlink to drop-ins written for something else.
+TEST(LoaderRefuses, DropInDirectorySwappedForASymlinkByItsDirectorysOwner) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir a;
+  a.write("pd/web.conf", "");
+  a.write("other.d/50.conf", "[service]\nenvironment = X=evil\n");
+  ASSERT_EQ(symlink((a / "other.d").c_str(), (a / "pd/web.conf.d").c_str()), 0);
+  ASSERT_EQ(chown((a / "pd").c_str(), 65534, 65534), 0);
+  auto l = load("web.conf", {a / "pd"});
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "component " + a / "pd/web.conf.d" +
+                                                   " is a symlink in " + a / "pd" +
+                                                   ", which user id 65534 owns"));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
 TEST(LoaderRefuses, DirectoryAsPolicy) {
   TempDir a;
   a.mkdir("web.conf");
@@ -320,6 +380,21 @@ TEST(LoaderFstab, SymlinkedFstabIsRefused) {
   EXPECT_FALSE(l.ok);
   EXPECT_EQ(errors_of(l.diag),
             (Strings{a / "web.fstab" + ": error: refusing a policy file that is a symlink"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+TEST(LoaderFstab, FstabBehindASymlinkInAUsersDirectoryIsRefused) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir a;
+  a.write("real/web.fstab", "");
+  a.mkdir("u");
+  ASSERT_EQ(symlink((a / "real").c_str(), (a / "u/etc").c_str()), 0);
+  ASSERT_EQ(chown((a / "u").c_str(), 65534, 65534), 0);
+  a.write("web.conf", "[filesystem]\nfstab = " + a / "u/etc/web.fstab" + "\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "component " + a / "u/etc" + " is a symlink"));
   EXPECT_EQ(l.diag.exit_code(), kExitConfig);
 }
 
@@ -580,6 +655,31 @@ TEST(SecretBytes, MovingLeavesTheSourceEmpty) {
   SecretBytes b(std::move(a));
   EXPECT_EQ(b.data(), "hunter2");
   EXPECT_TRUE(is_empty(a.data()));  // NOLINT(bugprone-use-after-move): the point of the test
+}
+
+TEST(LoaderSecrets, SourceBehindASymlinkInAUsersDirectoryExits243) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir a;
+  a.write("u/real/key", "x", 0600);
+  ASSERT_EQ(symlink((a / "u/real").c_str(), (a / "u/keys").c_str()), 0);
+  ASSERT_EQ(chown((a / "u").c_str(), 65534, 65534), 0);
+  auto l = load_secret(a, a / "u/keys/key");
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(starts_with(errors_of(l.diag)[0], "secrets: cannot read " + a / "u/keys/key" +
+                                                    ": component " + a / "u/keys" +
+                                                    " is a symlink"));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, SourceThroughARootOwnedSymlinkIsReadAndHiddenAtItsRealPath) {
+  TempDir a;
+  a.write("real/key", "x", 0600);
+  ASSERT_EQ(symlink("real", (a / "keys").c_str()), 0);
+  auto l = load_secret(a, a / "keys/key");
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  ASSERT_TRUE(has_size(l.loaded.secrets, 1));
+  EXPECT_EQ(l.loaded.secrets[0].host_path, a / "real/key");
 }
 
 }  // namespace

@@ -3,6 +3,10 @@
 #include "paths.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test_support.h"
 
 namespace jharden {
 namespace {
@@ -76,6 +80,102 @@ TEST(IsPlainFileName, RefusesEmptyDotDotDotAndSlash) {
 
 TEST(IsPlainFileName, RefusesNulByte) {
   EXPECT_FALSE(is_plain_file_name(std::string_view("a\0b", 3)));
+}
+
+// --- resolve_trusted: paths a non-root user could swap (threats.md, swapped paths) --------
+
+using test::has_substr;
+using test::TempDir;
+
+TEST(ResolveTrusted, OpensAPlainPathAndSaysWhatItOpened) {
+  TempDir d;
+  d.write("dir/file", "x");
+  Resolved r = resolve_trusted(d / "dir/file", {});
+  ASSERT_TRUE(r) << r.message(d / "dir/file");
+  EXPECT_EQ(r.path, d / "dir/file");
+  EXPECT_TRUE(S_ISREG(r.st.st_mode));
+}
+
+TEST(ResolveTrusted, FollowsASymlinkOfRootOrTheCallerInADirectoryOnlyTheyCanWrite) {
+  TempDir d;
+  d.write("real/file", "x");
+  ASSERT_EQ(symlink("real", (d / "link").c_str()), 0);
+  ASSERT_EQ(symlink((d / "real").c_str(), (d / "abs").c_str()), 0);
+  for (const char* via : {"link/file", "abs/file"}) {
+    Resolved r = resolve_trusted(d / via, {});
+    ASSERT_TRUE(r) << r.message(d / via);
+    EXPECT_EQ(r.path, d / "real/file") << via;
+  }
+}
+
+TEST(ResolveTrusted, RefusesASymlinkInAGroupOrWorldWritableDirectory) {
+  TempDir d;
+  d.write("real/file", "x");
+  d.mkdir("open");
+  ASSERT_EQ(symlink((d / "real").c_str(), (d / "open/link").c_str()), 0);
+  for (mode_t mode : {0775, 0777}) {
+    ASSERT_EQ(chmod((d / "open").c_str(), mode), 0);
+    Resolved r = resolve_trusted(d / "open/link/file", {});
+    EXPECT_FALSE(r);
+    EXPECT_TRUE(has_substr(r.refusal, "component " + d / "open/link" + " is a symlink in " +
+                                          d / "open" + ", which group or others can write"));
+    EXPECT_TRUE(has_substr(r.message(d / "open/link/file"), d / "open/link/file" + ": "));
+  }
+  // Sticky (like /tmp): others cannot replace the caller's own symlink.
+  ASSERT_EQ(chmod((d / "open").c_str(), 01777), 0);
+  EXPECT_TRUE(resolve_trusted(d / "open/link/file", {}));
+}
+
+TEST(ResolveTrusted, RefusesASymlinkInADirectoryOwnedByAnotherUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir d;
+  d.write("real/file", "x");
+  d.mkdir("user");
+  ASSERT_EQ(symlink((d / "real").c_str(), (d / "user/link").c_str()), 0);
+  ASSERT_EQ(chown((d / "user").c_str(), 65534, 65534), 0);
+  Resolved r = resolve_trusted(d / "user/link/file", {});
+  EXPECT_FALSE(r);
+  EXPECT_TRUE(has_substr(r.refusal, "which user id 65534 owns"));
+  // A plain directory of the user's on the way is no reason to refuse: only symlinks are.
+  d.write("user/plain/file", "x");
+  EXPECT_TRUE(resolve_trusted(d / "user/plain/file", {}));
+}
+
+TEST(ResolveTrusted, LastSymlinkIsNotFollowedWhenAskedSo) {
+  TempDir d;
+  d.write("real", "x");
+  ASSERT_EQ(symlink("real", (d / "link").c_str()), 0);
+  Resolved r = resolve_trusted(d / "link", {.flags = O_RDONLY, .follow_last = false});
+  EXPECT_FALSE(r);
+  EXPECT_EQ(r.error, ELOOP);
+  EXPECT_TRUE(r.refusal.empty());
+}
+
+TEST(ResolveTrusted, PolicyPathsRefuseAWritableDirectoryOnTheWay) {
+  TempDir d;
+  d.write("w/sub/file", "x");
+  ASSERT_EQ(chmod((d / "w").c_str(), 0777), 0);
+  EXPECT_TRUE(resolve_trusted(d / "w/sub/file", {}));
+  Resolved r = resolve_trusted(d / "w/sub/file", {.policy = true});
+  EXPECT_FALSE(r);
+  EXPECT_TRUE(has_substr(r.refusal, "directory " + d / "w" + " is writable by group or others"));
+}
+
+TEST(ResolveTrusted, NoSymlinkOnProcfsIsFollowed) {
+  // /proc/self/fd/N names an open file whatever its text says (a magic link).
+  for (const char* p : {"/proc/self/fd/0", "/proc/self/root/etc"}) {
+    Resolved r = resolve_trusted(p, {});
+    EXPECT_FALSE(r) << p;
+    EXPECT_TRUE(has_substr(r.refusal, "is a symlink on procfs")) << p;
+  }
+  EXPECT_TRUE(resolve_trusted("/proc/sys/kernel", {}));
+}
+
+TEST(ResolveTrusted, MissingPathGivesItsErrno) {
+  TempDir d;
+  Resolved r = resolve_trusted(d / "missing/file", {});
+  EXPECT_FALSE(r);
+  EXPECT_EQ(r.error, ENOENT);
 }
 
 }  // namespace

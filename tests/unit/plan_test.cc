@@ -426,6 +426,216 @@ TEST(BuildPlan, NoSecretsNoSecretsMount) {
   EXPECT_EQ(find(p.plan.mounts, "/run/secrets"), nullptr);
 }
 
+// --- build_plan: hiding through binds (threats.md, order-dependent hiding) -----------------
+
+std::vector<Secret> secret_at(const std::string& host_path) {
+  std::vector<Secret> v(1);
+  v[0].name = "s";
+  v[0].source_display = host_path;
+  v[0].host_path = host_path;
+  v[0].origin = Origin{kFile, 9};
+  return v;
+}
+
+TEST(BuildPlanHiding, SecretSourceIsHiddenBelowEveryBindOfItsParentsWhateverTheOrder) {
+  auto p =
+      plan_of("[filesystem]\nbind = /m/sec:/a-before /m/sec:/z-after /m/sec/dir:/m/0 /m:/whole\n",
+              {}, secret_at("/m/sec/dir/key"));
+  EXPECT_TRUE(p.diag.ok());
+  for (const char* place : {"/m/sec/dir/key", "/a-before/dir/key", "/z-after/dir/key", "/m/0/key",
+                            "/whole/sec/dir/key"}) {
+    const MountEntry* e = find(p.plan.mounts, place);
+    ASSERT_NE(e, nullptr) << place;
+    EXPECT_EQ(e->kind, MountKind::kInaccessible) << place;
+    EXPECT_TRUE(e->optional) << place;
+  }
+}
+
+TEST(BuildPlanHiding, InaccessiblePathIsHiddenBelowBindsAndABindOfItIsInaccessible) {
+  auto p = plan_of(
+      "[filesystem]\ninaccessible = /srv/priv\nbind = /srv:/a /srv/priv/sub:/b /srv/privacy:/c\n");
+  EXPECT_TRUE(p.diag.ok());
+  ASSERT_NE(find(p.plan.mounts, "/a/priv"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/a/priv")->kind, MountKind::kInaccessible);
+  EXPECT_EQ(find(p.plan.mounts, "/a/priv")->origin.line, 2);
+  // A bind of something inside the inaccessible path would expose it: it is made inaccessible.
+  ASSERT_NE(find(p.plan.mounts, "/b"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/b")->kind, MountKind::kInaccessible);
+  // A sibling whose name merely starts the same is left alone.
+  ASSERT_NE(find(p.plan.mounts, "/c"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/c")->kind, MountKind::kBind);
+}
+
+TEST(BuildPlanHiding, SecretsInANewRootAreHiddenOnlyWhereABindBringsThemIn) {
+  auto p = plan_of("[filesystem]\nroot = /srv/r\nbind = /etc/ssl:/ssl\n", {},
+                   secret_at("/etc/ssl/private/k.pem"));
+  EXPECT_EQ(find(p.plan.mounts, "/etc/ssl/private/k.pem"), nullptr);
+  ASSERT_NE(find(p.plan.mounts, "/ssl/private/k.pem"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/ssl/private/k.pem")->kind, MountKind::kInaccessible);
+}
+
+TEST(BuildPlanHiding, BindSourcesAreComparedAsResolved) {
+  PlanContext context;
+  context.look_up = [](const std::string& path) -> std::optional<HostPath> {
+    if (path == "/var/run/app") return HostPath{"/run/app", false};
+    return HostPath{path, false};
+  };
+  auto p = plan_of("[filesystem]\nbind = /var/run/app:/x\n", context, secret_at("/run/app/key"));
+  ASSERT_NE(find(p.plan.mounts, "/x"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/x")->source, "/run/app");
+  ASSERT_NE(find(p.plan.mounts, "/x/key"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/x/key")->kind, MountKind::kInaccessible);
+}
+
+// --- build_plan: kernel views elsewhere (threats.md) ---------------------------------------
+
+TEST(BuildPlanKernel, BindsOfProcAndSysGetTheSameProtection) {
+  auto p = plan_of("[filesystem]\nbind = /proc:/z /proc/sys:/x /sys:/y /sys/kernel:/k\n");
+  EXPECT_TRUE(p.diag.ok());
+  ASSERT_NE(find(p.plan.mounts, "/z/sys"), nullptr);
+  EXPECT_EQ(find(p.plan.mounts, "/z/sys")->kind, MountKind::kReadOnly);
+  EXPECT_EQ(find(p.plan.mounts, "/z/sysrq-trigger")->kind, MountKind::kReadOnly);
+  EXPECT_EQ(find(p.plan.mounts, "/z/kcore")->kind, MountKind::kMask);
+  EXPECT_EQ(find(p.plan.mounts, "/z/kallsyms")->kind, MountKind::kMask);
+  for (const char* ro : {"/x", "/y", "/k"}) {
+    ASSERT_NE(find(p.plan.mounts, ro), nullptr) << ro;
+    EXPECT_EQ(find(p.plan.mounts, ro)->kind, MountKind::kBind) << ro;
+    EXPECT_TRUE(find(p.plan.mounts, ro)->read_only) << ro;
+  }
+  EXPECT_EQ(find(p.plan.mounts, "/y/kernel/debug")->kind, MountKind::kInaccessible);
+  EXPECT_EQ(find(p.plan.mounts, "/k/debug")->kind, MountKind::kInaccessible);
+}
+
+TEST(BuildPlanKernel, FstabProcAndSysfsElsewhereAreProtected) {
+  Diagnostics diag;
+  Policy policy = parse_policy_files({{kFile, ""}}, false, diag);
+  policy.fstab_mounts.push_back(FstabMount{"proc", "/p", "", false, Origin{"/f", 1}});
+  policy.fstab_mounts.push_back(FstabMount{"sysfs", "/s", "", true, Origin{"/f", 2}});
+  Plan plan = build_plan(policy, Identity{}, {}, {}, diag);
+  EXPECT_TRUE(diag.ok());
+  EXPECT_EQ(find(plan.mounts, "/p/sys")->kind, MountKind::kReadOnly);
+  EXPECT_EQ(find(plan.mounts, "/p/kcore")->kind, MountKind::kMask);
+  EXPECT_EQ(find(plan.mounts, "/s")->read_only, true);
+  EXPECT_EQ(find(plan.mounts, "/s/kernel/debug")->kind, MountKind::kInaccessible);
+}
+
+TEST(BuildPlanKernel, NothingAddedWithoutProtectKernel) {
+  auto p = plan_of("[filesystem]\nprotect_kernel = no\nbind = /proc:/z\n");
+  EXPECT_EQ(find(p.plan.mounts, "/z/sys"), nullptr);
+  EXPECT_FALSE(find(p.plan.mounts, "/z")->read_only);
+}
+
+// --- build_plan: what cannot be built is refused by --check (78 with file:line) ------------
+
+std::vector<std::string> errors(const Planned& p) {
+  std::vector<std::string> out;
+  for (const auto& d : p.diag.list()) out.push_back(d.str());
+  return out;
+}
+
+struct RefusalCase {
+  const char* name;
+  const char* policy;
+  int line;
+  const char* message;
+};
+
+class RefusalTest : public ::testing::TestWithParam<RefusalCase> {};
+
+TEST_P(RefusalTest, RefusedWithFileAndLine) {
+  const RefusalCase& c = GetParam();
+  auto p = plan_of(c.policy, {}, secret_at("/etc/k"));
+  ASSERT_TRUE(has_size(errors(p), 1)) << c.policy;
+  EXPECT_TRUE(starts_with(errors(p)[0], kFile + ":" + std::to_string(c.line) + ": error: "));
+  EXPECT_TRUE(has_substr(errors(p)[0], c.message));
+  EXPECT_EQ(p.diag.exit_code(), kExitConfig);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Unbuildable, RefusalTest,
+    ::testing::Values(
+        RefusalCase{"TmpfsOnRoot", "[filesystem]\ntmpfs = /\n", 2, "cannot mount over \"/\""},
+        RefusalCase{"MaskOnRoot", "[filesystem]\nmask = /\n", 2, "cannot mount over \"/\""},
+        RefusalCase{"InaccessibleRoot", "[filesystem]\ninaccessible = /\n", 2,
+                    "cannot mount over \"/\""},
+        RefusalCase{"BindOnRoot", "[filesystem]\nbind = /srv:/\n", 2, "cannot mount over \"/\""},
+        RefusalCase{"BindOverProc", "[filesystem]\nbind = /srv:/proc\n", 2,
+                    "cannot mount over /proc or below it"},
+        RefusalCase{"BindBelowProc", "[filesystem]\nbind = /dev/null:/proc/cpuinfo\n", 2,
+                    "cannot mount over /proc or below it"},
+        RefusalCase{"TmpfsBelowProc", "[filesystem]\ntmpfs = /proc/sys/fs/binfmt_misc\n", 2,
+                    "cannot mount over /proc or below it"},
+        RefusalCase{"SecretsDirectoryOverProc", "[secrets]\ndirectory = /proc/s\nk = /etc/k\n", 2,
+                    "cannot mount over /proc or below it"},
+        RefusalCase{"BindOverPrivateDev", "[filesystem]\nbind = /dev:/dev\n", 2,
+                    "would replace the private /dev"},
+        RefusalCase{"TmpfsOverPrivateDev", "[filesystem]\ntmpfs = /dev\n", 2,
+                    "would replace the private /dev"},
+        RefusalCase{"MountPointInsideSecrets",
+                    "[secrets]\ndirectory = /run/s\nk = /etc/k\n[filesystem]\ntmpfs = /run/s/t\n",
+                    5, "no mount point can be created inside the secrets on /run/s"}),
+    [](const auto& p) { return std::string(p.param.name); });
+
+TEST(BuildPlanRefuses, BindOverDevIsFineWithoutPrivateDev) {
+  auto p = plan_of("[filesystem]\nprivate_dev = no\nbind = /dev:/dev\n");
+  EXPECT_TRUE(p.diag.ok());
+}
+
+TEST(BuildPlanRefuses, MountPointInsideAFstabProcfs) {
+  Diagnostics diag;
+  Policy policy = parse_policy_files({{kFile, "[filesystem]\ntmpfs = /p/x\n"}}, false, diag);
+  policy.fstab_mounts.push_back(FstabMount{"proc", "/p", "", false, Origin{"/f", 3}});
+  build_plan(policy, Identity{}, {}, {}, diag);
+  ASSERT_TRUE(has_size(diag.list(), 1));
+  EXPECT_TRUE(has_substr(diag.list()[0].str(), kFile +
+                                                   ":2: error: tmpfs on /p/x: no mount point "
+                                                   "can be created inside the proc on /p (/f:3)"));
+}
+
+TEST(BuildPlanRefuses, MountPointMissingFromAReadOnlyBindsSource) {
+  PlanContext context;
+  context.look_up = [](const std::string& path) -> std::optional<HostPath> {
+    if (path == "/srv/data/missing" || path == "/srv/data/optional") return std::nullopt;
+    return HostPath{path, false};
+  };
+  // An optional entry (skipped when its target is missing) needs no mount point.
+  auto p = plan_of(
+      "[filesystem]\nbind = /srv/data:/data:ro\ntmpfs = /data/cache\ntmpfs = /data/missing\n"
+      "bind = -/srv/x:/data/optional\n",
+      context);
+  ASSERT_TRUE(has_size(errors(p), 1));
+  EXPECT_TRUE(has_substr(errors(p)[0], kFile + ":4: error: tmpfs on /data/missing: the mount "
+                                               "point would have to be created as "
+                                               "/srv/data/missing, inside the read-only bind"));
+}
+
+TEST(BuildPlanRefuses, MountPointsBelowPrivateDevAndReadOnlyTmpfsAreFine) {
+  auto p = plan_of("[filesystem]\nbind = /dev/kmsg:/dev/kmsg\ntmpfs = /r:ro\ntmpfs = /r/sub\n");
+  EXPECT_TRUE(p.diag.ok());
+}
+
+// --- build_plan: a hostile policy size (threats.md): the plan's result on a big policy -----
+
+TEST(BuildPlanSize, TwentyThousandEntriesKeepTheirHolesAndCovers) {
+  std::string text = "[filesystem]\nread_only = /srv\n";
+  const int n = 5000;
+  for (int i = 0; i < n; ++i) {
+    std::string d = "/srv/d" + std::to_string(i);
+    text += "read_write = " + d + "/w\n";
+    text += "tmpfs = " + d + "/w/t\n";  // nested in the hole: not a hole of /srv itself
+    text += "inaccessible = " + d + "/x\n";
+    text += "bind = /h/" + std::to_string(i) + ":" + d + "/x/b\n";  // covered: dropped
+  }
+  auto p = plan_of(text);
+  ASSERT_TRUE(p.diag.ok()) << errors(p)[0];
+  auto holes = hole_targets(p.plan.mounts, "/srv");
+  EXPECT_TRUE(has_size(holes, n));
+  EXPECT_TRUE(contains(holes, "/srv/d4999/w"));
+  EXPECT_FALSE(contains(holes, "/srv/d0/w/t"));
+  EXPECT_EQ(find(p.plan.mounts, "/srv/d0/x/b"), nullptr);
+  EXPECT_NE(find(p.plan.mounts, "/srv/d0/w/t"), nullptr);
+}
+
 // --- build_plan: the baseline of an empty policy (contract §5) -------------------------------
 
 class BaselinePlan : public ::testing::Test {
