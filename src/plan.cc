@@ -167,6 +167,7 @@ PlanContext plan_context_from_environment() {
   PlanContext c;
   c.notify_socket = getenv("NOTIFY_SOCKET") != nullptr;
   if (const char* d = getenv("CREDENTIALS_DIRECTORY")) c.credentials_directory = d;
+  c.landlock_abi = landlock_kernel_abi();
   return c;
 }
 
@@ -290,6 +291,10 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     for (auto& e : m)
       if (e.target != "/proc" && path_is_under(e.target, "/proc")) e.optional = true;
   plan.mounts = order_mounts(std::move(m), diag);
+  plan.landlock.mode = policy.landlock.value;
+  plan.landlock.abi = context.landlock_abi;
+  plan.landlock.handled = landlock_handled_access(context.landlock_abi);
+  if (plan.landlock.mode != LandlockMode::kNo) plan.landlock.rules = landlock_rules(plan.mounts);
   plan.secrets_directory = policy.secrets_directory.value;
   plan.secrets_mode = policy.secrets_mode.value;
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "error.h"
+#include "landlock.h"
 #include "loader.h"
 #include "policy.h"
 
@@ -82,12 +83,14 @@ struct Plan {
   bool new_session = true;
   mode_t umask = 0022;
   NotifyMode notify = NotifyMode::kNone;
+  LandlockPlan landlock;  // applied after the last mount
 };
 
 // What the planner needs to know of the environment it runs in.
 struct PlanContext {
   bool notify_socket = false;         // $NOTIFY_SOCKET is set
   std::string credentials_directory;  // $CREDENTIALS_DIRECTORY
+  int landlock_abi = 0;               // the kernel's Landlock ABI (0: none)
 };
 
 PlanContext plan_context_from_environment();

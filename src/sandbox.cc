@@ -16,8 +16,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "error.h"
+#include "landlock.h"
 #include "mount_apply.h"
 #include "notify.h"
 #include "privileges.h"
@@ -79,6 +81,9 @@ void enter_namespaces(Context& c) {
   mo.secrets_uid = p.identity.uid;
   mo.secrets_gid = p.identity.gid;
   apply_mounts(p, c.sources, c.secrets, mo);
+  // After the last mount (a Landlock domain may mount nothing), in the final view, before the
+  // init forks the daemon (both are in the domain) and before capabilities are dropped.
+  apply_landlock(p.landlock);
 }
 
 std::vector<std::string> daemon_environment(const Context& c) {
@@ -295,6 +300,8 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     // asked for, or when setsid() needs a process that is not a group leader (TIOCSTI).
     const bool group_leader = getpgrp() == getpid() && getsid(0) != getpid();
     if (plan.ns_pid || verify || (plan.new_session && group_leader)) {
+      std::optional<Decoy> decoy;
+      if (verify) decoy.emplace(plan.identity, loaded.secrets, c.host);
       c.signal_mask = block_all_signals();
       pid_t child = fork_sandbox(c);
       return supervise(child);

@@ -1,0 +1,321 @@
+#include "landlock.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+#include <memory>
+#include <set>
+
+#include "error.h"
+#include "mount_apply.h"
+#include "paths.h"
+#include "plan.h"
+#include "unique_fd.h"
+
+// Debian 12's kernel headers (6.1) stop at ABI 2; the values are the kernel's ABI.
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#define __NR_landlock_add_rule 445
+#define __NR_landlock_restrict_self 446
+#endif
+
+namespace jharden {
+namespace {
+
+constexpr uint64_t kAbi1 = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+                           LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+                           LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                           LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+                           LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+// The rights a rule on a file (not a directory) may carry.
+constexpr uint64_t kFileRights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
+
+// What a mount entry means for the writable locations.
+enum class Role {
+  kWritable,  // writes allowed beneath it (unless a read-only tree lies below)
+  kExcluded,  // a read-only tree of existing files: Landlock must not grant it
+  kNeutral,   // a fresh read-only file system (or /dev/null): read-only by its own mount,
+              // which no file handle or host mount can get around; grants above it are harmless
+};
+
+Role role_of(const MountEntry& e) {
+  switch (e.kind) {
+    case MountKind::kReadOnly:
+      return Role::kExcluded;
+    case MountKind::kBind:
+      return e.read_only ? Role::kExcluded : Role::kWritable;
+    case MountKind::kReadWrite:
+      return Role::kWritable;
+    case MountKind::kTmpfs:
+    case MountKind::kProc:
+      return e.read_only ? Role::kNeutral : Role::kWritable;
+    case MountKind::kPrivateDev:
+      // A fresh, read-only tmpfs with writable /dev/shm and /dev/pts: granted whole, its mounts
+      // decide, and opening a device for writing works as on any read-only mount.
+      return Role::kWritable;
+    default:
+      return Role::kNeutral;
+  }
+}
+
+std::string child_path(const std::string& dir, const std::string& name) {
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+
+// Whether `path` lies beneath a rule that grants every handled right there.
+bool covered(const std::vector<LandlockRule>& rules, const std::string& path) {
+  for (const auto& r : rules) {
+    if (r.kind == LandlockRule::Kind::kBeneath && path_is_under(path, r.path)) return true;
+    if (r.kind == LandlockRule::Kind::kEntries && path != r.path && path_is_under(path, r.path)) {
+      std::string rel = path.substr(r.path == "/" ? 1 : r.path.size() + 1);
+      std::string first = rel.substr(0, rel.find('/'));
+      if (std::find(r.except.begin(), r.except.end(), first) == r.except.end()) return true;
+    }
+  }
+  return false;
+}
+
+long landlock_create_ruleset(const void* attr, size_t size, uint32_t flags) {
+  return syscall(__NR_landlock_create_ruleset, attr, size, flags);
+}
+
+class RulesetBuilder {
+ public:
+  explicit RulesetBuilder(uint64_t handled) : handled_(handled) {
+    // Only handled_access_fs: a shorter attribute is accepted by every ABI.
+    struct {
+      uint64_t handled_access_fs;
+    } attr{handled};
+    fd_.reset(static_cast<int>(landlock_create_ruleset(&attr, sizeof attr, 0)));
+    if (!fd_) fail_errno(kExitNamespace, "landlock", "create the ruleset");
+  }
+
+  void add(int fd, uint64_t access, const std::string& path) {
+    struct stat st;
+    if (fstat(fd, &st) != 0) fail_errno(kExitNamespace, "landlock", "stat " + path);
+    if (S_ISLNK(st.st_mode)) return;  // access is checked on the target, never on a symlink
+    access &= handled_;
+    if (!S_ISDIR(st.st_mode)) access &= kFileRights;
+    if (access == 0) return;
+    struct landlock_path_beneath_attr pb {};
+    pb.allowed_access = access;
+    pb.parent_fd = fd;
+    if (syscall(__NR_landlock_add_rule, fd_.get(), LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
+      fail_errno(kExitNamespace, "landlock", "add a rule for " + path);
+  }
+
+  void restrict_self() {
+    if (syscall(__NR_landlock_restrict_self, fd_.get(), 0) != 0)
+      fail_errno(kExitNamespace, "landlock", "restrict_self");
+  }
+
+ private:
+  uint64_t handled_;
+  unique_fd fd_;
+};
+
+}  // namespace
+
+const char* landlock_mode_name(LandlockMode mode) {
+  switch (mode) {
+    case LandlockMode::kAuto:
+      return "auto";
+    case LandlockMode::kYes:
+      return "yes";
+    case LandlockMode::kNo:
+      return "no";
+  }
+  return "?";
+}
+
+const char* landlock_rule_kind_name(LandlockRule::Kind kind) {
+  switch (kind) {
+    case LandlockRule::Kind::kBeneath:
+      return "beneath";
+    case LandlockRule::Kind::kEntries:
+      return "entries";
+    case LandlockRule::Kind::kWriteOnly:
+      return "write-only";
+  }
+  return "?";
+}
+
+uint64_t landlock_handled_access(int abi) {
+  // Reads and execution are left to the mounts (and the DAC): the layer is about writes.
+  // IOCTL_DEV (ABI 5) is not handled: ioctls on the terminal and on sockets handed over are
+  // the daemon's business, and the private /dev already limits the devices. Neither are the
+  // ABI 6 scopes (abstract UNIX sockets, signals): they would cut a daemon off from
+  // abstract sockets of the host and from signalling processes outside, which the mounts
+  // never did; the network rights (ABI 4) belong to other keys.
+  if (abi <= 0) return 0;
+  uint64_t a = kAbi1;
+  if (abi >= 2) a |= LANDLOCK_ACCESS_FS_REFER;
+  if (abi >= 3) a |= LANDLOCK_ACCESS_FS_TRUNCATE;
+  return a;
+}
+
+std::vector<std::string> landlock_access_names(uint64_t access) {
+  static const std::pair<uint64_t, const char*> kNames[] = {
+      {LANDLOCK_ACCESS_FS_WRITE_FILE, "write_file"},
+      {LANDLOCK_ACCESS_FS_TRUNCATE, "truncate"},
+      {LANDLOCK_ACCESS_FS_REMOVE_DIR, "remove_dir"},
+      {LANDLOCK_ACCESS_FS_REMOVE_FILE, "remove_file"},
+      {LANDLOCK_ACCESS_FS_MAKE_CHAR, "make_char"},
+      {LANDLOCK_ACCESS_FS_MAKE_DIR, "make_dir"},
+      {LANDLOCK_ACCESS_FS_MAKE_REG, "make_reg"},
+      {LANDLOCK_ACCESS_FS_MAKE_SOCK, "make_sock"},
+      {LANDLOCK_ACCESS_FS_MAKE_FIFO, "make_fifo"},
+      {LANDLOCK_ACCESS_FS_MAKE_BLOCK, "make_block"},
+      {LANDLOCK_ACCESS_FS_MAKE_SYM, "make_sym"},
+      {LANDLOCK_ACCESS_FS_REFER, "refer"},
+  };
+  std::vector<std::string> out;
+  for (const auto& [bit, name] : kNames)
+    if (access & bit) out.emplace_back(name);
+  return out;
+}
+
+std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts) {
+  struct Node {
+    std::string path;
+    Role role;
+    bool optional;
+  };
+  std::vector<Node> nodes;
+  // The tree the daemon sees (the host's, or the new root) is writable where nothing else
+  // says otherwise.
+  if (std::none_of(mounts.begin(), mounts.end(),
+                   [](const MountEntry& e) { return e.target == "/"; }))
+    nodes.push_back({"/", Role::kWritable, false});
+  // procfs and sysfs make their entries as processes come and go: they cannot be listed once
+  // and granted entry by entry, so read-only trees inside them (/proc/sys ...) are left to their
+  // mounts. No file handle opens a procfs or sysfs file.
+  std::vector<std::string> api = {"/proc", "/sys"};
+  for (const auto& e : mounts) {
+    nodes.push_back({e.target, role_of(e), e.optional});
+    if (e.kind == MountKind::kProc || e.kind == MountKind::kSysfs) api.push_back(e.target);
+  }
+  std::vector<std::string> excluded;
+  for (const auto& n : nodes) {
+    if (n.role != Role::kExcluded) continue;
+    bool in_api = std::any_of(api.begin(), api.end(), [&](const std::string& a) {
+      return n.path != a && path_is_under(n.path, a);
+    });
+    if (!in_api) excluded.push_back(n.path);
+  }
+  auto is_node = [&](const std::string& path, Role role) {
+    return std::any_of(nodes.begin(), nodes.end(),
+                       [&](const Node& n) { return n.path == path && n.role == role; });
+  };
+
+  std::vector<LandlockRule> rules;
+  std::set<std::string> expanded;
+  // Landlock only adds rights beneath a directory: a writable directory with a read-only tree
+  // somewhere below is granted entry by entry, down the way to that tree.
+  std::function<void(const std::string&, bool)> grant = [&](const std::string& dir, bool optional) {
+    std::set<std::string> names;
+    for (const auto& x : excluded) {
+      if (x == dir || !path_is_under(x, dir)) continue;
+      std::string rel = x.substr(dir == "/" ? 1 : dir.size() + 1);
+      names.insert(rel.substr(0, rel.find('/')));
+    }
+    if (names.empty()) {
+      rules.push_back({LandlockRule::Kind::kBeneath, dir, {}, optional});
+      return;
+    }
+    if (!expanded.insert(dir).second) return;
+    rules.push_back({LandlockRule::Kind::kEntries, dir, {names.begin(), names.end()}, optional});
+    for (const auto& name : names) {
+      std::string child = child_path(dir, name);
+      // A read-only tree is not granted; a writable mount is granted on its own below. What
+      // lies between is expanded further (it exists when the tree below it does).
+      if (is_node(child, Role::kExcluded) || is_node(child, Role::kWritable)) continue;
+      grant(child, true);
+    }
+  };
+  for (const auto& n : nodes)
+    if (n.role == Role::kWritable && !covered(rules, n.path)) grant(n.path, n.optional);
+
+  // Opening a device for writing works on a read-only mount: keep it working in /dev, and on
+  // masked files (/dev/null bound over them), wherever no rule above grants it already.
+  if (!covered(rules, "/dev")) rules.push_back({LandlockRule::Kind::kWriteOnly, "/dev", {}, true});
+  for (const auto& e : mounts)
+    if (e.kind == MountKind::kMask && !covered(rules, e.target))
+      rules.push_back({LandlockRule::Kind::kWriteOnly, e.target, {}, true});
+  return rules;
+}
+
+int landlock_kernel_abi() {
+  long v = landlock_create_ruleset(nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  return v > 0 ? static_cast<int>(v) : 0;
+}
+
+void apply_landlock(const LandlockPlan& plan) {
+  if (plan.mode == LandlockMode::kNo) return;
+  if (!plan.active()) {
+    if (plan.mode == LandlockMode::kYes)
+      fail(kExitNamespace, "landlock",
+           "landlock = yes, but this kernel has no Landlock (or it is disabled at boot)");
+    return;
+  }
+  RulesetBuilder ruleset(plan.handled);
+  unique_fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root) fail_errno(kExitNamespace, "landlock", "open /");
+  for (const auto& rule : plan.rules) {
+    // The final view, without following a symlink: the paths are mount targets and the
+    // directories above them, which the mounts were made on without symlinks either.
+    unique_fd fd(open_beneath(root.get(), rule.path, O_PATH | O_CLOEXEC));
+    if (!fd) {
+      if (errno == ENOENT && rule.optional) continue;
+      fail_errno(kExitNamespace, "landlock", "open " + rule.path);
+    }
+    switch (rule.kind) {
+      case LandlockRule::Kind::kBeneath:
+        ruleset.add(fd.get(), plan.handled, rule.path);
+        break;
+      case LandlockRule::Kind::kWriteOnly:
+        ruleset.add(fd.get(), kFileRights, rule.path);
+        break;
+      case LandlockRule::Kind::kEntries: {
+        int dfd = openat(fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR* d = dfd >= 0 ? fdopendir(dfd) : nullptr;
+        if (!d) {
+          if (dfd >= 0) close(dfd);
+          fail_errno(kExitNamespace, "landlock", "list " + rule.path);
+        }
+        std::unique_ptr<DIR, int (*)(DIR*)> dir(d, closedir);
+        while (dirent* de = readdir(d)) {
+          std::string name = de->d_name;
+          if (name == "." || name == ".." ||
+              std::find(rule.except.begin(), rule.except.end(), name) != rule.except.end())
+            continue;
+          unique_fd entry(openat(dfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+          if (!entry) {
+            if (errno == ENOENT) continue;  // gone since it was listed
+            fail_errno(kExitNamespace, "landlock", "open " + child_path(rule.path, name));
+          }
+          ruleset.add(entry.get(), plan.handled, child_path(rule.path, name));
+        }
+        break;
+      }
+    }
+  }
+  // Needs no_new_privs or CAP_SYS_ADMIN: jharden still holds the latter here, so the policy's
+  // no_new_privileges stays the administrator's choice.
+  ruleset.restrict_self();
+}
+
+}  // namespace jharden
