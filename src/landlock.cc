@@ -75,13 +75,18 @@ std::string child_path(const std::string& dir, const std::string& name) {
   return dir == "/" ? "/" + name : dir + "/" + name;
 }
 
+// The name of the entry of `dir` on the way to `path`, which lies strictly below it.
+std::string first_component(const std::string& path, const std::string& dir) {
+  std::string rel = path.substr(dir == "/" ? 1 : dir.size() + 1);
+  return rel.substr(0, rel.find('/'));
+}
+
 // Whether `path` lies beneath a rule that grants every handled right there.
 bool covered(const std::vector<LandlockRule>& rules, const std::string& path) {
   for (const auto& r : rules) {
     if (r.kind == LandlockRule::Kind::kBeneath && path_is_under(path, r.path)) return true;
     if (r.kind == LandlockRule::Kind::kEntries && path != r.path && path_is_under(path, r.path)) {
-      std::string rel = path.substr(r.path == "/" ? 1 : r.path.size() + 1);
-      std::string first = rel.substr(0, rel.find('/'));
+      std::string first = first_component(path, r.path);
       if (std::find(r.except.begin(), r.except.end(), first) == r.except.end()) return true;
     }
   }
@@ -227,17 +232,19 @@ std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts) 
   // somewhere below is granted entry by entry, down the way to that tree.
   std::function<void(const std::string&, bool)> grant = [&](const std::string& dir, bool optional) {
     std::set<std::string> names;
+    std::vector<std::string> below;
     for (const auto& x : excluded) {
       if (x == dir || !path_is_under(x, dir)) continue;
-      std::string rel = x.substr(dir == "/" ? 1 : dir.size() + 1);
-      names.insert(rel.substr(0, rel.find('/')));
+      names.insert(first_component(x, dir));
+      below.push_back(x);
     }
     if (names.empty()) {
-      rules.push_back({LandlockRule::Kind::kBeneath, dir, {}, optional});
+      rules.push_back({LandlockRule::Kind::kBeneath, dir, {}, optional, {}});
       return;
     }
     if (!expanded.insert(dir).second) return;
-    rules.push_back({LandlockRule::Kind::kEntries, dir, {names.begin(), names.end()}, optional});
+    rules.push_back(
+        {LandlockRule::Kind::kEntries, dir, {names.begin(), names.end()}, optional, below});
     for (const auto& name : names) {
       std::string child = child_path(dir, name);
       // A read-only tree is not granted; a writable mount is granted on its own below. What
@@ -251,10 +258,11 @@ std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts) 
 
   // Opening a device for writing works on a read-only mount: keep it working in /dev, and on
   // masked files (/dev/null bound over them), wherever no rule above grants it already.
-  if (!covered(rules, "/dev")) rules.push_back({LandlockRule::Kind::kWriteOnly, "/dev", {}, true});
+  if (!covered(rules, "/dev"))
+    rules.push_back({LandlockRule::Kind::kWriteOnly, "/dev", {}, true, {}});
   for (const auto& e : mounts)
     if (e.kind == MountKind::kMask && !covered(rules, e.target))
-      rules.push_back({LandlockRule::Kind::kWriteOnly, e.target, {}, true});
+      rules.push_back({LandlockRule::Kind::kWriteOnly, e.target, {}, true, {}});
   return rules;
 }
 
@@ -290,6 +298,16 @@ void apply_landlock(const LandlockPlan& plan) {
         ruleset.add(fd.get(), kFileRights, rule.path);
         break;
       case LandlockRule::Kind::kEntries: {
+        // Only the read-only trees that exist (optional ones may not) keep entries back.
+        std::set<std::string> held;
+        for (const auto& x : rule.excluded) {
+          struct stat st;
+          if (lstat(x.c_str(), &st) == 0) held.insert(first_component(x, rule.path));
+        }
+        if (held.empty()) {
+          ruleset.add(fd.get(), plan.handled, rule.path);
+          break;
+        }
         int dfd = openat(fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR* d = dfd >= 0 ? fdopendir(dfd) : nullptr;
         if (!d) {
@@ -299,9 +317,7 @@ void apply_landlock(const LandlockPlan& plan) {
         std::unique_ptr<DIR, int (*)(DIR*)> dir(d, closedir);
         while (dirent* de = readdir(d)) {
           std::string name = de->d_name;
-          if (name == "." || name == ".." ||
-              std::find(rule.except.begin(), rule.except.end(), name) != rule.except.end())
-            continue;
+          if (name == "." || name == ".." || held.contains(name)) continue;
           unique_fd entry(openat(dfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
           if (!entry) {
             if (errno == ENOENT) continue;  // gone since it was listed

@@ -26,6 +26,9 @@ struct LandlockRule {
   std::string path;                 // in the final view (inside the new root)
   std::vector<std::string> except;  // kEntries: names of read-only entries, or expanded further
   bool optional = false;            // a missing path is skipped
+  // kEntries: the read-only trees below that made it so. Where none of them exists (all
+  // optional and missing), the directory is granted whole after all.
+  std::vector<std::string> excluded;
 };
 
 struct LandlockPlan {

@@ -721,6 +721,22 @@ TEST(LandlockRules, ReadOnlySubdirectoryExpandsItsParentToo) {
                "/var/lib entries:x optional", "/var/lib/x entries:y optional"}));
 }
 
+TEST(LandlockRules, EntriesRulesNameTheTreesThatHoldEntriesBack) {
+  // At start-up, a directory whose read-only trees are all missing (optional) is granted whole.
+  PlanContext context;
+  context.landlock_abi = 7;
+  Planned p = plan_of("[filesystem]\nread_only =\nread_only = -/opt/a/b /opt/c\n", context);
+  const auto& rules = p.plan.landlock.rules;
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0].path, "/");
+  EXPECT_EQ(rules[0].excluded, (Strings{"/opt/a/b", "/opt/c", "/sys"}));
+  EXPECT_EQ(rules[1].path, "/opt");
+  EXPECT_EQ(rules[1].except, (Strings{"a", "c"}));
+  EXPECT_EQ(rules[1].excluded, (Strings{"/opt/a/b", "/opt/c"}));
+  EXPECT_EQ(rules[2].path, "/opt/a");
+  EXPECT_EQ(rules[2].excluded, (Strings{"/opt/a/b"}));
+}
+
 TEST(LandlockRules, ReadOnlyRootLeavesOnlyTheWritableMounts) {
   EXPECT_EQ(rules_of("[filesystem]\nread_only = /\ntmpfs = /run\n"),
             (Strings{"/dev beneath", "/proc beneath optional", "/run beneath", "/tmp beneath",
