@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -81,17 +82,50 @@ std::string first_component(const std::string& path, const std::string& dir) {
   return rel.substr(0, rel.find('/'));
 }
 
-// Whether `path` lies beneath a rule that grants every handled right there.
-bool covered(const std::vector<LandlockRule>& rules, const std::string& path) {
-  for (const auto& r : rules) {
-    if (r.kind == LandlockRule::Kind::kBeneath && path_is_under(path, r.path)) return true;
-    if (r.kind == LandlockRule::Kind::kEntries && path != r.path && path_is_under(path, r.path)) {
-      std::string first = first_component(path, r.path);
-      if (std::find(r.except.begin(), r.except.end(), first) == r.except.end()) return true;
+// Component-wise path order, as the mount plan is sorted: "/a" < "/a/b" < "/a-b", so that the
+// paths below a directory follow it in one run.
+bool path_less(const std::string& a, const std::string& b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    if (a[i] == '/') return true;
+    if (b[i] == '/') return false;
+    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
+// The rules so far, by path, so that a lookup costs the depth of the path, not the number of
+// rules (a policy may hold thousands of entries).
+class RuleIndex {
+ public:
+  explicit RuleIndex(std::vector<LandlockRule>& rules) : rules_(rules) {}
+
+  void add(LandlockRule rule) {
+    at_.emplace(rule.path, rules_.size());
+    rules_.push_back(std::move(rule));
+  }
+
+  // Whether `path` lies beneath a rule that grants every handled right there.
+  bool covered(const std::string& path) const {
+    for (std::string a = path;;) {
+      if (auto it = at_.find(a); it != at_.end()) {
+        const LandlockRule& r = rules_[it->second];
+        if (r.kind == LandlockRule::Kind::kBeneath) return true;
+        if (r.kind == LandlockRule::Kind::kEntries && a != path &&
+            !std::binary_search(r.except.begin(), r.except.end(), first_component(path, a)))
+          return true;
+      }
+      if (a == "/") return false;
+      size_t slash = a.rfind('/');
+      a = slash == 0 ? "/" : a.substr(0, slash);
     }
   }
-  return false;
-}
+
+ private:
+  std::vector<LandlockRule>& rules_;
+  std::map<std::string, size_t> at_;
+};
 
 long landlock_create_ruleset(const void* attr, size_t size, uint32_t flags) {
   return syscall(__NR_landlock_create_ruleset, attr, size, flags);
@@ -213,56 +247,58 @@ std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts) 
     nodes.push_back({e.target, role_of(e), e.optional});
     if (e.kind == MountKind::kProc || e.kind == MountKind::kSysfs) api.push_back(e.target);
   }
-  std::vector<std::string> excluded;
+  std::vector<std::string> excluded;  // in path order, as the nodes are
+  std::map<std::string, Role> roles;
   for (const auto& n : nodes) {
+    roles.emplace(n.path, n.role);
     if (n.role != Role::kExcluded) continue;
     bool in_api = std::any_of(api.begin(), api.end(), [&](const std::string& a) {
       return n.path != a && path_is_under(n.path, a);
     });
     if (!in_api) excluded.push_back(n.path);
   }
-  auto is_node = [&](const std::string& path, Role role) {
-    return std::any_of(nodes.begin(), nodes.end(),
-                       [&](const Node& n) { return n.path == path && n.role == role; });
-  };
+  std::sort(excluded.begin(), excluded.end(), path_less);
 
   std::vector<LandlockRule> rules;
+  RuleIndex index(rules);
   std::set<std::string> expanded;
   // Landlock only adds rights beneath a directory: a writable directory with a read-only tree
   // somewhere below is granted entry by entry, down the way to that tree.
   std::function<void(const std::string&, bool)> grant = [&](const std::string& dir, bool optional) {
-    std::set<std::string> names;
+    std::vector<std::string> names;  // sorted: the run below `dir` is in path order
     std::vector<std::string> below;
-    for (const auto& x : excluded) {
-      if (x == dir || !path_is_under(x, dir)) continue;
-      names.insert(first_component(x, dir));
-      below.push_back(x);
+    for (auto it = std::upper_bound(excluded.begin(), excluded.end(), dir, path_less);
+         it != excluded.end() && path_is_under(*it, dir); ++it) {
+      std::string name = first_component(*it, dir);
+      if (names.empty() || names.back() != name) names.push_back(name);
+      below.push_back(*it);
     }
     if (names.empty()) {
-      rules.push_back({LandlockRule::Kind::kBeneath, dir, {}, optional, {}});
+      index.add({LandlockRule::Kind::kBeneath, dir, {}, optional, {}});
       return;
     }
     if (!expanded.insert(dir).second) return;
-    rules.push_back(
-        {LandlockRule::Kind::kEntries, dir, {names.begin(), names.end()}, optional, below});
+    std::vector<std::string> sorted_names = names;
+    std::sort(sorted_names.begin(), sorted_names.end());
+    index.add({LandlockRule::Kind::kEntries, dir, sorted_names, optional, below});
     for (const auto& name : names) {
       std::string child = child_path(dir, name);
       // A read-only tree is not granted; a writable mount is granted on its own below. What
       // lies between is expanded further (it exists when the tree below it does).
-      if (is_node(child, Role::kExcluded) || is_node(child, Role::kWritable)) continue;
+      auto role = roles.find(child);
+      if (role != roles.end() && role->second != Role::kNeutral) continue;
       grant(child, true);
     }
   };
   for (const auto& n : nodes)
-    if (n.role == Role::kWritable && !covered(rules, n.path)) grant(n.path, n.optional);
+    if (n.role == Role::kWritable && !index.covered(n.path)) grant(n.path, n.optional);
 
   // Opening a device for writing works on a read-only mount: keep it working in /dev, and on
   // masked files (/dev/null bound over them), wherever no rule above grants it already.
-  if (!covered(rules, "/dev"))
-    rules.push_back({LandlockRule::Kind::kWriteOnly, "/dev", {}, true, {}});
+  if (!index.covered("/dev")) index.add({LandlockRule::Kind::kWriteOnly, "/dev", {}, true, {}});
   for (const auto& e : mounts)
-    if (e.kind == MountKind::kMask && !covered(rules, e.target))
-      rules.push_back({LandlockRule::Kind::kWriteOnly, e.target, {}, true, {}});
+    if (e.kind == MountKind::kMask && !index.covered(e.target))
+      index.add({LandlockRule::Kind::kWriteOnly, e.target, {}, true, {}});
   return rules;
 }
 
