@@ -373,7 +373,8 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
     std::string obs = fd >= 0         ? "OPENED (the host's /)"
                       : err == ENOENT ? "not visible (PID namespace)"
                                       : errno_name(err);
-    r.row(fd < 0, "/proc/PID/root of a host process (same uid)", "refused", obs);
+    r.row(fd < 0, "/proc/PID/root of a host process (same uid)", "refused",
+          obs + " (decoy " + std::to_string(host.decoy) + ")");
   }
   for (const auto& rule : landlock_rules(plan.mounts)) {
     if (rule.kind != LandlockRule::Kind::kEntries) continue;
