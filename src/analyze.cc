@@ -1474,6 +1474,26 @@ std::string pad(const std::string& s, size_t width) {
   return n >= width ? s : s + std::string(width - n, ' ');
 }
 
+// systemd-analyze has no Landlock item: informational, weight 0, so the score stays systemd's.
+AssessmentItem landlock_item(const LandlockPlan& l) {
+  AssessmentItem i;
+  i.id = "Landlock";
+  i.key = "[filesystem] landlock";
+  i.weight = 0;
+  i.badness = i.unit_badness = l.active() ? 0 : 1;
+  i.secure = l.active();
+  const std::string abi = "kernel ABI " + (l.abi > 0 ? std::to_string(l.abi) : "none");
+  if (l.active())
+    i.description = "Landlock (" + abi +
+                    "): writes only where the mounts allow them; no /proc root, cwd or mem "
+                    "of processes outside (not scored by systemd)";
+  else if (l.mode == LandlockMode::kNo)
+    i.description = "landlock = no (" + abi + "): the mounts and capabilities alone";
+  else
+    i.description = "no Landlock in this kernel: the mounts and capabilities alone";
+  return i;
+}
+
 }  // namespace
 
 const char* exposure_rating(unsigned tenths) {
@@ -1509,6 +1529,7 @@ Assessment assess(const Policy& policy, const Plan& plan, const PathPresent& pre
   Assessment a;
   a.policy = policy.file;
   a.items = build_items(f);
+  a.items.push_back(landlock_item(plan.landlock));
   uint64_t weight_sum = 0;
   for (const auto& i : a.items)
     if (i.applicable) weight_sum += i.weight;

@@ -341,6 +341,7 @@ PlanContext plan_context_from_environment() {
     if (!r) return std::nullopt;
     return HostPath{r.path, S_ISCHR(r.st.st_mode) || S_ISBLK(r.st.st_mode)};
   };
+  c.landlock_abi = landlock_kernel_abi();
   return c;
 }
 
@@ -498,6 +499,10 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     for (auto& e : m)
       if (e.target != "/proc" && path_is_under(e.target, "/proc")) e.optional = true;
   plan.mounts = order_mounts(std::move(m), diag);
+  plan.landlock.mode = policy.landlock.value;
+  plan.landlock.abi = context.landlock_abi;
+  plan.landlock.handled = landlock_handled_access(context.landlock_abi);
+  if (plan.landlock.mode != LandlockMode::kNo) plan.landlock.rules = landlock_rules(plan.mounts);
   plan.secrets_directory = policy.secrets_directory.value;
   plan.secrets_mode = policy.secrets_mode.value;
 

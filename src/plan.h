@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "error.h"
+#include "landlock.h"
 #include "loader.h"
 #include "policy.h"
 
@@ -91,6 +92,7 @@ struct Plan {
   bool new_session = true;
   mode_t umask = 0022;
   NotifyMode notify = NotifyMode::kNone;
+  LandlockPlan landlock;  // applied after the last mount
 };
 
 // A host path as the planner sees it: what it resolves to (trusted symlinks followed).
@@ -106,6 +108,7 @@ struct PlanContext {
   // Looks a host path up (nullopt: missing or not resolvable). Unset in unit tests: host paths
   // are then taken as written and assumed to exist.
   std::function<std::optional<HostPath>(const std::string&)> look_up;
+  int landlock_abi = 0;               // the kernel's Landlock ABI (0: none)
 };
 
 // More mounts than one mount namespace may hold (the kernel's default fs.mount-max).

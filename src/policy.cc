@@ -370,6 +370,7 @@ void reset_scalar(Policy& p, const std::string& id) {
       {"filesystem.proc_subset", [](Policy& x) { x.proc_subset = d.proc_subset; }},
       {"filesystem.protect_kernel", [](Policy& x) { x.protect_kernel = d.protect_kernel; }},
       {"filesystem.fstab", [](Policy& x) { x.fstab.reset(); }},
+      {"filesystem.landlock", [](Policy& x) { x.landlock = d.landlock; }},
       {"secrets.directory", [](Policy& x) { x.secrets_directory = d.secrets_directory; }},
       {"secrets.mode", [](Policy& x) { x.secrets_mode = d.secrets_mode; }},
       {"secrets.hide_sources", [](Policy& x) { x.hide_sources = d.hide_sources; }},
@@ -652,8 +653,8 @@ void FileParser::filesystem_key(std::string_view key, std::string_view v) {
     return;
   }
   static const std::set<std::string, std::less<>> kScalars = {
-      "root",         "propagation", "private_tmp",    "private_dev",
-      "protect_proc", "proc_subset", "protect_kernel", "fstab"};
+      "root",        "propagation",    "private_tmp", "private_dev", "protect_proc",
+      "proc_subset", "protect_kernel", "fstab",       "landlock"};
   if (!kScalars.contains(key)) return value_error(key, "unknown key in [filesystem]");
   if (!note_scalar("filesystem", key, v)) return;
   if (key == "root") {
@@ -685,6 +686,14 @@ void FileParser::filesystem_key(std::string_view key, std::string_view v) {
       policy_.proc_subset = {ProcSubset::kPid, here()};
     else
       value_error(key, "expected all or pid: " + quoted(v));
+  } else if (key == "landlock") {
+    auto b = parse_bool(v);
+    if (v == "auto")
+      policy_.landlock = {LandlockMode::kAuto, here()};
+    else if (b)
+      policy_.landlock = {*b ? LandlockMode::kYes : LandlockMode::kNo, here()};
+    else
+      value_error(key, "expected auto, yes or no: " + quoted(v));
   } else if (key == "fstab") {
     if (v.empty())
       policy_.fstab.reset();

@@ -75,6 +75,7 @@ enum class Propagation { kSlave, kPrivate };
 enum class ProtectProc { kDefault, kInvisible };
 enum class ProcSubset { kAll, kPid };
 enum class SeccompAction { kErrno, kKill };
+enum class LandlockMode { kAuto, kYes, kNo };
 
 struct Policy {
   std::string file;  // the main policy file, as found
@@ -106,6 +107,7 @@ struct Policy {
   Located<ProcSubset> proc_subset{ProcSubset::kAll, {}};
   Located<bool> protect_kernel{true, {}};
   std::optional<Located<std::string>> fstab;
+  Located<LandlockMode> landlock{LandlockMode::kAuto, {}};
   std::vector<FstabMount> fstab_mounts;  // filled by the loader from the fstab file
 
   // [secrets]

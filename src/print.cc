@@ -75,6 +75,16 @@ std::string join(const std::vector<std::string>& v, const char* sep = " ") {
   return out;
 }
 
+// "auto, kernel ABI 7 (applied after the last mount)" and the like.
+std::string landlock_state(const LandlockPlan& l) {
+  std::string out = landlock_mode_name(l.mode);
+  if (l.mode == LandlockMode::kNo) return out + " (not applied)";
+  out += ", kernel ABI " + (l.abi > 0 ? std::to_string(l.abi) : std::string("none"));
+  if (l.active()) return out + " (applied after the last mount)";
+  if (l.mode == LandlockMode::kYes) return out + " (required: start-up fails with 226)";
+  return out + " (no Landlock in this kernel: not applied)";
+}
+
 // argv as it would be written back in `exec`: quoted where needed.
 std::string quote_word(const std::string& w) {
   bool plain = !w.empty() && w.find_first_of(" \t\n\"'\\") == std::string::npos;
@@ -156,6 +166,18 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
                   {"unknown_syscalls", plan.seccomp.enabled ? "ENOSYS" : "allowed"},
                   {"groups", groups},
                   {"syscalls", plan.seccomp.syscalls}};
+  const LandlockPlan& ll = plan.landlock;
+  json rules = json::array();
+  for (const auto& r : ll.rules) {
+    json jr = {{"path", r.path}, {"access", landlock_rule_kind_name(r.kind)}};
+    if (r.kind == LandlockRule::Kind::kEntries) jr["except"] = r.except;
+    jr["optional"] = r.optional;
+    rules.push_back(std::move(jr));
+  }
+  j["landlock"] = {{"mode", landlock_mode_name(ll.mode)},
+                   {"abi", ll.abi},
+                   {"applied", ll.active()},
+                   {"rules", std::move(rules)}};
   const Identity& id = plan.identity;
   j["identity"] = id.change ? json{{"user", id.user_name},
                                    {"uid", id.uid},
@@ -204,6 +226,22 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
     o << "  " << plan.secrets_directory << "/" << s.name << "  from " << s.source_display
       << "  mode " << octal_mode(plan.secrets_mode) << "  (" << s.bytes.data().size()
       << " bytes)\n";
+  o << "\nlandlock: " << landlock_state(plan.landlock) << "\n";
+  for (const auto& r : plan.landlock.rules) {
+    o << "  " << r.path << "  ";
+    switch (r.kind) {
+      case LandlockRule::Kind::kBeneath:
+        o << "write, create, remove, rename beneath";
+        break;
+      case LandlockRule::Kind::kEntries:
+        o << "write, create, remove, rename beneath each entry except: " << join(r.except);
+        break;
+      case LandlockRule::Kind::kWriteOnly:
+        o << "open files for writing (devices)";
+        break;
+    }
+    o << (r.optional ? "  optional\n" : "\n");
+  }
   o << "\ncapabilities:\n  bounding (kept): " << join(cap_names(plan.caps.bounding))
     << "\n  dropped: " << join(cap_names(plan.caps.dropped))
     << "\n  ambient: " << (plan.caps.ambient.empty() ? "none" : join(cap_names(plan.caps.ambient)))

@@ -17,8 +17,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include "error.h"
+#include "landlock.h"
 #include "mount_apply.h"
 #include "notify.h"
 #include "privileges.h"
@@ -199,9 +201,10 @@ void enter_namespaces(Context& c) {
   mo.secrets_uid = p.identity.uid;
   mo.secrets_gid = p.identity.gid;
   apply_mounts(p, c.sources, c.secrets, mo);
-  // Every topology (in place, pid-namespace init, in front) passes here exactly once: the
-  // view is complete and jharden still holds all its privileges. What must follow the
-  // mounts and precede the privilege drop belongs here.
+  // Every topology (in place, pid-namespace init, in front) passes here exactly once, after
+  // the last mount (a Landlock domain may mount nothing), in the final view, before the init
+  // forks the daemon (both are in the domain) and before capabilities are dropped.
+  apply_landlock(p.landlock);
 }
 
 std::vector<std::string> daemon_environment(const Context& c) {
@@ -420,6 +423,9 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
         plan.ns_pid || (plan.new_session && !session_leader && getpgrp() == getpid());
     if (plan.new_session && session_leader && !in_front)
       c.tty.reset(open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    // --verify: a process outside the sandbox that the probe must not reach through /proc.
+    std::optional<Decoy> decoy;
+    if (options.verify) decoy.emplace(plan.identity, loaded.secrets, c.host);
     c.signal_mask = block_all_signals();
     if (in_front) return run_in_front(c, notify);
     if (notify == NotifyMode::kExec && getenv("NOTIFY_SOCKET")) start_ready_helper(c);

@@ -31,6 +31,7 @@
 #include <sstream>
 
 #include "cap_names.h"
+#include "landlock.h"
 #include "mountinfo.h"
 #include "paths.h"
 #include "text.h"
@@ -453,6 +454,44 @@ void probe_kernel_interfaces(const Plan& plan, Report& r) {
         "ENOSYS", got);
 }
 
+// Landlock: its domain scopes ptrace (a process of the daemon's own uid outside the sandbox
+// stays out of reach), and a write the mounts would allow is refused where the plan grants
+// a directory entry by entry.
+void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
+  const LandlockPlan& ll = plan.landlock;
+  std::string state = ll.abi > 0 ? "ABI " + std::to_string(ll.abi) : "no Landlock in this kernel";
+  if (ll.mode == LandlockMode::kNo) state += ", not applied";
+  r.row(ll.mode != LandlockMode::kYes || ll.abi > 0, "Landlock", landlock_mode_name(ll.mode),
+        state);
+  if (host.decoy > 0) {
+    // The decoy has the daemon's uid and gid and no capability: without a domain of its own,
+    // the daemon would pass every ptrace access check against it.
+    std::string path = "/proc/" + std::to_string(host.decoy) + "/root/";
+    errno = 0;
+    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int err = errno;
+    if (fd >= 0) close(fd);
+    std::string obs = fd >= 0         ? "OPENED (the host's /)"
+                      : err == ENOENT ? "not visible (PID namespace)"
+                                      : errno_name(err);
+    r.row(fd < 0, "/proc/PID/root of a host process (same uid)", "refused",
+          obs + " (decoy " + std::to_string(host.decoy) + ")");
+  }
+  for (const auto& rule : landlock_rules(plan.mounts)) {
+    if (rule.kind != LandlockRule::Kind::kEntries) continue;
+    struct stat st;
+    if (stat(rule.path.c_str(), &st) != 0) continue;
+    std::string probe = rule.path + (rule.path == "/" ? "" : "/") + ".jharden-verify-landlock";
+    errno = 0;
+    int rc = mkdir(probe.c_str(), 0700);
+    int err = errno;
+    if (rc == 0) rmdir(probe.c_str());
+    r.row(rc != 0, "new entry directly in " + rule.path + " refused", "refused (Landlock)",
+          rc == 0 ? "CREATED" : errno_name(err));
+    break;
+  }
+}
+
 void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Report& r) {
   errno = 0;
   int rc = mount("none", "/tmp", "tmpfs", 0, nullptr);
@@ -487,6 +526,7 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
     close(fd);
   }
   r.row(!reached, "/proc/1/root does not reach the host", "unreachable", obs);
+  probe_landlock(plan, host, r);
   int ns = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
   bool entered = ns >= 0 && setns(ns, CLONE_NEWNS) == 0;
   obs = ns < 0 ? errno_name(errno) : entered ? "ENTERED" : errno_name(errno);
@@ -567,6 +607,43 @@ HostFacts record_host_facts() {
     h.tmp_ino = st.st_ino;
   }
   return h;
+}
+
+Decoy::~Decoy() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
+Decoy::Decoy(const Identity& identity, std::vector<Secret>& secrets, HostFacts& host) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid != 0) {
+    pid_ = pid;
+    if (pid > 0) host.decoy = pid;
+    return;
+  }
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (getppid() != parent) std::_Exit(0);
+  // Readable by its own uid: nothing of jharden's worth having stays in it.
+  for (auto& s : secrets) s.bytes.wipe();
+  close_range(3, ~0U, 0);
+  if (chdir("/") != 0) std::_Exit(1);
+  gid_t gid = identity.gid;
+  if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 ||
+      setresuid(identity.uid, identity.uid, identity.uid) != 0)
+    std::_Exit(1);
+  cap_t none = cap_init();
+  if (!none || cap_set_proc(none) != 0) std::_Exit(1);
+  cap_free(none);
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  while (true) pause();
 }
 
 int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {

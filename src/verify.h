@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "loader.h"
 #include "plan.h"
 
 namespace jharden {
@@ -19,9 +20,24 @@ struct HostFacts {
   ino_t tmp_ino = 0;
   uint64_t cap_bnd = 0, cap_prm = 0;  // the caller's bounding and permitted sets
   std::vector<std::pair<std::string, size_t>> secret_sizes;  // name -> bytes
+  pid_t decoy = 0;  // a process of the daemon's ids outside the sandbox (start_decoy)
 };
 
 HostFacts record_host_facts();
+
+// A process outside the sandbox with the daemon's uid and gid and no capabilities, which the
+// probe must not reach through /proc. Records its pid in `host`; killed and reaped on
+// destruction (and killed if jharden dies first).
+class Decoy {
+ public:
+  Decoy(const Identity& identity, std::vector<Secret>& secrets, HostFacts& host);
+  Decoy(const Decoy&) = delete;
+  Decoy& operator=(const Decoy&) = delete;
+  ~Decoy();
+
+ private:
+  pid_t pid_ = -1;
+};
 
 // Prints the rows and a summary to stdout; returns 0 when every row passes, 1 otherwise.
 int run_probe(const Plan& plan, const HostFacts& host, int listen_fds);

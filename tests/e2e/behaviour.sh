@@ -389,7 +389,8 @@ if [ -e /proc/1/status ]; then echo proc_pid1=present; fi
 touch /usr/x 2>/dev/null; echo \"usr_touch=\$?\"
 touch /etc/x 2>/dev/null; echo \"etc_touch=\$?\"
 touch /sys/x 2>/dev/null; echo \"sys_touch=\$?\"
-touch /x 2>/dev/null; echo \"root_touch=\$?\"; rm -f /x
+touch /bin/jh-x 2>/dev/null; echo \"root_touch=\$?\"; rm -f /bin/jh-x
+touch /x 2>/dev/null; echo \"root_new=\$?\"; rm -f /x
 while read -r line; do echo \"mi=\$line\"; done < /proc/self/mountinfo
 "
   cd / || return
@@ -406,6 +407,9 @@ while read -r line; do echo \"mi=\$line\"; done < /proc/self/mountinfo
   expect_ne root:etc-read-only 0 "$(field etc_touch)"
   expect_ne root:sys-read-only 0 "$(field sys_touch)"
   expect_field root:rest-of-root-writable root_touch 0
+  # Landlock grants / entry by entry (it holds the read-only /usr and /etc): nothing new
+  # directly in / (jharden.conf(5), "Landlock").
+  expect_ne root:new-entry-directly-in-root-refused 0 "$(field root_new)"
   # The old root: the host's "/" mount (same device and mount root "/") must be gone.
   local host_root inside
   host_root=$(awk '$5 == "/" { print $3, $4 }' /proc/self/mountinfo | tail -1)

@@ -35,6 +35,10 @@
 #   kernel-views:*         procfs and sysfs reached at other mount points
 #   bind-flags:*           device nodes and set-user-ID programs under a bind source
 #   mount-point-modes:*    mount points jharden creates, under umask 077
+#   proc-entries:*         /proc/PID/root, cwd, mem of a host process or another sandbox,
+#                          as root switched to its uid (Landlock's ptrace scoping)
+#   landlock:*             writes that get around a mount: a file handle, a late host mount;
+#                          and what an ordinary daemon must still be able to write
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -1739,6 +1743,333 @@ EOF
   expect_eq mount-point-modes:file-mount-point-0644 644 "$(stat -c %a "$CASE/nf/sub/file")"
 }
 
+# ---------------------------------------------------------------- another process's /proc entries
+
+# start_host_decoy DIR: a host process as nobody with no capabilities, working in DIR (made
+# writable for nobody), the kind root inside can become with CAP_SETUID. Sets DECOY.
+DECOY=""
+start_host_decoy() {
+  chmod 0777 "$1"
+  (cd "$1" && exec setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all sleep 300) \
+    </dev/null >/dev/null 2>&1 &
+  DECOY=$!
+  on_exit kill "$DECOY"
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ $(stat -c %u "/proc/$DECOY" 2>/dev/null) == 65534 && $(cat "/proc/$DECOY/comm" 2>/dev/null) == sleep ]] && return 0
+    sleep 0.1
+  done
+}
+
+# The probe switches to the decoy's ids (root inside keeps CAP_SETUID) and reaches for it.
+proc_entries_body() {
+  echo "
+p root_ls as 65534 65534 ls /proc/$DECOY/root$1
+p root_write as 65534 65534 write /proc/$DECOY/root$1/written-through-proc-root
+p cwd_ls as 65534 65534 ls /proc/$DECOY/cwd
+p mem as 65534 65534 open-r /proc/$DECOY/mem
+p fd_open as 65534 65534 open-r /proc/$DECOY/fd/1
+"
+}
+
+test_proc_entries() {
+  new_case
+  mkdir "$CASE/host"
+  touch "$CASE/host/host-marker"
+  start_host_decoy "$CASE/host"
+  local pol
+  pol=$(empty_policy)
+  run_probe "$pol" "$(proc_entries_body "$CASE/host")"
+  expect_rc proc-entries:exit-0 0
+  expect_field proc-entries:host-root-refused-same-uid root_ls ERR:EACCES
+  expect_field proc-entries:host-write-through-root-refused root_write EACCES
+  expect_true proc-entries:host-file-not-written "a file was written on the host" \
+    test ! -e "$CASE/host/written-through-proc-root"
+  expect_field proc-entries:host-cwd-refused-same-uid cwd_ls ERR:EACCES
+  expect_field proc-entries:host-mem-refused-same-uid mem EACCES
+  expect_field proc-entries:host-fd-refused-same-uid fd_open EACCES
+
+  # Control: without Landlock, the mounts and capabilities alone let root inside reach the
+  # host's tree through the decoy (what the baseline did).
+  pol=$(policy nolandlock.conf <<'EOF'
+[filesystem]
+landlock = no
+EOF
+)
+  run_probe "$pol" "$(proc_entries_body "$CASE/host")"
+  expect_match proc-entries:control-without-landlock-host-root-reached 'host-marker' "$(field root_ls)"
+  expect_field proc-entries:control-without-landlock-host-write root_write OK
+  expect_true proc-entries:control-without-landlock-host-file-written "no file on the host" \
+    test -e "$CASE/host/written-through-proc-root"
+  expect_match proc-entries:control-without-landlock-cwd-reached 'host-marker' "$(field cwd_ls)"
+  expect_field proc-entries:control-without-landlock-mem-opened mem OK
+  expect_field proc-entries:control-without-landlock-fd-opened fd_open OK
+  rm -f "$CASE/host/written-through-proc-root"
+
+  # With a PID namespace too, the decoy is not even visible.
+  pol=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  run_probe "$pol" "$(proc_entries_body "$CASE/host")"
+  expect_match proc-entries:pid-ns-host-root-unreachable '^ERR:E(NOENT|ACCES)$' "$(field root_ls)"
+  expect_true proc-entries:pid-ns-host-file-not-written "a file was written on the host" \
+    test ! -e "$CASE/host/written-through-proc-root"
+
+  # --verify: the decoy row says FAIL without Landlock.
+  jh --verify "$pol"
+  expect_match proc-entries:verify-decoy-row-pass '^PASS +/proc/PID/root of a host process' "$(grep 'host process' <<<"$OUT")"
+  pol=$(empty_policy)
+  jh --verify "$pol"
+  expect_match proc-entries:verify-decoy-row-pass-baseline '^PASS +/proc/PID/root of a host process.*Permission denied' "$(grep 'host process' <<<"$OUT")"
+  expect_match proc-entries:verify-write-row-pass-baseline '^PASS +new entry directly in / refused' "$(grep 'new entry' <<<"$OUT")"
+  expect_rc proc-entries:verify-baseline-exit-0 0
+  pol=$(policy nolandlock.conf <<'EOF'
+[filesystem]
+landlock = no
+EOF
+)
+  jh --verify "$pol"
+  expect_match proc-entries:verify-decoy-row-fails-without-landlock '^FAIL +/proc/PID/root of a host process.*OPENED' "$(grep 'host process' <<<"$OUT")"
+  expect_match proc-entries:verify-write-row-fails-without-landlock '^FAIL +new entry directly in / refused.*CREATED' "$(grep 'new entry' <<<"$OUT")"
+  expect_rc proc-entries:verify-without-landlock-exit-1 1
+  expect_true proc-entries:verify-left-nothing-in-root "/.jharden-verify-landlock left behind" \
+    test ! -e /.jharden-verify-landlock
+  local decoy
+  decoy=$(grep -o 'decoy [0-9]*' <<<"$OUT" | cut -d' ' -f2)
+  expect_true proc-entries:verify-decoy-gone "decoy '$decoy' still there" \
+    test -n "$decoy" -a ! -e "/proc/$decoy"
+}
+
+# Two root sandboxes: one must not read the other's secrets through /proc.
+test_proc_entries_between_sandboxes() {
+  new_case
+  local secret="jh-e2e-other-$RANDOM$RANDOM"
+  printf '%s' "$secret" >"$CASE/a.key"
+  chmod 0600 "$CASE/a.key"
+  local pol_a pol_b
+  pol_a=$(policy a.conf <<EOF
+[secrets]
+key = $CASE/a.key
+EOF
+)
+  "$JHARDEN" "$pol_a" -- /bin/sleep 300 </dev/null >"$CASE/a.out" 2>"$CASE/a.err" &
+  local a=$!
+  on_exit kill -KILL "$a"
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ $(cat "/proc/$a/comm" 2>/dev/null) == sleep ]] && break
+    sleep 0.1
+  done
+  local body="
+p secret read /proc/$a/root/run/secrets/key
+p cwd ls /proc/$a/cwd
+p environ read-size /proc/$a/environ
+"
+  pol_b=$(empty_policy)
+  run_probe "$pol_b" "$body"
+  expect_field proc-entries:other-sandbox-secret-refused secret ERR:EACCES
+  expect_field proc-entries:other-sandbox-cwd-refused cwd ERR:EACCES
+  expect_field proc-entries:other-sandbox-environ-refused environ EACCES
+  pol_b=$(policy b-nolandlock.conf <<'EOF'
+[filesystem]
+landlock = no
+EOF
+)
+  run_probe "$pol_b" "$body"
+  expect_field proc-entries:control-without-landlock-other-sandbox-secret-read secret "$secret"
+  kill -KILL "$a" 2>/dev/null
+  wait "$a" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- Landlock under the mounts
+
+# A write through a file handle ("Shocker"): the handle of a file under a read-only tree,
+# reopened through the writable mount of the same file system. The seccomp default and the
+# capability drop that refuse open_by_handle_at are lifted, so Landlock is the layer tested.
+test_landlock_file_handle() {
+  need_helper landlock:file-handle-write-refused || return
+  new_case
+  mkdir "$CASE/ro"
+  echo original >"$CASE/ro/target"
+  local body="p handle exec $HELPER handle-write $CASE/ro/target $CASE
+p direct open-w $CASE/ro/target"
+  local pol
+  pol=$(policy <<EOF
+[filesystem]
+read_only = $CASE/ro
+[capabilities]
+drop =
+drop = CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_SYS_MODULE CAP_SYS_RAWIO CAP_MKNOD
+[seccomp]
+deny =
+EOF
+)
+  run_probe "$pol" "$body"
+  expect_rc landlock:file-handle-exit-0 0
+  expect_field landlock:file-handle-direct-write-erofs direct EROFS
+  expect_field landlock:file-handle-write-refused handle open_by_handle_at:EACCES
+  expect_eq landlock:file-handle-target-untouched original "$(cat "$CASE/ro/target")"
+
+  pol=$(policy nolandlock.conf <<EOF
+[filesystem]
+read_only = $CASE/ro
+landlock = no
+[capabilities]
+drop =
+drop = CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_SYS_MODULE CAP_SYS_RAWIO CAP_MKNOD
+[seccomp]
+deny =
+EOF
+)
+  run_probe "$pol" "$body"
+  expect_field landlock:control-without-landlock-file-handle-writes handle OK
+  expect_match landlock:control-without-landlock-target-written 'file handle' "$(cat "$CASE/ro/target")"
+}
+
+# A mount the host makes after the start, below a read-only tree: with slave propagation it
+# appears inside, writable by its own flags. The "host" here is a mount namespace of this
+# test whose $CASE is shared, as systemd makes "/".
+late_mount_run() {
+  local pol=$1 holder=$2 name=$3
+  : >"$CASE/started"
+  chmod 0666 "$CASE/started"
+  nsenter -t "$holder" -m -- timeout -k 5 60 "$JHARDEN" "$pol" -- /bin/sh -c "$(prelude)
+echo up >$CASE/started
+i=0
+while [ ! -e $CASE/ro/late/ready ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done
+p late write $CASE/ro/late/x
+p tree write $CASE/ro/y
+" </dev/null >"$CASE/$name.out" 2>"$CASE/$name.err" &
+  local j=$! i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $CASE/started ]] && break
+    sleep 0.1
+  done
+  nsenter -t "$holder" -m -- /bin/sh -ec "mount -t tmpfs -o size=1m jh-e2e-late $CASE/ro/late; touch $CASE/ro/late/ready"
+  wait "$j"
+  RC=$?
+  OUT=$(<"$CASE/$name.out")
+  ERR=$(<"$CASE/$name.err")
+  nsenter -t "$holder" -m -- umount "$CASE/ro/late"
+}
+
+test_landlock_late_mount() {
+  new_case
+  mkdir -p "$CASE/ro/late"
+  unshare -m --propagation private sleep 300 &
+  local holder=$!
+  on_exit kill "$holder"
+  sleep 0.2
+  nsenter -t "$holder" -m -- /bin/sh -ec "mount --bind $CASE $CASE; mount --make-shared $CASE"
+  local pol
+  pol=$(policy <<EOF
+[filesystem]
+read_only = $CASE/ro
+EOF
+)
+  late_mount_run "$pol" "$holder" landlock
+  expect_rc landlock:late-mount-exit-0 0
+  expect_field landlock:late-mount-tree-erofs tree EROFS
+  expect_field landlock:late-mount-write-refused late EACCES
+  pol=$(policy nolandlock.conf <<EOF
+[filesystem]
+read_only = $CASE/ro
+landlock = no
+EOF
+)
+  late_mount_run "$pol" "$holder" nolandlock
+  expect_field landlock:control-without-landlock-late-mount-writable late OK
+  kill "$holder"
+  wait "$holder" 2>/dev/null
+}
+
+# An ordinary daemon still writes where the mounts let it: Landlock refuses nothing more,
+# except new entries directly in a directory granted entry by entry (jharden.conf(5)).
+test_landlock_daemon_writes() {
+  new_case
+  mkdir -p "$CASE/app/data" "$CASE/rw"
+  : >"$CASE/existing"
+  echo s3cr3t >"$CASE/s.key"
+  chmod 0600 "$CASE/s.key"
+  local pol
+  pol=$(policy <<EOF
+[filesystem]
+read_only = $CASE/app
+read_write = $CASE/app/data
+[secrets]
+k = $CASE/s.key
+EOF
+)
+  run_probe "$pol" "
+p tmp write /tmp/x
+p tmp_mkdir mkdir /tmp/d
+r tmp_rename mv /tmp/x /tmp/d/y
+p var_tmp write /var/tmp/x
+p shm write /dev/shm/x
+p hole write $CASE/app/data/x
+p hole_mkdir mkdir $CASE/app/data/d
+r hole_rename mv $CASE/app/data/x $CASE/app/data/d/y
+r hole_rm rm -r $CASE/app/data/d
+r truncate sh -c ': > /tmp/d/y'
+p devnull open-w /dev/null
+r devnull_sh sh -c 'echo x > /dev/null'
+p oom open-w /proc/self/oom_score_adj
+r oom_sh sh -c 'echo 0 > /proc/self/oom_score_adj'
+p sibling_existing open-w $CASE/existing
+p sibling_dir write $CASE/rw/x
+p secret_write open-w /run/secrets/k
+p secret_create write /run/secrets/new
+p app write $CASE/app/x
+p usr write /usr/jh-e2e-landlock
+p new_in_granted_entrywise write $CASE/new
+"
+  on_exit rm -f /usr/jh-e2e-landlock
+  expect_rc landlock:daemon-exit-0 0
+  for k in tmp tmp_mkdir var_tmp shm hole hole_mkdir devnull oom sibling_existing sibling_dir; do
+    expect_field "landlock:daemon-writes-$k" "$k" OK
+  done
+  for k in tmp_rename hole_rename hole_rm truncate devnull_sh oom_sh; do
+    expect_field "landlock:daemon-writes-$k" "$k" 0
+  done
+  # The mounts answer first, as before: EROFS.
+  expect_field landlock:daemon-secret-write-erofs secret_write EROFS
+  expect_field landlock:daemon-secret-create-erofs secret_create EROFS
+  expect_field landlock:daemon-read-only-tree-erofs app EROFS
+  expect_field landlock:daemon-usr-erofs usr EROFS
+  # The documented difference: $CASE holds a read-only tree, so it is granted entry by entry.
+  expect_field landlock:daemon-new-entry-beside-read-only-tree-refused new_in_granted_entrywise EACCES
+
+  # root = mode: the same, in the new root.
+  if ! have_static_busybox; then
+    skip landlock:root-mode-daemon-writes "needs busybox-static"
+    return
+  fi
+  new_case
+  make_busybox_root "$CASE/root"
+  mkdir -p "$CASE/root/data"
+  pol=$(policy <<EOF
+[filesystem]
+root = $CASE/root
+EOF
+)
+  jh "$pol" -- /bin/sh -c '
+touch /tmp/x && echo tmp=OK
+touch /data/x && echo data=OK
+echo x > /dev/null && echo devnull=OK
+touch /usr/x 2>/dev/null || echo usr=refused
+mkdir /newdir 2>/dev/null || echo newdir=refused
+'
+  expect_rc landlock:root-mode-exit-0 0
+  expect_field landlock:root-mode-tmp tmp OK
+  expect_field landlock:root-mode-data data OK
+  expect_field landlock:root-mode-devnull devnull OK
+  expect_field landlock:root-mode-usr-refused usr refused
+  expect_field landlock:root-mode-new-entry-in-root-refused newdir refused
+  expect_true landlock:root-mode-data-written "/data/x missing in the tree" test -e "$CASE/root/data/x"
+}
+
 main() {
   e2e_init "$@"
   build_helper
@@ -1774,7 +2105,12 @@ main() {
     test_hiding \
     test_kernel_views \
     test_bind_flags \
-    test_mount_point_modes
+    test_mount_point_modes \
+    test_proc_entries \
+    test_proc_entries_between_sandboxes \
+    test_landlock_file_handle \
+    test_landlock_late_mount \
+    test_landlock_daemon_writes
   e2e_finish
 }
 

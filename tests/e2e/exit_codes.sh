@@ -340,6 +340,55 @@ EOF
     test -z "$(awk -v p="$CASE/victim" '$5 == p' /proc/self/mountinfo)"
 }
 
+# A kernel without Landlock, as jharden sees it: landlock_create_ruleset refused with ENOSYS
+# by a filter loaded before jharden starts.
+without_landlock_wrapper() {
+  cat >"$CASE/no-landlock.py" <<'EOF'
+import ctypes, errno, os, sys
+lib = ctypes.CDLL("libseccomp.so.2")
+lib.seccomp_init.restype = ctypes.c_void_p
+lib.seccomp_init.argtypes = [ctypes.c_uint32]
+lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+lib.seccomp_rule_add.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint]
+lib.seccomp_load.argtypes = [ctypes.c_void_p]
+ctx = lib.seccomp_init(0x7FFF0000)  # SCMP_ACT_ALLOW
+nr = lib.seccomp_syscall_resolve_name(b"landlock_create_ruleset")
+if lib.seccomp_rule_add(ctx, 0x00050000 | errno.ENOSYS, nr, 0) or lib.seccomp_load(ctx):
+    sys.exit("cannot load the filter")
+os.execvp(sys.argv[1], sys.argv[1:])
+EOF
+  JH_WRAP=("$PY" "$CASE/no-landlock.py")
+}
+
+test_landlock_absent() {
+  local JH_WRAP
+  new_case
+  without_landlock_wrapper
+  local pol
+  pol=$(policy <<'EOF'
+[filesystem]
+landlock = yes
+EOF
+)
+  run_marked "$pol"
+  expect_refused namespace:landlock-yes-without-landlock 226 '^jharden: landlock: ' 'no Landlock'
+  pol=$(policy auto.conf </dev/null)
+  run_marked "$pol"
+  expect_ran namespace:landlock-auto-without-landlock-runs
+  jh --print "$pol" -- /bin/true
+  expect_match namespace:landlock-auto-without-landlock-print \
+    'landlock: auto, kernel ABI none \(no Landlock in this kernel: not applied\)' "$OUT"
+  jh --print --json "$pol" -- /bin/true
+  expect_match namespace:landlock-auto-without-landlock-print-json '"applied": false' "$OUT"
+  jh --analyze "$pol" -- /bin/true
+  expect_match namespace:landlock-auto-without-landlock-analyze 'no Landlock in this kernel' "$OUT"
+  jh --verify "$pol" -- /bin/true
+  expect_match namespace:landlock-auto-without-landlock-verify \
+    '^PASS +Landlock +asked: auto +observed: no Landlock in this kernel' "$(grep 'Landlock  ' <<<"$OUT")"
+  expect_match namespace:landlock-auto-without-landlock-verify-decoy-fails \
+    '^FAIL +/proc/PID/root of a host process' "$(grep 'host process' <<<"$OUT")"
+}
+
 # ---------------------------------------------------------------- 243 CREDENTIALS
 
 test_credentials() {
@@ -475,6 +524,7 @@ main() {
     test_exec \
     test_identity \
     test_namespace \
+    test_landlock_absent \
     test_credentials \
     test_verify_before_first_start \
     test_check_pid_hazards

@@ -50,7 +50,8 @@ constexpr const char* kEmpty = "[service]\nexec = /bin/true\n";
 // The empty policy, summed by hand with systemd's rule: every item adds
 // ceil(badness * weight / range), and the exposure is ceil(sum * 100 / weights) tenths.
 //
-// Weights: the 81 items weigh 56460 together; as root SupplementaryGroups= (200) and
+// Weights: systemd's 81 items weigh 56460 together (jharden's informational Landlock row, the
+// 82nd, weighs 0); as root SupplementaryGroups= (200) and
 // RemoveIPC= (100) do not apply: 56160.
 // Exposed: User= 2000 (root), PrivateNetwork= 2500, PrivateUsers= 1000, ProtectHome= 1000,
 // ProtectHostname= 50, ProtectSystem= 300 (full: 3 of 10), RootDirectory= 200,
@@ -68,7 +69,7 @@ constexpr const char* kEmpty = "[service]\nexec = /bin/true\n";
 // tests/analyze/crosscheck.sh confirms with systemd-analyze itself.
 TEST(AnalyzeTest, EmptyPolicyScoresTheHandComputedValue) {
   Assessment a = analyze(kEmpty).a;
-  ASSERT_EQ(a.items.size(), 81u);
+  ASSERT_EQ(a.items.size(), 82u);
   unsigned weights = 0, not_applicable = 0;
   for (const auto& i : a.items) {
     weights += i.weight;
@@ -206,7 +207,7 @@ TEST(AnalyzeTest, JsonIsValidAndComplete) {
   Assessment a = analyze(kEmpty).a;
   nlohmann::json j = nlohmann::json::parse(assessment_to_json(a).dump());
   ASSERT_TRUE(j.is_object());
-  EXPECT_EQ(j["items"].size(), 81u);
+  EXPECT_EQ(j["items"].size(), 82u);
   EXPECT_DOUBLE_EQ(j["exposure"].get<double>(), 4.0);
   EXPECT_EQ(j["rating"], "OK");
   EXPECT_DOUBLE_EQ(j["equivalent_unit_exposure"].get<double>(), 3.9);
@@ -317,6 +318,34 @@ TEST(AnalyzeTest, AllowListScoresNineForAnIncludedGroup) {
   EXPECT_NE(privileged.description.find("is included (e.g. "), std::string::npos);
   EXPECT_EQ(item(a, "SystemCallFilter=~@mount").badness, 0u);
   EXPECT_EQ(item(a, "SystemCallFilter=~@module").badness, 0u);
+}
+
+// systemd-analyze has no Landlock item: the row informs and weighs nothing, whatever its state.
+TEST(AnalyzeTest, LandlockRowIsInformational) {
+  for (int abi : {0, 2, 7}) {
+    for (const char* mode : {"auto", "yes", "no"}) {
+      Diagnostics diag;
+      Policy policy = parse_policy_files(
+          {{"p.conf", std::string(kEmpty) + "[filesystem]\nlandlock = " + mode + "\n"}}, true,
+          diag);
+      PlanContext context;
+      context.landlock_abi = abi;
+      Plan plan = build_plan(policy, Identity{}, {}, context, diag);
+      ASSERT_TRUE(diag.ok());
+      Assessment a = assess(policy, plan, nothing_present);
+      const AssessmentItem& row = item(a, "Landlock");
+      EXPECT_EQ(row.weight, 0u);
+      EXPECT_EQ(row.key, "[filesystem] landlock");
+      bool active = abi > 0 && std::string(mode) != "no";
+      EXPECT_EQ(row.secure, active) << mode << " " << abi;
+      std::string want = std::string(mode) == "no" ? "landlock = no"
+                         : abi > 0                 ? "ABI " + std::to_string(abi)
+                                                   : "no Landlock in this kernel";
+      EXPECT_NE(row.description.find(want), std::string::npos) << row.description;
+      EXPECT_DOUBLE_EQ(a.exposure, 4.3) << mode << " " << abi;
+      EXPECT_DOUBLE_EQ(a.unit_exposure, 4.2);
+    }
+  }
 }
 
 TEST(AnalyzeTest, RootDirectoryAndExtras) {

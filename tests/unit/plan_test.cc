@@ -934,5 +934,134 @@ TEST(MountKindName, NamesEveryKind) {
     EXPECT_STRNE(mount_kind_name(k), "?");
 }
 
+// --- Landlock rules (jharden.conf(5) "landlock") --------------------------------------------
+
+// The rules as "PATH KIND[:except,...]" lines, in plan order.
+Strings rules_of(const std::string& text, int abi = 7) {
+  PlanContext context;
+  context.landlock_abi = abi;
+  Planned p = plan_of(text, context);
+  Strings out;
+  for (const auto& r : p.plan.landlock.rules) {
+    std::string line = r.path + " " + landlock_rule_kind_name(r.kind);
+    for (size_t i = 0; i < r.except.size(); ++i) line += (i ? "," : ":") + r.except[i];
+    if (r.optional) line += " optional";
+    out.push_back(line);
+  }
+  return out;
+}
+
+TEST(LandlockRules, BaselineGrantsEveryEntryOfRootButTheReadOnlyTrees) {
+  // /dev, /tmp, /var/tmp and /proc are entries of / (mount points): no rule of their own.
+  EXPECT_EQ(rules_of(""), (Strings{"/ entries:etc,sys,usr"}));
+}
+
+TEST(LandlockRules, ReadOnlySubdirectoryExpandsItsParentToo) {
+  EXPECT_EQ(
+      rules_of("[filesystem]\nread_only =\nread_only = /usr/lib /var/lib/x/y\n"),
+      (Strings{"/ entries:sys,usr,var", "/usr entries:lib optional", "/var entries:lib optional",
+               "/var/lib entries:x optional", "/var/lib/x entries:y optional"}));
+}
+
+TEST(LandlockRules, EntriesRulesNameTheTreesThatHoldEntriesBack) {
+  // At start-up, a directory whose read-only trees are all missing (optional) is granted whole.
+  PlanContext context;
+  context.landlock_abi = 7;
+  Planned p = plan_of("[filesystem]\nread_only =\nread_only = -/opt/a/b /opt/c\n", context);
+  const auto& rules = p.plan.landlock.rules;
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(rules[0].path, "/");
+  EXPECT_EQ(rules[0].excluded, (Strings{"/opt/a/b", "/opt/c", "/sys"}));
+  EXPECT_EQ(rules[1].path, "/opt");
+  EXPECT_EQ(rules[1].except, (Strings{"a", "c"}));
+  EXPECT_EQ(rules[1].excluded, (Strings{"/opt/a/b", "/opt/c"}));
+  EXPECT_EQ(rules[2].path, "/opt/a");
+  EXPECT_EQ(rules[2].excluded, (Strings{"/opt/a/b"}));
+}
+
+TEST(LandlockRules, ReadOnlyRootLeavesOnlyTheWritableMounts) {
+  EXPECT_EQ(rules_of("[filesystem]\nread_only = /\ntmpfs = /run\n"),
+            (Strings{"/dev beneath", "/proc beneath optional", "/run beneath", "/tmp beneath",
+                     "/var/tmp beneath optional"}));
+}
+
+TEST(LandlockRules, WritableHolesUnderReadOnlyTreesAreGranted) {
+  EXPECT_EQ(rules_of("[filesystem]\nread_write = /usr/local -/etc/opt\n"
+                     "bind = /srv/data:/etc/data:rw\n"),
+            (Strings{"/ entries:etc,sys,usr", "/etc/data beneath", "/etc/opt beneath optional",
+                     "/usr/local beneath"}));
+}
+
+TEST(LandlockRules, ReadOnlyTreesInsideAHoleAreExpandedAgain) {
+  EXPECT_EQ(rules_of("[filesystem]\nread_write = /usr/local\nread_only = /usr/local/lib\n"),
+            (Strings{"/ entries:etc,sys,usr", "/usr/local entries:lib"}));
+}
+
+TEST(LandlockRules, ReadOnlyBindIsExcludedLikeAReadOnlyTree) {
+  EXPECT_EQ(rules_of("[filesystem]\nbind = /data:/srv/data:ro\n"),
+            (Strings{"/ entries:etc,srv,sys,usr", "/srv entries:data optional"}));
+}
+
+TEST(LandlockRules, FreshReadOnlyFileSystemsNeedNoExpansion) {
+  // A read-only tmpfs or a masked directory is read-only by its own mount, which neither a file
+  // handle nor a host mount gets around.
+  EXPECT_EQ(rules_of("[filesystem]\ntmpfs = /srv/t:ro\nmask = /opt/m\ninaccessible = /home\n"),
+            (Strings{"/ entries:etc,sys,usr"}));
+}
+
+TEST(LandlockRules, ProcfsIsGrantedWholeItsReadOnlyEntriesAreLeftToTheMounts) {
+  // Its process directories come and go: never listed entry by entry.
+  for (const char* text : {"", "[namespaces]\npid = yes\n", "[filesystem]\nread_only = /\n"}) {
+    PlanContext context;
+    context.landlock_abi = 7;
+    Planned p = plan_of(text, context);
+    for (const auto& r : p.plan.landlock.rules) EXPECT_FALSE(path_is_under(r.path, "/proc/x"));
+    for (const auto& r : p.plan.landlock.rules) {
+      if (r.path == "/" && r.kind == LandlockRule::Kind::kEntries) {
+        EXPECT_FALSE(contains(r.except, std::string("proc"))) << text;
+      }
+    }
+  }
+}
+
+TEST(LandlockRules, DevicesStayWritableOnAReadOnlyDevAndMaskedFiles) {
+  EXPECT_EQ(rules_of("[filesystem]\nprivate_dev = no\nread_only = /dev\nmask = /etc/motd\n"),
+            (Strings{"/ entries:dev,etc,sys,usr", "/dev write-only optional",
+                     "/etc/motd write-only optional"}));
+}
+
+TEST(LandlockRules, RootModeRulesAreInTheNewRoot) {
+  // /sys is a fresh read-only sysfs there, not the host's.
+  EXPECT_EQ(rules_of("[filesystem]\nroot = /srv/r\n"), (Strings{"/ entries:etc,usr"}));
+}
+
+TEST(LandlockPlan, ModeAbiAndHandledRights) {
+  PlanContext context;
+  context.landlock_abi = 0;
+  Planned none = plan_of("", context);
+  EXPECT_EQ(none.plan.landlock.mode, LandlockMode::kAuto);
+  EXPECT_FALSE(none.plan.landlock.active());
+  EXPECT_EQ(none.plan.landlock.handled, 0u);
+  context.landlock_abi = 1;
+  Planned one = plan_of("", context);
+  EXPECT_TRUE(one.plan.landlock.active());
+  EXPECT_FALSE(contains(landlock_access_names(one.plan.landlock.handled), std::string("refer")));
+  context.landlock_abi = 2;
+  Strings two = landlock_access_names(plan_of("", context).plan.landlock.handled);
+  EXPECT_TRUE(contains(two, std::string("refer")));
+  EXPECT_FALSE(contains(two, std::string("truncate")));
+  context.landlock_abi = 6;
+  Strings six = landlock_access_names(plan_of("", context).plan.landlock.handled);
+  EXPECT_TRUE(contains(six, std::string("truncate")));
+  // Writes only: reads, execution and device ioctls are the mounts' business.
+  EXPECT_EQ(six.size(), 12u);
+  Planned off = plan_of("[filesystem]\nlandlock = no\n", context);
+  EXPECT_FALSE(off.plan.landlock.active());
+  EXPECT_TRUE(off.plan.landlock.rules.empty());
+  Planned yes = plan_of("[filesystem]\nlandlock = yes\n", PlanContext{});
+  EXPECT_EQ(yes.plan.landlock.mode, LandlockMode::kYes);
+  EXPECT_FALSE(yes.plan.landlock.active());  // start-up then fails with 226
+}
+
 }  // namespace
 }  // namespace jharden

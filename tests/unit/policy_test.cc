@@ -441,6 +441,7 @@ const ScalarKey kScalarKeys[] = {
     {"filesystem", "proc_subset", "all"},
     {"filesystem", "protect_kernel", "yes"},
     {"filesystem", "fstab", "/etc/jharden/x.fstab"},
+    {"filesystem", "landlock", "auto"},
     {"secrets", "directory", "/run/s"},
     {"secrets", "mode", "0400"},
     {"secrets", "hide_sources", "yes"},
@@ -756,6 +757,32 @@ TEST(FilesystemPropagation, AcceptsSlaveAndPrivate) {
 TEST(FilesystemPropagation, OtherWordIsAnError) {
   EXPECT_EQ(errors_of("[filesystem]\npropagation = shared\n"),
             (Strings{err(2, "propagation: expected slave or private: \"shared\"")}));
+}
+
+TEST(FilesystemLandlock, AutoByDefaultThenAutoYesNoAndTheBooleanWords) {
+  EXPECT_EQ(parse("").policy.landlock.value, LandlockMode::kAuto);
+  const std::pair<const char*, LandlockMode> kWords[] = {
+      {"auto", LandlockMode::kAuto}, {"yes", LandlockMode::kYes}, {"no", LandlockMode::kNo},
+      {"true", LandlockMode::kYes},  {"off", LandlockMode::kNo},  {"1", LandlockMode::kYes}};
+  for (const auto& [word, mode] : kWords) {
+    auto p = parse(std::string("[filesystem]\n\nlandlock = ") + word + "\n");
+    EXPECT_TRUE(is_empty(p.errors())) << word;
+    EXPECT_EQ(p.policy.landlock.value, mode) << word;
+    EXPECT_EQ(p.policy.landlock.origin.line, 3) << word;
+  }
+}
+
+TEST(FilesystemLandlock, OtherWordIsAnErrorAndEmptyRestoresAuto) {
+  for (const char* bad : {"Auto", "required", "2", "abi3"})
+    EXPECT_EQ(errors_of(std::string("[filesystem]\nlandlock = ") + bad + "\n"),
+              (Strings{err(2, std::string("landlock: expected auto, yes or no: \"") + bad + "\"")}))
+        << bad;
+  Diagnostics diag;
+  Policy p = parse_policy_files(
+      {{"a.conf", "[filesystem]\nlandlock = no\n"}, {"b.conf", "[filesystem]\nlandlock =\n"}},
+      false, diag);
+  EXPECT_TRUE(diag.ok());
+  EXPECT_EQ(p.landlock.value, LandlockMode::kAuto);
 }
 
 TEST(FilesystemProtectProc, AcceptsDefaultAndInvisible) {

@@ -7,6 +7,7 @@
 // $NOTIFY_SOCKET), and that directory is written as @POLICY_DIR@. They depend on:
 //   - the kernel's capability count: they are written for cap_last_cap 40
 //     (CAP_CHECKPOINT_RESTORE, Linux 5.9 and later);
+//   - a kernel with Landlock: its ABI is written as @LANDLOCK_ABI@;
 //   - the user database: the ids of the users and groups a policy names (Debian's www-data
 //     33, nobody and nogroup 65534). memcached.conf names memcache only in the daemon's own
 //     argv, which jharden does not resolve.
@@ -21,10 +22,12 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "cap_names.h"
+#include "landlock.h"
 #include "test_support.h"
 
 namespace jharden {
@@ -73,6 +76,8 @@ class ShippedPolicy {
     args.push_back(name_);
     test::RunResult r = run_jharden(args);
     r.out = replace_all(r.out, dir_.path(), kPolicyDirToken);
+    r.out = std::regex_replace(r.out, std::regex("kernel ABI [0-9]+"), "kernel ABI @LANDLOCK_ABI@");
+    r.out = std::regex_replace(r.out, std::regex("\"abi\": [0-9]+"), "\"abi\": \"@LANDLOCK_ABI@\"");
     return r;
   }
 
@@ -87,6 +92,8 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {
     if (last_capability() != kGoldenLastCapability)
       GTEST_SKIP() << "goldens list the capabilities of a kernel with cap_last_cap "
                    << kGoldenLastCapability << "; this one has " << last_capability();
+    if (landlock_kernel_abi() == 0)
+      GTEST_SKIP() << "goldens are written on a kernel with Landlock; this one has none";
     Diagnostics diag;
     Policy policy = parse_policy_files({{GetParam(), read_text(source_path("conf/" + GetParam()))}},
                                        false, diag);

