@@ -193,7 +193,7 @@ define_cases() {
     C private_tmp_off sd PrivateTmp=no jh "filesystem.private_tmp = no" \
         ops exists:/tmp/jheq-host exists:/var/tmp/jheq-host
     C private_tmp_user sd PrivateTmp=yes User=eqsvc jh "filesystem.private_tmp = yes" \
-        "service.user = eqsvc" ops w:/tmp/jheq w:/var/tmp/jheq stat:/tmp
+        "service.user = eqsvc" ops w:/tmp/jheq w:/var/tmp/jheq stat:/tmp exists:/tmp/jheq-host
     # --- TemporaryFileSystem= / tmpfs
     C tmpfs_default sd TemporaryFileSystem=/srv/eq/t jh "filesystem.tmpfs = /srv/eq/t" \
         ops ls:/srv/eq/t stat:/srv/eq/t vfs:/srv/eq/t fs:/srv/eq/t w:/srv/eq/t/new
@@ -261,13 +261,13 @@ define_cases() {
         ops ls:/dev devices:/dev vfs:/dev stat:/dev "${caps[@]}"
     C private_dev_shm sd PrivateDevices=yes jh "filesystem.private_dev = yes" \
         ops stat:/dev/shm vfs:/dev/shm w:/dev/shm/jheq ls:/dev/pts stat:/dev/ptmx ow:/dev/null \
-        r:/dev/zero
+        r:/dev/zero exists:/dev/net/tun
     C private_dev_bind sd PrivateDevices=yes BindPaths=/dev/net/tun \
         jh "filesystem.private_dev = yes" "filesystem.bind = /dev/net/tun:/dev/net/tun" \
-        ops stat:/dev/net/tun vfs:/dev/net/tun ow:/dev/net/tun
+        ops stat:/dev/net/tun vfs:/dev/net/tun ow:/dev/net/tun exists:/dev/console
     C private_dev_bind_top sd PrivateDevices=yes BindPaths=/dev/net/tun:/dev/tun \
         jh "filesystem.private_dev = yes" "filesystem.bind = /dev/net/tun:/dev/tun" \
-        ops stat:/dev/tun vfs:/dev/tun ow:/dev/tun
+        ops stat:/dev/tun vfs:/dev/tun ow:/dev/tun exists:/dev/console
     C private_dev_ro sd PrivateDevices=yes ReadOnlyPaths=/dev \
         jh "filesystem.private_dev = yes" "filesystem.read_only = /dev" \
         ops w:/dev/shm/jheq ow:/dev/null vfs:/dev
@@ -278,13 +278,13 @@ define_cases() {
         jh "filesystem.protect_proc = invisible" "service.user = eqsvc" \
         ops exists:/proc/1 exists:/proc/self/status
     C protect_proc_root sd ProtectProc=invisible jh "filesystem.protect_proc = invisible" \
-        ops exists:/proc/1
+        ops exists:/proc/1 procopts
     C proc_subset sd ProcSubset=pid jh "filesystem.proc_subset = pid" \
-        ops exists:/proc/meminfo exists:/proc/sys exists:/proc/self/status exists:/proc/1
+        ops exists:/proc/meminfo exists:/proc/sys exists:/proc/self/status exists:/proc/1 procopts
     # --- ProtectKernelTunables= / protect_kernel
     C protect_kernel sd ProtectKernelTunables=yes jh "filesystem.protect_kernel = yes" \
-        ops vfs:/proc/sys vfs:/sys ow:/proc/sys/kernel/domainname ow:/proc/sysrq-trigger \
-        rsize:/proc/kcore vfs:/proc/irq
+        ops vfs:/proc/sys vfs:/sys ow:/proc/sys/kernel/domainname ow:/proc/sys/net/ipv4/ip_forward \
+        vfs:/proc/sys/net vfs:/proc/irq
     # --- RootDirectory= / root
     C root_dir sd RootDirectory=/srv/eqroot BindReadOnlyPaths=/usr \
         jh "filesystem.root = /srv/eqroot" "filesystem.bind = /usr:/usr:ro" \
@@ -292,7 +292,7 @@ define_cases() {
         w:/new
     C root_dir_apivfs sd RootDirectory=/srv/eqroot BindReadOnlyPaths=/usr MountAPIVFS=yes \
         jh "filesystem.root = /srv/eqroot" "filesystem.bind = /usr:/usr:ro" \
-        ops fs:/proc fs:/dev fs:/sys/kernel exists:/proc/self/status exists:/dev/null
+        ops fs:/proc fs:/dev fs:/sys/kernel exists:/proc/self/status exists:/dev/null ls:/work
     C root_dir_workdir sd RootDirectory=/srv/eqroot BindReadOnlyPaths=/usr WorkingDirectory=/work \
         jh "filesystem.root = /srv/eqroot" "filesystem.bind = /usr:/usr:ro" \
         "service.working_directory = /work" ops cwd ls:.
@@ -315,18 +315,18 @@ define_cases() {
     C nnp sd NoNewPrivileges=yes jh "capabilities.no_new_privileges = yes" ops st:NoNewPrivs
     C nnp_off sd NoNewPrivileges=no jh "capabilities.no_new_privileges = no" ops st:NoNewPrivs
     # --- SystemCallFilter= / deny, allow; SystemCallErrorNumber= / errno, action
-    C scf_deny_group sd SystemCallFilter=~@clock SystemCallErrorNumber=EPERM \
-        jh "seccomp.deny = @clock" ops sys:adjtimex sys:flock
+    C scf_deny_group sd SystemCallFilter=~@sync SystemCallErrorNumber=EPERM \
+        jh "seccomp.deny = @sync" ops sys:fsync sys:flock
     C scf_deny_one sd SystemCallFilter=~flock SystemCallErrorNumber=EPERM \
-        jh "seccomp.deny = flock" ops sys:flock sys:adjtimex
+        jh "seccomp.deny = flock" ops sys:flock sys:fsync
     C scf_deny_kill sd SystemCallFilter=~flock jh "seccomp.deny = flock" "seccomp.action = kill" \
         ops sys:flock
     C scf_deny_errno sd SystemCallFilter=~flock:EACCES jh "seccomp.deny = flock:EACCES" \
-        ops sys:flock sys:adjtimex
+        ops sys:flock sys:fsync
     C scf_errno sd SystemCallFilter=~flock SystemCallErrorNumber=EACCES \
         jh "seccomp.deny = flock" "seccomp.errno = EACCES" ops sys:flock
     C scf_allow sd SystemCallFilter=@system-service SystemCallErrorNumber=EPERM \
-        jh "seccomp.allow = @system-service" ops sys:flock sys:mincore sys:mount sys:adjtimex
+        jh "seccomp.allow = @system-service" ops sys:flock sys:mincore sys:mount sys:fsync
     C scf_allow_minus sd SystemCallFilter=@system-service SystemCallFilter=~flock \
         SystemCallErrorNumber=EPERM jh "seccomp.allow = @system-service" "seccomp.deny = flock" \
         ops sys:flock sys:mincore
@@ -335,7 +335,7 @@ define_cases() {
     C scf_mount_group sd SystemCallFilter=~@mount SystemCallErrorNumber=EPERM \
         jh "seccomp.deny = @mount" ops sys:mount sys:flock
     C scf_privileged sd SystemCallFilter=~@privileged SystemCallErrorNumber=EPERM \
-        jh "seccomp.deny = @privileged" ops sys:chown sys:adjtimex sys:mount sys:flock
+        jh "seccomp.deny = @privileged" ops sys:chown sys:mount sys:flock sys:fsync
     C scf_setuid_caller sd User=eqsvc SystemCallFilter=@system-service SystemCallErrorNumber=EPERM \
         jh "service.user = eqsvc" "seccomp.allow = @system-service" ops id sys:flock
     # --- SystemCallArchitectures= / native_only
@@ -431,6 +431,7 @@ define_cases() {
 #   r:P (content)  rsize:P  ls:P  stat:P (mode uid gid type)  exists:P
 #   vfs:P (ro/rw,nosuid,nodev,noexec)  fs:P (type of the mount holding P)
 #   prop:P (propagation of the mount at P: shared, master, private)
+#   procopts (hidepid= and subset= of the procfs on /proc)
 #   size:P (file system size)  st:FIELD (/proc/self/status)  env:NAME  id  cwd
 #   umask  newmode:P (mode of a file created at P)  session  tty  ns:TYPE
 #   (host or new, against the container's own)  netifs  sysvmsg  hostname
@@ -524,6 +525,18 @@ def propagation(p):
     return ",".join(tags) or "private"
 
 
+def procopts():
+    """The hidepid= and subset= options of the procfs on /proc, or none."""
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            x = line.split()
+            if x[4] == "/proc":
+                opts = x[x.index("-") + 3].split(",")
+                found = [o for o in opts if o.startswith(("hidepid=", "subset="))]
+    return ",".join(found) or "none"
+
+
 def status(key):
     with open("/proc/self/status") as f:
         for line in f:
@@ -596,7 +609,8 @@ def cred_path(name):
 
 def read(p, limit=60):
     with open(p, "rb") as f:
-        return f.read(limit).decode("utf-8", "replace").strip() or "<empty>"
+        text = f.read(limit).decode("utf-8", "replace").strip()
+    return "".join(c if c.isprintable() else "\\x%02x" % ord(c) for c in text) or "<empty>"
 
 
 def rsize(p):
@@ -609,9 +623,9 @@ def flock():
         fcntl.flock(f.fileno(), fcntl.LOCK_SH)
 
 
-def adjtimex():
-    buf = ctypes.create_string_buffer(512)  # struct timex, modes = 0: read only
-    check(libc.adjtimex(buf))
+def fsync():
+    with open("/usr/bin/python3", "rb") as f:
+        os.fsync(f.fileno())
 
 
 def mincore():
@@ -723,7 +737,7 @@ def i386_getpid():
 RT = os.SCHED_FIFO
 PROT_R, PROT_W, PROT_X = mmap.PROT_READ, mmap.PROT_WRITE, mmap.PROT_EXEC
 SYSCALLS = {
-    "flock": flock, "adjtimex": adjtimex, "mincore": mincore, "mount": mount, "chown": chown,
+    "flock": flock, "fsync": fsync, "mincore": mincore, "mount": mount, "chown": chown,
     "chmod-suid": chmod(0o4755), "chmod-sgid": chmod(0o2755), "chmod-plain": chmod(0o755),
     "personality": personality(0x0008), "personality-query": personality(0xFFFFFFFF),
     "personality-same": personality(0),
@@ -761,6 +775,8 @@ def op(spec):
         return attempt(lambda: vfs(arg))
     if name == "fs":
         return attempt(lambda: mount_of(arg))
+    if name == "procopts":
+        return attempt(procopts)
     if name == "prop":
         return attempt(lambda: propagation(arg))
     if name == "size":
