@@ -37,7 +37,21 @@ run "unit, integration and end-to-end tests" ctest --test-dir build --output-on-
 [ -x tests/sanitize.sh ] && run "sanitizers (ASan+UBSan)" bash tests/sanitize.sh
 [ -x fuzz/run.sh ] && run "fuzzing (bounded)" bash fuzz/run.sh --ci
 [ -x tests/package.sh ] && run "Debian package" bash tests/package.sh
-[ -x tests/systemd/e2e.sh ] && [ -f build/jharden.deb ] && run "under systemd" bash tests/systemd/e2e.sh "$repo/build/jharden.deb"
+# One container for both scripts: the end-to-end tests install the package, then the
+# equivalence tier compares the installed jharden with systemd's own directives.
+under_systemd() {
+  local ct rc=0
+  ct=$(mktemp -d /tmp/jharden-systemd.XXXXXX)
+  if ! bash tests/systemd/nspawn.sh start "$ct"; then
+    bash tests/systemd/nspawn.sh stop "$ct"
+    return 1
+  fi
+  bash tests/systemd/e2e.sh --container "$ct" "$repo/build/jharden.deb" || rc=1
+  bash tests/systemd/equivalence.sh --container "$ct" || rc=1
+  bash tests/systemd/nspawn.sh stop "$ct" || rc=1
+  return "$rc"
+}
+[ -x tests/systemd/e2e.sh ] && [ -f build/jharden.deb ] && run "under systemd" under_systemd
 
 step "summary"
 if ((${#failed[@]})); then

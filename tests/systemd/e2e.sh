@@ -1,9 +1,11 @@
 #!/bin/bash
 # e2e.sh — end-to-end test of jharden under a real systemd.
 #
-# Usage (as root):  tests/systemd/e2e.sh path/to/jharden_VERSION_ARCH.deb
+# Usage (as root):  tests/systemd/e2e.sh [--container DIR] path/to/jharden_VERSION_ARCH.deb
 #
-# Boots this machine's own OS in a throw-away container (nspawn.sh), installs
+# Boots this machine's own OS in a throw-away container (nspawn.sh), or with
+# --container uses the one another script booted in DIR (nspawn.sh start DIR;
+# it is left running for that script to stop), installs
 # the package there, and checks the contract (jharden(8), jharden.conf(5))
 # from outside: Debian's nginx.service turned into a jharden service by the
 # shipped drop-in, the jharden@.service template with the shipped
@@ -29,6 +31,11 @@ TOP=$(cd "$HERE/../.." && pwd)
 # shellcheck source=nspawn.sh
 source "$HERE/nspawn.sh"
 
+SHARED_CT=""                            # --container DIR: booted by the caller
+if [[ ${1:-} == --container ]]; then
+    SHARED_CT=${2:-}
+    shift 2 || shift $#
+fi
 DEB=${1:-}
 DROPIN=$TOP/units/nginx.service.d/jharden.conf
 CT=""                                   # container state directory
@@ -75,6 +82,7 @@ put_file() { in_ct install -D -m "$1" -o root -g root /dev/stdin "$2"; }
 cleanup() {
     [[ -n $CT && -d $CT ]] || return 0
     cp -f "$CT/console.log" "$LOGDIR/console.log" 2>/dev/null
+    [[ -z $SHARED_CT ]] || return 0    # the caller's container: the caller stops it
     if [[ ${E2E_KEEP:-0} == 1 ]]; then
         echo "# container kept: $CT (stop with: $HERE/nspawn.sh stop $CT)"
     else
@@ -330,7 +338,7 @@ setup_host() {
     local cmd missing=""
     if [[ $EUID -ne 0 ]]; then echo "e2e.sh: must run as root" >&2; exit 2; fi
     if [[ -z $DEB || ! -f $DEB ]]; then
-        echo "usage: $0 path/to/jharden_VERSION_ARCH.deb" >&2
+        echo "usage: $0 [--container DIR] path/to/jharden_VERSION_ARCH.deb" >&2
         exit 2
     fi
     for cmd in systemd-nspawn nsenter unshare /usr/sbin/nginx /usr/bin/memcached curl nc \
@@ -345,12 +353,26 @@ setup_host() {
     [[ -n $LOGDIR ]] || LOGDIR=$(mktemp -d /tmp/jharden-e2e-logs.XXXXXX)
     mkdir -p "$LOGDIR"
     echo "# diagnostics in $LOGDIR"
-    CT=$(mktemp -d /tmp/jharden-e2e.XXXXXX)
+    if [[ -n $SHARED_CT ]]; then
+        CT=$(realpath -m -- "$SHARED_CT")
+    else
+        CT=$(mktemp -d /tmp/jharden-e2e.XXXXXX)
+    fi
     trap cleanup EXIT
 }
 
 boot() {
     local t0=$SECONDS
+    if [[ -n $SHARED_CT ]]; then
+        if nspawn_pid1 "$CT" >/dev/null 2>"$LOGDIR/boot.err"; then
+            pass "the container in $CT is up"
+        else
+            fail "the container in $CT is up" "$(tail -n 1 "$LOGDIR/boot.err")"
+            summary
+            exit 1
+        fi
+        return
+    fi
     if nspawn_start "$CT" 2>"$LOGDIR/boot.err"; then
         pass "container boots ($((SECONDS - t0)) s)"
     else
