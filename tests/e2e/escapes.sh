@@ -1056,6 +1056,18 @@ EOF
   verify_row seccomp-abi:verify-row-x32-lifted "$VR_X32" PASS "the kernel.s answer \(policy: native_only = no"
   verify_row seccomp-abi:verify-row-i386-lifted "$VR_I386" PASS "the kernel.s answer \(policy: native_only = no"
 
+  # An allow list that lets the keyrings in: the row names the list.
+  pol=$(policy allow-list.conf <<'EOF'
+[seccomp]
+allow = @system-service @keyring
+deny = !@keyring
+EOF
+)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:allow-list-exit-0 0
+  verify_row keyrings:verify-row-allow-list "$VR_KEYRINGS" PASS "allowed \(policy: keyctl allowed"
+  verify_row personality:verify-row-allow-list "$VR_PERSONALITY" PASS "EPERM \(filter"
+
   # No filter at all: the calls reach the kernel, and CAP_DAC_READ_SEARCH, still dropped, is
   # what refuses file handles.
   pol=$(policy no-filter.conf <<'EOF'
