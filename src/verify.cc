@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -128,6 +129,43 @@ std::string in_child(F call) {
   if (err == 0) return "allowed";
   const char* name = strerrorname_np(err);
   return name ? name : std::to_string(err);
+}
+
+// The capabilities the daemon holds in its effective set: for root, the bounding set minus
+// what the caller did not hold; for another user, the ambient ones.
+uint64_t effective_caps(const Plan& plan, const HostFacts& host) {
+  if (plan.identity.uid != 0) return mask_of(plan.caps.ambient);
+  return mask_of(plan.caps.bounding) & host.cap_bnd & host.cap_prm;
+}
+
+// What the plan's filter does with a call, as seen from inside: the rows below compare what a
+// call observes with this, so that a policy that lifts a protection gets a row that says so
+// and checks the lifted state, and a filter that lacks a rule the plan has fails its row.
+struct FilterView {
+  const SeccompPlan& sc;
+  // What a call the filter refuses observes.
+  std::string refusal() const {
+    return sc.action == SeccompAction::kErrno ? "EPERM" : "killed by SIGSYS";
+  }
+  // The whole call is refused by the deny or allow list.
+  bool denies(const char* name) const {
+    if (!sc.enabled) return false;
+    bool listed = std::binary_search(sc.syscalls.begin(), sc.syscalls.end(), name);
+    return sc.allow_list ? !listed : listed;
+  }
+  bool refused(const std::string& got) const { return got == refusal(); }
+  // "EPERM (filter)", or "EPERM (filter, no CAP_X)" when the kernel would refuse it too.
+  std::string refused_by_filter(const std::string& also = "") const {
+    return refusal() + " (filter" + (also.empty() ? "" : ", " + also) + ")";
+  }
+};
+
+// Why a call reaches the kernel: the policy key that lifted the protection, or the list
+// that leaves the call out.
+std::string lifted(const FilterView& f, const std::string& key, const char* syscall) {
+  if (!f.sc.enabled) return "policy: no seccomp filter";
+  if (!key.empty()) return "policy: " + key;
+  return std::string("policy: ") + syscall + (f.sc.allow_list ? " allowed" : " not denied");
 }
 
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
@@ -303,10 +341,9 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
 void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
   auto status = proc_status();
   auto parse = [&](const char* key) { return std::stoull(status[key], nullptr, 16); };
-  const bool root = plan.identity.uid == 0;
   // Only what the caller held can be kept.
   uint64_t bnd = mask_of(plan.caps.bounding) & host.cap_bnd, amb = mask_of(plan.caps.ambient);
-  uint64_t prm_want = root ? bnd & host.cap_prm : amb;
+  uint64_t prm_want = effective_caps(plan, host);
   r.row(parse("CapBnd") == bnd, "bounding set", hex(bnd), hex(parse("CapBnd")));
   r.row(parse("CapPrm") == prm_want, "permitted set", hex(prm_want), hex(parse("CapPrm")));
   r.row(parse("CapEff") == prm_want, "effective set", hex(prm_want), hex(parse("CapEff")));
@@ -335,63 +372,100 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
           std::to_string(groups.size()) + " groups");
   }
   const SeccompPlan& sc = plan.seccomp;
+  const FilterView f{sc};
   r.row(status["Seccomp"] == (sc.enabled ? "2" : "0"), "seccomp mode",
-        sc.enabled ? "2 (filter)" : "0", status["Seccomp"]);
-  if (!sc.enabled) return;
-  auto denied = [&](const char* name) {
-    bool listed = std::binary_search(sc.syscalls.begin(), sc.syscalls.end(), name);
-    return sc.allow_list ? !listed : listed;
-  };
-  const std::string refusal = sc.action == SeccompAction::kErrno ? "EPERM" : "killed by SIGSYS";
-  if (denied("adjtimex")) {
+        sc.enabled ? "2 (filter)" : "0 (policy: no seccomp filter)", status["Seccomp"]);
+  {
     // adjtimex with modes 0 only reads the clock state and needs no privilege: a refusal can
-    // only come from the filter.
+    // only come from the filter. A policy for a time daemon (chrony) allows @clock.
     std::string got = in_child([] {
       struct timex tx {};
       return syscall(SYS_adjtimex, &tx) == -1 ? errno : 0;
     });
-    r.row(got == refusal, "denied syscall adjtimex (@clock)", refusal, got);
+    const bool denied = f.denies("adjtimex");
+    r.row(denied ? f.refused(got) : got == "allowed", "syscall adjtimex (@clock)",
+          denied ? f.refused_by_filter() : "allowed (" + lifted(f, "", "adjtimex") + ")", got);
   }
-  if (sc.native_only) {
-    // x32: the x86_64 entry with bit 30 set; i386: int 0x80 (getpid is 20 there). Kernels
-    // without these ABIs refuse them too (ENOSYS, SIGSEGV).
-    std::string x32 = in_child([] { return syscall(0x40000000 | SYS_getpid) == -1 ? errno : 0; });
-    r.row(x32 != "allowed", "x32 ABI getpid refused", "refused", x32);
-    std::string i386 = in_child([] {
-      long ret;
-      asm volatile("int $0x80" : "=a"(ret) : "0"(20L) : "memory");
-      return ret < 0 ? static_cast<int>(-ret) : 0;
-    });
-    r.row(i386 != "allowed", "i386 ABI getpid refused", "refused", i386);
-  }
+  // x32: the x86_64 entry with bit 30 set, which the filter of the native architecture sees
+  // (and refuses) even where the kernel has no x32 ABI. i386: int 0x80 (getpid is 20 there),
+  // which a kernel without IA32 emulation answers with SIGSEGV before any filter runs.
+  // Without native_only, the filter lets both through and the kernel answers.
+  const bool native = sc.enabled && sc.native_only;
+  const std::string why = sc.enabled ? "policy: native_only = no" : "policy: no seccomp filter";
+  std::string x32 = in_child([] { return syscall(0x40000000 | SYS_getpid) == -1 ? errno : 0; });
+  bool x32_kernel = x32 == "allowed" || x32 == "ENOSYS";
+  r.row(native ? f.refused(x32) : x32_kernel, "x32 ABI getpid",
+        native ? f.refused_by_filter() : "the kernel's answer (" + why + ")",
+        x32 == "ENOSYS" ? x32 + " (no x32 ABI in this kernel)" : x32);
+  std::string i386 = in_child([] {
+    long ret;
+    asm volatile("int $0x80" : "=a"(ret) : "0"(20L) : "memory");
+    return ret < 0 ? static_cast<int>(-ret) : 0;
+  });
+  const bool no_ia32 = i386 == "killed by SIGSEGV";
+  r.row(no_ia32 || (native ? f.refused(i386) : i386 == "allowed"), "i386 ABI getpid",
+        native ? f.refused_by_filter() : "the kernel's answer (" + why + ")",
+        no_ia32 ? i386 + " (no i386 ABI in this kernel)" : i386);
 }
 
-// The kernel interfaces that let root reach around the sandbox. These rows hold for every
-// policy: one that lifts a protection (deny = !@keyring, restrict_suid_sgid = no) fails here.
-void probe_kernel_interfaces(const Plan& plan, Report& r) {
+// The kernel interfaces that let root reach around the sandbox. Each row expects what the plan
+// asks for: refused by the filter (or by the kernel, for lack of a capability the plan
+// drops), or, where the policy lifts the protection, the kernel's own answer, which the row
+// checks too. Where the kernel would refuse a call as well, a second call that the kernel
+// answers differently (EINVAL) tells the filter's refusal from the kernel's.
+void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r) {
   const SeccompPlan& sc = plan.seccomp;
-  // EPERM whether the filter or the kernel (no CAP_DAC_READ_SEARCH) refuses.
-  auto refused = [](const std::string& got) { return got == "EPERM" || got == "killed by SIGSYS"; };
+  const FilterView f{sc};
+  const uint64_t caps = effective_caps(plan, host);
+  auto holds = [&](int cap) { return (caps & (1ULL << cap)) != 0; };
+  auto kernel_refusal = [&](int cap) { return "EPERM (no " + capability_name(cap) + ")"; };
+  std::string allow_create;
+  for (const auto& t : namespace_types())
+    if (sc.namespace_allowed(t.flag)) allow_create += std::string(" ") + t.name;
+  allow_create = "allow_create =" + (sc.restricts_namespaces() ? allow_create : " all");
 
-  // Shocker: a handle of "/" reopened through a descriptor of the same mount.
-  std::string got = in_child([] {
+  // Shocker: a handle of "/" reopened through a descriptor of the same mount. Since Linux
+  // 6.10 the kernel rejects a handle of no bytes (EINVAL) before it checks
+  // CAP_DAC_READ_SEARCH; older kernels check the capability first, and there only the filter
+  // and the capability together can be seen.
+  auto open_handle = [](bool made_up) {
     alignas(file_handle) unsigned char buf[sizeof(file_handle) + MAX_HANDLE_SZ] = {};
     auto* fh = reinterpret_cast<file_handle*>(buf);
     fh->handle_bytes = MAX_HANDLE_SZ;
     int mount_id = 0;
-    if (name_to_handle_at(AT_FDCWD, "/", fh, &mount_id, 0) != 0) {
-      fh->handle_bytes = 8;  // a made-up handle still meets the capability check first
+    if (made_up) {
+      fh->handle_bytes = 0;
+    } else if (name_to_handle_at(AT_FDCWD, "/", fh, &mount_id, 0) != 0) {
+      fh->handle_bytes = 8;  // a made-up handle still meets the capability check
       fh->handle_type = 1;
     }
     int mount_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     return open_by_handle_at(mount_fd, fh, O_RDONLY | O_CLOEXEC) == -1 ? errno : 0;
-  });
-  r.row(refused(got), "file handles refused (open_by_handle_at)", "EPERM", got);
+  };
+  std::string got = in_child([&] { return open_handle(false); });
+  std::string early = in_child([&] { return open_handle(true); });
+  const bool dac = holds(CAP_DAC_READ_SEARCH);
+  std::string asked;
+  bool pass;
+  if (f.denies("open_by_handle_at")) {
+    asked = f.refused_by_filter(dac ? "" : "no CAP_DAC_READ_SEARCH");
+    pass = f.refused(got) && f.refused(early);
+  } else if (!dac) {
+    asked = kernel_refusal(CAP_DAC_READ_SEARCH) + "; " + lifted(f, "", "open_by_handle_at");
+    pass = got == "EPERM" && (early == "EINVAL" || early == "EPERM");
+  } else {
+    asked = "allowed (" + lifted(f, "", "open_by_handle_at") + ", CAP_DAC_READ_SEARCH kept)";
+    // A root whose file system gives no handle meets a kernel error, never EPERM.
+    pass = got != "EPERM" && !f.refused(got) && early == "EINVAL";
+  }
+  r.row(pass, "file handles (open_by_handle_at)", asked, got + "; a handle of 0 bytes: " + early);
 
   got = in_child([] {
     return syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0) == -1 ? errno : 0;
   });
-  r.row(refused(got), "kernel keyrings refused (keyctl)", "EPERM", got);
+  bool filter = f.denies("keyctl");
+  r.row(filter ? f.refused(got) : got == "allowed", "kernel keyrings (keyctl)",
+        filter ? f.refused_by_filter() : "allowed (" + lifted(f, "", "keyctl") + ")", got);
 
   // A nameless file (O_TMPFILE) leaves nothing behind whatever the outcome.
   got = in_child([] {
@@ -408,41 +482,104 @@ void probe_kernel_interfaces(const Plan& plan, Report& r) {
     }
     return err;
   });
-  r.row(refused(got), "set-user-ID/set-group-ID files refused", "EPERM", got);
+  filter = (sc.enabled && sc.restrict_suid_sgid) || f.denies("openat");
+  // Lifted, only a file system that takes no file (read-only, no O_TMPFILE) can say no.
+  const bool nowhere = got == "EROFS" || got == "EACCES" || got == "EOPNOTSUPP" || got == "ENOENT";
+  r.row(filter ? f.refused(got) : got == "allowed" || nowhere, "set-user-ID/set-group-ID files",
+        filter ? f.refused_by_filter()
+               : "allowed (" + lifted(f, "restrict_suid_sgid = no", "openat") + ")",
+        nowhere && !filter ? got + " (nowhere to create a file)" : got);
 
   got = in_child([] { return personality(PER_LINUX32) == -1 ? errno : 0; });
-  r.row(refused(got), "personality locked (PER_LINUX32)", "EPERM", got);
+  filter = (sc.enabled && sc.lock_personality) || f.denies("personality");
+  r.row(filter ? f.refused(got) : got == "allowed", "personality changes (PER_LINUX32)",
+        filter ? f.refused_by_filter()
+               : "allowed (" + lifted(f, "lock_personality = no", "personality") + ")",
+        got);
 
-  got = in_child([] {
-    sched_param sp{};
-    sp.sched_priority = 1;
-    return sched_setscheduler(0, SCHED_FIFO, &sp) == -1 ? errno : 0;
-  });
-  r.row(refused(got), "realtime scheduling refused (SCHED_FIFO)", "EPERM", got);
-
-  // Every type the policy does not allow, and the user namespace always: in one, root holds
-  // every capability again.
-  std::string made;
-  for (const auto& t : namespace_types()) {
-    if (sc.namespace_allowed(t.flag) && t.flag != CLONE_NEWUSER) continue;
-    unsigned long flag = t.flag;
-    std::string one =
-        in_child([flag] { return unshare(static_cast<int>(flag)) == -1 ? errno : 0; });
-    if (!refused(one)) made += std::string(made.empty() ? "" : ", ") + t.name + ": " + one;
+  // Priority 0 is invalid for SCHED_FIFO: the kernel answers EINVAL before it checks
+  // CAP_SYS_NICE, the filter refuses on the policy alone.
+  auto fifo = [](int priority) {
+    return [priority] {
+      sched_param sp{};
+      sp.sched_priority = priority;
+      return sched_setscheduler(0, SCHED_FIFO, &sp) == -1 ? errno : 0;
+    };
+  };
+  got = in_child(fifo(1));
+  early = in_child(fifo(0));
+  filter = (sc.enabled && sc.restrict_realtime) || f.denies("sched_setscheduler");
+  struct rlimit rt {};
+  const bool nice = holds(CAP_SYS_NICE) || (getrlimit(RLIMIT_RTPRIO, &rt) == 0 && rt.rlim_cur > 0);
+  const std::string why = lifted(f, "restrict_realtime = no", "sched_setscheduler");
+  if (filter) {
+    asked = f.refused_by_filter(nice ? "" : "no CAP_SYS_NICE");
+    pass = f.refused(got) && f.refused(early);
+  } else {
+    asked = nice ? "allowed (" + why + ")" : kernel_refusal(CAP_SYS_NICE) + "; " + why;
+    pass = got == (nice ? "allowed" : "EPERM") && early == "EINVAL";
   }
-  r.row(made.empty(), "new namespaces refused (user, not allowed)", "refused",
-        made.empty() ? "refused" : made);
+  r.row(pass, "realtime scheduling (SCHED_FIFO)", asked, got + "; priority 0: " + early);
 
-  // Joining the user namespace it is already in, with nstype 0 (any type): the kernel says
-  // EINVAL, only the filter EPERM.
-  got = in_child([] {
-    int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return errno;
-    return setns(fd, 0) == -1 ? errno : 0;
-  });
-  r.row(refused(got), "setns refused (a user namespace, any type)", "EPERM", got);
+  // Every type, with CLONE_PARENT added: unshare(2) takes no such flag, so the kernel answers
+  // EINVAL before it creates anything, while the filter refuses on the namespace flag alone.
+  // A type the policy allows must reach the kernel; the user namespace is created for real,
+  // since in one root holds every capability again.
+  std::string refused_want, reach_want, refused_got, reach_got;
+  for (const auto& t : namespace_types()) {
+    const bool allowed = !sc.enabled || (sc.namespace_allowed(t.flag) && !f.denies("unshare"));
+    (allowed ? reach_want : refused_want) += std::string(" ") + t.name;
+    unsigned long flag = t.flag;
+    std::string probe = in_child(
+        [flag] { return unshare(static_cast<int>(flag | CLONE_PARENT)) == -1 ? errno : 0; });
+    std::string real = "";
+    if (flag == CLONE_NEWUSER || probe != "EINVAL")
+      real = in_child([flag] { return unshare(static_cast<int>(flag)) == -1 ? errno : 0; });
+    if (f.refused(probe) && (real.empty() || f.refused(real)))
+      refused_got += std::string(" ") + t.name;
+    else
+      reach_got += std::string(" ") + t.name + (real.empty() ? "" : " (" + real + ")");
+  }
+  auto describe = [](const std::string& refused, const std::string& reach) {
+    std::string out;
+    if (!refused.empty()) out = "refused:" + refused;
+    if (!reach.empty()) out += (out.empty() ? "" : "; ") + std::string("reach the kernel:") + reach;
+    return out;
+  };
+  const std::string ns_want = describe(refused_want, reach_want);
+  const std::string ns_got = describe(refused_got, reach_got);
+  // The created user namespace is reported, not judged: the kernel may refuse it for reasons
+  // of its own (user.max_user_namespaces).
+  std::string ns_got_bare = ns_got;
+  for (size_t open; (open = ns_got_bare.find(" (")) != std::string::npos;)
+    ns_got_bare.erase(open, ns_got_bare.find(')', open) - open + 1);
+  r.row(ns_got_bare == ns_want, "new namespaces (unshare)",
+        reach_want.empty() ? ns_want : ns_want + " (" + lifted(f, allow_create, "unshare") + ")",
+        ns_got);
 
-  // The first number above libseccomp's table: the kernel may have a call there.
+  // Joining the user namespace it is already in: the kernel says EINVAL, only the filter
+  // EPERM. With nstype 0 (any type), which only a policy allowing every type lets through,
+  // and with CLONE_NEWUSER.
+  auto join = [](int nstype) {
+    return [nstype] {
+      int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return errno;
+      return setns(fd, nstype) == -1 ? errno : 0;
+    };
+  };
+  const bool any_refused = sc.enabled && (sc.restricts_namespaces() || f.denies("setns"));
+  const bool user_refused =
+      sc.enabled && (!sc.namespace_allowed(CLONE_NEWUSER) || f.denies("setns"));
+  const std::string want = std::string("any type: ") + (any_refused ? f.refusal() : "EINVAL") +
+                           ", user: " + (user_refused ? f.refusal() : "EINVAL");
+  got = "any type: " + in_child(join(0)) + ", user: " + in_child(join(CLONE_NEWUSER));
+  r.row(got == want, "setns (own user namespace)",
+        any_refused && user_refused ? want : want + " (" + lifted(f, allow_create, "setns") + ")",
+        got);
+
+  // The first number above libseccomp's table: the kernel may have a call there, the filter
+  // answers ENOSYS (its default action) whatever the policy. Without a filter, the call
+  // reaches the kernel, which the seccomp mode row checks.
   int unknown = 0;
   for (int nr = 0; nr < 1024; ++nr) {
     char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
@@ -450,8 +587,12 @@ void probe_kernel_interfaces(const Plan& plan, Report& r) {
     free(name);
   }
   got = in_child([unknown] { return syscall(unknown, 0, 0, 0, 0, 0) == -1 ? errno : 0; });
-  r.row(got == "ENOSYS", "syscall " + std::to_string(unknown) + " (unknown to libseccomp)",
-        "ENOSYS", got);
+  const std::string unknown_row = "syscall " + std::to_string(unknown) + " (unknown to libseccomp)";
+  if (sc.enabled)
+    r.row(got == "ENOSYS", unknown_row, "ENOSYS (filter)", got);
+  else
+    r.row(proc_status()["Seccomp"] == "0", unknown_row,
+          "the kernel's answer (policy: no seccomp filter)", got);
 }
 
 // Landlock: its domain scopes ptrace (a process of the daemon's own uid outside the sandbox
@@ -653,7 +794,7 @@ int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {
               static_cast<int>(getpid()), static_cast<int>(getuid()));
   probe_mounts(plan, host, r);
   probe_privileges(plan, host, r);
-  probe_kernel_interfaces(plan, r);
+  probe_kernel_interfaces(plan, host, r);
   probe_escapes(plan, host, listen_fds, r);
   return r.finish();
 }

@@ -25,7 +25,8 @@
 #   setuid-planting:*      set-user-ID/set-group-ID files left on the host's writable tree
 #   personality:*, realtime:*  personality(2) and realtime scheduling as root
 #   keyrings:*             uid 0's user keyring shared with the host
-#   verify-rows:*          --verify of these protections (each row fails once lifted)
+#   verify-rows:*          --verify rows follow the policy; each fails when its protection is
+#                          missing (a test-only LD_PRELOAD shim takes it out, lib/fault_shim.c)
 #   working-directory:*    working_directory replaced by a magic link (runc CVE-2024-21626)
 #   session-terminal:*     started as a session leader holding a terminal (TTYPath=, setsid -c)
 #   inherited-environment:* an over-counted $LISTEN_FDS, a $NOTIFY_SOCKET that is no socket
@@ -949,54 +950,139 @@ test_keyrings() {
 
 # ---------------------------------------------------------------- --verify rows
 
-# verify_row NAME ROW-TEXT PASS|FAIL: the last --verify output has ROW-TEXT as a PASS or FAIL.
+# verify_row NAME ROW-TEXT PASS|FAIL [ASKED-REGEX]: the last --verify output has ROW-TEXT as a
+# PASS or FAIL, and its "asked:" column matches ASKED-REGEX.
 verify_row() {
   local line
   line=$(grep -F -- "$2" <<<"$OUT" | head -1)
-  expect_match "$1" "^$3 " "${line:-<no row \"$2\">}"
+  expect_match "$1" "^$3 .* asked: ${4:-}" "${line:-<no row \"$2\">}"
 }
+
+# verify_failing NAME ROW-TEXT...: the failing rows of the last --verify output are exactly
+# those naming one of ROW-TEXT, and it exited 1.
+verify_failing() {
+  local name=$1 want got row
+  shift
+  want=$(printf '%s\n' "$@" | sort)
+  got=$(grep '^FAIL  ' <<<"$OUT" | while IFS= read -r row; do
+    for w in "$@"; do [[ $row == *"$w"* ]] && echo "$w"; done
+  done | sort)
+  local others
+  others=$(grep '^FAIL  ' <<<"$OUT" | grep -vF -f <(printf '%s\n' "$@"))
+  if [[ $got == "$want" && -z $others && $RC == 1 ]]; then
+    pass "$name"
+  else
+    fail "$name" "exit $RC, failing rows: $(grep '^FAIL  ' <<<"$OUT" | cut -c7-52 | tr -s ' ' | paste -sd '|')"
+  fi
+}
+
+FAULT_SHIM=""  # the fault-injection library, when it could be built
+
+build_fault_shim() {
+  [[ -n $FAULT_SHIM ]] && return 0
+  if gcc -shared -fPIC -O2 -o "$TOP/fault_shim.so" "$HERE/lib/fault_shim.c" -ldl \
+    2>"$TOP/fault_shim.err"; then
+    FAULT_SHIM="$TOP/fault_shim.so"
+  else
+    echo "# fault_shim not built (gcc, libseccomp-dev): $(head -c 300 "$TOP/fault_shim.err")"
+    return 1
+  fi
+}
+
+# jh_fault FAULTS ARGS...: jh with the fault shim preloaded and JH_FAULT=FAULTS (see
+# lib/fault_shim.c): one protection is missing although the policy asks for it.
+jh_fault() {
+  local faults=$1
+  shift
+  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$faults")
+  jh "$@"
+  JH_WRAP=()
+}
+
+# The rows of the kernel interfaces and of the filter.
+VR_HANDLES="file handles (open_by_handle_at)"
+VR_KEYRINGS="kernel keyrings (keyctl)"
+VR_SUID="set-user-ID/set-group-ID files"
+VR_PERSONALITY="personality changes (PER_LINUX32)"
+VR_REALTIME="realtime scheduling (SCHED_FIFO)"
+VR_UNSHARE="new namespaces (unshare)"
+VR_SETNS="setns (own user namespace)"
+VR_UNKNOWN="(unknown to libseccomp)"
+VR_MODE="seccomp mode"
+VR_CLOCK="syscall adjtimex (@clock)"
+VR_X32="x32 ABI getpid"
+VR_I386="i386 ABI getpid"
 
 test_verify_rows() {
   new_case
   local pol
+  # (a) The baseline: every row asks for the protection and passes.
   pol=$(empty_policy)
   jh --verify "$pol" -- /bin/true
   expect_rc verify-rows:baseline-exit-0 0
-  verify_row file-handles:verify-row-baseline "file handles refused" PASS
-  verify_row keyrings:verify-row-baseline "kernel keyrings refused" PASS
-  verify_row setuid-planting:verify-row-baseline "set-user-ID/set-group-ID files refused" PASS
-  verify_row personality:verify-row-baseline "personality locked" PASS
-  verify_row realtime:verify-row-baseline "realtime scheduling refused" PASS
-  verify_row joining-namespaces:verify-row-unshare-baseline "new namespaces refused" PASS
-  verify_row joining-namespaces:verify-row-setns-baseline "setns refused" PASS
-  verify_row joining-namespaces:verify-row-unknown-baseline "(unknown to libseccomp)" PASS
+  verify_row file-handles:verify-row-baseline "$VR_HANDLES" PASS "EPERM \(filter, no CAP_DAC_READ"
+  verify_row keyrings:verify-row-baseline "$VR_KEYRINGS" PASS "EPERM \(filter"
+  verify_row setuid-planting:verify-row-baseline "$VR_SUID" PASS "EPERM \(filter"
+  verify_row personality:verify-row-baseline "$VR_PERSONALITY" PASS "EPERM \(filter"
+  verify_row realtime:verify-row-baseline "$VR_REALTIME" PASS "EPERM \(filter"
+  verify_row joining-namespaces:verify-row-unshare-baseline "$VR_UNSHARE" PASS \
+    "refused: mnt pid net ipc uts user cgroup time +observed"
+  verify_row joining-namespaces:verify-row-setns-baseline "$VR_SETNS" PASS \
+    "any type: EPERM, user: EPERM"
+  verify_row joining-namespaces:verify-row-unknown-baseline "$VR_UNKNOWN" PASS "ENOSYS"
+  verify_row seccomp-abi:verify-row-mode-baseline "$VR_MODE" PASS "2"
+  verify_row seccomp-abi:verify-row-clock-baseline "$VR_CLOCK" PASS "EPERM \(filter"
+  verify_row seccomp-abi:verify-row-x32-baseline "$VR_X32" PASS "EPERM \(filter"
+  verify_row seccomp-abi:verify-row-i386-baseline "$VR_I386" PASS "EPERM \(filter"
 
-  # Each protection lifted: its row fails.
+  # (b) A policy lifting each protection (chrony's needs @clock, for one): each row says what
+  # the policy lifted, checks that the daemon observes exactly that, and passes.
   pol=$(policy lifted.conf <<'EOF'
 [capabilities]
 drop = !CAP_DAC_READ_SEARCH
 [seccomp]
-deny = !@keyring !open_by_handle_at
+deny = !@keyring !open_by_handle_at !@clock
+native_only = no
 restrict_suid_sgid = no
 lock_personality = no
 restrict_realtime = no
 [namespaces]
-allow_create = all
+allow_create = user
 EOF
 )
   jh --verify "$pol" -- /bin/true
-  expect_rc verify-rows:lifted-exit-1 1
-  verify_row file-handles:verify-row-fails-when-lifted "file handles refused" FAIL
-  verify_row keyrings:verify-row-fails-when-lifted "kernel keyrings refused" FAIL
-  verify_row setuid-planting:verify-row-fails-when-lifted "set-user-ID/set-group-ID files refused" FAIL
-  verify_row personality:verify-row-fails-when-lifted "personality locked" FAIL
-  verify_row realtime:verify-row-fails-when-lifted "realtime scheduling refused" FAIL
-  verify_row joining-namespaces:verify-row-unshare-fails-when-lifted "new namespaces refused" FAIL
-  verify_row joining-namespaces:verify-row-setns-fails-when-lifted "setns refused" FAIL
-  verify_row joining-namespaces:verify-row-unknown-still-passes "(unknown to libseccomp)" PASS
+  expect_rc verify-rows:lifted-exit-0 0
+  verify_row file-handles:verify-row-lifted "$VR_HANDLES" PASS "allowed \(policy:"
+  verify_row keyrings:verify-row-lifted "$VR_KEYRINGS" PASS "allowed \(policy:"
+  verify_row setuid-planting:verify-row-lifted "$VR_SUID" PASS \
+    "allowed \(policy: restrict_suid_sgid = no"
+  verify_row personality:verify-row-lifted "$VR_PERSONALITY" PASS \
+    "allowed \(policy: lock_personality = no"
+  verify_row realtime:verify-row-lifted "$VR_REALTIME" PASS \
+    "allowed \(policy: restrict_realtime = no"
+  verify_row joining-namespaces:verify-row-unshare-lifted "$VR_UNSHARE" PASS \
+    "refused: mnt pid net ipc uts cgroup time; reach the kernel: user \(policy: allow_create"
+  verify_row joining-namespaces:verify-row-setns-lifted "$VR_SETNS" PASS \
+    "any type: EPERM, user: EINVAL"
+  verify_row joining-namespaces:verify-row-unknown-lifted "$VR_UNKNOWN" PASS "ENOSYS"
+  verify_row seccomp-abi:verify-row-clock-lifted "$VR_CLOCK" PASS "allowed \(policy:"
+  verify_row seccomp-abi:verify-row-x32-lifted "$VR_X32" PASS "the kernel.s answer \(policy: native_only = no"
+  verify_row seccomp-abi:verify-row-i386-lifted "$VR_I386" PASS "the kernel.s answer \(policy: native_only = no"
 
-  # No filter at all: unknown syscalls reach the kernel. CAP_DAC_READ_SEARCH is still dropped,
-  # and the kernel alone refuses file handles then.
+  # An allow list that lets the keyrings in: the row names the list.
+  pol=$(policy allow-list.conf <<'EOF'
+[seccomp]
+allow = @system-service @keyring
+deny = !@keyring
+EOF
+)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:allow-list-exit-0 0
+  verify_row keyrings:verify-row-allow-list "$VR_KEYRINGS" PASS "allowed \(policy: keyctl allowed"
+  verify_row personality:verify-row-allow-list "$VR_PERSONALITY" PASS "EPERM \(filter"
+
+  # No filter at all: the calls reach the kernel, and CAP_DAC_READ_SEARCH, still dropped, is
+  # what refuses file handles.
   pol=$(policy no-filter.conf <<'EOF'
 [seccomp]
 deny =
@@ -1009,8 +1095,83 @@ allow_create = all
 EOF
 )
   jh --verify "$pol" -- /bin/true
-  verify_row joining-namespaces:verify-row-unknown-fails-without-filter "(unknown to libseccomp)" FAIL
-  verify_row file-handles:verify-row-capability-alone-holds "file handles refused" PASS
+  expect_rc verify-rows:no-filter-exit-0 0
+  verify_row seccomp-abi:verify-row-mode-no-filter "$VR_MODE" PASS "0"
+  verify_row joining-namespaces:verify-row-unknown-no-filter "$VR_UNKNOWN" PASS \
+    "the kernel's answer"
+  verify_row file-handles:verify-row-capability-alone "$VR_HANDLES" PASS \
+    "EPERM \(no CAP_DAC_READ_SEARCH"
+  verify_row joining-namespaces:verify-row-unshare-no-filter "$VR_UNSHARE" PASS \
+    "reach the kernel: mnt pid net ipc uts user cgroup time"
+
+  # (c) The protection missing although the policy asks for it (the fault shim takes it out of
+  # the filter jharden builds): exactly its row fails, and --verify exits 1.
+  if ! build_fault_shim; then
+    skip verify-rows:faults "needs gcc and libseccomp-dev to build the fault shim"
+    return
+  fi
+  pol=$(empty_policy)
+  local fault f row threat
+  for fault in "allow:keyctl|$VR_KEYRINGS|keyrings" \
+    "allow:openat|$VR_SUID|setuid-planting" \
+    "allow:personality|$VR_PERSONALITY|personality" \
+    "allow:sched_setscheduler|$VR_REALTIME|realtime" \
+    "allow:unshare|$VR_UNSHARE|joining-namespaces" \
+    "allow:setns|$VR_SETNS|joining-namespaces" \
+    "default-allow|$VR_UNKNOWN|joining-namespaces" \
+    "allow:adjtimex|$VR_CLOCK|seccomp-abi" \
+    "drop:keyctl|$VR_KEYRINGS|keyrings"; do
+    IFS='|' read -r f row threat <<<"$fault"
+    jh_fault "$f" --verify "$pol" -- /bin/true
+    verify_failing "$threat:verify-row-fails-${f/:/-}" "$row"
+  done
+  jh_fault badarch-allow --verify "$pol" -- /bin/true
+  verify_failing seccomp-abi:verify-row-fails-badarch-allow "$VR_X32" "$VR_I386"
+
+  # File handles: with CAP_DAC_READ_SEARCH kept, the filter alone refuses them.
+  pol=$(policy keep-dac-read-search.conf <<'EOF'
+[capabilities]
+drop = !CAP_DAC_READ_SEARCH
+EOF
+)
+  jh --verify "$pol" -- /bin/true
+  verify_row file-handles:verify-row-filter-alone "$VR_HANDLES" PASS "EPERM \(filter\)"
+  jh_fault allow:open_by_handle_at --verify "$pol" -- /bin/true
+  verify_failing file-handles:verify-row-fails-filter-alone "$VR_HANDLES"
+
+  # In the baseline the capability refuses them too; the row still sees the rule missing where
+  # the kernel checks a handle before the capability (Linux 6.10 and later): a made-up handle
+  # then gets EINVAL from the kernel instead of the filter's EPERM.
+  pol=$(policy kernel-order.conf <<'EOF'
+[seccomp]
+deny = !open_by_handle_at
+EOF
+)
+  run_probe "$pol" "$PY -c '
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open(\"/\", os.O_RDONLY)
+handle = (ctypes.c_ubyte * 16)()
+r = libc.open_by_handle_at(fd, handle, 0)
+print(\"made_up=\" + (os.strerror(ctypes.get_errno()) if r < 0 else \"opened\"))
+'"
+  local kernel_first
+  kernel_first=$(field made_up)
+  pol=$(empty_policy)
+  jh_fault allow:open_by_handle_at --verify "$pol" -- /bin/true
+  if [[ $kernel_first == "Invalid argument" ]]; then
+    verify_failing file-handles:verify-row-fails-rule-missing "$VR_HANDLES"
+  else
+    skip file-handles:verify-row-fails-rule-missing \
+      "this kernel checks CAP_DAC_READ_SEARCH before the handle ($kernel_first)"
+  fi
+
+  # No filter loaded at all: the mode row and every row that the filter alone holds fail.
+  local rows=("$VR_MODE" "$VR_CLOCK" "$VR_X32" "$VR_I386" "$VR_KEYRINGS" "$VR_SUID" \
+    "$VR_PERSONALITY" "$VR_REALTIME" "$VR_UNSHARE" "$VR_SETNS" "$VR_UNKNOWN")
+  [[ $kernel_first == "Invalid argument" ]] && rows+=("$VR_HANDLES")
+  jh_fault no-load --verify "$pol" -- /bin/true
+  verify_failing seccomp-abi:verify-row-fails-no-load "${rows[@]}"
 }
 
 # ---------------------------------------------------------------- argv injection
