@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 #include "error.h"
 #include "landlock.h"
@@ -243,8 +244,9 @@ void close_jharden_fds(Context& c) {
 
 // The working directory is a path inside the sandbox, resolved there without following any
 // symlink: a daemon that replaced it with a link to /proc/self/cwd or /proc/self/fd/N (which
-// would name jharden's own cwd or descriptors, i.e. host directories) is refused.
-void enter_working_directory(const std::string& path) {
+// would name jharden's own cwd or descriptors, i.e. host directories) is refused. Opened
+// before any seccomp filter (restrict_suid_sgid answers openat2 with ENOSYS), entered later.
+unique_fd open_working_directory(const std::string& path) {
   unique_fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) fail_errno(kExitChdir, "working_directory", "open /");
   unique_fd dir(open_beneath(root.get(), path, O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -254,6 +256,11 @@ void enter_working_directory(const std::string& path) {
                "open " + path +
                    (link ? " (a symlink or magic link in its path; refusing to follow it)" : ""));
   }
+  return dir;
+}
+
+// fchdir as the daemon's user: the search permission checked is the daemon's, as with chdir.
+void enter_working_directory(unique_fd dir, const std::string& path) {
   if (fchdir(dir.get()) != 0) fail_errno(kExitChdir, "working_directory", "fchdir " + path);
 }
 
@@ -283,13 +290,14 @@ void leave_caller_session(Context& c) {
   const Plan& p = c.plan;
   const bool seccomp_early = !p.no_new_privileges;  // needs CAP_SYS_ADMIN then
   drop_bounding_set(p.caps);
+  if (p.new_session) leave_caller_session(c);
+  close_jharden_fds(c);
+  unique_fd working_directory = open_working_directory(p.working_directory);
   if (seccomp_early) load_seccomp_filter(c.filter);
   change_identity(p.identity);
   set_final_capabilities(p.caps, p.identity.uid == 0);
   umask(p.umask);
-  if (p.new_session) leave_caller_session(c);
-  close_jharden_fds(c);
-  enter_working_directory(p.working_directory);
+  enter_working_directory(std::move(working_directory), p.working_directory);
   std::vector<std::string> env = daemon_environment(c);
   std::vector<char*> envp, argv;
   for (auto& e : env) envp.push_back(e.data());
