@@ -108,7 +108,7 @@ struct PlanContext {
   // Looks a host path up (nullopt: missing or not resolvable). Unset in unit tests: host paths
   // are then taken as written and assumed to exist.
   std::function<std::optional<HostPath>(const std::string&)> look_up;
-  int landlock_abi = 0;               // the kernel's Landlock ABI (0: none)
+  int landlock_abi = 0;  // the kernel's Landlock ABI (0: none)
 };
 
 // More mounts than one mount namespace may hold (the kernel's default fs.mount-max).
