@@ -426,9 +426,10 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     const NotifyMode notify = options.verify ? NotifyMode::kNone : plan.notify;
     // In place, unless a PID namespace is asked for (§6) or setsid() cannot work in place:
     // jharden started as a shell's job leads its process group in the shell's session.
+    // --verify runs in front too: jharden outlives the probe, to end and reap the decoy.
     const bool session_leader = getsid(0) == getpid();
-    const bool in_front =
-        plan.ns_pid || (plan.new_session && !session_leader && getpgrp() == getpid());
+    const bool in_front = plan.ns_pid || options.verify ||
+                          (plan.new_session && !session_leader && getpgrp() == getpid());
     if (plan.new_session && session_leader && !in_front)
       c.tty.reset(open("/dev/tty", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
     // --verify: a process outside the sandbox that the probe must not reach through /proc.

@@ -767,8 +767,6 @@ Decoy::Decoy(const Identity& identity, std::vector<Secret>& secrets, HostFacts& 
     if (pid > 0) host.decoy = pid;
     return;
   }
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (getppid() != parent) std::_Exit(0);
   // Readable by its own uid: nothing of jharden's worth having stays in it.
   for (auto& s : secrets) s.bytes.wipe();
   close_range(3, ~0U, 0);
@@ -780,6 +778,9 @@ Decoy::Decoy(const Identity& identity, std::vector<Secret>& secrets, HostFacts& 
   cap_t none = cap_init();
   if (!none || cap_set_proc(none) != 0) std::_Exit(1);
   cap_free(none);
+  // After the credential changes, which clear it: the decoy ends with jharden, also when the
+  // probe runs in place of the daemon and no destructor runs.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) std::_Exit(0);
   prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   sigset_t all;
   sigfillset(&all);
