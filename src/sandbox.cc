@@ -90,8 +90,8 @@ void send_failure(Context& c, char mark, int value) {
   }
 }
 
-// The exec channel: `writer` goes to the process that becomes the daemon (close-on-exec,
-// with the receive timeout of send_failure()); the other end is returned to the reader.
+// Opens the exec channel: the writer's end, for the process that becomes the daemon, goes to
+// c.sync (close-on-exec, with the receive timeout of send_failure()); the reader's is returned.
 unique_fd open_exec_channel(Context& c) {
   int fds[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
