@@ -985,9 +985,9 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
   it.flag("ProcSubset=", "[filesystem] proc_subset", 10, f.proc_subset_pid,
           "Service has no access to non-process /proc files (/proc subset=)",
           "Service has full access to non-process /proc files (/proc subset=)");
-  // Scored as the unit's default. With notify = exec and no PID namespace, READY=1 comes from
-  // jharden's readiness helper, so the shipped units set NotifyAccess=all, which
-  // systemd-analyze security counts as exposed: the policy alone cannot tell.
+  // Scored as the unit's default (main for Type=notify): jharden's messages, also those of its
+  // readiness helper, are credited to the main process, so the shipped units keep it. A unit
+  // that sets NotifyAccess=all is exposed whatever the policy says.
   it.unit_default("NotifyAccess=", 1000, "Service child processes cannot alter service state");
   if (f.root)
     it.not_applicable("RemoveIPC=", "[namespaces] ipc", 100,

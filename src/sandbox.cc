@@ -36,11 +36,17 @@ extern char** environ;
 namespace jharden {
 namespace {
 
-// The exec pipe: what the process that becomes the daemon tells whoever reports to systemd.
-// The pipe is close-on-exec, so the end of file right after kMarkExec means execve succeeded.
+// The exec channel: what the process that becomes the daemon tells whoever reports to
+// systemd, one record per mark (a SOCK_SEQPACKET socket pair). The writer's end is
+// close-on-exec, so the end of file right after kMarkExec means execve succeeded. After a
+// failure record the writer waits for kMarkReported before it exits: the reader's message to
+// systemd names the writer's pid, which must still be alive (see notify.cc).
 constexpr char kMarkExec = 'R';         // written right before execve
 constexpr char kMarkExecFailed = 'E';   // + errno: execve failed
 constexpr char kMarkSetupFailed = 'S';  // + exit code: a set-up step failed
+constexpr char kMarkReported = 'A';     // reader -> writer: the failure has been reported
+// How long a failed writer waits for kMarkReported: longer than a send and its barrier.
+constexpr time_t kReportTimeoutSec = 10;
 
 // Everything the set-up needs, gathered before the first fork.
 struct Context {
@@ -52,7 +58,7 @@ struct Context {
   MountSources sources;
   int listen_fds = 0;
   sigset_t signal_mask{};
-  unique_fd sync;  // the exec pipe's write end
+  unique_fd sync;  // the exec channel's writer end
   unique_fd tty;   // the controlling terminal of a session leader, to give it up
   HostFacts host;
 };
@@ -77,47 +83,75 @@ bool send_mark(Context& c, char mark, int value = 0, bool with_value = false) {
   return write(c.sync.get(), msg, len) == static_cast<ssize_t>(len);
 }
 
+// A failure record, then a wait (bounded by the socket's receive timeout) until the reader
+// has reported it or is gone, so that the process systemd tracks still lives when the
+// reader's message credited to it arrives.
+void send_failure(Context& c, char mark, int value) {
+  if (!send_mark(c, mark, value, true)) return;
+  char ack;
+  while (read(c.sync.get(), &ack, 1) < 0 && errno == EINTR) {
+  }
+}
+
+// Opens the exec channel: the writer's end, for the process that becomes the daemon, goes to
+// c.sync (close-on-exec, with the receive timeout of send_failure()); the reader's is returned.
+unique_fd open_exec_channel(Context& c) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+    fail_errno(kExitNamespace, "notify", "socketpair");
+  unique_fd reader(fds[0]);
+  c.sync.reset(fds[1]);
+  timeval timeout{kReportTimeoutSec, 0};
+  if (setsockopt(c.sync.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0)
+    fail_errno(kExitNamespace, "notify", "set the exec channel's timeout");
+  return reader;
+}
+
 struct ExecOutcome {
   bool executed = false;  // kMarkExec, then end of file
   int exec_errno = 0;     // kMarkExecFailed
   int setup_code = 0;     // kMarkSetupFailed
 };
 
-// Reads the exec pipe to its end: every writer has exec'd or exited by then.
+// Reads the exec channel until the outcome is known: the end of file (every writer has
+// exec'd or exited) or a failure record, whose writer then waits for report_done().
 ExecOutcome read_outcome(int fd) {
-  std::string got;
-  char buf[16];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
   ExecOutcome o;
-  auto value_at = [&](size_t pos) {
-    int v = 0;
-    if (got.size() >= pos + sizeof v) std::memcpy(&v, got.data() + pos, sizeof v);
-    return v;
-  };
-  if (got.size() >= 2 && got[0] == kMarkExec && got[1] == kMarkExecFailed)
-    o.exec_errno = value_at(2);
-  else if (got.size() == 1 && got[0] == kMarkExec)
-    o.executed = true;
-  else if (!got.empty() && got[0] == kMarkSetupFailed)
-    o.setup_code = value_at(1);
+  bool marked_exec = false;
+  char rec[1 + sizeof(int)];
+  for (;;) {
+    ssize_t n = read(fd, rec, sizeof rec);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    int value = 0;
+    if (n == static_cast<ssize_t>(sizeof rec)) std::memcpy(&value, rec + 1, sizeof value);
+    if (rec[0] == kMarkExec && n == 1) {
+      marked_exec = true;
+      continue;
+    }
+    if (rec[0] == kMarkExecFailed) o.exec_errno = value;
+    if (rec[0] == kMarkSetupFailed) o.setup_code = value;
+    return o;
+  }
+  o.executed = marked_exec;
   return o;
 }
+
+// Lets a failed writer exit: its failure has been reported (or could not be).
+void report_done(int fd) { (void)send(fd, &kMarkReported, 1, MSG_NOSIGNAL); }
 
 // notify = exec: READY=1 once execve has succeeded, otherwise a STATUS= saying what failed.
 void tell_systemd(const ExecOutcome& o, pid_t main_pid, const std::string& program) {
   if (o.executed) {
     notify_ready(main_pid);
   } else if (o.exec_errno != 0) {
-    notify_failure("jharden: execve " + program + " failed: " + std::strerror(o.exec_errno),
+    notify_failure(main_pid,
+                   "jharden: execve " + program + " failed: " + std::strerror(o.exec_errno),
                    o.exec_errno);
   } else if (o.setup_code != 0) {
     const char* name = exit_code_name(o.setup_code);
-    notify_failure("jharden: set-up failed with exit status " + std::to_string(o.setup_code) +
+    notify_failure(main_pid,
+                   "jharden: set-up failed with exit status " + std::to_string(o.setup_code) +
                        (name[0] ? std::string("/") + name : ""),
                    0);
   }
@@ -137,30 +171,29 @@ void close_from(unsigned first, int keep) {
 }
 
 // The helper's side: waits for the outcome of the exec and reports it.
-[[noreturn]] void ready_helper(Context& c, int pipe_fd, pid_t main_pid) {
+[[noreturn]] void ready_helper(Context& c, int channel, pid_t main_pid) {
   for (auto& s : c.secrets) s.bytes.wipe();
   try {
-    // The write end too: the end of file must come from the daemon's execve alone.
-    close_from(3, pipe_fd);
+    // The writer's end too: the end of file must come from the daemon's execve alone.
+    close_from(3, channel);
   } catch (const StepError&) {
     std::_Exit(kExitFailure);
   }
   // A stop of the unit while it waits ends it like any process of the unit.
   sigprocmask(SIG_SETMASK, &c.signal_mask, nullptr);
-  tell_systemd(read_outcome(pipe_fd), main_pid, c.plan.argv[0]);
+  tell_systemd(read_outcome(channel), main_pid, c.plan.argv[0]);
+  report_done(channel);
   std::_Exit(kExitSuccess);
 }
 
 // notify = exec in place: READY=1 may only be sent once execve has succeeded, which the
 // process that becomes the daemon cannot report afterwards. A helper forked now, before the
-// mount namespace can hide $NOTIFY_SOCKET's path, waits on the close-on-exec exec pipe and
-// tells systemd. It is double-forked so that it is never the daemon's child (the daemon
-// would see it in its wait() calls); the units ship NotifyAccess=all for its messages.
+// mount namespace can hide $NOTIFY_SOCKET's path, waits on the exec channel and tells
+// systemd on behalf of the main process (this one), so that NotifyAccess=main suffices. It is
+// double-forked so that it is never the daemon's child (the daemon would see it in its
+// wait() calls).
 void start_ready_helper(Context& c) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) fail_errno(kExitNamespace, "notify", "pipe2");
-  unique_fd read_end(fds[0]);
-  c.sync.reset(fds[1]);
+  unique_fd read_end = open_exec_channel(c);
   const pid_t main_pid = getpid();
   pid_t middle = fork();
   if (middle < 0) fail_errno(kExitNamespace, "notify", "fork the readiness helper");
@@ -232,7 +265,7 @@ std::vector<std::string> daemon_environment(const Context& c) {
 
 // runc CVE-2024-21626: nothing of jharden's may survive into the daemon, nor be reachable
 // through /proc/self/fd while the working directory is resolved. What stays: 0-2, the
-// LISTEN_FDS range (without close-on-exec) and the exec pipe, which execve itself closes.
+// LISTEN_FDS range (without close-on-exec) and the exec channel, which execve itself closes.
 void close_jharden_fds(Context& c) {
   c.sources = MountSources{};
   c.tty.reset();
@@ -314,8 +347,8 @@ void leave_caller_session(Context& c) {
     fail_errno(kExitSeccomp, "seccomp", "report the exec to jharden (the filter must allow write)");
   execve(argv[0], argv.data(), envp.data());
   int err = errno;
-  (void)send_mark(c, kMarkExecFailed, err, true);
   std::fprintf(stderr, "jharden: exec: execve %s: %s\n", argv[0], std::strerror(err));
+  send_failure(c, kMarkExecFailed, err);
   std::_Exit(kExitExec);
 }
 
@@ -326,7 +359,7 @@ template <typename F>
     step();
   } catch (const StepError& e) {
     report(c, e);
-    (void)send_mark(c, kMarkSetupFailed, e.code, true);
+    send_failure(c, kMarkSetupFailed, e.code);
     std::_Exit(e.code);
   }
   std::_Exit(kExitFailure);
@@ -378,16 +411,14 @@ pid_t fork_sandbox(Context& c) {
 // jharden in front (pid = yes, §6): the main process systemd tracks, it reports the exec,
 // forwards every signal to the daemon (through the init) and exits with the daemon's status.
 int run_in_front(Context& c, NotifyMode notify) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) fail_errno(kExitNamespace, "notify", "pipe2");
-  unique_fd read_end(fds[0]);
-  c.sync.reset(fds[1]);
+  unique_fd read_end = open_exec_channel(c);
   pid_t child = fork_sandbox(c);
   c.sync.reset();
   // Signals stay blocked meanwhile; supervise() forwards those that arrived.
   ExecOutcome outcome = read_outcome(read_end.get());
-  read_end.reset();
   if (notify == NotifyMode::kExec) tell_systemd(outcome, getpid(), c.plan.argv[0]);
+  report_done(read_end.get());
+  read_end.reset();
   return supervise(child);
 }
 
@@ -442,7 +473,7 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     finish_and_exec(c);
   } catch (const StepError& e) {
     report(c, e);
-    (void)send_mark(c, kMarkSetupFailed, e.code, true);
+    send_failure(c, kMarkSetupFailed, e.code);
     return e.code;
   }
 }

@@ -4,7 +4,8 @@
 #
 #   chroot-escape:*        nested chroot + "cd .." in root= mode
 #   host-namespaces:*      nsenter/setns, /proc/1/root, /proc/PID/root of a host process
-#   leaked-fds:*           fds and cwd of the caller (runc CVE-2024-21626)
+#   leaked-fds:*           fds and cwd of the caller (runc CVE-2024-21626), jharden's own
+#                          exec channel with notify = exec
 #   symlink-target:*       a symlink planted at a mount target (runc CVE-2021-30465)
 #   fake-dev-null:*        a fake /dev/null for masking (runc CVE-2025-31133)
 #   read-only:*            read-only that isn't (submounts, remount, user namespaces)
@@ -239,6 +240,36 @@ done'
   ERR=$(<"$CASE/.err")
   expect_field leaked-fds:listen-fds-for-other-pid-closed fd3 closed
   expect_field leaked-fds:listen-fds-for-other-pid-only-stdio fds 0,1,2
+}
+
+# With notify = exec, jharden's end of the exec channel (a socket to the readiness helper,
+# or to jharden in front) is open until execve: the daemon must not inherit it, in place or
+# in a PID namespace. The READY=1 seen by the listener shows that the channel existed.
+test_leaked_fds_notify() {
+  new_case
+  local sock=$CASE/notify.sock log=$CASE/notify.log listener pol saved_wrap
+  $PY "$HERE/lib/notify_listener.py" "$sock" "$log" </dev/null >/dev/null 2>&1 &
+  listener=$!
+  on_exit kill "$listener"
+  wait_for_file "$log" 10
+  saved_wrap=("${JH_WRAP[@]}")
+  JH_WRAP=(env NOTIFY_SOCKET="$sock")
+  # The daemon lives on a little: READY=1 is credited to it, which needs it alive.
+  run_probe "$(empty_policy)" 'p fds fds $$
+sleep 0.5'
+  expect_field leaked-fds:notify-exec-only-stdio fds 0,1,2
+  pol=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  run_probe "$pol" 'p fds fds $$'
+  expect_field leaked-fds:notify-exec-pid-ns-only-stdio fds 0,1,2
+  JH_WRAP=("${saved_wrap[@]}")
+  local ready
+  ready=$(grep -c 'READY=1' "$log")
+  expect_eq leaked-fds:notify-exec-channel-was-used 2 "$ready"
+  kill "$listener" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- symlinked targets
@@ -2255,6 +2286,7 @@ main() {
     test_chroot_escape \
     test_host_namespaces \
     test_leaked_fds \
+    test_leaked_fds_notify \
     test_symlink_targets \
     test_fake_dev_null \
     test_read_only \

@@ -17,12 +17,13 @@ LISTENER=0
 JPID=0
 SLEEP_EXE=$(realpath /usr/bin/sleep)
 
-# start_listener [DIR]: a fresh notification socket in DIR (default $CASE); sets SOCK and LOG.
+# start_listener [DIR [DELAY]]: a fresh notification socket in DIR (default $CASE), read
+# DELAY seconds late (default 0); sets SOCK and LOG.
 start_listener() {
   local dir=${1:-$CASE}
   SOCK="$dir/notify.sock"
   LOG="$CASE/notify.log"
-  $PY "$TOP/notify_listener.py" "$SOCK" "$LOG" </dev/null >/dev/null 2>"$CASE/listener.err" &
+  $PY "$TOP/notify_listener.py" "$SOCK" "$LOG" ${2:+"$2"} </dev/null >/dev/null 2>"$CASE/listener.err" &
   LISTENER=$!
   on_exit kill "$LISTENER"
   if ! wait_for_file "$LOG" 10; then
@@ -84,12 +85,24 @@ print(sum(m["fds"] for m in map(json.loads, open(sys.argv[1]))
 EOF
 }
 
-# ready_sent_by_other_than PID: a READY=1 arrived from a process other than PID.
-ready_sent_by_other_than() {
+# senders_other_than PID: the credentials pid and text of every message (barriers aside:
+# the helper sends those as itself, and systemd reads them before it checks any sender)
+# that is not credited to PID, one per line; empty when all are.
+senders_other_than() {
   $PY - "$LOG" "$1" <<'EOF'
 import json, sys
-sys.exit(0 if any(m["pid"] not in (0, int(sys.argv[2])) and "READY=1" in m["text"].split("\n")
-                  for m in map(json.loads, open(sys.argv[1]))) else 1)
+for m in map(json.loads, open(sys.argv[1])):
+    if m["pid"] != int(sys.argv[2]) and "BARRIER=1" not in m["text"].split("\n"):
+        print(m["pid"], m["text"].strip("\n").replace("\n", "|"))
+EOF
+}
+
+# barrier_sender: the pid of the first BARRIER=1 message.
+barrier_sender() {
+  $PY - "$LOG" <<'EOF'
+import json, sys
+print(next((m["pid"] for m in map(json.loads, open(sys.argv[1]))
+            if "BARRIER=1" in m["text"].split("\n")), 0))
 EOF
 }
 
@@ -135,15 +148,20 @@ test_exec_mode() {
   expect_true "$name:jharden-became-the-daemon" "exe: $(readlink "/proc/$JPID/exe")" \
     jharden_is "$SLEEP_EXE"
   expect_eq "$name:mainpid-is-jharden-own-pid" "$JPID" "$mainpid"
-  expect_true "$name:ready-from-short-lived-helper" "messages: $(messages | xargs)" \
-    ready_sent_by_other_than "$JPID"
+  # systemd's default NotifyAccess=main takes READY=1 only from the main process: the helper
+  # sends it credited to that pid (SCM_CREDENTIALS), and everything else too.
+  expect_true "$name:ready-credited-to-main-pid" "messages: $(messages | xargs)" \
+    grep -qx 'READY=1' < <(messages "$JPID" | tr '|' '\n')
+  expect_eq "$name:every-message-credited-to-main-pid" "" "$(senders_other_than "$JPID")"
+  # The barrier comes from the short-lived helper itself, with its fd.
   local helper
-  helper=$($PY -c 'import json,sys
-print(next(m["pid"] for m in map(json.loads, open(sys.argv[1])) if "READY=1" in m["text"]))' "$LOG")
+  helper=$(barrier_sender)
+  expect_true "$name:barrier-from-helper" "barrier from $helper, main $JPID" \
+    test "$helper" != 0 -a "$helper" != "$JPID"
   expect_true "$name:barrier-with-fd" "messages: $(messages | xargs)" \
     test "$(barrier_fds "$helper")" -ge 1
   # READY=1 must come before the barrier that ends the helper's messages.
-  expect_match "$name:ready-before-barrier" 'READY=1.*BARRIER=1' "$(messages "$helper" | xargs)"
+  expect_match "$name:ready-before-barrier" 'READY=1.*BARRIER=1' "$(messages | xargs)"
   local i
   for ((i = 0; i < 50; i++)); do
     [[ -e /proc/$helper ]] || break
@@ -183,6 +201,25 @@ test_exec_failure() {
   expect_no_match notify-exec:exec-failure-never-ready 'READY=1' "$(messages | xargs)"
   expect_match notify-exec:exec-failure-status-names-program '/jh-e2e/no/such/daemon' \
     "$(message_value STATUS)"
+  expect_match notify-exec:exec-failure-status-credited-to-main-pid 'STATUS=.*ERRNO=2' \
+    "$(messages "$JPID" | xargs)"
+  expect_eq notify-exec:exec-failure-every-message-credited-to-main-pid "" \
+    "$(senders_other_than "$JPID")"
+  stop_listener
+
+  # A manager slow to read its socket: the failed main process must still be alive when
+  # the message credited to it is read (it waits for the helper's barrier), else the
+  # message arrives from pid 0 and systemd drops it.
+  new_case
+  start_listener "$CASE" 1
+  start_jh "$pol" -- /jh-e2e/no/such/daemon
+  wait_jh 30
+  wait_for_message 'STATUS=' 10
+  expect_rc notify-exec:slow-manager-exit-203 203
+  expect_match notify-exec:slow-manager-status-credited-to-main-pid 'STATUS=.*no/such/daemon' \
+    "$(messages "$JPID" | xargs)"
+  expect_eq notify-exec:slow-manager-every-message-credited-to-main-pid "" \
+    "$(senders_other_than "$JPID")"
   stop_listener
 
   new_case
@@ -198,6 +235,10 @@ EOF
   expect_rc notify-exec:setup-failure-exit-226 226
   expect_no_match notify-exec:setup-failure-never-ready 'READY=1' "$(messages | xargs)"
   expect_match notify-exec:setup-failure-status-names-code 'STATUS=.*226/NAMESPACE' "$(messages | xargs)"
+  expect_match notify-exec:setup-failure-status-credited-to-main-pid 'STATUS=.*226/NAMESPACE' \
+    "$(messages "$JPID" | xargs)"
+  expect_eq notify-exec:setup-failure-every-message-credited-to-main-pid "" \
+    "$(senders_other_than "$JPID")"
   stop_listener
 }
 

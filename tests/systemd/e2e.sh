@@ -9,8 +9,12 @@
 # the package there, and checks the contract (jharden(8), jharden.conf(5))
 # from outside: Debian's nginx.service turned into a jharden service by the
 # shipped drop-in, the jharden@.service template with the shipped
-# python-http and memcached policies, a "notify = daemon" service and a
-# socket-activated one. One PASS/FAIL line per check, then exactly
+# python-http and memcached policies, services of the template that fail
+# (daemon missing, invalid policy, failing mount), a "notify = daemon" service
+# and a socket-activated one. Units leave NotifyAccess= at its default (main)
+# wherever jharden reports readiness, and the journal must never say that a
+# notification was refused ("reception only permitted") nor name a main
+# process that is "not our child". One PASS/FAIL line per check, then exactly
 # "N passed, M failed"; the exit status is 1 if anything failed.
 #
 # Prerequisites on the host (the container is a copy of it, so whatever the
@@ -443,7 +447,8 @@ test_nginx() {
 
     # A crash must be seen as one: Restart=on-failure (drop-in) restarts it.
     # jharden exits with 128+9 when the master dies of SIGKILL.
-    in_ct kill -KILL "$pid"
+    # Never "kill 0" (no daemon found): that would hit this script's own process group.
+    [[ $pid =~ ^[1-9][0-9]*$ ]] && in_ct kill -KILL "$pid"
     check "nginx killed by SIGKILL: systemd restarts it" \
         wait_until 15 restarted nginx.service "$main"
     check "nginx answers 200 after the restart" http_ok http://127.0.0.1/
@@ -507,6 +512,162 @@ test_memcached() {
     check "$unit answers stats on 127.0.0.1:11211" \
         wait_until 10 tcp_reply 127.0.0.1 11211 'stats\r\nquit\r\n' 'STAT pid'
     check "$unit stops" stop_unit "$unit"
+}
+
+# ---------------------------------------------------------------- failures in place
+
+# status_text_has UNIT TEXT: the unit's StatusText= (what "systemctl status" shows as
+# "Status:") contains TEXT.
+status_text_has() {
+    local text
+    text=$(prop "$1" StatusText)
+    [[ $text == *"$2"* ]] || { WHY="StatusText=${text:-<empty>}"; return 1; }
+}
+
+# status_shows UNIT TEXT: "systemctl status UNIT" prints TEXT.
+status_shows() {
+    local out
+    out=$(in_ct systemctl status --no-pager --full "$1" 2>&1)
+    [[ $out == *"$2"* ]] || { WHY="not in: $(echo "$out" | head -n 4 | paste -sd';')"; return 1; }
+}
+
+# journal_lacks UNIT REGEX: no journal line of UNIT (nor of systemd about it) matches.
+journal_lacks() {
+    local hits
+    hits=$(in_ct journalctl --no-pager -q -o cat -u "$1" | grep -E "$2" | head -n 3)
+    [[ -z $hits ]] || { WHY=$(echo "$hits" | paste -sd';'); return 1; }
+}
+
+# Without a PID namespace the process systemd tracks becomes the daemon; when it cannot,
+# jharden's readiness helper reports why, credited to that process, which waits for the
+# report before it exits: with NotifyAccess=main, the reason reaches "systemctl status".
+test_failures_in_place() {
+    local unit
+    put_file 0644 /etc/jharden/e2e-no-daemon.conf <<'EOF'
+[service]
+exec = /usr/local/bin/jharden-e2e-no-such-daemon --flag
+EOF
+    unit=jharden@e2e-no-daemon.service
+    # 203 is not in RestartPreventExitStatus= (a missing binary may be an upgrade under
+    # way): no restarts here, which would only repeat the failure and clear StatusText.
+    printf '[Service]\nRestart=no\n' |
+        put_file 0644 "/etc/systemd/system/$unit.d/zz-e2e-no-restart.conf"
+    in_ct systemctl daemon-reload
+    check "$unit (daemon missing): start fails" start_must_fail "$unit"
+    check "$unit: ExecMainStatus is 203" prop_is "$unit" ExecMainStatus 203
+    check "$unit: StatusText names the failed execve" \
+        status_text_has "$unit" "execve /usr/local/bin/jharden-e2e-no-such-daemon failed"
+    check "$unit: StatusErrno is 2 (ENOENT)" prop_is "$unit" StatusErrno 2
+    check "$unit: systemctl status shows the reason" \
+        status_shows "$unit" "Status: \"jharden: execve /usr/local/bin/jharden-e2e-no-such-daemon"
+    check "$unit: no notification refused" journal_lacks "$unit" 'reception only permitted|not our child'
+
+    put_file 0644 /etc/jharden/e2e-bad-key.conf <<'EOF'
+[service]
+exec = /usr/bin/sleep infinity
+no_such_key = yes
+EOF
+    unit=jharden@e2e-bad-key.service
+    check "$unit (invalid policy): start fails" start_must_fail "$unit"
+    check "$unit: ExecMainStatus is 78" prop_is "$unit" ExecMainStatus 78
+    check "$unit: no restart" no_restart "$unit"
+    check "$unit: no notification refused" journal_lacks "$unit" 'reception only permitted|not our child'
+
+    put_file 0644 /etc/jharden/e2e-bad-mount.conf <<'EOF'
+[service]
+exec = /usr/bin/sleep infinity
+
+[filesystem]
+read_only = /jharden-e2e/missing
+EOF
+    unit=jharden@e2e-bad-mount.service
+    check "$unit (failing mount): start fails" start_must_fail "$unit"
+    check "$unit: ExecMainStatus is 226" prop_is "$unit" ExecMainStatus 226
+    check "$unit: StatusText names the exit status" \
+        status_text_has "$unit" "set-up failed with exit status 226/NAMESPACE"
+    check "$unit: no restart" no_restart "$unit"
+    check "$unit: no notification refused" journal_lacks "$unit" 'reception only permitted|not our child'
+
+    in_ct systemctl reset-failed 'jharden@e2e-*' 2>/dev/null
+    in_ct rm -rf /etc/jharden/e2e-no-daemon.conf /etc/jharden/e2e-bad-key.conf \
+        /etc/jharden/e2e-bad-mount.conf /etc/systemd/system/jharden@e2e-no-daemon.service.d
+    in_ct systemctl daemon-reload
+}
+
+# The whole journal of the container: no notification was refused (but the attack's of
+# test_worker_cannot_alter_state) or came from a process already gone ("Cannot find unit"),
+# no main process was "not our child".
+journal_clean() {
+    local hits
+    hits=$(in_ct journalctl --no-pager -q -o cat |
+        grep -E 'reception only permitted|Cannot find unit for notify|not our child' |
+        grep -v 'jharden@e2e-hijack\.service' | head -n 3)
+    [[ -z $hits ]] || { WHY=$(echo "$hits" | paste -sd';'); return 1; }
+}
+
+# ---------------------------------------------------------------- NotifyAccess=main
+
+# A worker of the daemon (any process but the main one) tries to alter the unit's state
+# over systemd's notification socket. With the shipped NotifyAccess=main systemd refuses
+# it; the control run with NotifyAccess=all shows that the attack reaches systemd.
+test_worker_cannot_alter_state() {
+    local unit=jharden@e2e-hijack.service
+    put_file 0755 /usr/local/lib/jharden-e2e/hijack.py <<'EOF'
+#!/usr/bin/python3
+"""A daemon whose worker tells systemd a status of its own, then idles."""
+import os
+import socket
+import time
+
+time.sleep(1)  # after jharden's READY=1
+worker = os.fork()
+if worker == 0:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.sendto(b"STATUS=hijacked by a worker", "/run/systemd/notify")
+        print("hijack: worker sent its STATUS=", flush=True)
+        time.sleep(2)  # alive while systemd looks up its unit (by its cgroup)
+    except OSError as e:
+        print(f"hijack: worker could not send: {e}", flush=True)
+    os._exit(0)
+os.waitpid(worker, 0)
+while True:
+    time.sleep(3600)
+EOF
+    put_file 0644 /etc/jharden/e2e-hijack.conf <<'EOF'
+[service]
+exec = /usr/bin/python3 /usr/local/lib/jharden-e2e/hijack.py
+EOF
+    check "$unit starts" start_unit "$unit"
+    check "$unit: the worker sent its message" \
+        wait_until 10 journal_has "$unit" 'hijack: worker sent'
+    check "$unit: systemd refused the worker's message" \
+        wait_until 5 journal_has "$unit" 'reception only permitted for main PID'
+    check "$unit: StatusText is not the worker's" not_status_text "$unit" hijacked
+    check "$unit stops" stop_unit "$unit"
+
+    # Control: the same attack succeeds when the unit relaxes NotifyAccess=.
+    printf '[Service]\nNotifyAccess=all\n' |
+        put_file 0644 "/etc/systemd/system/$unit.d/zz-e2e-notify-all.conf"
+    in_ct systemctl daemon-reload
+    check "$unit with NotifyAccess=all (control) starts" start_unit "$unit"
+    check "$unit with NotifyAccess=all (control): the worker's StatusText is taken" \
+        wait_until 10 status_text_has "$unit" "hijacked by a worker"
+    check "$unit with NotifyAccess=all (control) stops" stop_unit "$unit"
+    in_ct rm -rf "/etc/systemd/system/$unit.d" /etc/jharden/e2e-hijack.conf
+    in_ct systemctl daemon-reload
+}
+
+# journal_has UNIT REGEX: a journal line of UNIT matches.
+journal_has() {
+    in_ct journalctl --no-pager -q -o cat -u "$1" | grep -qE "$2" ||
+        { WHY="no line matches /$2/"; return 1; }
+}
+
+not_status_text() {
+    local text
+    text=$(prop "$1" StatusText)
+    [[ $text != *"$2"* ]] || { WHY="StatusText=$text"; return 1; }
 }
 
 # ---------------------------------------------------------------- notify = daemon
@@ -586,9 +747,9 @@ EOF
 Description=jharden e2e: socket-activated daemon
 
 [Service]
+# READY=1 comes from jharden's short-lived helper once the daemon is exec'd in place,
+# credited to the main process: NotifyAccess= stays main.
 Type=notify
-# READY=1 comes from jharden's short-lived helper once the daemon is exec'd in place.
-NotifyAccess=all
 ExecStart=/usr/lib/jharden sockdemo.conf
 TimeoutStartSec=20
 EOF
@@ -617,10 +778,13 @@ main() {
     test_nginx_bad_policies
     test_python_http
     test_memcached
+    test_failures_in_place
+    test_worker_cannot_alter_state
     test_notify_daemon
     test_socket_activation
 
     check "no mount left in the container at the end" same_mounts "$LOGDIR/mounts.before"
+    check "the journal: no notification refused or unattributed, no 'not our child'" journal_clean
     summary
 }
 
