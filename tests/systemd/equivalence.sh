@@ -355,7 +355,8 @@ define_cases() {
         ops sys:sched-fifo sys:sched-other
     C restrict_ns_all sd RestrictNamespaces=yes jh "namespaces.allow_create =" \
         ops sys:unshare-net sys:unshare-uts sys:unshare-mnt sys:unshare-user
-    C restrict_ns_some sd "RestrictNamespaces=net uts" jh "namespaces.allow_create = net uts" \
+    C restrict_ns_some sd "RestrictNamespaces=net uts" \
+        jh "namespaces.allow_create =" "namespaces.allow_create = net uts" \
         ops sys:unshare-net sys:unshare-uts sys:unshare-ipc sys:unshare-mnt
     C restrict_ns_off sd RestrictNamespaces=no jh "namespaces.allow_create = all" \
         ops sys:unshare-net sys:unshare-ipc
