@@ -37,7 +37,8 @@
 #   bind-flags:*           device nodes and set-user-ID programs under a bind source
 #   mount-point-modes:*    mount points jharden creates, under umask 077
 #   proc-entries:*         /proc/PID/root, cwd, mem of a host process or another sandbox,
-#                          as root switched to its uid (Landlock's ptrace scoping)
+#                          as root switched to its uid (Landlock's ptrace scoping); the
+#                          --verify rows of Landlock, each failing without it (fault shim)
 #   landlock:*             writes that get around a mount: a file handle, a late host mount;
 #                          and what an ordinary daemon must still be able to write
 #
@@ -1978,29 +1979,64 @@ EOF
   expect_true proc-entries:pid-ns-host-file-not-written "a file was written on the host" \
     test ! -e "$CASE/host/written-through-proc-root"
 
-  # --verify: the decoy row says FAIL without Landlock.
+  # --verify: the Landlock rows expect what the plan asks for. Applied: the decoy refused (or
+  # out of sight in a PID namespace), no new entry in /.
   jh --verify "$pol"
-  expect_match proc-entries:verify-decoy-row-pass '^PASS +/proc/PID/root of a host process' "$(grep 'host process' <<<"$OUT")"
+  verify_row proc-entries:verify-decoy-row-pid-ns "$VR_DECOY" PASS "not visible \(PID namespace"
+  verify_row proc-entries:verify-domain-row-pid-ns "$VR_DOMAIN" PASS "auto: applied"
   pol=$(empty_policy)
   jh --verify "$pol"
-  expect_match proc-entries:verify-decoy-row-pass-baseline '^PASS +/proc/PID/root of a host process.*Permission denied' "$(grep 'host process' <<<"$OUT")"
-  expect_match proc-entries:verify-write-row-pass-baseline '^PASS +new entry directly in / refused' "$(grep 'new entry' <<<"$OUT")"
+  verify_row proc-entries:verify-decoy-row-baseline "$VR_DECOY" PASS "refused \(Landlock"
+  expect_match proc-entries:verify-decoy-row-baseline-refused 'observed: Permission denied' \
+    "$(grep -F "$VR_DECOY" <<<"$OUT")"
+  verify_row proc-entries:verify-entry-row-baseline "$VR_ENTRY /" PASS "refused \(Landlock"
+  verify_row proc-entries:verify-domain-row-baseline "$VR_DOMAIN" PASS "auto: applied, ABI [0-9]"
   expect_rc proc-entries:verify-baseline-exit-0 0
+  # landlock = no: each row says what the policy chose and checks that the daemon observes
+  # exactly that: the decoy reached, the entry made (and removed again).
   pol=$(policy nolandlock.conf <<'EOF'
 [filesystem]
 landlock = no
 EOF
 )
   jh --verify "$pol"
-  expect_match proc-entries:verify-decoy-row-fails-without-landlock '^FAIL +/proc/PID/root of a host process.*OPENED' "$(grep 'host process' <<<"$OUT")"
-  expect_match proc-entries:verify-write-row-fails-without-landlock '^FAIL +new entry directly in / refused.*CREATED' "$(grep 'new entry' <<<"$OUT")"
-  expect_rc proc-entries:verify-without-landlock-exit-1 1
+  verify_row proc-entries:verify-decoy-row-without-landlock "$VR_DECOY" PASS \
+    "reachable \(policy: landlock = no"
+  expect_match proc-entries:verify-decoy-row-without-landlock-opened 'observed: OPENED' \
+    "$(grep -F "$VR_DECOY" <<<"$OUT")"
+  verify_row proc-entries:verify-entry-row-without-landlock "$VR_ENTRY / " PASS \
+    "created \(policy: landlock = no"
+  verify_row proc-entries:verify-domain-row-without-landlock "$VR_DOMAIN" PASS \
+    "no: not applied \(policy: landlock = no"
+  expect_rc proc-entries:verify-without-landlock-exit-0 0
   expect_true proc-entries:verify-left-nothing-in-root "/.jharden-verify-landlock left behind" \
     test ! -e /.jharden-verify-landlock
-  local decoy
+  verify_decoy_gone proc-entries:verify-decoy-gone
+  # A daemon user of its own: the decoy switches to it, which clears its parent-death signal;
+  # it must not outlive the probe all the same (a pipe it held kept callers waiting).
+  pol=$(policy nobody.conf <<'EOF'
+[service]
+user = nobody
+EOF
+)
+  jh --verify "$pol"
+  verify_row proc-entries:verify-decoy-row-other-user "$VR_DECOY" PASS "refused \(Landlock"
+  verify_row proc-entries:verify-entry-row-other-user "$VR_ENTRY /" PASS \
+    "refused \(no write permission"
+  verify_decoy_gone proc-entries:verify-decoy-gone-other-user
+}
+
+# verify_decoy_gone NAME: the decoy named in the last --verify output is gone (within 2 s:
+# killed with the probe, reaped by init).
+verify_decoy_gone() {
+  local decoy i
   decoy=$(grep -o 'decoy [0-9]*' <<<"$OUT" | cut -d' ' -f2)
-  expect_true proc-entries:verify-decoy-gone "decoy '$decoy' still there" \
-    test -n "$decoy" -a ! -e "/proc/$decoy"
+  for ((i = 0; i < 20; i++)); do
+    [[ -n $decoy && ! -e /proc/$decoy ]] && break
+    sleep 0.1
+  done
+  [[ -n $decoy && -e /proc/$decoy ]] && on_exit kill -KILL "$decoy"
+  expect_true "$1" "decoy '$decoy' still there" test -n "$decoy" -a ! -e "/proc/$decoy"
 }
 
 # Two root sandboxes: one must not read the other's secrets through /proc.
@@ -2042,6 +2078,57 @@ EOF
   expect_field proc-entries:control-without-landlock-other-sandbox-secret-read secret "$secret"
   kill -KILL "$a" 2>/dev/null
   wait "$a" 2>/dev/null
+}
+
+# The Landlock rows of --verify, each failing when Landlock is missing although the policy
+# asks for it (the fault shim, lib/fault_shim.c, takes it away behind jharden's back).
+VR_DOMAIN="Landlock domain"
+VR_DECOY="/proc/PID/root of a host process"
+VR_ENTRY="new entry directly in"
+
+test_proc_entries_verify_faults() {
+  new_case
+  if ! build_fault_shim; then
+    skip proc-entries:verify-faults "needs gcc and libseccomp-dev to build the fault shim"
+    return
+  fi
+  local pol
+  pol=$(empty_policy)
+  # No domain at all: every Landlock row fails, and nothing else.
+  jh_fault no-landlock --verify "$pol"
+  verify_failing proc-entries:verify-rows-fail-no-landlock "$VR_DOMAIN" "$VR_DECOY" "$VR_ENTRY"
+  expect_true proc-entries:verify-no-landlock-left-nothing-in-root \
+    "/.jharden-verify-landlock left behind" test ! -e /.jharden-verify-landlock
+  pol=$(policy yes.conf <<'EOF'
+[filesystem]
+landlock = yes
+EOF
+)
+  jh_fault no-landlock --verify "$pol"
+  verify_failing proc-entries:verify-rows-fail-no-landlock-mode-yes "$VR_DOMAIN" "$VR_DECOY" \
+    "$VR_ENTRY"
+  # In a PID namespace the decoy is out of sight whatever Landlock does: its row passes, the
+  # domain and entry rows still see the domain missing.
+  pol=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  jh_fault no-landlock --verify "$pol"
+  verify_failing proc-entries:verify-rows-fail-no-landlock-pid-ns "$VR_DOMAIN" "$VR_ENTRY"
+  # A domain whose rules grant everything: ptrace is still scoped, but / takes new entries.
+  pol=$(empty_policy)
+  jh_fault landlock-grant-root --verify "$pol"
+  verify_failing landlock:verify-entry-row-fails-rules-grant-root "$VR_ENTRY"
+  verify_row landlock:verify-domain-row-grant-root "$VR_DOMAIN" PASS "auto: applied"
+  # With landlock = no the shim has nothing to take away: every row passes.
+  pol=$(policy nolandlock.conf <<'EOF'
+[filesystem]
+landlock = no
+EOF
+)
+  jh_fault no-landlock --verify "$pol"
+  expect_rc proc-entries:verify-no-landlock-asked-none-exit-0 0
 }
 
 # ---------------------------------------------------------------- Landlock under the mounts
@@ -2269,6 +2356,7 @@ main() {
     test_mount_point_modes \
     test_proc_entries \
     test_proc_entries_between_sandboxes \
+    test_proc_entries_verify_faults \
     test_landlock_file_handle \
     test_landlock_late_mount \
     test_landlock_daemon_writes
