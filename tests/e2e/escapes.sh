@@ -39,8 +39,9 @@
 #   proc-entries:*         /proc/PID/root, cwd, mem of a host process or another sandbox,
 #                          as root switched to its uid (Landlock's ptrace scoping); the
 #                          --verify rows of Landlock, each failing without it (fault shim)
-#   landlock:*             writes that get around a mount: a file handle, a late host mount;
-#                          and what an ordinary daemon must still be able to write
+#   landlock:*             writes that get around a mount: a file handle, a late host mount
+#                          (also inside procfs, left to propagation = private); and what an
+#                          ordinary daemon must still be able to write
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -2233,6 +2234,76 @@ EOF
   wait "$holder" 2>/dev/null
 }
 
+# The same inside procfs, which Landlock grants whole (jharden.conf(5), "Landlock"): the host
+# mounts binfmt_misc on /proc/sys/fs/binfmt_misc when it is first used (an automount), after
+# the service started. Here a tmpfs stands in for it. With slave propagation it appears inside
+# the read-only /proc/sys with its own flags; propagation = private (or a PID namespace, whose
+# fresh procfs receives no host mount) keeps it out.
+late_proc_mount_run() {
+  local pol=$1 holder=$2 name=$3 at=/proc/sys/fs/binfmt_misc
+  : >"$CASE/started"
+  nsenter -t "$holder" -m -- timeout -k 5 60 "$JHARDEN" "$pol" -- /bin/sh -c "$(prelude)
+echo up >$CASE/started
+i=0
+while [ ! -e $CASE/ready ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done
+p late write $at/jh-e2e-x
+p sysctl write /proc/sys/kernel/domainname
+" </dev/null >"$CASE/$name.out" 2>"$CASE/$name.err" &
+  local j=$! i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $CASE/started ]] && break
+    sleep 0.1
+  done
+  nsenter -t "$holder" -m -- mount -t tmpfs -o size=1m jh-e2e-late-proc "$at"
+  touch "$CASE/ready"
+  wait "$j"
+  RC=$?
+  OUT=$(<"$CASE/$name.out")
+  ERR=$(<"$CASE/$name.err")
+  nsenter -t "$holder" -m -- umount "$at"
+  rm -f "$CASE/ready"
+}
+
+test_landlock_late_proc_mount() {
+  new_case
+  if [[ ! -d /proc/sys/fs/binfmt_misc ]]; then
+    skip landlock:late-proc-mount "no /proc/sys/fs/binfmt_misc in this kernel"
+    return
+  fi
+  # The "host": a mount namespace of this test whose /proc is shared, as systemd makes it.
+  unshare -m --propagation private sleep 300 &
+  local holder=$!
+  on_exit kill "$holder"
+  sleep 0.2
+  nsenter -t "$holder" -m -- mount --make-shared /proc
+  local pol
+  pol=$(empty_policy)
+  late_proc_mount_run "$pol" "$holder" slave
+  expect_rc landlock:late-proc-mount-slave-exit-0 0
+  expect_field landlock:late-proc-mount-slave-sysctl-erofs sysctl EROFS
+  # The documented limit: Landlock cannot hold it, the mount arrives writable.
+  expect_field landlock:late-proc-mount-slave-writable-as-documented late OK
+  pol=$(policy private.conf <<'EOF'
+[filesystem]
+propagation = private
+EOF
+)
+  late_proc_mount_run "$pol" "$holder" private
+  expect_rc landlock:late-proc-mount-private-exit-0 0
+  expect_match landlock:late-proc-mount-private-not-written '^E(NOENT|ROFS)$' "$(field late)"
+  expect_field landlock:late-proc-mount-private-sysctl-erofs sysctl EROFS
+  pol=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  late_proc_mount_run "$pol" "$holder" pid
+  expect_rc landlock:late-proc-mount-pid-ns-exit-0 0
+  expect_match landlock:late-proc-mount-pid-ns-not-written '^E(NOENT|ROFS)$' "$(field late)"
+  kill "$holder"
+  wait "$holder" 2>/dev/null
+}
+
 # An ordinary daemon still writes where the mounts let it: Landlock refuses nothing more,
 # except new entries directly in a directory granted entry by entry (jharden.conf(5)).
 test_landlock_daemon_writes() {
@@ -2359,6 +2430,7 @@ main() {
     test_proc_entries_verify_faults \
     test_landlock_file_handle \
     test_landlock_late_mount \
+    test_landlock_late_proc_mount \
     test_landlock_daemon_writes
   e2e_finish
 }
