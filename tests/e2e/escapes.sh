@@ -2031,7 +2031,7 @@ EOF
 # killed with the probe, reaped by init).
 verify_decoy_gone() {
   local decoy i
-  decoy=$(grep -o 'decoy [0-9]*' <<<"$OUT" | cut -d' ' -f2)
+  decoy=$(grep -o 'decoy [0-9][0-9]*' <<<"$OUT" | head -1 | cut -d' ' -f2)
   for ((i = 0; i < 20; i++)); do
     [[ -n $decoy && ! -e /proc/$decoy ]] && break
     sleep 0.1
