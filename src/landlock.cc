@@ -240,8 +240,10 @@ std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts) 
                    [](const MountEntry& e) { return e.target == "/"; }))
     nodes.push_back({"/", Role::kWritable, false});
   // procfs and sysfs make their entries as processes come and go: they cannot be listed once
-  // and granted entry by entry, so read-only trees inside them (/proc/sys ...) are left to their
-  // mounts. No file handle opens a procfs or sysfs file.
+  // and granted entry by entry (the daemon's later children would lose their own /proc/self),
+  // so read-only trees inside them (/proc/sys ...) are left to their mounts. No file handle
+  // opens a procfs or sysfs file; a host mount arriving there later (binfmt_misc) is kept out
+  // by propagation = private or a PID namespace's fresh procfs, as jharden.conf(5) says.
   std::vector<std::string> api = {"/proc", "/sys"};
   for (const auto& e : mounts) {
     nodes.push_back({e.target, role_of(e), e.optional});

@@ -597,40 +597,108 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
 
 // Landlock: its domain scopes ptrace (a process of the daemon's own uid outside the sandbox
 // stays out of reach), and a write the mounts would allow is refused where the plan grants
-// a directory entry by entry.
+// a directory entry by entry. Each row expects what the plan asks for: applied, the decoy and
+// the new entry are refused; not applied (landlock = no, or auto without Landlock), both go
+// through, so that a domain where none was asked is seen too. Whether the process is in a
+// domain has no flag of its own to read: the domain row judges the other two observations.
 void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   const LandlockPlan& ll = plan.landlock;
-  std::string state = ll.abi > 0 ? "ABI " + std::to_string(ll.abi) : "no Landlock in this kernel";
-  if (ll.mode == LandlockMode::kNo) state += ", not applied";
-  r.row(ll.mode != LandlockMode::kYes || ll.abi > 0, "Landlock", landlock_mode_name(ll.mode),
-        state);
+  const bool applied = ll.active();
+  const std::string why =
+      ll.mode == LandlockMode::kNo ? "policy: landlock = no" : "no Landlock in this kernel";
+  // What each probe saw of a domain: refused (+1), went through (-1), cannot tell (0).
+  int decoy_seen = 0, entry_seen = 0;
+
+  bool decoy_pass = true;
+  std::string decoy_asked, decoy_obs;
   if (host.decoy > 0) {
     // The decoy has the daemon's uid and gid and no capability: without a domain of its own,
-    // the daemon would pass every ptrace access check against it.
+    // the daemon passes every ptrace access check against it.
     std::string path = "/proc/" + std::to_string(host.decoy) + "/root/";
     errno = 0;
     int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int err = errno;
     if (fd >= 0) close(fd);
-    std::string obs = fd >= 0         ? "OPENED (the host's /)"
-                      : err == ENOENT ? "not visible (PID namespace)"
-                                      : errno_name(err);
-    r.row(fd < 0, "/proc/PID/root of a host process (same uid)", "refused",
-          obs + " (decoy " + std::to_string(host.decoy) + ")");
+    decoy_obs = fd >= 0         ? "OPENED (the host's /)"
+                : err == ENOENT ? "not visible (PID namespace)"
+                                : errno_name(err);
+    decoy_obs += " (decoy " + std::to_string(host.decoy) + ")";
+    if (!plan.ns_pid) decoy_seen = fd >= 0 ? -1 : err == EACCES ? 1 : 0;
+    if (plan.ns_pid) {
+      // Out of sight whatever Landlock does: the row cannot tell, and says so.
+      decoy_asked = "not visible (PID namespace" + (applied ? "" : "; " + why) + ")";
+      decoy_pass = fd < 0 && err == ENOENT;
+    } else if (applied) {
+      decoy_asked = "refused (Landlock)";
+      decoy_pass = fd < 0 && err == EACCES;
+    } else {
+      decoy_asked = "reachable (" + why + ")";
+      decoy_pass = fd >= 0;
+    }
   }
+
+  bool entry_pass = true, entry_probed = false;
+  std::string entry_path, entry_asked, entry_obs;
   for (const auto& rule : landlock_rules(plan.mounts)) {
     if (rule.kind != LandlockRule::Kind::kEntries) continue;
     struct stat st;
     if (stat(rule.path.c_str(), &st) != 0) continue;
+    // As apply_landlock decides: where no read-only tree below exists, the directory is
+    // granted whole.
+    bool held = std::any_of(rule.excluded.begin(), rule.excluded.end(), [](const std::string& x) {
+      struct stat xs;
+      return lstat(x.c_str(), &xs) == 0;
+    });
+    if (!held) continue;
+    entry_probed = true;
+    entry_path = rule.path;
+    // access(2) answers for the mounts and the file permissions, not for Landlock: where they
+    // refuse already, the row cannot tell whether Landlock holds.
+    const bool may = access(rule.path.c_str(), W_OK) == 0;
     std::string probe = rule.path + (rule.path == "/" ? "" : "/") + ".jharden-verify-landlock";
     errno = 0;
     int rc = mkdir(probe.c_str(), 0700);
     int err = errno;
     if (rc == 0) rmdir(probe.c_str());
-    r.row(rc != 0, "new entry directly in " + rule.path + " refused", "refused (Landlock)",
-          rc == 0 ? "CREATED" : errno_name(err));
+    entry_obs = rc == 0 ? "CREATED" : errno_name(err);
+    if (may) entry_seen = rc == 0 ? -1 : err == EACCES ? 1 : 0;
+    if (!may) {
+      entry_asked = "refused (no write permission)";
+      entry_pass = rc != 0;
+      entry_obs += " (not writable without Landlock either)";
+    } else if (applied) {
+      entry_asked = "refused (Landlock)";
+      entry_pass = rc != 0 && err == EACCES;
+    } else {
+      entry_asked = "created (" + why + ")";
+      entry_pass = rc == 0;
+    }
     break;
   }
+
+  std::string asked =
+      std::string(landlock_mode_name(ll.mode)) + ": " +
+      (applied ? "applied, ABI " + std::to_string(ll.abi) : "not applied (" + why + ")");
+  std::string evidence;
+  auto note = [&evidence](int seen, const char* in, const char* out) {
+    if (seen == 0) return;
+    evidence += (evidence.empty() ? "" : ", ") + std::string(seen > 0 ? in : out);
+  };
+  note(decoy_seen, "decoy refused", "decoy reached");
+  note(entry_seen, "entry refused", "entry created");
+  const bool in_domain = decoy_seen > 0 || entry_seen > 0;
+  const bool outside = !in_domain && (decoy_seen < 0 || entry_seen < 0);
+  std::string obs = in_domain ? "domain (" + evidence + ")"
+                    : outside ? "NO DOMAIN (" + evidence + ")"
+                              : "not observable here";
+  if (!applied && in_domain) obs = "DOMAIN (" + evidence + ")";
+  if (!applied && outside) obs = "no domain (" + evidence + ")";
+  r.row(applied ? !outside : !in_domain && ll.mode != LandlockMode::kYes, "Landlock domain", asked,
+        obs);
+  if (host.decoy > 0)
+    r.row(decoy_pass, "/proc/PID/root of a host process (same uid)", decoy_asked, decoy_obs);
+  if (entry_probed)
+    r.row(entry_pass, "new entry directly in " + entry_path, entry_asked, entry_obs);
 }
 
 void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Report& r) {
@@ -778,8 +846,8 @@ Decoy::Decoy(const Identity& identity, std::vector<Secret>& secrets, HostFacts& 
   cap_t none = cap_init();
   if (!none || cap_set_proc(none) != 0) std::_Exit(1);
   cap_free(none);
-  // After the credential changes, which clear it: the decoy ends with jharden, also when the
-  // probe runs in place of the daemon and no destructor runs.
+  // After the credential changes, which clear it: the decoy ends with jharden even when no
+  // destructor runs (jharden killed).
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) std::_Exit(0);
   prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   sigset_t all;

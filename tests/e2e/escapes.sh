@@ -38,9 +38,11 @@
 #   bind-flags:*           device nodes and set-user-ID programs under a bind source
 #   mount-point-modes:*    mount points jharden creates, under umask 077
 #   proc-entries:*         /proc/PID/root, cwd, mem of a host process or another sandbox,
-#                          as root switched to its uid (Landlock's ptrace scoping)
-#   landlock:*             writes that get around a mount: a file handle, a late host mount;
-#                          and what an ordinary daemon must still be able to write
+#                          as root switched to its uid (Landlock's ptrace scoping); the
+#                          --verify rows of Landlock, each failing without it (fault shim)
+#   landlock:*             writes that get around a mount: a file handle, a late host mount
+#                          (also inside procfs, left to propagation = private); and what an
+#                          ordinary daemon must still be able to write
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -2026,29 +2028,64 @@ EOF
   expect_true proc-entries:pid-ns-host-file-not-written "a file was written on the host" \
     test ! -e "$CASE/host/written-through-proc-root"
 
-  # --verify: the decoy row says FAIL without Landlock.
+  # --verify: the Landlock rows expect what the plan asks for. Applied: the decoy refused (or
+  # out of sight in a PID namespace), no new entry in /.
   jh --verify "$pol"
-  expect_match proc-entries:verify-decoy-row-pass '^PASS +/proc/PID/root of a host process' "$(grep 'host process' <<<"$OUT")"
+  verify_row proc-entries:verify-decoy-row-pid-ns "$VR_DECOY" PASS "not visible \(PID namespace"
+  verify_row proc-entries:verify-domain-row-pid-ns "$VR_DOMAIN" PASS "auto: applied"
   pol=$(empty_policy)
   jh --verify "$pol"
-  expect_match proc-entries:verify-decoy-row-pass-baseline '^PASS +/proc/PID/root of a host process.*Permission denied' "$(grep 'host process' <<<"$OUT")"
-  expect_match proc-entries:verify-write-row-pass-baseline '^PASS +new entry directly in / refused' "$(grep 'new entry' <<<"$OUT")"
+  verify_row proc-entries:verify-decoy-row-baseline "$VR_DECOY" PASS "refused \(Landlock"
+  expect_match proc-entries:verify-decoy-row-baseline-refused 'observed: Permission denied' \
+    "$(grep -F "$VR_DECOY" <<<"$OUT")"
+  verify_row proc-entries:verify-entry-row-baseline "$VR_ENTRY /" PASS "refused \(Landlock"
+  verify_row proc-entries:verify-domain-row-baseline "$VR_DOMAIN" PASS "auto: applied, ABI [0-9]"
   expect_rc proc-entries:verify-baseline-exit-0 0
+  # landlock = no: each row says what the policy chose and checks that the daemon observes
+  # exactly that: the decoy reached, the entry made (and removed again).
   pol=$(policy nolandlock.conf <<'EOF'
 [filesystem]
 landlock = no
 EOF
 )
   jh --verify "$pol"
-  expect_match proc-entries:verify-decoy-row-fails-without-landlock '^FAIL +/proc/PID/root of a host process.*OPENED' "$(grep 'host process' <<<"$OUT")"
-  expect_match proc-entries:verify-write-row-fails-without-landlock '^FAIL +new entry directly in / refused.*CREATED' "$(grep 'new entry' <<<"$OUT")"
-  expect_rc proc-entries:verify-without-landlock-exit-1 1
+  verify_row proc-entries:verify-decoy-row-without-landlock "$VR_DECOY" PASS \
+    "reachable \(policy: landlock = no"
+  expect_match proc-entries:verify-decoy-row-without-landlock-opened 'observed: OPENED' \
+    "$(grep -F "$VR_DECOY" <<<"$OUT")"
+  verify_row proc-entries:verify-entry-row-without-landlock "$VR_ENTRY / " PASS \
+    "created \(policy: landlock = no"
+  verify_row proc-entries:verify-domain-row-without-landlock "$VR_DOMAIN" PASS \
+    "no: not applied \(policy: landlock = no"
+  expect_rc proc-entries:verify-without-landlock-exit-0 0
   expect_true proc-entries:verify-left-nothing-in-root "/.jharden-verify-landlock left behind" \
     test ! -e /.jharden-verify-landlock
-  local decoy
-  decoy=$(grep -o 'decoy [0-9]*' <<<"$OUT" | cut -d' ' -f2)
-  expect_true proc-entries:verify-decoy-gone "decoy '$decoy' still there" \
-    test -n "$decoy" -a ! -e "/proc/$decoy"
+  verify_decoy_gone proc-entries:verify-decoy-gone
+  # A daemon user of its own: the decoy switches to it, which clears its parent-death signal;
+  # it must not outlive the probe all the same (a pipe it held kept callers waiting).
+  pol=$(policy nobody.conf <<'EOF'
+[service]
+user = nobody
+EOF
+)
+  jh --verify "$pol"
+  verify_row proc-entries:verify-decoy-row-other-user "$VR_DECOY" PASS "refused \(Landlock"
+  verify_row proc-entries:verify-entry-row-other-user "$VR_ENTRY /" PASS \
+    "refused \(no write permission"
+  verify_decoy_gone proc-entries:verify-decoy-gone-other-user
+}
+
+# verify_decoy_gone NAME: the decoy named in the last --verify output is gone (within 2 s:
+# killed with the probe, reaped by init).
+verify_decoy_gone() {
+  local decoy i
+  decoy=$(grep -o 'decoy [0-9][0-9]*' <<<"$OUT" | head -1 | cut -d' ' -f2)
+  for ((i = 0; i < 20; i++)); do
+    [[ -n $decoy && ! -e /proc/$decoy ]] && break
+    sleep 0.1
+  done
+  [[ -n $decoy && -e /proc/$decoy ]] && on_exit kill -KILL "$decoy"
+  expect_true "$1" "decoy '$decoy' still there" test -n "$decoy" -a ! -e "/proc/$decoy"
 }
 
 # Two root sandboxes: one must not read the other's secrets through /proc.
@@ -2090,6 +2127,57 @@ EOF
   expect_field proc-entries:control-without-landlock-other-sandbox-secret-read secret "$secret"
   kill -KILL "$a" 2>/dev/null
   wait "$a" 2>/dev/null
+}
+
+# The Landlock rows of --verify, each failing when Landlock is missing although the policy
+# asks for it (the fault shim, lib/fault_shim.c, takes it away behind jharden's back).
+VR_DOMAIN="Landlock domain"
+VR_DECOY="/proc/PID/root of a host process"
+VR_ENTRY="new entry directly in"
+
+test_proc_entries_verify_faults() {
+  new_case
+  if ! build_fault_shim; then
+    skip proc-entries:verify-faults "needs gcc and libseccomp-dev to build the fault shim"
+    return
+  fi
+  local pol
+  pol=$(empty_policy)
+  # No domain at all: every Landlock row fails, and nothing else.
+  jh_fault no-landlock --verify "$pol"
+  verify_failing proc-entries:verify-rows-fail-no-landlock "$VR_DOMAIN" "$VR_DECOY" "$VR_ENTRY"
+  expect_true proc-entries:verify-no-landlock-left-nothing-in-root \
+    "/.jharden-verify-landlock left behind" test ! -e /.jharden-verify-landlock
+  pol=$(policy yes.conf <<'EOF'
+[filesystem]
+landlock = yes
+EOF
+)
+  jh_fault no-landlock --verify "$pol"
+  verify_failing proc-entries:verify-rows-fail-no-landlock-mode-yes "$VR_DOMAIN" "$VR_DECOY" \
+    "$VR_ENTRY"
+  # In a PID namespace the decoy is out of sight whatever Landlock does: its row passes, the
+  # domain and entry rows still see the domain missing.
+  pol=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  jh_fault no-landlock --verify "$pol"
+  verify_failing proc-entries:verify-rows-fail-no-landlock-pid-ns "$VR_DOMAIN" "$VR_ENTRY"
+  # A domain whose rules grant everything: ptrace is still scoped, but / takes new entries.
+  pol=$(empty_policy)
+  jh_fault landlock-grant-root --verify "$pol"
+  verify_failing landlock:verify-entry-row-fails-rules-grant-root "$VR_ENTRY"
+  verify_row landlock:verify-domain-row-grant-root "$VR_DOMAIN" PASS "auto: applied"
+  # With landlock = no the shim has nothing to take away: every row passes.
+  pol=$(policy nolandlock.conf <<'EOF'
+[filesystem]
+landlock = no
+EOF
+)
+  jh_fault no-landlock --verify "$pol"
+  expect_rc proc-entries:verify-no-landlock-asked-none-exit-0 0
 }
 
 # ---------------------------------------------------------------- Landlock under the mounts
@@ -2190,6 +2278,76 @@ EOF
 )
   late_mount_run "$pol" "$holder" nolandlock
   expect_field landlock:control-without-landlock-late-mount-writable late OK
+  kill "$holder"
+  wait "$holder" 2>/dev/null
+}
+
+# The same inside procfs, which Landlock grants whole (jharden.conf(5), "Landlock"): the host
+# mounts binfmt_misc on /proc/sys/fs/binfmt_misc when it is first used (an automount), after
+# the service started. Here a tmpfs stands in for it. With slave propagation it appears inside
+# the read-only /proc/sys with its own flags; propagation = private (or a PID namespace, whose
+# fresh procfs receives no host mount) keeps it out.
+late_proc_mount_run() {
+  local pol=$1 holder=$2 name=$3 at=/proc/sys/fs/binfmt_misc
+  : >"$CASE/started"
+  nsenter -t "$holder" -m -- timeout -k 5 60 "$JHARDEN" "$pol" -- /bin/sh -c "$(prelude)
+echo up >$CASE/started
+i=0
+while [ ! -e $CASE/ready ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done
+p late write $at/jh-e2e-x
+p sysctl write /proc/sys/kernel/domainname
+" </dev/null >"$CASE/$name.out" 2>"$CASE/$name.err" &
+  local j=$! i
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $CASE/started ]] && break
+    sleep 0.1
+  done
+  nsenter -t "$holder" -m -- mount -t tmpfs -o size=1m jh-e2e-late-proc "$at"
+  touch "$CASE/ready"
+  wait "$j"
+  RC=$?
+  OUT=$(<"$CASE/$name.out")
+  ERR=$(<"$CASE/$name.err")
+  nsenter -t "$holder" -m -- umount "$at"
+  rm -f "$CASE/ready"
+}
+
+test_landlock_late_proc_mount() {
+  new_case
+  if [[ ! -d /proc/sys/fs/binfmt_misc ]]; then
+    skip landlock:late-proc-mount "no /proc/sys/fs/binfmt_misc in this kernel"
+    return
+  fi
+  # The "host": a mount namespace of this test whose /proc is shared, as systemd makes it.
+  unshare -m --propagation private sleep 300 &
+  local holder=$!
+  on_exit kill "$holder"
+  sleep 0.2
+  nsenter -t "$holder" -m -- mount --make-shared /proc
+  local pol
+  pol=$(empty_policy)
+  late_proc_mount_run "$pol" "$holder" slave
+  expect_rc landlock:late-proc-mount-slave-exit-0 0
+  expect_field landlock:late-proc-mount-slave-sysctl-erofs sysctl EROFS
+  # The documented limit: Landlock cannot hold it, the mount arrives writable.
+  expect_field landlock:late-proc-mount-slave-writable-as-documented late OK
+  pol=$(policy private.conf <<'EOF'
+[filesystem]
+propagation = private
+EOF
+)
+  late_proc_mount_run "$pol" "$holder" private
+  expect_rc landlock:late-proc-mount-private-exit-0 0
+  expect_match landlock:late-proc-mount-private-not-written '^E(NOENT|ROFS)$' "$(field late)"
+  expect_field landlock:late-proc-mount-private-sysctl-erofs sysctl EROFS
+  pol=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  late_proc_mount_run "$pol" "$holder" pid
+  expect_rc landlock:late-proc-mount-pid-ns-exit-0 0
+  expect_match landlock:late-proc-mount-pid-ns-not-written '^E(NOENT|ROFS)$' "$(field late)"
   kill "$holder"
   wait "$holder" 2>/dev/null
 }
@@ -2318,8 +2476,10 @@ main() {
     test_mount_point_modes \
     test_proc_entries \
     test_proc_entries_between_sandboxes \
+    test_proc_entries_verify_faults \
     test_landlock_file_handle \
     test_landlock_late_mount \
+    test_landlock_late_proc_mount \
     test_landlock_daemon_writes
   e2e_finish
 }

@@ -1,6 +1,7 @@
 // fault_shim.c: a test-only LD_PRELOAD library that takes one protection away from jharden,
 // so that the tests can see the --verify row of that protection fail. jharden links
-// libseccomp dynamically; this library sits in front of it and knows nothing of jharden.
+// libseccomp dynamically and makes the Landlock calls through libc's syscall(); this library
+// sits in front of both and knows nothing of jharden.
 //
 // JH_FAULT holds the faults, separated by spaces:
 //   no-load          seccomp_load() returns 0 without loading the filter
@@ -8,15 +9,24 @@
 //   drop:NAME        no rule for syscall NAME is added (the filter's default action answers)
 //   default-allow    the filter's default action (for calls without a rule) is allow
 //   badarch-allow    calls of another architecture (x32, i386) are allowed
+//   no-landlock      landlock_restrict_self() returns 0 without restricting the process
+//   landlock-grant-root  the ruleset gets one more rule: every handled right beneath /, so
+//                    the domain holds (ptrace scoping) but refuses no write
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
 #include <seccomp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static void* next(const char* name) {
   void* f = dlsym(RTLD_NEXT, name);
@@ -83,4 +93,37 @@ int seccomp_rule_add_array(scmp_filter_ctx ctx, uint32_t action, int nr, unsigne
     return real(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
   }
   return real(ctx, action, nr, arg_cnt, arg_array);
+}
+
+// Landlock has no library on Debian 12: jharden calls syscall() with the raw numbers.
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#define __NR_landlock_add_rule 445
+#define __NR_landlock_restrict_self 446
+#endif
+
+long syscall(long nr, ...) {
+  long (*real)(long, ...) = (long (*)(long, ...))next("syscall");
+  va_list ap;
+  va_start(ap, nr);
+  long a[6];
+  for (int i = 0; i < 6; ++i) a[i] = va_arg(ap, long);
+  va_end(ap);
+  static uint64_t handled;  // of the last ruleset created with attributes
+  if (nr == __NR_landlock_create_ruleset && a[0] != 0 && a[1] >= (long)sizeof(uint64_t))
+    memcpy(&handled, (const void*)a[0], sizeof handled);
+  if (nr == __NR_landlock_restrict_self) {
+    if (has_fault("no-landlock")) return 0;
+    if (has_fault("landlock-grant-root")) {
+      struct landlock_path_beneath_attr pb = {.allowed_access = handled};
+      pb.parent_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (pb.parent_fd < 0 || real(__NR_landlock_add_rule, a[0], LANDLOCK_RULE_PATH_BENEATH, &pb,
+                                   0) != 0) {
+        perror("fault_shim: landlock-grant-root");
+        abort();
+      }
+      close(pb.parent_fd);
+    }
+  }
+  return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
