@@ -10,6 +10,11 @@
 
 namespace jharden {
 
+// Loads libsystemd (by absolute path) when $NOTIFY_SOCKET is set; before any process that may
+// send is forked, so that no library is looked up once the daemon runs. Returns false (after
+// saying why) when it cannot be loaded.
+bool preload_libsystemd();
+
 // READY=1 and MAINPID=<main_pid> (the process systemd started, which the daemon now is, or
 // jharden in front of a PID namespace), credited to main_pid. Returns false when the message
 // could not be sent.

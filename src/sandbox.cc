@@ -466,6 +466,8 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     // --verify: a process outside the sandbox that the probe must not reach through /proc.
     std::optional<Decoy> decoy;
     if (options.verify) decoy.emplace(plan.identity, loaded.secrets, c.host);
+    if (notify == NotifyMode::kExec && !preload_libsystemd())
+      fail(kExitNamespace, "notify", "load libsystemd to tell systemd about the exec");
     c.signal_mask = block_all_signals();
     if (in_front) return run_in_front(c, notify);
     if (notify == NotifyMode::kExec && getenv("NOTIFY_SOCKET")) start_ready_helper(c);

@@ -48,6 +48,7 @@ class Listener {
     if (bind(sock_.get(), reinterpret_cast<sockaddr*>(&addr), len) != 0)
       ADD_FAILURE() << "bind " << address << ": " << std::strerror(errno);
     setenv("NOTIFY_SOCKET", address.c_str(), 1);
+    preload_libsystemd();
     thread_ = std::thread([this] { run(); });
   }
   ~Listener() {
@@ -154,7 +155,8 @@ TEST(NotifyTest, AbstractSocket) {
 }
 
 // libsystemd's sd_pid_notify() would send the message again with the sender's own
-// credentials: systemd then logs "reception only permitted for main PID" and drops it.
+// credentials: systemd then logs "reception only permitted for main PID" and drops it. A
+// gone main process is therefore never named.
 TEST(NotifyTest, RefusedPidIsNeverReplacedByTheSendersOwn) {
   TempDir dir;
   Listener l(dir.path() + "/notify.sock");
@@ -172,6 +174,7 @@ TEST(NotifyTest, NothingToTellWithoutNotifySocket) {
 
 TEST(NotifyTest, RelativeNotifySocketIsRefused) {
   setenv("NOTIFY_SOCKET", "notify.sock", 1);
+  ASSERT_TRUE(preload_libsystemd());
   EXPECT_FALSE(notify_ready(getpid()));
   unsetenv("NOTIFY_SOCKET");
 }
