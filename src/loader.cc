@@ -265,8 +265,11 @@ struct UserEntry {
 };
 
 std::optional<UserEntry> lookup_user(const std::string& u) {
-  // As systemd: root is never looked up in the user database (its record is built in).
-  if (u == "root" || u == "0") return UserEntry{0, 0, "root", "/root", "/bin/sh"};
+  // As systemd: root is never looked up in the user database (its record is built in), and
+  // its shell is systemd's default user shell where that exists (default_root_shell()).
+  if (u == "root" || u == "0")
+    return UserEntry{0, 0, "root", "/root",
+                     access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh"};
   struct passwd pw, *result = nullptr;
   std::vector<char> buf(16384);
   auto id = numeric_id(u);

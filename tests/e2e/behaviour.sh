@@ -1225,14 +1225,17 @@ EOF
   expect_field semantics:user-nologin-shell-not-set SHELL "<unset>"
   expect_field semantics:user-nobody-home HOME "$(getent passwd nobody | cut -d: -f6)"
 
-  # root's record is built in, as in systemd: /root and /bin/sh, no supplementary groups.
+  # root's record is built in, as in systemd: /root, systemd's default shell (/bin/bash, or
+  # /bin/sh where there is none), no supplementary groups.
+  local root_shell=/bin/sh
+  [[ -x /bin/bash ]] && root_shell=/bin/bash
   pol=$(policy root.conf <<'EOF'
 [service]
 user = root
 EOF
 )
   run_probe "$pol" "$(env_probe)"
-  expect_eq semantics:user-root-environment "USER=root HOME=/root SHELL=/bin/sh" \
+  expect_eq semantics:user-root-environment "USER=root HOME=/root SHELL=$root_shell" \
     "USER=$(field USER) HOME=$(field HOME) SHELL=$(field SHELL)"
   expect_field semantics:user-root-no-supplementary-groups groups ""
 
@@ -1489,7 +1492,7 @@ EOF
   run_probe "$pol" "
 p kallsyms stat /proc/kallsyms
 p cmdline_nobody as 65534 65534 read /proc/cmdline
-p version read_size /proc/version
+p version read-size /proc/version
 "
   expect_rc semantics:inaccessible-proc-file-exit-status-0 0
   expect_match semantics:inaccessible-proc-file-mode-0000 '^0 ' "$(field kallsyms)"

@@ -2263,11 +2263,11 @@ inaccessible = /proc/kallsyms /proc/cmdline
 EOF
 )
   run_probe "$pol" "
-p kallsyms as 65534 65534 read_size /proc/kallsyms
-p cmdline read_size /proc/cmdline
+p kallsyms as 65534 65534 read-size /proc/kallsyms
+p cmdline read-size /proc/cmdline
 "
   expect_rc kernel-views:inaccessible-proc-file-starts 0
-  expect_field kernel-views:inaccessible-proc-file-refused kallsyms ERR:EACCES
+  expect_field kernel-views:inaccessible-proc-file-refused kallsyms EACCES
   expect_field kernel-views:inaccessible-proc-file-empty-for-root cmdline 0
 
   mkdir -m 0700 "$CASE/creds"
@@ -2290,6 +2290,26 @@ p other read "$CREDENTIALS_DIRECTORY/other"'
   expect_field secrets-left:credentials-directory-is-the-projection cd /run/secrets
   expect_field secrets-left:credentials-directory-reads-the-secret tls projected
   expect_field secrets-left:credentials-directory-only-projected other ERR:ENOENT
+
+  # [secrets] user: the --verify row checks the owner, and fails when the files stay root's.
+  printf 'owned' >"$CASE/k"
+  chmod 0600 "$CASE/k"
+  pol=$(policy owner.conf <<EOF
+[secrets]
+user = nobody
+k = $CASE/k
+EOF
+)
+  jh --verify "$pol" -- /bin/true
+  expect_rc secrets-left:verify-secrets-owner-exit-0 0
+  verify_row secrets-left:verify-row-secrets-owner "/run/secrets/k projected" PASS \
+    "mode 0400, 5 B, owner 65534:$(id -g nobody)"
+  if build_fault_shim; then
+    jh_fault no-chown --verify "$pol" -- /bin/true
+    verify_failing secrets-left:verify-row-secrets-owner-fails-when-root-owns "/run/secrets/k projected"
+  else
+    skip secrets-left:verify-row-secrets-owner-fails-when-root-owns "fault shim not built"
+  fi
 }
 
 main() {

@@ -524,7 +524,7 @@ TEST(LoaderIdentity, RootHasSystemdsBuiltInLoginEnvironment) {
   ASSERT_TRUE(l.ok);
   EXPECT_EQ(l.loaded.identity.login_name, "root");
   EXPECT_EQ(l.loaded.identity.home, "/root");
-  EXPECT_EQ(l.loaded.identity.shell, "/bin/sh");
+  EXPECT_EQ(l.loaded.identity.shell, access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh");
   // gid 0: systemd calls no initgroups(3), the list stays empty.
   EXPECT_TRUE(is_empty(l.loaded.identity.groups));
 }
