@@ -248,6 +248,45 @@ Policy parse_policy_files(const std::vector<std::pair<std::string, std::string>>
   return policy;
 }
 
+namespace {
+
+// systemd's is_nologin_shell(): a shell that only refuses logins is not worth a $SHELL.
+bool is_nologin_shell(const std::string& shell) {
+  for (const char* s : {"/bin/nologin", "/sbin/nologin", "/usr/bin/nologin", "/usr/sbin/nologin",
+                        "/bin/false", "/usr/bin/false", "/bin/true", "/usr/bin/true"})
+    if (shell == s) return true;
+  return false;
+}
+
+struct UserEntry {
+  uid_t uid;
+  gid_t gid;
+  std::string name, home, shell;
+};
+
+std::optional<UserEntry> lookup_user(const std::string& u) {
+  // As systemd: root is never looked up in the user database (its record is built in), and
+  // its shell is systemd's default user shell where that exists (default_root_shell()).
+  if (u == "root" || u == "0")
+    return UserEntry{0, 0, "root", "/root",
+                     access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh"};
+  struct passwd pw, *result = nullptr;
+  std::vector<char> buf(16384);
+  auto id = numeric_id(u);
+  int rc = id ? getpwuid_r(*id, &pw, buf.data(), buf.size(), &result)
+              : getpwnam_r(u.c_str(), &pw, buf.data(), buf.size(), &result);
+  if (rc != 0 || !result) return std::nullopt;
+  UserEntry e{result->pw_uid, result->pw_gid, result->pw_name, result->pw_dir, result->pw_shell};
+  // systemd's USER_CREDS_CLEAN: no $HOME for "/" or a relative path, no $SHELL for a
+  // relative or nologin shell.
+  if (e.home.empty() || e.home[0] != '/' || e.home.find_first_not_of('/') == std::string::npos)
+    e.home.clear();
+  if (e.shell.empty() || e.shell[0] != '/' || is_nologin_shell(e.shell)) e.shell.clear();
+  return e;
+}
+
+}  // namespace
+
 bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
   out = Identity{};
   bool ok = true;
@@ -255,16 +294,15 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
   if (policy.user) {
     out.change = true;
     const std::string& u = policy.user->value;
-    struct passwd pw, *result = nullptr;
-    std::vector<char> buf(16384);
     auto id = numeric_id(u);
-    int rc = id ? getpwuid_r(*id, &pw, buf.data(), buf.size(), &result)
-                : getpwnam_r(u.c_str(), &pw, buf.data(), buf.size(), &result);
-    if (rc == 0 && result) {
-      out.uid = result->pw_uid;
-      out.gid = result->pw_gid;
-      out.user_name = result->pw_name;
-      pw_name = result->pw_name;
+    if (auto entry = lookup_user(u)) {
+      out.uid = entry->uid;
+      out.gid = entry->gid;
+      out.user_name = entry->name;
+      out.login_name = entry->name;
+      out.home = entry->home;
+      out.shell = entry->shell;
+      pw_name = entry->name;
     } else if (id) {
       // A numeric id without a passwd entry is allowed, as with systemd's User=; its group
       // is the same number unless `group` says otherwise.
@@ -300,14 +338,64 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
         ok = false;
       }
     }
-  } else if (!pw_name.empty()) {
+  } else if (!pw_name.empty() && out.gid != 0) {
+    // initgroups(3), as systemd does: the list keeps the primary gid itself (id -G shows it).
+    // For a gid of 0 systemd calls nothing and the list stays empty.
     int n = 64;
     std::vector<gid_t> groups(static_cast<size_t>(n));
     while (getgrouplist(pw_name.c_str(), out.gid, groups.data(), &n) < 0)
       groups.resize(static_cast<size_t>(n));
     groups.resize(static_cast<size_t>(n));
-    std::erase(groups, out.gid);
     out.groups = groups;
+  }
+  // The secrets' owner: for daemons that start as root and drop to their own user (chronyd -u,
+  // memcached -u, nginx's workers), the user that will read them.
+  out.secrets_uid = out.uid;
+  out.secrets_gid = out.gid;
+  if (policy.secrets_user) {
+    if (auto entry = lookup_user(policy.secrets_user->value)) {
+      out.secrets_uid = entry->uid;
+      out.secrets_gid = entry->gid;
+    } else if (auto id = numeric_id(policy.secrets_user->value)) {
+      out.secrets_uid = *id;
+      out.secrets_gid = *id;
+    } else {
+      diag.error(policy.secrets_user->origin,
+                 "user: unknown user \"" + policy.secrets_user->value + "\"", kExitUser);
+      ok = false;
+    }
+  }
+  if (policy.secrets_group) {
+    if (auto gid = lookup_group(policy.secrets_group->value, nullptr)) {
+      out.secrets_gid = *gid;
+    } else {
+      diag.error(policy.secrets_group->origin,
+                 "group: unknown group \"" + policy.secrets_group->value + "\"", kExitGroup);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool resolve_tmpfs_owners(Policy& policy, Diagnostics& diag) {
+  bool ok = true;
+  for (auto& t : policy.tmpfs) {
+    if (!t.uid_name.empty()) {
+      if (auto entry = lookup_user(t.uid_name)) {
+        t.uid = entry->uid;
+      } else {
+        diag.error(t.origin, "tmpfs: uid: unknown user \"" + t.uid_name + "\"", kExitUser);
+        ok = false;
+      }
+    }
+    if (!t.gid_name.empty()) {
+      if (auto gid = lookup_group(t.gid_name, nullptr)) {
+        t.gid = *gid;
+      } else {
+        diag.error(t.origin, "tmpfs: gid: unknown group \"" + t.gid_name + "\"", kExitGroup);
+        ok = false;
+      }
+    }
   }
   return ok;
 }
@@ -323,6 +411,7 @@ bool read_secrets(const Policy& policy, std::vector<Secret>& out, Diagnostics& d
     if (spec.credential) {
       secret.source_display = "credential:" + spec.source;
       if (!cred_dir || path_problem(cred_dir) != "") {
+        if (spec.optional) continue;
         diag.error("secrets: " + spec.name + ": " + secret.source_display +
                        ": $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit?)",
                    kExitCredentials);
@@ -343,6 +432,9 @@ bool read_secrets(const Policy& policy, std::vector<Secret>& out, Diagnostics& d
       diag.error("secrets: cannot read " + secret.host_path + ": " + why, kExitCredentials);
       ok = false;
     };
+    // Optional: only a missing source is skipped; one that is there but refused is an error.
+    if (!r && r.refusal.empty() && spec.optional && (r.error == ENOENT || r.error == ENOTDIR))
+      continue;
     if (!r) {
       fail(!r.refusal.empty() ? r.refusal
            : r.error == ELOOP ? "is a symlink"
@@ -437,7 +529,8 @@ bool load_policy(const LoadRequest& request, Loaded& out, Diagnostics& diag) {
     out.policy.exec.origin = Origin{"(command line)", 0};
   }
   if (!diag.ok()) return false;
-  bool ids = resolve_identity(out.policy, out.identity, diag);
+  bool owners = resolve_tmpfs_owners(out.policy, diag);
+  bool ids = resolve_identity(out.policy, out.identity, diag) && owners;
   bool secrets = read_secrets(out.policy, out.secrets, diag);
   return ids && secrets;
 }

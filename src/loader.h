@@ -45,6 +45,15 @@ struct Identity {
   std::vector<gid_t> groups;
   std::string user_name;  // for --print, may be numeric
   std::string group_name;
+  // The login environment systemd gives a User= service (USER, LOGNAME, HOME, SHELL), from
+  // the passwd entry with systemd's rules: none for a numeric id without an entry, no HOME
+  // for "/", no SHELL for a nologin shell; empty: not set.
+  std::string login_name;
+  std::string home;
+  std::string shell;
+  // Owner of the secrets directory and files: [secrets] user/group, else the above.
+  uid_t secrets_uid = 0;
+  gid_t secrets_gid = 0;
 };
 
 struct LoadRequest {
@@ -77,8 +86,11 @@ bool load_policy(const LoadRequest& request, Loaded& out, Diagnostics& diag);
 Policy parse_policy_files(const std::vector<std::pair<std::string, std::string>>& files,
                           bool need_command, Diagnostics& diag);
 
-// Resolve `policy`'s user and groups (216/217 on failure).
+// Resolve `policy`'s user and groups, and the owner of the secrets (216/217 on failure).
 bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag);
+
+// Resolve the user and group names of `tmpfs` uid= and gid= into ids (216/217 on failure).
+bool resolve_tmpfs_owners(Policy& policy, Diagnostics& diag);
 
 // Read every secret source of `policy` (243 on failure).
 bool read_secrets(const Policy& policy, std::vector<Secret>& out, Diagnostics& diag);

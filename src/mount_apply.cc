@@ -249,9 +249,13 @@ unique_fd Applier::open_target(size_t i) {
     fail(kExitNamespace, kStep,
          host_path(e.target) + ": the mount target is a symlink; refusing to follow it");
   if (fd) return fd;
+  // The "-" of a bind makes its source optional, never its mount point (as with systemd's
+  // BindPaths=-): a bind whose source is there gets its mount point like any other.
   bool creatable =
-      e.kind == MountKind::kTmpfs || e.kind == MountKind::kBind || e.kind == MountKind::kSecrets;
-  if (errno == ENOENT && creatable && !e.optional) {
+      e.kind == MountKind::kBind
+          ? static_cast<bool>(sources_.bind[i])
+          : (e.kind == MountKind::kTmpfs || e.kind == MountKind::kSecrets) && !e.optional;
+  if (errno == ENOENT && creatable) {
     if (!create_mount_point(i)) mount_fail("create mount point", host_path(e.target));
     fd.reset(open_beneath(root_fd_.get(), e.target, kTargetFlags));
     if (fd) return fd;
@@ -408,7 +412,10 @@ void Applier::inaccessible_file(const std::string& target, int target_fd, const 
   attach(scratch.get(), parent.get(), path + "/..");
   unique_fd clone(open_tree(scratch.get(), "inaccessible", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
   int clone_errno = errno;
-  if (umount2(self_fd(scratch.get()).c_str(), MNT_DETACH) != 0)
+  // Detached through the working directory, not /proc/self/fd: when the target lies directly
+  // under /proc (/proc/kallsyms), the scratch tmpfs covers /proc itself for this moment.
+  unique_fd cwd(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!cwd || fchdir(scratch.get()) != 0 || umount2(".", MNT_DETACH) != 0 || fchdir(cwd.get()) != 0)
     mount_fail("detach scratch tmpfs above", path);
   if (!clone) {
     errno = clone_errno;
@@ -651,6 +658,15 @@ void Applier::seal_own_tmpfs() {
     unique_fd fd(open_beneath(root_fd_.get(), e.target, kTargetFlags | O_DIRECTORY));
     if (!fd) mount_fail("reopen", host_path(e.target));
     set_attrs(fd.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target));
+    // `read_only = /dev`: the private /dev's own submounts too, as ReadOnlyPaths=/dev does
+    // with PrivateDevices=; binds into /dev keep their own flags.
+    if (e.kind == MountKind::kPrivateDev && e.read_only) {
+      for (const char* sub : {"shm", "pts"}) {
+        unique_fd at(openat(fd.get(), sub, kTargetFlags | O_DIRECTORY));
+        if (!at) mount_fail("reopen", host_path(e.target) + "/" + sub);
+        set_attrs(at.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target) + "/" + sub);
+      }
+    }
   }
 }
 

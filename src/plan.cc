@@ -233,8 +233,10 @@ void refuse_unbuildable(const std::vector<MountEntry>& m, bool private_dev,
       diag.error(e.origin, what + ": would replace the private /dev (private_dev = yes)");
       continue;
     }
-    // An optional entry is skipped rather than given a mount point.
-    if (!creatable(e.kind) || e.optional) continue;
+    // An optional entry is skipped rather than given a mount point; the "-" of a bind only
+    // makes its source optional, its mount point is created like any other.
+    if (!creatable(e.kind) || (e.optional && e.kind != MountKind::kBind)) continue;
+    if (e.optional && context.look_up && !context.look_up(e.source)) continue;
     bool refused = false;
     for_each_ancestor(e.target, false, [&](std::string_view a) {
       if (refused) return;
@@ -575,7 +577,38 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   for (size_t i = 0; i < policy.environment.size(); ++i) last[policy.environment[i].name] = i;
   for (const auto& u : policy.unset_environment) plan.env_unset.push_back(u.value);
   // unset_environment wins over environment, as UnsetEnvironment= over Environment=.
-  std::unordered_set<std::string_view> unset(plan.env_unset.begin(), plan.env_unset.end());
+  // (Views into the policy's strings: plan.env_unset may still grow.)
+  std::unordered_set<std::string_view> unset;
+  for (const auto& u : policy.unset_environment) unset.insert(u.value);
+  // What systemd itself gives the service, which Environment= overrides: the login
+  // variables of User= and $CREDENTIALS_DIRECTORY, pointing at the projected secrets. Without
+  // secrets, one that jharden inherited (from the unit's LoadCredential=) is removed: it
+  // names files that hide_sources hides, and the daemon would read those instead.
+  // A variable the user's entry does not give is removed: one jharden inherited (a root
+  // shell's HOME or SHELL) would describe another user.
+  std::vector<std::pair<std::string, std::string>> implicit;
+  std::vector<std::string> implicit_unset;
+  if (policy.user) {
+    for (const auto& [k, v] :
+         {std::pair<const char*, const std::string&>{"USER", identity.login_name},
+          {"LOGNAME", identity.login_name},
+          {"HOME", identity.home},
+          {"SHELL", identity.shell}}) {
+      if (!v.empty())
+        implicit.emplace_back(k, v);
+      else
+        implicit_unset.emplace_back(k);
+    }
+  }
+  if (!secrets.empty())
+    implicit.emplace_back("CREDENTIALS_DIRECTORY", policy.secrets_directory.value);
+  else if (!context.credentials_directory.empty() && !last.contains("CREDENTIALS_DIRECTORY") &&
+           !unset.contains("CREDENTIALS_DIRECTORY"))
+    plan.env_unset.push_back("CREDENTIALS_DIRECTORY");
+  for (const auto& [k, v] : implicit)
+    if (!last.contains(k) && !unset.contains(k)) plan.env_set.emplace_back(k, v);
+  for (const auto& k : implicit_unset)
+    if (!last.contains(k) && !unset.contains(k)) plan.env_unset.push_back(k);
   for (size_t i = 0; i < policy.environment.size(); ++i) {
     const auto& e = policy.environment[i];
     if (last[e.name] == i && !unset.contains(e.name)) plan.env_set.emplace_back(e.name, e.value);

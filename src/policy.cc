@@ -128,6 +128,15 @@ bool is_secret_name(std::string_view name) {
          });
 }
 
+// A user or group name as useradd(8) accepts it (Debian's relaxed rules).
+bool is_user_group_name(std::string_view v) {
+  return !v.empty() && v.size() <= 32 && v.front() != '-' && v.front() != '+' && !all_digits(v) &&
+         std::all_of(v.begin(), v.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+                  c == '$';
+         });
+}
+
 bool is_syscall_or_group(std::string_view name) {
   if (!name.empty() && name.front() == '@') return find_syscall_group(name) != nullptr;
   return seccomp_syscall_resolve_name(std::string(name).c_str()) != __NR_SCMP_ERROR;
@@ -183,13 +192,22 @@ std::vector<std::string> parse_tmpfs_options(std::string_view options, TmpfsSpec
       else
         bad("expected a count such as 4k, without overflow");
     } else if (name == "uid" || name == "gid") {
-      auto id = parse_id(arg);
-      if (!id)
+      // A name is resolved by the loader, as `user` and `group` are (216/217 if unknown).
+      bool numeric =
+          all_digits(arg) || (!arg.empty() && (arg.front() == '-' || arg.front() == '+'));
+      auto id = numeric ? parse_id(arg) : std::nullopt;
+      if (numeric && !id) {
         bad("numeric id out of range (0 to 4294967294)");
-      else if (name == "uid")
-        spec.uid = *id;
-      else
-        spec.gid = *id;
+      } else if (!numeric && !is_user_group_name(arg)) {
+        bad(std::string(name == "uid" ? "expected a user" : "expected a group") +
+            " name or a numeric id");
+      } else if (name == "uid") {
+        spec.uid = id;
+        spec.uid_name = numeric ? "" : std::string(arg);
+      } else {
+        spec.gid = id;
+        spec.gid_name = numeric ? "" : std::string(arg);
+      }
     } else {
       bad("unknown option");
     }
@@ -374,6 +392,8 @@ void reset_scalar(Policy& p, const std::string& id) {
       {"secrets.directory", [](Policy& x) { x.secrets_directory = d.secrets_directory; }},
       {"secrets.mode", [](Policy& x) { x.secrets_mode = d.secrets_mode; }},
       {"secrets.hide_sources", [](Policy& x) { x.hide_sources = d.hide_sources; }},
+      {"secrets.user", [](Policy& x) { x.secrets_user.reset(); }},
+      {"secrets.group", [](Policy& x) { x.secrets_group.reset(); }},
       {"capabilities.no_new_privileges",
        [](Policy& x) { x.no_new_privileges = d.no_new_privileges; }},
       {"seccomp.action", [](Policy& x) { x.seccomp_action = d.seccomp_action; }},
@@ -464,11 +484,7 @@ std::optional<std::string> FileParser::ident_value(std::string_view key, std::st
     }
     return std::string(v);
   }
-  bool ok = v.size() <= 32 && std::all_of(v.begin(), v.end(), [](char c) {
-              return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-                     c == '.' || c == '$';
-            });
-  if (!ok) {
+  if (!is_user_group_name(v)) {
     value_error(key, "invalid user or group name: " + quoted(v));
     return std::nullopt;
   }
@@ -703,9 +719,14 @@ void FileParser::filesystem_key(std::string_view key, std::string_view v) {
 }
 
 void FileParser::secrets_key(std::string_view key, std::string_view v) {
-  if (key == "directory" || key == "mode" || key == "hide_sources") {
+  if (key == "directory" || key == "mode" || key == "hide_sources" || key == "user" ||
+      key == "group") {
     if (!note_scalar("secrets", key, v)) return;
-    if (key == "directory") {
+    if (key == "user" || key == "group") {
+      if (auto id = ident_value(key, v))
+        (key == "user" ? policy_.secrets_user : policy_.secrets_group) =
+            Located<std::string>{*id, here()};
+    } else if (key == "directory") {
       if (auto p = path_value(key, v)) {
         if (*p == "/")
           value_error(key, "must not be \"/\"");
@@ -738,7 +759,12 @@ void FileParser::secrets_key(std::string_view key, std::string_view v) {
     if (file_ == policy_.file) value_error(key, "empty secret source");
     return;
   }
-  SecretSpec spec{std::string(key), "", false, here()};
+  SecretSpec spec{std::string(key), "", false, false, here()};
+  // "-SOURCE": optional, like a credential missing from systemd's store (LoadCredential=-).
+  if (v.front() == '-') {
+    spec.optional = true;
+    v.remove_prefix(1);
+  }
   if (v.substr(0, 11) == "credential:") {
     std::string_view id = v.substr(11);
     if (!is_plain_file_name(id))

@@ -43,6 +43,10 @@ struct TmpfsSpec {
   std::optional<uint64_t> nr_inodes;
   std::optional<uid_t> uid;
   std::optional<gid_t> gid;
+  // uid= and gid= given as a user or group name: resolved by the loader into uid and gid
+  // (Debian assigns service ids at install time, so a policy can only name them).
+  std::string uid_name;
+  std::string gid_name;
   bool noexec = false;
   bool read_only = false;
   Origin origin;
@@ -52,6 +56,7 @@ struct SecretSpec {
   std::string name;
   std::string source;       // host path, or the credential id
   bool credential = false;  // source is credential:ID
+  bool optional = false;    // "-SOURCE": a missing source is skipped
   Origin origin;
 };
 
@@ -114,6 +119,9 @@ struct Policy {
   Located<std::string> secrets_directory{"/run/secrets", {}};
   Located<mode_t> secrets_mode{0400, {}};
   Located<bool> hide_sources{true, {}};
+  // Owner of the secrets directory and files when not the service's user and group.
+  std::optional<Located<std::string>> secrets_user;
+  std::optional<Located<std::string>> secrets_group;
   std::vector<SecretSpec> secrets;
 
   // [capabilities] (capability numbers, as libcap knows them)

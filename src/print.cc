@@ -145,6 +145,8 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
                             {"source", s.source_display},
                             {"target", plan.secrets_directory + "/" + s.name},
                             {"mode", octal_mode(plan.secrets_mode)},
+                            {"uid", plan.identity.secrets_uid},
+                            {"gid", plan.identity.secrets_gid},
                             {"size", s.bytes.data().size()}});
   j["capabilities"] = {{"bounding", cap_names(plan.caps.bounding)},
                        {"dropped", cap_names(plan.caps.dropped)},
@@ -224,8 +226,8 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
   o << "\n";
   for (const auto& s : loaded.secrets)
     o << "  " << plan.secrets_directory << "/" << s.name << "  from " << s.source_display
-      << "  mode " << octal_mode(plan.secrets_mode) << "  (" << s.bytes.data().size()
-      << " bytes)\n";
+      << "  mode " << octal_mode(plan.secrets_mode) << "  owner " << plan.identity.secrets_uid
+      << ":" << plan.identity.secrets_gid << "  (" << s.bytes.data().size() << " bytes)\n";
   o << "\nlandlock: " << landlock_state(plan.landlock) << "\n";
   for (const auto& r : plan.landlock.rules) {
     o << "  " << r.path << "  ";

@@ -232,8 +232,8 @@ void enter_namespaces(Context& c) {
   c.sources = open_mount_sources(p);
   MountOptions mo;
   mo.force_legacy = c.options.force_legacy_mounts;
-  mo.secrets_uid = p.identity.uid;
-  mo.secrets_gid = p.identity.gid;
+  mo.secrets_uid = p.identity.secrets_uid;
+  mo.secrets_gid = p.identity.secrets_gid;
   apply_mounts(p, c.sources, c.secrets, mo);
   // Every topology (in place, pid-namespace init, in front) passes here exactly once, after
   // the last mount (a Landlock domain may mount nothing), in the final view, before the init

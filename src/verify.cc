@@ -311,9 +311,10 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
         statvfs(e.target.c_str(), &sv);
         bool ok = is_tmpfs(e.target) && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOEXEC) &&
                   (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == 0500 &&
-                  st.st_uid == plan.identity.uid;
+                  st.st_uid == plan.identity.secrets_uid;
         const std::string m = octal_mode(st.st_mode);
-        r.row(ok, e.target + " is a read-only secrets tmpfs", "ro,noexec,0500",
+        r.row(ok, e.target + " is a read-only secrets tmpfs",
+              "ro,noexec,0500, uid " + std::to_string(plan.identity.secrets_uid),
               std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
                   ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + m + ", uid " +
                   std::to_string(st.st_uid));
@@ -322,15 +323,19 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
           struct stat fs;
           bool present = stat(p.c_str(), &fs) == 0;
           bool fok = present && (fs.st_mode & 07777) == plan.secrets_mode &&
-                     fs.st_uid == plan.identity.uid && fs.st_gid == plan.identity.gid &&
+                     fs.st_uid == plan.identity.secrets_uid &&
+                     fs.st_gid == plan.identity.secrets_gid &&
                      static_cast<size_t>(fs.st_size) == size;
           const std::string want = octal_mode(plan.secrets_mode);
           const std::string got = octal_mode(present ? fs.st_mode : 0);
           r.row(fok, p + " projected",
-                std::string("mode ") + want + ", " + std::to_string(size) + " B",
-                present ? std::string("mode ") + got + ", " + std::to_string(fs.st_size) +
-                              " B, uid " + std::to_string(fs.st_uid)
-                        : "missing");
+                std::string("mode ") + want + ", " + std::to_string(size) + " B, owner " +
+                    std::to_string(plan.identity.secrets_uid) + ":" +
+                    std::to_string(plan.identity.secrets_gid),
+                present
+                    ? std::string("mode ") + got + ", " + std::to_string(fs.st_size) +
+                          " B, owner " + std::to_string(fs.st_uid) + ":" + std::to_string(fs.st_gid)
+                    : "missing");
         }
         break;
       }

@@ -238,7 +238,8 @@ p caps caps
   expect_rc service:user-exit-status-0 0
   expect_field service:user-nobody-uid uid 65534
   expect_field service:user-primary-group gid "$(id -g nobody)"
-  expect_field service:user-supplementary-from-database groups "$(id -G nobody | tr ' ' '\n' | grep -vx "$(id -g nobody)" | sort -n | xargs)"
+  # As initgroups(3) under systemd: the list keeps the user's own primary gid.
+  expect_field service:user-supplementary-from-database groups "$(id -G nobody | tr ' ' '\n' | sort -n | xargs)"
   expect_match service:user-non-root-caps-empty 'CapPrm=0000000000000000 CapEff=0000000000000000' \
     "$(field caps)"
 
@@ -1174,6 +1175,331 @@ EOF
   expect_field namespaces:uts-keeps-host-name name "$host_name"
 }
 
+# ---------------------------------------------------------------- systemd's semantics
+#
+# Where jharden mirrors a systemd.exec(5) directive, the daemon sees what systemd would
+# give it (the equivalence tier, tests/systemd/equivalence.sh, compares with the real one).
+
+# env_probe: prints the login variables and $CREDENTIALS_DIRECTORY, "<unset>" when unset.
+env_probe() {
+  echo '
+for v in USER LOGNAME HOME SHELL CREDENTIALS_DIRECTORY; do
+  eval "x=\${$v-<unset>}"; echo "$v=$x"
+done
+p groups status Groups
+echo "gid=$(id -g)"'
+}
+
+test_semantics_identity() {
+  new_case
+  local pol user=postgres
+  if ! getent passwd $user >/dev/null; then user=nobody; fi
+  local home shell gid
+  home=$(getent passwd $user | cut -d: -f6)
+  shell=$(getent passwd $user | cut -d: -f7)
+  gid=$(id -g $user)
+  pol=$(policy <<EOF
+[service]
+user = $user
+EOF
+)
+  run_probe "$pol" "$(env_probe)"
+  expect_rc semantics:user-exit-status-0 0
+  expect_field semantics:user-sets-USER USER $user
+  expect_field semantics:user-sets-LOGNAME LOGNAME $user
+  if [[ $home == / ]]; then home="<unset>"; fi
+  case $shell in /usr/sbin/nologin | /sbin/nologin | /bin/false | /usr/bin/false) shell="<unset>" ;; esac
+  expect_field semantics:user-sets-HOME HOME "$home"
+  expect_field semantics:user-sets-SHELL SHELL "$shell"
+  expect_field semantics:user-groups-keep-primary-gid groups "$(id -G $user | tr ' ' '\n' | sort -n | xargs)"
+  expect_match semantics:user-primary-gid-in-groups "(^| )$gid( |$)" "$(field groups)"
+
+  # nobody: a nologin shell gives no $SHELL (systemd's USER_CREDS_CLEAN).
+  pol=$(policy nobody.conf <<'EOF'
+[service]
+user = nobody
+EOF
+)
+  # (Not the caller's either: under systemd jharden's own environment has none.)
+  SHELL=/bin/bash run_probe "$pol" "$(env_probe)"
+  expect_field semantics:user-nologin-shell-not-set SHELL "<unset>"
+  expect_field semantics:user-nobody-home HOME "$(getent passwd nobody | cut -d: -f6)"
+
+  # root's record is built in, as in systemd: /root, systemd's default shell (/bin/bash, or
+  # /bin/sh where there is none), no supplementary groups.
+  local root_shell=/bin/sh
+  [[ -x /bin/bash ]] && root_shell=/bin/bash
+  pol=$(policy root.conf <<'EOF'
+[service]
+user = root
+EOF
+)
+  run_probe "$pol" "$(env_probe)"
+  expect_eq semantics:user-root-environment "USER=root HOME=/root SHELL=$root_shell" \
+    "USER=$(field USER) HOME=$(field HOME) SHELL=$(field SHELL)"
+  expect_field semantics:user-root-no-supplementary-groups groups ""
+
+  # environment overrides, unset_environment removes.
+  pol=$(policy override.conf <<EOF
+[service]
+user = $user
+environment = HOME=/srv/elsewhere
+environment = USER=someone
+unset_environment = SHELL LOGNAME
+EOF
+)
+  run_probe "$pol" "$(env_probe)"
+  expect_field semantics:environment-overrides-HOME HOME /srv/elsewhere
+  expect_field semantics:environment-overrides-USER USER someone
+  expect_field semantics:unset-environment-removes-SHELL SHELL "<unset>"
+  expect_field semantics:unset-environment-removes-LOGNAME LOGNAME "<unset>"
+
+  # Without user, the caller's variables pass through untouched.
+  pol=$(policy nouser.conf </dev/null)
+  HOME=/caller-home USER=caller run_probe "$pol" "$(env_probe)"
+  expect_field semantics:no-user-keeps-callers-HOME HOME /caller-home
+  expect_field semantics:no-user-keeps-callers-USER USER caller
+}
+
+test_semantics_secrets() {
+  if [[ ! -e /run/secrets ]]; then
+    mkdir -m 0755 /run/secrets
+    on_exit rmdir /run/secrets
+  fi
+  new_case
+  local pol secret="jh-e2e-secret-$RANDOM$RANDOM"
+  printf '%s' "$secret" >"$CASE/k"
+  chmod 0600 "$CASE/k"
+  mkdir -m 0700 "$CASE/creds"
+  printf '%s' "$secret" >"$CASE/creds/tls"
+  chmod 0400 "$CASE/creds/tls"
+
+  # $CREDENTIALS_DIRECTORY names the projected secrets, not the unit's directory.
+  pol=$(policy <<EOF
+[secrets]
+tls = credential:tls
+EOF
+)
+  CREDENTIALS_DIRECTORY="$CASE/creds" run_probe "$pol" "$(env_probe)
+p via_env read \$CREDENTIALS_DIRECTORY/tls"
+  expect_rc semantics:credentials-directory-exit-status-0 0
+  expect_field semantics:credentials-directory-is-secrets-directory CREDENTIALS_DIRECTORY /run/secrets
+  expect_field semantics:credentials-directory-reads-the-secret via_env "$secret"
+
+  # Without secrets, an inherited one is removed.
+  pol=$(policy none.conf </dev/null)
+  CREDENTIALS_DIRECTORY="$CASE/creds" run_probe "$pol" "$(env_probe)"
+  expect_field semantics:credentials-directory-removed-without-secrets CREDENTIALS_DIRECTORY "<unset>"
+
+  # Optional secrets: a missing source is skipped, a present one projected.
+  pol=$(policy optional.conf <<EOF
+[secrets]
+present = -$CASE/k
+missing = -$CASE/nope
+missing_cred = -credential:nope
+tls = -credential:tls
+EOF
+)
+  CREDENTIALS_DIRECTORY="$CASE/creds" run_probe "$pol" "p list ls /run/secrets; p k read /run/secrets/present"
+  expect_rc semantics:optional-secrets-exit-status-0 0
+  expect_field semantics:optional-secrets-missing-skipped list "present,tls"
+  expect_field semantics:optional-secret-present-projected k "$secret"
+  run_probe "$pol" "p list ls /run/secrets"
+  expect_field semantics:optional-credential-without-credentials-directory list present
+  pol=$(policy optional-dir.conf <<EOF
+[secrets]
+d = -$CASE/creds
+EOF
+)
+  jh --check "$pol"
+  expect_rc semantics:optional-secret-not-a-file-still-243 243
+  pol=$(policy required.conf <<EOF
+[secrets]
+missing = $CASE/nope
+EOF
+)
+  jh --check "$pol"
+  expect_rc semantics:required-secret-missing-243 243
+
+  # [secrets] user/group: owned by the user the daemon drops to.
+  pol=$(policy owner.conf <<EOF
+[secrets]
+user = nobody
+group = daemon
+k = $CASE/k
+EOF
+)
+  run_probe "$pol" "
+p file_stat stat /run/secrets/k
+p dir_stat stat /run/secrets
+p as_nobody as 65534 65534 read /run/secrets/k
+"
+  local daemon_gid
+  daemon_gid=$(getent group daemon | cut -d: -f3)
+  expect_rc semantics:secrets-owner-exit-status-0 0
+  expect_field semantics:secrets-owner-file file_stat "400 65534 $daemon_gid reg"
+  expect_field semantics:secrets-owner-directory dir_stat "500 65534 $daemon_gid dir"
+  expect_field semantics:secrets-owner-readable-after-dropping as_nobody "$secret"
+  jh --print --json "$pol"
+  expect_match semantics:secrets-owner-in-print-json '"uid": ?65534' "$OUT"
+  jh --verify "$pol"
+  expect_rc semantics:secrets-owner-verify-passes 0
+  expect_match semantics:secrets-owner-verify-row "projected.*owner 65534:$daemon_gid" "$OUT"
+  pol=$(policy owner-user-only.conf <<EOF
+[secrets]
+user = nobody
+k = $CASE/k
+EOF
+)
+  run_probe "$pol" "p file_stat stat /run/secrets/k"
+  expect_field semantics:secrets-owner-group-defaults-to-users file_stat "400 65534 $(id -g nobody) reg"
+  pol=$(policy owner-unknown.conf <<EOF
+[secrets]
+user = jh-no-such-user
+k = $CASE/k
+EOF
+)
+  jh --check "$pol"
+  expect_rc semantics:secrets-owner-unknown-user-217 217
+  expect_match semantics:secrets-owner-unknown-user-names-line "owner-unknown.conf:2:" "$ERR"
+  pol=$(policy owner-unknown-group.conf <<EOF
+[secrets]
+group = jh-no-such-group
+k = $CASE/k
+EOF
+)
+  jh --check "$pol"
+  expect_rc semantics:secrets-owner-unknown-group-216 216
+}
+
+test_semantics_mounts() {
+  new_case
+  local pol
+  mkdir -p "$CASE/src/sub" "$CASE/ro" "$CASE/t"
+  echo data >"$CASE/src/f"
+  local user=redis
+  getent passwd $user >/dev/null || user=nobody
+  # tmpfs uid=/gid= by name.
+  pol=$(policy <<EOF
+[filesystem]
+tmpfs = $CASE/t:uid=$user,gid=$(id -gn $user),mode=0750
+EOF
+)
+  run_probe "$pol" "p t stat $CASE/t"
+  expect_rc semantics:tmpfs-owner-by-name-exit-status-0 0
+  expect_field semantics:tmpfs-owner-by-name t "750 $(id -u $user) $(id -g $user) dir"
+  pol=$(policy unknown-uid.conf <<EOF
+[filesystem]
+tmpfs = $CASE/t:uid=jh-no-such-user
+EOF
+)
+  jh --check "$pol"
+  expect_rc semantics:tmpfs-unknown-user-217 217
+  expect_match semantics:tmpfs-unknown-user-names-line "unknown-uid.conf:2:" "$ERR"
+  pol=$(policy unknown-gid.conf <<EOF
+[filesystem]
+tmpfs = $CASE/t:gid=jh-no-such-group
+EOF
+)
+  jh --check "$pol"
+  expect_rc semantics:tmpfs-unknown-group-216 216
+  pol=$(policy bad-uid.conf <<EOF
+[filesystem]
+tmpfs = $CASE/t:uid=4294967295
+EOF
+)
+  jh --check "$pol"
+  expect_rc semantics:tmpfs-uid-out-of-range-78 78
+
+  # Mount points below a read-only tmpfs and below a read-only tree are created first;
+  # "-" makes only the source optional.
+  pol=$(policy mount-points.conf <<EOF
+[filesystem]
+read_only = $CASE/ro
+tmpfs = $CASE/t:ro
+bind = $CASE/src:$CASE/t/a/b:ro
+bind = -$CASE/src:$CASE/t/optional
+bind = -$CASE/nope:$CASE/t/skipped
+bind = $CASE/src:$CASE/ro/new
+EOF
+)
+  run_probe "$pol" "
+p below_ro_tmpfs read $CASE/t/a/b/f
+p optional_target_created read $CASE/t/optional/f
+p skipped ls $CASE/t
+p tmpfs_ro write $CASE/t/x
+p below_ro_tree read $CASE/ro/new/f
+p ro_tree write $CASE/ro/x
+p bind_rw_under_ro_tree write $CASE/ro/new/w
+"
+  expect_rc semantics:mount-points-exit-status-0 0
+  expect_field semantics:mount-point-below-ro-tmpfs below_ro_tmpfs data
+  expect_field semantics:optional-bind-target-created optional_target_created data
+  expect_field semantics:optional-bind-missing-source-skipped skipped "a,optional"
+  expect_field semantics:ro-tmpfs-still-read-only tmpfs_ro EROFS
+  expect_field semantics:mount-point-below-ro-tree below_ro_tree data
+  expect_field semantics:ro-tree-still-read-only ro_tree EROFS
+  expect_field semantics:rw-bind-below-ro-tree-writable bind_rw_under_ro_tree OK
+  jh --check "$pol"
+  expect_rc semantics:mount-points-check-0 0
+
+  # Devices bound into the private /dev, also where a directory must be made.
+  if [[ -c /dev/kmsg && -c /dev/net/tun ]]; then
+    pol=$(policy dev.conf <<'EOF'
+[filesystem]
+bind = /dev/kmsg:/dev/kmsg
+bind = /dev/net/tun:/dev/net/tun
+bind = /dev/net/tun:/dev/tun
+EOF
+)
+    run_probe "$pol" "
+p kmsg stat /dev/kmsg
+p tun stat /dev/net/tun
+p tun_top stat /dev/tun
+p devdir write /dev/new
+"
+    expect_rc semantics:bind-into-private-dev-exit-status-0 0
+    expect_match semantics:bind-kmsg-into-private-dev ' chr$' "$(field kmsg)"
+    expect_match semantics:bind-tun-into-private-dev-subdir ' chr$' "$(field tun)"
+    expect_match semantics:bind-tun-at-dev-top ' chr$' "$(field tun_top)"
+    expect_field semantics:private-dev-still-read-only devdir EROFS
+  else
+    skip semantics:bind-into-private-dev "no /dev/kmsg or /dev/net/tun here"
+  fi
+
+  # read_only = /dev with private_dev: /dev/shm read-only too (as ReadOnlyPaths=/dev).
+  pol=$(policy dev-ro.conf <<'EOF'
+[filesystem]
+read_only = /dev
+EOF
+)
+  run_probe "$pol" "
+p shm write /dev/shm/jh-e2e
+p pts vfsflags /dev/pts
+p null open-w /dev/null
+"
+  expect_rc semantics:read-only-dev-exit-status-0 0
+  expect_field semantics:read-only-dev-shm shm EROFS
+  expect_match semantics:read-only-dev-pts '^ro' "$(field pts)"
+  expect_field semantics:read-only-dev-null-still-writable null OK
+
+  # inaccessible files directly under /proc, as InaccessiblePaths=.
+  pol=$(policy proc.conf <<'EOF'
+[filesystem]
+inaccessible = /proc/kallsyms /proc/cmdline
+EOF
+)
+  run_probe "$pol" "
+p kallsyms stat /proc/kallsyms
+p cmdline_nobody as 65534 65534 read /proc/cmdline
+p version read-size /proc/version
+"
+  expect_rc semantics:inaccessible-proc-file-exit-status-0 0
+  expect_match semantics:inaccessible-proc-file-mode-0000 '^0 ' "$(field kallsyms)"
+  expect_field semantics:inaccessible-proc-file-refused cmdline_nobody ERR:EACCES
+  expect_ne semantics:inaccessible-proc-file-rest-of-proc-readable ERR:ENOENT "$(field version)"
+}
+
 main() {
   e2e_init "$@"
   run_cases \
@@ -1196,7 +1522,10 @@ main() {
     test_capabilities \
     test_seccomp \
     test_pid_namespace \
-    test_other_namespaces
+    test_other_namespaces \
+    test_semantics_identity \
+    test_semantics_secrets \
+    test_semantics_mounts
   e2e_finish
 }
 

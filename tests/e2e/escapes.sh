@@ -43,6 +43,8 @@
 #   landlock:*             writes that get around a mount: a file handle, a late host mount
 #                          (also inside procfs, left to propagation = private); and what an
 #                          ordinary daemon must still be able to write
+#   (also read-only:dev-shm-*, kernel-views:inaccessible-proc-*, secrets-left:*credentials*:
+#   where jharden's semantics differed from systemd's, test_semantics_attacks)
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -2437,6 +2439,85 @@ mkdir /newdir 2>/dev/null || echo newdir=refused
   expect_true landlock:root-mode-data-written "/data/x missing in the tree" test -e "$CASE/root/data/x"
 }
 
+# ---------------------------------------------------------------- systemd's semantics, attacked
+#
+# Where jharden's semantics differed from systemd's, a protection was missing or a daemon
+# was pointed at the wrong files: /dev/shm stayed writable under read_only = /dev, an
+# inaccessible file under /proc stopped the service (226) so the policy had to leave it
+# readable, and $CREDENTIALS_DIRECTORY kept naming the unit's own (hidden) directory.
+
+test_semantics_attacks() {
+  # The default secrets directory is created on the host's /run when missing.
+  if [[ ! -e /run/secrets ]]; then
+    mkdir -m 0755 /run/secrets
+    on_exit rmdir /run/secrets
+  fi
+  new_case
+  local pol
+  pol=$(policy dev.conf <<'EOF'
+[filesystem]
+read_only = /dev
+EOF
+)
+  run_probe "$pol" "p shm write /dev/shm/jh-e2e-planted"
+  expect_field read-only:dev-shm-under-read-only-dev shm EROFS
+
+  pol=$(policy proc.conf <<'EOF'
+[filesystem]
+protect_kernel = no
+inaccessible = /proc/kallsyms /proc/cmdline
+EOF
+)
+  run_probe "$pol" "
+p kallsyms as 65534 65534 read-size /proc/kallsyms
+p cmdline read-size /proc/cmdline
+"
+  expect_rc kernel-views:inaccessible-proc-file-starts 0
+  expect_field kernel-views:inaccessible-proc-file-refused kallsyms EACCES
+  expect_field kernel-views:inaccessible-proc-file-empty-for-root cmdline 0
+
+  mkdir -m 0700 "$CASE/creds"
+  printf 'unit-credential' >"$CASE/creds/other"
+  chmod 0400 "$CASE/creds/other"
+  pol=$(policy none.conf </dev/null)
+  CREDENTIALS_DIRECTORY="$CASE/creds" run_probe "$pol" 'echo "cd=${CREDENTIALS_DIRECTORY-<unset>}"'
+  expect_field secrets-left:inherited-credentials-directory-removed cd "<unset>"
+  printf 'projected' >"$CASE/creds/tls"
+  chmod 0400 "$CASE/creds/tls"
+  pol=$(policy cred.conf <<'EOF'
+[secrets]
+tls = credential:tls
+EOF
+)
+  CREDENTIALS_DIRECTORY="$CASE/creds" run_probe "$pol" '
+echo "cd=${CREDENTIALS_DIRECTORY-<unset>}"
+p tls read "$CREDENTIALS_DIRECTORY/tls"
+p other read "$CREDENTIALS_DIRECTORY/other"'
+  expect_field secrets-left:credentials-directory-is-the-projection cd /run/secrets
+  expect_field secrets-left:credentials-directory-reads-the-secret tls projected
+  expect_field secrets-left:credentials-directory-only-projected other ERR:ENOENT
+
+  # [secrets] user: the --verify row checks the owner, and fails when the files stay root's.
+  printf 'owned' >"$CASE/k"
+  chmod 0600 "$CASE/k"
+  pol=$(policy owner.conf <<EOF
+[secrets]
+user = nobody
+k = $CASE/k
+EOF
+)
+  jh --verify "$pol" -- /bin/true
+  expect_rc secrets-left:verify-secrets-owner-exit-0 0
+  verify_row secrets-left:verify-row-secrets-owner "/run/secrets/k projected" PASS \
+    "mode 0400, 5 B, owner 65534:$(id -g nobody)"
+  if build_fault_shim; then
+    jh_fault no-chown --verify "$pol" -- /bin/true
+    verify_failing secrets-left:verify-row-secrets-owner-fails-when-root-owns "/run/secrets/k projected"
+  else
+    skip secrets-left:verify-row-secrets-owner-fails-when-root-owns "fault shim not built"
+  fi
+}
+
 main() {
   e2e_init "$@"
   build_helper
@@ -2480,7 +2561,8 @@ main() {
     test_landlock_file_handle \
     test_landlock_late_mount \
     test_landlock_late_proc_mount \
-    test_landlock_daemon_writes
+    test_landlock_daemon_writes \
+    test_semantics_attacks
   e2e_finish
 }
 

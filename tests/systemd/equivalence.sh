@@ -77,20 +77,15 @@ KNOWN=(
     "protect_hostname|sys:sethostname|ProtectHostname=|uts = yes only unshares the UTS namespace, where the daemon may still change the (private) host name; systemd also refuses sethostname(2) and setdomainname(2): deny them to get the same"
     "user_supplementary|id|SupplementaryGroups=|supplementary_groups replaces the user's groups from the group database; SupplementaryGroups= adds to them"
     "user_numeric|*|User=|a numeric uid need not exist in the user database; systemd refuses it (217)"
+    "cred_user|credstat:tok|LoadCredential=|a secret file belongs to the service's group ([secrets] group); systemd's credential files belong to group root; with mode 0400 the group has no access either way"
     "cred_load_path|r:/srv/eq/secret.txt|LoadCredential=|hide_sources = yes (the default) makes a secret's source inaccessible in the sandbox; LoadCredential= leaves it visible"
 )
 
 # CASES|KEYS|DESCRIPTION: differences that are jharden bugs, described for the
 # fix. They fail.
 BUGS=(
-    "inacc_proc_file|*|inaccessible = /proc/kallsyms (a file in procfs) fails at start-up with 226: \"mounts: detach scratch tmpfs above /proc/kallsyms: No such file or directory\"; InaccessiblePaths=/proc/kallsyms works"
-    "private_dev_bind,private_dev_bind_top|*|with private_dev = yes, a bind of a device node into /dev fails at start-up with 226 (\"mounts: create mount point /dev/tun: Read-only file system\", also for /dev/net/tun), outside a container too: the missing mount point is not created in the private /dev, although the contract promises it (a missing mount point is created in the sandbox's own tmpfs) and gives bind = /dev/kmsg:/dev/kmsg as the example; BindPaths= works"
-    "private_dev_ro|w:/dev/shm/jheq|read_only = /dev with private_dev = yes leaves /dev/shm writable; the contract (jharden.conf(5)) says it becomes read-only too, as with systemd"
     "cap_keep_empty|*|keep = none is refused with 78 (unknown capability \"none\"); the contract says it empties the bounding set, like CapabilityBoundingSet= (empty)"
     "scf_privileged|*|deny = @privileged breaks jharden's own set-up: it exits 218 (\"capabilities: cap_set_proc: Operation not permitted\"), so the filter is in force before capset(2); the contract says set-up never needs a call the filter refuses"
-    "user,user_group,user_root,user_env_override|env:USER,env:LOGNAME,env:HOME,env:SHELL|user = does not set USER, LOGNAME, HOME and SHELL from the passwd entry, which the contract promises as systemd does"
-    "user,user_group,scf_setuid_caller,workdir_user|id|the supplementary groups taken from the group database lack the daemon's own gid: the loader erases it from getgrouplist(3)'s result, while initgroups(3), which systemd uses, keeps it (id -G shows it under systemd)"
-    "cred_set,cred_load,cred_user,cred_load_path|cred:tok,credstat:tok|\$CREDENTIALS_DIRECTORY is not set to the secrets directory: with credential: sources the daemon keeps systemd's directory, whose files hide_sources has hidden (empty reads, EACCES for a non-root user); with path sources it is unset; the contract says it points to [secrets] directory"
 )
 
 # PATTERN|DESCRIPTION: a --check error matching PATTERN (grep -E) means the
@@ -226,6 +221,16 @@ define_cases() {
         jh "filesystem.bind = -/srv/eq/nope:/srv/eq/tgt" ops id ls:/srv/eq/tgt
     C bind_new_target sd BindPaths=/srv/eq/src:/srv/eq/newtgt/x \
         jh "filesystem.bind = /srv/eq/src:/srv/eq/newtgt/x" ops r:/srv/eq/newtgt/x/f
+    # "-" makes the source optional, never the mount point (made in a tmpfs, so that no
+    # run leaves it behind for the next)
+    C bind_optional_new_target sd TemporaryFileSystem=/srv/eq/t BindPaths=-/srv/eq/src:/srv/eq/t/x \
+        jh "filesystem.tmpfs = /srv/eq/t" "filesystem.bind = -/srv/eq/src:/srv/eq/t/x" \
+        ops r:/srv/eq/t/x/f
+    # a mount point below a read-only tmpfs is made before it becomes read-only
+    C tmpfs_ro_mount_point sd TemporaryFileSystem=/srv/eq/t:ro \
+        BindReadOnlyPaths=/srv/eq/src:/srv/eq/t/sub \
+        jh "filesystem.tmpfs = /srv/eq/t:ro" "filesystem.bind = /srv/eq/src:/srv/eq/t/sub:ro" \
+        ops r:/srv/eq/t/sub/f w:/srv/eq/t/new
     C bind_file sd BindReadOnlyPaths=/srv/eq/src/f:/srv/eq/tgt/file \
         jh "filesystem.bind = /srv/eq/src/f:/srv/eq/tgt/file:ro" \
         ops r:/srv/eq/tgt/file ow:/srv/eq/tgt/file stat:/srv/eq/tgt/file

@@ -4,9 +4,11 @@
 #include "loader.h"
 
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -514,6 +516,109 @@ TEST(LoaderIdentity, UnknownSupplementaryGroupExits216) {
   EXPECT_EQ(l.diag.exit_code(), kExitGroup);
 }
 
+// As systemd's get_user_creds(): root's record is built in, never looked up.
+TEST(LoaderIdentity, RootHasSystemdsBuiltInLoginEnvironment) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = 0\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.login_name, "root");
+  EXPECT_EQ(l.loaded.identity.home, "/root");
+  EXPECT_EQ(l.loaded.identity.shell, access("/bin/bash", X_OK) == 0 ? "/bin/bash" : "/bin/sh");
+  // gid 0: systemd calls no initgroups(3), the list stays empty.
+  EXPECT_TRUE(is_empty(l.loaded.identity.groups));
+}
+
+TEST(LoaderIdentity, NumericUserWithoutPasswdEntryHasNoLoginEnvironment) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = 3999999\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.login_name, "");
+  EXPECT_EQ(l.loaded.identity.home, "");
+  EXPECT_EQ(l.loaded.identity.shell, "");
+}
+
+// nobody (Debian: /nonexistent, /usr/sbin/nologin): HOME is set, a nologin SHELL is not; the
+// supplementary groups keep the primary gid, as initgroups(3) does.
+TEST(LoaderIdentity, NobodyHasNoShellAndKeepsItsPrimaryGid) {
+  struct passwd* pw = getpwnam("nobody");
+  if (!pw) GTEST_SKIP() << "no user nobody here";
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = nobody\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.login_name, "nobody");
+  std::string home = pw->pw_dir;
+  EXPECT_EQ(l.loaded.identity.home, home == "/" ? "" : home);
+  std::string shell = pw->pw_shell;
+  if (shell.find("nologin") != std::string::npos || shell.find("false") != std::string::npos) {
+    EXPECT_EQ(l.loaded.identity.shell, "");
+  }
+  EXPECT_NE(std::find(l.loaded.identity.groups.begin(), l.loaded.identity.groups.end(), pw->pw_gid),
+            l.loaded.identity.groups.end());
+}
+
+TEST(LoaderIdentity, SecretsOwnerDefaultsToTheServiceUser) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = 3999999\ngroup = 4000001\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.secrets_uid, 3999999u);
+  EXPECT_EQ(l.loaded.identity.secrets_gid, 4000001u);
+}
+
+TEST(LoaderIdentity, SecretsOwnerFromSecretsUserAndGroup) {
+  TempDir a;
+  a.write("web.conf", "[secrets]\nuser = 3999999\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_FALSE(l.loaded.identity.change);  // the daemon still starts as root
+  EXPECT_EQ(l.loaded.identity.uid, 0u);
+  EXPECT_EQ(l.loaded.identity.secrets_uid, 3999999u);
+  EXPECT_EQ(l.loaded.identity.secrets_gid, 3999999u);
+  a.write("web.conf", "[secrets]\nuser = root\ngroup = 4000001\n");
+  l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.secrets_uid, 0u);
+  EXPECT_EQ(l.loaded.identity.secrets_gid, 4000001u);
+}
+
+TEST(LoaderIdentity, UnknownSecretsUserExits217AndGroup216) {
+  TempDir a;
+  a.write("web.conf", "[secrets]\nuser = no-such-user-jharden\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag),
+            (Strings{a / "web.conf" + ":2: error: user: unknown user \"no-such-user-jharden\""}));
+  EXPECT_EQ(l.diag.exit_code(), kExitUser);
+  a.write("web.conf", "[secrets]\ngroup = no-such-group-jharden\n");
+  l = load("web.conf", {a.path()});
+  EXPECT_EQ(l.diag.exit_code(), kExitGroup);
+}
+
+TEST(LoaderIdentity, TmpfsOwnerNamesAreResolved) {
+  TempDir a;
+  a.write("web.conf", "[filesystem]\ntmpfs = /run/x:uid=root,gid=root\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.policy.tmpfs[0].uid, 0u);
+  EXPECT_EQ(l.loaded.policy.tmpfs[0].gid, 0u);
+}
+
+TEST(LoaderIdentity, UnknownTmpfsOwnerExits217Or216WithTheLine) {
+  TempDir a;
+  a.write("web.conf", "[filesystem]\n\ntmpfs = /run/x:uid=no-such-user-jharden\n");
+  auto l = load("web.conf", {a.path()});
+  EXPECT_FALSE(l.ok);
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf" + ":3: error: tmpfs: uid: unknown user "
+                                                         "\"no-such-user-jharden\""}));
+  EXPECT_EQ(l.diag.exit_code(), kExitUser);
+  a.write("web.conf", "[filesystem]\ntmpfs = /run/x:gid=no-such-group-jharden\n");
+  l = load("web.conf", {a.path()});
+  EXPECT_EQ(l.diag.exit_code(), kExitGroup);
+}
+
 TEST(LoaderIdentity, PolicyErrorWinsOverUnresolvedIds) {
   TempDir a;
   a.write("web.conf", "[service]\nuser = no-such-user-jharden\numask = 9\n");
@@ -627,6 +732,35 @@ TEST(LoaderSecrets, MissingCredentialExits243) {
   EXPECT_FALSE(l.ok);
   EXPECT_EQ(errors_of(l.diag),
             (Strings{"secrets: cannot read " + creds / "tls.key" + ": No such file or directory"}));
+  EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
+}
+
+TEST(LoaderSecrets, OptionalMissingSourceIsSkipped) {
+  TempDir a, creds;
+  std::string key = a.write("key.pem", "x", 0600);
+  ScopedEnv env("CREDENTIALS_DIRECTORY", creds.path().c_str());
+  a.write("web.conf", "[secrets]\na = -" + key + "\nb = -" + a / "none" +
+                          "\nc = -credential:none\nd = -" + a / "none/deeper" + "\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok) << errors_of(l.diag)[0];
+  ASSERT_TRUE(has_size(l.loaded.secrets, 1));
+  EXPECT_EQ(l.loaded.secrets[0].name, "a");
+}
+
+TEST(LoaderSecrets, OptionalCredentialWithoutCredentialsDirectoryIsSkipped) {
+  TempDir a;
+  ScopedEnv env("CREDENTIALS_DIRECTORY", nullptr);
+  auto l = load_secret(a, "-credential:tls.key");
+  ASSERT_TRUE(l.ok);
+  EXPECT_TRUE(is_empty(l.loaded.secrets));
+}
+
+// "-" forgives a missing source only: one that is there but unusable is still an error.
+TEST(LoaderSecrets, OptionalSourceThatIsNotAFileExits243) {
+  TempDir a;
+  a.mkdir("keys");
+  auto l = load_secret(a, "-" + a / "keys");
+  EXPECT_FALSE(l.ok);
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
 

@@ -595,18 +595,24 @@ TEST(BuildPlanRefuses, MountPointInsideAFstabProcfs) {
 TEST(BuildPlanRefuses, MountPointMissingFromAReadOnlyBindsSource) {
   PlanContext context;
   context.look_up = [](const std::string& path) -> std::optional<HostPath> {
-    if (path == "/srv/data/missing" || path == "/srv/data/optional") return std::nullopt;
+    if (path == "/srv/data/missing" || path == "/srv/data/optional" ||
+        path == "/srv/data/skipped" || path == "/srv/none")
+      return std::nullopt;
     return HostPath{path, false};
   };
-  // An optional entry (skipped when its target is missing) needs no mount point.
+  // The "-" of a bind makes its source optional, not its mount point (BindPaths=-): one whose
+  // source is there needs its mount point; one whose source is missing is skipped.
   auto p = plan_of(
       "[filesystem]\nbind = /srv/data:/data:ro\ntmpfs = /data/cache\ntmpfs = /data/missing\n"
-      "bind = -/srv/x:/data/optional\n",
+      "bind = -/srv/x:/data/optional\nbind = -/srv/none:/data/skipped\n",
       context);
-  ASSERT_TRUE(has_size(errors(p), 1));
+  ASSERT_TRUE(has_size(errors(p), 2));
   EXPECT_TRUE(has_substr(errors(p)[0], kFile + ":4: error: tmpfs on /data/missing: the mount "
                                                "point would have to be created as "
                                                "/srv/data/missing, inside the read-only bind"));
+  EXPECT_TRUE(has_substr(errors(p)[1], kFile + ":5: error: bind on /data/optional: the mount "
+                                               "point would have to be created as "
+                                               "/srv/data/optional, inside the read-only bind"));
 }
 
 TEST(BuildPlanRefuses, MountPointsBelowPrivateDevAndReadOnlyTmpfsAreFine) {
@@ -903,6 +909,55 @@ TEST(BuildPlanEnvironment, UnsetWinsOverEnvironment) {
 TEST(BuildPlanEnvironment, UnsetListIsKept) {
   auto p = plan_of("[service]\nunset_environment = A B\n");
   EXPECT_EQ(p.plan.env_unset, (Strings{"A", "B"}));
+}
+
+// What systemd gives a User= service, before Environment= (which overrides it) and
+// UnsetEnvironment= (which removes it).
+TEST(PlanEnvironment, LoginVariablesOfTheUser) {
+  Diagnostics diag;
+  Policy policy = parse_policy_files(
+      {{kFile, "[service]\nuser = web\nenvironment = HOME=/srv\nunset_environment = SHELL\n"}},
+      false, diag);
+  Identity id;
+  id.change = true;
+  id.login_name = "web";
+  id.home = "/var/lib/web";
+  id.shell = "/bin/bash";
+  Plan plan = build_plan(policy, id, {}, {}, diag);
+  EXPECT_EQ(plan.env_set, (std::vector<std::pair<std::string, std::string>>{
+                              {"USER", "web"}, {"LOGNAME", "web"}, {"HOME", "/srv"}}));
+  id.home.clear();
+  id.shell.clear();
+  plan = build_plan(parse_policy_files({{kFile, "[service]\nuser = web\n"}}, false, diag), id, {},
+                    {}, diag);
+  EXPECT_EQ(plan.env_set, (std::vector<std::pair<std::string, std::string>>{{"USER", "web"},
+                                                                            {"LOGNAME", "web"}}));
+  // What the entry does not give is not inherited either (a root shell's HOME, SHELL).
+  EXPECT_EQ(plan.env_unset, (Strings{"HOME", "SHELL"}));
+}
+
+TEST(PlanEnvironment, CredentialsDirectoryNamesTheSecrets) {
+  std::vector<Secret> secrets(1);
+  secrets[0].name = "tls";
+  secrets[0].host_path = "/etc/ssl/key.pem";
+  PlanContext context;
+  context.credentials_directory = "/run/credentials/web.service";
+  auto p = plan_of("[secrets]\ndirectory = /run/keys\n", context, secrets);
+  EXPECT_EQ(
+      p.plan.env_set,
+      (std::vector<std::pair<std::string, std::string>>{{"CREDENTIALS_DIRECTORY", "/run/keys"}}));
+  EXPECT_TRUE(is_empty(p.plan.env_unset));
+}
+
+TEST(PlanEnvironment, InheritedCredentialsDirectoryIsRemovedWithoutSecrets) {
+  PlanContext context;
+  context.credentials_directory = "/run/credentials/web.service";
+  auto p = plan_of("", context);
+  EXPECT_EQ(p.plan.env_unset, (Strings{"CREDENTIALS_DIRECTORY"}));
+  EXPECT_TRUE(is_empty(plan_of("").plan.env_unset));
+  // An explicit assignment is the administrator's choice.
+  p = plan_of("[service]\nenvironment = CREDENTIALS_DIRECTORY=/x\n", context);
+  EXPECT_TRUE(is_empty(p.plan.env_unset));
 }
 
 TEST(BuildPlanProcess, ServiceKeysReachThePlan) {

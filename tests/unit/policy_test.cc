@@ -347,7 +347,7 @@ const PathKey kPathKeys[] = {
     {"fstab", "filesystem", "fstab", "", "", "fstab", false},
     {"working_directory", "service", "working_directory", "", "", "working_directory", false},
     {"secrets_directory", "secrets", "directory", "", "", "directory", false},
-    {"secret_source", "secrets", "tls_key", "", "", "tls_key", false},
+    {"secret_source", "secrets", "tls_key", "", "", "tls_key", true},
 };
 
 std::string path_text(const PathKey& k, const std::string& path) {
@@ -445,6 +445,8 @@ const ScalarKey kScalarKeys[] = {
     {"secrets", "directory", "/run/s"},
     {"secrets", "mode", "0400"},
     {"secrets", "hide_sources", "yes"},
+    {"secrets", "user", "nobody"},
+    {"secrets", "group", "nogroup"},
     {"capabilities", "no_new_privileges", "yes"},
     {"seccomp", "action", "errno"},
     {"seccomp", "native_only", "yes"},
@@ -467,8 +469,13 @@ TEST_P(ScalarTwiceTest, IsAnErrorNamingBothLines) {
             (Strings{err(4, std::string(key) + ": given twice in this file (first on line 2)")}));
 }
 
+// [secrets] user and group share their names with [service]'s.
 INSTANTIATE_TEST_SUITE_P(AllScalarKeys, ScalarTwiceTest, ::testing::ValuesIn(kScalarKeys),
-                         [](const auto& p) { return std::string(p.param.key); });
+                         [](const auto& p) {
+                           return std::string(p.param.section) == "secrets"
+                                      ? "secrets_" + std::string(p.param.key)
+                                      : std::string(p.param.key);
+                         });
 
 TEST(ScalarTwice, OnceIsAccepted) {
   for (const auto& [section, key, value] : kScalarKeys)
@@ -947,9 +954,27 @@ TEST(FilesystemTmpfs, OutOfRangeUidOrGidIsAnError) {
   const char* why = "numeric id out of range (0 to 4294967294)";
   expect_tmpfs_errors({{"uid=-1", why},
                        {"uid=4294967295", why},
-                       {"uid=root", why},
                        {"gid=-1", why},
-                       {"gid=4294967295", why}});
+                       {"gid=4294967295", why},
+                       {"uid=+5", why},
+                       {"uid=a/b", "expected a user name or a numeric id"},
+                       {"gid=", "expected a group name or a numeric id"},
+                       {"gid=x:y", "expected a group name or a numeric id"}});
+}
+
+// Debian assigns service ids at install time: a policy can only name them. The loader
+// resolves the names (loader_test).
+TEST(FilesystemTmpfs, UidAndGidMayBeNames) {
+  auto p = parse("[filesystem]\ntmpfs = /run/redis:uid=redis,gid=redis,mode=0750\n");
+  ASSERT_TRUE(is_empty(p.errors()));
+  ASSERT_TRUE(has_size(p.policy.tmpfs, 1));
+  EXPECT_EQ(p.policy.tmpfs[0].uid_name, "redis");
+  EXPECT_EQ(p.policy.tmpfs[0].gid_name, "redis");
+  EXPECT_FALSE(p.policy.tmpfs[0].uid.has_value());
+  auto n = parse("[filesystem]\ntmpfs = /run/x:uid=0,gid=7\n");
+  EXPECT_EQ(n.policy.tmpfs[0].uid_name, "");
+  EXPECT_EQ(n.policy.tmpfs[0].uid, 0u);
+  EXPECT_EQ(n.policy.tmpfs[0].gid, 7u);
 }
 
 TEST(FilesystemTmpfs, ForbiddenOrUnknownOptionIsAnError) {
@@ -1006,6 +1031,29 @@ TEST(Secrets, HostPathSource) {
   EXPECT_EQ(p.policy.secrets[0].source, "/etc/ssl/private/key.pem");
   EXPECT_FALSE(p.policy.secrets[0].credential);
   EXPECT_EQ(p.policy.secrets[0].origin.line, 2);
+}
+
+TEST(Secrets, DashMakesASourceOptional) {
+  auto p = parse("[secrets]\na = -/etc/ssl/a.pem\nb = -credential:b\nc = /etc/c\n");
+  ASSERT_TRUE(is_empty(p.errors()));
+  ASSERT_TRUE(has_size(p.policy.secrets, 3));
+  EXPECT_TRUE(p.policy.secrets[0].optional);
+  EXPECT_EQ(p.policy.secrets[0].source, "/etc/ssl/a.pem");
+  EXPECT_TRUE(p.policy.secrets[1].optional);
+  EXPECT_TRUE(p.policy.secrets[1].credential);
+  EXPECT_EQ(p.policy.secrets[1].source, "b");
+  EXPECT_FALSE(p.policy.secrets[2].optional);
+  EXPECT_EQ(errors_of("[secrets]\na = -\n"), (Strings{err(2, "a: path is empty: \"\"")}));
+}
+
+TEST(Secrets, OwnerUserAndGroup) {
+  auto p = parse("[secrets]\nuser = _chrony\ngroup = 105\n");
+  ASSERT_TRUE(is_empty(p.errors()));
+  EXPECT_EQ(p.policy.secrets_user->value, "_chrony");
+  EXPECT_EQ(p.policy.secrets_group->value, "105");
+  EXPECT_TRUE(is_empty(p.policy.secrets));
+  EXPECT_EQ(errors_of("[secrets]\nuser = -1\n"),
+            (Strings{err(2, "user: numeric id out of range (0 to 4294967294): \"-1\"")}));
 }
 
 TEST(Secrets, CredentialSource) {

@@ -98,7 +98,8 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {
     Policy policy = parse_policy_files({{GetParam(), read_text(source_path("conf/" + GetParam()))}},
                                        false, diag);
     Identity identity;
-    if (diag.ok() && !resolve_identity(policy, identity, diag))
+    if (diag.ok() &&
+        !(resolve_tmpfs_owners(policy, diag) && resolve_identity(policy, identity, diag)))
       GTEST_SKIP() << "the golden holds the ids of this policy's user and group, which this "
                       "machine lacks: "
                    << diag.list()[0].str();

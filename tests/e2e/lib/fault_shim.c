@@ -12,6 +12,7 @@
 //   no-landlock      landlock_restrict_self() returns 0 without restricting the process
 //   landlock-grant-root  the ruleset gets one more rule: every handled right beneath /, so
 //                    the domain holds (ptrace scoping) but refuses no write
+//   no-chown         fchown() succeeds without changing the owner (secrets stay root's)
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl
 #define _GNU_SOURCE
@@ -126,4 +127,9 @@ long syscall(long nr, ...) {
     }
   }
   return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+int fchown(int fd, uid_t uid, gid_t gid) {
+  int (*real)(int, uid_t, gid_t) = (int (*)(int, uid_t, gid_t))next("fchown");
+  return has_fault("no-chown") ? 0 : real(fd, uid, gid);
 }
