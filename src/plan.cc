@@ -416,9 +416,10 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
       e.implicit = true;
     }
   }
-  // The cgroup namespace's own hierarchy, which shows only the cgroup jharden started in.
+  // The cgroup namespace's own hierarchy, which shows only the cgroup jharden started in. As
+  // written by the administrator: another mount there is a conflict, never a silent override.
   if (plan.ns_cgroup)
-    add(MountKind::kCgroup, "/sys/fs/cgroup", policy.ns_cgroup.origin, chroot_mode).implicit = true;
+    add(MountKind::kCgroup, "/sys/fs/cgroup", policy.ns_cgroup.origin, chroot_mode);
   if (policy.private_tmp.value) {
     for (const char* t : {"/tmp", "/var/tmp"}) {
       auto& e = add(MountKind::kTmpfs, t, policy.private_tmp.origin,

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -285,7 +286,10 @@ void enter_namespaces(Context& c) {
   c.sources = open_mount_sources(p);
   unique_fd proc_self;
   if (p.ns_user) {
-    proc_self.reset(open("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    // A detached copy of the procfs mount: the read-only round (read_only = /) and the masks
+    // change the mounts of the tree, never this one.
+    unique_fd proc(open_tree(AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    if (proc) proc_self.reset(openat(proc.get(), "self", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!proc_self) fail_errno(kExitNamespace, "user", "open /proc/self");
   }
   MountOptions mo;

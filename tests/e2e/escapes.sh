@@ -1944,6 +1944,19 @@ p usr_write write /usr/jh-private-users"
   expect_field private-users:cap-sys-admin-cannot-unmount-read-only umount EPERM
   expect_field private-users:usr-stays-read-only usr_write EROFS
 
+  # With the whole tree read-only: the maps are still written (through a procfs of jharden's
+  # own, not the sandbox's, which the read-only round has changed).
+  pol=$(policy user-ro.conf <<'EOF'
+[filesystem]
+read_only = /
+[namespaces]
+user = yes
+EOF
+)
+  run_probe "$pol" "$(private_users_body "$w" "$victim")"
+  expect_rc private-users:read-only-root-starts 0
+  expect_field private-users:read-only-root-uid-map uid_map "0 0 1"
+
   # With a PID namespace, and in a new root.
   private_users_files "$w"
   pol=$(policy user-pid.conf <<'EOF'

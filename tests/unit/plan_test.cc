@@ -1148,5 +1148,18 @@ TEST(LandlockPlan, ModeAbiAndHandledRights) {
   EXPECT_FALSE(yes.plan.landlock.active());  // start-up then fails with 226
 }
 
+TEST(BuildPlanNamespaces, CgroupAndAnExplicitMountThereConflict) {
+  Diagnostics diag;
+  Policy policy = parse_policy_files(
+      {{kFile, "[filesystem]\nbind = /sys/fs/cgroup:/sys/fs/cgroup\n[namespaces]\ncgroup = yes\n"}},
+      false, diag);
+  ASSERT_TRUE(diag.ok());
+  build_plan(policy, Identity{}, {}, PlanContext{}, diag);
+  ASSERT_FALSE(diag.ok());
+  const std::string message = diag.list()[0].str();
+  EXPECT_NE(message.find(":2"), std::string::npos) << message;
+  EXPECT_NE(message.find(":4"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace jharden
