@@ -113,6 +113,7 @@ struct Facts {
   std::vector<std::string> private_devices_missing;
   bool private_tmp = false;
   bool private_network = false;
+  bool private_users = false;
   bool protect_control_groups = false;
   bool protect_kernel_modules = false;
   std::vector<std::string> protect_kernel_modules_missing;
@@ -218,6 +219,8 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   auto read_only = [&](const std::string& p) { return !view(plan, p).writable; };
   f.private_tmp = hidden("/tmp") && hidden("/var/tmp");
   f.private_network = plan.ns_net;
+  f.private_users = plan.ns_user;
+  // A cgroup namespace's own read-only hierarchy, or the host's made read-only.
   f.protect_control_groups = read_only("/sys/fs/cgroup");
   f.protect_kernel_tunables =
       read_only("/proc/sys") && read_only("/proc/sysrq-trigger") && read_only("/sys");
@@ -843,9 +846,10 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
   it.flag("PrivateTmp=", "[filesystem] private_tmp", 1000, f.private_tmp,
           "Service has no access to other software's temporary files",
           "Service has access to other software's temporary files");
-  it.exposed("PrivateUsers=", 1000, "Service has access to other users");
-  it.flag("ProtectControlGroups=", "[filesystem] protect_kernel", 1000, f.protect_control_groups,
-          "Service cannot modify the control group file system",
+  it.flag("PrivateUsers=", "[namespaces] user", 1000, f.private_users,
+          "Service does not have access to other users", "Service has access to other users");
+  it.flag("ProtectControlGroups=", "[filesystem] protect_kernel, [namespaces] cgroup", 1000,
+          f.protect_control_groups, "Service cannot modify the control group file system",
           "Service may modify the control group file system");
   it.flag("ProtectKernelModules=", "[capabilities] drop, [seccomp] deny", 1000,
           f.protect_kernel_modules, "Service cannot load or read kernel modules",
@@ -1103,6 +1107,18 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
         "orphans; /proc shows only the sandbox's processes");
   if (plan.ns_ipc)
     out.push_back("IPC namespace: no SysV IPC object or POSIX message queue of the host");
+  if (plan.ns_net)
+    out.push_back(
+        "network namespace: a fresh read-only sysfs of its own on /sys, so "
+        "/sys/class/net lists only the sandbox's interfaces");
+  if (plan.ns_cgroup)
+    out.push_back(
+        "cgroup namespace: /sys/fs/cgroup shows only the service's own cgroup, "
+        "read-only");
+  if (plan.ns_user)
+    out.push_back(
+        "user namespace, made after the mounts: only root and the service's ids are "
+        "mapped, capabilities count on no namespace, file or process of the host's");
   if (plan.new_session)
     out.push_back("new session (setsid): no TIOCSTI into the terminal jharden was started from");
   if (plan.seccomp.enabled)
@@ -1159,6 +1175,7 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   if (f.private_devices) lines.push_back("PrivateDevices=yes");
   if (f.private_tmp) lines.push_back("PrivateTmp=yes");
   if (f.private_network) lines.push_back("PrivateNetwork=yes");
+  if (f.private_users) lines.push_back("PrivateUsers=yes");
   if (plan.ns_ipc) lines.push_back("PrivateIPC=yes");
   if (f.protect_hostname) lines.push_back("ProtectHostname=yes");
   const char* system = f.protect_system == 0   ? "strict"
@@ -1217,12 +1234,15 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
         break;
       }
       case MountKind::kBind:
+        // The implicit one keeps the host's cgroup tree in the sysfs of net = yes.
+        if (e.implicit) break;
         (e.read_only ? bind_ro : bind).push_back(unit_word(opt + e.source + ":" + e.target));
         break;
       // Expressed by PrivateDevices=, ProtectProc=, ProcSubset= and RootDirectory=, or, for
       // the secrets, with no systemd setting that projects a file read-only.
       case MountKind::kProc:
       case MountKind::kSysfs:
+      case MountKind::kCgroup:
       case MountKind::kPrivateDev:
       case MountKind::kSecrets:
         break;

@@ -340,7 +340,14 @@ void Applier::establish(size_t i, int target_fd) {
              target_fd, path);
       break;
     case MountKind::kSysfs:
+      // Made in the sandbox's network namespace (unshared before the mounts): the kernel ties
+      // a sysfs instance to the namespace that mounts it, so /sys/class/net shows its own.
       attach(new_fs("sysfs", "", base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path).get(),
+             target_fd, path);
+      break;
+    case MountKind::kCgroup:
+      // Made in the sandbox's cgroup namespace: its root is the cgroup jharden started in.
+      attach(new_fs("cgroup2", "", base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path).get(),
              target_fd, path);
       break;
     case MountKind::kBind: {
@@ -630,6 +637,9 @@ void Applier::verify(size_t i) {
       break;
     case MountKind::kSysfs:
       if (sf.f_type != SYSFS_MAGIC || !ro) bad("is not a read-only sysfs");
+      break;
+    case MountKind::kCgroup:
+      if (sf.f_type != CGROUP2_SUPER_MAGIC || !ro) bad("is not a read-only cgroup2");
       break;
     case MountKind::kMask:
       if (S_ISDIR(st.st_mode) ? (sf.f_type != TMPFS_MAGIC || !ro)

@@ -271,6 +271,8 @@ const char* mount_kind_name(MountKind kind) {
       return "proc";
     case MountKind::kSysfs:
       return "sysfs";
+    case MountKind::kCgroup:
+      return "cgroup2";
     case MountKind::kPrivateDev:
       return "private-dev";
     case MountKind::kTmpfs:
@@ -347,6 +349,12 @@ PlanContext plan_context_from_environment() {
   return c;
 }
 
+std::string user_namespace_map(uint32_t own, uint32_t service) {
+  std::string map = std::to_string(own) + " " + std::to_string(own) + " 1\n";
+  if (service != own) map += std::to_string(service) + " " + std::to_string(service) + " 1\n";
+  return map;
+}
+
 Plan build_plan(const Policy& policy, const Identity& identity, const std::vector<Secret>& secrets,
                 const PlanContext& context, Diagnostics& diag) {
   Plan plan;
@@ -356,6 +364,8 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   plan.ns_net = policy.ns_net.value;
   plan.ns_ipc = policy.ns_ipc.value;
   plan.ns_uts = policy.ns_uts.value || policy.hostname.has_value();
+  plan.ns_cgroup = policy.ns_cgroup.value;
+  plan.ns_user = policy.ns_user.value;
   if (policy.hostname) plan.hostname = policy.hostname->value;
   const bool chroot_mode = plan.root != "/";
 
@@ -369,7 +379,8 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     e.optional = optional;
     e.implicit = origin.is_default();
     e.read_only = kind == MountKind::kMask || kind == MountKind::kInaccessible ||
-                  kind == MountKind::kSysfs || kind == MountKind::kSecrets;
+                  kind == MountKind::kSysfs || kind == MountKind::kSecrets ||
+                  kind == MountKind::kCgroup;
     m.push_back(e);
     return m.back();
   };
@@ -394,6 +405,23 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     add(MountKind::kPrivateDev, "/dev", policy.private_dev.origin, chroot_mode).implicit = true;
   }
   if (chroot_mode) add(MountKind::kSysfs, "/sys", builtin, true);
+  // The host's sysfs shows the host's interfaces (/sys/class/net) whatever the network
+  // namespace: a sysfs made from inside the new one shows only its own. The host's cgroup
+  // tree is bound back into it (read-only, as the sysfs around it), unless the sandbox has a
+  // cgroup namespace of its own.
+  if (!chroot_mode && plan.ns_net) {
+    add(MountKind::kSysfs, "/sys", policy.ns_net.origin).implicit = true;
+    if (!plan.ns_cgroup) {
+      auto& e = add(MountKind::kBind, "/sys/fs/cgroup", policy.ns_net.origin, true);
+      e.source = "/sys/fs/cgroup";
+      e.read_only = true;
+      e.implicit = true;
+    }
+  }
+  // The cgroup namespace's own hierarchy, which shows only the cgroup jharden started in. As
+  // written by the administrator: another mount there is a conflict, never a silent override.
+  if (plan.ns_cgroup)
+    add(MountKind::kCgroup, "/sys/fs/cgroup", policy.ns_cgroup.origin, chroot_mode);
   if (policy.private_tmp.value) {
     for (const char* t : {"/tmp", "/var/tmp"}) {
       auto& e = add(MountKind::kTmpfs, t, policy.private_tmp.origin,

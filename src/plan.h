@@ -20,6 +20,7 @@ namespace jharden {
 enum class MountKind {
   kProc,          // a fresh procfs
   kSysfs,         // a fresh sysfs, read-only
+  kCgroup,        // a fresh cgroup2 of the sandbox's cgroup namespace, read-only
   kPrivateDev,    // a fresh /dev with the standard pseudo-devices
   kTmpfs,         // a fresh tmpfs (private_tmp, tmpfs=, fstab)
   kBind,          // SOURCE bound at the target
@@ -76,7 +77,10 @@ struct SeccompPlan {
 struct Plan {
   std::string root = "/";
   Propagation propagation = Propagation::kSlave;
-  bool ns_pid = false, ns_net = false, ns_ipc = false, ns_uts = false;
+  bool ns_pid = false, ns_net = false, ns_ipc = false, ns_uts = false, ns_cgroup = false;
+  // A user namespace, made once the mounts are done: every other namespace belongs to the
+  // host's user namespace, so capabilities inside count on none of them (see enter_namespaces).
+  bool ns_user = false;
   std::optional<std::string> hostname;
   std::vector<MountEntry> mounts;  // parents first
   std::string secrets_directory;
@@ -94,6 +98,11 @@ struct Plan {
   NotifyMode notify = NotifyMode::kNone;
   LandlockPlan landlock;  // applied after the last mount
 };
+
+// [namespaces] user: the text of uid_map (or gid_map) of the new user namespace. The id jharden
+// runs with (root) and the service's are each mapped to themselves, as PrivateUsers= does;
+// every other id shows as the overflow id (nobody) inside.
+std::string user_namespace_map(uint32_t own, uint32_t service);
 
 // A host path as the planner sees it: what it resolves to (trusted symlinks followed).
 struct HostPath {

@@ -406,6 +406,8 @@ void reset_scalar(Policy& p, const std::string& id) {
       {"namespaces.net", [](Policy& x) { x.ns_net = d.ns_net; }},
       {"namespaces.ipc", [](Policy& x) { x.ns_ipc = d.ns_ipc; }},
       {"namespaces.uts", [](Policy& x) { x.ns_uts = d.ns_uts; }},
+      {"namespaces.cgroup", [](Policy& x) { x.ns_cgroup = d.ns_cgroup; }},
+      {"namespaces.user", [](Policy& x) { x.ns_user = d.ns_user; }},
       {"namespaces.hostname", [](Policy& x) { x.hostname.reset(); }},
   };
   if (auto it = kResets.find(id); it != kResets.end()) it->second(p);
@@ -823,10 +825,8 @@ void FileParser::seccomp_key(std::string_view key, std::string_view v) {
 
 void FileParser::namespaces_key(std::string_view key, std::string_view v) {
   static const std::map<std::string_view, Located<bool> Policy::*> kBools = {
-      {"pid", &Policy::ns_pid},
-      {"net", &Policy::ns_net},
-      {"ipc", &Policy::ns_ipc},
-      {"uts", &Policy::ns_uts}};
+      {"pid", &Policy::ns_pid}, {"net", &Policy::ns_net},       {"ipc", &Policy::ns_ipc},
+      {"uts", &Policy::ns_uts}, {"cgroup", &Policy::ns_cgroup}, {"user", &Policy::ns_user}};
   if (key == "allow_create") {
     // A list: an empty assignment resets it to none; "all" lifts the restriction.
     if (v.empty()) {

@@ -144,6 +144,8 @@ struct Policy {
   Located<bool> ns_net{false, {}};
   Located<bool> ns_ipc{false, {}};
   Located<bool> ns_uts{false, {}};
+  Located<bool> ns_cgroup{false, {}};
+  Located<bool> ns_user{false, {}};
   std::optional<Located<std::string>> hostname;
   // allow_create: CLONE_NEW* flags the daemon may create or join (namespace_flags()).
   Located<unsigned long> ns_allow_create{0, {}};

@@ -39,7 +39,7 @@ std::string flags_of(const MountEntry& e) {
     f += ",nosuid,nodev";
   if (e.kind == MountKind::kPrivateDev) f += ",nosuid,noexec";
   if (e.noexec || e.kind == MountKind::kSecrets || e.kind == MountKind::kProc ||
-      e.kind == MountKind::kSysfs)
+      e.kind == MountKind::kSysfs || e.kind == MountKind::kCgroup)
     f += ",noexec";
   if (e.optional) f += ",optional";
   return f;
@@ -57,6 +57,8 @@ std::string source_of(const MountEntry& e) {
       return "proc";
     case MountKind::kSysfs:
       return "sysfs";
+    case MountKind::kCgroup:
+      return "cgroup2 (own cgroup namespace)";
     case MountKind::kPrivateDev:
       return "tmpfs + devpts";
     case MountKind::kTmpfs:
@@ -109,6 +111,14 @@ std::vector<std::string> namespace_names(unsigned long flags) {
   return out;
 }
 
+// A map of the user namespace on one line ("0 0 1, 4322 4322 1"), jharden running as root.
+std::string id_map_line(uint32_t service) {
+  std::string map = user_namespace_map(0, service);
+  map.pop_back();
+  for (size_t at; (at = map.find('\n')) != std::string::npos;) map.replace(at, 1, ", ");
+  return map;
+}
+
 }  // namespace
 
 nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
@@ -117,10 +127,19 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
   j["policy"] = loaded.files.empty() ? "" : loaded.files.front();
   j["dropins"] = json::array();
   for (size_t i = 1; i < loaded.files.size(); ++i) j["dropins"].push_back(loaded.files[i]);
-  j["namespaces"] = {
-      {"mount", true},      {"pid", plan.ns_pid},
-      {"net", plan.ns_net}, {"ipc", plan.ns_ipc},
-      {"uts", plan.ns_uts}, {"hostname", plan.hostname ? json(*plan.hostname) : json(nullptr)}};
+  j["namespaces"] = {{"mount", true},
+                     {"pid", plan.ns_pid},
+                     {"net", plan.ns_net},
+                     {"ipc", plan.ns_ipc},
+                     {"uts", plan.ns_uts},
+                     {"hostname", plan.hostname ? json(*plan.hostname) : json(nullptr)},
+                     {"cgroup", plan.ns_cgroup},
+                     {"user", plan.ns_user}};
+  if (plan.ns_user) {
+    const Identity& id = plan.identity;
+    j["namespaces"]["uid_map"] = id_map_line(id.change ? id.uid : 0);
+    j["namespaces"]["gid_map"] = id_map_line(id.change ? id.gid : 0);
+  }
   j["root"] = plan.root;
   j["propagation"] = plan.propagation == Propagation::kSlave ? "slave" : "private";
   j["mounts"] = json::array();
@@ -208,6 +227,12 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
   if (plan.ns_ipc) o << " ipc";
   if (plan.ns_uts) o << " uts";
   if (plan.hostname) o << " (hostname " << *plan.hostname << ")";
+  if (plan.ns_cgroup) o << " cgroup";
+  if (plan.ns_user) {
+    const Identity& id = plan.identity;
+    o << " user (made after the mounts; uid map " << id_map_line(id.change ? id.uid : 0)
+      << "; gid map " << id_map_line(id.change ? id.gid : 0) << "; setgroups denied)";
+  }
   o << "\npropagation: " << (plan.propagation == Propagation::kSlave ? "slave" : "private") << "\n";
   if (plan.root != "/") o << "root: " << plan.root << " (pivot_root, old root detached)\n";
   o << "\nmounts (in order):\n";

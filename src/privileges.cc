@@ -48,12 +48,16 @@ void drop_bounding_set(const CapabilityPlan& caps) {
     fail_errno(kExitCapabilities, "capabilities", "drop CAP_SETPCAP from the bounding set");
 }
 
-void change_identity(const Identity& id) {
+void set_supplementary_groups(const Identity& id) {
+  if (id.change && setgroups(id.groups.size(), id.groups.data()) != 0)
+    fail_errno(kExitGroup, "group", "setgroups for " + id.user_name);
+}
+
+void change_identity(const Identity& id, bool groups_set) {
   if (!id.change) return;
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
     fail_errno(kExitCapabilities, "capabilities", "PR_SET_KEEPCAPS");
-  if (setgroups(id.groups.size(), id.groups.data()) != 0)
-    fail_errno(kExitGroup, "group", "setgroups for " + id.user_name);
+  if (!groups_set) set_supplementary_groups(id);
   if (setresgid(id.gid, id.gid, id.gid) != 0)
     fail_errno(kExitGroup, "group", "setresgid " + std::to_string(id.gid));
   if (setresuid(id.uid, id.uid, id.uid) != 0)

@@ -10,8 +10,12 @@ namespace jharden {
 // Drops the bounding set (218).
 void drop_bounding_set(const CapabilityPlan& caps);
 
-// setgroups -> setresgid -> setresuid (216 / 217), keeping permitted capabilities across.
-void change_identity(const Identity& id);
+// setgroups (216), alone: before a user namespace, in which setgroups is denied for good.
+void set_supplementary_groups(const Identity& id);
+
+// setgroups -> setresgid -> setresuid (216 / 217), keeping permitted capabilities across;
+// without setgroups when `groups_set` (set_supplementary_groups() did it already).
+void change_identity(const Identity& id, bool groups_set = false);
 
 // Sets permitted/effective/inheritable/ambient to their final values (218): for root, the
 // bounding set; for another user, only the ambient capabilities.

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,9 +18,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <utility>
 
+#include "cap_names.h"
 #include "error.h"
 #include "landlock.h"
 #include "mount_apply.h"
@@ -218,11 +221,95 @@ void bring_loopback_up() {
   if (ioctl(s.get(), SIOCSIFFLAGS, &ifr) != 0) fail_errno(kExitNamespace, "net", "bring lo up");
 }
 
+// user = yes (PrivateUsers=), once the mounts are done, as systemd does for a privileged
+// manager: the mount, network, IPC, UTS and cgroup namespaces were made by root of the host's
+// user namespace and stay owned by it, so no capability held in the new one counts on them (no
+// mount of the sandbox can be undone, no interface configured). On files and processes,
+// capabilities inside count only where owner and group are mapped: root and the service's ids.
+// Only a process of the parent namespace may write the maps: a helper forked before the
+// unshare writes them once the namespace exists, through the host's procfs (`proc_self`,
+// opened before the mounts: the sandbox may have no /proc, or a masked one). setgroups is
+// denied for good, so root inside cannot shed a group that a file's mode denies access to; the
+// service's groups are set before.
+void enter_user_namespace(const Identity& id, int proc_self) {
+  set_supplementary_groups(id);
+  // The new namespace starts with every capability, the bounding set full: no more than
+  // jharden holds now is taken over (a container may have withheld some), so that the drop
+  // that follows, and --verify, start from the same sets as without a user namespace.
+  std::unique_ptr<struct _cap_struct, decltype(&cap_free)> held(cap_get_proc(), &cap_free);
+  if (!held) fail_errno(kExitCapabilities, "capabilities", "cap_get_proc");
+  std::vector<int> unbounded;
+  for (int cap = 0; cap <= last_capability(); ++cap)
+    if (cap_get_bound(static_cast<cap_value_t>(cap)) != 1) unbounded.push_back(cap);
+  const uid_t own_uid = geteuid();
+  const gid_t own_gid = getegid();
+  const std::string uid_map = user_namespace_map(own_uid, id.change ? id.uid : own_uid);
+  const std::string gid_map = user_namespace_map(own_gid, id.change ? id.gid : own_gid);
+  const std::pair<const char*, const std::string*> files[] = {
+      {"setgroups", nullptr}, {"gid_map", &gid_map}, {"uid_map", &uid_map}};
+  int go[2], result[2];
+  if (pipe2(go, O_CLOEXEC) != 0) fail_errno(kExitNamespace, "user", "pipe2");
+  unique_fd go_read(go[0]), go_write(go[1]);
+  if (pipe2(result, O_CLOEXEC) != 0) fail_errno(kExitNamespace, "user", "pipe2");
+  unique_fd result_read(result[0]), result_write(result[1]);
+  pid_t helper = fork();
+  if (helper < 0) fail_errno(kExitNamespace, "user", "fork the id map writer");
+  if (helper == 0) {
+    go_write.reset();
+    char byte;
+    ssize_t n;
+    while ((n = read(go_read.get(), &byte, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1) std::_Exit(kExitSuccess);  // the unshare failed: nothing to map
+    for (int step = 0; step < 3; ++step) {
+      std::string text = files[step].second ? *files[step].second : "deny\n";
+      unique_fd f(openat(proc_self, files[step].first, O_WRONLY | O_CLOEXEC));
+      if (!f || write(f.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+        int report[2] = {step, errno};
+        (void)!write(result_write.get(), report, sizeof report);
+        std::_Exit(kExitFailure);
+      }
+    }
+    std::_Exit(kExitSuccess);
+  }
+  go_read.reset();
+  result_write.reset();
+  const int unshare_errno = unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
+  if (unshare_errno == 0 && write(go_write.get(), "u", 1) != 1)
+    fail_errno(kExitNamespace, "user", "start the id map writer");
+  go_write.reset();
+  int report[2] = {-1, 0};
+  ssize_t got;
+  while ((got = read(result_read.get(), report, sizeof report)) < 0 && errno == EINTR) {
+  }
+  int status = 0;
+  while (waitpid(helper, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (unshare_errno != 0) {
+    errno = unshare_errno;
+    fail_errno(kExitNamespace, "user", "unshare a user namespace");
+  }
+  if (got == sizeof report && report[0] >= 0 && report[0] < 3) {
+    errno = report[1];
+    fail_errno(kExitNamespace, "user",
+               std::string("write ") + files[report[0]].first + " of the new user namespace");
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    fail(kExitNamespace, "user", "the id map writer failed");
+  for (int cap : unbounded)
+    if (cap_drop_bound(static_cast<cap_value_t>(cap)) != 0)
+      fail_errno(kExitCapabilities, "capabilities",
+                 "drop " + capability_name(cap) + " from the user namespace's bounding set");
+  if (cap_set_proc(held.get()) != 0)
+    fail_errno(kExitCapabilities, "capabilities", "cap_set_proc in the user namespace");
+}
+
 // Namespaces and the filesystem view (in the process whose children form the sandbox).
 void enter_namespaces(Context& c) {
   const Plan& p = c.plan;
   int flags = CLONE_NEWNS | (p.ns_net ? CLONE_NEWNET : 0) | (p.ns_ipc ? CLONE_NEWIPC : 0) |
-              (p.ns_uts ? CLONE_NEWUTS : 0);
+              (p.ns_uts ? CLONE_NEWUTS : 0) | (p.ns_cgroup ? CLONE_NEWCGROUP : 0);
+  // The cgroup namespace's root is the cgroup jharden runs in now: the service's.
   if (unshare(flags) != 0) fail_errno(kExitNamespace, "namespaces", "unshare");
   if (p.hostname && sethostname(p.hostname->data(), p.hostname->size()) != 0)
     fail_errno(kExitNamespace, "uts", "sethostname " + *p.hostname);
@@ -230,11 +317,23 @@ void enter_namespaces(Context& c) {
   // Sources are opened in the new namespace (a clone needs a mount of the caller's own
   // namespace) but before the first mount, while paths still name the host's files.
   c.sources = open_mount_sources(p);
+  unique_fd proc_self;
+  if (p.ns_user) {
+    // A detached copy of the procfs mount: the read-only round (read_only = /) and the masks
+    // change the mounts of the tree, never this one.
+    unique_fd proc(open_tree(AT_FDCWD, "/proc", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+    if (proc) proc_self.reset(openat(proc.get(), "self", O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!proc_self) fail_errno(kExitNamespace, "user", "open /proc/self");
+  }
   MountOptions mo;
   mo.force_legacy = c.options.force_legacy_mounts;
   mo.secrets_uid = p.identity.secrets_uid;
   mo.secrets_gid = p.identity.secrets_gid;
   apply_mounts(p, c.sources, c.secrets, mo);
+  // Before Landlock, so that the helper writing the maps is outside the domain; the domain
+  // itself survives the unshare. In a PID namespace the init is inside too, with the daemon.
+  if (p.ns_user) enter_user_namespace(p.identity, proc_self.get());
+  proc_self.reset();
   // Every topology (in place, pid-namespace init, in front) passes here exactly once, after
   // the last mount (a Landlock domain may mount nothing), in the final view, before the init
   // forks the daemon (both are in the domain) and before capabilities are dropped.
@@ -322,12 +421,13 @@ void leave_caller_session(Context& c) {
 [[noreturn]] void finish_and_exec(Context& c) {
   const Plan& p = c.plan;
   const bool seccomp_early = !p.no_new_privileges;  // needs CAP_SYS_ADMIN then
+  // After the user namespace (user = yes), whose creation fills the bounding set again.
   drop_bounding_set(p.caps);
   if (p.new_session) leave_caller_session(c);
   close_jharden_fds(c);
   unique_fd working_directory = open_working_directory(p.working_directory);
   if (seccomp_early) load_seccomp_filter(c.filter);
-  change_identity(p.identity);
+  change_identity(p.identity, /*groups_set=*/p.ns_user);
   set_final_capabilities(p.caps, p.identity.uid == 0);
   umask(p.umask);
   enter_working_directory(std::move(working_directory), p.working_directory);

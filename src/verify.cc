@@ -5,9 +5,11 @@
 #include <grp.h>
 #include <linux/keyctl.h>
 #include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -36,6 +38,7 @@
 #include "mountinfo.h"
 #include "paths.h"
 #include "text.h"
+#include "unique_fd.h"
 
 namespace jharden {
 namespace {
@@ -168,6 +171,91 @@ std::string lifted(const FilterView& f, const std::string& key, const char* sysc
   return std::string("policy: ") + syscall + (f.sc.allow_list ? " allowed" : " not denied");
 }
 
+// A map of /proc/self/uid_map or gid_map on one line: "0 0 1, 4322 4322 1".
+std::string id_map_line(std::istream& in) {
+  std::string out;
+  unsigned long inside, outside, count;
+  while (in >> inside >> outside >> count)
+    out += (out.empty() ? "" : ", ") + std::to_string(inside) + " " + std::to_string(outside) +
+           " " + std::to_string(count);
+  return out;
+}
+
+// What the namespaces of the policy must hide, seen from inside: the ids of the user namespace
+// and who owns the other namespaces, the cgroup the service is in, the network interfaces in
+// sysfs.
+void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
+  if (plan.ns_user) {
+    const Identity& id = plan.identity;
+    for (const char* which : {"uid_map", "gid_map"}) {
+      const bool uid = which[0] == 'u';
+      std::istringstream want_text(
+          user_namespace_map(uid ? host.uid : host.gid, uid ? (id.change ? id.uid : host.uid)
+                                                            : (id.change ? id.gid : host.gid)));
+      std::string want = id_map_line(want_text);
+      std::ifstream in(std::string("/proc/self/") + which);
+      std::string got = id_map_line(in);
+      r.row(got == want, std::string("user namespace ") + which + " (others are nobody)", want,
+            got.empty() ? "unreadable" : got);
+    }
+    std::ifstream sg("/proc/self/setgroups");
+    std::string setgroups;
+    sg >> setgroups;
+    r.row(setgroups == "deny", "user namespace setgroups", "deny", setgroups);
+    // Made after the mounts, the user namespace owns no other namespace of the sandbox: the
+    // mount namespace belongs to the host's user namespace, out of reach from inside, so no
+    // capability held here can change a mount.
+    unique_fd mnt(open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+    int owner = mnt ? ioctl(mnt.get(), NS_GET_USERNS) : -1;
+    int err = errno;
+    std::string got;
+    if (owner >= 0) {
+      unique_fd owner_fd(owner);
+      struct stat st;
+      got = fstat(owner, &st) == 0 && st.st_ino == ns_inode("user") ? "the sandbox's user namespace"
+                                                                    : "another user namespace";
+    } else {
+      got = err == EPERM ? "the host's (out of reach)" : errno_name(err);
+    }
+    r.row(got == "the host's (out of reach)", "mount namespace owned by",
+          "the host's (out of reach)", got);
+  }
+  if (plan.ns_cgroup) {
+    std::ifstream in("/proc/self/cgroup");
+    std::string line, got = "none";
+    while (std::getline(in, line))
+      if (line.starts_with("0::")) got = line;
+    r.row(got == "0::/", "own cgroup seen as the root (/proc/self/cgroup)", "0::/", got);
+  }
+  if (plan.ns_net) {
+    // The namespace's interfaces as the kernel lists them for this process (/proc/self/net is
+    // the reader's network namespace), against sysfs, which shows those of the namespace that
+    // mounted it.
+    std::set<std::string> proc_net, sys_net;
+    std::ifstream dev("/proc/self/net/dev");
+    std::string line;
+    for (int n = 0; std::getline(dev, line); ++n) {
+      size_t colon = line.find(':');
+      if (n < 2 || colon == std::string::npos) continue;
+      std::string name = line.substr(0, colon);
+      name.erase(0, name.find_first_not_of(' '));
+      proc_net.insert(name);
+    }
+    if (DIR* d = opendir("/sys/class/net")) {
+      while (struct dirent* de = readdir(d))
+        if (de->d_name[0] != '.') sys_net.insert(de->d_name);
+      closedir(d);
+    }
+    auto words = [](const std::set<std::string>& s) {
+      std::string out;
+      for (const auto& w : s) out += (out.empty() ? "" : " ") + w;
+      return out.empty() ? std::string("none") : out;
+    };
+    r.row(sys_net == proc_net, "/sys/class/net lists the namespace's interfaces", words(proc_net),
+          words(sys_net));
+  }
+}
+
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
   std::vector<MountInfo> lines = read_mountinfo();
   for (size_t i = 0; i < plan.mounts.size(); ++i) {
@@ -279,6 +367,15 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
         r.row(statvfs_ro(e.target), e.target + " is a read-only sysfs", "read-only",
               statvfs_ro(e.target) ? "read-only" : "WRITABLE");
         break;
+      case MountKind::kCgroup: {
+        struct statfs sf;
+        bool cgroup2 = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+        bool ro = statvfs_ro(e.target);
+        r.row(
+            cgroup2 && ro, e.target + " is a read-only cgroup2", "read-only cgroup2",
+            std::string(cgroup2 ? "cgroup2" : "not cgroup2") + (ro ? ", read-only" : ", WRITABLE"));
+        break;
+      }
       case MountKind::kBind:
         r.row(statvfs_ro(e.target) == e.read_only, e.target + " is bound from " + e.source,
               e.read_only ? "read-only" : "writable",
@@ -789,6 +886,9 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
   ns_row("net", plan.ns_net, host.net_ns);
   ns_row("ipc", plan.ns_ipc, host.ipc_ns);
   ns_row("uts", plan.ns_uts, host.uts_ns);
+  ns_row("cgroup", plan.ns_cgroup, host.cgroup_ns);
+  ns_row("user", plan.ns_user, host.user_ns);
+  probe_private_views(plan, host, r);
   if (plan.hostname) {
     char name[256] = {};
     gethostname(name, sizeof name - 1);
@@ -812,6 +912,10 @@ HostFacts record_host_facts() {
   h.net_ns = ns_inode("net");
   h.ipc_ns = ns_inode("ipc");
   h.uts_ns = ns_inode("uts");
+  h.cgroup_ns = ns_inode("cgroup");
+  h.user_ns = ns_inode("user");
+  h.uid = geteuid();
+  h.gid = getegid();
   auto status = proc_status();
   h.cap_bnd = std::stoull(status["CapBnd"], nullptr, 16);
   h.cap_prm = std::stoull(status["CapPrm"], nullptr, 16);

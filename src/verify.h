@@ -15,7 +15,9 @@ namespace jharden {
 
 // What the probe compares against, recorded on the host before any namespace change.
 struct HostFacts {
-  ino_t mnt_ns = 0, pid_ns = 0, net_ns = 0, ipc_ns = 0, uts_ns = 0;
+  ino_t mnt_ns = 0, pid_ns = 0, net_ns = 0, ipc_ns = 0, uts_ns = 0, cgroup_ns = 0, user_ns = 0;
+  uid_t uid = 0;  // jharden's own ids, mapped to themselves in a user namespace
+  gid_t gid = 0;
   dev_t tmp_dev = 0;
   ino_t tmp_ino = 0;
   uint64_t cap_bnd = 0, cap_prm = 0;  // the caller's bounding and permitted sets

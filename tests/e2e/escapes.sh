@@ -45,6 +45,10 @@
 #                          ordinary daemon must still be able to write
 #   (also read-only:dev-shm-*, kernel-views:inaccessible-proc-*, secrets-left:*credentials*:
 #   where jharden's semantics differed from systemd's, test_semantics_attacks)
+#   private-users:*        root's capabilities inside a user namespace (user = yes) used on the
+#                          host's files and processes of other users, on the mount table
+#   cgroup-namespace:*     the host's cgroup tree seen and changed from inside (cgroup = yes)
+#   net-sysfs:*            the host's interfaces in /sys/class/net with net = yes
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -1877,6 +1881,333 @@ p z_kallsyms stat $CASE/z/kallsyms
   expect_field kernel-views:bind-proc-sysctl-read-only z_sysctl EROFS
 }
 
+# ---------------------------------------------------------------- private users
+
+# The ids of the private-users cases: a host user the sandbox must not map, and a service user.
+PU_OTHER=4321
+PU_SERVICE=4322
+
+# The attacks of root (or the service user) inside on host objects of another user: a file
+# it may not write by its mode, one it may not read, chmod, chown, a signal, setgroups.
+private_users_body() {
+  echo "
+echo \"uid_map=\$(echo \$(cat /proc/self/uid_map))\"
+echo \"gid_map=\$(echo \$(cat /proc/self/gid_map))\"
+echo setgroups_file=\$(cat /proc/self/setgroups)
+p other_stat stat $1/other
+p other_write open-w $1/other
+p secret_read read $1/secret
+p other_chmod chmod $1/other 666
+p other_chown chown $1/other 0 0
+p own_write open-w $1/own
+p kill_other kill $2
+p setgroups setgroups 0
+"
+}
+
+# private_users_files DIR [OWN-UID]: the host files of the cases (made again before each run,
+# since the control run changes them).
+private_users_files() {
+  rm -rf "$1"
+  mkdir -m 0755 "$1"
+  echo other >"$1/other"
+  chmod 0644 "$1/other"
+  echo secret >"$1/secret"
+  chmod 0600 "$1/secret"
+  chown "$PU_OTHER:$PU_OTHER" "$1/other" "$1/secret"
+  echo own >"$1/own"
+  chmod 0600 "$1/own"
+  chown "${2:-0}:${2:-0}" "$1/own"
+}
+
+test_private_users() {
+  new_case
+  local w=$CASE/w pol victim
+  # A host process of another user: root may signal it with CAP_KILL, on the host.
+  setpriv --reuid=$PU_OTHER --regid=$PU_OTHER --clear-groups --inh-caps=-all sleep 300 \
+    </dev/null >/dev/null 2>&1 &
+  victim=$!
+  on_exit kill "$victim"
+  # Control: without a user namespace, root's capabilities work on all of it.
+  private_users_files "$w"
+  pol=$(empty_policy)
+  run_probe "$pol" "$(private_users_body "$w" "$victim")"
+  expect_field private-users:control-root-writes-other-users-file other_write OK
+  expect_field private-users:control-root-reads-other-users-secret secret_read secret
+  expect_field private-users:control-root-signals-other-user kill_other OK
+
+  private_users_files "$w"
+  pol=$(policy user.conf <<'EOF'
+[namespaces]
+user = yes
+EOF
+)
+  run_probe "$pol" "$(private_users_body "$w" "$victim")"
+  expect_rc private-users:root-starts 0
+  expect_field private-users:root-uid-map uid_map "0 0 1"
+  expect_field private-users:root-gid-map gid_map "0 0 1"
+  expect_field private-users:setgroups-denied-for-good setgroups_file deny
+  expect_field private-users:other-users-file-shows-nobody other_stat "644 65534 65534 reg"
+  expect_field private-users:cap-dac-override-cannot-write other_write EACCES
+  expect_field private-users:cap-dac-override-cannot-read secret_read ERR:EACCES
+  expect_field private-users:cap-fowner-cannot-chmod other_chmod EPERM
+  expect_field private-users:cap-chown-cannot-chown other_chown EPERM
+  expect_field private-users:cap-kill-cannot-signal-host-process kill_other EPERM
+  expect_field private-users:setgroups-refused setgroups EPERM
+  expect_field private-users:root-still-writes-own-files own_write OK
+  expect_eq private-users:host-file-unchanged "$PU_OTHER:$PU_OTHER 644" \
+    "$(stat -c '%u:%g %a' "$w/other")"
+
+  # A service user: mapped to itself beside root; its own files work, others' do not.
+  private_users_files "$w" $PU_SERVICE
+  pol=$(policy user-service.conf <<EOF
+[service]
+user = $PU_SERVICE
+group = $PU_SERVICE
+[namespaces]
+user = yes
+EOF
+)
+  run_probe "$pol" "$(private_users_body "$w" "$victim")
+echo id=\$(id -u):\$(id -g)"
+  expect_field private-users:service-uid-map uid_map "0 0 1 $PU_SERVICE $PU_SERVICE 1"
+  expect_field private-users:service-gid-map gid_map "0 0 1 $PU_SERVICE $PU_SERVICE 1"
+  expect_field private-users:service-ids id "$PU_SERVICE:$PU_SERVICE"
+  expect_field private-users:service-writes-own-file own_write OK
+  expect_field private-users:service-other-file-nobody other_stat "644 65534 65534 reg"
+
+  # CAP_SYS_ADMIN kept and @mount allowed: the mount namespace was made before the user
+  # namespace and belongs to the host's, so root inside still cannot undo a read-only tree.
+  # Landlock (which refuses mounts too) is off here, so that only the namespace acts.
+  local lift='[capabilities]
+drop = !CAP_SYS_ADMIN
+[seccomp]
+deny = !@mount
+[filesystem]
+landlock = no'
+  pol=$(policy admin-control.conf <<<"$lift")
+  run_probe "$pol" "p umount umount2-detach /usr"
+  expect_field private-users:control-cap-sys-admin-unmounts umount OK
+  pol=$(policy admin.conf <<<"$lift
+[namespaces]
+user = yes")
+  run_probe "$pol" "p umount umount2-detach /usr
+p usr_write write /usr/jh-private-users"
+  expect_field private-users:cap-sys-admin-cannot-unmount-read-only umount EPERM
+  expect_field private-users:usr-stays-read-only usr_write EROFS
+
+  # With the whole tree read-only: the maps are still written (through a procfs of jharden's
+  # own, not the sandbox's, which the read-only round has changed).
+  pol=$(policy user-ro.conf <<'EOF'
+[filesystem]
+read_only = /
+[namespaces]
+user = yes
+EOF
+)
+  run_probe "$pol" "$(private_users_body "$w" "$victim")"
+  expect_rc private-users:read-only-root-starts 0
+  expect_field private-users:read-only-root-uid-map uid_map "0 0 1"
+
+  # With a PID namespace, and in a new root.
+  private_users_files "$w"
+  pol=$(policy user-pid.conf <<'EOF'
+[namespaces]
+user = yes
+pid = yes
+EOF
+)
+  run_probe "$pol" "$(private_users_body "$w" "$victim")"
+  expect_field private-users:pid-uid-map uid_map "0 0 1"
+  expect_field private-users:pid-cap-dac-override-cannot-write other_write EACCES
+  if have_static_busybox; then
+    make_busybox_root "$CASE/root"
+    pol=$(policy user-root.conf <<EOF
+[filesystem]
+root = $CASE/root
+[namespaces]
+user = yes
+EOF
+)
+    jh "$pol" -- /bin/sh -c 'echo "uid_map=$(echo $(cat /proc/self/uid_map))"'
+    expect_field private-users:root-mode-uid-map uid_map "0 0 1"
+  else
+    skip private-users:root-mode-uid-map "needs busybox-static"
+  fi
+}
+
+# ---------------------------------------------------------------- cgroup namespace
+
+# The mount of the unified (v2) cgroup hierarchy on the host, if any.
+cgroup2_root() {
+  local d
+  for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+    if [[ $(stat -f -c %T "$d" 2>/dev/null) == cgroup2fs ]]; then
+      echo "$d"
+      return 0
+    fi
+  done
+  return 1
+}
+
+cgroup_body() {
+  echo "
+echo cgroup=\$(grep '^0::' /proc/self/cgroup)
+p fs mountopts /sys/fs/cgroup
+p ls ls /sys/fs/cgroup
+p mkdir mkdir /sys/fs/cgroup/jh-escape
+p procs open-w /sys/fs/cgroup/cgroup.procs
+p host_mkdir mkdir $1/jh-escape
+"
+}
+
+test_cgroup_namespace() {
+  new_case
+  local cg pol svc
+  if ! cg=$(cgroup2_root); then
+    skip cgroup-namespace:all "no cgroup2 hierarchy on this host"
+    return
+  fi
+  # jharden runs in a cgroup of its own, as under systemd, beside a sibling it must not see.
+  svc="$cg/jh-e2e-$$-svc"
+  mkdir -p "$svc" "$cg/jh-e2e-$$-sibling"
+  on_exit rmdir "$svc/jh-escape" "$svc" "$cg/jh-e2e-$$-sibling"
+  JH_WRAP=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$svc")
+  # Control: root inside (protect_kernel = no) sees the host's hierarchy and writes to it.
+  pol=$(policy control.conf <<'EOF'
+[filesystem]
+protect_kernel = no
+EOF
+)
+  run_probe "$pol" "
+echo cgroup=\$(grep '^0::' /proc/self/cgroup)
+p host_mkdir mkdir $svc/jh-escape
+"
+  expect_field cgroup-namespace:control-sees-host-path cgroup "0::/jh-e2e-$$-svc"
+  expect_field cgroup-namespace:control-creates-host-cgroup host_mkdir OK
+  rmdir "$svc/jh-escape" 2>/dev/null
+
+  pol=$(policy cgroup.conf <<'EOF'
+[filesystem]
+protect_kernel = no
+[namespaces]
+cgroup = yes
+EOF
+)
+  run_probe "$pol" "$(cgroup_body "$svc")"
+  JH_WRAP=()
+  expect_rc cgroup-namespace:starts 0
+  expect_field cgroup-namespace:own-cgroup-is-root cgroup "0::/"
+  expect_match cgroup-namespace:fresh-read-only-cgroup2 '^cgroup2 ro,nosuid,nodev,noexec' \
+    "$(field fs)"
+  expect_no_match cgroup-namespace:sibling-invisible "jh-e2e-$$-sibling" "$(field ls)"
+  expect_match cgroup-namespace:own-files-visible 'cgroup.procs' "$(field ls)"
+  expect_field cgroup-namespace:mkdir-refused mkdir EROFS
+  expect_field cgroup-namespace:move-process-refused procs EROFS
+  expect_field cgroup-namespace:host-path-gone host_mkdir ENOENT
+  expect_eq cgroup-namespace:nothing-created-on-host no \
+    "$([[ -e $svc/jh-escape ]] && echo yes || echo no)"
+  rmdir "$svc/jh-escape" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- sysfs of a private network
+
+test_net_sysfs() {
+  new_case
+  local pol host_cg body
+  host_cg=$(echo $(ls /sys/fs/cgroup))
+  body="
+echo class_net=\$(ls /sys/class/net | tr '\n' ' ')
+p links netifs
+p sys_ro ro /sys
+echo cgroup_ls=\$(ls /sys/fs/cgroup | tr '\n' ' ')
+"
+  pol=$(policy net.conf <<'EOF'
+[namespaces]
+net = yes
+EOF
+)
+  run_probe "$pol" "$body"
+  expect_rc net-sysfs:starts 0
+  expect_field net-sysfs:ip-link-only-lo links "lo:up"
+  expect_field net-sysfs:class-net-only-lo class_net lo
+  expect_field net-sysfs:sys-read-only sys_ro ro
+  expect_field net-sysfs:host-cgroup-tree-kept cgroup_ls "$host_cg"
+  pol=$(policy net-unprotected.conf <<'EOF'
+[filesystem]
+protect_kernel = no
+[namespaces]
+net = yes
+EOF
+)
+  run_probe "$pol" "$body"
+  expect_field net-sysfs:unprotected-class-net-only-lo class_net lo
+  expect_field net-sysfs:unprotected-sys-still-read-only sys_ro ro
+}
+
+# ---------------------------------------------------------------- --verify rows of the namespaces
+
+# The rows of user, cgroup and net = yes pass; each fails when the fault shim takes its
+# protection away while the policy still asks for it.
+test_namespace_verify_rows() {
+  new_case
+  local pol cg svc=""
+  pol=$(policy ns.conf <<'EOF'
+[namespaces]
+user = yes
+cgroup = yes
+net = yes
+EOF
+)
+  # In a cgroup of its own, as under systemd, so that a missing cgroup namespace shows.
+  if cg=$(cgroup2_root); then
+    svc="$cg/jh-e2e-$$-verify"
+    mkdir -p "$svc"
+    on_exit rmdir "$svc"
+  fi
+  local into=()
+  [[ -n $svc ]] && into=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$svc")
+  JH_WRAP=("${into[@]}")
+  jh --verify "$pol" -- /bin/true
+  JH_WRAP=()
+  expect_rc private-users:verify-exit-0 0
+  verify_row private-users:verify-row-user-namespace "user namespace  " PASS new
+  verify_row private-users:verify-row-uid-map "user namespace uid_map" PASS "0 0 1"
+  verify_row private-users:verify-row-gid-map "user namespace gid_map" PASS "0 0 1"
+  verify_row private-users:verify-row-setgroups "user namespace setgroups" PASS deny
+  verify_row private-users:verify-row-mount-namespace-owner "mount namespace owned by" PASS \
+    "the host's"
+  verify_row cgroup-namespace:verify-row-namespace "cgroup namespace" PASS new
+  verify_row cgroup-namespace:verify-row-own-root "own cgroup seen as the root" PASS "0::/"
+  verify_row cgroup-namespace:verify-row-mount "/sys/fs/cgroup is a read-only cgroup2" PASS \
+    "read-only cgroup2"
+  verify_row net-sysfs:verify-row-class-net "/sys/class/net lists" PASS lo
+  if ! build_fault_shim; then
+    skip private-users:verify-rows-fail-when-missing "fault shim not built"
+    return
+  fi
+  JH_WRAP=("${into[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=userns-identity)
+  jh --verify "$pol" -- /bin/true
+  verify_failing private-users:verify-rows-fail-with-full-id-map "user namespace uid_map" \
+    "user namespace gid_map"
+  JH_WRAP=("${into[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=unshare-drop:cgroup)
+  jh --verify "$pol" -- /bin/true
+  if [[ -n $svc ]]; then
+    verify_failing cgroup-namespace:verify-rows-fail-without-namespace "cgroup namespace" \
+      "own cgroup seen as the root"
+  else
+    verify_failing cgroup-namespace:verify-rows-fail-without-namespace "cgroup namespace"
+  fi
+  JH_WRAP=("${into[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=sysfs-host-net)
+  jh --verify "$pol" -- /bin/true
+  JH_WRAP=()
+  if [[ $(ls /sys/class/net) != lo ]]; then
+    verify_failing net-sysfs:verify-row-fails-with-host-sysfs "/sys/class/net lists"
+  else
+    skip net-sysfs:verify-row-fails-with-host-sysfs "the host has no interface but lo"
+  fi
+}
+
 # ---------------------------------------------------------------- bind flags
 
 # Every bind is nosuid and nodev, submounts of its source too (run as nobody without
@@ -2562,7 +2893,11 @@ main() {
     test_landlock_late_mount \
     test_landlock_late_proc_mount \
     test_landlock_daemon_writes \
-    test_semantics_attacks
+    test_semantics_attacks \
+    test_private_users \
+    test_cgroup_namespace \
+    test_net_sysfs \
+    test_namespace_verify_rows
   e2e_finish
 }
 

@@ -74,6 +74,7 @@ KNOWN=(
     "private_dev_syscalls|sys:mknod-null|PrivateDevices=|private_dev does not refuse mknod(2) of device nodes: CAP_MKNOD in the default drop list does; this case's policy empties drop"
     "root_dir|exists:/run/systemd|RootDirectory=|jharden mounts /proc, /dev and /sys in the new root but not the host's /run, which systemd makes visible there; bind it when needed"
     "arch_native|sys:i386-getpid|SystemCallArchitectures=|a call of another ABI is refused with [seccomp] action (EPERM by default); systemd kills the process with SIGSYS"
+    "private_network|ls:/sys/class/net|PrivateNetwork=|net = yes mounts a fresh sysfs of the new network namespace on /sys, so /sys/class/net lists only lo (as systemd 256 and later do); systemd 252 leaves the host's sysfs, which lists the host's interfaces"
     "protect_hostname|sys:sethostname|ProtectHostname=|uts = yes only unshares the UTS namespace, where the daemon may still change the (private) host name; systemd also refuses sethostname(2) and setdomainname(2): deny them to get the same"
     "user_supplementary|id|SupplementaryGroups=|supplementary_groups replaces the user's groups from the group database; SupplementaryGroups= adds to them"
     "user_numeric|*|User=|a numeric uid need not exist in the user database; systemd refuses it (217)"
@@ -100,8 +101,6 @@ GAPS=(
     "memory_deny_write_execute: unknown key|[seccomp] memory_deny_write_execute (MemoryDenyWriteExecute=)"
     "landlock: unknown key|[filesystem] landlock"
     "deny: .*:E[A-Z]+|[seccomp] deny NAME:ERRNO (SystemCallFilter=~NAME:ERRNO)"
-    "user: unknown key in \[namespaces\]|[namespaces] user (PrivateUsers=)"
-    "cgroup: unknown key in \[namespaces\]|[namespaces] cgroup (ProtectControlGroups=)"
 )
 
 # The neutral policy: each line is kept only if the installed jharden knows it.

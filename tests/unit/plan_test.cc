@@ -735,8 +735,93 @@ TEST_F(BaselinePlan, OnlyTheMountNamespace) {
   EXPECT_FALSE(plan().ns_net);
   EXPECT_FALSE(plan().ns_ipc);
   EXPECT_FALSE(plan().ns_uts);
+  EXPECT_FALSE(plan().ns_cgroup);
+  EXPECT_FALSE(plan().ns_user);
   EXPECT_FALSE(plan().hostname.has_value());
   EXPECT_EQ(plan().propagation, Propagation::kSlave);
+  for (const auto& e : plan().mounts) {
+    EXPECT_NE(e.kind, MountKind::kCgroup) << e.target;
+    EXPECT_NE(e.kind, MountKind::kSysfs) << e.target;
+  }
+}
+
+// --- build_plan: namespaces ----------------------------------------------------------------
+
+const MountEntry* mount_at(const Plan& plan, const std::string& target) {
+  for (const auto& e : plan.mounts)
+    if (e.target == target) return &e;
+  return nullptr;
+}
+
+TEST(BuildPlanNamespaces, NetMountsAFreshReadOnlySysfsAndKeepsTheHostCgroupTree) {
+  auto p = plan_of("[namespaces]\nnet = yes\n");
+  const MountEntry* sys = mount_at(p.plan, "/sys");
+  ASSERT_NE(sys, nullptr);
+  EXPECT_EQ(sys->kind, MountKind::kSysfs);
+  EXPECT_TRUE(sys->read_only);
+  EXPECT_FALSE(sys->optional);
+  EXPECT_EQ(sys->origin.line, 2);
+  const MountEntry* cg = mount_at(p.plan, "/sys/fs/cgroup");
+  ASSERT_NE(cg, nullptr);
+  EXPECT_EQ(cg->kind, MountKind::kBind);
+  EXPECT_EQ(cg->source, "/sys/fs/cgroup");
+  EXPECT_TRUE(cg->read_only);
+  EXPECT_TRUE(cg->optional);
+}
+
+TEST(BuildPlanNamespaces, NetWithoutProtectKernelStillHasAReadOnlySysfs) {
+  auto p = plan_of("[filesystem]\nprotect_kernel = no\n[namespaces]\nnet = yes\n");
+  const MountEntry* sys = mount_at(p.plan, "/sys");
+  ASSERT_NE(sys, nullptr);
+  EXPECT_EQ(sys->kind, MountKind::kSysfs);
+  EXPECT_TRUE(sys->read_only);
+}
+
+TEST(BuildPlanNamespaces, CgroupMountsItsOwnReadOnlyHierarchy) {
+  auto p = plan_of("[namespaces]\ncgroup = yes\n");
+  EXPECT_TRUE(p.plan.ns_cgroup);
+  const MountEntry* cg = mount_at(p.plan, "/sys/fs/cgroup");
+  ASSERT_NE(cg, nullptr);
+  EXPECT_EQ(cg->kind, MountKind::kCgroup);
+  EXPECT_TRUE(cg->read_only);
+  EXPECT_FALSE(cg->optional);
+  const MountEntry* sys = mount_at(p.plan, "/sys");  // the host's sysfs, made read-only
+  ASSERT_NE(sys, nullptr);
+  EXPECT_EQ(sys->kind, MountKind::kReadOnly);
+  EXPECT_STREQ(mount_kind_name(MountKind::kCgroup), "cgroup2");
+}
+
+TEST(BuildPlanNamespaces, CgroupWithNetReplacesTheHostCgroupTree) {
+  auto p = plan_of("[namespaces]\ncgroup = yes\nnet = yes\n");
+  const MountEntry* cg = mount_at(p.plan, "/sys/fs/cgroup");
+  ASSERT_NE(cg, nullptr);
+  EXPECT_EQ(cg->kind, MountKind::kCgroup);
+  size_t sys_before = 0, cg_at = 0;
+  for (size_t i = 0; i < p.plan.mounts.size(); ++i) {
+    if (p.plan.mounts[i].target == "/sys") sys_before = i;
+    if (p.plan.mounts[i].target == "/sys/fs/cgroup") cg_at = i;
+  }
+  EXPECT_LT(sys_before, cg_at);
+}
+
+TEST(BuildPlanNamespaces, CgroupInANewRootIsOptional) {
+  auto p = plan_of("[filesystem]\nroot = /srv/root\n[namespaces]\ncgroup = yes\n");
+  const MountEntry* cg = mount_at(p.plan, "/sys/fs/cgroup");
+  ASSERT_NE(cg, nullptr);
+  EXPECT_TRUE(cg->optional);
+}
+
+TEST(BuildPlanNamespaces, UserNamespaceChangesNoMount) {
+  auto with = plan_of("[namespaces]\nuser = yes\n");
+  auto without = plan_of("");
+  EXPECT_TRUE(with.plan.ns_user);
+  ASSERT_EQ(with.plan.mounts.size(), without.plan.mounts.size());
+}
+
+TEST(UserNamespaceMap, RootAloneOrRootAndTheService) {
+  EXPECT_EQ(user_namespace_map(0, 0), "0 0 1\n");
+  EXPECT_EQ(user_namespace_map(0, 4242), "0 0 1\n4242 4242 1\n");
+  EXPECT_EQ(user_namespace_map(0, 65534), "0 0 1\n65534 65534 1\n");
 }
 
 TEST_F(BaselinePlan, ProcessDefaults) {
@@ -1116,6 +1201,19 @@ TEST(LandlockPlan, ModeAbiAndHandledRights) {
   Planned yes = plan_of("[filesystem]\nlandlock = yes\n", PlanContext{});
   EXPECT_EQ(yes.plan.landlock.mode, LandlockMode::kYes);
   EXPECT_FALSE(yes.plan.landlock.active());  // start-up then fails with 226
+}
+
+TEST(BuildPlanNamespaces, CgroupAndAnExplicitMountThereConflict) {
+  Diagnostics diag;
+  Policy policy = parse_policy_files(
+      {{kFile, "[filesystem]\nbind = /sys/fs/cgroup:/sys/fs/cgroup\n[namespaces]\ncgroup = yes\n"}},
+      false, diag);
+  ASSERT_TRUE(diag.ok());
+  build_plan(policy, Identity{}, {}, PlanContext{}, diag);
+  ASSERT_FALSE(diag.ok());
+  const std::string message = diag.list()[0].str();
+  EXPECT_NE(message.find(":2"), std::string::npos) << message;
+  EXPECT_NE(message.find(":4"), std::string::npos) << message;
 }
 
 }  // namespace

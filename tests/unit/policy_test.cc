@@ -244,7 +244,7 @@ INSTANTIATE_TEST_SUITE_P(
                       UnknownKeys{"filesystem", {"foo", "ReadOnly", "read-only", "readonly"}},
                       UnknownKeys{"capabilities", {"foo", "Drop", "bounding"}},
                       UnknownKeys{"seccomp", {"foo", "filter", "Deny"}},
-                      UnknownKeys{"namespaces", {"foo", "mount", "user", "PID"}}),
+                      UnknownKeys{"namespaces", {"foo", "mount", "users", "PID"}}),
     [](const auto& p) { return std::string(p.param.section); });
 
 // --- Booleans ------------------------------------------------------------------------------
@@ -271,6 +271,8 @@ const BoolKey kBoolKeys[] = {
     {"namespaces", "net", &Policy::ns_net, false},
     {"namespaces", "ipc", &Policy::ns_ipc, false},
     {"namespaces", "uts", &Policy::ns_uts, false},
+    {"namespaces", "cgroup", &Policy::ns_cgroup, false},
+    {"namespaces", "user", &Policy::ns_user, false},
 };
 
 struct BoolWord {
@@ -457,6 +459,8 @@ const ScalarKey kScalarKeys[] = {
     {"namespaces", "net", "no"},
     {"namespaces", "ipc", "no"},
     {"namespaces", "uts", "no"},
+    {"namespaces", "cgroup", "no"},
+    {"namespaces", "user", "no"},
     {"namespaces", "hostname", "web"},
 };
 
@@ -472,9 +476,7 @@ TEST_P(ScalarTwiceTest, IsAnErrorNamingBothLines) {
 // [secrets] user and group share their names with [service]'s.
 INSTANTIATE_TEST_SUITE_P(AllScalarKeys, ScalarTwiceTest, ::testing::ValuesIn(kScalarKeys),
                          [](const auto& p) {
-                           return std::string(p.param.section) == "secrets"
-                                      ? "secrets_" + std::string(p.param.key)
-                                      : std::string(p.param.key);
+                           return std::string(p.param.section) + "_" + p.param.key;
                          });
 
 TEST(ScalarTwice, OnceIsAccepted) {
@@ -1318,6 +1320,39 @@ TEST(Seccomp, OtherActionIsAnError) {
 }
 
 // --- [namespaces] --------------------------------------------------------------------------
+
+TEST(Namespaces, CgroupAndUserAreOffByDefault) {
+  auto p = parse("");
+  EXPECT_FALSE(p.policy.ns_cgroup.value);
+  EXPECT_FALSE(p.policy.ns_user.value);
+}
+
+TEST(Namespaces, CgroupAndUserAreBooleansWithTheirLine) {
+  auto p = parse("[namespaces]\ncgroup = yes\nuser = on\n");
+  EXPECT_TRUE(is_empty(p.errors()));
+  EXPECT_TRUE(p.policy.ns_cgroup.value);
+  EXPECT_EQ(p.policy.ns_cgroup.origin.line, 2);
+  EXPECT_TRUE(p.policy.ns_user.value);
+  EXPECT_EQ(p.policy.ns_user.origin.line, 3);
+}
+
+TEST(Namespaces, CgroupAndUserRefuseNonBooleans) {
+  auto errors = errors_of("[namespaces]\ncgroup = private\nuser = self\n");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_NE(errors[0].find(":2: error: cgroup: expected yes/no"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[1].find(":3: error: user: expected yes/no"), std::string::npos) << errors[1];
+}
+
+TEST(Namespaces, EmptyAssignmentResetsCgroupAndUser) {
+  Diagnostics diag;
+  Policy p =
+      parse_policy_files({{kFile, "[namespaces]\ncgroup = yes\nuser = yes\n"},
+                          {"/etc/jharden/t.conf.d/50.conf", "[namespaces]\ncgroup =\nuser =\n"}},
+                         false, diag);
+  EXPECT_TRUE(diag.ok());
+  EXPECT_FALSE(p.ns_cgroup.value);
+  EXPECT_FALSE(p.ns_user.value);
+}
 
 TEST(Namespaces, AllowCreateIsNoneByDefault) {
   EXPECT_EQ(parse("").policy.ns_allow_create.value, 0ul);

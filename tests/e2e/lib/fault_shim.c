@@ -13,12 +13,19 @@
 //   landlock-grant-root  the ruleset gets one more rule: every handled right beneath /, so
 //                    the domain holds (ptrace scoping) but refuses no write
 //   no-chown         fchown() succeeds without changing the owner (secrets stay root's)
+//   unshare-drop:cgroup  jharden's unshare() makes no cgroup namespace (CLONE_NEWCGROUP is
+//                    left out of the call that makes the mount namespace)
+//   userns-identity  the uid_map and gid_map written for a user namespace map every id to
+//                    itself ("0 0 4294967295"), instead of root and the service's ids only
+//   sysfs-host-net   a sysfs is created in the host's network namespace (the one jharden
+//                    started in), so it lists the host's interfaces
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 static void* next(const char* name) {
@@ -132,4 +140,60 @@ long syscall(long nr, ...) {
 int fchown(int fd, uid_t uid, gid_t gid) {
   int (*real)(int, uid_t, gid_t) = (int (*)(int, uid_t, gid_t))next("fchown");
   return has_fault("no-chown") ? 0 : real(fd, uid, gid);
+}
+
+int unshare(int flags) {
+  int (*real)(int) = (int (*)(int))next("unshare");
+  // Only jharden's own set-up, which always makes a mount namespace; not the probe's calls.
+  if (has_fault("unshare-drop:cgroup") && (flags & CLONE_NEWNS)) flags &= ~CLONE_NEWCGROUP;
+  return real(flags);
+}
+
+// userns-identity: the descriptors opened on uid_map and gid_map, whose writes are replaced.
+static int map_fds[2] = {-1, -1};
+
+int openat(int dirfd, const char* path, int flags, ...) {
+  int (*real)(int, const char*, int, ...) = (int (*)(int, const char*, int, ...))next("openat");
+  mode_t mode = 0;
+  if (flags & (O_CREAT | O_TMPFILE)) {
+    va_list ap;
+    va_start(ap, flags);
+    mode = va_arg(ap, mode_t);
+    va_end(ap);
+  }
+  int fd = real(dirfd, path, flags, mode);
+  if (fd >= 0 && has_fault("userns-identity")) {
+    if (strcmp(path, "uid_map") == 0) map_fds[0] = fd;
+    if (strcmp(path, "gid_map") == 0) map_fds[1] = fd;
+  }
+  return fd;
+}
+
+ssize_t write(int fd, const void* buf, size_t count) {
+  ssize_t (*real)(int, const void*, size_t) =
+      (ssize_t(*)(int, const void*, size_t))next("write");
+  if (fd >= 0 && (fd == map_fds[0] || fd == map_fds[1])) {
+    static const char kAll[] = "0 0 4294967295\n";
+    map_fds[fd == map_fds[0] ? 0 : 1] = -1;
+    return real(fd, kAll, sizeof kAll - 1) < 0 ? -1 : (ssize_t)count;
+  }
+  return real(fd, buf, count);
+}
+
+// sysfs-host-net: the network namespace jharden started in, opened before it made any.
+static int host_net = -1;
+
+__attribute__((constructor)) static void open_host_net(void) {
+  if (has_fault("sysfs-host-net")) host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+}
+
+int fsopen(const char* fs_name, unsigned int flags) {
+  int (*real)(const char*, unsigned int) = (int (*)(const char*, unsigned int))next("fsopen");
+  if (host_net < 0 || strcmp(fs_name, "sysfs") != 0) return real(fs_name, flags);
+  int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (own < 0 || setns(host_net, CLONE_NEWNET) != 0) abort();
+  int fd = real(fs_name, flags);
+  if (setns(own, CLONE_NEWNET) != 0) abort();
+  close(own);
+  return fd;
 }

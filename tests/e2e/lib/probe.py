@@ -361,6 +361,26 @@ def cmd_open_r(path):
     return attempt(lambda: os.close(os.open(path, os.O_RDONLY)))
 
 
+def cmd_kill(pid, sig="0"):
+    """kill(PID, SIG): OK or the errno name (signal 0 only checks the permission)."""
+    return attempt(lambda: os.kill(int(pid), int(sig)))
+
+
+def cmd_chown(path, uid, gid):
+    """chown(2) of PATH to UID:GID: OK or the errno name."""
+    return attempt(lambda: os.chown(path, int(uid), int(gid)))
+
+
+def cmd_chmod(path, mode):
+    """chmod(2) of PATH to the octal MODE: OK or the errno name."""
+    return attempt(lambda: os.chmod(path, int(mode, 8)))
+
+
+def cmd_setgroups(*gids):
+    """setgroups(2) to GIDS: OK or the errno name."""
+    return attempt(lambda: os.setgroups([int(g) for g in gids]))
+
+
 def cmd_as(uid, gid, command, *args):
     """Runs COMMAND ARGS after switching every uid to UID and every gid to GID (no
     supplementary groups), as root inside a sandbox can with CAP_SETUID and CAP_SETGID."""
@@ -406,6 +426,10 @@ COMMANDS = {
     "listen-fd": cmd_listen_fd,
     "netifs": cmd_netifs,
     "exec": cmd_exec,
+    "kill": cmd_kill,
+    "chown": cmd_chown,
+    "chmod": cmd_chmod,
+    "setgroups": cmd_setgroups,
 }
 
 
