@@ -8,11 +8,16 @@
 //   drop:NAME        no rule for syscall NAME is added (the filter's default action answers)
 //   default-allow    the filter's default action (for calls without a rule) is allow
 //   badarch-allow    calls of another architecture (x32, i386) are allowed
+//   no-mdwe          prctl(PR_GET_MDWE) fails with EINVAL, as on a kernel without it, so that
+//                    jharden takes the seccomp rules for memory_deny_write_execute
+//   mdwe-skip        prctl(PR_SET_MDWE) returns 0 without setting anything
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <seccomp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,4 +88,20 @@ int seccomp_rule_add_array(scmp_filter_ctx ctx, uint32_t action, int nr, unsigne
     return real(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
   }
   return real(ctx, action, nr, arg_cnt, arg_array);
+}
+
+// PR_SET_MDWE (65) and PR_GET_MDWE (66), Linux 6.3.
+int prctl(int option, ...) {
+  va_list ap;
+  va_start(ap, option);
+  unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long),
+                a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
+  va_end(ap);
+  if (option == 66 && has_fault("no-mdwe")) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (option == 65 && has_fault("mdwe-skip")) return 0;
+  int (*real)(int, ...) = (int (*)(int, ...))next("prctl");
+  return real(option, a2, a3, a4, a5);
 }
