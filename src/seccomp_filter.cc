@@ -220,29 +220,7 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
   const uint32_t deny = refusal(plan.error);
   // Every syscall libseccomp knows gets its own verdict below: the default is for the rest.
   const uint32_t fallback = refusal(ENOSYS);
-  SeccompFilter ctx(seccomp_init(fallback));
-  if (!ctx) seccomp_fail("initialise filter", -ENOMEM);
   int rc;
-  // jharden sets PR_SET_NO_NEW_PRIVS itself, as the policy asks; libseccomp must not.
-  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0)) != 0)
-    seccomp_fail("clear the no_new_privs attribute", rc);
-  // runc#2430: without spec_allow the kernel forces the SSB mitigation on the daemon.
-  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_SSB, 1)) != 0)
-    seccomp_fail("set the SSB attribute", rc);
-  // A binary search over the syscall numbers: the filter has a rule for each of a few hundred.
-  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2)) != 0)
-    seccomp_fail("set the optimisation attribute", rc);
-  // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list written
-  // with x86_64 numbers would miss them.
-  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, deny)) != 0)
-    seccomp_fail("set the bad-architecture action", rc);
-  if (!plan.native_only) {
-    for (uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32}) {
-      if (seccomp_arch_native() != SCMP_ARCH_X86_64) break;
-      if ((rc = seccomp_arch_add(ctx.get(), arch)) != 0 && rc != -EEXIST)
-        seccomp_fail("add architecture", rc);
-    }
-  }
 
   std::map<std::string, ArgumentRules> rules;
   // Calls whose arguments sit in memory, out of the filter's reach, fail with ENOSYS (the
@@ -261,30 +239,76 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
   if (plan.restrict_realtime) realtime_rules(rules);
   if (plan.address_families) family_rules(*plan.address_families, rules);
   if (plan.write_execute == WriteExecute::kSeccomp) write_execute_rules(rules);
+  const std::set<std::string> names = known_syscalls(plan);
 
-  auto add = [&](uint32_t action, int nr, const Conditions& c, const std::string& name) {
-    // libseccomp refuses a rule that repeats the default action (with action = log): the
-    // default answers the call the same way.
-    if (action == fallback) return;
-    rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(c.size()), c.data());
-    // -EDOM: a name of another architecture's table that none of the filter's has.
-    if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
-  };
-  for (const auto& name : known_syscalls(plan)) {
-    if (not_implemented.contains(name)) continue;
-    int nr = seccomp_syscall_resolve_name(name.c_str());
-    if (nr == __NR_SCMP_ERROR) continue;
-    const bool listed = std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), name);
-    const bool allowed = plan.allow_list ? listed : !listed;
-    auto it = rules.find(name);
-    if (!allowed) {
-      add(refusal(plan.error_of(name)), nr, {}, name);
-    } else if (it == rules.end()) {
-      add(SCMP_ACT_ALLOW, nr, {}, name);
-    } else {
-      for (const auto& c : it->second.allow) add(SCMP_ACT_ALLOW, nr, c, name);
-      for (const auto& c : it->second.deny) add(refusal(it->second.error), nr, c, name);
+  // One filter per group of architectures, merged: on i386, socket(), socketpair() and shmat()
+  // may go through the socketcall(2) and ipc(2) multiplexers, where the family or the flags
+  // sit in memory. libseccomp cannot keep an argument rule there, and, given one filter for
+  // every architecture, drops the rule on all of them. On i386 those calls are refused
+  // whenever the native filter has an argument rule for them: the filter cannot see what
+  // they ask for.
+  auto make = [&](bool i386) {
+    SeccompFilter ctx(seccomp_init(fallback));
+    if (!ctx) seccomp_fail("initialise filter", -ENOMEM);
+    // jharden sets PR_SET_NO_NEW_PRIVS itself, as the policy asks; libseccomp must not.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0)) != 0)
+      seccomp_fail("clear the no_new_privs attribute", rc);
+    // runc#2430: without spec_allow the kernel forces the SSB mitigation on the daemon.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_SSB, 1)) != 0)
+      seccomp_fail("set the SSB attribute", rc);
+    // A binary search over the syscall numbers: the filter has a rule for each of a few
+    // hundred.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2)) != 0)
+      seccomp_fail("set the optimisation attribute", rc);
+    // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list written
+    // with x86_64 numbers would miss them.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, deny)) != 0)
+      seccomp_fail("set the bad-architecture action", rc);
+    if (i386) {
+      if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86)) != 0)
+        seccomp_fail("add architecture", rc);
+      if ((rc = seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE)) != 0)
+        seccomp_fail("remove architecture", rc);
+    } else if (!plan.native_only && seccomp_arch_native() == SCMP_ARCH_X86_64) {
+      if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X32)) != 0 && rc != -EEXIST)
+        seccomp_fail("add architecture", rc);
     }
+    auto add = [&](uint32_t action, int nr, const Conditions& c, const std::string& name) {
+      // libseccomp refuses a rule that repeats the default action (with action = log): the
+      // default answers the call the same way.
+      if (action == fallback) return;
+      rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(c.size()), c.data());
+      // -EDOM: a name of another architecture's table that none of the filter's has.
+      if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
+    };
+    for (const auto& name : names) {
+      if (not_implemented.contains(name)) continue;
+      int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR) continue;
+      const bool listed = std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), name);
+      const bool allowed = plan.allow_list ? listed : !listed;
+      auto it = rules.find(name);
+      const bool multiplexed =
+          i386 && (name == "socket" || name == "socketpair" || name == "shmat");
+      if (!allowed) {
+        add(refusal(plan.error_of(name)), nr, {}, name);
+      } else if (it == rules.end()) {
+        add(SCMP_ACT_ALLOW, nr, {}, name);
+      } else if (multiplexed) {
+        add(refusal(it->second.error), nr, {}, name);
+      } else {
+        for (const auto& c : it->second.allow) add(SCMP_ACT_ALLOW, nr, c, name);
+        for (const auto& c : it->second.deny) add(refusal(it->second.error), nr, c, name);
+      }
+    }
+    return ctx;
+  };
+  SeccompFilter ctx = make(false);
+  if (!plan.native_only && seccomp_arch_native() == SCMP_ARCH_X86_64) {
+    SeccompFilter i386 = make(true);
+    // On success the merge takes the second filter over.
+    if ((rc = seccomp_merge(ctx.get(), i386.get())) != 0) seccomp_fail("merge the i386 filter", rc);
+    (void)i386.release();
   }
   return ctx;
 }

@@ -2287,6 +2287,19 @@ EOF
   expect_field address-families:none-unix-refused unix EAFNOSUPPORT
   expect_field address-families:none-socketpair-refused pair EAFNOSUPPORT
 
+  # With the other ABIs in the filter too (libseccomp used to drop the family rules on every
+  # architecture, leaving socket() to the default ENOSYS).
+  pol=$(policy af-all-abis.conf <<'EOF'
+[seccomp]
+address_families = AF_UNIX
+native_only = no
+EOF
+)
+  jh "$pol" -- "$PY" -c "$SOCKET_PROBE"
+  expect_field address-families:all-abis-unix-allowed unix ok
+  expect_field address-families:all-abis-inet-refused inet EAFNOSUPPORT
+  expect_field address-families:all-abis-netlink-refused netlink EAFNOSUPPORT
+
   # A drop-in takes one family away from every family.
   pol=$(policy af-minus.conf <<'EOF'
 [seccomp]
