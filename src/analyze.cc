@@ -1293,7 +1293,30 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   };
   if (f.filters) {
     if (policy.seccomp_allow) line("SystemCallFilter", names(*policy.seccomp_allow));
-    std::vector<std::string> deny = names(policy.seccomp_deny);
+    // What the allow list names lifts a built-in deny entry (plan.cc): the same name goes, and
+    // a built-in group loses the calls named in the allow list.
+    std::vector<SyscallEntry> written;
+    std::set<std::string> allowed_names;
+    if (policy.seccomp_allow)
+      for (const auto& a : *policy.seccomp_allow) allowed_names.insert(a.value);
+    for (const auto& d : policy.seccomp_deny) {
+      if (!policy.seccomp_allow || !d.origin.is_default()) {
+        written.push_back(d);
+        continue;
+      }
+      if (allowed_names.contains(d.value)) continue;
+      const SyscallGroup* g = find_syscall_group(d.value);
+      std::vector<std::string> members;
+      if (g) members = expand_syscall_group(*g);
+      if (std::none_of(members.begin(), members.end(),
+                       [&](const std::string& m) { return allowed_names.contains(m); })) {
+        written.push_back(d);
+        continue;
+      }
+      for (const auto& m : members)
+        if (!allowed_names.contains(m)) written.push_back({{m, d.origin}, d.error});
+    }
+    std::vector<std::string> deny = names(written);
     if (!deny.empty()) lines.push_back("SystemCallFilter=~" + join(deny));
     if (plan.seccomp.action == SeccompAction::kErrno)
       lines.push_back("SystemCallErrorNumber=" + errno_symbol(plan.seccomp.error));

@@ -192,7 +192,8 @@ allow_create = all
 // unit carries them, with the policy's errno and each entry's own.
 TEST(AnalyzeTest, AddressFamiliesWriteExecuteAndErrnos) {
   auto r = analyze(
-      std::string(kEmpty) + "[seccomp]\naddress_families = AF_UNIX AF_INET AF_INET6\nmemory_deny_write_execute = yes\n"
+      std::string(kEmpty) +
+      "[seccomp]\naddress_families = AF_UNIX AF_INET AF_INET6\nmemory_deny_write_execute = yes\n"
       "errno = EACCES\ndeny = flock:EIO\n");
   const Assessment& a = r.a;
   EXPECT_TRUE(item(a, "MemoryDenyWriteExecute=").secure);
@@ -209,6 +210,11 @@ TEST(AnalyzeTest, AddressFamiliesWriteExecuteAndErrnos) {
   auto none = analyze(std::string(kEmpty) + "[seccomp]\naddress_families = none\n");
   EXPECT_TRUE(item(none.a, "RestrictAddressFamilies=~AF_UNIX").secure);
   EXPECT_TRUE(has_line(none.a.equivalent_unit, "RestrictAddressFamilies=none"));
+  // A call the allow list names is lifted from a built-in group: the unit says so too.
+  auto lifted = analyze(std::string(kEmpty) + "[seccomp]\nallow = @system-service mount\n");
+  EXPECT_EQ(lifted.a.equivalent_unit.find("~@mount"), std::string::npos)
+      << lifted.a.equivalent_unit;
+  EXPECT_NE(lifted.a.equivalent_unit.find(" umount2"), std::string::npos);
   // Without the keys: exposed, as in a stock unit.
   auto empty = analyze(kEmpty);
   EXPECT_FALSE(item(empty.a, "MemoryDenyWriteExecute=").secure);
