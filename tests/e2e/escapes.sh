@@ -883,8 +883,8 @@ test_setuid_planting() {
   jh "$pol" -- "$HELPER" suid chmod "$CASE/plant/plain" 0755
   expect_eq setuid-planting:plain-chmod-works OK "$OUT"
 
-  # With no_new_privileges = no the filter is loaded before the change of identity: the
-  # set-up must still get through it, and the rules must hold for the daemon.
+  # With no_new_privileges = no the filter is loaded with CAP_SYS_ADMIN, after the change of
+  # identity: the set-up must get through, and the rules must hold for the daemon.
   pol=$(policy nnp-off.conf <<'EOF'
 [service]
 user = nobody
