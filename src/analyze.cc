@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,10 +21,12 @@
 #include <memory>
 #include <set>
 #include <string_view>
+#include <type_traits>
 
 #include "cap_names.h"
 #include "paths.h"
 #include "seccomp_groups.h"
+#include "seccomp_names.h"
 #include "text.h"
 #include "unit_file.h"
 
@@ -129,6 +132,9 @@ struct Facts {
   bool protect_hostname = false;
   bool root_directory = false;
   bool lock_personality = false;
+  bool memory_deny_write_execute = false;
+  // RestrictAddressFamilies=: which of systemd's five classes socket() refuses.
+  bool af_inet = false, af_unix = false, af_netlink = false, af_packet = false, af_other = false;
   bool no_new_privileges = false;
   uint64_t bounding = ~uint64_t{0};
   mode_t umask = 0022;
@@ -200,7 +206,9 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   if (plan.caps.dropped.empty()) f.bounding = ~uint64_t{0};
   auto dropped = [&](int cap) { return (f.bounding & bit(cap)) == 0; };
 
-  f.filters = plan.seccomp.allow_list || !plan.seccomp.syscalls.empty();
+  // With action = log nothing is refused: the filter only reports.
+  const bool enforcing = plan.seccomp.enabled && plan.seccomp.action != SeccompAction::kLog;
+  f.filters = enforcing && (plan.seccomp.allow_list || !plan.seccomp.syscalls.empty());
   f.allow_list = plan.seccomp.allow_list;
   f.rules.insert(plan.seccomp.syscalls.begin(), plan.seccomp.syscalls.end());
   for (const auto& g : kScoredGroups) f.offender[g.name] = first_allowed(f, g.name);
@@ -280,8 +288,27 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   f.protect_hostname = plan.ns_uts;
   f.root_directory = plan.root != "/";
   // Denying personality() altogether is stronger than LockPersonality=.
-  f.lock_personality =
-      (plan.seccomp.enabled && plan.seccomp.lock_personality) || f.denied("personality");
+  f.lock_personality = (enforcing && plan.seccomp.lock_personality) || f.denied("personality");
+  // PR_SET_MDWE is the kernel's and holds whatever the filter's action.
+  f.memory_deny_write_execute = plan.seccomp.write_execute == WriteExecute::kPrctl ||
+                                (enforcing && plan.seccomp.write_execute == WriteExecute::kSeccomp);
+  // As systemd's get_security_info() for an allow list: a class is restricted unless one of
+  // its families is listed.
+  if (enforcing && plan.seccomp.address_families) {
+    f.af_inet = f.af_unix = f.af_netlink = f.af_packet = f.af_other = true;
+    for (int af : *plan.seccomp.address_families) {
+      if (af == AF_INET || af == AF_INET6)
+        f.af_inet = false;
+      else if (af == AF_UNIX)
+        f.af_unix = false;
+      else if (af == AF_NETLINK)
+        f.af_netlink = false;
+      else if (af == AF_PACKET)
+        f.af_packet = false;
+      else
+        f.af_other = false;
+    }
+  }
   f.no_new_privileges = plan.no_new_privileges;
   f.umask = plan.umask;
   if (const MountEntry* proc = covering(plan, "/proc", true);
@@ -294,11 +321,10 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   View shm = view(plan, "/dev/shm");
   f.remove_ipc = plan.ns_ipc && !(shm.source == Source::kHost && shm.writable);
   // Only these two can switch a thread to SCHED_FIFO/SCHED_RR.
-  f.restrict_realtime = (plan.seccomp.enabled && plan.seccomp.restrict_realtime) ||
+  f.restrict_realtime = (enforcing && plan.seccomp.restrict_realtime) ||
                         (f.denied("sched_setscheduler") && f.denied("sched_setattr"));
-  f.restrict_suid_sgid = plan.seccomp.enabled && plan.seccomp.restrict_suid_sgid;
-  if (plan.seccomp.enabled)
-    f.namespaces_restricted = all_namespace_flags() & ~plan.seccomp.namespaces_allowed;
+  f.restrict_suid_sgid = enforcing && plan.seccomp.restrict_suid_sgid;
+  if (enforcing) f.namespaces_restricted = all_namespace_flags() & ~plan.seccomp.namespaces_allowed;
   f.ambient = !plan.caps.ambient.empty();
   return f;
 }
@@ -890,8 +916,9 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
           "Service runs within the host's root directory");
   it.flag("LockPersonality=", "[seccomp] lock_personality", 100, f.lock_personality,
           "Service cannot change ABI personality", "Service may change ABI personality");
-  it.exposed("MemoryDenyWriteExecute=", 100,
-             "Service may create writable executable memory mappings");
+  it.flag("MemoryDenyWriteExecute=", "[seccomp] memory_deny_write_execute", 100,
+          f.memory_deny_write_execute, "Service cannot create writable executable memory mappings",
+          "Service may create writable executable memory mappings");
   it.flag("NoNewPrivileges=", "[capabilities] no_new_privileges", 1000, f.no_new_privileges,
           "Service processes cannot acquire new privileges",
           "Service processes may acquire new privileges");
@@ -1019,12 +1046,17 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
             (f.namespaces_restricted & static_cast<unsigned long>(flag)) != 0,
             std::string("Service cannot create ") + what + " namespaces",
             std::string("Service may create ") + what + " namespaces");
-  it.exposed("RestrictAddressFamilies=~AF_(INET|INET6)", 1500,
-             "Service may allocate Internet sockets");
-  it.exposed("RestrictAddressFamilies=~AF_UNIX", 25, "Service may allocate local sockets");
-  it.exposed("RestrictAddressFamilies=~AF_NETLINK", 200, "Service may allocate netlink sockets");
-  it.exposed("RestrictAddressFamilies=~AF_PACKET", 1000, "Service may allocate packet sockets");
-  it.exposed("RestrictAddressFamilies=~…", 1250, "Service may allocate exotic sockets");
+  const char* af_key = "[seccomp] address_families";
+  it.flag("RestrictAddressFamilies=~AF_(INET|INET6)", af_key, 1500, f.af_inet,
+          "Service cannot allocate Internet sockets", "Service may allocate Internet sockets");
+  it.flag("RestrictAddressFamilies=~AF_UNIX", af_key, 25, f.af_unix,
+          "Service cannot allocate local sockets", "Service may allocate local sockets");
+  it.flag("RestrictAddressFamilies=~AF_NETLINK", af_key, 200, f.af_netlink,
+          "Service cannot allocate netlink sockets", "Service may allocate netlink sockets");
+  it.flag("RestrictAddressFamilies=~AF_PACKET", af_key, 1000, f.af_packet,
+          "Service cannot allocate packet sockets", "Service may allocate packet sockets");
+  it.flag("RestrictAddressFamilies=~…", af_key, 1250, f.af_other,
+          "Service cannot allocate exotic sockets", "Service may allocate exotic sockets");
   it.add("SystemCallArchitectures=", "[seccomp] native_only", 1000, 10, f.native_only ? 0 : 10,
          f.native_only ? "Service may execute system calls only with native ABI"
                        : "Service may execute system calls with all ABIs");
@@ -1269,18 +1301,51 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   if (f.native_only) lines.push_back("SystemCallArchitectures=native");
   // The names as written: jharden's groups are systemd's, and systemd adds @default to an
   // allow list by itself, as jharden does.
-  auto names = [](const std::vector<Located<std::string>>& list) {
+  auto names = [](const auto& list) {
     std::vector<std::string> out;
-    for (const auto& n : list)
-      if (std::find(out.begin(), out.end(), n.value) == out.end()) out.push_back(n.value);
+    for (const auto& n : list) {
+      std::string name = n.value;
+      if constexpr (std::is_same_v<std::decay_t<decltype(n)>, SyscallEntry>)
+        if (n.error != 0) name += ":" + errno_symbol(n.error);
+      if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+    }
     return out;
   };
   if (f.filters) {
     if (policy.seccomp_allow) line("SystemCallFilter", names(*policy.seccomp_allow));
-    std::vector<std::string> deny = names(policy.seccomp_deny);
+    // What the allow list names lifts a built-in deny entry (plan.cc): the same name goes, and
+    // a built-in group loses the calls named in the allow list.
+    std::vector<SyscallEntry> written;
+    std::set<std::string> allowed_names;
+    if (policy.seccomp_allow)
+      for (const auto& a : *policy.seccomp_allow) allowed_names.insert(a.value);
+    for (const auto& d : policy.seccomp_deny) {
+      if (!policy.seccomp_allow || !d.origin.is_default()) {
+        written.push_back(d);
+        continue;
+      }
+      if (allowed_names.contains(d.value)) continue;
+      const SyscallGroup* g = find_syscall_group(d.value);
+      std::vector<std::string> members;
+      if (g) members = expand_syscall_group(*g);
+      if (std::none_of(members.begin(), members.end(),
+                       [&](const std::string& m) { return allowed_names.contains(m); })) {
+        written.push_back(d);
+        continue;
+      }
+      for (const auto& m : members)
+        if (!allowed_names.contains(m)) written.push_back({{m, d.origin}, d.error});
+    }
+    std::vector<std::string> deny = names(written);
     if (!deny.empty()) lines.push_back("SystemCallFilter=~" + join(deny));
     if (plan.seccomp.action == SeccompAction::kErrno)
-      lines.push_back("SystemCallErrorNumber=EPERM");
+      lines.push_back("SystemCallErrorNumber=" + errno_symbol(plan.seccomp.error));
+  }
+  if (f.memory_deny_write_execute) lines.push_back("MemoryDenyWriteExecute=yes");
+  if (plan.seccomp.address_families && plan.seccomp.action != SeccompAction::kLog) {
+    std::vector<std::string> families;
+    for (int af : *plan.seccomp.address_families) families.push_back(address_family_name(af));
+    lines.push_back("RestrictAddressFamilies=" + (families.empty() ? "none" : join(families)));
   }
   if (f.lock_personality) lines.push_back("LockPersonality=yes");
   if (f.restrict_realtime) lines.push_back("RestrictRealtime=yes");

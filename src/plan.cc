@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <linux/capability.h>
+#include <sys/prctl.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -336,6 +337,12 @@ bool SeccompPlan::restricts_namespaces() const {
   return namespaces_allowed != all_namespace_flags();
 }
 
+bool SeccompPlan::refuses(const std::string& syscall) const {
+  if (!enabled) return false;
+  bool listed = std::binary_search(syscalls.begin(), syscalls.end(), syscall);
+  return allow_list ? !listed : listed;
+}
+
 PlanContext plan_context_from_environment() {
   PlanContext c;
   c.notify_socket = getenv("NOTIFY_SOCKET") != nullptr;
@@ -346,6 +353,8 @@ PlanContext plan_context_from_environment() {
     return HostPath{r.path, S_ISCHR(r.st.st_mode) || S_ISBLK(r.st.st_mode)};
   };
   c.landlock_abi = landlock_kernel_abi();
+  // PR_GET_MDWE answers EINVAL where the kernel does not know the option (before Linux 6.3).
+  c.mdwe = prctl(66 /* PR_GET_MDWE */, 0, 0, 0, 0) >= 0;
   return c;
 }
 
@@ -354,6 +363,98 @@ std::string user_namespace_map(uint32_t own, uint32_t service) {
   if (service != own) map += std::to_string(service) + " " + std::to_string(service) + " 1\n";
   return map;
 }
+
+namespace {
+
+// The seccomp part of the plan: the lists with their groups expanded, each refused call's
+// errno, the argument rules asked for, and how W^X memory holds.
+void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan& sc,
+                  Diagnostics& diag) {
+  const Origin builtin{"(built-in)", 0};
+  sc.action = policy.seccomp_action.value;
+  sc.error = policy.seccomp_errno.value;
+  sc.native_only = policy.native_only.value;
+  // What an allow list names explicitly lifts a default deny entry of the same name, and a
+  // syscall allowed by name is lifted from the default deny groups.
+  std::set<std::string> allowed_names;
+  if (policy.seccomp_allow)
+    for (const auto& a : *policy.seccomp_allow) allowed_names.insert(a.value);
+  // Each denied syscall with the deny entry that reaches it last (its errno and line).
+  std::map<std::string, const SyscallEntry*> deny;
+  std::vector<std::string> deny_groups;
+  for (const auto& d : policy.seccomp_deny) {
+    const bool lift = d.origin.is_default() && policy.seccomp_allow;
+    if (lift && allowed_names.contains(d.value)) continue;
+    if (const SyscallGroup* g = find_syscall_group(d.value)) {
+      deny_groups.push_back(d.value);
+      for (auto& name : expand_syscall_group(*g))
+        if (!lift || !allowed_names.contains(name)) deny[name] = &d;
+    } else {
+      deny[d.value] = &d;
+    }
+  }
+  for (const auto& [name, entry] : deny)
+    if (entry->error != 0) sc.errors[name] = entry->error;
+  // RestrictAddressFamilies= also refuses io_uring, whose socket operations the socket()
+  // rule cannot see.
+  static const SyscallEntry kIoUring[] = {{{"io_uring_setup", builtin}, 0},
+                                          {{"io_uring_enter", builtin}, 0},
+                                          {{"io_uring_register", builtin}, 0}};
+  if (policy.address_families) {
+    std::vector<int> families;
+    for (const auto& f : *policy.address_families) families.push_back(f.value);
+    std::sort(families.begin(), families.end());
+    families.erase(std::unique(families.begin(), families.end()), families.end());
+    sc.address_families = std::move(families);
+    for (const auto& e : kIoUring) deny.emplace(e.value, &e);
+  }
+  if (policy.seccomp_allow) {
+    sc.allow_list = true;
+    // Like systemd, an allow list always includes what any program needs to start (@default,
+    // with execve), and write(2), with which jharden reports the exec.
+    std::set<std::string> allow;
+    std::vector<Located<std::string>> allowed = *policy.seccomp_allow;
+    allowed.push_back({"@default", builtin});
+    allowed.push_back({"write", builtin});
+    for (const auto& a : allowed) {
+      if (const SyscallGroup* g = find_syscall_group(a.value)) {
+        sc.groups.push_back(a.value);
+        for (auto& name : expand_syscall_group(*g)) allow.insert(name);
+      } else {
+        allow.insert(a.value);
+      }
+    }
+    for (const auto& [name, entry] : deny) allow.erase(name);
+    sc.syscalls.assign(allow.begin(), allow.end());
+    for (auto& g : deny_groups) sc.groups.push_back("~" + g);
+  } else {
+    for (const auto& [name, entry] : deny) sc.syscalls.push_back(name);
+    sc.groups = deny_groups;
+  }
+  sc.namespaces_allowed = policy.ns_allow_create.value;
+  sc.restrict_suid_sgid = policy.restrict_suid_sgid.value;
+  sc.lock_personality = policy.lock_personality.value;
+  sc.restrict_realtime = policy.restrict_realtime.value;
+  if (policy.memory_deny_write_execute.value)
+    sc.write_execute = context.mdwe ? WriteExecute::kPrctl : WriteExecute::kSeccomp;
+  sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only ||
+               sc.restricts_namespaces() || sc.restrict_suid_sgid || sc.lock_personality ||
+               sc.restrict_realtime || sc.address_families ||
+               sc.write_execute == WriteExecute::kSeccomp;
+  // After the filter is loaded jharden still reports the exec with write(2) and then calls
+  // execve(2): a filter that refuses either cannot start anything.
+  if (sc.action == SeccompAction::kLog) return;
+  for (const char* needed : {"write", "execve"}) {
+    if (!sc.refuses(needed)) continue;
+    auto it = deny.find(needed);
+    diag.error(it != deny.end() ? it->second->origin : policy.seccomp_action.origin,
+               std::string("deny: refuses ") + needed +
+                   ", which jharden needs after the filter is in force (to report the exec and "
+                   "to start the daemon)");
+  }
+}
+
+}  // namespace
 
 Plan build_plan(const Policy& policy, const Identity& identity, const std::vector<Secret>& secrets,
                 const PlanContext& context, Diagnostics& diag) {
@@ -538,8 +639,14 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
 
   plan.identity = identity;
 
-  std::set<int> drop;
-  for (const auto& d : policy.cap_drop) drop.insert(d.value);
+  // A default drop entry is lifted by an explicit keep or ambient entry of the same capability
+  // (explicit lines that contradict each other were refused by finish_policy).
+  std::set<int> drop, lifted;
+  if (policy.cap_keep)
+    for (const auto& k : *policy.cap_keep) lifted.insert(k.value);
+  for (const auto& a : policy.cap_ambient) lifted.insert(a.value);
+  for (const auto& d : policy.cap_drop)
+    if (!d.origin.is_default() || !lifted.contains(d.value)) drop.insert(d.value);
   std::set<int> base;
   if (policy.cap_keep) {
     for (const auto& k : *policy.cap_keep) base.insert(k.value);
@@ -558,45 +665,7 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
                           plan.caps.ambient.end());
   plan.no_new_privileges = policy.no_new_privileges.value;
 
-  auto expand = [](const std::vector<Located<std::string>>& names, std::set<std::string>& out,
-                   std::vector<std::string>& groups) {
-    for (const auto& n : names) {
-      if (const SyscallGroup* g = find_syscall_group(n.value)) {
-        groups.push_back(n.value);
-        for (auto& s : expand_syscall_group(*g)) out.insert(s);
-      } else {
-        out.insert(n.value);
-      }
-    }
-  };
-  SeccompPlan& sc = plan.seccomp;
-  sc.action = policy.seccomp_action.value;
-  sc.native_only = policy.native_only.value;
-  std::set<std::string> deny, allow;
-  std::vector<std::string> deny_groups;
-  expand(policy.seccomp_deny, deny, deny_groups);
-  if (policy.seccomp_allow) {
-    sc.allow_list = true;
-    // Like systemd, an allow list always includes what any program needs to start (@default,
-    // with execve), and write(2), with which jharden reports the exec.
-    std::vector<Located<std::string>> allowed = *policy.seccomp_allow;
-    allowed.push_back({"@default", builtin});
-    allowed.push_back({"write", builtin});
-    expand(allowed, allow, sc.groups);
-    for (const auto& d : deny) allow.erase(d);
-    sc.syscalls.assign(allow.begin(), allow.end());
-    for (auto& g : deny_groups) sc.groups.push_back("~" + g);
-  } else {
-    sc.syscalls.assign(deny.begin(), deny.end());
-    sc.groups = deny_groups;
-  }
-  sc.namespaces_allowed = policy.ns_allow_create.value;
-  sc.restrict_suid_sgid = policy.restrict_suid_sgid.value;
-  sc.lock_personality = policy.lock_personality.value;
-  sc.restrict_realtime = policy.restrict_realtime.value;
-  sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only ||
-               sc.restricts_namespaces() || sc.restrict_suid_sgid || sc.lock_personality ||
-               sc.restrict_realtime;
+  plan_seccomp(policy, context, plan.seccomp, diag);
 
   plan.argv = policy.exec.value;
   // The last assignment of a name wins, in the order of its last assignment (a map instead of

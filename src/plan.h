@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,10 @@ struct CapabilityPlan {
   std::vector<int> ambient;
 };
 
+// How memory_deny_write_execute holds, if it does: the kernel's PR_SET_MDWE
+// (PR_MDWE_REFUSE_EXEC_GAIN), or, on kernels without it, seccomp rules as systemd's.
+enum class WriteExecute { kAllowed, kPrctl, kSeccomp };
+
 struct SeccompPlan {
   bool enabled = true;
   bool allow_list = false;  // default action deny, rules allow
@@ -62,6 +67,14 @@ struct SeccompPlan {
   bool native_only = true;
   std::vector<std::string> syscalls;  // rules (group members expanded), sorted
   std::vector<std::string> groups;    // the groups named, for --print
+  // The errno of a refused call of the lists (action errno): `error`, or the call's own from a
+  // NAME:ERRNO deny entry.
+  int error = EPERM;
+  std::map<std::string, int> errors;
+  // socket() and socketpair() families (sorted); nullopt: any; empty: none. io_uring is then
+  // refused (in `syscalls`): its operations would open sockets around the rule.
+  std::optional<std::vector<int>> address_families;
+  WriteExecute write_execute = WriteExecute::kAllowed;
   // Argument rules, like systemd's RestrictNamespaces=, RestrictSUIDSGID=, LockPersonality=
   // and RestrictRealtime=. namespaces_allowed holds the CLONE_NEW* flags that unshare, clone
   // and setns may still use; anything less than all_namespace_flags() restricts them.
@@ -71,6 +84,13 @@ struct SeccompPlan {
   bool restrict_realtime = false;
 
   bool restricts_namespaces() const;
+  // The errno a call of the lists gets: its own, or `error`.
+  int error_of(const std::string& syscall) const {
+    auto it = errors.find(syscall);
+    return it == errors.end() ? error : it->second;
+  }
+  // Whether the filter refuses the whole call (by the deny list, or outside the allow list).
+  bool refuses(const std::string& syscall) const;
   bool namespace_allowed(unsigned long flag) const { return (namespaces_allowed & flag) == flag; }
 };
 
@@ -118,6 +138,7 @@ struct PlanContext {
   // are then taken as written and assumed to exist.
   std::function<std::optional<HostPath>(const std::string&)> look_up;
   int landlock_abi = 0;  // the kernel's Landlock ABI (0: none)
+  bool mdwe = false;     // the kernel has PR_SET_MDWE (Linux 6.3)
 };
 
 // More mounts than one mount namespace may hold (the kernel's default fs.mount-max).

@@ -17,6 +17,7 @@
 #include "exec_split.h"
 #include "paths.h"
 #include "seccomp_groups.h"
+#include "seccomp_names.h"
 
 namespace jharden {
 namespace {
@@ -260,9 +261,13 @@ class FileParser {
     list.clear();
     return true;
   }
-  void cap_list(std::string_view key, std::string_view v, std::vector<Located<int>>& out);
+  void cap_list(std::string_view key, std::string_view v, std::vector<Located<int>>& out,
+                bool allow_none = false);
+  bool known_syscall(std::string_view key, std::string_view name);
   void syscall_list(std::string_view key, std::string_view v,
                     std::vector<Located<std::string>>& out);
+  void deny_list(std::string_view key, std::string_view v, std::vector<SyscallEntry>& out);
+  void family_list(std::string_view key, std::string_view v);
   void path_list(std::string_view key, std::string_view v, std::vector<PathSpec>& out,
                  bool allow_optional);
 
@@ -397,6 +402,9 @@ void reset_scalar(Policy& p, const std::string& id) {
       {"capabilities.no_new_privileges",
        [](Policy& x) { x.no_new_privileges = d.no_new_privileges; }},
       {"seccomp.action", [](Policy& x) { x.seccomp_action = d.seccomp_action; }},
+      {"seccomp.errno", [](Policy& x) { x.seccomp_errno = d.seccomp_errno; }},
+      {"seccomp.memory_deny_write_execute",
+       [](Policy& x) { x.memory_deny_write_execute = d.memory_deny_write_execute; }},
       {"seccomp.native_only", [](Policy& x) { x.native_only = d.native_only; }},
       {"seccomp.restrict_suid_sgid",
        [](Policy& x) { x.restrict_suid_sgid = d.restrict_suid_sgid; }},
@@ -549,10 +557,15 @@ void FileParser::path_list(std::string_view key, std::string_view v, std::vector
     if (auto p = path_spec(key, word, allow_optional)) out.push_back(*p);
 }
 
-void FileParser::cap_list(std::string_view key, std::string_view v,
-                          std::vector<Located<int>>& out) {
+void FileParser::cap_list(std::string_view key, std::string_view v, std::vector<Located<int>>& out,
+                          bool allow_none) {
   if (list_reset(v, out)) return;
   for (auto word : split_words(v)) {
+    // `keep = none`: an empty bounding set, as an empty CapabilityBoundingSet= gives.
+    if (allow_none && word == "none") {
+      out.clear();
+      continue;
+    }
     // "!NAME" takes NAME out of what is listed so far, defaults included, so that a drop-in
     // can lift one entry without retyping the rest.
     const bool remove = word.size() > 1 && word.front() == '!';
@@ -567,20 +580,86 @@ void FileParser::cap_list(std::string_view key, std::string_view v,
   }
 }
 
+bool FileParser::known_syscall(std::string_view key, std::string_view name) {
+  if (is_syscall_or_group(name)) return true;
+  value_error(key, std::string(!name.empty() && name.front() == '@' ? "unknown syscall group: "
+                                                                    : "unknown syscall: ") +
+                       quoted(name));
+  return false;
+}
+
 void FileParser::syscall_list(std::string_view key, std::string_view v,
                               std::vector<Located<std::string>>& out) {
   if (list_reset(v, out)) return;
   for (auto word : split_words(v)) {
     const bool remove = word.size() > 1 && word.front() == '!';
     std::string_view name = remove ? word.substr(1) : word;
-    if (!is_syscall_or_group(name))
-      value_error(
-          key, std::string(name.front() == '@' ? "unknown syscall group: " : "unknown syscall: ") +
-                   quoted(name));
-    else if (remove)
+    if (!known_syscall(key, name)) continue;
+    if (remove)
       std::erase_if(out, [&](const Located<std::string>& s) { return s.value == name; });
     else
       out.push_back({std::string(name), here()});
+  }
+}
+
+// Like syscall_list, and an entry may carry its own errno: "NAME:ERRNO" (SystemCallFilter=
+// ~NAME:ERRNO). A later entry for the same syscall overrides an earlier one, as in systemd.
+void FileParser::deny_list(std::string_view key, std::string_view v,
+                           std::vector<SyscallEntry>& out) {
+  if (list_reset(v, out)) return;
+  for (auto word : split_words(v)) {
+    const bool remove = word.size() > 1 && word.front() == '!';
+    std::string_view name = remove ? word.substr(1) : word;
+    int error = 0;
+    if (size_t colon = name.find(':'); colon != std::string_view::npos) {
+      if (remove) {
+        value_error(key, "a removal takes no errno: " + quoted(word));
+        continue;
+      }
+      auto err = parse_errno(name.substr(colon + 1));
+      if (!err) {
+        value_error(key, "unknown errno " + quoted(name.substr(colon + 1)) + " in " + quoted(word) +
+                             " (a name such as EACCES, or a number 1-4095)");
+        continue;
+      }
+      error = *err;
+      name = name.substr(0, colon);
+    }
+    if (!known_syscall(key, name)) continue;
+    if (remove)
+      std::erase_if(out, [&](const SyscallEntry& s) { return s.value == name; });
+    else
+      out.push_back({{std::string(name), here()}, error});
+  }
+}
+
+// address_families: unset allows every family. "none" empties the list (no sockets at all);
+// "!AF_X" on an unset list starts from every family this jharden can name, so that a drop-in
+// can take one family away; families newer than that list are then refused too.
+void FileParser::family_list(std::string_view key, std::string_view v) {
+  auto& list = policy_.address_families;
+  if (v.empty()) return list.reset();
+  for (auto word : split_words(v)) {
+    if (word == "none") {
+      list.emplace();
+      continue;
+    }
+    const bool remove = word.size() > 1 && word.front() == '!';
+    std::string_view name = remove ? word.substr(1) : word;
+    auto family = parse_address_family(name);
+    if (!family) {
+      value_error(key, "unknown address family: " + quoted(name));
+      continue;
+    }
+    if (!list) {
+      list.emplace();
+      if (remove)
+        for (int f : known_address_families()) list->push_back({f, here()});
+    }
+    if (remove)
+      std::erase_if(*list, [&](const Located<int>& f) { return f.value == *family; });
+    else
+      list->push_back({*family, here()});
   }
 }
 
@@ -788,7 +867,7 @@ void FileParser::capabilities_key(std::string_view key, std::string_view v) {
     // An empty assignment resets to "not given": the full set minus `drop`.
     if (v.empty()) return policy_.cap_keep.reset();
     if (!policy_.cap_keep) policy_.cap_keep.emplace();
-    return cap_list(key, v, *policy_.cap_keep);
+    return cap_list(key, v, *policy_.cap_keep, true);
   }
   if (key != "no_new_privileges") return value_error(key, "unknown key in [capabilities]");
   if (!note_scalar("capabilities", key, v)) return;
@@ -796,7 +875,8 @@ void FileParser::capabilities_key(std::string_view key, std::string_view v) {
 }
 
 void FileParser::seccomp_key(std::string_view key, std::string_view v) {
-  if (key == "deny") return syscall_list(key, v, policy_.seccomp_deny);
+  if (key == "deny") return deny_list(key, v, policy_.seccomp_deny);
+  if (key == "address_families") return family_list(key, v);
   if (key == "allow") {
     // An empty assignment resets to deny-list mode.
     if (v.empty()) return policy_.seccomp_allow.reset();
@@ -807,17 +887,27 @@ void FileParser::seccomp_key(std::string_view key, std::string_view v) {
       {"native_only", &Policy::native_only},
       {"restrict_suid_sgid", &Policy::restrict_suid_sgid},
       {"lock_personality", &Policy::lock_personality},
-      {"restrict_realtime", &Policy::restrict_realtime}};
+      {"restrict_realtime", &Policy::restrict_realtime},
+      {"memory_deny_write_execute", &Policy::memory_deny_write_execute}};
   auto it = kBools.find(key);
-  if (key != "action" && it == kBools.end()) return value_error(key, "unknown key in [seccomp]");
+  if (key != "action" && key != "errno" && it == kBools.end())
+    return value_error(key, "unknown key in [seccomp]");
   if (!note_scalar("seccomp", key, v)) return;
   if (key == "action") {
     if (v == "errno")
       policy_.seccomp_action = {SeccompAction::kErrno, here()};
     else if (v == "kill")
       policy_.seccomp_action = {SeccompAction::kKill, here()};
+    else if (v == "log")
+      policy_.seccomp_action = {SeccompAction::kLog, here()};
     else
-      value_error(key, "expected errno or kill: " + quoted(v));
+      value_error(key, "expected errno, kill or log: " + quoted(v));
+  } else if (key == "errno") {
+    if (auto err = parse_errno(v))
+      policy_.seccomp_errno = {*err, here()};
+    else
+      value_error(key,
+                  "expected an errno name (EPERM, EACCES, ...) or a number 1-4095: " + quoted(v));
   } else if (auto b = bool_value(key, v)) {
     policy_.*(it->second) = {*b, here()};
   }
@@ -891,9 +981,63 @@ Policy default_policy() {
     // kernel cannot grant what libcap cannot name either.
     if (auto cap = parse_capability(name)) p.cap_drop.push_back({*cap, kDefaultOrigin});
   }
-  for (auto group : kDefaultDeny) p.seccomp_deny.push_back({std::string(group), kDefaultOrigin});
+  for (auto group : kDefaultDeny)
+    p.seccomp_deny.push_back({{std::string(group), kDefaultOrigin}, 0});
   return p;
 }
+
+namespace {
+
+// A capability kept (or ambient) and dropped by explicit lines is an error naming both: never
+// silently cancelled. A built-in default is not such a line: keeping or raising a capability
+// that the default drop list names lifts it from there (the planner leaves that entry out), as
+// CapabilityBoundingSet=CAP_SYS_TIME alone keeps CAP_SYS_TIME in systemd.
+void check_capability_conflicts(const Policy& policy, Diagnostics& diag) {
+  std::map<int, const Origin*> dropped;
+  for (const auto& d : policy.cap_drop)
+    if (!d.origin.is_default()) dropped.emplace(d.value, &d.origin);
+  auto check = [&](const Located<int>& c, const char* key) {
+    if (auto it = dropped.find(c.value); it != dropped.end())
+      diag.error(c.origin, std::string(key) + ": " + capability_name(c.value) +
+                               " is also dropped (" + it->second->str() + ")");
+  };
+  if (policy.cap_keep)
+    for (const auto& k : *policy.cap_keep) check(k, "keep");
+  for (const auto& amb : policy.cap_ambient) {
+    check(amb, "ambient");
+    if (policy.cap_keep &&
+        std::none_of(policy.cap_keep->begin(), policy.cap_keep->end(),
+                     [&](const Located<int>& k) { return k.value == amb.value; }))
+      diag.error(amb.origin, "ambient: " + capability_name(amb.value) + " is not in keep");
+  }
+}
+
+// In allow-list mode, deny subtracts, which is how a group is narrowed (allow = @system-service,
+// deny = @resources). An error names both lines where that subtraction would silently cancel
+// an explicit allow entry: the same name written on both sides, or a syscall allowed by name
+// that an explicit deny group takes away. Default deny entries are lifted instead (plan.cc).
+void check_syscall_conflicts(const Policy& policy, Diagnostics& diag) {
+  if (!policy.seccomp_allow) return;
+  std::map<std::string, const Origin*> written;
+  std::map<std::string, std::pair<std::string, const Origin*>> by_group;
+  for (const auto& d : policy.seccomp_deny) {
+    if (d.origin.is_default() || !written.emplace(d.value, &d.origin).second) continue;
+    if (const SyscallGroup* g = find_syscall_group(d.value))
+      for (auto& name : expand_syscall_group(*g))
+        by_group.emplace(name, std::pair{d.value, &d.origin});
+  }
+  for (const auto& a : *policy.seccomp_allow) {
+    if (auto it = written.find(a.value); it != written.end()) {
+      diag.error(a.origin, "allow: " + a.value + " is also denied (" + it->second->str() + ")");
+    } else if (a.value.front() != '@') {
+      if (auto g = by_group.find(a.value); g != by_group.end())
+        diag.error(a.origin, "allow: " + a.value + " is also denied by " + g->second.first + " (" +
+                                 g->second.second->str() + ")");
+    }
+  }
+}
+
+}  // namespace
 
 void parse_policy_text(const std::string& file, const std::string& content, Policy& policy,
                        Diagnostics& diag) {
@@ -905,16 +1049,8 @@ void finish_policy(Policy& policy, bool need_command, Diagnostics& diag) {
     diag.error(Origin{policy.file, 0},
                "exec: no command: set [service] exec or give one after \"--\"");
   if (policy.hostname) policy.ns_uts.value = true;
-  for (const auto& amb : policy.cap_ambient) {
-    for (const auto& d : policy.cap_drop)
-      if (d.value == amb.value)
-        diag.error(amb.origin, "ambient: " + capability_name(amb.value) + " is also dropped (" +
-                                   d.origin.str() + ")");
-    if (policy.cap_keep &&
-        std::none_of(policy.cap_keep->begin(), policy.cap_keep->end(),
-                     [&](const Located<int>& k) { return k.value == amb.value; }))
-      diag.error(amb.origin, "ambient: " + capability_name(amb.value) + " is not in keep");
-  }
+  check_capability_conflicts(policy, diag);
+  check_syscall_conflicts(policy, diag);
 }
 
 }  // namespace jharden

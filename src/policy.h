@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,6 +70,12 @@ struct FstabMount {
   Origin origin;
 };
 
+// A [seccomp] deny entry: a syscall or @group, with the errno its calls get when the entry is
+// written NAME:ERRNO (0: the policy's `errno`).
+struct SyscallEntry : Located<std::string> {
+  int error = 0;
+};
+
 struct EnvAssignment {
   std::string name;
   std::string value;
@@ -79,7 +86,7 @@ enum class NotifyMode { kExec, kDaemon, kNone };
 enum class Propagation { kSlave, kPrivate };
 enum class ProtectProc { kDefault, kInvisible };
 enum class ProcSubset { kAll, kPid };
-enum class SeccompAction { kErrno, kKill };
+enum class SeccompAction { kErrno, kKill, kLog };
 enum class LandlockMode { kAuto, kYes, kNo };
 
 struct Policy {
@@ -126,14 +133,18 @@ struct Policy {
 
   // [capabilities] (capability numbers, as libcap knows them)
   std::vector<Located<int>> cap_drop;
-  std::optional<std::vector<Located<int>>> cap_keep;
+  std::optional<std::vector<Located<int>>> cap_keep;  // `keep = none`: given, and empty
   std::vector<Located<int>> cap_ambient;
   Located<bool> no_new_privileges{true, {}};
 
   // [seccomp] (syscall names and @groups, validated)
-  std::vector<Located<std::string>> seccomp_deny;
+  std::vector<SyscallEntry> seccomp_deny;
   std::optional<std::vector<Located<std::string>>> seccomp_allow;
   Located<SeccompAction> seccomp_action{SeccompAction::kErrno, {}};
+  Located<int> seccomp_errno{EPERM, {}};
+  // AF_* numbers allowed for socket(); unset: every family; `none`: given, and empty.
+  std::optional<std::vector<Located<int>>> address_families;
+  Located<bool> memory_deny_write_execute{false, {}};
   Located<bool> native_only{true, {}};
   Located<bool> restrict_suid_sgid{true, {}};
   Located<bool> lock_personality{true, {}};

@@ -5,6 +5,7 @@
 
 #include "cap_names.h"
 #include "seccomp_groups.h"
+#include "seccomp_names.h"
 #include "text.h"
 
 namespace jharden {
@@ -20,6 +21,30 @@ const char* notify_name(NotifyMode n) {
       return "none";
   }
   return "?";
+}
+
+const char* seccomp_action_name(SeccompAction a) {
+  switch (a) {
+    case SeccompAction::kKill:
+      return "kill";
+    case SeccompAction::kLog:
+      return "log";
+    case SeccompAction::kErrno:
+      break;
+  }
+  return "errno";
+}
+
+const char* write_execute_name(WriteExecute w) {
+  switch (w) {
+    case WriteExecute::kPrctl:
+      return "PR_SET_MDWE";
+    case WriteExecute::kSeccomp:
+      return "seccomp";
+    case WriteExecute::kAllowed:
+      break;
+  }
+  return "no";
 }
 
 std::vector<std::string> cap_names(const std::vector<int>& caps) {
@@ -176,9 +201,20 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
     std::string name = g[0] == '~' ? g.substr(1) : g;
     if (const SyscallGroup* sg = find_syscall_group(name)) groups[name] = expand_syscall_group(*sg);
   }
+  json errors = json::object();
+  for (const auto& [name, err] : plan.seccomp.errors) errors[name] = errno_symbol(err);
+  json families = nullptr;
+  if (plan.seccomp.address_families) {
+    families = json::array();
+    for (int f : *plan.seccomp.address_families) families.push_back(address_family_name(f));
+  }
   j["seccomp"] = {{"enabled", plan.seccomp.enabled},
                   {"mode", plan.seccomp.allow_list ? "allow" : "deny"},
-                  {"action", plan.seccomp.action == SeccompAction::kErrno ? "errno" : "kill"},
+                  {"action", seccomp_action_name(plan.seccomp.action)},
+                  {"errno", errno_symbol(plan.seccomp.error)},
+                  {"errors", errors},
+                  {"address_families", families},
+                  {"memory_deny_write_execute", write_execute_name(plan.seccomp.write_execute)},
                   {"native_only", plan.seccomp.native_only},
                   {"namespaces_allowed", namespace_names(plan.seccomp.namespaces_allowed)},
                   {"restrict_suid_sgid", plan.seccomp.restrict_suid_sgid},
@@ -279,7 +315,9 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
     o << "none\n";
   } else {
     o << (sc.allow_list ? "allow list" : "deny list") << ", action "
-      << (sc.action == SeccompAction::kErrno ? "errno (EPERM)" : "kill")
+      << seccomp_action_name(sc.action)
+      << (sc.action == SeccompAction::kErrno ? " (" + errno_symbol(sc.error) + ")" : "")
+      << (sc.action == SeccompAction::kLog ? " (allowed, logged by the kernel's audit)" : "")
       << (sc.native_only ? ", native ABI only" : ", all ABIs") << "\n";
     for (const auto& g : sc.groups) {
       std::string name = g[0] == '~' ? g.substr(1) : g;
@@ -302,10 +340,28 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
     if (sc.restrict_realtime)
       o << "  realtime: refused (sched_setscheduler other than SCHED_OTHER, SCHED_BATCH, "
            "SCHED_IDLE; sched_setattr)\n";
+    if (sc.address_families) {
+      std::vector<std::string> names;
+      for (int f : *sc.address_families) names.push_back(address_family_name(f));
+      o << "  address families: socket/socketpair only for "
+        << (names.empty() ? "none" : join(names))
+        << ", others EAFNOSUPPORT; io_uring_setup io_uring_enter io_uring_register refused\n";
+    }
+    if (sc.write_execute == WriteExecute::kSeccomp)
+      o << "  write+execute memory: refused (mmap with PROT_WRITE|PROT_EXEC, mprotect and "
+           "pkey_mprotect with PROT_EXEC, shmat with SHM_EXEC)\n";
     o << "  syscalls libseccomp cannot name: ENOSYS\n";
     o << "  " << (sc.allow_list ? "allowed" : "denied") << " (" << sc.syscalls.size()
       << "): " << join(sc.syscalls) << "\n";
+    if (!sc.errors.empty() && sc.action == SeccompAction::kErrno) {
+      std::vector<std::string> own;
+      for (const auto& [name, err] : sc.errors) own.push_back(name + ":" + errno_symbol(err));
+      o << "  own errno: " << join(own) << "\n";
+    }
   }
+  if (sc.write_execute != WriteExecute::kAllowed)
+    o << "memory_deny_write_execute: " << write_execute_name(sc.write_execute)
+      << (sc.write_execute == WriteExecute::kPrctl ? " (the kernel's, EACCES)\n" : " (EPERM)\n");
   const Identity& id = plan.identity;
   o << "\nidentity: ";
   if (!id.change) {

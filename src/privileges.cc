@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "cap_names.h"
@@ -66,15 +67,17 @@ void change_identity(const Identity& id, bool groups_set) {
     fail_errno(kExitCapabilities, "capabilities", "PR_SET_KEEPCAPS");
 }
 
-void set_final_capabilities(const CapabilityPlan& caps, bool root) {
+void set_final_capabilities(const CapabilityPlan& caps, bool root, bool keep_admin) {
   // Only what the caller itself holds can be kept (a container may lack some).
   CapPtr current(cap_get_proc(), &cap_free);
   if (!current) fail_errno(kExitCapabilities, "capabilities", "cap_get_proc");
   std::vector<int> permitted;
-  for (int cap : root ? caps.bounding : caps.ambient) {
+  std::vector<int> wanted = root ? caps.bounding : caps.ambient;
+  if (keep_admin) wanted.push_back(CAP_SYS_ADMIN);
+  for (int cap : wanted) {
     cap_flag_value_t v = CAP_CLEAR;
     if (cap_get_flag(current.get(), static_cast<cap_value_t>(cap), CAP_PERMITTED, &v) == 0 &&
-        v == CAP_SET)
+        v == CAP_SET && std::find(permitted.begin(), permitted.end(), cap) == permitted.end())
       permitted.push_back(cap);
   }
   // Inheritable holds exactly the ambient capabilities (ambient requires them there);

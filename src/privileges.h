@@ -18,8 +18,10 @@ void set_supplementary_groups(const Identity& id);
 void change_identity(const Identity& id, bool groups_set = false);
 
 // Sets permitted/effective/inheritable/ambient to their final values (218): for root, the
-// bounding set; for another user, only the ambient capabilities.
-void set_final_capabilities(const CapabilityPlan& caps, bool root);
+// bounding set; for another user, only the ambient capabilities. `keep_admin`: CAP_SYS_ADMIN
+// stays permitted and effective where held, for loading the filter without no_new_privs;
+// execve drops it unless the bounding set has it.
+void set_final_capabilities(const CapabilityPlan& caps, bool root, bool keep_admin = false);
 
 // PR_SET_NO_NEW_PRIVS (227).
 void set_no_new_privileges();

@@ -417,18 +417,24 @@ void leave_caller_session(Context& c) {
 }
 
 // The daemon's side, after the mounts: privileges, then exec. minijail's order: bounding
-// set, ids, capabilities, no_new_privs, seccomp last, so the filter need not allow set-up.
+// set, ids, capabilities, no_new_privs, seccomp last, so the filter need not allow set-up:
+// after it only write (the exec report) and execve remain, which the planner makes sure it
+// allows.
 [[noreturn]] void finish_and_exec(Context& c) {
   const Plan& p = c.plan;
-  const bool seccomp_early = !p.no_new_privileges;  // needs CAP_SYS_ADMIN then
+  // Without no_new_privs the kernel loads a filter only for a holder of CAP_SYS_ADMIN. Loading
+  // it before the identity and capability changes would put setresuid, capset and the rest
+  // under a filter that may refuse them (deny = @privileged): instead, CAP_SYS_ADMIN stays in
+  // the permitted and effective sets until execve, which recomputes both from the bounding
+  // set (where it is not, unless the policy keeps it), the file and the ambient set.
+  const bool admin_for_filter = c.filter && !p.no_new_privileges;
   // After the user namespace (user = yes), whose creation fills the bounding set again.
   drop_bounding_set(p.caps);
   if (p.new_session) leave_caller_session(c);
   close_jharden_fds(c);
   unique_fd working_directory = open_working_directory(p.working_directory);
-  if (seccomp_early) load_seccomp_filter(c.filter);
   change_identity(p.identity, /*groups_set=*/p.ns_user);
-  set_final_capabilities(p.caps, p.identity.uid == 0);
+  set_final_capabilities(p.caps, p.identity.uid == 0, admin_for_filter);
   umask(p.umask);
   enter_working_directory(std::move(working_directory), p.working_directory);
   std::vector<std::string> env = daemon_environment(c);
@@ -441,7 +447,8 @@ void leave_caller_session(Context& c) {
   // Before the filter, which may not allow rt_sigaction (an allow list without @signal).
   restore_signals(c.signal_mask);
   if (p.no_new_privileges) set_no_new_privileges();
-  if (!seccomp_early) load_seccomp_filter(c.filter);
+  if (p.seccomp.write_execute == WriteExecute::kPrctl) deny_write_execute();
+  load_seccomp_filter(c.filter);
   if (c.options.verify) std::_Exit(run_probe(p, c.host, c.listen_fds));
   if (!send_mark(c, kMarkExec))
     fail_errno(kExitSeccomp, "seccomp", "report the exec to jharden (the filter must allow write)");

@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -30,10 +33,12 @@ using Conditions = std::vector<scmp_arg_cmp>;
 
 // The verdict on a syscall whose arguments decide: allowed when one of `allow` holds, refused
 // when one of `deny` holds. The two sides never overlap, so the order of libseccomp's checks
-// cannot matter; what neither covers falls to the default action (ENOSYS).
+// cannot matter; what neither covers falls to the default action (ENOSYS). `error` is the
+// errno of a refusal when the action is errno.
 struct ArgumentRules {
   std::vector<Conditions> allow;
   std::vector<Conditions> deny;
+  int error = EPERM;
 };
 
 // SCMP_A0() and friends are C compound literals, which clang refuses in C++.
@@ -137,6 +142,46 @@ void realtime_rules(std::map<std::string, ArgumentRules>& rules) {
   rules["sched_setattr"].deny.push_back({});
 }
 
+// RestrictAddressFamilies=: socket() and socketpair() only for the listed families; the others
+// get EAFNOSUPPORT, as if the kernel had no such family. As in systemd, the comparisons take
+// the whole 64-bit register, so a domain with any high bit set is refused as out of range.
+void family_rules(const std::vector<int>& families, std::map<std::string, ArgumentRules>& rules) {
+  for (const char* name : {"socket", "socketpair"}) {
+    ArgumentRules& r = rules[name];
+    r.error = EAFNOSUPPORT;
+    if (families.empty()) {
+      r.deny.push_back({});
+      continue;
+    }
+    for (int f : families) r.allow.push_back({compare(0, SCMP_CMP_EQ, static_cast<uint64_t>(f))});
+    for (int f = 0; f < families.back(); ++f)
+      if (!std::binary_search(families.begin(), families.end(), f))
+        r.deny.push_back({compare(0, SCMP_CMP_EQ, static_cast<uint64_t>(f))});
+    r.deny.push_back({compare(0, SCMP_CMP_GT, static_cast<uint64_t>(families.back()))});
+  }
+}
+
+// MemoryDenyWriteExecute= on kernels without PR_SET_MDWE, as systemd's
+// seccomp_memory_deny_write_execute(): no mapping both writable and executable, no
+// mprotect/pkey_mprotect to executable, no shmat with SHM_EXEC. EPERM, as there.
+void write_execute_rules(std::map<std::string, ArgumentRules>& rules) {
+  const uint64_t kWx = PROT_WRITE | PROT_EXEC;
+  for (const char* name : {"mmap", "mmap2"}) {
+    ArgumentRules& r = rules[name];
+    r.allow.push_back({masked(2, PROT_WRITE, 0)});
+    r.allow.push_back({masked(2, kWx, PROT_WRITE)});
+    r.deny.push_back({masked(2, kWx, kWx)});
+  }
+  for (auto [name, arg] : {std::pair{"mprotect", 2u}, {"pkey_mprotect", 2u}}) {
+    ArgumentRules& r = rules[name];
+    r.allow.push_back({masked(arg, PROT_EXEC, 0)});
+    r.deny.push_back({masked(arg, PROT_EXEC, PROT_EXEC)});
+  }
+  ArgumentRules& shmat = rules["shmat"];
+  shmat.allow.push_back({masked(2, SHM_EXEC, 0)});
+  shmat.deny.push_back({masked(2, SHM_EXEC, SHM_EXEC)});
+}
+
 // Every syscall libseccomp can name on the filter's architectures. The others, which the
 // kernel may have (a call newer than libseccomp's table, such as open_tree_attr), get the
 // default action, ENOSYS, so that no new mount or namespace call slips past a group.
@@ -160,32 +205,22 @@ std::set<std::string> known_syscalls(const SeccompPlan& plan) {
 
 SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
   if (!plan.enabled) return nullptr;
-  const uint32_t deny =
-      plan.action == SeccompAction::kKill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_ERRNO(EPERM);
-  // Every syscall libseccomp knows gets its own verdict below: the default is for the rest.
-  SeccompFilter ctx(seccomp_init(SCMP_ACT_ERRNO(ENOSYS)));
-  if (!ctx) seccomp_fail("initialise filter", -ENOMEM);
-  int rc;
-  // jharden sets PR_SET_NO_NEW_PRIVS itself, as the policy asks; libseccomp must not.
-  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0)) != 0)
-    seccomp_fail("clear the no_new_privs attribute", rc);
-  // runc#2430: without spec_allow the kernel forces the SSB mitigation on the daemon.
-  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_SSB, 1)) != 0)
-    seccomp_fail("set the SSB attribute", rc);
-  // A binary search over the syscall numbers: the filter has a rule for each of a few hundred.
-  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2)) != 0)
-    seccomp_fail("set the optimisation attribute", rc);
-  // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list written
-  // with x86_64 numbers would miss them.
-  if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, deny)) != 0)
-    seccomp_fail("set the bad-architecture action", rc);
-  if (!plan.native_only) {
-    for (uint32_t arch : {SCMP_ARCH_X86, SCMP_ARCH_X32}) {
-      if (seccomp_arch_native() != SCMP_ARCH_X86_64) break;
-      if ((rc = seccomp_arch_add(ctx.get(), arch)) != 0 && rc != -EEXIST)
-        seccomp_fail("add architecture", rc);
+  // What a refusal does: with action = log the call goes through and the kernel logs it.
+  auto refusal = [&](int error) -> uint32_t {
+    switch (plan.action) {
+      case SeccompAction::kKill:
+        return SCMP_ACT_KILL_PROCESS;
+      case SeccompAction::kLog:
+        return SCMP_ACT_LOG;
+      case SeccompAction::kErrno:
+        break;
     }
-  }
+    return SCMP_ACT_ERRNO(static_cast<uint32_t>(error));
+  };
+  const uint32_t deny = refusal(plan.error);
+  // Every syscall libseccomp knows gets its own verdict below: the default is for the rest.
+  const uint32_t fallback = refusal(ENOSYS);
+  int rc;
 
   std::map<std::string, ArgumentRules> rules;
   // Calls whose arguments sit in memory, out of the filter's reach, fail with ENOSYS (the
@@ -202,27 +237,78 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
   }
   if (plan.lock_personality) personality_rules(rules);
   if (plan.restrict_realtime) realtime_rules(rules);
+  if (plan.address_families) family_rules(*plan.address_families, rules);
+  if (plan.write_execute == WriteExecute::kSeccomp) write_execute_rules(rules);
+  const std::set<std::string> names = known_syscalls(plan);
 
-  auto add = [&](uint32_t action, int nr, const Conditions& c, const std::string& name) {
-    rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(c.size()), c.data());
-    // -EDOM: a name of another architecture's table that none of the filter's has.
-    if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
-  };
-  for (const auto& name : known_syscalls(plan)) {
-    if (not_implemented.contains(name)) continue;
-    int nr = seccomp_syscall_resolve_name(name.c_str());
-    if (nr == __NR_SCMP_ERROR) continue;
-    const bool listed = std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), name);
-    const bool allowed = plan.allow_list ? listed : !listed;
-    auto it = rules.find(name);
-    if (!allowed) {
-      add(deny, nr, {}, name);
-    } else if (it == rules.end()) {
-      add(SCMP_ACT_ALLOW, nr, {}, name);
-    } else {
-      for (const auto& c : it->second.allow) add(SCMP_ACT_ALLOW, nr, c, name);
-      for (const auto& c : it->second.deny) add(deny, nr, c, name);
+  // One filter per group of architectures, merged: on i386, socket(), socketpair() and shmat()
+  // may go through the socketcall(2) and ipc(2) multiplexers, where the family or the flags
+  // sit in memory. libseccomp cannot keep an argument rule there, and, given one filter for
+  // every architecture, drops the rule on all of them. On i386 those calls are refused
+  // whenever the native filter has an argument rule for them: the filter cannot see what
+  // they ask for.
+  auto make = [&](bool i386) {
+    SeccompFilter ctx(seccomp_init(fallback));
+    if (!ctx) seccomp_fail("initialise filter", -ENOMEM);
+    // jharden sets PR_SET_NO_NEW_PRIVS itself, as the policy asks; libseccomp must not.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0)) != 0)
+      seccomp_fail("clear the no_new_privs attribute", rc);
+    // runc#2430: without spec_allow the kernel forces the SSB mitigation on the daemon.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_SSB, 1)) != 0)
+      seccomp_fail("set the SSB attribute", rc);
+    // A binary search over the syscall numbers: the filter has a rule for each of a few
+    // hundred.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2)) != 0)
+      seccomp_fail("set the optimisation attribute", rc);
+    // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list written
+    // with x86_64 numbers would miss them.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, deny)) != 0)
+      seccomp_fail("set the bad-architecture action", rc);
+    if (i386) {
+      if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86)) != 0)
+        seccomp_fail("add architecture", rc);
+      if ((rc = seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE)) != 0)
+        seccomp_fail("remove architecture", rc);
+    } else if (!plan.native_only && seccomp_arch_native() == SCMP_ARCH_X86_64) {
+      if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X32)) != 0 && rc != -EEXIST)
+        seccomp_fail("add architecture", rc);
     }
+    auto add = [&](uint32_t action, int nr, const Conditions& c, const std::string& name) {
+      // libseccomp refuses a rule that repeats the default action (with action = log): the
+      // default answers the call the same way.
+      if (action == fallback) return;
+      rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(c.size()), c.data());
+      // -EDOM: a name of another architecture's table that none of the filter's has.
+      if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
+    };
+    for (const auto& name : names) {
+      if (not_implemented.contains(name)) continue;
+      int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR) continue;
+      const bool listed = std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), name);
+      const bool allowed = plan.allow_list ? listed : !listed;
+      auto it = rules.find(name);
+      const bool multiplexed =
+          i386 && (name == "socket" || name == "socketpair" || name == "shmat");
+      if (!allowed) {
+        add(refusal(plan.error_of(name)), nr, {}, name);
+      } else if (it == rules.end()) {
+        add(SCMP_ACT_ALLOW, nr, {}, name);
+      } else if (multiplexed) {
+        add(refusal(it->second.error), nr, {}, name);
+      } else {
+        for (const auto& c : it->second.allow) add(SCMP_ACT_ALLOW, nr, c, name);
+        for (const auto& c : it->second.deny) add(refusal(it->second.error), nr, c, name);
+      }
+    }
+    return ctx;
+  };
+  SeccompFilter ctx = make(false);
+  if (!plan.native_only && seccomp_arch_native() == SCMP_ARCH_X86_64) {
+    SeccompFilter i386 = make(true);
+    // On success the merge takes the second filter over.
+    if ((rc = seccomp_merge(ctx.get(), i386.get())) != 0) seccomp_fail("merge the i386 filter", rc);
+    (void)i386.release();
   }
   return ctx;
 }
@@ -230,7 +316,16 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
 void load_seccomp_filter(const SeccompFilter& filter) {
   if (!filter) return;
   int rc = seccomp_load(filter.get());
+  if (rc == -EACCES)
+    seccomp_fail("load filter (with no_new_privileges = no the kernel requires CAP_SYS_ADMIN)", rc);
   if (rc != 0) seccomp_fail("load filter", rc);
+}
+
+void deny_write_execute() {
+  constexpr int kSetMdwe = 65;        // PR_SET_MDWE (Linux 6.3)
+  constexpr int kRefuseExecGain = 1;  // PR_MDWE_REFUSE_EXEC_GAIN
+  if (prctl(kSetMdwe, kRefuseExecGain, 0, 0, 0) != 0)
+    fail_errno(kExitSeccomp, "memory_deny_write_execute", "PR_SET_MDWE");
 }
 
 }  // namespace jharden

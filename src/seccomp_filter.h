@@ -22,4 +22,8 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan);
 // libseccomp.
 void load_seccomp_filter(const SeccompFilter& filter);
 
+// memory_deny_write_execute where the kernel has it: PR_SET_MDWE with
+// PR_MDWE_REFUSE_EXEC_GAIN, inherited by children and kept across execve (228 on failure).
+void deny_write_execute();
+
 }  // namespace jharden

@@ -10,10 +10,12 @@
 #include <seccomp.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
@@ -37,6 +39,7 @@
 #include "landlock.h"
 #include "mountinfo.h"
 #include "paths.h"
+#include "seccomp_names.h"
 #include "text.h"
 #include "unique_fd.h"
 
@@ -134,11 +137,22 @@ std::string in_child(F call) {
   return name ? name : std::to_string(err);
 }
 
-// The capabilities the daemon holds in its effective set: for root, the bounding set minus
+// With no_new_privileges = no, CAP_SYS_ADMIN loads the filter and stays permitted and
+// effective until execve, which drops it for the daemon; the probe, which runs in its place
+// without an execve, still holds it.
+bool admin_until_exec(const Plan& plan, const HostFacts& host) {
+  return !plan.no_new_privileges && plan.seccomp.enabled &&
+         (host.cap_prm & (1ULL << CAP_SYS_ADMIN)) != 0;
+}
+
+// The capabilities the probe holds in its effective set: for root, the bounding set minus
 // what the caller did not hold; for another user, the ambient ones.
 uint64_t effective_caps(const Plan& plan, const HostFacts& host) {
-  if (plan.identity.uid != 0) return mask_of(plan.caps.ambient);
-  return mask_of(plan.caps.bounding) & host.cap_bnd & host.cap_prm;
+  uint64_t caps = plan.identity.uid != 0
+                      ? mask_of(plan.caps.ambient)
+                      : mask_of(plan.caps.bounding) & host.cap_bnd & host.cap_prm;
+  if (admin_until_exec(plan, host)) caps |= 1ULL << CAP_SYS_ADMIN;
+  return caps;
 }
 
 // What the plan's filter does with a call, as seen from inside: the rows below compare what a
@@ -146,20 +160,25 @@ uint64_t effective_caps(const Plan& plan, const HostFacts& host) {
 // and checks the lifted state, and a filter that lacks a rule the plan has fails its row.
 struct FilterView {
   const SeccompPlan& sc;
-  // What a call the filter refuses observes.
-  std::string refusal() const {
-    return sc.action == SeccompAction::kErrno ? "EPERM" : "killed by SIGSYS";
+  // What a call the filter refuses observes. `call`: the syscall, whose list entry (if the
+  // lists refuse it) gives the errno, its own or `errno`; the argument rules answer EPERM, as
+  // systemd's do. Without a call: a call of another ABI, which gets `errno`. With action = log
+  // the call goes through (and the kernel logs it).
+  std::string refusal(const char* call = nullptr) const {
+    if (sc.action == SeccompAction::kKill) return "killed by SIGSYS";
+    if (sc.action == SeccompAction::kLog) return "allowed";
+    if (!call) return errno_symbol(sc.error);
+    return errno_symbol(denies(call) ? sc.error_of(call) : EPERM);
   }
   // The whole call is refused by the deny or allow list.
-  bool denies(const char* name) const {
-    if (!sc.enabled) return false;
-    bool listed = std::binary_search(sc.syscalls.begin(), sc.syscalls.end(), name);
-    return sc.allow_list ? !listed : listed;
+  bool denies(const char* name) const { return sc.refuses(name); }
+  bool refused(const std::string& got, const char* call = nullptr) const {
+    return got == refusal(call);
   }
-  bool refused(const std::string& got) const { return got == refusal(); }
   // "EPERM (filter)", or "EPERM (filter, no CAP_X)" when the kernel would refuse it too.
-  std::string refused_by_filter(const std::string& also = "") const {
-    return refusal() + " (filter" + (also.empty() ? "" : ", " + also) + ")";
+  std::string refused_by_filter(const char* call = nullptr, const std::string& also = "") const {
+    if (sc.action == SeccompAction::kLog) return "allowed (filter: action = log, logged)";
+    return refusal(call) + " (filter" + (also.empty() ? "" : ", " + also) + ")";
   }
 };
 
@@ -446,17 +465,26 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
   // Only what the caller held can be kept.
   uint64_t bnd = mask_of(plan.caps.bounding) & host.cap_bnd, amb = mask_of(plan.caps.ambient);
   uint64_t prm_want = effective_caps(plan, host);
+  const bool admin = admin_until_exec(plan, host);
+  const std::string until_exec = admin ? " (+CAP_SYS_ADMIN until execve)" : "";
   r.row(parse("CapBnd") == bnd, "bounding set", hex(bnd), hex(parse("CapBnd")));
-  r.row(parse("CapPrm") == prm_want, "permitted set", hex(prm_want), hex(parse("CapPrm")));
-  r.row(parse("CapEff") == prm_want, "effective set", hex(prm_want), hex(parse("CapEff")));
+  r.row(parse("CapPrm") == prm_want, "permitted set", hex(prm_want) + until_exec,
+        hex(parse("CapPrm")));
+  r.row(parse("CapEff") == prm_want, "effective set", hex(prm_want) + until_exec,
+        hex(parse("CapEff")));
   r.row(parse("CapInh") == amb, "inheritable set", hex(amb), hex(parse("CapInh")));
   r.row(parse("CapAmb") == amb, "ambient set", hex(amb), hex(parse("CapAmb")));
   uint64_t all =
       parse("CapBnd") | parse("CapPrm") | parse("CapEff") | parse("CapInh") | parse("CapAmb");
+  // What execve keeps: the bounding, inheritable and ambient sets decide the daemon's.
+  uint64_t after_exec = parse("CapBnd") | parse("CapInh") | parse("CapAmb");
   for (int cap : plan.caps.dropped)
-    if (cap == CAP_SYS_ADMIN || cap == CAP_SYS_PTRACE || cap == CAP_SYS_MODULE)
-      r.row(!(all & (1ULL << cap)), capability_name(cap) + " in no set", "absent",
-            (all & (1ULL << cap)) ? "PRESENT" : "absent");
+    if (cap == CAP_SYS_ADMIN || cap == CAP_SYS_PTRACE || cap == CAP_SYS_MODULE) {
+      const bool held = ((cap == CAP_SYS_ADMIN && admin ? after_exec : all) & (1ULL << cap)) != 0;
+      r.row(!held, capability_name(cap) + " in no set",
+            cap == CAP_SYS_ADMIN && admin ? "absent after execve" : "absent",
+            held ? "PRESENT" : "absent");
+    }
   r.row(status["NoNewPrivs"] == (plan.no_new_privileges ? "1" : "0"), "NoNewPrivs",
         plan.no_new_privileges ? "1" : "0", status["NoNewPrivs"]);
   r.row(getuid() == plan.identity.uid && geteuid() == plan.identity.uid, "user id",
@@ -485,8 +513,9 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
       return syscall(SYS_adjtimex, &tx) == -1 ? errno : 0;
     });
     const bool denied = f.denies("adjtimex");
-    r.row(denied ? f.refused(got) : got == "allowed", "syscall adjtimex (@clock)",
-          denied ? f.refused_by_filter() : "allowed (" + lifted(f, "", "adjtimex") + ")", got);
+    r.row(denied ? f.refused(got, "adjtimex") : got == "allowed", "syscall adjtimex (@clock)",
+          denied ? f.refused_by_filter("adjtimex") : "allowed (" + lifted(f, "", "adjtimex") + ")",
+          got);
   }
   // x32: the x86_64 entry with bit 30 set, which the filter of the native architecture sees
   // (and refuses) even where the kernel has no x32 ABI. i386: int 0x80 (getpid is 20 there),
@@ -550,15 +579,15 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   std::string asked;
   bool pass;
   if (f.denies("open_by_handle_at")) {
-    asked = f.refused_by_filter(dac ? "" : "no CAP_DAC_READ_SEARCH");
-    pass = f.refused(got) && f.refused(early);
+    asked = f.refused_by_filter("open_by_handle_at", dac ? "" : "no CAP_DAC_READ_SEARCH");
+    pass = f.refused(got, "open_by_handle_at") && f.refused(early, "open_by_handle_at");
   } else if (!dac) {
     asked = kernel_refusal(CAP_DAC_READ_SEARCH) + "; " + lifted(f, "", "open_by_handle_at");
     pass = got == "EPERM" && (early == "EINVAL" || early == "EPERM");
   } else {
     asked = "allowed (" + lifted(f, "", "open_by_handle_at") + ", CAP_DAC_READ_SEARCH kept)";
     // A root whose file system gives no handle meets a kernel error, never EPERM.
-    pass = got != "EPERM" && !f.refused(got) && early == "EINVAL";
+    pass = got != "EPERM" && !f.refused(got, "open_by_handle_at") && early == "EINVAL";
   }
   r.row(pass, "file handles (open_by_handle_at)", asked, got + "; a handle of 0 bytes: " + early);
 
@@ -566,8 +595,8 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
     return syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0) == -1 ? errno : 0;
   });
   bool filter = f.denies("keyctl");
-  r.row(filter ? f.refused(got) : got == "allowed", "kernel keyrings (keyctl)",
-        filter ? f.refused_by_filter() : "allowed (" + lifted(f, "", "keyctl") + ")", got);
+  r.row(filter ? f.refused(got, "keyctl") : got == "allowed", "kernel keyrings (keyctl)",
+        filter ? f.refused_by_filter("keyctl") : "allowed (" + lifted(f, "", "keyctl") + ")", got);
 
   // A nameless file (O_TMPFILE) leaves nothing behind whatever the outcome.
   got = in_child([] {
@@ -587,15 +616,17 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   filter = (sc.enabled && sc.restrict_suid_sgid) || f.denies("openat");
   // Lifted, only a file system that takes no file (read-only, no O_TMPFILE) can say no.
   const bool nowhere = got == "EROFS" || got == "EACCES" || got == "EOPNOTSUPP" || got == "ENOENT";
-  r.row(filter ? f.refused(got) : got == "allowed" || nowhere, "set-user-ID/set-group-ID files",
-        filter ? f.refused_by_filter()
+  r.row(filter ? f.refused(got, "openat") : got == "allowed" || nowhere,
+        "set-user-ID/set-group-ID files",
+        filter ? f.refused_by_filter("openat")
                : "allowed (" + lifted(f, "restrict_suid_sgid = no", "openat") + ")",
         nowhere && !filter ? got + " (nowhere to create a file)" : got);
 
   got = in_child([] { return personality(PER_LINUX32) == -1 ? errno : 0; });
   filter = (sc.enabled && sc.lock_personality) || f.denies("personality");
-  r.row(filter ? f.refused(got) : got == "allowed", "personality changes (PER_LINUX32)",
-        filter ? f.refused_by_filter()
+  r.row(filter ? f.refused(got, "personality") : got == "allowed",
+        "personality changes (PER_LINUX32)",
+        filter ? f.refused_by_filter("personality")
                : "allowed (" + lifted(f, "lock_personality = no", "personality") + ")",
         got);
 
@@ -615,8 +646,8 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   const bool nice = holds(CAP_SYS_NICE) || (getrlimit(RLIMIT_RTPRIO, &rt) == 0 && rt.rlim_cur > 0);
   const std::string why = lifted(f, "restrict_realtime = no", "sched_setscheduler");
   if (filter) {
-    asked = f.refused_by_filter(nice ? "" : "no CAP_SYS_NICE");
-    pass = f.refused(got) && f.refused(early);
+    asked = f.refused_by_filter("sched_setscheduler", nice ? "" : "no CAP_SYS_NICE");
+    pass = f.refused(got, "sched_setscheduler") && f.refused(early, "sched_setscheduler");
   } else {
     asked = nice ? "allowed (" + why + ")" : kernel_refusal(CAP_SYS_NICE) + "; " + why;
     pass = got == (nice ? "allowed" : "EPERM") && early == "EINVAL";
@@ -637,7 +668,7 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
     std::string real = "";
     if (flag == CLONE_NEWUSER || probe != "EINVAL")
       real = in_child([flag] { return unshare(static_cast<int>(flag)) == -1 ? errno : 0; });
-    if (f.refused(probe) && (real.empty() || f.refused(real)))
+    if (f.refused(probe, "unshare") && (real.empty() || f.refused(real, "unshare")))
       refused_got += std::string(" ") + t.name;
     else
       reach_got += std::string(" ") + t.name + (real.empty() ? "" : " (" + real + ")");
@@ -672,8 +703,9 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   const bool any_refused = sc.enabled && (sc.restricts_namespaces() || f.denies("setns"));
   const bool user_refused =
       sc.enabled && (!sc.namespace_allowed(CLONE_NEWUSER) || f.denies("setns"));
-  const std::string want = std::string("any type: ") + (any_refused ? f.refusal() : "EINVAL") +
-                           ", user: " + (user_refused ? f.refusal() : "EINVAL");
+  const std::string want = std::string("any type: ") +
+                           (any_refused ? f.refusal("setns") : "EINVAL") +
+                           ", user: " + (user_refused ? f.refusal("setns") : "EINVAL");
   got = "any type: " + in_child(join(0)) + ", user: " + in_child(join(CLONE_NEWUSER));
   r.row(got == want, "setns (own user namespace)",
         any_refused && user_refused ? want : want + " (" + lifted(f, allow_create, "setns") + ")",
@@ -695,6 +727,97 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   else
     r.row(proc_status()["Seccomp"] == "0", unknown_row,
           "the kernel's answer (policy: no seccomp filter)", got);
+}
+
+// RestrictAddressFamilies= and MemoryDenyWriteExecute=: socket() of a family the policy does
+// not list, io_uring, and memory that is writable and executable at once or becomes
+// executable later. Each row expects what the plan asks for, naming the mechanism.
+void probe_families_and_memory(const Plan& plan, Report& r) {
+  const SeccompPlan& sc = plan.seccomp;
+  const FilterView f{sc};
+  auto socket_of = [](int family) {
+    return [family] {
+      int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      return fd < 0 ? errno : 0;
+    };
+  };
+  auto listed = [&](int family) {
+    return !sc.address_families ||
+           std::binary_search(sc.address_families->begin(), sc.address_families->end(), family);
+  };
+  // A family every kernel has, and one the policy leaves out (AF_NETLINK, unless listed).
+  int outside = AF_NETLINK;
+  for (int family : {AF_NETLINK, AF_PACKET, AF_INET6, AF_INET, AF_UNIX})
+    if (!listed(family)) {
+      outside = family;
+      break;
+    }
+  std::string got = in_child(socket_of(outside));
+  const bool restricted = sc.enabled && !listed(outside) && !f.denies("socket");
+  const std::string name = address_family_name(outside);
+  if (restricted) {
+    const std::string want = sc.action == SeccompAction::kErrno ? "EAFNOSUPPORT" : f.refusal();
+    r.row(got == want, "socket(" + name + ")", want + " (filter: address_families)", got);
+  } else if (f.denies("socket")) {
+    r.row(f.refused(got, "socket"), "socket(" + name + ")", f.refused_by_filter("socket"), got);
+  } else {
+    // A raw family may need a capability: only the filter's EAFNOSUPPORT is wrong here.
+    r.row(got != "EAFNOSUPPORT", "socket(" + name + ")",
+          std::string("the kernel's answer (policy: ") +
+              (sc.address_families ? name + " listed" : "address_families unset") + ")",
+          got);
+  }
+  if (sc.address_families && !sc.address_families->empty() && !f.denies("socket")) {
+    // SOCK_DGRAM suits every family a daemon lists; a kernel error is not the filter's.
+    const int first = sc.address_families->front();
+    got = in_child(socket_of(first));
+    r.row(got != "EAFNOSUPPORT" || !sc.enabled, "socket(" + address_family_name(first) + ")",
+          "the kernel's answer (listed)", got);
+  }
+  got = in_child([] {
+    struct io_uring_params {
+      uint32_t fields[30];
+    } params{};
+    return syscall(__NR_io_uring_setup, 1, &params) == -1 ? errno : 0;
+  });
+  if (f.denies("io_uring_setup"))
+    r.row(f.refused(got, "io_uring_setup"), "io_uring_setup", f.refused_by_filter("io_uring_setup"),
+          got);
+  else
+    r.row(got == "allowed" || !f.refused(got, "io_uring_setup"), "io_uring_setup",
+          "the kernel's answer (" + lifted(f, "", "io_uring_setup") + ")", got);
+
+  // W^X: an anonymous mapping asked writable and executable, and one made executable after
+  // being writable. PR_GET_MDWE says whether the kernel's own refusal is in force.
+  auto wx = [](bool later) {
+    return [later] {
+      void* p =
+          mmap(nullptr, 4096, later ? PROT_READ | PROT_WRITE : PROT_READ | PROT_WRITE | PROT_EXEC,
+               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p == MAP_FAILED) return errno;
+      if (later && mprotect(p, 4096, PROT_READ | PROT_EXEC) != 0) return errno;
+      return 0;
+    };
+  };
+  const std::string at_once = in_child(wx(false)), later = in_child(wx(true));
+  const int mdwe = prctl(66 /* PR_GET_MDWE */, 0, 0, 0, 0);
+  const std::string mechanism =
+      mdwe < 0 ? "PR_GET_MDWE: " + errno_symbol(errno) : "PR_GET_MDWE = " + std::to_string(mdwe);
+  const std::string observed = at_once + "; mprotect to executable: " + later + "; " + mechanism;
+  switch (sc.write_execute) {
+    case WriteExecute::kPrctl:
+      r.row(at_once == "EACCES" && later == "EACCES" && mdwe == 1, "write+execute memory",
+            "EACCES (PR_SET_MDWE)", observed);
+      break;
+    case WriteExecute::kSeccomp:
+      r.row(f.refused(at_once, "mmap") && f.refused(later, "mprotect"), "write+execute memory",
+            f.refused_by_filter("mprotect") + " (no PR_SET_MDWE in this kernel)", observed);
+      break;
+    case WriteExecute::kAllowed:
+      r.row(at_once == "allowed" && later == "allowed", "write+execute memory",
+            "allowed (policy: memory_deny_write_execute = no)", observed);
+      break;
+  }
 }
 
 // Landlock: its domain scopes ptrace (a process of the daemon's own uid outside the sandbox
@@ -973,6 +1096,7 @@ int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {
   probe_mounts(plan, host, r);
   probe_privileges(plan, host, r);
   probe_kernel_interfaces(plan, host, r);
+  probe_families_and_memory(plan, r);
   probe_escapes(plan, host, listen_fds, r);
   return r.finish();
 }

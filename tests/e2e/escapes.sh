@@ -49,6 +49,12 @@
 #                          host's files and processes of other users, on the mount table
 #   cgroup-namespace:*     the host's cgroup tree seen and changed from inside (cgroup = yes)
 #   net-sysfs:*            the host's interfaces in /sys/class/net with net = yes
+#   address-families:*     sockets of families the policy leaves out, io_uring around them
+#   write-execute:*        memory writable and executable at once, or made executable later
+#   seccomp-errno:*        the errno of each refused call, and action = log
+#   setup-under-filter:*   a filter that refuses set-up calls (deny = @privileged without
+#                          no_new_privs), and one that refuses what jharden needs after it
+#   policy-conflicts:*     capabilities and syscalls cancelled silently between lines
 #
 # Usage: bash escapes.sh JHARDEN_BINARY REPO_ROOT   (as root)
 
@@ -933,8 +939,8 @@ test_setuid_planting() {
   jh "$pol" -- "$HELPER" suid chmod "$CASE/plant/plain" 0755
   expect_eq setuid-planting:plain-chmod-works OK "$OUT"
 
-  # With no_new_privileges = no the filter is loaded before the change of identity: the
-  # set-up must still get through it, and the rules must hold for the daemon.
+  # With no_new_privileges = no the filter is loaded with CAP_SYS_ADMIN, after the change of
+  # identity: the set-up must get through, and the rules must hold for the daemon.
   pol=$(policy nnp-off.conf <<'EOF'
 [service]
 user = nobody
@@ -2849,6 +2855,325 @@ EOF
   fi
 }
 
+}
+
+# ---------------------------------------------------------------- seccomp keys
+
+# A Python probe: each line KEY=errno name (or "ok") of one call.
+SOCKET_PROBE='
+import ctypes, errno, os, socket
+def run(key, f):
+    try:
+        f()
+        print(key + "=ok")
+    except OSError as e:
+        print(key + "=" + errno.errorcode.get(e.errno, str(e.errno)))
+run("unix", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).close())
+run("pair", lambda: [s.close() for s in socket.socketpair(socket.AF_UNIX)])
+run("inet", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close())
+run("inet6", lambda: socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).close())
+run("netlink", lambda: socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0).close())
+run("packet", lambda: socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, 0).close())
+libc = ctypes.CDLL(None, use_errno=True)
+params = (ctypes.c_ubyte * 120)()
+r = libc.syscall(425, 1, params)
+print("io_uring=" + ("ok" if r >= 0 else errno.errorcode[ctypes.get_errno()]))
+'
+
+test_address_families() {
+  new_case
+  local pol
+  pol=$(policy af.conf <<'EOF'
+[seccomp]
+address_families = AF_UNIX AF_INET6
+EOF
+)
+  jh "$pol" -- "$PY" -c "$SOCKET_PROBE"
+  expect_rc address-families:runs 0
+  expect_field address-families:unix-allowed unix ok
+  expect_field address-families:socketpair-allowed pair ok
+  expect_field address-families:inet6-allowed inet6 ok
+  expect_field address-families:inet-refused inet EAFNOSUPPORT
+  expect_field address-families:netlink-refused netlink EAFNOSUPPORT
+  expect_field address-families:packet-refused packet EAFNOSUPPORT
+  expect_field address-families:io-uring-refused io_uring EPERM
+
+  pol=$(policy af-none.conf <<'EOF'
+[seccomp]
+address_families = none
+EOF
+)
+  jh "$pol" -- "$PY" -c "$SOCKET_PROBE"
+  expect_field address-families:none-unix-refused unix EAFNOSUPPORT
+  expect_field address-families:none-socketpair-refused pair EAFNOSUPPORT
+
+  # With the other ABIs in the filter too (libseccomp used to drop the family rules on every
+  # architecture, leaving socket() to the default ENOSYS).
+  pol=$(policy af-all-abis.conf <<'EOF'
+[seccomp]
+address_families = AF_UNIX
+native_only = no
+EOF
+)
+  jh "$pol" -- "$PY" -c "$SOCKET_PROBE"
+  expect_field address-families:all-abis-unix-allowed unix ok
+  expect_field address-families:all-abis-inet-refused inet EAFNOSUPPORT
+  expect_field address-families:all-abis-netlink-refused netlink EAFNOSUPPORT
+
+  # A drop-in takes one family away from every family.
+  pol=$(policy af-minus.conf <<'EOF'
+[seccomp]
+address_families = !AF_NETLINK
+EOF
+)
+  jh "$pol" -- "$PY" -c "$SOCKET_PROBE"
+  expect_field address-families:minus-netlink-refused netlink EAFNOSUPPORT
+  expect_field address-families:minus-inet-allowed inet ok
+
+  # --verify: the row expects the refusal, and fails without the rule.
+  pol=$(policy af-verify.conf <<'EOF'
+[seccomp]
+address_families = AF_UNIX
+EOF
+)
+  jh --verify "$pol" -- /bin/true
+  expect_rc address-families:verify-exit-0 0
+  verify_row address-families:verify-row "socket(AF_NETLINK)" PASS \
+    "EAFNOSUPPORT \(filter: address_families"
+  verify_row address-families:verify-row-io-uring "io_uring_setup" PASS "EPERM \(filter"
+  if build_fault_shim; then
+    jh_fault allow:socket --verify "$pol" -- /bin/true
+    verify_failing address-families:verify-row-fails-without-rule "socket(AF_NETLINK)"
+  else
+    skip address-families:verify-row-fails-without-rule "no fault shim"
+  fi
+}
+
+WX_PROBE='
+import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                      ctypes.c_int, ctypes.c_long]
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+FAILED = ctypes.c_void_p(-1).value
+def name(ok):
+    return "ok" if ok else errno.errorcode[ctypes.get_errno()]
+p = libc.mmap(None, 4096, 7, 0x22, -1, 0)
+print("wx=" + name(p != FAILED))
+p = libc.mmap(None, 4096, 3, 0x22, -1, 0)
+print("rw=" + name(p != FAILED))
+print("mprotect_x=" + name(libc.mprotect(p, 4096, 5) == 0))
+'
+
+test_write_execute() {
+  new_case
+  local pol mdwe
+  pol=$(empty_policy)
+  jh "$pol" -- "$PY" -c "$WX_PROBE"
+  expect_field write-execute:control-wx-allowed-by-default wx ok
+  pol=$(policy wx.conf <<'EOF'
+[seccomp]
+memory_deny_write_execute = yes
+EOF
+)
+  jh --print "$pol" -- /bin/true
+  mdwe=$(grep -o '^memory_deny_write_execute: [A-Za-z_]*' <<<"$OUT")
+  jh "$pol" -- "$PY" -c "$WX_PROBE"
+  expect_field write-execute:rw-allowed rw ok
+  if [[ $mdwe == *PR_SET_MDWE ]]; then
+    expect_field write-execute:wx-refused-by-kernel wx EACCES
+    expect_field write-execute:mprotect-refused-by-kernel mprotect_x EACCES
+  else
+    expect_field write-execute:wx-refused-by-filter wx EPERM
+    expect_field write-execute:mprotect-refused-by-filter mprotect_x EPERM
+  fi
+  jh --verify "$pol" -- /bin/true
+  expect_rc write-execute:verify-exit-0 0
+  verify_row write-execute:verify-row "write+execute memory" PASS "E(ACCES|PERM)"
+  if ! build_fault_shim; then
+    skip write-execute:fallback "no fault shim"
+    return
+  fi
+  # A kernel without PR_SET_MDWE: the seccomp rules, with systemd's EPERM.
+  jh_fault no-mdwe --print "$pol" -- /bin/true
+  expect_match write-execute:fallback-printed '(^|
+)memory_deny_write_execute: seccomp' "$OUT"
+  jh_fault no-mdwe "$pol" -- "$PY" -c "$WX_PROBE"
+  expect_field write-execute:fallback-wx-refused wx EPERM
+  expect_field write-execute:fallback-mprotect-refused mprotect_x EPERM
+  expect_field write-execute:fallback-rw-allowed rw ok
+  jh_fault no-mdwe --verify "$pol" -- /bin/true
+  verify_row write-execute:verify-row-fallback "write+execute memory" PASS "EPERM \(filter"
+  # Either mechanism missing: the row fails.
+  if [[ $mdwe == *PR_SET_MDWE ]]; then
+    jh_fault mdwe-skip --verify "$pol" -- /bin/true
+    verify_failing write-execute:verify-row-fails-without-prctl "write+execute memory"
+  fi
+  jh_fault "no-mdwe allow:mmap allow:mprotect" --verify "$pol" -- /bin/true
+  verify_failing write-execute:verify-row-fails-without-rules "write+execute memory"
+}
+
+ERRNO_PROBE='
+import ctypes, errno, fcntl, os
+def run(key, f):
+    try:
+        f()
+        print(key + "=ok")
+    except OSError as e:
+        print(key + "=" + errno.errorcode.get(e.errno, str(e.errno)))
+fd = os.open("/", os.O_RDONLY)
+run("flock", lambda: fcntl.flock(fd, fcntl.LOCK_SH))
+run("fsync", lambda: os.fsync(fd))
+run("chroot", lambda: os.chroot("/"))
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.personality(8)
+print("personality=" + ("ok" if r != -1 else errno.errorcode[ctypes.get_errno()]))
+print("pid=%d" % os.getpid())
+'
+
+test_seccomp_errno() {
+  new_case
+  local pol pid
+  pol=$(policy errno.conf <<'EOF'
+[seccomp]
+errno = EIO
+deny = flock:EACCES @sync
+deny = chroot:ENOSYS
+EOF
+)
+  jh "$pol" -- "$PY" -c "$ERRNO_PROBE"
+  expect_rc seccomp-errno:runs 0
+  expect_field seccomp-errno:own-errno flock EACCES
+  expect_field seccomp-errno:policy-errno fsync EIO
+  expect_field seccomp-errno:own-errno-over-group chroot ENOSYS
+  expect_field seccomp-errno:argument-rule-stays-eperm personality EPERM
+
+  pol=$(policy log.conf <<'EOF'
+[seccomp]
+deny = flock
+action = log
+EOF
+)
+  jh "$pol" -- "$PY" -c "$ERRNO_PROBE"
+  expect_field seccomp-errno:log-lets-it-through flock ok
+  pid=$(field pid)
+  # SECCOMP_RET_LOG: an audit record (type 1326) in the kernel log; flock is 73 on x86_64.
+  if dmesg >/dev/null 2>&1; then
+    expect_true seccomp-errno:log-recorded "no audit record for pid $pid" \
+      bash -c "dmesg | grep 'type=1326' | grep -q ' pid=$pid .*syscall=73 '"
+  else
+    skip seccomp-errno:log-recorded "dmesg unreadable"
+  fi
+}
+
+# has_cap HEX BIT: whether capability BIT is set in the mask HEX.
+has_cap() { (((16#$1 >> $2) & 1)); }
+
+test_setup_under_filter() {
+  new_case
+  local pol
+  # Without no_new_privs the filter needs CAP_SYS_ADMIN to load; @privileged refuses setuid,
+  # setgroups and capset, which the identity change and the capability sets need.
+  pol=$(policy privileged.conf <<'EOF'
+[capabilities]
+no_new_privileges = no
+[seccomp]
+deny = @privileged
+EOF
+)
+  run_probe "$pol" 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\t" | tr : =
+r chown chown 1 /tmp'
+  expect_rc setup-under-filter:privileged-starts 0
+  expect_field setup-under-filter:privileged-filter-on Seccomp 2
+  expect_field setup-under-filter:privileged-nnp-off NoNewPrivs 0
+  expect_true setup-under-filter:privileged-no-sys-admin-after-exec "CapEff $(field CapEff)" \
+    bash -c "! (( (16#$(field CapEff) >> 21) & 1 ))"
+  expect_field setup-under-filter:privileged-chown-refused chown 1
+
+  pol=$(policy privileged-user.conf <<'EOF'
+[service]
+user = nobody
+[capabilities]
+no_new_privileges = no
+ambient = CAP_NET_BIND_SERVICE
+[seccomp]
+deny = @privileged
+EOF
+)
+  run_probe "$pol" 'echo uid=$(id -u)
+grep -E "^(CapEff|CapAmb):" /proc/self/status | tr -d "\t" | tr : ='
+  expect_rc setup-under-filter:privileged-user-starts 0
+  expect_field setup-under-filter:privileged-user-uid uid 65534
+  expect_field setup-under-filter:privileged-user-ambient CapAmb 0000000000000400
+  expect_field setup-under-filter:privileged-user-effective CapEff 0000000000000400
+
+  # A filter that refuses what jharden needs once it is loaded: refused by --check, with
+  # the line.
+  pol=$(policy no-write.conf <<'EOF'
+[seccomp]
+deny = write
+EOF
+)
+  jh --check "$pol"
+  expect_rc setup-under-filter:deny-write-refused-by-check 78
+  expect_match setup-under-filter:deny-write-names-the-line "no-write.conf:2: .*refuses write" \
+    "$ERR"
+  pol=$(policy no-execve.conf <<'EOF'
+[seccomp]
+allow = @system-service
+deny = execve
+EOF
+)
+  jh --check "$pol"
+  expect_rc setup-under-filter:deny-execve-refused-by-check 78
+}
+
+test_policy_conflicts() {
+  new_case
+  local pol
+  pol=$(policy keep-time.conf <<'EOF'
+[capabilities]
+keep = CAP_SYS_TIME CAP_NET_BIND_SERVICE
+EOF
+)
+  run_probe "$pol" 'grep -E "^CapBnd:" /proc/self/status | tr -d "\t" | tr : ='
+  expect_rc policy-conflicts:keep-of-default-drop-starts 0
+  expect_field policy-conflicts:keep-of-default-drop-kept CapBnd 0000000002000400
+
+  pol=$(policy keep-none.conf <<'EOF'
+[capabilities]
+keep = none
+EOF
+)
+  run_probe "$pol" 'grep -E "^(CapBnd|CapEff):" /proc/self/status | tr -d "\t" | tr : ='
+  expect_rc policy-conflicts:keep-none-starts 0
+  expect_field policy-conflicts:keep-none-empty-bounding CapBnd 0000000000000000
+  expect_field policy-conflicts:keep-none-empty-effective CapEff 0000000000000000
+
+  pol=$(policy keep-drop.conf <<'EOF'
+[capabilities]
+keep = CAP_CHOWN
+drop = CAP_CHOWN
+EOF
+)
+  jh --check "$pol"
+  expect_rc policy-conflicts:keep-and-drop-refused 78
+  expect_match policy-conflicts:keep-and-drop-names-both \
+    "keep-drop.conf:2: .*CAP_CHOWN is also dropped \(.*keep-drop.conf:3\)" "$ERR"
+
+  pol=$(policy allow-deny.conf <<'EOF'
+[seccomp]
+allow = @system-service setuid
+deny = @privileged
+EOF
+)
+  jh --check "$pol"
+  expect_rc policy-conflicts:allow-and-deny-refused 78
+  expect_match policy-conflicts:allow-and-deny-names-both \
+    "allow-deny.conf:2: .*setuid is also denied by @privileged \(.*allow-deny.conf:3\)" "$ERR"
+}
+
 main() {
   e2e_init "$@"
   build_helper
@@ -2877,6 +3202,11 @@ main() {
     test_personality_realtime \
     test_keyrings \
     test_verify_rows \
+    test_address_families \
+    test_write_execute \
+    test_seccomp_errno \
+    test_setup_under_filter \
+    test_policy_conflicts \
     test_working_directory \
     test_session_terminal \
     test_inherited_environment \

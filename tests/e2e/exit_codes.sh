@@ -113,11 +113,13 @@ EOF
   new_case
   pol=$(policy <<'EOF'
 [capabilities]
-ambient = CAP_SYS_ADMIN
+drop = CAP_NET_RAW
+ambient = CAP_NET_RAW
 EOF
 )
   run_marked "$pol"
-  expect_refused config:ambient-capability-also-dropped 78 "policy\.conf:2: error: "
+  expect_refused config:ambient-capability-also-dropped 78 \
+    "policy\.conf:3: error: ambient: CAP_NET_RAW is also dropped \(.*policy\.conf:2\)"
 
   new_case
   pol=$(policy <<'EOF'

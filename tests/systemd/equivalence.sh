@@ -80,27 +80,17 @@ KNOWN=(
     "user_numeric|*|User=|a numeric uid need not exist in the user database; systemd refuses it (217)"
     "cred_user|credstat:tok|LoadCredential=|a secret file belongs to the service's group ([secrets] group); systemd's credential files belong to group root; with mode 0400 the group has no access either way"
     "cred_load_path|r:/srv/eq/secret.txt|LoadCredential=|hide_sources = yes (the default) makes a secret's source inaccessible in the sandbox; LoadCredential= leaves it visible"
+    "mdwe|sys:mmap-wx,sys:mprotect-x|MemoryDenyWriteExecute=|where the kernel has PR_SET_MDWE (Linux 6.3) jharden uses it and a refused mapping fails with the kernel's EACCES; systemd 252's seccomp rules answer EPERM (jharden's fallback on older kernels does too)"
 )
 
 # CASES|KEYS|DESCRIPTION: differences that are jharden bugs, described for the
 # fix. They fail.
 BUGS=(
-    "cap_keep_empty|*|keep = none is refused with 78 (unknown capability \"none\"); the contract says it empties the bounding set, like CapabilityBoundingSet= (empty)"
-    "scf_privileged|*|deny = @privileged breaks jharden's own set-up: it exits 218 (\"capabilities: cap_set_proc: Operation not permitted\"), so the filter is in force before capset(2); the contract says set-up never needs a call the filter refuses"
 )
 
 # PATTERN|DESCRIPTION: a --check error matching PATTERN (grep -E) means the
 # installed jharden does not know a key yet; its case is a GAP, not a failure.
 GAPS=(
-    "restrict_suid_sgid: unknown key|[seccomp] restrict_suid_sgid (RestrictSUIDSGID=)"
-    "lock_personality: unknown key|[seccomp] lock_personality (LockPersonality=)"
-    "restrict_realtime: unknown key|[seccomp] restrict_realtime (RestrictRealtime=)"
-    "allow_create: unknown key|[namespaces] allow_create (RestrictNamespaces=)"
-    "errno: unknown key in \[seccomp\]|[seccomp] errno (SystemCallErrorNumber=)"
-    "address_families: unknown key|[seccomp] address_families (RestrictAddressFamilies=)"
-    "memory_deny_write_execute: unknown key|[seccomp] memory_deny_write_execute (MemoryDenyWriteExecute=)"
-    "landlock: unknown key|[filesystem] landlock"
-    "deny: .*:E[A-Z]+|[seccomp] deny NAME:ERRNO (SystemCallFilter=~NAME:ERRNO)"
 )
 
 # The neutral policy: each line is kept only if the installed jharden knows it.

@@ -188,6 +188,43 @@ allow_create = all
   EXPECT_TRUE(item(a, "KeyringMode=").secure);
 }
 
+// address_families and memory_deny_write_execute score systemd's items, and the equivalent
+// unit carries them, with the policy's errno and each entry's own.
+TEST(AnalyzeTest, AddressFamiliesWriteExecuteAndErrnos) {
+  auto r = analyze(
+      std::string(kEmpty) +
+      "[seccomp]\naddress_families = AF_UNIX AF_INET AF_INET6\nmemory_deny_write_execute = yes\n"
+      "errno = EACCES\ndeny = flock:EIO\n");
+  const Assessment& a = r.a;
+  EXPECT_TRUE(item(a, "MemoryDenyWriteExecute=").secure);
+  EXPECT_EQ(item(a, "MemoryDenyWriteExecute=").key, "[seccomp] memory_deny_write_execute");
+  EXPECT_FALSE(item(a, "RestrictAddressFamilies=~AF_(INET|INET6)").secure);
+  EXPECT_FALSE(item(a, "RestrictAddressFamilies=~AF_UNIX").secure);
+  EXPECT_TRUE(item(a, "RestrictAddressFamilies=~AF_NETLINK").secure);
+  EXPECT_TRUE(item(a, "RestrictAddressFamilies=~AF_PACKET").secure);
+  EXPECT_TRUE(item(a, "RestrictAddressFamilies=~…").secure);
+  EXPECT_TRUE(has_line(a.equivalent_unit, "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"));
+  EXPECT_TRUE(has_line(a.equivalent_unit, "MemoryDenyWriteExecute=yes"));
+  EXPECT_TRUE(has_line(a.equivalent_unit, "SystemCallErrorNumber=EACCES"));
+  EXPECT_NE(a.equivalent_unit.find("flock:EIO"), std::string::npos) << a.equivalent_unit;
+  auto none = analyze(std::string(kEmpty) + "[seccomp]\naddress_families = none\n");
+  EXPECT_TRUE(item(none.a, "RestrictAddressFamilies=~AF_UNIX").secure);
+  EXPECT_TRUE(has_line(none.a.equivalent_unit, "RestrictAddressFamilies=none"));
+  // A call the allow list names is lifted from a built-in group: the unit says so too.
+  auto lifted = analyze(std::string(kEmpty) + "[seccomp]\nallow = @system-service mount\n");
+  EXPECT_EQ(lifted.a.equivalent_unit.find("~@mount"), std::string::npos)
+      << lifted.a.equivalent_unit;
+  EXPECT_NE(lifted.a.equivalent_unit.find(" umount2"), std::string::npos);
+  // Without the keys: exposed, as in a stock unit.
+  auto empty = analyze(kEmpty);
+  EXPECT_FALSE(item(empty.a, "MemoryDenyWriteExecute=").secure);
+  EXPECT_FALSE(item(empty.a, "RestrictAddressFamilies=~AF_PACKET").secure);
+  // action = log refuses nothing: no item is met by the filter.
+  auto log = analyze(std::string(kEmpty) + "[seccomp]\naction = log\naddress_families = AF_UNIX\n");
+  EXPECT_FALSE(item(log.a, "RestrictAddressFamilies=~AF_PACKET").secure);
+  EXPECT_FALSE(item(log.a, "SystemCallFilter=~@mount").secure);
+}
+
 TEST(AnalyzeTest, RatingThresholdsAreSystemds) {
   EXPECT_STREQ(exposure_rating(0), "PERFECT");
   EXPECT_STREQ(exposure_rating(1), "SAFE");

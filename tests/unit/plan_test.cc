@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <string>
@@ -836,11 +837,26 @@ TEST_F(BaselinePlan, ProcessDefaults) {
 
 // --- build_plan: capabilities --------------------------------------------------------------
 
-TEST(BuildPlanCapabilities, KeepMinusDrop) {
-  auto p = plan_of("[capabilities]\nkeep = CAP_NET_BIND_SERVICE CAP_SYS_ADMIN CAP_CHOWN\n");
-  EXPECT_EQ(p.plan.caps.bounding, (std::vector<int>{CAP_CHOWN, CAP_NET_BIND_SERVICE}));
+// The bounding set becomes exactly the keep list: a kept capability that the default drop list
+// names is lifted from it (an explicit drop line of it is an error, policy_test.cc).
+TEST(BuildPlanCapabilities, KeepIsExactAndLiftsTheDefaultDrop) {
+  auto p = plan_of("[capabilities]\nkeep = CAP_NET_BIND_SERVICE CAP_SYS_TIME CAP_CHOWN\n");
+  EXPECT_EQ(p.plan.caps.bounding,
+            (std::vector<int>{CAP_CHOWN, CAP_NET_BIND_SERVICE, CAP_SYS_TIME}));
   EXPECT_TRUE(contains(p.plan.caps.dropped, CAP_SYS_ADMIN));
   EXPECT_TRUE(contains(p.plan.caps.dropped, CAP_KILL));
+}
+
+TEST(BuildPlanCapabilities, KeepNoneEmptiesTheBoundingSet) {
+  auto p = plan_of("[capabilities]\nkeep = none\n");
+  EXPECT_TRUE(is_empty(p.plan.caps.bounding));
+  EXPECT_EQ(p.plan.caps.dropped.size(), static_cast<size_t>(last_capability() + 1));
+}
+
+TEST(BuildPlanCapabilities, AmbientLiftsTheDefaultDrop) {
+  auto p = plan_of("[capabilities]\nambient = CAP_SYS_TIME\n");
+  EXPECT_TRUE(contains(p.plan.caps.bounding, CAP_SYS_TIME));
+  EXPECT_TRUE(contains(p.plan.caps.dropped, CAP_SYS_ADMIN));
 }
 
 TEST(BuildPlanCapabilities, EmptyDropKeepsEverything) {
@@ -875,7 +891,7 @@ TEST(BuildPlanSeccomp, DenyListExpandsGroupsAndAddsSyscalls) {
 }
 
 TEST(BuildPlanSeccomp, AllowListIncludesDefaultAndSubtractsDeny) {
-  auto p = plan_of("[seccomp]\nallow = read write mount\n");
+  auto p = plan_of("[seccomp]\nallow = read write @system-service\n");
   const SeccompPlan& sc = p.plan.seccomp;
   EXPECT_TRUE(sc.enabled);
   EXPECT_TRUE(sc.allow_list);
@@ -883,7 +899,8 @@ TEST(BuildPlanSeccomp, AllowListIncludesDefaultAndSubtractsDeny) {
   EXPECT_TRUE(contains(sc.syscalls, "write"));
   for (const auto& call : expand_syscall_group(*find_syscall_group("@default")))
     EXPECT_TRUE(contains(sc.syscalls, call));
-  EXPECT_FALSE(contains(sc.syscalls, "mount"));  // in the default deny (@mount)
+  EXPECT_FALSE(contains(sc.syscalls, "mount"));
+  EXPECT_FALSE(contains(sc.syscalls, "keyctl"));  // in @system-service and the default @keyring
   EXPECT_TRUE(contains(sc.groups, "@default"));
   EXPECT_TRUE(contains(sc.groups, "~@mount"));
 }
@@ -935,6 +952,76 @@ TEST(BuildPlanSeccomp, NativeOnlyAloneKeepsSeccompEnabled) {
   auto p = plan_of("[capabilities]\ndrop =\n[seccomp]\ndeny =\n");
   EXPECT_TRUE(p.plan.seccomp.native_only);
   EXPECT_TRUE(p.plan.seccomp.enabled);
+}
+
+TEST(BuildPlanSeccomp, ErrnoOfEachRefusedCall) {
+  auto p = plan_of(
+      "[seccomp]\nerrno = EIO\ndeny = @privileged:EACCES personality:ENOSYS flock\n"
+      "deny = setuid:EROFS\n");
+  const SeccompPlan& sc = p.plan.seccomp;
+  EXPECT_EQ(sc.error, EIO);
+  EXPECT_EQ(sc.error_of("flock"), EIO);
+  EXPECT_EQ(sc.error_of("chroot"), EACCES);
+  EXPECT_EQ(sc.error_of("personality"), ENOSYS);
+  EXPECT_EQ(sc.error_of("setuid"), EROFS);  // the later entry wins, as in systemd
+  EXPECT_EQ(sc.error_of("mount"), EIO);     // the default @mount has no errno of its own
+}
+
+// What an allow list names lifts the default deny: by name, or the same group.
+TEST(BuildPlanSeccomp, AllowListLiftsTheDefaultDeny) {
+  auto p = plan_of("[seccomp]\nallow = @system-service mount @keyring\n");
+  const SeccompPlan& sc = p.plan.seccomp;
+  EXPECT_TRUE(contains(sc.syscalls, "mount"));
+  EXPECT_TRUE(contains(sc.syscalls, "keyctl"));
+  EXPECT_FALSE(contains(sc.syscalls, "umount2"));
+  EXPECT_FALSE(contains(sc.syscalls, "adjtimex"));
+}
+
+TEST(BuildPlanSeccomp, AddressFamiliesRefuseIoUring) {
+  auto p = plan_of("[seccomp]\naddress_families = AF_INET6 AF_UNIX AF_INET AF_UNIX\n");
+  const SeccompPlan& sc = p.plan.seccomp;
+  ASSERT_TRUE(sc.address_families.has_value());
+  EXPECT_EQ(*sc.address_families, (std::vector<int>{AF_UNIX, AF_INET, AF_INET6}));
+  for (const char* call : {"io_uring_setup", "io_uring_enter", "io_uring_register"})
+    EXPECT_TRUE(sc.refuses(call)) << call;
+  auto allow = plan_of("[seccomp]\nallow = @system-service @io-event\naddress_families = none\n");
+  EXPECT_TRUE(allow.plan.seccomp.address_families->empty());
+  EXPECT_TRUE(allow.plan.seccomp.refuses("io_uring_setup"));
+  EXPECT_FALSE(plan_of("").plan.seccomp.address_families.has_value());
+  EXPECT_FALSE(plan_of("").plan.seccomp.refuses("io_uring_setup"));
+}
+
+// PR_SET_MDWE where the kernel has it, else the seccomp rules; either way, only when asked.
+TEST(BuildPlanSeccomp, WriteExecuteMechanism) {
+  const std::string text = "[seccomp]\nmemory_deny_write_execute = yes\n";
+  PlanContext with;
+  with.mdwe = true;
+  EXPECT_EQ(plan_of(text, with).plan.seccomp.write_execute, WriteExecute::kPrctl);
+  EXPECT_EQ(plan_of(text).plan.seccomp.write_execute, WriteExecute::kSeccomp);
+  EXPECT_EQ(plan_of("", with).plan.seccomp.write_execute, WriteExecute::kAllowed);
+  // The seccomp rules need a filter even when nothing else asks for one.
+  auto alone = plan_of(
+      "[seccomp]\ndeny =\nnative_only = no\nrestrict_suid_sgid = no\nlock_personality = no\n"
+      "restrict_realtime = no\nmemory_deny_write_execute = yes\n[namespaces]\nallow_create = "
+      "all\n");
+  EXPECT_TRUE(alone.plan.seccomp.enabled);
+}
+
+// After the filter is loaded jharden still needs write (the exec report) and execve: --check
+// refuses a filter that refuses either, naming the line.
+TEST(BuildPlanSeccomp, RefusingWriteOrExecveIsRefused) {
+  auto p = plan_of("[seccomp]\ndeny = write\n");
+  ASSERT_TRUE(has_size(p.diag.list(), 1));
+  EXPECT_EQ(p.diag.list()[0].str(),
+            test::err(2,
+                      "deny: refuses write, which jharden needs after the filter is in force (to "
+                      "report the exec and to start the daemon)"));
+  auto e = plan_of("[seccomp]\nallow = @system-service\ndeny = execve\n");
+  EXPECT_FALSE(e.diag.ok());
+  EXPECT_TRUE(plan_of("[seccomp]\ndeny = write\naction = log\n").diag.ok());
+  // deny = @privileged holds no call jharden makes after the filter.
+  EXPECT_TRUE(
+      plan_of("[capabilities]\nno_new_privileges = no\n[seccomp]\ndeny = @privileged\n").diag.ok());
 }
 
 // --- build_plan: process -------------------------------------------------------------------

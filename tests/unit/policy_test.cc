@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <string>
@@ -39,7 +40,8 @@ std::vector<int> caps_of(const std::vector<Located<int>>& list) {
   return out;
 }
 
-std::vector<std::string> names_of(const std::vector<Located<std::string>>& list) {
+template <typename Entry>
+std::vector<std::string> names_of(const std::vector<Entry>& list) {
   std::vector<std::string> out;
   for (const auto& n : list) out.push_back(n.value);
   return out;
@@ -1215,10 +1217,32 @@ TEST(Capabilities, AmbientAccumulatesAndResets) {
       is_empty(parse("[capabilities]\nambient = CAP_NET_RAW\nambient =\n").policy.cap_ambient));
 }
 
-TEST(Capabilities, AmbientAlsoDroppedIsAnError) {
-  auto errors = errors_of("[capabilities]\nambient = CAP_SYS_ADMIN\n");
-  ASSERT_TRUE(has_size(errors, 1));
-  EXPECT_TRUE(starts_with(errors[0], err(2, "ambient: CAP_SYS_ADMIN is also dropped")));
+// Explicit lines that contradict each other: an error naming both (contract §4).
+TEST(Capabilities, AmbientAlsoDroppedByAnExplicitLineIsAnError) {
+  EXPECT_EQ(
+      errors_of("[capabilities]\ndrop = CAP_NET_RAW\nambient = CAP_NET_RAW\n"),
+      (Strings{err(3, "ambient: CAP_NET_RAW is also dropped (" + std::string(kFile) + ":2)")}));
+}
+
+TEST(Capabilities, KeepAlsoDroppedByAnExplicitLineIsAnError) {
+  EXPECT_EQ(errors_of("[capabilities]\nkeep = CAP_CHOWN CAP_NET_RAW\ndrop = net_raw\n"),
+            (Strings{err(2, "keep: CAP_NET_RAW is also dropped (" + std::string(kFile) + ":3)")}));
+}
+
+// A default drop entry is no explicit line: keeping or raising the capability lifts it.
+TEST(Capabilities, KeepOrAmbientOfADefaultDropIsNoConflict) {
+  EXPECT_TRUE(is_empty(errors_of("[capabilities]\nkeep = CAP_SYS_TIME\n")));
+  EXPECT_TRUE(is_empty(errors_of("[capabilities]\nambient = CAP_SYS_TIME\n")));
+}
+
+TEST(Capabilities, KeepNoneIsGivenAndEmpty) {
+  auto p = parse("[capabilities]\nkeep = none\n");
+  EXPECT_TRUE(is_empty(p.diag.list()));
+  ASSERT_TRUE(p.policy.cap_keep.has_value());
+  EXPECT_TRUE(is_empty(*p.policy.cap_keep));
+  // "none" empties what came before it; later names add again.
+  auto q = parse("[capabilities]\nkeep = CAP_CHOWN\nkeep = none CAP_KILL\n");
+  EXPECT_EQ(caps_of(*q.policy.cap_keep), (std::vector<int>{CAP_KILL}));
 }
 
 TEST(Capabilities, AmbientNotInKeepIsAnError) {
@@ -1316,7 +1340,107 @@ TEST(Seccomp, ActionErrnoOrKill) {
 
 TEST(Seccomp, OtherActionIsAnError) {
   EXPECT_EQ(errors_of("[seccomp]\naction = Errno\n"),
-            (Strings{err(2, "action: expected errno or kill: \"Errno\"")}));
+            (Strings{err(2, "action: expected errno, kill or log: \"Errno\"")}));
+}
+
+TEST(Seccomp, ActionLog) {
+  EXPECT_EQ(parse("[seccomp]\naction = log\n").policy.seccomp_action.value, SeccompAction::kLog);
+}
+
+TEST(Seccomp, ErrnoByNameOrNumber) {
+  EXPECT_EQ(parse("").policy.seccomp_errno.value, EPERM);
+  EXPECT_EQ(parse("[seccomp]\nerrno = EACCES\n").policy.seccomp_errno.value, EACCES);
+  EXPECT_EQ(parse("[seccomp]\nerrno = 38\n").policy.seccomp_errno.value, ENOSYS);
+}
+
+TEST(Seccomp, BadErrnoIsAnError) {
+  for (const char* bad : {"0", "4096", "eacces", "EWHATEVER", "-1", "1x"})
+    EXPECT_EQ(errors_of(std::string("[seccomp]\nerrno = ") + bad + "\n"),
+              (Strings{err(2, std::string("errno: expected an errno name (EPERM, EACCES, ...) or "
+                                          "a number 1-4095: \"") +
+                                  bad + "\"")}))
+        << bad;
+}
+
+TEST(Seccomp, DenyEntryCarriesItsOwnErrno) {
+  auto p = parse("[seccomp]\ndeny =\ndeny = @privileged:EACCES personality:38 flock\n");
+  ASSERT_TRUE(has_size(p.policy.seccomp_deny, 3));
+  EXPECT_EQ(p.policy.seccomp_deny[0].value, "@privileged");
+  EXPECT_EQ(p.policy.seccomp_deny[0].error, EACCES);
+  EXPECT_EQ(p.policy.seccomp_deny[1].value, "personality");
+  EXPECT_EQ(p.policy.seccomp_deny[1].error, ENOSYS);
+  EXPECT_EQ(p.policy.seccomp_deny[2].error, 0);
+  // A removal matches the name, whatever errno the entry had.
+  auto q = parse("[seccomp]\ndeny = flock:EIO\ndeny = !flock\n");
+  EXPECT_FALSE(contains(names_of(q.policy.seccomp_deny), "flock"));
+}
+
+TEST(Seccomp, BadDenyErrnoIsAnError) {
+  EXPECT_EQ(errors_of("[seccomp]\ndeny = flock:EWHAT\ndeny = !flock:EIO\ndeny = nope:EIO\n"),
+            (Strings{err(2,
+                         "deny: unknown errno \"EWHAT\" in \"flock:EWHAT\" (a name such as "
+                         "EACCES, or a number 1-4095)"),
+                     err(3, "deny: a removal takes no errno: \"!flock:EIO\""),
+                     err(4, "deny: unknown syscall: \"nope\"")}));
+  EXPECT_EQ(errors_of("[seccomp]\nallow = flock:EIO\n"),
+            (Strings{err(2, "allow: unknown syscall: \"flock:EIO\"")}));
+}
+
+TEST(Seccomp, AddressFamilies) {
+  EXPECT_FALSE(parse("").policy.address_families.has_value());
+  auto p = parse("[seccomp]\naddress_families = AF_UNIX af_inet6\naddress_families = AF_INET\n");
+  ASSERT_TRUE(p.policy.address_families.has_value());
+  EXPECT_EQ(caps_of(*p.policy.address_families), (std::vector<int>{AF_UNIX, AF_INET6, AF_INET}));
+  auto none = parse("[seccomp]\naddress_families = none\n");
+  ASSERT_TRUE(none.policy.address_families.has_value());
+  EXPECT_TRUE(is_empty(*none.policy.address_families));
+  // Empty: every family again.
+  EXPECT_FALSE(parse("[seccomp]\naddress_families = AF_UNIX\naddress_families =\n")
+                   .policy.address_families.has_value());
+  auto removed =
+      parse("[seccomp]\naddress_families = AF_UNIX AF_INET\naddress_families = !AF_INET\n");
+  EXPECT_EQ(caps_of(*removed.policy.address_families), (std::vector<int>{AF_UNIX}));
+}
+
+// "!AF_X" on the unset list (every family) starts from every family jharden can name.
+TEST(Seccomp, AddressFamilyRemovedFromEveryFamily) {
+  auto p = parse("[seccomp]\naddress_families = !AF_PACKET\n");
+  ASSERT_TRUE(p.policy.address_families.has_value());
+  std::vector<int> got = caps_of(*p.policy.address_families);
+  EXPECT_FALSE(contains(got, AF_PACKET));
+  EXPECT_TRUE(contains(got, AF_UNIX));
+  EXPECT_TRUE(contains(got, AF_NETLINK));
+}
+
+TEST(Seccomp, UnknownAddressFamilyIsAnError) {
+  EXPECT_EQ(errors_of("[seccomp]\naddress_families = AF_UNIX AF_NOPE 1\n"),
+            (Strings{err(2, "address_families: unknown address family: \"AF_NOPE\""),
+                     err(2, "address_families: unknown address family: \"1\"")}));
+}
+
+TEST(Seccomp, MemoryDenyWriteExecuteIsABoolean) {
+  EXPECT_FALSE(parse("").policy.memory_deny_write_execute.value);
+  EXPECT_TRUE(
+      parse("[seccomp]\nmemory_deny_write_execute = yes\n").policy.memory_deny_write_execute.value);
+  EXPECT_EQ(errors_of("[seccomp]\nmemory_deny_write_execute = maybe\n").size(), 1u);
+}
+
+// Allowed and denied by explicit lines: an error naming both (contract §4).
+TEST(Seccomp, AllowedAndDeniedByExplicitLinesIsAnError) {
+  const std::string f = kFile;
+  EXPECT_EQ(errors_of("[seccomp]\nallow = @system-service flock\ndeny = flock\n"),
+            (Strings{err(2, "allow: flock is also denied (" + f + ":3)")}));
+  EXPECT_EQ(errors_of("[seccomp]\nallow = @system-service setuid\ndeny = @privileged\n"),
+            (Strings{err(2, "allow: setuid is also denied by @privileged (" + f + ":3)")}));
+  EXPECT_EQ(errors_of("[seccomp]\nallow = @keyring\ndeny = @keyring\n"),
+            (Strings{err(2, "allow: @keyring is also denied (" + f + ":3)")}));
+}
+
+// A deny line narrowing an allowed group is how allow lists are written, not a conflict; a
+// default deny entry is no explicit line.
+TEST(Seccomp, DenyNarrowingAnAllowedGroupIsNoConflict) {
+  EXPECT_TRUE(is_empty(errors_of("[seccomp]\nallow = @system-service\ndeny = flock @resources\n")));
+  EXPECT_TRUE(is_empty(errors_of("[seccomp]\nallow = @system-service mount adjtimex\n")));
 }
 
 // --- [namespaces] --------------------------------------------------------------------------

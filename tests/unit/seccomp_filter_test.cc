@@ -88,5 +88,59 @@ TEST(SeccompFilter, NothingToFilterBuildsNoFilter) {
       "restrict_realtime = no\n[namespaces]\nallow_create = all\n")));
 }
 
+// The rules of one syscall in libseccomp's pfc output.
+std::string rules_of(const std::string& pfc, const std::string& name) {
+  size_t start = pfc.find("filter for syscall \"" + name + "\"");
+  if (start == std::string::npos) return "";
+  size_t end = pfc.find("filter for syscall", start + 1);
+  return pfc.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+TEST(SeccompFilter, EachRefusedCallGetsItsErrno) {
+  std::string pfc = exported(
+      build_seccomp_filter(seccomp_plan_of("[seccomp]\nerrno = EIO\ndeny = flock:EACCES\n")),
+      false);
+  EXPECT_NE(rules_of(pfc, "flock").find("ERRNO(13)"), std::string::npos) << pfc;
+  EXPECT_NE(rules_of(pfc, "mount").find("ERRNO(5)"), std::string::npos);
+  // The argument rules answer EPERM, as systemd's do.
+  EXPECT_NE(rules_of(pfc, "personality").find("ERRNO(1)"), std::string::npos);
+}
+
+TEST(SeccompFilter, AddressFamiliesAnswerEafnosupport) {
+  std::string pfc = exported(
+      build_seccomp_filter(seccomp_plan_of("[seccomp]\naddress_families = AF_UNIX AF_INET6\n")),
+      false);
+  for (const char* call : {"socket", "socketpair"}) {
+    std::string r = rules_of(pfc, call);
+    EXPECT_NE(r.find("ERRNO(97)"), std::string::npos) << call << pfc;
+    EXPECT_NE(r.find("ALLOW"), std::string::npos) << call;
+  }
+  // none: no socket at all.
+  pfc = exported(build_seccomp_filter(seccomp_plan_of("[seccomp]\naddress_families = none\n")),
+                 false);
+  EXPECT_EQ(rules_of(pfc, "socket").find("ALLOW"), std::string::npos) << pfc;
+  EXPECT_NE(rules_of(pfc, "socket").find("ERRNO(97)"), std::string::npos);
+}
+
+TEST(SeccompFilter, WriteExecuteRulesOnlyWithoutTheKernelsOwn) {
+  const std::string text = "[seccomp]\nmemory_deny_write_execute = yes\n";
+  std::string pfc = exported(build_seccomp_filter(seccomp_plan_of(text)), false);
+  for (const char* call : {"mmap", "mprotect", "pkey_mprotect", "shmat"})
+    EXPECT_NE(rules_of(pfc, call).find("ERRNO(1)"), std::string::npos) << call << pfc;
+  SeccompPlan prctl = seccomp_plan_of(text);
+  prctl.write_execute = WriteExecute::kPrctl;
+  pfc = exported(build_seccomp_filter(prctl), false);
+  EXPECT_EQ(rules_of(pfc, "mprotect").find("ERRNO"), std::string::npos) << pfc;
+}
+
+TEST(SeccompFilter, ActionLogLogsWhatItWouldRefuse) {
+  SeccompFilter f = build_seccomp_filter(seccomp_plan_of("[seccomp]\naction = log\n"));
+  ASSERT_TRUE(f);
+  std::string pfc = exported(f, false);
+  EXPECT_NE(pfc.find("# default action\n  action LOG;"), std::string::npos) << pfc;
+  EXPECT_EQ(pfc.find("ERRNO"), std::string::npos);
+  EXPECT_EQ(pfc.find("KILL"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace jharden

@@ -19,10 +19,14 @@
 //                    itself ("0 0 4294967295"), instead of root and the service's ids only
 //   sysfs-host-net   a sysfs is created in the host's network namespace (the one jharden
 //                    started in), so it lists the host's interfaces
+//   no-mdwe          prctl(PR_GET_MDWE) fails with EINVAL, as on a kernel without it, so that
+//                    jharden takes the seccomp rules for memory_deny_write_execute
+//   mdwe-skip        prctl(PR_SET_MDWE) returns 0 without setting anything
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <sched.h>
@@ -196,4 +200,20 @@ int fsopen(const char* fs_name, unsigned int flags) {
   if (setns(own, CLONE_NEWNET) != 0) abort();
   close(own);
   return fd;
+}
+
+// PR_SET_MDWE (65) and PR_GET_MDWE (66), Linux 6.3.
+int prctl(int option, ...) {
+  va_list ap;
+  va_start(ap, option);
+  unsigned long a2 = va_arg(ap, unsigned long), a3 = va_arg(ap, unsigned long),
+                a4 = va_arg(ap, unsigned long), a5 = va_arg(ap, unsigned long);
+  va_end(ap);
+  if (option == 66 && has_fault("no-mdwe")) {
+    errno = EINVAL;
+    return -1;
+  }
+  if (option == 65 && has_fault("mdwe-skip")) return 0;
+  int (*real)(int, ...) = (int (*)(int, ...))next("prctl");
+  return real(option, a2, a3, a4, a5);
 }
