@@ -2855,8 +2855,6 @@ EOF
   fi
 }
 
-}
-
 # ---------------------------------------------------------------- seccomp keys
 
 # A Python probe: each line KEY=errno name (or "ok") of one call.
