@@ -162,6 +162,8 @@ void start_ready_helper(Context& c) {
   unique_fd read_end(fds[0]);
   c.sync.reset(fds[1]);
   const pid_t main_pid = getpid();
+  // Loaded here, so the helper inherits it: before the daemon exists, never after its execve.
+  notify_load();
   pid_t middle = fork();
   if (middle < 0) fail_errno(kExitNamespace, "notify", "fork the readiness helper");
   if (middle == 0) {
@@ -382,6 +384,8 @@ int run_in_front(Context& c, NotifyMode notify) {
   if (pipe2(fds, O_CLOEXEC) != 0) fail_errno(kExitNamespace, "notify", "pipe2");
   unique_fd read_end(fds[0]);
   c.sync.reset(fds[1]);
+  // As for the readiness helper: loaded before the daemon can run.
+  if (notify == NotifyMode::kExec) notify_load();
   pid_t child = fork_sandbox(c);
   c.sync.reset();
   // Signals stay blocked meanwhile; supervise() forwards those that arrived.
