@@ -1644,7 +1644,7 @@ test_swapped_paths() {
   printf 'jh-e2e-right-secret' >"$CASE/u/keys/key"
   printf 'jh-e2e-root-only-secret' >"$CASE/evil/key"
   chmod 0600 "$CASE/u/keys/key" "$CASE/evil/key"
-  chown nobody "$CASE/u"
+  chown -R nobody "$CASE/u"
   pol=$(policy <<EOF
 [secrets]
 s = $CASE/u/keys/key
@@ -1663,7 +1663,7 @@ EOF
   mkdir -p "$CASE/u/data" "$CASE/evil" "$CASE/dst"
   echo right >"$CASE/u/data/marker"
   echo evil >"$CASE/evil/marker"
-  chown nobody "$CASE/u"
+  chown -R nobody "$CASE/u"
   pol=$(policy <<EOF
 [filesystem]
 bind = $CASE/u/data:$CASE/dst:ro
@@ -1698,12 +1698,14 @@ EOF
   printf '[service]\nenvironment = JH_DROPIN=evil\n' >"$CASE/evil.d/50.conf"
   : >"$CASE/pd/web.conf"
   chmod 0644 "$CASE/pd/web.conf" "$CASE/pd/web.conf.d/50.conf" "$CASE/evil.d/50.conf"
+  chown root "$CASE/pd"
   jh "$CASE/pd/web.conf" -- /bin/sh -c 'echo "d=$JH_DROPIN"'
   expect_eq swapped-paths:dropin-first-start-reads-drop-in "d=right" "$OUT"
+  chown nobody "$CASE/pd"
   as_nobody sh -c "mv '$CASE/pd/web.conf.d' '$CASE/pd/old.d' && ln -s '$CASE/evil.d' '$CASE/pd/web.conf.d'"
   jh "$CASE/pd/web.conf" -- /bin/sh -c 'echo "d=$JH_DROPIN"'
   expect_rc swapped-paths:dropin-directory-swapped-refused-78 78
-  expect_match swapped-paths:dropin-message-names-path "$CASE/pd/web.conf.d" "$ERR"
+  expect_match swapped-paths:dropin-message-names-path "$CASE/pd" "$ERR"
   expect_no_match swapped-paths:dropin-evil-not-applied 'evil' "$OUT"
 
   # A group- or world-writable policy directory is refused.
@@ -1727,7 +1729,6 @@ EOF
   helper_root "$CASE/evil"
   echo right >"$CASE/u/r/etc/which"
   echo evil >"$CASE/evil/etc/which"
-  chown nobody "$CASE/u"
   pol=$(policy <<EOF
 [filesystem]
 root = $CASE/u/r
@@ -1735,6 +1736,7 @@ EOF
 )
   jh "$pol" -- /bin/cat /etc/which
   expect_eq swapped-paths:root-first-start-uses-root right "$OUT"
+  chown nobody "$CASE/u"
   as_nobody sh -c "mv '$CASE/u/r' '$CASE/u/r.old' && ln -s '$CASE/evil' '$CASE/u/r'"
   jh "$pol" -- /bin/cat /etc/which
   expect_rc swapped-paths:root-swapped-refused-226 226
