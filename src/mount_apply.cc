@@ -155,8 +155,11 @@ MountSources open_mount_sources(const Plan& plan) {
     s.bind[i] = std::move(r.fd);
   }
   if (plan.root != "/") {
-    // The new root, resolved once the same way; pivot_root goes into this descriptor.
-    Resolved r = resolve_trusted(plan.root, {.flags = O_PATH | O_DIRECTORY});
+    // The new root, resolved once the same way; pivot_root goes into this descriptor. Every
+    // directory on its path, and the root itself, must be root's: its programs run as the
+    // daemon's user, so a user who could swap any of them (even for a tree of her own, which
+    // CHASE_SAFE would accept) would choose what runs as root.
+    Resolved r = resolve_trusted(plan.root, {.flags = O_PATH | O_DIRECTORY, .policy = true});
     if (!r.refusal.empty()) fail(kExitNamespace, kStep, "root " + r.message(plan.root));
     if (!r) {
       errno = r.error;

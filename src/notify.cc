@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace jharden {
 namespace {
@@ -23,6 +24,7 @@ constexpr uint64_t kBarrierTimeoutUsec = 5'000'000;
 struct Libsystemd {
   decltype(&sd_pid_notify) pid_notify = nullptr;
   decltype(&sd_notify_barrier) barrier = nullptr;
+  std::string error;  // dlerror() of the load, which may be long before the first message
 };
 
 Libsystemd& libsystemd() {

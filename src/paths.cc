@@ -60,6 +60,12 @@ namespace {
 // Root, or the caller itself: a caller that is not root gains nothing by tricking itself.
 bool trusted_owner(uid_t uid) { return uid == 0 || uid == geteuid(); }
 
+// systemd's unsafe_transition() (CHASE_SAFE): from a directory of a user who is not trusted,
+// only to an entry of that same user.
+bool unsafe_transition(const struct stat& parent, const struct stat& child) {
+  return !trusted_owner(parent.st_uid) && child.st_uid != parent.st_uid;
+}
+
 bool writable_by_others(const struct stat& st) { return (st.st_mode & (S_IWGRP | S_IWOTH)) != 0; }
 
 std::string child_path(const std::string& parent, const std::string& name) {
@@ -189,6 +195,27 @@ Resolved resolve_trusted(const std::string& path, const ResolveOptions& options)
     }
     if (!last && !S_ISDIR(st.st_mode)) {
       r.error = ENOTDIR;
+      return r;
+    }
+    if (options.policy && S_ISDIR(st.st_mode) && !trusted_owner(st.st_uid)) {
+      // Its owner can rename any entry away or put her own in its place, symlink or not: a
+      // drop-in directory that disappears, a new root that is her tree.
+      r.refusal = "component " + here + " is a directory owned by user id " +
+                  std::to_string(st.st_uid) +
+                  ", who could swap what lies in it; every directory on this path must belong "
+                  "to root";
+      r.error = EPERM;
+      return r;
+    }
+    if (!options.policy && unsafe_transition(parent.st, st)) {
+      // systemd's CHASE_SAFE: a user's own files under her own directory are hers to give
+      // (bind = /home/alice/www), but an entry of root's or another user's under her directory
+      // may be her replacement of it at any time.
+      r.refusal = "component " + here + " belongs to user id " + std::to_string(st.st_uid) +
+                  " but lies in " + parent.path + ", which user id " +
+                  std::to_string(parent.st.st_uid) +
+                  " owns and could swap it (an unsafe ownership transition); refusing it";
+      r.error = EPERM;
       return r;
     }
     // (The last component is the caller's to judge: a policy directory itself may not be

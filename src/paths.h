@@ -45,16 +45,21 @@ struct Resolved {
 struct ResolveOptions {
   int flags = O_PATH;       // for the last component (O_CLOEXEC and O_NOFOLLOW are added)
   bool follow_last = true;  // a trusted symlink as the last component is followed
-  bool policy = false;      // policy paths: no group/world-writable directory on the way
-                            // (above the last component) unless sticky
+  // Policy files and directories, and `root =`: every directory on the way, the last
+  // component too when it is one, belongs to root (or the caller), and none above the last
+  // component is group/world-writable unless sticky. Otherwise (bind and secret sources)
+  // systemd's CHASE_SAFE rule: no entry owned by root or another user inside a directory
+  // owned by a user who is neither root nor the caller.
+  bool policy = false;
 };
 
 // Opens `path` (absolute) one component at a time from "/", never through a symlink that a
 // non-root user could have planted: a symlink is followed only when it and the directory
 // holding it belong to root (or to the caller, who gains nothing), and that directory is not
-// writable by group or others, unless sticky. There is no window between the check and the
-// use: every step opens relative to the descriptor of the step before, and the caller keeps
-// using the descriptor returned.
+// writable by group or others, unless sticky. Nor through a directory that a non-root user
+// could swap without any symlink (see ResolveOptions::policy). There is no window between the
+// check and the use: every step opens relative to the descriptor of the step before, and the
+// caller keeps using the descriptor returned.
 Resolved resolve_trusted(const std::string& path, const ResolveOptions& options);
 
 }  // namespace jharden

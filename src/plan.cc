@@ -346,6 +346,8 @@ bool SeccompPlan::refuses(const std::string& syscall) const {
 PlanContext plan_context_from_environment() {
   PlanContext c;
   c.notify_socket = getenv("NOTIFY_SOCKET") != nullptr;
+  if (const char* n = getenv("NOTIFY_SOCKET"); n && n[0] == '/' && path_problem(n).empty())
+    c.notify_socket_path = n;
   if (const char* d = getenv("CREDENTIALS_DIRECTORY")) c.credentials_directory = d;
   c.look_up = [](const std::string& path) -> std::optional<HostPath> {
     Resolved r = resolve_trusted(path, {.flags = O_PATH});
@@ -615,6 +617,17 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
       }
     }
   }
+  plan.notify = policy.notify ? policy.notify->value
+                              : (context.notify_socket ? NotifyMode::kExec : NotifyMode::kNone);
+  if (plan.notify != NotifyMode::kDaemon && !context.notify_socket_path.empty()) {
+    // Unless the daemon speaks sd_notify itself, systemd's socket is no business of its:
+    // reachable, it could send READY=1 too early, STOPPING=1 or MAINPID= any process.
+    // Optional: a sandbox that does not show the host's /run has nothing to hide.
+    const Origin o{"$NOTIFY_SOCKET", 0};
+    const std::string& path = context.notify_socket_path;
+    if (!chroot_mode) add(MountKind::kInaccessible, path, o, true).implicit = true;
+    protect.push_back({path, MountKind::kInaccessible, o, true});
+  }
   refuse_unbuildable(m, policy.private_dev.value || chroot_mode, context, diag);
   protect_through_binds(m, protect, diag);
   // API file systems under a read-only tree keep their own rules (like ProtectSystem=strict).
@@ -713,8 +726,6 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   plan.working_directory = policy.working_directory.value;
   plan.new_session = policy.new_session.value;
   plan.umask = policy.umask.value;
-  plan.notify = policy.notify ? policy.notify->value
-                              : (context.notify_socket ? NotifyMode::kExec : NotifyMode::kNone);
   return plan;
 }
 

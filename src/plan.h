@@ -133,6 +133,7 @@ struct HostPath {
 // What the planner needs to know of the environment it runs in.
 struct PlanContext {
   bool notify_socket = false;         // $NOTIFY_SOCKET is set
+  std::string notify_socket_path;     // $NOTIFY_SOCKET when it names a path (not @abstract)
   std::string credentials_directory;  // $CREDENTIALS_DIRECTORY
   // Looks a host path up (nullopt: missing or not resolvable). Unset in unit tests: host paths
   // are then taken as written and assumed to exist.

@@ -33,6 +33,10 @@
 #   inherited-environment:* an over-counted $LISTEN_FDS, a $NOTIFY_SOCKET that is no socket
 #   self-hardening-unit:*  jharden started inside a unit's own sandbox (here: jharden's)
 #   swapped-paths:*        a user swaps a directory of root=, a secret, a bind source, a drop-in dir
+#                          (user-owned-*: a directory she owns, swapped without any symlink)
+#   readiness-helper:*     a library planted in the unit's $LD_LIBRARY_PATH by the daemon, loaded
+#                          by the readiness helper outside the sandbox
+#   notify-socket:*        the daemon speaking to $NOTIFY_SOCKET itself unless notify = daemon
 #   hiding:*               hidden sources and inaccessible paths through binds of their parents
 #   kernel-views:*         procfs and sysfs reached at other mount points
 #   bind-flags:*           device nodes and set-user-ID programs under a bind source
@@ -1689,7 +1693,7 @@ test_swapped_paths() {
   printf 'jh-e2e-right-secret' >"$CASE/u/keys/key"
   printf 'jh-e2e-root-only-secret' >"$CASE/evil/key"
   chmod 0600 "$CASE/u/keys/key" "$CASE/evil/key"
-  chown nobody "$CASE/u"
+  chown -R nobody "$CASE/u"
   pol=$(policy <<EOF
 [secrets]
 s = $CASE/u/keys/key
@@ -1708,7 +1712,7 @@ EOF
   mkdir -p "$CASE/u/data" "$CASE/evil" "$CASE/dst"
   echo right >"$CASE/u/data/marker"
   echo evil >"$CASE/evil/marker"
-  chown nobody "$CASE/u"
+  chown -R nobody "$CASE/u"
   pol=$(policy <<EOF
 [filesystem]
 bind = $CASE/u/data:$CASE/dst:ro
@@ -1743,12 +1747,14 @@ EOF
   printf '[service]\nenvironment = JH_DROPIN=evil\n' >"$CASE/evil.d/50.conf"
   : >"$CASE/pd/web.conf"
   chmod 0644 "$CASE/pd/web.conf" "$CASE/pd/web.conf.d/50.conf" "$CASE/evil.d/50.conf"
+  chown root "$CASE/pd"
   jh "$CASE/pd/web.conf" -- /bin/sh -c 'echo "d=$JH_DROPIN"'
   expect_eq swapped-paths:dropin-first-start-reads-drop-in "d=right" "$OUT"
+  chown nobody "$CASE/pd"
   as_nobody sh -c "mv '$CASE/pd/web.conf.d' '$CASE/pd/old.d' && ln -s '$CASE/evil.d' '$CASE/pd/web.conf.d'"
   jh "$CASE/pd/web.conf" -- /bin/sh -c 'echo "d=$JH_DROPIN"'
   expect_rc swapped-paths:dropin-directory-swapped-refused-78 78
-  expect_match swapped-paths:dropin-message-names-path "$CASE/pd/web.conf.d" "$ERR"
+  expect_match swapped-paths:dropin-message-names-path "$CASE/pd" "$ERR"
   expect_no_match swapped-paths:dropin-evil-not-applied 'evil' "$OUT"
 
   # A group- or world-writable policy directory is refused.
@@ -1772,7 +1778,6 @@ EOF
   helper_root "$CASE/evil"
   echo right >"$CASE/u/r/etc/which"
   echo evil >"$CASE/evil/etc/which"
-  chown nobody "$CASE/u"
   pol=$(policy <<EOF
 [filesystem]
 root = $CASE/u/r
@@ -1780,11 +1785,236 @@ EOF
 )
   jh "$pol" -- /bin/cat /etc/which
   expect_eq swapped-paths:root-first-start-uses-root right "$OUT"
+  chown nobody "$CASE/u"
   as_nobody sh -c "mv '$CASE/u/r' '$CASE/u/r.old' && ln -s '$CASE/evil' '$CASE/u/r'"
   jh "$pol" -- /bin/cat /etc/which
   expect_rc swapped-paths:root-swapped-refused-226 226
   expect_match swapped-paths:root-message-names-path-and-component "$CASE/u/r" "$ERR"
   expect_no_match swapped-paths:root-wrong-tree-not-used 'evil' "$OUT"
+}
+
+# A directory that a user owns on one of those paths, swapped without any symlink: a policy
+# directory loses its drop-in (which made the daemon run as nobody), a new root becomes her
+# tree. Policy paths and root = need root's directories all the way; bind and secret sources
+# follow systemd's CHASE_SAFE (her own files under her own directory are fine, root's are not).
+test_swapped_paths_user_owned() {
+  local pol
+  # A policy directory of the user's, its drop-in directory renamed away.
+  new_case
+  mkdir -p "$CASE/pd/svc.conf.d"
+  printf '[service]\nuser = nobody\n' >"$CASE/pd/svc.conf.d/10-user.conf"
+  : >"$CASE/pd/svc.conf"
+  chmod 0644 "$CASE/pd/svc.conf" "$CASE/pd/svc.conf.d/10-user.conf"
+  jh "$CASE/pd/svc.conf" -- /usr/bin/id -u
+  expect_eq swapped-paths:user-owned-control-root-directory-runs-as-nobody 65534 "$OUT"
+  chown nobody "$CASE/pd"
+  jh "$CASE/pd/svc.conf" -- /usr/bin/id -u
+  expect_rc swapped-paths:user-owned-policy-directory-refused-78 78
+  expect_match swapped-paths:user-owned-policy-directory-names-component "$CASE/pd is a directory owned by user id 65534" "$ERR"
+  as_nobody mv "$CASE/pd/svc.conf.d" "$CASE/pd/svc.conf.d.away"
+  jh "$CASE/pd/svc.conf" -- /usr/bin/id -u
+  expect_rc swapped-paths:user-owned-dropin-renamed-away-refused-78 78
+  expect_no_match swapped-paths:user-owned-dropin-renamed-away-not-root '^0$' "$OUT"
+  # A missing policy directory under a user's directory is not "absent".
+  new_case
+  mkdir -p "$CASE/h"
+  chown nobody "$CASE/h"
+  mkdir "$CASE/etc"
+  : >"$CASE/etc/svc.conf"
+  chmod 0644 "$CASE/etc/svc.conf"
+  jh --check --policy-dir "$CASE/h/missing" --policy-dir "$CASE/etc" svc.conf
+  expect_rc swapped-paths:user-owned-missing-policy-directory-refused-78 78
+  expect_match swapped-paths:user-owned-missing-policy-directory-named "$CASE/h/missing.*$CASE/h is a directory" "$ERR"
+
+  # Bind sources: her own data under her own directory works, root's tree there does not.
+  new_case
+  mkdir -p "$CASE/home/www" "$CASE/home/rootdata" "$CASE/dst"
+  echo hers >"$CASE/home/www/marker"
+  echo roots >"$CASE/home/rootdata/marker"
+  chown nobody "$CASE/home" "$CASE/home/www" "$CASE/home/www/marker"
+  pol=$(policy <<EOF
+[filesystem]
+bind = $CASE/home/www:$CASE/dst:ro
+EOF
+)
+  run_probe "$pol" "p m read $CASE/dst/marker"
+  expect_field swapped-paths:user-owned-bind-her-own-data-works m hers
+  pol=$(policy root-bind.conf <<EOF
+[filesystem]
+bind = $CASE/home/rootdata:$CASE/dst:ro
+EOF
+)
+  run_probe "$pol" "p m read $CASE/dst/marker"
+  expect_rc swapped-paths:user-owned-bind-root-tree-refused-226 226
+  expect_match swapped-paths:user-owned-bind-names-component "$CASE/home/rootdata belongs to user id 0 but lies in $CASE/home" "$ERR"
+  # The same source named in an fstab file.
+  printf '%s %s none bind,ro\n' "$CASE/home/rootdata" "$CASE/dst" >"$CASE/fstab"
+  chmod 0644 "$CASE/fstab"
+  pol=$(policy fstab.conf <<EOF
+[filesystem]
+fstab = $CASE/fstab
+EOF
+)
+  run_probe "$pol" "p m read $CASE/dst/marker"
+  expect_rc swapped-paths:user-owned-fstab-bind-root-tree-refused-226 226
+  expect_no_match swapped-paths:user-owned-fstab-bind-not-bound 'm=roots' "$OUT"
+
+  # Secret sources: root's file under her directory is refused; her own is hers to give.
+  new_case
+  mkdir "$CASE/home"
+  printf 'jh-e2e-root-secret' >"$CASE/home/root-key"
+  printf 'jh-e2e-her-secret' >"$CASE/home/her-key"
+  chmod 0600 "$CASE/home/root-key" "$CASE/home/her-key"
+  chown nobody "$CASE/home" "$CASE/home/her-key"
+  pol=$(policy <<EOF
+[secrets]
+s = $CASE/home/root-key
+EOF
+)
+  run_probe "$pol" 'p s read /run/secrets/s'
+  expect_rc swapped-paths:user-owned-secret-root-file-refused-243 243
+  expect_match swapped-paths:user-owned-secret-names-component "$CASE/home/root-key belongs to user id 0" "$ERR"
+  pol=$(policy hers.conf <<EOF
+[secrets]
+s = $CASE/home/her-key
+EOF
+)
+  run_probe "$pol" 'p s read /run/secrets/s'
+  expect_field swapped-paths:user-owned-secret-her-own-file-works s jh-e2e-her-secret
+
+  # root =: root's tree in her directory, then her own tree put in its place (no symlink).
+  if ! have_static_busybox; then
+    skip swapped-paths:user-owned-root-refused-226 "needs busybox-static"
+    return
+  fi
+  new_case
+  mkdir "$CASE/u"
+  make_busybox_root "$CASE/u/jail"
+  chown nobody "$CASE/u"
+  pol=$(policy <<EOF
+[filesystem]
+root = $CASE/u/jail
+EOF
+)
+  jh "$pol" -- /bin/id -u
+  expect_rc swapped-paths:user-owned-root-tree-refused-226 226
+  expect_match swapped-paths:user-owned-root-names-component "$CASE/u is a directory owned by user id 65534" "$ERR"
+  as_nobody sh -c "mv '$CASE/u/jail' '$CASE/u/jail.old' && mkdir -p '$CASE/u/jail/bin' '$CASE/u/jail/proc' '$CASE/u/jail/dev' '$CASE/u/jail/sys' '$CASE/u/jail/tmp' && cp /bin/busybox '$CASE/u/jail/bin/busybox' && printf '#!/bin/busybox sh\necho her-tree-as-uid=\$(/bin/busybox id -u)\n' >'$CASE/u/jail/bin/id' && chmod 755 '$CASE/u/jail/bin/id'"
+  jh "$pol" -- /bin/id -u
+  expect_rc swapped-paths:user-owned-root-her-tree-refused-226 226
+  expect_no_match swapped-paths:user-owned-root-her-tree-not-run 'her-tree-as-uid' "$OUT"
+  # Her tree in a directory of root's is refused too: its programs would run as root.
+  new_case
+  make_busybox_root "$CASE/jail"
+  chown nobody "$CASE/jail"
+  pol=$(policy <<EOF
+[filesystem]
+root = $CASE/jail
+EOF
+)
+  jh "$pol" -- /bin/id -u
+  expect_rc swapped-paths:user-owned-root-itself-refused-226 226
+}
+
+# ---------------------------------------------------------------- readiness helper
+
+# The unit's Environment=LD_LIBRARY_PATH=DIR is meant for the daemon, and DIR is writable by
+# the baseline's root daemon. A libsystemd.so.0 it plants there must never be loaded by the
+# readiness helper (host mount namespace, every capability, no filter) at the next start.
+test_readiness_helper() {
+  new_case
+  if ! gcc -shared -fPIC -o "$CASE/libsystemd.so.0" -x c - 2>"$CASE/gcc.err" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+__attribute__((constructor)) static void planted(void) {
+  const char* out = getenv("JH_E2E_PLANTED");
+  FILE* f = out ? fopen(out, "w") : NULL;
+  if (f) { fputs("planted library ran\n", f); fclose(f); }
+}
+C
+  then
+    skip readiness-helper:planted-libsystemd-not-loaded "needs gcc: $(head -c 200 "$CASE/gcc.err")"
+    return
+  fi
+  install -m 0644 "$HERE/lib/notify_listener.py" "$TOP/notify_listener.py"
+  mkdir "$CASE/lib"
+  $PY "$TOP/notify_listener.py" "$CASE/notify.sock" "$CASE/notify.log" </dev/null >/dev/null 2>&1 &
+  local listener=$! pol i
+  on_exit kill "$listener"
+  wait_for_file "$CASE/notify.log" 10
+  pol=$(empty_policy)
+  # Start 1: the daemon plants the library in the directory of the unit's LD_LIBRARY_PATH.
+  LD_LIBRARY_PATH=$CASE/lib NOTIFY_SOCKET=$CASE/notify.sock JH_E2E_PLANTED=$CASE/outside \
+    jh "$pol" -- /bin/cp "$CASE/libsystemd.so.0" "$CASE/lib/libsystemd.so.0"
+  expect_rc readiness-helper:daemon-plants-library 0
+  # Start 2: the helper reports the exec.
+  LD_LIBRARY_PATH=$CASE/lib NOTIFY_SOCKET=$CASE/notify.sock JH_E2E_PLANTED=$CASE/outside \
+    jh "$pol" -- /bin/true
+  for ((i = 0; i < 50; i++)); do
+    (($(grep -c 'READY=1' "$CASE/notify.log") >= 2)) && break
+    sleep 0.1
+  done
+  expect_true readiness-helper:planted-libsystemd-not-loaded \
+    "$(cat "$CASE/outside" 2>/dev/null)" test ! -e "$CASE/outside"
+  expect_eq readiness-helper:ready-still-sent-both-starts 2 "$(grep -c 'READY=1' "$CASE/notify.log")"
+  kill "$listener" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- notify socket
+
+# notify = exec or none: the daemon must not reach $NOTIFY_SOCKET (READY=1 too early,
+# STOPPING=1, MAINPID= any process); notify = daemon: it must.
+test_notify_socket() {
+  new_case
+  install -m 0644 "$HERE/lib/notify_listener.py" "$TOP/notify_listener.py"
+  cat >"$CASE/send.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+try:
+    s.sendto(b"READY=1\nMAINPID=1\nSTATUS=spoofed-" + sys.argv[1].encode(), sys.argv[2])
+    print("sent=yes")
+except OSError as e:
+    print("sent=" + e.__class__.__name__)
+PY
+  chmod 0644 "$CASE/send.py"
+  $PY "$TOP/notify_listener.py" "$CASE/notify.sock" "$CASE/notify.log" </dev/null >/dev/null 2>&1 &
+  local listener=$! pol mode
+  on_exit kill "$listener"
+  wait_for_file "$CASE/notify.log" 10
+  for mode in exec none daemon; do
+    pol=$(policy "$mode.conf" <<EOF
+[service]
+notify = $mode
+EOF
+)
+    NOTIFY_SOCKET=$CASE/notify.sock run_probe "$pol" "$PY $CASE/send.py $mode $CASE/notify.sock"
+    sleep 0.3
+    if [[ $mode == daemon ]]; then
+      expect_field notify-socket:daemon-mode-reaches-socket sent yes
+      expect_match notify-socket:daemon-mode-message-arrives 'spoofed-daemon' "$(cat "$CASE/notify.log")"
+    else
+      expect_rc "notify-socket:$mode-daemon-runs-0" 0
+      expect_ne "notify-socket:$mode-daemon-cannot-send" yes "$(field sent)"
+      expect_no_match "notify-socket:$mode-no-message-from-daemon" "spoofed-$mode" "$(cat "$CASE/notify.log")"
+    fi
+  done
+  # --print shows what is hidden, and why.
+  pol=$(empty_policy)
+  NOTIFY_SOCKET=$CASE/notify.sock jh --print "$pol"
+  expect_match notify-socket:print-shows-inaccessible "$CASE/notify.sock +inaccessible" "$OUT"
+  NOTIFY_SOCKET=$CASE/notify.sock jh --verify "$pol"
+  expect_match notify-socket:verify-row-passes "PASS +$CASE/notify.sock is inaccessible" "$OUT$ERR"
+  # Nor through a bind of its directory elsewhere.
+  pol=$(policy bind.conf <<EOF
+[filesystem]
+bind = $CASE:/srv/jh-e2e-notify-dir
+EOF
+)
+  NOTIFY_SOCKET=$CASE/notify.sock run_probe "$pol" "$PY /srv/jh-e2e-notify-dir/send.py bound /srv/jh-e2e-notify-dir/notify.sock"
+  sleep 0.3
+  expect_ne notify-socket:exec-bind-of-directory-cannot-send yes "$(field sent)"
+  expect_no_match notify-socket:exec-bind-no-message 'spoofed-bound' "$(cat "$CASE/notify.log")"
+  kill "$listener" 2>/dev/null
 }
 
 # ---------------------------------------------------------------- order-dependent hiding
@@ -3210,6 +3440,9 @@ main() {
     test_inherited_environment \
     test_self_hardening_unit \
     test_swapped_paths \
+    test_swapped_paths_user_owned \
+    test_readiness_helper \
+    test_notify_socket \
     test_hiding \
     test_kernel_views \
     test_bind_flags \

@@ -292,7 +292,8 @@ TEST(LoaderRefuses, WorldWritableDropInDirectory) {
 }
 
 // threats.md "swapped paths": the user owning the policy directory replaces the drop-in
-// directory with a symlink to drop-ins written for something else.
+// directory with a symlink to drop-ins written for something else. Her directory is refused
+// as such: she could as well rename the drop-in directory away, no symlink needed.
 TEST(LoaderRefuses, DropInDirectorySwappedForASymlinkByItsDirectorysOwner) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
   TempDir a;
@@ -303,10 +304,29 @@ TEST(LoaderRefuses, DropInDirectorySwappedForASymlinkByItsDirectorysOwner) {
   auto l = load("web.conf", {a / "pd"});
   EXPECT_FALSE(l.ok);
   ASSERT_TRUE(has_size(errors_of(l.diag), 1));
-  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "component " + a / "pd/web.conf.d" +
-                                                   " is a symlink in " + a / "pd" +
-                                                   ", which user id 65534 owns"));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0],
+                         "component " + a / "pd" + " is a directory owned by user id 65534"));
   EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+}
+
+// The same user renames the drop-in directory (which made the daemon run as nobody) away:
+// a missing drop-in directory in her directory is refused, not taken as absent.
+TEST(LoaderRefuses, DropInDirectoryRenamedAwayByItsDirectorysOwner) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir a;
+  a.write("pd/web.conf", "");
+  ASSERT_EQ(chown((a / "pd").c_str(), 65534, 65534), 0);
+  auto l = load("web.conf", {a / "pd"});
+  EXPECT_FALSE(l.ok);
+  ASSERT_TRUE(has_size(errors_of(l.diag), 1));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0],
+                         "component " + a / "pd" + " is a directory owned by user id 65534"));
+  EXPECT_EQ(l.diag.exit_code(), kExitConfig);
+  // A policy directory that is missing there is refused too.
+  auto m = load("web.conf", {a / "pd/missing", a / "pd"});
+  EXPECT_FALSE(m.ok);
+  EXPECT_EQ(m.diag.exit_code(), kExitConfig);
+  EXPECT_TRUE(has_substr(errors_of(m.diag)[0], a / "pd/missing"));
 }
 
 TEST(LoaderRefuses, DirectoryAsPolicy) {
@@ -396,7 +416,8 @@ TEST(LoaderFstab, FstabBehindASymlinkInAUsersDirectoryIsRefused) {
   auto l = load("web.conf", {a.path()});
   EXPECT_FALSE(l.ok);
   ASSERT_TRUE(has_size(errors_of(l.diag), 1));
-  EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "component " + a / "u/etc" + " is a symlink"));
+  EXPECT_TRUE(has_substr(errors_of(l.diag)[0],
+                         "component " + a / "u" + " is a directory owned by user id 65534"));
   EXPECT_EQ(l.diag.exit_code(), kExitConfig);
 }
 

@@ -136,9 +136,50 @@ TEST(ResolveTrusted, RefusesASymlinkInADirectoryOwnedByAnotherUser) {
   Resolved r = resolve_trusted(d / "user/link/file", {});
   EXPECT_FALSE(r);
   EXPECT_TRUE(has_substr(r.refusal, "which user id 65534 owns"));
-  // A plain directory of the user's on the way is no reason to refuse: only symlinks are.
-  d.write("user/plain/file", "x");
-  EXPECT_TRUE(resolve_trusted(d / "user/plain/file", {}));
+}
+
+// systemd's CHASE_SAFE for bind and secret sources: the user's own entries under her own
+// directory are hers to give; root's (or another user's) there she could have put in place.
+TEST(ResolveTrusted, RefusesAnUnsafeOwnershipTransition) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give files to other users";
+  TempDir d;
+  d.write("user/hers/file", "x");
+  d.write("user/roots/file", "x");
+  d.write("user/other", "x");
+  for (const char* p : {"user", "user/hers", "user/hers/file"})
+    ASSERT_EQ(chown((d / p).c_str(), 65534, 65534), 0);
+  ASSERT_EQ(chown((d / "user/other").c_str(), 65533, 65533), 0);
+  Resolved ok = resolve_trusted(d / "user/hers/file", {});
+  EXPECT_TRUE(ok) << ok.message(d / "user/hers/file");
+  for (const char* p : {"user/roots/file", "user/other"}) {
+    Resolved r = resolve_trusted(d / p, {});
+    EXPECT_FALSE(r) << p;
+    EXPECT_EQ(r.error, EPERM) << p;
+    EXPECT_TRUE(has_substr(r.refusal, "lies in " + d / "user" + ", which user id 65534 owns"))
+        << r.refusal;
+  }
+  // Her directory in a directory of root's: root -> user is no unsafe transition.
+  Resolved dir = resolve_trusted(d / "user", {.flags = O_PATH | O_DIRECTORY});
+  EXPECT_TRUE(dir) << dir.message(d / "user");
+}
+
+// Policy paths and root =: every directory on the way and the last one belong to root, so
+// that no user can rename a drop-in directory away or put her own tree in place of a root.
+TEST(ResolveTrusted, PolicyPathsRefuseADirectoryOfAUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir d;
+  d.write("user/sub/file", "x");
+  d.mkdir("mine");
+  ASSERT_EQ(chown((d / "user").c_str(), 65534, 65534), 0);
+  ASSERT_EQ(chown((d / "mine").c_str(), 65534, 65534), 0);
+  for (const char* p : {"user/sub", "user/missing", "mine"}) {
+    Resolved r = resolve_trusted(d / p, {.flags = O_PATH | O_DIRECTORY, .policy = true});
+    EXPECT_FALSE(r) << p;
+    EXPECT_EQ(r.error, EPERM) << p;
+    EXPECT_TRUE(has_substr(r.refusal, "is a directory owned by user id 65534")) << r.refusal;
+  }
+  Resolved r = resolve_trusted(d / "user/missing", {.flags = O_PATH | O_DIRECTORY, .policy = true});
+  EXPECT_TRUE(has_substr(r.refusal, "component " + d / "user" + " ")) << r.refusal;
 }
 
 TEST(ResolveTrusted, LastSymlinkIsNotFollowedWhenAskedSo) {

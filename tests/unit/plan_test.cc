@@ -1052,6 +1052,46 @@ TEST(BuildPlanNotify, ContextFollowsTheEnvironment) {
   EXPECT_FALSE(plan_context_from_environment().notify_socket);
 }
 
+// Unless the daemon speaks sd_notify itself, $NOTIFY_SOCKET (a path) is out of its reach.
+TEST(BuildPlanNotify, NotifySocketPathIsInaccessibleUnlessNotifyIsDaemon) {
+  PlanContext context;
+  context.notify_socket = true;
+  context.notify_socket_path = "/run/systemd/notify";
+  for (const char* text : {"", "[service]\nnotify = exec\n", "[service]\nnotify = none\n"}) {
+    auto p = plan_of(text, context);
+    const MountEntry* e = find(p.plan.mounts, "/run/systemd/notify");
+    ASSERT_NE(e, nullptr) << text;
+    EXPECT_EQ(e->kind, MountKind::kInaccessible);
+    EXPECT_TRUE(e->optional);
+    EXPECT_EQ(e->origin.file, "$NOTIFY_SOCKET");
+  }
+  auto daemon = plan_of("[service]\nnotify = daemon\n", context);
+  EXPECT_EQ(find(daemon.plan.mounts, "/run/systemd/notify"), nullptr);
+  // An abstract socket (@name) has no path to hide.
+  context.notify_socket_path.clear();
+  EXPECT_EQ(find(plan_of("", context).plan.mounts, "/run/systemd/notify"), nullptr);
+}
+
+TEST(BuildPlanNotify, NotifySocketHiddenBelowABindOfItsDirectory) {
+  PlanContext context;
+  context.notify_socket = true;
+  context.notify_socket_path = "/run/systemd/notify";
+  auto p = plan_of("[filesystem]\nbind = /run/systemd:/srv/sd\n", context);
+  const MountEntry* e = find(p.plan.mounts, "/srv/sd/notify");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->kind, MountKind::kInaccessible);
+}
+
+TEST(BuildPlanNotify, ContextKeepsOnlyAPathNotifySocket) {
+  {
+    test::ScopedEnv env("NOTIFY_SOCKET", "/run/systemd/notify");
+    EXPECT_EQ(plan_context_from_environment().notify_socket_path, "/run/systemd/notify");
+  }
+  test::ScopedEnv env("NOTIFY_SOCKET", "@/org/freedesktop/systemd1/notify");
+  EXPECT_TRUE(plan_context_from_environment().notify_socket);
+  EXPECT_EQ(plan_context_from_environment().notify_socket_path, "");
+}
+
 TEST(BuildPlanNamespaces, HostnameImpliesUts) {
   auto p = plan_of("[namespaces]\nhostname = sandbox\n");
   EXPECT_TRUE(p.plan.ns_uts);
