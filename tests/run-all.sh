@@ -37,8 +37,9 @@ run "unit, integration and end-to-end tests" ctest --test-dir build --output-on-
 [ -x tests/sanitize.sh ] && run "sanitizers (ASan+UBSan)" bash tests/sanitize.sh
 [ -x fuzz/run.sh ] && run "fuzzing (bounded)" bash fuzz/run.sh --ci
 [ -x tests/package.sh ] && run "Debian package" bash tests/package.sh
-# One container for both scripts: the end-to-end tests install the package, then the
-# equivalence tier compares the installed jharden with systemd's own directives.
+# One container for the three scripts: the end-to-end tests install the package, the
+# equivalence tier compares the installed jharden with systemd's own directives, and the
+# stop/restart tests run PostgreSQL and Redis through it under every KillMode=.
 under_systemd() {
   local ct rc=0
   ct=$(mktemp -d /tmp/jharden-systemd.XXXXXX)
@@ -48,6 +49,7 @@ under_systemd() {
   fi
   bash tests/systemd/e2e.sh --container "$ct" "$repo/build/jharden.deb" || rc=1
   bash tests/systemd/equivalence.sh --container "$ct" || rc=1
+  bash tests/systemd/killmode.sh --container "$ct" "$repo/build/src/jharden" || rc=1
   bash tests/systemd/nspawn.sh stop "$ct" || rc=1
   return "$rc"
 }

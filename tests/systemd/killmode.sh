@@ -2,7 +2,9 @@
 # killmode.sh — systemctl stop waits for the daemon under every KillMode=, with jharden
 # as ExecStart= (jharden.md §6; threats.md "the main process is not systemd's child").
 #
-# Usage (as root):  tests/systemd/killmode.sh path/to/jharden
+# Usage (as root):  tests/systemd/killmode.sh [--container DIR] path/to/jharden
+#   --container DIR  use a container another script booted with nspawn.sh start DIR (left
+#                    running), instead of booting and stopping one of its own
 #
 # Boots this machine's own OS in a throw-away container (nspawn.sh), copies the jharden
 # binary in as /usr/lib/jharden, installs PostgreSQL and Redis there if they are missing
@@ -29,6 +31,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=nspawn.sh
 source "$HERE/nspawn.sh"
 
+SHARED_CT=""
+if [[ ${1:-} == --container ]]; then
+    SHARED_CT=$2
+    shift 2
+fi
 JHARDEN=${1:-}
 CT=""
 LOGDIR=${KM_LOGDIR:-}
@@ -70,7 +77,7 @@ wait_until() {
 }
 
 cleanup() {
-    [[ -n $CT && -d $CT ]] || return 0
+    [[ -n $CT && -d $CT && -z $SHARED_CT ]] || return 0
     cp -f "$CT/console.log" "$LOGDIR/console.log" 2>/dev/null
     nspawn_stop "$CT" || echo "# warning: could not stop the container in $CT" >&2
 }
@@ -125,12 +132,13 @@ setup_host() {
     [[ -n $LOGDIR ]] || LOGDIR=$(mktemp -d /tmp/jharden-killmode-logs.XXXXXX)
     mkdir -p "$LOGDIR"
     echo "# diagnostics in $LOGDIR"
-    CT=$(mktemp -d /tmp/jharden-killmode.XXXXXX)
+    CT=${SHARED_CT:-$(mktemp -d /tmp/jharden-killmode.XXXXXX)}
     trap cleanup EXIT
 }
 
 boot() {
     local t0=$SECONDS
+    [[ -z $SHARED_CT ]] || return 0
     if nspawn_start "$CT" 2>"$LOGDIR/boot.err"; then
         pass "container boots ($((SECONDS - t0)) s)"
     else
