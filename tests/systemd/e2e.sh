@@ -764,6 +764,34 @@ EOF
 
 # ---------------------------------------------------------------- main
 
+# --verify of a policy as a transient service of the container's systemd (the context a unit
+# gives jharden): every row PASS, exit 0, and the rows of the baseline's newer protections
+# present.
+verify_under_systemd() {
+    local policy=$1 out
+    out=$(in_ct timeout 120 systemd-run --wait --pipe --quiet --collect \
+        -p StandardInputText= /usr/lib/jharden --verify "$policy" 2>&1)
+    local rc=$?
+    printf '%s\n' "$out" >"$LOGDIR/verify-${policy##*/}.txt"
+    [[ $rc -eq 0 ]] || { WHY="exit $rc: $(grep -m3 '^FAIL' <<<"$out" | tr '\n' ' ')"; return 1; }
+    local row
+    for row in "Landlock domain" "/proc/PID/root of a host process" "no controlling terminal" \
+        "file handles" "kernel keyrings" "set-user-ID" "personality" "realtime"; do
+        grep -q "^PASS .*$row" <<<"$out" || { WHY="no PASS row for '$row'"; return 1; }
+    done
+    ! grep -q '^FAIL' <<<"$out" || { WHY="$(grep -m3 '^FAIL' <<<"$out" | tr '\n' ' ')"; return 1; }
+}
+
+test_verify_shipped() {
+    put_file 0644 /etc/jharden/empty.conf </dev/null
+    check "--verify of the empty policy passes under systemd" verify_under_systemd empty.conf
+    local conf
+    for conf in "$TOP"/conf/*.conf; do
+        check "--verify of the shipped ${conf##*/} passes under systemd" \
+            verify_under_systemd "${conf##*/}"
+    done
+}
+
 main() {
     setup_host
     boot
@@ -782,6 +810,7 @@ main() {
     test_worker_cannot_alter_state
     test_notify_daemon
     test_socket_activation
+    test_verify_shipped
 
     check "no mount left in the container at the end" same_mounts "$LOGDIR/mounts.before"
     check "the journal: no notification refused or unattributed, no 'not our child'" journal_clean
