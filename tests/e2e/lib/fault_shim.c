@@ -8,11 +8,14 @@
 //   drop:NAME        no rule for syscall NAME is added (the filter's default action answers)
 //   default-allow    the filter's default action (for calls without a rule) is allow
 //   badarch-allow    calls of another architecture (x32, i386) are allowed
+//   keep-bound:NAME  cap_drop_bound() of capability NAME (libcap's name, cap_setfcap) returns
+//                    0 without dropping it
 //
-// Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl
+// Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <seccomp.h>
+#include <sys/capability.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,4 +86,13 @@ int seccomp_rule_add_array(scmp_filter_ctx ctx, uint32_t action, int nr, unsigne
     return real(ctx, SCMP_ACT_ALLOW, nr, 0, NULL);
   }
   return real(ctx, action, nr, arg_cnt, arg_array);
+}
+
+int cap_drop_bound(cap_value_t cap) {
+  int (*real)(cap_value_t) = (int (*)(cap_value_t))next("cap_drop_bound");
+  char* name = cap_to_name(cap);
+  char word[128];
+  snprintf(word, sizeof word, "keep-bound:%s", name ? name : "?");
+  cap_free(name);
+  return has_fault(word) ? 0 : real(cap);
 }
