@@ -510,6 +510,12 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
 
   std::set<int> drop;
   for (const auto& d : policy.cap_drop) drop.insert(d.value);
+  // restrict_suid_sgid: the filter stops the set-user-ID bits, the bounding set their two
+  // equivalents that no syscall argument shows: file capabilities (CAP_SETFCAP writes
+  // security.capability, cap_setuid+ep on a copy of python is root for every host user) and a
+  // set-user-ID bit kept through a write by root (CAP_FSETID). finish_policy() refuses a
+  // policy that keeps either.
+  if (policy.restrict_suid_sgid.value) drop.insert({CAP_SETFCAP, CAP_FSETID});
   std::set<int> base;
   if (policy.cap_keep) {
     for (const auto& k : *policy.cap_keep) base.insert(k.value);
@@ -564,9 +570,10 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   sc.restrict_suid_sgid = policy.restrict_suid_sgid.value;
   sc.lock_personality = policy.lock_personality.value;
   sc.restrict_realtime = policy.restrict_realtime.value;
+  sc.restrict_terminal = policy.new_session.value;
   sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only ||
                sc.restricts_namespaces() || sc.restrict_suid_sgid || sc.lock_personality ||
-               sc.restrict_realtime;
+               sc.restrict_realtime || sc.restrict_terminal;
 
   plan.argv = policy.exec.value;
   // The last assignment of a name wins, in the order of its last assignment (a map instead of

@@ -68,8 +68,14 @@ struct SeccompPlan {
   bool restrict_suid_sgid = false;
   bool lock_personality = false;
   bool restrict_realtime = false;
+  // new_session: ioctl TIOCSCTTY, TIOCSTI and TIOCLINUX refused, so that the daemon, still a
+  // session leader, cannot take back the terminal jharden gave up and push input into it.
+  bool restrict_terminal = false;
 
   bool restricts_namespaces() const;
+  // io_uring makes its calls in the kernel's workers, out of reach of every argument rule
+  // (IORING_OP_OPENAT with mode 04755): refused whenever such a rule must hold.
+  bool refuses_io_uring() const { return restrict_suid_sgid; }
   bool namespace_allowed(unsigned long flag) const { return (namespaces_allowed & flag) == flag; }
 };
 
