@@ -1152,7 +1152,14 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
         "user namespace, made after the mounts: only root and the service's ids are "
         "mapped, capabilities count on no namespace, file or process of the host's");
   if (plan.new_session)
-    out.push_back("new session (setsid): no TIOCSTI into the terminal jharden was started from");
+    out.push_back(
+        "new session (setsid): no TIOCSTI into the terminal jharden was started from; ioctl "
+        "TIOCSCTTY, TIOCSTI and TIOCLINUX refused by the filter, so the terminal cannot be "
+        "taken back");
+  if (plan.seccomp.enabled && plan.seccomp.refuses_io_uring())
+    out.push_back(
+        "io_uring refused: its requests would pass the argument rules (restrict_suid_sgid) "
+        "unseen");
   if (plan.seccomp.enabled)
     out.push_back(
         "syscalls newer than libseccomp's table (e.g. open_tree_attr) fail with ENOSYS, so none "

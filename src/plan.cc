@@ -339,6 +339,7 @@ bool SeccompPlan::restricts_namespaces() const {
 
 bool SeccompPlan::refuses(const std::string& syscall) const {
   if (!enabled) return false;
+  if (refuses_io_uring() && syscall.starts_with("io_uring_")) return true;
   bool listed = std::binary_search(syscalls.begin(), syscalls.end(), syscall);
   return allow_list ? !listed : listed;
 }
@@ -397,18 +398,12 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
   }
   for (const auto& [name, entry] : deny)
     if (entry->error != 0) sc.errors[name] = entry->error;
-  // RestrictAddressFamilies= also refuses io_uring, whose socket operations the socket()
-  // rule cannot see.
-  static const SyscallEntry kIoUring[] = {{{"io_uring_setup", builtin}, 0},
-                                          {{"io_uring_enter", builtin}, 0},
-                                          {{"io_uring_register", builtin}, 0}};
   if (policy.address_families) {
     std::vector<int> families;
     for (const auto& f : *policy.address_families) families.push_back(f.value);
     std::sort(families.begin(), families.end());
     families.erase(std::unique(families.begin(), families.end()), families.end());
     sc.address_families = std::move(families);
-    for (const auto& e : kIoUring) deny.emplace(e.value, &e);
   }
   if (policy.seccomp_allow) {
     sc.allow_list = true;
@@ -437,11 +432,12 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
   sc.restrict_suid_sgid = policy.restrict_suid_sgid.value;
   sc.lock_personality = policy.lock_personality.value;
   sc.restrict_realtime = policy.restrict_realtime.value;
+  sc.restrict_terminal = policy.new_session.value;
   if (policy.memory_deny_write_execute.value)
     sc.write_execute = context.mdwe ? WriteExecute::kPrctl : WriteExecute::kSeccomp;
   sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only ||
                sc.restricts_namespaces() || sc.restrict_suid_sgid || sc.lock_personality ||
-               sc.restrict_realtime || sc.address_families ||
+               sc.restrict_realtime || sc.restrict_terminal || sc.address_families ||
                sc.write_execute == WriteExecute::kSeccomp;
   // After the filter is loaded jharden still reports the exec with write(2) and then calls
   // execve(2): a filter that refuses either cannot start anything.
@@ -660,6 +656,12 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   for (const auto& a : policy.cap_ambient) lifted.insert(a.value);
   for (const auto& d : policy.cap_drop)
     if (!d.origin.is_default() || !lifted.contains(d.value)) drop.insert(d.value);
+  // restrict_suid_sgid: the filter stops the set-user-ID bits, the bounding set their two
+  // equivalents that no syscall argument shows: file capabilities (CAP_SETFCAP writes
+  // security.capability, cap_setuid+ep on a copy of python is root for every host user) and a
+  // set-user-ID bit kept through a write by root (CAP_FSETID). finish_policy() refuses a
+  // policy that keeps either.
+  if (policy.restrict_suid_sgid.value) drop.insert({CAP_SETFCAP, CAP_FSETID});
   std::set<int> base;
   if (policy.cap_keep) {
     for (const auto& k : *policy.cap_keep) base.insert(k.value);

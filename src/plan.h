@@ -82,6 +82,9 @@ struct SeccompPlan {
   bool restrict_suid_sgid = false;
   bool lock_personality = false;
   bool restrict_realtime = false;
+  // new_session: ioctl TIOCSCTTY, TIOCSTI and TIOCLINUX refused, so that the daemon, still a
+  // session leader, cannot take back the terminal jharden gave up and push input into it.
+  bool restrict_terminal = false;
 
   bool restricts_namespaces() const;
   // The errno a call of the lists gets: its own, or `error`.
@@ -91,6 +94,10 @@ struct SeccompPlan {
   }
   // Whether the filter refuses the whole call (by the deny list, or outside the allow list).
   bool refuses(const std::string& syscall) const;
+  // io_uring makes its calls in the kernel's workers, out of reach of every argument rule
+  // (IORING_OP_OPENAT with mode 04755, its socket operations): refused whenever such a rule
+  // must hold (restrict_suid_sgid, address_families as RestrictAddressFamilies= does).
+  bool refuses_io_uring() const { return restrict_suid_sgid || address_families.has_value(); }
   bool namespace_allowed(unsigned long flag) const { return (namespaces_allowed & flag) == flag; }
 };
 

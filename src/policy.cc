@@ -1,6 +1,7 @@
 #include "policy.h"
 
 #include <ini.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <seccomp.h>
 
@@ -1051,6 +1052,22 @@ void finish_policy(Policy& policy, bool need_command, Diagnostics& diag) {
   if (policy.hostname) policy.ns_uts.value = true;
   check_capability_conflicts(policy, diag);
   check_syscall_conflicts(policy, diag);
+  // restrict_suid_sgid takes CAP_SETFCAP and CAP_FSETID out of the bounding set (plan.cc): a
+  // policy that asks for either by name contradicts it, and neither may win silently.
+  if (policy.restrict_suid_sgid.value) {
+    const Origin& rs = policy.restrict_suid_sgid.origin;
+    const std::string because =
+        "restrict_suid_sgid = yes (" + (rs.file.empty() ? std::string("the default") : rs.str()) +
+        ") removes it from the bounding set, since with it the daemon can plant the equivalent "
+        "of a set-user-ID file; set restrict_suid_sgid = no to keep it";
+    auto check = [&](const char* key, const std::vector<Located<int>>& caps) {
+      for (const auto& c : caps)
+        if (c.value == CAP_SETFCAP || c.value == CAP_FSETID)
+          diag.error(c.origin, std::string(key) + ": " + capability_name(c.value) + ": " + because);
+    };
+    if (policy.cap_keep) check("keep", *policy.cap_keep);
+    check("ambient", policy.cap_ambient);
+  }
 }
 
 }  // namespace jharden

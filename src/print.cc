@@ -11,6 +11,9 @@
 namespace jharden {
 namespace {
 
+// The ioctl requests that the new_session rules refuse (seccomp_filter.cc).
+const std::vector<std::string> kTerminalIoctls = {"TIOCSCTTY", "TIOCSTI", "TIOCLINUX"};
+
 const char* notify_name(NotifyMode n) {
   switch (n) {
     case NotifyMode::kExec:
@@ -220,6 +223,9 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
                   {"restrict_suid_sgid", plan.seccomp.restrict_suid_sgid},
                   {"lock_personality", plan.seccomp.lock_personality},
                   {"restrict_realtime", plan.seccomp.restrict_realtime},
+                  {"terminal_ioctls_refused",
+                   plan.seccomp.restrict_terminal ? kTerminalIoctls : std::vector<std::string>{}},
+                  {"io_uring", plan.seccomp.refuses_io_uring() ? "refused" : "allowed"},
                   {"unknown_syscalls", plan.seccomp.enabled ? "ENOSYS" : "allowed"},
                   {"groups", groups},
                   {"syscalls", plan.seccomp.syscalls}};
@@ -336,6 +342,12 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
       o << "  set-user-ID/set-group-ID: refused in the mode of chmod fchmod fchmodat fchmodat2 "
            "mkdir mkdirat mknod mknodat creat, and of open openat with O_CREAT or O_TMPFILE; "
            "openat2 ENOSYS\n";
+    if (sc.refuses_io_uring())
+      o << "  io_uring: refused (io_uring_setup io_uring_enter io_uring_register), out of reach "
+           "of the argument rules\n";
+    if (sc.restrict_terminal)
+      o << "  terminal: ioctl " << join(kTerminalIoctls)
+        << " refused (new_session; also with the upper 32 bits of the request set)\n";
     if (sc.lock_personality) o << "  personality: locked (only the current execution domain)\n";
     if (sc.restrict_realtime)
       o << "  realtime: refused (sched_setscheduler other than SCHED_OTHER, SCHED_BATCH, "

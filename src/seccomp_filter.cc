@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
@@ -182,6 +183,40 @@ void write_execute_rules(std::map<std::string, ArgumentRules>& rules) {
   shmat.deny.push_back({masked(2, SHM_EXEC, SHM_EXEC)});
 }
 
+// Refuses the 32-bit values `refused` of argument `arg` and allows every other one. The kernel
+// reads some arguments as 32 bits (ioctl's request is an unsigned int): the upper half is
+// ignored, else 0xffffffff00005412 would pass a rule for TIOCSTI (CVE-2019-10063). A rule
+// may compare an argument only once, so "none of these" is spelt as its complement: for each
+// prefix of a refused value, the prefix with the next bit flipped (a few dozen rules).
+void refuse_values(ArgumentRules& r, unsigned arg, const std::vector<uint32_t>& refused) {
+  constexpr uint64_t kLow = 0xffffffff;
+  for (uint32_t v : refused) r.deny.push_back({masked(arg, kLow, v)});
+  auto cover = [&](auto& self, int bit, uint64_t prefix, std::vector<uint32_t> values) -> void {
+    const uint64_t mask = (kLow << bit) & kLow;
+    for (uint64_t b : {uint64_t{0}, uint64_t{1}}) {
+      std::vector<uint32_t> same;
+      for (uint32_t v : values)
+        if (((v >> bit) & 1) == b) same.push_back(v);
+      const uint64_t next = prefix | (b << bit);
+      if (same.empty())
+        r.allow.push_back({masked(arg, mask, next)});
+      else if (bit > 0)
+        self(self, bit - 1, next, same);
+      // bit 0 with a value left: that value itself, refused above.
+    }
+  };
+  cover(cover, 31, 0, refused);
+}
+
+// new_session: the daemon still leads its session, and the terminal jharden gave up
+// (TIOCNOTTY) belongs to no session, so TIOCSCTTY would make it the daemon's again and
+// TIOCSTI push input into the caller's shell. TIOCLINUX too: its subcode lies in memory, and
+// TIOCL_SETSEL/TIOCL_PASTESEL paste into a virtual console (CVE-2023-1523). systemd-nspawn
+// refuses TIOCSTI and TIOCLINUX as well.
+void terminal_rules(std::map<std::string, ArgumentRules>& rules) {
+  refuse_values(rules["ioctl"], 1, {TIOCSCTTY, TIOCSTI, TIOCLINUX});
+}
+
 // Every syscall libseccomp can name on the filter's architectures. The others, which the
 // kernel may have (a call newer than libseccomp's table, such as open_tree_attr), get the
 // default action, ENOSYS, so that no new mount or namespace call slips past a group.
@@ -240,6 +275,10 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
   if (plan.address_families) family_rules(*plan.address_families, rules);
   if (plan.write_execute == WriteExecute::kSeccomp) write_execute_rules(rules);
   const std::set<std::string> names = known_syscalls(plan);
+  if (plan.restrict_terminal) terminal_rules(rules);
+  if (plan.refuses_io_uring())
+    for (const char* name : {"io_uring_setup", "io_uring_enter", "io_uring_register"})
+      rules[name].deny.push_back({});
 
   // One filter per group of architectures, merged: on i386, socket(), socketpair() and shmat()
   // may go through the socketcall(2) and ipc(2) multiplexers, where the family or the flags

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/io_uring.h>
 #include <linux/keyctl.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
@@ -479,7 +480,9 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
   // What execve keeps: the bounding, inheritable and ambient sets decide the daemon's.
   uint64_t after_exec = parse("CapBnd") | parse("CapInh") | parse("CapAmb");
   for (int cap : plan.caps.dropped)
-    if (cap == CAP_SYS_ADMIN || cap == CAP_SYS_PTRACE || cap == CAP_SYS_MODULE) {
+    // CAP_SETFCAP and CAP_FSETID: what restrict_suid_sgid drops besides its filter rules.
+    if (cap == CAP_SYS_ADMIN || cap == CAP_SYS_PTRACE || cap == CAP_SYS_MODULE ||
+        cap == CAP_SETFCAP || cap == CAP_FSETID) {
       const bool held = ((cap == CAP_SYS_ADMIN && admin ? after_exec : all) & (1ULL << cap)) != 0;
       r.row(!held, capability_name(cap) + " in no set",
             cap == CAP_SYS_ADMIN && admin ? "absent after execve" : "absent",
@@ -621,6 +624,22 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
         filter ? f.refused_by_filter("openat")
                : "allowed (" + lifted(f, "restrict_suid_sgid = no", "openat") + ")",
         nowhere && !filter ? got + " (nowhere to create a file)" : got);
+
+  // io_uring: its requests carry their arguments past the filter's rules (IORING_OP_OPENAT
+  // with mode 04755). A ring of one entry, closed at once.
+  got = in_child([] {
+    io_uring_params p{};
+    long fd = syscall(SYS_io_uring_setup, 1, &p);
+    if (fd < 0) return errno;
+    close(static_cast<int>(fd));
+    return 0;
+  });
+  filter = sc.refuses_io_uring() || f.denies("io_uring_setup");
+  r.row(filter ? f.refused(got) : got == "allowed" || got == "EPERM" || got == "ENOSYS",
+        "io_uring (io_uring_setup)",
+        filter ? f.refused_by_filter()
+               : "allowed (" + lifted(f, "restrict_suid_sgid = no", "io_uring_setup") + ")",
+        got);
 
   got = in_child([] { return personality(PER_LINUX32) == -1 ? errno : 0; });
   filter = (sc.enabled && sc.lock_personality) || f.denies("personality");
@@ -995,8 +1014,42 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
     std::istringstream fields(stat_line.substr(stat_line.rfind(')') + 1));
     std::string state, ppid, pgrp, session, tty_nr = "?";
     fields >> state >> ppid >> pgrp >> session >> tty_nr;
-    r.row(tty_nr == "0", "no controlling terminal", "none",
-          tty_nr == "0" ? "none" : "tty_nr " + tty_nr);
+    // Nor can it take a terminal back: as the session leader, TIOCSCTTY on a terminal that no
+    // session holds (the one jharden gave up) would make it the controlling one again. Tried
+    // here in the probe itself, which leads the session (given up at once if it worked); the
+    // kernel refuses it too where the terminal is still the session's in front, so the rule
+    // itself is seen on /dev/null, where the kernel says ENOTTY and only the filter EPERM.
+    std::string sctty;
+    bool taken = false;
+    for (int t = 0; t <= 2; ++t) {
+      if (!isatty(t)) continue;
+      errno = 0;
+      const bool ok = ioctl(t, TIOCSCTTY, 0) == 0;
+      sctty += " " + std::to_string(t) + ": " + (ok ? "TAKEN" : errno_name(errno));
+      if (ok) ioctl(t, TIOCNOTTY);
+      taken |= ok;
+    }
+    const FilterView f{plan.seccomp};
+    const bool rule = plan.seccomp.enabled && plan.seccomp.restrict_terminal;
+    const std::string want = rule ? f.refusal() : "ENOTTY";
+    std::string rules_got;
+    bool rules_ok = true;
+    for (unsigned long request :
+         {static_cast<unsigned long>(TIOCSCTTY), static_cast<unsigned long>(TIOCSTI),
+          0xffffffff00000000UL | TIOCSCTTY}) {
+      std::string got = in_child([request] {
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0) return errno;
+        return syscall(SYS_ioctl, null, request, 0L) == -1 ? errno : 0;
+      });
+      rules_ok &= got == want;
+      rules_got += (rules_got.empty() ? "" : " ") + got;
+    }
+    r.row(tty_nr == "0" && !taken && rules_ok, "no controlling terminal",
+          rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none",
+          (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
+              (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
+              "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);
   }
   r.row(ns_inode("mnt") != host.mnt_ns, "mount namespace", "new",
         ns_inode("mnt") != host.mnt_ns ? "new" : "HOST");

@@ -23,13 +23,17 @@
 #   file-handles:*         open_by_handle_at around read-only trees, /tmp, secrets, root= (Shocker)
 #   joining-namespaces:*   setns into a host user namespace, unshare/clone, syscalls unknown
 #                          to libseccomp
-#   setuid-planting:*      set-user-ID/set-group-ID files left on the host's writable tree
+#   setuid-planting:*      set-user-ID/set-group-ID files left on the host's writable tree,
+#                          also through io_uring, which no seccomp argument rule sees
+#   file-capabilities:*    file capabilities (cap_setuid+ep) planted on the host's writable
+#                          tree, a set-user-ID bit kept through a write by root
 #   personality:*, realtime:*  personality(2) and realtime scheduling as root
 #   keyrings:*             uid 0's user keyring shared with the host
 #   verify-rows:*          --verify rows follow the policy; each fails when its protection is
 #                          missing (a test-only LD_PRELOAD shim takes it out, lib/fault_shim.c)
 #   working-directory:*    working_directory replaced by a magic link (runc CVE-2024-21626)
-#   session-terminal:*     started as a session leader holding a terminal (TTYPath=, setsid -c)
+#   session-terminal:*     started as a session leader holding a terminal (TTYPath=, setsid -c);
+#                          reacquire-*: the daemon takes it back (TIOCSCTTY) and pushes input
 #   inherited-environment:* an over-counted $LISTEN_FDS, a $NOTIFY_SOCKET that is no socket
 #   self-hardening-unit:*  jharden started inside a unit's own sandbox (here: jharden's)
 #   swapped-paths:*        a user swaps a directory of root=, a secret, a bind source, a drop-in dir
@@ -969,6 +973,104 @@ EOF
     "$(find "$CASE/plant" -perm /6000 -printf '%P ')"
 }
 
+# io_uring makes the call in the kernel's own workers: IORING_OP_OPENAT and IORING_OP_MKDIRAT
+# carry their mode in the ring, where no argument rule of the filter sees it.
+test_io_uring_planting() {
+  need_helper setuid-planting:io-uring-openat-setuid-refused || return
+  new_case
+  mkdir -p "$CASE/plant"
+  local pol out
+  pol=$(empty_policy)
+  jh "$pol" -- /bin/sh -c "
+echo \"openat=\$($HELPER uring openat $CASE/plant/uring-open 4755)\"
+echo \"mkdirat=\$($HELPER uring mkdirat $CASE/plant/uring-dir 2755)\""
+  expect_field setuid-planting:io-uring-openat-setuid-refused openat setup:EPERM
+  expect_field setuid-planting:io-uring-mkdirat-setgid-refused mkdirat setup:EPERM
+  expect_eq setuid-planting:io-uring-no-set-id-file-on-host "" \
+    "$(find "$CASE/plant" -perm /6000 -printf '%P ')"
+  [[ -e $CASE/plant/uring-open ]] && cat /usr/bin/id >"$CASE/plant/uring-open"
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$CASE/plant/uring-open" 2>&1)
+  expect_no_match setuid-planting:io-uring-nobody-gets-no-root 'euid=0' "$out"
+  # Control: without an argument rule io_uring stays usable.
+  pol=$(policy suid-off.conf <<'EOF'
+[seccomp]
+restrict_suid_sgid = no
+EOF
+)
+  jh "$pol" -- "$HELPER" uring openat "$CASE/plant/lifted" 0644
+  expect_eq setuid-planting:io-uring-control-allowed-when-lifted OK "$OUT"
+}
+
+# ---------------------------------------------------------------- file capabilities
+
+# Root inside writes a program with cap_setuid+ep to the host's writable tree: any host user
+# who runs it becomes root (CAP_SETFCAP); or a set-user-ID program keeps its bit through a
+# write by root (CAP_FSETID). restrict_suid_sgid = yes takes both out of the bounding set.
+test_file_capabilities() {
+  if ! command -v setcap >/dev/null || ! command -v getcap >/dev/null; then
+    skip file-capabilities:setcap-refused "setcap(8) is not installed (libcap2-bin)"
+    return
+  fi
+  new_case
+  local pol py out attack
+  py=$(readlink -f "$PY")
+  attack="cp $py $CASE/py && setcap cap_setuid+ep $CASE/py; echo setcap=\$?
+echo '#' >>$CASE/suid-id"
+  pol=$(empty_policy)
+  install -m 4755 -o root -g root /usr/bin/id "$CASE/suid-id"
+  jh "$pol" -- /bin/sh -c "$attack"
+  expect_ne file-capabilities:setcap-refused 0 "$(field setcap)"
+  expect_eq file-capabilities:no-file-capability-on-host "" "$(getcap "$CASE/py" 2>/dev/null)"
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$CASE/py" -c 'import os; os.setuid(0); print("uid", os.getuid())' 2>&1)
+  expect_ne file-capabilities:nobody-gets-no-root "uid 0" "$out"
+  expect_eq file-capabilities:write-clears-set-user-id 755 "$(stat -c %a "$CASE/suid-id")"
+  jh --print "$pol"
+  expect_match file-capabilities:print-lists-them-dropped 'dropped:.*CAP_FSETID.*CAP_SETFCAP' \
+    "$(grep -F '  dropped:' <<<"$OUT")"
+  jh --print --json "$pol"
+  expect_match file-capabilities:print-json-lists-them-dropped \
+    '"dropped":\[[^]]*"CAP_FSETID"[^]]*"CAP_SETFCAP"' "$(tr -d ' \n' <<<"$OUT")"
+
+  # Kept explicitly while restrict_suid_sgid holds: an error naming both lines.
+  pol=$(policy keep.conf <<'EOF'
+[capabilities]
+keep = CAP_NET_BIND_SERVICE CAP_SETFCAP
+[seccomp]
+restrict_suid_sgid = yes
+EOF
+)
+  jh --check "$pol"
+  expect_rc file-capabilities:keep-setfcap-exit-78 78
+  expect_match file-capabilities:keep-setfcap-names-both-lines \
+    'keep.conf:2: .*CAP_SETFCAP.*keep.conf:4' "$ERR"
+  pol=$(policy ambient.conf <<'EOF'
+[service]
+user = nobody
+[capabilities]
+ambient = CAP_FSETID
+EOF
+)
+  jh --check "$pol"
+  expect_rc file-capabilities:ambient-fsetid-exit-78 78
+  expect_match file-capabilities:ambient-fsetid-names-the-default \
+    'ambient.conf:4: .*CAP_FSETID.*restrict_suid_sgid' "$ERR"
+
+  # Control: lifted, the same attack works, so the cases above test something.
+  pol=$(policy lifted.conf <<'EOF'
+[seccomp]
+restrict_suid_sgid = no
+EOF
+)
+  rm -f "$CASE/py"
+  install -m 4755 -o root -g root /usr/bin/id "$CASE/suid-id"
+  jh "$pol" -- /bin/sh -c "$attack"
+  expect_eq file-capabilities:control-setcap-works-when-lifted 0 "$(field setcap)"
+  expect_eq file-capabilities:control-write-keeps-set-user-id-when-lifted 4755 \
+    "$(stat -c %a "$CASE/suid-id")"
+  rm -f "$CASE/py" "$CASE/suid-id"
+}
+
 # ---------------------------------------------------------------- personality, realtime
 
 test_personality_realtime() {
@@ -1046,7 +1148,7 @@ FAULT_SHIM=""  # the fault-injection library, when it could be built
 
 build_fault_shim() {
   [[ -n $FAULT_SHIM ]] && return 0
-  if gcc -shared -fPIC -O2 -o "$TOP/fault_shim.so" "$HERE/lib/fault_shim.c" -ldl \
+  if gcc -shared -fPIC -O2 -o "$TOP/fault_shim.so" "$HERE/lib/fault_shim.c" -ldl -lcap \
     2>"$TOP/fault_shim.err"; then
     FAULT_SHIM="$TOP/fault_shim.so"
   else
@@ -1078,6 +1180,11 @@ VR_MODE="seccomp mode"
 VR_CLOCK="syscall adjtimex (@clock)"
 VR_X32="x32 ABI getpid"
 VR_I386="i386 ABI getpid"
+VR_URING="io_uring (io_uring_setup)"
+VR_SETFCAP="CAP_SETFCAP in no set"
+VR_FSETID="CAP_FSETID in no set"
+VR_BOUNDING="bounding set"
+VR_TERMINAL="no controlling terminal"
 
 test_verify_rows() {
   new_case
@@ -1100,6 +1207,9 @@ test_verify_rows() {
   verify_row seccomp-abi:verify-row-clock-baseline "$VR_CLOCK" PASS "EPERM \(filter"
   verify_row seccomp-abi:verify-row-x32-baseline "$VR_X32" PASS "EPERM \(filter"
   verify_row seccomp-abi:verify-row-i386-baseline "$VR_I386" PASS "EPERM \(filter"
+  verify_row setuid-planting:verify-row-io-uring-baseline "$VR_URING" PASS "EPERM \(filter"
+  verify_row file-capabilities:verify-row-setfcap-baseline "$VR_SETFCAP" PASS "absent"
+  verify_row file-capabilities:verify-row-fsetid-baseline "$VR_FSETID" PASS "absent"
 
   # (b) A policy lifting each protection (chrony's needs @clock, for one): each row says what
   # the policy lifted, checks that the daemon observes exactly that, and passes.
@@ -1121,6 +1231,8 @@ EOF
   verify_row file-handles:verify-row-lifted "$VR_HANDLES" PASS "allowed \(policy:"
   verify_row keyrings:verify-row-lifted "$VR_KEYRINGS" PASS "allowed \(policy:"
   verify_row setuid-planting:verify-row-lifted "$VR_SUID" PASS \
+    "allowed \(policy: restrict_suid_sgid = no"
+  verify_row setuid-planting:verify-row-io-uring-lifted "$VR_URING" PASS \
     "allowed \(policy: restrict_suid_sgid = no"
   verify_row personality:verify-row-lifted "$VR_PERSONALITY" PASS \
     "allowed \(policy: lock_personality = no"
@@ -1149,7 +1261,10 @@ EOF
 
   # No filter at all: the calls reach the kernel, and CAP_DAC_READ_SEARCH, still dropped, is
   # what refuses file handles.
+  # new_session = no as well: its terminal rules would need a filter of their own.
   pol=$(policy no-filter.conf <<'EOF'
+[service]
+new_session = no
 [seccomp]
 deny =
 native_only = no
@@ -1193,6 +1308,14 @@ EOF
   done
   jh_fault badarch-allow --verify "$pol" -- /bin/true
   verify_failing seccomp-abi:verify-row-fails-badarch-allow "$VR_X32" "$VR_I386"
+  jh_fault allow:ioctl --verify "$pol" -- /bin/true
+  verify_failing session-terminal:verify-row-fails-ioctl-allowed "$VR_TERMINAL"
+  jh_fault allow:io_uring_setup --verify "$pol" -- /bin/true
+  verify_failing setuid-planting:verify-row-fails-io-uring-allowed "$VR_URING"
+  # CAP_SETFCAP and CAP_FSETID left in the bounding set (the shim skips their drop).
+  jh_fault "keep-bound:cap_setfcap keep-bound:cap_fsetid" --verify "$pol" -- /bin/true
+  verify_failing file-capabilities:verify-row-fails-kept-in-bounding-set \
+    "$VR_BOUNDING" "$VR_SETFCAP" "$VR_FSETID"
 
   # File handles: with CAP_DAC_READ_SEARCH kept, the filter alone refuses them.
   pol=$(policy keep-dac-read-search.conf <<'EOF'
@@ -1233,7 +1356,8 @@ print(\"made_up=\" + (os.strerror(ctypes.get_errno()) if r < 0 else \"opened\"))
   fi
 
   # No filter loaded at all: the mode row and every row that the filter alone holds fail.
-  local rows=("$VR_MODE" "$VR_CLOCK" "$VR_X32" "$VR_I386" "$VR_KEYRINGS" "$VR_SUID" \
+  local rows=("$VR_MODE" "$VR_CLOCK" "$VR_X32" "$VR_I386" "$VR_KEYRINGS" "$VR_SUID" "$VR_URING" \
+    "$VR_TERMINAL" \
     "$VR_PERSONALITY" "$VR_REALTIME" "$VR_UNSHARE" "$VR_SETNS" "$VR_UNKNOWN")
   [[ $kernel_first == "Invalid argument" ]] && rows+=("$VR_HANDLES")
   jh_fault no-load --verify "$pol" -- /bin/true
@@ -1594,6 +1718,61 @@ test_session_terminal() {
   session_leader_in_pty "$(printf '%q ' "$JHARDEN" --verify "$pol")"
   expect_match session-terminal:verify-row-no-terminal 'PASS +no controlling terminal' "$OUT"
   expect_match session-terminal:verify-all-pass ' 0 failed' "$OUT"
+
+  # The daemon, still the leader of jharden's session, takes the terminal that jharden gave
+  # up back (TIOCSCTTY: no capability needed for a terminal no session holds) and pushes a
+  # line into it. Both requests also with the upper 32 bits set, which the kernel ignores.
+  cat >"$CASE/reacquire.py" <<'EOF'
+import ctypes, errno, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def ioctl(request, arg):
+    r = libc.syscall(ctypes.c_long(16), ctypes.c_long(0), ctypes.c_ulong(request), arg)
+    return "OK" if r == 0 else errno.errorcode[ctypes.get_errno()]
+def push(request, text):
+    for ch in text.encode():
+        out = ioctl(request, ctypes.byref(ctypes.c_char(ch)))
+        if out != "OK":
+            return out
+    return "OK"
+HIGH = 0xFFFFFFFF00000000
+print("sctty_high=" + ioctl(HIGH | 0x540E, ctypes.c_long(0)))
+print("sctty=" + ioctl(0x540E, ctypes.c_long(0)))
+print("sti_high=" + push(HIGH | 0x5412, "#"))
+print("sti=" + push(0x5412, "echo INJECTED\n"))
+print("linux=" + ioctl(0x541C, ctypes.byref(ctypes.c_char(6))))
+print("ttynr=" + open("/proc/self/stat").read().rsplit(")", 1)[1].split()[4])
+sys.stdout.flush()
+EOF
+  chmod 0644 "$CASE/reacquire.py"
+  session_leader_in_pty "$(printf '%q ' "$JHARDEN" "$pol" -- "$PY" "$CASE/reacquire.py")"
+  expect_match session-terminal:reacquire-tiocsctty-refused 'sctty=EPERM' "$OUT"
+  expect_match session-terminal:reacquire-tiocsctty-upper-bits-refused 'sctty_high=EPERM' "$OUT"
+  expect_match session-terminal:reacquire-tiocsti-refused 'sti=EPERM' "$OUT"
+  expect_match session-terminal:reacquire-tiocsti-upper-bits-refused 'sti_high=EPERM' "$OUT"
+  expect_match session-terminal:reacquire-tioclinux-refused 'linux=EPERM' "$OUT"
+  expect_match session-terminal:reacquire-no-controlling-terminal 'ttynr=0([^0-9]|$)' "$OUT"
+  expect_match session-terminal:reacquire-nothing-reaches-caller 'GOT=\[\]' "$OUT"
+  # Control: with new_session = no there is no rule, the request reaches the kernel (the daemon
+  # keeps the terminal it was started with, so TIOCSCTTY succeeds).
+  pol=$(policy nosession.conf <<'EOF'
+[service]
+new_session = no
+EOF
+)
+  session_leader_in_pty "$(printf '%q ' "$JHARDEN" "$pol" -- "$PY" "$CASE/reacquire.py")"
+  expect_no_match session-terminal:reacquire-control-kernel-answers-without-rule 'sctty=EPERM' \
+    "$OUT"
+  # --verify tries TIOCSCTTY on 0-2: with the rule taken out of the filter, the row fails.
+  pol=$(empty_policy)
+  if build_fault_shim; then
+    session_leader_in_pty "$(printf '%q ' env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=allow:ioctl \
+      "$JHARDEN" --verify "$pol")"
+    expect_match session-terminal:verify-row-fails-tiocsctty-allowed \
+      'FAIL +no controlling terminal.*TIOCSCTTY' "$OUT"
+  else
+    skip session-terminal:verify-row-fails-tiocsctty-allowed "needs the fault shim"
+  fi
 }
 
 # ---------------------------------------------------------------- inherited environment
@@ -3427,6 +3606,8 @@ main() {
     test_file_handles \
     test_joining_namespaces \
     test_setuid_planting \
+    test_io_uring_planting \
+    test_file_capabilities \
     test_personality_realtime \
     test_keyrings \
     test_verify_rows \

@@ -689,13 +689,15 @@ TEST_F(BaselinePlan, NoFreshProcAndNoRootChange) {
   EXPECT_TRUE(proc == nullptr || proc->kind != MountKind::kProc);
 }
 
-TEST_F(BaselinePlan, DropsTheSeventeenDefaultCapabilities) {
-  EXPECT_EQ(sorted(cap_names(plan().caps.dropped)),
-            sorted(Strings{"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
-                           "CAP_SYS_BOOT", "CAP_SYS_TIME", "CAP_MKNOD", "CAP_MAC_ADMIN",
-                           "CAP_DAC_READ_SEARCH", "CAP_MAC_OVERRIDE", "CAP_AUDIT_CONTROL",
-                           "CAP_LINUX_IMMUTABLE", "CAP_BPF", "CAP_PERFMON", "CAP_SYSLOG",
-                           "CAP_SYS_PACCT", "CAP_CHECKPOINT_RESTORE"}));
+// The seventeen of the default drop list, and the two that restrict_suid_sgid drops.
+TEST_F(BaselinePlan, DropsTheDefaultListAndSetfcapFsetid) {
+  EXPECT_EQ(
+      sorted(cap_names(plan().caps.dropped)),
+      sorted(Strings{"CAP_SYS_ADMIN", "CAP_SYS_PTRACE", "CAP_SYS_MODULE", "CAP_SYS_RAWIO",
+                     "CAP_SYS_BOOT", "CAP_SYS_TIME", "CAP_MKNOD", "CAP_MAC_ADMIN",
+                     "CAP_DAC_READ_SEARCH", "CAP_MAC_OVERRIDE", "CAP_AUDIT_CONTROL",
+                     "CAP_LINUX_IMMUTABLE", "CAP_BPF", "CAP_PERFMON", "CAP_SYSLOG", "CAP_SYS_PACCT",
+                     "CAP_CHECKPOINT_RESTORE", "CAP_SETFCAP", "CAP_FSETID"}));
   EXPECT_TRUE(std::is_sorted(plan().caps.dropped.begin(), plan().caps.dropped.end()));
 }
 
@@ -860,9 +862,24 @@ TEST(BuildPlanCapabilities, AmbientLiftsTheDefaultDrop) {
 }
 
 TEST(BuildPlanCapabilities, EmptyDropKeepsEverything) {
-  auto p = plan_of("[capabilities]\ndrop =\n");
+  auto p = plan_of("[capabilities]\ndrop =\n[seccomp]\nrestrict_suid_sgid = no\n");
   EXPECT_TRUE(is_empty(p.plan.caps.dropped));
   EXPECT_EQ(p.plan.caps.bounding.size(), static_cast<size_t>(last_capability() + 1));
+}
+
+// File capabilities and a set-user-ID bit kept through a write: restrict_suid_sgid's other
+// half, whatever drop and keep say.
+TEST(BuildPlanCapabilities, RestrictSuidSgidDropsSetfcapAndFsetid) {
+  for (const char* text : {"[capabilities]\ndrop =\n", "[capabilities]\nkeep = CAP_CHOWN\n"}) {
+    auto p = plan_of(text);
+    EXPECT_TRUE(contains(p.plan.caps.dropped, CAP_SETFCAP)) << text;
+    EXPECT_TRUE(contains(p.plan.caps.dropped, CAP_FSETID)) << text;
+    EXPECT_FALSE(contains(p.plan.caps.bounding, CAP_SETFCAP)) << text;
+    EXPECT_TRUE(std::is_sorted(p.plan.caps.dropped.begin(), p.plan.caps.dropped.end())) << text;
+  }
+  auto lifted = plan_of("[seccomp]\nrestrict_suid_sgid = no\n");
+  EXPECT_TRUE(contains(lifted.plan.caps.bounding, CAP_SETFCAP));
+  EXPECT_TRUE(contains(lifted.plan.caps.bounding, CAP_FSETID));
 }
 
 TEST(BuildPlanCapabilities, ExtraDropIsRemoved) {
@@ -919,16 +936,20 @@ TEST(BuildPlanSeccomp, ActionKillAndAllAbis) {
 // Every argument rule counts: the filter goes only when all of them are lifted.
 TEST(BuildPlanSeccomp, NothingToFilterDisablesSeccomp) {
   auto off = [](const std::string& except) {
-    std::string text = "[seccomp]\ndeny =\nnative_only = no\n";
+    std::string text = except == "new_session" ? "" : "[service]\nnew_session = no\n";
+    text += "[seccomp]\ndeny =\nnative_only = no\n";
     for (const char* key : {"restrict_suid_sgid", "lock_personality", "restrict_realtime"})
       if (except != key) text += std::string(key) + " = no\n";
     if (except != "allow_create") text += "[namespaces]\nallow_create = all\n";
     return text;
   };
   EXPECT_FALSE(plan_of(off("")).plan.seccomp.enabled);
-  for (const char* one :
-       {"restrict_suid_sgid", "lock_personality", "restrict_realtime", "allow_create"})
+  // new_session's terminal rules need a filter of their own.
+  for (const char* one : {"restrict_suid_sgid", "lock_personality", "restrict_realtime",
+                          "allow_create", "new_session"})
     EXPECT_TRUE(plan_of(off(one)).plan.seccomp.enabled) << one;
+  EXPECT_TRUE(plan_of(off("new_session")).plan.seccomp.restrict_terminal);
+  EXPECT_FALSE(plan_of(off("")).plan.seccomp.restrict_terminal);
 }
 
 TEST(BuildPlanSeccomp, AllowCreateBecomesTheAllowedNamespaces) {
@@ -988,7 +1009,9 @@ TEST(BuildPlanSeccomp, AddressFamiliesRefuseIoUring) {
   EXPECT_TRUE(allow.plan.seccomp.address_families->empty());
   EXPECT_TRUE(allow.plan.seccomp.refuses("io_uring_setup"));
   EXPECT_FALSE(plan_of("").plan.seccomp.address_families.has_value());
-  EXPECT_FALSE(plan_of("").plan.seccomp.refuses("io_uring_setup"));
+  // Without either argument-filtering protection, io_uring is the kernel's to answer.
+  EXPECT_FALSE(
+      plan_of("[seccomp]\nrestrict_suid_sgid = no\n").plan.seccomp.refuses("io_uring_setup"));
 }
 
 // PR_SET_MDWE where the kernel has it, else the seccomp rules; either way, only when asked.

@@ -1254,6 +1254,35 @@ TEST(Capabilities, AmbientInKeepIsAccepted) {
   EXPECT_TRUE(is_empty(errors_of("[capabilities]\nkeep = CAP_NET_RAW\nambient = CAP_NET_RAW\n")));
 }
 
+// restrict_suid_sgid drops CAP_SETFCAP and CAP_FSETID: keeping either by name contradicts it.
+TEST(Capabilities, KeepingSetfcapOrFsetidUnderRestrictSuidSgidNamesBothLines) {
+  auto errors = errors_of(
+      "[capabilities]\nkeep = CAP_CHOWN setfcap\nkeep = CAP_FSETID\n"
+      "[seccomp]\nrestrict_suid_sgid = yes\n");
+  ASSERT_TRUE(has_size(errors, 2));
+  EXPECT_TRUE(starts_with(
+      errors[0], err(2, "keep: CAP_SETFCAP: restrict_suid_sgid = yes (" + test::kFile + ":5)")))
+      << errors[0];
+  EXPECT_TRUE(starts_with(
+      errors[1], err(3, "keep: CAP_FSETID: restrict_suid_sgid = yes (" + test::kFile + ":5)")))
+      << errors[1];
+}
+
+TEST(Capabilities, AmbientFsetidUnderTheDefaultRestrictSuidSgidIsAnError) {
+  auto errors = errors_of("[capabilities]\nambient = CAP_FSETID\n");
+  ASSERT_TRUE(has_size(errors, 1));
+  EXPECT_TRUE(starts_with(errors[0], err(2,
+                                         "ambient: CAP_FSETID: restrict_suid_sgid = yes (the "
+                                         "default)")))
+      << errors[0];
+}
+
+TEST(Capabilities, SetfcapAndFsetidMayBeKeptWithoutRestrictSuidSgid) {
+  EXPECT_TRUE(
+      is_empty(errors_of("[capabilities]\nkeep = CAP_SETFCAP CAP_FSETID\n"
+                         "ambient = CAP_FSETID\n[seccomp]\nrestrict_suid_sgid = no\n")));
+}
+
 // --- [seccomp] -----------------------------------------------------------------------------
 
 TEST(Seccomp, DefaultDenyIsTheDocumentedGroups) {

@@ -2,12 +2,21 @@
 // which fall to the default action (ENOSYS), and that every policy fits the kernel's limit.
 #include "seccomp_filter.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/filter.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <fstream>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "test_support.h"
 
@@ -84,6 +93,7 @@ TEST(SeccompFilter, LiftedRestrictionsGiveThoseCallsBack) {
 
 TEST(SeccompFilter, NothingToFilterBuildsNoFilter) {
   EXPECT_FALSE(build_seccomp_filter(seccomp_plan_of(
+      "[service]\nnew_session = no\n"
       "[seccomp]\ndeny =\nnative_only = no\nrestrict_suid_sgid = no\nlock_personality = no\n"
       "restrict_realtime = no\n[namespaces]\nallow_create = all\n")));
 }
@@ -140,6 +150,77 @@ TEST(SeccompFilter, ActionLogLogsWhatItWouldRefuse) {
   EXPECT_NE(pfc.find("# default action\n  action LOG;"), std::string::npos) << pfc;
   EXPECT_EQ(pfc.find("ERRNO"), std::string::npos);
   EXPECT_EQ(pfc.find("KILL"), std::string::npos);
+}
+
+// Loads the filter of `text` in a child (no_new_privs, no privilege needed) and runs `probe`
+// there; returns what the probe returned, -1 when the child could not get that far.
+template <typename F>
+int under_filter(const std::string& text, F probe) {
+  SeccompPlan plan = seccomp_plan_of(text);
+  SeccompFilter f = build_seccomp_filter(plan);
+  if (!f) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || seccomp_load(f.get()) != 0) _exit(255);
+    _exit(probe());
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status) == 255 ? -1 : WEXITSTATUS(status);
+}
+
+// new_session: exactly TIOCSCTTY, TIOCSTI and TIOCLINUX are refused, whatever the upper 32
+// bits of the request (the kernel ignores them); every other request of the 0x54xx range and
+// of the wider neighbourhood reaches the kernel (ENOTTY on /dev/null, or EFAULT).
+TEST(SeccompFilter, TerminalRequestsAreRefusedAndNoOther) {
+  auto probe = [] {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 2;
+    const std::set<unsigned long> refused = {TIOCSCTTY, TIOCSTI, TIOCLINUX};
+    std::vector<unsigned long> requests;
+    for (unsigned long r = 0x5300; r < 0x5600; ++r) requests.push_back(r);
+    for (unsigned long r : {0x0UL, 0xffffffffUL, 0x8000540eUL, 0x1540eUL, 0x80045412UL})
+      requests.push_back(r);
+    for (unsigned long low : requests) {
+      if (low == FIOCLEX || low == FIONCLEX) continue;  // they would succeed: not the question
+      for (unsigned long high : {0x0UL, 0xffffffff00000000UL, 0x100000000UL}) {
+        errno = 0;
+        long rc = syscall(SYS_ioctl, fd, high | low, 0L);
+        const bool eperm = rc == -1 && errno == EPERM;
+        if (eperm != refused.contains(low)) return 1;
+      }
+    }
+    return 0;
+  };
+  EXPECT_EQ(under_filter("", probe), 0);
+  // Without new_session the requests reach the kernel.
+  EXPECT_EQ(under_filter("[service]\nnew_session = no\n",
+                         [] {
+                           int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                           return syscall(SYS_ioctl, fd, TIOCSTI, 0L) == -1 && errno == ENOTTY ? 0
+                                                                                               : 1;
+                         }),
+            0);
+}
+
+// io_uring's requests carry their mode past every argument rule: refused with
+// restrict_suid_sgid, given back without it.
+TEST(SeccompFilter, IoUringIsRefusedWhileRestrictSuidSgidHolds) {
+  auto setup = [] {
+    unsigned char params[120] = {};  // struct io_uring_params
+    long fd = syscall(SYS_io_uring_setup, 1, params);
+    if (fd >= 0) return 0;
+    return errno == EPERM ? 1 : 2;
+  };
+  EXPECT_EQ(under_filter("", setup), 1);
+  for (const char* name : {"io_uring_setup", "io_uring_enter", "io_uring_register"})
+    EXPECT_TRUE(has_rule(exported(build_seccomp_filter(seccomp_plan_of("")), false), name));
+  // Lifted, the kernel answers (unless the machine has io_uring switched off).
+  int disabled = 0;
+  std::ifstream("/proc/sys/kernel/io_uring_disabled") >> disabled;
+  if (disabled == 0) {
+    EXPECT_EQ(under_filter("[seccomp]\nrestrict_suid_sgid = no\n", setup), 0);
+  }
 }
 
 }  // namespace

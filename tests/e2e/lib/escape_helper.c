@@ -25,6 +25,13 @@
  * Set-user-ID planting (each leaves PATH behind on success):
  *   escape_helper suid chmod|fchmod|fchmodat|fchmodat2|creat|open|openat|openat2|mkdir|
  *                      mknod|tmpfile PATH MODE
+ *   escape_helper uring openat|mkdirat PATH MODE   the same request through io_uring, which no
+ *                                             seccomp argument rule sees (prints "setup:ERRNO"
+ *                                             when the ring cannot be set up)
+ * Terminals:
+ *   escape_helper ioctl FD HEX [TEXT]         ioctl(FD, HEX, 0), HEX a full 64-bit request; with
+ *                                             TEXT, ioctl(FD, HEX, &c) for each byte of TEXT and
+ *                                             a newline (TIOCSTI)
  * Personality, scheduling, keyrings:
  *   escape_helper personality HEX
  *   escape_helper sched fifo|rr|other|batch|idle
@@ -37,6 +44,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <linux/keyctl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -46,6 +54,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -328,6 +338,56 @@ static int suid_call(const char* how, const char* path, const char* mode_text) {
   return rep(r);
 }
 
+/* IORING_OP_OPENAT or IORING_OP_MKDIRAT with MODE: the kernel's workers make the call, so the
+ * filter never sees its mode argument. */
+static int uring_call(const char* op, const char* path, const char* mode_text) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  int fd = (int)syscall(SYS_io_uring_setup, 4, &p);
+  if (fd < 0) {
+    printf("setup:%s\n", strerrorname_np(errno));
+    return 1;
+  }
+  char* sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned), PROT_READ | PROT_WRITE,
+                  MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+  char* cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
+                  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+  struct io_uring_sqe* sqe = mmap(NULL, p.sq_entries * sizeof *sqe, PROT_READ | PROT_WRITE,
+                                  MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+  if (sq == MAP_FAILED || cq == MAP_FAILED || sqe == MAP_FAILED) return report(-1, errno);
+  memset(sqe, 0, sizeof *sqe);
+  umask(0);
+  sqe->opcode = strcmp(op, "mkdirat") == 0 ? IORING_OP_MKDIRAT : IORING_OP_OPENAT;
+  sqe->fd = AT_FDCWD;
+  sqe->addr = (unsigned long)path;
+  sqe->len = (unsigned)strtoul(mode_text, NULL, 8);
+  if (sqe->opcode == IORING_OP_OPENAT) sqe->open_flags = O_CREAT | O_WRONLY | O_EXCL;
+  unsigned* tail = (unsigned*)(sq + p.sq_off.tail);
+  unsigned mask = *(unsigned*)(sq + p.sq_off.ring_mask);
+  ((unsigned*)(sq + p.sq_off.array))[*tail & mask] = 0;
+  __atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+  if (syscall(SYS_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) {
+    printf("enter:%s\n", strerrorname_np(errno));
+    return 1;
+  }
+  unsigned head = *(unsigned*)(cq + p.cq_off.head) & *(unsigned*)(cq + p.cq_off.ring_mask);
+  struct io_uring_cqe* c = (struct io_uring_cqe*)(cq + p.cq_off.cqes) + head;
+  return c->res < 0 ? report(-1, -c->res) : report(0, 0);
+}
+
+/* ---- terminals */
+
+static int ioctl_call(const char* fd_text, const char* request_text, const char* text) {
+  long fd = atol(fd_text);
+  unsigned long request = strtoul(request_text, NULL, 16);
+  if (!text) return rep(syscall(SYS_ioctl, fd, request, 0L));
+  char line[4096];
+  snprintf(line, sizeof line, "%s\n", text);
+  for (const char* c = line; *c; ++c)
+    if (syscall(SYS_ioctl, fd, request, c) != 0) return report(-1, errno);
+  return report(0, 0);
+}
+
 /* ---- personality, scheduling, keyrings */
 
 static int sched_call(const char* name) {
@@ -400,6 +460,9 @@ int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "raw") == 0)
     return rep(syscall(atol(argv[2]), -1L, 0L, 0L, 0L, 0L));
   if (argc == 5 && strcmp(argv[1], "suid") == 0) return suid_call(argv[2], argv[3], argv[4]);
+  if (argc == 5 && strcmp(argv[1], "uring") == 0) return uring_call(argv[2], argv[3], argv[4]);
+  if ((argc == 4 || argc == 5) && strcmp(argv[1], "ioctl") == 0)
+    return ioctl_call(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
   if (argc == 3 && strcmp(argv[1], "personality") == 0)
     return rep(personality(strtoul(argv[2], NULL, 16)));
   if (argc == 3 && strcmp(argv[1], "sched") == 0) return sched_call(argv[2]);

@@ -22,8 +22,10 @@
 //   no-mdwe          prctl(PR_GET_MDWE) fails with EINVAL, as on a kernel without it, so that
 //                    jharden takes the seccomp rules for memory_deny_write_execute
 //   mdwe-skip        prctl(PR_SET_MDWE) returns 0 without setting anything
+//   keep-bound:NAME  cap_drop_bound() of capability NAME (libcap's name, cap_setfcap) returns
+//                    0 without dropping it
 //
-// Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl
+// Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -32,6 +34,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stdarg.h>
+#include <sys/capability.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -216,4 +219,13 @@ int prctl(int option, ...) {
   if (option == 65 && has_fault("mdwe-skip")) return 0;
   int (*real)(int, ...) = (int (*)(int, ...))next("prctl");
   return real(option, a2, a3, a4, a5);
+}
+
+int cap_drop_bound(cap_value_t cap) {
+  int (*real)(cap_value_t) = (int (*)(cap_value_t))next("cap_drop_bound");
+  char* name = cap_to_name(cap);
+  char word[128];
+  snprintf(word, sizeof word, "keep-bound:%s", name ? name : "?");
+  cap_free(name);
+  return has_fault(word) ? 0 : real(cap);
 }
