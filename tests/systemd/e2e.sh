@@ -608,8 +608,10 @@ journal_clean() {
 # ---------------------------------------------------------------- NotifyAccess=main
 
 # A worker of the daemon (any process but the main one) tries to alter the unit's state
-# over systemd's notification socket. With the shipped NotifyAccess=main systemd refuses
-# it; the control run with NotifyAccess=all shows that the attack reaches systemd.
+# over systemd's notification socket. Two layers stop it: with notify = exec the socket is
+# inaccessible in the sandbox; with notify = daemon (the daemon speaks sd_notify itself, so
+# the socket is reachable) the shipped NotifyAccess=main makes systemd refuse it. The control
+# run with NotifyAccess=all shows that the attack reaches systemd.
 test_worker_cannot_alter_state() {
     local unit=jharden@e2e-hijack.service
     put_file 0755 /usr/local/lib/jharden-e2e/hijack.py <<'EOF'
@@ -619,10 +621,12 @@ import os
 import socket
 import time
 
-time.sleep(1)  # after jharden's READY=1
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+if os.environ.get("NOTIFY_SOCKET"):  # notify = daemon: the main process is ready itself
+    s.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
+time.sleep(1)  # after the READY=1
 worker = os.fork()
 if worker == 0:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     try:
         s.sendto(b"STATUS=hijacked by a worker", "/run/systemd/notify")
         print("hijack: worker sent its STATUS=", flush=True)
@@ -638,13 +642,24 @@ EOF
 [service]
 exec = /usr/bin/python3 /usr/local/lib/jharden-e2e/hijack.py
 EOF
-    check "$unit starts" start_unit "$unit"
-    check "$unit: the worker sent its message" \
+    check "$unit (notify = exec) starts" start_unit "$unit"
+    check "$unit (notify = exec): the worker cannot reach the notify socket" \
+        wait_until 10 journal_has "$unit" 'hijack: worker could not send'
+    check "$unit (notify = exec): StatusText is not the worker's" not_status_text "$unit" hijacked
+    check "$unit (notify = exec) stops" stop_unit "$unit"
+
+    put_file 0644 /etc/jharden/e2e-hijack.conf <<'EOF'
+[service]
+exec = /usr/bin/python3 /usr/local/lib/jharden-e2e/hijack.py
+notify = daemon
+EOF
+    check "$unit (notify = daemon) starts" start_unit "$unit"
+    check "$unit (notify = daemon): the worker sent its message" \
         wait_until 10 journal_has "$unit" 'hijack: worker sent'
-    check "$unit: systemd refused the worker's message" \
+    check "$unit (notify = daemon): systemd refused the worker's message" \
         wait_until 5 journal_has "$unit" 'reception only permitted for main PID'
-    check "$unit: StatusText is not the worker's" not_status_text "$unit" hijacked
-    check "$unit stops" stop_unit "$unit"
+    check "$unit (notify = daemon): StatusText is not the worker's" not_status_text "$unit" hijacked
+    check "$unit (notify = daemon) stops" stop_unit "$unit"
 
     # Control: the same attack succeeds when the unit relaxes NotifyAccess=.
     printf '[Service]\nNotifyAccess=all\n' |
@@ -770,7 +785,7 @@ EOF
 verify_under_systemd() {
     local policy=$1 out
     out=$(in_ct timeout 120 systemd-run --wait --pipe --quiet --collect \
-        -p StandardInputText= /usr/lib/jharden --verify "$policy" 2>&1)
+        /usr/lib/jharden --verify "$policy" 2>&1 </dev/null)
     local rc=$?
     printf '%s\n' "$out" >"$LOGDIR/verify-${policy##*/}.txt"
     [[ $rc -eq 0 ]] || { WHY="exit $rc: $(grep -m3 '^FAIL' <<<"$out" | tr '\n' ' ')"; return 1; }
