@@ -82,19 +82,6 @@ std::string first_component(const std::string& path, const std::string& dir) {
   return rel.substr(0, rel.find('/'));
 }
 
-// Component-wise path order, as the mount plan is sorted: "/a" < "/a/b" < "/a-b", so that the
-// paths below a directory follow it in one run.
-bool path_less(const std::string& a, const std::string& b) {
-  size_t n = std::min(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] == b[i]) continue;
-    if (a[i] == '/') return true;
-    if (b[i] == '/') return false;
-    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-  }
-  return a.size() < b.size();
-}
-
 // The rules so far, by path, so that a lookup costs the depth of the path, not the number of
 // rules (a policy may hold thousands of entries).
 class RuleIndex {

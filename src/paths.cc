@@ -39,6 +39,17 @@ bool path_is_under(std::string_view child, std::string_view parent) {
   return child.size() == parent.size() || child[parent.size()] == '/';
 }
 
+bool path_less(std::string_view a, std::string_view b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    if (a[i] == '/') return true;
+    if (b[i] == '/') return false;
+    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
 int path_depth(std::string_view path) {
   if (path == "/") return 0;
   return static_cast<int>(std::count(path.begin(), path.end(), '/'));

@@ -18,6 +18,10 @@ std::string path_problem(std::string_view path);
 // True when `child` is `parent` or lies below it ("/" is above everything).
 bool path_is_under(std::string_view child, std::string_view parent);
 
+// Component-wise path order: "/a" < "/a/b" < "/a-b", so that a directory is followed at once
+// by every path below it (the order of the mount plan).
+bool path_less(std::string_view a, std::string_view b);
+
 // Number of components: "/" has 0, "/usr" 1, "/usr/lib" 2.
 int path_depth(std::string_view path);
 

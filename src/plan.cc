@@ -53,19 +53,6 @@ bool writable(const MountEntry& e) {
   }
 }
 
-// Component-wise path order: "/a" < "/a/b" < "/a-b", so parents come right before their
-// children.
-bool path_less(const std::string& a, const std::string& b) {
-  size_t n = std::min(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] == b[i]) continue;
-    if (a[i] == '/') return true;
-    if (b[i] == '/') return false;
-    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
-  }
-  return a.size() < b.size();
-}
-
 bool same_mount(const MountEntry& a, const MountEntry& b) {
   return a.kind == b.kind && a.source == b.source && a.options == b.options &&
          a.read_only == b.read_only && a.noexec == b.noexec;
