@@ -1612,6 +1612,25 @@ bool host_path_present(const std::string& host_path) {
   return false;
 }
 
+namespace {
+
+// systemd's per-row figures, rounded up twice (so the rows may add up to more than the
+// total), then the overall exposure in tenths.
+unsigned score_rows(std::vector<AssessmentItem>& items) {
+  uint64_t weight_sum = 0;
+  for (const auto& i : items)
+    if (i.applicable) weight_sum += i.weight;
+  for (auto& i : items) {
+    if (!i.applicable || i.badness == 0) continue;
+    uint64_t x =
+        div_round_up(div_round_up(uint64_t{i.badness} * i.weight * 100, i.range), weight_sum);
+    i.exposure = static_cast<double>(x) / 10.0;
+  }
+  return exposure_tenths(items, false);
+}
+
+}  // namespace
+
 Assessment assess(const Policy& policy, const Plan& plan) {
   return assess(policy, plan, host_path_present);
 }
@@ -1622,17 +1641,7 @@ Assessment assess(const Policy& policy, const Plan& plan, const PathPresent& pre
   a.policy = policy.file;
   a.items = build_items(f);
   a.items.push_back(landlock_item(plan.landlock));
-  uint64_t weight_sum = 0;
-  for (const auto& i : a.items)
-    if (i.applicable) weight_sum += i.weight;
-  for (auto& i : a.items) {
-    if (!i.applicable || i.badness == 0) continue;
-    // systemd's per-row figure: rounded up twice, so the rows may add up to more than the total.
-    uint64_t x =
-        div_round_up(div_round_up(uint64_t{i.badness} * i.weight * 100, i.range), weight_sum);
-    i.exposure = static_cast<double>(x) / 10.0;
-  }
-  const unsigned tenths = exposure_tenths(a.items, false);
+  const unsigned tenths = score_rows(a.items);
   a.exposure = tenths / 10.0;
   a.rating = exposure_rating(tenths);
   a.extras = extras(policy, plan);
@@ -1671,16 +1680,7 @@ Assessment assess(const Policy& policy, const Plan& plan, const UnitSettings& un
   a.unit = unit.name;
   a.unit_files = unit.files;
   a.items = build_items(f, &side);
-  uint64_t weight_sum = 0;
-  for (const auto& i : a.items)
-    if (i.applicable) weight_sum += i.weight;
-  for (auto& i : a.items) {
-    if (!i.applicable || i.badness == 0) continue;
-    uint64_t x =
-        div_round_up(div_round_up(uint64_t{i.badness} * i.weight * 100, i.range), weight_sum);
-    i.exposure = static_cast<double>(x) / 10.0;
-  }
-  const unsigned tenths = exposure_tenths(a.items, false);
+  const unsigned tenths = score_rows(a.items);
   a.exposure = tenths / 10.0;
   a.rating = exposure_rating(tenths);
   a.extras = alone.extras;
