@@ -12,6 +12,8 @@
 #   * PostgreSQL under jharden restarts under KillMode=control-group, mixed and process
 #     without "not properly shut down" or "database system was interrupted" in its log,
 #     and keeps its rows;
+#   * Debian's nginx.service with the shipped drop-in and policy restarts and stops under each
+#     KillMode= without SIGKILL and answers again;
 #   * Debian's redis-server.service, unchanged, plus a jharden drop-in keeps every key of a
 #     large dataset across a restart issued during a background save, under each KillMode=;
 #   * kill -SEGV of the main process fails the unit, in place and with a PID namespace, with
@@ -378,6 +380,47 @@ unit_failed() {
 
 # ---------------------------------------------------------------- main
 
+# ---------------------------------------------------------------- nginx
+
+# Debian's nginx.service with the shipped drop-in (units/nginx.service.d/jharden.conf) and
+# policy (conf/nginx.conf: pid = yes, so jharden stays in front of the namespace's init):
+# under each KillMode= a restart lets the master finish its graceful shutdown (the drop-in's
+# ExecStop= sends SIGQUIT to $MAINPID, jharden forwards it), and the unit ends cleanly.
+test_nginx() {
+    local mode c
+    put_file 0644 /etc/jharden/nginx.conf <"$HERE/../../conf/nginx.conf"
+    put_file 0644 /etc/systemd/system/nginx.service.d/jharden.conf \
+        <"$HERE/../../units/nginx.service.d/jharden.conf"
+    in_ct systemctl daemon-reload
+    in_ct systemctl stop nginx.service 2>/dev/null
+    in_ct systemctl reset-failed nginx.service 2>/dev/null
+    check "nginx starts with the drop-in" start_unit nginx.service
+    for mode in control-group mixed process; do
+        printf '[Service]\nKillMode=%s\n' "$mode" |
+            put_file 0644 /etc/systemd/system/nginx.service.d/zz-killmode.conf
+        in_ct systemctl daemon-reload
+        c=$(cursor)
+        check "nginx KillMode=$mode: restart succeeds" restart_unit nginx.service
+        check "nginx KillMode=$mode: answers 200 after the restart" \
+            wait_until 20 http_ok
+        check "nginx KillMode=$mode: no SIGKILL, no 'not our child'" \
+            no_match "$c" nginx.service 'SIGKILL|not our child'
+        keep_journal nginx.service "$c"
+    done
+    c=$(cursor)
+    check "nginx stops" in_ct timeout 60 systemctl stop nginx.service
+    check "nginx: the stop ended cleanly (Result=success)" \
+        equals "$(prop nginx.service Result)" success
+    check "nginx: no SIGKILL at the stop" no_match "$c" nginx.service 'SIGKILL|not our child'
+    in_ct rm -rf /etc/systemd/system/nginx.service.d /etc/jharden/nginx.conf
+    in_ct systemctl daemon-reload
+}
+
+http_ok() {
+    [[ $(in_ct curl -s -o /dev/null -m 5 -w '%{http_code}' http://127.0.0.1/) == 200 ]] ||
+        { WHY="no 200 from nginx"; return 1; }
+}
+
 main() {
     setup_host
     boot
@@ -386,6 +429,7 @@ main() {
     quiesce
     test_postgres
     test_redis
+    test_nginx
     test_crash
     check "the journal never says 'not our child' nor 'reception only permitted'" journal_clean
     summary
