@@ -793,18 +793,6 @@ void probe_families_and_memory(const Plan& plan, Report& r) {
     r.row(got != "EAFNOSUPPORT" || !sc.enabled, "socket(" + address_family_name(first) + ")",
           "the kernel's answer (listed)", got);
   }
-  got = in_child([] {
-    struct io_uring_params {
-      uint32_t fields[30];
-    } params{};
-    return syscall(__NR_io_uring_setup, 1, &params) == -1 ? errno : 0;
-  });
-  if (f.denies("io_uring_setup"))
-    r.row(f.refused(got, "io_uring_setup"), "io_uring_setup", f.refused_by_filter("io_uring_setup"),
-          got);
-  else
-    r.row(got == "allowed" || !f.refused(got, "io_uring_setup"), "io_uring_setup",
-          "the kernel's answer (" + lifted(f, "", "io_uring_setup") + ")", got);
 
   // W^X: an anonymous mapping asked writable and executable, and one made executable after
   // being writable. PR_GET_MDWE says whether the kernel's own refusal is in force.

@@ -914,9 +914,12 @@ EOF
   expect_eq capabilities:drop-keeps-default-list "" "$(dropped_present "${bnd:-ffffffffff}")"
 
   new_case
+  # restrict_suid_sgid (default yes) takes CAP_SETFCAP and CAP_FSETID on its own account.
   pol=$(policy <<'EOF'
 [capabilities]
 drop =
+[seccomp]
+restrict_suid_sgid = no
 EOF
 )
   run_probe "$pol" 'p caps caps'

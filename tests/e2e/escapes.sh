@@ -1830,6 +1830,10 @@ test_self_hardening_unit() {
   new_case
   local inner outer
   inner=$(empty_policy)
+  # The inner jharden from a place the outer sandbox shows (a checkout under /tmp or /var/tmp
+  # would be behind its private tmpfs).
+  install -m 0755 "$JHARDEN" "$CASE/jharden"
+  local JHARDEN=$CASE/jharden
   # Like CapabilityBoundingSet= without CAP_SYS_ADMIN (jharden's default drop list).
   outer=$(policy outer-caps.conf </dev/null)
   jh "$outer" -- "$JHARDEN" "$inner" -- /bin/true
