@@ -300,13 +300,18 @@ void Applier::run() {
     if (!fd) continue;
     struct stat st;
     if (fstat(fd.get(), &st) == 0 && st.st_nlink == 0) {
-      // A deleted file (container managers bind one over /proc/kmsg) cannot be mounted on;
-      // it is out of reach already.
-      if (e.optional) {
+      // A deleted file bound over the target (systemd-nspawn binds a FIFO of its own over
+      // /proc/kmsg) cannot be mounted on, and it is not out of reach: the daemon could read
+      // it. A mask takes that bind away first, then covers what was under it.
+      const std::string path = host_path(e.target);
+      if (e.kind == MountKind::kMask && umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+        fd = open_target(i);
+      if (fd && fstat(fd.get(), &st) == 0 && st.st_nlink == 0) fd.reset();
+      if (!fd && e.optional) {
         present_[i] = false;
         continue;
       }
-      fail(kExitNamespace, kStep, host_path(e.target) + ": the mount target has been deleted");
+      if (!fd) fail(kExitNamespace, kStep, path + ": the mount target has been deleted");
     }
     if (e.kind == MountKind::kBind && !sources_.bind[i]) {
       present_[i] = false;  // optional source missing

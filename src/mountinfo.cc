@@ -1,7 +1,10 @@
 #include "mountinfo.h"
 
 #include <fstream>
+#include <set>
 #include <sstream>
+
+#include "paths.h"
 
 namespace jharden {
 
@@ -23,8 +26,25 @@ std::vector<MountInfo> read_mountinfo() {
         decoded += point[k];
       }
     }
-    out.push_back({decoded, options == "ro" || options.rfind("ro,", 0) == 0});
+    out.push_back({decoded, options == "ro" || options.rfind("ro,", 0) == 0, id, parent});
   }
+  return out;
+}
+
+std::vector<MountInfo> reachable_mounts(const std::vector<MountInfo>& all) {
+  std::set<std::string> hidden;
+  // Parents are listed before their children, so one pass in order sees a parent's verdict
+  // before the child's.
+  for (const auto& m : all) {
+    bool covered = hidden.contains(m.parent);
+    for (const auto& s : all)
+      covered = covered || (&s != &m && s.parent == m.parent && s.point != m.point &&
+                            path_is_under(m.point, s.point));
+    if (covered) hidden.insert(m.id);
+  }
+  std::vector<MountInfo> out;
+  for (const auto& m : all)
+    if (!hidden.contains(m.id)) out.push_back(m);
   return out;
 }
 

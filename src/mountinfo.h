@@ -10,8 +10,13 @@ namespace jharden {
 struct MountInfo {
   std::string point;
   bool read_only = false;
+  std::string id, parent;  // mount ids, as the kernel lists them
 };
 
 std::vector<MountInfo> read_mountinfo();
+
+// Drops the mounts no path reaches: those below a sibling mounted on one of their ancestors
+// (container managers leave such shadowed mounts under /proc/sys), and everything on them.
+std::vector<MountInfo> reachable_mounts(const std::vector<MountInfo>& all);
 
 }  // namespace jharden

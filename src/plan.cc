@@ -564,7 +564,10 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     for (const auto& fm : policy.fstab_mounts)
       if (fm.target != "/proc" && fm.target != "/sys")
         views.emplace_back(fm.target, fm.type == "proc");
-    for (const auto& [at, proc] : views) {
+    for (const auto& view : views) {
+      // Named, not a structured binding: lambdas below capture it (clang 14 refuses those).
+      const std::string& at = view.first;
+      const bool proc = view.second;
       auto under = [&](const char* rel) { return at == "/" ? std::string(rel) : at + rel; };
       // The host's own /proc and /sys, as bind sources see them.
       const bool host_view = at == "/proc" || at == "/sys";

@@ -511,7 +511,9 @@ std::map<std::string, Handler> service_handlers(ListState& state) {
 // Splits one file into the assignments of [Unit] and [Service], values as written.
 void lex(const UnitSource& source, std::vector<std::pair<std::string, Assignment>>& out,
          Diagnostics& diag) {
-  const auto& [file, content] = source;
+  // Named, not a structured binding: a lambda below captures it (clang 14 refuses those).
+  const auto& file = source.first;
+  const auto& content = source.second;
   if (content.find('\0') != std::string::npos) {
     diag.error(Origin{file, 0}, "NUL byte in a unit file");
     return;

@@ -277,7 +277,8 @@ void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
 }
 
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
-  std::vector<MountInfo> lines = read_mountinfo();
+  // Only what a path reaches: a shadowed mount can be neither written nor made read-only.
+  std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
   for (size_t i = 0; i < plan.mounts.size(); ++i) {
     const MountEntry& e = plan.mounts[i];
     struct stat st;

@@ -365,10 +365,12 @@ test_crash() {
     done
 }
 
+# In a container shared with tests/systemd/e2e.sh, whose jharden@e2e-hijack.service provokes
+# a refused notification on purpose.
 journal_clean() {
     local hits
     hits=$(in_ct journalctl --no-pager -q | grep -E 'not our child|reception only permitted' |
-        head -3)
+        grep -v 'jharden@e2e-hijack\.service' | head -3)
     [[ -z $hits ]] || { WHY=$hits; return 1; }
 }
 
