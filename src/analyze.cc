@@ -449,6 +449,18 @@ std::string first_passing(const char* group, bool filters, bool allow_list,
   return "";
 }
 
+// systemd-analyze's UMask= grades: the badness and the description of a umask.
+std::pair<unsigned, const char*> umask_grade(mode_t m) {
+  return !(m & 0002)   ? std::pair{10u, "Files created by service are world-writable by default"}
+         : !(m & 0004) ? std::pair{5u, "Files created by service are world-readable by default"}
+         : !(m & 0020) ? std::pair{2u, "Files created by service are group-writable by default"}
+         : !(m & 0040)
+             ? std::pair{1u, "Files created by service are group-readable by default"}
+             : std::pair{0u,
+                         "Files created by service are accessible only by service's own user "
+                         "by default"};
+}
+
 std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
   const UnitSettings u = patched(unit);
   std::vector<UnitItem> out;
@@ -551,16 +563,7 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
   for (const auto& c : kCapabilityItems)
     flag(c.id, c.weight, (u.bounding & c.caps) == 0, c.good, c.bad);
 
-  const mode_t m = u.umask;
-  auto [umask_badness, umask_text] =
-      !(m & 0002)   ? std::pair{10u, "Files created by service are world-writable by default"}
-      : !(m & 0004) ? std::pair{5u, "Files created by service are world-readable by default"}
-      : !(m & 0020) ? std::pair{2u, "Files created by service are group-writable by default"}
-      : !(m & 0040)
-          ? std::pair{1u, "Files created by service are group-readable by default"}
-          : std::pair{0u,
-                      "Files created by service are accessible only by service's own user by "
-                      "default"};
+  auto [umask_badness, umask_text] = umask_grade(u.umask);
   add("UMask=", 100, 10, umask_badness, umask_text);
   flag("KeyringMode=", 1000, u.keyring_mode == "private",
        "Service doesn't share key material with other services",
@@ -993,16 +996,7 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
   it.capability("CapabilityBoundingSet=~CAP_BPF", 25, bit(CAP_BPF),
                 "Service cannot load BPF programs", "Service may load BPF programs");
 
-  const mode_t m = f.umask;
-  auto [umask_badness, umask_text] =
-      !(m & 0002)   ? std::pair{10u, "Files created by service are world-writable by default"}
-      : !(m & 0004) ? std::pair{5u, "Files created by service are world-readable by default"}
-      : !(m & 0020) ? std::pair{2u, "Files created by service are group-writable by default"}
-      : !(m & 0040)
-          ? std::pair{1u, "Files created by service are group-readable by default"}
-          : std::pair{0u,
-                      "Files created by service are accessible only by service's own user by "
-                      "default"};
+  auto [umask_badness, umask_text] = umask_grade(f.umask);
   it.add("UMask=", "[service] umask", 100, 10, umask_badness, umask_text);
   // A system service's KeyringMode= defaults to private, and jharden keeps the keyring it is
   // given.
