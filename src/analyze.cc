@@ -196,7 +196,9 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   if (policy.supplementary_groups) {
     f.supplementary = policy.supplementary_groups->value;
   } else {
-    for (gid_t g : plan.identity.groups) f.supplementary.push_back(std::to_string(g));
+    // initgroups(3) keeps the primary gid in the list; only the groups beyond it add rights.
+    for (gid_t g : plan.identity.groups)
+      if (g != plan.identity.gid) f.supplementary.push_back(std::to_string(g));
   }
 
   f.bounding = 0;

@@ -23,12 +23,13 @@ struct Analyzed {
   Assessment a;
 };
 
-Analyzed analyze(const std::string& text, const PathPresent& present = nothing_present) {
+Analyzed analyze(const std::string& text, const PathPresent& present = nothing_present,
+                 const Identity& identity = {}) {
   Diagnostics diag;
   Analyzed r;
   r.policy = parse_policy_files({{"p.conf", text}}, true, diag);
   EXPECT_TRUE(diag.ok()) << (diag.ok() ? "" : diag.list().front().str());
-  r.plan = build_plan(r.policy, Identity{}, {}, PlanContext{}, diag);
+  r.plan = build_plan(r.policy, identity, {}, PlanContext{}, diag);
   EXPECT_TRUE(diag.ok()) << (diag.ok() ? "" : diag.list().front().str());
   r.a = assess(r.policy, r.plan, present);
   return r;
@@ -333,6 +334,17 @@ TEST(AnalyzeTest, UsersAreJudgedLikeSystemdDoes) {
   EXPECT_EQ(item(nobody, "User=/DynamicUser=").badness, 9u);
   EXPECT_TRUE(item(nobody, "SupplementaryGroups=").applicable);
   EXPECT_TRUE(has_line(nobody.equivalent_unit, "User=nobody"));
+
+  // initgroups(3) puts the primary group in the list; it adds no right, so it is not counted.
+  Identity daemon;
+  daemon.change = true;
+  daemon.uid = daemon.gid = 1;
+  daemon.groups = {1};
+  const std::string user_daemon = "[service]\nexec = /bin/true\nuser = daemon\n";
+  EXPECT_TRUE(item(analyze(user_daemon, nothing_present, daemon).a, "SupplementaryGroups=").secure);
+  daemon.groups = {1, 4};
+  EXPECT_FALSE(
+      item(analyze(user_daemon, nothing_present, daemon).a, "SupplementaryGroups=").secure);
 
   Assessment groups =
       analyze("[service]\nexec = /bin/true\nuser = daemon\nsupplementary_groups = adm\n").a;
