@@ -848,8 +848,8 @@ class Items {
   std::vector<AssessmentItem> items_;
 };
 
-std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = nullptr) {
-  Items it(f, unit);
+// Who the daemon runs as.
+void identity_items(Items& it, const Facts& f) {
   if (f.root)
     it.add("User=/DynamicUser=", "[service] user", 2000, 10, 10, "Service runs as root user");
   else if (f.nobody)
@@ -865,7 +865,10 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
   else
     it.flag("SupplementaryGroups=", "[service] supplementary_groups", 200, f.supplementary.empty(),
             "Service has no supplementary groups", "Service runs with supplementary groups");
+}
 
+// What of the host the daemon sees: its devices, mounts, network, users, kernel and files.
+void view_items(Items& it, const Facts& f) {
   it.flag("PrivateDevices=", "[filesystem] private_dev, [capabilities] drop", 1000,
           f.private_devices, "Service has no access to hardware devices",
           "Service potentially has access to hardware devices", f.private_devices_missing);
@@ -919,6 +922,10 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
   it.flag("RootDirectory=/RootImage=", "[filesystem] root", 200, f.root_directory,
           "Service has its own root directory/image",
           "Service runs within the host's root directory");
+}
+
+// What the daemon may still become or do: personality, W^X, new privileges, capabilities.
+void privilege_items(Items& it, const Facts& f) {
   it.flag("LockPersonality=", "[seccomp] lock_personality", 100, f.lock_personality,
           "Service cannot change ABI personality", "Service may change ABI personality");
   it.flag("MemoryDenyWriteExecute=", "[seccomp] memory_deny_write_execute", 100,
@@ -928,76 +935,11 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
           "Service processes cannot acquire new privileges",
           "Service processes may acquire new privileges");
 
-  it.capability("CapabilityBoundingSet=~CAP_SYS_ADMIN", 1500, bit(CAP_SYS_ADMIN),
-                "Service has no administrator privileges", "Service has administrator privileges");
-  it.capability("CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)", 1500,
-                bit(CAP_SETUID) | bit(CAP_SETGID) | bit(CAP_SETPCAP),
-                "Service cannot change UID/GID identities/capabilities",
-                "Service may change UID/GID identities/capabilities");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_PTRACE", 1500, bit(CAP_SYS_PTRACE),
-                "Service has no ptrace() debugging abilities",
-                "Service has ptrace() debugging abilities");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_TIME", 1000, bit(CAP_SYS_TIME),
-                "Service processes cannot change the system clock",
-                "Service processes may change the system clock");
-  it.capability("CapabilityBoundingSet=~CAP_NET_ADMIN", 1000, bit(CAP_NET_ADMIN),
-                "Service has no network configuration privileges",
-                "Service has network configuration privileges");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_RAWIO", 1000, bit(CAP_SYS_RAWIO),
-                "Service has no raw I/O access", "Service has raw I/O access");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_MODULE", 1000, bit(CAP_SYS_MODULE),
-                "Service cannot load kernel modules", "Service may load kernel modules");
-  it.capability("CapabilityBoundingSet=~CAP_AUDIT_*", 500,
-                bit(CAP_AUDIT_CONTROL) | bit(CAP_AUDIT_READ) | bit(CAP_AUDIT_WRITE),
-                "Service has no audit subsystem access", "Service has audit subsystem access");
-  it.capability("CapabilityBoundingSet=~CAP_SYSLOG", 500, bit(CAP_SYSLOG),
-                "Service has no access to kernel logging", "Service has access to kernel logging");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_(NICE|RESOURCE)", 500,
-                bit(CAP_SYS_NICE) | bit(CAP_SYS_RESOURCE),
-                "Service has no privileges to change resource use parameters",
-                "Service has privileges to change resource use parameters");
-  it.capability("CapabilityBoundingSet=~CAP_MKNOD", 500, bit(CAP_MKNOD),
-                "Service cannot create device nodes", "Service may create device nodes");
-  it.capability("CapabilityBoundingSet=~CAP_(CHOWN|FSETID|SETFCAP)", 1000,
-                bit(CAP_CHOWN) | bit(CAP_FSETID) | bit(CAP_SETFCAP),
-                "Service cannot change file ownership/access mode/capabilities",
-                "Service may change file ownership/access mode/capabilities unrestricted");
-  it.capability(
-      "CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)", 1000,
-      bit(CAP_DAC_OVERRIDE) | bit(CAP_DAC_READ_SEARCH) | bit(CAP_FOWNER) | bit(CAP_IPC_OWNER),
-      "Service cannot override UNIX file/IPC permission checks",
-      "Service may override UNIX file/IPC permission checks");
-  it.capability("CapabilityBoundingSet=~CAP_KILL", 500, bit(CAP_KILL),
-                "Service cannot send UNIX signals to arbitrary processes",
-                "Service may send UNIX signals to arbitrary processes");
-  it.capability("CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)", 500,
-                bit(CAP_NET_BIND_SERVICE) | bit(CAP_NET_BROADCAST) | bit(CAP_NET_RAW),
-                "Service has no elevated networking privileges",
-                "Service has elevated networking privileges");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_BOOT", 100, bit(CAP_SYS_BOOT),
-                "Service cannot issue reboot()", "Service may issue reboot()");
-  it.capability("CapabilityBoundingSet=~CAP_MAC_*", 100, bit(CAP_MAC_ADMIN) | bit(CAP_MAC_OVERRIDE),
-                "Service cannot adjust SMACK MAC", "Service may adjust SMACK MAC");
-  it.capability("CapabilityBoundingSet=~CAP_LINUX_IMMUTABLE", 75, bit(CAP_LINUX_IMMUTABLE),
-                "Service cannot mark files immutable", "Service may mark files immutable");
-  it.capability("CapabilityBoundingSet=~CAP_IPC_LOCK", 50, bit(CAP_IPC_LOCK),
-                "Service cannot lock memory into RAM", "Service may lock memory into RAM");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_CHROOT", 50, bit(CAP_SYS_CHROOT),
-                "Service cannot issue chroot()", "Service may issue chroot()");
-  it.capability("CapabilityBoundingSet=~CAP_BLOCK_SUSPEND", 25, bit(CAP_BLOCK_SUSPEND),
-                "Service cannot establish wake locks", "Service may establish wake locks");
-  it.capability("CapabilityBoundingSet=~CAP_WAKE_ALARM", 25, bit(CAP_WAKE_ALARM),
-                "Service cannot program timers that wake up the system",
-                "Service may program timers that wake up the system");
-  it.capability("CapabilityBoundingSet=~CAP_LEASE", 25, bit(CAP_LEASE),
-                "Service cannot create file leases", "Service may create file leases");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_TTY_CONFIG", 25, bit(CAP_SYS_TTY_CONFIG),
-                "Service cannot issue vhangup()", "Service may issue vhangup()");
-  it.capability("CapabilityBoundingSet=~CAP_SYS_PACCT", 25, bit(CAP_SYS_PACCT),
-                "Service cannot use acct()", "Service may use acct()");
-  it.capability("CapabilityBoundingSet=~CAP_BPF", 25, bit(CAP_BPF),
-                "Service cannot load BPF programs", "Service may load BPF programs");
+  for (const auto& c : kCapabilityItems) it.capability(c.id, c.weight, c.caps, c.good, c.bad);
+}
 
+// How its files, keys, processes and IPC objects are shared with others.
+void process_items(Items& it, const Facts& f) {
   auto [umask_badness, umask_text] = umask_grade(f.umask);
   it.add("UMask=", "[service] umask", 100, 10, umask_badness, umask_text);
   // A system service's KeyringMode= defaults to private, and jharden keeps the keyring it is
@@ -1025,6 +967,10 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
             "Service user may leave SysV IPC objects around");
   it.unit_default("Delegate=", 100,
                   "Service does not maintain its own delegated control group subtree");
+}
+
+// The filter's argument rules: realtime, set-user-ID files, namespaces, socket families.
+void restriction_items(Items& it, const Facts& f) {
   it.flag("RestrictRealtime=", "[seccomp] restrict_realtime", 500, f.restrict_realtime,
           "Service realtime scheduling access is restricted",
           "Service may acquire realtime scheduling");
@@ -1053,6 +999,10 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
           "Service cannot allocate packet sockets", "Service may allocate packet sockets");
   it.flag("RestrictAddressFamilies=~…", af_key, 1250, f.af_other,
           "Service cannot allocate exotic sockets", "Service may allocate exotic sockets");
+}
+
+// The system call groups systemd scores.
+void filter_items(Items& it, const Facts& f) {
   it.add("SystemCallArchitectures=", "[seccomp] native_only", 1000, 10, f.native_only ? 0 : 10,
          f.native_only ? "Service may execute system calls only with native ABI"
                        : "Service may execute system calls with all ABIs");
@@ -1080,7 +1030,10 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
     }
     it.add("SystemCallFilter=~" + g, filter_key, group.weight, 10, b, d);
   }
+}
 
+// What jharden has no cgroup-based equivalent for, and ambient capabilities.
+void network_device_items(Items& it, const Facts& f) {
   // A private network namespace is PrivateNetwork=, not an address filter: sockets handed over
   // by socket activation still reach the host's network.
   it.add("IPAddressDeny=", kNoEquivalent, 1000, 10, 10,
@@ -1092,6 +1045,17 @@ std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = n
   it.flag("AmbientCapabilities=", "[capabilities] ambient", 500, !f.ambient,
           "Service process does not receive ambient capabilities",
           "Service process receives ambient capabilities");
+}
+
+std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = nullptr) {
+  Items it(f, unit);
+  identity_items(it, f);
+  view_items(it, f);
+  privilege_items(it, f);
+  process_items(it, f);
+  restriction_items(it, f);
+  filter_items(it, f);
+  network_device_items(it, f);
   return it.take();
 }
 
