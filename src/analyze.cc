@@ -334,81 +334,108 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
 // ---------------------------------------------------------------------------------------------
 // A unit's own settings, scored by systemd's assessors (analyze-security.c), item for item.
 
-// The capability items, with systemd's parameters (security_assessor_table).
-struct CapabilityItem {
+// An item graded good or bad, with systemd's weight and texts: one entry serves jharden's side
+// and the unit's.
+struct FlagItem {
   const char* id;
   unsigned weight;
-  uint64_t caps;
   const char* good;
   const char* bad;
 };
+
+// The capability items, with systemd's parameters (security_assessor_table).
+struct CapabilityItem {
+  FlagItem item;
+  uint64_t caps;
+};
 const CapabilityItem kCapabilityItems[] = {
-    {"CapabilityBoundingSet=~CAP_SYS_ADMIN", 1500, bit(CAP_SYS_ADMIN),
-     "Service has no administrator privileges", "Service has administrator privileges"},
-    {"CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)", 1500,
-     bit(CAP_SETUID) | bit(CAP_SETGID) | bit(CAP_SETPCAP),
-     "Service cannot change UID/GID identities/capabilities",
-     "Service may change UID/GID identities/capabilities"},
-    {"CapabilityBoundingSet=~CAP_SYS_PTRACE", 1500, bit(CAP_SYS_PTRACE),
-     "Service has no ptrace() debugging abilities", "Service has ptrace() debugging abilities"},
-    {"CapabilityBoundingSet=~CAP_SYS_TIME", 1000, bit(CAP_SYS_TIME),
-     "Service processes cannot change the system clock",
-     "Service processes may change the system clock"},
-    {"CapabilityBoundingSet=~CAP_NET_ADMIN", 1000, bit(CAP_NET_ADMIN),
-     "Service has no network configuration privileges",
-     "Service has network configuration privileges"},
-    {"CapabilityBoundingSet=~CAP_SYS_RAWIO", 1000, bit(CAP_SYS_RAWIO),
-     "Service has no raw I/O access", "Service has raw I/O access"},
-    {"CapabilityBoundingSet=~CAP_SYS_MODULE", 1000, bit(CAP_SYS_MODULE),
-     "Service cannot load kernel modules", "Service may load kernel modules"},
-    {"CapabilityBoundingSet=~CAP_AUDIT_*", 500,
-     bit(CAP_AUDIT_CONTROL) | bit(CAP_AUDIT_READ) | bit(CAP_AUDIT_WRITE),
-     "Service has no audit subsystem access", "Service has audit subsystem access"},
-    {"CapabilityBoundingSet=~CAP_SYSLOG", 500, bit(CAP_SYSLOG),
-     "Service has no access to kernel logging", "Service has access to kernel logging"},
-    {"CapabilityBoundingSet=~CAP_SYS_(NICE|RESOURCE)", 500,
-     bit(CAP_SYS_NICE) | bit(CAP_SYS_RESOURCE),
-     "Service has no privileges to change resource use parameters",
-     "Service has privileges to change resource use parameters"},
-    {"CapabilityBoundingSet=~CAP_MKNOD", 500, bit(CAP_MKNOD), "Service cannot create device nodes",
-     "Service may create device nodes"},
-    {"CapabilityBoundingSet=~CAP_(CHOWN|FSETID|SETFCAP)", 1000,
-     bit(CAP_CHOWN) | bit(CAP_FSETID) | bit(CAP_SETFCAP),
-     "Service cannot change file ownership/access mode/capabilities",
-     "Service may change file ownership/access mode/capabilities unrestricted"},
-    {"CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)", 1000,
-     bit(CAP_DAC_OVERRIDE) | bit(CAP_DAC_READ_SEARCH) | bit(CAP_FOWNER) | bit(CAP_IPC_OWNER),
-     "Service cannot override UNIX file/IPC permission checks",
-     "Service may override UNIX file/IPC permission checks"},
-    {"CapabilityBoundingSet=~CAP_KILL", 500, bit(CAP_KILL),
-     "Service cannot send UNIX signals to arbitrary processes",
-     "Service may send UNIX signals to arbitrary processes"},
-    {"CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)", 500,
-     bit(CAP_NET_BIND_SERVICE) | bit(CAP_NET_BROADCAST) | bit(CAP_NET_RAW),
-     "Service has no elevated networking privileges", "Service has elevated networking privileges"},
-    {"CapabilityBoundingSet=~CAP_SYS_BOOT", 100, bit(CAP_SYS_BOOT), "Service cannot issue reboot()",
-     "Service may issue reboot()"},
-    {"CapabilityBoundingSet=~CAP_MAC_*", 100, bit(CAP_MAC_ADMIN) | bit(CAP_MAC_OVERRIDE),
-     "Service cannot adjust SMACK MAC", "Service may adjust SMACK MAC"},
-    {"CapabilityBoundingSet=~CAP_LINUX_IMMUTABLE", 75, bit(CAP_LINUX_IMMUTABLE),
-     "Service cannot mark files immutable", "Service may mark files immutable"},
-    {"CapabilityBoundingSet=~CAP_IPC_LOCK", 50, bit(CAP_IPC_LOCK),
-     "Service cannot lock memory into RAM", "Service may lock memory into RAM"},
-    {"CapabilityBoundingSet=~CAP_SYS_CHROOT", 50, bit(CAP_SYS_CHROOT),
-     "Service cannot issue chroot()", "Service may issue chroot()"},
-    {"CapabilityBoundingSet=~CAP_BLOCK_SUSPEND", 25, bit(CAP_BLOCK_SUSPEND),
-     "Service cannot establish wake locks", "Service may establish wake locks"},
-    {"CapabilityBoundingSet=~CAP_WAKE_ALARM", 25, bit(CAP_WAKE_ALARM),
-     "Service cannot program timers that wake up the system",
-     "Service may program timers that wake up the system"},
-    {"CapabilityBoundingSet=~CAP_LEASE", 25, bit(CAP_LEASE), "Service cannot create file leases",
-     "Service may create file leases"},
-    {"CapabilityBoundingSet=~CAP_SYS_TTY_CONFIG", 25, bit(CAP_SYS_TTY_CONFIG),
-     "Service cannot issue vhangup()", "Service may issue vhangup()"},
-    {"CapabilityBoundingSet=~CAP_SYS_PACCT", 25, bit(CAP_SYS_PACCT), "Service cannot use acct()",
-     "Service may use acct()"},
-    {"CapabilityBoundingSet=~CAP_BPF", 25, bit(CAP_BPF), "Service cannot load BPF programs",
-     "Service may load BPF programs"},
+    {{"CapabilityBoundingSet=~CAP_SYS_ADMIN", 1500, "Service has no administrator privileges",
+      "Service has administrator privileges"},
+     bit(CAP_SYS_ADMIN)},
+    {{"CapabilityBoundingSet=~CAP_SET(UID|GID|PCAP)", 1500,
+      "Service cannot change UID/GID identities/capabilities",
+      "Service may change UID/GID identities/capabilities"},
+     bit(CAP_SETUID) | bit(CAP_SETGID) | bit(CAP_SETPCAP)},
+    {{"CapabilityBoundingSet=~CAP_SYS_PTRACE", 1500, "Service has no ptrace() debugging abilities",
+      "Service has ptrace() debugging abilities"},
+     bit(CAP_SYS_PTRACE)},
+    {{"CapabilityBoundingSet=~CAP_SYS_TIME", 1000,
+      "Service processes cannot change the system clock",
+      "Service processes may change the system clock"},
+     bit(CAP_SYS_TIME)},
+    {{"CapabilityBoundingSet=~CAP_NET_ADMIN", 1000,
+      "Service has no network configuration privileges",
+      "Service has network configuration privileges"},
+     bit(CAP_NET_ADMIN)},
+    {{"CapabilityBoundingSet=~CAP_SYS_RAWIO", 1000, "Service has no raw I/O access",
+      "Service has raw I/O access"},
+     bit(CAP_SYS_RAWIO)},
+    {{"CapabilityBoundingSet=~CAP_SYS_MODULE", 1000, "Service cannot load kernel modules",
+      "Service may load kernel modules"},
+     bit(CAP_SYS_MODULE)},
+    {{"CapabilityBoundingSet=~CAP_AUDIT_*", 500, "Service has no audit subsystem access",
+      "Service has audit subsystem access"},
+     bit(CAP_AUDIT_CONTROL) | bit(CAP_AUDIT_READ) | bit(CAP_AUDIT_WRITE)},
+    {{"CapabilityBoundingSet=~CAP_SYSLOG", 500, "Service has no access to kernel logging",
+      "Service has access to kernel logging"},
+     bit(CAP_SYSLOG)},
+    {{"CapabilityBoundingSet=~CAP_SYS_(NICE|RESOURCE)", 500,
+      "Service has no privileges to change resource use parameters",
+      "Service has privileges to change resource use parameters"},
+     bit(CAP_SYS_NICE) | bit(CAP_SYS_RESOURCE)},
+    {{"CapabilityBoundingSet=~CAP_MKNOD", 500, "Service cannot create device nodes",
+      "Service may create device nodes"},
+     bit(CAP_MKNOD)},
+    {{"CapabilityBoundingSet=~CAP_(CHOWN|FSETID|SETFCAP)", 1000,
+      "Service cannot change file ownership/access mode/capabilities",
+      "Service may change file ownership/access mode/capabilities unrestricted"},
+     bit(CAP_CHOWN) | bit(CAP_FSETID) | bit(CAP_SETFCAP)},
+    {{"CapabilityBoundingSet=~CAP_(DAC_*|FOWNER|IPC_OWNER)", 1000,
+      "Service cannot override UNIX file/IPC permission checks",
+      "Service may override UNIX file/IPC permission checks"},
+     bit(CAP_DAC_OVERRIDE) | bit(CAP_DAC_READ_SEARCH) | bit(CAP_FOWNER) | bit(CAP_IPC_OWNER)},
+    {{"CapabilityBoundingSet=~CAP_KILL", 500,
+      "Service cannot send UNIX signals to arbitrary processes",
+      "Service may send UNIX signals to arbitrary processes"},
+     bit(CAP_KILL)},
+    {{"CapabilityBoundingSet=~CAP_NET_(BIND_SERVICE|BROADCAST|RAW)", 500,
+      "Service has no elevated networking privileges",
+      "Service has elevated networking privileges"},
+     bit(CAP_NET_BIND_SERVICE) | bit(CAP_NET_BROADCAST) | bit(CAP_NET_RAW)},
+    {{"CapabilityBoundingSet=~CAP_SYS_BOOT", 100, "Service cannot issue reboot()",
+      "Service may issue reboot()"},
+     bit(CAP_SYS_BOOT)},
+    {{"CapabilityBoundingSet=~CAP_MAC_*", 100, "Service cannot adjust SMACK MAC",
+      "Service may adjust SMACK MAC"},
+     bit(CAP_MAC_ADMIN) | bit(CAP_MAC_OVERRIDE)},
+    {{"CapabilityBoundingSet=~CAP_LINUX_IMMUTABLE", 75, "Service cannot mark files immutable",
+      "Service may mark files immutable"},
+     bit(CAP_LINUX_IMMUTABLE)},
+    {{"CapabilityBoundingSet=~CAP_IPC_LOCK", 50, "Service cannot lock memory into RAM",
+      "Service may lock memory into RAM"},
+     bit(CAP_IPC_LOCK)},
+    {{"CapabilityBoundingSet=~CAP_SYS_CHROOT", 50, "Service cannot issue chroot()",
+      "Service may issue chroot()"},
+     bit(CAP_SYS_CHROOT)},
+    {{"CapabilityBoundingSet=~CAP_BLOCK_SUSPEND", 25, "Service cannot establish wake locks",
+      "Service may establish wake locks"},
+     bit(CAP_BLOCK_SUSPEND)},
+    {{"CapabilityBoundingSet=~CAP_WAKE_ALARM", 25,
+      "Service cannot program timers that wake up the system",
+      "Service may program timers that wake up the system"},
+     bit(CAP_WAKE_ALARM)},
+    {{"CapabilityBoundingSet=~CAP_LEASE", 25, "Service cannot create file leases",
+      "Service may create file leases"},
+     bit(CAP_LEASE)},
+    {{"CapabilityBoundingSet=~CAP_SYS_TTY_CONFIG", 25, "Service cannot issue vhangup()",
+      "Service may issue vhangup()"},
+     bit(CAP_SYS_TTY_CONFIG)},
+    {{"CapabilityBoundingSet=~CAP_SYS_PACCT", 25, "Service cannot use acct()",
+      "Service may use acct()"},
+     bit(CAP_SYS_PACCT)},
+    {{"CapabilityBoundingSet=~CAP_BPF", 25, "Service cannot load BPF programs",
+      "Service may load BPF programs"},
+     bit(CAP_BPF)},
 };
 
 // systemd's SystemCallFilter=~@GROUP item, given the first call of the group that passes.
@@ -451,6 +478,93 @@ std::string first_passing(const char* group, bool filters, bool allow_list,
   return "";
 }
 
+constexpr FlagItem kSupplementaryGroups{"SupplementaryGroups=", 200,
+                                        "Service has no supplementary groups",
+                                        "Service runs with supplementary groups"};
+constexpr FlagItem kPrivateDevices{"PrivateDevices=", 1000,
+                                   "Service has no access to hardware devices",
+                                   "Service potentially has access to hardware devices"};
+constexpr FlagItem kPrivateMounts{"PrivateMounts=", 1000, "Service cannot install system mounts",
+                                  "Service may install system mounts"};
+constexpr FlagItem kPrivateNetwork{"PrivateNetwork=", 2500,
+                                   "Service has no access to the host's network",
+                                   "Service has access to the host's network"};
+constexpr FlagItem kPrivateUsers{"PrivateUsers=", 1000,
+                                 "Service does not have access to other users",
+                                 "Service has access to other users"};
+constexpr FlagItem kProtectControlGroups{"ProtectControlGroups=", 1000,
+                                         "Service cannot modify the control group file system",
+                                         "Service may modify the control group file system"};
+constexpr FlagItem kProtectKernelModules{"ProtectKernelModules=", 1000,
+                                         "Service cannot load or read kernel modules",
+                                         "Service may load or read kernel modules"};
+constexpr FlagItem kProtectKernelTunables{"ProtectKernelTunables=", 1000,
+                                          "Service cannot alter kernel tunables (/proc/sys, …)",
+                                          "Service may alter kernel tunables"};
+constexpr FlagItem kProtectKernelLogs{
+    "ProtectKernelLogs=", 1000, "Service cannot read from or write to the kernel log ring buffer",
+    "Service may read from or write to the kernel log ring buffer"};
+constexpr FlagItem kProtectClock{"ProtectClock=", 1000,
+                                 "Service cannot write to the hardware clock or system clock",
+                                 "Service may write to the hardware clock or system clock"};
+constexpr FlagItem kProtectHostname{"ProtectHostname=", 50,
+                                    "Service cannot change system host/domainname",
+                                    "Service may change system host/domainname"};
+constexpr FlagItem kLockPersonality{"LockPersonality=", 100,
+                                    "Service cannot change ABI personality",
+                                    "Service may change ABI personality"};
+constexpr FlagItem kMemoryDenyWriteExecute{
+    "MemoryDenyWriteExecute=", 100, "Service cannot create writable executable memory mappings",
+    "Service may create writable executable memory mappings"};
+constexpr FlagItem kNoNewPrivileges{"NoNewPrivileges=", 1000,
+                                    "Service processes cannot acquire new privileges",
+                                    "Service processes may acquire new privileges"};
+constexpr FlagItem kKeyringMode{"KeyringMode=", 1000,
+                                "Service doesn't share key material with other services",
+                                "Service shares key material with other service"};
+constexpr FlagItem kProcSubset{
+    "ProcSubset=", 10, "Service has no access to non-process /proc files (/proc subset=)",
+    "Service has full access to non-process /proc files (/proc subset=)"};
+constexpr FlagItem kNotifyAccess{"NotifyAccess=", 1000,
+                                 "Service child processes cannot alter service state",
+                                 "Service child processes may alter service state"};
+constexpr FlagItem kRemoveIPC{"RemoveIPC=", 100,
+                              "Service user cannot leave SysV IPC objects around",
+                              "Service user may leave SysV IPC objects around"};
+constexpr FlagItem kDelegate{"Delegate=", 100,
+                             "Service does not maintain its own delegated control group subtree",
+                             "Service maintains its own delegated control group subtree"};
+constexpr FlagItem kRestrictRealtime{"RestrictRealtime=", 500,
+                                     "Service realtime scheduling access is restricted",
+                                     "Service may acquire realtime scheduling"};
+constexpr FlagItem kRestrictSUIDSGID{"RestrictSUIDSGID=", 1000,
+                                     "SUID/SGID file creation by service is restricted",
+                                     "Service may create SUID/SGID files"};
+constexpr FlagItem kAfInet{"RestrictAddressFamilies=~AF_(INET|INET6)", 1500,
+                           "Service cannot allocate Internet sockets",
+                           "Service may allocate Internet sockets"};
+constexpr FlagItem kAfUnix{"RestrictAddressFamilies=~AF_UNIX", 25,
+                           "Service cannot allocate local sockets",
+                           "Service may allocate local sockets"};
+constexpr FlagItem kAfNetlink{"RestrictAddressFamilies=~AF_NETLINK", 200,
+                              "Service cannot allocate netlink sockets",
+                              "Service may allocate netlink sockets"};
+constexpr FlagItem kAfPacket{"RestrictAddressFamilies=~AF_PACKET", 1000,
+                             "Service cannot allocate packet sockets",
+                             "Service may allocate packet sockets"};
+constexpr FlagItem kAfOther{"RestrictAddressFamilies=~…", 1250,
+                            "Service cannot allocate exotic sockets",
+                            "Service may allocate exotic sockets"};
+constexpr FlagItem kAmbientCapabilities{"AmbientCapabilities=", 500,
+                                        "Service process does not receive ambient capabilities",
+                                        "Service process receives ambient capabilities"};
+constexpr FlagItem kPrivateTmp{"PrivateTmp=", 1000,
+                               "Service has no access to other software's temporary files",
+                               "Service has access to other software's temporary files"};
+constexpr FlagItem kRootDirectory{"RootDirectory=/RootImage=", 200,
+                                  "Service has its own root directory/image",
+                                  "Service runs within the host's root directory"};
+
 // systemd-analyze's UMask= grades: the badness and the description of a umask.
 std::pair<unsigned, const char*> umask_grade(mode_t m) {
   return !(m & 0002)   ? std::pair{10u, "Files created by service are world-writable by default"}
@@ -470,9 +584,8 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
                  std::string description) {
     out.push_back({std::move(id), weight, range, true, badness, std::move(description)});
   };
-  auto flag = [&](std::string id, unsigned weight, bool good, const char* good_text,
-                  const char* bad_text) {
-    add(std::move(id), weight, 1, good ? 0 : 1, good ? good_text : bad_text);
+  auto flag = [&](const FlagItem& i, bool good) {
+    add(i.id, i.weight, 1, good ? 0 : 1, good ? i.good : i.bad);
   };
   auto not_applicable = [&](std::string id, unsigned weight, std::string why) {
     out.push_back({std::move(id), weight, 1, false, 0, std::move(why)});
@@ -500,32 +613,19 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
   if (privileged)
     not_applicable("SupplementaryGroups=", 200, "Service runs as root, option does not matter");
   else
-    flag("SupplementaryGroups=", 200, u.supplementary_groups.empty(),
-         "Service has no supplementary groups", "Service runs with supplementary groups");
-  flag("PrivateDevices=", 1000, u.private_devices, "Service has no access to hardware devices",
-       "Service potentially has access to hardware devices");
-  flag("PrivateMounts=", 1000, u.private_mounts, "Service cannot install system mounts",
-       "Service may install system mounts");
-  flag("PrivateNetwork=", 2500, u.private_network, "Service has no access to the host's network",
-       "Service has access to the host's network");
+    flag(kSupplementaryGroups, u.supplementary_groups.empty());
+  flag(kPrivateDevices, u.private_devices);
+  flag(kPrivateMounts, u.private_mounts);
+  flag(kPrivateNetwork, u.private_network);
   boot_item("PrivateTmp=", 1000, 1, u.private_tmp ? 0 : 1,
             u.private_tmp ? "Service has no access to other software's temporary files"
                           : "Service has access to other software's temporary files");
-  flag("PrivateUsers=", 1000, u.private_users, "Service does not have access to other users",
-       "Service has access to other users");
-  flag("ProtectControlGroups=", 1000, u.protect_control_groups,
-       "Service cannot modify the control group file system",
-       "Service may modify the control group file system");
-  flag("ProtectKernelModules=", 1000, u.protect_kernel_modules,
-       "Service cannot load or read kernel modules", "Service may load or read kernel modules");
-  flag("ProtectKernelTunables=", 1000, u.protect_kernel_tunables,
-       "Service cannot alter kernel tunables (/proc/sys, …)", "Service may alter kernel tunables");
-  flag("ProtectKernelLogs=", 1000, u.protect_kernel_logs,
-       "Service cannot read from or write to the kernel log ring buffer",
-       "Service may read from or write to the kernel log ring buffer");
-  flag("ProtectClock=", 1000, u.protect_clock,
-       "Service cannot write to the hardware clock or system clock",
-       "Service may write to the hardware clock or system clock");
+  flag(kPrivateUsers, u.private_users);
+  flag(kProtectControlGroups, u.protect_control_groups);
+  flag(kProtectKernelModules, u.protect_kernel_modules);
+  flag(kProtectKernelTunables, u.protect_kernel_tunables);
+  flag(kProtectKernelLogs, u.protect_kernel_logs);
+  flag(kProtectClock, u.protect_clock);
   {
     auto [b, d] = u.protect_home == "yes"
                       ? std::pair{0u, "Service has no access to home directories"}
@@ -536,8 +636,7 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
                       : std::pair{10u, "Service has full access to home directories"};
     boot_item("ProtectHome=", 1000, 10, b, d);
   }
-  flag("ProtectHostname=", 50, u.protect_hostname, "Service cannot change system host/domainname",
-       "Service may change system host/domainname");
+  flag(kProtectHostname, u.protect_hostname);
   {
     auto [b, d] =
         u.protect_system == "strict"
@@ -554,47 +653,29 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
   boot_item("RootDirectory=/RootImage=", 200, 1, own_root ? 0 : 1,
             own_root ? "Service has its own root directory/image"
                      : "Service runs within the host's root directory");
-  flag("LockPersonality=", 100, u.lock_personality, "Service cannot change ABI personality",
-       "Service may change ABI personality");
-  flag("MemoryDenyWriteExecute=", 100, u.memory_deny_write_execute,
-       "Service cannot create writable executable memory mappings",
-       "Service may create writable executable memory mappings");
-  flag("NoNewPrivileges=", 1000, u.no_new_privileges,
-       "Service processes cannot acquire new privileges",
-       "Service processes may acquire new privileges");
-  for (const auto& c : kCapabilityItems)
-    flag(c.id, c.weight, (u.bounding & c.caps) == 0, c.good, c.bad);
+  flag(kLockPersonality, u.lock_personality);
+  flag(kMemoryDenyWriteExecute, u.memory_deny_write_execute);
+  flag(kNoNewPrivileges, u.no_new_privileges);
+  for (const auto& c : kCapabilityItems) flag(c.item, (u.bounding & c.caps) == 0);
 
   auto [umask_badness, umask_text] = umask_grade(u.umask);
   add("UMask=", 100, 10, umask_badness, umask_text);
-  flag("KeyringMode=", 1000, u.keyring_mode == "private",
-       "Service doesn't share key material with other services",
-       "Service shares key material with other service");
+  flag(kKeyringMode, u.keyring_mode == "private");
   unsigned proc = u.protect_proc == "noaccess"                                      ? 1
                   : u.protect_proc == "invisible" || u.protect_proc == "ptraceable" ? 0
                                                                                     : 3;
   add("ProtectProc=", 1000, 3, proc,
       proc == 3 ? "Service has full access to process tree (/proc hidepid=)"
                 : "Service has restricted access to process tree (/proc hidepid=)");
-  flag("ProcSubset=", 10, u.proc_subset == "pid",
-       "Service has no access to non-process /proc files (/proc subset=)",
-       "Service has full access to non-process /proc files (/proc subset=)");
-  flag("NotifyAccess=", 1000, u.notify_access != "all",
-       "Service child processes cannot alter service state",
-       "Service child processes may alter service state");
+  flag(kProcSubset, u.proc_subset == "pid");
+  flag(kNotifyAccess, u.notify_access != "all");
   if (privileged)
     not_applicable("RemoveIPC=", 100, "Service runs as root, option does not apply");
   else
-    flag("RemoveIPC=", 100, u.remove_ipc, "Service user cannot leave SysV IPC objects around",
-         "Service user may leave SysV IPC objects around");
-  flag("Delegate=", 100, !u.delegate,
-       "Service does not maintain its own delegated control group subtree",
-       "Service maintains its own delegated control group subtree");
-  flag("RestrictRealtime=", 500, u.restrict_realtime,
-       "Service realtime scheduling access is restricted",
-       "Service may acquire realtime scheduling");
-  flag("RestrictSUIDSGID=", 1000, u.restrict_suid_sgid,
-       "SUID/SGID file creation by service is restricted", "Service may create SUID/SGID files");
+    flag(kRemoveIPC, u.remove_ipc);
+  flag(kDelegate, !u.delegate);
+  flag(kRestrictRealtime, u.restrict_realtime);
+  flag(kRestrictSUIDSGID, u.restrict_suid_sgid);
   for (auto [ns, flag_bit, weight, what] : {std::tuple{"user", CLONE_NEWUSER, 1500u, "user"},
                                             {"mnt", CLONE_NEWNS, 500u, "file system"},
                                             {"ipc", CLONE_NEWIPC, 500u, "IPC"},
@@ -624,16 +705,11 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
     else
       other = restricted;
   }
-  flag("RestrictAddressFamilies=~AF_(INET|INET6)", 1500, inet,
-       "Service cannot allocate Internet sockets", "Service may allocate Internet sockets");
-  flag("RestrictAddressFamilies=~AF_UNIX", 25, unix_, "Service cannot allocate local sockets",
-       "Service may allocate local sockets");
-  flag("RestrictAddressFamilies=~AF_NETLINK", 200, netlink,
-       "Service cannot allocate netlink sockets", "Service may allocate netlink sockets");
-  flag("RestrictAddressFamilies=~AF_PACKET", 1000, packet, "Service cannot allocate packet sockets",
-       "Service may allocate packet sockets");
-  flag("RestrictAddressFamilies=~…", 1250, other, "Service cannot allocate exotic sockets",
-       "Service may allocate exotic sockets");
+  flag(kAfInet, inet);
+  flag(kAfUnix, unix_);
+  flag(kAfNetlink, netlink);
+  flag(kAfPacket, packet);
+  flag(kAfOther, other);
   if (u.syscall_archs.empty())
     add("SystemCallArchitectures=", 1000, 10, 10, "Service may execute system calls with all ABIs");
   else if (u.syscall_archs == std::set<std::string>{"native"})
@@ -679,9 +755,7 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
   } else {
     add("DeviceAllow=", 1000, 10, 10, "Service has no device ACL");
   }
-  flag("AmbientCapabilities=", 500, u.ambient == 0,
-       "Service process does not receive ambient capabilities",
-       "Service process receives ambient capabilities");
+  flag(kAmbientCapabilities, u.ambient == 0);
   return out;
 }
 
@@ -735,6 +809,11 @@ class Items {
     add(std::move(id), std::move(key), weight, 1, good ? 0 : 1, good ? good_text : bad_text);
   }
 
+  void flag(const FlagItem& i, std::string key, bool good,
+            const std::vector<std::string>& reasons = {}) {
+    flag(i.id, std::move(key), i.weight, good, i.good, i.bad, reasons);
+  }
+
   // An item jharden has no equivalent for: exposed, as in a stock unit.
   void exposed(std::string id, unsigned weight, std::string description) {
     add(std::move(id), kNoEquivalent, weight, 1, 1, std::move(description));
@@ -753,11 +832,9 @@ class Items {
 
   // systemd applies some settings to the capability bounding set when it loads a unit
   // (unit_patch_contexts()); the equivalent unit's capability items follow from that.
-  void capability(std::string id, unsigned weight, uint64_t caps, std::string good_text,
-                  std::string bad_text) {
+  void capability(const FlagItem& item, uint64_t caps) {
     bool kept = (f_.bounding & caps) != 0;
-    flag(std::move(id), "[capabilities] drop, keep", weight, !kept, std::move(good_text),
-         std::move(bad_text));
+    flag(item, "[capabilities] drop, keep", !kept);
     uint64_t implied = 0;
     if (f_.private_devices) implied |= bit(CAP_MKNOD) | bit(CAP_SYS_RAWIO);
     if (f_.protect_kernel_modules) implied |= bit(CAP_SYS_MODULE);
@@ -819,9 +896,9 @@ class Items {
     // Both filters and both bounding sets hold at once: a call or a capability is gone when
     // either refuses it, which can cover an item neither covers alone.
     for (const auto& c : kCapabilityItems) {
-      if (i.id != c.id) continue;
+      if (i.id != c.item.id) continue;
       bc = (f_.bounding & u.bounding & c.caps) ? 1 : 0;
-      if (bc == 0) i.description = c.good;
+      if (bc == 0) i.description = c.item.good;
     }
     if (i.id.starts_with("SystemCallFilter=~")) {
       const std::string g = i.id.substr(18);
@@ -863,41 +940,27 @@ void identity_items(Items& it, const Facts& f) {
     it.not_applicable("SupplementaryGroups=", "[service] supplementary_groups", 200,
                       "Service runs as root, option does not matter");
   else
-    it.flag("SupplementaryGroups=", "[service] supplementary_groups", 200, f.supplementary.empty(),
-            "Service has no supplementary groups", "Service runs with supplementary groups");
+    it.flag(kSupplementaryGroups, "[service] supplementary_groups", f.supplementary.empty());
 }
 
 // What of the host the daemon sees: its devices, mounts, network, users, kernel and files.
 void view_items(Items& it, const Facts& f) {
-  it.flag("PrivateDevices=", "[filesystem] private_dev, [capabilities] drop", 1000,
-          f.private_devices, "Service has no access to hardware devices",
-          "Service potentially has access to hardware devices", f.private_devices_missing);
+  it.flag(kPrivateDevices, "[filesystem] private_dev, [capabilities] drop", f.private_devices,
+          f.private_devices_missing);
   it.add("PrivateMounts=", "(always: own mount namespace)", 1000, 1, 0,
          "Service cannot install system mounts");
-  it.flag("PrivateNetwork=", "[namespaces] net", 2500, f.private_network,
-          "Service has no access to the host's network",
-          "Service has access to the host's network");
-  it.flag("PrivateTmp=", "[filesystem] private_tmp", 1000, f.private_tmp,
-          "Service has no access to other software's temporary files",
-          "Service has access to other software's temporary files");
-  it.flag("PrivateUsers=", "[namespaces] user", 1000, f.private_users,
-          "Service does not have access to other users", "Service has access to other users");
-  it.flag("ProtectControlGroups=", "[filesystem] protect_kernel, [namespaces] cgroup", 1000,
-          f.protect_control_groups, "Service cannot modify the control group file system",
-          "Service may modify the control group file system");
-  it.flag("ProtectKernelModules=", "[capabilities] drop, [seccomp] deny", 1000,
-          f.protect_kernel_modules, "Service cannot load or read kernel modules",
-          "Service may load or read kernel modules", f.protect_kernel_modules_missing);
-  it.flag("ProtectKernelTunables=", "[filesystem] protect_kernel", 1000, f.protect_kernel_tunables,
-          "Service cannot alter kernel tunables (/proc/sys, …)",
-          "Service may alter kernel tunables");
-  it.flag("ProtectKernelLogs=", "[filesystem] protect_kernel, [capabilities] drop", 1000,
-          f.protect_kernel_logs, "Service cannot read from or write to the kernel log ring buffer",
-          "Service may read from or write to the kernel log ring buffer",
-          f.protect_kernel_logs_missing);
-  it.flag("ProtectClock=", "[capabilities] drop, [seccomp] deny", 1000, f.protect_clock,
-          "Service cannot write to the hardware clock or system clock",
-          "Service may write to the hardware clock or system clock", f.protect_clock_missing);
+  it.flag(kPrivateNetwork, "[namespaces] net", f.private_network);
+  it.flag(kPrivateTmp, "[filesystem] private_tmp", f.private_tmp);
+  it.flag(kPrivateUsers, "[namespaces] user", f.private_users);
+  it.flag(kProtectControlGroups, "[filesystem] protect_kernel, [namespaces] cgroup",
+          f.protect_control_groups);
+  it.flag(kProtectKernelModules, "[capabilities] drop, [seccomp] deny", f.protect_kernel_modules,
+          f.protect_kernel_modules_missing);
+  it.flag(kProtectKernelTunables, "[filesystem] protect_kernel", f.protect_kernel_tunables);
+  it.flag(kProtectKernelLogs, "[filesystem] protect_kernel, [capabilities] drop",
+          f.protect_kernel_logs, f.protect_kernel_logs_missing);
+  it.flag(kProtectClock, "[capabilities] drop, [seccomp] deny", f.protect_clock,
+          f.protect_clock_missing);
 
   const char* home = f.protect_home == 0   ? "Service has no access to home directories"
                      : f.protect_home == 1 ? "Service has access to fake empty home directories"
@@ -907,9 +970,7 @@ void view_items(Items& it, const Facts& f) {
   if (!f.protect_home_worst.empty()) home_text += " (" + join(f.protect_home_worst) + ")";
   it.add("ProtectHome=", "[filesystem] inaccessible, read_only", 1000, 10, f.protect_home,
          home_text);
-  it.flag("ProtectHostname=", "[namespaces] uts", 50, f.protect_hostname,
-          "Service cannot change system host/domainname",
-          "Service may change system host/domainname");
+  it.flag(kProtectHostname, "[namespaces] uts", f.protect_hostname);
   const char* system =
       f.protect_system == 0   ? "Service has strict read-only access to the OS file hierarchy"
       : f.protect_system == 3 ? "Service has very limited write access to the OS file hierarchy"
@@ -919,23 +980,17 @@ void view_items(Items& it, const Facts& f) {
   if (!f.protect_system_writable.empty())
     system_text += " (" + join(f.protect_system_writable) + " writable)";
   it.add("ProtectSystem=", "[filesystem] read_only", 1000, 10, f.protect_system, system_text);
-  it.flag("RootDirectory=/RootImage=", "[filesystem] root", 200, f.root_directory,
-          "Service has its own root directory/image",
-          "Service runs within the host's root directory");
+  it.flag(kRootDirectory, "[filesystem] root", f.root_directory);
 }
 
 // What the daemon may still become or do: personality, W^X, new privileges, capabilities.
 void privilege_items(Items& it, const Facts& f) {
-  it.flag("LockPersonality=", "[seccomp] lock_personality", 100, f.lock_personality,
-          "Service cannot change ABI personality", "Service may change ABI personality");
-  it.flag("MemoryDenyWriteExecute=", "[seccomp] memory_deny_write_execute", 100,
-          f.memory_deny_write_execute, "Service cannot create writable executable memory mappings",
-          "Service may create writable executable memory mappings");
-  it.flag("NoNewPrivileges=", "[capabilities] no_new_privileges", 1000, f.no_new_privileges,
-          "Service processes cannot acquire new privileges",
-          "Service processes may acquire new privileges");
+  it.flag(kLockPersonality, "[seccomp] lock_personality", f.lock_personality);
+  it.flag(kMemoryDenyWriteExecute, "[seccomp] memory_deny_write_execute",
+          f.memory_deny_write_execute);
+  it.flag(kNoNewPrivileges, "[capabilities] no_new_privileges", f.no_new_privileges);
 
-  for (const auto& c : kCapabilityItems) it.capability(c.id, c.weight, c.caps, c.good, c.bad);
+  for (const auto& c : kCapabilityItems) it.capability(c.item, c.caps);
 }
 
 // How its files, keys, processes and IPC objects are shared with others.
@@ -951,9 +1006,7 @@ void process_items(Items& it, const Facts& f) {
       proc_badness == 3
           ? "Service has full access to process tree (/proc hidepid=)"
           : "Service has restricted access to process tree (/proc hidepid=" + f.protect_proc + ")");
-  it.flag("ProcSubset=", "[filesystem] proc_subset", 10, f.proc_subset_pid,
-          "Service has no access to non-process /proc files (/proc subset=)",
-          "Service has full access to non-process /proc files (/proc subset=)");
+  it.flag(kProcSubset, "[filesystem] proc_subset", f.proc_subset_pid);
   // Scored as the unit's default (main for Type=notify): jharden's messages, also those of its
   // readiness helper, are credited to the main process, so the shipped units keep it. A unit
   // that sets NotifyAccess=all is exposed whatever the policy says.
@@ -962,20 +1015,15 @@ void process_items(Items& it, const Facts& f) {
     it.not_applicable("RemoveIPC=", "[namespaces] ipc", 100,
                       "Service runs as root, option does not apply");
   else
-    it.flag("RemoveIPC=", "[namespaces] ipc, [filesystem] private_dev", 100, f.remove_ipc,
-            "Service user cannot leave SysV IPC objects around",
-            "Service user may leave SysV IPC objects around");
+    it.flag(kRemoveIPC, "[namespaces] ipc, [filesystem] private_dev", f.remove_ipc);
   it.unit_default("Delegate=", 100,
                   "Service does not maintain its own delegated control group subtree");
 }
 
 // The filter's argument rules: realtime, set-user-ID files, namespaces, socket families.
 void restriction_items(Items& it, const Facts& f) {
-  it.flag("RestrictRealtime=", "[seccomp] restrict_realtime", 500, f.restrict_realtime,
-          "Service realtime scheduling access is restricted",
-          "Service may acquire realtime scheduling");
-  it.flag("RestrictSUIDSGID=", "[seccomp] restrict_suid_sgid", 1000, f.restrict_suid_sgid,
-          "SUID/SGID file creation by service is restricted", "Service may create SUID/SGID files");
+  it.flag(kRestrictRealtime, "[seccomp] restrict_realtime", f.restrict_realtime);
+  it.flag(kRestrictSUIDSGID, "[seccomp] restrict_suid_sgid", f.restrict_suid_sgid);
   // Per type, as the filter refuses unshare, clone and setns of the types not allowed.
   for (auto [ns, weight, what, flag] : {std::tuple{"user", 1500u, "user", CLONE_NEWUSER},
                                         {"mnt", 500u, "file system", CLONE_NEWNS},
@@ -989,16 +1037,11 @@ void restriction_items(Items& it, const Facts& f) {
             std::string("Service cannot create ") + what + " namespaces",
             std::string("Service may create ") + what + " namespaces");
   const char* af_key = "[seccomp] address_families";
-  it.flag("RestrictAddressFamilies=~AF_(INET|INET6)", af_key, 1500, f.af_inet,
-          "Service cannot allocate Internet sockets", "Service may allocate Internet sockets");
-  it.flag("RestrictAddressFamilies=~AF_UNIX", af_key, 25, f.af_unix,
-          "Service cannot allocate local sockets", "Service may allocate local sockets");
-  it.flag("RestrictAddressFamilies=~AF_NETLINK", af_key, 200, f.af_netlink,
-          "Service cannot allocate netlink sockets", "Service may allocate netlink sockets");
-  it.flag("RestrictAddressFamilies=~AF_PACKET", af_key, 1000, f.af_packet,
-          "Service cannot allocate packet sockets", "Service may allocate packet sockets");
-  it.flag("RestrictAddressFamilies=~…", af_key, 1250, f.af_other,
-          "Service cannot allocate exotic sockets", "Service may allocate exotic sockets");
+  it.flag(kAfInet, af_key, f.af_inet);
+  it.flag(kAfUnix, af_key, f.af_unix);
+  it.flag(kAfNetlink, af_key, f.af_netlink);
+  it.flag(kAfPacket, af_key, f.af_packet);
+  it.flag(kAfOther, af_key, f.af_other);
 }
 
 // The system call groups systemd scores.
@@ -1042,9 +1085,7 @@ void network_device_items(Items& it, const Facts& f) {
   // closes the device cgroup with PrivateDevices=yes and then allows the RTC for ProtectClock=.
   it.add("DeviceAllow=", kNoEquivalent, 1000, 10, 10, "Service has no device ACL");
   it.back().unit_badness = f.private_devices ? (f.protect_clock ? 5 : 0) : 10;
-  it.flag("AmbientCapabilities=", "[capabilities] ambient", 500, !f.ambient,
-          "Service process does not receive ambient capabilities",
-          "Service process receives ambient capabilities");
+  it.flag(kAmbientCapabilities, "[capabilities] ambient", !f.ambient);
 }
 
 std::vector<AssessmentItem> build_items(const Facts& f, const UnitSide* unit = nullptr) {
