@@ -565,6 +565,37 @@ constexpr FlagItem kRootDirectory{"RootDirectory=/RootImage=", 200,
                                   "Service has its own root directory/image",
                                   "Service runs within the host's root directory"};
 
+// ProtectHome= and ProtectSystem= grades: the description of a badness.
+const char* home_grade(unsigned badness) {
+  return badness == 0   ? "Service has no access to home directories"
+         : badness == 1 ? "Service has access to fake empty home directories"
+         : badness == 5 ? "Service has read-only access to home directories"
+                        : "Service has full access to home directories";
+}
+const char* system_grade(unsigned badness) {
+  return badness == 0   ? "Service has strict read-only access to the OS file hierarchy"
+         : badness == 3 ? "Service has very limited write access to the OS file hierarchy"
+         : badness == 5 ? "Service has limited write access to the OS file hierarchy"
+                        : "Service has full access to the OS file hierarchy";
+}
+
+// The RestrictNamespaces=~ items, one per namespace type.
+struct NamespaceItem {
+  const char* type;
+  unsigned long flag;
+  unsigned weight;
+  const char* what;
+};
+constexpr NamespaceItem kNamespaceItems[] = {
+    {"user", CLONE_NEWUSER, 1500, "user"},      {"mnt", CLONE_NEWNS, 500, "file system"},
+    {"ipc", CLONE_NEWIPC, 500, "IPC"},          {"pid", CLONE_NEWPID, 500, "process"},
+    {"cgroup", CLONE_NEWCGROUP, 500, "cgroup"}, {"net", CLONE_NEWNET, 500, "network"},
+    {"uts", CLONE_NEWUTS, 100, "hostname"}};
+std::string namespace_text(const NamespaceItem& n, bool good) {
+  return std::string(good ? "Service cannot create " : "Service may create ") + n.what +
+         " namespaces";
+}
+
 // systemd-analyze's UMask= grades: the badness and the description of a umask.
 std::pair<unsigned, const char*> umask_grade(mode_t m) {
   return !(m & 0002)   ? std::pair{10u, "Files created by service are world-writable by default"}
@@ -577,123 +608,144 @@ std::pair<unsigned, const char*> umask_grade(mode_t m) {
                          "by default"};
 }
 
-std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
-  const UnitSettings u = patched(unit);
-  std::vector<UnitItem> out;
-  auto add = [&](std::string id, unsigned weight, unsigned range, unsigned badness,
-                 std::string description) {
-    out.push_back({std::move(id), weight, range, true, badness, std::move(description)});
-  };
-  auto flag = [&](const FlagItem& i, bool good) {
+// systemd's assessors applied to a unit's settings, in its table's order, step by step.
+class UnitItems {
+ public:
+  explicit UnitItems(const UnitSettings& unit)
+      : u_(patched(unit)),
+        privileged_(u_.user == "root" || u_.user == "0" || (!u_.dynamic_user && u_.user.empty())) {}
+
+  std::vector<UnitItem> take() {
+    identity();
+    view();
+    privileges();
+    process();
+    restrictions();
+    filter();
+    network_devices();
+    return std::move(out_);
+  }
+
+ private:
+  void add(std::string id, unsigned weight, unsigned range, unsigned badness,
+           std::string description) {
+    out_.push_back({std::move(id), weight, range, true, badness, std::move(description)});
+  }
+  void flag(const FlagItem& i, bool good) {
     add(i.id, i.weight, 1, good ? 0 : 1, good ? i.good : i.bad);
-  };
-  auto not_applicable = [&](std::string id, unsigned weight, std::string why) {
-    out.push_back({std::move(id), weight, 1, false, 0, std::move(why)});
-  };
-  const bool privileged = u.user == "root" || u.user == "0" || (!u.dynamic_user && u.user.empty());
-  const char* boot_phase = "Service runs in special boot phase, option is not appropriate";
+  }
+  void not_applicable(std::string id, unsigned weight, std::string why) {
+    out_.push_back({std::move(id), weight, 1, false, 0, std::move(why)});
+  }
   // Items systemd skips for units without default dependencies (early-boot services).
-  auto boot_item = [&](std::string id, unsigned weight, unsigned range, unsigned badness,
-                       std::string description) {
-    if (!u.default_dependencies)
-      not_applicable(std::move(id), weight, boot_phase);
+  void boot_item(std::string id, unsigned weight, unsigned range, unsigned badness,
+                 std::string description) {
+    if (!u_.default_dependencies)
+      not_applicable(std::move(id), weight,
+                     "Service runs in special boot phase, option is not appropriate");
     else
       add(std::move(id), weight, range, badness, std::move(description));
-  };
+  }
+  void boot_flag(const FlagItem& i, bool good) {
+    boot_item(i.id, i.weight, 1, good ? 0 : 1, good ? i.good : i.bad);
+  }
 
-  if (u.user == "nobody")
+  void identity();
+  void view();
+  void privileges();
+  void process();
+  void restrictions();
+  void filter();
+  void network_devices();
+
+  const UnitSettings u_;
+  const bool privileged_;
+  std::vector<UnitItem> out_;
+};
+
+void UnitItems::identity() {
+  if (u_.user == "nobody")
     add("User=/DynamicUser=", 2000, 10, 9,
         "Service runs as the 'nobody' user, which should not be used for services");
-  else if (u.dynamic_user && u.user != "0" && u.user != "root")
+  else if (u_.dynamic_user && u_.user != "0" && u_.user != "root")
     add("User=/DynamicUser=", 2000, 10, 0, "Service runs under a transient non-root user identity");
-  else if (!privileged)
+  else if (!privileged_)
     add("User=/DynamicUser=", 2000, 10, 0, "Service runs under a static non-root user identity");
   else
     add("User=/DynamicUser=", 2000, 10, 10, "Service runs as root user");
-  if (privileged)
+  if (privileged_)
     not_applicable("SupplementaryGroups=", 200, "Service runs as root, option does not matter");
   else
-    flag(kSupplementaryGroups, u.supplementary_groups.empty());
-  flag(kPrivateDevices, u.private_devices);
-  flag(kPrivateMounts, u.private_mounts);
-  flag(kPrivateNetwork, u.private_network);
-  boot_item("PrivateTmp=", 1000, 1, u.private_tmp ? 0 : 1,
-            u.private_tmp ? "Service has no access to other software's temporary files"
-                          : "Service has access to other software's temporary files");
-  flag(kPrivateUsers, u.private_users);
-  flag(kProtectControlGroups, u.protect_control_groups);
-  flag(kProtectKernelModules, u.protect_kernel_modules);
-  flag(kProtectKernelTunables, u.protect_kernel_tunables);
-  flag(kProtectKernelLogs, u.protect_kernel_logs);
-  flag(kProtectClock, u.protect_clock);
-  {
-    auto [b, d] = u.protect_home == "yes"
-                      ? std::pair{0u, "Service has no access to home directories"}
-                  : u.protect_home == "tmpfs"
-                      ? std::pair{1u, "Service has access to fake empty home directories"}
-                  : u.protect_home == "read-only"
-                      ? std::pair{5u, "Service has read-only access to home directories"}
-                      : std::pair{10u, "Service has full access to home directories"};
-    boot_item("ProtectHome=", 1000, 10, b, d);
-  }
-  flag(kProtectHostname, u.protect_hostname);
-  {
-    auto [b, d] =
-        u.protect_system == "strict"
-            ? std::pair{0u, "Service has strict read-only access to the OS file hierarchy"}
-        : u.protect_system == "full"
-            ? std::pair{3u, "Service has very limited write access to the OS file hierarchy"}
-        : u.protect_system == "yes"
-            ? std::pair{5u, "Service has limited write access to the OS file hierarchy"}
-            : std::pair{10u, "Service has full access to the OS file hierarchy"};
-    boot_item("ProtectSystem=", 1000, 10, b, d);
-  }
-  bool own_root = (!u.root_directory.empty() && u.root_directory != "/") ||
-                  (!u.root_image.empty() && u.root_image != "/");
-  boot_item("RootDirectory=/RootImage=", 200, 1, own_root ? 0 : 1,
-            own_root ? "Service has its own root directory/image"
-                     : "Service runs within the host's root directory");
-  flag(kLockPersonality, u.lock_personality);
-  flag(kMemoryDenyWriteExecute, u.memory_deny_write_execute);
-  flag(kNoNewPrivileges, u.no_new_privileges);
-  for (const auto& c : kCapabilityItems) flag(c.item, (u.bounding & c.caps) == 0);
+    flag(kSupplementaryGroups, u_.supplementary_groups.empty());
+}
 
-  auto [umask_badness, umask_text] = umask_grade(u.umask);
+void UnitItems::view() {
+  flag(kPrivateDevices, u_.private_devices);
+  flag(kPrivateMounts, u_.private_mounts);
+  flag(kPrivateNetwork, u_.private_network);
+  boot_flag(kPrivateTmp, u_.private_tmp);
+  flag(kPrivateUsers, u_.private_users);
+  flag(kProtectControlGroups, u_.protect_control_groups);
+  flag(kProtectKernelModules, u_.protect_kernel_modules);
+  flag(kProtectKernelTunables, u_.protect_kernel_tunables);
+  flag(kProtectKernelLogs, u_.protect_kernel_logs);
+  flag(kProtectClock, u_.protect_clock);
+  const unsigned home = u_.protect_home == "yes"         ? 0
+                        : u_.protect_home == "tmpfs"     ? 1
+                        : u_.protect_home == "read-only" ? 5
+                                                         : 10;
+  boot_item("ProtectHome=", 1000, 10, home, home_grade(home));
+  flag(kProtectHostname, u_.protect_hostname);
+  const unsigned system = u_.protect_system == "strict" ? 0
+                          : u_.protect_system == "full" ? 3
+                          : u_.protect_system == "yes"  ? 5
+                                                        : 10;
+  boot_item("ProtectSystem=", 1000, 10, system, system_grade(system));
+  bool own_root = (!u_.root_directory.empty() && u_.root_directory != "/") ||
+                  (!u_.root_image.empty() && u_.root_image != "/");
+  boot_flag(kRootDirectory, own_root);
+}
+
+void UnitItems::privileges() {
+  flag(kLockPersonality, u_.lock_personality);
+  flag(kMemoryDenyWriteExecute, u_.memory_deny_write_execute);
+  flag(kNoNewPrivileges, u_.no_new_privileges);
+  for (const auto& c : kCapabilityItems) flag(c.item, (u_.bounding & c.caps) == 0);
+}
+
+void UnitItems::process() {
+  auto [umask_badness, umask_text] = umask_grade(u_.umask);
   add("UMask=", 100, 10, umask_badness, umask_text);
-  flag(kKeyringMode, u.keyring_mode == "private");
-  unsigned proc = u.protect_proc == "noaccess"                                      ? 1
-                  : u.protect_proc == "invisible" || u.protect_proc == "ptraceable" ? 0
-                                                                                    : 3;
+  flag(kKeyringMode, u_.keyring_mode == "private");
+  unsigned proc = u_.protect_proc == "noaccess"                                       ? 1
+                  : u_.protect_proc == "invisible" || u_.protect_proc == "ptraceable" ? 0
+                                                                                      : 3;
   add("ProtectProc=", 1000, 3, proc,
       proc == 3 ? "Service has full access to process tree (/proc hidepid=)"
                 : "Service has restricted access to process tree (/proc hidepid=)");
-  flag(kProcSubset, u.proc_subset == "pid");
-  flag(kNotifyAccess, u.notify_access != "all");
-  if (privileged)
+  flag(kProcSubset, u_.proc_subset == "pid");
+  flag(kNotifyAccess, u_.notify_access != "all");
+  if (privileged_)
     not_applicable("RemoveIPC=", 100, "Service runs as root, option does not apply");
   else
-    flag(kRemoveIPC, u.remove_ipc);
-  flag(kDelegate, !u.delegate);
-  flag(kRestrictRealtime, u.restrict_realtime);
-  flag(kRestrictSUIDSGID, u.restrict_suid_sgid);
-  for (auto [ns, flag_bit, weight, what] : {std::tuple{"user", CLONE_NEWUSER, 1500u, "user"},
-                                            {"mnt", CLONE_NEWNS, 500u, "file system"},
-                                            {"ipc", CLONE_NEWIPC, 500u, "IPC"},
-                                            {"pid", CLONE_NEWPID, 500u, "process"},
-                                            {"cgroup", CLONE_NEWCGROUP, 500u, "cgroup"},
-                                            {"net", CLONE_NEWNET, 500u, "network"},
-                                            {"uts", CLONE_NEWUTS, 100u, "hostname"}}) {
-    bool good = (u.namespaces_allowed & static_cast<uint64_t>(flag_bit)) == 0;
-    add(std::string("RestrictNamespaces=~") + ns, weight, 1, good ? 0 : 1,
-        std::string(good ? "Service cannot create " : "Service may create ") + what +
-            " namespaces");
+    flag(kRemoveIPC, u_.remove_ipc);
+  flag(kDelegate, !u_.delegate);
+}
+
+void UnitItems::restrictions() {
+  flag(kRestrictRealtime, u_.restrict_realtime);
+  flag(kRestrictSUIDSGID, u_.restrict_suid_sgid);
+  for (const auto& n : kNamespaceItems) {
+    bool good = (u_.namespaces_allowed & n.flag) == 0;
+    add(std::string("RestrictNamespaces=~") + n.type, n.weight, 1, good ? 0 : 1,
+        namespace_text(n, good));
   }
   // get_security_info(): with an allow list every family starts restricted, and a listed one
   // is not; with a deny list the other way round.
-  bool inet = u.address_families_allow_list, unix_ = inet, netlink = inet, packet = inet,
+  bool inet = u_.address_families_allow_list, unix_ = inet, netlink = inet, packet = inet,
        other = inet;
-  for (const auto& af : u.address_families) {
-    bool restricted = !u.address_families_allow_list;
+  for (const auto& af : u_.address_families) {
+    bool restricted = !u_.address_families_allow_list;
     if (af == "AF_INET" || af == "AF_INET6")
       inet = restricted;
     else if (af == "AF_UNIX")
@@ -710,31 +762,37 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
   flag(kAfNetlink, netlink);
   flag(kAfPacket, packet);
   flag(kAfOther, other);
-  if (u.syscall_archs.empty())
+}
+
+void UnitItems::filter() {
+  if (u_.syscall_archs.empty())
     add("SystemCallArchitectures=", 1000, 10, 10, "Service may execute system calls with all ABIs");
-  else if (u.syscall_archs == std::set<std::string>{"native"})
+  else if (u_.syscall_archs == std::set<std::string>{"native"})
     add("SystemCallArchitectures=", 1000, 10, 0,
         "Service may execute system calls only with native ABI");
   else
     add("SystemCallArchitectures=", 1000, 10, 8,
         "Service may execute system calls with multiple ABIs");
-  const bool filters = u.syscall_allow_list || !u.syscall_filter.empty();
+  const bool filters = u_.syscall_allow_list || !u_.syscall_filter.empty();
   for (const auto& group : kScoredGroups) {
     const std::string g = group.name;
     std::string offender =
-        first_passing(group.name, filters, u.syscall_allow_list, u.syscall_filter);
-    auto [b, d] = filter_item(g, filters, u.syscall_allow_list, offender);
+        first_passing(group.name, filters, u_.syscall_allow_list, u_.syscall_filter);
+    auto [b, d] = filter_item(g, filters, u_.syscall_allow_list, offender);
     add("SystemCallFilter=~" + g, group.weight, 10, b, d);
   }
+}
+
+void UnitItems::network_devices() {
   {
     bool deny_v4 = false, deny_v6 = false, localhost = false, others = false;
-    for (const auto& p : u.ip_address_deny) {
+    for (const auto& p : u_.ip_address_deny) {
       if (p == "any" || p == "0.0.0.0/0") deny_v4 = true;
       if (p == "any" || p == "::/0") deny_v6 = true;
     }
-    for (const auto& p : u.ip_address_allow) (is_localhost(p) ? localhost : others) = true;
+    for (const auto& p : u_.ip_address_allow) (is_localhost(p) ? localhost : others) = true;
     auto [b, d] =
-        !u.ip_ingress_filter.empty() || !u.ip_egress_filter.empty()
+        !u_.ip_ingress_filter.empty() || !u_.ip_egress_filter.empty()
             ? std::pair{0u, "Service defines custom ingress/egress IP filters with BPF programs"}
         : !(deny_v4 && deny_v6) ? std::pair{10u, "Service does not define an IP address allow list"}
         : others ? std::pair{5u, "Service defines IP address allow list with non-localhost entries"}
@@ -743,21 +801,22 @@ std::vector<UnitItem> systemd_items(const UnitSettings& unit) {
             : std::pair{0u, "Service blocks all IP address ranges"};
     add("IPAddressDeny=", 1000, 10, b, d);
   }
-  if (u.device_policy == "closed" || u.device_policy == "strict") {
-    if (u.device_allow.empty()) {
+  if (u_.device_policy == "closed" || u_.device_policy == "strict") {
+    if (u_.device_allow.empty()) {
       add("DeviceAllow=", 1000, 10, 0, "Service has a minimal device ACL");
     } else {
       std::string list;
-      for (const auto& d : u.device_allow) list += (list.empty() ? "" : ", ") + d;
+      for (const auto& d : u_.device_allow) list += (list.empty() ? "" : ", ") + d;
       add("DeviceAllow=", 1000, 10, 5,
           "Service has a device ACL with some special devices: " + list);
     }
   } else {
     add("DeviceAllow=", 1000, 10, 10, "Service has no device ACL");
   }
-  flag(kAmbientCapabilities, u.ambient == 0);
-  return out;
+  flag(kAmbientCapabilities, u_.ambient == 0);
 }
+
+std::vector<UnitItem> systemd_items(const UnitSettings& unit) { return UnitItems(unit).take(); }
 
 unsigned unit_tenths(const std::vector<UnitItem>& items) {
   uint64_t badness_sum = 0, weight_sum = 0;
@@ -962,21 +1021,12 @@ void view_items(Items& it, const Facts& f) {
   it.flag(kProtectClock, "[capabilities] drop, [seccomp] deny", f.protect_clock,
           f.protect_clock_missing);
 
-  const char* home = f.protect_home == 0   ? "Service has no access to home directories"
-                     : f.protect_home == 1 ? "Service has access to fake empty home directories"
-                     : f.protect_home == 5 ? "Service has read-only access to home directories"
-                                           : "Service has full access to home directories";
-  std::string home_text = home;
+  std::string home_text = home_grade(f.protect_home);
   if (!f.protect_home_worst.empty()) home_text += " (" + join(f.protect_home_worst) + ")";
   it.add("ProtectHome=", "[filesystem] inaccessible, read_only", 1000, 10, f.protect_home,
          home_text);
   it.flag(kProtectHostname, "[namespaces] uts", f.protect_hostname);
-  const char* system =
-      f.protect_system == 0   ? "Service has strict read-only access to the OS file hierarchy"
-      : f.protect_system == 3 ? "Service has very limited write access to the OS file hierarchy"
-      : f.protect_system == 5 ? "Service has limited write access to the OS file hierarchy"
-                              : "Service has full access to the OS file hierarchy";
-  std::string system_text = system;
+  std::string system_text = system_grade(f.protect_system);
   if (!f.protect_system_writable.empty())
     system_text += " (" + join(f.protect_system_writable) + " writable)";
   it.add("ProtectSystem=", "[filesystem] read_only", 1000, 10, f.protect_system, system_text);
@@ -1025,17 +1075,10 @@ void restriction_items(Items& it, const Facts& f) {
   it.flag(kRestrictRealtime, "[seccomp] restrict_realtime", f.restrict_realtime);
   it.flag(kRestrictSUIDSGID, "[seccomp] restrict_suid_sgid", f.restrict_suid_sgid);
   // Per type, as the filter refuses unshare, clone and setns of the types not allowed.
-  for (auto [ns, weight, what, flag] : {std::tuple{"user", 1500u, "user", CLONE_NEWUSER},
-                                        {"mnt", 500u, "file system", CLONE_NEWNS},
-                                        {"ipc", 500u, "IPC", CLONE_NEWIPC},
-                                        {"pid", 500u, "process", CLONE_NEWPID},
-                                        {"cgroup", 500u, "cgroup", CLONE_NEWCGROUP},
-                                        {"net", 500u, "network", CLONE_NEWNET},
-                                        {"uts", 100u, "hostname", CLONE_NEWUTS}})
-    it.flag(std::string("RestrictNamespaces=~") + ns, "[namespaces] allow_create", weight,
-            (f.namespaces_restricted & static_cast<unsigned long>(flag)) != 0,
-            std::string("Service cannot create ") + what + " namespaces",
-            std::string("Service may create ") + what + " namespaces");
+  for (const auto& n : kNamespaceItems)
+    it.flag(std::string("RestrictNamespaces=~") + n.type, "[namespaces] allow_create", n.weight,
+            (f.namespaces_restricted & n.flag) != 0, namespace_text(n, true),
+            namespace_text(n, false));
   const char* af_key = "[seccomp] address_families";
   it.flag(kAfInet, af_key, f.af_inet);
   it.flag(kAfUnix, af_key, f.af_unix);
