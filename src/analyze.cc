@@ -1239,11 +1239,15 @@ bool is_directory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-std::string unit_properties(const Policy& policy, const Plan& plan, const Facts& f) {
-  std::vector<std::string> lines;
-  auto line = [&](const std::string& key, const std::vector<std::string>& words) {
-    if (!words.empty()) lines.push_back(key + "=" + join(words));
-  };
+// KEY=WORDS..., when there are words.
+void add_line(std::vector<std::string>& lines, const std::string& key,
+              const std::vector<std::string>& words) {
+  if (!words.empty()) lines.push_back(key + "=" + join(words));
+}
+
+// User=, Group=, SupplementaryGroups=, RootDirectory=.
+void identity_lines(std::vector<std::string>& lines, const Policy& policy, const Plan& plan,
+                    const Facts& f) {
   if (!f.root) {
     lines.push_back("User=" + unit_value(f.nobody ? "nobody" : policy.user->value));
   }
@@ -1251,9 +1255,13 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   if (!f.root && !f.supplementary.empty()) {
     std::vector<std::string> groups;
     for (const auto& g : f.supplementary) groups.push_back(unit_word(g));
-    line("SupplementaryGroups", groups);
+    add_line(lines, "SupplementaryGroups", groups);
   }
   if (f.root_directory) lines.push_back("RootDirectory=" + unit_value(plan.root));
+}
+
+// The Private*= and Protect*= switches.
+void namespace_lines(std::vector<std::string>& lines, const Plan& plan, const Facts& f) {
   lines.push_back("PrivateMounts=yes");
   if (f.private_devices) lines.push_back("PrivateDevices=yes");
   if (f.private_tmp) lines.push_back("PrivateTmp=yes");
@@ -1278,7 +1286,10 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   if (f.protect_clock) lines.push_back("ProtectClock=yes");
   if (f.protect_proc != "default") lines.push_back("ProtectProc=" + f.protect_proc);
   if (f.proc_subset_pid) lines.push_back("ProcSubset=pid");
+}
 
+// ReadOnlyPaths= and the other path lists, from the mount plan.
+void path_lines(std::vector<std::string>& lines, const Plan& plan, const Facts& f) {
   // The paths ProtectSystem= already makes read-only need no ReadOnlyPaths= of their own.
   std::vector<std::string> covered_by_system;
   if (f.protect_system == 0) covered_by_system = {"/"};
@@ -1331,13 +1342,16 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
         break;
     }
   }
-  line("ReadOnlyPaths", ro);
-  line("ReadWritePaths", rw);
-  line("InaccessiblePaths", inaccessible);
-  line("TemporaryFileSystem", tmpfs);
-  line("BindPaths", bind);
-  line("BindReadOnlyPaths", bind_ro);
+  add_line(lines, "ReadOnlyPaths", ro);
+  add_line(lines, "ReadWritePaths", rw);
+  add_line(lines, "InaccessiblePaths", inaccessible);
+  add_line(lines, "TemporaryFileSystem", tmpfs);
+  add_line(lines, "BindPaths", bind);
+  add_line(lines, "BindReadOnlyPaths", bind_ro);
+}
 
+// The capability sets and NoNewPrivileges=.
+void capability_lines(std::vector<std::string>& lines, const Plan& plan, const Facts& f) {
   if (!plan.caps.dropped.empty()) {
     std::vector<std::string> names;
     for (int c : plan.caps.bounding) names.push_back(capability_name(c));
@@ -1346,9 +1360,13 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   }
   std::vector<std::string> ambient;
   for (int c : plan.caps.ambient) ambient.push_back(capability_name(c));
-  line("AmbientCapabilities", ambient);
+  add_line(lines, "AmbientCapabilities", ambient);
   if (f.no_new_privileges) lines.push_back("NoNewPrivileges=yes");
+}
 
+// SystemCallArchitectures=, SystemCallFilter= and SystemCallErrorNumber=.
+void filter_lines(std::vector<std::string>& lines, const Policy& policy, const Plan& plan,
+                  const Facts& f) {
   if (f.native_only) lines.push_back("SystemCallArchitectures=native");
   // The names as written: jharden's groups are systemd's, and systemd adds @default to an
   // allow list by itself, as jharden does.
@@ -1363,7 +1381,7 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
     return out;
   };
   if (f.filters) {
-    if (policy.seccomp_allow) line("SystemCallFilter", names(*policy.seccomp_allow));
+    if (policy.seccomp_allow) add_line(lines, "SystemCallFilter", names(*policy.seccomp_allow));
     // What the allow list names lifts a built-in deny entry (plan.cc): the same name goes, and
     // a built-in group loses the calls named in the allow list.
     std::vector<SyscallEntry> written;
@@ -1392,6 +1410,10 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
     if (plan.seccomp.action == SeccompAction::kErrno)
       lines.push_back("SystemCallErrorNumber=" + errno_symbol(plan.seccomp.error));
   }
+}
+
+// The filter's argument rules, RemoveIPC= and UMask=.
+void restriction_lines(std::vector<std::string>& lines, const Plan& plan, const Facts& f) {
   if (f.memory_deny_write_execute) lines.push_back("MemoryDenyWriteExecute=yes");
   if (plan.seccomp.address_families && plan.seccomp.action != SeccompAction::kLog) {
     std::vector<std::string> families;
@@ -1411,7 +1433,16 @@ std::string unit_properties(const Policy& policy, const Plan& plan, const Facts&
   }
   if (!f.root && f.remove_ipc) lines.push_back("RemoveIPC=yes");
   lines.push_back("UMask=" + octal_mode(plan.umask));
+}
 
+std::string unit_properties(const Policy& policy, const Plan& plan, const Facts& f) {
+  std::vector<std::string> lines;
+  identity_lines(lines, policy, plan, f);
+  namespace_lines(lines, plan, f);
+  path_lines(lines, plan, f);
+  capability_lines(lines, plan, f);
+  filter_lines(lines, policy, plan, f);
+  restriction_lines(lines, plan, f);
   std::string out;
   for (const auto& l : lines) out += l + "\n";
   return out;
