@@ -157,12 +157,13 @@ struct Facts {
   }
 };
 
-// The first syscall of `group` that the filter lets through, as systemd's assessor finds it:
-// calls this architecture does not have are skipped.
-std::string first_allowed(const Facts& f, const char* group) {
+// The first syscall of `group` that a filter (allow list or deny list of `names`) lets
+// through, skipping calls this architecture does not have, as systemd does.
+std::string first_passing(const char* group, bool filters, bool allow_list,
+                          const std::set<std::string>& names) {
   for (const auto& name : expand_syscall_group(*find_syscall_group(group))) {
     if (seccomp_syscall_resolve_name(name.c_str()) < 0) continue;
-    if (!f.filters || f.rules.contains(name) == f.allow_list) return name;
+    if (!filters || names.contains(name) == allow_list) return name;
   }
   return "";
 }
@@ -185,8 +186,18 @@ std::string hidepid(const std::string& options) {
   return "default";
 }
 
-Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present) {
-  Facts f;
+// With action = log nothing is refused: the filter only reports.
+bool enforcing(const Plan& plan) {
+  return plan.seccomp.enabled && plan.seccomp.action != SeccompAction::kLog;
+}
+bool dropped(const Facts& f, int cap) { return (f.bounding & bit(cap)) == 0; }
+bool hidden(const Plan& plan, const std::string& p) {
+  return view(plan, p).source != Source::kHost;
+}
+bool read_only(const Plan& plan, const std::string& p) { return !view(plan, p).writable; }
+
+// Who the daemon runs as, and its capability bounding set.
+void gather_identity(Facts& f, const Policy& policy, const Plan& plan) {
   const std::string user = policy.user ? policy.user->value : "";
   // systemd judges User= by name; the resolved uid catches "root" under another name.
   f.root = user.empty() || user == "root" || user == "0" ||
@@ -206,36 +217,39 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
     if (c < 64) f.bounding |= bit(c);
   // Keeping every capability the kernel knows is keeping them all, future ones included.
   if (plan.caps.dropped.empty()) f.bounding = ~uint64_t{0};
-  auto dropped = [&](int cap) { return (f.bounding & bit(cap)) == 0; };
+}
 
-  // With action = log nothing is refused: the filter only reports.
-  const bool enforcing = plan.seccomp.enabled && plan.seccomp.action != SeccompAction::kLog;
-  f.filters = enforcing && (plan.seccomp.allow_list || !plan.seccomp.syscalls.empty());
+// What the seccomp filter refuses, by name and by group.
+void gather_filter(Facts& f, const Plan& plan) {
+  f.filters = enforcing(plan) && (plan.seccomp.allow_list || !plan.seccomp.syscalls.empty());
   f.allow_list = plan.seccomp.allow_list;
   f.rules.insert(plan.seccomp.syscalls.begin(), plan.seccomp.syscalls.end());
-  for (const auto& g : kScoredGroups) f.offender[g.name] = first_allowed(f, g.name);
+  for (const auto& g : kScoredGroups)
+    f.offender[g.name] = first_passing(g.name, f.filters, f.allow_list, f.rules);
   f.native_only = plan.seccomp.native_only;
+}
 
+// Devices, namespaces and the kernel's interfaces: PrivateDevices= to ProtectClock=.
+void gather_kernel(Facts& f, const Plan& plan) {
   const MountEntry* dev = covering(plan, "/dev", true);
   if (!dev || dev->kind != MountKind::kPrivateDev)
     f.private_devices_missing.push_back("no private /dev");
   // Without these the daemon could create a disk's device node, or reach the hardware
   // through I/O ports, whatever /dev holds.
-  if (!dropped(CAP_MKNOD)) f.private_devices_missing.push_back("CAP_MKNOD kept");
-  if (!dropped(CAP_SYS_RAWIO)) f.private_devices_missing.push_back("CAP_SYS_RAWIO kept");
+  if (!dropped(f, CAP_MKNOD)) f.private_devices_missing.push_back("CAP_MKNOD kept");
+  if (!dropped(f, CAP_SYS_RAWIO)) f.private_devices_missing.push_back("CAP_SYS_RAWIO kept");
   f.private_devices = f.private_devices_missing.empty();
 
-  auto hidden = [&](const std::string& p) { return view(plan, p).source != Source::kHost; };
-  auto read_only = [&](const std::string& p) { return !view(plan, p).writable; };
-  f.private_tmp = hidden("/tmp") && hidden("/var/tmp");
+  f.private_tmp = hidden(plan, "/tmp") && hidden(plan, "/var/tmp");
   f.private_network = plan.ns_net;
   f.private_users = plan.ns_user;
   // A cgroup namespace's own read-only hierarchy, or the host's made read-only.
-  f.protect_control_groups = read_only("/sys/fs/cgroup");
-  f.protect_kernel_tunables =
-      read_only("/proc/sys") && read_only("/proc/sysrq-trigger") && read_only("/sys");
+  f.protect_control_groups = read_only(plan, "/sys/fs/cgroup");
+  f.protect_kernel_tunables = read_only(plan, "/proc/sys") &&
+                              read_only(plan, "/proc/sysrq-trigger") && read_only(plan, "/sys");
 
-  if (!dropped(CAP_SYS_MODULE)) f.protect_kernel_modules_missing.push_back("CAP_SYS_MODULE kept");
+  if (!dropped(f, CAP_SYS_MODULE))
+    f.protect_kernel_modules_missing.push_back("CAP_SYS_MODULE kept");
   if (!f.offender["@module"].empty())
     f.protect_kernel_modules_missing.push_back("@module not denied");
   f.protect_kernel_modules = f.protect_kernel_modules_missing.empty();
@@ -244,15 +258,18 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   Source kmsg = view(plan, "/proc/kmsg").source;
   if (kmsg != Source::kMasked && kmsg != Source::kInaccessible)
     f.protect_kernel_logs_missing.push_back("/proc/kmsg readable");
-  if (!hidden("/dev/kmsg")) f.protect_kernel_logs_missing.push_back("/dev/kmsg reachable");
-  if (!dropped(CAP_SYSLOG)) f.protect_kernel_logs_missing.push_back("CAP_SYSLOG kept");
+  if (!hidden(plan, "/dev/kmsg")) f.protect_kernel_logs_missing.push_back("/dev/kmsg reachable");
+  if (!dropped(f, CAP_SYSLOG)) f.protect_kernel_logs_missing.push_back("CAP_SYSLOG kept");
   f.protect_kernel_logs = f.protect_kernel_logs_missing.empty();
 
   // Setting the RTC (RTC_SET_TIME) needs CAP_SYS_TIME too, so /dev/rtc is covered as well.
-  if (!dropped(CAP_SYS_TIME)) f.protect_clock_missing.push_back("CAP_SYS_TIME kept");
+  if (!dropped(f, CAP_SYS_TIME)) f.protect_clock_missing.push_back("CAP_SYS_TIME kept");
   if (!f.offender["@clock"].empty()) f.protect_clock_missing.push_back("@clock not denied");
   f.protect_clock = f.protect_clock_missing.empty();
+}
 
+// Home directories and the OS tree (ProtectHome=, ProtectSystem=), /boot and /efi where present.
+void gather_files(Facts& f, const Plan& plan, const PathPresent& present) {
   f.protect_home = 0;
   for (const char* p : {"/home", "/root", "/run/user"}) {
     View v = view(plan, p);
@@ -277,7 +294,7 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
     }
     return out;
   };
-  if (read_only("/")) {
+  if (read_only(plan, "/")) {
     f.protect_system = 0;
   } else {
     f.protect_system_writable = os_writable({"/usr", "/boot", "/efi"});
@@ -286,17 +303,22 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
       f.protect_system = f.protect_system_writable.empty() ? 3 : 5;
     }
   }
+}
 
+// The filter's argument rules, /proc, IPC and what else the process keeps.
+void gather_restrictions(Facts& f, const Plan& plan) {
   f.protect_hostname = plan.ns_uts;
   f.root_directory = plan.root != "/";
   // Denying personality() altogether is stronger than LockPersonality=.
-  f.lock_personality = (enforcing && plan.seccomp.lock_personality) || f.denied("personality");
+  f.lock_personality =
+      (enforcing(plan) && plan.seccomp.lock_personality) || f.denied("personality");
   // PR_SET_MDWE is the kernel's and holds whatever the filter's action.
-  f.memory_deny_write_execute = plan.seccomp.write_execute == WriteExecute::kPrctl ||
-                                (enforcing && plan.seccomp.write_execute == WriteExecute::kSeccomp);
+  f.memory_deny_write_execute =
+      plan.seccomp.write_execute == WriteExecute::kPrctl ||
+      (enforcing(plan) && plan.seccomp.write_execute == WriteExecute::kSeccomp);
   // As systemd's get_security_info() for an allow list: a class is restricted unless one of
   // its families is listed.
-  if (enforcing && plan.seccomp.address_families) {
+  if (enforcing(plan) && plan.seccomp.address_families) {
     f.af_inet = f.af_unix = f.af_netlink = f.af_packet = f.af_other = true;
     for (int af : *plan.seccomp.address_families) {
       if (af == AF_INET || af == AF_INET6)
@@ -323,11 +345,21 @@ Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present)
   View shm = view(plan, "/dev/shm");
   f.remove_ipc = plan.ns_ipc && !(shm.source == Source::kHost && shm.writable);
   // Only these two can switch a thread to SCHED_FIFO/SCHED_RR.
-  f.restrict_realtime = (enforcing && plan.seccomp.restrict_realtime) ||
+  f.restrict_realtime = (enforcing(plan) && plan.seccomp.restrict_realtime) ||
                         (f.denied("sched_setscheduler") && f.denied("sched_setattr"));
-  f.restrict_suid_sgid = enforcing && plan.seccomp.restrict_suid_sgid;
-  if (enforcing) f.namespaces_restricted = all_namespace_flags() & ~plan.seccomp.namespaces_allowed;
+  f.restrict_suid_sgid = enforcing(plan) && plan.seccomp.restrict_suid_sgid;
+  if (enforcing(plan))
+    f.namespaces_restricted = all_namespace_flags() & ~plan.seccomp.namespaces_allowed;
   f.ambient = !plan.caps.ambient.empty();
+}
+
+Facts gather(const Policy& policy, const Plan& plan, const PathPresent& present) {
+  Facts f;
+  gather_identity(f, policy, plan);
+  gather_filter(f, plan);
+  gather_kernel(f, plan);
+  gather_files(f, plan, present);
+  gather_restrictions(f, plan);
   return f;
 }
 
@@ -465,17 +497,6 @@ struct UnitItem {
 bool is_localhost(const std::string& prefix) {
   return prefix == "localhost" || prefix.starts_with("127.") || prefix == "::1" ||
          prefix.starts_with("::1/");
-}
-
-// The first syscall of `group` that a filter (allow list or deny list of `names`) lets
-// through, skipping calls this architecture does not have, as systemd does.
-std::string first_passing(const char* group, bool filters, bool allow_list,
-                          const std::set<std::string>& names) {
-  for (const auto& name : expand_syscall_group(*find_syscall_group(group))) {
-    if (seccomp_syscall_resolve_name(name.c_str()) < 0) continue;
-    if (!filters || names.contains(name) == allow_list) return name;
-  }
-  return "";
 }
 
 constexpr FlagItem kSupplementaryGroups{"SupplementaryGroups=", 200,
