@@ -1,5 +1,5 @@
-// /proc/self/mountinfo, parsed: each mount's mount point (escapes decoded) and whether the
-// mount itself is read-only.
+// /proc/self/mountinfo, parsed: each mount's mount point (escapes decoded), whether the mount
+// itself is read-only, and its file system's type and options.
 #pragma once
 
 #include <string>
@@ -11,6 +11,9 @@ struct MountInfo {
   std::string point;
   bool read_only = false;
   std::string id, parent;  // mount ids, as the kernel lists them
+  // After the " - " separator: what --verify reads back (procfs's hidepid= and subset=).
+  std::string fs_type;
+  std::vector<std::string> super_options;
 };
 
 std::vector<MountInfo> read_mountinfo();

@@ -2936,6 +2936,81 @@ EOF
   expect_rc proc-entries:verify-no-landlock-asked-none-exit-0 0
 }
 
+# The mount rows of --verify: a row must fail when its mount is not there, even where what
+# was there before has the same type (a host's /run is a tmpfs, its /proc a procfs), when a
+# bind shows another tree than its source, and when procfs lacks the options asked for. The
+# fault shim takes each mount or option away behind jharden's back.
+VR_PROC="/proc is a fresh procfs"
+
+# verify_observed NAME ROW-TEXT REGEX: the "observed:" column of that row matches REGEX.
+verify_observed() {
+  local line
+  line=$(grep -F -- "$2" <<<"$OUT" | head -1)
+  expect_match "$1" "observed: .*$3" "${line:-<no row \"$2\">}"
+}
+
+test_verify_mount_faults() {
+  new_case
+  if ! build_fault_shim; then
+    skip verify-rows:mount-faults "needs gcc and libseccomp-dev to build the fault shim"
+    return
+  fi
+  local pol
+  # A tmpfs the host has at the target (here: made in a private mount namespace of the test,
+  # around jharden), which a skipped mount leaves in place.
+  mkdir "$CASE/t"
+  pol=$(policy tmpfs.conf <<EOF
+[filesystem]
+tmpfs = $CASE/t
+EOF
+)
+  local around=(unshare -m --propagation private /bin/bash -ec
+    "mount -t tmpfs -o mode=0755 host-tmpfs $CASE/t"$'\nexec "$@"' bash)
+  local row="$CASE/t is a private tmpfs"
+  JH_WRAP=("${around[@]}")
+  jh --verify "$pol"
+  expect_rc verify-rows:mount-tmpfs-control-exit-0 0
+  JH_WRAP=("${around[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="skip-mount:$CASE/t")
+  jh --verify "$pol"
+  JH_WRAP=()
+  verify_failing verify-rows:mount-tmpfs-skipped-fails "$row"
+  verify_observed verify-rows:mount-tmpfs-skipped-says-host "$row" "HOST'S FILE SYSTEM"
+
+  pol=$(policy proc.conf <<'EOF'
+[filesystem]
+protect_proc = invisible
+proc_subset = pid
+EOF
+)
+  jh --verify "$pol"
+  expect_rc verify-rows:mount-proc-control-exit-0 0
+  verify_observed verify-rows:mount-proc-options-read-back "$VR_PROC" \
+    "procfs, hidepid=invisible,subset=pid$"
+  jh_fault skip-mount:/proc --verify "$pol"
+  verify_failing verify-rows:mount-proc-skipped-fails "$VR_PROC"
+  jh_fault proc-drop:hidepid --verify "$pol"
+  verify_failing verify-rows:mount-proc-no-hidepid-fails "$VR_PROC"
+  verify_observed verify-rows:mount-proc-no-hidepid-observed "$VR_PROC" "MISSING: hidepid=invisible"
+  jh_fault proc-drop:subset --verify "$pol"
+  verify_failing verify-rows:mount-proc-no-subset-fails "$VR_PROC"
+
+  mkdir "$CASE/src" "$CASE/dst" "$CASE/other"
+  pol=$(policy bind.conf <<EOF
+[filesystem]
+bind = $CASE/src:$CASE/dst
+EOF
+)
+  local row="$CASE/dst is bound from $CASE/src"
+  jh --verify "$pol"
+  expect_rc verify-rows:mount-bind-control-exit-0 0
+  jh_fault "skip-mount:$CASE/dst" --verify "$pol"
+  verify_failing verify-rows:mount-bind-skipped-fails "$row"
+  verify_observed verify-rows:mount-bind-skipped-observed "$row" "NOT A MOUNT"
+  jh_fault "bind-from:$CASE/src=$CASE/other" --verify "$pol"
+  verify_failing verify-rows:mount-bind-other-source-fails "$row"
+  verify_observed verify-rows:mount-bind-other-source-observed "$row" "NOT THE SOURCE"
+}
+
 # ---------------------------------------------------------------- Landlock under the mounts
 
 # A write through a file handle ("Shocker"): the handle of a file under a read-only tree,
@@ -3639,6 +3714,7 @@ main() {
     test_proc_entries \
     test_proc_entries_between_sandboxes \
     test_proc_entries_verify_faults \
+    test_verify_mount_faults \
     test_landlock_file_handle \
     test_landlock_late_mount \
     test_landlock_late_proc_mount \
