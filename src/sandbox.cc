@@ -556,6 +556,7 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     std::string warning = caller_sandbox_warning(c.caller);
     if (!warning.empty()) std::fprintf(stderr, "jharden: %s\n", warning.c_str());
     if (!options.inherited.error.empty()) fail(kExitFds, "fds", options.inherited.error);
+    check_kept_capabilities(loaded.policy.cap_keep);
     c.listen_fds = options.inherited.listen_fds;
     c.filter = build_seccomp_filter(plan.seccomp);
     c.host = record_host_facts();

@@ -58,6 +58,8 @@
 #   cgroup-namespace:*     the host's cgroup tree seen and changed from inside (cgroup = yes)
 #   net-sysfs:*            the host's interfaces in /sys/class/net with net = yes
 #   address-families:*     sockets of families the policy leaves out, io_uring around them
+#   capabilities:*         a capability in keep that jharden itself does not hold (218, not
+#                          silently dropped)
 #   write-execute:*        memory writable and executable at once, or made executable later
 #   seccomp-errno:*        the errno of each refused call, and action = log
 #   setup-under-filter:*   a filter that refuses set-up calls (deny = @privileged without
@@ -3268,6 +3270,86 @@ mkdir /newdir 2>/dev/null || echo newdir=refused
   expect_true landlock:root-mode-data-written "/data/x missing in the tree" test -e "$CASE/root/data/x"
 }
 
+# ---------------------------------------------------------------- small truths
+#
+# What jharden said or did not say about itself: a capability in `keep` that jharden does not
+# hold was dropped without a word (the daemon ran without it); a secret source that could not
+# be read was reported without its policy line; a $CREDENTIALS_DIRECTORY inherited from the
+# unit stayed for the daemon when every secret was optional and missing.
+
+test_small_truths() {
+  new_case
+  local pol
+  pol=$(policy keep.conf <<EOF
+[service]
+exec = /bin/sh -c "grep ^CapBnd /proc/self/status >$CASE/ran"
+[capabilities]
+keep = CAP_CHOWN CAP_NET_ADMIN
+EOF
+)
+  # Control: held, both are kept.
+  jh "$pol"
+  expect_rc capabilities:keep-held-exit-0 0
+  # jharden started without CAP_NET_ADMIN in its bounding set (a unit's
+  # CapabilityBoundingSet=): root's permitted set after execve lacks it too.
+  rm -f "$CASE/ran"
+  JH_WRAP=(setpriv --bounding-set=-net_admin)
+  jh "$pol"
+  JH_WRAP=()
+  expect_rc capabilities:keep-not-held-exit-218 218
+  expect_match capabilities:keep-not-held-names-line-and-cap \
+    "$pol:[0-9]+: error: keep: CAP_NET_ADMIN is not held by jharden itself" "$ERR"
+  expect_true capabilities:keep-not-held-nothing-executed "the daemon ran: $(cat "$CASE/ran" 2>&1)" \
+    test ! -e "$CASE/ran"
+  # Lifted from keep, the same start goes through.
+  pol=$(policy keep2.conf <<'EOF'
+[capabilities]
+keep = CAP_CHOWN
+EOF
+)
+  JH_WRAP=(setpriv --bounding-set=-net_admin)
+  jh "$pol" -- /bin/true
+  JH_WRAP=()
+  expect_rc capabilities:keep-only-held-exit-0 0
+
+  # A secret source that cannot be read: the message names the policy line.
+  pol=$(policy secret.conf <<EOF
+[service]
+exec = /bin/true
+[secrets]
+key = $CASE/no-such-secret
+EOF
+)
+  jh "$pol"
+  expect_rc secrets-left:source-missing-exit-243 243
+  expect_match secrets-left:source-missing-names-policy-line \
+    "$pol:4: error: secrets: cannot read $CASE/no-such-secret" "$ERR"
+  jh --check "$pol"
+  expect_match secrets-left:source-missing-check-names-policy-line \
+    "$pol:4: error: secrets: cannot read" "$ERR"
+  pol=$(policy credential.conf <<'EOF'
+[secrets]
+tls = credential:tls
+EOF
+)
+  JH_WRAP=(env -u CREDENTIALS_DIRECTORY)
+  jh --check "$pol"
+  JH_WRAP=()
+  expect_match secrets-left:credential-without-directory-names-policy-line \
+    "$pol:2: error: secrets: tls: credential:tls: .CREDENTIALS_DIRECTORY is not set" "$ERR"
+
+  # Every secret optional and missing: no projection, so the unit's directory is removed.
+  mkdir -m 0700 "$CASE/creds"
+  printf 'unit-credential' >"$CASE/creds/tls"
+  pol=$(policy optional.conf <<EOF
+[secrets]
+key = -$CASE/absent
+EOF
+)
+  CREDENTIALS_DIRECTORY="$CASE/creds" run_probe "$pol" 'echo "cd=${CREDENTIALS_DIRECTORY-<unset>}"'
+  expect_field secrets-left:credentials-directory-removed-optional-secrets-missing cd "<unset>"
+}
+
 # ---------------------------------------------------------------- systemd's semantics, attacked
 #
 # Where jharden's semantics differed from systemd's, a protection was missing or a daemon
@@ -3720,6 +3802,7 @@ main() {
     test_landlock_late_proc_mount \
     test_landlock_daemon_writes \
     test_semantics_attacks \
+    test_small_truths \
     test_private_users \
     test_cgroup_namespace \
     test_net_sysfs \
