@@ -9,8 +9,12 @@
 namespace jharden {
 
 std::vector<MountInfo> read_mountinfo() {
-  std::vector<MountInfo> out;
   std::ifstream in("/proc/self/mountinfo");
+  return parse_mountinfo(in);
+}
+
+std::vector<MountInfo> parse_mountinfo(std::istream& in) {
+  std::vector<MountInfo> out;
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream fields(line);

@@ -2,6 +2,7 @@
 // itself is read-only, and its file system's type and options.
 #pragma once
 
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct MountInfo {
 };
 
 std::vector<MountInfo> read_mountinfo();
+// The same from text in mountinfo's format (proc(5)); exposed for the tests.
+std::vector<MountInfo> parse_mountinfo(std::istream& in);
 
 // Drops the mounts no path reaches: those below a sibling mounted on one of their ancestors
 // (container managers leave such shadowed mounts under /proc/sys), and everything on them.
