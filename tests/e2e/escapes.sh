@@ -3011,6 +3011,14 @@ EOF
   jh_fault "bind-from:$CASE/src=$CASE/other" --verify "$pol"
   verify_failing verify-rows:mount-bind-other-source-fails "$row"
   verify_observed verify-rows:mount-bind-other-source-observed "$row" "NOT THE SOURCE"
+  # An optional bind whose source is missing is skipped: no row, nothing failing.
+  pol=$(policy optional.conf <<EOF
+[filesystem]
+bind = -$CASE/absent:$CASE/dst
+EOF
+)
+  jh --verify "$pol"
+  expect_rc verify-rows:mount-bind-optional-source-missing-exit-0 0
 }
 
 # ---------------------------------------------------------------- Landlock under the mounts
