@@ -281,10 +281,12 @@ void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
 bool establishes(MountKind k) { return k != MountKind::kReadOnly && k != MountKind::kReadWrite; }
 
 // A new file system at its target, so its device differs from whatever the host had there.
-// sysfs and cgroup2 are left out: the kernel gives one superblock per network namespace or
-// hierarchy, so a fresh one may show the host's device.
-bool fresh_file_system(const MountEntry& e, const struct stat& st) {
+// cgroup2 is left out, and sysfs outside a network namespace of its own: the kernel gives one
+// superblock per hierarchy and per network namespace, so a fresh one shows the host's device.
+bool fresh_file_system(const Plan& plan, const MountEntry& e, const struct stat& st) {
   switch (e.kind) {
+    case MountKind::kSysfs:
+      return plan.ns_net;
     case MountKind::kProc:  // a superblock of its own per mount since Linux 5.8
     case MountKind::kTmpfs:
     case MountKind::kPrivateDev:
@@ -324,7 +326,7 @@ std::string not_own_mount(const Plan& plan, size_t i, const struct stat& st, con
   const MountEntry& e = plan.mounts[i];
   if (!establishes(e.kind)) return "";
   if (!mount_root(e.target, lines)) return "NOT A MOUNT of its own";
-  if (i < host.targets.size() && host.targets[i].present && fresh_file_system(e, st) &&
+  if (i < host.targets.size() && host.targets[i].present && fresh_file_system(plan, e, st) &&
       host.targets[i].dev == st.st_dev)
     return "THE HOST'S FILE SYSTEM (device " + dev_ino(st.st_dev, st.st_ino) + " as before)";
   if (e.kind == MountKind::kBind && i < host.sources.size()) {
