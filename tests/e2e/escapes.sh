@@ -30,7 +30,9 @@
 #   personality:*, realtime:*  personality(2) and realtime scheduling as root
 #   keyrings:*             uid 0's user keyring shared with the host
 #   verify-rows:*          --verify rows follow the policy; each fails when its protection is
-#                          missing (a test-only LD_PRELOAD shim takes it out, lib/fault_shim.c)
+#                          missing (a test-only LD_PRELOAD shim takes it out, lib/fault_shim.c);
+#                          mount-*: a mount skipped (what was there stays), a bind of another
+#                          tree, procfs without hidepid=/subset=
 #   working-directory:*    working_directory replaced by a magic link (runc CVE-2024-21626)
 #   session-terminal:*     started as a session leader holding a terminal (TTYPath=, setsid -c);
 #                          reacquire-*: the daemon takes it back (TIOCSCTTY) and pushes input
