@@ -220,9 +220,17 @@ std::optional<uint32_t> numeric_id(const std::string& s) {
   return static_cast<uint32_t>(std::stoull(s));  // range checked by the parser
 }
 
+std::string group_name_of(gid_t gid) {
+  struct group grp, *result = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrgid_r(gid, &grp, buf.data(), buf.size(), &result) == 0 && result) return result->gr_name;
+  return std::to_string(gid);
+}
+
 std::optional<gid_t> lookup_group(const std::string& name, std::string* canonical) {
   if (auto id = numeric_id(name)) {
-    if (canonical) *canonical = name;
+    // Named in --print like a numeric user: by its entry's name where it has one.
+    if (canonical) *canonical = group_name_of(static_cast<gid_t>(*id));
     return *id;
   }
   struct group grp, *result = nullptr;
@@ -324,8 +332,7 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
       ok = false;
     }
   } else if (out.change) {
-    out.group_name = std::to_string(out.gid);
-    if (struct group* g = getgrgid(out.gid)) out.group_name = g->gr_name;
+    out.group_name = group_name_of(out.gid);
   }
   if (policy.supplementary_groups) {
     out.change = true;
@@ -348,6 +355,7 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
     groups.resize(static_cast<size_t>(n));
     out.groups = groups;
   }
+  for (gid_t g : out.groups) out.group_names.push_back(group_name_of(g));
   // The secrets' owner: for daemons that start as root and drop to their own user (chronyd -u,
   // memcached -u, nginx's workers), the user that will read them.
   out.secrets_uid = out.uid;
@@ -412,7 +420,8 @@ bool read_secrets(const Policy& policy, std::vector<Secret>& out, Diagnostics& d
       secret.source_display = "credential:" + spec.source;
       if (!cred_dir || path_problem(cred_dir) != "") {
         if (spec.optional) continue;
-        diag.error("secrets: " + spec.name + ": " + secret.source_display +
+        diag.error(spec.origin,
+                   "secrets: " + spec.name + ": " + secret.source_display +
                        ": $CREDENTIALS_DIRECTORY is not set (LoadCredential= in the unit?)",
                    kExitCredentials);
         ok = false;
@@ -429,7 +438,8 @@ bool read_secrets(const Policy& policy, std::vector<Secret>& out, Diagnostics& d
     Resolved r = resolve_trusted(secret.host_path,
                                  {.flags = O_RDONLY | O_NOCTTY | O_NONBLOCK, .follow_last = false});
     auto fail = [&](const std::string& why) {
-      diag.error("secrets: cannot read " + secret.host_path + ": " + why, kExitCredentials);
+      diag.error(spec.origin, "secrets: cannot read " + secret.host_path + ": " + why,
+                 kExitCredentials);
       ok = false;
     };
     // Optional: only a missing source is skipped; one that is there but refused is an error.

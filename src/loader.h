@@ -45,6 +45,7 @@ struct Identity {
   std::vector<gid_t> groups;
   std::string user_name;  // for --print, may be numeric
   std::string group_name;
+  std::vector<std::string> group_names;  // of `groups`, for --print; numeric without an entry
   // The login environment systemd gives a User= service (USER, LOGNAME, HOME, SHELL), from
   // the passwd entry with systemd's rules: none for a numeric id without an entry, no HOME
   // for "/", no SHELL for a nologin shell; empty: not set.

@@ -9,8 +9,12 @@
 namespace jharden {
 
 std::vector<MountInfo> read_mountinfo() {
-  std::vector<MountInfo> out;
   std::ifstream in("/proc/self/mountinfo");
+  return parse_mountinfo(in);
+}
+
+std::vector<MountInfo> parse_mountinfo(std::istream& in) {
+  std::vector<MountInfo> out;
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
@@ -26,7 +30,16 @@ std::vector<MountInfo> read_mountinfo() {
         decoded += point[k];
       }
     }
-    out.push_back({decoded, options == "ro" || options.rfind("ro,", 0) == 0, id, parent});
+    // Optional fields (shared:N, master:N) up to "-", then type, source and super options.
+    std::string word, fs_type, source, super;
+    while (fields >> word && word != "-") {
+    }
+    fields >> fs_type >> source >> super;
+    std::vector<std::string> super_options;
+    std::istringstream split(super);
+    while (std::getline(split, word, ',')) super_options.push_back(word);
+    out.push_back({decoded, options == "ro" || options.rfind("ro,", 0) == 0, id, parent, fs_type,
+                   std::move(super_options)});
   }
   return out;
 }

@@ -246,7 +246,8 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
                                    {"uid", id.uid},
                                    {"group", id.group_name},
                                    {"gid", id.gid},
-                                   {"supplementary_gids", id.groups}}
+                                   {"supplementary_gids", id.groups},
+                                   {"supplementary_groups", id.group_names}}
                             : json{{"user", "(unchanged)"}};
   json env = json::object();
   for (const auto& [k, v] : plan.env_set) env[k] = v;
@@ -382,7 +383,9 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
     o << "user " << id.user_name << " (" << id.uid << "), group " << id.group_name << " (" << id.gid
       << "), supplementary";
     if (id.groups.empty()) o << " none";
-    for (gid_t g : id.groups) o << " " << g;
+    for (size_t i = 0; i < id.groups.size(); ++i)
+      o << " " << (i < id.group_names.size() ? id.group_names[i] : std::to_string(id.groups[i]))
+        << " (" << id.groups[i] << ")";
     o << "\n";
   }
   o << "\nenvironment:";

@@ -33,6 +33,25 @@ void set_sets(const std::vector<int>& permitted, const std::vector<int>& inherit
 
 }  // namespace
 
+void check_kept_capabilities(const std::optional<std::vector<Located<int>>>& keep) {
+  if (!keep) return;
+  CapPtr own(cap_get_proc(), &cap_free);
+  if (!own) fail_errno(kExitCapabilities, "capabilities", "read jharden's own capabilities");
+  for (const auto& k : *keep) {
+    cap_flag_value_t permitted = CAP_CLEAR;
+    const bool bounding = cap_get_bound(static_cast<cap_value_t>(k.value)) == 1;
+    if (cap_get_flag(own.get(), static_cast<cap_value_t>(k.value), CAP_PERMITTED, &permitted) != 0)
+      permitted = CAP_CLEAR;
+    if (bounding && permitted == CAP_SET) continue;
+    throw StepError{kExitCapabilities,
+                    k.origin.str() + ": error: keep: " + capability_name(k.value) +
+                        " is not held by jharden itself (not in its " +
+                        (bounding ? "permitted set" : "bounding set") +
+                        "), so the daemon cannot keep it: give it to jharden (the unit's "
+                        "CapabilityBoundingSet=) or remove it from keep"};
+  }
+}
+
 void drop_bounding_set(const CapabilityPlan& caps) {
   // CAP_SETPCAP is what allows dropping: if it goes too, it goes last.
   bool setpcap = false;

@@ -3,9 +3,18 @@
 // non-root user), then the final capability sets and the ambient set.
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "plan.h"
 
 namespace jharden {
+
+// A capability in `keep` must be one jharden itself holds (bounding and permitted sets, as
+// execve gives root): one it lacks would be missing from the daemon's without a word, so it
+// is an error (218) naming the policy line. Capabilities kept by default (no `keep`) are not
+// asked for, and stay only where held.
+void check_kept_capabilities(const std::optional<std::vector<Located<int>>>& keep);
 
 // Drops the bounding set (218).
 void drop_bounding_set(const CapabilityPlan& caps);

@@ -556,9 +556,11 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     std::string warning = caller_sandbox_warning(c.caller);
     if (!warning.empty()) std::fprintf(stderr, "jharden: %s\n", warning.c_str());
     if (!options.inherited.error.empty()) fail(kExitFds, "fds", options.inherited.error);
+    check_kept_capabilities(loaded.policy.cap_keep);
     c.listen_fds = options.inherited.listen_fds;
     c.filter = build_seccomp_filter(plan.seccomp);
     c.host = record_host_facts();
+    if (options.verify) record_mount_facts(plan, c.host);
     for (const auto& s : loaded.secrets)
       c.host.secret_sizes.emplace_back(s.name, s.bytes.data().size());
     const NotifyMode notify = options.verify ? NotifyMode::kNone : plan.notify;

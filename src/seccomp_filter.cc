@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,6 +22,7 @@
 
 #include "error.h"
 #include "policy.h"
+#include "unique_fd.h"
 
 namespace jharden {
 namespace {
@@ -350,6 +352,23 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
     (void)i386.release();
   }
   return ctx;
+}
+
+std::vector<sock_filter> export_seccomp_bpf(const SeccompFilter& filter) {
+  if (!filter) return {};
+  // libseccomp exports only to a descriptor (seccomp_export_bpf_mem is 2.6's).
+  unique_fd fd(memfd_create("jharden-seccomp", MFD_CLOEXEC));
+  if (!fd) fail_errno(kExitSeccomp, "seccomp", "memfd_create for the export");
+  if (int rc = seccomp_export_bpf(filter.get(), fd.get()); rc != 0)
+    seccomp_fail("export filter", rc);
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0 || st.st_size % sizeof(sock_filter) != 0)
+    fail_errno(kExitSeccomp, "seccomp", "size of the exported filter");
+  std::vector<sock_filter> program(static_cast<size_t>(st.st_size) / sizeof(sock_filter));
+  const size_t bytes = program.size() * sizeof(sock_filter);
+  if (pread(fd.get(), program.data(), bytes, 0) != static_cast<ssize_t>(bytes))
+    fail_errno(kExitSeccomp, "seccomp", "read the exported filter");
+  return program;
 }
 
 void load_seccomp_filter(const SeccompFilter& filter) {

@@ -276,6 +276,69 @@ void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
   }
 }
 
+// Whether the kind makes a mount of its own at its target (read_only and read_write change
+// the mounts already there).
+bool establishes(MountKind k) { return k != MountKind::kReadOnly && k != MountKind::kReadWrite; }
+
+// A new file system at its target, so its device differs from whatever the host had there.
+// cgroup2 is left out, and sysfs outside a network namespace of its own: the kernel gives one
+// superblock per hierarchy and per network namespace, so a fresh one shows the host's device.
+bool fresh_file_system(const Plan& plan, const MountEntry& e, const struct stat& st) {
+  switch (e.kind) {
+    case MountKind::kSysfs:
+      return plan.ns_net;
+    case MountKind::kProc:  // a superblock of its own per mount since Linux 5.8
+    case MountKind::kTmpfs:
+    case MountKind::kPrivateDev:
+    case MountKind::kSecrets:
+    case MountKind::kInaccessible:  // cloned from a scratch tmpfs
+      return true;
+    case MountKind::kMask:
+      return S_ISDIR(st.st_mode);  // an empty tmpfs; a file gets /dev/null, checked as such
+    default:
+      return false;
+  }
+}
+
+// Whether `path` is the root of a mount: statx's STATX_ATTR_MOUNT_ROOT (Linux 5.8), else a
+// mount point of that name among the reachable mounts.
+bool mount_root(const std::string& path, const std::vector<MountInfo>& lines) {
+  struct statx sx;
+  if (statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) == 0 &&
+      (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+    return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const MountInfo& m) { return m.point == path; });
+}
+
+std::string dev_ino(dev_t dev, ino_t ino) {
+  return std::to_string(major(dev)) + ":" + std::to_string(minor(dev)) + " inode " +
+         std::to_string(ino);
+}
+
+// Why the mount at an establishing entry's target is not the entry's own, or "" when it is.
+// A type check alone passes on what was there before: the host's /run is a tmpfs and its
+// /proc a procfs, so a mount that never happened would look done. The target must be a mount
+// root; a fresh file system must be another than the host had there; a bind must show its
+// source's own inode.
+std::string not_own_mount(const Plan& plan, size_t i, const struct stat& st, const HostFacts& host,
+                          const std::vector<MountInfo>& lines) {
+  const MountEntry& e = plan.mounts[i];
+  if (!establishes(e.kind)) return "";
+  if (!mount_root(e.target, lines)) return "NOT A MOUNT of its own";
+  if (i < host.targets.size() && host.targets[i].present && fresh_file_system(plan, e, st) &&
+      host.targets[i].dev == st.st_dev)
+    return "THE HOST'S FILE SYSTEM (device " + dev_ino(st.st_dev, st.st_ino) + " as before)";
+  if (e.kind == MountKind::kBind && i < host.sources.size()) {
+    const HostFacts::Node& source = host.sources[i];
+    if (!source.present) return "SOURCE NOT FOUND on the host";
+    if (source.dev != st.st_dev || source.ino != st.st_ino)
+      return "NOT THE SOURCE (" + dev_ino(st.st_dev, st.st_ino) + ", the source's " +
+             dev_ino(source.dev, source.ino) + ")";
+  }
+  return "";
+}
+
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
   // Only what a path reaches: a shadowed mount can be neither written nor made read-only.
   std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
@@ -286,6 +349,18 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
       if (!e.optional) r.row(false, e.target + " exists", "present", errno_name(errno));
       continue;  // optional and absent on this system: nothing to test
     }
+    // "-SOURCE" missing on the host: jharden skipped the bind, and the target is a plain
+    // directory or file.
+    if (e.kind == MountKind::kBind && e.optional && i < host.sources.size() &&
+        !host.sources[i].present)
+      continue;
+    // The entry's row holds only if the mount at the target is the entry's own.
+    const std::string problem = not_own_mount(plan, i, st, host, lines);
+    auto row = [&](bool pass, const std::string& property, const std::string& asked,
+                   const std::string& observed) {
+      r.row(pass && problem.empty(), property, asked,
+            problem.empty() ? observed : observed + "; " + problem);
+    };
     switch (e.kind) {
       case MountKind::kReadOnly: {
         // Every mount at or below the path, except the writable holes, must be read-only.
@@ -313,15 +388,15 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
           if (fd >= 0) close(fd);
         }
         bool refused = write_errno == EROFS || (write_errno != 0 && ro);
-        r.row(ro && rw == 0 && refused, e.target + " is read-only (with submounts)", "read-only",
-              std::string(ro ? "read-only" : "WRITABLE") + ", " + std::to_string(total - rw) + "/" +
-                  std::to_string(total) + " mounts ro, write: " + errno_name(write_errno));
+        row(ro && rw == 0 && refused, e.target + " is read-only (with submounts)", "read-only",
+            std::string(ro ? "read-only" : "WRITABLE") + ", " + std::to_string(total - rw) + "/" +
+                std::to_string(total) + " mounts ro, write: " + errno_name(write_errno));
         break;
       }
       case MountKind::kReadWrite:
         if (!e.implicit)
-          r.row(!statvfs_ro(e.target), e.target + " stays writable", "writable",
-                statvfs_ro(e.target) ? "read-only" : "writable");
+          row(!statvfs_ro(e.target), e.target + " stays writable", "writable",
+              statvfs_ro(e.target) ? "read-only" : "writable");
         break;
       case MountKind::kTmpfs: {
         bool t = is_tmpfs(e.target);
@@ -334,23 +409,22 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
           obs +=
               std::string(priv ? ", private" : ", HOST /tmp") + (empty ? ", empty" : ", not empty");
         }
-        r.row(pass, e.target + " is a private tmpfs", "tmpfs", obs);
+        row(pass, e.target + " is a private tmpfs", "tmpfs", obs);
         break;
       }
       case MountKind::kMask: {
         if (S_ISDIR(st.st_mode)) {
           bool ok = dir_empty(e.target) && statvfs_ro(e.target);
-          r.row(ok, e.target + " is masked", "empty, read-only",
-                ok ? "empty, read-only" : "visible");
+          row(ok, e.target + " is masked", "empty, read-only", ok ? "empty, read-only" : "visible");
         } else {
           bool null_dev = S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
           char buf[64];
           int fd = open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK);
           ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
           if (fd >= 0) close(fd);
-          r.row(null_dev && n == 0, e.target + " reads as empty", "masked (1:3)",
-                std::string(null_dev ? "char 1:3" : "NOT /dev/null") + ", read " +
-                    std::to_string(n) + " bytes");
+          row(null_dev && n == 0, e.target + " reads as empty", "masked (1:3)",
+              std::string(null_dev ? "char 1:3" : "NOT /dev/null") + ", read " + std::to_string(n) +
+                  " bytes");
         }
         break;
       }
@@ -373,34 +447,50 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
           if (n >= 0) got = n == 0 ? "read 0 bytes" : "READ " + std::to_string(n) + " BYTES";
         }
         bool ok = (st.st_mode & 07777) == 0 && nothing;
-        r.row(ok, e.target + " is inaccessible", "mode 0000, empty",
-              "mode " + octal_mode(st.st_mode) + ", " + got);
+        row(ok, e.target + " is inaccessible", "mode 0000, empty",
+            "mode " + octal_mode(st.st_mode) + ", " + got);
         break;
       }
       case MountKind::kProc: {
         struct statfs sf;
-        bool ok = statfs("/proc", &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
-        r.row(ok, "/proc is a fresh procfs", e.options.empty() ? "procfs" : e.options,
-              ok ? "procfs" : "not procfs");
+        const bool procfs = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+        // hidepid= and subset= as the kernel reads them back from the mount at the target
+        // (the last one listed there is on top), not as asked.
+        const MountInfo* top = nullptr;
+        for (const auto& m : lines)
+          if (m.point == e.target) top = &m;
+        std::string shown, missing;
+        if (top)
+          for (const auto& o : top->super_options)
+            if (o.starts_with("hidepid=") || o.starts_with("subset="))
+              shown += (shown.empty() ? "" : ",") + o;
+        std::istringstream asked(e.options);
+        for (std::string o; std::getline(asked, o, ',');)
+          if (!top || std::find(top->super_options.begin(), top->super_options.end(), o) ==
+                          top->super_options.end())
+            missing += " " + o;
+        row(procfs && missing.empty(), e.target + " is a fresh procfs",
+            e.options.empty() ? "procfs" : e.options,
+            std::string(procfs ? "procfs" : "not procfs") + (shown.empty() ? "" : ", " + shown) +
+                (missing.empty() ? "" : "; MISSING:" + missing));
         break;
       }
       case MountKind::kSysfs:
-        r.row(statvfs_ro(e.target), e.target + " is a read-only sysfs", "read-only",
-              statvfs_ro(e.target) ? "read-only" : "WRITABLE");
+        row(statvfs_ro(e.target), e.target + " is a read-only sysfs", "read-only",
+            statvfs_ro(e.target) ? "read-only" : "WRITABLE");
         break;
       case MountKind::kCgroup: {
         struct statfs sf;
         bool cgroup2 = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
         bool ro = statvfs_ro(e.target);
-        r.row(
-            cgroup2 && ro, e.target + " is a read-only cgroup2", "read-only cgroup2",
+        row(cgroup2 && ro, e.target + " is a read-only cgroup2", "read-only cgroup2",
             std::string(cgroup2 ? "cgroup2" : "not cgroup2") + (ro ? ", read-only" : ", WRITABLE"));
         break;
       }
       case MountKind::kBind:
-        r.row(statvfs_ro(e.target) == e.read_only, e.target + " is bound from " + e.source,
-              e.read_only ? "read-only" : "writable",
-              statvfs_ro(e.target) ? "read-only" : "writable");
+        row(statvfs_ro(e.target) == e.read_only, e.target + " is bound from " + e.source,
+            e.read_only ? "read-only" : "writable",
+            statvfs_ro(e.target) ? "read-only" : "writable");
         break;
       case MountKind::kPrivateDev: {
         static const std::set<std::string> allowed = {
@@ -419,9 +509,9 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
           }
           closedir(d);
         }
-        r.row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
-              "null zero full random urandom tty pts shm",
-              extra.empty() ? "standard set, no block device" : "extra:" + extra);
+        row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
+            "null zero full random urandom tty pts shm",
+            extra.empty() ? "standard set, no block device" : "extra:" + extra);
         break;
       }
       case MountKind::kSecrets: {
@@ -431,11 +521,11 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
                   (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == 0500 &&
                   st.st_uid == plan.identity.secrets_uid;
         const std::string m = octal_mode(st.st_mode);
-        r.row(ok, e.target + " is a read-only secrets tmpfs",
-              "ro,noexec,0500, uid " + std::to_string(plan.identity.secrets_uid),
-              std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
-                  ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + m + ", uid " +
-                  std::to_string(st.st_uid));
+        row(ok, e.target + " is a read-only secrets tmpfs",
+            "ro,noexec,0500, uid " + std::to_string(plan.identity.secrets_uid),
+            std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
+                ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + m + ", uid " +
+                std::to_string(st.st_uid));
         for (const auto& [name, size] : host.secret_sizes) {
           std::string p = e.target + "/" + name;
           struct stat fs;
@@ -1069,6 +1159,23 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
 }
 
 }  // namespace
+
+void record_mount_facts(const Plan& plan, HostFacts& host) {
+  auto node = [](const std::string& path, bool follow) {
+    struct stat st;
+    HostFacts::Node n;
+    if ((follow ? stat(path.c_str(), &st) : lstat(path.c_str(), &st)) == 0)
+      n = {true, st.st_dev, st.st_ino};
+    return n;
+  };
+  host.targets.clear();
+  host.sources.clear();
+  for (const auto& e : plan.mounts) {
+    host.targets.push_back(node(plan.root == "/" ? e.target : plan.root + e.target, false));
+    // The source as bound: the plan resolved it, trusted symlinks followed.
+    host.sources.push_back(e.kind == MountKind::kBind ? node(e.source, true) : HostFacts::Node{});
+  }
+}
 
 HostFacts record_host_facts() {
   HostFacts h;

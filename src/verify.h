@@ -23,9 +23,21 @@ struct HostFacts {
   uint64_t cap_bnd = 0, cap_prm = 0;  // the caller's bounding and permitted sets
   std::vector<std::pair<std::string, size_t>> secret_sizes;  // name -> bytes
   pid_t decoy = 0;  // a process of the daemon's ids outside the sandbox (start_decoy)
+  // By index into plan.mounts, seen on the host before the mount namespace: each target (in
+  // the root, for root =) and each bind's source. A fresh file system at the target must be
+  // another than the one that was there; a bind must show its source's own inode.
+  struct Node {
+    bool present = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+  };
+  std::vector<Node> targets, sources;
 };
 
 HostFacts record_host_facts();
+
+// --verify only: fills host.targets and host.sources for the plan's mounts.
+void record_mount_facts(const Plan& plan, HostFacts& host);
 
 // A process outside the sandbox with the daemon's uid and gid and no capabilities, which the
 // probe must not reach through /proc. Records its pid in `host`; killed and reaped on

@@ -30,7 +30,9 @@
 #   personality:*, realtime:*  personality(2) and realtime scheduling as root
 #   keyrings:*             uid 0's user keyring shared with the host
 #   verify-rows:*          --verify rows follow the policy; each fails when its protection is
-#                          missing (a test-only LD_PRELOAD shim takes it out, lib/fault_shim.c)
+#                          missing (a test-only LD_PRELOAD shim takes it out, lib/fault_shim.c);
+#                          mount-*: a mount skipped (what was there stays), a bind of another
+#                          tree, procfs without hidepid=/subset=
 #   working-directory:*    working_directory replaced by a magic link (runc CVE-2024-21626)
 #   session-terminal:*     started as a session leader holding a terminal (TTYPath=, setsid -c);
 #                          reacquire-*: the daemon takes it back (TIOCSCTTY) and pushes input
@@ -58,6 +60,8 @@
 #   cgroup-namespace:*     the host's cgroup tree seen and changed from inside (cgroup = yes)
 #   net-sysfs:*            the host's interfaces in /sys/class/net with net = yes
 #   address-families:*     sockets of families the policy leaves out, io_uring around them
+#   capabilities:*         a capability in keep that jharden itself does not hold (218, not
+#                          silently dropped)
 #   write-execute:*        memory writable and executable at once, or made executable later
 #   seccomp-errno:*        the errno of each refused call, and action = log
 #   setup-under-filter:*   a filter that refuses set-up calls (deny = @privileged without
@@ -2624,11 +2628,16 @@ EOF
   JH_WRAP=("${into[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=sysfs-host-net)
   jh --verify "$pol" -- /bin/true
   JH_WRAP=()
+  # The sysfs of the host's network namespace is the host's own superblock: its mount row
+  # fails whatever the interfaces.
   if [[ $(ls /sys/class/net) != lo ]]; then
-    verify_failing net-sysfs:verify-row-fails-with-host-sysfs "/sys/class/net lists"
+    verify_failing net-sysfs:verify-row-fails-with-host-sysfs "/sys/class/net lists" \
+      "/sys is a read-only sysfs"
   else
-    skip net-sysfs:verify-row-fails-with-host-sysfs "the host has no interface but lo"
+    verify_failing net-sysfs:verify-row-fails-with-host-sysfs "/sys is a read-only sysfs"
   fi
+  verify_observed net-sysfs:verify-mount-row-says-host "/sys is a read-only sysfs" \
+    "HOST'S FILE SYSTEM"
 }
 
 # ---------------------------------------------------------------- bind flags
@@ -2936,6 +2945,89 @@ EOF
   expect_rc proc-entries:verify-no-landlock-asked-none-exit-0 0
 }
 
+# The mount rows of --verify: a row must fail when its mount is not there, even where what
+# was there before has the same type (a host's /run is a tmpfs, its /proc a procfs), when a
+# bind shows another tree than its source, and when procfs lacks the options asked for. The
+# fault shim takes each mount or option away behind jharden's back.
+VR_PROC="/proc is a fresh procfs"
+
+# verify_observed NAME ROW-TEXT REGEX: the "observed:" column of that row matches REGEX.
+verify_observed() {
+  local line
+  line=$(grep -F -- "$2" <<<"$OUT" | head -1)
+  expect_match "$1" "observed: .*$3" "${line:-<no row \"$2\">}"
+}
+
+test_verify_mount_faults() {
+  new_case
+  if ! build_fault_shim; then
+    skip verify-rows:mount-faults "needs gcc and libseccomp-dev to build the fault shim"
+    return
+  fi
+  local pol
+  # A tmpfs the host has at the target (here: made in a private mount namespace of the test,
+  # around jharden), which a skipped mount leaves in place.
+  mkdir "$CASE/t"
+  pol=$(policy tmpfs.conf <<EOF
+[filesystem]
+tmpfs = $CASE/t
+EOF
+)
+  local around=(unshare -m --propagation private /bin/bash -ec
+    "mount -t tmpfs -o mode=0755 host-tmpfs $CASE/t"$'\nexec "$@"' bash)
+  local row="$CASE/t is a private tmpfs"
+  JH_WRAP=("${around[@]}")
+  jh --verify "$pol"
+  expect_rc verify-rows:mount-tmpfs-control-exit-0 0
+  JH_WRAP=("${around[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="skip-mount:$CASE/t")
+  jh --verify "$pol"
+  JH_WRAP=()
+  verify_failing verify-rows:mount-tmpfs-skipped-fails "$row"
+  verify_observed verify-rows:mount-tmpfs-skipped-says-host "$row" "HOST'S FILE SYSTEM"
+
+  pol=$(policy proc.conf <<'EOF'
+[filesystem]
+protect_proc = invisible
+proc_subset = pid
+EOF
+)
+  jh --verify "$pol"
+  expect_rc verify-rows:mount-proc-control-exit-0 0
+  verify_observed verify-rows:mount-proc-options-read-back "$VR_PROC" \
+    "procfs, hidepid=invisible,subset=pid$"
+  jh_fault skip-mount:/proc --verify "$pol"
+  verify_failing verify-rows:mount-proc-skipped-fails "$VR_PROC"
+  jh_fault proc-drop:hidepid --verify "$pol"
+  verify_failing verify-rows:mount-proc-no-hidepid-fails "$VR_PROC"
+  verify_observed verify-rows:mount-proc-no-hidepid-observed "$VR_PROC" "MISSING: hidepid=invisible"
+  jh_fault proc-drop:subset --verify "$pol"
+  verify_failing verify-rows:mount-proc-no-subset-fails "$VR_PROC"
+
+  mkdir "$CASE/src" "$CASE/dst" "$CASE/other"
+  pol=$(policy bind.conf <<EOF
+[filesystem]
+bind = $CASE/src:$CASE/dst
+EOF
+)
+  local row="$CASE/dst is bound from $CASE/src"
+  jh --verify "$pol"
+  expect_rc verify-rows:mount-bind-control-exit-0 0
+  jh_fault "skip-mount:$CASE/dst" --verify "$pol"
+  verify_failing verify-rows:mount-bind-skipped-fails "$row"
+  verify_observed verify-rows:mount-bind-skipped-observed "$row" "NOT A MOUNT"
+  jh_fault "bind-from:$CASE/src=$CASE/other" --verify "$pol"
+  verify_failing verify-rows:mount-bind-other-source-fails "$row"
+  verify_observed verify-rows:mount-bind-other-source-observed "$row" "NOT THE SOURCE"
+  # An optional bind whose source is missing is skipped: no row, nothing failing.
+  pol=$(policy optional.conf <<EOF
+[filesystem]
+bind = -$CASE/absent:$CASE/dst
+EOF
+)
+  jh --verify "$pol"
+  expect_rc verify-rows:mount-bind-optional-source-missing-exit-0 0
+}
+
 # ---------------------------------------------------------------- Landlock under the mounts
 
 # A write through a file handle ("Shocker"): the handle of a file under a read-only tree,
@@ -3191,6 +3283,86 @@ mkdir /newdir 2>/dev/null || echo newdir=refused
   expect_field landlock:root-mode-usr-refused usr refused
   expect_field landlock:root-mode-new-entry-in-root-refused newdir refused
   expect_true landlock:root-mode-data-written "/data/x missing in the tree" test -e "$CASE/root/data/x"
+}
+
+# ---------------------------------------------------------------- small truths
+#
+# What jharden said or did not say about itself: a capability in `keep` that jharden does not
+# hold was dropped without a word (the daemon ran without it); a secret source that could not
+# be read was reported without its policy line; a $CREDENTIALS_DIRECTORY inherited from the
+# unit stayed for the daemon when every secret was optional and missing.
+
+test_small_truths() {
+  new_case
+  local pol
+  pol=$(policy keep.conf <<EOF
+[service]
+exec = /bin/sh -c "grep ^CapBnd /proc/self/status >$CASE/ran"
+[capabilities]
+keep = CAP_CHOWN CAP_NET_ADMIN
+EOF
+)
+  # Control: held, both are kept.
+  jh "$pol"
+  expect_rc capabilities:keep-held-exit-0 0
+  # jharden started without CAP_NET_ADMIN in its bounding set (a unit's
+  # CapabilityBoundingSet=): root's permitted set after execve lacks it too.
+  rm -f "$CASE/ran"
+  JH_WRAP=(setpriv --bounding-set=-net_admin)
+  jh "$pol"
+  JH_WRAP=()
+  expect_rc capabilities:keep-not-held-exit-218 218
+  expect_match capabilities:keep-not-held-names-line-and-cap \
+    "$pol:[0-9]+: error: keep: CAP_NET_ADMIN is not held by jharden itself" "$ERR"
+  expect_true capabilities:keep-not-held-nothing-executed "the daemon ran: $(cat "$CASE/ran" 2>&1)" \
+    test ! -e "$CASE/ran"
+  # Lifted from keep, the same start goes through.
+  pol=$(policy keep2.conf <<'EOF'
+[capabilities]
+keep = CAP_CHOWN
+EOF
+)
+  JH_WRAP=(setpriv --bounding-set=-net_admin)
+  jh "$pol" -- /bin/true
+  JH_WRAP=()
+  expect_rc capabilities:keep-only-held-exit-0 0
+
+  # A secret source that cannot be read: the message names the policy line.
+  pol=$(policy secret.conf <<EOF
+[service]
+exec = /bin/true
+[secrets]
+key = $CASE/no-such-secret
+EOF
+)
+  jh "$pol"
+  expect_rc secrets-left:source-missing-exit-243 243
+  expect_match secrets-left:source-missing-names-policy-line \
+    "$pol:4: error: secrets: cannot read $CASE/no-such-secret" "$ERR"
+  jh --check "$pol"
+  expect_match secrets-left:source-missing-check-names-policy-line \
+    "$pol:4: error: secrets: cannot read" "$ERR"
+  pol=$(policy credential.conf <<'EOF'
+[secrets]
+tls = credential:tls
+EOF
+)
+  JH_WRAP=(env -u CREDENTIALS_DIRECTORY)
+  jh --check "$pol"
+  JH_WRAP=()
+  expect_match secrets-left:credential-without-directory-names-policy-line \
+    "$pol:2: error: secrets: tls: credential:tls: .CREDENTIALS_DIRECTORY is not set" "$ERR"
+
+  # Every secret optional and missing: no projection, so the unit's directory is removed.
+  mkdir -m 0700 "$CASE/creds"
+  printf 'unit-credential' >"$CASE/creds/tls"
+  pol=$(policy optional.conf <<EOF
+[secrets]
+key = -$CASE/absent
+EOF
+)
+  CREDENTIALS_DIRECTORY="$CASE/creds" run_probe "$pol" 'echo "cd=${CREDENTIALS_DIRECTORY-<unset>}"'
+  expect_field secrets-left:credentials-directory-removed-optional-secrets-missing cd "<unset>"
 }
 
 # ---------------------------------------------------------------- systemd's semantics, attacked
@@ -3639,11 +3811,13 @@ main() {
     test_proc_entries \
     test_proc_entries_between_sandboxes \
     test_proc_entries_verify_faults \
+    test_verify_mount_faults \
     test_landlock_file_handle \
     test_landlock_late_mount \
     test_landlock_late_proc_mount \
     test_landlock_daemon_writes \
     test_semantics_attacks \
+    test_small_truths \
     test_private_users \
     test_cgroup_namespace \
     test_net_sysfs \

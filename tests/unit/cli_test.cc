@@ -172,15 +172,16 @@ TEST(Cli, MissingSecretSourceExits243) {
   std::string policy = d.write("p.conf", "[secrets]\ntls = " + d / "missing.pem" + "\n");
   auto r = run_jharden({"--check", policy});
   EXPECT_EQ(r.status, kExitCredentials);
-  EXPECT_EQ(r.err,
-            "jharden: secrets: cannot read " + d / "missing.pem" + ": No such file or directory\n");
+  // The step and the path, after the policy line that names the source.
+  EXPECT_EQ(r.err, "jharden: " + policy + ":2: error: secrets: cannot read " + d / "missing.pem" +
+                       ": No such file or directory\n");
 }
 
 TEST(Cli, CredentialWithoutCredentialsDirectoryExits243) {
   TempDir d;
   auto r = run_jharden({"--check", d.write("p.conf", "[secrets]\ntls = credential:tls\n")});
   EXPECT_EQ(r.status, kExitCredentials);
-  EXPECT_TRUE(starts_with(r.err, "jharden: secrets: "));
+  EXPECT_TRUE(starts_with(r.err, "jharden: " + d / "p.conf" + ":2: error: secrets: tls: "));
 }
 
 TEST(Cli, SymlinkedPolicyExits78) {

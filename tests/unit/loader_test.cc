@@ -537,6 +537,25 @@ TEST(LoaderIdentity, UnknownSupplementaryGroupExits216) {
   EXPECT_EQ(l.diag.exit_code(), kExitGroup);
 }
 
+// --print names groups as it names users: a numeric group by its entry's name, and the
+// supplementary groups too.
+TEST(LoaderIdentity, GroupsAreNamedForPrint) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = 3999999\ngroup = 0\nsupplementary_groups = 0 4000001\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.group_name, "root");
+  EXPECT_EQ(l.loaded.identity.group_names, (Strings{"root", "4000001"}));
+}
+
+TEST(LoaderIdentity, InitgroupsListIsNamedForPrint) {
+  TempDir a;
+  a.write("web.conf", "[service]\nuser = root\n");
+  auto l = load("web.conf", {a.path()});
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.loaded.identity.group_names.size(), l.loaded.identity.groups.size());
+}
+
 // As systemd's get_user_creds(): root's record is built in, never looked up.
 TEST(LoaderIdentity, RootHasSystemdsBuiltInLoginEnvironment) {
   TempDir a;
@@ -674,8 +693,8 @@ TEST(LoaderSecrets, MissingSourceExits243) {
   TempDir a;
   auto l = load_secret(a, a / "missing.pem");
   EXPECT_FALSE(l.ok);
-  EXPECT_EQ(errors_of(l.diag),
-            (Strings{"secrets: cannot read " + a / "missing.pem" + ": No such file or directory"}));
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf" + ":2: error: secrets: cannot read " +
+                                        a / "missing.pem" + ": No such file or directory"}));
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
 
@@ -686,7 +705,9 @@ TEST(LoaderSecrets, SymlinkSourceExits243) {
   auto l = load_secret(a, a / "link.pem");
   EXPECT_FALSE(l.ok);
   ASSERT_TRUE(has_size(errors_of(l.diag), 1));
-  EXPECT_TRUE(starts_with(errors_of(l.diag)[0], "secrets: cannot read " + a / "link.pem" + ": "));
+  EXPECT_TRUE(
+      starts_with(errors_of(l.diag)[0],
+                  a / "web.conf" + ":2: error: secrets: cannot read " + a / "link.pem" + ": "));
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
 
@@ -695,8 +716,8 @@ TEST(LoaderSecrets, DirectorySourceExits243) {
   a.mkdir("keys");
   auto l = load_secret(a, a / "keys");
   EXPECT_FALSE(l.ok);
-  EXPECT_EQ(errors_of(l.diag),
-            (Strings{"secrets: cannot read " + a / "keys" + ": not a regular file"}));
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf" + ":2: error: secrets: cannot read " +
+                                        a / "keys" + ": not a regular file"}));
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
 
@@ -705,8 +726,8 @@ TEST(LoaderSecrets, FifoSourceExits243WithoutBlocking) {
   ASSERT_EQ(mkfifo((a / "key.pem").c_str(), 0600), 0);
   auto l = load_secret(a, a / "key.pem");
   EXPECT_FALSE(l.ok);
-  EXPECT_EQ(errors_of(l.diag),
-            (Strings{"secrets: cannot read " + a / "key.pem" + ": not a regular file"}));
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf" + ":2: error: secrets: cannot read " +
+                                        a / "key.pem" + ": not a regular file"}));
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
 
@@ -723,7 +744,8 @@ TEST(LoaderSecrets, SourceOverOneMebibyteExits243) {
   std::string key = a.write("big.pem", std::string(kMaxSecretSize + 1, 'k'), 0600);
   auto l = load_secret(a, key);
   EXPECT_FALSE(l.ok);
-  EXPECT_EQ(errors_of(l.diag), (Strings{"secrets: cannot read " + key + ": larger than 1 MiB"}));
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf" + ":2: error: secrets: cannot read " + key +
+                                        ": larger than 1 MiB"}));
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
 
@@ -751,8 +773,8 @@ TEST(LoaderSecrets, MissingCredentialExits243) {
   ScopedEnv env("CREDENTIALS_DIRECTORY", creds.path().c_str());
   auto l = load_secret(a, "credential:tls.key");
   EXPECT_FALSE(l.ok);
-  EXPECT_EQ(errors_of(l.diag),
-            (Strings{"secrets: cannot read " + creds / "tls.key" + ": No such file or directory"}));
+  EXPECT_EQ(errors_of(l.diag), (Strings{a / "web.conf" + ":2: error: secrets: cannot read " +
+                                        creds / "tls.key" + ": No such file or directory"}));
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
 
@@ -791,7 +813,7 @@ TEST(LoaderSecrets, CredentialWithoutCredentialsDirectoryExits243) {
   auto l = load_secret(a, "credential:tls.key");
   EXPECT_FALSE(l.ok);
   ASSERT_TRUE(has_size(errors_of(l.diag), 1));
-  EXPECT_TRUE(starts_with(errors_of(l.diag)[0], "secrets: "));
+  EXPECT_TRUE(starts_with(errors_of(l.diag)[0], a / "web.conf" + ":2: error: secrets: "));
   EXPECT_TRUE(has_substr(errors_of(l.diag)[0], "CREDENTIALS_DIRECTORY"));
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
@@ -821,9 +843,9 @@ TEST(LoaderSecrets, SourceBehindASymlinkInAUsersDirectoryExits243) {
   auto l = load_secret(a, a / "u/keys/key");
   EXPECT_FALSE(l.ok);
   ASSERT_TRUE(has_size(errors_of(l.diag), 1));
-  EXPECT_TRUE(starts_with(errors_of(l.diag)[0], "secrets: cannot read " + a / "u/keys/key" +
-                                                    ": component " + a / "u/keys" +
-                                                    " is a symlink"));
+  EXPECT_TRUE(starts_with(errors_of(l.diag)[0],
+                          a / "web.conf" + ":2: error: secrets: cannot read " + a / "u/keys/key" +
+                              ": component " + a / "u/keys" + " is a symlink"));
   EXPECT_EQ(l.diag.exit_code(), kExitCredentials);
 }
 

@@ -250,6 +250,33 @@ TEST(PlanToText, NamesTheSecretButNotItsContent) {
   EXPECT_FALSE(has_substr(json, "in-process-secret-marker"));
 }
 
+TEST(PlanToText, NamesGroupsLikeUsers) {
+  Loaded loaded;
+  loaded.identity.change = true;
+  loaded.identity.user_name = "www-data";
+  loaded.identity.uid = loaded.identity.gid = 33;
+  loaded.identity.group_name = "www-data";
+  loaded.identity.groups = {33, 4};
+  loaded.identity.group_names = {"www-data", "adm"};
+  Diagnostics diag;
+  Plan plan = build_plan(loaded.policy, loaded.identity, loaded.secrets, {}, diag);
+  EXPECT_TRUE(has_substr(plan_to_text(loaded, plan),
+                         "identity: user www-data (33), group www-data (33), supplementary "
+                         "www-data (33) adm (4)\n"));
+  auto j = plan_to_json(loaded, plan);
+  EXPECT_EQ(j["identity"]["supplementary_groups"], nlohmann::json({"www-data", "adm"}));
+  EXPECT_EQ(j["identity"]["supplementary_gids"], nlohmann::json({33, 4}));
+}
+
+// Through the loader, as --print runs: a group given by number is shown by its name.
+TEST(PrintText, NumericGroupIsShownByName) {
+  TempDir dir;
+  dir.write("web.conf", "[service]\nuser = 3999999\ngroup = 0\nsupplementary_groups = 0\n");
+  auto r = run_jharden({"--print", dir / "web.conf"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(has_substr(r.out, "group root (0), supplementary root (0)\n")) << r.out;
+}
+
 TEST(PlanToText, ShowsArgvQuotedAsInExec) {
   Loaded loaded;
   loaded.policy.exec.value = {"/bin/echo", "a b", "c\"d"};

@@ -43,8 +43,9 @@ E2E_CLEANUPS=()
 
 e2e_init() {
   if [[ $(id -u) != 0 ]]; then
+    # 77: ctest shows the script skipped (SKIP_RETURN_CODE), not passed.
     echo "SKIP: needs root (the end-to-end tests build real sandboxes)"
-    exit 0
+    exit 77
   fi
   if [[ $# -lt 2 || ! -x $1 || ! -d $2 ]]; then
     echo "usage: bash ${0##*/} JHARDEN_BINARY REPO_ROOT" >&2
@@ -143,23 +144,38 @@ jh_context() {
   echo "(jharden exit $RC; stderr: ${err:-<empty>})"
 }
 
+# What `field` gives for a key the probe did not print.
+E2E_MISSING='<missing>'
+
+# field_missing NAME ACTUAL: fails NAME when ACTUAL is a probe field that was never printed
+# (the probe died, or the key is misspelt): no expectation may pass on it, least of all
+# "is not X" or "does not match".
+field_missing() {
+  [[ $2 == "$E2E_MISSING" ]] || return 1
+  fail "$1" "the probe printed no such field $(jh_context)"
+}
+
 # expect_eq NAME EXPECTED ACTUAL
 expect_eq() {
+  [[ $2 != "$E2E_MISSING" ]] && field_missing "$1" "$3" && return
   if [[ $3 == "$2" ]]; then pass "$1"; else fail "$1" "expected '$2', got '$3' $(jh_context)"; fi
 }
 
 # expect_ne NAME UNEXPECTED ACTUAL
 expect_ne() {
+  field_missing "$1" "$3" && return
   if [[ $3 != "$2" ]]; then pass "$1"; else fail "$1" "got '$3', which it must not be $(jh_context)"; fi
 }
 
 # expect_match NAME REGEX ACTUAL
 expect_match() {
+  field_missing "$1" "$3" && return
   if [[ $3 =~ $2 ]]; then pass "$1"; else fail "$1" "'$3' does not match /$2/ $(jh_context)"; fi
 }
 
 # expect_no_match NAME REGEX ACTUAL
 expect_no_match() {
+  field_missing "$1" "$3" && return
   if [[ ! $3 =~ $2 ]]; then pass "$1"; else fail "$1" "'$3' matches /$2/ $(jh_context)"; fi
 }
 
@@ -238,7 +254,7 @@ field() {
       return 0
     fi
   done <<<"$OUT"
-  printf '<missing>'
+  printf '%s' "$E2E_MISSING"
 }
 
 # ns_setup SCRIPT: makes the next jh calls run in a new private mount namespace of

@@ -24,6 +24,12 @@
 //   mdwe-skip        prctl(PR_SET_MDWE) returns 0 without setting anything
 //   keep-bound:NAME  cap_drop_bound() of capability NAME (libcap's name, cap_setfcap) returns
 //                    0 without dropping it
+//   skip-mount:PATH  move_mount() onto the directory or file PATH (as the caller names it
+//                    in /proc/self/fd) returns 0 without attaching anything: what was there
+//                    stays (the host's /run, /proc)
+//   proc-drop:KEY    fsconfig() of the procfs option KEY (hidepid, subset) returns 0 without
+//                    setting it
+//   bind-from:SRC=DST  open_tree() cloning SRC clones DST instead: a bind shows another tree
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
@@ -31,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <linux/mount.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdarg.h>
@@ -228,4 +235,60 @@ int cap_drop_bound(cap_value_t cap) {
   snprintf(word, sizeof word, "keep-bound:%s", name ? name : "?");
   cap_free(name);
   return has_fault(word) ? 0 : real(cap);
+}
+
+// The path a descriptor names, as /proc/self/fd shows it; "" when unreadable.
+static void fd_path(int fd, char* out, size_t size) {
+  char link[64];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, out, size - 1);
+  out[n > 0 ? n : 0] = '\0';
+}
+
+int move_mount(int from_dfd, const char* from_path, int to_dfd, const char* to_path,
+               unsigned int flags) {
+  int (*real)(int, const char*, int, const char*, unsigned int) =
+      (int (*)(int, const char*, int, const char*, unsigned int))next("move_mount");
+  if ((flags & MOVE_MOUNT_T_EMPTY_PATH) && to_path && !*to_path) {
+    char path[4096], word[4200];
+    fd_path(to_dfd, path, sizeof path);
+    snprintf(word, sizeof word, "skip-mount:%s", path);
+    if (path[0] && has_fault(word)) return 0;
+  }
+  return real(from_dfd, from_path, to_dfd, to_path, flags);
+}
+
+int fsconfig(int fd, unsigned int cmd, const char* key, const void* value, int aux) {
+  int (*real)(int, unsigned int, const char*, const void*, int) =
+      (int (*)(int, unsigned int, const char*, const void*, int))next("fsconfig");
+  if (key && (cmd == FSCONFIG_SET_STRING || cmd == FSCONFIG_SET_FLAG)) {
+    char word[128];
+    snprintf(word, sizeof word, "proc-drop:%s", key);
+    if (has_fault(word)) return 0;
+  }
+  return real(fd, cmd, key, value, aux);
+}
+
+int open_tree(int dfd, const char* path, unsigned int flags) {
+  int (*real)(int, const char*, unsigned int) =
+      (int (*)(int, const char*, unsigned int))next("open_tree");
+  const char* all = getenv("JH_FAULT");
+  const char* at = all ? strstr(all, "bind-from:") : NULL;
+  if (at && (flags & OPEN_TREE_CLONE) && path && !*path) {
+    char spec[4096], from[4096];
+    snprintf(spec, sizeof spec, "%.*s", (int)strcspn(at + 10, " "), at + 10);
+    char* eq = strchr(spec, '=');
+    fd_path(dfd, from, sizeof from);
+    if (eq) {
+      *eq = '\0';
+      if (strcmp(from, spec) == 0) {
+        int other = open(eq + 1, O_PATH | O_CLOEXEC);
+        if (other < 0) abort();
+        int fd = real(other, "", flags);
+        close(other);
+        return fd;
+      }
+    }
+  }
+  return real(dfd, path, flags);
 }
