@@ -42,6 +42,8 @@ constexpr const char* kUsage =
     "                    defaults to the one its ExecStart= runs\n"
     "  --json            with --print or --analyze: one JSON object\n"
     "  --verify          build the sandbox, probe it from inside, report PASS/FAIL\n"
+    "  --complain        run the daemon, but log what the policy refuses (with the\n"
+    "                    policy line responsible) instead of refusing its calls\n"
     "  --help            show this help\n"
     "  --version         show the version\n"
     "\n"
@@ -65,6 +67,8 @@ bool request_from_exec_start(const ExecCommand& c, LoadRequest& request, Diagnos
       request.policy_dirs.emplace_back(arg.substr(13));
     } else if (arg == "--learn") {
       ++k;
+    } else if (arg == "--complain") {
+      continue;
     } else if (arg == "--" || !arg.starts_with("-")) {
       break;
     }
@@ -89,6 +93,7 @@ int run_cli(int argc, char** argv) {
   LoadRequest request;
   Action action = Action::kRun;
   bool json = false;
+  bool complain = false;
   std::string unit_arg;
   int i = 1;
   auto set_action = [&](Action a) {
@@ -141,6 +146,8 @@ int run_cli(int argc, char** argv) {
       ok = set_action(Action::kVerify);
     else if (arg == "--json")
       json = true;
+    else if (arg == "--complain")
+      complain = true;
     else if (arg == "--")
       return usage_error("missing POLICY before \"--\"");
     else if (arg.size() > 1 && arg[0] == '-')
@@ -166,6 +173,10 @@ int run_cli(int argc, char** argv) {
   }
   if (json && action != Action::kPrint && action != Action::kAnalyze)
     return usage_error("--json goes with --print or --analyze");
+  if (complain && action != Action::kRun)
+    return usage_error(
+        "--complain runs the daemon: it goes with no --check, --print, --analyze "
+        "or --verify");
 
   request.need_command = action == Action::kRun;
   Diagnostics diag;
@@ -233,7 +244,7 @@ int run_cli(int argc, char** argv) {
     case Action::kVerify:
       return run_sandbox(loaded, plan, RunOptions{.verify = true, .inherited = inherited});
     case Action::kRun:
-      return run_sandbox(loaded, plan, RunOptions{.inherited = inherited});
+      return run_sandbox(loaded, plan, RunOptions{.complain = complain, .inherited = inherited});
   }
   return kExitFailure;
 }

@@ -23,6 +23,7 @@
 #include <utility>
 
 #include "cap_names.h"
+#include "complain.h"
 #include "error.h"
 #include "landlock.h"
 #include "mount_apply.h"
@@ -64,6 +65,7 @@ struct Context {
   unique_fd sync;  // the exec channel's writer end
   unique_fd tty;   // the controlling terminal of a session leader, to give it up
   HostFacts host;
+  unique_fd complain;  // --complain: the channel to the observer, for the filter's listener
 };
 
 // A StepError's message, and a hint when the caller's own sandbox explains it.
@@ -160,17 +162,18 @@ void tell_systemd(const ExecOutcome& o, pid_t main_pid, const std::string& progr
   }
 }
 
-// Closes every descriptor from `first` on, except `keep`.
-void close_from(unsigned first, int keep) {
+// Closes every descriptor from `first` on, except `keep` and `keep2`.
+void close_from(unsigned first, int keep, int keep2 = -1) {
   auto close_span = [](unsigned lo, unsigned hi) {
     if (lo <= hi && close_range(lo, hi, 0) != 0) fail_errno(kExitFds, "fds", "close_range");
   };
-  if (keep >= static_cast<int>(first)) {
-    close_span(first, static_cast<unsigned>(keep) - 1);
-    close_span(static_cast<unsigned>(keep) + 1, ~0U);
-  } else {
-    close_span(first, ~0U);
+  unsigned next = first;
+  for (int k : {std::min(keep, keep2), std::max(keep, keep2)}) {
+    if (k < static_cast<int>(next)) continue;
+    if (static_cast<unsigned>(k) > next) close_span(next, static_cast<unsigned>(k) - 1);
+    next = static_cast<unsigned>(k) + 1;
   }
+  close_span(next, ~0U);
 }
 
 // The helper's side: waits for the outcome of the exec and reports it.
@@ -210,6 +213,40 @@ void start_ready_helper(Context& c) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     fail(kExitNamespace, "notify", "fork the readiness helper: failed");
+}
+
+// --complain: the observer, forked before the mount namespace so that it sees the daemon's
+// /proc from the host, and double-forked so that it is never the daemon's child, nor the one
+// jharden in front waits for. It gets the filter's listener once the filter is loaded.
+void start_complain_observer(Context& c) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+    fail_errno(kExitSeccomp, "complain", "socketpair");
+  unique_fd observer_end(fds[0]);
+  c.complain.reset(fds[1]);
+  pid_t middle = fork();
+  if (middle < 0) fail_errno(kExitSeccomp, "complain", "fork the observer");
+  if (middle == 0) {
+    pid_t observer = fork();
+    if (observer != 0) std::_Exit(observer < 0 ? kExitFailure : kExitSuccess);
+    for (auto& s : c.secrets) s.bytes.wipe();
+    c.complain.reset();
+    c.sync.reset();
+    c.tty.reset();
+    try {
+      close_from(3, observer_end.get());
+    } catch (const StepError&) {
+      std::_Exit(kExitFailure);
+    }
+    prctl(PR_SET_NAME, "jharden-complain", 0, 0, 0);
+    run_complain_observer(c.plan, observer_end.get());
+    std::_Exit(kExitSuccess);
+  }
+  int status = 0;
+  while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    fail(kExitSeccomp, "complain", "fork the observer: failed");
 }
 
 void bring_loopback_up() {
@@ -368,7 +405,7 @@ std::vector<std::string> daemon_environment(const Context& c) {
 void close_jharden_fds(Context& c) {
   c.sources = MountSources{};
   c.tty.reset();
-  close_from(static_cast<unsigned>(3 + c.listen_fds), c.sync.get());
+  close_from(static_cast<unsigned>(3 + c.listen_fds), c.sync.get(), c.complain.get());
   for (int fd = 3; fd < 3 + c.listen_fds; ++fd)
     if (fcntl(fd, F_SETFD, 0) != 0)
       fail_errno(kExitFds, "fds", "keep LISTEN_FDS descriptor " + std::to_string(fd));
@@ -447,8 +484,26 @@ void leave_caller_session(Context& c) {
   // Before the filter, which may not allow rt_sigaction (an allow list without @signal).
   restore_signals(c.signal_mask);
   if (p.no_new_privileges) set_no_new_privileges();
-  if (p.seccomp.write_execute == WriteExecute::kPrctl) deny_write_execute();
+  if (c.complain) {
+    // Built now that the descriptors of the hand-over are known (the plan's own filter was
+    // built, and so checked, before anything was set up). memory_deny_write_execute becomes
+    // seccomp rules, as on kernels without PR_SET_MDWE: the prctl refuses without a word.
+    SeccompPlan complain_plan = p.seccomp;
+    if (complain_plan.write_execute == WriteExecute::kPrctl)
+      complain_plan.write_execute = WriteExecute::kSeccomp;
+    ComplainFilter cf;
+    cf.exempt.emplace_back("sendmsg", c.complain.get());
+    if (c.sync) cf.exempt.emplace_back("write", c.sync.get());
+    c.filter = build_seccomp_filter(complain_plan, &cf);
+  } else if (p.seccomp.write_execute == WriteExecute::kPrctl) {
+    deny_write_execute();
+  }
   load_seccomp_filter(c.filter);
+  if (c.complain) {
+    const int listener = seccomp_notify_fd(c.filter.get());
+    if (listener < 0) fail(kExitSeccomp, "complain", "the filter has no listener");
+    send_listener(c.complain.get(), listener);
+  }
   if (c.options.verify) std::_Exit(run_probe(p, c.host, c.listen_fds));
   if (!send_mark(c, kMarkExec))
     fail_errno(kExitSeccomp, "seccomp", "report the exec to jharden (the filter must allow write)");
@@ -521,6 +576,7 @@ int run_in_front(Context& c, NotifyMode notify) {
   unique_fd read_end = open_exec_channel(c);
   pid_t child = fork_sandbox(c);
   c.sync.reset();
+  c.complain.reset();
   // Signals stay blocked meanwhile; supervise() forwards those that arrived.
   ExecOutcome outcome = read_outcome(read_end.get());
   if (notify == NotifyMode::kExec) tell_systemd(outcome, getpid(), c.plan.argv[0]);
@@ -551,7 +607,8 @@ std::string runtime_directory_hint(const StepError& e) {
 }
 
 int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
-  Context c{plan, loaded.secrets, options, read_caller_sandbox(), nullptr, {}, 0, {}, {}, {}, {}};
+  Context c{plan, loaded.secrets, options, read_caller_sandbox(), nullptr, {}, 0, {}, {}, {}, {},
+            {}};
   try {
     std::string warning = caller_sandbox_warning(c.caller);
     if (!warning.empty()) std::fprintf(stderr, "jharden: %s\n", warning.c_str());
@@ -576,6 +633,7 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     if (notify == NotifyMode::kExec && !preload_libsystemd())
       fail(kExitNamespace, "notify", "load libsystemd to tell systemd about the exec");
     c.signal_mask = block_all_signals();
+    if (options.complain) start_complain_observer(c);
     if (in_front) return run_in_front(c, notify);
     if (notify == NotifyMode::kExec && getenv("NOTIFY_SOCKET")) start_ready_helper(c);
     enter_namespaces(c);
