@@ -1,0 +1,183 @@
+#!/bin/bash
+# complain.sh — jharden.md §2 `--complain`, and failures that name their policy line: a
+# deliberately wrong policy for a small daemon (its data directory left read-only, a call it
+# needs denied, a device missing, an inaccessible path, a socket family refused). Under
+# --complain the daemon keeps running, the seccomp refusals are let through, and every log
+# line names the process, the call and the right file:line; without --complain the same
+# policy refuses.
+#
+# Usage: bash complain.sh JHARDEN_BINARY REPO_ROOT   (as root)
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/common.bash
+source "$HERE/lib/common.bash"
+
+# wrong_policy [EXTRA-LINES]: the deliberately wrong policy; its line numbers are used below.
+wrong_policy() {
+  mkdir -p "$CASE/data" "$CASE/private"
+  echo key >"$CASE/private/s"
+  : >"$CASE/lock"
+  policy <<EOF
+[filesystem]
+read_only = /
+inaccessible = $CASE/private
+private_dev = yes
+[seccomp]
+deny = flock
+address_families = AF_UNIX
+$*
+EOF
+}
+
+# The daemon: it tries each thing, says what it got, and goes on.
+daemon_body() {
+  cat <<EOF
+p data_write write $CASE/data/db
+p flock flock $CASE/lock
+p inet bind 0
+p device read-size /dev/jh-nodev
+p private read $CASE/private/s
+p tmp write /tmp/f
+p suid chmod /tmp/f 4755
+cd $CASE/data && p relative write rel
+echo alive=yes
+EOF
+}
+
+# expect_log NAME REGEX: one "jharden: complain: " line of stderr matches REGEX.
+expect_log() {
+  local line
+  while IFS= read -r line; do
+    if [[ $line == "jharden: complain: "* && ${line#jharden: complain: } =~ $2 ]]; then
+      pass "$1"
+      return
+    fi
+  done <<<"$ERR"
+  fail "$1" "no complain line matches /$2/ $(jh_context)"
+}
+
+# The log lines of the wrong policy, each naming its line ($1: the policy's path).
+check_log_lines() {
+  local name=$1 pol=$2
+  expect_log "$name:read-only-names-line" \
+    "^python3\[[0-9]+\]: openat\(\"$CASE/data/db\", O_WRONLY\|O_CREAT[^)]*\): read-only by $pol:2 \(read_only = /\)$"
+  expect_log "$name:inaccessible-names-line" \
+    "^python3\[[0-9]+\]: openat\(\"$CASE/private/s\", O_RDONLY[^)]*\): inaccessible by $pol:3 \(inaccessible = $CASE/private\)$"
+  expect_log "$name:missing-device-names-line" \
+    "^python3\[[0-9]+\]: openat\(\"/dev/jh-nodev\", O_RDONLY[^)]*\): no such device by $pol:4 \(private_dev = yes\)$"
+  expect_log "$name:denied-call-names-line" \
+    "^python3\[[0-9]+\]: flock\([^)]*\): refused by $pol:6 \(deny = flock\)$"
+  expect_log "$name:family-names-line" \
+    "^python3\[[0-9]+\]: socket\(0x2, [^)]*\): refused by $pol:7 \(address_families = AF_UNIX\)$"
+  expect_log "$name:suid-names-default" \
+    "^python3\[[0-9]+\]: (fchmodat|chmod)\([^)]*\): refused by \(default restrict_suid_sgid yes\)$"
+  expect_log "$name:relative-path-resolved" \
+    "^python3\[[0-9]+\]: openat\(\"$CASE/data/rel\", O_WRONLY\|O_CREAT[^)]*\): read-only by $pol:2 \(read_only = /\)$"
+}
+
+test_complain_logs_and_lets_through() {
+  local pol
+  new_case
+  pol=$(wrong_policy)
+  jh --complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
+  expect_rc complain:exit-0 0
+  expect_field complain:daemon-kept-running alive yes
+  # The seccomp refusals are let through...
+  expect_field complain:denied-call-let-through flock OK
+  expect_field complain:family-let-through inet OK
+  expect_field complain:suid-let-through suid OK
+  # ...the filesystem view still holds (it is the sandbox), and is logged.
+  expect_field complain:read-only-still-holds data_write EROFS
+  # Root gets through the mode-0000 directory to an empty file system; another user does not.
+  expect_match complain:inaccessible-still-holds '^ERR:(EACCES|ENOENT)$' "$(field private)"
+  expect_field complain:device-still-missing device ENOENT
+  expect_field complain:tmp-writable-not-logged tmp OK
+  check_log_lines complain "$pol"
+  expect_no_match complain:tmp-not-logged 'complain: [^ ]+: openat\("/tmp/f"' "$ERR"
+  # Each distinct refusal once, and nothing that the policy allows.
+  expect_eq complain:no-duplicate-lines "" "$(grep '^jharden: complain:' <<<"$ERR" | sed 's/\[[0-9]*\]//' | sort | uniq -d)"
+}
+
+test_without_complain_refuses() {
+  local pol
+  new_case
+  pol=$(wrong_policy)
+  jh "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
+  expect_rc enforce:exit-0 0
+  expect_field enforce:denied-call-refused flock EPERM
+  expect_field enforce:family-refused inet EAFNOSUPPORT
+  expect_field enforce:suid-refused suid EPERM
+  expect_field enforce:read-only data_write EROFS
+  expect_no_match enforce:no-complain-lines 'jharden: complain:' "$ERR"
+}
+
+test_complain_pid_namespace() {
+  local pol
+  new_case
+  pol=$(wrong_policy $'[namespaces]\npid = yes')
+  jh --complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
+  expect_rc complain-pid:exit-0 0
+  expect_field complain-pid:daemon-kept-running alive yes
+  expect_field complain-pid:denied-call-let-through flock OK
+  check_log_lines complain-pid "$pol"
+}
+
+# The listener is handed over with sendmsg and the exec reported with write, before the
+# observer listens: a policy that denies them must neither hang nor go unlogged afterwards.
+test_complain_handover_calls_denied() {
+  local pol
+  new_case
+  pol=$(policy <<'EOF'
+[seccomp]
+deny = sendmsg
+EOF
+)
+  NOTIFY_SOCKET=@jharden-e2e-none jh --complain "$pol" -- /usr/bin/python3 -c '
+import socket
+a, b = socket.socketpair()
+a.sendmsg([b"x"])
+print("sent=" + b.recv(1).decode())'
+  expect_rc complain-handover:exit-0 0
+  expect_eq complain-handover:daemon-sendmsg-let-through "sent=x" "$OUT"
+  expect_log complain-handover:daemon-sendmsg-logged \
+    "^python3\[[0-9]+\]: sendmsg\([^)]*\): refused by $pol:2 \(deny = sendmsg\)$"
+}
+
+test_complain_observer_ends_with_daemon() {
+  local pol left pid
+  new_case
+  pol=$(empty_policy)
+  jh --complain "$pol" -- /bin/true
+  expect_rc complain-observer:exit-0 0
+  # Gone as soon as the last process under the filter is: a zombie left to the reaper that
+  # inherited it is gone too.
+  sleep 0.5
+  left=""
+  for pid in $(pgrep -x jharden-complai); do
+    [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) == Z ]] || left+="$pid "
+  done
+  expect_eq complain-observer:gone-after-daemon "" "$left"
+}
+
+test_complain_usage() {
+  local pol
+  new_case
+  pol=$(empty_policy)
+  jh --complain --verify "$pol"
+  expect_rc complain-usage:with-verify-refused 2
+  expect_match complain-usage:says-why '--complain' "$ERR"
+}
+
+main() {
+  e2e_init "$@"
+  run_cases \
+    test_complain_logs_and_lets_through \
+    test_without_complain_refuses \
+    test_complain_pid_namespace \
+    test_complain_handover_calls_denied \
+    test_complain_observer_ends_with_daemon \
+    test_complain_usage
+  e2e_finish
+}
+
+main "$@"
