@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <map>
 
 #include "paths.h"
@@ -277,6 +278,52 @@ std::string open_flags_text(uint64_t flags) {
     if ((flags & bit) == bit && !(bit == O_DIRECTORY && tmpfile(flags)))
       text += std::string("|") + name;
   return text;
+}
+
+std::string entry_failure(const Plan& plan, const MountEntry& e, const std::string& message,
+                          int err) {
+  const Blame blame = mount_blame(e);
+  std::string out = blame.origin.is_default()
+                        ? blame.text() + " (built-in default): " + message
+                        : blame.origin.str() + ": " + blame.text() + ": " + message;
+  if (err == EROFS && e.target != "/") {
+    const std::string parent = e.target.substr(0, std::max<size_t>(e.target.rfind('/'), 1));
+    if (auto r = attribute_path(plan, parent, FsAccess::kWrite); r && r->error == EROFS) {
+      out += " (under " + r->blame.text() +
+             (r->blame.origin.is_default() ? ", a built-in default"
+                                           : " from " + r->blame.origin.str()) +
+             ")";
+    }
+  }
+  return out;
+}
+
+std::string escape_text(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '"':
+      case '\\':
+        out += '\\';
+        out += static_cast<char>(c);
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          char hex[5];
+          std::snprintf(hex, sizeof hex, "\\x%02x", c);
+          out += hex;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
 }
 
 std::string complain_line(const std::string& comm, int pid, const std::string& call,

@@ -63,6 +63,17 @@ bool open_flags_write(uint64_t flags);
 // "O_WRONLY|O_CREAT", for the log.
 std::string open_flags_text(uint64_t flags);
 
+// A set-up step for entry `e` failed with `message` (errno `err`): the message again, led by
+// the policy line that asked for the entry ("nginx.conf:12: bind = /srv/x:/y: ..."), and, when
+// a read-only mount of the plan explains an EROFS, followed by the entry that made it
+// read-only ("(under read_only = / from nginx.conf:8)").
+std::string entry_failure(const Plan& plan, const MountEntry& e, const std::string& message,
+                          int err);
+
+// `text` with control characters, quotes and backslashes escaped (C style), so that a name a
+// daemon chooses (a path, its comm) cannot forge or split a log line.
+std::string escape_text(std::string_view text);
+
 // One line of --complain's log (without the "jharden: complain: " prefix):
 // "nginx[412]: openat("/var/x", O_WRONLY|O_CREAT): read-only by nginx.conf:9 (read_only = /)".
 std::string complain_line(const std::string& comm, int pid, const std::string& call,

@@ -126,7 +126,8 @@ class Observer {
     std::string name = resolved ? resolved : "syscall " + std::to_string(req.data.nr);
     free(resolved);
     const std::string proc = "/proc/" + std::to_string(req.pid);
-    std::string comm = read_text(proc + "/comm");
+    // The daemon chooses its comm and its paths: escaped, they cannot forge a log line.
+    std::string comm = escape_text(read_text(proc + "/comm"));
     if (comm.empty()) comm = "?";
     uint64_t args[6];
     for (int i = 0; i < 6; ++i) args[i] = req.data.args[i];
@@ -167,8 +168,9 @@ class Observer {
     auto report = [&](const std::string& path, FsAccess a) {
       auto r = attribute_path(plan_, path, a);
       if (!r) return;
-      log(complain_line(comm, static_cast<int>(req.pid), name + "(\"" + path + "\"" + flags + ")",
-                        r->reason, r->blame));
+      log(complain_line(comm, static_cast<int>(req.pid),
+                        name + "(\"" + escape_text(path) + "\"" + flags + ")", r->reason,
+                        r->blame));
     };
     if (auto p = path_of(watched->dirfd_arg, watched->path_arg)) report(*p, access);
     if (watched->second_path_arg >= 0)

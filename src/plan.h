@@ -64,6 +64,8 @@ struct Blame {
   std::string value;  // "@mount", "/", "yes"
   // "/etc/jharden/nginx.conf:14 (deny = @mount)", or "(default deny @mount)".
   std::string str() const;
+  // "KEY = VALUE", as written.
+  std::string text() const { return key + " = " + value; }
 };
 
 // How memory_deny_write_execute holds, if it does: the kernel's PR_SET_MDWE

@@ -593,8 +593,11 @@ std::string runtime_directory_hint(const StepError& e) {
                                                               {"/var/lib/", "StateDirectory="},
                                                               {"/var/cache/", "CacheDirectory="},
                                                               {"/var/log/", "LogsDirectory="}};
+  // After the policy line that may lead the message (a policy under /run/jharden).
+  size_t from = e.message.find(": mounts: ");
+  if (from == std::string::npos) from = 0;
   for (const auto& [prefix, directive] : kDirs) {
-    size_t at = e.message.find(prefix);
+    size_t at = e.message.find(prefix, from);
     if (at == std::string::npos) continue;
     std::string path = e.message.substr(at, e.message.find_first_of(": ", at) - at);
     return path + " does not exist yet. If the unit's " + directive +

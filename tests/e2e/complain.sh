@@ -168,6 +168,52 @@ test_complain_usage() {
   expect_match complain-usage:says-why '--complain' "$ERR"
 }
 
+# Failures name their line: a set-up step that fails says which policy line asked for it, and
+# for a read-only file system, which entry made the place read-only.
+test_setup_failure_names_line() {
+  local pol
+  new_case
+  mkdir -p "$CASE/ro"
+  # The planner refuses what it can see coming (a mount point inside a read-only bind): here
+  # the file system is read-only on the host already (a private mount namespace of the test).
+  ns_setup "mount --bind $CASE/ro $CASE/ro && mount -o remount,bind,ro $CASE/ro"
+  pol=$(policy <<EOF
+[filesystem]
+read_only = $CASE/ro
+tmpfs = $CASE/ro/new
+EOF
+)
+  jh "$pol" -- /bin/true
+  JH_WRAP=()
+  expect_rc setup-line:under-read-only-exit-226 226
+  expect_match setup-line:under-read-only-names-both \
+    "^jharden: $pol:3: tmpfs = $CASE/ro/new: mounts: create mount point $CASE/ro/new: Read-only file system \(under read_only = $CASE/ro from $pol:2\)$" "$ERR"
+
+  new_case
+  pol=$(policy <<EOF
+[filesystem]
+read_only = /
+read_only = $CASE/missing
+EOF
+)
+  jh "$pol" -- /bin/true
+  expect_rc setup-line:missing-read-only-exit-226 226
+  expect_match setup-line:missing-read-only-names-line \
+    "^jharden: $pol:3: read_only = $CASE/missing: mounts: resolve $CASE/missing: No such file or directory$" "$ERR"
+
+  new_case
+  pol=$(policy <<EOF
+[filesystem]
+
+bind = $CASE/nosource:$CASE/t
+EOF
+)
+  jh "$pol" -- /bin/true
+  expect_rc setup-line:missing-bind-source-exit-226 226
+  expect_match setup-line:missing-bind-source-names-line \
+    "^jharden: $pol:3: bind = $CASE/nosource:$CASE/t: mounts: open bind source $CASE/nosource: No such file or directory$" "$ERR"
+}
+
 main() {
   e2e_init "$@"
   run_cases \
@@ -176,7 +222,8 @@ main() {
     test_complain_pid_namespace \
     test_complain_handover_calls_denied \
     test_complain_observer_ends_with_daemon \
-    test_complain_usage
+    test_complain_usage \
+    test_setup_failure_names_line
   e2e_finish
 }
 

@@ -236,6 +236,46 @@ TEST(MountBlame, NamesTheKeyAsWritten) {
   EXPECT_EQ(mount_blame(b).str(), "n.conf:12 (bind = -/srv/x:/y:ro)");
 }
 
+// --- set-up failures ------------------------------------------------------------------------
+
+const MountEntry& entry_at(const Plan& p, const std::string& target) {
+  for (const auto& e : p.mounts)
+    if (e.target == target) return e;
+  ADD_FAILURE() << "no entry " << target;
+  return p.mounts.front();
+}
+
+TEST(EntryFailure, NamesTheLineAndTheReadOnlyEntryAbove) {
+  Plan p = plan_of("[filesystem]\nread_only = /\n\nbind = /srv/x:/y\n");
+  EXPECT_EQ(entry_failure(p, entry_at(p, "/y"),
+                          "mounts: create mount point /y: Read-only file system", EROFS),
+            F +
+                ":4: bind = /srv/x:/y: mounts: create mount point /y: Read-only file system "
+                "(under read_only = / from " +
+                F + ":2)");
+  // Another error: no read-only entry to name.
+  EXPECT_EQ(
+      entry_failure(p, entry_at(p, "/y"), "mounts: open bind source /srv/x: No such file", ENOENT),
+      F + ":4: bind = /srv/x:/y: mounts: open bind source /srv/x: No such file");
+}
+
+TEST(EntryFailure, UnderAReadOnlyBindAndUnderADefault) {
+  Plan p = plan_of("[filesystem]\nbind = /srv/ro:/data:ro\ntmpfs = /data/new\ntmpfs = /usr/x\n");
+  EXPECT_EQ(entry_failure(p, entry_at(p, "/data/new"), "m: EROFS", EROFS),
+            F + ":3: tmpfs = /data/new: m: EROFS (under bind = /srv/ro:/data:ro from " + F + ":2)");
+  EXPECT_EQ(entry_failure(p, entry_at(p, "/usr/x"), "m: EROFS", EROFS),
+            F + ":4: tmpfs = /usr/x: m: EROFS (under read_only = /usr, a built-in default)");
+  // A default entry itself.
+  EXPECT_EQ(entry_failure(p, entry_at(p, "/usr"), "mounts: resolve /usr: x", ENOENT),
+            "read_only = /usr (built-in default): mounts: resolve /usr: x");
+}
+
+TEST(EscapeText, NothingCanSplitOrForgeALogLine) {
+  EXPECT_EQ(escape_text("/var/x"), "/var/x");
+  EXPECT_EQ(escape_text("a\njharden: complain: forged"), "a\\njharden: complain: forged");
+  EXPECT_EQ(escape_text("q\"\\\r\x1b"), "q\\\"\\\\\\x0d\\x1b");
+}
+
 // --- the seccomp filter ---------------------------------------------------------------------
 
 TEST(SeccompBlame, DefaultDenyGroupsAreNamedAsDefaults) {
