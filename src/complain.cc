@@ -1,11 +1,14 @@
 #include "complain.h"
 
 #include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "paths.h"
@@ -324,6 +327,53 @@ std::string escape_text(std::string_view text) {
     }
   }
   return out;
+}
+
+std::optional<SeccompAudit> parse_seccomp_audit(std::string_view record) {
+  if (record.find("type=1326") == std::string_view::npos) return std::nullopt;
+  auto field = [&](std::string_view key) -> std::optional<std::string_view> {
+    std::string needle = " " + std::string(key) + "=";
+    size_t at = record.find(needle);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view v = record.substr(at + needle.size());
+    if (v.starts_with("\"")) {
+      v.remove_prefix(1);
+      return v.substr(0, v.find('"'));
+    }
+    return v.substr(0, v.find_first_of(" \n"));
+  };
+  auto number = [&](std::string_view key, int base) -> std::optional<unsigned long long> {
+    auto v = field(key);
+    if (!v || v->empty()) return std::nullopt;
+    std::string text(*v);
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long n = std::strtoull(text.c_str(), &end, base);
+    if (errno != 0 || *end != '\0') return std::nullopt;
+    return n;
+  };
+  auto sig = number("sig", 10);
+  auto pid = number("pid", 10);
+  auto arch = number("arch", 16);
+  auto nr = number("syscall", 10);
+  if (!sig || *sig != SIGSYS || !pid || !arch || !nr) return std::nullopt;
+  SeccompAudit a;
+  a.pid = static_cast<int>(*pid);
+  a.arch = static_cast<uint32_t>(*arch);
+  a.nr = static_cast<int>(*nr);
+  if (auto comm = field("comm")) a.comm = std::string(*comm);
+  return a;
+}
+
+std::string kill_report(const SeccompPlan& plan, const SeccompAudit& audit) {
+  char* resolved = seccomp_syscall_resolve_num_arch(audit.arch, audit.nr);
+  std::string name = resolved ? resolved : "system call " + std::to_string(audit.nr);
+  std::free(resolved);
+  std::string action = plan.action_blame.origin.is_default()
+                           ? "action = kill"
+                           : "action = kill from " + plan.action_blame.origin.str();
+  return escape_text(audit.comm) + "[" + std::to_string(audit.pid) + "]: " + name + " refused by " +
+         seccomp_blame(plan, name).str() + ", with " + action;
 }
 
 std::string complain_line(const std::string& comm, int pid, const std::string& call,

@@ -70,6 +70,22 @@ std::string open_flags_text(uint64_t flags);
 std::string entry_failure(const Plan& plan, const MountEntry& e, const std::string& message,
                           int err);
 
+// The kernel's audit record of a seccomp kill (type=1326, printed to the kernel log when no
+// audit daemon takes it): "... pid=29040 comm="uname" ... sig=31 arch=c000003e syscall=63 ...".
+struct SeccompAudit {
+  int pid = 0;
+  uint32_t arch = 0;  // AUDIT_ARCH_*, which libseccomp's SCMP_ARCH_* values are
+  int nr = -1;
+  std::string comm;
+};
+// nullopt unless `record` (a /dev/kmsg record or a dmesg line) is such a record with SIGSYS.
+std::optional<SeccompAudit> parse_seccomp_audit(std::string_view record);
+
+// What jharden says when the daemon died of the filter with action = kill: the call, the
+// entry that refuses it and the action's line ("uname[29040]: uname refused by p.conf:3
+// (deny = uname), with action = kill from p.conf:2").
+std::string kill_report(const SeccompPlan& plan, const SeccompAudit& audit);
+
 // `text` with control characters, quotes and backslashes escaped (C style), so that a name a
 // daemon chooses (a path, its comm) cannot forge or split a log line.
 std::string escape_text(std::string_view text);

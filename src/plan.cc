@@ -393,6 +393,10 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
   auto blame = [](const auto& located, const char* key, std::string value) {
     return Blame{located.origin, key, std::move(value)};
   };
+  sc.action_blame = blame(policy.seccomp_action, "action",
+                          policy.seccomp_action.value == SeccompAction::kKill  ? "kill"
+                          : policy.seccomp_action.value == SeccompAction::kLog ? "log"
+                                                                               : "errno");
   if (policy.seccomp_allow) {
     std::string names;
     for (const auto& a : *policy.seccomp_allow) names += (names.empty() ? "" : " ") + a.value;

@@ -102,8 +102,8 @@ struct SeccompPlan {
   // deny list with the entry that reaches it last; the allow list as a whole; the key of each
   // kind of argument rule.
   std::map<std::string, Blame> deny_blame;
-  Blame allow_blame, namespaces_blame, suid_sgid_blame, personality_blame, realtime_blame,
-      families_blame, write_execute_blame, terminal_blame;
+  Blame action_blame, allow_blame, namespaces_blame, suid_sgid_blame, personality_blame,
+      realtime_blame, families_blame, write_execute_blame, terminal_blame;
 
   bool restricts_namespaces() const;
   // The errno a call of the lists gets: its own, or `error`.

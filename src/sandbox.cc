@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
@@ -17,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -514,6 +516,57 @@ void leave_caller_session(Context& c) {
   std::_Exit(kExitExec);
 }
 
+// The daemon died of SIGSYS: with action = kill, the filter killed it.
+void report_sigsys(const SeccompPlan& seccomp) {
+  if (seccomp.action != SeccompAction::kKill) return;
+  std::fprintf(stderr, "jharden: the daemon was killed by the seccomp filter (SIGSYS, %s)\n",
+               seccomp.action_blame.str().c_str());
+  std::fflush(stderr);
+}
+
+// action = kill: the kernel's audit record of the kill names the call, and only the kernel
+// log has it (the siginfo of a fatal SIGSYS reaches no one). Opened before the daemon starts,
+// at the end of the log, so that only records of this run are read.
+unique_fd open_kernel_log(const Plan& plan, bool verify) {
+  if (verify || !plan.seccomp.enabled || plan.seccomp.action != SeccompAction::kKill) return {};
+  unique_fd kmsg(open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (kmsg) (void)lseek(kmsg.get(), 0, SEEK_END);
+  return kmsg;
+}
+
+// The daemon's pid as the host sees it: with a PID namespace, the init's child.
+pid_t host_daemon_pid(pid_t child, bool pid_namespace) {
+  if (!pid_namespace) return child;
+  const std::string path =
+      "/proc/" + std::to_string(child) + "/task/" + std::to_string(child) + "/children";
+  unique_fd f(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[64] = {};
+  if (!f || read(f.get(), buf, sizeof buf - 1) <= 0) return 0;
+  return static_cast<pid_t>(std::strtol(buf, nullptr, 10));
+}
+
+// Names the call that got the daemon killed, from the kernel log (the kernel writes the
+// record from its audit thread: waited for, a second at most).
+void report_kill(const Plan& plan, int kmsg, pid_t daemon) {
+  if (kmsg < 0 || daemon <= 0) return;
+  for (int waited = 0; waited <= 1000; waited += 50) {
+    char rec[8192];
+    ssize_t n;
+    while ((n = read(kmsg, rec, sizeof rec - 1)) != 0) {
+      if (n < 0 && errno == EPIPE) continue;  // records overwritten meanwhile
+      if (n < 0) break;
+      rec[n] = '\0';
+      auto audit = parse_seccomp_audit(rec);
+      if (!audit || audit->pid != daemon) continue;
+      std::fprintf(stderr, "jharden: seccomp: %s\n", kill_report(plan.seccomp, *audit).c_str());
+      std::fflush(stderr);
+      return;
+    }
+    pollfd p{kmsg, POLLIN, 0};
+    (void)poll(&p, 1, 50);
+  }
+}
+
 // Runs `step`, turning a StepError into its message and exit code (in a child: _exit).
 template <typename F>
 [[noreturn]] void child_main(Context& c, F step) {
@@ -543,7 +596,11 @@ template <typename F>
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     reduce_to({CAP_KILL});
     set_no_new_privileges();
-    std::_Exit(supervise(daemon));
+    int wait_status = 0;
+    const int status = supervise(daemon, &wait_status);
+    // A failure is never silent (§3): killed by the filter, the daemon cannot say so itself.
+    if (WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGSYS) report_sigsys(c.plan.seccomp);
+    std::_Exit(status);
   });
 }
 
@@ -573,6 +630,7 @@ pid_t fork_sandbox(Context& c) {
 // jharden in front (pid = yes, §6): the main process systemd tracks, it reports the exec,
 // forwards every signal to the daemon (through the init) and exits with the daemon's status.
 int run_in_front(Context& c, NotifyMode notify) {
+  unique_fd kmsg = open_kernel_log(c.plan, c.options.verify);
   unique_fd read_end = open_exec_channel(c);
   pid_t child = fork_sandbox(c);
   c.sync.reset();
@@ -582,7 +640,17 @@ int run_in_front(Context& c, NotifyMode notify) {
   if (notify == NotifyMode::kExec) tell_systemd(outcome, getpid(), c.plan.argv[0]);
   report_done(read_end.get());
   read_end.reset();
-  return supervise(child);
+  const pid_t daemon = kmsg && outcome.executed ? host_daemon_pid(child, c.plan.ns_pid) : 0;
+  int wait_status = 0;
+  const int status = supervise(child, &wait_status);
+  // With a PID namespace the init has said that the daemon died of SIGSYS and exits 128+31.
+  const bool sigsys = c.plan.ns_pid ? status == 128 + SIGSYS
+                                    : WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGSYS;
+  if (sigsys) {
+    if (!c.plan.ns_pid) report_sigsys(c.plan.seccomp);
+    report_kill(c.plan, kmsg.get(), daemon);
+  }
+  return status;
 }
 
 }  // namespace

@@ -214,6 +214,31 @@ EOF
     "^jharden: $pol:3: bind = $CASE/nosource:$CASE/t: mounts: open bind source $CASE/nosource: No such file or directory$" "$ERR"
 }
 
+# action = kill: the daemon dies of the filter; jharden's init says so and names the call and
+# the rule's line (from the kernel's audit record of the kill).
+test_kill_names_line() {
+  local pol
+  new_case
+  pol=$(policy <<'EOF'
+[seccomp]
+action = kill
+deny = uname
+[namespaces]
+pid = yes
+EOF
+)
+  jh "$pol" -- /bin/uname
+  expect_rc kill-line:exit-159 159
+  expect_match kill-line:init-says-killed \
+    "jharden: the daemon was killed by the seccomp filter \(SIGSYS, $pol:2 \(action = kill\)\)" "$ERR"
+  if [[ -r /dev/kmsg ]]; then
+    expect_match kill-line:names-call-and-line \
+      "jharden: seccomp: uname\[[0-9]+\]: uname refused by $pol:3 \(deny = uname\), with action = kill from $pol:2" "$ERR"
+  else
+    skip kill-line:names-call-and-line "no /dev/kmsg to read the kernel's audit record from"
+  fi
+}
+
 main() {
   e2e_init "$@"
   run_cases \
@@ -223,7 +248,8 @@ main() {
     test_complain_handover_calls_denied \
     test_complain_observer_ends_with_daemon \
     test_complain_usage \
-    test_setup_failure_names_line
+    test_setup_failure_names_line \
+    test_kill_names_line
   e2e_finish
 }
 

@@ -276,6 +276,32 @@ TEST(EscapeText, NothingCanSplitOrForgeALogLine) {
   EXPECT_EQ(escape_text("q\"\\\r\x1b"), "q\\\"\\\\\\x0d\\x1b");
 }
 
+// --- a kill by the filter -----------------------------------------------------------------
+
+TEST(SeccompAudit, ParsesTheKernelRecord) {
+  auto a = parse_seccomp_audit(
+      "6,1234,12781731590,-;audit: type=1326 audit(1796150337.554:234): auid=4294967295 uid=0 "
+      "gid=0 ses=4294967295 pid=29040 comm=\"uname\" exe=\"/usr/bin/uname\" sig=31 "
+      "arch=c000003e syscall=63 compat=0 ip=0x7f3aaeb04b07 code=0x80000000\n");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->pid, 29040);
+  EXPECT_EQ(a->arch, 0xc000003eu);
+  EXPECT_EQ(a->nr, 63);
+  EXPECT_EQ(a->comm, "uname");
+  Plan p = plan_of("[seccomp]\naction = kill\ndeny = uname\n");
+  EXPECT_EQ(kill_report(p.seccomp, *a), "uname[29040]: uname refused by " + F +
+                                            ":3 (deny = uname), with action = kill from " + F +
+                                            ":2");
+}
+
+TEST(SeccompAudit, OnlySigsysRecordsOfSeccomp) {
+  // action = log (sig=0), another record type, a truncated record.
+  EXPECT_FALSE(parse_seccomp_audit("audit: type=1326 pid=1 sig=0 arch=c000003e syscall=63"));
+  EXPECT_FALSE(parse_seccomp_audit("audit: type=1300 pid=1 sig=31 arch=c000003e syscall=63"));
+  EXPECT_FALSE(parse_seccomp_audit("audit: type=1326 pid=1 sig=31 arch=c000003e"));
+  EXPECT_FALSE(parse_seccomp_audit("audit: type=1326 pid=x1 sig=31 arch=c000003e syscall=6"));
+}
+
 // --- the seccomp filter ---------------------------------------------------------------------
 
 TEST(SeccompBlame, DefaultDenyGroupsAreNamedAsDefaults) {
