@@ -60,6 +60,19 @@ struct {
   __type(value, struct jh_obs_nr); /* filled by userspace */
 } nr_info SEC(".maps");
 
+/* Where walk_path() assembles a directory's path, from its end. */
+#define WALK_BUF 1024
+#define WALK_END 511
+struct walk_buf {
+  char c[WALK_BUF];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct walk_buf);
+} walkbuf SEC(".maps");
+
 /* A path operation between its entry and its exit, by thread. */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -161,6 +174,8 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
   e->dfd = JH_OBS_CWD;
   e->dfd2 = JH_OBS_CWD;
   e->path2[0] = 0;
+  e->base[0] = 0;
+  e->base2[0] = 0;
   bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
   bpf_ringbuf_submit(e, 0);
   return 0;
@@ -190,6 +205,112 @@ struct sys_args {
 static __always_inline unsigned long arg(const struct sys_args *args, int i) {
   if (i < 0 || i > 5) return 0;
   return args->a[i];
+}
+
+/* One step of walk_path(), under bpf_loop() so that the verifier checks it once. */
+struct walk_ctx {
+  struct dentry *dentry;
+  struct vfsmount *vfsmnt;
+  struct mount *mnt;
+  __u32 off;
+  int status; /* 0: going on, 1: at the root, -1: no path */
+};
+
+static long walk_step(__u32 i, void *data) {
+  struct walk_ctx *w = data;
+  __u32 zero = 0;
+  struct walk_buf *b = bpf_map_lookup_elem(&walkbuf, &zero);
+  if (!b) {
+    w->status = -1;
+    return 1;
+  }
+  /* Plain copies first: BPF_CORE_READ would relocate the accesses to walk_ctx too. */
+  struct dentry *dentry = w->dentry;
+  struct vfsmount *vfsmnt = w->vfsmnt;
+  struct mount *mnt = w->mnt;
+  struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+  struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+  if (dentry == mnt_root) {
+    struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+    if (up == mnt) { /* the namespace's root */
+      w->status = 1;
+      return 1;
+    }
+    w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+    w->mnt = up;
+    w->vfsmnt = __builtin_preserve_access_index(&up->mnt);
+    return 0;
+  }
+  if (dentry == parent) { /* a detached tree: no path */
+    w->status = -1;
+    return 1;
+  }
+  const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+  __u32 len = BPF_CORE_READ(dentry, d_name.len);
+  __u32 off = w->off;
+  if (len == 0 || len > 255 || len + 1 > off || off > WALK_END) {
+    w->status = -1;
+    return 1;
+  }
+  off -= len;
+  bpf_probe_read_kernel(&b->c[off & WALK_END], len & 255, name);
+  off -= 1;
+  b->c[off & WALK_END] = '/';
+  w->off = off;
+  w->dentry = parent;
+  return 0;
+}
+
+/* The path of `p` as the process sees it (up to its mount namespace's root), into `out`; left
+ * empty when deeper or longer than this walk goes. What d_path() does, by hand: tracepoint
+ * programs may not call bpf_d_path(). */
+static __always_inline void walk_path(struct path *p, char *out) {
+  __u32 zero = 0;
+  out[0] = 0;
+  struct walk_buf *b = bpf_map_lookup_elem(&walkbuf, &zero);
+  if (!b) return;
+  struct walk_ctx w = {};
+  w.dentry = BPF_CORE_READ(p, dentry);
+  w.vfsmnt = BPF_CORE_READ(p, mnt);
+  w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+  w.off = WALK_END;
+  b->c[WALK_END] = 0;
+  bpf_loop(64, walk_step, &w, 0);
+  if (w.status != 1) return;
+  __u32 off = w.off;
+  if (off >= WALK_END) { /* the root itself */
+    out[0] = '/';
+    out[1] = 0;
+    return;
+  }
+  __u32 len = WALK_END - off + 1; /* with the NUL */
+  if (len > JH_OBS_PATH_MAX) return;
+  bpf_probe_read_kernel(out, len & (JH_OBS_PATH_MAX - 1), &b->c[off & WALK_END]);
+  out[(len - 1) & (JH_OBS_PATH_MAX - 1)] = 0;
+}
+
+/* The directory a relative path of the current process starts from: `dfd`, or its working
+ * directory. */
+static __always_inline void base_of(int dfd, char *out) {
+  struct task_struct *task = bpf_get_current_task_btf();
+  struct path p;
+  if (dfd == JH_OBS_CWD) {
+    p = BPF_CORE_READ(task, fs, pwd);
+  } else {
+    if (dfd < 0 || dfd >= BPF_CORE_READ(task, files, fdt, max_fds)) {
+      out[0] = 0;
+      return;
+    }
+    struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+    struct file *f = 0;
+    bpf_probe_read_kernel(&f, sizeof(f), &fds[dfd]);
+    if (!f) {
+      out[0] = 0;
+      return;
+    }
+    p = BPF_CORE_READ(f, f_path);
+  }
+  walk_path(&p, out);
 }
 
 #define O_ACCMODE 3
@@ -231,8 +352,13 @@ static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *in
   if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)arg(&args, info->path)) <= 0)
     return 0;
   if (e->op == JH_OP_READ && !read_matters(e->path)) return 0;
-  if (info->path2 >= 0)
+  e->base[0] = 0;
+  e->base2[0] = 0;
+  if (e->path[0] != '/') base_of(e->dfd, e->base);
+  if (info->path2 >= 0) {
     bpf_probe_read_user_str(e->path2, sizeof(e->path2), (void *)arg(&args, info->path2));
+    if (e->path2[0] != '/') base_of(e->dfd2, e->base2);
+  }
   __u32 tid = (__u32)pid_tgid;
   bpf_map_update_elem(&inflight, &tid, e, BPF_ANY);
   return 0;
@@ -247,7 +373,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   if (ret >= 0) {
     struct jh_obs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
     if (e) {
-      __builtin_memcpy(e, pending, sizeof(*e));
+      bpf_probe_read_kernel(e, sizeof(*e), pending);
       bpf_ringbuf_submit(e, 0);
     } else {
       add(&facts, JH_FACT_LOST);

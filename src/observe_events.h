@@ -72,8 +72,9 @@ enum jh_obs_op {
   JH_OP_EXEC,
 };
 
-/* A path operation that succeeded, as the syscall named it: relative paths are resolved by
- * userspace against the process's descriptor `dfd` or working directory. */
+/* A path operation that succeeded, as the syscall named it. A relative path comes with the
+ * directory it is relative to (`dfd`, or the working directory), named by the program when the
+ * call was made; empty base: userspace resolves it from /proc, or gives up. */
 struct jh_obs_event {
   unsigned int op;
   unsigned int tgid;
@@ -81,6 +82,8 @@ struct jh_obs_event {
   int dfd2;
   char path[JH_OBS_PATH_MAX];
   char path2[JH_OBS_PATH_MAX]; /* rename: the new name (op JH_OP_RENAME_FROM) */
+  char base[JH_OBS_PATH_MAX];
+  char base2[JH_OBS_PATH_MAX];
 };
 
 #define JH_OBS_CWD (-100) /* AT_FDCWD */

@@ -103,6 +103,7 @@ void Observations::add(const PathEvent& e) {
 
 void Observations::merge(const Observations& o) {
   runs += o.runs;
+  runs_without_capabilities += o.runs_without_capabilities;
   seconds += o.seconds;
   add_counts(syscalls, o.syscalls);
   add_counts(capabilities, o.capabilities);
@@ -119,6 +120,7 @@ void Observations::merge(const Observations& o) {
 nlohmann::json observations_to_json(const Observations& o) {
   return nlohmann::json{{"format", "jharden-learn 1"},
                         {"runs", o.runs},
+                        {"runs_without_capabilities", o.runs_without_capabilities},
                         {"seconds", o.seconds},
                         {"syscalls", o.syscalls},
                         {"capabilities", o.capabilities},
@@ -140,6 +142,7 @@ bool observations_from_json(const nlohmann::json& j, Observations& o, std::strin
     }
     Observations r;
     r.runs = j.at("runs").get<uint64_t>();
+    r.runs_without_capabilities = j.at("runs_without_capabilities").get<uint64_t>();
     r.seconds = j.at("seconds").get<uint64_t>();
     r.syscalls = j.at("syscalls").get<std::map<std::string, uint64_t>>();
     r.capabilities = j.at("capabilities").get<std::map<std::string, uint64_t>>();
@@ -169,10 +172,12 @@ struct Observer::Impl {
   // A relative path of process `tgid`, against its descriptor or working directory as
   // /proc shows them now (in its own mount namespace's terms); the daemon's starting directory
   // when the process is already gone.
-  std::string resolve(pid_t tgid, int dfd, const char* raw, size_t max) const {
+  std::string resolve(pid_t tgid, int dfd, const char* raw, const char* known, size_t max) const {
     std::string path(raw, strnlen(raw, max));
     if (path.empty()) return path;
-    if (path[0] != '/') {
+    if (path[0] != '/' && known[0] == '/') {
+      path = std::string(known, strnlen(known, max)) + "/" + path;
+    } else if (path[0] != '/') {
       std::string link = "/proc/" + std::to_string(tgid) +
                          (dfd == JH_OBS_CWD ? std::string("/cwd") : "/fd/" + std::to_string(dfd));
       char buf[4096];
@@ -279,11 +284,12 @@ std::unique_ptr<Observer> Observer::start(std::string& error) {
         if (e->op < JH_OP_CREATE || e->op > JH_OP_EXEC) return 0;
         const auto pid = static_cast<pid_t>(e->tgid);
         PathEvent pe{static_cast<PathOp>(e->op - JH_OP_CREATE), pid,
-                     self->resolve(pid, e->dfd, e->path, sizeof e->path)};
+                     self->resolve(pid, e->dfd, e->path, e->base, sizeof e->path)};
         self->on_path(pe);
         if (e->op == JH_OP_RENAME_FROM)
-          self->on_path(PathEvent{PathOp::kRenameTo, pid,
-                                  self->resolve(pid, e->dfd2, e->path2, sizeof e->path2)});
+          self->on_path(
+              PathEvent{PathOp::kRenameTo, pid,
+                        self->resolve(pid, e->dfd2, e->path2, e->base2, sizeof e->path2)});
         return 0;
       },
       raw, nullptr);

@@ -49,6 +49,7 @@ struct PathEvent {
 // kernel, libseccomp or libcap stays meaningful to another. Counts add up across runs.
 struct Observations {
   uint64_t runs = 0;
+  uint64_t runs_without_capabilities = 0;  // runs where the kernel refused the capability program
   uint64_t seconds = 0;
   std::map<std::string, uint64_t> syscalls;          // "openat" -> calls
   std::map<std::string, uint64_t> capabilities;      // "CAP_NET_BIND_SERVICE" -> checks needed
