@@ -28,6 +28,7 @@
 #include "complain.h"
 #include "error.h"
 #include "landlock.h"
+#include "learn.h"
 #include "mount_apply.h"
 #include "notify.h"
 #include "privileges.h"
@@ -705,6 +706,9 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
       fail(kExitNamespace, "notify", "load libsystemd to tell systemd about the exec");
     c.signal_mask = block_all_signals();
     if (options.complain) start_complain_observer(c);
+    // Before the first fork of the sandbox, so that every process of it is followed.
+    if (!options.learn_file.empty())
+      start_learner(options.learn_file, loaded.policy, plan, loaded.secrets);
     if (in_front) return run_in_front(c, notify);
     if (notify == NotifyMode::kExec && getenv("NOTIFY_SOCKET")) start_ready_helper(c);
     enter_namespaces(c);
