@@ -104,10 +104,16 @@ namespace jharden {
 std::string join_normalized(std::string_view base, std::string_view path);
 
 // The observer, a process of jharden's beside the daemon (forked before the mount namespace,
-// so that it sees the daemon's /proc from the host): receives the filter's listener on
-// `channel`, then logs every notification with the policy line responsible and lets the call
-// go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Returns when the last filtered process is gone.
-void run_complain_observer(const Plan& plan, int channel);
+// so that it sees the daemon's /proc from the host). First it starts the BPF observer
+// (observer.h) on `seed`'s pid tree, for the path calls that fail, and says on `channel`
+// whether it could: kComplainBpf, or kComplainSeccomp and then the path calls are notified by
+// the filter too. Then it receives the filter's listener on `channel`, logs every notification
+// and every failed path call that the policy explains, with the line responsible, and lets
+// each notified call go on (SECCOMP_USER_NOTIF_FLAG_CONTINUE). Returns when the last filtered
+// process is gone.
+inline constexpr char kComplainBpf = 'B';
+inline constexpr char kComplainSeccomp = 'S';
+void run_complain_observer(const Plan& plan, int channel, pid_t seed);
 
 // The daemon's side: hands the listener of the loaded filter over (SCM_RIGHTS). Throws
 // StepError (228).

@@ -19,6 +19,7 @@
 
 #include "complain.h"
 #include "error.h"
+#include "observer.h"
 #include "unique_fd.h"
 
 namespace jharden {
@@ -117,9 +118,23 @@ std::optional<std::string> read_string(int mem, uint64_t address) {
   return std::nullopt;
 }
 
-class Observer {
+class Complainer {
  public:
-  explicit Observer(const Plan& plan) : plan_(plan) {}
+  explicit Complainer(const Plan& plan) : plan_(plan) {}
+
+  // A path call that failed, as the BPF observer saw it: logged when the plan explains it.
+  void handle(const PathFailure& f) {
+    const FsAccess access = path_op_writes(f.event.op) ? FsAccess::kWrite : FsAccess::kRead;
+    auto r = attribute_path(plan_, f.event.path, access);
+    // Only what the view explains: root reads below an inaccessible directory as ENOENT (an
+    // empty file system), any other error is the file's own business.
+    if (!r || (r->error != f.error && !(r->error == EACCES && f.error == ENOENT))) return;
+    std::string call = f.syscall + "(\"" + escape_text(f.event.path) + "\"";
+    if (f.syscall == "open" || f.syscall == "openat" || f.syscall == "openat2")
+      call += ", " + open_flags_text(f.flags);
+    std::string comm = escape_text(f.comm);
+    log(complain_line(comm.empty() ? "?" : comm, f.event.pid, call + ")", r->reason, r->blame));
+  }
 
   void handle(const seccomp_notif& req) {
     char* resolved = seccomp_syscall_resolve_num_arch(req.data.arch, req.data.nr);
@@ -194,7 +209,20 @@ class Observer {
 
 }  // namespace
 
-void run_complain_observer(const Plan& plan, int channel) {
+void run_complain_observer(const Plan& plan, int channel, pid_t seed) {
+  // The BPF observer sees what a call really got, at no cost to the calls that succeed; without
+  // it (no BTF, no CAP_BPF) the filter notifies the path calls and the plan predicts.
+  std::string error;
+  std::unique_ptr<Observer> bpf = Observer::start(error, /*failures=*/true);
+  if (bpf && !bpf->track(seed, false, error)) bpf.reset();
+  if (bpf) bpf->set_fallback_cwd(plan.working_directory);
+  if (!bpf)
+    std::fprintf(stderr,
+                 "jharden: complain: no BPF observer (%s): the filter notifies the path calls "
+                 "instead\n",
+                 error.c_str());
+  const char mode = bpf ? kComplainBpf : kComplainSeccomp;
+  if (send(channel, &mode, 1, MSG_NOSIGNAL) != 1) return;
   unique_fd listener = receive_listener(channel);
   if (!listener) return;
   seccomp_notif* req = nullptr;
@@ -207,20 +235,27 @@ void run_complain_observer(const Plan& plan, int channel) {
       req, [](seccomp_notif* r) { seccomp_notify_free(r, nullptr); });
   std::unique_ptr<seccomp_notif_resp, void (*)(seccomp_notif_resp*)> resp_owner(
       resp, [](seccomp_notif_resp* r) { seccomp_notify_free(nullptr, r); });
-  Observer observer(plan);
+  Complainer observer(plan);
+  auto drain = [&] {
+    if (bpf) bpf->drain([](const PathEvent&) {}, [&](const PathFailure& f) { observer.handle(f); });
+  };
   for (;;) {
-    pollfd p{listener.get(), POLLIN, 0};
-    int n = poll(&p, 1, -1);
+    pollfd p[2] = {{listener.get(), POLLIN, 0}, {bpf ? bpf->event_fd() : -1, POLLIN, 0}};
+    int n = poll(p, bpf ? 2 : 1, -1);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return;
+    if (n < 0) break;
+    drain();
     // POLLHUP: every process under the filter is gone.
-    if (!(p.revents & POLLIN)) return;
+    if (!(p[0].revents & POLLIN)) {
+      if (p[0].revents) break;
+      continue;
+    }
     std::memset(req, 0, sizeof *req);
     // ENOENT: the caller died (or was interrupted) in between; anything else is for good.
     if (int rc = seccomp_notify_receive(listener.get(), req); rc != 0) {
       if (rc == -ENOENT || rc == -EINTR) continue;
       std::fprintf(stderr, "jharden: complain: receive a notification: %s\n", std::strerror(-rc));
-      return;
+      break;
     }
     observer.handle(*req);
     // Whatever happened above, the call goes on: under --complain nothing is refused.
@@ -229,6 +264,7 @@ void run_complain_observer(const Plan& plan, int channel) {
     resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
     (void)seccomp_notify_respond(listener.get(), resp);
   }
+  drain();
 }
 
 }  // namespace jharden

@@ -38,6 +38,11 @@ char LICENSE[] SEC("license") = "GPL";
 #define SCHED_DEADLINE 6
 #define SCHED_RESET_ON_FORK 0x40000000
 #define CLONE_NS_MASK 0x7e020080UL /* CLONE_NEW{NS,CGROUP,UTS,IPC,USER,PID,NET,TIME} */
+#define EPERM 1 /* asm-generic/errno-base.h: vmlinux.h has no macros */
+#define ENOENT 2
+#define ENXIO 6
+#define EACCES 13
+#define EROFS 30
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
@@ -111,9 +116,22 @@ struct {
 } facts SEC(".maps");
 
 struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, JH_SET_COUNT);
+  __type(key, __u32);
+  __type(value, __u32);
+} settings SEC(".maps");
+
+struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, 1 << 20);
 } events SEC(".maps");
+
+static __always_inline int report_failures(void) {
+  __u32 key = JH_SET_FAILURES;
+  __u32 *v = bpf_map_lookup_elem(&settings, &key);
+  return v && *v;
+}
 
 static __always_inline __u8 state_of_current(void) {
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -326,7 +344,7 @@ static __always_inline void read_args(struct pt_regs *regs, struct sys_args *arg
   args->a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs); /* no path operation needs the sixth */
 }
 
-static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *info) {
+static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *info, __u32 nr) {
   struct sys_args args;
   read_args(regs, &args);
   __u32 zero = 0;
@@ -351,7 +369,13 @@ static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *in
   if (e->op == JH_OP_UNLINK && (flags & AT_REMOVEDIR)) e->op = JH_OP_RMDIR;
   if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)arg(&args, info->path)) <= 0)
     return 0;
-  if (e->op == JH_OP_READ && !read_matters(e->path)) return 0;
+  /* A read that fails may be the view's doing wherever it is (an inaccessible path): kept
+   * until the exit says, when failures are reported. */
+  if (e->op == JH_OP_READ && !read_matters(e->path) && !report_failures()) return 0;
+  e->error = 0;
+  e->nr = nr;
+  e->flags = flags;
+  bpf_get_current_comm(e->comm, sizeof(e->comm));
   e->base[0] = 0;
   e->base2[0] = 0;
   if (e->path[0] != '/') base_of(e->dfd, e->base);
@@ -370,10 +394,18 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
   struct jh_obs_event *pending = bpf_map_lookup_elem(&inflight, &tid);
   if (!pending) return 0;
-  if (ret >= 0) {
+  int report = 0;
+  if (ret >= 0)
+    report = pending->op != JH_OP_READ || read_matters(pending->path);
+  else if (report_failures())
+    /* What the sandbox's view makes a call fail with: a read-only mount, an inaccessible path
+     * or Landlock, a missing device. */
+    report = ret == -EROFS || ret == -EACCES || ret == -EPERM || ret == -ENOENT || ret == -ENXIO;
+  if (report) {
     struct jh_obs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
     if (e) {
       bpf_probe_read_kernel(e, sizeof(*e), pending);
+      e->error = ret < 0 ? (int)-ret : 0;
       bpf_ringbuf_submit(e, 0);
     } else {
       add(&facts, JH_FACT_LOST);
@@ -392,7 +424,7 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
   if (count) *count += 1; /* per CPU: no atomic needed */
   struct jh_obs_nr *info = bpf_map_lookup_elem(&nr_info, &nr);
   if (!info || info->kind == JH_NR_PLAIN) return 0;
-  if (info->kind == JH_NR_PATH) return path_enter(regs, info);
+  if (info->kind == JH_NR_PATH) return path_enter(regs, info, nr);
   unsigned long a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
   unsigned long a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
   unsigned long a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);

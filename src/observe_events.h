@@ -84,6 +84,19 @@ struct jh_obs_event {
   char path2[JH_OBS_PATH_MAX]; /* rename: the new name (op JH_OP_RENAME_FROM) */
   char base[JH_OBS_PATH_MAX];
   char base2[JH_OBS_PATH_MAX];
+  /* With failures reported (map settings, JH_SET_FAILURES; --complain): the call's errno when
+   * it failed with one the sandbox's view explains (0: it succeeded), its number, its open
+   * flags and the name of the calling thread. */
+  int error;
+  unsigned int nr;
+  unsigned long long flags;
+  char comm[16];
+};
+
+/* Slots of the settings map, written by userspace after the load. */
+enum jh_obs_setting {
+  JH_SET_FAILURES = 0, /* nonzero: failed path operations are reported too */
+  JH_SET_COUNT = 1,
 };
 
 #define JH_OBS_CWD (-100) /* AT_FDCWD */

@@ -168,6 +168,7 @@ struct Observer::Impl {
   bool capabilities = true;
   std::string fallback_cwd = "/";
   std::function<void(const PathEvent&)> on_path;
+  std::function<void(const PathFailure&)> on_failure;
 
   // A relative path of process `tgid`, against its descriptor or working directory as
   // /proc shows them now (in its own mount namespace's terms); the daemon's starting directory
@@ -197,7 +198,7 @@ struct Observer::Impl {
 Observer::Observer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Observer::~Observer() = default;
 
-std::unique_ptr<Observer> Observer::start(std::string& error) {
+std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
   libbpf_set_print(collect_libbpf_message);
   auto impl = std::make_unique<Impl>();
   auto failed = [&](const std::string& what, int err) {
@@ -272,6 +273,10 @@ std::unique_ptr<Observer> Observer::start(std::string& error) {
     if (!set_info(c.name,
                   jh_obs_nr{JH_NR_PATH, c.op, c.dfd, c.path, c.dfd2, c.path2, c.flags, c.how}))
       return failed("fill the syscall table", errno);
+  const uint32_t failures_key = JH_SET_FAILURES, failures_value = failures ? 1 : 0;
+  if (bpf_map_update_elem(bpf_map__fd(impl->skel->maps.settings), &failures_key, &failures_value,
+                          BPF_ANY) != 0)
+    return failed("set the BPF program's settings", errno);
   int rc = observe__attach(impl->skel);
   if (rc != 0) return failed("attach the BPF program", rc);
   Impl* raw = impl.get();
@@ -285,6 +290,21 @@ std::unique_ptr<Observer> Observer::start(std::string& error) {
         const auto pid = static_cast<pid_t>(e->tgid);
         PathEvent pe{static_cast<PathOp>(e->op - JH_OP_CREATE), pid,
                      self->resolve(pid, e->dfd, e->path, e->base, sizeof e->path)};
+        if (e->error != 0) {
+          // Not a use of the path: only for whoever asked for failures.
+          if (!self->on_failure) return 0;
+          char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, static_cast<int>(e->nr));
+          PathFailure f{pe, e->error, name ? name : "syscall " + std::to_string(e->nr), e->flags,
+                        std::string(e->comm, strnlen(e->comm, sizeof e->comm))};
+          std::free(name);
+          self->on_failure(f);
+          if (e->op == JH_OP_RENAME_FROM) {
+            f.event = PathEvent{PathOp::kRenameTo, pid,
+                                self->resolve(pid, e->dfd2, e->path2, e->base2, sizeof e->path2)};
+            self->on_failure(f);
+          }
+          return 0;
+        }
         self->on_path(pe);
         if (e->op == JH_OP_RENAME_FROM)
           self->on_path(
@@ -312,10 +332,13 @@ void Observer::set_fallback_cwd(const std::string& dir) { impl_->fallback_cwd = 
 
 int Observer::event_fd() const { return ring_buffer__epoll_fd(impl_->ring); }
 
-bool Observer::drain(const std::function<void(const PathEvent&)>& on_path) {
+bool Observer::drain(const std::function<void(const PathEvent&)>& on_path,
+                     const std::function<void(const PathFailure&)>& on_failure) {
   impl_->on_path = on_path;
+  impl_->on_failure = on_failure;
   int rc = ring_buffer__consume(impl_->ring);
   impl_->on_path = nullptr;
+  impl_->on_failure = nullptr;
   return rc >= 0;
 }
 

@@ -45,6 +45,16 @@ struct PathEvent {
   std::string path;  // absolute, lexically normalized
 };
 
+// A path operation that failed with an errno the sandbox's view explains (EROFS, EACCES,
+// EPERM, ENOENT, ENXIO), for --complain. Reported only by an observer started with failures.
+struct PathFailure {
+  PathEvent event;
+  int error = 0;
+  std::string syscall;  // as libseccomp names its number
+  uint64_t flags = 0;   // the open flags, for open, openat, openat2
+  std::string comm;     // the calling thread's name
+};
+
 // What one or several runs observed, by name (not number), so that the record written by one
 // kernel, libseccomp or libcap stays meaningful to another. Counts add up across runs.
 struct Observations {
@@ -77,7 +87,8 @@ bool observations_from_json(const nlohmann::json& j, Observations& o, std::strin
 class Observer {
  public:
   // Loads and attaches the program; nullptr, with `error`, when the kernel does not allow it.
-  static std::unique_ptr<Observer> start(std::string& error);
+  // With `failures`, failed path operations are reported too (drain's `on_failure`).
+  static std::unique_ptr<Observer> start(std::string& error, bool failures = false);
   ~Observer();
   Observer(const Observer&) = delete;
   Observer& operator=(const Observer&) = delete;
@@ -97,8 +108,10 @@ class Observer {
 
   // A descriptor that becomes readable when path records are waiting (for poll(2)).
   int event_fd() const;
-  // Hands every waiting path record to `on_path`; returns false on an error of the ring.
-  bool drain(const std::function<void(const PathEvent&)>& on_path);
+  // Hands every waiting path record to `on_path` (a failed operation to `on_failure`, and to
+  // nothing when it is unset); returns false on an error of the ring.
+  bool drain(const std::function<void(const PathEvent&)>& on_path,
+             const std::function<void(const PathFailure&)>& on_failure = nullptr);
 
   // Adds the kernel's counters since start() to `into`.
   void add_counters(Observations& into) const;

@@ -68,7 +68,8 @@ struct Context {
   unique_fd sync;  // the exec channel's writer end
   unique_fd tty;   // the controlling terminal of a session leader, to give it up
   HostFacts host;
-  unique_fd complain;  // --complain: the channel to the observer, for the filter's listener
+  unique_fd complain;          // --complain: the channel to the observer, for the filter's listener
+  bool complain_paths = true;  // the filter notifies the path calls (no BPF observer)
 };
 
 // A StepError's message, and a hint when the caller's own sandbox explains it.
@@ -227,6 +228,7 @@ void start_complain_observer(Context& c) {
     fail_errno(kExitSeccomp, "complain", "socketpair");
   unique_fd observer_end(fds[0]);
   c.complain.reset(fds[1]);
+  const pid_t seed = getpid();
   pid_t middle = fork();
   if (middle < 0) fail_errno(kExitSeccomp, "complain", "fork the observer");
   if (middle == 0) {
@@ -242,7 +244,7 @@ void start_complain_observer(Context& c) {
       std::_Exit(kExitFailure);
     }
     prctl(PR_SET_NAME, "jharden-complain", 0, 0, 0);
-    run_complain_observer(c.plan, observer_end.get());
+    run_complain_observer(c.plan, observer_end.get(), seed);
     std::_Exit(kExitSuccess);
   }
   int status = 0;
@@ -250,6 +252,14 @@ void start_complain_observer(Context& c) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     fail(kExitSeccomp, "complain", "fork the observer: failed");
+  // Whether the observer follows the path calls itself (BPF), or needs the filter for them;
+  // once it has said so, it follows this process and all it forks.
+  char mode = 0;
+  ssize_t n;
+  while ((n = read(c.complain.get(), &mode, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) fail(kExitSeccomp, "complain", "start the observer: it ended");
+  c.complain_paths = mode != kComplainBpf;
 }
 
 void bring_loopback_up() {
@@ -495,6 +505,7 @@ void leave_caller_session(Context& c) {
     if (complain_plan.write_execute == WriteExecute::kPrctl)
       complain_plan.write_execute = WriteExecute::kSeccomp;
     ComplainFilter cf;
+    cf.watch_paths = c.complain_paths;
     cf.exempt.emplace_back("sendmsg", c.complain.get());
     if (c.sync) cf.exempt.emplace_back("write", c.sync.get());
     c.filter = build_seccomp_filter(complain_plan, &cf);

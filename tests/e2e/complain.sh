@@ -92,10 +92,35 @@ test_complain_logs_and_lets_through() {
   expect_match complain:inaccessible-still-holds '^ERR:(EACCES|ENOENT)$' "$(field private)"
   expect_field complain:device-still-missing device ENOENT
   expect_field complain:tmp-writable-not-logged tmp OK
+  if [[ $ERR == *"no BPF observer"* ]]; then
+    skip complain:bpf-observer "no BPF observer here: the filter notified the path calls"
+  else
+    pass complain:bpf-observer
+  fi
   check_log_lines complain "$pol"
   expect_no_match complain:tmp-not-logged 'complain: [^ ]+: openat\("/tmp/f"' "$ERR"
   # Each distinct refusal once, and nothing that the policy allows.
   expect_eq complain:no-duplicate-lines "" "$(grep '^jharden: complain:' <<<"$ERR" | sed 's/\[[0-9]*\]//' | sort | uniq -d)"
+}
+
+# Without BPF (no BTF, no CAP_BPF), the filter notifies the path calls and the observer
+# predicts from the plan: the same lines. The test-only fault shim makes bpf(2) fail.
+test_complain_without_bpf() {
+  local pol shim="$TOP/fault_shim.so"
+  new_case
+  if ! gcc -shared -fPIC -O2 -o "$shim" "$HERE/lib/fault_shim.c" -ldl -lcap 2>"$CASE/shim.err"; then
+    skip complain-seccomp-paths "fault shim not built: $(head -c 200 "$CASE/shim.err")"
+    return
+  fi
+  pol=$(wrong_policy)
+  JH_WRAP=(env JH_FAULT=no-bpf LD_PRELOAD="$shim")
+  jh --complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
+  JH_WRAP=()
+  expect_rc complain-seccomp-paths:exit-0 0
+  expect_match complain-seccomp-paths:says-so 'jharden: complain: no BPF observer \(.*\): the filter notifies the path calls instead' "$ERR"
+  expect_field complain-seccomp-paths:daemon-kept-running alive yes
+  expect_field complain-seccomp-paths:denied-call-let-through flock OK
+  check_log_lines complain-seccomp-paths "$pol"
 }
 
 test_without_complain_refuses() {
@@ -243,6 +268,7 @@ main() {
   e2e_init "$@"
   run_cases \
     test_complain_logs_and_lets_through \
+    test_complain_without_bpf \
     test_without_complain_refuses \
     test_complain_pid_namespace \
     test_complain_handover_calls_denied \
