@@ -25,6 +25,7 @@ private_dev = yes
 [seccomp]
 deny = flock
 address_families = AF_UNIX
+memory_deny_write_execute = yes
 $*
 EOF
 }
@@ -39,6 +40,8 @@ p device read-size /dev/jh-nodev
 p private read $CASE/private/s
 p tmp write /tmp/f
 p suid chmod /tmp/f 4755
+r wx $PY -c 'import mmap; mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)'
+r newns $PY -c 'import ctypes, sys; sys.exit(ctypes.CDLL(None).unshare(0x04000000) != 0)'
 cd $CASE/data && p relative write rel
 echo alive=yes
 EOF
@@ -71,6 +74,10 @@ check_log_lines() {
     "^python3\[[0-9]+\]: socket\(0x2, [^)]*\): refused by $pol:7 \(address_families = AF_UNIX\)$"
   expect_log "$name:suid-names-default" \
     "^python3\[[0-9]+\]: (fchmodat|chmod)\([^)]*\): refused by \(default restrict_suid_sgid yes\)$"
+  expect_log "$name:write-execute-names-line" \
+    "^python3\[[0-9]+\]: mmap\([^)]*\): refused by $pol:8 \(memory_deny_write_execute = yes\)$"
+  expect_log "$name:namespace-names-default" \
+    "^python3\[[0-9]+\]: unshare\(0x4000000, [^)]*\): refused by \(default allow_create none\)$"
   expect_log "$name:relative-path-resolved" \
     "^python3\[[0-9]+\]: openat\(\"$CASE/data/rel\", O_WRONLY\|O_CREAT[^)]*\): read-only by $pol:2 \(read_only = /\)$"
 }
@@ -86,6 +93,9 @@ test_complain_logs_and_lets_through() {
   expect_field complain:denied-call-let-through flock OK
   expect_field complain:family-let-through inet OK
   expect_field complain:suid-let-through suid OK
+  expect_field complain:write-execute-let-through wx 0
+  # The filter lets unshare through; without CAP_SYS_ADMIN the kernel still refuses it.
+  expect_field complain:unshare-still-needs-a-capability newns 1
   # ...the filesystem view still holds (it is the sandbox), and is logged.
   expect_field complain:read-only-still-holds data_write EROFS
   # Root gets through the mode-0000 directory to an empty file system; another user does not.
@@ -132,6 +142,7 @@ test_without_complain_refuses() {
   expect_field enforce:denied-call-refused flock EPERM
   expect_field enforce:family-refused inet EAFNOSUPPORT
   expect_field enforce:suid-refused suid EPERM
+  expect_field enforce:write-execute-refused wx 1
   expect_field enforce:read-only data_write EROFS
   expect_no_match enforce:no-complain-lines 'jharden: complain:' "$ERR"
 }
