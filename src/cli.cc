@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -42,6 +44,10 @@ constexpr const char* kUsage =
     "                    defaults to the one its ExecStart= runs\n"
     "  --json            with --print or --analyze: one JSON object\n"
     "  --verify          build the sandbox, probe it from inside, report PASS/FAIL\n"
+    "  --complain        run the daemon, but log what the policy refuses (with the\n"
+    "                    policy line responsible) instead of refusing its calls\n"
+    "  --learn FILE      run the daemon and observe it; write to FILE a drop-in that\n"
+    "                    tightens the policy to what it used (merged across runs)\n"
     "  --help            show this help\n"
     "  --version         show the version\n"
     "\n"
@@ -65,6 +71,8 @@ bool request_from_exec_start(const ExecCommand& c, LoadRequest& request, Diagnos
       request.policy_dirs.emplace_back(arg.substr(13));
     } else if (arg == "--learn") {
       ++k;
+    } else if (arg == "--complain") {
+      continue;
     } else if (arg == "--" || !arg.starts_with("-")) {
       break;
     }
@@ -89,7 +97,9 @@ int run_cli(int argc, char** argv) {
   LoadRequest request;
   Action action = Action::kRun;
   bool json = false;
+  bool complain = false;
   std::string unit_arg;
+  std::string learn_file;
   int i = 1;
   auto set_action = [&](Action a) {
     if (action != Action::kRun && action != a) return false;
@@ -130,6 +140,22 @@ int run_cli(int argc, char** argv) {
       if (unit_arg.empty()) return usage_error("--unit needs a unit");
       continue;
     }
+    if (arg == "--learn" || arg.rfind("--learn=", 0) == 0) {
+      if (arg == "--learn") {
+        if (i + 1 >= argc) return usage_error("--learn needs a file");
+        learn_file = argv[++i];
+      } else {
+        learn_file = std::string(arg.substr(8));
+      }
+      if (learn_file.empty()) return usage_error("--learn needs a file");
+      // The observer writes it long after jharden changed directory: made absolute now.
+      if (learn_file[0] != '/') {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof cwd)) return usage_error("--learn: cannot resolve " + learn_file);
+        learn_file = std::string(cwd) + "/" + learn_file;
+      }
+      continue;
+    }
     bool ok = true;
     if (arg == "--check")
       ok = set_action(Action::kCheck);
@@ -141,6 +167,8 @@ int run_cli(int argc, char** argv) {
       ok = set_action(Action::kVerify);
     else if (arg == "--json")
       json = true;
+    else if (arg == "--complain")
+      complain = true;
     else if (arg == "--")
       return usage_error("missing POLICY before \"--\"");
     else if (arg.size() > 1 && arg[0] == '-')
@@ -151,6 +179,8 @@ int run_cli(int argc, char** argv) {
   }
   if (!unit_arg.empty() && action != Action::kAnalyze)
     return usage_error("--unit goes with --analyze");
+  if (!learn_file.empty() && action != Action::kRun)
+    return usage_error("--learn runs the daemon: not with --check, --print, --analyze or --verify");
   if (i >= argc && unit_arg.empty()) return usage_error("missing POLICY");
   if (i < argc) request.policy = argv[i++];
   if (i < argc) {
@@ -166,6 +196,12 @@ int run_cli(int argc, char** argv) {
   }
   if (json && action != Action::kPrint && action != Action::kAnalyze)
     return usage_error("--json goes with --print or --analyze");
+  if (complain && !learn_file.empty())
+    return usage_error("--complain and --learn exclude each other");
+  if (complain && action != Action::kRun)
+    return usage_error(
+        "--complain runs the daemon: it goes with no --check, --print, --analyze "
+        "or --verify");
 
   request.need_command = action == Action::kRun;
   Diagnostics diag;
@@ -231,9 +267,12 @@ int run_cli(int argc, char** argv) {
       return kExitSuccess;
     }
     case Action::kVerify:
-      return run_sandbox(loaded, plan, RunOptions{.verify = true, .inherited = inherited});
+      return run_sandbox(loaded, plan,
+                         RunOptions{.verify = true, .inherited = inherited, .learn_file = {}});
     case Action::kRun:
-      return run_sandbox(loaded, plan, RunOptions{.inherited = inherited});
+      return run_sandbox(
+          loaded, plan,
+          RunOptions{.complain = complain, .inherited = inherited, .learn_file = learn_file});
   }
   return kExitFailure;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "error.h"
 #include "policy.h"
 
 namespace jharden {
@@ -36,6 +37,7 @@ struct LandlockPlan {
   int abi = 0;           // the kernel's Landlock ABI when planned; 0: no Landlock
   uint64_t handled = 0;  // the access rights handled at that ABI
   std::vector<LandlockRule> rules;
+  Origin origin;  // the `landlock` line, for messages naming it
   bool active() const { return mode != LandlockMode::kNo && abi > 0; }
 };
 

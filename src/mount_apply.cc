@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 
+#include "complain.h"
 #include "error.h"
 #include "mountinfo.h"
 #include "paths.h"
@@ -31,6 +32,18 @@ constexpr const char* kStep = "mounts";
 }
 
 std::string self_fd(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+
+// Runs the step of entry `i`: a failure names the policy line that asked for the entry (and
+// the entry that made its place read-only, for an EROFS), not only the step and the path.
+template <typename F>
+void for_entry(const Plan& plan, size_t i, F step) {
+  try {
+    step();
+  } catch (StepError& e) {
+    e.message = entry_failure(plan, plan.mounts[i], e.message, e.err);
+    throw;
+  }
+}
 
 bool is_mount_root(int fd) {
   struct statx stx;
@@ -102,6 +115,9 @@ class Applier {
   bool create_mount_point(size_t i);
   std::string host_path(const std::string& target) const { return join_root(plan_.root, target); }
 
+  // The establish round for entry `i`: its target resolved (created where missing), then
+  // establish().
+  void establish_entry(size_t i);
   void establish(size_t i, int target_fd);
   void make_read_only(size_t i);
   void make_read_only_legacy(size_t i, int target_fd);
@@ -146,13 +162,15 @@ MountSources open_mount_sources(const Plan& plan) {
     // symlink a user could have planted (a swapped directory), and bound through that very
     // descriptor. Magic links (/proc/*/fd) are refused by the same walk: it follows no
     // symlink on procfs.
-    Resolved r = resolve_trusted(e.source, {.flags = O_PATH});
-    if (!r.refusal.empty()) fail(kExitNamespace, kStep, "bind source " + r.message(e.source));
-    if (!r && !(r.error == ENOENT && e.optional)) {
-      errno = r.error;
-      mount_fail("open bind source", e.source);
-    }
-    s.bind[i] = std::move(r.fd);
+    for_entry(plan, i, [&] {
+      Resolved r = resolve_trusted(e.source, {.flags = O_PATH});
+      if (!r.refusal.empty()) fail(kExitNamespace, kStep, "bind source " + r.message(e.source));
+      if (!r && !(r.error == ENOENT && e.optional)) {
+        errno = r.error;
+        mount_fail("open bind source", e.source);
+      }
+      s.bind[i] = std::move(r.fd);
+    });
   }
   if (plan.root != "/") {
     // The new root, resolved once the same way; pivot_root goes into this descriptor. Every
@@ -286,46 +304,49 @@ void Applier::run() {
     if (!root_fd_) mount_fail("open root", plan_.root);
   }
 
-  for (size_t i = 0; i < plan_.mounts.size(); ++i) {
-    const MountEntry& e = plan_.mounts[i];
-    if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) {
-      unique_fd fd = open_target(i);  // checked now: a missing read-only path is an error
-      present_[i] = static_cast<bool>(fd);
-      continue;
-    }
-    if (e.target == "/")
-      fail(kExitNamespace, kStep, "cannot mount over \"/\"; use [filesystem] root");
-    unique_fd fd = open_target(i);
-    present_[i] = static_cast<bool>(fd);
-    if (!fd) continue;
-    struct stat st;
-    if (fstat(fd.get(), &st) == 0 && st.st_nlink == 0) {
-      // A deleted file bound over the target (systemd-nspawn binds a FIFO of its own over
-      // /proc/kmsg) cannot be mounted on, and it is not out of reach: the daemon could read
-      // it. A mask takes that bind away first, then covers what was under it.
-      const std::string path = host_path(e.target);
-      if (e.kind == MountKind::kMask && umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
-        fd = open_target(i);
-      if (fd && fstat(fd.get(), &st) == 0 && st.st_nlink == 0) fd.reset();
-      if (!fd && e.optional) {
-        present_[i] = false;
-        continue;
-      }
-      if (!fd) fail(kExitNamespace, kStep, path + ": the mount target has been deleted");
-    }
-    if (e.kind == MountKind::kBind && !sources_.bind[i]) {
-      present_[i] = false;  // optional source missing
-      continue;
-    }
-    establish(i, fd.get());
-  }
+  for (size_t i = 0; i < plan_.mounts.size(); ++i) for_entry(plan_, i, [&] { establish_entry(i); });
   if (sources_.notify_socket) keep_notify_socket_reachable();
   seal_own_tmpfs();
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
-    if (plan_.mounts[i].kind == MountKind::kReadOnly && present_[i]) make_read_only(i);
+    if (plan_.mounts[i].kind == MountKind::kReadOnly && present_[i])
+      for_entry(plan_, i, [&] { make_read_only(i); });
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
-    if (present_[i]) verify(i);
+    if (present_[i]) for_entry(plan_, i, [&] { verify(i); });
   if (plan_.root != "/") pivot();
+}
+
+void Applier::establish_entry(size_t i) {
+  const MountEntry& e = plan_.mounts[i];
+  if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) {
+    unique_fd fd = open_target(i);  // checked now: a missing read-only path is an error
+    present_[i] = static_cast<bool>(fd);
+    return;
+  }
+  if (e.target == "/")
+    fail(kExitNamespace, kStep, "cannot mount over \"/\"; use [filesystem] root");
+  unique_fd fd = open_target(i);
+  present_[i] = static_cast<bool>(fd);
+  if (!fd) return;
+  struct stat st;
+  if (fstat(fd.get(), &st) == 0 && st.st_nlink == 0) {
+    // A deleted file bound over the target (systemd-nspawn binds a FIFO of its own over
+    // /proc/kmsg) cannot be mounted on, and it is not out of reach: the daemon could read
+    // it. A mask takes that bind away first, then covers what was under it.
+    const std::string path = host_path(e.target);
+    if (e.kind == MountKind::kMask && umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+      fd = open_target(i);
+    if (fd && fstat(fd.get(), &st) == 0 && st.st_nlink == 0) fd.reset();
+    if (!fd && e.optional) {
+      present_[i] = false;
+      return;
+    }
+    if (!fd) fail(kExitNamespace, kStep, path + ": the mount target has been deleted");
+  }
+  if (e.kind == MountKind::kBind && !sources_.bind[i]) {
+    present_[i] = false;  // optional source missing
+    return;
+  }
+  establish(i, fd.get());
 }
 
 void Applier::establish(size_t i, int target_fd) {

@@ -15,6 +15,7 @@
 #include "cap_names.h"
 #include "paths.h"
 #include "seccomp_groups.h"
+#include "seccomp_names.h"
 #include "text.h"
 
 namespace jharden {
@@ -383,8 +384,47 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
       deny[d.value] = &d;
     }
   }
-  for (const auto& [name, entry] : deny)
+  for (const auto& [name, entry] : deny) {
     if (entry->error != 0) sc.errors[name] = entry->error;
+    std::string value = entry->value;
+    if (entry->error != 0) value += ":" + errno_symbol(entry->error);
+    sc.deny_blame[name] = Blame{entry->origin, "deny", value};
+  }
+  auto blame = [](const auto& located, const char* key, std::string value) {
+    return Blame{located.origin, key, std::move(value)};
+  };
+  sc.action_blame = blame(policy.seccomp_action, "action",
+                          policy.seccomp_action.value == SeccompAction::kKill  ? "kill"
+                          : policy.seccomp_action.value == SeccompAction::kLog ? "log"
+                                                                               : "errno");
+  if (policy.seccomp_allow) {
+    std::string names;
+    for (const auto& a : *policy.seccomp_allow) names += (names.empty() ? "" : " ") + a.value;
+    sc.allow_blame =
+        Blame{policy.seccomp_allow->empty() ? Origin{} : policy.seccomp_allow->front().origin,
+              "allow", names};
+  }
+  std::string types;
+  for (const auto& t : namespace_types())
+    if ((policy.ns_allow_create.value & t.flag) == t.flag)
+      types += (types.empty() ? "" : " ") + std::string(t.name);
+  sc.namespaces_blame =
+      blame(policy.ns_allow_create, "allow_create", types.empty() ? "none" : types);
+  sc.suid_sgid_blame = blame(policy.restrict_suid_sgid, "restrict_suid_sgid", "yes");
+  sc.personality_blame = blame(policy.lock_personality, "lock_personality", "yes");
+  sc.realtime_blame = blame(policy.restrict_realtime, "restrict_realtime", "yes");
+  sc.write_execute_blame =
+      blame(policy.memory_deny_write_execute, "memory_deny_write_execute", "yes");
+  sc.terminal_blame = blame(policy.new_session, "new_session", "yes");
+  if (policy.address_families) {
+    std::string names;
+    Origin origin;
+    for (const auto& f : *policy.address_families) {
+      names += (names.empty() ? "" : " ") + address_family_name(f.value);
+      origin = f.origin;
+    }
+    sc.families_blame = Blame{origin, "address_families", names.empty() ? "none" : names};
+  }
   if (policy.address_families) {
     std::vector<int> families;
     for (const auto& f : *policy.address_families) families.push_back(f.value);
@@ -630,6 +670,7 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
       if (e.target != "/proc" && path_is_under(e.target, "/proc")) e.optional = true;
   plan.mounts = order_mounts(std::move(m), diag);
   plan.landlock.mode = policy.landlock.value;
+  plan.landlock.origin = policy.landlock.origin;
   plan.landlock.abi = context.landlock_abi;
   plan.landlock.handled = landlock_handled_access(context.landlock_abi);
   if (plan.landlock.mode != LandlockMode::kNo) plan.landlock.rules = landlock_rules(plan.mounts);

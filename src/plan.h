@@ -56,6 +56,18 @@ struct CapabilityPlan {
   std::vector<int> ambient;
 };
 
+// The policy entry behind a protection, for messages that must name it (--complain's log, a
+// set-up failure, a kill by the filter): its file:line, or a built-in default, and what it says.
+struct Blame {
+  Origin origin;
+  std::string key;    // "deny", "read_only", "private_dev"
+  std::string value;  // "@mount", "/", "yes"
+  // "/etc/jharden/nginx.conf:14 (deny = @mount)", or "(default deny @mount)".
+  std::string str() const;
+  // "KEY = VALUE", as written.
+  std::string text() const { return key + " = " + value; }
+};
+
 // How memory_deny_write_execute holds, if it does: the kernel's PR_SET_MDWE
 // (PR_MDWE_REFUSE_EXEC_GAIN), or, on kernels without it, seccomp rules as systemd's.
 enum class WriteExecute { kAllowed, kPrctl, kSeccomp };
@@ -85,6 +97,13 @@ struct SeccompPlan {
   // new_session: ioctl TIOCSCTTY, TIOCSTI and TIOCLINUX refused, so that the daemon, still a
   // session leader, cannot take back the terminal jharden gave up and push input into it.
   bool restrict_terminal = false;
+
+  // Which entry refuses what, for --complain and for the report of a kill: each syscall of the
+  // deny list with the entry that reaches it last; the allow list as a whole; the key of each
+  // kind of argument rule.
+  std::map<std::string, Blame> deny_blame;
+  Blame action_blame, allow_blame, namespaces_blame, suid_sgid_blame, personality_blame,
+      realtime_blame, families_blame, write_execute_blame, terminal_blame;
 
   bool restricts_namespaces() const;
   // The errno a call of the lists gets: its own, or `error`.

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
@@ -17,14 +18,17 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <utility>
 
 #include "cap_names.h"
+#include "complain.h"
 #include "error.h"
 #include "landlock.h"
+#include "learn.h"
 #include "mount_apply.h"
 #include "notify.h"
 #include "privileges.h"
@@ -64,6 +68,8 @@ struct Context {
   unique_fd sync;  // the exec channel's writer end
   unique_fd tty;   // the controlling terminal of a session leader, to give it up
   HostFacts host;
+  unique_fd complain;          // --complain: the channel to the observer, for the filter's listener
+  bool complain_paths = true;  // the filter notifies the path calls (no BPF observer)
 };
 
 // A StepError's message, and a hint when the caller's own sandbox explains it.
@@ -160,17 +166,18 @@ void tell_systemd(const ExecOutcome& o, pid_t main_pid, const std::string& progr
   }
 }
 
-// Closes every descriptor from `first` on, except `keep`.
-void close_from(unsigned first, int keep) {
+// Closes every descriptor from `first` on, except `keep` and `keep2`.
+void close_from(unsigned first, int keep, int keep2 = -1) {
   auto close_span = [](unsigned lo, unsigned hi) {
     if (lo <= hi && close_range(lo, hi, 0) != 0) fail_errno(kExitFds, "fds", "close_range");
   };
-  if (keep >= static_cast<int>(first)) {
-    close_span(first, static_cast<unsigned>(keep) - 1);
-    close_span(static_cast<unsigned>(keep) + 1, ~0U);
-  } else {
-    close_span(first, ~0U);
+  unsigned next = first;
+  for (int k : {std::min(keep, keep2), std::max(keep, keep2)}) {
+    if (k < static_cast<int>(next)) continue;
+    if (static_cast<unsigned>(k) > next) close_span(next, static_cast<unsigned>(k) - 1);
+    next = static_cast<unsigned>(k) + 1;
   }
+  close_span(next, ~0U);
 }
 
 // The helper's side: waits for the outcome of the exec and reports it.
@@ -210,6 +217,49 @@ void start_ready_helper(Context& c) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     fail(kExitNamespace, "notify", "fork the readiness helper: failed");
+}
+
+// --complain: the observer, forked before the mount namespace so that it sees the daemon's
+// /proc from the host, and double-forked so that it is never the daemon's child, nor the one
+// jharden in front waits for. It gets the filter's listener once the filter is loaded.
+void start_complain_observer(Context& c) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+    fail_errno(kExitSeccomp, "complain", "socketpair");
+  unique_fd observer_end(fds[0]);
+  c.complain.reset(fds[1]);
+  const pid_t seed = getpid();
+  pid_t middle = fork();
+  if (middle < 0) fail_errno(kExitSeccomp, "complain", "fork the observer");
+  if (middle == 0) {
+    pid_t observer = fork();
+    if (observer != 0) std::_Exit(observer < 0 ? kExitFailure : kExitSuccess);
+    for (auto& s : c.secrets) s.bytes.wipe();
+    c.complain.reset();
+    c.sync.reset();
+    c.tty.reset();
+    try {
+      close_from(3, observer_end.get());
+    } catch (const StepError&) {
+      std::_Exit(kExitFailure);
+    }
+    prctl(PR_SET_NAME, "jharden-complain", 0, 0, 0);
+    run_complain_observer(c.plan, observer_end.get(), seed);
+    std::_Exit(kExitSuccess);
+  }
+  int status = 0;
+  while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    fail(kExitSeccomp, "complain", "fork the observer: failed");
+  // Whether the observer follows the path calls itself (BPF), or needs the filter for them;
+  // once it has said so, it follows this process and all it forks.
+  char mode = 0;
+  ssize_t n;
+  while ((n = read(c.complain.get(), &mode, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) fail(kExitSeccomp, "complain", "start the observer: it ended");
+  c.complain_paths = mode != kComplainBpf;
 }
 
 void bring_loopback_up() {
@@ -368,7 +418,7 @@ std::vector<std::string> daemon_environment(const Context& c) {
 void close_jharden_fds(Context& c) {
   c.sources = MountSources{};
   c.tty.reset();
-  close_from(static_cast<unsigned>(3 + c.listen_fds), c.sync.get());
+  close_from(static_cast<unsigned>(3 + c.listen_fds), c.sync.get(), c.complain.get());
   for (int fd = 3; fd < 3 + c.listen_fds; ++fd)
     if (fcntl(fd, F_SETFD, 0) != 0)
       fail_errno(kExitFds, "fds", "keep LISTEN_FDS descriptor " + std::to_string(fd));
@@ -447,8 +497,27 @@ void leave_caller_session(Context& c) {
   // Before the filter, which may not allow rt_sigaction (an allow list without @signal).
   restore_signals(c.signal_mask);
   if (p.no_new_privileges) set_no_new_privileges();
-  if (p.seccomp.write_execute == WriteExecute::kPrctl) deny_write_execute();
+  if (c.complain) {
+    // Built now that the descriptors of the hand-over are known (the plan's own filter was
+    // built, and so checked, before anything was set up). memory_deny_write_execute becomes
+    // seccomp rules, as on kernels without PR_SET_MDWE: the prctl refuses without a word.
+    SeccompPlan complain_plan = p.seccomp;
+    if (complain_plan.write_execute == WriteExecute::kPrctl)
+      complain_plan.write_execute = WriteExecute::kSeccomp;
+    ComplainFilter cf;
+    cf.watch_paths = c.complain_paths;
+    cf.exempt.emplace_back("sendmsg", c.complain.get());
+    if (c.sync) cf.exempt.emplace_back("write", c.sync.get());
+    c.filter = build_seccomp_filter(complain_plan, &cf);
+  } else if (p.seccomp.write_execute == WriteExecute::kPrctl) {
+    deny_write_execute();
+  }
   load_seccomp_filter(c.filter);
+  if (c.complain) {
+    const int listener = seccomp_notify_fd(c.filter.get());
+    if (listener < 0) fail(kExitSeccomp, "complain", "the filter has no listener");
+    send_listener(c.complain.get(), listener);
+  }
   if (c.options.verify) std::_Exit(run_probe(p, c.host, c.listen_fds));
   if (!send_mark(c, kMarkExec))
     fail_errno(kExitSeccomp, "seccomp", "report the exec to jharden (the filter must allow write)");
@@ -457,6 +526,57 @@ void leave_caller_session(Context& c) {
   std::fprintf(stderr, "jharden: exec: execve %s: %s\n", argv[0], std::strerror(err));
   send_failure(c, kMarkExecFailed, err);
   std::_Exit(kExitExec);
+}
+
+// The daemon died of SIGSYS: with action = kill, the filter killed it.
+void report_sigsys(const SeccompPlan& seccomp) {
+  if (seccomp.action != SeccompAction::kKill) return;
+  std::fprintf(stderr, "jharden: the daemon was killed by the seccomp filter (SIGSYS, %s)\n",
+               seccomp.action_blame.str().c_str());
+  std::fflush(stderr);
+}
+
+// action = kill: the kernel's audit record of the kill names the call, and only the kernel
+// log has it (the siginfo of a fatal SIGSYS reaches no one). Opened before the daemon starts,
+// at the end of the log, so that only records of this run are read.
+unique_fd open_kernel_log(const Plan& plan, bool verify) {
+  if (verify || !plan.seccomp.enabled || plan.seccomp.action != SeccompAction::kKill) return {};
+  unique_fd kmsg(open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (kmsg) (void)lseek(kmsg.get(), 0, SEEK_END);
+  return kmsg;
+}
+
+// The daemon's pid as the host sees it: with a PID namespace, the init's child.
+pid_t host_daemon_pid(pid_t child, bool pid_namespace) {
+  if (!pid_namespace) return child;
+  const std::string path =
+      "/proc/" + std::to_string(child) + "/task/" + std::to_string(child) + "/children";
+  unique_fd f(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  char buf[64] = {};
+  if (!f || read(f.get(), buf, sizeof buf - 1) <= 0) return 0;
+  return static_cast<pid_t>(std::strtol(buf, nullptr, 10));
+}
+
+// Names the call that got the daemon killed, from the kernel log (the kernel writes the
+// record from its audit thread: waited for, a second at most).
+void report_kill(const Plan& plan, int kmsg, pid_t daemon) {
+  if (kmsg < 0 || daemon <= 0) return;
+  for (int waited = 0; waited <= 1000; waited += 50) {
+    char rec[8192];
+    ssize_t n;
+    while ((n = read(kmsg, rec, sizeof rec - 1)) != 0) {
+      if (n < 0 && errno == EPIPE) continue;  // records overwritten meanwhile
+      if (n < 0) break;
+      rec[n] = '\0';
+      auto audit = parse_seccomp_audit(rec);
+      if (!audit || audit->pid != daemon) continue;
+      std::fprintf(stderr, "jharden: seccomp: %s\n", kill_report(plan.seccomp, *audit).c_str());
+      std::fflush(stderr);
+      return;
+    }
+    pollfd p{kmsg, POLLIN, 0};
+    (void)poll(&p, 1, 50);
+  }
 }
 
 // Runs `step`, turning a StepError into its message and exit code (in a child: _exit).
@@ -488,7 +608,11 @@ template <typename F>
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     reduce_to({CAP_KILL});
     set_no_new_privileges();
-    std::_Exit(supervise(daemon));
+    int wait_status = 0;
+    const int status = supervise(daemon, &wait_status);
+    // A failure is never silent (§3): killed by the filter, the daemon cannot say so itself.
+    if (WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGSYS) report_sigsys(c.plan.seccomp);
+    std::_Exit(status);
   });
 }
 
@@ -518,15 +642,27 @@ pid_t fork_sandbox(Context& c) {
 // jharden in front (pid = yes, §6): the main process systemd tracks, it reports the exec,
 // forwards every signal to the daemon (through the init) and exits with the daemon's status.
 int run_in_front(Context& c, NotifyMode notify) {
+  unique_fd kmsg = open_kernel_log(c.plan, c.options.verify);
   unique_fd read_end = open_exec_channel(c);
   pid_t child = fork_sandbox(c);
   c.sync.reset();
+  c.complain.reset();
   // Signals stay blocked meanwhile; supervise() forwards those that arrived.
   ExecOutcome outcome = read_outcome(read_end.get());
   if (notify == NotifyMode::kExec) tell_systemd(outcome, getpid(), c.plan.argv[0]);
   report_done(read_end.get());
   read_end.reset();
-  return supervise(child);
+  const pid_t daemon = kmsg && outcome.executed ? host_daemon_pid(child, c.plan.ns_pid) : 0;
+  int wait_status = 0;
+  const int status = supervise(child, &wait_status);
+  // With a PID namespace the init has said that the daemon died of SIGSYS and exits 128+31.
+  const bool sigsys = c.plan.ns_pid ? status == 128 + SIGSYS
+                                    : WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGSYS;
+  if (sigsys) {
+    if (!c.plan.ns_pid) report_sigsys(c.plan.seccomp);
+    report_kill(c.plan, kmsg.get(), daemon);
+  }
+  return status;
 }
 
 }  // namespace
@@ -537,8 +673,11 @@ std::string runtime_directory_hint(const StepError& e) {
                                                               {"/var/lib/", "StateDirectory="},
                                                               {"/var/cache/", "CacheDirectory="},
                                                               {"/var/log/", "LogsDirectory="}};
+  // After the policy line that may lead the message (a policy under /run/jharden).
+  size_t from = e.message.find(": mounts: ");
+  if (from == std::string::npos) from = 0;
   for (const auto& [prefix, directive] : kDirs) {
-    size_t at = e.message.find(prefix);
+    size_t at = e.message.find(prefix, from);
     if (at == std::string::npos) continue;
     std::string path = e.message.substr(at, e.message.find_first_of(": ", at) - at);
     return path + " does not exist yet. If the unit's " + directive +
@@ -551,7 +690,8 @@ std::string runtime_directory_hint(const StepError& e) {
 }
 
 int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
-  Context c{plan, loaded.secrets, options, read_caller_sandbox(), nullptr, {}, 0, {}, {}, {}, {}};
+  Context c{plan, loaded.secrets, options, read_caller_sandbox(), nullptr, {}, 0, {}, {}, {}, {},
+            {}};
   try {
     std::string warning = caller_sandbox_warning(c.caller);
     if (!warning.empty()) std::fprintf(stderr, "jharden: %s\n", warning.c_str());
@@ -578,6 +718,10 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     if (notify == NotifyMode::kExec && !preload_libsystemd())
       fail(kExitNamespace, "notify", "load libsystemd to tell systemd about the exec");
     c.signal_mask = block_all_signals();
+    if (options.complain) start_complain_observer(c);
+    // Before the first fork of the sandbox, so that every process of it is followed.
+    if (!options.learn_file.empty())
+      start_learner(options.learn_file, loaded.policy, plan, loaded.secrets);
     if (in_front) return run_in_front(c, notify);
     if (notify == NotifyMode::kExec && getenv("NOTIFY_SOCKET")) start_ready_helper(c);
     enter_namespaces(c);

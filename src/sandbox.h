@@ -10,9 +10,11 @@
 namespace jharden {
 
 struct RunOptions {
-  bool verify = false;  // run the built-in probe instead of the daemon
+  bool verify = false;    // run the built-in probe instead of the daemon
+  bool complain = false;  // log refusals with their policy line instead of refusing (seccomp)
   bool force_legacy_mounts = false;
   InheritedFds inherited;  // taken at the very start of the program
+  std::string learn_file;  // --learn FILE (absolute): observe the daemon, propose a drop-in
 };
 
 // Runs the sandbox; returns jharden's exit status. Without a PID namespace it does not return

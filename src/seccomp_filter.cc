@@ -20,6 +20,7 @@
 #include <tuple>
 #include <vector>
 
+#include "complain.h"
 #include "error.h"
 #include "policy.h"
 #include "unique_fd.h"
@@ -240,10 +241,11 @@ std::set<std::string> known_syscalls(const SeccompPlan& plan) {
 
 }  // namespace
 
-SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
-  if (!plan.enabled) return nullptr;
+SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter* complain) {
+  if (!plan.enabled && !complain) return nullptr;
   // What a refusal does: with action = log the call goes through and the kernel logs it.
   auto refusal = [&](int error) -> uint32_t {
+    if (complain) return SCMP_ACT_NOTIFY;
     switch (plan.action) {
       case SeccompAction::kKill:
         return SCMP_ACT_KILL_PROCESS;
@@ -277,6 +279,9 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
   if (plan.address_families) family_rules(*plan.address_families, rules);
   if (plan.write_execute == WriteExecute::kSeccomp) write_execute_rules(rules);
   const std::set<std::string> names = known_syscalls(plan);
+  std::set<std::string> watched;
+  if (complain && complain->watch_paths)
+    for (const auto& w : watched_path_calls()) watched.insert(w.name);
   if (plan.restrict_terminal) terminal_rules(rules);
   if (plan.refuses_io_uring())
     for (const char* name : {"io_uring_setup", "io_uring_enter", "io_uring_register"})
@@ -303,7 +308,10 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
       seccomp_fail("set the optimisation attribute", rc);
     // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list written
     // with x86_64 numbers would miss them.
-    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH, deny)) != 0)
+    // Under --complain the kernel logs them: a notification of another ABI's numbers would
+    // name the wrong call.
+    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH,
+                               complain ? SCMP_ACT_LOG : deny)) != 0)
       seccomp_fail("set the bad-architecture action", rc);
     if (i386) {
       if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86)) != 0)
@@ -323,9 +331,28 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan) {
       if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
     };
     for (const auto& name : names) {
-      if (not_implemented.contains(name)) continue;
       int nr = seccomp_syscall_resolve_name(name.c_str());
       if (nr == __NR_SCMP_ERROR) continue;
+      if (not_implemented.contains(name)) {
+        // The C library falls back to the call the rules check, which is notified in its
+        // turn: this answer stays ENOSYS, not a refusal to log.
+        if (complain) add(SCMP_ACT_ERRNO(ENOSYS), nr, {}, name);
+        continue;
+      }
+      if (complain && watched.contains(name)) {
+        add(SCMP_ACT_NOTIFY, nr, {}, name);
+        continue;
+      }
+      if (complain && plan.refuses(name)) {
+        bool exempted = false;
+        for (const auto& [call, fd] : complain->exempt) {
+          if (call != name) continue;
+          add(SCMP_ACT_ALLOW, nr, {masked(0, 0xffffffff, static_cast<uint64_t>(fd))}, name);
+          exempted = true;
+        }
+        // The other descriptors fall to the default action: notified.
+        if (exempted) continue;
+      }
       const bool listed = std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), name);
       const bool allowed = plan.allow_list ? listed : !listed;
       auto it = rules.find(name);

@@ -6,6 +6,8 @@
 #include <seccomp.h>
 
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "plan.h"
@@ -17,8 +19,20 @@ struct SeccompRelease {
 };
 using SeccompFilter = std::unique_ptr<void, SeccompRelease>;
 
+// --complain: every refusal becomes a user notification (SCMP_ACT_NOTIFY), answered by
+// jharden's observer, which logs it with the policy line and lets the call go on.
+struct ComplainFilter {
+  // The path calls of watched_path_calls() are notified too, whatever their arguments, so
+  // that the observer can tell which of them the filesystem view refuses.
+  bool watch_paths = true;
+  // Calls allowed on one descriptor whatever the policy: the hand-over of the listener to
+  // the observer (sendmsg) and the exec report (write) happen before the observer listens.
+  std::vector<std::pair<std::string, int>> exempt;
+};
+
 // Throws StepError (228). Returns an empty filter when the plan has none.
-SeccompFilter build_seccomp_filter(const SeccompPlan& plan);
+SeccompFilter build_seccomp_filter(const SeccompPlan& plan,
+                                   const ComplainFilter* complain = nullptr);
 
 // The filter as the kernel would get it, classic BPF exported by libseccomp, without loading
 // it: what the unit tests run on made-up calls (228 on failure; empty without a filter).

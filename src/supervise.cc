@@ -25,15 +25,18 @@ int exit_status_of(int wait_status) {
   return 1;
 }
 
-int supervise(pid_t child) {
+int supervise(pid_t child, int* wait_status) {
   sigset_t all;
   sigfillset(&all);
   while (true) {
     // Reap first: SIGCHLD may have arrived before we started waiting.
     int status;
     pid_t pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-      if (pid == child) return exit_status_of(status);
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid != child) continue;
+      if (wait_status) *wait_status = status;
+      return exit_status_of(status);
+    }
     if (pid < 0 && errno == ECHILD) return 1;
     siginfo_t info;
     int sig = sigwaitinfo(&all, &info);

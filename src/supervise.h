@@ -19,8 +19,8 @@ sigset_t block_all_signals();
 void restore_signals(const sigset_t& mask);
 
 // Forwards signals to `child` and reaps every child until `child` exits; returns the exit
-// status to use (never returns before `child` is gone).
-int supervise(pid_t child);
+// status to use (never returns before `child` is gone), and its wait status in `wait_status`.
+int supervise(pid_t child, int* wait_status = nullptr);
 
 // The shell convention for a wait status: the exit code, or 128+N for signal N.
 int exit_status_of(int wait_status);

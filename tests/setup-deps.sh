@@ -9,6 +9,8 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libinih-dev libseccomp-dev libcap-dev libgtest-dev nlohmann-json3-dev
+  # the --learn observer: a BPF program built with clang, its skeleton made by bpftool
+  llvm bpftool libbpf-dev
   # packaging
   debhelper devscripts dpkg-dev lintian fakeroot
   # tests and demo

@@ -28,6 +28,8 @@
 #   file-capabilities:*    file capabilities (cap_setuid+ep) planted on the host's writable
 #                          tree, a set-user-ID bit kept through a write by root
 #   personality:*, realtime:*  personality(2) and realtime scheduling as root
+#   complain-log:*         a daemon under --complain forging or splitting jharden's log
+#                          lines through the names it chooses (a path, its comm)
 #   keyrings:*             uid 0's user keyring shared with the host
 #   verify-rows:*          --verify rows follow the policy; each fails when its protection is
 #                          missing (a test-only LD_PRELOAD shim takes it out, lib/fault_shim.c);
@@ -3761,6 +3763,31 @@ EOF
     "allow-deny.conf:2: .*setuid is also denied by @privileged \(.*allow-deny.conf:3\)" "$ERR"
 }
 
+# --complain logs paths and process names that the daemon chooses: a newline in either must
+# not start a line of its own that looks like jharden's (in the journal, a forged refusal
+# or a forged policy line).
+test_complain_log() {
+  local pol
+  new_case
+  pol=$(empty_policy)
+  jh --complain "$pol" -- /usr/bin/python3 -c '
+import ctypes
+def attempt(path):
+    try:
+        open(path, "w")
+    except OSError:
+        pass
+attempt("/usr/x\njharden: complain: forged[1]: mount(): refused by nothing")
+ctypes.CDLL(None).prctl(15, b"ev\njharden: c", 0, 0, 0)
+attempt("/usr/y")
+print("done")'
+  expect_eq complain-log:daemon-ran done "$OUT"
+  expect_no_match complain-log:path-cannot-forge-a-line $'(^|\n)jharden: complain: forged' "$ERR"
+  expect_match complain-log:path-escaped 'openat\("/usr/x\\njharden: complain: forged' "$ERR"
+  expect_no_match complain-log:comm-cannot-split-a-line $'(^|\n)jharden: c\\[' "$ERR"
+  expect_match complain-log:comm-escaped 'ev\\njharden: c\[[0-9]+\]: openat\("/usr/y"' "$ERR"
+}
+
 main() {
   e2e_init "$@"
   build_helper
@@ -3796,6 +3823,7 @@ main() {
     test_seccomp_errno \
     test_setup_under_filter \
     test_policy_conflicts \
+    test_complain_log \
     test_working_directory \
     test_session_terminal \
     test_inherited_environment \

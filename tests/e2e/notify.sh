@@ -127,6 +127,34 @@ kill_daemon() {
 }
 
 # ---------------------------------------------------------------- notify = exec
+# --complain (§2) changes nothing of §6: the process systemd started becomes the daemon, which
+# is MAINPID and gets READY=1, while the observer lives beside it, never its child.
+test_complain_main_process() {
+  local pol mainpid
+  new_case
+  pol=$(policy <<'EOF'
+[seccomp]
+deny = flock
+EOF
+)
+  start_listener
+  start_jh --complain "$pol" -- /usr/bin/sleep 300
+  on_exit kill -KILL "$JPID"
+  wait_for_message 'READY=1' 30
+  mainpid=$(message_value MAINPID)
+  expect_eq complain-notify:mainpid-is-jharden-own-pid "$JPID" "$mainpid"
+  expect_true complain-notify:jharden-became-the-daemon "exe: $(readlink "/proc/$JPID/exe")" \
+    jharden_is "$SLEEP_EXE"
+  local observer="" pid
+  for pid in $(pgrep -x jharden-complai); do
+    [[ $(awk '/^PPid:/ {print $2}' "/proc/$pid/status" 2>/dev/null) == "$JPID" ]] && observer=$pid
+  done
+  expect_eq complain-notify:observer-not-the-daemons-child "" "$observer"
+  kill -TERM "$JPID"
+  wait_jh 10
+  expect_rc complain-notify:daemon-status-is-jharden-status 143
+}
+
 
 # jharden_is EXE: the process started as jharden ($JPID) is now EXE (exec in place, §6).
 jharden_is() {
@@ -422,6 +450,7 @@ EOF
 )"
   test_exec_environment
   test_exec_failure
+  test_complain_main_process
   test_daemon_mode notify-daemon:python "$TOP" python
   local tmpdir
   tmpdir=$(mktemp -d /tmp/jharden-e2e-notify.XXXXXX)

@@ -30,6 +30,7 @@
 //   proc-drop:KEY    fsconfig() of the procfs option KEY (hidepid, subset) returns 0 without
 //                    setting it
 //   bind-from:SRC=DST  open_tree() cloning SRC clones DST instead: a bind shows another tree
+//   no-bpf           bpf(2) through syscall() fails with EPERM, as where BPF is not allowed
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
@@ -135,6 +136,10 @@ long syscall(long nr, ...) {
   static uint64_t handled;  // of the last ruleset created with attributes
   if (nr == __NR_landlock_create_ruleset && a[0] != 0 && a[1] >= (long)sizeof(uint64_t))
     memcpy(&handled, (const void*)a[0], sizeof handled);
+  if (nr == __NR_bpf && has_fault("no-bpf")) {
+    errno = EPERM;
+    return -1;
+  }
   if (nr == __NR_landlock_restrict_self) {
     if (has_fault("no-landlock")) return 0;
     if (has_fault("landlock-grant-root")) {

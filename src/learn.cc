@@ -1,0 +1,222 @@
+#include "learn.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "error.h"
+#include "observer.h"
+#include "proposal.h"
+#include "unique_fd.h"
+
+namespace jharden {
+namespace {
+
+// Writes `text` to `path` through a temporary file and a rename, so that a reader (or a crash)
+// never sees half a file.
+bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
+  const std::string tmp = path + ".tmp";
+  unique_fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+  size_t done = 0;
+  while (fd && done < text.size()) {
+    ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  if (!fd || done != text.size() || fsync(fd.get()) != 0 ||
+      rename(tmp.c_str(), path.c_str()) != 0) {
+    error = "write " + path + ": " + std::strerror(errno);
+    unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+// Whether `dir` (inside the sandbox's root `root`) holds only the top-level names of `own`.
+bool only_holds(const std::string& root, const std::string& dir,
+                const std::vector<std::string>& own) {
+  std::set<std::string> names;
+  for (const auto& n : own) names.insert(n.substr(0, n.find('/')));
+  std::string host = root == "/" ? dir : root + dir;
+  DIR* d = opendir(host.c_str());
+  if (!d) return errno == ENOENT;
+  bool only = true;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != ".." && !names.count(name)) only = false;
+  }
+  closedir(d);
+  return only;
+}
+
+struct Learner {
+  std::string file;
+  const Policy& policy;
+  const Plan& plan;
+  Observations base;  // FILE.json's, from earlier runs
+  Observations run;   // this run's path records
+  std::unique_ptr<Observer> observer;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  bool write_files(std::string& error) {
+    Observations now = run;
+    observer->add_counters(now);
+    now.runs = 1;
+    now.runs_without_capabilities = observer->observes_capabilities() ? 0 : 1;
+    now.seconds = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+            .count());
+    Observations total = base;
+    total.merge(now);
+    ProposalContext context;
+    const std::string root = plan.root;
+    context.only_holds = [&](const std::string& dir, const std::vector<std::string>& own) {
+      return only_holds(root, dir, own);
+    };
+    return write_atomically(file + ".json", observations_to_json(total).dump(1) + "\n", error) &&
+           write_atomically(file, propose_drop_in(policy, plan, total, context), error);
+  }
+};
+
+void report(int fd, const std::string& message) {
+  (void)!write(fd, message.data(), message.size());
+}
+
+[[noreturn]] void learner_main(Learner& l, pid_t seed, int ready) {
+  std::string error;
+  // Held until the observer is gone: two runs never merge into the same record at once, and
+  // whoever needs the final FILE (a script, a test) waits with flock(1) on it.
+  const std::string lock = l.file + ".lock";
+  unique_fd lock_fd(open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!lock_fd || flock(lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    report(ready, errno == EWOULDBLOCK ? "another jharden --learn is writing " + l.file
+                                       : "lock " + lock + ": " + std::strerror(errno));
+    std::_Exit(kExitFailure);
+  }
+  // FILE.json of earlier runs: merged, never overwritten by a record it could not read.
+  const std::string record = l.file + ".json";
+  std::ifstream in(record);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+    if (j.is_discarded() || !observations_from_json(j, l.base, error)) {
+      report(ready, record + ": " + (error.empty() ? "not JSON" : error));
+      std::_Exit(kExitFailure);
+    }
+  }
+  l.observer = Observer::start(error);
+  if (!l.observer) {
+    report(ready, "cannot observe: " + error);
+    std::_Exit(kExitFailure);
+  }
+  l.observer->set_fallback_cwd(l.plan.working_directory);
+  unique_fd pidfd(static_cast<int>(syscall(SYS_pidfd_open, seed, 0)));
+  if (!pidfd || !l.observer->track(seed, false, error)) {
+    report(ready, "follow PID " + std::to_string(seed) + ": " +
+                      (error.empty() ? std::strerror(errno) : error));
+    std::_Exit(kExitFailure);
+  }
+  // A first FILE now: an unwritable place is reported before the daemon starts.
+  if (!l.write_files(error)) {
+    report(ready, error);
+    std::_Exit(kExitFailure);
+  }
+  close(ready);
+  // Signals stay blocked (as jharden blocked them): a stop of the service (SIGTERM to every
+  // process of the unit) or ^C writes FILE at once, and the observer goes on until the daemon
+  // is gone, so that its shutdown is observed too.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGHUP);
+  unique_fd sigfd(signalfd(-1, &stop, SFD_CLOEXEC));
+  auto on_path = [&](const PathEvent& e) { l.run.add(e); };
+  auto next = std::chrono::steady_clock::now() + std::chrono::seconds(kLearnIntervalSec);
+  for (;;) {
+    pollfd fds[3] = {
+        {l.observer->event_fd(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    next - std::chrono::steady_clock::now())
+                    .count();
+    int n = poll(fds, sigfd ? 3 : 2, static_cast<int>(std::max<long long>(left, 0)));
+    if (n < 0 && errno != EINTR) break;
+    l.observer->drain(on_path);
+    bool write_now = std::chrono::steady_clock::now() >= next;
+    if (n > 0 && (fds[2].revents & POLLIN)) {
+      signalfd_siginfo si;
+      (void)!read(sigfd.get(), &si, sizeof si);
+      write_now = true;
+    }
+    if (n > 0 && (fds[1].revents & POLLIN)) break;
+    if (write_now) {
+      if (!l.write_files(error)) std::fprintf(stderr, "jharden: learn: %s\n", error.c_str());
+      next = std::chrono::steady_clock::now() + std::chrono::seconds(kLearnIntervalSec);
+    }
+  }
+  l.observer->drain(on_path);
+  if (!l.write_files(error)) {
+    std::fprintf(stderr, "jharden: learn: %s\n", error.c_str());
+    std::_Exit(kExitFailure);
+  }
+  std::fprintf(stderr, "jharden: learn: wrote %s (and %s.json)\n", l.file.c_str(), l.file.c_str());
+  (void)lock_fd.release();  // released by the exit, after everything is written
+  std::_Exit(kExitSuccess);
+}
+
+}  // namespace
+
+void start_learner(const std::string& file, const Policy& policy, const Plan& plan,
+                   std::vector<Secret>& secrets) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) fail_errno(kExitFailure, "learn", "pipe2");
+  unique_fd read_end(fds[0]), write_end(fds[1]);
+  const pid_t seed = getpid();
+  pid_t middle = fork();
+  if (middle < 0) fail_errno(kExitFailure, "learn", "fork the observer");
+  if (middle == 0) {
+    pid_t learner = fork();
+    if (learner != 0) std::_Exit(learner < 0 ? kExitFailure : kExitSuccess);
+    for (auto& s : secrets) s.bytes.wipe();
+    // Nothing of jharden's but the report pipe: the observer outlives every set-up step.
+    const int keep = write_end.get();
+    if (keep > 3) close_range(3, static_cast<unsigned>(keep) - 1, 0);
+    close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
+    Learner l{file, policy, plan, {}, {}, nullptr};
+    learner_main(l, seed, keep);
+  }
+  write_end.reset();
+  int status = 0;
+  while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    fail(kExitFailure, "learn", "fork the observer: failed");
+  // The observer closes its end once it follows this process; a message before that is why
+  // it could not.
+  std::string message;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(read_end.get(), buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    message.append(buf, static_cast<size_t>(n));
+  }
+  if (!message.empty()) fail(kExitFailure, "learn", message);
+}
+
+}  // namespace jharden

@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* jharden --learn: what a daemon and every process it starts use, counted in the kernel.
+ *
+ * The daemon's processes are a pid tree seeded by userspace (the process that will exec the
+ * daemon) and grown at every fork, so that threads, workers and reloads are all seen and no
+ * other process is. Counting happens here (per syscall number, capability, address family);
+ * only path operations, which need their names, go to userspace, through a ring buffer.
+ *
+ * Everything but the capability checks rides on BTF-typed tracepoints (sys_enter, sys_exit,
+ * sched_process_*), which need neither kprobes nor tracefs: the syscall's path arguments are copied
+ * at entry and reported at exit only if the call succeeded, so that what the starting policy
+ * refused is never proposed. The BPF LSM would name paths exactly (bpf_d_path), but needs "bpf"
+ * among the active LSMs, which Debian's kernel does not have by default.
+ *
+ * Capabilities: cap_capable() returns, with the check's options (fexit; a kernel that refuses
+ * BPF trampolines loads the rest without it, and the proposal says capabilities were not
+ * observed). A check counts only when it succeeded and was not a probe (CAP_OPT_NOAUDIT, e.g.
+ * has_capability_noaudit()): generic_permission() asks for CAP_DAC_READ_SEARCH before
+ * CAP_DAC_OVERRIDE, and a failed first check is not a need. */
+// clang-format off: the kernel's types first, the libbpf headers rely on them.
+#include "vmlinux.h"
+// clang-format on
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "observe_events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define CAP_OPT_NOAUDIT 0x2 /* include/linux/security.h */
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define SHM_EXEC 0100000
+#define SCHED_FIFO 1
+#define SCHED_RR 2
+#define SCHED_DEADLINE 6
+#define SCHED_RESET_ON_FORK 0x40000000
+#define CLONE_NS_MASK 0x7e020080UL /* CLONE_NEW{NS,CGROUP,UTS,IPC,USER,PID,NET,TIME} */
+#define EPERM 1 /* asm-generic/errno-base.h: vmlinux.h has no macros */
+#define ENOENT 2
+#define ENXIO 6
+#define EACCES 13
+#define EROFS 30
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __type(key, __u32);  /* tgid */
+  __type(value, __u8); /* enum jh_obs_state */
+} tracked SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, JH_OBS_MAX_SYSCALLS);
+  __type(key, __u32);
+  __type(value, __u64);
+} syscalls SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, JH_OBS_MAX_SYSCALLS);
+  __type(key, __u32);
+  __type(value, struct jh_obs_nr); /* filled by userspace */
+} nr_info SEC(".maps");
+
+/* Where walk_path() assembles a directory's path, from its end. */
+#define WALK_BUF 1024
+#define WALK_END 511
+struct walk_buf {
+  char c[WALK_BUF];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct walk_buf);
+} walkbuf SEC(".maps");
+
+/* A path operation between its entry and its exit, by thread. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32); /* tid */
+  __type(value, struct jh_obs_event);
+} inflight SEC(".maps");
+
+/* The record being built (too large for the BPF stack). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct jh_obs_event);
+} scratch SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, JH_OBS_MAX_CAPS);
+  __type(key, __u32);
+  __type(value, __u64);
+} caps SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, JH_OBS_MAX_FAMILIES);
+  __type(key, __u32);
+  __type(value, __u64);
+} families SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, JH_FACT_COUNT);
+  __type(key, __u32);
+  __type(value, __u64);
+} facts SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, JH_SET_COUNT);
+  __type(key, __u32);
+  __type(value, __u32);
+} settings SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+static __always_inline int report_failures(void) {
+  __u32 key = JH_SET_FAILURES;
+  __u32 *v = bpf_map_lookup_elem(&settings, &key);
+  return v && *v;
+}
+
+static __always_inline __u8 state_of_current(void) {
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  __u8 *s = bpf_map_lookup_elem(&tracked, &tgid);
+  return s ? *s : 0;
+}
+
+static __always_inline void add(void *map, __u32 key) {
+  __u64 *v = bpf_map_lookup_elem(map, &key);
+  if (v) __sync_fetch_and_add(v, 1);
+}
+
+static __always_inline void add_namespaces(__u64 flags) {
+  flags &= CLONE_NS_MASK;
+#pragma unroll
+  for (int bit = 0; bit < 32; bit++)
+    if (flags & (1UL << bit)) add(&facts, JH_FACT_NS_BASE + bit);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child) {
+  __u32 ptgid = BPF_CORE_READ(parent, tgid);
+  __u32 ctgid = BPF_CORE_READ(child, tgid);
+  if (ptgid == ctgid) return 0; /* a thread: its group is tracked already */
+  __u8 *s = bpf_map_lookup_elem(&tracked, &ptgid);
+  if (!s) return 0;
+  __u8 state = *s;
+  bpf_map_update_elem(&tracked, &ctgid, &state, BPF_ANY);
+  return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p) {
+  /* After do_exit() has counted the thread out: 0 when the whole group is gone. */
+  if (BPF_CORE_READ(p, signal, live.counter) != 0) return 0;
+  __u32 tgid = BPF_CORE_READ(p, tgid);
+  bpf_map_delete_elem(&tracked, &tgid);
+  return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) {
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  __u8 *s = bpf_map_lookup_elem(&tracked, &tgid);
+  if (!s) return 0;
+  /* The daemon's execve: from here on, everything this group does is the daemon's. */
+  if (*s != JH_OBS_ACTIVE) {
+    __u8 active = JH_OBS_ACTIVE;
+    bpf_map_update_elem(&tracked, &tgid, &active, BPF_ANY);
+  }
+  struct jh_obs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+  if (!e) {
+    add(&facts, JH_FACT_LOST);
+    return 0;
+  }
+  e->op = JH_OP_EXEC;
+  e->tgid = tgid;
+  e->dfd = JH_OBS_CWD;
+  e->dfd2 = JH_OBS_CWD;
+  e->path2[0] = 0;
+  e->base[0] = 0;
+  e->base2[0] = 0;
+  bpf_probe_read_kernel_str(e->path, sizeof(e->path), BPF_CORE_READ(bprm, filename));
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
+/* Reads matter only where a proposal depends on them: home directories (inaccessible), /dev
+ * (private_dev), /proc (protect_proc, proc_subset) and /sys. A relative path goes to
+ * userspace, which resolves it. */
+static __always_inline int read_matters(const char *p) {
+  if (p[0] != '/') return 1;
+  if (p[1] == 'h' && p[2] == 'o' && p[3] == 'm' && p[4] == 'e' && (p[5] == '/' || !p[5])) return 1;
+  if (p[1] == 'r' && p[2] == 'o' && p[3] == 'o' && p[4] == 't' && (p[5] == '/' || !p[5])) return 1;
+  if (p[1] == 'r' && p[2] == 'u' && p[3] == 'n' && p[4] == '/' && p[5] == 'u' && p[6] == 's' &&
+      p[7] == 'e' && p[8] == 'r' && (p[9] == '/' || !p[9]))
+    return 1;
+  if (p[1] == 'd' && p[2] == 'e' && p[3] == 'v' && (p[4] == '/' || !p[4])) return 1;
+  if (p[1] == 'p' && p[2] == 'r' && p[3] == 'o' && p[4] == 'c' && (p[5] == '/' || !p[5])) return 1;
+  if (p[1] == 's' && p[2] == 'y' && p[3] == 's' && (p[4] == '/' || !p[4])) return 1;
+  return 0;
+}
+
+/* args[] copied off the context, which may only be read at constant offsets. */
+struct sys_args {
+  unsigned long a[6];
+};
+
+static __always_inline unsigned long arg(const struct sys_args *args, int i) {
+  if (i < 0 || i > 5) return 0;
+  return args->a[i];
+}
+
+/* One step of walk_path(), under bpf_loop() so that the verifier checks it once. */
+struct walk_ctx {
+  struct dentry *dentry;
+  struct vfsmount *vfsmnt;
+  struct mount *mnt;
+  __u32 off;
+  int status; /* 0: going on, 1: at the root, -1: no path */
+};
+
+static long walk_step(__u32 i, void *data) {
+  struct walk_ctx *w = data;
+  __u32 zero = 0;
+  struct walk_buf *b = bpf_map_lookup_elem(&walkbuf, &zero);
+  if (!b) {
+    w->status = -1;
+    return 1;
+  }
+  /* Plain copies first: BPF_CORE_READ would relocate the accesses to walk_ctx too. */
+  struct dentry *dentry = w->dentry;
+  struct vfsmount *vfsmnt = w->vfsmnt;
+  struct mount *mnt = w->mnt;
+  struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+  struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+  if (dentry == mnt_root) {
+    struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+    if (up == mnt) { /* the namespace's root */
+      w->status = 1;
+      return 1;
+    }
+    w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+    w->mnt = up;
+    w->vfsmnt = __builtin_preserve_access_index(&up->mnt);
+    return 0;
+  }
+  if (dentry == parent) { /* a detached tree: no path */
+    w->status = -1;
+    return 1;
+  }
+  const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+  __u32 len = BPF_CORE_READ(dentry, d_name.len);
+  __u32 off = w->off;
+  if (len == 0 || len > 255 || len + 1 > off || off > WALK_END) {
+    w->status = -1;
+    return 1;
+  }
+  off -= len;
+  bpf_probe_read_kernel(&b->c[off & WALK_END], len & 255, name);
+  off -= 1;
+  b->c[off & WALK_END] = '/';
+  w->off = off;
+  w->dentry = parent;
+  return 0;
+}
+
+/* The path of `p` as the process sees it (up to its mount namespace's root), into `out`; left
+ * empty when deeper or longer than this walk goes. What d_path() does, by hand: tracepoint
+ * programs may not call bpf_d_path(). */
+static __always_inline void walk_path(struct path *p, char *out) {
+  __u32 zero = 0;
+  out[0] = 0;
+  struct walk_buf *b = bpf_map_lookup_elem(&walkbuf, &zero);
+  if (!b) return;
+  struct walk_ctx w = {};
+  w.dentry = BPF_CORE_READ(p, dentry);
+  w.vfsmnt = BPF_CORE_READ(p, mnt);
+  w.mnt = container_of(w.vfsmnt, struct mount, mnt);
+  w.off = WALK_END;
+  b->c[WALK_END] = 0;
+  bpf_loop(64, walk_step, &w, 0);
+  if (w.status != 1) return;
+  __u32 off = w.off;
+  if (off >= WALK_END) { /* the root itself */
+    out[0] = '/';
+    out[1] = 0;
+    return;
+  }
+  __u32 len = WALK_END - off + 1; /* with the NUL */
+  if (len > JH_OBS_PATH_MAX) return;
+  bpf_probe_read_kernel(out, len & (JH_OBS_PATH_MAX - 1), &b->c[off & WALK_END]);
+  out[(len - 1) & (JH_OBS_PATH_MAX - 1)] = 0;
+}
+
+/* The directory a relative path of the current process starts from: `dfd`, or its working
+ * directory. */
+static __always_inline void base_of(int dfd, char *out) {
+  struct task_struct *task = bpf_get_current_task_btf();
+  struct path p;
+  if (dfd == JH_OBS_CWD) {
+    p = BPF_CORE_READ(task, fs, pwd);
+  } else {
+    if (dfd < 0 || dfd >= BPF_CORE_READ(task, files, fdt, max_fds)) {
+      out[0] = 0;
+      return;
+    }
+    struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+    struct file *f = 0;
+    bpf_probe_read_kernel(&f, sizeof(f), &fds[dfd]);
+    if (!f) {
+      out[0] = 0;
+      return;
+    }
+    p = BPF_CORE_READ(f, f_path);
+  }
+  walk_path(&p, out);
+}
+
+#define O_ACCMODE 3
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define AT_REMOVEDIR 0x200
+
+static __always_inline void read_args(struct pt_regs *regs, struct sys_args *args) {
+  args->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+  args->a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+  args->a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+  args->a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+  args->a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs); /* no path operation needs the sixth */
+}
+
+static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *info, __u32 nr) {
+  struct sys_args args;
+  read_args(regs, &args);
+  __u32 zero = 0;
+  struct jh_obs_event *e = bpf_map_lookup_elem(&scratch, &zero);
+  if (!e) return 0;
+  __u64 pid_tgid = bpf_get_current_pid_tgid();
+  e->op = info->op;
+  e->tgid = pid_tgid >> 32;
+  e->dfd = info->dfd >= 0 ? (int)arg(&args, info->dfd) : JH_OBS_CWD;
+  e->dfd2 = info->dfd2 >= 0 ? (int)arg(&args, info->dfd2) : JH_OBS_CWD;
+  e->path[0] = 0;
+  e->path2[0] = 0;
+  unsigned long flags = 0;
+  if (info->flags >= 0) flags = arg(&args, info->flags);
+  if (info->how >= 0) bpf_probe_read_user(&flags, sizeof(flags), (void *)arg(&args, info->how));
+  if (e->op == JH_OP_WRITE) { /* an open: its flags say what it does */
+    if (flags & O_CREAT)
+      e->op = JH_OP_CREATE;
+    else if ((flags & O_ACCMODE) == 0 && !(flags & O_TRUNC))
+      e->op = JH_OP_READ;
+  }
+  if (e->op == JH_OP_UNLINK && (flags & AT_REMOVEDIR)) e->op = JH_OP_RMDIR;
+  if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)arg(&args, info->path)) <= 0)
+    return 0;
+  /* A read that fails may be the view's doing wherever it is (an inaccessible path): kept
+   * until the exit says, when failures are reported. */
+  if (e->op == JH_OP_READ && !read_matters(e->path) && !report_failures()) return 0;
+  e->error = 0;
+  e->nr = nr;
+  e->flags = flags;
+  bpf_get_current_comm(e->comm, sizeof(e->comm));
+  e->base[0] = 0;
+  e->base2[0] = 0;
+  if (e->path[0] != '/') base_of(e->dfd, e->base);
+  if (info->path2 >= 0) {
+    bpf_probe_read_user_str(e->path2, sizeof(e->path2), (void *)arg(&args, info->path2));
+    if (e->path2[0] != '/') base_of(e->dfd2, e->base2);
+  }
+  __u32 tid = (__u32)pid_tgid;
+  bpf_map_update_elem(&inflight, &tid, e, BPF_ANY);
+  return 0;
+}
+
+/* The BTF-typed raw tracepoints: attached by name, without tracefs. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  struct jh_obs_event *pending = bpf_map_lookup_elem(&inflight, &tid);
+  if (!pending) return 0;
+  int report = 0;
+  if (ret >= 0)
+    report = pending->op != JH_OP_READ || read_matters(pending->path);
+  else if (report_failures())
+    /* What the sandbox's view makes a call fail with: a read-only mount, an inaccessible path
+     * or Landlock, a missing device. */
+    report = ret == -EROFS || ret == -EACCES || ret == -EPERM || ret == -ENOENT || ret == -ENXIO;
+  if (report) {
+    struct jh_obs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+    if (e) {
+      bpf_probe_read_kernel(e, sizeof(*e), pending);
+      e->error = ret < 0 ? (int)-ret : 0;
+      bpf_ringbuf_submit(e, 0);
+    } else {
+      add(&facts, JH_FACT_LOST);
+    }
+  }
+  bpf_map_delete_elem(&inflight, &tid);
+  return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
+  if (state_of_current() != JH_OBS_ACTIVE) return 0;
+  if (id < 0 || id >= JH_OBS_MAX_SYSCALLS) return 0;
+  __u32 nr = (__u32)id;
+  __u64 *count = bpf_map_lookup_elem(&syscalls, &nr);
+  if (count) *count += 1; /* per CPU: no atomic needed */
+  struct jh_obs_nr *info = bpf_map_lookup_elem(&nr_info, &nr);
+  if (!info || info->kind == JH_NR_PLAIN) return 0;
+  if (info->kind == JH_NR_PATH) return path_enter(regs, info, nr);
+  unsigned long a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
+  unsigned long a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);
+  unsigned long a2 = PT_REGS_PARM3_CORE_SYSCALL(regs);
+  switch (info->kind) {
+    case JH_NR_SOCKET:
+      if (a0 < JH_OBS_MAX_FAMILIES) add(&families, (__u32)a0);
+      break;
+    case JH_NR_MMAP:
+      if ((a2 & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
+        add(&facts, JH_FACT_WRITE_EXECUTE);
+      break;
+    case JH_NR_MPROTECT:
+      if ((a2 & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC))
+        add(&facts, JH_FACT_WRITE_EXECUTE);
+      else if (a2 & PROT_EXEC)
+        add(&facts, JH_FACT_EXEC_GAIN);
+      break;
+    case JH_NR_SHMAT:
+      if (a2 & SHM_EXEC) add(&facts, JH_FACT_EXEC_GAIN);
+      break;
+    case JH_NR_SETSCHEDULER: {
+      unsigned long policy = a1 & ~(unsigned long)SCHED_RESET_ON_FORK;
+      if (policy == SCHED_FIFO || policy == SCHED_RR || policy == SCHED_DEADLINE)
+        add(&facts, JH_FACT_REALTIME);
+      break;
+    }
+    case JH_NR_SETATTR: {
+      __u32 policy = 0; /* struct sched_attr: size, then sched_policy */
+      bpf_probe_read_user(&policy, sizeof(policy), (void *)(a1 + 4));
+      if (policy == SCHED_FIFO || policy == SCHED_RR || policy == SCHED_DEADLINE)
+        add(&facts, JH_FACT_REALTIME);
+      break;
+    }
+    case JH_NR_UNSHARE:
+    case JH_NR_CLONE:
+      add_namespaces(a0);
+      break;
+    case JH_NR_CLONE3: {
+      __u64 flags = 0; /* struct clone_args: flags first */
+      bpf_probe_read_user(&flags, sizeof(flags), (void *)a0);
+      add_namespaces(flags);
+      break;
+    }
+    case JH_NR_SETNS:
+      /* nstype 0 joins whatever the descriptor names: counted as every type. */
+      add_namespaces(a1 ? a1 : CLONE_NS_MASK);
+      break;
+    case JH_NR_PERSONALITY: {
+      __u32 persona = (__u32)a0;
+      if (persona != 0xffffffffU && persona != 0) add(&facts, JH_FACT_PERSONALITY);
+      break;
+    }
+  }
+  return 0;
+}
+
+SEC("fexit/cap_capable")
+int BPF_PROG(on_capable, const struct cred *cred, struct user_namespace *ns, int cap,
+             unsigned int opts, int ret) {
+  if (state_of_current() != JH_OBS_ACTIVE) return 0;
+  add(&facts, JH_FACT_CAPS_SEEN);
+  if (ret != 0 || (opts & CAP_OPT_NOAUDIT)) return 0;
+  if (cap >= 0 && cap < JH_OBS_MAX_CAPS) add(&caps, (__u32)cap);
+  return 0;
+}

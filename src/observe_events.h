@@ -1,0 +1,102 @@
+/* The records shared by the BPF program (observe.bpf.c) and its userspace side (observer.cc):
+ * plain C, so that both compilers read the same layout. */
+#pragma once
+
+#define JH_OBS_MAX_SYSCALLS 512 /* syscall numbers counted (x86_64 has fewer than 470) */
+#define JH_OBS_MAX_CAPS 64
+#define JH_OBS_MAX_FAMILIES 64
+#define JH_OBS_PATH_MAX 256
+
+/* The state of a tracked thread group. Pending: a process of jharden's own set-up (the one
+ * that will exec the daemon, the PID namespace's init, the readiness helper); nothing of
+ * theirs is recorded. Active: the daemon or one of its descendants, from the execve on. */
+enum jh_obs_state { JH_OBS_PENDING = 1, JH_OBS_ACTIVE = 2 };
+
+/* What userspace tells the program about a syscall number (map nr_kind): which arguments to
+ * look at. The numbers themselves come from libseccomp, so the program holds no table. */
+enum jh_obs_nr_kind {
+  JH_NR_PLAIN = 0,
+  JH_NR_SOCKET,       /* socket, socketpair: args[0] is the family */
+  JH_NR_MMAP,         /* mmap: args[2] prot */
+  JH_NR_MPROTECT,     /* mprotect, pkey_mprotect: args[2] prot */
+  JH_NR_SHMAT,        /* shmat: args[2] shmflg (SHM_EXEC) */
+  JH_NR_SETSCHEDULER, /* sched_setscheduler: args[1] policy */
+  JH_NR_SETATTR,      /* sched_setattr: args[1] -> struct sched_attr */
+  JH_NR_UNSHARE,      /* unshare: args[0] flags */
+  JH_NR_CLONE,        /* clone: args[0] flags */
+  JH_NR_CLONE3,       /* clone3: args[0] -> struct clone_args */
+  JH_NR_SETNS,        /* setns: args[1] nstype (0: any) */
+  JH_NR_PERSONALITY,  /* personality: args[0] persona (0xffffffff: query) */
+  JH_NR_PATH,         /* a path operation: see struct jh_obs_nr */
+};
+
+/* The value of map nr_info: what a syscall number is, and for a path operation where its
+ * arguments are (-1: absent). Filled by userspace from libseccomp's names. */
+struct jh_obs_nr {
+  unsigned char kind; /* enum jh_obs_nr_kind */
+  unsigned char op;   /* enum jh_obs_op; for opens the flags decide */
+  signed char dfd;    /* directory descriptor of path (absent: the working directory) */
+  signed char path;
+  signed char dfd2; /* the second path (rename's new name) */
+  signed char path2;
+  signed char flags; /* open flags, unlinkat's AT_REMOVEDIR */
+  signed char how;   /* openat2: struct open_how, whose first field is the flags */
+};
+
+/* Slots of the facts map. */
+enum jh_obs_fact {
+  JH_FACT_WRITE_EXECUTE = 0, /* a mapping writable and executable at once */
+  JH_FACT_EXEC_GAIN,         /* mprotect/pkey_mprotect/shmat adding execute permission */
+  JH_FACT_REALTIME,          /* a realtime scheduling policy set */
+  JH_FACT_PERSONALITY,       /* personality() changing the execution domain */
+  JH_FACT_LOST,              /* path records dropped: the ring buffer was full */
+  JH_FACT_CAPS_SEEN,         /* capability checks reached the program at all */
+  JH_FACT_NS_BASE = 8,       /* + bit index of the CLONE_NEW* flag (jh_obs_ns_bits) */
+  JH_FACT_COUNT = 48,
+};
+
+/* Path records (ring buffer). */
+enum jh_obs_op {
+  JH_OP_CREATE = 1, /* a file created (open O_CREAT, mknod) */
+  JH_OP_MKDIR,
+  JH_OP_UNLINK,
+  JH_OP_RMDIR,
+  JH_OP_RENAME_FROM,
+  JH_OP_RENAME_TO,
+  JH_OP_LINK,
+  JH_OP_SYMLINK,
+  JH_OP_TRUNCATE,
+  JH_OP_WRITE, /* opened for writing */
+  JH_OP_READ,  /* opened for reading (absolute paths only under /home, /root, /run/user,
+                  /dev, /proc, /sys) */
+  JH_OP_EXEC,
+};
+
+/* A path operation that succeeded, as the syscall named it. A relative path comes with the
+ * directory it is relative to (`dfd`, or the working directory), named by the program when the
+ * call was made; empty base: userspace resolves it from /proc, or gives up. */
+struct jh_obs_event {
+  unsigned int op;
+  unsigned int tgid;
+  int dfd; /* JH_OBS_CWD: the working directory */
+  int dfd2;
+  char path[JH_OBS_PATH_MAX];
+  char path2[JH_OBS_PATH_MAX]; /* rename: the new name (op JH_OP_RENAME_FROM) */
+  char base[JH_OBS_PATH_MAX];
+  char base2[JH_OBS_PATH_MAX];
+  /* With failures reported (map settings, JH_SET_FAILURES; --complain): the call's errno when
+   * it failed with one the sandbox's view explains (0: it succeeded), its number, its open
+   * flags and the name of the calling thread. */
+  int error;
+  unsigned int nr;
+  unsigned long long flags;
+  char comm[16];
+};
+
+/* Slots of the settings map, written by userspace after the load. */
+enum jh_obs_setting {
+  JH_SET_FAILURES = 0, /* nonzero: failed path operations are reported too */
+  JH_SET_COUNT = 1,
+};
+
+#define JH_OBS_CWD (-100) /* AT_FDCWD */

@@ -1,0 +1,125 @@
+// The observer: a CO-RE BPF program (observe.bpf.c) that watches a daemon's whole pid tree and
+// counts what it uses (syscalls, capabilities exercised, address families, namespaces, W+X
+// mappings, realtime scheduling) and reports the paths it writes, creates, removes, renames
+// or executes. Used by --learn; the event interface serves any other observer of the daemon's
+// file operations.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace jharden {
+
+// One path operation of an observed process, with the path as that process saw it (inside
+// the sandbox). For the entry operations (create .. symlink) `path` is the entry itself.
+enum class PathOp {
+  kCreate,  // a file created (open with O_CREAT, mknod)
+  kMkdir,
+  kUnlink,
+  kRmdir,
+  kRenameFrom,  // the old name of a rename
+  kRenameTo,    // the new name
+  kLink,
+  kSymlink,
+  kTruncate,
+  kWrite,  // opened for writing
+  kRead,   // opened for reading; reported only under /home, /root, /run/user, /dev, /proc, /sys
+  kExec,
+};
+
+// "create", "mkdir", ..., "rename-from", "rename-to", ..., "write", "read", "exec".
+const char* path_op_name(PathOp op);
+
+// The operations that need the location to be writable.
+bool path_op_writes(PathOp op);
+
+struct PathEvent {
+  PathOp op;
+  pid_t pid;         // thread group (as the host sees it)
+  std::string path;  // absolute, lexically normalized
+};
+
+// A path operation that failed with an errno the sandbox's view explains (EROFS, EACCES,
+// EPERM, ENOENT, ENXIO), for --complain. Reported only by an observer started with failures.
+struct PathFailure {
+  PathEvent event;
+  int error = 0;
+  std::string syscall;  // as libseccomp names its number
+  uint64_t flags = 0;   // the open flags, for open, openat, openat2
+  std::string comm;     // the calling thread's name
+};
+
+// What one or several runs observed, by name (not number), so that the record written by one
+// kernel, libseccomp or libcap stays meaningful to another. Counts add up across runs.
+struct Observations {
+  uint64_t runs = 0;
+  uint64_t runs_without_capabilities = 0;  // runs where the kernel refused the capability program
+  uint64_t seconds = 0;
+  std::map<std::string, uint64_t> syscalls;          // "openat" -> calls
+  std::map<std::string, uint64_t> capabilities;      // "CAP_NET_BIND_SERVICE" -> checks needed
+  std::map<std::string, uint64_t> address_families;  // "AF_INET" -> socket()/socketpair()
+  std::map<std::string, uint64_t> namespaces;        // "net" -> unshare/clone/setns asking for it
+  uint64_t write_execute = 0;                        // mappings writable and executable at once
+  uint64_t exec_gain = 0;    // mprotect/pkey_mprotect/shmat adding execute permission
+  uint64_t realtime = 0;     // realtime scheduling policies set
+  uint64_t personality = 0;  // personality() changing the execution domain
+  uint64_t lost = 0;         // path records lost (ring buffer full)
+  // path -> operation name -> count. /proc/<pid> of the observed process itself is recorded as
+  // /proc/self, any other process's as /proc/PID, so that the table stays bounded.
+  std::map<std::string, std::map<std::string, uint64_t>> paths;
+
+  void add(const PathEvent& e);
+  void merge(const Observations& other);
+};
+
+nlohmann::json observations_to_json(const Observations& o);
+// False, with `error`, when `j` is not such a record.
+bool observations_from_json(const nlohmann::json& j, Observations& o, std::string& error);
+
+// The kernel side. Needs CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN and a kernel with BTF; the
+// capability program also needs BPF trampolines (fexit).
+class Observer {
+ public:
+  // Loads and attaches the program; nullptr, with `error`, when the kernel does not allow it.
+  // With `failures`, failed path operations are reported too (drain's `on_failure`).
+  static std::unique_ptr<Observer> start(std::string& error, bool failures = false);
+  ~Observer();
+  Observer(const Observer&) = delete;
+  Observer& operator=(const Observer&) = delete;
+
+  // Tracks `pid`'s thread group and every process it forks from now on. Pending (active =
+  // false): nothing is recorded until the group, or a descendant, calls execve, so that
+  // jharden's own set-up in that process is never taken for the daemon's.
+  bool track(pid_t pid, bool active, std::string& error);
+
+  // False when the kernel refused the capability program (no BPF trampolines): capabilities
+  // are then not observed at all.
+  bool observes_capabilities() const;
+
+  // A relative path is resolved against the process's working directory as /proc shows it
+  // when the record is read; this one stands in when the process is gone by then.
+  void set_fallback_cwd(const std::string& dir);
+
+  // A descriptor that becomes readable when path records are waiting (for poll(2)).
+  int event_fd() const;
+  // Hands every waiting path record to `on_path` (a failed operation to `on_failure`, and to
+  // nothing when it is unset); returns false on an error of the ring.
+  bool drain(const std::function<void(const PathEvent&)>& on_path,
+             const std::function<void(const PathFailure&)>& on_failure = nullptr);
+
+  // Adds the kernel's counters since start() to `into`.
+  void add_counters(Observations& into) const;
+
+ private:
+  struct Impl;
+  explicit Observer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace jharden

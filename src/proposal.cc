@@ -1,0 +1,473 @@
+#include "proposal.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "cap_names.h"
+#include "seccomp_groups.h"
+#include "seccomp_names.h"
+
+namespace jharden {
+namespace {
+
+// Directories under which each service has its own: a write in /var/lib/redis/x makes
+// /var/lib/redis writable, never /var/lib.
+constexpr const char* kDataRoots[] = {
+    "/var/lib", "/var/cache", "/var/log", "/var/spool", "/var/mail", "/var/www", "/var/opt",
+    "/run",     "/srv",       "/home",    "/opt",       "/mnt",      "/media",   "/var/backups"};
+// Never writable as a whole, whatever was written directly in them.
+constexpr const char* kNeverWhole[] = {"/",    "/var",   "/usr", "/etc",  "/boot",
+                                       "/lib", "/lib64", "/bin", "/sbin", "/usr/local"};
+// Home directories: inaccessible when never touched.
+constexpr const char* kHomes[] = {"/home", "/root", "/run/user"};
+// What jharden itself calls after its filter is loaded (the exec report and execve): a group
+// holding one of these is never denied, whatever the daemon called.
+constexpr const char* kJhardenNeeds[] = {"execve", "write", "read", "exit_group", "exit"};
+// The pseudo-devices of private_dev.
+constexpr const char* kPrivateDevNodes[] = {"/dev/null",   "/dev/zero",    "/dev/full",
+                                            "/dev/random", "/dev/urandom", "/dev/tty",
+                                            "/dev/ptmx",   "/dev/console"};
+
+bool under(const std::string& path, const std::string& dir) {
+  if (dir == "/") return true;
+  return path == dir || (path.starts_with(dir) && path[dir.size()] == '/');
+}
+
+std::string parent_of(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+std::string relative_to(const std::string& path, const std::string& dir) {
+  if (path == dir) return ".";
+  return dir == "/" ? path.substr(1) : path.substr(dir.size() + 1);
+}
+
+uint64_t total(const std::map<std::string, uint64_t>& m) {
+  uint64_t t = 0;
+  for (const auto& [k, v] : m) t += v;
+  return t;
+}
+
+// "dump.rdb (rename-to 3), temp-1.rdb (create 1, rename-from 1), and 12 more"
+std::string evidence(const std::map<std::string, std::map<std::string, uint64_t>>& names,
+                     size_t max = 5) {
+  std::string out;
+  size_t shown = 0;
+  for (const auto& [name, ops] : names) {
+    if (shown == max) {
+      out += ", and " + std::to_string(names.size() - max) + " more";
+      break;
+    }
+    if (shown++) out += ", ";
+    out += name + " (";
+    bool first = true;
+    for (const auto& [op, n] : ops) {
+      out += (first ? "" : ", ") + op + " " + std::to_string(n);
+      first = false;
+    }
+    out += ")";
+  }
+  return out;
+}
+
+bool is_write_op(const std::string& op) { return op != "read" && op != "exec"; }
+bool is_create_op(const std::string& op) {
+  return op == "create" || op == "mkdir" || op == "rename-to" || op == "link" || op == "symlink";
+}
+bool is_remove_op(const std::string& op) {
+  return op == "unlink" || op == "rmdir" || op == "rename-from";
+}
+
+// The innermost mount of the plan at `path`.
+const MountEntry* mount_at(const Plan& plan, const std::string& path) {
+  const MountEntry* best = nullptr;
+  for (const auto& m : plan.mounts)
+    if (under(path, m.target) && (!best || m.target.size() >= best->target.size())) best = &m;
+  return best;
+}
+
+struct Location {
+  std::map<std::string, std::map<std::string, uint64_t>> names;  // relative name -> ops
+  bool object = false;  // the path itself (its directory is never writable as a whole)
+  bool created = false;
+};
+
+class Writer {
+ public:
+  void comment(const std::string& text) { out_ << "# " << text << "\n"; }
+  void line(const std::string& text) { out_ << text << "\n"; }
+  void section(const std::string& name) { out_ << "\n[" << name << "]\n"; }
+  std::string str() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+};
+
+void propose_filesystem(const Policy& policy, const Plan& plan, const Observations& obs,
+                        const ProposalContext& context, Writer& w) {
+  w.section("filesystem");
+  // Where the daemon wrote, by coarsened location.
+  std::map<std::string, Location> locations;
+  for (const auto& [path, ops] : obs.paths) {
+    std::map<std::string, uint64_t> writes;
+    for (const auto& [op, n] : ops)
+      if (is_write_op(op)) writes[op] = n;
+    if (writes.empty()) continue;
+    // Kernel files follow protect_kernel; device nodes stay writable on a read-only mount.
+    if (under(path, "/proc") || under(path, "/sys")) continue;
+    if (under(path, "/dev") && (plan.mounts.empty() || policy.private_dev.value)) continue;
+    const std::string dir = parent_of(path);
+    if (const MountEntry* m = mount_at(plan, dir)) {
+      bool writable = m->kind == MountKind::kTmpfs || m->kind == MountKind::kReadWrite ||
+                      (m->kind == MountKind::kBind && !m->read_only);
+      bool unreachable = m->kind == MountKind::kProc || m->kind == MountKind::kSysfs ||
+                         m->kind == MountKind::kCgroup || m->kind == MountKind::kSecrets ||
+                         m->kind == MountKind::kMask || m->kind == MountKind::kInaccessible;
+      if ((writable && !m->read_only) || unreachable) continue;
+    }
+    std::string loc = coarsen_location(dir);
+    bool object = loc.empty();
+    if (object) loc = path;
+    Location& l = locations[loc];
+    l.object = object;
+    for (const auto& [op, n] : writes) {
+      l.names[relative_to(path, loc)][op] += n;
+      if (is_create_op(op)) l.created = true;
+    }
+  }
+  // A location inside another is covered by it.
+  std::map<std::string, Location> merged;
+  for (auto& [loc, l] : locations) {
+    auto outer = std::find_if(merged.begin(), merged.end(), [&](const auto& m) {
+      return !m.second.object && under(loc, m.first) && loc != m.first;
+    });
+    if (outer == merged.end()) {
+      merged[loc] = std::move(l);
+      continue;
+    }
+    for (auto& [name, ops] : l.names)
+      for (auto& [op, n] : ops)
+        outer->second.names[relative_to(loc, outer->first) + "/" + name][op] += n;
+  }
+
+  bool has_root_read_only = std::any_of(policy.read_only.begin(), policy.read_only.end(),
+                                        [](const PathSpec& p) { return p.path == "/"; });
+  if (!has_root_read_only) {
+    w.comment("Everything read-only but the places below, where writes were seen.");
+    w.line("read_only = /");
+  }
+  for (const auto& [loc, l] : merged) {
+    std::set<std::string> created, removed;
+    bool wrote_existing = false;
+    for (const auto& [name, ops] : l.names) {
+      bool made = false;
+      for (const auto& [op, n] : ops) {
+        if (is_create_op(op)) made = true;
+        if (is_remove_op(op)) removed.insert(name);
+      }
+      if (made) created.insert(name);
+      if (!made && (ops.count("write") || ops.count("truncate"))) wrote_existing = true;
+    }
+    bool scratch = !l.object && !created.empty() && !wrote_existing &&
+                   std::includes(removed.begin(), removed.end(), created.begin(), created.end());
+    if (scratch && context.only_holds) {
+      std::vector<std::string> own(created.begin(), created.end());
+      scratch = context.only_holds(loc, own);
+    } else {
+      scratch = false;
+    }
+    std::string what = "written: " + evidence(l.names);
+    if (scratch) {
+      w.comment("scratch only: everything created there was removed again; " + what);
+      std::string options;
+      if (plan.identity.change)
+        options = ":mode=0700,uid=" + std::to_string(plan.identity.uid) +
+                  ",gid=" + std::to_string(plan.identity.gid);
+      w.line("tmpfs = " + loc + options);
+    } else if (l.object) {
+      w.comment(what + " (" + parent_of(loc) +
+                " is never made writable as a whole: better give the daemon a directory of its "
+                "own" +
+                (l.created ? "; a file created there does not exist at start-up" : "") + ")");
+      w.line("read_write = " + std::string(l.created ? "-" : "") + loc);
+    } else {
+      w.comment(what);
+      w.line("read_write = " + loc);
+    }
+  }
+
+  // Home directories never touched.
+  std::vector<std::string> homes;
+  for (const char* home : kHomes) {
+    bool touched = std::any_of(obs.paths.begin(), obs.paths.end(),
+                               [&](const auto& p) { return under(p.first, home); });
+    bool needed = under(plan.working_directory, home) ||
+                  std::any_of(plan.mounts.begin(), plan.mounts.end(),
+                              [&](const MountEntry& m) {
+                                return under(m.target, home) || under(home, m.target + "/x");
+                              }) ||
+                  std::any_of(merged.begin(), merged.end(),
+                              [&](const auto& m) { return under(m.first, home); });
+    if (!touched && !needed) homes.push_back(home);
+  }
+  if (!homes.empty()) {
+    std::string list;
+    for (const auto& h : homes) list += (list.empty() ? "-" : " -") + h;
+    w.comment("never opened, written or executed from: " + list);
+    w.line("inaccessible = " + list);
+  }
+
+  // /dev: only the standard pseudo-devices used.
+  std::set<std::string> devices;
+  for (const auto& [path, ops] : obs.paths)
+    if (under(path, "/dev") && path != "/dev") devices.insert(path);
+  if (!policy.private_dev.value) {
+    std::vector<std::string> others;
+    for (const auto& d : devices) {
+      bool standard = std::any_of(std::begin(kPrivateDevNodes), std::end(kPrivateDevNodes),
+                                  [&](const char* n) { return d == n; }) ||
+                      under(d, "/dev/pts") || under(d, "/dev/shm") || under(d, "/dev/fd");
+      if (!standard) others.push_back(d);
+    }
+    if (others.empty()) {
+      w.comment("only standard pseudo-devices opened (" + std::to_string(devices.size()) +
+                " distinct)");
+      w.line("private_dev = yes");
+    } else {
+      std::string list;
+      for (const auto& d : others) list += " " + d;
+      w.comment("private_dev stays as it is: devices opened:" + list);
+    }
+  }
+
+  // /proc: other processes' entries, and files that are not a process's.
+  bool other_processes = false, non_pid = false;
+  for (const auto& [path, ops] : obs.paths) {
+    if (!under(path, "/proc")) continue;
+    if (path == "/proc" || under(path, "/proc/PID")) other_processes = true;
+    if (path != "/proc" && !under(path, "/proc/self") && !under(path, "/proc/PID") &&
+        !under(path, "/proc/thread-self"))
+      non_pid = true;
+  }
+  if (policy.protect_proc.value == ProtectProc::kDefault) {
+    if (!other_processes) {
+      w.comment("no other process's /proc entry opened");
+      w.line("protect_proc = invisible");
+    } else {
+      w.comment("protect_proc stays: /proc entries of other processes were opened");
+    }
+  }
+  if (policy.proc_subset.value == ProcSubset::kAll) {
+    if (!non_pid) {
+      w.comment("only the processes' own /proc entries opened");
+      w.line("proc_subset = pid");
+    } else {
+      std::string list;
+      int n = 0;
+      for (const auto& [path, ops] : obs.paths)
+        if (under(path, "/proc") && !under(path, "/proc/self") && !under(path, "/proc/PID") &&
+            path != "/proc" && n++ < 4)
+          list += " " + path;
+      w.comment("proc_subset stays: opened" + list);
+    }
+  }
+}
+
+void propose_capabilities(const Policy& policy, const Plan& plan, const Observations& obs,
+                          Writer& w) {
+  w.section("capabilities");
+  if (obs.runs_without_capabilities > 0) {
+    w.comment("capabilities were not observed in " + std::to_string(obs.runs_without_capabilities) +
+              " run(s) (the kernel refused the BPF trampoline on cap_capable): "
+              "keep, ambient and user stay as they are");
+    return;
+  }
+  std::string kept;
+  for (const auto& [cap, n] : obs.capabilities) {
+    w.comment(cap + ": " + std::to_string(n) + " check(s) that needed it");
+    kept += (kept.empty() ? "" : " ") + cap;
+  }
+  w.comment("keep: exactly the capabilities exercised (checks that succeeded and were needed)");
+  w.line("keep =");
+  w.line("keep = " + (kept.empty() ? std::string("none") : kept));
+  if (plan.identity.uid != 0) {
+    w.comment("the daemon runs as " + plan.identity.user_name +
+              ": capabilities reach it only as ambient ones");
+    w.line("ambient =");
+    if (!kept.empty()) w.line("ambient = " + kept);
+  } else if (obs.capabilities.empty()) {
+    w.comment(
+        "no capability was exercised after the start: the daemon may not need root; "
+        "consider user = a dedicated user once its files are that user's");
+  }
+  (void)policy;
+}
+
+void propose_seccomp(const Policy& policy, const Plan& plan, const Observations& obs, Writer& w) {
+  w.section("seccomp");
+  std::set<std::string> denied;
+  for (const auto& d : policy.seccomp_deny) denied.insert(d.value);
+  std::set<std::string> allowed;
+  if (policy.seccomp_allow)
+    for (const auto& a : *policy.seccomp_allow) {
+      if (const SyscallGroup* g = find_syscall_group(a.value))
+        for (const auto& s : expand_syscall_group(*g)) allowed.insert(s);
+      else
+        allowed.insert(a.value);
+    }
+  for (const auto& g : syscall_groups()) {
+    std::string name(g.name);
+    if (name == "@default" || name == "@known" || denied.count(name)) continue;
+    std::vector<std::string> members = expand_syscall_group(g);
+    bool used = false, needed = false, clash = false;
+    for (const auto& m : members) {
+      if (obs.syscalls.count(m)) used = true;
+      if (std::any_of(std::begin(kJhardenNeeds), std::end(kJhardenNeeds),
+                      [&](const char* n) { return m == n; }))
+        needed = true;
+      if (allowed.count(m)) clash = true;
+    }
+    if (used || needed || clash) continue;
+    // Already refused as a whole by the plan (a narrower default): nothing to add.
+    bool all_refused = std::all_of(members.begin(), members.end(),
+                                   [&](const std::string& m) { return plan.seccomp.refuses(m); });
+    if (all_refused) continue;
+    w.comment(name + " (" + std::string(g.description) + "): none of its " +
+              std::to_string(members.size()) + " calls was made");
+    w.line("deny = " + name);
+  }
+  // Address families.
+  std::string families;
+  for (const auto& [af, n] : obs.address_families) families += (families.empty() ? "" : " ") + af;
+  std::string counts;
+  for (const auto& [af, n] : obs.address_families)
+    counts += (counts.empty() ? "" : ", ") + af + " " + std::to_string(n);
+  w.comment("socket() families used: " + (counts.empty() ? std::string("none") : counts));
+  w.line("address_families =");
+  w.line("address_families = " + (families.empty() ? std::string("none") : families));
+  if (!policy.memory_deny_write_execute.value) {
+    if (obs.write_execute == 0 && obs.exec_gain == 0) {
+      w.comment("no mapping writable and executable, none made executable later");
+      w.line("memory_deny_write_execute = yes");
+    } else {
+      w.comment("memory_deny_write_execute stays off: " + std::to_string(obs.write_execute) +
+                " W+X mapping(s), " + std::to_string(obs.exec_gain) +
+                " mprotect(PROT_EXEC) call(s)");
+    }
+  }
+  if (!policy.restrict_realtime.value) {
+    if (obs.realtime == 0) {
+      w.comment("no realtime scheduling policy set");
+      w.line("restrict_realtime = yes");
+    } else {
+      w.comment("restrict_realtime stays off: " + std::to_string(obs.realtime) +
+                " realtime policy change(s)");
+    }
+  }
+  if (!policy.lock_personality.value) {
+    if (obs.personality == 0) {
+      w.comment("personality() never changed the execution domain");
+      w.line("lock_personality = yes");
+    } else {
+      w.comment("lock_personality stays off: " + std::to_string(obs.personality) +
+                " personality change(s)");
+    }
+  }
+}
+
+void propose_namespaces(const Policy& policy, const Observations& obs, Writer& w) {
+  w.section("namespaces");
+  auto called = [&](std::initializer_list<const char*> names) {
+    uint64_t n = 0;
+    for (const char* s : names) {
+      auto it = obs.syscalls.find(s);
+      if (it != obs.syscalls.end()) n += it->second;
+    }
+    return n;
+  };
+  if (!policy.ns_net.value) {
+    std::string outside;
+    for (const auto& [af, n] : obs.address_families)
+      if (af != "AF_UNIX" && af != "AF_NETLINK") outside += " " + af;
+    if (outside.empty()) {
+      w.comment(
+          "no socket but AF_UNIX/AF_NETLINK (a private network namespace with only "
+          "loopback; abstract AF_UNIX names are per network namespace)");
+      w.line("net = yes");
+    } else {
+      w.comment("net stays: sockets of" + outside);
+    }
+  }
+  if (!policy.ns_ipc.value) {
+    uint64_t n =
+        called({"shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semctl", "semtimedop",
+                "msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend",
+                "mq_timedreceive", "mq_notify", "mq_getsetattr"});
+    if (n == 0) {
+      w.comment("no SysV IPC or POSIX message queue call");
+      w.line("ipc = yes");
+    } else {
+      w.comment("ipc stays: " + std::to_string(n) + " SysV IPC or message queue call(s)");
+    }
+  }
+  if (!policy.ns_uts.value && !policy.hostname) {
+    if (called({"sethostname", "setdomainname"}) == 0) {
+      w.comment("host name never set");
+      w.line("uts = yes");
+    }
+  }
+  // allow_create: only ever narrowed to the types used.
+  if (policy.ns_allow_create.value != 0) {
+    std::string used;
+    for (const auto& t : namespace_types())
+      if ((policy.ns_allow_create.value & t.flag) && obs.namespaces.count(t.name))
+        used += (used.empty() ? "" : " ") + std::string(t.name);
+    std::string counts;
+    for (const auto& [ns, n] : obs.namespaces)
+      counts += (counts.empty() ? "" : ", ") + ns + " " + std::to_string(n);
+    w.comment("namespaces created or joined: " + (counts.empty() ? std::string("none") : counts));
+    w.line("allow_create =");
+    if (!used.empty()) w.line("allow_create = " + used);
+  }
+}
+
+}  // namespace
+
+std::string coarsen_location(const std::string& dir) {
+  for (const char* root : kDataRoots) {
+    std::string r(root);
+    if (dir.size() > r.size() && under(dir, r)) {
+      size_t end = dir.find('/', r.size() + 1);
+      return dir.substr(0, end);
+    }
+  }
+  for (const char* root : kDataRoots)
+    if (dir == root) return "";
+  for (const char* never : kNeverWhole)
+    if (dir == never) return "";
+  return dir;
+}
+
+std::string propose_drop_in(const Policy& policy, const Plan& plan, const Observations& obs,
+                            const ProposalContext& context) {
+  Writer w;
+  w.comment("Proposed by jharden --learn for " + policy.file + ", from " +
+            std::to_string(obs.runs) + " run(s), " + std::to_string(obs.seconds) + " s observed, " +
+            std::to_string(total(obs.syscalls)) + " syscalls.");
+  w.comment("Review it, install it as a drop-in of the policy (NAME.d/50-learned.conf), check it");
+  w.comment("with jharden --check and --complain, then enforce it.");
+  if (obs.lost > 0)
+    w.comment("WARNING: " + std::to_string(obs.lost) +
+              " path record(s) were lost (the ring buffer was full): a directory the daemon "
+              "writes may be missing below.");
+  propose_filesystem(policy, plan, obs, context, w);
+  propose_capabilities(policy, plan, obs, w);
+  propose_seccomp(policy, plan, obs, w);
+  propose_namespaces(policy, obs, w);
+  return w.str();
+}
+
+}  // namespace jharden

@@ -1,0 +1,31 @@
+// The proposal of --learn: a drop-in for the starting policy that tightens it to what the
+// daemon was observed to use, every line preceded by a comment with its evidence and counts.
+// A pure function of the policy, its plan and the observations (the tests run it as is).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "observer.h"
+#include "plan.h"
+#include "policy.h"
+
+namespace jharden {
+
+struct ProposalContext {
+  // Whether a directory (inside the sandbox's root) holds nothing but the names given: a place
+  // used only as scratch becomes a tmpfs only when covering it hides nothing. Unset: never.
+  std::function<bool(const std::string& dir, const std::vector<std::string>& own)> only_holds;
+};
+
+// The drop-in's text. It only tightens: no line grants what the starting policy refused, and
+// it parses together with the policy (list keys it narrows are reset first).
+std::string propose_drop_in(const Policy& policy, const Plan& plan, const Observations& obs,
+                            const ProposalContext& context = {});
+
+// The directory a written location is coarsened to: the service's own directory under a data
+// root (/var/lib/NAME, /run/NAME, ...), otherwise the directory itself; empty when the
+// directory is one never made writable as a whole (/, /var, /var/lib, /etc, ...).
+std::string coarsen_location(const std::string& dir);
+
+}  // namespace jharden

@@ -1,0 +1,192 @@
+#!/bin/bash
+# learn.sh — jharden --learn FILE (jharden.md §2): small daemons run under --learn, the
+# proposal lists exactly what they used, it parses with the policy, the daemon passes under
+# it, and what it did not do is refused afterwards.
+#
+# Usage: bash learn.sh JHARDEN_BINARY REPO_ROOT   (as root)
+# Exits 77 (skipped) when this kernel cannot run the observer (no BPF, no BTF).
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib/common.bash
+source "$HERE/lib/common.bash"
+
+# learn POLICY FILE [-- CMD...]: jharden --learn FILE, then waits for the observer's last write
+# (it holds FILE.lock until then).
+learn() {
+  local pol=$1 file=$2
+  shift 2
+  jh --learn "$file" "$pol" "$@"
+  flock "$file.lock" true
+}
+
+# install_proposal POLICY FILE: the proposal as the policy's drop-in.
+install_proposal() {
+  mkdir -p "$1.d"
+  install -m 0644 "$2" "$1.d/50-learned.conf"
+}
+
+# json_get FILE PYTHON-EXPR: evaluates EXPR with `j` the record in FILE.
+json_get() {
+  $PY -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"
+}
+
+# The daemon of most cases: keeps its state in DATA (a temporary file renamed over the
+# state, a lock file created and removed), opens an AF_INET socket and an AF_UNIX pair.
+write_daemon() {
+  cat >"$CASE/daemon.py" <<'EOF'
+import os, socket, sys
+data = sys.argv[1]
+os.makedirs(data, exist_ok=True)
+with open(os.path.join(data, "lock"), "w") as f:
+    f.write("1")
+with open(os.path.join(data, "state.tmp"), "w") as f:
+    f.write("state")
+os.rename(os.path.join(data, "state.tmp"), os.path.join(data, "state"))
+os.unlink(os.path.join(data, "lock"))
+socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+a, b = socket.socketpair()
+if len(sys.argv) > 2:  # what the learned run never did
+    for name, attempt in (("write", lambda: open("/var/lib/jharden-learn-outside", "w")),
+                          ("inet6", lambda: socket.socket(socket.AF_INET6))):
+        try:
+            attempt()
+            print(name + "=allowed")
+        except OSError as e:
+            print(name + "=" + (e.strerror or str(e)))
+print("daemon-ok")
+EOF
+  chmod 0644 "$CASE/daemon.py"
+}
+
+check_observer() {
+  new_case
+  local pol out
+  pol=$(empty_policy)
+  out="$CASE/probe.conf"
+  jh --learn "$out" "$pol" -- /bin/true
+  flock "$out.lock" true
+  if [[ $ERR == *"cannot observe"* ]]; then
+    echo "SKIP: the observer cannot run here: $ERR"
+    e2e_cleanup
+    trap - EXIT
+    exit 77
+  fi
+}
+
+test_learn_basic() {
+  new_case
+  write_daemon
+  local pol file data="$CASE/data"
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/daemon.py $data
+EOF
+)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file"
+  expect_rc "learn:daemon-runs-unchanged" 0
+  expect_eq "learn:daemon-output-unchanged" "daemon-ok" "$OUT"
+  local text
+  text=$(<"$file")
+  # The data directory is under /var/lib: coarsened to the service's directory there.
+  expect_match "learn:read-only-root" $'\nread_only = /\n' "$text"
+  expect_match "learn:read-write-coarsened" $'\nread_write = '"$TOP"$'\n' "$text"
+  expect_eq "learn:only-written-places-writable" "1" "$(grep -c '^read_write = ' "$file")"
+  expect_match "learn:evidence-comment" "# written: .*data/state \\(rename-to 1\\)" "$text"
+  expect_match "learn:families-as-used" $'\naddress_families = AF_INET AF_UNIX\n' "$text"
+  expect_no_match "learn:unused-family-absent" "AF_INET6|AF_NETLINK|AF_PACKET" \
+    "$(grep '^address_families = ' "$file")"
+  expect_no_match "learn:net-kept-for-inet" $'\nnet = yes' "$text"
+  expect_match "learn:ipc-namespace" $'\nipc = yes\n' "$text"
+  expect_match "learn:unused-group-denied" $'\ndeny = @chown\n' "$text"
+  expect_no_match "learn:used-group-kept" $'\ndeny = @(network-io|file-system|basic-io)\n' "$text"
+  expect_match "learn:mdwe" $'\nmemory_deny_write_execute = yes\n' "$text"
+  # jharden's own set-up (unshare, mount, capset, seccomp) happens before the daemon's
+  # execve: none of it may be taken for the daemon's.
+  expect_eq "learn:setup-not-recorded" "[]" \
+    "$(json_get "$file.json" "[s for s in ('mount','unshare','capset','mount_setattr','open_tree','landlock_restrict_self','seccomp') if s in j['syscalls']]")"
+  # The proposal parses with the policy, and the daemon passes under it.
+  install_proposal "$pol" "$file"
+  jh --check "$pol"
+  expect_rc "learn:proposal-parses" 0
+  rm -rf "$data"
+  jh "$pol"
+  expect_eq "learn:rerun-under-proposal" "0 daemon-ok" "$RC $OUT"
+  # Outside what was observed: a write elsewhere, another family.
+  jh "$pol" -- $PY "$CASE/daemon.py" "$data" outside
+  expect_eq "learn:outside-write-refused" "write=Read-only file system" "$(grep '^write=' <<<"$OUT")"
+  expect_eq "learn:outside-family-refused" "inet6=Address family not supported by protocol" \
+    "$(grep '^inet6=' <<<"$OUT")"
+  rm -f /var/lib/jharden-learn-outside
+}
+
+# A second run adds up with the first (FILE.json).
+test_learn_merge() {
+  new_case
+  write_daemon
+  local pol file
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/daemon.py $CASE/data
+EOF
+)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file"
+  learn "$pol" "$file" -- /bin/sh -c "$PY -c 'import socket; socket.socket(socket.AF_INET6)'"
+  expect_eq "learn:merge-runs" "2" "$(json_get "$file.json" "j['runs']")"
+  expect_eq "learn:merge-families" "['AF_INET', 'AF_INET6', 'AF_UNIX']" \
+    "$(json_get "$file.json" "sorted(j['address_families'])")"
+  expect_match "learn:merge-proposal" $'\naddress_families = AF_INET AF_INET6 AF_UNIX\n' \
+    "$(<"$file")"
+  expect_match "learn:merge-keeps-first-run-writes" $'\nread_write = '"$TOP"$'\n' "$(<"$file")"
+  echo '{"format": "something else"}' >"$CASE/bad.conf.json"
+  jh --learn "$CASE/bad.conf" "$pol"
+  expect_rc "learn:foreign-record-refused" 1
+}
+
+# Every process of the daemon counts (children, grandchildren); a write the starting policy
+# refused is not proposed.
+test_learn_tree_and_refusals() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/sh -c "(/bin/sh -c \"$PY -c 'import socket; socket.socket(socket.AF_INET6)'\");
+    echo x > /etc/jharden-learn-refused 2>/dev/null; cd /run && mkdir -p jharden-learn-e2e/x &&
+    rmdir jharden-learn-e2e/x jharden-learn-e2e"
+  expect_match "learn:grandchild-observed" $'\naddress_families = AF_INET6\n' "$(<"$file")"
+  expect_no_match "learn:refused-write-not-proposed" "/etc" "$(grep -E '^(read_write|tmpfs)' "$file")"
+  # Relative names of a short-lived process, resolved against its working directory.
+  expect_match "learn:relative-paths-resolved" $'\n(read_write|tmpfs) = -?/run/jharden-learn-e2e' \
+    "$(<"$file")"
+  learn "$pol" "$CASE/n.conf" -- /bin/true
+  expect_match "learn:net-proposed-without-sockets" $'\nnet = yes\n' "$(<"$CASE/n.conf")"
+}
+
+# Capabilities: exactly those exercised, not those merely probed (generic_permission() asks for
+# CAP_DAC_READ_SEARCH before CAP_DAC_OVERRIDE; the default policy drops the former).
+test_learn_capabilities() {
+  new_case
+  local pol file
+  mkdir -m 0700 "$CASE/private"
+  chown nobody "$CASE/private"
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/sh -c "echo x > $CASE/private/f; cat $CASE/private/f"
+  if grep -q "capabilities were not observed" "$file"; then
+    skip "learn:capability-exercised" "this kernel refuses BPF trampolines (fexit on cap_capable)"
+    skip "learn:capability-probed-absent" "same"
+    return
+  fi
+  expect_match "learn:capability-exercised" $'\nkeep = CAP_DAC_OVERRIDE\n' "$(<"$file")"
+  expect_no_match "learn:capability-probed-absent" "DAC_READ_SEARCH" "$(grep '^keep' "$file")"
+}
+
+main() {
+  e2e_init "$@"
+  check_observer
+  run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities
+  e2e_finish
+}
+
+main "$@"

@@ -1,0 +1,257 @@
+// The proposal of --learn (src/proposal.cc): observations -> drop-in text, and the merging of
+// observations across runs (src/observer.cc).
+#include "proposal.h"
+
+#include <gtest/gtest.h>
+
+#include "observer.h"
+#include "plan.h"
+#include "test_support.h"
+
+namespace jharden {
+namespace {
+
+using test::has_substr;
+
+constexpr const char* kFile = "/etc/jharden/svc.conf";
+
+struct Learned {
+  Policy policy;
+  Plan plan;
+  std::string text;
+};
+
+Learned propose(const std::string& policy_text, const Observations& obs,
+                const ProposalContext& context = {}) {
+  Learned l;
+  Diagnostics diag;
+  l.policy = parse_policy_files({{kFile, policy_text}}, false, diag);
+  EXPECT_TRUE(diag.ok());
+  l.plan = build_plan(l.policy, Identity{}, {}, {}, diag);
+  EXPECT_TRUE(diag.ok());
+  l.text = propose_drop_in(l.policy, l.plan, obs, context);
+  return l;
+}
+
+// The proposal must parse over the policy it was made for.
+void expect_parses(const Learned& l) {
+  Diagnostics diag;
+  Policy p = l.policy;
+  parse_policy_text("/etc/jharden/svc.conf.d/50-learned.conf", l.text, p, diag);
+  EXPECT_TRUE(diag.ok()) << (diag.ok() ? "" : diag.list()[0].str()) << "\n" << l.text;
+}
+
+Observations writes(std::initializer_list<std::pair<const char*, const char*>> ops) {
+  Observations o;
+  o.runs = 1;
+  for (const auto& [path, op] : ops) ++o.paths[path][op];
+  o.syscalls["openat"] = 10;
+  return o;
+}
+
+TEST(CoarsenLocation, ServiceDirectoryUnderADataRoot) {
+  EXPECT_EQ(coarsen_location("/var/lib/redis/appendonlydir"), "/var/lib/redis");
+  EXPECT_EQ(coarsen_location("/var/lib/redis"), "/var/lib/redis");
+  EXPECT_EQ(coarsen_location("/run/nginx"), "/run/nginx");
+  EXPECT_EQ(coarsen_location("/srv/www/a/b/c"), "/srv/www");
+  EXPECT_EQ(coarsen_location("/etc/ssl/private"), "/etc/ssl/private");
+}
+
+TEST(CoarsenLocation, NeverAWholeTree) {
+  for (const char* dir : {"/", "/var", "/var/lib", "/run", "/etc", "/usr", "/var/log"})
+    EXPECT_EQ(coarsen_location(dir), "") << dir;
+}
+
+TEST(Proposal, WrittenFilesCoarsenedToTheDataDirectory) {
+  Observations o = writes({{"/var/lib/redis/dump.rdb", "rename-to"},
+                           {"/var/lib/redis/temp-1.rdb", "create"},
+                           {"/var/lib/redis/temp-1.rdb", "rename-from"},
+                           {"/var/lib/redis/appendonlydir/x.aof", "write"},
+                           {"/usr/lib/libc.so.6", "read"}});
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\nread_only = /\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /var/lib/redis\n"));
+  EXPECT_TRUE(has_substr(l.text, "dump.rdb (rename-to 1)"));
+  EXPECT_FALSE(has_substr(l.text, "read_write = /var/lib/redis/appendonlydir"));
+  EXPECT_FALSE(has_substr(l.text, "read_write = /usr"));
+  expect_parses(l);
+}
+
+TEST(Proposal, PrivateTmpAndKernelFilesAreNotProposed) {
+  Observations o = writes({{"/tmp/x", "create"},
+                           {"/var/tmp/y", "write"},
+                           {"/proc/self/oom_score_adj", "write"},
+                           {"/dev/null", "write"}});
+  Learned l = propose("", o);
+  EXPECT_FALSE(has_substr(l.text, "read_write"));
+  expect_parses(l);
+}
+
+TEST(Proposal, AFileDirectlyInAForbiddenDirectoryIsTheObjectOnly) {
+  Observations o = writes({{"/var/lib/foo.db", "write"}, {"/etc/new.conf", "create"}});
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /var/lib/foo.db\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = -/etc/new.conf\n"));
+  EXPECT_FALSE(has_substr(l.text, "read_write = /var/lib\n"));
+  expect_parses(l);
+}
+
+TEST(Proposal, ScratchOnlyPlaceBecomesATmpfsWhenItHidesNothing) {
+  Observations o = writes({{"/var/cache/svc/a", "create"}, {"/var/cache/svc/a", "unlink"}});
+  ProposalContext hides_nothing;
+  hides_nothing.only_holds = [](const std::string&, const std::vector<std::string>&) {
+    return true;
+  };
+  EXPECT_TRUE(has_substr(propose("", o, hides_nothing).text, "\ntmpfs = /var/cache/svc\n"));
+  ProposalContext hides_files;
+  hides_files.only_holds = [](const std::string&, const std::vector<std::string>&) {
+    return false;
+  };
+  EXPECT_TRUE(has_substr(propose("", o, hides_files).text, "\nread_write = /var/cache/svc\n"));
+  // A file that stays is data, not scratch.
+  Observations kept = writes({{"/var/cache/svc/a", "create"}});
+  EXPECT_TRUE(has_substr(propose("", kept, hides_nothing).text, "\nread_write = /var/cache/svc\n"));
+}
+
+TEST(Proposal, AlreadyWritablePlacesAreNotRepeated) {
+  Observations o = writes({{"/var/lib/svc/a", "create"}, {"/srv/data/b", "write"}});
+  Learned l = propose("[filesystem]\nread_write = /var/lib/svc\ntmpfs = /srv/data\n", o);
+  EXPECT_FALSE(has_substr(l.text, "read_write = /var/lib/svc"));
+  EXPECT_FALSE(has_substr(l.text, "/srv/data"));
+  expect_parses(l);
+}
+
+TEST(Proposal, HomesNeverTouchedBecomeInaccessible) {
+  Observations o = writes({{"/root/.cache/x", "read"}});
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\ninaccessible = -/home -/run/user\n"));
+  expect_parses(l);
+}
+
+TEST(Proposal, ProcVisibility) {
+  Observations own = writes({{"/proc/self/status", "read"}});
+  Learned l = propose("", own);
+  EXPECT_TRUE(has_substr(l.text, "\nprotect_proc = invisible\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nproc_subset = pid\n"));
+  Observations others = writes({{"/proc/PID/stat", "read"}, {"/proc/meminfo", "read"}});
+  l = propose("", others);
+  EXPECT_FALSE(has_substr(l.text, "protect_proc = invisible"));
+  EXPECT_FALSE(has_substr(l.text, "proc_subset = pid"));
+  expect_parses(l);
+}
+
+TEST(Proposal, CapabilitiesExactlyThoseExercised) {
+  Observations o = writes({});
+  o.capabilities["CAP_NET_BIND_SERVICE"] = 2;
+  Learned l = propose("[capabilities]\nkeep = CAP_NET_BIND_SERVICE CAP_CHOWN CAP_SETUID\n", o);
+  EXPECT_TRUE(has_substr(l.text, "\nkeep =\nkeep = CAP_NET_BIND_SERVICE\n"));
+  expect_parses(l);
+  Observations none = writes({});
+  l = propose("", none);
+  EXPECT_TRUE(has_substr(l.text, "\nkeep = none\n"));
+  expect_parses(l);
+}
+
+TEST(Proposal, NoCapabilityLinesWhenNotObserved) {
+  Observations o = writes({});
+  o.runs_without_capabilities = 1;
+  Learned l = propose("", o);
+  EXPECT_FALSE(has_substr(l.text, "\nkeep"));
+  EXPECT_TRUE(has_substr(l.text, "capabilities were not observed"));
+}
+
+TEST(Proposal, SyscallGroupsNeverCalledAreDenied) {
+  Observations o = writes({});
+  o.syscalls["socket"] = 1;
+  o.syscalls["chown"] = 1;
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\ndeny = @timer\n"));
+  EXPECT_FALSE(has_substr(l.text, "deny = @chown"));       // called
+  EXPECT_FALSE(has_substr(l.text, "deny = @network-io"));  // called
+  EXPECT_FALSE(has_substr(l.text, "deny = @basic-io"));    // jharden's exec report (write)
+  EXPECT_FALSE(has_substr(l.text, "deny = @default"));     // jharden's execve
+  EXPECT_TRUE(has_substr(l.text, "\ndeny = @process\n"));  // never forked
+  EXPECT_FALSE(has_substr(l.text, "deny = @mount"));       // denied already
+  EXPECT_FALSE(has_substr(l.text, "\nallow"));             // never an allow list
+  expect_parses(l);
+}
+
+TEST(Proposal, GroupsTheAllowListNamesAreNotDenied) {
+  Observations o = writes({});
+  Learned l = propose("[seccomp]\nallow = @system-service\n", o);
+  EXPECT_FALSE(has_substr(l.text, "deny = @timer"));
+  expect_parses(l);
+}
+
+TEST(Proposal, FamiliesAndNamespaces) {
+  Observations o = writes({});
+  o.address_families["AF_UNIX"] = 3;
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\naddress_families =\naddress_families = AF_UNIX\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nnet = yes\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nipc = yes\n"));
+  expect_parses(l);
+  o.address_families["AF_INET6"] = 1;
+  o.syscalls["shmget"] = 1;
+  l = propose("", o);
+  EXPECT_FALSE(has_substr(l.text, "net = yes"));
+  EXPECT_FALSE(has_substr(l.text, "ipc = yes"));
+  EXPECT_TRUE(has_substr(l.text, "\naddress_families = AF_INET6 AF_UNIX\n"));
+}
+
+TEST(Proposal, MemoryAndPersonality) {
+  Observations o = writes({});
+  Learned l = propose("[seccomp]\nlock_personality = no\nrestrict_realtime = no\n", o);
+  EXPECT_TRUE(has_substr(l.text, "\nmemory_deny_write_execute = yes\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nlock_personality = yes\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nrestrict_realtime = yes\n"));
+  expect_parses(l);
+  o.write_execute = 1;
+  o.realtime = 2;
+  l = propose("[seccomp]\nrestrict_realtime = no\n", o);
+  EXPECT_FALSE(has_substr(l.text, "memory_deny_write_execute = yes"));
+  EXPECT_FALSE(has_substr(l.text, "restrict_realtime = yes"));
+}
+
+TEST(Observations, MergeAddsUp) {
+  Observations a = writes({{"/var/lib/x/a", "create"}});
+  a.capabilities["CAP_CHOWN"] = 1;
+  Observations b = writes({{"/var/lib/x/a", "create"}, {"/var/lib/x/b", "unlink"}});
+  b.address_families["AF_INET"] = 4;
+  a.merge(b);
+  EXPECT_EQ(a.runs, 2u);
+  EXPECT_EQ(a.paths["/var/lib/x/a"]["create"], 2u);
+  EXPECT_EQ(a.paths["/var/lib/x/b"]["unlink"], 1u);
+  EXPECT_EQ(a.syscalls["openat"], 20u);
+  EXPECT_EQ(a.capabilities["CAP_CHOWN"], 1u);
+  EXPECT_EQ(a.address_families["AF_INET"], 4u);
+}
+
+TEST(Observations, JsonRoundTripAndForeignRecords) {
+  Observations a = writes({{"/var/lib/x/a", "create"}});
+  a.capabilities["CAP_CHOWN"] = 1;
+  a.lost = 3;
+  Observations back;
+  std::string error;
+  ASSERT_TRUE(observations_from_json(observations_to_json(a), back, error)) << error;
+  EXPECT_EQ(observations_to_json(back), observations_to_json(a));
+  EXPECT_FALSE(observations_from_json(nlohmann::json{{"format", "x"}}, back, error));
+  EXPECT_FALSE(observations_from_json(nlohmann::json{{"format", "jharden-learn 1"}}, back, error));
+}
+
+TEST(Observations, ProcEntriesOfTheProcessItselfAndOfOthers) {
+  Observations o;
+  o.add(PathEvent{PathOp::kRead, 42, "/proc/42/status"});
+  o.add(PathEvent{PathOp::kRead, 42, "/proc/42/task/43/stat"});
+  o.add(PathEvent{PathOp::kRead, 42, "/proc/7/cmdline"});
+  o.add(PathEvent{PathOp::kWrite, 42, "/var/lib/x/gone (deleted)"});
+  o.add(PathEvent{PathOp::kWrite, 42, "pipe:[123]"});
+  EXPECT_EQ(o.paths.count("/proc/self/status"), 1u);
+  EXPECT_EQ(o.paths.count("/proc/self/task/TID/stat"), 1u);
+  EXPECT_EQ(o.paths.count("/proc/PID/cmdline"), 1u);
+  EXPECT_EQ(o.paths.count("/var/lib/x/gone"), 1u);
+  EXPECT_EQ(o.paths.size(), 4u);
+}
+
+}  // namespace
+}  // namespace jharden
