@@ -1,7 +1,8 @@
-// /proc/self/mountinfo, parsed: each mount's mount point (escapes decoded) and whether the
-// mount itself is read-only.
+// /proc/self/mountinfo, parsed: each mount's mount point (escapes decoded), its per-mount
+// flags and its file system's type and options.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,15 @@ struct MountInfo {
   std::string point;
   bool read_only = false;
   std::string id, parent;  // mount ids, as the kernel lists them
+  bool nosuid = false, nodev = false, noexec = false;
+  std::string root;     // the file system's directory mounted here ("/": its root)
+  std::string fs_type;  // "tmpfs", "proc", ...
+  std::string super_options;
 };
+
+// One line of mountinfo; nullopt when it is not one (never throws: the text is the kernel's,
+// but a test or a container manager may hand anything).
+std::optional<MountInfo> parse_mountinfo_line(const std::string& line);
 
 std::vector<MountInfo> read_mountinfo();
 

@@ -327,8 +327,6 @@ void enter_namespaces(Context& c) {
   }
   MountOptions mo;
   mo.force_legacy = c.options.force_legacy_mounts;
-  mo.secrets_uid = p.identity.secrets_uid;
-  mo.secrets_gid = p.identity.secrets_gid;
   apply_mounts(p, c.sources, c.secrets, mo);
   // Before Landlock, so that the helper writing the maps is outside the domain; the domain
   // itself survives the unshare. In a PID namespace the init is inside too, with the daemon.

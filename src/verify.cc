@@ -398,8 +398,8 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
         break;
       }
       case MountKind::kBind:
-        r.row(statvfs_ro(e.target) == e.read_only, e.target + " is bound from " + e.source,
-              e.read_only ? "read-only" : "writable",
+        r.row(statvfs_ro(e.target) == e.attrs.read_only, e.target + " is bound from " + e.source,
+              e.attrs.read_only ? "read-only" : "writable",
               statvfs_ro(e.target) ? "read-only" : "writable");
         break;
       case MountKind::kPrivateDev: {
@@ -1130,12 +1130,43 @@ Decoy::Decoy(const Identity& identity, std::vector<Secret>& secrets, HostFacts& 
   while (true) pause();
 }
 
+namespace {
+
+// Every mount the plan establishes carries the attributes the plan decided for it (the same
+// field that apply set and --print shows): the top mount at its target, as mountinfo lists it.
+void probe_mount_attributes(const Plan& plan, Report& r) {
+  const std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
+  auto check = [&](const std::string& target, const MountAttrs& want, bool optional) {
+    const MountInfo* top = nullptr;
+    for (const auto& m : lines)
+      if (m.point == target) top = &m;
+    if (!top) {
+      struct stat st;
+      if (!optional || lstat(target.c_str(), &st) == 0)
+        r.row(optional, target + " mount flags", want.str(), "not a mount point");
+      return;
+    }
+    MountAttrs got{top->read_only, top->nosuid, top->nodev, top->noexec};
+    r.row(got == want, target + " mount flags", want.str(), got.str());
+  };
+  for (const auto& e : plan.mounts) {
+    if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) continue;
+    // An optional bind whose source is missing, an optional target that is absent: nothing
+    // was mounted, and the other rows say whether that is right.
+    check(e.target, e.attrs, e.optional);
+    for (const auto& sub : e.submounts) check(e.target + "/" + sub.name, sub.attrs, false);
+  }
+}
+
+}  // namespace
+
 int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {
   Report r;
   setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("jharden --verify: probing the sandbox from inside (pid %d, uid %d)\n\n",
               static_cast<int>(getpid()), static_cast<int>(getuid()));
   probe_mounts(plan, host, r);
+  probe_mount_attributes(plan, r);
   probe_privileges(plan, host, r);
   probe_kernel_interfaces(plan, host, r);
   probe_families_and_memory(plan, r);

@@ -2686,6 +2686,64 @@ EOF
     "$(grep -F "$CASE/devnull" <<<"$OUT")"
 }
 
+# --print shows what is applied: for every shipped policy, and for one with every kind of
+# mount, the mounts of --print --json are compared with /proc/self/mountinfo read inside the
+# sandbox (flags and file system options); and the --verify rows of the planned flags fail
+# when a flag is taken away at mount time.
+test_print_matches_mounts() {
+  local conf name pol
+  for conf in "$REPO"/conf/*.conf all; do
+    new_case
+    if [[ $conf == all ]]; then
+      name=all-kinds
+      mkdir -p "$CASE/dir" "$CASE/src"
+      : >"$CASE/file"
+      printf 'token' >"$CASE/secret"
+      conf=$(policy <<EOF
+[filesystem]
+read_only = /
+read_write = $CASE/dir
+tmpfs = /srv:mode=0700,size=64m,nr_inodes=4k,noexec /opt:ro,mode=0755
+bind = $CASE/src:/mnt:ro /dev/null:/media/null
+mask = $CASE/file $CASE/dir
+inaccessible = -/var/mail -/etc/shadow
+protect_proc = invisible
+[secrets]
+token = $CASE/secret
+EOF
+)
+    else
+      name=$(basename "$conf" .conf)
+      conf=$(policy "$name.conf" <"$conf")
+    fi
+    jh --print --json "$conf"
+    printf '%s\n' "$OUT" >"$CASE/plan.json"
+    jh "$conf" -- /bin/cat /proc/self/mountinfo
+    printf '%s\n' "$OUT" >"$CASE/mountinfo"
+    expect_eq "bind-flags:print-matches-mountinfo-$name" same \
+      "$($PY "$REPO/tests/e2e/lib/mount_compare.py" "$CASE/plan.json" "$CASE/mountinfo" 2>&1)"
+  done
+  build_fault_shim || {
+    skip bind-flags:verify-rows-fail-without-nosuid "fault_shim not built"
+    return
+  }
+  new_case
+  pol=$(policy <<EOF
+[filesystem]
+tmpfs = /srv
+EOF
+)
+  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=attr-drop-nosuid)
+  jh --verify "$pol" -- /bin/true
+  JH_WRAP=()
+  if grep -q '^FAIL  /srv mount flags .*observed: rw,nodev$' <<<"$OUT" &&
+    ! grep -q '^PASS  /srv mount flags' <<<"$OUT" && [[ $RC == 1 ]]; then
+    pass bind-flags:verify-rows-fail-without-nosuid
+  else
+    fail bind-flags:verify-rows-fail-without-nosuid "exit $RC: $(grep 'mount flags' <<<"$OUT" | head -3)"
+  fi
+}
+
 # ---------------------------------------------------------------- mount point modes
 
 # Mount points jharden creates are 0755 (files 0644), whatever the umask it started with.
@@ -3635,6 +3693,7 @@ main() {
     test_hiding \
     test_kernel_views \
     test_bind_flags \
+    test_print_matches_mounts \
     test_mount_point_modes \
     test_proc_entries \
     test_proc_entries_between_sandboxes \

@@ -24,6 +24,8 @@
 //   mdwe-skip        prctl(PR_SET_MDWE) returns 0 without setting anything
 //   keep-bound:NAME  cap_drop_bound() of capability NAME (libcap's name, cap_setfcap) returns
 //                    0 without dropping it
+//   attr-drop-nosuid fsmount() and mount_setattr() leave MOUNT_ATTR_NOSUID out of the
+//                    attributes they set
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
@@ -35,6 +37,7 @@
 #include <seccomp.h>
 #include <stdarg.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -206,6 +209,21 @@ int fsopen(const char* fs_name, unsigned int flags) {
 }
 
 // PR_SET_MDWE (65) and PR_GET_MDWE (66), Linux 6.3.
+int fsmount(int fs_fd, unsigned int flags, unsigned int attr_flags) {
+  int (*real)(int, unsigned int, unsigned int) =
+      (int (*)(int, unsigned int, unsigned int))next("fsmount");
+  if (has_fault("attr-drop-nosuid")) attr_flags &= ~(unsigned int)MOUNT_ATTR_NOSUID;
+  return real(fs_fd, flags, attr_flags);
+}
+
+int mount_setattr(int dirfd, const char* path, unsigned int flags, struct mount_attr* attr,
+                  size_t size) {
+  int (*real)(int, const char*, unsigned int, struct mount_attr*, size_t) =
+      (int (*)(int, const char*, unsigned int, struct mount_attr*, size_t))next("mount_setattr");
+  if (has_fault("attr-drop-nosuid") && attr) attr->attr_set &= ~(uint64_t)MOUNT_ATTR_NOSUID;
+  return real(dirfd, path, flags, attr, size);
+}
+
 int prctl(int option, ...) {
   va_list ap;
   va_start(ap, option);
