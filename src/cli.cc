@@ -9,6 +9,7 @@
 #include "error.h"
 #include "loader.h"
 #include "plan.h"
+#include "policy.h"
 #include "print.h"
 #include "sandbox.h"
 #include "startup.h"
@@ -102,6 +103,7 @@ int run_cli(int argc, char** argv) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      std::printf("\nPolicy keys (jharden.conf(5)):\n%s", policy_key_list().c_str());
       return kExitSuccess;
     }
     if (arg == "--version") {
