@@ -219,7 +219,7 @@ int run_cli(int argc, char** argv) {
       return kExitSuccess;
     case Action::kPrint:
       if (json)
-        std::printf("%s\n", plan_to_json(loaded, plan).dump(2).c_str());
+        std::printf("%s\n", json_text(plan_to_json(loaded, plan)).c_str());
       else
         std::fputs(plan_to_text(loaded, plan).c_str(), stdout);
       return kExitSuccess;
@@ -227,7 +227,7 @@ int run_cli(int argc, char** argv) {
       Assessment a = unit_arg.empty() ? assess(loaded.policy, plan)
                                       : assess(loaded.policy, plan, unit, unit_command);
       if (json)
-        std::printf("%s\n", assessment_to_json(a).dump(2).c_str());
+        std::printf("%s\n", json_text(assessment_to_json(a)).c_str());
       else
         std::fputs(assessment_to_text(a).c_str(), stdout);
       return kExitSuccess;

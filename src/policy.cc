@@ -1062,13 +1062,14 @@ std::string policy_key_list() {
   std::string_view section;
   for (const auto& d : key_table()) {
     if (d.key.section != section) {
+      if (section == "secrets") out += "    NAME = [-]path|credential:ID  (a secret)\n";
       section = d.key.section;
       out += "  [" + std::string(section) + "]\n";
     }
     out += "    " + std::string(d.key.name) + " = " + std::string(d.key.syntax) +
            (d.key.kind == KeyKind::kList ? "  (list)\n" : "\n");
   }
-  return out + "    NAME = [-]path|credential:ID  (in [secrets]: a secret)\n";
+  return out;
 }
 
 const std::vector<NamespaceType>& namespace_types() {

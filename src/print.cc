@@ -258,6 +258,10 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
   return j;
 }
 
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
   std::ostringstream o;
   o << "policy: " << (loaded.files.empty() ? "" : loaded.files.front()) << "\n";

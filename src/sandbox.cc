@@ -179,7 +179,7 @@ void close_from(unsigned first, int keep) {
   try {
     // The writer's end too: the end of file must come from the daemon's execve alone.
     close_from(3, channel);
-  } catch (const StepError&) {
+  } catch (...) {
     std::_Exit(kExitFailure);
   }
   // A stop of the unit while it waits ends it like any process of the unit.
@@ -466,6 +466,11 @@ template <typename F>
     report(c, e);
     send_failure(c, kMarkSetupFailed, e.code);
     std::_Exit(e.code);
+  } catch (...) {
+    // Never unwind into the parent's code, which this child is a copy of.
+    const int code = exit_code_of_current_exception();
+    send_failure(c, kMarkSetupFailed, code);
+    std::_Exit(code);
   }
   std::_Exit(kExitFailure);
 }

@@ -28,11 +28,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -125,7 +127,7 @@ template <typename F>
 std::string in_child(F call) {
   std::fflush(stdout);
   pid_t pid = fork();
-  if (pid == 0) std::_Exit(call());
+  if (pid == 0) run_child(call);
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) < 0) return "probe failed";
   if (WIFSIGNALED(status)) {
@@ -461,9 +463,19 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
   }
 }
 
+// A hexadecimal field of /proc/self/status (CapBnd, SigBlk); nullopt when it is absent or not
+// a number (a /proc of a container manager, a kernel that names it otherwise).
+std::optional<uint64_t> hex_field(const std::string& v) {
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), value, 16);
+  if (v.empty() || ec != std::errc() || ptr != v.data() + v.size()) return std::nullopt;
+  return value;
+}
+
 void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
   auto status = proc_status();
-  auto parse = [&](const char* key) { return std::stoull(status[key], nullptr, 16); };
+  // A field that cannot be read counts as every bit set: the rows that use it fail.
+  auto parse = [&](const char* key) { return hex_field(status[key]).value_or(~0ULL); };
   // Only what the caller held can be kept.
   uint64_t bnd = mask_of(plan.caps.bounding) & host.cap_bnd, amb = mask_of(plan.caps.ambient);
   uint64_t prm_want = effective_caps(plan, host);
@@ -1062,7 +1074,7 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
   // jharden blocks every signal while it sets up; the daemon must get none of that.
   auto status = proc_status();
   std::string blocked = status["SigBlk"];
-  r.row(std::stoull(blocked, nullptr, 16) == 0, "no signal blocked", "none", blocked);
+  r.row(hex_field(blocked) == 0ULL, "no signal blocked", "none", blocked);
   // Read from /proc rather than with umask(2), which an allow-list filter may refuse.
   std::string got = status["Umask"];
   r.row(got == octal_mode(plan.umask), "umask", octal_mode(plan.umask), got);
@@ -1082,8 +1094,11 @@ HostFacts record_host_facts() {
   h.uid = geteuid();
   h.gid = getegid();
   auto status = proc_status();
-  h.cap_bnd = std::stoull(status["CapBnd"], nullptr, 16);
-  h.cap_prm = std::stoull(status["CapPrm"], nullptr, 16);
+  for (auto [key, out] : {std::pair{"CapBnd", &h.cap_bnd}, std::pair{"CapPrm", &h.cap_prm}}) {
+    auto value = hex_field(status[key]);
+    if (!value) fail(kExitFailure, "verify", std::string("/proc/self/status: no valid ") + key);
+    *out = *value;
+  }
   struct stat st;
   if (stat("/tmp", &st) == 0) {
     h.tmp_dev = st.st_dev;

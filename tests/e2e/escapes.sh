@@ -2744,6 +2744,19 @@ EOF
   fi
 }
 
+# No failure without its exit code and message: bytes that are not UTF-8 in a policy's paths
+# and command line (valid to the kernel) once ended --print --json and --analyze --json in
+# nlohmann's uncaught exception (exit 134, "terminate called ...").
+test_hostile_policy_output() {
+  local pol
+  new_case
+  pol=$(printf '[service]\nexec = /bin/echo \377\n[filesystem]\nread_only = -/srv/\351t\351\n' | policy)
+  jh --print --json "$pol"
+  expect_eq hostile-policy:print-json-of-non-utf8-bytes "0 " "$RC $(grep -c 'terminate called' <<<"$ERR" | sed 's/^0$//')"
+  jh --analyze --json "$pol"
+  expect_eq hostile-policy:analyze-json-of-non-utf8-bytes "0 " "$RC $(grep -c 'terminate called' <<<"$ERR" | sed 's/^0$//')"
+}
+
 # ---------------------------------------------------------------- mount point modes
 
 # Mount points jharden creates are 0755 (files 0644), whatever the umask it started with.
@@ -3694,6 +3707,7 @@ main() {
     test_kernel_views \
     test_bind_flags \
     test_print_matches_mounts \
+    test_hostile_policy_output \
     test_mount_point_modes \
     test_proc_entries \
     test_proc_entries_between_sandboxes \
