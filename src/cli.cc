@@ -12,6 +12,7 @@
 #include "policy.h"
 #include "print.h"
 #include "sandbox.h"
+#include "seccomp_filter.h"
 #include "startup.h"
 #include "supervise.h"
 #include "unit_file.h"
@@ -210,6 +211,16 @@ int run_cli(int argc, char** argv) {
   }
   switch (action) {
     case Action::kCheck:
+      // --check stops after load, which includes compiling the seccomp filter (jharden(8)): a
+      // plan libseccomp cannot turn into a filter is refused here, not at the first start.
+      // (The planner has already refused a filter that takes away what jharden itself still
+      // needs after loading it: write and execve.)
+      try {
+        (void)build_seccomp_filter(plan.seccomp);
+      } catch (const StepError& e) {
+        std::fprintf(stderr, "jharden: %s\n", e.message.c_str());
+        return kExitConfig;
+      }
       // Valid, but a known daemon's PID-file or lock interlock does not hold in a PID
       // namespace (jharden.conf(5), [namespaces] pid): said, not refused.
       if (plan.ns_pid)
