@@ -16,7 +16,8 @@
 #   seccomp-abi:*          x32 and i386 system calls
 #   seccomp-ssb:*          speculative store bypass mitigation forced by the filter
 #   argv-injection:*       options and shell syntax after "--" (firejail CVE-2020-17367)
-#   hostile-policy:*       insecure, huge, binary or out-of-range policy files
+#   hostile-policy:*       insecure, huge, binary or out-of-range policy files; bytes that are
+#                          not UTF-8 in --print --json and --analyze --json
 #   secrets-left:*         secret content left in mounts, env, output or on disk
 #   concurrency:*          20 instances of one policy at once
 #   mount-table-size:*     start-up with 1000 extra mounts (systemd#42375; no timing)
@@ -43,7 +44,8 @@
 #   notify-socket:*        the daemon speaking to $NOTIFY_SOCKET itself unless notify = daemon
 #   hiding:*               hidden sources and inaccessible paths through binds of their parents
 #   kernel-views:*         procfs and sysfs reached at other mount points
-#   bind-flags:*           device nodes and set-user-ID programs under a bind source
+#   bind-flags:*           device nodes and set-user-ID programs under a bind source; --print
+#                          --json of every shipped policy against mountinfo inside
 #   mount-point-modes:*    mount points jharden creates, under umask 077
 #   proc-entries:*         /proc/PID/root, cwd, mem of a host process or another sandbox,
 #                          as root switched to its uid (Landlock's ptrace scoping); the
