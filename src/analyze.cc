@@ -80,7 +80,7 @@ View view(const Plan& plan, const std::string& path) {
     case MountKind::kInaccessible:
       return {Source::kInaccessible, false};
     case MountKind::kBind:
-      return {Source::kHost, !e->read_only};
+      return {Source::kHost, !e->attrs.read_only};
     case MountKind::kReadOnly:
     case MountKind::kReadWrite: {
       // These change only writability: what lies below comes from the mount under them.
@@ -89,7 +89,7 @@ View view(const Plan& plan, const std::string& path) {
       return {fresh ? Source::kFresh : Source::kHost, e->kind == MountKind::kReadWrite};
     }
     default:
-      return {Source::kFresh, !e->read_only};
+      return {Source::kFresh, !e->attrs.read_only};
   }
 }
 
@@ -1343,15 +1343,15 @@ void path_lines(std::vector<std::string>& lines, const Plan& plan, const Facts& 
         // private_tmp's are PrivateTmp=yes.
         if (e.implicit) break;
         std::string options = e.options;
-        if (e.read_only) options += ",ro";
-        if (e.noexec) options += ",noexec";
+        if (e.attrs.read_only) options += ",ro";
+        if (e.attrs.noexec) options += ",noexec";
         tmpfs.push_back(unit_word(e.target + ":" + options));
         break;
       }
       case MountKind::kBind:
         // The implicit one keeps the host's cgroup tree in the sysfs of net = yes.
         if (e.implicit) break;
-        (e.read_only ? bind_ro : bind).push_back(unit_word(opt + e.source + ":" + e.target));
+        (e.attrs.read_only ? bind_ro : bind).push_back(unit_word(opt + e.source + ":" + e.target));
         break;
       // Expressed by PrivateDevices=, ProtectProc=, ProcSubset= and RootDirectory=, or, for
       // the secrets, with no systemd setting that projects a file read-only.

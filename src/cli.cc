@@ -11,8 +11,10 @@
 #include "error.h"
 #include "loader.h"
 #include "plan.h"
+#include "policy.h"
 #include "print.h"
 #include "sandbox.h"
+#include "seccomp_filter.h"
 #include "startup.h"
 #include "supervise.h"
 #include "unit_file.h"
@@ -112,6 +114,7 @@ int run_cli(int argc, char** argv) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      std::printf("\nPolicy keys (jharden.conf(5)):\n%s", policy_key_list().c_str());
       return kExitSuccess;
     }
     if (arg == "--version") {
@@ -244,6 +247,16 @@ int run_cli(int argc, char** argv) {
   }
   switch (action) {
     case Action::kCheck:
+      // --check stops after load, which includes compiling the seccomp filter (jharden(8)): a
+      // plan libseccomp cannot turn into a filter is refused here, not at the first start.
+      // (The planner has already refused a filter that takes away what jharden itself still
+      // needs after loading it: write and execve.)
+      try {
+        (void)build_seccomp_filter(plan.seccomp);
+      } catch (const StepError& e) {
+        std::fprintf(stderr, "jharden: %s\n", e.message.c_str());
+        return kExitConfig;
+      }
       // Valid, but a known daemon's PID-file or lock interlock does not hold in a PID
       // namespace (jharden.conf(5), [namespaces] pid): said, not refused.
       if (plan.ns_pid)
@@ -253,7 +266,7 @@ int run_cli(int argc, char** argv) {
       return kExitSuccess;
     case Action::kPrint:
       if (json)
-        std::printf("%s\n", plan_to_json(loaded, plan).dump(2).c_str());
+        std::printf("%s\n", json_text(plan_to_json(loaded, plan)).c_str());
       else
         std::fputs(plan_to_text(loaded, plan).c_str(), stdout);
       return kExitSuccess;
@@ -261,7 +274,7 @@ int run_cli(int argc, char** argv) {
       Assessment a = unit_arg.empty() ? assess(loaded.policy, plan)
                                       : assess(loaded.policy, plan, unit, unit_command);
       if (json)
-        std::printf("%s\n", assessment_to_json(a).dump(2).c_str());
+        std::printf("%s\n", json_text(assessment_to_json(a)).c_str());
       else
         std::fputs(assessment_to_text(a).c_str(), stdout);
       return kExitSuccess;

@@ -3,6 +3,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
+#include <new>
 
 namespace jharden {
 
@@ -12,6 +14,8 @@ const char* exit_code_name(int code) {
       return "CONFIG";
     case kExitChdir:
       return "CHDIR";
+    case kExitMemory:
+      return "MEMORY";
     case kExitFds:
       return "FDS";
     case kExitExec:
@@ -35,6 +39,24 @@ const char* exit_code_name(int code) {
     default:
       return "";
   }
+}
+
+int exit_code_of_current_exception(const char* prefix) noexcept {
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    // No allocation here: the message is a constant.
+    std::fputs("out of memory\n", stderr);
+    return kExitMemory;
+  } catch (const StepError& e) {
+    std::fprintf(stderr, "%s%s\n", prefix, e.message.c_str());
+    return e.code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%sinternal error: %s\n", prefix, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%sinternal error: unknown exception\n", prefix);
+  }
+  return kExitFailure;
 }
 
 std::string Origin::str() const {

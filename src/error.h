@@ -3,6 +3,7 @@
 // that step so that `systemctl status` names what failed.
 #pragma once
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ enum ExitCode : int {
   kExitFailure = 1,
   kExitConfig = 78,
   kExitChdir = 200,
+  kExitMemory = 204,
   kExitFds = 202,
   kExitExec = 203,
   kExitGroup = 216,
@@ -68,6 +70,25 @@ struct StepError {
   std::string message;
   int err = 0;  // the errno behind it, when a system call failed
 };
+
+// The exit code for the exception being handled (call only inside a catch block), its message
+// printed first: 204 (MEMORY) for std::bad_alloc, 1 for anything else. The last resort of
+// main() and of every forked child, so that no failure ends as "terminate called ..." (134)
+// or unwinds from a child into its parent's code.
+int exit_code_of_current_exception(const char* prefix = "jharden: ") noexcept;
+
+// Runs `body` in a forked child and exits with its result, never returning: an exception
+// becomes its exit code and message (exit_code_of_current_exception).
+template <typename F>
+[[noreturn]] void run_child(F&& body) noexcept {
+  int code;
+  try {
+    code = body();
+  } catch (...) {
+    code = exit_code_of_current_exception();
+  }
+  std::_Exit(code);
+}
 
 // Throws StepError(code, step + ": " + what + " " + path + ": " + strerror(errno), errno).
 [[noreturn]] void fail_errno(int code, const std::string& step, const std::string& what);

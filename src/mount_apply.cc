@@ -75,6 +75,13 @@ unique_fd new_fs(const char* type, const std::string& options, unsigned attrs,
   return mnt;
 }
 
+// The planned attributes as MOUNT_ATTR_* bits; `read_only` false leaves MOUNT_ATTR_RDONLY out
+// (a mount made read-only later, once the mount points below it exist).
+unsigned mount_attr(const MountAttrs& a, bool read_only = true) {
+  return (a.read_only && read_only ? MOUNT_ATTR_RDONLY : 0u) | (a.nosuid ? MOUNT_ATTR_NOSUID : 0u) |
+         (a.nodev ? MOUNT_ATTR_NODEV : 0u) | (a.noexec ? MOUNT_ATTR_NOEXEC : 0u);
+}
+
 void set_attrs(int mnt_fd, uint64_t set, bool recursive, const std::string& path) {
   struct mount_attr attr {};
   attr.attr_set = set;
@@ -121,9 +128,9 @@ class Applier {
   void establish(size_t i, int target_fd);
   void make_read_only(size_t i);
   void make_read_only_legacy(size_t i, int target_fd);
-  void private_dev(int target_fd, const std::string& path);
-  void secrets(int target_fd, const std::string& path);
-  void inaccessible_file(const std::string& target, int target_fd, const std::string& path);
+  void private_dev(size_t i, int target_fd, const std::string& path);
+  void secrets(size_t i, int target_fd, const std::string& path);
+  void inaccessible_file(size_t i, int target_fd, const std::string& path);
   void verify(size_t i);
   void keep_notify_socket_reachable();
   void seal_own_tmpfs();
@@ -209,11 +216,12 @@ MountSources open_mount_sources(const Plan& plan) {
       fail(kExitNamespace, "notify",
            "$NOTIFY_SOCKET " + std::string(notify) + " is not a socket; refusing to bind it");
   }
-  bool want_dev = false;
-  for (const auto& e : plan.mounts) want_dev |= e.kind == MountKind::kPrivateDev;
-  if (want_dev) {
-    for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"}) {
-      std::string p = std::string("/dev/") + name;
+  for (const auto& e : plan.mounts) {
+    if (e.kind != MountKind::kPrivateDev) continue;
+    for (const SubMount& sub : e.submounts) {
+      if (sub.fs_type != "bind") continue;
+      const std::string& name = sub.name;
+      std::string p = "/dev/" + name;
       unique_fd fd(open(p.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
       if (!fd || fstat(fd.get(), &st) != 0) mount_fail("open", p);
       if (!S_ISCHR(st.st_mode)) {
@@ -352,79 +360,61 @@ void Applier::establish_entry(size_t i) {
 void Applier::establish(size_t i, int target_fd) {
   const MountEntry& e = plan_.mounts[i];
   const std::string path = host_path(e.target);
-  const unsigned base = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  // Attributes and options are the plan's (decide_mount_attributes), never worked out here.
+  const unsigned attrs = mount_attr(e.attrs);
   struct stat st;
   switch (e.kind) {
-    case MountKind::kTmpfs: {
+    case MountKind::kTmpfs:
       // A read-only tmpfs becomes read-only after the establish round (seal_own_tmpfs), so
       // that mount points below it can still be created in it.
-      unsigned attrs = base | (e.noexec ? MOUNT_ATTR_NOEXEC : 0u);
-      attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
+      attach(new_fs("tmpfs", e.options, mount_attr(e.attrs, false), path).get(), target_fd, path);
       break;
-    }
     case MountKind::kProc:
-      attach(new_fs("proc", e.options,
-                    base | MOUNT_ATTR_NOEXEC | (e.read_only ? MOUNT_ATTR_RDONLY : 0u), path)
-                 .get(),
-             target_fd, path);
+      attach(new_fs("proc", e.options, attrs, path).get(), target_fd, path);
       break;
     case MountKind::kSysfs:
       // Made in the sandbox's network namespace (unshared before the mounts): the kernel ties
       // a sysfs instance to the namespace that mounts it, so /sys/class/net shows its own.
-      attach(new_fs("sysfs", "", base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path).get(),
-             target_fd, path);
+      attach(new_fs("sysfs", e.options, attrs, path).get(), target_fd, path);
       break;
     case MountKind::kCgroup:
       // Made in the sandbox's cgroup namespace: its root is the cgroup jharden started in.
-      attach(new_fs("cgroup2", "", base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path).get(),
-             target_fd, path);
+      attach(new_fs("cgroup2", e.options, attrs, path).get(), target_fd, path);
       break;
     case MountKind::kBind: {
-      // nosuid on every bind and every submount of it, nodev too unless the source itself is
-      // a device node: a set-user-ID program or a device under a host directory must not
-      // become usable because the directory was bound into the sandbox.
+      // The plan's nodev exception holds for a source it saw as a device node; the source
+      // opened now must still be one, or the bind is nodev after all (fail closed).
       struct stat src;
       if (fstat(sources_.bind[i].get(), &src) != 0) mount_fail("stat bind source", e.source);
       bool device = S_ISCHR(src.st_mode) || S_ISBLK(src.st_mode);
       unique_fd clone = clone_tree(sources_.bind[i].get(), true, e.source);
-      set_attrs(clone.get(),
-                MOUNT_ATTR_NOSUID | (device ? 0u : MOUNT_ATTR_NODEV) |
-                    (e.read_only ? MOUNT_ATTR_RDONLY : 0u),
-                true, path);
+      set_attrs(clone.get(), attrs | (device ? 0u : MOUNT_ATTR_NODEV), true, path);
       attach(clone.get(), target_fd, path);
       break;
     }
     case MountKind::kMask:
       if (fstat(target_fd, &st) != 0) mount_fail("stat", path);
       if (S_ISDIR(st.st_mode)) {
-        attach(new_fs("tmpfs", "mode=0755,size=4k,nr_inodes=1",
-                      base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path)
-                   .get(),
-               target_fd, path);
+        attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
       } else {
-        // No MOUNT_ATTR_NODEV: reading the mask must yield nothing, not EACCES.
         unique_fd clone = clone_tree(sources_.dev_null.get(), false, "/dev/null");
-        set_attrs(clone.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
-                  path);
+        set_attrs(clone.get(), attrs, false, path);
         attach(clone.get(), target_fd, path);
       }
       break;
     case MountKind::kInaccessible:
       if (fstat(target_fd, &st) != 0) mount_fail("stat", path);
       if (S_ISDIR(st.st_mode))
-        attach(new_fs("tmpfs", "mode=0000,size=4k,nr_inodes=1",
-                      base | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_RDONLY, path)
-                   .get(),
-               target_fd, path);
+        attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
       else
-        inaccessible_file(e.target, target_fd, path);
+        inaccessible_file(i, target_fd, path);
       break;
     case MountKind::kPrivateDev:
       dev_target_ = e.target;
-      private_dev(target_fd, path);
+      private_dev(i, target_fd, path);
       break;
     case MountKind::kSecrets:
-      secrets(target_fd, path);
+      secrets(i, target_fd, path);
       break;
     case MountKind::kReadOnly:
     case MountKind::kReadWrite:
@@ -435,7 +425,8 @@ void Applier::establish(size_t i, int target_fd) {
 // A mode-0000 file over a non-directory. It is made in a fresh tmpfs that is briefly attached
 // over the target's parent (a clone needs an attached source on older kernels) and detached
 // again at once, so no directory is ever created anywhere.
-void Applier::inaccessible_file(const std::string& target, int target_fd, const std::string& path) {
+void Applier::inaccessible_file(size_t i, int target_fd, const std::string& path) {
+  const std::string& target = plan_.mounts[i].target;
   unique_fd parent(open_beneath(root_fd_.get(),
                                 target.substr(0, std::max<size_t>(target.rfind('/'), 1)),
                                 O_PATH | O_CLOEXEC | O_DIRECTORY));
@@ -457,39 +448,42 @@ void Applier::inaccessible_file(const std::string& target, int target_fd, const 
     errno = clone_errno;
     mount_fail("clone inaccessible file for", path);
   }
-  set_attrs(clone.get(),
-            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false,
-            path);
+  set_attrs(clone.get(), mount_attr(plan_.mounts[i].attrs), false, path);
   attach(clone.get(), target_fd, path);
 }
 
 // A fresh /dev: the standard pseudo-devices bound from the host (no CAP_MKNOD needed), a
 // private devpts instance, /dev/shm, the usual symlinks; the tmpfs itself read-only.
-void Applier::private_dev(int target_fd, const std::string& path) {
-  unique_fd dev = new_fs("tmpfs", "mode=0755,size=4m", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path);
+void Applier::private_dev(size_t i, int target_fd, const std::string& path) {
+  const MountEntry& e = plan_.mounts[i];
+  unique_fd dev = new_fs("tmpfs", e.options, mount_attr(e.attrs, false), path);
   attach(dev.get(), target_fd, path);
   unique_fd dir(open_beneath(root_fd_.get(), dev_target_, O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) mount_fail("open", path);
-  for (auto& [name, host] : sources_.devices) {
-    unique_fd node(openat(dir.get(), name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666));
-    if (!node) mount_fail("create", path + "/" + name);
-    // Read-only: root inside could otherwise chmod or chown the host's device nodes.
-    unique_fd clone = clone_tree(host.get(), false, "/dev/" + name);
-    set_attrs(clone.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
-              path + "/" + name);
-    unique_fd at(openat(dir.get(), name.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
-    attach(clone.get(), at.get(), path + "/" + name);
+  size_t device = 0;
+  for (const SubMount& sub : e.submounts) {
+    const std::string at_path = path + "/" + sub.name;
+    if (sub.fs_type == "bind") {
+      // The host's node, opened by open_mount_sources() in the same order.
+      if (device >= sources_.devices.size() || sources_.devices[device].first != sub.name)
+        fail(kExitNamespace, kStep, at_path + ": device node not opened");
+      unique_fd node(
+          openat(dir.get(), sub.name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666));
+      if (!node) mount_fail("create", at_path);
+      unique_fd clone =
+          clone_tree(sources_.devices[device++].second.get(), false, "/dev/" + sub.name);
+      set_attrs(clone.get(), mount_attr(sub.attrs), false, at_path);
+      unique_fd at(openat(dir.get(), sub.name.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
+      attach(clone.get(), at.get(), at_path);
+      continue;
+    }
+    // devpts and /dev/shm: read-only, when planned so, with the /dev tmpfs (seal_own_tmpfs).
+    if (mkdirat(dir.get(), sub.name.c_str(), 0755) != 0) mount_fail("create", at_path);
+    unique_fd at(
+        openat(dir.get(), sub.name.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY));
+    attach(new_fs(sub.fs_type.c_str(), sub.options, mount_attr(sub.attrs, false), at_path).get(),
+           at.get(), at_path);
   }
-  for (const char* sub : {"pts", "shm"})
-    if (mkdirat(dir.get(), sub, 0755) != 0) mount_fail("create", path + "/" + sub);
-  unique_fd pts_at(openat(dir.get(), "pts", O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY));
-  attach(new_fs("devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5",
-                MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, path + "/pts")
-             .get(),
-         pts_at.get(), path + "/pts");
-  unique_fd shm_at(openat(dir.get(), "shm", O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY));
-  attach(new_fs("tmpfs", "mode=1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, path + "/shm").get(),
-         shm_at.get(), path + "/shm");
   std::vector<std::pair<const char*, const char*>> links = {{"ptmx", "pts/ptmx"},
                                                             {"fd", "/proc/self/fd"},
                                                             {"stdin", "/proc/self/fd/0"},
@@ -504,15 +498,9 @@ void Applier::private_dev(int target_fd, const std::string& path) {
 
 // Secrets: written into a tmpfs that no other process can see yet, then made read-only and
 // attached. The bytes read at load time are wiped as soon as they are written.
-void Applier::secrets(int target_fd, const std::string& path) {
-  size_t total = 0;
-  for (const auto& s : secrets_) total += s.bytes.data().size() + 4096;
-  std::string opts = "mode=0500,uid=" + std::to_string(options_.secrets_uid) +
-                     ",gid=" + std::to_string(options_.secrets_gid) +
-                     ",size=" + std::to_string(total + 65536) +
-                     ",nr_inodes=" + std::to_string(secrets_.size() + 16);
-  unique_fd mnt =
-      new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path);
+void Applier::secrets(size_t i, int target_fd, const std::string& path) {
+  const MountEntry& e = plan_.mounts[i];
+  unique_fd mnt = new_fs("tmpfs", e.options, mount_attr(e.attrs, false), path);
   for (auto& s : secrets_) {
     unique_fd f(openat(mnt.get(), s.name.c_str(),
                        O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -526,11 +514,11 @@ void Applier::secrets(int target_fd, const std::string& path) {
       off += static_cast<size_t>(n);
     }
     s.bytes.wipe();
-    if (fchown(f.get(), options_.secrets_uid, options_.secrets_gid) != 0 ||
+    if (fchown(f.get(), plan_.identity.secrets_uid, plan_.identity.secrets_gid) != 0 ||
         fchmod(f.get(), plan_.secrets_mode) != 0)
       fail_errno(kExitCredentials, "secrets", "set owner and mode of " + path + "/" + s.name);
   }
-  set_attrs(mnt.get(), MOUNT_ATTR_RDONLY, false, path);
+  set_attrs(mnt.get(), mount_attr(e.attrs), false, path);
   attach(mnt.get(), target_fd, path);
 }
 
@@ -692,19 +680,19 @@ void Applier::verify(size_t i) {
 void Applier::seal_own_tmpfs() {
   for (size_t i = 0; i < plan_.mounts.size(); ++i) {
     const MountEntry& e = plan_.mounts[i];
-    bool seal = e.kind == MountKind::kPrivateDev || (e.kind == MountKind::kTmpfs && e.read_only);
+    bool seal =
+        (e.kind == MountKind::kPrivateDev || e.kind == MountKind::kTmpfs) && e.attrs.read_only;
     if (!seal || !present_[i]) continue;
     unique_fd fd(open_beneath(root_fd_.get(), e.target, kTargetFlags | O_DIRECTORY));
     if (!fd) mount_fail("reopen", host_path(e.target));
     set_attrs(fd.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target));
     // `read_only = /dev`: the private /dev's own submounts too, as ReadOnlyPaths=/dev does
     // with PrivateDevices=; binds into /dev keep their own flags.
-    if (e.kind == MountKind::kPrivateDev && e.read_only) {
-      for (const char* sub : {"shm", "pts"}) {
-        unique_fd at(openat(fd.get(), sub, kTargetFlags | O_DIRECTORY));
-        if (!at) mount_fail("reopen", host_path(e.target) + "/" + sub);
-        set_attrs(at.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target) + "/" + sub);
-      }
+    for (const SubMount& sub : e.submounts) {
+      if (sub.fs_type == "bind" || !sub.attrs.read_only) continue;
+      unique_fd at(openat(fd.get(), sub.name.c_str(), kTargetFlags | O_DIRECTORY));
+      if (!at) mount_fail("reopen", host_path(e.target) + "/" + sub.name);
+      set_attrs(at.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target) + "/" + sub.name);
     }
   }
 }

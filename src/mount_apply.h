@@ -28,8 +28,6 @@ struct MountSources {
 
 struct MountOptions {
   bool force_legacy = false;  // tests: use mount(2) instead of mount_setattr()
-  uid_t secrets_uid = 0;
-  gid_t secrets_gid = 0;
 };
 
 // Opens what apply_mounts() takes from the host (226 on failure). Bind sources and the root

@@ -282,6 +282,101 @@ const char* mount_kind_name(MountKind kind) {
   return "?";
 }
 
+std::string MountAttrs::str() const {
+  std::string f = read_only ? "ro" : "rw";
+  if (nosuid) f += ",nosuid";
+  if (nodev) f += ",nodev";
+  if (noexec) f += ",noexec";
+  return f;
+}
+
+std::string mount_flags_text(const MountEntry& e) {
+  std::string f;
+  if (e.kind == MountKind::kReadOnly)
+    f = "ro,recursive";
+  else if (e.kind == MountKind::kReadWrite)
+    f = "rw";
+  else
+    f = e.attrs.str();
+  return e.optional ? f + ",optional" : f;
+}
+
+void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid, gid_t secrets_gid,
+                             size_t secrets_count, size_t secrets_bytes) {
+  // Every mount the sandbox makes is nosuid; nodev and noexec wherever the mount's content
+  // needs neither (devices are the /dev null-like nodes and device binds; programs are only on
+  // the trees the administrator leaves executable: binds and tmpfs without noexec).
+  constexpr MountAttrs kSealed{.read_only = true, .nosuid = true, .nodev = true, .noexec = true};
+  for (MountEntry& e : mounts) {
+    MountAttrs& a = e.attrs;
+    switch (e.kind) {
+      case MountKind::kProc:
+        a = {.read_only = e.read_only, .nosuid = true, .nodev = true, .noexec = true};
+        break;
+      case MountKind::kSysfs:
+      case MountKind::kCgroup:
+        a = kSealed;
+        break;
+      case MountKind::kTmpfs:
+        a = {.read_only = e.read_only, .nosuid = true, .nodev = true, .noexec = e.noexec};
+        break;
+      case MountKind::kBind:
+        // nodev unless the source itself is a device node: binding a host directory must not
+        // make a device below it usable. Recursive: the bind's submounts get the same.
+        a = {.read_only = e.read_only, .nosuid = true, .nodev = !e.device, .noexec = false};
+        break;
+      case MountKind::kSecrets: {
+        a = kSealed;
+        // Room for every file (a page each at least) and a few inodes more than needed, so
+        // that a write never fails half way; no room for anything else.
+        size_t size = secrets_bytes + 4096 * secrets_count + 65536;
+        e.options = "mode=" + octal_mode(kSecretsDirectoryMode) +
+                    ",uid=" + std::to_string(secrets_uid) + ",gid=" + std::to_string(secrets_gid) +
+                    ",size=" + std::to_string(size) +
+                    ",nr_inodes=" + std::to_string(secrets_count + 16);
+        break;
+      }
+      case MountKind::kMask:
+        // /dev/null over a file (a device: not nodev, or reading it would be EACCES rather
+        // than empty), an empty read-only tmpfs of one inode over a directory.
+        a = {.read_only = true, .nosuid = true, .nodev = false, .noexec = true};
+        e.options = "mode=0755,size=4k,nr_inodes=1";
+        break;
+      case MountKind::kInaccessible:
+        a = kSealed;
+        e.options = "mode=0000,size=4k,nr_inodes=1";
+        break;
+      case MountKind::kPrivateDev: {
+        // The tmpfs is read-only once its mount points exist (mount_apply.cc, seal_own_tmpfs);
+        // `read_only = /dev` makes pts and shm read-only too, as ReadOnlyPaths=/dev does with
+        // PrivateDevices=.
+        a = {.read_only = true, .nosuid = true, .nodev = false, .noexec = true};
+        e.options = "mode=0755,size=4m";
+        e.submounts.clear();
+        // Read-only: root inside could otherwise chmod or chown the host's device nodes.
+        for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"})
+          e.submounts.push_back(
+              {name, "bind", {.read_only = true, .nosuid = true, .noexec = true}, ""});
+        e.submounts.push_back({"pts",
+                               "devpts",
+                               {.read_only = e.read_only, .nosuid = true, .noexec = true},
+                               "newinstance,ptmxmode=0666,mode=0620,gid=5"});
+        e.submounts.push_back({"shm",
+                               "tmpfs",
+                               {.read_only = e.read_only, .nosuid = true, .nodev = true},
+                               "mode=1777"});
+        break;
+      }
+      case MountKind::kReadOnly:
+        a = {.read_only = true};
+        break;
+      case MountKind::kReadWrite:
+        a = {};
+        break;
+    }
+  }
+}
+
 std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostics& diag) {
   std::stable_sort(entries.begin(), entries.end(), [](const MountEntry& a, const MountEntry& b) {
     return path_less(a.target, b.target);
@@ -669,6 +764,10 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
     for (auto& e : m)
       if (e.target != "/proc" && path_is_under(e.target, "/proc")) e.optional = true;
   plan.mounts = order_mounts(std::move(m), diag);
+  size_t secret_bytes = 0;
+  for (const auto& s : secrets) secret_bytes += s.bytes.data().size();
+  decide_mount_attributes(plan.mounts, identity.secrets_uid, identity.secrets_gid, secrets.size(),
+                          secret_bytes);
   plan.landlock.mode = policy.landlock.value;
   plan.landlock.origin = policy.landlock.origin;
   plan.landlock.abi = context.landlock_abi;

@@ -34,6 +34,28 @@ enum class MountKind {
 
 const char* mount_kind_name(MountKind kind);
 
+// The per-mount attributes a mount carries once the sandbox is set up (MOUNT_ATTR_RDONLY,
+// _NOSUID, _NODEV, _NOEXEC), decided once by the planner (decide_mount_attributes): apply sets
+// exactly these, and --print, --verify and --analyze show and check exactly these.
+struct MountAttrs {
+  bool read_only = false;
+  bool nosuid = false;
+  bool nodev = false;
+  bool noexec = false;
+  bool operator==(const MountAttrs&) const = default;
+  // "ro,nosuid,nodev,noexec" as mountinfo(5) shows them ("rw" when writable).
+  std::string str() const;
+};
+
+// A mount that an entry makes below its own target: the private /dev's device nodes, devpts
+// and /dev/shm.
+struct SubMount {
+  std::string name;     // below the entry's target ("pts", "null")
+  std::string fs_type;  // "devpts", "tmpfs", or "bind" (of the host's /dev/NAME)
+  MountAttrs attrs;
+  std::string options;  // of a fresh file system, as passed to the kernel
+};
+
 struct MountEntry {
   MountKind kind;
   std::string target;   // inside the sandbox
@@ -42,13 +64,32 @@ struct MountEntry {
   bool optional = false;
   bool read_only = false;  // the mount itself is read-only once established
   bool implicit = false;   // from a built-in default, not written by the administrator
-  // kTmpfs / kProc: mount options as passed to the kernel ("mode=1777,size=..").
+  // The file system options of a fresh file system, as passed to the kernel ("mode=1777,
+  // size=.."): every tmpfs, procfs and devpts the entry makes (kMask and kInaccessible: the
+  // empty tmpfs over a directory; over a file they bind one). Empty for binds.
   std::string options;
-  bool noexec = false;
+  bool noexec = false;  // planner input (tmpfs noexec); `attrs` holds the outcome
   Origin origin;
   // kReadOnly: indices of the writable entries below it that stay writable.
   std::vector<size_t> holes;
+  // Decided by decide_mount_attributes() once the entries are merged. kReadOnly sets only
+  // read_only, recursively, and kReadWrite nothing: the tree keeps its own other flags.
+  MountAttrs attrs;
+  std::vector<SubMount> submounts;  // kPrivateDev: made below the target, in this order
 };
+
+// The flags of an entry as --print shows them: its attributes, "recursive" for a read-only
+// tree, "optional" for a "-" entry.
+std::string mount_flags_text(const MountEntry& e);
+
+// Sets `attrs`, and for the fresh file systems whose options follow from others (secrets,
+// /dev, masks) `options` and `submounts`, of every entry of `mounts`. Part of build_plan;
+// exposed for tests that build entries by hand.
+void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid, gid_t secrets_gid,
+                             size_t secrets_count, size_t secrets_bytes);
+
+// The mode of the secrets directory: the owner can list it, nobody can write it.
+inline constexpr mode_t kSecretsDirectoryMode = 0500;
 
 struct CapabilityPlan {
   std::vector<int> bounding;  // the bounding set after the drop, sorted

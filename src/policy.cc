@@ -227,18 +227,12 @@ class FileParser {
 
   void parse(const std::string& content);
 
- private:
-  static char* read_line(char* str, int num, void* stream);
-  static int on_value(void* user, const char* section, const char* name, const char* value);
-
+  // What the key table's parsers use (below): the current origin, errors, typed values.
   Origin here() const { return Origin{file_, line_}; }
   void error(std::string message) { diag_.error(here(), std::move(message)); }
   void value_error(std::string_view key, std::string message) {
     error(std::string(key) + ": " + message);
   }
-  bool check_syntax(std::string_view line);
-  void handle(std::string_view section, std::string_view key, std::string_view value);
-  bool note_scalar(std::string_view section, std::string_view key, std::string_view value);
 
   // Typed values; each reports its own error and returns nullopt.
   std::optional<std::string> path_value(std::string_view key, std::string_view v);
@@ -249,19 +243,6 @@ class FileParser {
   std::optional<TmpfsSpec> tmpfs_value(std::string_view v);
   std::optional<std::string> ident_value(std::string_view key, std::string_view v);
 
-  void service_key(std::string_view key, std::string_view v);
-  void filesystem_key(std::string_view key, std::string_view v);
-  void secrets_key(std::string_view key, std::string_view v);
-  void capabilities_key(std::string_view key, std::string_view v);
-  void seccomp_key(std::string_view key, std::string_view v);
-  void namespaces_key(std::string_view key, std::string_view v);
-
-  template <typename T>
-  bool list_reset(std::string_view v, std::vector<T>& list) {
-    if (!v.empty()) return false;
-    list.clear();
-    return true;
-  }
   void cap_list(std::string_view key, std::string_view v, std::vector<Located<int>>& out,
                 bool allow_none = false);
   bool known_syscall(std::string_view key, std::string_view name);
@@ -272,8 +253,19 @@ class FileParser {
   void path_list(std::string_view key, std::string_view v, std::vector<PathSpec>& out,
                  bool allow_optional);
 
+ private:
+  static char* read_line(char* str, int num, void* stream);
+  static int on_value(void* user, const char* section, const char* name, const char* value);
+  bool check_syntax(std::string_view line);
+  void handle(std::string_view section, std::string_view key, std::string_view value);
+  void secret(std::string_view name, std::string_view v);
+
   const std::string& file_;
-  Policy& policy_;
+
+ public:
+  Policy& policy_;  // what the key table's parsers fill
+
+ private:
   Diagnostics& diag_;
   const std::string* content_ = nullptr;
   size_t pos_ = 0;
@@ -376,79 +368,6 @@ int FileParser::on_value(void* user, const char* section, const char* name, cons
 }
 
 // An empty assignment of a scalar key restores its built-in default, as in systemd units.
-void reset_scalar(Policy& p, const std::string& id) {
-  static const Policy d = default_policy();
-  static const std::map<std::string, std::function<void(Policy&)>, std::less<>> kResets = {
-      {"service.exec", [](Policy& x) { x.exec = d.exec; }},
-      {"service.user", [](Policy& x) { x.user.reset(); }},
-      {"service.group", [](Policy& x) { x.group.reset(); }},
-      {"service.working_directory", [](Policy& x) { x.working_directory = d.working_directory; }},
-      {"service.new_session", [](Policy& x) { x.new_session = d.new_session; }},
-      {"service.umask", [](Policy& x) { x.umask = d.umask; }},
-      {"service.notify", [](Policy& x) { x.notify.reset(); }},
-      {"filesystem.root", [](Policy& x) { x.root = d.root; }},
-      {"filesystem.propagation", [](Policy& x) { x.propagation = d.propagation; }},
-      {"filesystem.private_tmp", [](Policy& x) { x.private_tmp = d.private_tmp; }},
-      {"filesystem.private_dev", [](Policy& x) { x.private_dev = d.private_dev; }},
-      {"filesystem.protect_proc", [](Policy& x) { x.protect_proc = d.protect_proc; }},
-      {"filesystem.proc_subset", [](Policy& x) { x.proc_subset = d.proc_subset; }},
-      {"filesystem.protect_kernel", [](Policy& x) { x.protect_kernel = d.protect_kernel; }},
-      {"filesystem.fstab", [](Policy& x) { x.fstab.reset(); }},
-      {"filesystem.landlock", [](Policy& x) { x.landlock = d.landlock; }},
-      {"secrets.directory", [](Policy& x) { x.secrets_directory = d.secrets_directory; }},
-      {"secrets.mode", [](Policy& x) { x.secrets_mode = d.secrets_mode; }},
-      {"secrets.hide_sources", [](Policy& x) { x.hide_sources = d.hide_sources; }},
-      {"secrets.user", [](Policy& x) { x.secrets_user.reset(); }},
-      {"secrets.group", [](Policy& x) { x.secrets_group.reset(); }},
-      {"capabilities.no_new_privileges",
-       [](Policy& x) { x.no_new_privileges = d.no_new_privileges; }},
-      {"seccomp.action", [](Policy& x) { x.seccomp_action = d.seccomp_action; }},
-      {"seccomp.errno", [](Policy& x) { x.seccomp_errno = d.seccomp_errno; }},
-      {"seccomp.memory_deny_write_execute",
-       [](Policy& x) { x.memory_deny_write_execute = d.memory_deny_write_execute; }},
-      {"seccomp.native_only", [](Policy& x) { x.native_only = d.native_only; }},
-      {"seccomp.restrict_suid_sgid",
-       [](Policy& x) { x.restrict_suid_sgid = d.restrict_suid_sgid; }},
-      {"seccomp.lock_personality", [](Policy& x) { x.lock_personality = d.lock_personality; }},
-      {"seccomp.restrict_realtime", [](Policy& x) { x.restrict_realtime = d.restrict_realtime; }},
-      {"namespaces.pid", [](Policy& x) { x.ns_pid = d.ns_pid; }},
-      {"namespaces.net", [](Policy& x) { x.ns_net = d.ns_net; }},
-      {"namespaces.ipc", [](Policy& x) { x.ns_ipc = d.ns_ipc; }},
-      {"namespaces.uts", [](Policy& x) { x.ns_uts = d.ns_uts; }},
-      {"namespaces.cgroup", [](Policy& x) { x.ns_cgroup = d.ns_cgroup; }},
-      {"namespaces.user", [](Policy& x) { x.ns_user = d.ns_user; }},
-      {"namespaces.hostname", [](Policy& x) { x.hostname.reset(); }},
-  };
-  if (auto it = kResets.find(id); it != kResets.end()) it->second(p);
-}
-
-// Records a scalar key of this file; false when it was already given here (an error) or
-// when the value is empty (the key is then reset to its default).
-bool FileParser::note_scalar(std::string_view section, std::string_view key,
-                             std::string_view value) {
-  std::string id = std::string(section) + "." + std::string(key);
-  auto [it, inserted] = scalars_seen_.emplace(id, line_);
-  if (!inserted) {
-    error(std::string(key) + ": given twice in this file (first on line " +
-          std::to_string(it->second) + ")");
-    return false;
-  }
-  if (value.empty()) {
-    reset_scalar(policy_, id);
-    return false;
-  }
-  return true;
-}
-
-void FileParser::handle(std::string_view section, std::string_view key, std::string_view value) {
-  if (section == "service") return service_key(key, value);
-  if (section == "filesystem") return filesystem_key(key, value);
-  if (section == "secrets") return secrets_key(key, value);
-  if (section == "capabilities") return capabilities_key(key, value);
-  if (section == "seccomp") return seccomp_key(key, value);
-  if (section == "namespaces") return namespaces_key(key, value);
-}
-
 std::optional<std::string> FileParser::path_value(std::string_view key, std::string_view v) {
   std::string why = path_problem(v);
   if (!why.empty()) {
@@ -553,14 +472,12 @@ std::optional<TmpfsSpec> FileParser::tmpfs_value(std::string_view v) {
 
 void FileParser::path_list(std::string_view key, std::string_view v, std::vector<PathSpec>& out,
                            bool allow_optional) {
-  if (list_reset(v, out)) return;
   for (auto word : split_words(v))
     if (auto p = path_spec(key, word, allow_optional)) out.push_back(*p);
 }
 
 void FileParser::cap_list(std::string_view key, std::string_view v, std::vector<Located<int>>& out,
                           bool allow_none) {
-  if (list_reset(v, out)) return;
   for (auto word : split_words(v)) {
     // `keep = none`: an empty bounding set, as an empty CapabilityBoundingSet= gives.
     if (allow_none && word == "none") {
@@ -591,7 +508,6 @@ bool FileParser::known_syscall(std::string_view key, std::string_view name) {
 
 void FileParser::syscall_list(std::string_view key, std::string_view v,
                               std::vector<Located<std::string>>& out) {
-  if (list_reset(v, out)) return;
   for (auto word : split_words(v)) {
     const bool remove = word.size() > 1 && word.front() == '!';
     std::string_view name = remove ? word.substr(1) : word;
@@ -607,7 +523,6 @@ void FileParser::syscall_list(std::string_view key, std::string_view v,
 // ~NAME:ERRNO). A later entry for the same syscall overrides an earlier one, as in systemd.
 void FileParser::deny_list(std::string_view key, std::string_view v,
                            std::vector<SyscallEntry>& out) {
-  if (list_reset(v, out)) return;
   for (auto word : split_words(v)) {
     const bool remove = word.size() > 1 && word.front() == '!';
     std::string_view name = remove ? word.substr(1) : word;
@@ -639,7 +554,6 @@ void FileParser::deny_list(std::string_view key, std::string_view v,
 // can take one family away; families newer than that list are then refused too.
 void FileParser::family_list(std::string_view key, std::string_view v) {
   auto& list = policy_.address_families;
-  if (v.empty()) return list.reset();
   for (auto word : split_words(v)) {
     if (word == "none") {
       list.emplace();
@@ -664,170 +578,9 @@ void FileParser::family_list(std::string_view key, std::string_view v) {
   }
 }
 
-void FileParser::service_key(std::string_view key, std::string_view v) {
-  if (key == "environment") {
-    if (list_reset(v, policy_.environment)) return;
-    size_t eq = v.find('=');
-    std::string_view name = v.substr(0, eq);
-    if (eq == std::string_view::npos || !is_env_name(name)) {
-      value_error(key, "expected NAME=VALUE with a valid variable name: " + quoted(v));
-      return;
-    }
-    policy_.environment.push_back({std::string(name), std::string(v.substr(eq + 1)), here()});
-    return;
-  }
-  if (key == "unset_environment") {
-    if (list_reset(v, policy_.unset_environment)) return;
-    for (auto word : split_words(v)) {
-      if (is_env_name(word))
-        policy_.unset_environment.push_back({std::string(word), here()});
-      else
-        value_error(key, "invalid variable name: " + quoted(word));
-    }
-    return;
-  }
-  if (key == "supplementary_groups") {
-    if (!policy_.supplementary_groups || v.empty())
-      policy_.supplementary_groups = Located<std::vector<std::string>>{{}, here()};
-    for (auto word : split_words(v))
-      if (auto g = ident_value(key, word)) policy_.supplementary_groups->value.push_back(*g);
-    return;
-  }
-  static const std::set<std::string, std::less<>> kScalars = {
-      "exec", "user", "group", "working_directory", "new_session", "umask", "notify"};
-  if (!kScalars.contains(key)) return value_error(key, "unknown key in [service]");
-  if (!note_scalar("service", key, v)) return;
-  if (key == "exec") {
-    std::vector<std::string> argv;
-    std::string why = split_command_line(v, argv);
-    if (!why.empty()) return value_error(key, why);
-    if (argv.empty()) return value_error(key, "empty command");
-    if (std::string p = path_problem(argv[0]); !p.empty())
-      return value_error(key,
-                         "the program must be an absolute, normalized path: " + quoted(argv[0]));
-    policy_.exec = {std::move(argv), here()};
-  } else if (key == "user") {
-    if (auto u = ident_value(key, v)) policy_.user = Located<std::string>{*u, here()};
-  } else if (key == "group") {
-    if (auto g = ident_value(key, v)) policy_.group = Located<std::string>{*g, here()};
-  } else if (key == "working_directory") {
-    if (auto p = path_value(key, v)) policy_.working_directory = {*p, here()};
-  } else if (key == "new_session") {
-    if (auto b = bool_value(key, v)) policy_.new_session = {*b, here()};
-  } else if (key == "umask") {
-    if (auto m = mode_value(key, v)) {
-      if (*m > 0777)
-        value_error(key, "must be between 0000 and 0777: " + quoted(v));
-      else
-        policy_.umask = {*m, here()};
-    }
-  } else if (key == "notify") {
-    if (v == "exec")
-      policy_.notify = Located<NotifyMode>{NotifyMode::kExec, here()};
-    else if (v == "daemon")
-      policy_.notify = Located<NotifyMode>{NotifyMode::kDaemon, here()};
-    else if (v == "none")
-      policy_.notify = Located<NotifyMode>{NotifyMode::kNone, here()};
-    else
-      value_error(key, "expected exec, daemon or none: " + quoted(v));
-  }
-}
-
-void FileParser::filesystem_key(std::string_view key, std::string_view v) {
-  if (key == "read_only") return path_list(key, v, policy_.read_only, true);
-  if (key == "read_write") return path_list(key, v, policy_.read_write, true);
-  if (key == "mask") return path_list(key, v, policy_.mask, true);
-  if (key == "inaccessible") return path_list(key, v, policy_.inaccessible, true);
-  if (key == "tmpfs") {
-    if (list_reset(v, policy_.tmpfs)) return;
-    for (auto word : split_words(v))
-      if (auto t = tmpfs_value(word)) policy_.tmpfs.push_back(*t);
-    return;
-  }
-  if (key == "bind") {
-    if (list_reset(v, policy_.bind)) return;
-    for (auto word : split_words(v))
-      if (auto b = bind_value(word)) policy_.bind.push_back(*b);
-    return;
-  }
-  static const std::set<std::string, std::less<>> kScalars = {
-      "root",        "propagation",    "private_tmp", "private_dev", "protect_proc",
-      "proc_subset", "protect_kernel", "fstab",       "landlock"};
-  if (!kScalars.contains(key)) return value_error(key, "unknown key in [filesystem]");
-  if (!note_scalar("filesystem", key, v)) return;
-  if (key == "root") {
-    if (auto p = path_value(key, v)) policy_.root = {*p, here()};
-  } else if (key == "propagation") {
-    if (v == "slave")
-      policy_.propagation = {Propagation::kSlave, here()};
-    else if (v == "private")
-      policy_.propagation = {Propagation::kPrivate, here()};
-    else
-      value_error(key, "expected slave or private: " + quoted(v));
-  } else if (key == "private_tmp") {
-    if (auto b = bool_value(key, v)) policy_.private_tmp = {*b, here()};
-  } else if (key == "private_dev") {
-    if (auto b = bool_value(key, v)) policy_.private_dev = {*b, here()};
-  } else if (key == "protect_kernel") {
-    if (auto b = bool_value(key, v)) policy_.protect_kernel = {*b, here()};
-  } else if (key == "protect_proc") {
-    if (v == "default")
-      policy_.protect_proc = {ProtectProc::kDefault, here()};
-    else if (v == "invisible")
-      policy_.protect_proc = {ProtectProc::kInvisible, here()};
-    else
-      value_error(key, "expected default or invisible: " + quoted(v));
-  } else if (key == "proc_subset") {
-    if (v == "all")
-      policy_.proc_subset = {ProcSubset::kAll, here()};
-    else if (v == "pid")
-      policy_.proc_subset = {ProcSubset::kPid, here()};
-    else
-      value_error(key, "expected all or pid: " + quoted(v));
-  } else if (key == "landlock") {
-    auto b = parse_bool(v);
-    if (v == "auto")
-      policy_.landlock = {LandlockMode::kAuto, here()};
-    else if (b)
-      policy_.landlock = {*b ? LandlockMode::kYes : LandlockMode::kNo, here()};
-    else
-      value_error(key, "expected auto, yes or no: " + quoted(v));
-  } else if (key == "fstab") {
-    if (v.empty())
-      policy_.fstab.reset();
-    else if (auto p = path_value(key, v))
-      policy_.fstab = Located<std::string>{*p, here()};
-  }
-}
-
-void FileParser::secrets_key(std::string_view key, std::string_view v) {
-  if (key == "directory" || key == "mode" || key == "hide_sources" || key == "user" ||
-      key == "group") {
-    if (!note_scalar("secrets", key, v)) return;
-    if (key == "user" || key == "group") {
-      if (auto id = ident_value(key, v))
-        (key == "user" ? policy_.secrets_user : policy_.secrets_group) =
-            Located<std::string>{*id, here()};
-    } else if (key == "directory") {
-      if (auto p = path_value(key, v)) {
-        if (*p == "/")
-          value_error(key, "must not be \"/\"");
-        else
-          policy_.secrets_directory = {*p, here()};
-      }
-    } else if (key == "mode") {
-      if (auto m = mode_value(key, v)) {
-        // Secrets are data: no execute, set-id or sticky bits, never writable.
-        if ((*m & ~static_cast<mode_t>(0444)) != 0)
-          value_error(key, "secret files can only be readable (mode within 0444): " + quoted(v));
-        else
-          policy_.secrets_mode = {*m, here()};
-      }
-    } else if (auto b = bool_value(key, v)) {
-      policy_.hide_sources = {*b, here()};
-    }
-    return;
-  }
+// A [secrets] line that is not one of the section's keys: NAME = SOURCE. An empty SOURCE in a
+// drop-in removes the secret of that name.
+void FileParser::secret(std::string_view key, std::string_view v) {
   if (!is_secret_name(key))
     return value_error(key,
                        "secret name must be a plain file name of letters, digits, "
@@ -861,103 +614,463 @@ void FileParser::secrets_key(std::string_view key, std::string_view v) {
   list.push_back(std::move(spec));
 }
 
-void FileParser::capabilities_key(std::string_view key, std::string_view v) {
-  if (key == "drop") return cap_list(key, v, policy_.cap_drop);
-  if (key == "ambient") return cap_list(key, v, policy_.cap_ambient);
-  if (key == "keep") {
-    // An empty assignment resets to "not given": the full set minus `drop`.
-    if (v.empty()) return policy_.cap_keep.reset();
-    if (!policy_.cap_keep) policy_.cap_keep.emplace();
-    return cap_list(key, v, *policy_.cap_keep, true);
-  }
-  if (key != "no_new_privileges") return value_error(key, "unknown key in [capabilities]");
-  if (!note_scalar("capabilities", key, v)) return;
-  if (auto b = bool_value(key, v)) policy_.no_new_privileges = {*b, here()};
+// ---------------------------------------------------------------------------------------------
+// The key table: every key of jharden.conf(5), its kind, how its value is parsed into the
+// Policy and what an empty assignment (`key =`) does. Dispatch, duplicate detection, resets,
+// --help's key list and the key-table unit test all walk this one table, so a new key is one
+// entry here (plus its Policy field, its plan and apply step, and its tests).
+
+using ParseFn = void (*)(FileParser& f, std::string_view key, std::string_view v);
+using ResetFn = void (*)(Policy& p, const Origin& here);
+
+struct KeyDef {
+  PolicyKey key;
+  ParseFn parse;
+  ResetFn reset;
+};
+
+const Policy& defaults() {
+  static const Policy d = default_policy();
+  return d;
 }
 
-void FileParser::seccomp_key(std::string_view key, std::string_view v) {
-  if (key == "deny") return deny_list(key, v, policy_.seccomp_deny);
-  if (key == "address_families") return family_list(key, v);
-  if (key == "allow") {
-    // An empty assignment resets to deny-list mode.
-    if (v.empty()) return policy_.seccomp_allow.reset();
-    if (!policy_.seccomp_allow) policy_.seccomp_allow.emplace();
-    return syscall_list(key, v, *policy_.seccomp_allow);
-  }
-  static const std::map<std::string_view, Located<bool> Policy::*> kBools = {
-      {"native_only", &Policy::native_only},
-      {"restrict_suid_sgid", &Policy::restrict_suid_sgid},
-      {"lock_personality", &Policy::lock_personality},
-      {"restrict_realtime", &Policy::restrict_realtime},
-      {"memory_deny_write_execute", &Policy::memory_deny_write_execute}};
-  auto it = kBools.find(key);
-  if (key != "action" && key != "errno" && it == kBools.end())
-    return value_error(key, "unknown key in [seccomp]");
-  if (!note_scalar("seccomp", key, v)) return;
-  if (key == "action") {
-    if (v == "errno")
-      policy_.seccomp_action = {SeccompAction::kErrno, here()};
-    else if (v == "kill")
-      policy_.seccomp_action = {SeccompAction::kKill, here()};
-    else if (v == "log")
-      policy_.seccomp_action = {SeccompAction::kLog, here()};
-    else
-      value_error(key, "expected errno, kill or log: " + quoted(v));
-  } else if (key == "errno") {
-    if (auto err = parse_errno(v))
-      policy_.seccomp_errno = {*err, here()};
-    else
-      value_error(key,
-                  "expected an errno name (EPERM, EACCES, ...) or a number 1-4095: " + quoted(v));
-  } else if (auto b = bool_value(key, v)) {
-    policy_.*(it->second) = {*b, here()};
-  }
+// Resets: back to the built-in default, unset, or an empty list.
+template <auto M>
+void reset_default(Policy& p, const Origin&) {
+  p.*M = defaults().*M;
+}
+template <auto M>
+void reset_unset(Policy& p, const Origin&) {
+  (p.*M).reset();
+}
+template <auto M>
+void reset_clear(Policy& p, const Origin&) {
+  (p.*M).clear();
 }
 
-void FileParser::namespaces_key(std::string_view key, std::string_view v) {
-  static const std::map<std::string_view, Located<bool> Policy::*> kBools = {
-      {"pid", &Policy::ns_pid}, {"net", &Policy::ns_net},       {"ipc", &Policy::ns_ipc},
-      {"uts", &Policy::ns_uts}, {"cgroup", &Policy::ns_cgroup}, {"user", &Policy::ns_user}};
-  if (key == "allow_create") {
-    // A list: an empty assignment resets it to none; "all" lifts the restriction.
-    if (v.empty()) {
-      policy_.ns_allow_create = {0, here()};
+template <auto M>
+void parse_yes_no(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto b = f.bool_value(key, v)) f.policy_.*M = {*b, f.here()};
+}
+template <auto M>
+void parse_ident(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto id = f.ident_value(key, v)) f.policy_.*M = Located<std::string>{*id, f.here()};
+}
+template <auto M>
+void parse_paths(FileParser& f, std::string_view key, std::string_view v) {
+  f.path_list(key, v, f.policy_.*M, true);
+}
+template <auto M>
+void parse_caps(FileParser& f, std::string_view key, std::string_view v) {
+  f.cap_list(key, v, f.policy_.*M);
+}
+
+// One of a fixed set of words.
+template <typename E>
+struct Choice {
+  std::string_view word;
+  E value;
+};
+template <auto M, typename E, size_t N>
+void parse_choice(FileParser& f, std::string_view key, std::string_view v,
+                  const Choice<E> (&choices)[N], std::string_view expected) {
+  for (const auto& c : choices)
+    if (c.word == v) {
+      f.policy_.*M = Located<E>{c.value, f.here()};
       return;
     }
-    for (auto word : split_words(v)) {
-      if (word == "all") {
-        policy_.ns_allow_create = {all_namespace_flags(), here()};
-        continue;
-      }
-      auto t = std::find_if(namespace_types().begin(), namespace_types().end(),
-                            [&](const NamespaceType& n) { return word == n.name; });
-      if (t == namespace_types().end())
-        value_error(key,
-                    "expected mnt, pid, net, ipc, uts, user, cgroup, time or all: " + quoted(word));
-      else
-        policy_.ns_allow_create = {policy_.ns_allow_create.value | t->flag, here()};
+  f.value_error(key, "expected " + std::string(expected) + ": " + quoted(v));
+}
+
+constexpr Choice<NotifyMode> kNotify[] = {
+    {"exec", NotifyMode::kExec}, {"daemon", NotifyMode::kDaemon}, {"none", NotifyMode::kNone}};
+constexpr Choice<Propagation> kPropagation[] = {{"slave", Propagation::kSlave},
+                                                {"private", Propagation::kPrivate}};
+constexpr Choice<ProtectProc> kProtectProc[] = {{"default", ProtectProc::kDefault},
+                                                {"invisible", ProtectProc::kInvisible}};
+constexpr Choice<ProcSubset> kProcSubset[] = {{"all", ProcSubset::kAll}, {"pid", ProcSubset::kPid}};
+constexpr Choice<SeccompAction> kAction[] = {
+    {"errno", SeccompAction::kErrno}, {"kill", SeccompAction::kKill}, {"log", SeccompAction::kLog}};
+
+void parse_exec(FileParser& f, std::string_view key, std::string_view v) {
+  std::vector<std::string> argv;
+  std::string why = split_command_line(v, argv);
+  if (!why.empty()) return f.value_error(key, why);
+  if (argv.empty()) return f.value_error(key, "empty command");
+  if (std::string p = path_problem(argv[0]); !p.empty())
+    return f.value_error(key,
+                         "the program must be an absolute, normalized path: " + quoted(argv[0]));
+  f.policy_.exec = {std::move(argv), f.here()};
+}
+
+void parse_supplementary_groups(FileParser& f, std::string_view key, std::string_view v) {
+  auto& groups = f.policy_.supplementary_groups;
+  if (!groups) groups = Located<std::vector<std::string>>{{}, f.here()};
+  for (auto word : split_words(v))
+    if (auto g = f.ident_value(key, word)) groups->value.push_back(*g);
+}
+
+// `supplementary_groups =`: given, and empty (no supplementary groups at all).
+void reset_supplementary_groups(Policy& p, const Origin& here) {
+  p.supplementary_groups = Located<std::vector<std::string>>{{}, here};
+}
+
+void parse_environment(FileParser& f, std::string_view key, std::string_view v) {
+  size_t eq = v.find('=');
+  std::string_view name = v.substr(0, eq);
+  if (eq == std::string_view::npos || !is_env_name(name))
+    return f.value_error(key, "expected NAME=VALUE with a valid variable name: " + quoted(v));
+  f.policy_.environment.push_back({std::string(name), std::string(v.substr(eq + 1)), f.here()});
+}
+
+void parse_unset_environment(FileParser& f, std::string_view key, std::string_view v) {
+  for (auto word : split_words(v)) {
+    if (is_env_name(word))
+      f.policy_.unset_environment.push_back({std::string(word), f.here()});
+    else
+      f.value_error(key, "invalid variable name: " + quoted(word));
+  }
+}
+
+void parse_working_directory(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto p = f.path_value(key, v)) f.policy_.working_directory = {*p, f.here()};
+}
+
+void parse_umask(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto m = f.mode_value(key, v)) {
+    if (*m > 0777)
+      f.value_error(key, "must be between 0000 and 0777: " + quoted(v));
+    else
+      f.policy_.umask = {*m, f.here()};
+  }
+}
+
+void parse_root(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto p = f.path_value(key, v)) f.policy_.root = {*p, f.here()};
+}
+
+void parse_fstab(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto p = f.path_value(key, v)) f.policy_.fstab = Located<std::string>{*p, f.here()};
+}
+
+void parse_landlock(FileParser& f, std::string_view key, std::string_view v) {
+  auto b = parse_bool(v);
+  if (v == "auto")
+    f.policy_.landlock = {LandlockMode::kAuto, f.here()};
+  else if (b)
+    f.policy_.landlock = {*b ? LandlockMode::kYes : LandlockMode::kNo, f.here()};
+  else
+    f.value_error(key, "expected auto, yes or no: " + quoted(v));
+}
+
+void parse_tmpfs(FileParser& f, std::string_view, std::string_view v) {
+  for (auto word : split_words(v))
+    if (auto t = f.tmpfs_value(word)) f.policy_.tmpfs.push_back(*t);
+}
+
+void parse_bind(FileParser& f, std::string_view, std::string_view v) {
+  for (auto word : split_words(v))
+    if (auto b = f.bind_value(word)) f.policy_.bind.push_back(*b);
+}
+
+void parse_secrets_directory(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto p = f.path_value(key, v)) {
+    if (*p == "/")
+      f.value_error(key, "must not be \"/\"");
+    else
+      f.policy_.secrets_directory = {*p, f.here()};
+  }
+}
+
+void parse_secrets_mode(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto m = f.mode_value(key, v)) {
+    // Secrets are data: no execute, set-id or sticky bits, never writable.
+    if ((*m & ~static_cast<mode_t>(0444)) != 0)
+      f.value_error(key, "secret files can only be readable (mode within 0444): " + quoted(v));
+    else
+      f.policy_.secrets_mode = {*m, f.here()};
+  }
+}
+
+void parse_keep(FileParser& f, std::string_view key, std::string_view v) {
+  if (!f.policy_.cap_keep) f.policy_.cap_keep.emplace();
+  f.cap_list(key, v, *f.policy_.cap_keep, true);
+}
+
+void parse_deny(FileParser& f, std::string_view key, std::string_view v) {
+  f.deny_list(key, v, f.policy_.seccomp_deny);
+}
+
+void parse_allow(FileParser& f, std::string_view key, std::string_view v) {
+  if (!f.policy_.seccomp_allow) f.policy_.seccomp_allow.emplace();
+  f.syscall_list(key, v, *f.policy_.seccomp_allow);
+}
+
+void parse_errno_key(FileParser& f, std::string_view key, std::string_view v) {
+  if (auto err = parse_errno(v))
+    f.policy_.seccomp_errno = {*err, f.here()};
+  else
+    f.value_error(key,
+                  "expected an errno name (EPERM, EACCES, ...) or a number 1-4095: " + quoted(v));
+}
+
+void parse_allow_create(FileParser& f, std::string_view key, std::string_view v) {
+  for (auto word : split_words(v)) {
+    if (word == "all") {
+      f.policy_.ns_allow_create = {all_namespace_flags(), f.here()};
+      continue;
     }
-    return;
+    auto t = std::find_if(namespace_types().begin(), namespace_types().end(),
+                          [&](const NamespaceType& n) { return word == n.name; });
+    if (t == namespace_types().end())
+      f.value_error(key,
+                    "expected mnt, pid, net, ipc, uts, user, cgroup, time or all: " + quoted(word));
+    else
+      f.policy_.ns_allow_create = {f.policy_.ns_allow_create.value | t->flag, f.here()};
   }
-  auto it = kBools.find(key);
-  if (it == kBools.end() && key != "hostname")
-    return value_error(key, "unknown key in [namespaces]");
-  if (!note_scalar("namespaces", key, v)) return;
-  if (it != kBools.end()) {
-    if (auto b = bool_value(key, v)) policy_.*(it->second) = {*b, here()};
-    return;
-  }
+}
+
+// `allow_create =`: no namespace may be created or joined.
+void reset_allow_create(Policy& p, const Origin& here) { p.ns_allow_create = {0, here}; }
+
+void parse_hostname(FileParser& f, std::string_view key, std::string_view v) {
   // RFC 1123 host name: labels of letters, digits and "-", at most 64 bytes (HOST_NAME_MAX).
   bool ok = !v.empty() && v.size() <= 64 && v.front() != '-' && v.front() != '.' &&
             v.back() != '.' && v.find("..") == std::string_view::npos &&
             std::all_of(v.begin(), v.end(), [](char c) {
               return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
             });
-  if (!ok) return value_error(key, "invalid host name: " + quoted(v));
-  policy_.hostname = Located<std::string>{std::string(v), here()};
+  if (!ok) return f.value_error(key, "invalid host name: " + quoted(v));
+  f.policy_.hostname = Located<std::string>{std::string(v), f.here()};
+}
+
+constexpr KeyKind S = KeyKind::kScalar;
+constexpr KeyKind L = KeyKind::kList;
+
+const std::vector<KeyDef>& key_table() {
+  using P = Policy;
+  // {section, key, kind, syntax, sample}, parse, reset. `sample`: a valid value other than
+  // the default, which the key-table test parses, repeats and resets.
+  static const std::vector<KeyDef> kTable = {
+      // [service]
+      {{"service", "exec", S, "PATH ARG...", "/bin/true"}, parse_exec, reset_default<&P::exec>},
+      {{"service", "user", S, "name|id", "nobody"}, parse_ident<&P::user>, reset_unset<&P::user>},
+      {{"service", "group", S, "name|id", "nogroup"},
+       parse_ident<&P::group>,
+       reset_unset<&P::group>},
+      {{"service", "supplementary_groups", L, "name|id...", "nogroup"},
+       parse_supplementary_groups,
+       reset_supplementary_groups},
+      {{"service", "working_directory", S, "path", "/tmp"},
+       parse_working_directory,
+       reset_default<&P::working_directory>},
+      {{"service", "new_session", S, "boolean", "no"},
+       parse_yes_no<&P::new_session>,
+       reset_default<&P::new_session>},
+      {{"service", "environment", L, "NAME=VALUE", "A=1"},
+       parse_environment,
+       reset_clear<&P::environment>},
+      {{"service", "unset_environment", L, "NAME...", "PATH"},
+       parse_unset_environment,
+       reset_clear<&P::unset_environment>},
+      {{"service", "umask", S, "octal", "0077"}, parse_umask, reset_default<&P::umask>},
+      {{"service", "notify", S, "exec|daemon|none", "daemon"},
+       [](FileParser& f, std::string_view k, std::string_view v) {
+         parse_choice<&P::notify>(f, k, v, kNotify, "exec, daemon or none");
+       },
+       reset_unset<&P::notify>},
+      // [filesystem]
+      {{"filesystem", "root", S, "path", "/srv/root"}, parse_root, reset_default<&P::root>},
+      {{"filesystem", "propagation", S, "slave|private", "private"},
+       [](FileParser& f, std::string_view k, std::string_view v) {
+         parse_choice<&P::propagation>(f, k, v, kPropagation, "slave or private");
+       },
+       reset_default<&P::propagation>},
+      {{"filesystem", "read_only", L, "[-]path...", "/srv"},
+       parse_paths<&P::read_only>,
+       reset_clear<&P::read_only>},
+      {{"filesystem", "read_write", L, "[-]path...", "/srv"},
+       parse_paths<&P::read_write>,
+       reset_clear<&P::read_write>},
+      {{"filesystem", "private_tmp", S, "boolean", "no"},
+       parse_yes_no<&P::private_tmp>,
+       reset_default<&P::private_tmp>},
+      {{"filesystem", "tmpfs", L, "path[:OPTIONS]...", "/srv:mode=0700"},
+       parse_tmpfs,
+       reset_clear<&P::tmpfs>},
+      {{"filesystem", "bind", L, "[-]SOURCE:TARGET[:ro|rw]...", "/srv:/mnt:ro"},
+       parse_bind,
+       reset_clear<&P::bind>},
+      {{"filesystem", "mask", L, "[-]path...", "/srv"},
+       parse_paths<&P::mask>,
+       reset_clear<&P::mask>},
+      {{"filesystem", "inaccessible", L, "[-]path...", "/srv"},
+       parse_paths<&P::inaccessible>,
+       reset_clear<&P::inaccessible>},
+      {{"filesystem", "private_dev", S, "boolean", "no"},
+       parse_yes_no<&P::private_dev>,
+       reset_default<&P::private_dev>},
+      {{"filesystem", "protect_proc", S, "default|invisible", "invisible"},
+       [](FileParser& f, std::string_view k, std::string_view v) {
+         parse_choice<&P::protect_proc>(f, k, v, kProtectProc, "default or invisible");
+       },
+       reset_default<&P::protect_proc>},
+      {{"filesystem", "proc_subset", S, "all|pid", "pid"},
+       [](FileParser& f, std::string_view k, std::string_view v) {
+         parse_choice<&P::proc_subset>(f, k, v, kProcSubset, "all or pid");
+       },
+       reset_default<&P::proc_subset>},
+      {{"filesystem", "protect_kernel", S, "boolean", "no"},
+       parse_yes_no<&P::protect_kernel>,
+       reset_default<&P::protect_kernel>},
+      {{"filesystem", "fstab", S, "path", "/etc/jharden/t.fstab"},
+       parse_fstab,
+       reset_unset<&P::fstab>},
+      {{"filesystem", "landlock", S, "auto|yes|no", "no"},
+       parse_landlock,
+       reset_default<&P::landlock>},
+      // [secrets] (any other key is a secret: NAME = SOURCE)
+      {{"secrets", "directory", S, "path", "/run/keys"},
+       parse_secrets_directory,
+       reset_default<&P::secrets_directory>},
+      {{"secrets", "mode", S, "octal", "0440"},
+       parse_secrets_mode,
+       reset_default<&P::secrets_mode>},
+      {{"secrets", "hide_sources", S, "boolean", "no"},
+       parse_yes_no<&P::hide_sources>,
+       reset_default<&P::hide_sources>},
+      {{"secrets", "user", S, "name|id", "nobody"},
+       parse_ident<&P::secrets_user>,
+       reset_unset<&P::secrets_user>},
+      {{"secrets", "group", S, "name|id", "nogroup"},
+       parse_ident<&P::secrets_group>,
+       reset_unset<&P::secrets_group>},
+      // [capabilities]
+      {{"capabilities", "drop", L, "[!]capability...", "CAP_CHOWN"},
+       parse_caps<&P::cap_drop>,
+       reset_clear<&P::cap_drop>},
+      {{"capabilities", "keep", L, "[!]capability...|none", "CAP_CHOWN"},
+       parse_keep,
+       reset_unset<&P::cap_keep>},
+      {{"capabilities", "ambient", L, "[!]capability...", "CAP_NET_BIND_SERVICE"},
+       parse_caps<&P::cap_ambient>,
+       reset_clear<&P::cap_ambient>},
+      {{"capabilities", "no_new_privileges", S, "boolean", "no"},
+       parse_yes_no<&P::no_new_privileges>,
+       reset_default<&P::no_new_privileges>},
+      // [seccomp]
+      {{"seccomp", "deny", L, "[!]name[:errno]...", "sethostname:EACCES"},
+       parse_deny,
+       reset_clear<&P::seccomp_deny>},
+      {{"seccomp", "allow", L, "[!]name...", "@system-service"},
+       parse_allow,
+       reset_unset<&P::seccomp_allow>},
+      {{"seccomp", "action", S, "errno|kill|log", "kill"},
+       [](FileParser& f, std::string_view k, std::string_view v) {
+         parse_choice<&P::seccomp_action>(f, k, v, kAction, "errno, kill or log");
+       },
+       reset_default<&P::seccomp_action>},
+      {{"seccomp", "errno", S, "errno", "EACCES"},
+       parse_errno_key,
+       reset_default<&P::seccomp_errno>},
+      {{"seccomp", "address_families", L, "[!]family...|none", "AF_UNIX"},
+       [](FileParser& f, std::string_view k, std::string_view v) { f.family_list(k, v); },
+       reset_unset<&P::address_families>},
+      {{"seccomp", "memory_deny_write_execute", S, "boolean", "yes"},
+       parse_yes_no<&P::memory_deny_write_execute>,
+       reset_default<&P::memory_deny_write_execute>},
+      {{"seccomp", "native_only", S, "boolean", "no"},
+       parse_yes_no<&P::native_only>,
+       reset_default<&P::native_only>},
+      {{"seccomp", "restrict_suid_sgid", S, "boolean", "no"},
+       parse_yes_no<&P::restrict_suid_sgid>,
+       reset_default<&P::restrict_suid_sgid>},
+      {{"seccomp", "lock_personality", S, "boolean", "no"},
+       parse_yes_no<&P::lock_personality>,
+       reset_default<&P::lock_personality>},
+      {{"seccomp", "restrict_realtime", S, "boolean", "no"},
+       parse_yes_no<&P::restrict_realtime>,
+       reset_default<&P::restrict_realtime>},
+      // [namespaces]
+      {{"namespaces", "pid", S, "boolean", "yes"},
+       parse_yes_no<&P::ns_pid>,
+       reset_default<&P::ns_pid>},
+      {{"namespaces", "net", S, "boolean", "yes"},
+       parse_yes_no<&P::ns_net>,
+       reset_default<&P::ns_net>},
+      {{"namespaces", "ipc", S, "boolean", "yes"},
+       parse_yes_no<&P::ns_ipc>,
+       reset_default<&P::ns_ipc>},
+      {{"namespaces", "uts", S, "boolean", "yes"},
+       parse_yes_no<&P::ns_uts>,
+       reset_default<&P::ns_uts>},
+      {{"namespaces", "hostname", S, "name", "box"}, parse_hostname, reset_unset<&P::hostname>},
+      {{"namespaces", "cgroup", S, "boolean", "yes"},
+       parse_yes_no<&P::ns_cgroup>,
+       reset_default<&P::ns_cgroup>},
+      {{"namespaces", "user", S, "boolean", "yes"},
+       parse_yes_no<&P::ns_user>,
+       reset_default<&P::ns_user>},
+      {{"namespaces", "allow_create", L, "type...|all", "net"},
+       parse_allow_create,
+       reset_allow_create},
+  };
+  return kTable;
+}
+
+const KeyDef* find_key(std::string_view section, std::string_view key) {
+  static const auto kIndex = [] {
+    std::map<std::pair<std::string_view, std::string_view>, const KeyDef*> index;
+    for (const auto& d : key_table()) index.emplace(std::pair{d.key.section, d.key.name}, &d);
+    return index;
+  }();
+  auto it = kIndex.find(std::pair{section, key});
+  return it == kIndex.end() ? nullptr : it->second;
+}
+
+// Every line KEY = VALUE of a known section: a key of the table (a scalar at most once per
+// file; an empty value resets), or in [secrets] a secret.
+void FileParser::handle(std::string_view section, std::string_view key, std::string_view value) {
+  const KeyDef* def = find_key(section, key);
+  if (!def) {
+    if (section == "secrets") return secret(key, value);
+    return value_error(key, "unknown key in [" + std::string(section) + "]");
+  }
+  if (def->key.kind == KeyKind::kScalar) {
+    auto [it, inserted] =
+        scalars_seen_.emplace(std::string(section) + "." + std::string(key), line_);
+    if (!inserted)
+      return error(std::string(key) + ": given twice in this file (first on line " +
+                   std::to_string(it->second) + ")");
+  }
+  // An empty assignment resets the key, as in systemd units: a scalar to its built-in
+  // default, a list to empty (or to "not given", where that differs).
+  if (value.empty()) return def->reset(policy_, here());
+  def->parse(*this, key, value);
 }
 
 }  // namespace
+
+std::vector<PolicyKey> policy_keys() {
+  std::vector<PolicyKey> keys;
+  for (const auto& d : key_table()) keys.push_back(d.key);
+  return keys;
+}
+
+std::string policy_key_list() {
+  std::string out;
+  std::string_view section;
+  for (const auto& d : key_table()) {
+    if (d.key.section != section) {
+      if (section == "secrets") out += "    NAME = [-]path|credential:ID  (a secret)\n";
+      section = d.key.section;
+      out += "  [" + std::string(section) + "]\n";
+    }
+    out += "    " + std::string(d.key.name) + " = " + std::string(d.key.syntax) +
+           (d.key.kind == KeyKind::kList ? "  (list)\n" : "\n");
+  }
+  return out;
+}
 
 const std::vector<NamespaceType>& namespace_types() {
   static const std::vector<NamespaceType> kTypes = {

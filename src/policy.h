@@ -170,6 +170,24 @@ struct NamespaceType {
 const std::vector<NamespaceType>& namespace_types();
 unsigned long all_namespace_flags();
 
+// One key of jharden.conf(5), as the key table in policy.cc describes it. The table drives
+// parsing, duplicate detection (a scalar at most once per file), `key =` resets, the key list
+// of --help and the test that walks every key.
+enum class KeyKind {
+  kScalar,  // one value; given twice in one file is an error; `key =` restores the default
+  kList,    // words that add up over lines and files; `key =` empties it (or unsets it)
+};
+struct PolicyKey {
+  std::string_view section;
+  std::string_view name;
+  KeyKind kind;
+  std::string_view syntax;  // the value as jharden.conf(5) writes it: "path", "boolean"
+  std::string_view sample;  // a valid value other than the default (for the tests)
+};
+std::vector<PolicyKey> policy_keys();
+// The keys by section, one per line ("    exec = PATH ARG..."), for --help.
+std::string policy_key_list();
+
 // The built-in defaults of the list keys (jharden.conf(5)).
 Policy default_policy();
 

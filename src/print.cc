@@ -56,23 +56,6 @@ std::vector<std::string> cap_names(const std::vector<int>& caps) {
   return out;
 }
 
-std::string flags_of(const MountEntry& e) {
-  if (e.kind == MountKind::kReadOnly) return e.optional ? "ro,recursive,optional" : "ro,recursive";
-  if (e.kind == MountKind::kReadWrite) return e.optional ? "rw,optional" : "rw";
-  std::string f = e.read_only ? "ro" : "rw";
-  // A bind of a device node must stay usable: nosuid only (mount_apply.cc).
-  if (e.kind == MountKind::kBind && e.device)
-    f += ",nosuid";
-  else if (e.kind != MountKind::kPrivateDev)
-    f += ",nosuid,nodev";
-  if (e.kind == MountKind::kPrivateDev) f += ",nosuid,noexec";
-  if (e.noexec || e.kind == MountKind::kSecrets || e.kind == MountKind::kProc ||
-      e.kind == MountKind::kSysfs || e.kind == MountKind::kCgroup)
-    f += ",noexec";
-  if (e.optional) f += ",optional";
-  return f;
-}
-
 std::string source_of(const MountEntry& e) {
   switch (e.kind) {
     case MountKind::kBind:
@@ -97,6 +80,14 @@ std::string source_of(const MountEntry& e) {
       return "(itself)";
   }
   return "";
+}
+
+std::string sub_target(const MountEntry& e, const SubMount& sub) {
+  return e.target + "/" + sub.name;
+}
+
+std::string sub_source(const SubMount& sub) {
+  return sub.fs_type == "bind" ? "/dev/" + sub.name : sub.fs_type;
 }
 
 std::string join(const std::vector<std::string>& v, const char* sep = " ") {
@@ -172,17 +163,25 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
   j["propagation"] = plan.propagation == Propagation::kSlave ? "slave" : "private";
   j["mounts"] = json::array();
   for (const auto& e : plan.mounts) {
-    json m = {{"target", e.target},
-              {"type", mount_kind_name(e.kind)},
-              {"source", source_of(e)},
-              {"flags", flags_of(e)},
-              {"read_only", e.read_only || e.kind == MountKind::kReadOnly},
-              {"optional", e.optional},
-              {"origin", e.origin.str()}};
+    json m = {
+        {"target", e.target},           {"type", mount_kind_name(e.kind)}, {"source", source_of(e)},
+        {"flags", mount_flags_text(e)}, {"read_only", e.attrs.read_only},  {"optional", e.optional},
+        {"origin", e.origin.str()}};
     if (!e.options.empty()) m["options"] = e.options;
     if (!e.holes.empty()) {
       m["writable_holes"] = json::array();
       for (size_t h : e.holes) m["writable_holes"].push_back(plan.mounts[h].target);
+    }
+    if (!e.submounts.empty()) {
+      m["submounts"] = json::array();
+      for (const auto& sub : e.submounts) {
+        json sm = {{"target", sub_target(e, sub)},
+                   {"type", sub.fs_type},
+                   {"source", sub_source(sub)},
+                   {"flags", sub.attrs.str()}};
+        if (!sub.options.empty()) sm["options"] = sub.options;
+        m["submounts"].push_back(std::move(sm));
+      }
     }
     j["mounts"].push_back(m);
   }
@@ -260,6 +259,10 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
   return j;
 }
 
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
   std::ostringstream o;
   o << "policy: " << (loaded.files.empty() ? "" : loaded.files.front()) << "\n";
@@ -281,13 +284,19 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
   o << "\nmounts (in order):\n";
   for (const auto& e : plan.mounts) {
     o << "  " << e.target << "  " << mount_kind_name(e.kind) << "  " << source_of(e) << "  "
-      << flags_of(e);
+      << mount_flags_text(e);
     if (!e.options.empty()) o << "  " << e.options;
     if (!e.holes.empty()) {
       o << "  keeps writable:";
       for (size_t h : e.holes) o << " " << plan.mounts[h].target;
     }
     o << "\n";
+    for (const auto& sub : e.submounts) {
+      o << "    " << sub_target(e, sub) << "  " << sub.fs_type << "  " << sub_source(sub) << "  "
+        << sub.attrs.str();
+      if (!sub.options.empty()) o << "  " << sub.options;
+      o << "\n";
+    }
   }
   o << "\nsecrets:";
   if (loaded.secrets.empty()) o << " none";

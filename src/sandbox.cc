@@ -186,7 +186,7 @@ void close_from(unsigned first, int keep, int keep2 = -1) {
   try {
     // The writer's end too: the end of file must come from the daemon's execve alone.
     close_from(3, channel);
-  } catch (const StepError&) {
+  } catch (...) {
     std::_Exit(kExitFailure);
   }
   // A stop of the unit while it waits ends it like any process of the unit.
@@ -377,8 +377,6 @@ void enter_namespaces(Context& c) {
   }
   MountOptions mo;
   mo.force_legacy = c.options.force_legacy_mounts;
-  mo.secrets_uid = p.identity.secrets_uid;
-  mo.secrets_gid = p.identity.secrets_gid;
   apply_mounts(p, c.sources, c.secrets, mo);
   // Before Landlock, so that the helper writing the maps is outside the domain; the domain
   // itself survives the unshare. In a PID namespace the init is inside too, with the daemon.
@@ -588,6 +586,11 @@ template <typename F>
     report(c, e);
     send_failure(c, kMarkSetupFailed, e.code);
     std::_Exit(e.code);
+  } catch (...) {
+    // Never unwind into the parent's code, which this child is a copy of.
+    const int code = exit_code_of_current_exception();
+    send_failure(c, kMarkSetupFailed, code);
+    std::_Exit(code);
   }
   std::_Exit(kExitFailure);
 }

@@ -28,11 +28,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -125,7 +127,7 @@ template <typename F>
 std::string in_child(F call) {
   std::fflush(stdout);
   pid_t pid = fork();
-  if (pid == 0) std::_Exit(call());
+  if (pid == 0) run_child(call);
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) < 0) return "probe failed";
   if (WIFSIGNALED(status)) {
@@ -488,8 +490,8 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
         break;
       }
       case MountKind::kBind:
-        row(statvfs_ro(e.target) == e.read_only, e.target + " is bound from " + e.source,
-            e.read_only ? "read-only" : "writable",
+        row(statvfs_ro(e.target) == e.attrs.read_only, e.target + " is bound from " + e.source,
+            e.attrs.read_only ? "read-only" : "writable",
             statvfs_ro(e.target) ? "read-only" : "writable");
         break;
       case MountKind::kPrivateDev: {
@@ -551,9 +553,19 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
   }
 }
 
+// A hexadecimal field of /proc/self/status (CapBnd, SigBlk); nullopt when it is absent or not
+// a number (a /proc of a container manager, a kernel that names it otherwise).
+std::optional<uint64_t> hex_field(const std::string& v) {
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), value, 16);
+  if (v.empty() || ec != std::errc() || ptr != v.data() + v.size()) return std::nullopt;
+  return value;
+}
+
 void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
   auto status = proc_status();
-  auto parse = [&](const char* key) { return std::stoull(status[key], nullptr, 16); };
+  // A field that cannot be read counts as every bit set: the rows that use it fail.
+  auto parse = [&](const char* key) { return hex_field(status[key]).value_or(~0ULL); };
   // Only what the caller held can be kept.
   uint64_t bnd = mask_of(plan.caps.bounding) & host.cap_bnd, amb = mask_of(plan.caps.ambient);
   uint64_t prm_want = effective_caps(plan, host);
@@ -1152,7 +1164,7 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
   // jharden blocks every signal while it sets up; the daemon must get none of that.
   auto status = proc_status();
   std::string blocked = status["SigBlk"];
-  r.row(std::stoull(blocked, nullptr, 16) == 0, "no signal blocked", "none", blocked);
+  r.row(hex_field(blocked) == 0ULL, "no signal blocked", "none", blocked);
   // Read from /proc rather than with umask(2), which an allow-list filter may refuse.
   std::string got = status["Umask"];
   r.row(got == octal_mode(plan.umask), "umask", octal_mode(plan.umask), got);
@@ -1189,8 +1201,11 @@ HostFacts record_host_facts() {
   h.uid = geteuid();
   h.gid = getegid();
   auto status = proc_status();
-  h.cap_bnd = std::stoull(status["CapBnd"], nullptr, 16);
-  h.cap_prm = std::stoull(status["CapPrm"], nullptr, 16);
+  for (auto [key, out] : {std::pair{"CapBnd", &h.cap_bnd}, std::pair{"CapPrm", &h.cap_prm}}) {
+    auto value = hex_field(status[key]);
+    if (!value) fail(kExitFailure, "verify", std::string("/proc/self/status: no valid ") + key);
+    *out = *value;
+  }
   struct stat st;
   if (stat("/tmp", &st) == 0) {
     h.tmp_dev = st.st_dev;
@@ -1237,12 +1252,43 @@ Decoy::Decoy(const Identity& identity, std::vector<Secret>& secrets, HostFacts& 
   while (true) pause();
 }
 
+namespace {
+
+// Every mount the plan establishes carries the attributes the plan decided for it (the same
+// field that apply set and --print shows): the top mount at its target, as mountinfo lists it.
+void probe_mount_attributes(const Plan& plan, Report& r) {
+  const std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
+  auto check = [&](const std::string& target, const MountAttrs& want, bool optional) {
+    const MountInfo* top = nullptr;
+    for (const auto& m : lines)
+      if (m.point == target) top = &m;
+    if (!top) {
+      struct stat st;
+      if (!optional || lstat(target.c_str(), &st) == 0)
+        r.row(optional, target + " mount flags", want.str(), "not a mount point");
+      return;
+    }
+    MountAttrs got{top->read_only, top->nosuid, top->nodev, top->noexec};
+    r.row(got == want, target + " mount flags", want.str(), got.str());
+  };
+  for (const auto& e : plan.mounts) {
+    if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) continue;
+    // An optional bind whose source is missing, an optional target that is absent: nothing
+    // was mounted, and the other rows say whether that is right.
+    check(e.target, e.attrs, e.optional);
+    for (const auto& sub : e.submounts) check(e.target + "/" + sub.name, sub.attrs, false);
+  }
+}
+
+}  // namespace
+
 int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {
   Report r;
   setvbuf(stdout, nullptr, _IOLBF, 0);
   std::printf("jharden --verify: probing the sandbox from inside (pid %d, uid %d)\n\n",
               static_cast<int>(getpid()), static_cast<int>(getuid()));
   probe_mounts(plan, host, r);
+  probe_mount_attributes(plan, r);
   probe_privileges(plan, host, r);
   probe_kernel_interfaces(plan, host, r);
   probe_families_and_memory(plan, r);

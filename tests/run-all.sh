@@ -29,7 +29,7 @@ if ! clang-format --dry-run --Werror src/*.cc src/*.h tests/unit/*.cc tests/inte
 fi
 
 step "build"
-cmake -S . -B build -G Ninja -DJHARDEN_TESTS=ON >/dev/null && cmake --build build -j"$(nproc)" || exit 1
+cmake -S . -B build -G Ninja -DJHARDEN_TESTS=ON -DJHARDEN_WERROR="${JHARDEN_WERROR:-ON}" >/dev/null && cmake --build build -j"$(nproc)" || exit 1
 
 run "man pages" bash -c 'for m in man/jharden.8 man/jharden.conf.5; do
   out=$(LC_ALL=C.UTF-8 MANROFFSEQ="" man --warnings -l "$m" 2>&1 >/dev/null); [ -z "$out" ] || { echo "$m: $out"; exit 1; }; done'

@@ -4,7 +4,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=$repo/build-asan
-cmake -S "$repo" -B "$build" -G Ninja -DJHARDEN_SANITIZE=ON -DJHARDEN_TESTS=ON >/dev/null
+cmake -S "$repo" -B "$build" -G Ninja -DJHARDEN_SANITIZE=ON -DJHARDEN_TESTS=ON -DJHARDEN_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99

@@ -16,7 +16,8 @@
 #   seccomp-abi:*          x32 and i386 system calls
 #   seccomp-ssb:*          speculative store bypass mitigation forced by the filter
 #   argv-injection:*       options and shell syntax after "--" (firejail CVE-2020-17367)
-#   hostile-policy:*       insecure, huge, binary or out-of-range policy files
+#   hostile-policy:*       insecure, huge, binary or out-of-range policy files; bytes that are
+#                          not UTF-8 in --print --json and --analyze --json
 #   secrets-left:*         secret content left in mounts, env, output or on disk
 #   concurrency:*          20 instances of one policy at once
 #   mount-table-size:*     start-up with 1000 extra mounts (systemd#42375; no timing)
@@ -47,7 +48,8 @@
 #   notify-socket:*        the daemon speaking to $NOTIFY_SOCKET itself unless notify = daemon
 #   hiding:*               hidden sources and inaccessible paths through binds of their parents
 #   kernel-views:*         procfs and sysfs reached at other mount points
-#   bind-flags:*           device nodes and set-user-ID programs under a bind source
+#   bind-flags:*           device nodes and set-user-ID programs under a bind source; --print
+#                          --json of every shipped policy against mountinfo inside
 #   mount-point-modes:*    mount points jharden creates, under umask 077
 #   proc-entries:*         /proc/PID/root, cwd, mem of a host process or another sandbox,
 #                          as root switched to its uid (Landlock's ptrace scoping); the
@@ -2697,6 +2699,77 @@ EOF
     "$(grep -F "$CASE/devnull" <<<"$OUT")"
 }
 
+# --print shows what is applied: for every shipped policy, and for one with every kind of
+# mount, the mounts of --print --json are compared with /proc/self/mountinfo read inside the
+# sandbox (flags and file system options); and the --verify rows of the planned flags fail
+# when a flag is taken away at mount time.
+test_print_matches_mounts() {
+  local conf name pol
+  for conf in "$REPO"/conf/*.conf all; do
+    new_case
+    if [[ $conf == all ]]; then
+      name=all-kinds
+      mkdir -p "$CASE/dir" "$CASE/src"
+      : >"$CASE/file"
+      printf 'token' >"$CASE/secret"
+      conf=$(policy <<EOF
+[filesystem]
+read_only = /
+read_write = $CASE/dir
+tmpfs = /srv:mode=0700,size=64m,nr_inodes=4k,noexec /opt:ro,mode=0755
+bind = $CASE/src:/mnt:ro /dev/null:/media/null
+mask = $CASE/file $CASE/dir
+inaccessible = -/var/mail -/etc/shadow
+protect_proc = invisible
+[secrets]
+token = $CASE/secret
+EOF
+)
+    else
+      name=$(basename "$conf" .conf)
+      conf=$(policy "$name.conf" <"$conf")
+    fi
+    jh --print --json "$conf"
+    printf '%s\n' "$OUT" >"$CASE/plan.json"
+    jh "$conf" -- /bin/cat /proc/self/mountinfo
+    printf '%s\n' "$OUT" >"$CASE/mountinfo"
+    expect_eq "bind-flags:print-matches-mountinfo-$name" same \
+      "$($PY "$REPO/tests/e2e/lib/mount_compare.py" "$CASE/plan.json" "$CASE/mountinfo" 2>&1)"
+  done
+  build_fault_shim || {
+    skip bind-flags:verify-rows-fail-without-nosuid "fault_shim not built"
+    return
+  }
+  new_case
+  pol=$(policy <<EOF
+[filesystem]
+tmpfs = /srv
+EOF
+)
+  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=attr-drop-nosuid)
+  jh --verify "$pol" -- /bin/true
+  JH_WRAP=()
+  if grep -q '^FAIL  /srv mount flags .*observed: rw,nodev$' <<<"$OUT" &&
+    ! grep -q '^PASS  /srv mount flags' <<<"$OUT" && [[ $RC == 1 ]]; then
+    pass bind-flags:verify-rows-fail-without-nosuid
+  else
+    fail bind-flags:verify-rows-fail-without-nosuid "exit $RC: $(grep 'mount flags' <<<"$OUT" | head -3)"
+  fi
+}
+
+# No failure without its exit code and message: bytes that are not UTF-8 in a policy's paths
+# and command line (valid to the kernel) once ended --print --json and --analyze --json in
+# nlohmann's uncaught exception (exit 134, "terminate called ...").
+test_hostile_policy_output() {
+  local pol
+  new_case
+  pol=$(printf '[service]\nexec = /bin/echo \377\n[filesystem]\nread_only = -/srv/\351t\351\n' | policy)
+  jh --print --json "$pol"
+  expect_eq hostile-policy:print-json-of-non-utf8-bytes "0 " "$RC $(grep -c 'terminate called' <<<"$ERR" | sed 's/^0$//')"
+  jh --analyze --json "$pol"
+  expect_eq hostile-policy:analyze-json-of-non-utf8-bytes "0 " "$RC $(grep -c 'terminate called' <<<"$ERR" | sed 's/^0$//')"
+}
+
 # ---------------------------------------------------------------- mount point modes
 
 # Mount points jharden creates are 0755 (files 0644), whatever the umask it started with.
@@ -3835,6 +3908,8 @@ main() {
     test_hiding \
     test_kernel_views \
     test_bind_flags \
+    test_print_matches_mounts \
+    test_hostile_policy_output \
     test_mount_point_modes \
     test_proc_entries \
     test_proc_entries_between_sandboxes \

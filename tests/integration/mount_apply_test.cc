@@ -236,10 +236,10 @@ ChildResult run_in_child(const std::function<void(Reporter&)>& body) {
   return r;
 }
 
-Plan make_plan(const std::string& text, const std::vector<Secret>& secrets = {}) {
+Plan make_plan(const std::string& text, const std::vector<Secret>& secrets = {},
+               Identity identity = {}) {
   Diagnostics diag;
   Policy policy = parse_policy_files({{"t.conf", text}}, false, diag);
-  Identity identity;
   Plan plan = build_plan(policy, identity, secrets, PlanContext{}, diag);
   std::string errors;
   for (const auto& d : diag.list()) errors += d.str() + "\n";
@@ -571,12 +571,12 @@ std::vector<Secret> one_secret(const std::string& name, const std::string& bytes
 
 TEST_F(MountApplyTest, SecretsModeOwnerReadOnlyNoexec) {
   auto secrets = one_secret("key", "s3cr3t-bytes");
+  Identity owner;
+  owner.secrets_uid = 65534;
+  owner.secrets_gid = 65534;
   Plan plan = make_plan(
       std::string(kNoDefaults) + "[secrets]\ndirectory = " + path("secrets") + "\nmode = 0440\n",
-      secrets);
-  MountOptions options;
-  options.secrets_uid = 65534;
-  options.secrets_gid = 65534;
+      secrets, owner);
   auto r = apply(
       plan,
       [&](Reporter& rep) {
@@ -590,7 +590,7 @@ TEST_F(MountApplyTest, SecretsModeOwnerReadOnlyNoexec) {
         rep.put("wiped",
                 secrets[0].bytes.data().find("s3cr3t") == std::string::npos ? "yes" : "no");
       },
-      {}, options, &secrets);
+      {}, MountOptions{}, &secrets);
   ASSERT_EQ(r.get("applied"), "yes") << r.raw;
   EXPECT_EQ(r.get("content"), "s3cr3t-bytes");
   EXPECT_EQ(r.get("file"), "440 65534 65534 reg");

@@ -64,7 +64,7 @@ MAN=$TOP/man/jharden.conf.5
 KNOWN=(
     "ro_slash|vfs:/dev,vfs:/dev/shm,vfs:/proc|ReadOnlyPaths=|read_only = / leaves /dev, /proc and /sys to their own keys (private_dev, protect_kernel), as ProtectSystem=strict does; ReadOnlyPaths=/ makes them read-only too"
     "ro_symlink|*|ReadOnlyPaths=|jharden never follows a symbolic link in a mount target and refuses the policy (226); systemd follows it"
-    "mask_dir|vfs:/srv/eq/inacc|TemporaryFileSystem=|a masked directory is an empty read-only tmpfs, nosuid,nodev,noexec; TemporaryFileSystem=PATH:ro is only nodev"
+    "mask_dir|vfs:/srv/eq/inacc|TemporaryFileSystem=|a masked directory is an empty read-only tmpfs, nosuid,noexec (not nodev, as the /dev/null of a masked file); TemporaryFileSystem=PATH:ro is only nodev"
     "private_tmp|vfs:/var/tmp|PrivateTmp=|jharden mounts fresh tmpfs instances, always nosuid,nodev; systemd binds directories of the host's /tmp and /var/tmp, which keep those file systems' flags"
     "tmpfs_default,tmpfs_options,tmpfs_ro,tmpfs_exec|vfs:/srv/eq/t|TemporaryFileSystem=|jharden's tmpfs mounts are always nosuid; systemd's default options are nodev,strictatime,mode=0755, without nosuid"
     "bind_nosuid,bind_ro_nosuid|vfs:/srv/eq/tgt|BindPaths=|jharden binds are always nosuid (and nodev unless the source is a device node); systemd keeps the flags of the source's mount"

@@ -1,6 +1,7 @@
 // An in-process fuzz loop over the parser and planner: the shipped policies, mutated
 // (byte flips, random key = value lines, truncation, duplicated and over-long lines, NUL
-// bytes), through parse_policy_files + build_plan. Whatever the input, nothing crashes or
+// bytes), through parse_policy_files + build_plan, and a valid plan through --print,
+// --print --json, --analyze and --analyze --json. Whatever the input, nothing throws, crashes or
 // hangs, and a rejected input carries diagnostics that each say something. Fixed seed, so a
 // failure is reproducible; the iteration count keeps it within a few seconds.
 #include <gtest/gtest.h>
@@ -12,9 +13,11 @@
 #include <string>
 #include <vector>
 
+#include "analyze.h"
 #include "fstab.h"
 #include "loader.h"
 #include "plan.h"
+#include "print.h"
 #include "test_support.h"
 
 namespace jharden {
@@ -158,6 +161,19 @@ void check_one(const std::vector<std::pair<std::string, std::string>>& files, in
   ASSERT_EQ(diag.exit_code(), diag.ok() ? kExitSuccess : kExitConfig);
   for (size_t i = 0; i < plan.mounts.size(); ++i)
     for (size_t h : plan.mounts[i].holes) ASSERT_LT(h, plan.mounts.size());
+  if (!diag.ok()) return;
+  // What the CLI prints of it: an exception here (nlohmann's UTF-8 check) would end jharden.
+  Loaded loaded;
+  loaded.policy = policy;
+  loaded.files = {files.front().first};
+  ASSERT_NO_THROW({
+    (void)json_text(plan_to_json(loaded, plan));
+    (void)plan_to_text(loaded, plan);
+    Assessment a = assess(policy, plan);
+    (void)json_text(assessment_to_json(a));
+    (void)assessment_to_text(a);
+  }) << "iteration "
+     << iteration;
 }
 
 TEST(Fuzz, ShippedPoliciesParseCleanly) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cap_names.h"
+#include "mountinfo.h"
 #include "paths.h"
 #include "seccomp_groups.h"
 #include "test_support.h"
@@ -288,6 +289,82 @@ TEST(BuildPlan, ExplicitTmpfsOnTmpReplacesPrivateTmp) {
   // /var/tmp keeps private_tmp's tmpfs.
   ASSERT_NE(find(p.plan.mounts, "/var/tmp"), nullptr);
   EXPECT_EQ(find(p.plan.mounts, "/var/tmp")->options, "mode=1777");
+}
+
+// --- build_plan: each mount's attributes and options, decided once -------------------------
+
+TEST(MountAttributes, EveryEstablishedMountIsNosuidAndNamesItsFlags) {
+  auto p = plan_of(
+      "[filesystem]\ntmpfs = /srv:noexec,size=1m /opt:ro\nbind = /data:/mnt:ro\n"
+      "mask = /etc/motd\ninaccessible = /home\nprotect_proc = invisible\n");
+  ASSERT_TRUE(p.diag.ok());
+  auto flags = [&](const std::string& target) {
+    const MountEntry* e = find(p.plan.mounts, target);
+    return e ? mount_flags_text(*e) : std::string("<none>");
+  };
+  EXPECT_EQ(flags("/srv"), "rw,nosuid,nodev,noexec");
+  EXPECT_EQ(flags("/opt"), "ro,nosuid,nodev");
+  EXPECT_EQ(flags("/mnt"), "ro,nosuid,nodev");
+  // /dev/null over a file must stay readable: no nodev on a mask.
+  EXPECT_EQ(flags("/etc/motd"), "ro,nosuid,noexec");
+  EXPECT_EQ(flags("/home"), "ro,nosuid,nodev,noexec");
+  EXPECT_EQ(flags("/proc"), "rw,nosuid,nodev,noexec");
+  EXPECT_EQ(find(p.plan.mounts, "/proc")->options, "hidepid=invisible");
+  // The private /dev is read-only once its mount points exist; its own mounts are listed.
+  const MountEntry* dev = find(p.plan.mounts, "/dev");
+  ASSERT_NE(dev, nullptr);
+  EXPECT_EQ(mount_flags_text(*dev), "ro,nosuid,noexec");
+  EXPECT_EQ(dev->options, "mode=0755,size=4m");
+  Strings subs;
+  for (const auto& s : dev->submounts)
+    subs.push_back(s.name + " " + s.fs_type + " " + s.attrs.str());
+  EXPECT_EQ(subs, (Strings{"null bind ro,nosuid,noexec", "zero bind ro,nosuid,noexec",
+                           "full bind ro,nosuid,noexec", "random bind ro,nosuid,noexec",
+                           "urandom bind ro,nosuid,noexec", "tty bind ro,nosuid,noexec",
+                           "pts devpts rw,nosuid,noexec", "shm tmpfs rw,nosuid,nodev"}));
+  EXPECT_EQ(flags("/usr"), "ro,recursive");
+}
+
+TEST(MountAttributes, ReadOnlyDevMakesItsPtsAndShmReadOnly) {
+  auto p = plan_of("[filesystem]\nread_only = /dev\n");
+  const MountEntry* dev = find(p.plan.mounts, "/dev");
+  ASSERT_NE(dev, nullptr);
+  for (const auto& s : dev->submounts) EXPECT_TRUE(s.attrs.read_only) << s.name;
+}
+
+TEST(MountAttributes, DeviceBindIsNotNodev) {
+  std::vector<MountEntry> m(1);
+  m[0].kind = MountKind::kBind;
+  m[0].device = true;
+  decide_mount_attributes(m, 0, 0, 0, 0);
+  EXPECT_EQ(m[0].attrs.str(), "rw,nosuid");
+}
+
+TEST(MountAttributes, SecretsTmpfsOptionsFollowOwnerAndSize) {
+  std::vector<MountEntry> m(1);
+  m[0].kind = MountKind::kSecrets;
+  decide_mount_attributes(m, 33, 34, 2, 100);
+  EXPECT_EQ(m[0].attrs.str(), "ro,nosuid,nodev,noexec");
+  EXPECT_EQ(m[0].options, "mode=0500,uid=33,gid=34,size=73828,nr_inodes=18");
+}
+
+TEST(Mountinfo, LinesParseWithoutThrowing) {
+  auto m = parse_mountinfo_line(
+      "36 35 98:0 / /mnt/a\\040b rw,nosuid,noexec,relatime shared:1 - tmpfs none rw,mode=755");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->point, "/mnt/a b");
+  EXPECT_FALSE(m->read_only);
+  EXPECT_TRUE(m->nosuid);
+  EXPECT_FALSE(m->nodev);
+  EXPECT_TRUE(m->noexec);
+  EXPECT_EQ(m->fs_type, "tmpfs");
+  EXPECT_EQ(m->super_options, (std::vector<std::string>{"rw", "mode=755"}));
+  // A bad escape is kept as written, a short line is no line: never std::stoi's exception.
+  auto bad = parse_mountinfo_line("1 2 3:4 / /x\\9zz ro - tmpfs none ro");
+  ASSERT_TRUE(bad.has_value());
+  EXPECT_EQ(bad->point, "/x\\9zz");
+  EXPECT_TRUE(bad->read_only);
+  EXPECT_FALSE(parse_mountinfo_line("1 2").has_value());
 }
 
 TEST(BuildPlan, ConflictingExplicitMountsNameBothLines) {

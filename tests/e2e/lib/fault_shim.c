@@ -31,6 +31,8 @@
 //                    setting it
 //   bind-from:SRC=DST  open_tree() cloning SRC clones DST instead: a bind shows another tree
 //   no-bpf           bpf(2) through syscall() fails with EPERM, as where BPF is not allowed
+//   attr-drop-nosuid fsmount() and mount_setattr() leave MOUNT_ATTR_NOSUID out of the
+//                    attributes they set
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
@@ -43,6 +45,7 @@
 #include <seccomp.h>
 #include <stdarg.h>
 #include <sys/capability.h>
+#include <sys/mount.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -218,6 +221,21 @@ int fsopen(const char* fs_name, unsigned int flags) {
 }
 
 // PR_SET_MDWE (65) and PR_GET_MDWE (66), Linux 6.3.
+int fsmount(int fs_fd, unsigned int flags, unsigned int attr_flags) {
+  int (*real)(int, unsigned int, unsigned int) =
+      (int (*)(int, unsigned int, unsigned int))next("fsmount");
+  if (has_fault("attr-drop-nosuid")) attr_flags &= ~(unsigned int)MOUNT_ATTR_NOSUID;
+  return real(fs_fd, flags, attr_flags);
+}
+
+int mount_setattr(int dirfd, const char* path, unsigned int flags, struct mount_attr* attr,
+                  size_t size) {
+  int (*real)(int, const char*, unsigned int, struct mount_attr*, size_t) =
+      (int (*)(int, const char*, unsigned int, struct mount_attr*, size_t))next("mount_setattr");
+  if (has_fault("attr-drop-nosuid") && attr) attr->attr_set &= ~(uint64_t)MOUNT_ATTR_NOSUID;
+  return real(dirfd, path, flags, attr, size);
+}
+
 int prctl(int option, ...) {
   va_list ap;
   va_start(ap, option);

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+# mount_compare.py PLAN_JSON MOUNTINFO: compares the mounts of `jharden --print --json` with
+# /proc/self/mountinfo as read inside that sandbox: every established mount (and every
+# submount of the private /dev) is the top mount at its target with exactly the planned flags
+# (ro/rw, nosuid, nodev, noexec) and the planned file system options; every read-only tree is
+# read-only. Prints "same", or one line per difference.
+import json, sys, os
+plan = json.load(open(sys.argv[1]))
+mounts = []
+for line in open(sys.argv[2]):
+    f = line.split()
+    dash = f.index('-')
+    def unesc(s):
+        out, i = '', 0
+        while i < len(s):
+            if s[i] == '\\' and i + 3 < len(s) and all(c in '01234567' for c in s[i+1:i+4]):
+                out += chr(int(s[i+1:i+4], 8)); i += 4
+            else:
+                out += s[i]; i += 1
+        return out
+    mounts.append(dict(root=unesc(f[3]), point=unesc(f[4]), flags=f[5].split(','),
+                       fstype=f[dash+1], sopts=f[dash+3].split(',') if len(f) > dash+3 else []))
+problems = []
+def top(path):
+    t = None
+    for m in mounts:
+        if m['point'] == path: t = m
+    return t
+def covering(path):
+    best = None
+    for m in mounts:
+        p = m['point']
+        if path == p or p == '/' or path.startswith(p + '/'):
+            if best is None or len(p) >= len(best['point']): best = m
+    return best
+def attrs(flags):
+    return [f for f in flags if f in ('ro', 'rw', 'nosuid', 'nodev', 'noexec')]
+def size_bytes(v):
+    mult = {'k': 1 << 10, 'm': 1 << 20, 'g': 1 << 30}
+    n = int(v[:-1]) * mult[v[-1].lower()] if v[-1].lower() in mult else int(v)
+    return n
+def check_options(where, planned, m):
+    if not planned or m['root'] != '/' or m['fstype'] not in ('tmpfs', 'proc', 'devpts'):
+        return
+    got = {}
+    for o in m['sopts']:
+        k, _, v = o.partition('=')
+        got[k] = v
+    for o in planned.split(','):
+        k, eq, v = o.partition('=')
+        if not eq:
+            continue  # newinstance: not shown
+        g = got.get(k)
+        if k in ('mode', 'ptmxmode'):
+            # tmpfs leaves out its default mode, 1777
+            if g is None and m['fstype'] == 'tmpfs':
+                g = '1777'
+            ok = g is not None and int(g, 8) == int(v, 8)
+        elif k in ('uid', 'gid') and v == '0':
+            ok = g in (None, '0')
+        elif k == 'size' and not v.endswith('%'):
+            pages = -(-size_bytes(v) // 4096)
+            ok = g is not None and size_bytes(g) == pages * 4096
+        elif k == 'size':
+            ok = g is not None
+        elif k == 'nr_inodes':
+            ok = g is not None and size_bytes(g) == size_bytes(v)
+        else:
+            ok = g == v
+        if not ok:
+            problems.append(f"{where}: option {o} planned, mountinfo has {k}={g}")
+def check(target, typ, flags, options, optional):
+    want = [f for f in flags.split(',') if f not in ('optional', 'recursive')]
+    if typ == 'read-write':
+        return
+    if typ == 'read-only':
+        if not os.path.lexists(target):
+            return
+        c = covering(target)
+        if 'ro' not in c['flags']:
+            problems.append(f"{target}: read-only planned, {c['point']} is {','.join(attrs(c['flags']))}")
+        return
+    m = top(target)
+    if m is None:
+        if not optional:
+            problems.append(f"{target}: {typ} planned, no mount there")
+        return
+    got = attrs(m['flags'])
+    if sorted(got) != sorted(want):
+        problems.append(f"{target}: {typ} planned {','.join(want)}, mounted {','.join(got)}")
+    check_options(target, options, m)
+for e in plan['mounts']:
+    check(e['target'], e['type'], e['flags'], e.get('options', ''), e['optional'])
+    for s in e.get('submounts', []):
+        check(s['target'], s['type'], s['flags'], s.get('options', ''), False)
+print('\n'.join(problems) if problems else 'same')
