@@ -13,9 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "error.h"
 #include "observer.h"
@@ -108,12 +106,20 @@ void report(int fd, const std::string& message) {
     std::_Exit(kExitFailure);
   }
   // FILE.json of earlier runs: merged, never overwritten by a record it could not read.
+  // Not through a symlink: where FILE lives may be writable by the daemon of an earlier run.
   const std::string record = l.file + ".json";
-  std::ifstream in(record);
+  unique_fd in(open(record.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!in && errno != ENOENT) {
+    report(ready, "open " + record + ": " + std::strerror(errno));
+    std::_Exit(kExitFailure);
+  }
   if (in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+    std::string text;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    // Never the parser's message: it would quote what it read.
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !observations_from_json(j, l.base, error)) {
       report(ready, record + ": " + (error.empty() ? "not JSON" : error));
       std::_Exit(kExitFailure);

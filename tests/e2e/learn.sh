@@ -182,10 +182,29 @@ test_learn_capabilities() {
   expect_no_match "learn:capability-probed-absent" "DAC_READ_SEARCH" "$(grep '^keep' "$file")"
 }
 
+# The observer writes as root on the host: a daemon that may write where FILE lives plants
+# symlinks at the temporary names; nothing may be written through them.
+test_learn_planted_symlinks() {
+  new_case
+  local pol file victim=/etc/jharden-learn-victim
+  rm -f "$victim" "$victim.json"
+  pol=$(policy svc.conf <<EOF
+[filesystem]
+read_write = $CASE
+EOF
+)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/sh -c "ln -sf $victim $file.tmp; ln -sf $victim.json $file.json.tmp"
+  expect_true "learn:symlink-planted-at-temporary-file" "$victim was written through a link" \
+    test ! -e "$victim" -a ! -e "$victim.json"
+  rm -f "$victim" "$victim.json"
+}
+
 main() {
   e2e_init "$@"
   check_observer
-  run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities
+  run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
+    test_learn_planted_symlinks
   e2e_finish
 }
 
