@@ -142,6 +142,8 @@ EOF
   echo '{"format": "something else"}' >"$CASE/bad.conf.json"
   jh --learn "$CASE/bad.conf" "$pol"
   expect_rc "learn:foreign-record-refused" 1
+  jh --learn "$CASE/x.conf" --check "$pol"
+  expect_rc "learn:not-with-check" 2
 }
 
 # Every process of the daemon counts (children, grandchildren); a write the starting policy
