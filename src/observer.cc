@@ -197,25 +197,16 @@ struct Observer::Impl {
 Observer::Observer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Observer::~Observer() = default;
 
-std::unique_ptr<Observer> Observer::start(std::string& error) {
-  libbpf_set_print(collect_libbpf_message);
-  auto impl = std::make_unique<Impl>();
-  auto failed = [&](const std::string& what, int err) {
-    error = what + ": " + std::strerror(err < 0 ? -err : err);
-    if (!libbpf_message().empty()) error += " (libbpf: " + libbpf_message() + ")";
-    return nullptr;
-  };
-  // The capability program needs a BPF trampoline (fexit), which some kernels refuse (no
-  // ftrace direct calls, a hypervisor's restrictions): the rest is loaded without it.
-  impl->skel = observe__open_and_load();
-  if (!impl->skel) {
-    impl->skel = observe__open();
-    if (!impl->skel) return failed("open the BPF program", errno);
-    bpf_program__set_autoload(impl->skel->progs.on_capable, false);
-    int err = observe__load(impl->skel);
-    if (err != 0) return failed("load the BPF program", err);
-    impl->capabilities = false;
-  }
+// Opens, loads and attaches the program, with or without the capability program; a negative
+// errno, and `step` naming what failed, on failure.
+int load_and_attach(observe*& skel, bool capabilities, std::string& step) {
+  step = "open the BPF program";
+  skel = observe__open();
+  if (!skel) return -errno;
+  bpf_program__set_autoload(skel->progs.on_capable, capabilities);
+  step = "load the BPF program";
+  if (int err = observe__load(skel); err != 0) return err;
+  step = "fill the syscall table";
   // The syscalls whose arguments matter, by number as libseccomp knows them here.
   const std::pair<const char*, uint8_t> kinds[] = {{"socket", JH_NR_SOCKET},
                                                    {"socketpair", JH_NR_SOCKET},
@@ -258,7 +249,7 @@ std::unique_ptr<Observer> Observer::start(std::string& error) {
       {"symlinkat", JH_OP_SYMLINK, 1, 2, -1, -1, -1, -1},
       {"truncate", JH_OP_TRUNCATE, -1, 0, -1, -1, -1, -1},
   };
-  const int info_fd = bpf_map__fd(impl->skel->maps.nr_info);
+  const int info_fd = bpf_map__fd(skel->maps.nr_info);
   auto set_info = [&](const char* name, const jh_obs_nr& info) {
     int nr = seccomp_syscall_resolve_name(name);
     if (nr < 0 || nr >= JH_OBS_MAX_SYSCALLS) return true;
@@ -266,14 +257,34 @@ std::unique_ptr<Observer> Observer::start(std::string& error) {
     return bpf_map_update_elem(info_fd, &key, &info, BPF_ANY) == 0;
   };
   for (const auto& [name, kind] : kinds)
-    if (!set_info(name, jh_obs_nr{kind, 0, -1, -1, -1, -1, -1, -1}))
-      return failed("fill the syscall table", errno);
+    if (!set_info(name, jh_obs_nr{kind, 0, -1, -1, -1, -1, -1, -1})) return -errno;
   for (const auto& c : path_calls)
     if (!set_info(c.name,
                   jh_obs_nr{JH_NR_PATH, c.op, c.dfd, c.path, c.dfd2, c.path2, c.flags, c.how}))
-      return failed("fill the syscall table", errno);
-  int rc = observe__attach(impl->skel);
-  if (rc != 0) return failed("attach the BPF program", rc);
+      return -errno;
+  step = "attach the BPF program";
+  return observe__attach(skel);
+}
+
+std::unique_ptr<Observer> Observer::start(std::string& error) {
+  libbpf_set_print(collect_libbpf_message);
+  auto impl = std::make_unique<Impl>();
+  auto failed = [&](const std::string& what, int err) {
+    error = what + ": " + std::strerror(err < 0 ? -err : err);
+    if (!libbpf_message().empty()) error += " (libbpf: " + libbpf_message() + ")";
+    return nullptr;
+  };
+  // The capability program needs a BPF trampoline (fexit), which some kernels refuse (no
+  // ftrace direct calls, a hypervisor's restrictions): the rest then runs without it.
+  std::string step;
+  int rc = load_and_attach(impl->skel, true, step);
+  if (rc != 0) {
+    if (impl->skel) observe__destroy(impl->skel);
+    impl->skel = nullptr;
+    impl->capabilities = false;
+    rc = load_and_attach(impl->skel, false, step);
+    if (rc != 0) return failed(step, rc);
+  }
   Impl* raw = impl.get();
   impl->ring = ring_buffer__new(
       bpf_map__fd(impl->skel->maps.events),
