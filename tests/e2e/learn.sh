@@ -202,11 +202,37 @@ EOF
   rm -f "$victim" "$victim.json"
 }
 
+# §6 holds while learning: READY=1 with MAINPID= the daemon (the process jharden became), and
+# the observer is nobody's concern but its own (the daemon sees no extra child).
+test_learn_notify() {
+  new_case
+  local pol file sock="$CASE/notify.sock" log="$CASE/notify.log" listener
+  install -m 0644 "$REPO/tests/e2e/lib/notify_listener.py" "$CASE/notify_listener.py"
+  $PY "$CASE/notify_listener.py" "$sock" "$log" </dev/null >/dev/null 2>&1 &
+  listener=$!
+  on_exit kill "$listener"
+  wait_for_file "$log" 10
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  # setsid: jharden leads its own session, so it becomes the daemon in place (§6).
+  JH_WRAP=(env NOTIFY_SOCKET="$sock" setsid --wait)
+  learn "$pol" "$file" -- /bin/sh -c 'echo pid=$$; sleep 0.3; c=; read -r c < /proc/$$/task/$$/children;
+    echo children=$c'
+  JH_WRAP=()
+  kill "$listener" 2>/dev/null
+  local pid
+  pid=$(grep '^pid=' <<<"$OUT")
+  pid=${pid#pid=}
+  expect_match "learn:ready-sent" 'READY=1' "$(<"$log")"
+  expect_match "learn:mainpid-is-the-daemon" "MAINPID=$pid[^0-9]" "$(<"$log")"
+  expect_eq "learn:observer-not-the-daemons-child" "children=" "$(grep '^children=' <<<"$OUT")"
+}
+
 main() {
   e2e_init "$@"
   check_observer
   run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
-    test_learn_planted_symlinks
+    test_learn_planted_symlinks test_learn_notify
   e2e_finish
 }
 
