@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <seccomp.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -309,9 +311,22 @@ std::unique_ptr<Observer> Observer::start(std::string& error) {
 }
 
 bool Observer::track(pid_t pid, bool active, std::string& error) {
-  uint32_t key = static_cast<uint32_t>(pid);
-  uint8_t state = active ? JH_OBS_ACTIVE : JH_OBS_PENDING;
-  if (bpf_map_update_elem(bpf_map__fd(impl_->skel->maps.tracked), &key, &state, BPF_ANY) == 0)
+  // By its pid in its own pid namespace, which is also this process's: inside a container the
+  // kernel's pid differs, and only the program can tell which process that is.
+  struct stat ns;
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/pid";
+  if (stat(path.c_str(), &ns) != 0) {
+    error = "stat " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  jh_obs_seed seed{};
+  // bpf_get_ns_current_pid_tgid() compares the kernel's dev_t, not stat's encoding.
+  seed.dev = (static_cast<unsigned long long>(major(ns.st_dev)) << 20) | minor(ns.st_dev);
+  seed.ino = ns.st_ino;
+  seed.tgid = static_cast<unsigned>(pid);
+  seed.armed = active ? JH_OBS_ACTIVE : JH_OBS_PENDING;
+  uint32_t key = 0;
+  if (bpf_map_update_elem(bpf_map__fd(impl_->skel->maps.seed), &key, &seed, BPF_ANY) == 0)
     return true;
   error = std::string("track PID ") + std::to_string(pid) + ": " + std::strerror(errno);
   return false;
