@@ -135,6 +135,8 @@ main() {
         exit 2
     fi
     CT=${SHARED_CT:-$(mktemp -d /tmp/jharden-learn.XXXXXX)}
+    # nspawn's own filter refuses bpf(2), and its bounding set lacks CAP_BPF and CAP_PERFMON.
+    NSPAWN_EXTRA_ARGS="${NSPAWN_EXTRA_ARGS:-} --system-call-filter=bpf --capability=CAP_BPF,CAP_PERFMON"
     trap cleanup EXIT
     if [[ -z $SHARED_CT ]] && ! nspawn_start "$CT" 2>/dev/null; then
         fail "container boots"
