@@ -154,22 +154,29 @@ void report(int fd, const std::string& message) {
   unique_fd sigfd(signalfd(-1, &stop, SFD_CLOEXEC));
   auto on_path = [&](const PathEvent& e) { l.run.add(e); };
   auto next = std::chrono::steady_clock::now() + std::chrono::seconds(kLearnIntervalSec);
+  // Once the followed process is gone, the observer stays while any process of the daemon
+  // lives: a daemon that forks into the background (memcached -d, Type=forking) goes on
+  // after the process jharden became has exited.
+  bool seed_gone = false;
   for (;;) {
-    pollfd fds[3] = {
-        {l.observer->event_fd(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
+    pollfd fds[3] = {{l.observer->event_fd(), POLLIN, 0},
+                     {sigfd.get(), POLLIN, 0},
+                     {seed_gone ? -1 : pidfd.get(), POLLIN, 0}};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                     next - std::chrono::steady_clock::now())
                     .count();
-    int n = poll(fds, sigfd ? 3 : 2, static_cast<int>(std::max<long long>(left, 0)));
+    if (seed_gone) left = std::min<long long>(left, 200);
+    int n = poll(fds, 3, static_cast<int>(std::max<long long>(left, 0)));
     if (n < 0 && errno != EINTR) break;
     l.observer->drain(on_path);
     bool write_now = std::chrono::steady_clock::now() >= next;
-    if (n > 0 && (fds[2].revents & POLLIN)) {
+    if (n > 0 && (fds[1].revents & POLLIN)) {
       signalfd_siginfo si;
       (void)!read(sigfd.get(), &si, sizeof si);
       write_now = true;
     }
-    if (n > 0 && (fds[1].revents & POLLIN)) break;
+    if (n > 0 && (fds[2].revents & POLLIN)) seed_gone = true;
+    if (seed_gone && l.observer->followed() == 0) break;
     if (write_now) {
       if (!l.write_files(error)) std::fprintf(stderr, "jharden: learn: %s\n", error.c_str());
       next = std::chrono::steady_clock::now() + std::chrono::seconds(kLearnIntervalSec);

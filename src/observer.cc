@@ -332,6 +332,19 @@ bool Observer::track(pid_t pid, bool active, std::string& error) {
   return false;
 }
 
+size_t Observer::followed() const {
+  const int fd = bpf_map__fd(impl_->skel->maps.tracked);
+  size_t n = 0;
+  uint32_t key = 0, next = 0;
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0 && n < (1u << 20)) {
+    ++n;
+    key = next;
+    prev = &key;
+  }
+  return n;
+}
+
 bool Observer::observes_capabilities() const { return impl_->capabilities; }
 
 void Observer::set_fallback_cwd(const std::string& dir) { impl_->fallback_cwd = dir; }

@@ -88,6 +88,9 @@ class Observer {
   // descendant, calls execve, so that jharden's own set-up is never taken for the daemon's.
   bool track(pid_t pid, bool active, std::string& error);
 
+  // How many processes (thread groups) are followed now: 0 once every one has exited.
+  size_t followed() const;
+
   // False when the kernel refused the capability program (no BPF trampolines): capabilities
   // are then not observed at all.
   bool observes_capabilities() const;

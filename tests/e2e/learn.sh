@@ -161,6 +161,12 @@ test_learn_tree_and_refusals() {
   # Relative names of a short-lived process, resolved against its working directory.
   expect_match "learn:relative-paths-resolved" $'\n(read_write|tmpfs) = -?/run/jharden-learn-e2e' \
     "$(<"$file")"
+  # A daemon that forks into the background: what the child does after the process jharden
+  # became has exited is observed too (the observer stays while any process of it lives).
+  learn "$pol" "$CASE/bg.conf" -- /bin/sh -c '(sleep 1; cd /run && mkdir jharden-learn-bg) & exit 0'
+  rmdir /run/jharden-learn-bg 2>/dev/null
+  expect_match "learn:background-child-followed" $'\nread_write = -?/run/jharden-learn-bg\n' \
+    "$(<"$CASE/bg.conf")"
   learn "$pol" "$CASE/n.conf" -- /bin/true
   expect_match "learn:net-proposed-without-sockets" $'\nnet = yes\n' "$(<"$CASE/n.conf")"
 }
