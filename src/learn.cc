@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -84,6 +85,14 @@ struct Learner {
     const std::string root = plan.root;
     context.only_holds = [&](const std::string& dir, const std::vector<std::string>& own) {
       return only_holds(root, dir, own);
+    };
+    context.canonical = [&](const std::string& dir) -> std::string {
+      char* real = realpath((root == "/" ? dir : root + dir).c_str(), nullptr);
+      if (!real) return "";
+      std::string r(real);
+      std::free(real);
+      if (root == "/") return r;
+      return r.starts_with(root + "/") ? r.substr(root.size()) : "";
     };
     return write_atomically(file + ".json", observations_to_json(total).dump(1) + "\n", error) &&
            write_atomically(file, propose_drop_in(policy, plan, total, context), error);

@@ -77,6 +77,21 @@ TEST(Proposal, WrittenFilesCoarsenedToTheDataDirectory) {
   expect_parses(l);
 }
 
+TEST(Proposal, LocationsWithoutSymlinks) {
+  // memcached writes /var/run/memcached/memcached.pid; a policy path may not go through the
+  // /var/run symlink.
+  Observations o = writes({{"/var/run/memcached/memcached.pid", "create"}});
+  ProposalContext context;
+  context.canonical = [](const std::string& dir) {
+    return dir.starts_with("/var/run") ? "/run" + dir.substr(8) : dir;
+  };
+  Learned l = propose("", o, context);
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /run/memcached\n"));
+  EXPECT_TRUE(has_substr(l.text, "memcached.pid (create 1)"));
+  EXPECT_FALSE(has_substr(l.text, "/var/run"));
+  expect_parses(l);
+}
+
 TEST(Proposal, PrivateTmpAndKernelFilesAreNotProposed) {
   Observations o = writes({{"/tmp/x", "create"},
                            {"/var/tmp/y", "write"},
