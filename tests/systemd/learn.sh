@@ -129,6 +129,82 @@ write_elsewhere_refused() {
     [[ $r == *"Read-only file system"* && $r == *data-ok* ]] || { WHY=$r; return 1; }
 }
 
+# ---------------------------------------------------------------- memcached
+
+MC_LEARNED=/var/lib/jharden-learn/memcached.learned
+
+# The workload: a set/get loop over the text protocol.
+mc_workload() {
+    local r
+    r=$(in_ct python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 11211), timeout=10)
+f = s.makefile("rwb")
+for i in range(2000):
+    v = b"v%d" % i
+    f.write(b"set k%d 0 0 %d\r\n%s\r\n" % (i, len(v), v)); f.flush()
+    assert f.readline() == b"STORED\r\n"
+    f.write(b"get k%d\r\n" % i); f.flush()
+    assert f.readline().startswith(b"VALUE"), "get"
+    assert f.readline() == v + b"\r\n"
+    assert f.readline() == b"END\r\n"
+print("mc-ok")
+' 2>&1)
+    [[ $r == mc-ok ]] || { WHY=$r; return 1; }
+}
+
+mc_ready() {
+    local deadline=$((SECONDS + 30))
+    until mc_workload 2>/dev/null; do
+        ((SECONDS < deadline)) || { WHY="memcached does not answer"; return 1; }
+        sleep 0.3
+    done
+}
+
+mc_stop_learning() {
+    in_ct timeout 60 systemctl stop memcached.service || { WHY="stop failed"; return 1; }
+    in_ct timeout 30 flock "$MC_LEARNED.lock" true && in_ct test -s "$MC_LEARNED"
+}
+
+test_memcached() {
+    in_ct systemctl stop memcached.service 2>/dev/null
+    check "memcached.service is Debian's file" in_ct dpkg -V memcached
+    # "+" leaves the unit's settings aside; Debian's wrapper switches to memcache itself.
+    put_file 0644 /etc/jharden/memcached.conf <<'EOF'
+[service]
+exec = /usr/share/memcached/scripts/systemd-memcached-wrapper /etc/memcached.conf
+EOF
+    put_file 0644 /etc/systemd/system/memcached.service.d/jharden.conf <<EOF
+[Service]
+ExecStart=
+ExecStart=+/usr/lib/jharden --learn $MC_LEARNED memcached.conf
+EOF
+    in_ct rm -f "$MC_LEARNED" "$MC_LEARNED.json"
+    in_ct rm -rf /etc/jharden/memcached.conf.d
+    in_ct systemctl daemon-reload
+    check "memcached starts under --learn" start_unit memcached.service
+    check "memcached: workload passes under --learn" mc_ready
+    check "memcached: the proposal is written when the service stops" mc_stop_learning
+    local text
+    text=$(in_ct cat "$MC_LEARNED" 2>/dev/null)
+    echo "$text" | grep -vE '^#|^$|^deny' | sed 's/^/#   /'
+    check "memcached proposal: families as used" contains "$text" '^address_families = AF_INET AF_UNIX$|^address_families = AF_INET$'
+    check "memcached proposal: net kept" equals "$(grep -c '^net = yes' <<<"$text")" 0
+    in_ct install -D -m 0644 "$MC_LEARNED" /etc/jharden/memcached.conf.d/50-learned.conf
+    in_ct sed -i 's|--learn [^ ]* ||' /etc/systemd/system/memcached.service.d/jharden.conf
+    in_ct systemctl daemon-reload
+    check "memcached: policy with the proposal: --check" in_ct /usr/lib/jharden --check memcached.conf
+    check "memcached starts under the proposal" start_unit memcached.service
+    check "memcached: workload passes under the proposal" mc_ready
+    check "memcached: --verify passes" in_ct /usr/lib/jharden --verify memcached.conf
+    echo "# --analyze: $(in_ct /usr/lib/jharden --analyze --unit memcached.service 2>&1 | grep -i 'overall' | tail -n 1)"
+    echo "# stock unit: $(in_ct systemd-analyze security memcached.service 2>&1 | tail -n 1)"
+    in_ct systemctl stop memcached.service
+    in_ct rm -rf /etc/systemd/system/memcached.service.d/jharden.conf /etc/jharden/memcached.conf \
+        /etc/jharden/memcached.conf.d
+    in_ct systemctl daemon-reload
+}
+
 main() {
     if [[ $EUID -ne 0 || -z $JHARDEN || ! -x $JHARDEN ]]; then
         echo "usage: $0 [--container DIR] path/to/jharden (as root)" >&2
@@ -174,6 +250,7 @@ main() {
     in_ct rm -rf /etc/systemd/system/redis-server.service.d/jharden.conf /etc/jharden/redis.conf \
         /etc/jharden/redis.conf.d
     in_ct systemctl daemon-reload
+    if in_ct test -x /usr/bin/memcached; then test_memcached; fi
     summary
 }
 
