@@ -6,11 +6,12 @@
 #                    running), instead of booting and stopping one of its own
 #
 # Boots this machine's own OS in a throw-away container (nspawn.sh), copies the jharden binary
-# in as /usr/lib/jharden, and for Redis (Debian's redis-server.service, unchanged, plus a
+# in as /usr/lib/jharden, and for Redis and memcached (Debian's units, unchanged, plus a
 # drop-in): learns from the stock unit and an almost empty policy (only what "+" takes away
-# from the unit: its user, and Redis's own sd_notify) under redis-benchmark and a BGSAVE,
-# installs the proposal, restarts, reruns the workload, and checks that --verify passes, what
-# --analyze scores, and that a save outside the learned directory is refused.
+# from the unit: Redis's user and its own sd_notify) under the daemon's workload
+# (redis-benchmark and a BGSAVE; a set/get loop), installs the proposal, restarts, reruns the
+# workload, and checks that --verify passes, that writes outside the learned directories are
+# refused, and prints the --analyze score beside systemd-analyze's for the stock unit.
 # One PASS/FAIL line per check, then exactly "N passed, M failed"; exits 77 when the container
 # cannot load BPF programs.
 
