@@ -12,10 +12,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "error.h"
 #include "observer.h"
@@ -87,6 +86,14 @@ struct Learner {
     context.only_holds = [&](const std::string& dir, const std::vector<std::string>& own) {
       return only_holds(root, dir, own);
     };
+    context.canonical = [&](const std::string& dir) -> std::string {
+      char* real = realpath((root == "/" ? dir : root + dir).c_str(), nullptr);
+      if (!real) return "";
+      std::string r(real);
+      std::free(real);
+      if (root == "/") return r;
+      return r.starts_with(root + "/") ? r.substr(root.size()) : "";
+    };
     return write_atomically(file + ".json", observations_to_json(total).dump(1) + "\n", error) &&
            write_atomically(file, propose_drop_in(policy, plan, total, context), error);
   }
@@ -108,12 +115,20 @@ void report(int fd, const std::string& message) {
     std::_Exit(kExitFailure);
   }
   // FILE.json of earlier runs: merged, never overwritten by a record it could not read.
+  // Not through a symlink: where FILE lives may be writable by the daemon of an earlier run.
   const std::string record = l.file + ".json";
-  std::ifstream in(record);
+  unique_fd in(open(record.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!in && errno != ENOENT) {
+    report(ready, "open " + record + ": " + std::strerror(errno));
+    std::_Exit(kExitFailure);
+  }
   if (in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+    std::string text;
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(in.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    // Never the parser's message: it would quote what it read.
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !observations_from_json(j, l.base, error)) {
       report(ready, record + ": " + (error.empty() ? "not JSON" : error));
       std::_Exit(kExitFailure);
@@ -148,22 +163,29 @@ void report(int fd, const std::string& message) {
   unique_fd sigfd(signalfd(-1, &stop, SFD_CLOEXEC));
   auto on_path = [&](const PathEvent& e) { l.run.add(e); };
   auto next = std::chrono::steady_clock::now() + std::chrono::seconds(kLearnIntervalSec);
+  // Once the followed process is gone, the observer stays while any process of the daemon
+  // lives: a daemon that forks into the background (memcached -d, Type=forking) goes on
+  // after the process jharden became has exited.
+  bool seed_gone = false;
   for (;;) {
-    pollfd fds[3] = {
-        {l.observer->event_fd(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}, {sigfd.get(), POLLIN, 0}};
+    pollfd fds[3] = {{l.observer->event_fd(), POLLIN, 0},
+                     {sigfd.get(), POLLIN, 0},
+                     {seed_gone ? -1 : pidfd.get(), POLLIN, 0}};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                     next - std::chrono::steady_clock::now())
                     .count();
-    int n = poll(fds, sigfd ? 3 : 2, static_cast<int>(std::max<long long>(left, 0)));
+    if (seed_gone) left = std::min<long long>(left, 200);
+    int n = poll(fds, 3, static_cast<int>(std::max<long long>(left, 0)));
     if (n < 0 && errno != EINTR) break;
     l.observer->drain(on_path);
     bool write_now = std::chrono::steady_clock::now() >= next;
-    if (n > 0 && (fds[2].revents & POLLIN)) {
+    if (n > 0 && (fds[1].revents & POLLIN)) {
       signalfd_siginfo si;
       (void)!read(sigfd.get(), &si, sizeof si);
       write_now = true;
     }
-    if (n > 0 && (fds[1].revents & POLLIN)) break;
+    if (n > 0 && (fds[2].revents & POLLIN)) seed_gone = true;
+    if (seed_gone && l.observer->followed() == 0) break;
     if (write_now) {
       if (!l.write_files(error)) std::fprintf(stderr, "jharden: learn: %s\n", error.c_str());
       next = std::chrono::steady_clock::now() + std::chrono::seconds(kLearnIntervalSec);

@@ -20,10 +20,10 @@ inline constexpr int kLearnIntervalSec = 60;
 // the host), and returns once it follows this process and all it will fork: from the daemon's
 // execve on, everything is recorded. The observer is double-forked, so that it is never the
 // daemon's child, and ends once this process (the daemon itself, or jharden in front of a PID
-// namespace) has exited, after writing FILE a last time. Throws StepError when the kernel
-// cannot observe (no BPF, no BTF) or FILE.json is not a record of --learn. The observer holds
-// an exclusive flock(2) on FILE.lock for its whole life: `flock FILE.lock true` waits for the
-// final FILE.
+// namespace) and every process it started have exited, after writing FILE a last time. Throws
+// StepError when the kernel cannot observe (no BPF, no BTF) or FILE.json is not a record of
+// --learn. The observer holds an exclusive flock(2) on FILE.lock for its whole life:
+// `flock FILE.lock true` waits for the final FILE.
 void start_learner(const std::string& file, const Policy& policy, const Plan& plan,
                    std::vector<Secret>& secrets);
 

@@ -52,6 +52,13 @@ struct {
 } tracked SEC(".maps");
 
 struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct jh_obs_seed);
+} seed SEC(".maps");
+
+struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, JH_OBS_MAX_SYSCALLS);
   __type(key, __u32);
@@ -133,6 +140,30 @@ static __always_inline int report_failures(void) {
   return v && *v;
 }
 
+/* The current process's pid as userspace names it (see struct jh_obs_seed). */
+static __always_inline __u32 user_tgid(void) {
+  __u32 zero = 0;
+  struct jh_obs_seed *sd = bpf_map_lookup_elem(&seed, &zero);
+  struct bpf_pidns_info ns = {};
+  if (sd && sd->dev && bpf_get_ns_current_pid_tgid(sd->dev, sd->ino, &ns, sizeof(ns)) == 0)
+    return ns.tgid;
+  return bpf_get_current_pid_tgid() >> 32;
+}
+
+/* Follows the seed once it makes a syscall. */
+static __always_inline void find_seed(void) {
+  __u32 zero = 0;
+  struct jh_obs_seed *sd = bpf_map_lookup_elem(&seed, &zero);
+  if (!sd || !sd->armed) return;
+  struct bpf_pidns_info ns = {};
+  if (bpf_get_ns_current_pid_tgid(sd->dev, sd->ino, &ns, sizeof(ns)) != 0 || ns.tgid != sd->tgid)
+    return;
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+  __u8 state = (__u8)sd->armed;
+  bpf_map_update_elem(&tracked, &tgid, &state, BPF_ANY);
+  sd->armed = 0;
+}
+
 static __always_inline __u8 state_of_current(void) {
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   __u8 *s = bpf_map_lookup_elem(&tracked, &tgid);
@@ -188,7 +219,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
     return 0;
   }
   e->op = JH_OP_EXEC;
-  e->tgid = tgid;
+  e->tgid = user_tgid();
   e->dfd = JH_OBS_CWD;
   e->dfd2 = JH_OBS_CWD;
   e->path2[0] = 0;
@@ -352,7 +383,7 @@ static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *in
   if (!e) return 0;
   __u64 pid_tgid = bpf_get_current_pid_tgid();
   e->op = info->op;
-  e->tgid = pid_tgid >> 32;
+  e->tgid = user_tgid();
   e->dfd = info->dfd >= 0 ? (int)arg(&args, info->dfd) : JH_OBS_CWD;
   e->dfd2 = info->dfd2 >= 0 ? (int)arg(&args, info->dfd2) : JH_OBS_CWD;
   e->path[0] = 0;
@@ -417,6 +448,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
+  find_seed();
   if (state_of_current() != JH_OBS_ACTIVE) return 0;
   if (id < 0 || id >= JH_OBS_MAX_SYSCALLS) return 0;
   __u32 nr = (__u32)id;

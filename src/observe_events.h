@@ -55,6 +55,16 @@ enum jh_obs_fact {
   JH_FACT_COUNT = 48,
 };
 
+/* The process to follow, by its pid in the pid namespace of userspace (a container's pid is
+ * not the kernel's): the program finds it at its next syscall and follows it from then on.
+ * Records name processes by their pid in that same namespace. */
+struct jh_obs_seed {
+  unsigned long long dev; /* the pid namespace (nsfs device and inode) */
+  unsigned long long ino;
+  unsigned int tgid;  /* the pid there */
+  unsigned int armed; /* enum jh_obs_state to give it once found; 0: found, or none */
+};
+
 /* Path records (ring buffer). */
 enum jh_obs_op {
   JH_OP_CREATE = 1, /* a file created (open O_CREAT, mknod) */

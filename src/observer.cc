@@ -3,6 +3,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <seccomp.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -198,25 +200,17 @@ struct Observer::Impl {
 Observer::Observer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Observer::~Observer() = default;
 
-std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
-  libbpf_set_print(collect_libbpf_message);
-  auto impl = std::make_unique<Impl>();
-  auto failed = [&](const std::string& what, int err) {
-    error = what + ": " + std::strerror(err < 0 ? -err : err);
-    if (!libbpf_message().empty()) error += " (libbpf: " + libbpf_message() + ")";
-    return nullptr;
-  };
-  // The capability program needs a BPF trampoline (fexit), which some kernels refuse (no
-  // ftrace direct calls, a hypervisor's restrictions): the rest is loaded without it.
-  impl->skel = observe__open_and_load();
-  if (!impl->skel) {
-    impl->skel = observe__open();
-    if (!impl->skel) return failed("open the BPF program", errno);
-    bpf_program__set_autoload(impl->skel->progs.on_capable, false);
-    int err = observe__load(impl->skel);
-    if (err != 0) return failed("load the BPF program", err);
-    impl->capabilities = false;
-  }
+// Opens, loads and attaches the program, with or without the capability program, reporting
+// failed path calls or not (--complain); a negative errno, and `step` naming what failed, on
+// failure.
+int load_and_attach(observe*& skel, bool capabilities, bool failures, std::string& step) {
+  step = "open the BPF program";
+  skel = observe__open();
+  if (!skel) return -errno;
+  bpf_program__set_autoload(skel->progs.on_capable, capabilities);
+  step = "load the BPF program";
+  if (int err = observe__load(skel); err != 0) return err;
+  step = "fill the syscall table";
   // The syscalls whose arguments matter, by number as libseccomp knows them here.
   const std::pair<const char*, uint8_t> kinds[] = {{"socket", JH_NR_SOCKET},
                                                    {"socketpair", JH_NR_SOCKET},
@@ -259,7 +253,7 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
       {"symlinkat", JH_OP_SYMLINK, 1, 2, -1, -1, -1, -1},
       {"truncate", JH_OP_TRUNCATE, -1, 0, -1, -1, -1, -1},
   };
-  const int info_fd = bpf_map__fd(impl->skel->maps.nr_info);
+  const int info_fd = bpf_map__fd(skel->maps.nr_info);
   auto set_info = [&](const char* name, const jh_obs_nr& info) {
     int nr = seccomp_syscall_resolve_name(name);
     if (nr < 0 || nr >= JH_OBS_MAX_SYSCALLS) return true;
@@ -267,18 +261,39 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
     return bpf_map_update_elem(info_fd, &key, &info, BPF_ANY) == 0;
   };
   for (const auto& [name, kind] : kinds)
-    if (!set_info(name, jh_obs_nr{kind, 0, -1, -1, -1, -1, -1, -1}))
-      return failed("fill the syscall table", errno);
+    if (!set_info(name, jh_obs_nr{kind, 0, -1, -1, -1, -1, -1, -1})) return -errno;
   for (const auto& c : path_calls)
     if (!set_info(c.name,
                   jh_obs_nr{JH_NR_PATH, c.op, c.dfd, c.path, c.dfd2, c.path2, c.flags, c.how}))
-      return failed("fill the syscall table", errno);
+      return -errno;
+  step = "set the BPF program's settings";
   const uint32_t failures_key = JH_SET_FAILURES, failures_value = failures ? 1 : 0;
-  if (bpf_map_update_elem(bpf_map__fd(impl->skel->maps.settings), &failures_key, &failures_value,
+  if (bpf_map_update_elem(bpf_map__fd(skel->maps.settings), &failures_key, &failures_value,
                           BPF_ANY) != 0)
-    return failed("set the BPF program's settings", errno);
-  int rc = observe__attach(impl->skel);
-  if (rc != 0) return failed("attach the BPF program", rc);
+    return -errno;
+  step = "attach the BPF program";
+  return observe__attach(skel);
+}
+
+std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
+  libbpf_set_print(collect_libbpf_message);
+  auto impl = std::make_unique<Impl>();
+  auto failed = [&](const std::string& what, int err) {
+    error = what + ": " + std::strerror(err < 0 ? -err : err);
+    if (!libbpf_message().empty()) error += " (libbpf: " + libbpf_message() + ")";
+    return nullptr;
+  };
+  // The capability program needs a BPF trampoline (fexit), which some kernels refuse (no
+  // ftrace direct calls, a hypervisor's restrictions): the rest then runs without it.
+  std::string step;
+  int rc = load_and_attach(impl->skel, true, failures, step);
+  if (rc != 0) {
+    if (impl->skel) observe__destroy(impl->skel);
+    impl->skel = nullptr;
+    impl->capabilities = false;
+    rc = load_and_attach(impl->skel, false, failures, step);
+    if (rc != 0) return failed(step, rc);
+  }
   Impl* raw = impl.get();
   impl->ring = ring_buffer__new(
       bpf_map__fd(impl->skel->maps.events),
@@ -318,12 +333,38 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
 }
 
 bool Observer::track(pid_t pid, bool active, std::string& error) {
-  uint32_t key = static_cast<uint32_t>(pid);
-  uint8_t state = active ? JH_OBS_ACTIVE : JH_OBS_PENDING;
-  if (bpf_map_update_elem(bpf_map__fd(impl_->skel->maps.tracked), &key, &state, BPF_ANY) == 0)
+  // By its pid in its own pid namespace, which is also this process's: inside a container the
+  // kernel's pid differs, and only the program can tell which process that is.
+  struct stat ns;
+  const std::string path = "/proc/" + std::to_string(pid) + "/ns/pid";
+  if (stat(path.c_str(), &ns) != 0) {
+    error = "stat " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  jh_obs_seed seed{};
+  // bpf_get_ns_current_pid_tgid() compares the kernel's dev_t, not stat's encoding.
+  seed.dev = (static_cast<unsigned long long>(major(ns.st_dev)) << 20) | minor(ns.st_dev);
+  seed.ino = ns.st_ino;
+  seed.tgid = static_cast<unsigned>(pid);
+  seed.armed = active ? JH_OBS_ACTIVE : JH_OBS_PENDING;
+  uint32_t key = 0;
+  if (bpf_map_update_elem(bpf_map__fd(impl_->skel->maps.seed), &key, &seed, BPF_ANY) == 0)
     return true;
   error = std::string("track PID ") + std::to_string(pid) + ": " + std::strerror(errno);
   return false;
+}
+
+size_t Observer::followed() const {
+  const int fd = bpf_map__fd(impl_->skel->maps.tracked);
+  size_t n = 0;
+  uint32_t key = 0, next = 0;
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0 && n < (1u << 20)) {
+    ++n;
+    key = next;
+    prev = &key;
+  }
+  return n;
 }
 
 bool Observer::observes_capabilities() const { return impl_->capabilities; }

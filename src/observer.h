@@ -41,7 +41,7 @@ bool path_op_writes(PathOp op);
 
 struct PathEvent {
   PathOp op;
-  pid_t pid;         // thread group (as the host sees it)
+  pid_t pid;         // thread group, in the pid namespace of the process that called track()
   std::string path;  // absolute, lexically normalized
 };
 
@@ -93,10 +93,14 @@ class Observer {
   Observer(const Observer&) = delete;
   Observer& operator=(const Observer&) = delete;
 
-  // Tracks `pid`'s thread group and every process it forks from now on. Pending (active =
-  // false): nothing is recorded until the group, or a descendant, calls execve, so that
-  // jharden's own set-up in that process is never taken for the daemon's.
+  // Tracks `pid`'s thread group (a pid of this process's pid namespace) and every process it
+  // forks, from its next system call on (one process at a time: a new call replaces a seed not
+  // yet found). Pending (active = false): nothing is recorded until the group, or a
+  // descendant, calls execve, so that jharden's own set-up is never taken for the daemon's.
   bool track(pid_t pid, bool active, std::string& error);
+
+  // How many processes (thread groups) are followed now: 0 once every one has exited.
+  size_t followed() const;
 
   // False when the kernel refused the capability program (no BPF trampolines): capabilities
   // are then not observed at all.

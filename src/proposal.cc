@@ -119,7 +119,11 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
     // Kernel files follow protect_kernel; device nodes stay writable on a read-only mount.
     if (under(path, "/proc") || under(path, "/sys")) continue;
     if (under(path, "/dev") && (plan.mounts.empty() || policy.private_dev.value)) continue;
-    const std::string dir = parent_of(path);
+    std::string dir = parent_of(path);
+    if (context.canonical) {
+      std::string real = context.canonical(dir);
+      if (!real.empty()) dir = real;
+    }
     if (const MountEntry* m = mount_at(plan, dir)) {
       bool writable = m->kind == MountKind::kTmpfs || m->kind == MountKind::kReadWrite ||
                       (m->kind == MountKind::kBind && !m->read_only);
@@ -130,11 +134,13 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
     }
     std::string loc = coarsen_location(dir);
     bool object = loc.empty();
-    if (object) loc = path;
+    const std::string name = path.substr(path.rfind('/') + 1);
+    const std::string full = dir == "/" ? "/" + name : dir + "/" + name;
+    if (object) loc = full;
     Location& l = locations[loc];
     l.object = object;
     for (const auto& [op, n] : writes) {
-      l.names[relative_to(path, loc)][op] += n;
+      l.names[relative_to(full, loc)][op] += n;
       if (is_create_op(op)) l.created = true;
     }
   }

@@ -16,6 +16,9 @@ struct ProposalContext {
   // Whether a directory (inside the sandbox's root) holds nothing but the names given: a place
   // used only as scratch becomes a tmpfs only when covering it hides nothing. Unset: never.
   std::function<bool(const std::string& dir, const std::vector<std::string>& own)> only_holds;
+  // A directory as it is without symlinks (/var/run/x -> /run/x): the daemon names paths as it
+  // likes, a policy path may not go through a symlink. Unset, or empty result: as written.
+  std::function<std::string(const std::string& dir)> canonical;
 };
 
 // The drop-in's text. It only tightens: no line grants what the starting policy refused, and

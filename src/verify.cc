@@ -954,15 +954,25 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
     int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int err = errno;
     if (fd >= 0) close(fd);
+    // protect_proc = invisible: a procfs with hidepid=invisible hides every process the
+    // daemon may not ptrace, which a Landlock domain makes of every process outside it.
+    const bool hidepid = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) {
+      return m.kind == MountKind::kProc && m.options.find("hidepid=invisible") != std::string::npos;
+    });
+    const char* hidden = plan.ns_pid ? "PID namespace" : hidepid ? "protect_proc = invisible" : "?";
     decoy_obs = fd >= 0         ? "OPENED (the host's /)"
-                : err == ENOENT ? "not visible (PID namespace)"
+                : err == ENOENT ? std::string("not visible (") + hidden + ")"
                                 : errno_name(err);
     decoy_obs += " (decoy " + std::to_string(host.decoy) + ")";
     if (!plan.ns_pid) decoy_seen = fd >= 0 ? -1 : err == EACCES ? 1 : 0;
     if (plan.ns_pid) {
       // Out of sight whatever Landlock does: the row cannot tell, and says so.
-      decoy_asked = "not visible (PID namespace" + (applied ? "" : "; " + why) + ")";
+      decoy_asked = std::string("not visible (") + hidden + (applied ? "" : "; " + why) + ")";
       decoy_pass = fd < 0 && err == ENOENT;
+    } else if (hidepid && applied) {
+      // Hidden (the daemon may not ptrace it), or refused when procfs shows it anyway.
+      decoy_asked = "refused or not visible (Landlock, protect_proc = invisible)";
+      decoy_pass = fd < 0 && (err == EACCES || err == ENOENT);
     } else if (applied) {
       decoy_asked = "refused (Landlock)";
       decoy_pass = fd < 0 && err == EACCES;

@@ -2873,6 +2873,19 @@ EOF
   jh --verify "$pol"
   verify_row proc-entries:verify-decoy-row-pid-ns "$VR_DECOY" PASS "not visible \(PID namespace"
   verify_row proc-entries:verify-domain-row-pid-ns "$VR_DOMAIN" PASS "auto: applied"
+  # protect_proc = invisible (what --learn proposes): hidepid hides every process the daemon
+  # may not ptrace, and the Landlock domain makes that every process outside the sandbox.
+  pol=$(policy invisible.conf <<'EOF'
+[service]
+user = nobody
+[filesystem]
+protect_proc = invisible
+EOF
+)
+  jh --verify "$pol"
+  verify_row proc-entries:verify-decoy-row-invisible "$VR_DECOY" PASS \
+    "refused or not visible \(Landlock, protect_proc = invisible"
+  expect_rc proc-entries:verify-invisible-exit-0 0
   pol=$(empty_policy)
   jh --verify "$pol"
   verify_row proc-entries:verify-decoy-row-baseline "$VR_DECOY" PASS "refused \(Landlock"

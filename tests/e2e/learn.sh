@@ -142,6 +142,8 @@ EOF
   echo '{"format": "something else"}' >"$CASE/bad.conf.json"
   jh --learn "$CASE/bad.conf" "$pol"
   expect_rc "learn:foreign-record-refused" 1
+  jh --learn "$CASE/x.conf" --check "$pol"
+  expect_rc "learn:not-with-check" 2
 }
 
 # Every process of the daemon counts (children, grandchildren); a write the starting policy
@@ -159,6 +161,12 @@ test_learn_tree_and_refusals() {
   # Relative names of a short-lived process, resolved against its working directory.
   expect_match "learn:relative-paths-resolved" $'\n(read_write|tmpfs) = -?/run/jharden-learn-e2e' \
     "$(<"$file")"
+  # A daemon that forks into the background: what the child does after the process jharden
+  # became has exited is observed too (the observer stays while any process of it lives).
+  learn "$pol" "$CASE/bg.conf" -- /bin/sh -c '(sleep 1; cd /run && mkdir jharden-learn-bg) & exit 0'
+  rmdir /run/jharden-learn-bg 2>/dev/null
+  expect_match "learn:background-child-followed" $'\nread_write = -?/run/jharden-learn-bg\n' \
+    "$(<"$CASE/bg.conf")"
   learn "$pol" "$CASE/n.conf" -- /bin/true
   expect_match "learn:net-proposed-without-sockets" $'\nnet = yes\n' "$(<"$CASE/n.conf")"
 }
@@ -182,10 +190,55 @@ test_learn_capabilities() {
   expect_no_match "learn:capability-probed-absent" "DAC_READ_SEARCH" "$(grep '^keep' "$file")"
 }
 
+# The observer writes as root on the host: a daemon that may write where FILE lives plants
+# symlinks at the temporary names; nothing may be written through them.
+test_learn_planted_symlinks() {
+  new_case
+  local pol file victim=/etc/jharden-learn-victim
+  rm -f "$victim" "$victim.json"
+  pol=$(policy svc.conf <<EOF
+[filesystem]
+read_write = $CASE
+EOF
+)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/sh -c "ln -sf $victim $file.tmp; ln -sf $victim.json $file.json.tmp"
+  expect_true "learn:symlink-planted-at-temporary-file" "$victim was written through a link" \
+    test ! -e "$victim" -a ! -e "$victim.json"
+  rm -f "$victim" "$victim.json"
+}
+
+# §6 holds while learning: READY=1 with MAINPID= the daemon (the process jharden became), and
+# the observer is nobody's concern but its own (the daemon sees no extra child).
+test_learn_notify() {
+  new_case
+  local pol file sock="$CASE/notify.sock" log="$CASE/notify.log" listener
+  install -m 0644 "$REPO/tests/e2e/lib/notify_listener.py" "$CASE/notify_listener.py"
+  $PY "$CASE/notify_listener.py" "$sock" "$log" </dev/null >/dev/null 2>&1 &
+  listener=$!
+  on_exit kill "$listener"
+  wait_for_file "$log" 10
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  # setsid: jharden leads its own session, so it becomes the daemon in place (§6).
+  JH_WRAP=(env NOTIFY_SOCKET="$sock" setsid --wait)
+  learn "$pol" "$file" -- /bin/sh -c 'echo pid=$$; sleep 0.3; c=; read -r c < /proc/$$/task/$$/children;
+    echo children=$c'
+  JH_WRAP=()
+  kill "$listener" 2>/dev/null
+  local pid
+  pid=$(grep '^pid=' <<<"$OUT")
+  pid=${pid#pid=}
+  expect_match "learn:ready-sent" 'READY=1' "$(<"$log")"
+  expect_match "learn:mainpid-is-the-daemon" "MAINPID=$pid[^0-9]" "$(<"$log")"
+  expect_eq "learn:observer-not-the-daemons-child" "children=" "$(grep '^children=' <<<"$OUT")"
+}
+
 main() {
   e2e_init "$@"
   check_observer
-  run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities
+  run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
+    test_learn_planted_symlinks test_learn_notify
   e2e_finish
 }
 

@@ -22,12 +22,12 @@ struct Learned {
 };
 
 Learned propose(const std::string& policy_text, const Observations& obs,
-                const ProposalContext& context = {}) {
+                const ProposalContext& context = {}, const Identity& identity = {}) {
   Learned l;
   Diagnostics diag;
   l.policy = parse_policy_files({{kFile, policy_text}}, false, diag);
   EXPECT_TRUE(diag.ok());
-  l.plan = build_plan(l.policy, Identity{}, {}, {}, diag);
+  l.plan = build_plan(l.policy, identity, {}, {}, diag);
   EXPECT_TRUE(diag.ok());
   l.text = propose_drop_in(l.policy, l.plan, obs, context);
   return l;
@@ -74,6 +74,21 @@ TEST(Proposal, WrittenFilesCoarsenedToTheDataDirectory) {
   EXPECT_TRUE(has_substr(l.text, "dump.rdb (rename-to 1)"));
   EXPECT_FALSE(has_substr(l.text, "read_write = /var/lib/redis/appendonlydir"));
   EXPECT_FALSE(has_substr(l.text, "read_write = /usr"));
+  expect_parses(l);
+}
+
+TEST(Proposal, LocationsWithoutSymlinks) {
+  // memcached writes /var/run/memcached/memcached.pid; a policy path may not go through the
+  // /var/run symlink.
+  Observations o = writes({{"/var/run/memcached/memcached.pid", "create"}});
+  ProposalContext context;
+  context.canonical = [](const std::string& dir) {
+    return dir.starts_with("/var/run") ? "/run" + dir.substr(8) : dir;
+  };
+  Learned l = propose("", o, context);
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /run/memcached\n"));
+  EXPECT_TRUE(has_substr(l.text, "memcached.pid (create 1)"));
+  EXPECT_FALSE(has_substr(l.text, "/var/run"));
   expect_parses(l);
 }
 
@@ -149,6 +164,27 @@ TEST(Proposal, CapabilitiesExactlyThoseExercised) {
   Observations none = writes({});
   l = propose("", none);
   EXPECT_TRUE(has_substr(l.text, "\nkeep = none\n"));
+  expect_parses(l);
+}
+
+TEST(Proposal, AmbientForANonRootUser) {
+  Observations o = writes({});
+  o.capabilities["CAP_NET_BIND_SERVICE"] = 1;
+  Identity nobody;
+  nobody.change = true;
+  nobody.uid = 65534;
+  nobody.gid = 65534;
+  nobody.user_name = "nobody";
+  Learned l =
+      propose("[capabilities]\nambient = CAP_NET_BIND_SERVICE CAP_NET_RAW\n", o, {}, nobody);
+  EXPECT_TRUE(has_substr(l.text, "\nambient =\nambient = CAP_NET_BIND_SERVICE\n"));
+  expect_parses(l);
+  // A scratch tmpfs is the user's.
+  Observations scratch = writes({{"/var/cache/svc/a", "create"}, {"/var/cache/svc/a", "unlink"}});
+  ProposalContext empty_dir;
+  empty_dir.only_holds = [](const std::string&, const std::vector<std::string>&) { return true; };
+  l = propose("", scratch, empty_dir, nobody);
+  EXPECT_TRUE(has_substr(l.text, "\ntmpfs = /var/cache/svc:mode=0700,uid=65534,gid=65534\n"));
   expect_parses(l);
 }
 
