@@ -200,6 +200,8 @@ struct Observer::Impl {
 Observer::Observer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Observer::~Observer() = default;
 
+namespace {
+
 // Opens, loads and attaches the program, with or without the capability program, reporting
 // failed path calls or not (--complain); a negative errno, and `step` naming what failed, on
 // failure.
@@ -274,6 +276,8 @@ int load_and_attach(observe*& skel, bool capabilities, bool failures, std::strin
   step = "attach the BPF program";
   return observe__attach(skel);
 }
+
+}  // namespace
 
 std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
   libbpf_set_print(collect_libbpf_message);
