@@ -2733,8 +2733,16 @@ EOF
     printf '%s\n' "$OUT" >"$CASE/plan.json"
     jh "$conf" -- /bin/cat /proc/self/mountinfo
     printf '%s\n' "$OUT" >"$CASE/mountinfo"
+    # Which planned targets exist inside: an optional read-only entry can be absent there.
+    local targets
+    targets=$($PY -c 'import json, sys
+print(" ".join(m["target"] for m in json.load(open(sys.argv[1]))["mounts"]))' "$CASE/plan.json")
+    # shellcheck disable=SC2016
+    jh "$conf" -- /bin/sh -c 'for t in "$@"; do [ -e "$t" ] && echo "$t"; done; true' sh $targets
+    printf '%s\n' "$OUT" >"$CASE/present"
     expect_eq "bind-flags:print-matches-mountinfo-$name" same \
-      "$($PY "$REPO/tests/e2e/lib/mount_compare.py" "$CASE/plan.json" "$CASE/mountinfo" 2>&1)"
+      "$($PY "$REPO/tests/e2e/lib/mount_compare.py" "$CASE/plan.json" "$CASE/mountinfo" \
+        "$CASE/present" 2>&1)"
   done
   build_fault_shim || {
     skip bind-flags:verify-rows-fail-without-nosuid "fault_shim not built"
@@ -3070,7 +3078,7 @@ EOF
   JH_WRAP=("${around[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="skip-mount:$CASE/t")
   jh --verify "$pol"
   JH_WRAP=()
-  verify_failing verify-rows:mount-tmpfs-skipped-fails "$row"
+  verify_failing verify-rows:mount-tmpfs-skipped-fails "$row" "$CASE/t mount flags"
   verify_observed verify-rows:mount-tmpfs-skipped-says-host "$row" "HOST'S FILE SYSTEM"
 
   pol=$(policy proc.conf <<'EOF'
@@ -3084,7 +3092,7 @@ EOF
   verify_observed verify-rows:mount-proc-options-read-back "$VR_PROC" \
     "procfs, hidepid=invisible,subset=pid$"
   jh_fault skip-mount:/proc --verify "$pol"
-  verify_failing verify-rows:mount-proc-skipped-fails "$VR_PROC"
+  verify_failing verify-rows:mount-proc-skipped-fails "$VR_PROC" "/proc mount flags"
   jh_fault proc-drop:hidepid --verify "$pol"
   verify_failing verify-rows:mount-proc-no-hidepid-fails "$VR_PROC"
   verify_observed verify-rows:mount-proc-no-hidepid-observed "$VR_PROC" "MISSING: hidepid=invisible"
@@ -3101,7 +3109,7 @@ EOF
   jh --verify "$pol"
   expect_rc verify-rows:mount-bind-control-exit-0 0
   jh_fault "skip-mount:$CASE/dst" --verify "$pol"
-  verify_failing verify-rows:mount-bind-skipped-fails "$row"
+  verify_failing verify-rows:mount-bind-skipped-fails "$row" "$CASE/dst mount flags"
   verify_observed verify-rows:mount-bind-skipped-observed "$row" "NOT A MOUNT"
   jh_fault "bind-from:$CASE/src=$CASE/other" --verify "$pol"
   verify_failing verify-rows:mount-bind-other-source-fails "$row"

@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
-# mount_compare.py PLAN_JSON MOUNTINFO: compares the mounts of `jharden --print --json` with
+# mount_compare.py PLAN_JSON MOUNTINFO [PRESENT]: compares the mounts of `jharden --print --json` with
 # /proc/self/mountinfo as read inside that sandbox: every established mount (and every
 # submount of the private /dev) is the top mount at its target with exactly the planned flags
 # (ro/rw, nosuid, nodev, noexec) and the planned file system options; every read-only tree is
-# read-only. Prints "same", or one line per difference.
+# read-only. PRESENT lists the planned targets that exist inside, one a line (a read-only
+# entry whose target does not exist there, e.g. /proc/acpi under subset=pid, is not mounted);
+# without it, existence is judged from where this script runs. Prints "same", or one line per
+# difference.
 import json, sys, os
 plan = json.load(open(sys.argv[1]))
+present = set(open(sys.argv[3]).read().splitlines()) if len(sys.argv) > 3 else None
+def exists(path):
+    return path in present if present is not None else os.path.lexists(path)
 mounts = []
 for line in open(sys.argv[2]):
     f = line.split()
@@ -74,7 +80,7 @@ def check(target, typ, flags, options, optional):
     if typ == 'read-write':
         return
     if typ == 'read-only':
-        if not os.path.lexists(target):
+        if not exists(target):
             return
         c = covering(target)
         if 'ro' not in c['flags']:
