@@ -220,10 +220,10 @@ policy_of() {
 }
 
 # Test configurations that give each client something to do: haproxy forwards a port to
-# nginx, dnsmasq and unbound answer a local name, PostgreSQL has pgbench's tables.
+# nginx (without a log line per request, which would measure the journal), dnsmasq and unbound answer a local name, PostgreSQL has pgbench's tables.
 configure_daemons() {
     in_ct sh -c 'grep -q "^frontend jh-library" /etc/haproxy/haproxy.cfg ||
-        printf "\nfrontend jh-library\n\tbind 127.0.0.1:8080\n\tdefault_backend jh-nginx\nbackend jh-nginx\n\tserver n1 127.0.0.1:80\n" >>/etc/haproxy/haproxy.cfg'
+        printf "\nfrontend jh-library\n\tbind 127.0.0.1:8080\n\tno log\n\tdefault_backend jh-nginx\nbackend jh-nginx\n\tserver n1 127.0.0.1:80\n" >>/etc/haproxy/haproxy.cfg'
     put_file 0644 /etc/dnsmasq.d/jh-library.conf <<<'address=/bench.test/192.0.2.1'
     put_file 0644 /etc/unbound/unbound.conf.d/jh-library.conf <<'EOF'
 server:
