@@ -178,8 +178,9 @@ install_packages() {
     # Installing starts nothing (policy-rc.d): each daemon is started by its test.
     in_ct sh -c '[ -e /usr/sbin/policy-rc.d ] || { printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d
         chmod 755 /usr/sbin/policy-rc.d; touch /run/jh-library-policy-rc; }'
-    in_ct timeout 600 env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-download \
-        /var/cache/jharden-library-debs/*.deb >>"$LOGDIR/apt.log" 2>&1 ||
+    in_ct timeout 600 env DEBIAN_FRONTEND=noninteractive sh -c \
+        'apt-get install -y -q --no-download /var/cache/jharden-library-debs/*.deb' \
+        >>"$LOGDIR/apt.log" 2>&1 ||
         { WHY="apt-get install failed, see $LOGDIR/apt.log"; return 1; }
     in_ct sh -c '[ ! -e /run/jh-library-policy-rc ] || rm -f /usr/sbin/policy-rc.d /run/jh-library-policy-rc'
     for p in "${missing[@]}"; do
@@ -502,6 +503,12 @@ run_daemon() {
     CUR_OK=1
     R_POLICY[$d]=$(policy_keeps "$policy")
     echo "# $d ($u, $policy)"
+    if [[ $(prop "$u" LoadState) != loaded ]]; then
+        fail "$d: $u is installed" "LoadState=$(prop "$u" LoadState)"
+        R_OK[$d]=0
+        R_WORK[$d]="not run: $u not installed"
+        return
+    fi
     c0=$(cursor)
 
     # The stock unit: its score, and that the workload runs without jharden.
