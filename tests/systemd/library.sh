@@ -77,7 +77,7 @@ PACKAGES=(nginx-light memcached libmemcached-tools postgresql postgresql-contrib
     apache2-utils curl python3)
 
 # Results, per daemon: the scoreboard's columns.
-declare -A R_STOCK R_JH R_POLICY R_WORK R_TP_STOCK R_TP_JH R_DELTA R_OK
+declare -A R_STOCK R_JH R_POLICY R_WORK R_TP_STOCK R_TP_JH R_DELTA R_OK R_USERS
 
 pass() { echo "PASS: $1"; PASSED=$((PASSED + 1)); }
 fail() { echo "FAIL: $1${2:+ ($2)}"; FAILED=$((FAILED + 1)); CUR_OK=0; }
@@ -325,8 +325,9 @@ BENCH_squid() { ab_rate -X 127.0.0.1:3128 http://127.0.0.1/; }
 WORK_chrony() {
     local out
     out=$(in_ct chronyc -n -c tracking 2>&1)
-    RESULT="chronyc tracking: ${out:0:60}"
-    [[ $out =~ ^[0-9A-F]{8}, ]] || { WHY=$RESULT; return 1; }
+    # Without a network, no server: reference 00000000, stratum 0.
+    RESULT="chronyc tracking answers: reference ${out%%,*}, stratum $(cut -d, -f3 <<<"$out")"
+    [[ $out =~ ^[0-9A-F]{8}, ]] || { WHY="chronyc tracking: ${out:0:60}"; return 1; }
 }
 BENCH_chrony() {
     # chronyc's commands over the daemon's command socket, one process each.
@@ -451,6 +452,14 @@ caps_are() {
     [[ $got == "$2" ]] || { WHY=${got//$'\n'/ }; return 1; }
 }
 
+# unit_users UNIT: the users the unit's processes run as, the main process's first.
+unit_users() {
+    local main
+    main=$(prop "$1" MainPID)
+    { in_ct ps -o user= -p "$main"; in_ct ps -eo user=,unit= | awk -v u="$1" '$2 == u { print $1 }'; } |
+        awk '!seen[$1]++ { printf "%s%s", (n++ ? ", " : ""), $1 }'
+}
+
 same_main() {
     [[ $(prop "$1" MainPID) == "$2" ]] || { WHY="MainPID changed from $2 to $(prop "$1" MainPID)"; return 1; }
 }
@@ -480,9 +489,6 @@ policy_keeps() {
     in_ct jharden --print --json "$1" 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-idn = d["identity"]
-user = idn.get("user", "root")
-if user == "(unchanged)": user = "root (the daemon switches: see the policy)"
 caps = d["capabilities"]["bounding"]
 caps = " ".join(c.replace("CAP_", "") for c in caps) or "none"
 private = {"/dev", "/proc", "/tmp", "/var/tmp"}
@@ -494,7 +500,7 @@ for m in d["mounts"]:
 w = [h + (" (private tmpfs)" if h in tmpfs else "") for h in holes]
 fam = d["seccomp"].get("address_families") or ["all"]
 fam = " ".join(f.replace("AF_", "") for f in fam)
-print("%s | %s | %s | %s" % (user, caps, ", ".join(w) or "none", fam))'
+print("%s | %s | %s" % (caps, ", ".join(w) or "none", fam))'
 }
 
 run_daemon() {
@@ -534,6 +540,7 @@ run_daemon() {
     fi
     check "$d: restart" up "$d"
     check "$d: workload after the restart" "WORK_$d"
+    R_USERS[$d]=$(unit_users "$u")
     check "$d: jharden --verify $policy" verify_policy "$policy"
     in_ct jharden --analyze --unit "$u" >"$LOGDIR/analyze-$d.log" 2>&1
     in_ct jharden --analyze "$policy" >"$LOGDIR/analyze-policy-$d.log" 2>&1
@@ -551,8 +558,8 @@ run_daemon() {
         done
     done
     if ((${#tp_s[@]} == 3 && ${#tp_j[@]} == 3)); then
-        R_TP_STOCK[$d]=$(median "${tp_s[@]}")
-        R_TP_JH[$d]=$(median "${tp_j[@]}")
+        R_TP_STOCK[$d]=$(printf '%.0f' "$(median "${tp_s[@]}")")
+        R_TP_JH[$d]=$(printf '%.0f' "$(median "${tp_j[@]}")")
         R_DELTA[$d]=$(awk -v j="${R_TP_JH[$d]}" -v s="${R_TP_STOCK[$d]}" \
             'BEGIN { printf "%+.1f", (j - s) / s * 100 }')
         echo "# $d throughput: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_DELTA[$d]} %"
@@ -589,8 +596,9 @@ write_scoreboard() {
         echo "* **jharden**: \`jharden --analyze --unit UNIT\` with the drop-in (the policy and what"
         echo "  the unit adds that reaches the daemon); **stock**: \`systemd-analyze security UNIT\`"
         echo "  without it. Lower is better; 10 is unconfined."
-        echo "* **keeps**: the daemon's user, its bounding set, where it can write (besides its"
-        echo "  private /tmp and /dev), the socket families it may open."
+        echo "* **keeps**: the users its processes run as under jharden (the main process's"
+        echo "  first), its bounding set, where it can write (besides its private /tmp and /dev),"
+        echo "  the socket families it may open."
         echo "* **throughput**: the client's operations per second, median of 3 runs of"
         echo "  ${BENCH_SECS} s each, alternating stock and jharden in the same container."
         echo
@@ -598,7 +606,7 @@ write_scoreboard() {
         echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---|"
         for d in "${DAEMONS[@]}"; do
             [[ " $ONLY " == *" $d "* ]] || continue
-            echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_POLICY[$d]:-? | ? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_JH[$d]:-?} | ${R_DELTA[$d]:-?} % | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
+            echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_USERS[$d]:-?} | ${R_POLICY[$d]:-? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_JH[$d]:-?} | ${R_DELTA[$d]:-?} % | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
         done
         echo
         echo "A change beyond a few percent either way is the noise of a shared 2-CPU machine as"
