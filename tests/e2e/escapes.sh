@@ -2863,6 +2863,22 @@ EOF
     "reachable \(policy: landlock = no"
   expect_match proc-entries:verify-decoy-row-hidepid-without-landlock-opened 'observed: OPENED' \
     "$(grep -F "$VR_DECOY" <<<"$OUT")"
+  # A user namespace of its own (the shipped redis policy) hides the decoy as well, Landlock
+  # or not: ptrace access from inside wants CAP_SYS_PTRACE in the decoy's namespace.
+  pol=$(policy nobody-hidepid-userns.conf <<'EOF'
+[service]
+user = nobody
+[filesystem]
+protect_proc = invisible
+landlock = no
+[namespaces]
+user = yes
+EOF
+)
+  jh --verify "$pol"
+  verify_row proc-entries:verify-decoy-row-hidepid-userns "$VR_DECOY" PASS \
+    "not visible \(protect_proc = invisible, outside the user namespace"
+  expect_rc proc-entries:verify-hidepid-userns-exit-0 0
 }
 
 # verify_decoy_gone NAME: the decoy named in the last --verify output is gone (within 2 s:
