@@ -37,6 +37,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "cap_names.h"
 #include "landlock.h"
@@ -936,6 +937,23 @@ void probe_families_and_memory(const Plan& plan, Report& r) {
 // the new entry are refused; not applied (landlock = no, or auto without Landlock), both go
 // through, so that a domain where none was asked is seen too. Whether the process is in a
 // domain has no flag of its own to read: the domain row judges the other two observations.
+// Whether the sandbox's procfs hides the decoy by itself: hidepid=invisible hides every
+// process the viewer may not read with ptrace, which under Landlock is every process outside
+// the domain, same uid or not, and from a user namespace of its own every process outside it
+// (the capability check wants CAP_SYS_PTRACE in the decoy's namespace). The kernel exempts
+// the members of the procfs's group from hiding, and jharden mounts it without gid=, so a
+// daemon in group 0 still sees the decoy.
+bool hidepid_hides_decoy(const Plan& plan) {
+  const bool hidepid = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) {
+    return m.kind == MountKind::kProc && m.options.find("hidepid=invisible") != std::string::npos;
+  });
+  if (!hidepid || getegid() == 0) return false;
+  const int n = getgroups(0, nullptr);
+  std::vector<gid_t> groups(n > 0 ? n : 0);
+  if (n > 0 && getgroups(n, groups.data()) < 0) return false;
+  return std::find(groups.begin(), groups.end(), 0) == groups.end();
+}
+
 void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   const LandlockPlan& ll = plan.landlock;
   const bool applied = ll.active();
@@ -954,25 +972,26 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
     int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int err = errno;
     if (fd >= 0) close(fd);
-    // protect_proc = invisible: a procfs with hidepid=invisible hides every process the
-    // daemon may not ptrace, which a Landlock domain makes of every process outside it.
-    const bool hidepid = std::any_of(plan.mounts.begin(), plan.mounts.end(), [](const auto& m) {
-      return m.kind == MountKind::kProc && m.options.find("hidepid=invisible") != std::string::npos;
-    });
-    const char* hidden = plan.ns_pid ? "PID namespace" : hidepid ? "protect_proc = invisible" : "?";
-    decoy_obs = fd >= 0         ? "OPENED (the host's /)"
-                : err == ENOENT ? std::string("not visible (") + hidden + ")"
-                                : errno_name(err);
+    const bool hidden = !plan.ns_pid && (applied || plan.ns_user) && hidepid_hides_decoy(plan);
+    decoy_obs = fd >= 0 ? "OPENED (the host's /)"
+                : err == ENOENT
+                    ? (plan.ns_pid ? "not visible (PID namespace)" : "not visible (hidepid)")
+                    : errno_name(err);
     decoy_obs += " (decoy " + std::to_string(host.decoy) + ")";
-    if (!plan.ns_pid) decoy_seen = fd >= 0 ? -1 : err == EACCES ? 1 : 0;
+    // Hidden by hidepid only because Landlock refuses ptrace access: without a domain, the
+    // decoy of the same uid would be visible and reachable (a user namespace hides it too,
+    // and then says nothing of a domain).
+    if (!plan.ns_pid && !(hidden && plan.ns_user))
+      decoy_seen = fd >= 0 ? -1 : err == EACCES || (hidden && err == ENOENT) ? 1 : 0;
     if (plan.ns_pid) {
       // Out of sight whatever Landlock does: the row cannot tell, and says so.
-      decoy_asked = std::string("not visible (") + hidden + (applied ? "" : "; " + why) + ")";
+      decoy_asked = "not visible (PID namespace" + (applied ? "" : "; " + why) + ")";
       decoy_pass = fd < 0 && err == ENOENT;
-    } else if (hidepid && applied) {
-      // Hidden (the daemon may not ptrace it), or refused when procfs shows it anyway.
-      decoy_asked = "refused or not visible (Landlock, protect_proc = invisible)";
-      decoy_pass = fd < 0 && (err == EACCES || err == ENOENT);
+    } else if (hidden) {
+      decoy_asked =
+          std::string("not visible (protect_proc = invisible, ") +
+          (plan.ns_user ? "outside the user namespace" : "Landlock refuses ptrace access") + ")";
+      decoy_pass = fd < 0 && err == ENOENT;
     } else if (applied) {
       decoy_asked = "refused (Landlock)";
       decoy_pass = fd < 0 && err == EACCES;

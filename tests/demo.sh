@@ -13,11 +13,19 @@ cd "$repo"
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "Setting up and building"
+# A few progress lines on the screen; apt's, the compiler's and the packaging's output goes
+# to log files, whose tail is shown if a step fails.
+log=${JHARDEN_DEMO_LOG:-/var/log/jharden-demo.log}
+: >"$log"
+quiet() {  # quiet WHAT CMD...: run CMD with its output in $log
+  echo "$1 (log: $log)"
+  "${@:2}" >>"$log" 2>&1 || { echo "failed; the last lines of $log:" >&2; tail -n 20 "$log" >&2; exit 1; }
+}
 bash tests/setup-deps.sh
-cmake -S . -B build-demo -G Ninja -DJHARDEN_TESTS=OFF >/dev/null
-cmake --build build-demo >/dev/null
+quiet "configuring" cmake -S . -B build-demo -G Ninja -DJHARDEN_TESTS=OFF
+quiet "building jharden" cmake --build build-demo
 # The package's own build runs the unit tests; the demo skips them (tests/run-all.sh runs them).
-DEB_BUILD_OPTIONS=nocheck bash tests/package.sh >/dev/null
+quiet "building the Debian package" env DEB_BUILD_OPTIONS=nocheck bash tests/package.sh
 echo "built build-demo/src/jharden and build/jharden.deb"
 
 demo_systemd() {

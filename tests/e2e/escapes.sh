@@ -2934,6 +2934,56 @@ EOF
   verify_row proc-entries:verify-entry-row-other-user "$VR_ENTRY /" PASS \
     "refused \(no write permission"
   verify_decoy_gone proc-entries:verify-decoy-gone-other-user
+  # protect_proc = invisible without a PID namespace (the shipped redis, postgresql and chrony
+  # policies): hidepid hides every process the daemon may not read with ptrace, so under
+  # Landlock the decoy is out of sight and the row expects exactly that; the whole report
+  # passes.
+  pol=$(policy nobody-hidepid.conf <<'EOF'
+[service]
+user = nobody
+[filesystem]
+protect_proc = invisible
+EOF
+)
+  jh --verify "$pol"
+  verify_row proc-entries:verify-decoy-row-hidepid "$VR_DECOY" PASS \
+    "not visible \(protect_proc = invisible"
+  expect_match proc-entries:verify-decoy-row-hidepid-hidden 'observed: not visible \(hidepid\)' \
+    "$(grep -F "$VR_DECOY" <<<"$OUT")"
+  verify_row proc-entries:verify-domain-row-hidepid "$VR_DOMAIN" PASS "auto: applied"
+  expect_rc proc-entries:verify-hidepid-exit-0 0
+  verify_decoy_gone proc-entries:verify-decoy-gone-hidepid
+  # Without Landlock the same decoy is visible to the daemon again and reached: the row
+  # says so.
+  pol=$(policy nobody-hidepid-nolandlock.conf <<'EOF'
+[service]
+user = nobody
+[filesystem]
+protect_proc = invisible
+landlock = no
+EOF
+)
+  jh --verify "$pol"
+  verify_row proc-entries:verify-decoy-row-hidepid-without-landlock "$VR_DECOY" PASS \
+    "reachable \(policy: landlock = no"
+  expect_match proc-entries:verify-decoy-row-hidepid-without-landlock-opened 'observed: OPENED' \
+    "$(grep -F "$VR_DECOY" <<<"$OUT")"
+  # A user namespace of its own (the shipped redis policy) hides the decoy as well, Landlock
+  # or not: ptrace access from inside wants CAP_SYS_PTRACE in the decoy's namespace.
+  pol=$(policy nobody-hidepid-userns.conf <<'EOF'
+[service]
+user = nobody
+[filesystem]
+protect_proc = invisible
+landlock = no
+[namespaces]
+user = yes
+EOF
+)
+  jh --verify "$pol"
+  verify_row proc-entries:verify-decoy-row-hidepid-userns "$VR_DECOY" PASS \
+    "not visible \(protect_proc = invisible, outside the user namespace"
+  expect_rc proc-entries:verify-hidepid-userns-exit-0 0
 }
 
 # verify_decoy_gone NAME: the decoy named in the last --verify output is gone (within 2 s:

@@ -801,7 +801,15 @@ test_verify_shipped() {
     put_file 0644 /etc/jharden/empty.conf </dev/null
     check "--verify of the empty policy passes under systemd" verify_under_systemd empty.conf
     local conf
+    local daemon
     for conf in "$TOP"/conf/*.conf; do
+        # A daemon's policy needs its package (its user, the directories it writes):
+        # tests/systemd/library.sh installs them and verifies those policies.
+        daemon=$(sed -n 's/^exec = \([^ ]*\).*/\1/p' "$conf" | head -1)
+        if [[ -n $daemon ]] && ! in_ct test -x "$daemon"; then
+            echo "# ${conf##*/}: $daemon is not installed here (library.sh verifies it)"
+            continue
+        fi
         check "--verify of the shipped ${conf##*/} passes under systemd" \
             verify_under_systemd "${conf##*/}"
     done
