@@ -37,22 +37,27 @@ run "unit, integration and end-to-end tests" ctest --test-dir build --output-on-
 [ -x tests/sanitize.sh ] && run "sanitizers (ASan+UBSan)" bash tests/sanitize.sh
 [ -x fuzz/run.sh ] && run "fuzzing (bounded)" bash fuzz/run.sh --ci
 [ -x tests/package.sh ] && run "Debian package" bash tests/package.sh
-# One container for the four scripts: the end-to-end tests install the package, the
+# One container for the five scripts: the end-to-end tests install the package, the
 # equivalence tier compares the installed jharden with systemd's own directives, the
-# stop/restart tests run PostgreSQL and Redis through it under every KillMode=, and the
-# policy library runs every shipped policy with its daemon's client (docs/policies.md).
+# stop/restart tests run PostgreSQL and Redis through it under every KillMode=, --learn
+# learns Redis and memcached from their stock units, and the policy library runs every
+# shipped policy with its daemon's client (docs/policies.md).
 under_systemd() {
   local ct rc=0
   ct=$(mktemp -d /tmp/jharden-systemd.XXXXXX)
   # CAP_SYS_TIME for chrony in library.sh (chrony.service requires it); the container has no
-  # network, so chronyd never finds a server to set the shared clock from.
-  if ! NSPAWN_EXTRA_ARGS=--capability=CAP_SYS_TIME bash tests/systemd/nspawn.sh start "$ct"; then
+  # network, so chronyd never finds a server to set the shared clock from. bpf(2), CAP_BPF and
+  # CAP_PERFMON for --learn's observer (learn.sh).
+  if ! NSPAWN_EXTRA_ARGS="--capability=CAP_SYS_TIME,CAP_BPF,CAP_PERFMON --system-call-filter=bpf" \
+    bash tests/systemd/nspawn.sh start "$ct"; then
     bash tests/systemd/nspawn.sh stop "$ct"
     return 1
   fi
   bash tests/systemd/e2e.sh --container "$ct" "$repo/build/jharden.deb" || rc=1
   bash tests/systemd/equivalence.sh --container "$ct" || rc=1
   bash tests/systemd/killmode.sh --container "$ct" "$repo/build/src/jharden" || rc=1
+  bash tests/systemd/learn.sh --container "$ct" "$repo/build/src/jharden"
+  case $? in 0 | 77) ;; *) rc=1 ;; esac
   # Last: it installs the package again over killmode.sh's copy of the binary.
   bash tests/systemd/library.sh --container "$ct" "$repo/build/jharden.deb" || rc=1
   bash tests/systemd/nspawn.sh stop "$ct" || rc=1
