@@ -168,6 +168,7 @@ struct Observer::Impl {
   observe* skel = nullptr;
   ring_buffer* ring = nullptr;
   bool capabilities = true;
+  uint64_t truncated = 0;  // path records dropped: the name was longer than the program copies
   std::string fallback_cwd = "/";
   std::function<void(const PathEvent&)> on_path;
   std::function<void(const PathFailure&)> on_failure;
@@ -175,8 +176,15 @@ struct Observer::Impl {
   // A relative path of process `tgid`, against its descriptor or working directory as
   // /proc shows them now (in its own mount namespace's terms); the daemon's starting directory
   // when the process is already gone.
-  std::string resolve(pid_t tgid, int dfd, const char* raw, const char* known, size_t max) const {
+  std::string resolve(pid_t tgid, int dfd, const char* raw, const char* known, size_t max) {
     std::string path(raw, strnlen(raw, max));
+    // The program copies at most max - 1 bytes: a longer name is cut, and what is left may
+    // name another place ("/usr/bin/./././...", then back to where the daemon may write).
+    // Dropped, and counted as lost.
+    if (path.size() >= max - 1) {
+      ++truncated;
+      return "";
+    }
     if (path.empty()) return path;
     if (path[0] != '/' && known[0] == '/') {
       path = std::string(known, strnlen(known, max)) + "/" + path;
@@ -309,6 +317,7 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
         const auto pid = static_cast<pid_t>(e->tgid);
         PathEvent pe{static_cast<PathOp>(e->op - JH_OP_CREATE), pid,
                      self->resolve(pid, e->dfd, e->path, e->base, sizeof e->path)};
+        if (pe.path.empty()) return 0;  // cut (counted), or nothing to name
         if (e->error != 0) {
           // Not a use of the path: only for whoever asked for failures.
           if (!self->on_failure) return 0;
@@ -388,6 +397,7 @@ bool Observer::drain(const std::function<void(const PathEvent&)>& on_path,
 }
 
 void Observer::add_counters(Observations& into) const {
+  into.lost += impl_->truncated;
   const int cpus = libbpf_num_possible_cpus();
   std::vector<uint64_t> per_cpu(cpus > 0 ? static_cast<size_t>(cpus) : 1);
   const int sys_fd = bpf_map__fd(impl_->skel->maps.syscalls);

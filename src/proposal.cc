@@ -1,7 +1,9 @@
 #include "proposal.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -95,10 +97,77 @@ struct Location {
   bool created = false;
 };
 
+// The policy's parser refuses a line longer than 198 bytes, comments included: a proposal
+// with one would not parse at all (the daemon's long names, many capabilities or families).
+constexpr size_t kMaxLine = 160;
+
+// The daemon chooses its file names: in a comment, every byte that could end the line or
+// is not plain ASCII is shown as \xNN (and \ as \\), so that no name starts a line of its own.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c >= 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Whether a path can stand as one word of a policy line as it is: no white space (a second
+// word, a second path), no " ;" or "#" (a comment), no ":" (tmpfs options), nothing but
+// plain ASCII. Any other path is not proposed: the policy has no quoting.
+bool expressible(const std::string& path) {
+  if (path.empty() || path[0] != '/' || path.size() > kMaxLine - 40) return false;
+  return std::all_of(path.begin(), path.end(), [](char ch) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    return std::isalnum(c) || std::strchr("/._-+@,~%=", c) != nullptr;
+  });
+}
+
 class Writer {
  public:
-  void comment(const std::string& text) { out_ << "# " << text << "\n"; }
-  void line(const std::string& text) { out_ << text << "\n"; }
+  // Wrapped: a long evidence is continued on further comment lines.
+  void comment(const std::string& text) {
+    std::string rest = printable(text);
+    const char* lead = "# ";
+    do {
+      size_t cut = rest.size() <= kMaxLine ? rest.size() : rest.rfind(' ', kMaxLine);
+      if (cut == std::string::npos || cut == 0) cut = kMaxLine;
+      out_ << lead << rest.substr(0, cut) << "\n";
+      rest.erase(0, cut);
+      if (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
+      lead = "#   ";
+    } while (!rest.empty());
+  }
+  // "KEY = WORD WORD ...": a long list goes on several lines of the same key (a list key adds).
+  void line(const std::string& text) {
+    size_t eq = text.find(" = ");
+    if (text.size() <= kMaxLine || eq == std::string::npos) {
+      out_ << text << "\n";
+      return;
+    }
+    const std::string key = text.substr(0, eq + 3);
+    std::string current;
+    size_t i = eq + 3;
+    while (i < text.size()) {
+      size_t j = text.find(' ', i);
+      if (j == std::string::npos) j = text.size();
+      const std::string word = text.substr(i, j - i);
+      if (!current.empty() && key.size() + current.size() + 1 + word.size() > kMaxLine) {
+        out_ << key << current << "\n";
+        current.clear();
+      }
+      current += (current.empty() ? "" : " ") + word;
+      i = j + 1;
+    }
+    if (!current.empty()) out_ << key << current << "\n";
+  }
   void section(const std::string& name) { out_ << "\n[" << name << "]\n"; }
   std::string str() const { return out_.str(); }
 
@@ -186,6 +255,11 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
       scratch = false;
     }
     std::string what = "written: " + evidence(l.names);
+    if (!expressible(loc)) {
+      w.comment(what + " (not proposed: " + loc +
+                " cannot be written in a policy; better give the daemon a directory of its own)");
+      continue;
+    }
     if (scratch) {
       w.comment("scratch only: everything created there was removed again; " + what);
       std::string options;
@@ -467,7 +541,8 @@ std::string propose_drop_in(const Policy& policy, const Plan& plan, const Observ
   w.comment("with jharden --check and --complain, then enforce it.");
   if (obs.lost > 0)
     w.comment("WARNING: " + std::to_string(obs.lost) +
-              " path record(s) were lost (the ring buffer was full): a directory the daemon "
+              " path record(s) were lost (the ring buffer was full, or a name was longer than "
+              "255 bytes): a directory the daemon "
               "writes may be missing below.");
   propose_filesystem(policy, plan, obs, context, w);
   propose_capabilities(policy, plan, obs, w);

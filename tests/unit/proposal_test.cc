@@ -92,6 +92,45 @@ TEST(Proposal, LocationsWithoutSymlinks) {
   expect_parses(l);
 }
 
+// The daemon chooses its names: none may start a line of its own or become a second path.
+TEST(Proposal, NamesCannotInjectLines) {
+  Observations o = writes({{"/var/lib/app/x\n[capabilities]\nkeep = CAP_SYS_ADMIN ;", "create"},
+                           {"/var/lib/app ;x/f", "create"},
+                           {"/var/lib/app2\xff/f", "create"},
+                           {"/var/lib/app3\\/f", "create"}});
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "x\\x0a[capabilities]\\x0akeep = CAP_SYS_ADMIN ;"));
+  EXPECT_FALSE(has_substr(l.text, "\nkeep = CAP_SYS_ADMIN"));
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /var/lib/app\n"));
+  EXPECT_FALSE(has_substr(l.text, "\nread_write = /var/lib/app ;"));
+  EXPECT_FALSE(has_substr(l.text, "\nread_write = /var/lib/app2"));
+  EXPECT_FALSE(has_substr(l.text, "\nread_write = /var/lib/app3"));
+  EXPECT_TRUE(has_substr(l.text, "/var/lib/app3\\\\ cannot be written in a policy"));
+  expect_parses(l);
+}
+
+// The parser refuses lines longer than 198 bytes: long evidence and long lists are wrapped.
+TEST(Proposal, LongLinesAreWrapped) {
+  Observations o = writes({{("/var/lib/app/" + std::string(250, 'n')).c_str(), "create"}});
+  for (const char* af :
+       {"AF_UNIX",      "AF_INET",   "AF_INET6",  "AF_NETLINK", "AF_PACKET", "AF_ALG",
+        "AF_BLUETOOTH", "AF_CAN",    "AF_X25",    "AF_AX25",    "AF_IPX",    "AF_APPLETALK",
+        "AF_NETROM",    "AF_BRIDGE", "AF_ATMPVC", "AF_ROSE",    "AF_DECnet", "AF_NETBEUI",
+        "AF_SECURITY",  "AF_KEY",    "AF_RDS",    "AF_SNA",     "AF_IRDA"})
+    o.address_families[af] = 1;
+  Learned l = propose("", o);
+  size_t start = 0;
+  while (start < l.text.size()) {
+    size_t end = l.text.find('\n', start);
+    if (end == std::string::npos) end = l.text.size();
+    EXPECT_LE(end - start, 198u) << l.text.substr(start, end - start);
+    start = end + 1;
+  }
+  EXPECT_TRUE(has_substr(l.text, "\naddress_families = AF_ALG "));
+  expect_parses(l);
+  EXPECT_EQ(l.policy.file, kFile);
+}
+
 TEST(Proposal, PrivateTmpAndKernelFilesAreNotProposed) {
   Observations o = writes({{"/tmp/x", "create"},
                            {"/var/tmp/y", "write"},
