@@ -100,7 +100,12 @@ void Observations::add(const PathEvent& e) {
   constexpr std::string_view kDeleted = " (deleted)";
   if (path.ends_with(kDeleted)) path.resize(path.size() - kDeleted.size());
   if (path.empty() || path[0] != '/') return;  // pipes, sockets, anonymous files
-  ++paths[normalize_proc(path, e.pid)][path_op_name(e.op)];
+  std::string key = normalize_proc(path, e.pid);
+  if (paths.size() >= kMaxPaths && !paths.count(key)) {
+    ++lost;
+    return;
+  }
+  ++paths[key][path_op_name(e.op)];
 }
 
 void Observations::merge(const Observations& o) {
@@ -116,7 +121,13 @@ void Observations::merge(const Observations& o) {
   realtime += o.realtime;
   personality += o.personality;
   lost += o.lost;
-  for (const auto& [path, ops] : o.paths) add_counts(paths[path], ops);
+  for (const auto& [path, ops] : o.paths) {
+    if (paths.size() >= kMaxPaths && !paths.count(path)) {
+      ++lost;
+      continue;
+    }
+    add_counts(paths[path], ops);
+  }
 }
 
 nlohmann::json observations_to_json(const Observations& o) {

@@ -15,13 +15,16 @@ namespace jharden {
 namespace {
 
 // Directories under which each service has its own: a write in /var/lib/redis/x makes
-// /var/lib/redis writable, never /var/lib.
-constexpr const char* kDataRoots[] = {
-    "/var/lib", "/var/cache", "/var/log", "/var/spool", "/var/mail", "/var/www", "/var/opt",
-    "/run",     "/srv",       "/home",    "/opt",       "/mnt",      "/media",   "/var/backups"};
+// /var/lib/redis writable, never /var/lib. /run/user first: every user has their own there, a
+// write in /run/user/1000 must not make /run/user writable.
+constexpr const char* kDataRoots[] = {"/run/user",    "/var/lib",  "/var/cache", "/var/log",
+                                      "/var/spool",   "/var/mail", "/var/www",   "/var/opt",
+                                      "/run",         "/srv",      "/home",      "/opt",
+                                      "/var/backups", "/mnt",      "/media"};
 // Never writable as a whole, whatever was written directly in them.
-constexpr const char* kNeverWhole[] = {"/",    "/var",   "/usr", "/etc",  "/boot",
-                                       "/lib", "/lib64", "/bin", "/sbin", "/usr/local"};
+// /root: root's home as a whole (its .ssh) for one file written in it.
+constexpr const char* kNeverWhole[] = {"/",      "/var", "/usr",  "/etc",  "/boot",     "/lib",
+                                       "/lib64", "/bin", "/sbin", "/root", "/usr/local"};
 // Home directories: inaccessible when never touched.
 constexpr const char* kHomes[] = {"/home", "/root", "/run/user"};
 // What jharden itself calls after its filter is loaded (the exec report and execve): a group
@@ -517,6 +520,9 @@ void propose_namespaces(const Policy& policy, const Observations& obs, Writer& w
 }  // namespace
 
 std::string coarsen_location(const std::string& dir) {
+  // A data root itself first: /run/user is one, though it is also under /run.
+  for (const char* root : kDataRoots)
+    if (dir == root) return "";
   for (const char* root : kDataRoots) {
     std::string r(root);
     if (dir.size() > r.size() && under(dir, r)) {
@@ -524,8 +530,6 @@ std::string coarsen_location(const std::string& dir) {
       return dir.substr(0, end);
     }
   }
-  for (const char* root : kDataRoots)
-    if (dir == root) return "";
   for (const char* never : kNeverWhole)
     if (dir == never) return "";
   return dir;

@@ -313,12 +313,28 @@ test_learn_planted_fifo() {
   expect_rc "learn-planted-record:fifo-refused" 1
 }
 
+# learn-coarsen: one file written in /run/user/UID, or directly in /root, must not make every
+# user's runtime directory, or root's whole home (its .ssh), writable.
+test_learn_coarsen() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  rm -rf /run/user/4242 /root/jh-learn-f
+  learn "$pol" "$file" -- /bin/sh -c "mkdir -p /run/user/4242 && echo 1 > /run/user/4242/f &&
+    echo 1 > /root/jh-learn-f"
+  rm -rf /run/user/4242 /root/jh-learn-f
+  expect_no_match "learn-coarsen:run-user" $'\nread_write = /run/user\n' "$(<"$file")"
+  expect_match "learn-coarsen:run-user-own" $'\nread_write = /run/user/4242\n' "$(<"$file")"
+  expect_no_match "learn-coarsen:root-home" $'\nread_write = /root\n' "$(<"$file")"
+}
+
 main() {
   e2e_init "$@"
   check_observer
   run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
-    test_learn_symlink_swap test_learn_planted_fifo
+    test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen
   e2e_finish
 }
 

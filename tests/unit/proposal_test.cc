@@ -55,10 +55,26 @@ TEST(CoarsenLocation, ServiceDirectoryUnderADataRoot) {
   EXPECT_EQ(coarsen_location("/run/nginx"), "/run/nginx");
   EXPECT_EQ(coarsen_location("/srv/www/a/b/c"), "/srv/www");
   EXPECT_EQ(coarsen_location("/etc/ssl/private"), "/etc/ssl/private");
+  EXPECT_EQ(coarsen_location("/run/user/1000/app"), "/run/user/1000");
+}
+
+TEST(Observations, DistinctPathsAreBounded) {
+  Observations o;
+  for (size_t i = 0; i < Observations::kMaxPaths + 10; ++i)
+    o.add(PathEvent{PathOp::kCreate, 1, "/var/lib/app/f" + std::to_string(i)});
+  o.add(PathEvent{PathOp::kWrite, 1, "/var/lib/app/f0"});
+  EXPECT_EQ(o.paths.size(), Observations::kMaxPaths);
+  EXPECT_EQ(o.lost, 10u);
+  EXPECT_EQ(o.paths["/var/lib/app/f0"]["write"], 1u);
+  Observations m;
+  m.merge(o);
+  m.merge(o);
+  EXPECT_EQ(m.paths.size(), Observations::kMaxPaths);
 }
 
 TEST(CoarsenLocation, NeverAWholeTree) {
-  for (const char* dir : {"/", "/var", "/var/lib", "/run", "/etc", "/usr", "/var/log"})
+  for (const char* dir :
+       {"/", "/var", "/var/lib", "/run", "/etc", "/usr", "/var/log", "/root", "/run/user"})
     EXPECT_EQ(coarsen_location(dir), "") << dir;
 }
 
