@@ -143,6 +143,11 @@ struct Learner {
     context.only_holds = [&](const std::string& dir, const std::vector<std::string>& own) {
       return only_holds(root, dir, own);
     };
+    context.device = [&](const std::string& path) {
+      struct stat st;
+      return lstat((root == "/" ? path : root + path).c_str(), &st) == 0 &&
+             (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
+    };
     context.canonical = [&](const std::string& dir) {
       return trusted_canonical(root, dir, started);
     };

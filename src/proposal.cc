@@ -185,8 +185,14 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
   std::map<std::string, Location> locations;
   for (const auto& [path, ops] : obs.paths) {
     std::map<std::string, uint64_t> writes;
+    // Writing to a device node needs no writable mount (a read-only /dev still lets one write
+    // /dev/null): under /dev only what changes its entries (create, remove, rename) counts,
+    // or the host's whole /dev (mknod, unlink of its nodes) would be proposed for /dev/null.
+    const bool device = under(path, "/dev");
+    const bool node = device && context.device && context.device(path);
     for (const auto& [op, n] : ops)
-      if (is_write_op(op)) writes[op] = n;
+      if (is_write_op(op) && (!device || ((is_create_op(op) && !node) || is_remove_op(op))))
+        writes[op] = n;
     if (writes.empty()) continue;
     // Kernel files follow protect_kernel; device nodes stay writable on a read-only mount.
     if (under(path, "/proc") || under(path, "/sys")) continue;

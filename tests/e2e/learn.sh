@@ -329,12 +329,31 @@ test_learn_coarsen() {
   expect_no_match "learn-coarsen:root-home" $'\nread_write = /root\n' "$(<"$file")"
 }
 
+# learn-devices: writing to a device node needs no writable mount; with private_dev = no (a
+# device that is not a pseudo-device opened), a write to /dev/null must not propose the
+# host's whole /dev writable (mknod, unlink of its nodes).
+test_learn_device_writes() {
+  new_case
+  local pol file
+  pol=$(policy svc.conf <<'EOF'
+[filesystem]
+private_dev = no
+EOF
+)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/sh -c "cat /dev/net/tun; echo x > /dev/null"
+  expect_match "learn-devices:private-dev-stays" "private_dev stays as it is: devices opened: /dev/net/tun" \
+    "$(<"$file")"
+  expect_no_match "learn-devices:dev-not-writable" $'\n(read_write|tmpfs) = -?/dev' "$(<"$file")"
+}
+
 main() {
   e2e_init "$@"
   check_observer
   run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
-    test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen
+    test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
+    test_learn_device_writes
   e2e_finish
 }
 

@@ -147,6 +147,20 @@ TEST(Proposal, LongLinesAreWrapped) {
   EXPECT_EQ(l.policy.file, kFile);
 }
 
+// A write to a device node needs no writable mount: no read_write = /dev for /dev/null.
+TEST(Proposal, DeviceWritesAreNotProposed) {
+  Observations o = writes({{"/dev/null", "write"},
+                           {"/dev/sda", "write"},
+                           {"/dev/x", "truncate"},
+                           {"/dev/null", "create"}});
+  ProposalContext context;
+  context.device = [](const std::string& path) { return path == "/dev/null"; };
+  Learned l = propose("[filesystem]\nprivate_dev = no\nread_only = /usr\n", o, context);
+  EXPECT_FALSE(has_substr(l.text, "read_write = /dev")) << l.text;
+  EXPECT_TRUE(has_substr(l.text, "devices opened: /dev/sda /dev/x"));
+  expect_parses(l);
+}
+
 TEST(Proposal, PrivateTmpAndKernelFilesAreNotProposed) {
   Observations o = writes({{"/tmp/x", "create"},
                            {"/var/tmp/y", "write"},
