@@ -190,6 +190,14 @@ void report(int fd, const std::string& message) {
     report(ready, record + ": not a regular file");
     std::_Exit(kExitFailure);
   }
+  // Its paths become read_write lines: a record someone else wrote (the daemon's user, where
+  // FILE lives) is not evidence. As for the policy files: owned by the user running jharden,
+  // writable by no one else.
+  if (in && (record_st.st_uid != geteuid() || (record_st.st_mode & 022) != 0)) {
+    report(ready, record + ": owned by uid " + std::to_string(record_st.st_uid) +
+                      " or writable by group or others: not taken as this jharden's record");
+    std::_Exit(kExitFailure);
+  }
   if (in) {
     std::string text;
     char buf[65536];

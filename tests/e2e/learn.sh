@@ -347,13 +347,35 @@ EOF
   expect_no_match "learn-devices:dev-not-writable" $'\n(read_write|tmpfs) = -?/dev' "$(<"$file")"
 }
 
+# learn-planted-record: a FILE.json that another user (the daemon's, say) owns or may write is
+# not evidence: its paths would become the proposal's read_write lines.
+test_learn_foreign_record() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/true
+  $PY -c "import json,sys; j=json.load(open(sys.argv[1])); j['paths']['/usr/share/x']={'create':1}
+json.dump(j, open(sys.argv[1], 'w'))" "$file.json"
+  chown nobody "$file.json"
+  jh --learn "$file" "$pol" -- /bin/true
+  flock "$file.lock" true
+  expect_rc "learn-planted-record:foreign-owner-refused" 1
+  expect_no_match "learn-planted-record:foreign-paths-not-proposed" "/usr/share" \
+    "$(grep -v '^#' "$file")"
+  chown root "$file.json"
+  chmod 0666 "$file.json"
+  jh --learn "$file" "$pol" -- /bin/true
+  expect_rc "learn-planted-record:writable-by-others-refused" 1
+}
+
 main() {
   e2e_init "$@"
   check_observer
   run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
-    test_learn_device_writes
+    test_learn_device_writes test_learn_foreign_record
   e2e_finish
 }
 
