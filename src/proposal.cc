@@ -225,9 +225,15 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
   // A location inside another is covered by it.
   std::map<std::string, Location> merged;
   for (auto& [loc, l] : locations) {
-    auto outer = std::find_if(merged.begin(), merged.end(), [&](const auto& m) {
-      return !m.second.object && under(loc, m.first) && loc != m.first;
-    });
+    // By its ancestors, not by a scan of `merged`: a daemon writing in tens of thousands of
+    // directories must not make this quadratic (the observer runs as root on the host). At
+    // most one ancestor is there: an inner one would have been merged into the outer.
+    auto outer = merged.end();
+    for (std::string up = loc; up != "/" && outer == merged.end();) {
+      up = parent_of(up);
+      auto it = merged.find(up);
+      if (it != merged.end() && !it->second.object) outer = it;
+    }
     if (outer == merged.end()) {
       merged[loc] = std::move(l);
       continue;

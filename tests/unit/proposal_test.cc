@@ -161,6 +161,21 @@ TEST(Proposal, DeviceWritesAreNotProposed) {
   expect_parses(l);
 }
 
+// Tens of thousands of written directories: one line each, nested ones under their outer
+// location, and no quadratic merge (this test would take minutes).
+TEST(Proposal, ManyLocationsMergeByAncestors) {
+  Observations o;
+  o.runs = 1;
+  for (int i = 0; i < 40000; ++i) ++o.paths["/var/lib/d" + std::to_string(i) + "/f"]["create"];
+  ++o.paths["/etc/app/f"]["write"];
+  ++o.paths["/etc/app/sub/g"]["write"];
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /var/lib/d39999\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /etc/app\n"));
+  EXPECT_FALSE(has_substr(l.text, "read_write = /etc/app/sub"));
+  EXPECT_TRUE(has_substr(l.text, "sub/g (write 1)"));
+}
+
 TEST(Proposal, PrivateTmpAndKernelFilesAreNotProposed) {
   Observations o = writes({{"/tmp/x", "create"},
                            {"/var/tmp/y", "write"},
