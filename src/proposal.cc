@@ -558,7 +558,8 @@ std::string propose_drop_in(const Policy& policy, const Plan& plan, const Observ
   if (obs.lost > 0)
     w.comment("WARNING: " + std::to_string(obs.lost) +
               " path record(s) were lost (the ring buffer was full, a name was longer than 255 "
-              "bytes, or more than 65536 distinct paths): a directory the daemon "
+              "bytes or its directory could not be named, or more than 65536 distinct paths): "
+              "a directory the daemon "
               "writes may be missing below.");
   propose_filesystem(policy, plan, obs, context, w);
   propose_capabilities(policy, plan, obs, w);

@@ -369,13 +369,34 @@ json.dump(j, open(sys.argv[1], 'w'))" "$file.json"
   expect_rc "learn-planted-record:writable-by-others-refused" 1
 }
 
+# learn-relative-base: a relative name whose directory the program could not name (a path
+# longer than it copies) was resolved later from /proc/PID/cwd: the daemon writes "f" in a
+# deep directory of its own, then moves to /usr/share before the observer reads its records.
+test_learn_relative_base() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- $PY -c "
+import os, time
+deep = '$CASE/' + 'a' * 200 + '/' + 'b' * 100
+os.makedirs(deep)
+os.chdir(deep)
+open('f', 'w').close()
+os.chdir('/usr/share')
+time.sleep(1)
+"
+  expect_true "learn-relative-base:write-happened" "no f" test -e "$CASE/$(printf 'a%.0s' {1..200})/$(printf 'b%.0s' {1..100})/f"
+  expect_no_match "learn-relative-base:moved-cwd" "/usr" "$(grep -v '^#' "$file")"
+}
+
 main() {
   e2e_init "$@"
   check_observer
   run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
-    test_learn_device_writes test_learn_foreign_record
+    test_learn_device_writes test_learn_foreign_record test_learn_relative_base
   e2e_finish
 }
 
