@@ -330,6 +330,14 @@ std::string escape_text(std::string_view text) {
 }
 
 std::optional<SeccompAudit> parse_seccomp_audit(std::string_view record) {
+  // A /dev/kmsg record starts with "PRIORITY,SEQUENCE,...;". The kernel's own have facility 0
+  // (priority below 8); whatever a process writes to /dev/kmsg gets another facility (LOG_USER
+  // at least), so that a daemon with private_dev = no cannot forge the record of its kill.
+  size_t comma = record.find(',');
+  if (comma == 0 || comma > 3 || comma == std::string_view::npos ||
+      record.substr(0, comma).find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoi(std::string(record.substr(0, comma))) >= 8)
+    return std::nullopt;
   if (record.find("type=1326") == std::string_view::npos) return std::nullopt;
   auto field = [&](std::string_view key) -> std::optional<std::string_view> {
     std::string needle = " " + std::string(key) + "=";

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,7 +15,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "error.h"
 #include "observer.h"
@@ -28,7 +32,9 @@ namespace {
 // never sees half a file.
 bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
   const std::string tmp = path + ".tmp";
-  unique_fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+  // A fresh file, never one planted there (a FIFO would block, a hard link would be truncated).
+  unlink(tmp.c_str());
+  unique_fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
   size_t done = 0;
   while (fd && done < text.size()) {
     ssize_t n = write(fd.get(), text.data() + done, text.size() - done);
@@ -43,6 +49,56 @@ bool write_atomically(const std::string& path, const std::string& text, std::str
     return false;
   }
   return true;
+}
+
+// `dir` (inside the sandbox's root `root`) without symlinks, following only those the daemon
+// cannot have planted: owned by root, in a directory only root may write, and older than this
+// run (`since`). A daemon that wrote in a directory of its own and then replaced it by a
+// symlink to /etc must not have /etc proposed. Empty: `dir` is to be taken as written.
+std::string trusted_canonical(const std::string& root, const std::string& dir, time_t since) {
+  auto host = [&](const std::string& p) { return root == "/" ? p : root + p; };
+  std::vector<std::string> parts;  // still to walk, last first
+  auto push = [&](const std::string& path) {
+    std::vector<std::string> add;
+    size_t i = 0;
+    while (i <= path.size()) {
+      size_t j = path.find('/', i);
+      if (j == std::string::npos) j = path.size();
+      if (j > i) add.push_back(path.substr(i, j - i));
+      i = j + 1;
+    }
+    parts.insert(parts.end(), add.rbegin(), add.rend());
+  };
+  push(dir);
+  std::string done;  // resolved so far; "" is the root
+  int links = 0;
+  while (!parts.empty()) {
+    std::string part = parts.back();
+    parts.pop_back();
+    if (part == ".") continue;
+    if (part == "..") {
+      done = done.substr(0, done.rfind('/') == std::string::npos ? 0 : done.rfind('/'));
+      continue;
+    }
+    const std::string next = done + "/" + part;
+    struct stat st, parent;
+    if (lstat(host(next).c_str(), &st) != 0) return "";
+    if (!S_ISLNK(st.st_mode)) {
+      done = next;
+      continue;
+    }
+    if (++links > 40 || lstat(host(done.empty() ? "/" : done).c_str(), &parent) != 0) return "";
+    if (st.st_uid != 0 || parent.st_uid != 0 || (parent.st_mode & 022) != 0 ||
+        st.st_ctim.tv_sec >= since)
+      return "";
+    char target[4096];
+    ssize_t n = readlink(host(next).c_str(), target, sizeof target);
+    if (n <= 0 || n == sizeof target) return "";
+    std::string t(target, static_cast<size_t>(n));
+    if (t[0] == '/') done.clear();
+    push(t);
+  }
+  return done.empty() ? "/" : done;
 }
 
 // Whether `dir` (inside the sandbox's root `root`) holds only the top-level names of `own`.
@@ -70,6 +126,7 @@ struct Learner {
   Observations run;   // this run's path records
   std::unique_ptr<Observer> observer;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  time_t started = time(nullptr);
 
   bool write_files(std::string& error) {
     Observations now = run;
@@ -86,15 +143,19 @@ struct Learner {
     context.only_holds = [&](const std::string& dir, const std::vector<std::string>& own) {
       return only_holds(root, dir, own);
     };
-    context.canonical = [&](const std::string& dir) -> std::string {
-      char* real = realpath((root == "/" ? dir : root + dir).c_str(), nullptr);
-      if (!real) return "";
-      std::string r(real);
-      std::free(real);
-      if (root == "/") return r;
-      return r.starts_with(root + "/") ? r.substr(root.size()) : "";
+    context.device = [&](const std::string& path) {
+      struct stat st;
+      return lstat((root == "/" ? path : root + path).c_str(), &st) == 0 &&
+             (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
     };
-    return write_atomically(file + ".json", observations_to_json(total).dump(1) + "\n", error) &&
+    context.canonical = [&](const std::string& dir) {
+      return trusted_canonical(root, dir, started);
+    };
+    return write_atomically(file + ".json",
+                            observations_to_json(total).dump(
+                                1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                                "\n",
+                            error) &&
            write_atomically(file, propose_drop_in(policy, plan, total, context), error);
   }
 };
@@ -108,7 +169,8 @@ void report(int fd, const std::string& message) {
   // Held until the observer is gone: two runs never merge into the same record at once, and
   // whoever needs the final FILE (a script, a test) waits with flock(1) on it.
   const std::string lock = l.file + ".lock";
-  unique_fd lock_fd(open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  unique_fd lock_fd(
+      open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644));
   if (!lock_fd || flock(lock_fd.get(), LOCK_EX | LOCK_NB) != 0) {
     report(ready, errno == EWOULDBLOCK ? "another jharden --learn is writing " + l.file
                                        : "lock " + lock + ": " + std::strerror(errno));
@@ -117,9 +179,23 @@ void report(int fd, const std::string& message) {
   // FILE.json of earlier runs: merged, never overwritten by a record it could not read.
   // Not through a symlink: where FILE lives may be writable by the daemon of an earlier run.
   const std::string record = l.file + ".json";
-  unique_fd in(open(record.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  // Nor a FIFO or a device planted there: the open and the read would block the daemon's start.
+  unique_fd in(open(record.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!in && errno != ENOENT) {
     report(ready, "open " + record + ": " + std::strerror(errno));
+    std::_Exit(kExitFailure);
+  }
+  struct stat record_st;
+  if (in && (fstat(in.get(), &record_st) != 0 || !S_ISREG(record_st.st_mode))) {
+    report(ready, record + ": not a regular file");
+    std::_Exit(kExitFailure);
+  }
+  // Its paths become read_write lines: a record someone else wrote (the daemon's user, where
+  // FILE lives) is not evidence. As for the policy files: owned by the user running jharden,
+  // writable by no one else.
+  if (in && (record_st.st_uid != geteuid() || (record_st.st_mode & 022) != 0)) {
+    report(ready, record + ": owned by uid " + std::to_string(record_st.st_uid) +
+                      " or writable by group or others: not taken as this jharden's record");
     std::_Exit(kExitFailure);
   }
   if (in) {

@@ -100,7 +100,12 @@ void Observations::add(const PathEvent& e) {
   constexpr std::string_view kDeleted = " (deleted)";
   if (path.ends_with(kDeleted)) path.resize(path.size() - kDeleted.size());
   if (path.empty() || path[0] != '/') return;  // pipes, sockets, anonymous files
-  ++paths[normalize_proc(path, e.pid)][path_op_name(e.op)];
+  std::string key = normalize_proc(path, e.pid);
+  if (paths.size() >= kMaxPaths && !paths.count(key)) {
+    ++lost;
+    return;
+  }
+  ++paths[key][path_op_name(e.op)];
 }
 
 void Observations::merge(const Observations& o) {
@@ -116,7 +121,13 @@ void Observations::merge(const Observations& o) {
   realtime += o.realtime;
   personality += o.personality;
   lost += o.lost;
-  for (const auto& [path, ops] : o.paths) add_counts(paths[path], ops);
+  for (const auto& [path, ops] : o.paths) {
+    if (paths.size() >= kMaxPaths && !paths.count(path)) {
+      ++lost;
+      continue;
+    }
+    add_counts(paths[path], ops);
+  }
 }
 
 nlohmann::json observations_to_json(const Observations& o) {
@@ -168,6 +179,7 @@ struct Observer::Impl {
   observe* skel = nullptr;
   ring_buffer* ring = nullptr;
   bool capabilities = true;
+  uint64_t truncated = 0;  // path records dropped: the name was cut, or its base unknown
   std::string fallback_cwd = "/";
   std::function<void(const PathEvent&)> on_path;
   std::function<void(const PathFailure&)> on_failure;
@@ -175,12 +187,28 @@ struct Observer::Impl {
   // A relative path of process `tgid`, against its descriptor or working directory as
   // /proc shows them now (in its own mount namespace's terms); the daemon's starting directory
   // when the process is already gone.
-  std::string resolve(pid_t tgid, int dfd, const char* raw, const char* known, size_t max) const {
+  // `guess`: without the program's base, the directory as /proc shows it when the record is
+  // read (for reads and executions only: a daemon that wrote "f" in a directory the program
+  // could not name, then moved to /usr/share before the record was read, would have
+  // /usr/share/f written; such a write is dropped and counted as lost instead).
+  std::string resolve(pid_t tgid, int dfd, const char* raw, const char* known, size_t max,
+                      bool guess) {
     std::string path(raw, strnlen(raw, max));
+    // The program copies at most max - 1 bytes: a longer name is cut, and what is left may
+    // name another place ("/usr/bin/./././...", then back to where the daemon may write).
+    // Dropped, and counted as lost.
+    if (path.size() >= max - 1) {
+      ++truncated;
+      return "";
+    }
     if (path.empty()) return path;
     if (path[0] != '/' && known[0] == '/') {
       path = std::string(known, strnlen(known, max)) + "/" + path;
     } else if (path[0] != '/') {
+      if (!guess) {
+        ++truncated;
+        return "";
+      }
       std::string link = "/proc/" + std::to_string(tgid) +
                          (dfd == JH_OBS_CWD ? std::string("/cwd") : "/fd/" + std::to_string(dfd));
       char buf[4096];
@@ -308,7 +336,9 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
         if (e->op < JH_OP_CREATE || e->op > JH_OP_EXEC) return 0;
         const auto pid = static_cast<pid_t>(e->tgid);
         PathEvent pe{static_cast<PathOp>(e->op - JH_OP_CREATE), pid,
-                     self->resolve(pid, e->dfd, e->path, e->base, sizeof e->path)};
+                     self->resolve(pid, e->dfd, e->path, e->base, sizeof e->path,
+                                   e->op == JH_OP_READ || e->op == JH_OP_EXEC)};
+        if (pe.path.empty()) return 0;  // cut (counted), or nothing to name
         if (e->error != 0) {
           // Not a use of the path: only for whoever asked for failures.
           if (!self->on_failure) return 0;
@@ -318,8 +348,9 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
           std::free(name);
           self->on_failure(f);
           if (e->op == JH_OP_RENAME_FROM) {
-            f.event = PathEvent{PathOp::kRenameTo, pid,
-                                self->resolve(pid, e->dfd2, e->path2, e->base2, sizeof e->path2)};
+            f.event =
+                PathEvent{PathOp::kRenameTo, pid,
+                          self->resolve(pid, e->dfd2, e->path2, e->base2, sizeof e->path2, false)};
             self->on_failure(f);
           }
           return 0;
@@ -328,7 +359,7 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
         if (e->op == JH_OP_RENAME_FROM)
           self->on_path(
               PathEvent{PathOp::kRenameTo, pid,
-                        self->resolve(pid, e->dfd2, e->path2, e->base2, sizeof e->path2)});
+                        self->resolve(pid, e->dfd2, e->path2, e->base2, sizeof e->path2, false)});
         return 0;
       },
       raw, nullptr);
@@ -388,6 +419,7 @@ bool Observer::drain(const std::function<void(const PathEvent&)>& on_path,
 }
 
 void Observer::add_counters(Observations& into) const {
+  into.lost += impl_->truncated;
   const int cpus = libbpf_num_possible_cpus();
   std::vector<uint64_t> per_cpu(cpus > 0 ? static_cast<size_t>(cpus) : 1);
   const int sys_fd = bpf_map__fd(impl_->skel->maps.syscalls);

@@ -69,10 +69,13 @@ struct Observations {
   uint64_t exec_gain = 0;    // mprotect/pkey_mprotect/shmat adding execute permission
   uint64_t realtime = 0;     // realtime scheduling policies set
   uint64_t personality = 0;  // personality() changing the execution domain
-  uint64_t lost = 0;         // path records lost (ring buffer full)
+  uint64_t lost = 0;         // path records lost (ring buffer full, name cut, table full)
   // path -> operation name -> count. /proc/<pid> of the observed process itself is recorded as
   // /proc/self, any other process's as /proc/PID, so that the table stays bounded.
   std::map<std::string, std::map<std::string, uint64_t>> paths;
+  // Distinct paths kept: a daemon creating millions of names must not exhaust the memory of
+  // the observer (root, on the host) nor blow FILE.json up; the rest is counted as lost.
+  static constexpr size_t kMaxPaths = 65536;
 
   void add(const PathEvent& e);
   void merge(const Observations& other);

@@ -1,7 +1,9 @@
 #include "proposal.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -13,13 +15,16 @@ namespace jharden {
 namespace {
 
 // Directories under which each service has its own: a write in /var/lib/redis/x makes
-// /var/lib/redis writable, never /var/lib.
-constexpr const char* kDataRoots[] = {
-    "/var/lib", "/var/cache", "/var/log", "/var/spool", "/var/mail", "/var/www", "/var/opt",
-    "/run",     "/srv",       "/home",    "/opt",       "/mnt",      "/media",   "/var/backups"};
+// /var/lib/redis writable, never /var/lib. /run/user first: every user has their own there, a
+// write in /run/user/1000 must not make /run/user writable.
+constexpr const char* kDataRoots[] = {"/run/user",    "/var/lib",  "/var/cache", "/var/log",
+                                      "/var/spool",   "/var/mail", "/var/www",   "/var/opt",
+                                      "/run",         "/srv",      "/home",      "/opt",
+                                      "/var/backups", "/mnt",      "/media"};
 // Never writable as a whole, whatever was written directly in them.
-constexpr const char* kNeverWhole[] = {"/",    "/var",   "/usr", "/etc",  "/boot",
-                                       "/lib", "/lib64", "/bin", "/sbin", "/usr/local"};
+// /root: root's home as a whole (its .ssh) for one file written in it.
+constexpr const char* kNeverWhole[] = {"/",      "/var", "/usr",  "/etc",  "/boot",     "/lib",
+                                       "/lib64", "/bin", "/sbin", "/root", "/usr/local"};
 // Home directories: inaccessible when never touched.
 constexpr const char* kHomes[] = {"/home", "/root", "/run/user"};
 // What jharden itself calls after its filter is loaded (the exec report and execve): a group
@@ -95,10 +100,77 @@ struct Location {
   bool created = false;
 };
 
+// The policy's parser refuses a line longer than 198 bytes, comments included: a proposal
+// with one would not parse at all (the daemon's long names, many capabilities or families).
+constexpr size_t kMaxLine = 160;
+
+// The daemon chooses its file names: in a comment, every byte that could end the line or
+// is not plain ASCII is shown as \xNN (and \ as \\), so that no name starts a line of its own.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c >= 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+// Whether a path can stand as one word of a policy line as it is: no white space (a second
+// word, a second path), no " ;" or "#" (a comment), no ":" (tmpfs options), nothing but
+// plain ASCII. Any other path is not proposed: the policy has no quoting.
+bool expressible(const std::string& path) {
+  if (path.empty() || path[0] != '/' || path.size() > kMaxLine - 40) return false;
+  return std::all_of(path.begin(), path.end(), [](char ch) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    return std::isalnum(c) || std::strchr("/._-+@,~%=", c) != nullptr;
+  });
+}
+
 class Writer {
  public:
-  void comment(const std::string& text) { out_ << "# " << text << "\n"; }
-  void line(const std::string& text) { out_ << text << "\n"; }
+  // Wrapped: a long evidence is continued on further comment lines.
+  void comment(const std::string& text) {
+    std::string rest = printable(text);
+    const char* lead = "# ";
+    do {
+      size_t cut = rest.size() <= kMaxLine ? rest.size() : rest.rfind(' ', kMaxLine);
+      if (cut == std::string::npos || cut == 0) cut = kMaxLine;
+      out_ << lead << rest.substr(0, cut) << "\n";
+      rest.erase(0, cut);
+      if (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
+      lead = "#   ";
+    } while (!rest.empty());
+  }
+  // "KEY = WORD WORD ...": a long list goes on several lines of the same key (a list key adds).
+  void line(const std::string& text) {
+    size_t eq = text.find(" = ");
+    if (text.size() <= kMaxLine || eq == std::string::npos) {
+      out_ << text << "\n";
+      return;
+    }
+    const std::string key = text.substr(0, eq + 3);
+    std::string current;
+    size_t i = eq + 3;
+    while (i < text.size()) {
+      size_t j = text.find(' ', i);
+      if (j == std::string::npos) j = text.size();
+      const std::string word = text.substr(i, j - i);
+      if (!current.empty() && key.size() + current.size() + 1 + word.size() > kMaxLine) {
+        out_ << key << current << "\n";
+        current.clear();
+      }
+      current += (current.empty() ? "" : " ") + word;
+      i = j + 1;
+    }
+    if (!current.empty()) out_ << key << current << "\n";
+  }
   void section(const std::string& name) { out_ << "\n[" << name << "]\n"; }
   std::string str() const { return out_.str(); }
 
@@ -113,8 +185,14 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
   std::map<std::string, Location> locations;
   for (const auto& [path, ops] : obs.paths) {
     std::map<std::string, uint64_t> writes;
+    // Writing to a device node needs no writable mount (a read-only /dev still lets one write
+    // /dev/null): under /dev only what changes its entries (create, remove, rename) counts,
+    // or the host's whole /dev (mknod, unlink of its nodes) would be proposed for /dev/null.
+    const bool device = under(path, "/dev");
+    const bool node = device && context.device && context.device(path);
     for (const auto& [op, n] : ops)
-      if (is_write_op(op)) writes[op] = n;
+      if (is_write_op(op) && (!device || ((is_create_op(op) && !node) || is_remove_op(op))))
+        writes[op] = n;
     if (writes.empty()) continue;
     // Kernel files follow protect_kernel; device nodes stay writable on a read-only mount.
     if (under(path, "/proc") || under(path, "/sys")) continue;
@@ -147,9 +225,15 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
   // A location inside another is covered by it.
   std::map<std::string, Location> merged;
   for (auto& [loc, l] : locations) {
-    auto outer = std::find_if(merged.begin(), merged.end(), [&](const auto& m) {
-      return !m.second.object && under(loc, m.first) && loc != m.first;
-    });
+    // By its ancestors, not by a scan of `merged`: a daemon writing in tens of thousands of
+    // directories must not make this quadratic (the observer runs as root on the host). At
+    // most one ancestor is there: an inner one would have been merged into the outer.
+    auto outer = merged.end();
+    for (std::string up = loc; up != "/" && outer == merged.end();) {
+      up = parent_of(up);
+      auto it = merged.find(up);
+      if (it != merged.end() && !it->second.object) outer = it;
+    }
     if (outer == merged.end()) {
       merged[loc] = std::move(l);
       continue;
@@ -186,6 +270,11 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
       scratch = false;
     }
     std::string what = "written: " + evidence(l.names);
+    if (!expressible(loc)) {
+      w.comment(what + " (not proposed: " + loc +
+                " cannot be written in a policy; better give the daemon a directory of its own)");
+      continue;
+    }
     if (scratch) {
       w.comment("scratch only: everything created there was removed again; " + what);
       std::string options;
@@ -443,6 +532,9 @@ void propose_namespaces(const Policy& policy, const Observations& obs, Writer& w
 }  // namespace
 
 std::string coarsen_location(const std::string& dir) {
+  // A data root itself first: /run/user is one, though it is also under /run.
+  for (const char* root : kDataRoots)
+    if (dir == root) return "";
   for (const char* root : kDataRoots) {
     std::string r(root);
     if (dir.size() > r.size() && under(dir, r)) {
@@ -450,8 +542,6 @@ std::string coarsen_location(const std::string& dir) {
       return dir.substr(0, end);
     }
   }
-  for (const char* root : kDataRoots)
-    if (dir == root) return "";
   for (const char* never : kNeverWhole)
     if (dir == never) return "";
   return dir;
@@ -467,7 +557,9 @@ std::string propose_drop_in(const Policy& policy, const Plan& plan, const Observ
   w.comment("with jharden --check and --complain, then enforce it.");
   if (obs.lost > 0)
     w.comment("WARNING: " + std::to_string(obs.lost) +
-              " path record(s) were lost (the ring buffer was full): a directory the daemon "
+              " path record(s) were lost (the ring buffer was full, a name was longer than 255 "
+              "bytes or its directory could not be named, or more than 65536 distinct paths): "
+              "a directory the daemon "
               "writes may be missing below.");
   propose_filesystem(policy, plan, obs, context, w);
   propose_capabilities(policy, plan, obs, w);

@@ -19,6 +19,9 @@ struct ProposalContext {
   // A directory as it is without symlinks (/var/run/x -> /run/x): the daemon names paths as it
   // likes, a policy path may not go through a symlink. Unset, or empty result: as written.
   std::function<std::string(const std::string& dir)> canonical;
+  // Whether a path (inside the sandbox's root) is a device node now: open(O_CREAT) of
+  // /dev/null creates nothing. Unset: never.
+  std::function<bool(const std::string& path)> device;
 };
 
 // The drop-in's text. It only tightens: no line grants what the starting policy refused, and

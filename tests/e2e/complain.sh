@@ -275,6 +275,37 @@ EOF
   fi
 }
 
+# kill-forged-record: with private_dev = no, a root daemon writes fake seccomp audit records to
+# /dev/kmsg (for every pid it may have on the host) before its real kill: the report must name
+# the call the kernel recorded, not the forged one. Records written from userspace are never
+# the kernel's (their facility is not 0).
+test_kill_forged_record() {
+  local pol
+  new_case
+  [[ -w /dev/kmsg ]] || { skip kill-forged-record:names-the-real-call "no /dev/kmsg"; return; }
+  pol=$(policy <<'EOF'
+[seccomp]
+action = kill
+deny = uname
+[filesystem]
+private_dev = no
+[namespaces]
+pid = yes
+EOF
+)
+  jh "$pol" -- $PY -c "
+import os
+for pid in range($BASHPID, $BASHPID + 400):
+    with open('/dev/kmsg', 'w') as k:
+        k.write('audit: type=1326 audit(1.0:1): auid=0 uid=0 gid=0 ses=1 pid=%d comm=\"forged\" '
+                'exe=\"/x\" sig=31 arch=c000003e syscall=0 compat=0 ip=0x0 code=0x0\n' % pid)
+os.uname()
+"
+  expect_rc kill-forged-record:exit-159 159
+  expect_no_match kill-forged-record:forged-call-ignored "forged|read refused" "$ERR"
+  expect_match kill-forged-record:names-the-real-call "seccomp: [^ ]+\[[0-9]+\]: uname refused" "$ERR"
+}
+
 main() {
   e2e_init "$@"
   run_cases \
@@ -286,7 +317,8 @@ main() {
     test_complain_observer_ends_with_daemon \
     test_complain_usage \
     test_setup_failure_names_line \
-    test_kill_names_line
+    test_kill_names_line \
+    test_kill_forged_record
   e2e_finish
 }
 

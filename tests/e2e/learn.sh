@@ -234,11 +234,169 @@ test_learn_notify() {
   expect_eq "learn:observer-not-the-daemons-child" "children=" "$(grep '^children=' <<<"$OUT")"
 }
 
+# learn-injection: the daemon chooses the names the proposal quotes. A newline in a file name
+# must not start a line of its own (a section, a key), a path with a space or " ;" must not
+# become two paths, and a name that is not UTF-8 must not stop the observer's writes.
+test_learn_injection() {
+  new_case
+  local pol file sp="/var/lib/jh-learn-victim ;x"
+  rm -rf "$sp"
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- $PY -c "
+import os
+d = '$CASE/data'
+os.makedirs(d)
+open(os.path.join(d, 'x\n[capabilities]\nkeep = CAP_SYS_ADMIN ;'), 'w').close()
+os.makedirs(os.path.join(d, 'y\nread_write = '))
+open(os.path.join(d, 'y\nread_write = ', 'usr ;'), 'w').close()
+os.makedirs('$sp')
+open('$sp/f', 'w').close()
+"
+  rm -rf "$sp"
+  local lines
+  lines=$(grep -v '^#' "$file")
+  expect_eq "learn-injection:newline-in-name" "1" "$(grep -c '^\[capabilities\]' "$file")"
+  expect_no_match "learn-injection:newline-key" "CAP_SYS_ADMIN|= /usr" "$lines"
+  expect_no_match "learn-injection:space-in-path" "jh-learn-victim" "$lines"
+  install_proposal "$pol" "$file"
+  jh --check "$pol"
+  expect_rc "learn-injection:proposal-parses" 0
+  # The final write happens: this run's socket family is in the proposal.
+  learn "$(policy u.conf </dev/null)" "$CASE/u.conf" -- $PY -c "
+open(b'$CASE/data/z\\xff\\xfe', 'w').close()
+import socket; socket.socket(socket.AF_INET6).close()
+"
+  expect_match "learn-injection:non-utf8-name" $'\naddress_families = AF_INET6\n' "$(<"$CASE/u.conf")"
+}
+
+# learn-truncated-path: the observer copies at most 255 bytes of a path; a longer name whose
+# first 255 bytes name another place ("/usr/bin/./././...", then back to where the daemon may
+# write) must not make that place writable.
+test_learn_truncated_path() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- $PY -c "
+open('/usr/bin' + '/.' * 150 + '/../..' + '$CASE/f', 'w').close()
+"
+  expect_true "learn-truncated-path:write-happened" "no $CASE/f" test -e "$CASE/f"
+  expect_no_match "learn-truncated-path:long-name" "/usr" "$(grep -v '^#' "$file")"
+}
+
+# learn-symlink: the daemon writes in a directory of its own, then replaces it by a symlink to
+# a tree it never wrote; the proposal must not follow that symlink on the host.
+test_learn_symlink_swap() {
+  new_case
+  local pol file d=/run/jh-learn-swap
+  rm -rf "$d"
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/sh -c "mkdir -p $d/x && echo 1 > $d/x/f && rm -r $d/x &&
+    ln -s /usr/share $d/x"
+  rm -rf "$d"
+  expect_no_match "learn-symlink:swapped-after-write" "/usr" "$(grep -v '^#' "$file")"
+  expect_match "learn-symlink:lexical-location" $'\n(read_write|tmpfs) = -?/run/jh-learn-swap' \
+    "$(<"$file")"
+}
+
+# learn-planted-record: whoever may write where FILE lives plants a FIFO at FILE.json: the
+# observer must refuse it, not hang (and the daemon with it).
+test_learn_planted_fifo() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  mkfifo "$file.json"
+  JH_TIMEOUT=10 jh --learn "$file" "$pol" -- /bin/true
+  expect_rc "learn-planted-record:fifo-refused" 1
+}
+
+# learn-coarsen: one file written in /run/user/UID, or directly in /root, must not make every
+# user's runtime directory, or root's whole home (its .ssh), writable.
+test_learn_coarsen() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  rm -rf /run/user/4242 /root/jh-learn-f
+  learn "$pol" "$file" -- /bin/sh -c "mkdir -p /run/user/4242 && echo 1 > /run/user/4242/f &&
+    echo 1 > /root/jh-learn-f"
+  rm -rf /run/user/4242 /root/jh-learn-f
+  expect_no_match "learn-coarsen:run-user" $'\nread_write = /run/user\n' "$(<"$file")"
+  expect_match "learn-coarsen:run-user-own" $'\nread_write = /run/user/4242\n' "$(<"$file")"
+  expect_no_match "learn-coarsen:root-home" $'\nread_write = /root\n' "$(<"$file")"
+}
+
+# learn-devices: writing to a device node needs no writable mount; with private_dev = no (a
+# device that is not a pseudo-device opened), a write to /dev/null must not propose the
+# host's whole /dev writable (mknod, unlink of its nodes).
+test_learn_device_writes() {
+  new_case
+  local pol file
+  pol=$(policy svc.conf <<'EOF'
+[filesystem]
+private_dev = no
+EOF
+)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/sh -c "cat /dev/net/tun; echo x > /dev/null"
+  expect_match "learn-devices:private-dev-stays" "private_dev stays as it is: devices opened: /dev/net/tun" \
+    "$(<"$file")"
+  expect_no_match "learn-devices:dev-not-writable" $'\n(read_write|tmpfs) = -?/dev' "$(<"$file")"
+}
+
+# learn-planted-record: a FILE.json that another user (the daemon's, say) owns or may write is
+# not evidence: its paths would become the proposal's read_write lines.
+test_learn_foreign_record() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/true
+  $PY -c "import json,sys; j=json.load(open(sys.argv[1])); j['paths']['/usr/share/x']={'create':1}
+json.dump(j, open(sys.argv[1], 'w'))" "$file.json"
+  chown nobody "$file.json"
+  jh --learn "$file" "$pol" -- /bin/true
+  flock "$file.lock" true
+  expect_rc "learn-planted-record:foreign-owner-refused" 1
+  expect_no_match "learn-planted-record:foreign-paths-not-proposed" "/usr/share" \
+    "$(grep -v '^#' "$file")"
+  chown root "$file.json"
+  chmod 0666 "$file.json"
+  jh --learn "$file" "$pol" -- /bin/true
+  expect_rc "learn-planted-record:writable-by-others-refused" 1
+}
+
+# learn-relative-base: a relative name whose directory the program could not name (a path
+# longer than it copies) was resolved later from /proc/PID/cwd: the daemon writes "f" in a
+# deep directory of its own, then moves to /usr/share before the observer reads its records.
+test_learn_relative_base() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- $PY -c "
+import os, time
+deep = '$CASE/' + 'a' * 200 + '/' + 'b' * 100
+os.makedirs(deep)
+os.chdir(deep)
+open('f', 'w').close()
+os.chdir('/usr/share')
+time.sleep(1)
+"
+  expect_true "learn-relative-base:write-happened" "no f" test -e "$CASE/$(printf 'a%.0s' {1..200})/$(printf 'b%.0s' {1..100})/f"
+  expect_no_match "learn-relative-base:moved-cwd" "/usr" "$(grep -v '^#' "$file")"
+}
+
 main() {
   e2e_init "$@"
   check_observer
   run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
-    test_learn_planted_symlinks test_learn_notify
+    test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
+    test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
+    test_learn_device_writes test_learn_foreign_record test_learn_relative_base
   e2e_finish
 }
 

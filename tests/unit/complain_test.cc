@@ -302,6 +302,17 @@ TEST(SeccompAudit, OnlySigsysRecordsOfSeccomp) {
   EXPECT_FALSE(parse_seccomp_audit("audit: type=1326 pid=x1 sig=31 arch=c000003e syscall=6"));
 }
 
+TEST(SeccompAudit, RecordsWrittenFromUserspaceAreNotTheKernels) {
+  const std::string body =
+      ",1234,12781731590,-;audit: type=1326 audit(1.0:1): pid=29040 comm=\"x\" sig=31 "
+      "arch=c000003e syscall=0 compat=0 ip=0x0 code=0x0\n";
+  EXPECT_TRUE(parse_seccomp_audit("4" + body));
+  EXPECT_FALSE(parse_seccomp_audit("12" + body));  // LOG_USER, what a write to /dev/kmsg gets
+  EXPECT_FALSE(parse_seccomp_audit("14" + body));
+  EXPECT_FALSE(parse_seccomp_audit(body));
+  EXPECT_FALSE(parse_seccomp_audit("x4" + body));
+}
+
 // --- the seccomp filter ---------------------------------------------------------------------
 
 TEST(SeccompBlame, DefaultDenyGroupsAreNamedAsDefaults) {

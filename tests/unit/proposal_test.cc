@@ -55,10 +55,26 @@ TEST(CoarsenLocation, ServiceDirectoryUnderADataRoot) {
   EXPECT_EQ(coarsen_location("/run/nginx"), "/run/nginx");
   EXPECT_EQ(coarsen_location("/srv/www/a/b/c"), "/srv/www");
   EXPECT_EQ(coarsen_location("/etc/ssl/private"), "/etc/ssl/private");
+  EXPECT_EQ(coarsen_location("/run/user/1000/app"), "/run/user/1000");
+}
+
+TEST(Observations, DistinctPathsAreBounded) {
+  Observations o;
+  for (size_t i = 0; i < Observations::kMaxPaths + 10; ++i)
+    o.add(PathEvent{PathOp::kCreate, 1, "/var/lib/app/f" + std::to_string(i)});
+  o.add(PathEvent{PathOp::kWrite, 1, "/var/lib/app/f0"});
+  EXPECT_EQ(o.paths.size(), Observations::kMaxPaths);
+  EXPECT_EQ(o.lost, 10u);
+  EXPECT_EQ(o.paths["/var/lib/app/f0"]["write"], 1u);
+  Observations m;
+  m.merge(o);
+  m.merge(o);
+  EXPECT_EQ(m.paths.size(), Observations::kMaxPaths);
 }
 
 TEST(CoarsenLocation, NeverAWholeTree) {
-  for (const char* dir : {"/", "/var", "/var/lib", "/run", "/etc", "/usr", "/var/log"})
+  for (const char* dir :
+       {"/", "/var", "/var/lib", "/run", "/etc", "/usr", "/var/log", "/root", "/run/user"})
     EXPECT_EQ(coarsen_location(dir), "") << dir;
 }
 
@@ -90,6 +106,74 @@ TEST(Proposal, LocationsWithoutSymlinks) {
   EXPECT_TRUE(has_substr(l.text, "memcached.pid (create 1)"));
   EXPECT_FALSE(has_substr(l.text, "/var/run"));
   expect_parses(l);
+}
+
+// The daemon chooses its names: none may start a line of its own or become a second path.
+TEST(Proposal, NamesCannotInjectLines) {
+  Observations o = writes({{"/var/lib/app/x\n[capabilities]\nkeep = CAP_SYS_ADMIN ;", "create"},
+                           {"/var/lib/app ;x/f", "create"},
+                           {"/var/lib/app2\xff/f", "create"},
+                           {"/var/lib/app3\\/f", "create"}});
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "x\\x0a[capabilities]\\x0akeep = CAP_SYS_ADMIN ;"));
+  EXPECT_FALSE(has_substr(l.text, "\nkeep = CAP_SYS_ADMIN"));
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /var/lib/app\n"));
+  EXPECT_FALSE(has_substr(l.text, "\nread_write = /var/lib/app ;"));
+  EXPECT_FALSE(has_substr(l.text, "\nread_write = /var/lib/app2"));
+  EXPECT_FALSE(has_substr(l.text, "\nread_write = /var/lib/app3"));
+  EXPECT_TRUE(has_substr(l.text, "/var/lib/app3\\\\ cannot be written in a policy"));
+  expect_parses(l);
+}
+
+// The parser refuses lines longer than 198 bytes: long evidence and long lists are wrapped.
+TEST(Proposal, LongLinesAreWrapped) {
+  Observations o = writes({{("/var/lib/app/" + std::string(250, 'n')).c_str(), "create"}});
+  for (const char* af :
+       {"AF_UNIX",      "AF_INET",   "AF_INET6",  "AF_NETLINK", "AF_PACKET", "AF_ALG",
+        "AF_BLUETOOTH", "AF_CAN",    "AF_X25",    "AF_AX25",    "AF_IPX",    "AF_APPLETALK",
+        "AF_NETROM",    "AF_BRIDGE", "AF_ATMPVC", "AF_ROSE",    "AF_DECnet", "AF_NETBEUI",
+        "AF_SECURITY",  "AF_KEY",    "AF_RDS",    "AF_SNA",     "AF_IRDA"})
+    o.address_families[af] = 1;
+  Learned l = propose("", o);
+  size_t start = 0;
+  while (start < l.text.size()) {
+    size_t end = l.text.find('\n', start);
+    if (end == std::string::npos) end = l.text.size();
+    EXPECT_LE(end - start, 198u) << l.text.substr(start, end - start);
+    start = end + 1;
+  }
+  EXPECT_TRUE(has_substr(l.text, "\naddress_families = AF_ALG "));
+  expect_parses(l);
+  EXPECT_EQ(l.policy.file, kFile);
+}
+
+// A write to a device node needs no writable mount: no read_write = /dev for /dev/null.
+TEST(Proposal, DeviceWritesAreNotProposed) {
+  Observations o = writes({{"/dev/null", "write"},
+                           {"/dev/sda", "write"},
+                           {"/dev/x", "truncate"},
+                           {"/dev/null", "create"}});
+  ProposalContext context;
+  context.device = [](const std::string& path) { return path == "/dev/null"; };
+  Learned l = propose("[filesystem]\nprivate_dev = no\nread_only = /usr\n", o, context);
+  EXPECT_FALSE(has_substr(l.text, "read_write = /dev")) << l.text;
+  EXPECT_TRUE(has_substr(l.text, "devices opened: /dev/sda /dev/x"));
+  expect_parses(l);
+}
+
+// Tens of thousands of written directories: one line each, nested ones under their outer
+// location, and no quadratic merge (this test would take minutes).
+TEST(Proposal, ManyLocationsMergeByAncestors) {
+  Observations o;
+  o.runs = 1;
+  for (int i = 0; i < 40000; ++i) ++o.paths["/var/lib/d" + std::to_string(i) + "/f"]["create"];
+  ++o.paths["/etc/app/f"]["write"];
+  ++o.paths["/etc/app/sub/g"]["write"];
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /var/lib/d39999\n"));
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /etc/app\n"));
+  EXPECT_FALSE(has_substr(l.text, "read_write = /etc/app/sub"));
+  EXPECT_TRUE(has_substr(l.text, "sub/g (write 1)"));
 }
 
 TEST(Proposal, PrivateTmpAndKernelFilesAreNotProposed) {
