@@ -83,7 +83,16 @@ while [ $# -gt 0 ]; do
     policy=$1
     label=$1
     shift
-    if ! json=$("$jharden" --analyze --json "$policy" -- /bin/true 2>"$work/err"); then
+    json=$("$jharden" --analyze --json "$policy" -- /bin/true 2>"$work/err")
+    rc=$?
+    # 216/217: the policy's group or user is created by its daemon's package, which this
+    # machine does not have (the library's policies are tested with their daemons under
+    # systemd, tests/systemd/library.sh).
+    if [ "$rc" = 216 ] || [ "$rc" = 217 ]; then
+      echo "SKIP $label: $(cat "$work/err")"
+      continue
+    fi
+    if [ "$rc" != 0 ]; then
       echo "FAIL $label: jharden --analyze failed: $(cat "$work/err")"
       failed=$((failed + 1))
       continue
