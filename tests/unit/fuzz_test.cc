@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -23,8 +22,9 @@
 namespace jharden {
 namespace {
 
-constexpr int kIterations = 20000;
-constexpr auto kTimeBudget = std::chrono::seconds(20);
+// Enough to reach every key and section several times over; the libFuzzer target (fuzz/) runs
+// for longer.
+constexpr int kIterations = 6000;
 constexpr uint32_t kSeed = 0x6a686172;  // "jhar"
 
 // Section headers, every key of jharden.conf(5), and a few wrong ones.
@@ -188,7 +188,6 @@ TEST(Fuzz, MutatedPoliciesNeverCrashAndAlwaysExplain) {
   const std::vector<std::string> seeds = shipped_policy_texts();
   ASSERT_FALSE(seeds.empty());
   Mutator m(kSeed);
-  auto deadline = std::chrono::steady_clock::now() + kTimeBudget;
   for (int i = 0; i < kIterations; ++i) {
     std::string text = seeds[m.below(seeds.size())];
     for (size_t n = 1 + m.below(4); n > 0; --n) m.mutate(text);
@@ -200,7 +199,6 @@ TEST(Fuzz, MutatedPoliciesNeverCrashAndAlwaysExplain) {
     }
     check_one(files, i);
     if (HasFatalFailure()) return;
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "too slow at iteration " << i;
   }
 }
 
