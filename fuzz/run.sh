@@ -8,11 +8,15 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${JHARDEN_FUZZ_SECONDS:-150}
 [ "${1:-}" = "--ci" ] || seconds=${1:-$seconds}
 build=$repo/build-fuzz
-cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DJHARDEN_FUZZ=ON \
-  -DJHARDEN_TESTS=OFF >/dev/null
-cmake --build "$build" --target policy_fuzzer >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The build's output goes to a log, shown when the build fails.
+if ! { cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DJHARDEN_FUZZ=ON \
+  -DJHARDEN_TESTS=OFF && cmake --build "$build" --target policy_fuzzer; } >"$work/build.log" 2>&1; then
+  tail -40 "$work/build.log"
+  echo "fuzzing: the fuzzer did not build"
+  exit 1
+fi
 mkdir -p "$work/corpus"
 cp "$repo"/conf/*.conf "$repo"/fuzz/corpus/* "$work/corpus/" 2>/dev/null || true
 # -timeout: one input taking over 2 s is a hang; -rss_limit_mb: a blow-up is a failure.
