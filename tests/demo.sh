@@ -62,6 +62,8 @@ demo_systemd() {
   in_ct jharden --verify nginx.conf || true
   say "jharden --analyze nginx.conf"
   in_ct jharden --analyze nginx.conf
+  say "jharden --analyze --unit nginx.service (the unit with its drop-ins, and the policy it runs)"
+  in_ct jharden --analyze --unit nginx.service | tail -1 || true
   say "For comparison: systemd-analyze security of the stock nginx.service"
   in_ct systemd-analyze security --offline=yes --no-pager /lib/systemd/system/nginx.service | tail -1
   in_ct systemctl stop nginx
