@@ -63,7 +63,7 @@ demo_systemd() {
   say "jharden --analyze nginx.conf"
   in_ct jharden --analyze nginx.conf
   say "jharden --analyze --unit nginx.service (the unit with its drop-ins, and the policy it runs)"
-  in_ct jharden --analyze --unit nginx.service | tail -1 || true
+  in_ct jharden --analyze --unit nginx.service | grep "Overall exposure" || true
   say "For comparison: systemd-analyze security of the stock nginx.service"
   in_ct systemd-analyze security --offline=yes --no-pager /lib/systemd/system/nginx.service | tail -1
   in_ct systemctl stop nginx
