@@ -32,6 +32,8 @@ set -u -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=nspawn.sh
 source "$HERE/nspawn.sh"
+# shellcheck source=checks.bash
+source "$HERE/checks.bash"
 
 SHARED_CT=""
 if [[ ${1:-} == --container ]]; then
@@ -49,34 +51,6 @@ WHY=""
 PG_BIN=""
 PG_DATA=""
 PG_CONF=""
-
-pass() { echo "PASS: $1"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $1${2:+ ($2)}"; FAILED=$((FAILED + 1)); }
-
-check() {
-    local desc=$1
-    shift
-    WHY=""
-    if "$@"; then pass "$desc"; else fail "$desc" "$WHY"; fi
-}
-
-summary() {
-    echo "$PASSED passed, $FAILED failed"
-    ((FAILED == 0))
-}
-
-in_ct() { nspawn_exec "$CT" "$@"; }
-put_file() { in_ct install -D -m "$1" -o root -g root /dev/stdin "$2"; }
-prop() { in_ct systemctl show -p "$2" --value "$1"; }
-
-wait_until() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
 
 cleanup() {
     [[ -n $CT && -d $CT && -z $SHARED_CT ]] || return 0

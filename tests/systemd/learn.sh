@@ -20,6 +20,8 @@ set -u -o pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=nspawn.sh
 source "$HERE/nspawn.sh"
+# shellcheck source=checks.bash
+source "$HERE/checks.bash"
 
 SHARED_CT=""
 if [[ ${1:-} == --container ]]; then
@@ -33,24 +35,6 @@ FAILED=0
 WHY=""
 LEARNED=/var/lib/jharden-learn/redis.learned
 
-pass() { echo "PASS: $1"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $1${2:+ ($2)}"; FAILED=$((FAILED + 1)); }
-
-check() {
-    local desc=$1
-    shift
-    WHY=""
-    if "$@"; then pass "$desc"; else fail "$desc" "$WHY"; fi
-}
-
-summary() {
-    echo "$PASSED passed, $FAILED failed"
-    ((FAILED == 0))
-}
-
-in_ct() { nspawn_exec "$CT" "$@"; }
-put_file() { in_ct install -D -m "$1" -o root -g root /dev/stdin "$2"; }
-prop() { in_ct systemctl show -p "$2" --value "$1"; }
 equals() { [[ $1 == "$2" ]] || { WHY="expected '$2', got '$1'"; return 1; }; }
 contains() { grep -qE "$2" <<<"$1" || { WHY="no line matches /$2/"; return 1; }; }
 

@@ -38,6 +38,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 # shellcheck source=nspawn.sh
 source "$HERE/nspawn.sh"
+# shellcheck source=checks.bash
+source "$HERE/checks.bash"
 
 SHARED_CT=""
 if [[ ${1:-} == --container ]]; then
@@ -79,34 +81,9 @@ PACKAGES=(nginx-light memcached libmemcached-tools postgresql postgresql-contrib
 # Results, per daemon: the scoreboard's columns.
 declare -A R_STOCK R_JH R_POLICY R_WORK R_TP_STOCK R_TP_JH R_DELTA R_OK R_USERS
 
-pass() { echo "PASS: $1"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $1${2:+ ($2)}"; FAILED=$((FAILED + 1)); CUR_OK=0; }
+# The daemon under test has failed a check.
+on_fail() { CUR_OK=0; }
 CUR_OK=1
-
-check() {
-    local desc=$1
-    shift
-    WHY=""
-    if "$@"; then pass "$desc"; else fail "$desc" "$WHY"; fi
-}
-
-summary() {
-    echo "$PASSED passed, $FAILED failed"
-    ((FAILED == 0))
-}
-
-in_ct() { nspawn_exec "$CT" "$@"; }
-put_file() { in_ct install -D -m "$1" -o root -g root /dev/stdin "$2"; }
-prop() { in_ct systemctl show -p "$2" --value "$1"; }
-
-wait_until() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
 
 cleanup() {
     [[ -n $CT && -d $CT && -z $SHARED_CT ]] || return 0
