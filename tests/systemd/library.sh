@@ -19,7 +19,9 @@
 #     and stops it cleanly;
 #   * `jharden --verify POLICY` passes; `jharden --analyze --unit UNIT` is recorded;
 #   * throughput: the same benchmark under the stock unit and under jharden, alternating
-#     (stock, jharden, jharden, stock, stock, jharden), median of 3 each.
+#     (stock, jharden, jharden, stock, ...), the median of LIB_BENCH_ROUNDS runs each, with
+#     the daemon pinned to the first CPU and the client to the last (when there are two), so
+#     that the two do not take turns on one CPU differently from run to run.
 # One daemon failing does not stop the others. The daemons run one at a time (2 cores).
 # At the end docs/policies.md is written from the results (LIB_SCOREBOARD: another path,
 # or "none").
@@ -30,6 +32,7 @@
 #                   /tmp/jharden-library-logs.*
 #   LIB_ONLY        daemons to test (names as below, space-separated); default: all
 #   LIB_BENCH_SECS  seconds of each benchmark run (default 2)
+#   LIB_BENCH_ROUNDS  runs of each variant, alternating (default 5)
 #   LIB_SCOREBOARD  where to write the scoreboard (default docs/policies.md of this tree)
 
 set -u -o pipefail
@@ -50,6 +53,10 @@ DEB=${1:-}
 CT=""
 LOGDIR=${LIB_LOGDIR:-}
 BENCH_SECS=${LIB_BENCH_SECS:-2}
+BENCH_ROUNDS=${LIB_BENCH_ROUNDS:-5}
+# The daemon on the first CPU, its client on the last: on two CPUs they never share one.
+DAEMON_CPU=0
+CLIENT_CPU=$(($(nproc) - 1))
 SCOREBOARD=${LIB_SCOREBOARD:-$REPO/docs/policies.md}
 DAEMONS=(nginx memcached postgresql redis haproxy squid chrony dnsmasq unbound rsyslog)
 ONLY=${LIB_ONLY:-${DAEMONS[*]}}
@@ -79,7 +86,7 @@ PACKAGES=(nginx-light memcached libmemcached-tools postgresql postgresql-contrib
     apache2-utils curl python3)
 
 # Results, per daemon: the scoreboard's columns.
-declare -A R_STOCK R_JH R_POLICY R_WORK R_TP_STOCK R_TP_JH R_DELTA R_OK R_USERS
+declare -A R_STOCK R_JH R_POLICY R_WORK R_TP_STOCK R_TP_JH R_DELTA R_SPREAD R_OK R_USERS
 
 # The daemon under test has failed a check.
 on_fail() { CUR_OK=0; }
@@ -98,7 +105,12 @@ keep_journal() {
         >>"$LOGDIR/journal.log" 2>&1
 }
 
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
+median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+# spread RUNS...: (largest - smallest) / median, in percent.
+spread() {
+    printf '%s\n' "$@" | sort -g |
+        awk -v m="$(median "$@")" '{ v[NR] = $1 } END { printf "%.1f", (v[NR] - v[1]) / m * 100 }'
+}
 
 # ---------------------------------------------------------------- set-up
 
@@ -217,10 +229,13 @@ EOF
 # Each WORK_name checks that the daemon serves (RESULT: what was seen); each BENCH_name
 # prints operations per second.
 
+# The benchmark clients run on their own CPU (see CLIENT_CPU).
+in_client() { in_ct taskset -c "$CLIENT_CPU" "$@"; }
+
 http_code() { in_ct curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
 
 ab_rate() {
-    in_ct ab -q -t "$BENCH_SECS" -n 10000000 -c 4 "$@" 2>/dev/null |
+    in_client ab -q -t "$BENCH_SECS" -n 10000000 -c 4 "$@" 2>/dev/null |
         sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p'
 }
 
@@ -234,7 +249,7 @@ BENCH_nginx() { ab_rate -k http://127.0.0.1/; }
 
 WORK_memcached() {
     local out
-    out=$(in_ct python3 -c '
+    out=$(in_client python3 -c '
 import socket
 s = socket.create_connection(("127.0.0.1", 11211), timeout=5)
 s.sendall(b"set jh 0 0 5\r\nhello\r\nget jh\r\n")
@@ -248,7 +263,7 @@ print(buf.decode().replace("\r\n", " ").strip())' 2>&1)
     [[ $out == "STORED VALUE jh 0 5 hello END" ]] || { WHY=$RESULT; return 1; }
 }
 BENCH_memcached() {
-    in_ct memcaslap -s 127.0.0.1:11211 -t "${BENCH_SECS}s" -T 2 -c 8 2>/dev/null |
+    in_client memcaslap -s 127.0.0.1:11211 -t "${BENCH_SECS}s" -T 2 -c 8 2>/dev/null |
         sed -n 's/^Run time: .* TPS: *\([0-9]*\).*/\1/p' | tail -1
 }
 
@@ -265,7 +280,7 @@ WORK_postgresql() {
     [[ $n == 200000 ]] || { WHY=$RESULT; return 1; }
 }
 BENCH_postgresql() {
-    in_ct runuser -u postgres -- /usr/lib/postgresql/15/bin/pgbench -h /run/postgresql -n -S \
+    in_client runuser -u postgres -- /usr/lib/postgresql/15/bin/pgbench -h /run/postgresql -n -S \
         -c 4 -j 2 -T "$BENCH_SECS" jhbench 2>/dev/null |
         sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p'
 }
@@ -279,7 +294,7 @@ WORK_redis() {
 }
 BENCH_redis() {
     local n=$((BENCH_SECS * 40000))
-    in_ct redis-benchmark -t get -n "$n" -c 8 --csv 2>/dev/null |
+    in_client redis-benchmark -t get -n "$n" -c 8 --csv 2>/dev/null |
         sed -n 's/^"GET","\([0-9.]*\)".*/\1/p'
 }
 
@@ -301,14 +316,14 @@ BENCH_squid() { ab_rate -X 127.0.0.1:3128 http://127.0.0.1/; }
 
 WORK_chrony() {
     local out
-    out=$(in_ct chronyc -n -c tracking 2>&1)
+    out=$(in_client chronyc -n -c tracking 2>&1)
     # Without a network, no server: reference 00000000, stratum 0.
     RESULT="chronyc tracking answers: reference ${out%%,*}, stratum $(cut -d, -f3 <<<"$out")"
     [[ $out =~ ^[0-9A-F]{8}, ]] || { WHY="chronyc tracking: ${out:0:60}"; return 1; }
 }
 BENCH_chrony() {
     # chronyc's commands over the daemon's command socket, one process each.
-    in_ct bash -c 'end=$((SECONDS + $1)); n=0; t0=$(date +%s.%N)
+    in_client bash -c 'end=$((SECONDS + $1)); n=0; t0=$(date +%s.%N)
         while ((SECONDS < end)); do chronyc -n -c tracking >/dev/null || exit 1; n=$((n + 1)); done
         echo "$n $t0 $(date +%s.%N)" | awk "{ printf \"%.1f\n\", \$1 / (\$3 - \$2) }"' \
         bench "$BENCH_SECS"
@@ -322,7 +337,7 @@ WORK_dns() {
 }
 # Queries of bench.test, 8 outstanding at a time, for LIB_BENCH_SECS seconds.
 BENCH_dns() {
-    in_ct python3 -c '
+    in_client python3 -c '
 import socket, struct, sys, time, select
 secs = float(sys.argv[1])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -349,15 +364,15 @@ BENCH_unbound() { BENCH_dns; }
 
 WORK_rsyslog() {
     local tag="jh-library-$RANDOM$RANDOM"
-    in_ct logger -u /run/systemd/journal/syslog -t jhlib "$tag" 2>/dev/null
-    wait_until 10 in_ct grep -q "$tag" /var/log/syslog
-    RESULT="logger -> /var/log/syslog: $(in_ct grep -c "$tag" /var/log/syslog 2>/dev/null || echo 0) line"
-    in_ct grep -q "$tag" /var/log/syslog || { WHY=$RESULT; return 1; }
+    in_client logger -u /run/systemd/journal/syslog -t jhlib "$tag" 2>/dev/null
+    wait_until 10 in_client grep -q "$tag" /var/log/syslog
+    RESULT="logger -> /var/log/syslog: $(in_client grep -c "$tag" /var/log/syslog 2>/dev/null || echo 0) line"
+    in_client grep -q "$tag" /var/log/syslog || { WHY=$RESULT; return 1; }
 }
 # Datagrams to rsyslogd's socket (a full queue blocks the sender: none is lost), timed until
 # the last one is in /var/log/syslog.
 BENCH_rsyslog() {
-    in_ct python3 -c '
+    in_client python3 -c '
 import socket, sys, time, os
 secs = float(sys.argv[1]); tag = "jhb%d" % os.getpid()
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -388,6 +403,17 @@ use_jharden() {
     local u=${UNIT[$1]}
     in_ct install -D -m 0644 "$DROPIN_SRC/$u.d/jharden.conf" "/etc/systemd/system/$u.d/jharden.conf" &&
         in_ct systemctl daemon-reload
+}
+
+# pin UNIT CPU: run UNIT on CPU only, from its next start (CPU empty: anywhere again).
+pin() {
+    local f="/run/systemd/system/$1.d/zz-jh-library-cpu.conf"
+    if [[ -n $2 ]]; then
+        in_ct mkdir -p "${f%/*}" && printf '[Service]\nCPUAffinity=%s\n' "$2" | in_ct sh -c "cat >$f"
+    else
+        in_ct rm -f "$f"
+    fi
+    in_ct systemctl daemon-reload
 }
 
 # up NAME: (re)start the unit and wait until its client gets an answer.
@@ -481,7 +507,8 @@ print("%s | %s | %s" % (caps, ", ".join(w) or "none", fam))'
 }
 
 run_daemon() {
-    local d=$1 u=${UNIT[$d]} policy c0 pid i order tp_s=() tp_j=() v s
+    local d=$1
+    local u=${UNIT[$d]} policy c0 pid i order round tp_s=() tp_j=() v s
     policy=$(policy_of "$d")
     CUR_OK=1
     R_POLICY[$d]=$(policy_keeps "$policy")
@@ -525,8 +552,11 @@ run_daemon() {
     check "$d: score ${R_JH[$d]:-?} with the unit, at most 2.5 and below the stock unit's ${R_STOCK[$d]:-?}" \
         score_below "${R_JH[$d]}" "${R_STOCK[$d]}"
 
-    # Throughput, alternating: stock, jharden / jharden, stock / stock, jharden.
-    for order in "stock jharden" "jharden stock" "stock jharden"; do
+    # Throughput, alternating: stock, jharden / jharden, stock / stock, jharden / ...
+    pin "$u" "$DAEMON_CPU"
+    for ((round = 0; round < BENCH_ROUNDS; round++)); do
+        order="stock jharden"
+        ((round % 2 == 0)) || order="jharden stock"
         for i in $order; do
             "use_$i" "$d" && up "$d" || { fail "$d: $i restarts for the benchmark" "$WHY"; continue; }
             v=$("BENCH_$d")
@@ -534,12 +564,15 @@ run_daemon() {
             if [[ $i == stock ]]; then tp_s+=("$v"); else tp_j+=("$v"); fi
         done
     done
-    if ((${#tp_s[@]} == 3 && ${#tp_j[@]} == 3)); then
+    pin "$u" ""
+    if ((${#tp_s[@]} == BENCH_ROUNDS && ${#tp_j[@]} == BENCH_ROUNDS)); then
         R_TP_STOCK[$d]=$(printf '%.0f' "$(median "${tp_s[@]}")")
         R_TP_JH[$d]=$(printf '%.0f' "$(median "${tp_j[@]}")")
         R_DELTA[$d]=$(awk -v j="${R_TP_JH[$d]}" -v s="${R_TP_STOCK[$d]}" \
             'BEGIN { printf "%+.1f", (j - s) / s * 100 }')
-        echo "# $d throughput: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_DELTA[$d]} %"
+        R_SPREAD[$d]=$(spread "${tp_s[@]}")
+        echo "# $d throughput: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_DELTA[$d]} %" \
+            "(stock runs spread ${R_SPREAD[$d]} %)"
         pass "$d: throughput measured (${R_DELTA[$d]} %)"
     fi
 
@@ -576,14 +609,17 @@ write_scoreboard() {
         echo "* **keeps**: the users its processes run as under jharden (the main process's"
         echo "  first), its bounding set, where it can write (besides its private /tmp and /dev),"
         echo "  the socket families it may open."
-        echo "* **throughput**: the client's operations per second, median of 3 runs of"
-        echo "  ${BENCH_SECS} s each, alternating stock and jharden in the same container."
+        echo "* **throughput**: the client's operations per second, median of $BENCH_ROUNDS runs of"
+        echo "  ${BENCH_SECS} s each, alternating stock and jharden in the same container, the daemon"
+        echo "  pinned to CPU $DAEMON_CPU and its client to CPU $CLIENT_CPU. **spread**: how far apart the"
+        echo "  stock unit's own runs were ((largest - smallest) / median): a change smaller than"
+        echo "  that is noise."
         echo
-        echo "| daemon | jharden | stock | user | capabilities | writable | address families | workload | stock ops/s | jharden ops/s | change | test |"
-        echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---|"
+        echo "| daemon | jharden | stock | user | capabilities | writable | address families | workload | stock ops/s | jharden ops/s | change | spread | test |"
+        echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---:|---|"
         for d in "${DAEMONS[@]}"; do
             [[ " $ONLY " == *" $d "* ]] || continue
-            echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_USERS[$d]:-?} | ${R_POLICY[$d]:-? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_JH[$d]:-?} | ${R_DELTA[$d]:-?} % | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
+            echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_USERS[$d]:-?} | ${R_POLICY[$d]:-? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_JH[$d]:-?} | ${R_DELTA[$d]:-?} % | ${R_SPREAD[$d]:-?} % | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
         done
         echo
         echo "A change beyond a few percent either way is the noise of a shared 2-CPU machine as"
