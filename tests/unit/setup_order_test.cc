@@ -56,8 +56,9 @@ struct Fake {
     ino_t ino;
     std::string what;  // "tmpfs", "clone:/etc", ...
   };
-  std::map<int, Kind> kinds;              // descriptors of new file systems and clones
-  std::map<std::string, std::string> fs;  // mount point -> file system type attached there
+  std::vector<Secret>* secrets = nullptr;  // the set-up's, to see them wiped at execve
+  std::map<int, Kind> kinds;               // descriptors of new file systems and clones
+  std::map<std::string, std::string> fs;   // mount point -> file system type attached there
 };
 Fake g;
 
@@ -189,6 +190,9 @@ pid_t fake_setsid() { return call("setsid") ? -1 : getpid(); }
 int fake_close_range(unsigned int, unsigned int, int) { return call("close_range") ? -1 : 0; }
 // The end of a successful set-up: recorded, and the child ends as if the daemon had run.
 int fake_execve(const char* path, char* const*, char* const*) {
+  bool wiped = true;
+  for (const Secret& secret : *g.secrets) wiped &= secret.bytes.data().empty();
+  if (!g.secrets->empty()) call(wiped ? "secrets wiped" : "secrets still in memory");
   if (call(std::string("execve ") + path)) return -1;
   std::_Exit(0);
 }
@@ -226,6 +230,7 @@ struct Outcome {
   std::vector<std::string> calls;
   int exit_code = -1;
   std::string stderr_text;
+  std::vector<std::string> written;                // files written into new file systems
   size_t index(const std::string& prefix) const {  // of the first call starting with it
     for (size_t i = 0; i < calls.size(); ++i)
       if (calls[i].rfind(prefix, 0) == 0) return i;
@@ -240,6 +245,7 @@ struct Options {
   int fail_errno = EPERM;  // and its errno
   bool writable = false;   // the verify round sees every mount writable
   bool change_identity = false;
+  std::vector<std::pair<std::string, std::string>> secrets;  // name, content
 };
 
 Options with_policy(std::string text) {
@@ -262,7 +268,17 @@ Outcome run_setup(const Options& options) {
   Policy policy = parse_policy_files({{"/etc/jharden/test.conf", options.policy}}, false, diag);
   EXPECT_TRUE(diag.ok()) << (diag.ok() ? "" : diag.list()[0].str());
   PlanContext context;
-  Plan plan = build_plan(policy, Identity{}, {}, context, diag);
+  std::vector<Secret> secrets;
+  for (const auto& [name, content] : options.secrets) {
+    Secret& secret = secrets.emplace_back();
+    secret.name = name;
+    secret.source_display = secret.host_path = "/etc/jh-test/" + name;
+    secret.bytes.data() = content;
+  }
+  Plan plan = build_plan(policy, Identity{}, secrets, context, diag);
+  // Owned by whoever runs the test (fchown to another owner needs root).
+  plan.identity.secrets_uid = getuid();
+  plan.identity.secrets_gid = getgid();
   EXPECT_TRUE(diag.ok()) << (diag.ok() ? "" : diag.list()[0].str());
   // Only what the fake covers: no network or user namespace (their set-up is not recorded),
   // no PID namespace (its init forks), no Landlock (applied for real).
@@ -294,7 +310,7 @@ Outcome run_setup(const Options& options) {
     g.writable = options.writable;
     unsetenv("NOTIFY_SOCKET");
     set_sys_ops(&kFake);
-    std::vector<Secret> secrets;
+    g.secrets = &secrets;
     RunOptions run_options;
     SetupContext c{plan, secrets, run_options, {}, nullptr, {}, 0, {}, {}, {}, {}, {}};
     try {
@@ -313,6 +329,17 @@ Outcome run_setup(const Options& options) {
   for (std::string line; std::getline(in, line);) out.calls.push_back(line);
   std::ifstream e(err);
   out.stderr_text.assign(std::istreambuf_iterator<char>(e), {});
+  // The files written into new file systems (the scratch tree), as "name=content mode".
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir / "scratch")) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in_file(f.path());
+    std::string content((std::istreambuf_iterator<char>(in_file)), {});
+    struct stat st;
+    stat(f.path().c_str(), &st);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    out.written.push_back(f.path().filename().string() + "=" + content + " " + mode);
+  }
   return out;
 }
 
@@ -439,6 +466,24 @@ INSTANTIATE_TEST_SUITE_P(
         name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
       return name;
     });
+
+// Secrets are written into their tmpfs while it is detached, which is made read-only before it
+// is attached: no process ever sees it writable or half-written. Their bytes are gone from
+// jharden's memory before execve.
+TEST(SetupOrder, SecretsAreWrittenBeforeTheirTmpfsIsAttachedReadOnly) {
+  Options options;
+  options.secrets = {{"db.pass", "hunter2"}, {"tls.key", "-----BEGIN"}};
+  Outcome o = run_setup(options);
+  ASSERT_EQ(o.exit_code, 0) << listing(o);
+  const size_t sealed = o.index("setattr ro tmpfs"),
+               attached = o.index("attach tmpfs on /run/secrets");
+  ASSERT_LT(attached, o.calls.size()) << listing(o);
+  EXPECT_LT(sealed, attached) << listing(o);
+  std::sort(o.written.begin(), o.written.end());
+  EXPECT_EQ(o.written,
+            (std::vector<std::string>{"db.pass=hunter2 0400", "tls.key=-----BEGIN 0400"}));
+  EXPECT_LT(o.index("secrets wiped"), o.index("execve")) << listing(o);
+}
 
 // The verify round reads each mount back: one that is not what it must be stops the set-up
 // before pivot and before any privilege is dropped.
