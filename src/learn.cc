@@ -290,7 +290,7 @@ void start_learner(const std::string& file, const Policy& policy, const Plan& pl
   if (middle == 0) {
     pid_t learner = fork();
     if (learner != 0) std::_Exit(learner < 0 ? kExitFailure : kExitSuccess);
-    for (auto& s : secrets) s.bytes.wipe();
+    wipe_secrets(secrets);
     // Nothing of jharden's but the report pipe: the observer outlives every set-up step.
     const int keep = write_end.get();
     if (keep > 3) close_range(3, static_cast<unsigned>(keep) - 1, 0);

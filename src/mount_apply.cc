@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -21,6 +20,8 @@
 #include "error.h"
 #include "mountinfo.h"
 #include "paths.h"
+#include "secrets.h"
+#include "sys_ops.h"
 
 namespace jharden {
 namespace {
@@ -55,7 +56,7 @@ bool is_mount_root(int fd) {
 // A fresh file system instance (tmpfs, proc, sysfs, devpts), detached until attached.
 unique_fd new_fs(const char* type, const std::string& options, unsigned attrs,
                  const std::string& path) {
-  unique_fd fs(fsopen(type, FSOPEN_CLOEXEC));
+  unique_fd fs(sys().fsopen(type, FSOPEN_CLOEXEC));
   if (!fs) mount_fail(std::string("fsopen ") + type + " for", path);
   std::istringstream in(options);
   std::string opt;
@@ -63,14 +64,14 @@ unique_fd new_fs(const char* type, const std::string& options, unsigned attrs,
     if (opt.empty()) continue;
     size_t eq = opt.find('=');
     int rc = eq == std::string::npos
-                 ? fsconfig(fs.get(), FSCONFIG_SET_FLAG, opt.c_str(), nullptr, 0)
-                 : fsconfig(fs.get(), FSCONFIG_SET_STRING, opt.substr(0, eq).c_str(),
-                            opt.substr(eq + 1).c_str(), 0);
+                 ? sys().fsconfig(fs.get(), FSCONFIG_SET_FLAG, opt.c_str(), nullptr, 0)
+                 : sys().fsconfig(fs.get(), FSCONFIG_SET_STRING, opt.substr(0, eq).c_str(),
+                                  opt.substr(eq + 1).c_str(), 0);
     if (rc != 0) mount_fail(std::string(type) + " option " + opt + " for", path);
   }
-  if (fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
+  if (sys().fsconfig(fs.get(), FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0)
     mount_fail(std::string("create ") + type + " for", path);
-  unique_fd mnt(fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs));
+  unique_fd mnt(sys().fsmount(fs.get(), FSMOUNT_CLOEXEC, attrs));
   if (!mnt) mount_fail(std::string("fsmount ") + type + " for", path);
   return mnt;
 }
@@ -85,78 +86,31 @@ unsigned mount_attr(const MountAttrs& a, bool read_only = true) {
 void set_attrs(int mnt_fd, uint64_t set, bool recursive, const std::string& path) {
   struct mount_attr attr {};
   attr.attr_set = set;
-  if (mount_setattr(mnt_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
-                    sizeof attr) != 0)
+  if (sys().mount_setattr(mnt_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+                          sizeof attr) != 0)
     mount_fail("set mount attributes on", path);
 }
 
 void attach(int mnt_fd, int target_fd, const std::string& path) {
-  if (move_mount(mnt_fd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+  if (sys().move_mount(mnt_fd, "", target_fd, "",
+                       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
     mount_fail("attach mount on", path);
 }
 
 unique_fd clone_tree(int fd, bool recursive, const std::string& path) {
-  unique_fd clone(open_tree(
+  unique_fd clone(sys().open_tree(
       fd, "",
       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0)));
   if (!clone) mount_fail("clone mount tree of", path);
   return clone;
 }
 
-class Applier {
- public:
-  Applier(const Plan& plan, MountSources& sources, std::vector<Secret>& secrets,
-          const MountOptions& options)
-      : plan_(plan),
-        sources_(sources),
-        secrets_(secrets),
-        options_(options),
-        present_(plan.mounts.size(), true) {}
-
-  void run();
-
- private:
-  // The target of entry `i`, resolved below the sandbox root; -1 when optional and missing.
-  unique_fd open_target(size_t i);
-  bool make_path(const std::string& path, std::optional<mode_t> file_mode);
-  bool create_mount_point(size_t i);
-  std::string host_path(const std::string& target) const { return join_root(plan_.root, target); }
-
-  // The establish round for entry `i`: its target resolved (created where missing), then
-  // establish().
-  void establish_entry(size_t i);
-  void establish(size_t i, int target_fd);
-  void make_read_only(size_t i);
-  void make_read_only_legacy(size_t i, int target_fd);
-  void private_dev(size_t i, int target_fd, const std::string& path);
-  void secrets(size_t i, int target_fd, const std::string& path);
-  void inaccessible_file(size_t i, int target_fd, const std::string& path);
-  void verify(size_t i);
-  void keep_notify_socket_reachable();
-  void seal_own_tmpfs();
-  void pivot();
-  const std::vector<std::string>& mountinfo_points();
-
-  const Plan& plan_;
-  MountSources& sources_;
-  std::vector<Secret>& secrets_;
-  const MountOptions& options_;
-  std::vector<bool> present_;
-  unique_fd root_fd_;
-  std::optional<std::vector<std::string>> mount_points_;
-  std::string dev_target_;
-};
-
 constexpr int kTargetFlags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
 
 }  // namespace
 
 int open_beneath(int root_fd, const std::string& path, int flags) {
-  struct open_how how {};
-  how.flags = static_cast<uint64_t>(flags);
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-  std::string rel = path == "/" ? "." : path.substr(1);
-  return static_cast<int>(syscall(SYS_openat2, root_fd, rel.c_str(), &how, sizeof how));
+  return sys().open_beneath(root_fd, path.c_str(), flags);
 }
 
 MountSources open_mount_sources(const Plan& plan) {
@@ -235,11 +189,9 @@ MountSources open_mount_sources(const Plan& plan) {
   return s;
 }
 
-namespace {
-
 // Creates `path` below the sandbox root, each step resolved without following symlinks:
 // directories (0755) and, when `file_mode` is given, an empty file as the last component.
-bool Applier::make_path(const std::string& path, std::optional<mode_t> file_mode) {
+bool MountApplier::make_path(const std::string& path, std::optional<mode_t> file_mode) {
   std::string sofar;
   size_t start = 1;
   while (start < path.size()) {
@@ -261,7 +213,7 @@ bool Applier::make_path(const std::string& path, std::optional<mode_t> file_mode
 
 // Creates a missing mount point for a new mount, as systemd does: directories, and an empty
 // file when a non-directory is bound.
-bool Applier::create_mount_point(size_t i) {
+bool MountApplier::create_mount_point(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   struct stat st;
   bool file = e.kind == MountKind::kBind && sources_.bind[i] &&
@@ -269,7 +221,7 @@ bool Applier::create_mount_point(size_t i) {
   return make_path(e.target, file ? std::optional<mode_t>(0644) : std::nullopt);
 }
 
-unique_fd Applier::open_target(size_t i) {
+unique_fd MountApplier::open_target(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   unique_fd fd(open_beneath(root_fd_.get(), e.target, kTargetFlags));
   struct stat st;
@@ -296,10 +248,25 @@ unique_fd Applier::open_target(size_t i) {
   mount_fail("resolve", host_path(e.target));
 }
 
-void Applier::run() {
+MountApplier::MountApplier(const Plan& plan, MountSources& sources, std::vector<Secret>& secrets,
+                           const MountOptions& options)
+    : plan_(plan),
+      sources_(sources),
+      secrets_(secrets),
+      options_(options),
+      present_(plan.mounts.size(), true),
+      old_umask_(umask(0)) {}
+
+MountApplier::~MountApplier() { umask(old_umask_); }
+
+std::string MountApplier::host_path(const std::string& target) const {
+  return join_root(plan_.root, target);
+}
+
+void MountApplier::isolate() {
   // Before the first mount: nothing done from here on may propagate back to the host.
   unsigned long prop = plan_.propagation == Propagation::kPrivate ? MS_PRIVATE : MS_SLAVE;
-  if (mount(nullptr, "/", nullptr, MS_REC | prop, nullptr) != 0)
+  if (sys().mount(nullptr, "/", nullptr, MS_REC | prop, nullptr) != 0)
     mount_fail("make propagation slave/private on", "/");
   if (plan_.root != "/") {
     // pivot_root needs the new root to be a mount point: the tree resolved by
@@ -311,19 +278,27 @@ void Applier::run() {
     root_fd_.reset(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd_) mount_fail("open root", plan_.root);
   }
+}
 
+void MountApplier::establish() {
   for (size_t i = 0; i < plan_.mounts.size(); ++i) for_entry(plan_, i, [&] { establish_entry(i); });
   if (sources_.notify_socket) keep_notify_socket_reachable();
+}
+
+// After the whole establish round: a read-only mount could not get mount points below it.
+void MountApplier::make_read_only() {
   seal_own_tmpfs();
   for (size_t i = 0; i < plan_.mounts.size(); ++i)
     if (plan_.mounts[i].kind == MountKind::kReadOnly && present_[i])
-      for_entry(plan_, i, [&] { make_read_only(i); });
-  for (size_t i = 0; i < plan_.mounts.size(); ++i)
-    if (present_[i]) for_entry(plan_, i, [&] { verify(i); });
-  if (plan_.root != "/") pivot();
+      for_entry(plan_, i, [&] { make_entry_read_only(i); });
 }
 
-void Applier::establish_entry(size_t i) {
+void MountApplier::verify() {
+  for (size_t i = 0; i < plan_.mounts.size(); ++i)
+    if (present_[i]) for_entry(plan_, i, [&] { verify_entry(i); });
+}
+
+void MountApplier::establish_entry(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) {
     unique_fd fd = open_target(i);  // checked now: a missing read-only path is an error
@@ -341,7 +316,8 @@ void Applier::establish_entry(size_t i) {
     // /proc/kmsg) cannot be mounted on, and it is not out of reach: the daemon could read
     // it. A mask takes that bind away first, then covers what was under it.
     const std::string path = host_path(e.target);
-    if (e.kind == MountKind::kMask && umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+    if (e.kind == MountKind::kMask &&
+        sys().umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
       fd = open_target(i);
     if (fd && fstat(fd.get(), &st) == 0 && st.st_nlink == 0) fd.reset();
     if (!fd && e.optional) {
@@ -357,7 +333,7 @@ void Applier::establish_entry(size_t i) {
   establish(i, fd.get());
 }
 
-void Applier::establish(size_t i, int target_fd) {
+void MountApplier::establish(size_t i, int target_fd) {
   const MountEntry& e = plan_.mounts[i];
   const std::string path = host_path(e.target);
   // Attributes and options are the plan's (decide_mount_attributes), never worked out here.
@@ -425,7 +401,7 @@ void Applier::establish(size_t i, int target_fd) {
 // A mode-0000 file over a non-directory. It is made in a fresh tmpfs that is briefly attached
 // over the target's parent (a clone needs an attached source on older kernels) and detached
 // again at once, so no directory is ever created anywhere.
-void Applier::inaccessible_file(size_t i, int target_fd, const std::string& path) {
+void MountApplier::inaccessible_file(size_t i, int target_fd, const std::string& path) {
   const std::string& target = plan_.mounts[i].target;
   unique_fd parent(open_beneath(root_fd_.get(),
                                 target.substr(0, std::max<size_t>(target.rfind('/'), 1)),
@@ -437,12 +413,14 @@ void Applier::inaccessible_file(size_t i, int target_fd, const std::string& path
   if (!file || fchmod(file.get(), 0) != 0) mount_fail("create inaccessible file for", path);
   file.reset();
   attach(scratch.get(), parent.get(), path + "/..");
-  unique_fd clone(open_tree(scratch.get(), "inaccessible", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  unique_fd clone(
+      sys().open_tree(scratch.get(), "inaccessible", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
   int clone_errno = errno;
   // Detached through the working directory, not /proc/self/fd: when the target lies directly
   // under /proc (/proc/kallsyms), the scratch tmpfs covers /proc itself for this moment.
   unique_fd cwd(open(".", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!cwd || fchdir(scratch.get()) != 0 || umount2(".", MNT_DETACH) != 0 || fchdir(cwd.get()) != 0)
+  if (!cwd || fchdir(scratch.get()) != 0 || sys().umount2(".", MNT_DETACH) != 0 ||
+      fchdir(cwd.get()) != 0)
     mount_fail("detach scratch tmpfs above", path);
   if (!clone) {
     errno = clone_errno;
@@ -454,7 +432,7 @@ void Applier::inaccessible_file(size_t i, int target_fd, const std::string& path
 
 // A fresh /dev: the standard pseudo-devices bound from the host (no CAP_MKNOD needed), a
 // private devpts instance, /dev/shm, the usual symlinks; the tmpfs itself read-only.
-void Applier::private_dev(size_t i, int target_fd, const std::string& path) {
+void MountApplier::private_dev(size_t i, int target_fd, const std::string& path) {
   const MountEntry& e = plan_.mounts[i];
   unique_fd dev = new_fs("tmpfs", e.options, mount_attr(e.attrs, false), path);
   attach(dev.get(), target_fd, path);
@@ -498,33 +476,18 @@ void Applier::private_dev(size_t i, int target_fd, const std::string& path) {
 
 // Secrets: written into a tmpfs that no other process can see yet, then made read-only and
 // attached. The bytes read at load time are wiped as soon as they are written.
-void Applier::secrets(size_t i, int target_fd, const std::string& path) {
+void MountApplier::secrets(size_t i, int target_fd, const std::string& path) {
   const MountEntry& e = plan_.mounts[i];
   unique_fd mnt = new_fs("tmpfs", e.options, mount_attr(e.attrs, false), path);
-  for (auto& s : secrets_) {
-    unique_fd f(openat(mnt.get(), s.name.c_str(),
-                       O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!f) fail_errno(kExitCredentials, "secrets", "create " + path + "/" + s.name);
-    const std::string& data = s.bytes.data();
-    size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = write(f.get(), data.data() + off, data.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail_errno(kExitCredentials, "secrets", "write " + path + "/" + s.name);
-      off += static_cast<size_t>(n);
-    }
-    s.bytes.wipe();
-    if (fchown(f.get(), plan_.identity.secrets_uid, plan_.identity.secrets_gid) != 0 ||
-        fchmod(f.get(), plan_.secrets_mode) != 0)
-      fail_errno(kExitCredentials, "secrets", "set owner and mode of " + path + "/" + s.name);
-  }
+  write_secrets(mnt.get(), path, secrets_, plan_.identity.secrets_uid, plan_.identity.secrets_gid,
+                plan_.secrets_mode);
   set_attrs(mnt.get(), mount_attr(e.attrs), false, path);
   attach(mnt.get(), target_fd, path);
 }
 
 // The read-only round for entry `i`: clone each writable hole below it first (a detached copy
 // keeps its own flags), make the tree read-only recursively, then put the holes back on top.
-void Applier::make_read_only(size_t i) {
+void MountApplier::make_entry_read_only(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   const std::string path = host_path(e.target);
   std::vector<std::pair<size_t, unique_fd>> holes;
@@ -535,8 +498,8 @@ void Applier::make_read_only(size_t i) {
     if (!present_[h]) continue;
     unique_fd hfd = open_target(h);
     if (!hfd) continue;
-    unique_fd clone(open_tree(hfd.get(), "",
-                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+    unique_fd clone(sys().open_tree(
+        hfd.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
     if (!clone && errno == ENOSYS) return make_read_only_legacy(i, target.get());
     if (!clone) mount_fail("clone writable path", host_path(plan_.mounts[h].target));
     holes.emplace_back(h, std::move(clone));
@@ -546,13 +509,14 @@ void Applier::make_read_only(size_t i) {
     // works too.
     struct mount_attr attr {};
     attr.attr_set = MOUNT_ATTR_RDONLY;
-    if (mount_setattr(target.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) != 0) {
+    if (sys().mount_setattr(target.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) !=
+        0) {
       if (errno == ENOSYS) return make_read_only_legacy(i, target.get());
       mount_fail("make read-only", path);
     }
   } else {
-    unique_fd clone(open_tree(target.get(), "",
-                              OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
+    unique_fd clone(sys().open_tree(
+        target.get(), "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE));
     if (!clone && errno == ENOSYS) return make_read_only_legacy(i, target.get());
     if (!clone) mount_fail("clone", path);
     set_attrs(clone.get(), MOUNT_ATTR_RDONLY, true, path);
@@ -566,7 +530,7 @@ void Applier::make_read_only(size_t i) {
 }
 
 // /proc/self/mountinfo, read once: the mount points.
-const std::vector<std::string>& Applier::mountinfo_points() {
+const std::vector<std::string>& MountApplier::mountinfo_points() {
   if (mount_points_) return *mount_points_;
   mount_points_.emplace();
   for (auto& m : read_mountinfo()) mount_points_->push_back(std::move(m.point));
@@ -575,7 +539,7 @@ const std::vector<std::string>& Applier::mountinfo_points() {
 
 // For kernels without mount_setattr(): bind the tree onto itself, then remount the bind and
 // each submount read-only one by one, keeping each mount's own nosuid/nodev/noexec flags.
-void Applier::make_read_only_legacy(size_t i, int target_fd) {
+void MountApplier::make_read_only_legacy(size_t i, int target_fd) {
   const MountEntry& e = plan_.mounts[i];
   const std::string path = host_path(e.target);
   const auto& points = mountinfo_points();  // before our bind: the host's submounts
@@ -587,12 +551,12 @@ void Applier::make_read_only_legacy(size_t i, int target_fd) {
     std::string hpath = host_path(plan_.mounts[h].target);
     // Source and target through the descriptor: no host path is looked up again.
     if (hfd && !is_mount_root(hfd.get()) &&
-        mount(self_fd(hfd.get()).c_str(), self_fd(hfd.get()).c_str(), nullptr, MS_BIND | MS_REC,
-              nullptr) != 0)
+        sys().mount(self_fd(hfd.get()).c_str(), self_fd(hfd.get()).c_str(), nullptr,
+                    MS_BIND | MS_REC, nullptr) != 0)
       mount_fail("bind writable path onto itself", hpath);
   }
-  if (mount(self_fd(target_fd).c_str(), self_fd(target_fd).c_str(), nullptr, MS_BIND | MS_REC,
-            nullptr) != 0)
+  if (sys().mount(self_fd(target_fd).c_str(), self_fd(target_fd).c_str(), nullptr, MS_BIND | MS_REC,
+                  nullptr) != 0)
     mount_fail("bind onto itself", path);
   // `at` is looked up, `p` named in messages.
   auto remount_ro = [&](const std::string& at, const std::string& p) {
@@ -608,7 +572,7 @@ void Applier::make_read_only_legacy(size_t i, int target_fd) {
     if (sv.f_flag & ST_NOATIME) flags |= MS_NOATIME;
     if (sv.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
     if (sv.f_flag & ST_RELATIME) flags |= MS_RELATIME;
-    if (mount(nullptr, at.c_str(), nullptr, flags, nullptr) != 0)
+    if (sys().mount(nullptr, at.c_str(), nullptr, flags, nullptr) != 0)
       mount_fail("remount read-only", p);
   };
   // The bind just made, reopened below the sandbox root.
@@ -624,7 +588,7 @@ void Applier::make_read_only_legacy(size_t i, int target_fd) {
   }
 }
 
-void Applier::verify(size_t i) {
+void MountApplier::verify_entry(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   const std::string path = host_path(e.target);
   auto bad = [&](const std::string& what) { fail(kExitNamespace, "verify", path + ": " + what); };
@@ -633,7 +597,7 @@ void Applier::verify(size_t i) {
   struct stat st;
   // Through the sandbox root's descriptor, never through a host path.
   unique_fd fd(open_beneath(root_fd_.get(), e.target, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd || fstatvfs(fd.get(), &sv) != 0 || fstatfs(fd.get(), &sf) != 0 ||
+  if (!fd || sys().fstatvfs(fd.get(), &sv) != 0 || sys().fstatfs(fd.get(), &sf) != 0 ||
       fstat(fd.get(), &st) != 0)
     mount_fail("verify: stat", path);
   bool ro = sv.f_flag & ST_RDONLY;
@@ -677,7 +641,7 @@ void Applier::verify(size_t i) {
 // The sandbox's own tmpfs that end up read-only (the private /dev, `tmpfs = PATH:ro`) are
 // made so once every mount point below them has been created (the top mount only: what is
 // mounted below keeps its own flags).
-void Applier::seal_own_tmpfs() {
+void MountApplier::seal_own_tmpfs() {
   for (size_t i = 0; i < plan_.mounts.size(); ++i) {
     const MountEntry& e = plan_.mounts[i];
     bool seal =
@@ -700,7 +664,7 @@ void Applier::seal_own_tmpfs() {
 // notify = daemon: the daemon must reach $NOTIFY_SOCKET. When a mount of the sandbox hides
 // it (e.g. the private /tmp), the socket is bound back at the same path, inside a tmpfs of
 // the sandbox's own so that nothing is created on the host.
-void Applier::keep_notify_socket_reachable() {
+void MountApplier::keep_notify_socket_reachable() {
   const std::string& path = sources_.notify_path;
   struct stat host, here;
   if (fstat(sources_.notify_socket.get(), &host) != 0) mount_fail("stat", path);
@@ -724,24 +688,22 @@ void Applier::keep_notify_socket_reachable() {
 
 // jchroot's heritage, made safe: pivot_root instead of chroot, then the old root is detached
 // entirely, so no nested-chroot trick can climb back out.
-void Applier::pivot() {
+void MountApplier::pivot() {
+  if (plan_.root == "/") return;
   if (fchdir(root_fd_.get()) != 0) mount_fail("chdir", plan_.root);
-  if (syscall(SYS_pivot_root, ".", ".") != 0) mount_fail("pivot_root into", plan_.root);
-  if (umount2(".", MNT_DETACH) != 0) mount_fail("detach old root below", plan_.root);
+  if (sys().pivot_root(".", ".") != 0) mount_fail("pivot_root into", plan_.root);
+  if (sys().umount2(".", MNT_DETACH) != 0) mount_fail("detach old root below", plan_.root);
   if (chdir("/") != 0) mount_fail("chdir", "/");
 }
 
-}  // namespace
-
 void apply_mounts(const Plan& plan, MountSources& sources, std::vector<Secret>& secrets,
                   const MountOptions& options) {
-  // Mount points are created 0755 (files 0644) whatever umask jharden was started with; the
-  // daemon's own umask is set later, before exec.
-  struct UmaskZero {
-    mode_t old = umask(0);
-    ~UmaskZero() { umask(old); }
-  } umask_zero;
-  Applier(plan, sources, secrets, options).run();
+  MountApplier mounts(plan, sources, secrets, options);
+  mounts.isolate();
+  mounts.establish();
+  mounts.make_read_only();
+  mounts.verify();
+  mounts.pivot();
 }
 
 }  // namespace jharden

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,66 @@ struct MountOptions {
 // used through these descriptors only.
 MountSources open_mount_sources(const Plan& plan);
 
-// Unshares nothing: the caller has entered a new mount namespace. Makes propagation slave
-// or private, establishes, makes read-only, verifies, pivots into plan.root. Throws
-// StepError (226) naming the step and path.
+// The mount plan applied in rounds, each one step of the set-up (contain(), setup.cc). Unshares
+// nothing: the caller has entered a new mount namespace. Each round throws StepError (226; 243
+// for the secrets) naming the step, the path and the policy line of the entry. While it lives
+// the umask is 0: mount points are created 0755 (files 0644) whatever umask jharden was
+// started with (the daemon's own is set later, before exec).
+class MountApplier {
+ public:
+  MountApplier(const Plan& plan, MountSources& sources, std::vector<Secret>& secrets,
+               const MountOptions& options);
+  ~MountApplier();
+  MountApplier(const MountApplier&) = delete;
+  MountApplier& operator=(const MountApplier&) = delete;
+
+  // Propagation slave (or private) on the whole tree, before anything is mounted; then the
+  // new root (plan.root) bound onto itself.
+  void isolate();
+  // Every entry, parents first: fresh file systems, binds, masks, the private /dev, the
+  // secrets written into their tmpfs (secrets.h); $NOTIFY_SOCKET kept reachable.
+  void establish();
+  // Once every mount point exists: jharden's own read-only tmpfs sealed, then each read-only
+  // tree made read-only with its writable holes put back on top.
+  void make_read_only();
+  // Each entry checked for what it must be (read-only, a tmpfs, masked, ...).
+  void verify();
+  // Into plan.root (pivot_root, the old root detached); nothing when it is "/".
+  void pivot();
+
+ private:
+  // The target of entry `i`, resolved below the sandbox root; -1 when optional and missing.
+  unique_fd open_target(size_t i);
+  bool make_path(const std::string& path, std::optional<mode_t> file_mode);
+  bool create_mount_point(size_t i);
+  std::string host_path(const std::string& target) const;
+  // The establish round for entry `i`: its target resolved (created where missing), then
+  // establish(i, fd).
+  void establish_entry(size_t i);
+  void establish(size_t i, int target_fd);
+  void make_entry_read_only(size_t i);
+  void make_read_only_legacy(size_t i, int target_fd);
+  void private_dev(size_t i, int target_fd, const std::string& path);
+  void secrets(size_t i, int target_fd, const std::string& path);
+  void inaccessible_file(size_t i, int target_fd, const std::string& path);
+  void verify_entry(size_t i);
+  void keep_notify_socket_reachable();
+  void seal_own_tmpfs();
+  const std::vector<std::string>& mountinfo_points();
+
+  const Plan& plan_;
+  MountSources& sources_;
+  std::vector<Secret>& secrets_;
+  const MountOptions& options_;
+  std::vector<bool> present_;
+  mode_t old_umask_;
+  unique_fd root_fd_;
+  std::optional<std::vector<std::string>> mount_points_;
+  std::string dev_target_;
+};
+
+// Every round in order (the integration tests): isolate, establish, make read-only, verify,
+// pivot.
 void apply_mounts(const Plan& plan, MountSources& sources, std::vector<Secret>& secrets,
                   const MountOptions& options);
 

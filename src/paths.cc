@@ -258,4 +258,22 @@ Resolved resolve_trusted(const std::string& path, const ResolveOptions& options)
   return r;
 }
 
+bool read_limited(int fd, size_t limit, std::string& out) {
+  out.clear();
+  out.reserve(std::min<size_t>(limit + 1, 64 * 1024));
+  char buf[16384];
+  while (out.size() <= limit) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      explicit_bzero(buf, sizeof buf);
+      return false;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  explicit_bzero(buf, sizeof buf);
+  return true;
+}
+
 }  // namespace jharden

@@ -66,4 +66,8 @@ struct ResolveOptions {
 // caller keeps using the descriptor returned.
 Resolved resolve_trusted(const std::string& path, const ResolveOptions& options);
 
+// Reads at most `limit` + 1 bytes of `fd` into `out`, so that an over-long file is noticed
+// (policy files, secrets); the read buffer is wiped.
+bool read_limited(int fd, size_t limit, std::string& out);
+
 }  // namespace jharden

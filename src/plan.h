@@ -166,7 +166,7 @@ struct Plan {
   Propagation propagation = Propagation::kSlave;
   bool ns_pid = false, ns_net = false, ns_ipc = false, ns_uts = false, ns_cgroup = false;
   // A user namespace, made once the mounts are done: every other namespace belongs to the
-  // host's user namespace, so capabilities inside count on none of them (see enter_namespaces).
+  // host's user namespace, so capabilities inside count on none of them (see enter_user_namespace).
   bool ns_user = false;
   std::optional<std::string> hostname;
   std::vector<MountEntry> mounts;  // parents first

@@ -1,6 +1,5 @@
 #include "privileges.h"
 
-#include <grp.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 
 #include "cap_names.h"
 #include "error.h"
+#include "sys_ops.h"
 
 namespace jharden {
 namespace {
@@ -28,7 +28,8 @@ void set_sets(const std::vector<int>& permitted, const std::vector<int>& inherit
       (!in.empty() && cap_set_flag(c.get(), CAP_INHERITABLE, static_cast<int>(in.size()), in.data(),
                                    CAP_SET) != 0))
     fail_errno(kExitCapabilities, "capabilities", "build capability sets");
-  if (cap_set_proc(c.get()) != 0) fail_errno(kExitCapabilities, "capabilities", "cap_set_proc");
+  if (sys().cap_set_proc(c.get()) != 0)
+    fail_errno(kExitCapabilities, "capabilities", "cap_set_proc");
 }
 
 }  // namespace
@@ -60,30 +61,12 @@ void drop_bounding_set(const CapabilityPlan& caps) {
       setpcap = true;
       continue;
     }
-    if (cap_drop_bound(static_cast<cap_value_t>(cap)) != 0)
+    if (sys().cap_drop_bound(static_cast<cap_value_t>(cap)) != 0)
       fail_errno(kExitCapabilities, "capabilities",
                  "drop " + capability_name(cap) + " from the bounding set");
   }
-  if (setpcap && cap_drop_bound(CAP_SETPCAP) != 0)
+  if (setpcap && sys().cap_drop_bound(CAP_SETPCAP) != 0)
     fail_errno(kExitCapabilities, "capabilities", "drop CAP_SETPCAP from the bounding set");
-}
-
-void set_supplementary_groups(const Identity& id) {
-  if (id.change && setgroups(id.groups.size(), id.groups.data()) != 0)
-    fail_errno(kExitGroup, "group", "setgroups for " + id.user_name);
-}
-
-void change_identity(const Identity& id, bool groups_set) {
-  if (!id.change) return;
-  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0)
-    fail_errno(kExitCapabilities, "capabilities", "PR_SET_KEEPCAPS");
-  if (!groups_set) set_supplementary_groups(id);
-  if (setresgid(id.gid, id.gid, id.gid) != 0)
-    fail_errno(kExitGroup, "group", "setresgid " + std::to_string(id.gid));
-  if (setresuid(id.uid, id.uid, id.uid) != 0)
-    fail_errno(kExitUser, "user", "setresuid " + std::to_string(id.uid));
-  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
-    fail_errno(kExitCapabilities, "capabilities", "PR_SET_KEEPCAPS");
 }
 
 void set_final_capabilities(const CapabilityPlan& caps, bool root, bool keep_admin) {
@@ -102,14 +85,15 @@ void set_final_capabilities(const CapabilityPlan& caps, bool root, bool keep_adm
   // Inheritable holds exactly the ambient capabilities (ambient requires them there);
   // everything else inherited from the caller is cleared (CVE-2022-29162, CVE-2022-27650).
   set_sets(permitted, caps.ambient);
-  if (cap_reset_ambient() != 0) fail_errno(kExitCapabilities, "capabilities", "clear ambient set");
+  if (sys().cap_reset_ambient() != 0)
+    fail_errno(kExitCapabilities, "capabilities", "clear ambient set");
   for (int cap : caps.ambient)
-    if (cap_set_ambient(static_cast<cap_value_t>(cap), CAP_SET) != 0)
+    if (sys().cap_set_ambient(static_cast<cap_value_t>(cap), CAP_SET) != 0)
       fail_errno(kExitCapabilities, "capabilities", "raise ambient " + capability_name(cap));
 }
 
 void set_no_new_privileges() {
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+  if (sys().prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     fail_errno(kExitNoNewPrivileges, "no_new_privileges", "PR_SET_NO_NEW_PRIVS");
 }
 
@@ -122,7 +106,8 @@ void reduce_to(const std::vector<int>& keep) {
   }
   drop_bounding_set(c);
   set_sets(c.bounding, {});
-  if (cap_reset_ambient() != 0) fail_errno(kExitCapabilities, "capabilities", "clear ambient set");
+  if (sys().cap_reset_ambient() != 0)
+    fail_errno(kExitCapabilities, "capabilities", "clear ambient set");
 }
 
 }  // namespace jharden

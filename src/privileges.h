@@ -1,6 +1,6 @@
 // Privileges, in the order that keeps each step possible: bounding set (needs
-// CAP_SETPCAP), then groups and ids (keep-caps so that ambient capabilities survive for a
-// non-root user), then the final capability sets and the ambient set.
+// CAP_SETPCAP), then groups and ids (identity.h: keep-caps so that ambient capabilities
+// survive for a non-root user), then the final capability sets and the ambient set.
 #pragma once
 
 #include <optional>
@@ -18,13 +18,6 @@ void check_kept_capabilities(const std::optional<std::vector<Located<int>>>& kee
 
 // Drops the bounding set (218).
 void drop_bounding_set(const CapabilityPlan& caps);
-
-// setgroups (216), alone: before a user namespace, in which setgroups is denied for good.
-void set_supplementary_groups(const Identity& id);
-
-// setgroups -> setresgid -> setresuid (216 / 217), keeping permitted capabilities across;
-// without setgroups when `groups_set` (set_supplementary_groups() did it already).
-void change_identity(const Identity& id, bool groups_set = false);
 
 // Sets permitted/effective/inheritable/ambient to their final values (218): for root, the
 // bounding set; for another user, only the ambient capabilities. `keep_admin`: CAP_SYS_ADMIN

@@ -1,21 +1,14 @@
-// The sandbox: the plan applied for real, the daemon executed, systemd told.
+// The sandbox: the plan applied for real (setup.h), in the process topology the plan asks for
+// (topology.h), the daemon executed, systemd told.
 #pragma once
 
 #include <string>
 
 #include "loader.h"
 #include "plan.h"
-#include "startup.h"
+#include "setup.h"
 
 namespace jharden {
-
-struct RunOptions {
-  bool verify = false;    // run the built-in probe instead of the daemon
-  bool complain = false;  // log refusals with their policy line instead of refusing (seccomp)
-  bool force_legacy_mounts = false;
-  InheritedFds inherited;  // taken at the very start of the program
-  std::string learn_file;  // --learn FILE (absolute): observe the daemon, propose a drop-in
-};
 
 // Runs the sandbox; returns jharden's exit status. Without a PID namespace it does not return
 // once the set-up has succeeded: the daemon replaces jharden in the same process, so that the

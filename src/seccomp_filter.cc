@@ -23,6 +23,7 @@
 #include "complain.h"
 #include "error.h"
 #include "policy.h"
+#include "sys_ops.h"
 #include "unique_fd.h"
 
 namespace jharden {
@@ -400,7 +401,7 @@ std::vector<sock_filter> export_seccomp_bpf(const SeccompFilter& filter) {
 
 void load_seccomp_filter(const SeccompFilter& filter) {
   if (!filter) return;
-  int rc = seccomp_load(filter.get());
+  int rc = sys().seccomp_load(filter.get());
   if (rc == -EACCES)
     seccomp_fail("load filter (with no_new_privileges = no the kernel requires CAP_SYS_ADMIN)", rc);
   if (rc != 0) seccomp_fail("load filter", rc);
@@ -409,7 +410,7 @@ void load_seccomp_filter(const SeccompFilter& filter) {
 void deny_write_execute() {
   constexpr int kSetMdwe = 65;        // PR_SET_MDWE (Linux 6.3)
   constexpr int kRefuseExecGain = 1;  // PR_MDWE_REFUSE_EXEC_GAIN
-  if (prctl(kSetMdwe, kRefuseExecGain, 0, 0, 0) != 0)
+  if (sys().prctl(kSetMdwe, kRefuseExecGain, 0, 0, 0) != 0)
     fail_errno(kExitSeccomp, "memory_deny_write_execute", "PR_SET_MDWE");
 }
 

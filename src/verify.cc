@@ -1261,7 +1261,7 @@ Decoy::Decoy(const Identity& identity, std::vector<Secret>& secrets, HostFacts& 
     return;
   }
   // Readable by its own uid: nothing of jharden's worth having stays in it.
-  for (auto& s : secrets) s.bytes.wipe();
+  wipe_secrets(secrets);
   close_range(3, ~0U, 0);
   if (chdir("/") != 0) std::_Exit(1);
   gid_t gid = identity.gid;

@@ -1503,12 +1503,38 @@ p version read-size /proc/version
   expect_ne semantics:inaccessible-proc-file-rest-of-proc-readable ERR:ENOENT "$(field version)"
 }
 
+# The facts --verify compares against (namespace inodes, /tmp, the caller's capability sets)
+# are --verify's alone: a plain start reads none of them (record_host_facts), --verify does.
+test_host_facts_verify_only() {
+  new_case
+  if ! command -v strace >/dev/null; then
+    skip startup:host-facts-verify-only "strace is not installed"
+    return
+  fi
+  local pol count
+  pol=$(policy </dev/null)
+  # count_ns_reads ARGS...: runs jharden under strace; RC, and the reads in $count.
+  count_ns_reads() {
+    strace -f -qq -e trace=stat,newfstatat,statx -o "$CASE/trace" \
+      timeout -k 5 "$JH_TIMEOUT" "$JHARDEN" "$@" </dev/null >/dev/null 2>&1
+    RC=$?
+    count=$(grep -c '"/proc/self/ns/' "$CASE/trace")
+  }
+  count_ns_reads "$pol" -- /bin/true
+  expect_rc startup:plain-start-exit-status-0 0
+  expect_eq startup:plain-start-reads-no-host-facts 0 "$count"
+  count_ns_reads --verify "$pol"
+  expect_rc startup:verify-exit-status-0 0
+  expect_ne startup:verify-reads-host-facts 0 "$count"
+}
+
 main() {
   e2e_init "$@"
   run_cases \
     test_baseline \
     test_baseline_submount \
     test_no_staging \
+    test_host_facts_verify_only \
     test_service_user \
     test_service_misc \
     test_root \
