@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "error.h"
@@ -33,6 +34,21 @@ enum class MountKind {
 };
 
 const char* mount_kind_name(MountKind kind);
+
+// Whether the kind makes a mount of its own at its target (read_only and read_write change
+// the mounts already there).
+inline bool establishes(MountKind k) {
+  return k != MountKind::kReadOnly && k != MountKind::kReadWrite;
+}
+
+// The private /dev: the host's device nodes bound into it (read-only), and what else it
+// holds: devpts, /dev/shm and the links made beside them (log only where the journal's
+// socket exists). Apply makes exactly these; --verify and --complain judge /dev by them.
+inline constexpr const char* kPrivateDevNodes[] = {"null",   "zero",    "full",
+                                                   "random", "urandom", "tty"};
+inline constexpr const char* kPrivateDevOthers[] = {"pts",   "shm",    "ptmx",   "fd",
+                                                    "stdin", "stdout", "stderr", "log"};
+bool private_dev_holds(std::string_view name);
 
 // The per-mount attributes a mount carries once the sandbox is set up (MOUNT_ATTR_RDONLY,
 // _NOSUID, _NODEV, _NOEXEC), decided once by the planner (decide_mount_attributes): apply sets

@@ -90,12 +90,6 @@ std::string sub_source(const SubMount& sub) {
   return sub.fs_type == "bind" ? "/dev/" + sub.name : sub.fs_type;
 }
 
-std::string join(const std::vector<std::string>& v, const char* sep = " ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 // "auto, kernel ABI 7 (applied after the last mount)" and the like.
 std::string landlock_state(const LandlockPlan& l) {
   std::string out = landlock_mode_name(l.mode);

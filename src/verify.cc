@@ -279,10 +279,6 @@ void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
   }
 }
 
-// Whether the kind makes a mount of its own at its target (read_only and read_write change
-// the mounts already there).
-bool establishes(MountKind k) { return k != MountKind::kReadOnly && k != MountKind::kReadWrite; }
-
 // A new file system at its target, so its device differs from whatever the host had there.
 // cgroup2 is left out, and sysfs outside a network namespace of its own: the kernel gives one
 // superblock per hierarchy and per network namespace, so a fresh one shows the host's device.
@@ -340,6 +336,13 @@ std::string not_own_mount(const Plan& plan, size_t i, const struct stat& st, con
              dev_ino(source.dev, source.ino) + ")";
   }
   return "";
+}
+
+// "null zero full random urandom tty pts shm": what a private /dev holds besides the links.
+std::string standard_dev_set() {
+  std::string out;
+  for (const char* n : kPrivateDevNodes) out += std::string(n) + " ";
+  return out + "pts shm";
 }
 
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
@@ -496,16 +499,13 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
             statvfs_ro(e.target) ? "read-only" : "writable");
         break;
       case MountKind::kPrivateDev: {
-        static const std::set<std::string> allowed = {
-            "null", "zero", "full", "random", "urandom", "tty",    "pts",
-            "shm",  "ptmx", "fd",   "stdin",  "stdout",  "stderr", "log"};
         std::string extra;
         int blocks = 0;
         if (DIR* d = opendir("/dev")) {
           while (dirent* de = readdir(d)) {
             std::string n = de->d_name;
             if (n == "." || n == "..") continue;
-            if (!allowed.contains(n)) extra += " " + n;
+            if (!private_dev_holds(n)) extra += " " + n;
             struct stat ds;
             if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
               ++blocks;
@@ -513,19 +513,19 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
           closedir(d);
         }
         row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
-            "null zero full random urandom tty pts shm",
-            extra.empty() ? "standard set, no block device" : "extra:" + extra);
+            standard_dev_set(), extra.empty() ? "standard set, no block device" : "extra:" + extra);
         break;
       }
       case MountKind::kSecrets: {
         struct statvfs sv;
         statvfs(e.target.c_str(), &sv);
         bool ok = is_tmpfs(e.target) && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOEXEC) &&
-                  (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == 0500 &&
+                  (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == kSecretsDirectoryMode &&
                   st.st_uid == plan.identity.secrets_uid;
         const std::string m = octal_mode(st.st_mode);
         row(ok, e.target + " is a read-only secrets tmpfs",
-            "ro,noexec,0500, uid " + std::to_string(plan.identity.secrets_uid),
+            "ro,noexec," + octal_mode(kSecretsDirectoryMode) + ", uid " +
+                std::to_string(plan.identity.secrets_uid),
             std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
                 ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + m + ", uid " +
                 std::to_string(st.st_uid));
