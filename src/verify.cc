@@ -45,6 +45,7 @@
 #include "paths.h"
 #include "seccomp_names.h"
 #include "text.h"
+#include "unique_dir.h"
 #include "unique_fd.h"
 
 namespace jharden {
@@ -338,11 +339,235 @@ std::string not_own_mount(const Plan& plan, size_t i, const struct stat& st, con
   return "";
 }
 
+// The rows of one entry of the plan: each holds only if the mount at the target is the
+// entry's own (`problem` says why not, "" when it is).
+struct EntryRows {
+  Report& r;
+  std::string problem;
+  void row(bool pass, const std::string& property, const std::string& asked,
+           const std::string& observed) {
+    r.row(pass && problem.empty(), property, asked,
+          problem.empty() ? observed : observed + "; " + problem);
+  }
+};
+
+// Every mount at or below the path, except the writable holes, must be read-only, and a write
+// there must be refused.
+void check_read_only(const Plan& plan, const MountEntry& e, const struct stat& st,
+                     const std::vector<MountInfo>& lines, EntryRows& rows) {
+  int rw = 0, total = 0;
+  for (const auto& m : lines) {
+    if (!path_is_under(m.point, e.target)) continue;
+    bool hole = false;
+    for (size_t h : e.holes) hole |= path_is_under(m.point, plan.mounts[h].target);
+    if (hole) continue;
+    ++total;
+    if (!m.read_only) ++rw;
+  }
+  bool ro = statvfs_ro(e.target);
+  errno = 0;
+  int write_errno = 0;
+  if (S_ISDIR(st.st_mode)) {
+    unique_dir probe =
+        unique_dir::make(e.target + (e.target == "/" ? "" : "/") + ".jharden-verify", 0700);
+    if (!probe) write_errno = errno;
+  } else {
+    unique_fd fd(open(e.target.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK));
+    write_errno = fd ? 0 : errno;
+  }
+  bool refused = write_errno == EROFS || (write_errno != 0 && ro);
+  rows.row(ro && rw == 0 && refused, e.target + " is read-only (with submounts)", "read-only",
+           std::string(ro ? "read-only" : "WRITABLE") + ", " + std::to_string(total - rw) + "/" +
+               std::to_string(total) + " mounts ro, write: " + errno_name(write_errno));
+}
+
+void check_tmpfs(const MountEntry& e, const struct stat& st, const HostFacts& host,
+                 EntryRows& rows) {
+  bool t = is_tmpfs(e.target);
+  std::string obs = t ? "tmpfs" : "not tmpfs";
+  bool pass = t;
+  if (e.target == "/tmp") {
+    bool priv = st.st_dev != host.tmp_dev || st.st_ino != host.tmp_ino;
+    bool empty = dir_empty("/tmp");
+    pass = pass && priv && empty;
+    obs += std::string(priv ? ", private" : ", HOST /tmp") + (empty ? ", empty" : ", not empty");
+  }
+  rows.row(pass, e.target + " is a private tmpfs", "tmpfs", obs);
+}
+
+void check_mask(const MountEntry& e, const struct stat& st, EntryRows& rows) {
+  if (S_ISDIR(st.st_mode)) {
+    bool ok = dir_empty(e.target) && statvfs_ro(e.target);
+    rows.row(ok, e.target + " is masked", "empty, read-only", ok ? "empty, read-only" : "visible");
+    return;
+  }
+  bool null_dev = S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+  char buf[64];
+  unique_fd fd(open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK));
+  ssize_t n = fd ? read(fd.get(), buf, sizeof buf) : -1;
+  rows.row(null_dev && n == 0, e.target + " reads as empty", "masked (1:3)",
+           std::string(null_dev ? "char 1:3" : "NOT /dev/null") + ", read " + std::to_string(n) +
+               " bytes");
+}
+
+// What the daemon can actually read there (root may hold CAP_DAC_OVERRIDE): a file read must
+// yield nothing, a directory listing no entry. The plan holds one such entry for every place
+// a hidden path can be reached (binds of its parents).
+void check_inaccessible(const MountEntry& e, const struct stat& st, EntryRows& rows) {
+  std::string got;
+  bool nothing;
+  if (S_ISDIR(st.st_mode)) {
+    nothing = dir_empty(e.target) || access(e.target.c_str(), R_OK) != 0;
+    got = nothing ? "nothing listed" : "ENTRIES LISTED";
+  } else {
+    char buf[64];
+    unique_fd fd(open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) got = errno_name(errno);
+    ssize_t n = fd ? read(fd.get(), buf, sizeof buf) : -1;
+    nothing = n <= 0;
+    if (n >= 0) got = n == 0 ? "read 0 bytes" : "READ " + std::to_string(n) + " BYTES";
+  }
+  bool ok = (st.st_mode & 07777) == 0 && nothing;
+  rows.row(ok, e.target + " is inaccessible", "mode 0000, empty",
+           "mode " + octal_mode(st.st_mode) + ", " + got);
+}
+
+// hidepid= and subset= as the kernel reads them back from the mount at the target (the last
+// one listed there is on top), not as asked.
+void check_proc(const MountEntry& e, const std::vector<MountInfo>& lines, EntryRows& rows) {
+  struct statfs sf;
+  const bool procfs = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+  const MountInfo* top = nullptr;
+  for (const auto& m : lines)
+    if (m.point == e.target) top = &m;
+  std::string shown, missing;
+  if (top)
+    for (const auto& o : top->super_options)
+      if (o.starts_with("hidepid=") || o.starts_with("subset="))
+        shown += (shown.empty() ? "" : ",") + o;
+  std::istringstream asked(e.options);
+  for (std::string o; std::getline(asked, o, ',');)
+    if (!top || std::find(top->super_options.begin(), top->super_options.end(), o) ==
+                    top->super_options.end())
+      missing += " " + o;
+  rows.row(procfs && missing.empty(), e.target + " is a fresh procfs",
+           e.options.empty() ? "procfs" : e.options,
+           std::string(procfs ? "procfs" : "not procfs") + (shown.empty() ? "" : ", " + shown) +
+               (missing.empty() ? "" : "; MISSING:" + missing));
+}
+
+void check_cgroup(const MountEntry& e, EntryRows& rows) {
+  struct statfs sf;
+  bool cgroup2 = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+  bool ro = statvfs_ro(e.target);
+  rows.row(cgroup2 && ro, e.target + " is a read-only cgroup2", "read-only cgroup2",
+           std::string(cgroup2 ? "cgroup2" : "not cgroup2") + (ro ? ", read-only" : ", WRITABLE"));
+}
+
 // "null zero full random urandom tty pts shm": what a private /dev holds besides the links.
 std::string standard_dev_set() {
   std::string out;
   for (const char* n : kPrivateDevNodes) out += std::string(n) + " ";
   return out + "pts shm";
+}
+
+void check_private_dev(EntryRows& rows) {
+  std::string extra;
+  int blocks = 0;
+  if (DIR* d = opendir("/dev")) {
+    while (dirent* de = readdir(d)) {
+      std::string n = de->d_name;
+      if (n == "." || n == "..") continue;
+      if (!private_dev_holds(n)) extra += " " + n;
+      struct stat ds;
+      if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
+        ++blocks;
+    }
+    closedir(d);
+  }
+  rows.row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
+           standard_dev_set(), extra.empty() ? "standard set, no block device" : "extra:" + extra);
+}
+
+// The secrets tmpfs, then a row of its own for each projected file (those hold whether or not
+// the mount is the entry's own: the file's mode, owner and size are checked directly).
+void check_secrets(const Plan& plan, const MountEntry& e, const struct stat& st,
+                   const HostFacts& host, EntryRows& rows) {
+  const Identity& id = plan.identity;
+  struct statvfs sv;
+  statvfs(e.target.c_str(), &sv);
+  bool ok = is_tmpfs(e.target) && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOEXEC) &&
+            (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == kSecretsDirectoryMode &&
+            st.st_uid == id.secrets_uid;
+  rows.row(
+      ok, e.target + " is a read-only secrets tmpfs",
+      "ro,noexec," + octal_mode(kSecretsDirectoryMode) + ", uid " + std::to_string(id.secrets_uid),
+      std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
+          ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + octal_mode(st.st_mode) +
+          ", uid " + std::to_string(st.st_uid));
+  for (const auto& [name, size] : host.secret_sizes) {
+    std::string p = e.target + "/" + name;
+    struct stat fs;
+    bool present = stat(p.c_str(), &fs) == 0;
+    bool fok = present && (fs.st_mode & 07777) == plan.secrets_mode &&
+               fs.st_uid == id.secrets_uid && fs.st_gid == id.secrets_gid &&
+               static_cast<size_t>(fs.st_size) == size;
+    const std::string want = octal_mode(plan.secrets_mode);
+    const std::string got = octal_mode(present ? fs.st_mode : 0);
+    rows.r.row(fok, p + " projected",
+               std::string("mode ") + want + ", " + std::to_string(size) + " B, owner " +
+                   std::to_string(id.secrets_uid) + ":" + std::to_string(id.secrets_gid),
+               present
+                   ? std::string("mode ") + got + ", " + std::to_string(fs.st_size) + " B, owner " +
+                         std::to_string(fs.st_uid) + ":" + std::to_string(fs.st_gid)
+                   : "missing");
+  }
+}
+
+// The rows of entry `i`, by its kind.
+void check_entry(const Plan& plan, size_t i, const struct stat& st, const HostFacts& host,
+                 const std::vector<MountInfo>& lines, EntryRows& rows) {
+  const MountEntry& e = plan.mounts[i];
+  switch (e.kind) {
+    case MountKind::kReadOnly:
+      check_read_only(plan, e, st, lines, rows);
+      break;
+    case MountKind::kReadWrite:
+      if (!e.implicit)
+        rows.row(!statvfs_ro(e.target), e.target + " stays writable", "writable",
+                 statvfs_ro(e.target) ? "read-only" : "writable");
+      break;
+    case MountKind::kTmpfs:
+      check_tmpfs(e, st, host, rows);
+      break;
+    case MountKind::kMask:
+      check_mask(e, st, rows);
+      break;
+    case MountKind::kInaccessible:
+      check_inaccessible(e, st, rows);
+      break;
+    case MountKind::kProc:
+      check_proc(e, lines, rows);
+      break;
+    case MountKind::kSysfs:
+      rows.row(statvfs_ro(e.target), e.target + " is a read-only sysfs", "read-only",
+               statvfs_ro(e.target) ? "read-only" : "WRITABLE");
+      break;
+    case MountKind::kCgroup:
+      check_cgroup(e, rows);
+      break;
+    case MountKind::kBind:
+      rows.row(statvfs_ro(e.target) == e.attrs.read_only, e.target + " is bound from " + e.source,
+               e.attrs.read_only ? "read-only" : "writable",
+               statvfs_ro(e.target) ? "read-only" : "writable");
+      break;
+    case MountKind::kPrivateDev:
+      check_private_dev(rows);
+      break;
+    case MountKind::kSecrets:
+      check_secrets(plan, e, st, host, rows);
+      break;
+  }
 }
 
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
@@ -360,197 +585,8 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
     if (e.kind == MountKind::kBind && e.optional && i < host.sources.size() &&
         !host.sources[i].present)
       continue;
-    // The entry's row holds only if the mount at the target is the entry's own.
-    const std::string problem = not_own_mount(plan, i, st, host, lines);
-    auto row = [&](bool pass, const std::string& property, const std::string& asked,
-                   const std::string& observed) {
-      r.row(pass && problem.empty(), property, asked,
-            problem.empty() ? observed : observed + "; " + problem);
-    };
-    switch (e.kind) {
-      case MountKind::kReadOnly: {
-        // Every mount at or below the path, except the writable holes, must be read-only.
-        int rw = 0, total = 0;
-        for (const auto& m : lines) {
-          if (!path_is_under(m.point, e.target)) continue;
-          bool hole = false;
-          for (size_t h : e.holes) hole |= path_is_under(m.point, plan.mounts[h].target);
-          if (hole) continue;
-          ++total;
-          if (!m.read_only) ++rw;
-        }
-        bool ro = statvfs_ro(e.target);
-        errno = 0;
-        int write_errno = 0;
-        if (S_ISDIR(st.st_mode)) {
-          std::string probe = e.target + (e.target == "/" ? "" : "/") + ".jharden-verify";
-          if (mkdir(probe.c_str(), 0700) == 0)
-            rmdir(probe.c_str());
-          else
-            write_errno = errno;
-        } else {
-          int fd = open(e.target.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK);
-          write_errno = fd < 0 ? errno : 0;
-          if (fd >= 0) close(fd);
-        }
-        bool refused = write_errno == EROFS || (write_errno != 0 && ro);
-        row(ro && rw == 0 && refused, e.target + " is read-only (with submounts)", "read-only",
-            std::string(ro ? "read-only" : "WRITABLE") + ", " + std::to_string(total - rw) + "/" +
-                std::to_string(total) + " mounts ro, write: " + errno_name(write_errno));
-        break;
-      }
-      case MountKind::kReadWrite:
-        if (!e.implicit)
-          row(!statvfs_ro(e.target), e.target + " stays writable", "writable",
-              statvfs_ro(e.target) ? "read-only" : "writable");
-        break;
-      case MountKind::kTmpfs: {
-        bool t = is_tmpfs(e.target);
-        std::string obs = t ? "tmpfs" : "not tmpfs";
-        bool pass = t;
-        if (e.target == "/tmp") {
-          bool priv = st.st_dev != host.tmp_dev || st.st_ino != host.tmp_ino;
-          bool empty = dir_empty("/tmp");
-          pass = pass && priv && empty;
-          obs +=
-              std::string(priv ? ", private" : ", HOST /tmp") + (empty ? ", empty" : ", not empty");
-        }
-        row(pass, e.target + " is a private tmpfs", "tmpfs", obs);
-        break;
-      }
-      case MountKind::kMask: {
-        if (S_ISDIR(st.st_mode)) {
-          bool ok = dir_empty(e.target) && statvfs_ro(e.target);
-          row(ok, e.target + " is masked", "empty, read-only", ok ? "empty, read-only" : "visible");
-        } else {
-          bool null_dev = S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
-          char buf[64];
-          int fd = open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK);
-          ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
-          if (fd >= 0) close(fd);
-          row(null_dev && n == 0, e.target + " reads as empty", "masked (1:3)",
-              std::string(null_dev ? "char 1:3" : "NOT /dev/null") + ", read " + std::to_string(n) +
-                  " bytes");
-        }
-        break;
-      }
-      case MountKind::kInaccessible: {
-        // What the daemon can actually read there (root may hold CAP_DAC_OVERRIDE): a file
-        // read must yield nothing, a directory listing no entry. The plan holds one such
-        // entry for every place a hidden path can be reached (binds of its parents).
-        std::string got;
-        bool nothing;
-        if (S_ISDIR(st.st_mode)) {
-          nothing = dir_empty(e.target) || access(e.target.c_str(), R_OK) != 0;
-          got = nothing ? "nothing listed" : "ENTRIES LISTED";
-        } else {
-          char buf[64];
-          int fd = open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-          ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
-          if (fd < 0) got = errno_name(errno);
-          if (fd >= 0) close(fd);
-          nothing = n <= 0;
-          if (n >= 0) got = n == 0 ? "read 0 bytes" : "READ " + std::to_string(n) + " BYTES";
-        }
-        bool ok = (st.st_mode & 07777) == 0 && nothing;
-        row(ok, e.target + " is inaccessible", "mode 0000, empty",
-            "mode " + octal_mode(st.st_mode) + ", " + got);
-        break;
-      }
-      case MountKind::kProc: {
-        struct statfs sf;
-        const bool procfs = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
-        // hidepid= and subset= as the kernel reads them back from the mount at the target
-        // (the last one listed there is on top), not as asked.
-        const MountInfo* top = nullptr;
-        for (const auto& m : lines)
-          if (m.point == e.target) top = &m;
-        std::string shown, missing;
-        if (top)
-          for (const auto& o : top->super_options)
-            if (o.starts_with("hidepid=") || o.starts_with("subset="))
-              shown += (shown.empty() ? "" : ",") + o;
-        std::istringstream asked(e.options);
-        for (std::string o; std::getline(asked, o, ',');)
-          if (!top || std::find(top->super_options.begin(), top->super_options.end(), o) ==
-                          top->super_options.end())
-            missing += " " + o;
-        row(procfs && missing.empty(), e.target + " is a fresh procfs",
-            e.options.empty() ? "procfs" : e.options,
-            std::string(procfs ? "procfs" : "not procfs") + (shown.empty() ? "" : ", " + shown) +
-                (missing.empty() ? "" : "; MISSING:" + missing));
-        break;
-      }
-      case MountKind::kSysfs:
-        row(statvfs_ro(e.target), e.target + " is a read-only sysfs", "read-only",
-            statvfs_ro(e.target) ? "read-only" : "WRITABLE");
-        break;
-      case MountKind::kCgroup: {
-        struct statfs sf;
-        bool cgroup2 = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
-        bool ro = statvfs_ro(e.target);
-        row(cgroup2 && ro, e.target + " is a read-only cgroup2", "read-only cgroup2",
-            std::string(cgroup2 ? "cgroup2" : "not cgroup2") + (ro ? ", read-only" : ", WRITABLE"));
-        break;
-      }
-      case MountKind::kBind:
-        row(statvfs_ro(e.target) == e.attrs.read_only, e.target + " is bound from " + e.source,
-            e.attrs.read_only ? "read-only" : "writable",
-            statvfs_ro(e.target) ? "read-only" : "writable");
-        break;
-      case MountKind::kPrivateDev: {
-        std::string extra;
-        int blocks = 0;
-        if (DIR* d = opendir("/dev")) {
-          while (dirent* de = readdir(d)) {
-            std::string n = de->d_name;
-            if (n == "." || n == "..") continue;
-            if (!private_dev_holds(n)) extra += " " + n;
-            struct stat ds;
-            if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
-              ++blocks;
-          }
-          closedir(d);
-        }
-        row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
-            standard_dev_set(), extra.empty() ? "standard set, no block device" : "extra:" + extra);
-        break;
-      }
-      case MountKind::kSecrets: {
-        struct statvfs sv;
-        statvfs(e.target.c_str(), &sv);
-        bool ok = is_tmpfs(e.target) && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOEXEC) &&
-                  (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == kSecretsDirectoryMode &&
-                  st.st_uid == plan.identity.secrets_uid;
-        const std::string m = octal_mode(st.st_mode);
-        row(ok, e.target + " is a read-only secrets tmpfs",
-            "ro,noexec," + octal_mode(kSecretsDirectoryMode) + ", uid " +
-                std::to_string(plan.identity.secrets_uid),
-            std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
-                ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + m + ", uid " +
-                std::to_string(st.st_uid));
-        for (const auto& [name, size] : host.secret_sizes) {
-          std::string p = e.target + "/" + name;
-          struct stat fs;
-          bool present = stat(p.c_str(), &fs) == 0;
-          bool fok = present && (fs.st_mode & 07777) == plan.secrets_mode &&
-                     fs.st_uid == plan.identity.secrets_uid &&
-                     fs.st_gid == plan.identity.secrets_gid &&
-                     static_cast<size_t>(fs.st_size) == size;
-          const std::string want = octal_mode(plan.secrets_mode);
-          const std::string got = octal_mode(present ? fs.st_mode : 0);
-          r.row(fok, p + " projected",
-                std::string("mode ") + want + ", " + std::to_string(size) + " B, owner " +
-                    std::to_string(plan.identity.secrets_uid) + ":" +
-                    std::to_string(plan.identity.secrets_gid),
-                present
-                    ? std::string("mode ") + got + ", " + std::to_string(fs.st_size) +
-                          " B, owner " + std::to_string(fs.st_uid) + ":" + std::to_string(fs.st_gid)
-                    : "missing");
-        }
-        break;
-      }
-    }
+    EntryRows rows{r, not_own_mount(plan, i, st, host, lines)};
+    check_entry(plan, i, st, host, lines, rows);
   }
 }
 
@@ -1019,11 +1055,11 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
     // access(2) answers for the mounts and the file permissions, not for Landlock: where they
     // refuse already, the row cannot tell whether Landlock holds.
     const bool may = access(rule.path.c_str(), W_OK) == 0;
-    std::string probe = rule.path + (rule.path == "/" ? "" : "/") + ".jharden-verify-landlock";
     errno = 0;
-    int rc = mkdir(probe.c_str(), 0700);
-    int err = errno;
-    if (rc == 0) rmdir(probe.c_str());
+    const unique_dir probe = unique_dir::make(
+        rule.path + (rule.path == "/" ? "" : "/") + ".jharden-verify-landlock", 0700);
+    const int rc = probe ? 0 : -1;
+    const int err = errno;
     entry_obs = rc == 0 ? "CREATED" : errno_name(err);
     if (may) entry_seen = rc == 0 ? -1 : err == EACCES ? 1 : 0;
     if (!may) {
