@@ -341,9 +341,10 @@ void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid,
         break;
       }
       case MountKind::kMask:
-        // /dev/null over a file (a device: not nodev, or reading it would be EACCES rather
-        // than empty), an empty read-only tmpfs of one inode over a directory.
-        a = {.read_only = true, .nosuid = true, .nodev = false, .noexec = true};
+        // An empty read-only tmpfs of one inode over a directory, sealed like every other
+        // mount of the sandbox's own; /dev/null over a file keeps its device
+        // (attrs_over_file).
+        a = kSealed;
         e.options = "mode=0755,size=4k,nr_inodes=1";
         break;
       case MountKind::kInaccessible:

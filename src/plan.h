@@ -94,6 +94,15 @@ struct MountEntry {
   std::vector<SubMount> submounts;  // kPrivateDev: made below the target, in this order
 };
 
+// The attributes of the mount an entry makes over a file where they differ from `attrs`,
+// which hold for a directory: a mask over a file is the host's /dev/null bound there, a
+// device, so not nodev (reading it would be EACCES rather than empty).
+inline MountAttrs attrs_over_file(const MountEntry& e) {
+  MountAttrs a = e.attrs;
+  if (e.kind == MountKind::kMask) a.nodev = false;
+  return a;
+}
+
 // The flags of an entry as --print shows them: its attributes, "recursive" for a read-only
 // tree, "optional" for a "-" entry.
 std::string mount_flags_text(const MountEntry& e);

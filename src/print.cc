@@ -61,7 +61,7 @@ std::string source_of(const MountEntry& e) {
     case MountKind::kBind:
       return e.source;
     case MountKind::kMask:
-      return "/dev/null (file) or empty tmpfs (directory)";
+      return "/dev/null (file: " + attrs_over_file(e).str() + ") or empty tmpfs (directory)";
     case MountKind::kInaccessible:
       return "mode-0000 file or directory";
     case MountKind::kProc:
@@ -162,6 +162,7 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
         {"flags", mount_flags_text(e)}, {"read_only", e.attrs.read_only},  {"optional", e.optional},
         {"origin", e.origin.str()}};
     if (!e.options.empty()) m["options"] = e.options;
+    if (attrs_over_file(e) != e.attrs) m["file_flags"] = attrs_over_file(e).str();
     if (!e.holes.empty()) {
       m["writable_holes"] = json::array();
       for (size_t h : e.holes) m["writable_holes"].push_back(plan.mounts[h].target);

@@ -1340,7 +1340,9 @@ void probe_mount_attributes(const Plan& plan, Report& r) {
     if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) continue;
     // An optional bind whose source is missing, an optional target that is absent: nothing
     // was mounted, and the other rows say whether that is right.
-    check(e.target, e.attrs, e.optional);
+    struct stat st;
+    const bool file = lstat(e.target.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+    check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional);
     for (const auto& sub : e.submounts) check(e.target + "/" + sub.name, sub.attrs, false);
   }
 }
