@@ -599,8 +599,9 @@ std::optional<uint64_t> hex_field(const std::string& v) {
   return value;
 }
 
-void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
-  auto status = proc_status();
+// The five capability sets, and the capabilities that must be in none of them.
+void probe_capabilities(const Plan& plan, const HostFacts& host,
+                        std::map<std::string, std::string>& status, Report& r) {
   // A field that cannot be read counts as every bit set: the rows that use it fail.
   auto parse = [&](const char* key) { return hex_field(status[key]).value_or(~0ULL); };
   // Only what the caller held can be kept.
@@ -628,6 +629,9 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
             cap == CAP_SYS_ADMIN && admin ? "absent after execve" : "absent",
             held ? "PRESENT" : "absent");
     }
+}
+
+void probe_identity(const Plan& plan, std::map<std::string, std::string>& status, Report& r) {
   r.row(status["NoNewPrivs"] == (plan.no_new_privileges ? "1" : "0"), "NoNewPrivs",
         plan.no_new_privileges ? "1" : "0", status["NoNewPrivs"]);
   r.row(getuid() == plan.identity.uid && geteuid() == plan.identity.uid, "user id",
@@ -644,6 +648,11 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
     r.row(groups == want, "supplementary groups", std::to_string(want.size()) + " groups",
           std::to_string(groups.size()) + " groups");
   }
+}
+
+// The seccomp mode, and what the filter answers for the clock (adjtimex) and for calls of the
+// other ABIs (x32, i386).
+void probe_seccomp_mode(const Plan& plan, std::map<std::string, std::string>& status, Report& r) {
   const SeccompPlan& sc = plan.seccomp;
   const FilterView f{sc};
   r.row(status["Seccomp"] == (sc.enabled ? "2" : "0"), "seccomp mode",
@@ -682,26 +691,39 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
         no_ia32 ? i386 + " (no i386 ABI in this kernel)" : i386);
 }
 
-// The kernel interfaces that let root reach around the sandbox. Each row expects what the plan
-// asks for: refused by the filter (or by the kernel, for lack of a capability the plan
-// drops), or, where the policy lifts the protection, the kernel's own answer, which the row
-// checks too. Where the kernel would refuse a call as well, a second call that the kernel
-// answers differently (EINVAL) tells the filter's refusal from the kernel's.
-void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r) {
-  const SeccompPlan& sc = plan.seccomp;
-  const FilterView f{sc};
-  const uint64_t caps = effective_caps(plan, host);
-  auto holds = [&](int cap) { return (caps & (1ULL << cap)) != 0; };
-  auto kernel_refusal = [&](int cap) { return "EPERM (no " + capability_name(cap) + ")"; };
-  std::string allow_create;
-  for (const auto& t : namespace_types())
-    if (sc.namespace_allowed(t.flag)) allow_create += std::string(" ") + t.name;
-  allow_create = "allow_create =" + (sc.restricts_namespaces() ? allow_create : " all");
+void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
+  auto status = proc_status();
+  probe_capabilities(plan, host, status, r);
+  probe_identity(plan, status, r);
+  probe_seccomp_mode(plan, status, r);
+}
 
-  // Shocker: a handle of "/" reopened through a descriptor of the same mount. Since Linux
-  // 6.10 the kernel rejects a handle of no bytes (EINVAL) before it checks
-  // CAP_DAC_READ_SEARCH; older kernels check the capability first, and there only the filter
-  // and the capability together can be seen.
+// What the probes of the kernel interfaces share: the filter as seen from inside, the
+// capabilities the probe holds, and the namespace types the policy lets it create.
+struct KernelView {
+  KernelView(const Plan& plan, const HostFacts& host, Report& report)
+      : sc(plan.seccomp), f{plan.seccomp}, caps(effective_caps(plan, host)), r(report) {
+    std::string allowed;
+    for (const auto& t : namespace_types())
+      if (sc.namespace_allowed(t.flag)) allowed += std::string(" ") + t.name;
+    allow_create = "allow_create =" + (sc.restricts_namespaces() ? allowed : " all");
+  }
+  bool holds(int cap) const { return (caps & (1ULL << cap)) != 0; }
+  std::string kernel_refusal(int cap) const { return "EPERM (no " + capability_name(cap) + ")"; }
+
+  const SeccompPlan& sc;
+  const FilterView f;
+  const uint64_t caps;
+  Report& r;
+  std::string allow_create;
+};
+
+// Shocker: a handle of "/" reopened through a descriptor of the same mount. Since Linux
+// 6.10 the kernel rejects a handle of no bytes (EINVAL) before it checks
+// CAP_DAC_READ_SEARCH; older kernels check the capability first, and there only the filter
+// and the capability together can be seen.
+void probe_file_handles(const KernelView& k) {
+  const FilterView& f = k.f;
   auto open_handle = [](bool made_up) {
     alignas(file_handle) unsigned char buf[sizeof(file_handle) + MAX_HANDLE_SZ] = {};
     auto* fh = reinterpret_cast<file_handle*>(buf);
@@ -718,31 +740,39 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   };
   std::string got = in_child([&] { return open_handle(false); });
   std::string early = in_child([&] { return open_handle(true); });
-  const bool dac = holds(CAP_DAC_READ_SEARCH);
+  const bool dac = k.holds(CAP_DAC_READ_SEARCH);
   std::string asked;
   bool pass;
   if (f.denies("open_by_handle_at")) {
     asked = f.refused_by_filter("open_by_handle_at", dac ? "" : "no CAP_DAC_READ_SEARCH");
     pass = f.refused(got, "open_by_handle_at") && f.refused(early, "open_by_handle_at");
   } else if (!dac) {
-    asked = kernel_refusal(CAP_DAC_READ_SEARCH) + "; " + lifted(f, "", "open_by_handle_at");
+    asked = k.kernel_refusal(CAP_DAC_READ_SEARCH) + "; " + lifted(f, "", "open_by_handle_at");
     pass = got == "EPERM" && (early == "EINVAL" || early == "EPERM");
   } else {
     asked = "allowed (" + lifted(f, "", "open_by_handle_at") + ", CAP_DAC_READ_SEARCH kept)";
     // A root whose file system gives no handle meets a kernel error, never EPERM.
     pass = got != "EPERM" && !f.refused(got, "open_by_handle_at") && early == "EINVAL";
   }
-  r.row(pass, "file handles (open_by_handle_at)", asked, got + "; a handle of 0 bytes: " + early);
+  k.r.row(pass, "file handles (open_by_handle_at)", asked, got + "; a handle of 0 bytes: " + early);
+}
 
-  got = in_child([] {
+void probe_keyrings(const KernelView& k) {
+  const FilterView& f = k.f;
+  std::string got = in_child([] {
     return syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0) == -1 ? errno : 0;
   });
   bool filter = f.denies("keyctl");
-  r.row(filter ? f.refused(got, "keyctl") : got == "allowed", "kernel keyrings (keyctl)",
-        filter ? f.refused_by_filter("keyctl") : "allowed (" + lifted(f, "", "keyctl") + ")", got);
+  k.r.row(filter ? f.refused(got, "keyctl") : got == "allowed", "kernel keyrings (keyctl)",
+          filter ? f.refused_by_filter("keyctl") : "allowed (" + lifted(f, "", "keyctl") + ")",
+          got);
+}
 
-  // A nameless file (O_TMPFILE) leaves nothing behind whatever the outcome.
-  got = in_child([] {
+// A nameless file (O_TMPFILE) leaves nothing behind whatever the outcome.
+void probe_suid_files(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
+  std::string got = in_child([] {
     int err = EROFS;
     for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm"}) {
       int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 04755);
@@ -756,41 +786,53 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
     }
     return err;
   });
-  filter = (sc.enabled && sc.restrict_suid_sgid) || f.denies("openat");
+  bool filter = (sc.enabled && sc.restrict_suid_sgid) || f.denies("openat");
   // Lifted, only a file system that takes no file (read-only, no O_TMPFILE) can say no.
   const bool nowhere = got == "EROFS" || got == "EACCES" || got == "EOPNOTSUPP" || got == "ENOENT";
-  r.row(filter ? f.refused(got, "openat") : got == "allowed" || nowhere,
-        "set-user-ID/set-group-ID files",
-        filter ? f.refused_by_filter("openat")
-               : "allowed (" + lifted(f, "restrict_suid_sgid = no", "openat") + ")",
-        nowhere && !filter ? got + " (nowhere to create a file)" : got);
+  k.r.row(filter ? f.refused(got, "openat") : got == "allowed" || nowhere,
+          "set-user-ID/set-group-ID files",
+          filter ? f.refused_by_filter("openat")
+                 : "allowed (" + lifted(f, "restrict_suid_sgid = no", "openat") + ")",
+          nowhere && !filter ? got + " (nowhere to create a file)" : got);
+}
 
-  // io_uring: its requests carry their arguments past the filter's rules (IORING_OP_OPENAT
-  // with mode 04755). A ring of one entry, closed at once.
-  got = in_child([] {
+// io_uring: its requests carry their arguments past the filter's rules (IORING_OP_OPENAT
+// with mode 04755). A ring of one entry, closed at once.
+void probe_io_uring(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
+  std::string got = in_child([] {
     io_uring_params p{};
     long fd = syscall(SYS_io_uring_setup, 1, &p);
     if (fd < 0) return errno;
     close(static_cast<int>(fd));
     return 0;
   });
-  filter = sc.refuses_io_uring() || f.denies("io_uring_setup");
-  r.row(filter ? f.refused(got) : got == "allowed" || got == "EPERM" || got == "ENOSYS",
-        "io_uring (io_uring_setup)",
-        filter ? f.refused_by_filter()
-               : "allowed (" + lifted(f, "restrict_suid_sgid = no", "io_uring_setup") + ")",
-        got);
+  bool filter = sc.refuses_io_uring() || f.denies("io_uring_setup");
+  k.r.row(filter ? f.refused(got) : got == "allowed" || got == "EPERM" || got == "ENOSYS",
+          "io_uring (io_uring_setup)",
+          filter ? f.refused_by_filter()
+                 : "allowed (" + lifted(f, "restrict_suid_sgid = no", "io_uring_setup") + ")",
+          got);
+}
 
-  got = in_child([] { return personality(PER_LINUX32) == -1 ? errno : 0; });
-  filter = (sc.enabled && sc.lock_personality) || f.denies("personality");
-  r.row(filter ? f.refused(got, "personality") : got == "allowed",
-        "personality changes (PER_LINUX32)",
-        filter ? f.refused_by_filter("personality")
-               : "allowed (" + lifted(f, "lock_personality = no", "personality") + ")",
-        got);
+void probe_personality(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
+  std::string got = in_child([] { return personality(PER_LINUX32) == -1 ? errno : 0; });
+  bool filter = (sc.enabled && sc.lock_personality) || f.denies("personality");
+  k.r.row(filter ? f.refused(got, "personality") : got == "allowed",
+          "personality changes (PER_LINUX32)",
+          filter ? f.refused_by_filter("personality")
+                 : "allowed (" + lifted(f, "lock_personality = no", "personality") + ")",
+          got);
+}
 
-  // Priority 0 is invalid for SCHED_FIFO: the kernel answers EINVAL before it checks
-  // CAP_SYS_NICE, the filter refuses on the policy alone.
+// Priority 0 is invalid for SCHED_FIFO: the kernel answers EINVAL before it checks
+// CAP_SYS_NICE, the filter refuses on the policy alone.
+void probe_realtime(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
   auto fifo = [](int priority) {
     return [priority] {
       sched_param sp{};
@@ -798,25 +840,32 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
       return sched_setscheduler(0, SCHED_FIFO, &sp) == -1 ? errno : 0;
     };
   };
-  got = in_child(fifo(1));
-  early = in_child(fifo(0));
-  filter = (sc.enabled && sc.restrict_realtime) || f.denies("sched_setscheduler");
+  std::string got = in_child(fifo(1));
+  std::string early = in_child(fifo(0));
+  bool filter = (sc.enabled && sc.restrict_realtime) || f.denies("sched_setscheduler");
   struct rlimit rt {};
-  const bool nice = holds(CAP_SYS_NICE) || (getrlimit(RLIMIT_RTPRIO, &rt) == 0 && rt.rlim_cur > 0);
+  const bool nice =
+      k.holds(CAP_SYS_NICE) || (getrlimit(RLIMIT_RTPRIO, &rt) == 0 && rt.rlim_cur > 0);
+  std::string asked;
+  bool pass;
   const std::string why = lifted(f, "restrict_realtime = no", "sched_setscheduler");
   if (filter) {
     asked = f.refused_by_filter("sched_setscheduler", nice ? "" : "no CAP_SYS_NICE");
     pass = f.refused(got, "sched_setscheduler") && f.refused(early, "sched_setscheduler");
   } else {
-    asked = nice ? "allowed (" + why + ")" : kernel_refusal(CAP_SYS_NICE) + "; " + why;
+    asked = nice ? "allowed (" + why + ")" : k.kernel_refusal(CAP_SYS_NICE) + "; " + why;
     pass = got == (nice ? "allowed" : "EPERM") && early == "EINVAL";
   }
-  r.row(pass, "realtime scheduling (SCHED_FIFO)", asked, got + "; priority 0: " + early);
+  k.r.row(pass, "realtime scheduling (SCHED_FIFO)", asked, got + "; priority 0: " + early);
+}
 
-  // Every type, with CLONE_PARENT added: unshare(2) takes no such flag, so the kernel answers
-  // EINVAL before it creates anything, while the filter refuses on the namespace flag alone.
-  // A type the policy allows must reach the kernel; the user namespace is created for real,
-  // since in one root holds every capability again.
+// Every type, with CLONE_PARENT added: unshare(2) takes no such flag, so the kernel answers
+// EINVAL before it creates anything, while the filter refuses on the namespace flag alone.
+// A type the policy allows must reach the kernel; the user namespace is created for real,
+// since in one root holds every capability again.
+void probe_unshare(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
   std::string refused_want, reach_want, refused_got, reach_got;
   for (const auto& t : namespace_types()) {
     const bool allowed = !sc.enabled || (sc.namespace_allowed(t.flag) && !f.denies("unshare"));
@@ -845,13 +894,18 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   std::string ns_got_bare = ns_got;
   for (size_t open; (open = ns_got_bare.find(" (")) != std::string::npos;)
     ns_got_bare.erase(open, ns_got_bare.find(')', open) - open + 1);
-  r.row(ns_got_bare == ns_want, "new namespaces (unshare)",
-        reach_want.empty() ? ns_want : ns_want + " (" + lifted(f, allow_create, "unshare") + ")",
-        ns_got);
+  k.r.row(
+      ns_got_bare == ns_want, "new namespaces (unshare)",
+      reach_want.empty() ? ns_want : ns_want + " (" + lifted(f, k.allow_create, "unshare") + ")",
+      ns_got);
+}
 
-  // Joining the user namespace it is already in: the kernel says EINVAL, only the filter
-  // EPERM. With nstype 0 (any type), which only a policy allowing every type lets through,
-  // and with CLONE_NEWUSER.
+// Joining the user namespace it is already in: the kernel says EINVAL, only the filter
+// EPERM. With nstype 0 (any type), which only a policy allowing every type lets through,
+// and with CLONE_NEWUSER.
+void probe_setns(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
   auto join = [](int nstype) {
     return [nstype] {
       int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
@@ -865,27 +919,50 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   const std::string want = std::string("any type: ") +
                            (any_refused ? f.refusal("setns") : "EINVAL") +
                            ", user: " + (user_refused ? f.refusal("setns") : "EINVAL");
-  got = "any type: " + in_child(join(0)) + ", user: " + in_child(join(CLONE_NEWUSER));
-  r.row(got == want, "setns (own user namespace)",
-        any_refused && user_refused ? want : want + " (" + lifted(f, allow_create, "setns") + ")",
-        got);
+  std::string got = "any type: " + in_child(join(0)) + ", user: " + in_child(join(CLONE_NEWUSER));
+  k.r.row(
+      got == want, "setns (own user namespace)",
+      any_refused && user_refused ? want : want + " (" + lifted(f, k.allow_create, "setns") + ")",
+      got);
+}
 
-  // The first number above libseccomp's table: the kernel may have a call there, the filter
-  // answers ENOSYS (its default action) whatever the policy. Without a filter, the call
-  // reaches the kernel, which the seccomp mode row checks.
+// The first number above libseccomp's table: the kernel may have a call there, the filter
+// answers ENOSYS (its default action) whatever the policy. Without a filter, the call
+// reaches the kernel, which the seccomp mode row checks.
+void probe_unknown_syscall(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
   int unknown = 0;
   for (int nr = 0; nr < 1024; ++nr) {
     char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
     if (name) unknown = nr + 1;
     free(name);
   }
-  got = in_child([unknown] { return syscall(unknown, 0, 0, 0, 0, 0) == -1 ? errno : 0; });
+  std::string got =
+      in_child([unknown] { return syscall(unknown, 0, 0, 0, 0, 0) == -1 ? errno : 0; });
   const std::string unknown_row = "syscall " + std::to_string(unknown) + " (unknown to libseccomp)";
   if (sc.enabled)
-    r.row(got == "ENOSYS", unknown_row, "ENOSYS (filter)", got);
+    k.r.row(got == "ENOSYS", unknown_row, "ENOSYS (filter)", got);
   else
-    r.row(proc_status()["Seccomp"] == "0", unknown_row,
-          "the kernel's answer (policy: no seccomp filter)", got);
+    k.r.row(proc_status()["Seccomp"] == "0", unknown_row,
+            "the kernel's answer (policy: no seccomp filter)", got);
+}
+
+// The kernel interfaces that let root reach around the sandbox. Each row expects what the plan
+// asks for: refused by the filter (or by the kernel, for lack of a capability the plan
+// drops), or, where the policy lifts the protection, the kernel's own answer, which the row
+// checks too. Where the kernel would refuse a call as well, a second call that the kernel
+// answers differently (EINVAL) tells the filter's refusal from the kernel's.
+void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r) {
+  const KernelView k(plan, host, r);
+  probe_file_handles(k);
+  probe_keyrings(k);
+  probe_suid_files(k);
+  probe_io_uring(k);
+  probe_personality(k);
+  probe_realtime(k);
+  probe_unshare(k);
+  probe_setns(k);
+  probe_unknown_syscall(k);
 }
 
 // RestrictAddressFamilies= and MemoryDenyWriteExecute=: socket() of a family the policy does
@@ -990,55 +1067,60 @@ bool hidepid_hides_decoy(const Plan& plan) {
   return std::find(groups.begin(), groups.end(), 0) == groups.end();
 }
 
-void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
-  const LandlockPlan& ll = plan.landlock;
-  const bool applied = ll.active();
-  const std::string why =
-      ll.mode == LandlockMode::kNo ? "policy: landlock = no" : "no Landlock in this kernel";
-  // What each probe saw of a domain: refused (+1), went through (-1), cannot tell (0).
-  int decoy_seen = 0, entry_seen = 0;
+// One Landlock probe: what it saw of a domain, refused (+1), went through (-1), cannot tell
+// (0), and its own row.
+struct LandlockProbe {
+  int seen = 0;
+  bool probed = false;
+  bool pass = true;
+  std::string path, asked, obs;
+};
 
-  bool decoy_pass = true;
-  std::string decoy_asked, decoy_obs;
-  if (host.decoy > 0) {
-    // The decoy has the daemon's uid and gid and no capability: without a domain of its own,
-    // the daemon passes every ptrace access check against it.
-    std::string path = "/proc/" + std::to_string(host.decoy) + "/root/";
-    errno = 0;
-    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int err = errno;
-    if (fd >= 0) close(fd);
-    const bool hidden = !plan.ns_pid && (applied || plan.ns_user) && hidepid_hides_decoy(plan);
-    decoy_obs = fd >= 0 ? "OPENED (the host's /)"
-                : err == ENOENT
-                    ? (plan.ns_pid ? "not visible (PID namespace)" : "not visible (hidepid)")
-                    : errno_name(err);
-    decoy_obs += " (decoy " + std::to_string(host.decoy) + ")";
-    // Hidden by hidepid only because Landlock refuses ptrace access: without a domain, the
-    // decoy of the same uid would be visible and reachable (a user namespace hides it too,
-    // and then says nothing of a domain).
-    if (!plan.ns_pid && !(hidden && plan.ns_user))
-      decoy_seen = fd >= 0 ? -1 : err == EACCES || (hidden && err == ENOENT) ? 1 : 0;
-    if (plan.ns_pid) {
-      // Out of sight whatever Landlock does: the row cannot tell, and says so.
-      decoy_asked = "not visible (PID namespace" + (applied ? "" : "; " + why) + ")";
-      decoy_pass = fd < 0 && err == ENOENT;
-    } else if (hidden) {
-      decoy_asked =
-          std::string("not visible (protect_proc = invisible, ") +
-          (plan.ns_user ? "outside the user namespace" : "Landlock refuses ptrace access") + ")";
-      decoy_pass = fd < 0 && err == ENOENT;
-    } else if (applied) {
-      decoy_asked = "refused (Landlock)";
-      decoy_pass = fd < 0 && err == EACCES;
-    } else {
-      decoy_asked = "reachable (" + why + ")";
-      decoy_pass = fd >= 0;
-    }
+// The decoy has the daemon's uid and gid and no capability: without a domain of its own, the
+// daemon passes every ptrace access check against it.
+LandlockProbe probe_decoy(const Plan& plan, const HostFacts& host, bool applied,
+                          const std::string& why) {
+  LandlockProbe p;
+  p.probed = true;
+  // The decoy has the daemon's uid and gid and no capability: without a domain of its own,
+  // the daemon passes every ptrace access check against it.
+  std::string path = "/proc/" + std::to_string(host.decoy) + "/root/";
+  errno = 0;
+  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int err = errno;
+  if (fd >= 0) close(fd);
+  const bool hidden = !plan.ns_pid && (applied || plan.ns_user) && hidepid_hides_decoy(plan);
+  p.obs = fd >= 0         ? "OPENED (the host's /)"
+          : err == ENOENT ? (plan.ns_pid ? "not visible (PID namespace)" : "not visible (hidepid)")
+                          : errno_name(err);
+  p.obs += " (decoy " + std::to_string(host.decoy) + ")";
+  // Hidden by hidepid only because Landlock refuses ptrace access: without a domain, the
+  // decoy of the same uid would be visible and reachable (a user namespace hides it too,
+  // and then says nothing of a domain).
+  if (!plan.ns_pid && !(hidden && plan.ns_user))
+    p.seen = fd >= 0 ? -1 : err == EACCES || (hidden && err == ENOENT) ? 1 : 0;
+  if (plan.ns_pid) {
+    // Out of sight whatever Landlock does: the row cannot tell, and says so.
+    p.asked = "not visible (PID namespace" + (applied ? "" : "; " + why) + ")";
+    p.pass = fd < 0 && err == ENOENT;
+  } else if (hidden) {
+    p.asked = std::string("not visible (protect_proc = invisible, ") +
+              (plan.ns_user ? "outside the user namespace" : "Landlock refuses ptrace access") +
+              ")";
+    p.pass = fd < 0 && err == ENOENT;
+  } else if (applied) {
+    p.asked = "refused (Landlock)";
+    p.pass = fd < 0 && err == EACCES;
+  } else {
+    p.asked = "reachable (" + why + ")";
+    p.pass = fd >= 0;
   }
+  return p;
+}
 
-  bool entry_pass = true, entry_probed = false;
-  std::string entry_path, entry_asked, entry_obs;
+// A new entry directly in a directory the plan grants entry by entry.
+LandlockProbe probe_new_entry(const Plan& plan, bool applied, const std::string& why) {
+  LandlockProbe p;
   for (const auto& rule : landlock_rules(plan.mounts)) {
     if (rule.kind != LandlockRule::Kind::kEntries) continue;
     struct stat st;
@@ -1050,8 +1132,8 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
       return lstat(x.c_str(), &xs) == 0;
     });
     if (!held) continue;
-    entry_probed = true;
-    entry_path = rule.path;
+    p.probed = true;
+    p.path = rule.path;
     // access(2) answers for the mounts and the file permissions, not for Landlock: where they
     // refuse already, the row cannot tell whether Landlock holds.
     const bool may = access(rule.path.c_str(), W_OK) == 0;
@@ -1060,22 +1142,32 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
         rule.path + (rule.path == "/" ? "" : "/") + ".jharden-verify-landlock", 0700);
     const int rc = probe ? 0 : -1;
     const int err = errno;
-    entry_obs = rc == 0 ? "CREATED" : errno_name(err);
-    if (may) entry_seen = rc == 0 ? -1 : err == EACCES ? 1 : 0;
+    p.obs = rc == 0 ? "CREATED" : errno_name(err);
+    if (may) p.seen = rc == 0 ? -1 : err == EACCES ? 1 : 0;
     if (!may) {
-      entry_asked = "refused (no write permission)";
-      entry_pass = rc != 0;
-      entry_obs += " (not writable without Landlock either)";
+      p.asked = "refused (no write permission)";
+      p.pass = rc != 0;
+      p.obs += " (not writable without Landlock either)";
     } else if (applied) {
-      entry_asked = "refused (Landlock)";
-      entry_pass = rc != 0 && err == EACCES;
+      p.asked = "refused (Landlock)";
+      p.pass = rc != 0 && err == EACCES;
     } else {
-      entry_asked = "created (" + why + ")";
-      entry_pass = rc == 0;
+      p.asked = "created (" + why + ")";
+      p.pass = rc == 0;
     }
     break;
   }
+  return p;
+}
 
+void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
+  const LandlockPlan& ll = plan.landlock;
+  const bool applied = ll.active();
+  const std::string why =
+      ll.mode == LandlockMode::kNo ? "policy: landlock = no" : "no Landlock in this kernel";
+  const LandlockProbe decoy =
+      host.decoy > 0 ? probe_decoy(plan, host, applied, why) : LandlockProbe{};
+  const LandlockProbe entry = probe_new_entry(plan, applied, why);
   std::string asked =
       std::string(landlock_mode_name(ll.mode)) + ": " +
       (applied ? "applied, ABI " + std::to_string(ll.abi) : "not applied (" + why + ")");
@@ -1084,10 +1176,10 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
     if (seen == 0) return;
     evidence += (evidence.empty() ? "" : ", ") + std::string(seen > 0 ? in : out);
   };
-  note(decoy_seen, "decoy refused", "decoy reached");
-  note(entry_seen, "entry refused", "entry created");
-  const bool in_domain = decoy_seen > 0 || entry_seen > 0;
-  const bool outside = !in_domain && (decoy_seen < 0 || entry_seen < 0);
+  note(decoy.seen, "decoy refused", "decoy reached");
+  note(entry.seen, "entry refused", "entry created");
+  const bool in_domain = decoy.seen > 0 || entry.seen > 0;
+  const bool outside = !in_domain && (decoy.seen < 0 || entry.seen < 0);
   std::string obs = in_domain ? "domain (" + evidence + ")"
                     : outside ? "NO DOMAIN (" + evidence + ")"
                               : "not observable here";
@@ -1096,12 +1188,14 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   r.row(applied ? !outside : !in_domain && ll.mode != LandlockMode::kYes, "Landlock domain", asked,
         obs);
   if (host.decoy > 0)
-    r.row(decoy_pass, "/proc/PID/root of a host process (same uid)", decoy_asked, decoy_obs);
-  if (entry_probed)
-    r.row(entry_pass, "new entry directly in " + entry_path, entry_asked, entry_obs);
+    r.row(decoy.pass, "/proc/PID/root of a host process (same uid)", decoy.asked, decoy.obs);
+  if (entry.probed)
+    r.row(entry.pass, "new entry directly in " + entry.path, entry.asked, entry.obs);
 }
 
-void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Report& r) {
+// Changing the mounts from inside: a new mount, a read-only tree made writable again, a mask
+// taken away. Each is tried on the first entry of its kind.
+void probe_mount_changes(const Plan& plan, Report& r) {
   errno = 0;
   int rc = mount("none", "/tmp", "tmpfs", 0, nullptr);
   r.row(rc != 0, "mount(2) refused", "EPERM", rc == 0 ? "MOUNTED" : errno_name(errno));
@@ -1122,6 +1216,9 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
           rc == 0 ? "UNMOUNTED" : errno_name(errno));
     break;
   }
+}
+
+void probe_host_root(Report& r) {
   int fd = open("/proc/1/root/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct stat st;
   bool reached = false;
@@ -1135,12 +1232,17 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
     close(fd);
   }
   r.row(!reached, "/proc/1/root does not reach the host", "unreachable", obs);
-  probe_landlock(plan, host, r);
+}
+
+void probe_host_mount_namespace(Report& r) {
   int ns = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
   bool entered = ns >= 0 && setns(ns, CLONE_NEWNS) == 0;
-  obs = ns < 0 ? errno_name(errno) : entered ? "ENTERED" : errno_name(errno);
+  std::string obs = ns < 0 ? errno_name(errno) : entered ? "ENTERED" : errno_name(errno);
   if (ns >= 0) close(ns);
   r.row(!entered, "setns into PID 1's mount namespace", "refused", obs);
+}
+
+void probe_leaked_fds(int listen_fds, Report& r) {
   // Descriptors that would survive execve: none but 0-2 and the LISTEN_FDS range.
   std::string leaked;
   if (DIR* d = opendir("/proc/self/fd")) {
@@ -1156,57 +1258,60 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
   r.row(leaked.empty(), "file descriptors passed to the daemon",
         "0-2" + (listen_fds ? " + " + std::to_string(listen_fds) + " LISTEN_FDS" : std::string()),
         leaked.empty() ? "none other" : "LEAKED:" + leaked);
-  char cwd[4096];
-  bool cwd_ok = getcwd(cwd, sizeof cwd) != nullptr && plan.working_directory == cwd;
-  r.row(cwd_ok, "current directory", plan.working_directory, cwd_ok ? cwd : "elsewhere");
-  if (plan.new_session) {
-    r.row(getsid(0) == getpid(), "new session (no TIOCSTI into the caller's tty)", "session leader",
-          getsid(0) == getpid() ? "session leader" : "caller's session");
-    // Leading a session is not enough: a session leader can still hold a terminal (jharden
-    // started with TTYPath= or "setsid -c"). tty_nr, the 7th field of /proc/self/stat.
-    std::ifstream stat_file("/proc/self/stat");
-    std::string stat_line;
-    std::getline(stat_file, stat_line);
-    std::istringstream fields(stat_line.substr(stat_line.rfind(')') + 1));
-    std::string state, ppid, pgrp, session, tty_nr = "?";
-    fields >> state >> ppid >> pgrp >> session >> tty_nr;
-    // Nor can it take a terminal back: as the session leader, TIOCSCTTY on a terminal that no
-    // session holds (the one jharden gave up) would make it the controlling one again. Tried
-    // here in the probe itself, which leads the session (given up at once if it worked); the
-    // kernel refuses it too where the terminal is still the session's in front, so the rule
-    // itself is seen on /dev/null, where the kernel says ENOTTY and only the filter EPERM.
-    std::string sctty;
-    bool taken = false;
-    for (int t = 0; t <= 2; ++t) {
-      if (!isatty(t)) continue;
-      errno = 0;
-      const bool ok = ioctl(t, TIOCSCTTY, 0) == 0;
-      sctty += " " + std::to_string(t) + ": " + (ok ? "TAKEN" : errno_name(errno));
-      if (ok) ioctl(t, TIOCNOTTY);
-      taken |= ok;
-    }
-    const FilterView f{plan.seccomp};
-    const bool rule = plan.seccomp.enabled && plan.seccomp.restrict_terminal;
-    const std::string want = rule ? f.refusal() : "ENOTTY";
-    std::string rules_got;
-    bool rules_ok = true;
-    for (unsigned long request :
-         {static_cast<unsigned long>(TIOCSCTTY), static_cast<unsigned long>(TIOCSTI),
-          0xffffffff00000000UL | TIOCSCTTY}) {
-      std::string got = in_child([request] {
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0) return errno;
-        return syscall(SYS_ioctl, null, request, 0L) == -1 ? errno : 0;
-      });
-      rules_ok &= got == want;
-      rules_got += (rules_got.empty() ? "" : " ") + got;
-    }
-    r.row(tty_nr == "0" && !taken && rules_ok, "no controlling terminal",
-          rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none",
-          (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
-              (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
-              "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);
+}
+
+// new_session: no controlling terminal, and none to be taken back.
+void probe_terminal(const Plan& plan, Report& r) {
+  r.row(getsid(0) == getpid(), "new session (no TIOCSTI into the caller's tty)", "session leader",
+        getsid(0) == getpid() ? "session leader" : "caller's session");
+  // Leading a session is not enough: a session leader can still hold a terminal (jharden
+  // started with TTYPath= or "setsid -c"). tty_nr, the 7th field of /proc/self/stat.
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat_line;
+  std::getline(stat_file, stat_line);
+  std::istringstream fields(stat_line.substr(stat_line.rfind(')') + 1));
+  std::string state, ppid, pgrp, session, tty_nr = "?";
+  fields >> state >> ppid >> pgrp >> session >> tty_nr;
+  // Nor can it take a terminal back: as the session leader, TIOCSCTTY on a terminal that no
+  // session holds (the one jharden gave up) would make it the controlling one again. Tried
+  // here in the probe itself, which leads the session (given up at once if it worked); the
+  // kernel refuses it too where the terminal is still the session's in front, so the rule
+  // itself is seen on /dev/null, where the kernel says ENOTTY and only the filter EPERM.
+  std::string sctty;
+  bool taken = false;
+  for (int t = 0; t <= 2; ++t) {
+    if (!isatty(t)) continue;
+    errno = 0;
+    const bool ok = ioctl(t, TIOCSCTTY, 0) == 0;
+    sctty += " " + std::to_string(t) + ": " + (ok ? "TAKEN" : errno_name(errno));
+    if (ok) ioctl(t, TIOCNOTTY);
+    taken |= ok;
   }
+  const FilterView f{plan.seccomp};
+  const bool rule = plan.seccomp.enabled && plan.seccomp.restrict_terminal;
+  const std::string want = rule ? f.refusal() : "ENOTTY";
+  std::string rules_got;
+  bool rules_ok = true;
+  for (unsigned long request :
+       {static_cast<unsigned long>(TIOCSCTTY), static_cast<unsigned long>(TIOCSTI),
+        0xffffffff00000000UL | TIOCSCTTY}) {
+    std::string got = in_child([request] {
+      int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (null < 0) return errno;
+      return syscall(SYS_ioctl, null, request, 0L) == -1 ? errno : 0;
+    });
+    rules_ok &= got == want;
+    rules_got += (rules_got.empty() ? "" : " ") + got;
+  }
+  r.row(tty_nr == "0" && !taken && rules_ok, "no controlling terminal",
+        rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none",
+        (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
+            (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
+            "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);
+}
+
+// The namespaces asked for are new, the others the host's; what the new ones must hide.
+void probe_namespaces(const Plan& plan, const HostFacts& host, Report& r) {
   r.row(ns_inode("mnt") != host.mnt_ns, "mount namespace", "new",
         ns_inode("mnt") != host.mnt_ns ? "new" : "HOST");
   auto ns_row = [&](const char* name, bool asked, ino_t hostino) {
@@ -1226,6 +1331,19 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
     gethostname(name, sizeof name - 1);
     r.row(*plan.hostname == name, "hostname", *plan.hostname, name);
   }
+}
+
+void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Report& r) {
+  probe_mount_changes(plan, r);
+  probe_host_root(r);
+  probe_landlock(plan, host, r);
+  probe_host_mount_namespace(r);
+  probe_leaked_fds(listen_fds, r);
+  char cwd[4096];
+  bool cwd_ok = getcwd(cwd, sizeof cwd) != nullptr && plan.working_directory == cwd;
+  r.row(cwd_ok, "current directory", plan.working_directory, cwd_ok ? cwd : "elsewhere");
+  if (plan.new_session) probe_terminal(plan, r);
+  probe_namespaces(plan, host, r);
   // jharden blocks every signal while it sets up; the daemon must get none of that.
   auto status = proc_status();
   std::string blocked = status["SigBlk"];
