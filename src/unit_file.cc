@@ -164,6 +164,19 @@ void bad(Diagnostics& diag, const Assignment& a, const std::string& why) {
   diag.error(a.origin, a.key + "=: " + why + ": \"" + a.value + "\"");
 }
 
+// The words of a list setting's value, "~" first when they invert it (a deny list, or words
+// taken away). false, reported, when they do not split.
+bool inverted_words(const Assignment& a, bool& invert, std::vector<std::string>& out,
+                    Diagnostics& diag) {
+  std::string v = a.value;
+  invert = !v.empty() && v[0] == '~';
+  if (invert) v.erase(0, 1);
+  std::string error;
+  if (words(v, out, error)) return true;
+  bad(diag, a, error);
+  return false;
+}
+
 Handler boolean(bool UnitSettings::*field) {
   return [field](UnitSettings& u, const Assignment& a, Diagnostics& diag) {
     int b = parse_bool(a.value);
@@ -235,12 +248,9 @@ void parse_syscall_filter(UnitSettings& u, const Assignment& a, Diagnostics& dia
     started = false;
     return;
   }
-  std::string v = a.value;
-  bool invert = v[0] == '~';
-  if (invert) v.erase(0, 1);
+  bool invert = false;
   std::vector<std::string> w;
-  std::string error;
-  if (!words(v, w, error)) return bad(diag, a, error);
+  if (!inverted_words(a, invert, w, diag)) return;
   auto names = [&](const std::string& word, std::vector<std::string>& out) {
     // NAME:ERRNO gives the call its own error; the call is refused all the same.
     std::string n = word.substr(0, word.find(':'));
@@ -309,12 +319,9 @@ void parse_address_families(UnitSettings& u, const Assignment& a, Diagnostics& d
     started = true;
     return;
   }
-  std::string v = a.value;
-  bool invert = v[0] == '~';
-  if (invert) v.erase(0, 1);
+  bool invert = false;
   std::vector<std::string> w;
-  std::string error;
-  if (!words(v, w, error)) return bad(diag, a, error);
+  if (!inverted_words(a, invert, w, diag)) return;
   if (!started) {
     started = true;
     u.address_families_allow_list = !invert;
@@ -352,12 +359,9 @@ void parse_restrict_namespaces(UnitSettings& u, const Assignment& a, Diagnostics
     started = true;
     return;
   }
-  std::string v = a.value;
-  bool invert = v[0] == '~';
-  if (invert) v.erase(0, 1);
+  bool invert = false;
   std::vector<std::string> w;
-  std::string error;
-  if (!words(v, w, error)) return bad(diag, a, error);
+  if (!inverted_words(a, invert, w, diag)) return;
   uint64_t flags = 0;
   for (const auto& n : w) {
     auto it = std::find_if(namespace_types().begin(), namespace_types().end(),
