@@ -205,45 +205,76 @@ std::string id_map_line(std::istream& in) {
   return out;
 }
 
+// The user namespace: its id maps, setgroups, and who owns the mount namespace.
+void probe_user_namespace(const Plan& plan, const HostFacts& host, Report& r) {
+  const Identity& id = plan.identity;
+  for (const char* which : {"uid_map", "gid_map"}) {
+    const bool uid = which[0] == 'u';
+    std::istringstream want_text(
+        user_namespace_map(uid ? host.uid : host.gid, uid ? (id.change ? id.uid : host.uid)
+                                                          : (id.change ? id.gid : host.gid)));
+    std::string want = id_map_line(want_text);
+    std::ifstream in(std::string("/proc/self/") + which);
+    std::string got = id_map_line(in);
+    r.row(got == want, std::string("user namespace ") + which + " (others are nobody)", want,
+          got.empty() ? "unreadable" : got);
+  }
+  std::ifstream sg("/proc/self/setgroups");
+  std::string setgroups;
+  sg >> setgroups;
+  r.row(setgroups == "deny", "user namespace setgroups", "deny", setgroups);
+  // Made after the mounts, the user namespace owns no other namespace of the sandbox: the
+  // mount namespace belongs to the host's user namespace, out of reach from inside, so no
+  // capability held here can change a mount.
+  unique_fd mnt(open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  int owner = mnt ? ioctl(mnt.get(), NS_GET_USERNS) : -1;
+  int err = errno;
+  std::string got;
+  if (owner >= 0) {
+    unique_fd owner_fd(owner);
+    struct stat st;
+    got = fstat(owner, &st) == 0 && st.st_ino == ns_inode("user") ? "the sandbox's user namespace"
+                                                                  : "another user namespace";
+  } else {
+    got = err == EPERM ? "the host's (out of reach)" : errno_name(err);
+  }
+  r.row(got == "the host's (out of reach)", "mount namespace owned by", "the host's (out of reach)",
+        got);
+}
+
+void probe_network_view(Report& r) {
+  // The namespace's interfaces as the kernel lists them for this process (/proc/self/net is
+  // the reader's network namespace), against sysfs, which shows those of the namespace that
+  // mounted it.
+  std::set<std::string> proc_net, sys_net;
+  std::ifstream dev("/proc/self/net/dev");
+  std::string line;
+  for (int n = 0; std::getline(dev, line); ++n) {
+    size_t colon = line.find(':');
+    if (n < 2 || colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    name.erase(0, name.find_first_not_of(' '));
+    proc_net.insert(name);
+  }
+  if (DIR* d = opendir("/sys/class/net")) {
+    while (struct dirent* de = readdir(d))
+      if (de->d_name[0] != '.') sys_net.insert(de->d_name);
+    closedir(d);
+  }
+  auto words = [](const std::set<std::string>& s) {
+    std::string out;
+    for (const auto& w : s) out += (out.empty() ? "" : " ") + w;
+    return out.empty() ? std::string("none") : out;
+  };
+  r.row(sys_net == proc_net, "/sys/class/net lists the namespace's interfaces", words(proc_net),
+        words(sys_net));
+}
+
 // What the namespaces of the policy must hide, seen from inside: the ids of the user namespace
 // and who owns the other namespaces, the cgroup the service is in, the network interfaces in
 // sysfs.
 void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
-  if (plan.ns_user) {
-    const Identity& id = plan.identity;
-    for (const char* which : {"uid_map", "gid_map"}) {
-      const bool uid = which[0] == 'u';
-      std::istringstream want_text(
-          user_namespace_map(uid ? host.uid : host.gid, uid ? (id.change ? id.uid : host.uid)
-                                                            : (id.change ? id.gid : host.gid)));
-      std::string want = id_map_line(want_text);
-      std::ifstream in(std::string("/proc/self/") + which);
-      std::string got = id_map_line(in);
-      r.row(got == want, std::string("user namespace ") + which + " (others are nobody)", want,
-            got.empty() ? "unreadable" : got);
-    }
-    std::ifstream sg("/proc/self/setgroups");
-    std::string setgroups;
-    sg >> setgroups;
-    r.row(setgroups == "deny", "user namespace setgroups", "deny", setgroups);
-    // Made after the mounts, the user namespace owns no other namespace of the sandbox: the
-    // mount namespace belongs to the host's user namespace, out of reach from inside, so no
-    // capability held here can change a mount.
-    unique_fd mnt(open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
-    int owner = mnt ? ioctl(mnt.get(), NS_GET_USERNS) : -1;
-    int err = errno;
-    std::string got;
-    if (owner >= 0) {
-      unique_fd owner_fd(owner);
-      struct stat st;
-      got = fstat(owner, &st) == 0 && st.st_ino == ns_inode("user") ? "the sandbox's user namespace"
-                                                                    : "another user namespace";
-    } else {
-      got = err == EPERM ? "the host's (out of reach)" : errno_name(err);
-    }
-    r.row(got == "the host's (out of reach)", "mount namespace owned by",
-          "the host's (out of reach)", got);
-  }
+  if (plan.ns_user) probe_user_namespace(plan, host, r);
   if (plan.ns_cgroup) {
     std::ifstream in("/proc/self/cgroup");
     std::string line, got = "none";
@@ -251,33 +282,7 @@ void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
       if (line.starts_with("0::")) got = line;
     r.row(got == "0::/", "own cgroup seen as the root (/proc/self/cgroup)", "0::/", got);
   }
-  if (plan.ns_net) {
-    // The namespace's interfaces as the kernel lists them for this process (/proc/self/net is
-    // the reader's network namespace), against sysfs, which shows those of the namespace that
-    // mounted it.
-    std::set<std::string> proc_net, sys_net;
-    std::ifstream dev("/proc/self/net/dev");
-    std::string line;
-    for (int n = 0; std::getline(dev, line); ++n) {
-      size_t colon = line.find(':');
-      if (n < 2 || colon == std::string::npos) continue;
-      std::string name = line.substr(0, colon);
-      name.erase(0, name.find_first_not_of(' '));
-      proc_net.insert(name);
-    }
-    if (DIR* d = opendir("/sys/class/net")) {
-      while (struct dirent* de = readdir(d))
-        if (de->d_name[0] != '.') sys_net.insert(de->d_name);
-      closedir(d);
-    }
-    auto words = [](const std::set<std::string>& s) {
-      std::string out;
-      for (const auto& w : s) out += (out.empty() ? "" : " ") + w;
-      return out.empty() ? std::string("none") : out;
-    };
-    r.row(sys_net == proc_net, "/sys/class/net lists the namespace's interfaces", words(proc_net),
-          words(sys_net));
-  }
+  if (plan.ns_net) probe_network_view(r);
 }
 
 // A new file system at its target, so its device differs from whatever the host had there.
@@ -965,10 +970,7 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   probe_unknown_syscall(k);
 }
 
-// RestrictAddressFamilies= and MemoryDenyWriteExecute=: socket() of a family the policy does
-// not list, io_uring, and memory that is writable and executable at once or becomes
-// executable later. Each row expects what the plan asks for, naming the mechanism.
-void probe_families_and_memory(const Plan& plan, Report& r) {
+void probe_address_families(const Plan& plan, Report& r) {
   const SeccompPlan& sc = plan.seccomp;
   const FilterView f{sc};
   auto socket_of = [](int family) {
@@ -1010,7 +1012,11 @@ void probe_families_and_memory(const Plan& plan, Report& r) {
     r.row(got != "EAFNOSUPPORT" || !sc.enabled, "socket(" + address_family_name(first) + ")",
           "the kernel's answer (listed)", got);
   }
+}
 
+void probe_write_execute(const Plan& plan, Report& r) {
+  const SeccompPlan& sc = plan.seccomp;
+  const FilterView f{sc};
   // W^X: an anonymous mapping asked writable and executable, and one made executable after
   // being writable. PR_GET_MDWE says whether the kernel's own refusal is in force.
   auto wx = [](bool later) {
@@ -1042,6 +1048,14 @@ void probe_families_and_memory(const Plan& plan, Report& r) {
             "allowed (policy: memory_deny_write_execute = no)", observed);
       break;
   }
+}
+
+// RestrictAddressFamilies= and MemoryDenyWriteExecute=: socket() of a family the policy does
+// not list, io_uring, and memory that is writable and executable at once or becomes
+// executable later. Each row expects what the plan asks for, naming the mechanism.
+void probe_families_and_memory(const Plan& plan, Report& r) {
+  probe_address_families(plan, r);
+  probe_write_execute(plan, r);
 }
 
 // Landlock: its domain scopes ptrace (a process of the daemon's own uid outside the sandbox
