@@ -37,16 +37,8 @@ constexpr uint64_t bit(int cap) { return uint64_t{1} << cap; }
 
 uint64_t div_round_up(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
-std::string join(const std::vector<std::string>& words, const char* sep = " ") {
-  std::string out;
-  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
-  return out;
-}
-
 // ---------------------------------------------------------------------------------------------
 // What the sandbox sees at a path.
-
-bool establishes(MountKind k) { return k != MountKind::kReadOnly && k != MountKind::kReadWrite; }
 
 // The deepest plan entry at or above `path` (optionally only one that mounts something).
 const MountEntry* covering(const Plan& plan, const std::string& path, bool establishing_only) {
@@ -1188,8 +1180,8 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
     if (e.kind != MountKind::kSecrets) continue;
     out.push_back(
         std::to_string(policy.secrets.size()) + " secret(s) projected into " + e.target +
-        " (tmpfs ro,nosuid,nodev,noexec, mode 0500, files " + octal_mode(plan.secrets_mode) +
-        "), sources " +
+        " (tmpfs " + e.attrs.str() + ", mode " + octal_mode(kSecretsDirectoryMode) + ", files " +
+        octal_mode(plan.secrets_mode) + "), sources " +
         (policy.hide_sources.value && plan.root == "/" ? "made inaccessible" : "left in place"));
   }
   out.push_back(

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -91,25 +92,48 @@ bool request_from_exec_start(const ExecCommand& c, LoadRequest& request, Diagnos
   return true;
 }
 
-}  // namespace
-
-int run_cli(int argc, char** argv) {
-  // First of all, before jharden opens a descriptor of its own.
-  const InheritedFds inherited = take_inherited_fds();
+// What the command line asks for.
+struct CommandLine {
   LoadRequest request;
   Action action = Action::kRun;
   bool json = false;
   bool complain = false;
   std::string unit_arg;
   std::string learn_file;
-  int i = 1;
+};
+
+// Which step ends the command line early: its exit code (--help, --version, a usage error),
+// or nullopt to go on.
+using Outcome = std::optional<int>;
+
+// "--NAME VALUE" or "--NAME=VALUE" at argv[i] (which moves past VALUE): true and `value`
+// set, false when `arg` is another option. A missing or empty VALUE is a usage error.
+bool option_value(std::string_view arg, std::string_view name, int argc, char** argv, int& i,
+                  const char* what, std::string& value, Outcome& outcome) {
+  if (arg == name) {
+    if (i + 1 >= argc) {
+      outcome = usage_error(std::string(name) + " needs " + what);
+      return true;
+    }
+    value = argv[++i];
+  } else if (arg.starts_with(name) && arg.size() > name.size() && arg[name.size()] == '=') {
+    value = std::string(arg.substr(name.size() + 1));
+  } else {
+    return false;
+  }
+  if (value.empty()) outcome = usage_error(std::string(name) + " needs " + what);
+  return true;
+}
+
+// The options before POLICY; `i` ends at POLICY. Options end there: everything after it
+// belongs to the daemon (firejail CVE-2020-17367: arguments after "--" must never be parsed
+// as options).
+Outcome parse_options(int argc, char** argv, int& i, CommandLine& cl) {
   auto set_action = [&](Action a) {
-    if (action != Action::kRun && action != a) return false;
-    action = a;
+    if (cl.action != Action::kRun && cl.action != a) return false;
+    cl.action = a;
     return true;
   };
-  // Options end at POLICY: everything after it belongs to the daemon (firejail
-  // CVE-2020-17367: arguments after "--" must never be parsed as options).
   for (; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -121,41 +145,25 @@ int run_cli(int argc, char** argv) {
       std::printf("jharden %s\n", JHARDEN_VERSION);
       return kExitSuccess;
     }
-    if (arg == "--policy-dir" || arg.rfind("--policy-dir=", 0) == 0) {
-      std::string dir;
-      if (arg == "--policy-dir") {
-        if (i + 1 >= argc) return usage_error("--policy-dir needs a directory");
-        dir = argv[++i];
-      } else {
-        dir = std::string(arg.substr(13));
-      }
-      if (dir.empty()) return usage_error("--policy-dir needs a directory");
-      request.policy_dirs.push_back(dir);
+    Outcome outcome;
+    std::string dir;
+    if (option_value(arg, "--policy-dir", argc, argv, i, "a directory", dir, outcome)) {
+      if (outcome) return outcome;
+      cl.request.policy_dirs.push_back(dir);
       continue;
     }
-    if (arg == "--unit" || arg.rfind("--unit=", 0) == 0) {
-      if (arg == "--unit") {
-        if (i + 1 >= argc) return usage_error("--unit needs a unit");
-        unit_arg = argv[++i];
-      } else {
-        unit_arg = std::string(arg.substr(7));
-      }
-      if (unit_arg.empty()) return usage_error("--unit needs a unit");
+    if (option_value(arg, "--unit", argc, argv, i, "a unit", cl.unit_arg, outcome)) {
+      if (outcome) return outcome;
       continue;
     }
-    if (arg == "--learn" || arg.rfind("--learn=", 0) == 0) {
-      if (arg == "--learn") {
-        if (i + 1 >= argc) return usage_error("--learn needs a file");
-        learn_file = argv[++i];
-      } else {
-        learn_file = std::string(arg.substr(8));
-      }
-      if (learn_file.empty()) return usage_error("--learn needs a file");
+    if (option_value(arg, "--learn", argc, argv, i, "a file", cl.learn_file, outcome)) {
+      if (outcome) return outcome;
       // The observer writes it long after jharden changed directory: made absolute now.
-      if (learn_file[0] != '/') {
+      if (cl.learn_file[0] != '/') {
         char cwd[4096];
-        if (!getcwd(cwd, sizeof cwd)) return usage_error("--learn: cannot resolve " + learn_file);
-        learn_file = std::string(cwd) + "/" + learn_file;
+        if (!getcwd(cwd, sizeof cwd))
+          return usage_error("--learn: cannot resolve " + cl.learn_file);
+        cl.learn_file = std::string(cwd) + "/" + cl.learn_file;
       }
       continue;
     }
@@ -169,9 +177,9 @@ int run_cli(int argc, char** argv) {
     else if (arg == "--verify")
       ok = set_action(Action::kVerify);
     else if (arg == "--json")
-      json = true;
+      cl.json = true;
     else if (arg == "--complain")
-      complain = true;
+      cl.complain = true;
     else if (arg == "--")
       return usage_error("missing POLICY before \"--\"");
     else if (arg.size() > 1 && arg[0] == '-')
@@ -180,62 +188,121 @@ int run_cli(int argc, char** argv) {
       break;
     if (!ok) return usage_error("--check, --print, --analyze and --verify exclude each other");
   }
-  if (!unit_arg.empty() && action != Action::kAnalyze)
+  return std::nullopt;
+}
+
+// POLICY and "-- COMMAND [ARG...]" from argv[i] on.
+Outcome parse_policy_and_command(int argc, char** argv, int i, CommandLine& cl) {
+  if (i >= argc && cl.unit_arg.empty()) return usage_error("missing POLICY");
+  if (i < argc) cl.request.policy = argv[i++];
+  if (i >= argc) return std::nullopt;
+  if (std::strcmp(argv[i], "--") != 0)
+    return usage_error("unexpected argument \"" + std::string(argv[i]) +
+                       "\" after POLICY (a command goes after \"--\")");
+  ++i;
+  if (i >= argc) return usage_error("missing COMMAND after \"--\"");
+  cl.request.command_given = true;
+  for (; i < argc; ++i) cl.request.command.emplace_back(argv[i]);
+  if (cl.request.command[0].empty() || cl.request.command[0][0] != '/')
+    return usage_error("COMMAND must be an absolute path: \"" + cl.request.command[0] + "\"");
+  return std::nullopt;
+}
+
+// The command line as a whole: options that go together.
+Outcome parse_command_line(int argc, char** argv, CommandLine& cl) {
+  int i = 1;
+  if (Outcome o = parse_options(argc, argv, i, cl)) return o;
+  if (!cl.unit_arg.empty() && cl.action != Action::kAnalyze)
     return usage_error("--unit goes with --analyze");
-  if (!learn_file.empty() && action != Action::kRun)
+  if (!cl.learn_file.empty() && cl.action != Action::kRun)
     return usage_error("--learn runs the daemon: not with --check, --print, --analyze or --verify");
-  if (i >= argc && unit_arg.empty()) return usage_error("missing POLICY");
-  if (i < argc) request.policy = argv[i++];
-  if (i < argc) {
-    if (std::strcmp(argv[i], "--") != 0)
-      return usage_error("unexpected argument \"" + std::string(argv[i]) +
-                         "\" after POLICY (a command goes after \"--\")");
-    ++i;
-    if (i >= argc) return usage_error("missing COMMAND after \"--\"");
-    request.command_given = true;
-    for (; i < argc; ++i) request.command.emplace_back(argv[i]);
-    if (request.command[0].empty() || request.command[0][0] != '/')
-      return usage_error("COMMAND must be an absolute path: \"" + request.command[0] + "\"");
-  }
-  if (json && action != Action::kPrint && action != Action::kAnalyze)
+  if (Outcome o = parse_policy_and_command(argc, argv, i, cl)) return o;
+  if (cl.json && cl.action != Action::kPrint && cl.action != Action::kAnalyze)
     return usage_error("--json goes with --print or --analyze");
-  if (complain && !learn_file.empty())
+  if (cl.complain && !cl.learn_file.empty())
     return usage_error("--complain and --learn exclude each other");
-  if (complain && action != Action::kRun)
+  if (cl.complain && cl.action != Action::kRun)
     return usage_error(
         "--complain runs the daemon: it goes with no --check, --print, --analyze "
         "or --verify");
+  return std::nullopt;
+}
 
-  request.need_command = action == Action::kRun;
+// --unit: the unit's settings, and the jharden command line it runs (its last ExecStart=
+// naming jharden, as systemd runs the last of a non-oneshot service), which gives POLICY
+// when the command line does not.
+bool load_unit_request(const std::string& unit_arg, LoadRequest& request, UnitSettings& unit,
+                       const ExecCommand*& unit_command, Diagnostics& diag) {
+  std::string name;
+  std::vector<std::string> files;
+  if (!find_unit_files(unit_arg, standard_unit_dirs(), name, files, diag) ||
+      !load_unit(name, files, unit, diag))
+    return false;
+  for (const auto& c : unit.exec_start)
+    if (runs_jharden(c)) unit_command = &c;
+  if (!request.policy.empty()) return true;
+  if (!unit_command) {
+    diag.error(name + ": no ExecStart= runs jharden; give POLICY", kExitConfig);
+    return false;
+  }
+  request_from_exec_start(*unit_command, request, diag);
+  return diag.ok();
+}
+
+// --check stops after load, which includes compiling the seccomp filter (jharden(8)): a plan
+// libseccomp cannot turn into a filter is refused here, not at the first start. (The planner
+// has already refused a filter that takes away what jharden itself still needs after loading
+// it: write and execve.)
+int check_only(const Loaded& loaded, const Plan& plan) {
+  try {
+    (void)build_seccomp_filter(plan.seccomp);
+  } catch (const StepError& e) {
+    std::fprintf(stderr, "jharden: %s\n", e.message.c_str());
+    return kExitConfig;
+  }
+  // Valid, but a known daemon's PID-file or lock interlock does not hold in a PID namespace
+  // (jharden.conf(5), [namespaces] pid): said, not refused.
+  if (plan.ns_pid)
+    for (const auto& why : pid_namespace_hazards(plan.argv))
+      std::fprintf(stderr, "jharden: %s: warning: pid = yes: %s\n",
+                   loaded.policy.ns_pid.origin.str().c_str(), why.c_str());
+  return kExitSuccess;
+}
+
+int print_plan(const Loaded& loaded, const Plan& plan, bool json) {
+  if (json)
+    std::printf("%s\n", json_text(plan_to_json(loaded, plan)).c_str());
+  else
+    std::fputs(plan_to_text(loaded, plan).c_str(), stdout);
+  return kExitSuccess;
+}
+
+int analyze(const Loaded& loaded, const Plan& plan, const CommandLine& cl, const UnitSettings& unit,
+            const ExecCommand* unit_command) {
+  Assessment a = cl.unit_arg.empty() ? assess(loaded.policy, plan)
+                                     : assess(loaded.policy, plan, unit, unit_command);
+  if (cl.json)
+    std::printf("%s\n", json_text(assessment_to_json(a)).c_str());
+  else
+    std::fputs(assessment_to_text(a).c_str(), stdout);
+  return kExitSuccess;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  // First of all, before jharden opens a descriptor of its own.
+  const InheritedFds inherited = take_inherited_fds();
+  CommandLine cl;
+  if (Outcome o = parse_command_line(argc, argv, cl)) return *o;
+  cl.request.need_command = cl.action == Action::kRun;
   Diagnostics diag;
-  // --unit: the unit's settings, and the jharden command line it runs (its last ExecStart=
-  // naming jharden, as systemd runs the last of a non-oneshot service).
   UnitSettings unit;
   const ExecCommand* unit_command = nullptr;
-  if (!unit_arg.empty()) {
-    std::string name;
-    std::vector<std::string> files;
-    if (!find_unit_files(unit_arg, standard_unit_dirs(), name, files, diag) ||
-        !load_unit(name, files, unit, diag)) {
-      diag.print();
-      return diag.exit_code();
-    }
-    for (const auto& c : unit.exec_start)
-      if (runs_jharden(c)) unit_command = &c;
-    if (request.policy.empty()) {
-      if (!unit_command) {
-        diag.error(name + ": no ExecStart= runs jharden; give POLICY", kExitConfig);
-      } else {
-        request_from_exec_start(*unit_command, request, diag);
-      }
-      if (!diag.ok()) {
-        diag.print();
-        return diag.exit_code();
-      }
-    }
-  }
   Loaded loaded;
-  if (!load_policy(request, loaded, diag)) {
+  if ((!cl.unit_arg.empty() &&
+       !load_unit_request(cl.unit_arg, cl.request, unit, unit_command, diag)) ||
+      !load_policy(cl.request, loaded, diag)) {
     diag.print();
     return diag.exit_code();
   }
@@ -245,47 +312,20 @@ int run_cli(int argc, char** argv) {
     diag.print();
     return diag.exit_code();
   }
-  switch (action) {
+  switch (cl.action) {
     case Action::kCheck:
-      // --check stops after load, which includes compiling the seccomp filter (jharden(8)): a
-      // plan libseccomp cannot turn into a filter is refused here, not at the first start.
-      // (The planner has already refused a filter that takes away what jharden itself still
-      // needs after loading it: write and execve.)
-      try {
-        (void)build_seccomp_filter(plan.seccomp);
-      } catch (const StepError& e) {
-        std::fprintf(stderr, "jharden: %s\n", e.message.c_str());
-        return kExitConfig;
-      }
-      // Valid, but a known daemon's PID-file or lock interlock does not hold in a PID
-      // namespace (jharden.conf(5), [namespaces] pid): said, not refused.
-      if (plan.ns_pid)
-        for (const auto& why : pid_namespace_hazards(plan.argv))
-          std::fprintf(stderr, "jharden: %s: warning: pid = yes: %s\n",
-                       loaded.policy.ns_pid.origin.str().c_str(), why.c_str());
-      return kExitSuccess;
+      return check_only(loaded, plan);
     case Action::kPrint:
-      if (json)
-        std::printf("%s\n", json_text(plan_to_json(loaded, plan)).c_str());
-      else
-        std::fputs(plan_to_text(loaded, plan).c_str(), stdout);
-      return kExitSuccess;
-    case Action::kAnalyze: {
-      Assessment a = unit_arg.empty() ? assess(loaded.policy, plan)
-                                      : assess(loaded.policy, plan, unit, unit_command);
-      if (json)
-        std::printf("%s\n", json_text(assessment_to_json(a)).c_str());
-      else
-        std::fputs(assessment_to_text(a).c_str(), stdout);
-      return kExitSuccess;
-    }
+      return print_plan(loaded, plan, cl.json);
+    case Action::kAnalyze:
+      return analyze(loaded, plan, cl, unit, unit_command);
     case Action::kVerify:
       return run_sandbox(loaded, plan,
                          RunOptions{.verify = true, .inherited = inherited, .learn_file = {}});
     case Action::kRun:
       return run_sandbox(
           loaded, plan,
-          RunOptions{.complain = complain, .inherited = inherited, .learn_file = learn_file});
+          RunOptions{.complain = cl.complain, .inherited = inherited, .learn_file = cl.learn_file});
   }
   return kExitFailure;
 }

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -102,6 +104,29 @@ namespace jharden {
 // `path` made absolute against `base` and normalized lexically ("." and ".." components, "//"),
 // as the observer sees a relative path of the daemon: no symlink is resolved.
 std::string join_normalized(std::string_view base, std::string_view path);
+
+// The observer's log: each distinct complaint once (the pid aside), since a daemon retrying a
+// refused call in a loop must not flood the journal, and at most `limit` of them, since the
+// set that tells them apart must not grow without bound. Past the limit it says so once, and
+// on destruction how many it left out: a log that stops silently would read as a daemon that
+// stopped being refused.
+inline constexpr size_t kComplaintLogLimit = 100000;
+class ComplaintLog {
+ public:
+  explicit ComplaintLog(std::FILE* out, size_t limit = kComplaintLogLimit)
+      : out_(out), limit_(limit) {}
+  ComplaintLog(const ComplaintLog&) = delete;
+  ComplaintLog& operator=(const ComplaintLog&) = delete;
+  ~ComplaintLog();
+  void log(const std::string& line);
+  size_t dropped() const { return dropped_; }
+
+ private:
+  std::FILE* out_;
+  size_t limit_;
+  std::set<std::string> seen_;
+  size_t dropped_ = 0;
+};
 
 // The observer, a process of jharden's beside the daemon (forked before the mount namespace,
 // so that it sees the daemon's /proc from the host). First it starts the BPF observer

@@ -194,20 +194,38 @@ class Complainer {
   }
 
  private:
-  // Each distinct refusal once (the pid aside): a daemon retrying a refused call in a loop
-  // must not flood the journal.
-  void log(const std::string& line) {
-    std::string key = line.substr(line.find("]: "));
-    if (seen_.size() > 100000 || !seen_.insert(key).second) return;
-    std::fprintf(stderr, "jharden: complain: %s\n", line.c_str());
-    std::fflush(stderr);
-  }
+  void log(const std::string& line) { log_.log(line); }
 
   const Plan& plan_;
-  std::set<std::string> seen_;
+  ComplaintLog log_{stderr};
 };
 
 }  // namespace
+
+void ComplaintLog::log(const std::string& line) {
+  // "comm[pid]: what": the pid aside, the same refusal of another process is the same line.
+  const size_t pid_end = line.find("]: ");
+  std::string key = pid_end == std::string::npos ? line : line.substr(pid_end);
+  if (seen_.contains(key)) return;
+  if (seen_.size() >= limit_) {
+    if (dropped_++ == 0)
+      std::fprintf(out_,
+                   "jharden: complain: %zu distinct complaints logged; further ones are counted, "
+                   "not logged\n",
+                   limit_);
+    std::fflush(out_);
+    return;
+  }
+  seen_.insert(std::move(key));
+  std::fprintf(out_, "jharden: complain: %s\n", line.c_str());
+  std::fflush(out_);
+}
+
+ComplaintLog::~ComplaintLog() {
+  if (dropped_ == 0) return;
+  std::fprintf(out_, "jharden: complain: %zu further complaints not logged\n", dropped_);
+  std::fflush(out_);
+}
 
 void run_complain_observer(const Plan& plan, int channel, pid_t seed) {
   // The BPF observer sees what a call really got, at no cost to the calls that succeed; without

@@ -75,12 +75,10 @@ std::optional<UserEntry> lookup_user(const std::string& u) {
   return e;
 }
 
-}  // namespace
-
-bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
-  out = Identity{};
+// user: the uid, primary gid, names, home and shell; `pw_name` the passwd entry's name, empty
+// for a numeric id without one.
+bool resolve_user(const Policy& policy, Identity& out, std::string& pw_name, Diagnostics& diag) {
   bool ok = true;
-  std::string pw_name;
   if (policy.user) {
     out.change = true;
     const std::string& u = policy.user->value;
@@ -104,6 +102,13 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
       ok = false;
     }
   }
+  return ok;
+}
+
+// group and supplementary_groups, or the user's groups from the group database.
+bool resolve_groups(const Policy& policy, const std::string& pw_name, Identity& out,
+                    Diagnostics& diag) {
+  bool ok = true;
   if (policy.group) {
     out.change = true;
     if (auto gid = lookup_group(policy.group->value, &out.group_name)) {
@@ -138,8 +143,13 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
     out.groups = groups;
   }
   for (gid_t g : out.groups) out.group_names.push_back(group_name_of(g));
-  // The secrets' owner: for daemons that start as root and drop to their own user (chronyd -u,
-  // memcached -u, nginx's workers), the user that will read them.
+  return ok;
+}
+
+// The secrets' owner: for daemons that start as root and drop to their own user (chronyd -u,
+// memcached -u, nginx's workers), the user that will read them.
+bool resolve_secrets_owner(const Policy& policy, Identity& out, Diagnostics& diag) {
+  bool ok = true;
   out.secrets_uid = out.uid;
   out.secrets_gid = out.gid;
   if (policy.secrets_user) {
@@ -164,6 +174,17 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
       ok = false;
     }
   }
+  return ok;
+}
+
+}  // namespace
+
+bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
+  out = Identity{};
+  std::string pw_name;
+  bool ok = resolve_user(policy, out, pw_name, diag);
+  ok &= resolve_groups(policy, pw_name, out, diag);
+  ok &= resolve_secrets_owner(policy, out, diag);
   return ok;
 }
 

@@ -374,7 +374,7 @@ void MountApplier::establish(size_t i, int target_fd) {
         attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
       } else {
         unique_fd clone = clone_tree(sources_.dev_null.get(), false, "/dev/null");
-        set_attrs(clone.get(), attrs, false, path);
+        set_attrs(clone.get(), mount_attr(attrs_over_file(e)), false, path);
         attach(clone.get(), target_fd, path);
       }
       break;

@@ -101,6 +101,78 @@ void push_components(std::deque<std::string>& todo, const std::string& path) {
   for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.push_front(*it);
 }
 
+// Opens `name` in `parent` and stats it: the last component with the caller's `flags`, every
+// other O_PATH, never through a symlink. 0, or the error.
+int open_component(const Step& parent, const std::string& name, bool last, int flags, unique_fd& fd,
+                   struct stat& st) {
+  if (last && !(flags & O_PATH)) {
+    // The final open with the caller's flags; ELOOP says it is a symlink, which is then
+    // looked at like any other.
+    fd.reset(openat(parent.fd.get(), name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd && errno != ELOOP) return errno;
+  }
+  if (!fd) fd.reset(openat(parent.fd.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd || fstat(fd.get(), &st) != 0) return errno;
+  return 0;
+}
+
+// Why the symlink `st` at `here` in `parent` must not be followed, or "".
+std::string untrusted_symlink(const Step& parent, const std::string& here, const struct stat& st) {
+  // Only root (or the caller) can have put a symlink here, and no one else can replace it:
+  // like Debian's /lib -> usr/lib or /var/run -> /run.
+  bool dir_ok = trusted_owner(parent.st.st_uid) &&
+                (!writable_by_others(parent.st) || (parent.st.st_mode & S_ISVTX));
+  if (!dir_ok || !trusted_owner(st.st_uid))
+    return "component " + here + " is a symlink in " + parent.path + ", which " +
+           (trusted_owner(parent.st.st_uid)
+                ? "group or others can write (mode " + octal_mode(parent.st.st_mode) + ")"
+                : "user id " + std::to_string(parent.st.st_uid) + " owns") +
+           (trusted_owner(st.st_uid)
+                ? ""
+                : " (the symlink belongs to user id " + std::to_string(st.st_uid) + ")") +
+           "; refusing to follow it";
+  // On procfs a symlink may be a magic link (/proc/self/fd/N, /proc/PID/root) that names
+  // any open file or another process's root whatever its text says: never followed.
+  struct statfs fs;
+  if (fstatfs(parent.fd.get(), &fs) != 0 || fs.f_type == PROC_SUPER_MAGIC)
+    return "component " + here + " is a symlink on procfs (a magic link can name any " +
+           "file); refusing to follow it";
+  return "";
+}
+
+// The text of the symlink open as `fd` (O_PATH): 0, or the error.
+int read_link(int fd, std::string& target) {
+  target.assign(4096, '\0');
+  ssize_t n = readlinkat(fd, "", target.data(), target.size());
+  if (n < 0 || static_cast<size_t>(n) >= target.size()) return n < 0 ? errno : ENAMETOOLONG;
+  target.resize(static_cast<size_t>(n));
+  return 0;
+}
+
+// Why the component `st` at `here` in `parent`, not a symlink, must not be used, or "".
+std::string untrusted_component(const ResolveOptions& options, const Step& parent,
+                                const std::string& here, const struct stat& st, bool last) {
+  if (options.policy && S_ISDIR(st.st_mode) && !trusted_owner(st.st_uid))
+    // Its owner can rename any entry away or put her own in its place, symlink or not: a
+    // drop-in directory that disappears, a new root that is her tree.
+    return "component " + here + " is a directory owned by user id " + std::to_string(st.st_uid) +
+           ", who could swap what lies in it; every directory on this path must belong "
+           "to root";
+  if (!options.policy && unsafe_transition(parent.st, st))
+    // systemd's CHASE_SAFE: a user's own files under her own directory are hers to give
+    // (bind = /home/alice/www), but an entry of root's or another user's under her directory
+    // may be her replacement of it at any time.
+    return "component " + here + " belongs to user id " + std::to_string(st.st_uid) +
+           " but lies in " + parent.path + ", which user id " + std::to_string(parent.st.st_uid) +
+           " owns and could swap it (an unsafe ownership transition); refusing it";
+  // (The last component is the caller's to judge: a policy directory itself may not be
+  // writable by others even when sticky.)
+  if (options.policy && !last && writable_by_others(st) && !(st.st_mode & S_ISVTX))
+    return "directory " + here + " is writable by group or others (mode " + octal_mode(st.st_mode) +
+           ")";
+  return "";
+}
+
 }  // namespace
 
 std::string Resolved::message(const std::string& named) const {
@@ -141,62 +213,20 @@ Resolved resolve_trusted(const std::string& path, const ResolveOptions& options)
     const Step& parent = stack.back();
     const std::string here = child_path(parent.path, name);
     unique_fd fd;
-    if (last && !(options.flags & O_PATH)) {
-      // The final open with the caller's flags, never through a symlink; ELOOP says it is
-      // one, and it is then looked at below like any other.
-      fd.reset(openat(parent.fd.get(), name.c_str(), options.flags | O_NOFOLLOW | O_CLOEXEC));
-      if (!fd && errno != ELOOP) {
-        r.error = errno;
-        return r;
-      }
-    }
-    if (!fd) fd.reset(openat(parent.fd.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
     struct stat st;
-    if (!fd || fstat(fd.get(), &st) != 0) {
-      r.error = errno;
-      return r;
-    }
+    if ((r.error = open_component(parent, name, last, options.flags, fd, st)) != 0) return r;
     if (S_ISLNK(st.st_mode)) {
       if (last && !options.follow_last) {
         r.error = ELOOP;
         return r;
       }
-      // Only root (or the caller) can have put a symlink here, and no one else can replace it:
-      // like Debian's /lib -> usr/lib or /var/run -> /run.
-      bool dir_ok = trusted_owner(parent.st.st_uid) &&
-                    (!writable_by_others(parent.st) || (parent.st.st_mode & S_ISVTX));
-      if (!dir_ok || !trusted_owner(st.st_uid)) {
-        r.refusal = "component " + here + " is a symlink in " + parent.path + ", which " +
-                    (trusted_owner(parent.st.st_uid)
-                         ? "group or others can write (mode " + octal_mode(parent.st.st_mode) + ")"
-                         : "user id " + std::to_string(parent.st.st_uid) + " owns") +
-                    (trusted_owner(st.st_uid)
-                         ? ""
-                         : " (the symlink belongs to user id " + std::to_string(st.st_uid) + ")") +
-                    "; refusing to follow it";
+      r.refusal = untrusted_symlink(parent, here, st);
+      if (!r.refusal.empty() || ++links > 40) {
         r.error = ELOOP;
         return r;
       }
-      // On procfs a symlink may be a magic link (/proc/self/fd/N, /proc/PID/root) that names
-      // any open file or another process's root whatever its text says: never followed.
-      struct statfs fs;
-      if (fstatfs(parent.fd.get(), &fs) != 0 || fs.f_type == PROC_SUPER_MAGIC) {
-        r.refusal = "component " + here + " is a symlink on procfs (a magic link can name any " +
-                    "file); refusing to follow it";
-        r.error = ELOOP;
-        return r;
-      }
-      if (++links > 40) {
-        r.error = ELOOP;
-        return r;
-      }
-      std::string target(4096, '\0');
-      ssize_t n = readlinkat(fd.get(), "", target.data(), target.size());
-      if (n < 0 || static_cast<size_t>(n) >= target.size()) {
-        r.error = n < 0 ? errno : ENAMETOOLONG;
-        return r;
-      }
-      target.resize(static_cast<size_t>(n));
+      std::string target;
+      if ((r.error = read_link(fd.get(), target)) != 0) return r;
       if (!target.empty() && target[0] == '/' && !open_root()) {
         r.error = errno;
         return r;
@@ -208,32 +238,8 @@ Resolved resolve_trusted(const std::string& path, const ResolveOptions& options)
       r.error = ENOTDIR;
       return r;
     }
-    if (options.policy && S_ISDIR(st.st_mode) && !trusted_owner(st.st_uid)) {
-      // Its owner can rename any entry away or put her own in its place, symlink or not: a
-      // drop-in directory that disappears, a new root that is her tree.
-      r.refusal = "component " + here + " is a directory owned by user id " +
-                  std::to_string(st.st_uid) +
-                  ", who could swap what lies in it; every directory on this path must belong "
-                  "to root";
-      r.error = EPERM;
-      return r;
-    }
-    if (!options.policy && unsafe_transition(parent.st, st)) {
-      // systemd's CHASE_SAFE: a user's own files under her own directory are hers to give
-      // (bind = /home/alice/www), but an entry of root's or another user's under her directory
-      // may be her replacement of it at any time.
-      r.refusal = "component " + here + " belongs to user id " + std::to_string(st.st_uid) +
-                  " but lies in " + parent.path + ", which user id " +
-                  std::to_string(parent.st.st_uid) +
-                  " owns and could swap it (an unsafe ownership transition); refusing it";
-      r.error = EPERM;
-      return r;
-    }
-    // (The last component is the caller's to judge: a policy directory itself may not be
-    // writable by others even when sticky.)
-    if (options.policy && !last && writable_by_others(st) && !(st.st_mode & S_ISVTX)) {
-      r.refusal = "directory " + here + " is writable by group or others (mode " +
-                  octal_mode(st.st_mode) + ")";
+    r.refusal = untrusted_component(options, parent, here, st, last);
+    if (!r.refusal.empty()) {
       r.error = EPERM;
       return r;
     }

@@ -21,8 +21,6 @@
 namespace jharden {
 namespace {
 
-bool establishes(MountKind k) { return k != MountKind::kReadOnly && k != MountKind::kReadWrite; }
-
 // How restrictive an entry is, for merging entries at the same path.
 int rank(MountKind k) {
   switch (k) {
@@ -290,6 +288,12 @@ std::string MountAttrs::str() const {
   return f;
 }
 
+bool private_dev_holds(std::string_view name) {
+  auto is = [&](const char* n) { return name == n; };
+  return std::any_of(std::begin(kPrivateDevNodes), std::end(kPrivateDevNodes), is) ||
+         std::any_of(std::begin(kPrivateDevOthers), std::end(kPrivateDevOthers), is);
+}
+
 std::string mount_flags_text(const MountEntry& e) {
   std::string f;
   if (e.kind == MountKind::kReadOnly)
@@ -337,9 +341,10 @@ void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid,
         break;
       }
       case MountKind::kMask:
-        // /dev/null over a file (a device: not nodev, or reading it would be EACCES rather
-        // than empty), an empty read-only tmpfs of one inode over a directory.
-        a = {.read_only = true, .nosuid = true, .nodev = false, .noexec = true};
+        // An empty read-only tmpfs of one inode over a directory, sealed like every other
+        // mount of the sandbox's own; /dev/null over a file keeps its device
+        // (attrs_over_file).
+        a = kSealed;
         e.options = "mode=0755,size=4k,nr_inodes=1";
         break;
       case MountKind::kInaccessible:
@@ -354,7 +359,7 @@ void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid,
         e.options = "mode=0755,size=4m";
         e.submounts.clear();
         // Read-only: root inside could otherwise chmod or chown the host's device nodes.
-        for (const char* name : {"null", "zero", "full", "random", "urandom", "tty"})
+        for (const char* name : kPrivateDevNodes)
           e.submounts.push_back(
               {name, "bind", {.read_only = true, .nosuid = true, .noexec = true}, ""});
         e.submounts.push_back({"pts",

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "error.h"
@@ -33,6 +34,21 @@ enum class MountKind {
 };
 
 const char* mount_kind_name(MountKind kind);
+
+// Whether the kind makes a mount of its own at its target (read_only and read_write change
+// the mounts already there).
+inline bool establishes(MountKind k) {
+  return k != MountKind::kReadOnly && k != MountKind::kReadWrite;
+}
+
+// The private /dev: the host's device nodes bound into it (read-only), and what else it
+// holds: devpts, /dev/shm and the links made beside them (log only where the journal's
+// socket exists). Apply makes exactly these; --verify and --complain judge /dev by them.
+inline constexpr const char* kPrivateDevNodes[] = {"null",   "zero",    "full",
+                                                   "random", "urandom", "tty"};
+inline constexpr const char* kPrivateDevOthers[] = {"pts",   "shm",    "ptmx",   "fd",
+                                                    "stdin", "stdout", "stderr", "log"};
+bool private_dev_holds(std::string_view name);
 
 // The per-mount attributes a mount carries once the sandbox is set up (MOUNT_ATTR_RDONLY,
 // _NOSUID, _NODEV, _NOEXEC), decided once by the planner (decide_mount_attributes): apply sets
@@ -77,6 +93,15 @@ struct MountEntry {
   MountAttrs attrs;
   std::vector<SubMount> submounts;  // kPrivateDev: made below the target, in this order
 };
+
+// The attributes of the mount an entry makes over a file where they differ from `attrs`,
+// which hold for a directory: a mask over a file is the host's /dev/null bound there, a
+// device, so not nodev (reading it would be EACCES rather than empty).
+inline MountAttrs attrs_over_file(const MountEntry& e) {
+  MountAttrs a = e.attrs;
+  if (e.kind == MountKind::kMask) a.nodev = false;
+  return a;
+}
 
 // The flags of an entry as --print shows them: its attributes, "recursive" for a read-only
 // tree, "optional" for a "-" entry.

@@ -61,7 +61,7 @@ std::string source_of(const MountEntry& e) {
     case MountKind::kBind:
       return e.source;
     case MountKind::kMask:
-      return "/dev/null (file) or empty tmpfs (directory)";
+      return "/dev/null (file: " + attrs_over_file(e).str() + ") or empty tmpfs (directory)";
     case MountKind::kInaccessible:
       return "mode-0000 file or directory";
     case MountKind::kProc:
@@ -88,12 +88,6 @@ std::string sub_target(const MountEntry& e, const SubMount& sub) {
 
 std::string sub_source(const SubMount& sub) {
   return sub.fs_type == "bind" ? "/dev/" + sub.name : sub.fs_type;
-}
-
-std::string join(const std::vector<std::string>& v, const char* sep = " ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
 }
 
 // "auto, kernel ABI 7 (applied after the last mount)" and the like.
@@ -138,6 +132,204 @@ std::string id_map_line(uint32_t service) {
   return map;
 }
 
+// The mounts in order, each with the attributes and options apply gives it.
+nlohmann::json mounts_json(const Plan& plan) {
+  using nlohmann::json;
+  json out = json::array();
+  for (const auto& e : plan.mounts) {
+    json m = {
+        {"target", e.target},           {"type", mount_kind_name(e.kind)}, {"source", source_of(e)},
+        {"flags", mount_flags_text(e)}, {"read_only", e.attrs.read_only},  {"optional", e.optional},
+        {"origin", e.origin.str()}};
+    if (!e.options.empty()) m["options"] = e.options;
+    if (attrs_over_file(e) != e.attrs) m["file_flags"] = attrs_over_file(e).str();
+    if (!e.holes.empty()) {
+      m["writable_holes"] = json::array();
+      for (size_t h : e.holes) m["writable_holes"].push_back(plan.mounts[h].target);
+    }
+    if (!e.submounts.empty()) {
+      m["submounts"] = json::array();
+      for (const auto& sub : e.submounts) {
+        json sm = {{"target", sub_target(e, sub)},
+                   {"type", sub.fs_type},
+                   {"source", sub_source(sub)},
+                   {"flags", sub.attrs.str()}};
+        if (!sub.options.empty()) sm["options"] = sub.options;
+        m["submounts"].push_back(std::move(sm));
+      }
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+nlohmann::json seccomp_json(const SeccompPlan& sc) {
+  using nlohmann::json;
+  json groups = json::object();
+  for (const auto& g : sc.groups) {
+    std::string name = g[0] == '~' ? g.substr(1) : g;
+    if (const SyscallGroup* sg = find_syscall_group(name)) groups[name] = expand_syscall_group(*sg);
+  }
+  json errors = json::object();
+  for (const auto& [name, err] : sc.errors) errors[name] = errno_symbol(err);
+  json families = nullptr;
+  if (sc.address_families) {
+    families = json::array();
+    for (int f : *sc.address_families) families.push_back(address_family_name(f));
+  }
+  return {{"enabled", sc.enabled},
+          {"mode", sc.allow_list ? "allow" : "deny"},
+          {"action", seccomp_action_name(sc.action)},
+          {"errno", errno_symbol(sc.error)},
+          {"errors", errors},
+          {"address_families", families},
+          {"memory_deny_write_execute", write_execute_name(sc.write_execute)},
+          {"native_only", sc.native_only},
+          {"namespaces_allowed", namespace_names(sc.namespaces_allowed)},
+          {"restrict_suid_sgid", sc.restrict_suid_sgid},
+          {"lock_personality", sc.lock_personality},
+          {"restrict_realtime", sc.restrict_realtime},
+          {"terminal_ioctls_refused",
+           sc.restrict_terminal ? kTerminalIoctls : std::vector<std::string>{}},
+          {"io_uring", sc.refuses_io_uring() ? "refused" : "allowed"},
+          {"unknown_syscalls", sc.enabled ? "ENOSYS" : "allowed"},
+          {"groups", groups},
+          {"syscalls", sc.syscalls}};
+}
+
+nlohmann::json landlock_json(const LandlockPlan& ll) {
+  using nlohmann::json;
+  json rules = json::array();
+  for (const auto& r : ll.rules) {
+    json jr = {{"path", r.path}, {"access", landlock_rule_kind_name(r.kind)}};
+    if (r.kind == LandlockRule::Kind::kEntries) jr["except"] = r.except;
+    jr["optional"] = r.optional;
+    rules.push_back(std::move(jr));
+  }
+  return {{"mode", landlock_mode_name(ll.mode)},
+          {"abi", ll.abi},
+          {"applied", ll.active()},
+          {"rules", std::move(rules)}};
+}
+
+void mounts_text(std::ostringstream& o, const Plan& plan) {
+  o << "\nmounts (in order):\n";
+  for (const auto& e : plan.mounts) {
+    o << "  " << e.target << "  " << mount_kind_name(e.kind) << "  " << source_of(e) << "  "
+      << mount_flags_text(e);
+    if (!e.options.empty()) o << "  " << e.options;
+    if (!e.holes.empty()) {
+      o << "  keeps writable:";
+      for (size_t h : e.holes) o << " " << plan.mounts[h].target;
+    }
+    o << "\n";
+    for (const auto& sub : e.submounts) {
+      o << "    " << sub_target(e, sub) << "  " << sub.fs_type << "  " << sub_source(sub) << "  "
+        << sub.attrs.str();
+      if (!sub.options.empty()) o << "  " << sub.options;
+      o << "\n";
+    }
+  }
+}
+
+void landlock_text(std::ostringstream& o, const LandlockPlan& ll) {
+  o << "\nlandlock: " << landlock_state(ll) << "\n";
+  for (const auto& r : ll.rules) {
+    o << "  " << r.path << "  ";
+    switch (r.kind) {
+      case LandlockRule::Kind::kBeneath:
+        o << "write, create, remove, rename beneath";
+        break;
+      case LandlockRule::Kind::kEntries:
+        o << "write, create, remove, rename beneath each entry except: " << join(r.except);
+        break;
+      case LandlockRule::Kind::kWriteOnly:
+        o << "open files for writing (devices)";
+        break;
+    }
+    o << (r.optional ? "  optional\n" : "\n");
+  }
+}
+
+// The protections of the filter beside its lists, one line each.
+void protections_text(std::ostringstream& o, const SeccompPlan& sc) {
+  if (sc.restricts_namespaces()) {
+    std::vector<std::string> allowed = namespace_names(sc.namespaces_allowed);
+    o << "  namespaces: may create or join " << (allowed.empty() ? "none" : join(allowed))
+      << "; refused: unshare/clone/setns of "
+      << join(namespace_names(all_namespace_flags() & ~sc.namespaces_allowed))
+      << (allowed.empty() ? ", setns altogether" : ", setns with nstype 0") << "; clone3 ENOSYS\n";
+  }
+  if (sc.restrict_suid_sgid)
+    o << "  set-user-ID/set-group-ID: refused in the mode of chmod fchmod fchmodat fchmodat2 "
+         "mkdir mkdirat mknod mknodat creat, and of open openat with O_CREAT or O_TMPFILE; "
+         "openat2 ENOSYS\n";
+  if (sc.refuses_io_uring())
+    o << "  io_uring: refused (io_uring_setup io_uring_enter io_uring_register), out of reach "
+         "of the argument rules\n";
+  if (sc.restrict_terminal)
+    o << "  terminal: ioctl " << join(kTerminalIoctls)
+      << " refused (new_session; also with the upper 32 bits of the request set)\n";
+  if (sc.lock_personality) o << "  personality: locked (only the current execution domain)\n";
+  if (sc.restrict_realtime)
+    o << "  realtime: refused (sched_setscheduler other than SCHED_OTHER, SCHED_BATCH, "
+         "SCHED_IDLE; sched_setattr)\n";
+  if (sc.address_families) {
+    std::vector<std::string> names;
+    for (int f : *sc.address_families) names.push_back(address_family_name(f));
+    o << "  address families: socket/socketpair only for " << (names.empty() ? "none" : join(names))
+      << ", others EAFNOSUPPORT; io_uring_setup io_uring_enter io_uring_register refused\n";
+  }
+  if (sc.write_execute == WriteExecute::kSeccomp)
+    o << "  write+execute memory: refused (mmap with PROT_WRITE|PROT_EXEC, mprotect and "
+         "pkey_mprotect with PROT_EXEC, shmat with SHM_EXEC)\n";
+}
+
+void seccomp_text(std::ostringstream& o, const SeccompPlan& sc) {
+  o << "\nseccomp: ";
+  if (!sc.enabled) {
+    o << "none\n";
+  } else {
+    o << (sc.allow_list ? "allow list" : "deny list") << ", action "
+      << seccomp_action_name(sc.action)
+      << (sc.action == SeccompAction::kErrno ? " (" + errno_symbol(sc.error) + ")" : "")
+      << (sc.action == SeccompAction::kLog ? " (allowed, logged by the kernel's audit)" : "")
+      << (sc.native_only ? ", native ABI only" : ", all ABIs") << "\n";
+    for (const auto& g : sc.groups) {
+      std::string name = g[0] == '~' ? g.substr(1) : g;
+      if (const SyscallGroup* sg = find_syscall_group(name))
+        o << "  " << g << ": " << join(expand_syscall_group(*sg)) << "\n";
+    }
+    protections_text(o, sc);
+    o << "  syscalls libseccomp cannot name: ENOSYS\n";
+    o << "  " << (sc.allow_list ? "allowed" : "denied") << " (" << sc.syscalls.size()
+      << "): " << join(sc.syscalls) << "\n";
+    if (!sc.errors.empty() && sc.action == SeccompAction::kErrno) {
+      std::vector<std::string> own;
+      for (const auto& [name, err] : sc.errors) own.push_back(name + ":" + errno_symbol(err));
+      o << "  own errno: " << join(own) << "\n";
+    }
+  }
+  if (sc.write_execute != WriteExecute::kAllowed)
+    o << "memory_deny_write_execute: " << write_execute_name(sc.write_execute)
+      << (sc.write_execute == WriteExecute::kPrctl ? " (the kernel's, EACCES)\n" : " (EPERM)\n");
+}
+
+void identity_text(std::ostringstream& o, const Identity& id) {
+  o << "\nidentity: ";
+  if (!id.change) {
+    o << "unchanged\n";
+  } else {
+    o << "user " << id.user_name << " (" << id.uid << "), group " << id.group_name << " (" << id.gid
+      << "), supplementary";
+    if (id.groups.empty()) o << " none";
+    for (size_t i = 0; i < id.groups.size(); ++i)
+      o << " " << (i < id.group_names.size() ? id.group_names[i] : std::to_string(id.groups[i]))
+        << " (" << id.groups[i] << ")";
+    o << "\n";
+  }
+}
+
 }  // namespace
 
 nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
@@ -161,30 +353,7 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
   }
   j["root"] = plan.root;
   j["propagation"] = plan.propagation == Propagation::kSlave ? "slave" : "private";
-  j["mounts"] = json::array();
-  for (const auto& e : plan.mounts) {
-    json m = {
-        {"target", e.target},           {"type", mount_kind_name(e.kind)}, {"source", source_of(e)},
-        {"flags", mount_flags_text(e)}, {"read_only", e.attrs.read_only},  {"optional", e.optional},
-        {"origin", e.origin.str()}};
-    if (!e.options.empty()) m["options"] = e.options;
-    if (!e.holes.empty()) {
-      m["writable_holes"] = json::array();
-      for (size_t h : e.holes) m["writable_holes"].push_back(plan.mounts[h].target);
-    }
-    if (!e.submounts.empty()) {
-      m["submounts"] = json::array();
-      for (const auto& sub : e.submounts) {
-        json sm = {{"target", sub_target(e, sub)},
-                   {"type", sub.fs_type},
-                   {"source", sub_source(sub)},
-                   {"flags", sub.attrs.str()}};
-        if (!sub.options.empty()) sm["options"] = sub.options;
-        m["submounts"].push_back(std::move(sm));
-      }
-    }
-    j["mounts"].push_back(m);
-  }
+  j["mounts"] = mounts_json(plan);
   j["secrets"] = json::array();
   for (const auto& s : loaded.secrets)
     j["secrets"].push_back({{"name", s.name},
@@ -198,48 +367,8 @@ nlohmann::json plan_to_json(const Loaded& loaded, const Plan& plan) {
                        {"dropped", cap_names(plan.caps.dropped)},
                        {"ambient", cap_names(plan.caps.ambient)},
                        {"no_new_privileges", plan.no_new_privileges}};
-  json groups = json::object();
-  for (const auto& g : plan.seccomp.groups) {
-    std::string name = g[0] == '~' ? g.substr(1) : g;
-    if (const SyscallGroup* sg = find_syscall_group(name)) groups[name] = expand_syscall_group(*sg);
-  }
-  json errors = json::object();
-  for (const auto& [name, err] : plan.seccomp.errors) errors[name] = errno_symbol(err);
-  json families = nullptr;
-  if (plan.seccomp.address_families) {
-    families = json::array();
-    for (int f : *plan.seccomp.address_families) families.push_back(address_family_name(f));
-  }
-  j["seccomp"] = {{"enabled", plan.seccomp.enabled},
-                  {"mode", plan.seccomp.allow_list ? "allow" : "deny"},
-                  {"action", seccomp_action_name(plan.seccomp.action)},
-                  {"errno", errno_symbol(plan.seccomp.error)},
-                  {"errors", errors},
-                  {"address_families", families},
-                  {"memory_deny_write_execute", write_execute_name(plan.seccomp.write_execute)},
-                  {"native_only", plan.seccomp.native_only},
-                  {"namespaces_allowed", namespace_names(plan.seccomp.namespaces_allowed)},
-                  {"restrict_suid_sgid", plan.seccomp.restrict_suid_sgid},
-                  {"lock_personality", plan.seccomp.lock_personality},
-                  {"restrict_realtime", plan.seccomp.restrict_realtime},
-                  {"terminal_ioctls_refused",
-                   plan.seccomp.restrict_terminal ? kTerminalIoctls : std::vector<std::string>{}},
-                  {"io_uring", plan.seccomp.refuses_io_uring() ? "refused" : "allowed"},
-                  {"unknown_syscalls", plan.seccomp.enabled ? "ENOSYS" : "allowed"},
-                  {"groups", groups},
-                  {"syscalls", plan.seccomp.syscalls}};
-  const LandlockPlan& ll = plan.landlock;
-  json rules = json::array();
-  for (const auto& r : ll.rules) {
-    json jr = {{"path", r.path}, {"access", landlock_rule_kind_name(r.kind)}};
-    if (r.kind == LandlockRule::Kind::kEntries) jr["except"] = r.except;
-    jr["optional"] = r.optional;
-    rules.push_back(std::move(jr));
-  }
-  j["landlock"] = {{"mode", landlock_mode_name(ll.mode)},
-                   {"abi", ll.abi},
-                   {"applied", ll.active()},
-                   {"rules", std::move(rules)}};
+  j["seccomp"] = seccomp_json(plan.seccomp);
+  j["landlock"] = landlock_json(plan.landlock);
   const Identity& id = plan.identity;
   j["identity"] = id.change ? json{{"user", id.user_name},
                                    {"uid", id.uid},
@@ -281,23 +410,7 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
   }
   o << "\npropagation: " << (plan.propagation == Propagation::kSlave ? "slave" : "private") << "\n";
   if (plan.root != "/") o << "root: " << plan.root << " (pivot_root, old root detached)\n";
-  o << "\nmounts (in order):\n";
-  for (const auto& e : plan.mounts) {
-    o << "  " << e.target << "  " << mount_kind_name(e.kind) << "  " << source_of(e) << "  "
-      << mount_flags_text(e);
-    if (!e.options.empty()) o << "  " << e.options;
-    if (!e.holes.empty()) {
-      o << "  keeps writable:";
-      for (size_t h : e.holes) o << " " << plan.mounts[h].target;
-    }
-    o << "\n";
-    for (const auto& sub : e.submounts) {
-      o << "    " << sub_target(e, sub) << "  " << sub.fs_type << "  " << sub_source(sub) << "  "
-        << sub.attrs.str();
-      if (!sub.options.empty()) o << "  " << sub.options;
-      o << "\n";
-    }
-  }
+  mounts_text(o, plan);
   o << "\nsecrets:";
   if (loaded.secrets.empty()) o << " none";
   o << "\n";
@@ -305,98 +418,13 @@ std::string plan_to_text(const Loaded& loaded, const Plan& plan) {
     o << "  " << plan.secrets_directory << "/" << s.name << "  from " << s.source_display
       << "  mode " << octal_mode(plan.secrets_mode) << "  owner " << plan.identity.secrets_uid
       << ":" << plan.identity.secrets_gid << "  (" << s.bytes.data().size() << " bytes)\n";
-  o << "\nlandlock: " << landlock_state(plan.landlock) << "\n";
-  for (const auto& r : plan.landlock.rules) {
-    o << "  " << r.path << "  ";
-    switch (r.kind) {
-      case LandlockRule::Kind::kBeneath:
-        o << "write, create, remove, rename beneath";
-        break;
-      case LandlockRule::Kind::kEntries:
-        o << "write, create, remove, rename beneath each entry except: " << join(r.except);
-        break;
-      case LandlockRule::Kind::kWriteOnly:
-        o << "open files for writing (devices)";
-        break;
-    }
-    o << (r.optional ? "  optional\n" : "\n");
-  }
+  landlock_text(o, plan.landlock);
   o << "\ncapabilities:\n  bounding (kept): " << join(cap_names(plan.caps.bounding))
     << "\n  dropped: " << join(cap_names(plan.caps.dropped))
     << "\n  ambient: " << (plan.caps.ambient.empty() ? "none" : join(cap_names(plan.caps.ambient)))
     << "\n  no_new_privileges: " << (plan.no_new_privileges ? "yes" : "no") << "\n";
-  const SeccompPlan& sc = plan.seccomp;
-  o << "\nseccomp: ";
-  if (!sc.enabled) {
-    o << "none\n";
-  } else {
-    o << (sc.allow_list ? "allow list" : "deny list") << ", action "
-      << seccomp_action_name(sc.action)
-      << (sc.action == SeccompAction::kErrno ? " (" + errno_symbol(sc.error) + ")" : "")
-      << (sc.action == SeccompAction::kLog ? " (allowed, logged by the kernel's audit)" : "")
-      << (sc.native_only ? ", native ABI only" : ", all ABIs") << "\n";
-    for (const auto& g : sc.groups) {
-      std::string name = g[0] == '~' ? g.substr(1) : g;
-      if (const SyscallGroup* sg = find_syscall_group(name))
-        o << "  " << g << ": " << join(expand_syscall_group(*sg)) << "\n";
-    }
-    if (sc.restricts_namespaces()) {
-      std::vector<std::string> allowed = namespace_names(sc.namespaces_allowed);
-      o << "  namespaces: may create or join " << (allowed.empty() ? "none" : join(allowed))
-        << "; refused: unshare/clone/setns of "
-        << join(namespace_names(all_namespace_flags() & ~sc.namespaces_allowed))
-        << (allowed.empty() ? ", setns altogether" : ", setns with nstype 0")
-        << "; clone3 ENOSYS\n";
-    }
-    if (sc.restrict_suid_sgid)
-      o << "  set-user-ID/set-group-ID: refused in the mode of chmod fchmod fchmodat fchmodat2 "
-           "mkdir mkdirat mknod mknodat creat, and of open openat with O_CREAT or O_TMPFILE; "
-           "openat2 ENOSYS\n";
-    if (sc.refuses_io_uring())
-      o << "  io_uring: refused (io_uring_setup io_uring_enter io_uring_register), out of reach "
-           "of the argument rules\n";
-    if (sc.restrict_terminal)
-      o << "  terminal: ioctl " << join(kTerminalIoctls)
-        << " refused (new_session; also with the upper 32 bits of the request set)\n";
-    if (sc.lock_personality) o << "  personality: locked (only the current execution domain)\n";
-    if (sc.restrict_realtime)
-      o << "  realtime: refused (sched_setscheduler other than SCHED_OTHER, SCHED_BATCH, "
-           "SCHED_IDLE; sched_setattr)\n";
-    if (sc.address_families) {
-      std::vector<std::string> names;
-      for (int f : *sc.address_families) names.push_back(address_family_name(f));
-      o << "  address families: socket/socketpair only for "
-        << (names.empty() ? "none" : join(names))
-        << ", others EAFNOSUPPORT; io_uring_setup io_uring_enter io_uring_register refused\n";
-    }
-    if (sc.write_execute == WriteExecute::kSeccomp)
-      o << "  write+execute memory: refused (mmap with PROT_WRITE|PROT_EXEC, mprotect and "
-           "pkey_mprotect with PROT_EXEC, shmat with SHM_EXEC)\n";
-    o << "  syscalls libseccomp cannot name: ENOSYS\n";
-    o << "  " << (sc.allow_list ? "allowed" : "denied") << " (" << sc.syscalls.size()
-      << "): " << join(sc.syscalls) << "\n";
-    if (!sc.errors.empty() && sc.action == SeccompAction::kErrno) {
-      std::vector<std::string> own;
-      for (const auto& [name, err] : sc.errors) own.push_back(name + ":" + errno_symbol(err));
-      o << "  own errno: " << join(own) << "\n";
-    }
-  }
-  if (sc.write_execute != WriteExecute::kAllowed)
-    o << "memory_deny_write_execute: " << write_execute_name(sc.write_execute)
-      << (sc.write_execute == WriteExecute::kPrctl ? " (the kernel's, EACCES)\n" : " (EPERM)\n");
-  const Identity& id = plan.identity;
-  o << "\nidentity: ";
-  if (!id.change) {
-    o << "unchanged\n";
-  } else {
-    o << "user " << id.user_name << " (" << id.uid << "), group " << id.group_name << " (" << id.gid
-      << "), supplementary";
-    if (id.groups.empty()) o << " none";
-    for (size_t i = 0; i < id.groups.size(); ++i)
-      o << " " << (i < id.group_names.size() ? id.group_names[i] : std::to_string(id.groups[i]))
-        << " (" << id.groups[i] << ")";
-    o << "\n";
-  }
+  seccomp_text(o, plan.seccomp);
+  identity_text(o, plan.identity);
   o << "\nenvironment:";
   if (plan.env_set.empty() && plan.env_unset.empty()) o << " inherited";
   o << "\n";

@@ -18,6 +18,20 @@ namespace {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
+// Reads the secret's source, resolved as `r`, into `secret`: "", or why it cannot.
+std::string read_secret_source(Resolved& r, Secret& secret) {
+  // The file really read, for hide_sources: the path with trusted symlinks followed.
+  secret.host_path = r.path;
+  unique_fd fd = std::move(r.fd);
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return errno_text(errno);
+  if (!S_ISREG(st.st_mode)) return "not a regular file";
+  if (static_cast<size_t>(st.st_size) > kMaxSecretSize) return "larger than 1 MiB";
+  if (!read_limited(fd.get(), kMaxSecretSize, secret.bytes.data())) return errno_text(errno);
+  if (secret.bytes.data().size() > kMaxSecretSize) return "larger than 1 MiB";
+  return "";
+}
+
 }  // namespace
 
 SecretBytes::SecretBytes(SecretBytes&& other) noexcept : data_(std::move(other.data_)) {
@@ -84,28 +98,8 @@ bool read_secrets(const Policy& policy, std::vector<Secret>& out, Diagnostics& d
                               : errno_text(r.error));
       continue;
     }
-    // The file really read, for hide_sources: the path with trusted symlinks followed.
-    secret.host_path = r.path;
-    unique_fd fd = std::move(r.fd);
-    struct stat st;
-    if (fstat(fd.get(), &st) != 0) {
-      fail(errno_text(errno));
-      continue;
-    }
-    if (!S_ISREG(st.st_mode)) {
-      fail("not a regular file");
-      continue;
-    }
-    if (static_cast<size_t>(st.st_size) > kMaxSecretSize) {
-      fail("larger than 1 MiB");
-      continue;
-    }
-    if (!read_limited(fd.get(), kMaxSecretSize, secret.bytes.data())) {
-      fail(errno_text(errno));
-      continue;
-    }
-    if (secret.bytes.data().size() > kMaxSecretSize) {
-      fail("larger than 1 MiB");
+    if (const std::string why = read_secret_source(r, secret); !why.empty()) {
+      fail(why);
       continue;
     }
     out.push_back(std::move(secret));

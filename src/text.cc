@@ -10,4 +10,10 @@ std::string octal_mode(mode_t mode) {
   return buf;
 }
 
+std::string join(const std::vector<std::string>& words, const char* sep) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
+  return out;
+}
+
 }  // namespace jharden

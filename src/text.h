@@ -4,10 +4,14 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace jharden {
 
 // "0755": a file mode as administrators write it.
 std::string octal_mode(mode_t mode);
+
+// The words with `sep` between them ("" for none).
+std::string join(const std::vector<std::string>& words, const char* sep = " ");
 
 }  // namespace jharden

@@ -164,6 +164,19 @@ void bad(Diagnostics& diag, const Assignment& a, const std::string& why) {
   diag.error(a.origin, a.key + "=: " + why + ": \"" + a.value + "\"");
 }
 
+// The words of a list setting's value, "~" first when they invert it (a deny list, or words
+// taken away). false, reported, when they do not split.
+bool inverted_words(const Assignment& a, bool& invert, std::vector<std::string>& out,
+                    Diagnostics& diag) {
+  std::string v = a.value;
+  invert = !v.empty() && v[0] == '~';
+  if (invert) v.erase(0, 1);
+  std::string error;
+  if (words(v, out, error)) return true;
+  bad(diag, a, error);
+  return false;
+}
+
 Handler boolean(bool UnitSettings::*field) {
   return [field](UnitSettings& u, const Assignment& a, Diagnostics& diag) {
     int b = parse_bool(a.value);
@@ -235,12 +248,9 @@ void parse_syscall_filter(UnitSettings& u, const Assignment& a, Diagnostics& dia
     started = false;
     return;
   }
-  std::string v = a.value;
-  bool invert = v[0] == '~';
-  if (invert) v.erase(0, 1);
+  bool invert = false;
   std::vector<std::string> w;
-  std::string error;
-  if (!words(v, w, error)) return bad(diag, a, error);
+  if (!inverted_words(a, invert, w, diag)) return;
   auto names = [&](const std::string& word, std::vector<std::string>& out) {
     // NAME:ERRNO gives the call its own error; the call is refused all the same.
     std::string n = word.substr(0, word.find(':'));
@@ -309,12 +319,9 @@ void parse_address_families(UnitSettings& u, const Assignment& a, Diagnostics& d
     started = true;
     return;
   }
-  std::string v = a.value;
-  bool invert = v[0] == '~';
-  if (invert) v.erase(0, 1);
+  bool invert = false;
   std::vector<std::string> w;
-  std::string error;
-  if (!words(v, w, error)) return bad(diag, a, error);
+  if (!inverted_words(a, invert, w, diag)) return;
   if (!started) {
     started = true;
     u.address_families_allow_list = !invert;
@@ -352,12 +359,9 @@ void parse_restrict_namespaces(UnitSettings& u, const Assignment& a, Diagnostics
     started = true;
     return;
   }
-  std::string v = a.value;
-  bool invert = v[0] == '~';
-  if (invert) v.erase(0, 1);
+  bool invert = false;
   std::vector<std::string> w;
-  std::string error;
-  if (!words(v, w, error)) return bad(diag, a, error);
+  if (!inverted_words(a, invert, w, diag)) return;
   uint64_t flags = 0;
   for (const auto& n : w) {
     auto it = std::find_if(namespace_types().begin(), namespace_types().end(),
@@ -741,79 +745,93 @@ UnitSettings patched(const UnitSettings& in) {
   return u;
 }
 
-std::string unit_settings_text(const UnitSettings& u) {
-  std::vector<std::string> lines;
-  auto yes = [&](const char* key, bool value) {
-    if (value) lines.push_back(std::string(key) + "=yes");
-  };
-  auto list = [&](const char* key, const std::vector<std::string>& values,
-                  const char* prefix = "") {
-    if (values.empty()) return;
-    std::string line = std::string(key) + "=" + prefix;
-    for (size_t i = 0; i < values.size(); ++i) line += (i ? " " : "") + values[i];
-    lines.push_back(line);
-  };
-  auto percent = [](const std::string& s) {
-    std::string out;
-    for (char c : s) out += c == '%' ? "%%" : std::string(1, c);
-    return out;
-  };
-  if (!u.type.empty()) lines.push_back("Type=" + u.type);
-  if (!u.notify_access.empty()) lines.push_back("NotifyAccess=" + u.notify_access);
-  if (!u.user.empty()) lines.push_back("User=" + percent(u.user));
-  yes("DynamicUser", u.dynamic_user);
-  list("SupplementaryGroups", u.supplementary_groups);
+namespace {
+
+// The lines of a unit's [Service] section, in the order systemd's documentation lists them.
+class SettingLines {
+ public:
+  void add(std::string line) { lines_.push_back(std::move(line)); }
+  void yes(const char* key, bool value) {
+    if (value) add(std::string(key) + "=yes");
+  }
+  void list(const char* key, const std::vector<std::string>& values, const char* prefix = "") {
+    if (!values.empty()) add(std::string(key) + "=" + prefix + join(values));
+  }
+  const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+// A value with systemd's specifier character escaped.
+std::string percent_escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) out += c == '%' ? "%%" : std::string(1, c);
+  return out;
+}
+
+// Type, identity and capabilities.
+void identity_lines(const UnitSettings& u, SettingLines& L) {
+  if (!u.type.empty()) L.add("Type=" + u.type);
+  if (!u.notify_access.empty()) L.add("NotifyAccess=" + u.notify_access);
+  if (!u.user.empty()) L.add("User=" + percent_escaped(u.user));
+  L.yes("DynamicUser", u.dynamic_user);
+  L.list("SupplementaryGroups", u.supplementary_groups);
   auto caps = [](uint64_t set) {
     std::vector<std::string> names;
     for (int c = 0; c <= last_capability() && c < 64; ++c)
       if (set & (uint64_t{1} << c)) names.push_back(capability_name(c));
     return names;
   };
-  if (u.ambient) list("AmbientCapabilities", caps(u.ambient));
+  if (u.ambient) L.list("AmbientCapabilities", caps(u.ambient));
   uint64_t known = 0;
   for (int c = 0; c <= last_capability() && c < 64; ++c) known |= uint64_t{1} << c;
   if ((u.bounding & known) != known) {
     // An empty assignment empties the set.
     std::vector<std::string> names = caps(u.bounding);
-    lines.push_back("CapabilityBoundingSet=" + [&] {
-      std::string s;
-      for (const auto& n : names) s += (s.empty() ? "" : " ") + n;
-      return s;
-    }());
+    L.add("CapabilityBoundingSet=" + join(names));
   }
-  list("IPAddressDeny", u.ip_address_deny);
-  list("IPAddressAllow", u.ip_address_allow);
-  list("IPIngressFilterPath", u.ip_ingress_filter);
-  list("IPEgressFilterPath", u.ip_egress_filter);
-  if (u.keyring_mode != "private") lines.push_back("KeyringMode=" + u.keyring_mode);
-  if (u.protect_proc != "default") lines.push_back("ProtectProc=" + u.protect_proc);
-  if (u.proc_subset != "all") lines.push_back("ProcSubset=" + u.proc_subset);
-  yes("LockPersonality", u.lock_personality);
-  yes("MemoryDenyWriteExecute", u.memory_deny_write_execute);
-  yes("NoNewPrivileges", u.no_new_privileges);
-  yes("ProtectHostname", u.protect_hostname);
-  yes("PrivateDevices", u.private_devices);
-  yes("PrivateMounts", u.private_mounts);
-  yes("PrivateNetwork", u.private_network);
-  yes("PrivateTmp", u.private_tmp);
-  yes("PrivateUsers", u.private_users);
-  yes("PrivateIPC", u.private_ipc);
-  yes("ProtectControlGroups", u.protect_control_groups);
-  yes("ProtectKernelModules", u.protect_kernel_modules);
-  yes("ProtectKernelTunables", u.protect_kernel_tunables);
-  yes("ProtectKernelLogs", u.protect_kernel_logs);
-  yes("ProtectClock", u.protect_clock);
-  if (u.protect_home != "no") lines.push_back("ProtectHome=" + u.protect_home);
-  if (u.protect_system != "no") lines.push_back("ProtectSystem=" + u.protect_system);
-  yes("RemoveIPC", u.remove_ipc);
-  yes("RestrictRealtime", u.restrict_realtime);
-  yes("RestrictSUIDSGID", u.restrict_suid_sgid);
-  yes("Delegate", u.delegate);
+}
+
+// The network, process and file system protections.
+void protection_lines(const UnitSettings& u, SettingLines& L) {
+  L.list("IPAddressDeny", u.ip_address_deny);
+  L.list("IPAddressAllow", u.ip_address_allow);
+  L.list("IPIngressFilterPath", u.ip_ingress_filter);
+  L.list("IPEgressFilterPath", u.ip_egress_filter);
+  if (u.keyring_mode != "private") L.add("KeyringMode=" + u.keyring_mode);
+  if (u.protect_proc != "default") L.add("ProtectProc=" + u.protect_proc);
+  if (u.proc_subset != "all") L.add("ProcSubset=" + u.proc_subset);
+  L.yes("LockPersonality", u.lock_personality);
+  L.yes("MemoryDenyWriteExecute", u.memory_deny_write_execute);
+  L.yes("NoNewPrivileges", u.no_new_privileges);
+  L.yes("ProtectHostname", u.protect_hostname);
+  L.yes("PrivateDevices", u.private_devices);
+  L.yes("PrivateMounts", u.private_mounts);
+  L.yes("PrivateNetwork", u.private_network);
+  L.yes("PrivateTmp", u.private_tmp);
+  L.yes("PrivateUsers", u.private_users);
+  L.yes("PrivateIPC", u.private_ipc);
+  L.yes("ProtectControlGroups", u.protect_control_groups);
+  L.yes("ProtectKernelModules", u.protect_kernel_modules);
+  L.yes("ProtectKernelTunables", u.protect_kernel_tunables);
+  L.yes("ProtectKernelLogs", u.protect_kernel_logs);
+  L.yes("ProtectClock", u.protect_clock);
+  if (u.protect_home != "no") L.add("ProtectHome=" + u.protect_home);
+  if (u.protect_system != "no") L.add("ProtectSystem=" + u.protect_system);
+  L.yes("RemoveIPC", u.remove_ipc);
+  L.yes("RestrictRealtime", u.restrict_realtime);
+  L.yes("RestrictSUIDSGID", u.restrict_suid_sgid);
+  L.yes("Delegate", u.delegate);
+}
+
+// Address families, namespaces, the root, devices and the system call filter.
+void filter_lines(const UnitSettings& u, SettingLines& L) {
   if (u.address_families_allow_list && u.address_families.empty())
-    lines.push_back("RestrictAddressFamilies=none");
+    L.add("RestrictAddressFamilies=none");
   else if (!u.address_families.empty())
-    list("RestrictAddressFamilies", {u.address_families.begin(), u.address_families.end()},
-         u.address_families_allow_list ? "" : "~");
+    L.list("RestrictAddressFamilies", {u.address_families.begin(), u.address_families.end()},
+           u.address_families_allow_list ? "" : "~");
   uint64_t all = 0;
   for (const auto& [n, f] : namespace_types()) all |= f;
   if ((u.namespaces_allowed & all) != all) {
@@ -821,32 +839,41 @@ std::string unit_settings_text(const UnitSettings& u) {
     for (const auto& [n, f] : namespace_types())
       if (u.namespaces_allowed & f) allowed.push_back(n);
     if (allowed.empty())
-      lines.push_back("RestrictNamespaces=yes");
+      L.add("RestrictNamespaces=yes");
     else
-      list("RestrictNamespaces", allowed);
+      L.list("RestrictNamespaces", allowed);
   }
-  if (!u.root_directory.empty()) lines.push_back("RootDirectory=" + percent(u.root_directory));
-  if (!u.root_image.empty()) lines.push_back("RootImage=" + percent(u.root_image));
-  if (u.device_policy != "auto") lines.push_back("DevicePolicy=" + u.device_policy);
-  for (const auto& d : u.device_allow) lines.push_back("DeviceAllow=" + percent(d));
-  list("SystemCallArchitectures", {u.syscall_archs.begin(), u.syscall_archs.end()});
+  if (!u.root_directory.empty()) L.add("RootDirectory=" + percent_escaped(u.root_directory));
+  if (!u.root_image.empty()) L.add("RootImage=" + percent_escaped(u.root_image));
+  if (u.device_policy != "auto") L.add("DevicePolicy=" + u.device_policy);
+  for (const auto& d : u.device_allow) L.add("DeviceAllow=" + percent_escaped(d));
+  L.list("SystemCallArchitectures", {u.syscall_archs.begin(), u.syscall_archs.end()});
   if (u.syscall_allow_list) {
-    list("SystemCallFilter", syscall_words(u.syscall_filter));
+    L.list("SystemCallFilter", syscall_words(u.syscall_filter));
     // systemd adds @default to an allow list: take back what this one leaves out.
     std::vector<std::string> taken;
     for (const auto& n : expand_syscall_group(*find_syscall_group("@default")))
       if (!u.syscall_filter.contains(n)) taken.push_back(n);
-    if (u.syscall_filter.empty() && taken.empty()) lines.push_back("SystemCallFilter=@default");
-    list("SystemCallFilter", taken, "~");
+    if (u.syscall_filter.empty() && taken.empty()) L.add("SystemCallFilter=@default");
+    L.list("SystemCallFilter", taken, "~");
   } else {
-    list("SystemCallFilter", syscall_words(u.syscall_filter), "~");
+    L.list("SystemCallFilter", syscall_words(u.syscall_filter), "~");
   }
-  lines.push_back("UMask=" + octal_mode(u.umask));
+}
+
+}  // namespace
+
+std::string unit_settings_text(const UnitSettings& u) {
+  SettingLines L;
+  identity_lines(u, L);
+  protection_lines(u, L);
+  filter_lines(u, L);
+  L.add("UMask=" + octal_mode(u.umask));
 
   std::string out;
   if (!u.default_dependencies) out += "[Unit]\nDefaultDependencies=no\n\n";
   out += "[Service]\n";
-  for (const auto& l : lines) out += l + "\n";
+  for (const auto& l : L.lines()) out += l + "\n";
   return out;
 }
 

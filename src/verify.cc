@@ -45,6 +45,7 @@
 #include "paths.h"
 #include "seccomp_names.h"
 #include "text.h"
+#include "unique_dir.h"
 #include "unique_fd.h"
 
 namespace jharden {
@@ -204,45 +205,76 @@ std::string id_map_line(std::istream& in) {
   return out;
 }
 
+// The user namespace: its id maps, setgroups, and who owns the mount namespace.
+void probe_user_namespace(const Plan& plan, const HostFacts& host, Report& r) {
+  const Identity& id = plan.identity;
+  for (const char* which : {"uid_map", "gid_map"}) {
+    const bool uid = which[0] == 'u';
+    std::istringstream want_text(
+        user_namespace_map(uid ? host.uid : host.gid, uid ? (id.change ? id.uid : host.uid)
+                                                          : (id.change ? id.gid : host.gid)));
+    std::string want = id_map_line(want_text);
+    std::ifstream in(std::string("/proc/self/") + which);
+    std::string got = id_map_line(in);
+    r.row(got == want, std::string("user namespace ") + which + " (others are nobody)", want,
+          got.empty() ? "unreadable" : got);
+  }
+  std::ifstream sg("/proc/self/setgroups");
+  std::string setgroups;
+  sg >> setgroups;
+  r.row(setgroups == "deny", "user namespace setgroups", "deny", setgroups);
+  // Made after the mounts, the user namespace owns no other namespace of the sandbox: the
+  // mount namespace belongs to the host's user namespace, out of reach from inside, so no
+  // capability held here can change a mount.
+  unique_fd mnt(open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+  int owner = mnt ? ioctl(mnt.get(), NS_GET_USERNS) : -1;
+  int err = errno;
+  std::string got;
+  if (owner >= 0) {
+    unique_fd owner_fd(owner);
+    struct stat st;
+    got = fstat(owner, &st) == 0 && st.st_ino == ns_inode("user") ? "the sandbox's user namespace"
+                                                                  : "another user namespace";
+  } else {
+    got = err == EPERM ? "the host's (out of reach)" : errno_name(err);
+  }
+  r.row(got == "the host's (out of reach)", "mount namespace owned by", "the host's (out of reach)",
+        got);
+}
+
+void probe_network_view(Report& r) {
+  // The namespace's interfaces as the kernel lists them for this process (/proc/self/net is
+  // the reader's network namespace), against sysfs, which shows those of the namespace that
+  // mounted it.
+  std::set<std::string> proc_net, sys_net;
+  std::ifstream dev("/proc/self/net/dev");
+  std::string line;
+  for (int n = 0; std::getline(dev, line); ++n) {
+    size_t colon = line.find(':');
+    if (n < 2 || colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    name.erase(0, name.find_first_not_of(' '));
+    proc_net.insert(name);
+  }
+  if (DIR* d = opendir("/sys/class/net")) {
+    while (struct dirent* de = readdir(d))
+      if (de->d_name[0] != '.') sys_net.insert(de->d_name);
+    closedir(d);
+  }
+  auto words = [](const std::set<std::string>& s) {
+    std::string out;
+    for (const auto& w : s) out += (out.empty() ? "" : " ") + w;
+    return out.empty() ? std::string("none") : out;
+  };
+  r.row(sys_net == proc_net, "/sys/class/net lists the namespace's interfaces", words(proc_net),
+        words(sys_net));
+}
+
 // What the namespaces of the policy must hide, seen from inside: the ids of the user namespace
 // and who owns the other namespaces, the cgroup the service is in, the network interfaces in
 // sysfs.
 void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
-  if (plan.ns_user) {
-    const Identity& id = plan.identity;
-    for (const char* which : {"uid_map", "gid_map"}) {
-      const bool uid = which[0] == 'u';
-      std::istringstream want_text(
-          user_namespace_map(uid ? host.uid : host.gid, uid ? (id.change ? id.uid : host.uid)
-                                                            : (id.change ? id.gid : host.gid)));
-      std::string want = id_map_line(want_text);
-      std::ifstream in(std::string("/proc/self/") + which);
-      std::string got = id_map_line(in);
-      r.row(got == want, std::string("user namespace ") + which + " (others are nobody)", want,
-            got.empty() ? "unreadable" : got);
-    }
-    std::ifstream sg("/proc/self/setgroups");
-    std::string setgroups;
-    sg >> setgroups;
-    r.row(setgroups == "deny", "user namespace setgroups", "deny", setgroups);
-    // Made after the mounts, the user namespace owns no other namespace of the sandbox: the
-    // mount namespace belongs to the host's user namespace, out of reach from inside, so no
-    // capability held here can change a mount.
-    unique_fd mnt(open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
-    int owner = mnt ? ioctl(mnt.get(), NS_GET_USERNS) : -1;
-    int err = errno;
-    std::string got;
-    if (owner >= 0) {
-      unique_fd owner_fd(owner);
-      struct stat st;
-      got = fstat(owner, &st) == 0 && st.st_ino == ns_inode("user") ? "the sandbox's user namespace"
-                                                                    : "another user namespace";
-    } else {
-      got = err == EPERM ? "the host's (out of reach)" : errno_name(err);
-    }
-    r.row(got == "the host's (out of reach)", "mount namespace owned by",
-          "the host's (out of reach)", got);
-  }
+  if (plan.ns_user) probe_user_namespace(plan, host, r);
   if (plan.ns_cgroup) {
     std::ifstream in("/proc/self/cgroup");
     std::string line, got = "none";
@@ -250,38 +282,8 @@ void probe_private_views(const Plan& plan, const HostFacts& host, Report& r) {
       if (line.starts_with("0::")) got = line;
     r.row(got == "0::/", "own cgroup seen as the root (/proc/self/cgroup)", "0::/", got);
   }
-  if (plan.ns_net) {
-    // The namespace's interfaces as the kernel lists them for this process (/proc/self/net is
-    // the reader's network namespace), against sysfs, which shows those of the namespace that
-    // mounted it.
-    std::set<std::string> proc_net, sys_net;
-    std::ifstream dev("/proc/self/net/dev");
-    std::string line;
-    for (int n = 0; std::getline(dev, line); ++n) {
-      size_t colon = line.find(':');
-      if (n < 2 || colon == std::string::npos) continue;
-      std::string name = line.substr(0, colon);
-      name.erase(0, name.find_first_not_of(' '));
-      proc_net.insert(name);
-    }
-    if (DIR* d = opendir("/sys/class/net")) {
-      while (struct dirent* de = readdir(d))
-        if (de->d_name[0] != '.') sys_net.insert(de->d_name);
-      closedir(d);
-    }
-    auto words = [](const std::set<std::string>& s) {
-      std::string out;
-      for (const auto& w : s) out += (out.empty() ? "" : " ") + w;
-      return out.empty() ? std::string("none") : out;
-    };
-    r.row(sys_net == proc_net, "/sys/class/net lists the namespace's interfaces", words(proc_net),
-          words(sys_net));
-  }
+  if (plan.ns_net) probe_network_view(r);
 }
-
-// Whether the kind makes a mount of its own at its target (read_only and read_write change
-// the mounts already there).
-bool establishes(MountKind k) { return k != MountKind::kReadOnly && k != MountKind::kReadWrite; }
 
 // A new file system at its target, so its device differs from whatever the host had there.
 // cgroup2 is left out, and sysfs outside a network namespace of its own: the kernel gives one
@@ -342,6 +344,237 @@ std::string not_own_mount(const Plan& plan, size_t i, const struct stat& st, con
   return "";
 }
 
+// The rows of one entry of the plan: each holds only if the mount at the target is the
+// entry's own (`problem` says why not, "" when it is).
+struct EntryRows {
+  Report& r;
+  std::string problem;
+  void row(bool pass, const std::string& property, const std::string& asked,
+           const std::string& observed) {
+    r.row(pass && problem.empty(), property, asked,
+          problem.empty() ? observed : observed + "; " + problem);
+  }
+};
+
+// Every mount at or below the path, except the writable holes, must be read-only, and a write
+// there must be refused.
+void check_read_only(const Plan& plan, const MountEntry& e, const struct stat& st,
+                     const std::vector<MountInfo>& lines, EntryRows& rows) {
+  int rw = 0, total = 0;
+  for (const auto& m : lines) {
+    if (!path_is_under(m.point, e.target)) continue;
+    bool hole = false;
+    for (size_t h : e.holes) hole |= path_is_under(m.point, plan.mounts[h].target);
+    if (hole) continue;
+    ++total;
+    if (!m.read_only) ++rw;
+  }
+  bool ro = statvfs_ro(e.target);
+  errno = 0;
+  int write_errno = 0;
+  if (S_ISDIR(st.st_mode)) {
+    unique_dir probe =
+        unique_dir::make(e.target + (e.target == "/" ? "" : "/") + ".jharden-verify", 0700);
+    if (!probe) write_errno = errno;
+  } else {
+    unique_fd fd(open(e.target.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK));
+    write_errno = fd ? 0 : errno;
+  }
+  bool refused = write_errno == EROFS || (write_errno != 0 && ro);
+  rows.row(ro && rw == 0 && refused, e.target + " is read-only (with submounts)", "read-only",
+           std::string(ro ? "read-only" : "WRITABLE") + ", " + std::to_string(total - rw) + "/" +
+               std::to_string(total) + " mounts ro, write: " + errno_name(write_errno));
+}
+
+void check_tmpfs(const MountEntry& e, const struct stat& st, const HostFacts& host,
+                 EntryRows& rows) {
+  bool t = is_tmpfs(e.target);
+  std::string obs = t ? "tmpfs" : "not tmpfs";
+  bool pass = t;
+  if (e.target == "/tmp") {
+    bool priv = st.st_dev != host.tmp_dev || st.st_ino != host.tmp_ino;
+    bool empty = dir_empty("/tmp");
+    pass = pass && priv && empty;
+    obs += std::string(priv ? ", private" : ", HOST /tmp") + (empty ? ", empty" : ", not empty");
+  }
+  rows.row(pass, e.target + " is a private tmpfs", "tmpfs", obs);
+}
+
+void check_mask(const MountEntry& e, const struct stat& st, EntryRows& rows) {
+  if (S_ISDIR(st.st_mode)) {
+    bool ok = dir_empty(e.target) && statvfs_ro(e.target);
+    rows.row(ok, e.target + " is masked", "empty, read-only", ok ? "empty, read-only" : "visible");
+    return;
+  }
+  bool null_dev = S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+  char buf[64];
+  unique_fd fd(open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK));
+  ssize_t n = fd ? read(fd.get(), buf, sizeof buf) : -1;
+  rows.row(null_dev && n == 0, e.target + " reads as empty", "masked (1:3)",
+           std::string(null_dev ? "char 1:3" : "NOT /dev/null") + ", read " + std::to_string(n) +
+               " bytes");
+}
+
+// What the daemon can actually read there (root may hold CAP_DAC_OVERRIDE): a file read must
+// yield nothing, a directory listing no entry. The plan holds one such entry for every place
+// a hidden path can be reached (binds of its parents).
+void check_inaccessible(const MountEntry& e, const struct stat& st, EntryRows& rows) {
+  std::string got;
+  bool nothing;
+  if (S_ISDIR(st.st_mode)) {
+    nothing = dir_empty(e.target) || access(e.target.c_str(), R_OK) != 0;
+    got = nothing ? "nothing listed" : "ENTRIES LISTED";
+  } else {
+    char buf[64];
+    unique_fd fd(open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) got = errno_name(errno);
+    ssize_t n = fd ? read(fd.get(), buf, sizeof buf) : -1;
+    nothing = n <= 0;
+    if (n >= 0) got = n == 0 ? "read 0 bytes" : "READ " + std::to_string(n) + " BYTES";
+  }
+  bool ok = (st.st_mode & 07777) == 0 && nothing;
+  rows.row(ok, e.target + " is inaccessible", "mode 0000, empty",
+           "mode " + octal_mode(st.st_mode) + ", " + got);
+}
+
+// hidepid= and subset= as the kernel reads them back from the mount at the target (the last
+// one listed there is on top), not as asked.
+void check_proc(const MountEntry& e, const std::vector<MountInfo>& lines, EntryRows& rows) {
+  struct statfs sf;
+  const bool procfs = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+  const MountInfo* top = nullptr;
+  for (const auto& m : lines)
+    if (m.point == e.target) top = &m;
+  std::string shown, missing;
+  if (top)
+    for (const auto& o : top->super_options)
+      if (o.starts_with("hidepid=") || o.starts_with("subset="))
+        shown += (shown.empty() ? "" : ",") + o;
+  std::istringstream asked(e.options);
+  for (std::string o; std::getline(asked, o, ',');)
+    if (!top || std::find(top->super_options.begin(), top->super_options.end(), o) ==
+                    top->super_options.end())
+      missing += " " + o;
+  rows.row(procfs && missing.empty(), e.target + " is a fresh procfs",
+           e.options.empty() ? "procfs" : e.options,
+           std::string(procfs ? "procfs" : "not procfs") + (shown.empty() ? "" : ", " + shown) +
+               (missing.empty() ? "" : "; MISSING:" + missing));
+}
+
+void check_cgroup(const MountEntry& e, EntryRows& rows) {
+  struct statfs sf;
+  bool cgroup2 = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+  bool ro = statvfs_ro(e.target);
+  rows.row(cgroup2 && ro, e.target + " is a read-only cgroup2", "read-only cgroup2",
+           std::string(cgroup2 ? "cgroup2" : "not cgroup2") + (ro ? ", read-only" : ", WRITABLE"));
+}
+
+// "null zero full random urandom tty pts shm": what a private /dev holds besides the links.
+std::string standard_dev_set() {
+  std::string out;
+  for (const char* n : kPrivateDevNodes) out += std::string(n) + " ";
+  return out + "pts shm";
+}
+
+void check_private_dev(EntryRows& rows) {
+  std::string extra;
+  int blocks = 0;
+  if (DIR* d = opendir("/dev")) {
+    while (dirent* de = readdir(d)) {
+      std::string n = de->d_name;
+      if (n == "." || n == "..") continue;
+      if (!private_dev_holds(n)) extra += " " + n;
+      struct stat ds;
+      if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
+        ++blocks;
+    }
+    closedir(d);
+  }
+  rows.row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
+           standard_dev_set(), extra.empty() ? "standard set, no block device" : "extra:" + extra);
+}
+
+// The secrets tmpfs, then a row of its own for each projected file (those hold whether or not
+// the mount is the entry's own: the file's mode, owner and size are checked directly).
+void check_secrets(const Plan& plan, const MountEntry& e, const struct stat& st,
+                   const HostFacts& host, EntryRows& rows) {
+  const Identity& id = plan.identity;
+  struct statvfs sv;
+  statvfs(e.target.c_str(), &sv);
+  bool ok = is_tmpfs(e.target) && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOEXEC) &&
+            (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == kSecretsDirectoryMode &&
+            st.st_uid == id.secrets_uid;
+  rows.row(
+      ok, e.target + " is a read-only secrets tmpfs",
+      "ro,noexec," + octal_mode(kSecretsDirectoryMode) + ", uid " + std::to_string(id.secrets_uid),
+      std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
+          ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + octal_mode(st.st_mode) +
+          ", uid " + std::to_string(st.st_uid));
+  for (const auto& [name, size] : host.secret_sizes) {
+    std::string p = e.target + "/" + name;
+    struct stat fs;
+    bool present = stat(p.c_str(), &fs) == 0;
+    bool fok = present && (fs.st_mode & 07777) == plan.secrets_mode &&
+               fs.st_uid == id.secrets_uid && fs.st_gid == id.secrets_gid &&
+               static_cast<size_t>(fs.st_size) == size;
+    const std::string want = octal_mode(plan.secrets_mode);
+    const std::string got = octal_mode(present ? fs.st_mode : 0);
+    rows.r.row(fok, p + " projected",
+               std::string("mode ") + want + ", " + std::to_string(size) + " B, owner " +
+                   std::to_string(id.secrets_uid) + ":" + std::to_string(id.secrets_gid),
+               present
+                   ? std::string("mode ") + got + ", " + std::to_string(fs.st_size) + " B, owner " +
+                         std::to_string(fs.st_uid) + ":" + std::to_string(fs.st_gid)
+                   : "missing");
+  }
+}
+
+// The rows of entry `i`, by its kind.
+void check_entry(const Plan& plan, size_t i, const struct stat& st, const HostFacts& host,
+                 const std::vector<MountInfo>& lines, EntryRows& rows) {
+  const MountEntry& e = plan.mounts[i];
+  switch (e.kind) {
+    case MountKind::kReadOnly:
+      check_read_only(plan, e, st, lines, rows);
+      break;
+    case MountKind::kReadWrite:
+      if (!e.implicit)
+        rows.row(!statvfs_ro(e.target), e.target + " stays writable", "writable",
+                 statvfs_ro(e.target) ? "read-only" : "writable");
+      break;
+    case MountKind::kTmpfs:
+      check_tmpfs(e, st, host, rows);
+      break;
+    case MountKind::kMask:
+      check_mask(e, st, rows);
+      break;
+    case MountKind::kInaccessible:
+      check_inaccessible(e, st, rows);
+      break;
+    case MountKind::kProc:
+      check_proc(e, lines, rows);
+      break;
+    case MountKind::kSysfs:
+      rows.row(statvfs_ro(e.target), e.target + " is a read-only sysfs", "read-only",
+               statvfs_ro(e.target) ? "read-only" : "WRITABLE");
+      break;
+    case MountKind::kCgroup:
+      check_cgroup(e, rows);
+      break;
+    case MountKind::kBind:
+      rows.row(statvfs_ro(e.target) == e.attrs.read_only, e.target + " is bound from " + e.source,
+               e.attrs.read_only ? "read-only" : "writable",
+               statvfs_ro(e.target) ? "read-only" : "writable");
+      break;
+    case MountKind::kPrivateDev:
+      check_private_dev(rows);
+      break;
+    case MountKind::kSecrets:
+      check_secrets(plan, e, st, host, rows);
+      break;
+  }
+}
+
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
   // Only what a path reaches: a shadowed mount can be neither written nor made read-only.
   std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
@@ -357,200 +590,8 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
     if (e.kind == MountKind::kBind && e.optional && i < host.sources.size() &&
         !host.sources[i].present)
       continue;
-    // The entry's row holds only if the mount at the target is the entry's own.
-    const std::string problem = not_own_mount(plan, i, st, host, lines);
-    auto row = [&](bool pass, const std::string& property, const std::string& asked,
-                   const std::string& observed) {
-      r.row(pass && problem.empty(), property, asked,
-            problem.empty() ? observed : observed + "; " + problem);
-    };
-    switch (e.kind) {
-      case MountKind::kReadOnly: {
-        // Every mount at or below the path, except the writable holes, must be read-only.
-        int rw = 0, total = 0;
-        for (const auto& m : lines) {
-          if (!path_is_under(m.point, e.target)) continue;
-          bool hole = false;
-          for (size_t h : e.holes) hole |= path_is_under(m.point, plan.mounts[h].target);
-          if (hole) continue;
-          ++total;
-          if (!m.read_only) ++rw;
-        }
-        bool ro = statvfs_ro(e.target);
-        errno = 0;
-        int write_errno = 0;
-        if (S_ISDIR(st.st_mode)) {
-          std::string probe = e.target + (e.target == "/" ? "" : "/") + ".jharden-verify";
-          if (mkdir(probe.c_str(), 0700) == 0)
-            rmdir(probe.c_str());
-          else
-            write_errno = errno;
-        } else {
-          int fd = open(e.target.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK);
-          write_errno = fd < 0 ? errno : 0;
-          if (fd >= 0) close(fd);
-        }
-        bool refused = write_errno == EROFS || (write_errno != 0 && ro);
-        row(ro && rw == 0 && refused, e.target + " is read-only (with submounts)", "read-only",
-            std::string(ro ? "read-only" : "WRITABLE") + ", " + std::to_string(total - rw) + "/" +
-                std::to_string(total) + " mounts ro, write: " + errno_name(write_errno));
-        break;
-      }
-      case MountKind::kReadWrite:
-        if (!e.implicit)
-          row(!statvfs_ro(e.target), e.target + " stays writable", "writable",
-              statvfs_ro(e.target) ? "read-only" : "writable");
-        break;
-      case MountKind::kTmpfs: {
-        bool t = is_tmpfs(e.target);
-        std::string obs = t ? "tmpfs" : "not tmpfs";
-        bool pass = t;
-        if (e.target == "/tmp") {
-          bool priv = st.st_dev != host.tmp_dev || st.st_ino != host.tmp_ino;
-          bool empty = dir_empty("/tmp");
-          pass = pass && priv && empty;
-          obs +=
-              std::string(priv ? ", private" : ", HOST /tmp") + (empty ? ", empty" : ", not empty");
-        }
-        row(pass, e.target + " is a private tmpfs", "tmpfs", obs);
-        break;
-      }
-      case MountKind::kMask: {
-        if (S_ISDIR(st.st_mode)) {
-          bool ok = dir_empty(e.target) && statvfs_ro(e.target);
-          row(ok, e.target + " is masked", "empty, read-only", ok ? "empty, read-only" : "visible");
-        } else {
-          bool null_dev = S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
-          char buf[64];
-          int fd = open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK);
-          ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
-          if (fd >= 0) close(fd);
-          row(null_dev && n == 0, e.target + " reads as empty", "masked (1:3)",
-              std::string(null_dev ? "char 1:3" : "NOT /dev/null") + ", read " + std::to_string(n) +
-                  " bytes");
-        }
-        break;
-      }
-      case MountKind::kInaccessible: {
-        // What the daemon can actually read there (root may hold CAP_DAC_OVERRIDE): a file
-        // read must yield nothing, a directory listing no entry. The plan holds one such
-        // entry for every place a hidden path can be reached (binds of its parents).
-        std::string got;
-        bool nothing;
-        if (S_ISDIR(st.st_mode)) {
-          nothing = dir_empty(e.target) || access(e.target.c_str(), R_OK) != 0;
-          got = nothing ? "nothing listed" : "ENTRIES LISTED";
-        } else {
-          char buf[64];
-          int fd = open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-          ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : -1;
-          if (fd < 0) got = errno_name(errno);
-          if (fd >= 0) close(fd);
-          nothing = n <= 0;
-          if (n >= 0) got = n == 0 ? "read 0 bytes" : "READ " + std::to_string(n) + " BYTES";
-        }
-        bool ok = (st.st_mode & 07777) == 0 && nothing;
-        row(ok, e.target + " is inaccessible", "mode 0000, empty",
-            "mode " + octal_mode(st.st_mode) + ", " + got);
-        break;
-      }
-      case MountKind::kProc: {
-        struct statfs sf;
-        const bool procfs = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
-        // hidepid= and subset= as the kernel reads them back from the mount at the target
-        // (the last one listed there is on top), not as asked.
-        const MountInfo* top = nullptr;
-        for (const auto& m : lines)
-          if (m.point == e.target) top = &m;
-        std::string shown, missing;
-        if (top)
-          for (const auto& o : top->super_options)
-            if (o.starts_with("hidepid=") || o.starts_with("subset="))
-              shown += (shown.empty() ? "" : ",") + o;
-        std::istringstream asked(e.options);
-        for (std::string o; std::getline(asked, o, ',');)
-          if (!top || std::find(top->super_options.begin(), top->super_options.end(), o) ==
-                          top->super_options.end())
-            missing += " " + o;
-        row(procfs && missing.empty(), e.target + " is a fresh procfs",
-            e.options.empty() ? "procfs" : e.options,
-            std::string(procfs ? "procfs" : "not procfs") + (shown.empty() ? "" : ", " + shown) +
-                (missing.empty() ? "" : "; MISSING:" + missing));
-        break;
-      }
-      case MountKind::kSysfs:
-        row(statvfs_ro(e.target), e.target + " is a read-only sysfs", "read-only",
-            statvfs_ro(e.target) ? "read-only" : "WRITABLE");
-        break;
-      case MountKind::kCgroup: {
-        struct statfs sf;
-        bool cgroup2 = statfs(e.target.c_str(), &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
-        bool ro = statvfs_ro(e.target);
-        row(cgroup2 && ro, e.target + " is a read-only cgroup2", "read-only cgroup2",
-            std::string(cgroup2 ? "cgroup2" : "not cgroup2") + (ro ? ", read-only" : ", WRITABLE"));
-        break;
-      }
-      case MountKind::kBind:
-        row(statvfs_ro(e.target) == e.attrs.read_only, e.target + " is bound from " + e.source,
-            e.attrs.read_only ? "read-only" : "writable",
-            statvfs_ro(e.target) ? "read-only" : "writable");
-        break;
-      case MountKind::kPrivateDev: {
-        static const std::set<std::string> allowed = {
-            "null", "zero", "full", "random", "urandom", "tty",    "pts",
-            "shm",  "ptmx", "fd",   "stdin",  "stdout",  "stderr", "log"};
-        std::string extra;
-        int blocks = 0;
-        if (DIR* d = opendir("/dev")) {
-          while (dirent* de = readdir(d)) {
-            std::string n = de->d_name;
-            if (n == "." || n == "..") continue;
-            if (!allowed.contains(n)) extra += " " + n;
-            struct stat ds;
-            if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
-              ++blocks;
-          }
-          closedir(d);
-        }
-        row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
-            "null zero full random urandom tty pts shm",
-            extra.empty() ? "standard set, no block device" : "extra:" + extra);
-        break;
-      }
-      case MountKind::kSecrets: {
-        struct statvfs sv;
-        statvfs(e.target.c_str(), &sv);
-        bool ok = is_tmpfs(e.target) && (sv.f_flag & ST_RDONLY) && (sv.f_flag & ST_NOEXEC) &&
-                  (sv.f_flag & ST_NOSUID) && (st.st_mode & 07777) == 0500 &&
-                  st.st_uid == plan.identity.secrets_uid;
-        const std::string m = octal_mode(st.st_mode);
-        row(ok, e.target + " is a read-only secrets tmpfs",
-            "ro,noexec,0500, uid " + std::to_string(plan.identity.secrets_uid),
-            std::string((sv.f_flag & ST_RDONLY) ? "ro" : "rw") +
-                ((sv.f_flag & ST_NOEXEC) ? ",noexec" : "") + ", mode " + m + ", uid " +
-                std::to_string(st.st_uid));
-        for (const auto& [name, size] : host.secret_sizes) {
-          std::string p = e.target + "/" + name;
-          struct stat fs;
-          bool present = stat(p.c_str(), &fs) == 0;
-          bool fok = present && (fs.st_mode & 07777) == plan.secrets_mode &&
-                     fs.st_uid == plan.identity.secrets_uid &&
-                     fs.st_gid == plan.identity.secrets_gid &&
-                     static_cast<size_t>(fs.st_size) == size;
-          const std::string want = octal_mode(plan.secrets_mode);
-          const std::string got = octal_mode(present ? fs.st_mode : 0);
-          r.row(fok, p + " projected",
-                std::string("mode ") + want + ", " + std::to_string(size) + " B, owner " +
-                    std::to_string(plan.identity.secrets_uid) + ":" +
-                    std::to_string(plan.identity.secrets_gid),
-                present
-                    ? std::string("mode ") + got + ", " + std::to_string(fs.st_size) +
-                          " B, owner " + std::to_string(fs.st_uid) + ":" + std::to_string(fs.st_gid)
-                    : "missing");
-        }
-        break;
-      }
-    }
+    EntryRows rows{r, not_own_mount(plan, i, st, host, lines)};
+    check_entry(plan, i, st, host, lines, rows);
   }
 }
 
@@ -563,8 +604,9 @@ std::optional<uint64_t> hex_field(const std::string& v) {
   return value;
 }
 
-void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
-  auto status = proc_status();
+// The five capability sets, and the capabilities that must be in none of them.
+void probe_capabilities(const Plan& plan, const HostFacts& host,
+                        std::map<std::string, std::string>& status, Report& r) {
   // A field that cannot be read counts as every bit set: the rows that use it fail.
   auto parse = [&](const char* key) { return hex_field(status[key]).value_or(~0ULL); };
   // Only what the caller held can be kept.
@@ -592,6 +634,9 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
             cap == CAP_SYS_ADMIN && admin ? "absent after execve" : "absent",
             held ? "PRESENT" : "absent");
     }
+}
+
+void probe_identity(const Plan& plan, std::map<std::string, std::string>& status, Report& r) {
   r.row(status["NoNewPrivs"] == (plan.no_new_privileges ? "1" : "0"), "NoNewPrivs",
         plan.no_new_privileges ? "1" : "0", status["NoNewPrivs"]);
   r.row(getuid() == plan.identity.uid && geteuid() == plan.identity.uid, "user id",
@@ -608,6 +653,11 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
     r.row(groups == want, "supplementary groups", std::to_string(want.size()) + " groups",
           std::to_string(groups.size()) + " groups");
   }
+}
+
+// The seccomp mode, and what the filter answers for the clock (adjtimex) and for calls of the
+// other ABIs (x32, i386).
+void probe_seccomp_mode(const Plan& plan, std::map<std::string, std::string>& status, Report& r) {
   const SeccompPlan& sc = plan.seccomp;
   const FilterView f{sc};
   r.row(status["Seccomp"] == (sc.enabled ? "2" : "0"), "seccomp mode",
@@ -646,26 +696,39 @@ void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
         no_ia32 ? i386 + " (no i386 ABI in this kernel)" : i386);
 }
 
-// The kernel interfaces that let root reach around the sandbox. Each row expects what the plan
-// asks for: refused by the filter (or by the kernel, for lack of a capability the plan
-// drops), or, where the policy lifts the protection, the kernel's own answer, which the row
-// checks too. Where the kernel would refuse a call as well, a second call that the kernel
-// answers differently (EINVAL) tells the filter's refusal from the kernel's.
-void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r) {
-  const SeccompPlan& sc = plan.seccomp;
-  const FilterView f{sc};
-  const uint64_t caps = effective_caps(plan, host);
-  auto holds = [&](int cap) { return (caps & (1ULL << cap)) != 0; };
-  auto kernel_refusal = [&](int cap) { return "EPERM (no " + capability_name(cap) + ")"; };
-  std::string allow_create;
-  for (const auto& t : namespace_types())
-    if (sc.namespace_allowed(t.flag)) allow_create += std::string(" ") + t.name;
-  allow_create = "allow_create =" + (sc.restricts_namespaces() ? allow_create : " all");
+void probe_privileges(const Plan& plan, const HostFacts& host, Report& r) {
+  auto status = proc_status();
+  probe_capabilities(plan, host, status, r);
+  probe_identity(plan, status, r);
+  probe_seccomp_mode(plan, status, r);
+}
 
-  // Shocker: a handle of "/" reopened through a descriptor of the same mount. Since Linux
-  // 6.10 the kernel rejects a handle of no bytes (EINVAL) before it checks
-  // CAP_DAC_READ_SEARCH; older kernels check the capability first, and there only the filter
-  // and the capability together can be seen.
+// What the probes of the kernel interfaces share: the filter as seen from inside, the
+// capabilities the probe holds, and the namespace types the policy lets it create.
+struct KernelView {
+  KernelView(const Plan& plan, const HostFacts& host, Report& report)
+      : sc(plan.seccomp), f{plan.seccomp}, caps(effective_caps(plan, host)), r(report) {
+    std::string allowed;
+    for (const auto& t : namespace_types())
+      if (sc.namespace_allowed(t.flag)) allowed += std::string(" ") + t.name;
+    allow_create = "allow_create =" + (sc.restricts_namespaces() ? allowed : " all");
+  }
+  bool holds(int cap) const { return (caps & (1ULL << cap)) != 0; }
+  std::string kernel_refusal(int cap) const { return "EPERM (no " + capability_name(cap) + ")"; }
+
+  const SeccompPlan& sc;
+  const FilterView f;
+  const uint64_t caps;
+  Report& r;
+  std::string allow_create;
+};
+
+// Shocker: a handle of "/" reopened through a descriptor of the same mount. Since Linux
+// 6.10 the kernel rejects a handle of no bytes (EINVAL) before it checks
+// CAP_DAC_READ_SEARCH; older kernels check the capability first, and there only the filter
+// and the capability together can be seen.
+void probe_file_handles(const KernelView& k) {
+  const FilterView& f = k.f;
   auto open_handle = [](bool made_up) {
     alignas(file_handle) unsigned char buf[sizeof(file_handle) + MAX_HANDLE_SZ] = {};
     auto* fh = reinterpret_cast<file_handle*>(buf);
@@ -682,31 +745,39 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   };
   std::string got = in_child([&] { return open_handle(false); });
   std::string early = in_child([&] { return open_handle(true); });
-  const bool dac = holds(CAP_DAC_READ_SEARCH);
+  const bool dac = k.holds(CAP_DAC_READ_SEARCH);
   std::string asked;
   bool pass;
   if (f.denies("open_by_handle_at")) {
     asked = f.refused_by_filter("open_by_handle_at", dac ? "" : "no CAP_DAC_READ_SEARCH");
     pass = f.refused(got, "open_by_handle_at") && f.refused(early, "open_by_handle_at");
   } else if (!dac) {
-    asked = kernel_refusal(CAP_DAC_READ_SEARCH) + "; " + lifted(f, "", "open_by_handle_at");
+    asked = k.kernel_refusal(CAP_DAC_READ_SEARCH) + "; " + lifted(f, "", "open_by_handle_at");
     pass = got == "EPERM" && (early == "EINVAL" || early == "EPERM");
   } else {
     asked = "allowed (" + lifted(f, "", "open_by_handle_at") + ", CAP_DAC_READ_SEARCH kept)";
     // A root whose file system gives no handle meets a kernel error, never EPERM.
     pass = got != "EPERM" && !f.refused(got, "open_by_handle_at") && early == "EINVAL";
   }
-  r.row(pass, "file handles (open_by_handle_at)", asked, got + "; a handle of 0 bytes: " + early);
+  k.r.row(pass, "file handles (open_by_handle_at)", asked, got + "; a handle of 0 bytes: " + early);
+}
 
-  got = in_child([] {
+void probe_keyrings(const KernelView& k) {
+  const FilterView& f = k.f;
+  std::string got = in_child([] {
     return syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 0) == -1 ? errno : 0;
   });
   bool filter = f.denies("keyctl");
-  r.row(filter ? f.refused(got, "keyctl") : got == "allowed", "kernel keyrings (keyctl)",
-        filter ? f.refused_by_filter("keyctl") : "allowed (" + lifted(f, "", "keyctl") + ")", got);
+  k.r.row(filter ? f.refused(got, "keyctl") : got == "allowed", "kernel keyrings (keyctl)",
+          filter ? f.refused_by_filter("keyctl") : "allowed (" + lifted(f, "", "keyctl") + ")",
+          got);
+}
 
-  // A nameless file (O_TMPFILE) leaves nothing behind whatever the outcome.
-  got = in_child([] {
+// A nameless file (O_TMPFILE) leaves nothing behind whatever the outcome.
+void probe_suid_files(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
+  std::string got = in_child([] {
     int err = EROFS;
     for (const char* dir : {"/tmp", "/var/tmp", "/dev/shm"}) {
       int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 04755);
@@ -720,41 +791,53 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
     }
     return err;
   });
-  filter = (sc.enabled && sc.restrict_suid_sgid) || f.denies("openat");
+  bool filter = (sc.enabled && sc.restrict_suid_sgid) || f.denies("openat");
   // Lifted, only a file system that takes no file (read-only, no O_TMPFILE) can say no.
   const bool nowhere = got == "EROFS" || got == "EACCES" || got == "EOPNOTSUPP" || got == "ENOENT";
-  r.row(filter ? f.refused(got, "openat") : got == "allowed" || nowhere,
-        "set-user-ID/set-group-ID files",
-        filter ? f.refused_by_filter("openat")
-               : "allowed (" + lifted(f, "restrict_suid_sgid = no", "openat") + ")",
-        nowhere && !filter ? got + " (nowhere to create a file)" : got);
+  k.r.row(filter ? f.refused(got, "openat") : got == "allowed" || nowhere,
+          "set-user-ID/set-group-ID files",
+          filter ? f.refused_by_filter("openat")
+                 : "allowed (" + lifted(f, "restrict_suid_sgid = no", "openat") + ")",
+          nowhere && !filter ? got + " (nowhere to create a file)" : got);
+}
 
-  // io_uring: its requests carry their arguments past the filter's rules (IORING_OP_OPENAT
-  // with mode 04755). A ring of one entry, closed at once.
-  got = in_child([] {
+// io_uring: its requests carry their arguments past the filter's rules (IORING_OP_OPENAT
+// with mode 04755). A ring of one entry, closed at once.
+void probe_io_uring(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
+  std::string got = in_child([] {
     io_uring_params p{};
     long fd = syscall(SYS_io_uring_setup, 1, &p);
     if (fd < 0) return errno;
     close(static_cast<int>(fd));
     return 0;
   });
-  filter = sc.refuses_io_uring() || f.denies("io_uring_setup");
-  r.row(filter ? f.refused(got) : got == "allowed" || got == "EPERM" || got == "ENOSYS",
-        "io_uring (io_uring_setup)",
-        filter ? f.refused_by_filter()
-               : "allowed (" + lifted(f, "restrict_suid_sgid = no", "io_uring_setup") + ")",
-        got);
+  bool filter = sc.refuses_io_uring() || f.denies("io_uring_setup");
+  k.r.row(filter ? f.refused(got) : got == "allowed" || got == "EPERM" || got == "ENOSYS",
+          "io_uring (io_uring_setup)",
+          filter ? f.refused_by_filter()
+                 : "allowed (" + lifted(f, "restrict_suid_sgid = no", "io_uring_setup") + ")",
+          got);
+}
 
-  got = in_child([] { return personality(PER_LINUX32) == -1 ? errno : 0; });
-  filter = (sc.enabled && sc.lock_personality) || f.denies("personality");
-  r.row(filter ? f.refused(got, "personality") : got == "allowed",
-        "personality changes (PER_LINUX32)",
-        filter ? f.refused_by_filter("personality")
-               : "allowed (" + lifted(f, "lock_personality = no", "personality") + ")",
-        got);
+void probe_personality(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
+  std::string got = in_child([] { return personality(PER_LINUX32) == -1 ? errno : 0; });
+  bool filter = (sc.enabled && sc.lock_personality) || f.denies("personality");
+  k.r.row(filter ? f.refused(got, "personality") : got == "allowed",
+          "personality changes (PER_LINUX32)",
+          filter ? f.refused_by_filter("personality")
+                 : "allowed (" + lifted(f, "lock_personality = no", "personality") + ")",
+          got);
+}
 
-  // Priority 0 is invalid for SCHED_FIFO: the kernel answers EINVAL before it checks
-  // CAP_SYS_NICE, the filter refuses on the policy alone.
+// Priority 0 is invalid for SCHED_FIFO: the kernel answers EINVAL before it checks
+// CAP_SYS_NICE, the filter refuses on the policy alone.
+void probe_realtime(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
   auto fifo = [](int priority) {
     return [priority] {
       sched_param sp{};
@@ -762,25 +845,32 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
       return sched_setscheduler(0, SCHED_FIFO, &sp) == -1 ? errno : 0;
     };
   };
-  got = in_child(fifo(1));
-  early = in_child(fifo(0));
-  filter = (sc.enabled && sc.restrict_realtime) || f.denies("sched_setscheduler");
+  std::string got = in_child(fifo(1));
+  std::string early = in_child(fifo(0));
+  bool filter = (sc.enabled && sc.restrict_realtime) || f.denies("sched_setscheduler");
   struct rlimit rt {};
-  const bool nice = holds(CAP_SYS_NICE) || (getrlimit(RLIMIT_RTPRIO, &rt) == 0 && rt.rlim_cur > 0);
+  const bool nice =
+      k.holds(CAP_SYS_NICE) || (getrlimit(RLIMIT_RTPRIO, &rt) == 0 && rt.rlim_cur > 0);
+  std::string asked;
+  bool pass;
   const std::string why = lifted(f, "restrict_realtime = no", "sched_setscheduler");
   if (filter) {
     asked = f.refused_by_filter("sched_setscheduler", nice ? "" : "no CAP_SYS_NICE");
     pass = f.refused(got, "sched_setscheduler") && f.refused(early, "sched_setscheduler");
   } else {
-    asked = nice ? "allowed (" + why + ")" : kernel_refusal(CAP_SYS_NICE) + "; " + why;
+    asked = nice ? "allowed (" + why + ")" : k.kernel_refusal(CAP_SYS_NICE) + "; " + why;
     pass = got == (nice ? "allowed" : "EPERM") && early == "EINVAL";
   }
-  r.row(pass, "realtime scheduling (SCHED_FIFO)", asked, got + "; priority 0: " + early);
+  k.r.row(pass, "realtime scheduling (SCHED_FIFO)", asked, got + "; priority 0: " + early);
+}
 
-  // Every type, with CLONE_PARENT added: unshare(2) takes no such flag, so the kernel answers
-  // EINVAL before it creates anything, while the filter refuses on the namespace flag alone.
-  // A type the policy allows must reach the kernel; the user namespace is created for real,
-  // since in one root holds every capability again.
+// Every type, with CLONE_PARENT added: unshare(2) takes no such flag, so the kernel answers
+// EINVAL before it creates anything, while the filter refuses on the namespace flag alone.
+// A type the policy allows must reach the kernel; the user namespace is created for real,
+// since in one root holds every capability again.
+void probe_unshare(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
   std::string refused_want, reach_want, refused_got, reach_got;
   for (const auto& t : namespace_types()) {
     const bool allowed = !sc.enabled || (sc.namespace_allowed(t.flag) && !f.denies("unshare"));
@@ -809,13 +899,18 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   std::string ns_got_bare = ns_got;
   for (size_t open; (open = ns_got_bare.find(" (")) != std::string::npos;)
     ns_got_bare.erase(open, ns_got_bare.find(')', open) - open + 1);
-  r.row(ns_got_bare == ns_want, "new namespaces (unshare)",
-        reach_want.empty() ? ns_want : ns_want + " (" + lifted(f, allow_create, "unshare") + ")",
-        ns_got);
+  k.r.row(
+      ns_got_bare == ns_want, "new namespaces (unshare)",
+      reach_want.empty() ? ns_want : ns_want + " (" + lifted(f, k.allow_create, "unshare") + ")",
+      ns_got);
+}
 
-  // Joining the user namespace it is already in: the kernel says EINVAL, only the filter
-  // EPERM. With nstype 0 (any type), which only a policy allowing every type lets through,
-  // and with CLONE_NEWUSER.
+// Joining the user namespace it is already in: the kernel says EINVAL, only the filter
+// EPERM. With nstype 0 (any type), which only a policy allowing every type lets through,
+// and with CLONE_NEWUSER.
+void probe_setns(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
+  const FilterView& f = k.f;
   auto join = [](int nstype) {
     return [nstype] {
       int fd = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
@@ -829,33 +924,53 @@ void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r)
   const std::string want = std::string("any type: ") +
                            (any_refused ? f.refusal("setns") : "EINVAL") +
                            ", user: " + (user_refused ? f.refusal("setns") : "EINVAL");
-  got = "any type: " + in_child(join(0)) + ", user: " + in_child(join(CLONE_NEWUSER));
-  r.row(got == want, "setns (own user namespace)",
-        any_refused && user_refused ? want : want + " (" + lifted(f, allow_create, "setns") + ")",
-        got);
+  std::string got = "any type: " + in_child(join(0)) + ", user: " + in_child(join(CLONE_NEWUSER));
+  k.r.row(
+      got == want, "setns (own user namespace)",
+      any_refused && user_refused ? want : want + " (" + lifted(f, k.allow_create, "setns") + ")",
+      got);
+}
 
-  // The first number above libseccomp's table: the kernel may have a call there, the filter
-  // answers ENOSYS (its default action) whatever the policy. Without a filter, the call
-  // reaches the kernel, which the seccomp mode row checks.
+// The first number above libseccomp's table: the kernel may have a call there, the filter
+// answers ENOSYS (its default action) whatever the policy. Without a filter, the call
+// reaches the kernel, which the seccomp mode row checks.
+void probe_unknown_syscall(const KernelView& k) {
+  const SeccompPlan& sc = k.sc;
   int unknown = 0;
   for (int nr = 0; nr < 1024; ++nr) {
     char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
     if (name) unknown = nr + 1;
     free(name);
   }
-  got = in_child([unknown] { return syscall(unknown, 0, 0, 0, 0, 0) == -1 ? errno : 0; });
+  std::string got =
+      in_child([unknown] { return syscall(unknown, 0, 0, 0, 0, 0) == -1 ? errno : 0; });
   const std::string unknown_row = "syscall " + std::to_string(unknown) + " (unknown to libseccomp)";
   if (sc.enabled)
-    r.row(got == "ENOSYS", unknown_row, "ENOSYS (filter)", got);
+    k.r.row(got == "ENOSYS", unknown_row, "ENOSYS (filter)", got);
   else
-    r.row(proc_status()["Seccomp"] == "0", unknown_row,
-          "the kernel's answer (policy: no seccomp filter)", got);
+    k.r.row(proc_status()["Seccomp"] == "0", unknown_row,
+            "the kernel's answer (policy: no seccomp filter)", got);
 }
 
-// RestrictAddressFamilies= and MemoryDenyWriteExecute=: socket() of a family the policy does
-// not list, io_uring, and memory that is writable and executable at once or becomes
-// executable later. Each row expects what the plan asks for, naming the mechanism.
-void probe_families_and_memory(const Plan& plan, Report& r) {
+// The kernel interfaces that let root reach around the sandbox. Each row expects what the plan
+// asks for: refused by the filter (or by the kernel, for lack of a capability the plan
+// drops), or, where the policy lifts the protection, the kernel's own answer, which the row
+// checks too. Where the kernel would refuse a call as well, a second call that the kernel
+// answers differently (EINVAL) tells the filter's refusal from the kernel's.
+void probe_kernel_interfaces(const Plan& plan, const HostFacts& host, Report& r) {
+  const KernelView k(plan, host, r);
+  probe_file_handles(k);
+  probe_keyrings(k);
+  probe_suid_files(k);
+  probe_io_uring(k);
+  probe_personality(k);
+  probe_realtime(k);
+  probe_unshare(k);
+  probe_setns(k);
+  probe_unknown_syscall(k);
+}
+
+void probe_address_families(const Plan& plan, Report& r) {
   const SeccompPlan& sc = plan.seccomp;
   const FilterView f{sc};
   auto socket_of = [](int family) {
@@ -897,7 +1012,11 @@ void probe_families_and_memory(const Plan& plan, Report& r) {
     r.row(got != "EAFNOSUPPORT" || !sc.enabled, "socket(" + address_family_name(first) + ")",
           "the kernel's answer (listed)", got);
   }
+}
 
+void probe_write_execute(const Plan& plan, Report& r) {
+  const SeccompPlan& sc = plan.seccomp;
+  const FilterView f{sc};
   // W^X: an anonymous mapping asked writable and executable, and one made executable after
   // being writable. PR_GET_MDWE says whether the kernel's own refusal is in force.
   auto wx = [](bool later) {
@@ -931,6 +1050,14 @@ void probe_families_and_memory(const Plan& plan, Report& r) {
   }
 }
 
+// RestrictAddressFamilies= and MemoryDenyWriteExecute=: socket() of a family the policy does
+// not list, io_uring, and memory that is writable and executable at once or becomes
+// executable later. Each row expects what the plan asks for, naming the mechanism.
+void probe_families_and_memory(const Plan& plan, Report& r) {
+  probe_address_families(plan, r);
+  probe_write_execute(plan, r);
+}
+
 // Landlock: its domain scopes ptrace (a process of the daemon's own uid outside the sandbox
 // stays out of reach), and a write the mounts would allow is refused where the plan grants
 // a directory entry by entry. Each row expects what the plan asks for: applied, the decoy and
@@ -954,55 +1081,60 @@ bool hidepid_hides_decoy(const Plan& plan) {
   return std::find(groups.begin(), groups.end(), 0) == groups.end();
 }
 
-void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
-  const LandlockPlan& ll = plan.landlock;
-  const bool applied = ll.active();
-  const std::string why =
-      ll.mode == LandlockMode::kNo ? "policy: landlock = no" : "no Landlock in this kernel";
-  // What each probe saw of a domain: refused (+1), went through (-1), cannot tell (0).
-  int decoy_seen = 0, entry_seen = 0;
+// One Landlock probe: what it saw of a domain, refused (+1), went through (-1), cannot tell
+// (0), and its own row.
+struct LandlockProbe {
+  int seen = 0;
+  bool probed = false;
+  bool pass = true;
+  std::string path, asked, obs;
+};
 
-  bool decoy_pass = true;
-  std::string decoy_asked, decoy_obs;
-  if (host.decoy > 0) {
-    // The decoy has the daemon's uid and gid and no capability: without a domain of its own,
-    // the daemon passes every ptrace access check against it.
-    std::string path = "/proc/" + std::to_string(host.decoy) + "/root/";
-    errno = 0;
-    int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int err = errno;
-    if (fd >= 0) close(fd);
-    const bool hidden = !plan.ns_pid && (applied || plan.ns_user) && hidepid_hides_decoy(plan);
-    decoy_obs = fd >= 0 ? "OPENED (the host's /)"
-                : err == ENOENT
-                    ? (plan.ns_pid ? "not visible (PID namespace)" : "not visible (hidepid)")
-                    : errno_name(err);
-    decoy_obs += " (decoy " + std::to_string(host.decoy) + ")";
-    // Hidden by hidepid only because Landlock refuses ptrace access: without a domain, the
-    // decoy of the same uid would be visible and reachable (a user namespace hides it too,
-    // and then says nothing of a domain).
-    if (!plan.ns_pid && !(hidden && plan.ns_user))
-      decoy_seen = fd >= 0 ? -1 : err == EACCES || (hidden && err == ENOENT) ? 1 : 0;
-    if (plan.ns_pid) {
-      // Out of sight whatever Landlock does: the row cannot tell, and says so.
-      decoy_asked = "not visible (PID namespace" + (applied ? "" : "; " + why) + ")";
-      decoy_pass = fd < 0 && err == ENOENT;
-    } else if (hidden) {
-      decoy_asked =
-          std::string("not visible (protect_proc = invisible, ") +
-          (plan.ns_user ? "outside the user namespace" : "Landlock refuses ptrace access") + ")";
-      decoy_pass = fd < 0 && err == ENOENT;
-    } else if (applied) {
-      decoy_asked = "refused (Landlock)";
-      decoy_pass = fd < 0 && err == EACCES;
-    } else {
-      decoy_asked = "reachable (" + why + ")";
-      decoy_pass = fd >= 0;
-    }
+// The decoy has the daemon's uid and gid and no capability: without a domain of its own, the
+// daemon passes every ptrace access check against it.
+LandlockProbe probe_decoy(const Plan& plan, const HostFacts& host, bool applied,
+                          const std::string& why) {
+  LandlockProbe p;
+  p.probed = true;
+  // The decoy has the daemon's uid and gid and no capability: without a domain of its own,
+  // the daemon passes every ptrace access check against it.
+  std::string path = "/proc/" + std::to_string(host.decoy) + "/root/";
+  errno = 0;
+  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int err = errno;
+  if (fd >= 0) close(fd);
+  const bool hidden = !plan.ns_pid && (applied || plan.ns_user) && hidepid_hides_decoy(plan);
+  p.obs = fd >= 0         ? "OPENED (the host's /)"
+          : err == ENOENT ? (plan.ns_pid ? "not visible (PID namespace)" : "not visible (hidepid)")
+                          : errno_name(err);
+  p.obs += " (decoy " + std::to_string(host.decoy) + ")";
+  // Hidden by hidepid only because Landlock refuses ptrace access: without a domain, the
+  // decoy of the same uid would be visible and reachable (a user namespace hides it too,
+  // and then says nothing of a domain).
+  if (!plan.ns_pid && !(hidden && plan.ns_user))
+    p.seen = fd >= 0 ? -1 : err == EACCES || (hidden && err == ENOENT) ? 1 : 0;
+  if (plan.ns_pid) {
+    // Out of sight whatever Landlock does: the row cannot tell, and says so.
+    p.asked = "not visible (PID namespace" + (applied ? "" : "; " + why) + ")";
+    p.pass = fd < 0 && err == ENOENT;
+  } else if (hidden) {
+    p.asked = std::string("not visible (protect_proc = invisible, ") +
+              (plan.ns_user ? "outside the user namespace" : "Landlock refuses ptrace access") +
+              ")";
+    p.pass = fd < 0 && err == ENOENT;
+  } else if (applied) {
+    p.asked = "refused (Landlock)";
+    p.pass = fd < 0 && err == EACCES;
+  } else {
+    p.asked = "reachable (" + why + ")";
+    p.pass = fd >= 0;
   }
+  return p;
+}
 
-  bool entry_pass = true, entry_probed = false;
-  std::string entry_path, entry_asked, entry_obs;
+// A new entry directly in a directory the plan grants entry by entry.
+LandlockProbe probe_new_entry(const Plan& plan, bool applied, const std::string& why) {
+  LandlockProbe p;
   for (const auto& rule : landlock_rules(plan.mounts)) {
     if (rule.kind != LandlockRule::Kind::kEntries) continue;
     struct stat st;
@@ -1014,32 +1146,42 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
       return lstat(x.c_str(), &xs) == 0;
     });
     if (!held) continue;
-    entry_probed = true;
-    entry_path = rule.path;
+    p.probed = true;
+    p.path = rule.path;
     // access(2) answers for the mounts and the file permissions, not for Landlock: where they
     // refuse already, the row cannot tell whether Landlock holds.
     const bool may = access(rule.path.c_str(), W_OK) == 0;
-    std::string probe = rule.path + (rule.path == "/" ? "" : "/") + ".jharden-verify-landlock";
     errno = 0;
-    int rc = mkdir(probe.c_str(), 0700);
-    int err = errno;
-    if (rc == 0) rmdir(probe.c_str());
-    entry_obs = rc == 0 ? "CREATED" : errno_name(err);
-    if (may) entry_seen = rc == 0 ? -1 : err == EACCES ? 1 : 0;
+    const unique_dir probe = unique_dir::make(
+        rule.path + (rule.path == "/" ? "" : "/") + ".jharden-verify-landlock", 0700);
+    const int rc = probe ? 0 : -1;
+    const int err = errno;
+    p.obs = rc == 0 ? "CREATED" : errno_name(err);
+    if (may) p.seen = rc == 0 ? -1 : err == EACCES ? 1 : 0;
     if (!may) {
-      entry_asked = "refused (no write permission)";
-      entry_pass = rc != 0;
-      entry_obs += " (not writable without Landlock either)";
+      p.asked = "refused (no write permission)";
+      p.pass = rc != 0;
+      p.obs += " (not writable without Landlock either)";
     } else if (applied) {
-      entry_asked = "refused (Landlock)";
-      entry_pass = rc != 0 && err == EACCES;
+      p.asked = "refused (Landlock)";
+      p.pass = rc != 0 && err == EACCES;
     } else {
-      entry_asked = "created (" + why + ")";
-      entry_pass = rc == 0;
+      p.asked = "created (" + why + ")";
+      p.pass = rc == 0;
     }
     break;
   }
+  return p;
+}
 
+void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
+  const LandlockPlan& ll = plan.landlock;
+  const bool applied = ll.active();
+  const std::string why =
+      ll.mode == LandlockMode::kNo ? "policy: landlock = no" : "no Landlock in this kernel";
+  const LandlockProbe decoy =
+      host.decoy > 0 ? probe_decoy(plan, host, applied, why) : LandlockProbe{};
+  const LandlockProbe entry = probe_new_entry(plan, applied, why);
   std::string asked =
       std::string(landlock_mode_name(ll.mode)) + ": " +
       (applied ? "applied, ABI " + std::to_string(ll.abi) : "not applied (" + why + ")");
@@ -1048,10 +1190,10 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
     if (seen == 0) return;
     evidence += (evidence.empty() ? "" : ", ") + std::string(seen > 0 ? in : out);
   };
-  note(decoy_seen, "decoy refused", "decoy reached");
-  note(entry_seen, "entry refused", "entry created");
-  const bool in_domain = decoy_seen > 0 || entry_seen > 0;
-  const bool outside = !in_domain && (decoy_seen < 0 || entry_seen < 0);
+  note(decoy.seen, "decoy refused", "decoy reached");
+  note(entry.seen, "entry refused", "entry created");
+  const bool in_domain = decoy.seen > 0 || entry.seen > 0;
+  const bool outside = !in_domain && (decoy.seen < 0 || entry.seen < 0);
   std::string obs = in_domain ? "domain (" + evidence + ")"
                     : outside ? "NO DOMAIN (" + evidence + ")"
                               : "not observable here";
@@ -1060,12 +1202,14 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   r.row(applied ? !outside : !in_domain && ll.mode != LandlockMode::kYes, "Landlock domain", asked,
         obs);
   if (host.decoy > 0)
-    r.row(decoy_pass, "/proc/PID/root of a host process (same uid)", decoy_asked, decoy_obs);
-  if (entry_probed)
-    r.row(entry_pass, "new entry directly in " + entry_path, entry_asked, entry_obs);
+    r.row(decoy.pass, "/proc/PID/root of a host process (same uid)", decoy.asked, decoy.obs);
+  if (entry.probed)
+    r.row(entry.pass, "new entry directly in " + entry.path, entry.asked, entry.obs);
 }
 
-void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Report& r) {
+// Changing the mounts from inside: a new mount, a read-only tree made writable again, a mask
+// taken away. Each is tried on the first entry of its kind.
+void probe_mount_changes(const Plan& plan, Report& r) {
   errno = 0;
   int rc = mount("none", "/tmp", "tmpfs", 0, nullptr);
   r.row(rc != 0, "mount(2) refused", "EPERM", rc == 0 ? "MOUNTED" : errno_name(errno));
@@ -1086,6 +1230,9 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
           rc == 0 ? "UNMOUNTED" : errno_name(errno));
     break;
   }
+}
+
+void probe_host_root(Report& r) {
   int fd = open("/proc/1/root/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct stat st;
   bool reached = false;
@@ -1099,12 +1246,17 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
     close(fd);
   }
   r.row(!reached, "/proc/1/root does not reach the host", "unreachable", obs);
-  probe_landlock(plan, host, r);
+}
+
+void probe_host_mount_namespace(Report& r) {
   int ns = open("/proc/1/ns/mnt", O_RDONLY | O_CLOEXEC);
   bool entered = ns >= 0 && setns(ns, CLONE_NEWNS) == 0;
-  obs = ns < 0 ? errno_name(errno) : entered ? "ENTERED" : errno_name(errno);
+  std::string obs = ns < 0 ? errno_name(errno) : entered ? "ENTERED" : errno_name(errno);
   if (ns >= 0) close(ns);
   r.row(!entered, "setns into PID 1's mount namespace", "refused", obs);
+}
+
+void probe_leaked_fds(int listen_fds, Report& r) {
   // Descriptors that would survive execve: none but 0-2 and the LISTEN_FDS range.
   std::string leaked;
   if (DIR* d = opendir("/proc/self/fd")) {
@@ -1120,57 +1272,60 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
   r.row(leaked.empty(), "file descriptors passed to the daemon",
         "0-2" + (listen_fds ? " + " + std::to_string(listen_fds) + " LISTEN_FDS" : std::string()),
         leaked.empty() ? "none other" : "LEAKED:" + leaked);
-  char cwd[4096];
-  bool cwd_ok = getcwd(cwd, sizeof cwd) != nullptr && plan.working_directory == cwd;
-  r.row(cwd_ok, "current directory", plan.working_directory, cwd_ok ? cwd : "elsewhere");
-  if (plan.new_session) {
-    r.row(getsid(0) == getpid(), "new session (no TIOCSTI into the caller's tty)", "session leader",
-          getsid(0) == getpid() ? "session leader" : "caller's session");
-    // Leading a session is not enough: a session leader can still hold a terminal (jharden
-    // started with TTYPath= or "setsid -c"). tty_nr, the 7th field of /proc/self/stat.
-    std::ifstream stat_file("/proc/self/stat");
-    std::string stat_line;
-    std::getline(stat_file, stat_line);
-    std::istringstream fields(stat_line.substr(stat_line.rfind(')') + 1));
-    std::string state, ppid, pgrp, session, tty_nr = "?";
-    fields >> state >> ppid >> pgrp >> session >> tty_nr;
-    // Nor can it take a terminal back: as the session leader, TIOCSCTTY on a terminal that no
-    // session holds (the one jharden gave up) would make it the controlling one again. Tried
-    // here in the probe itself, which leads the session (given up at once if it worked); the
-    // kernel refuses it too where the terminal is still the session's in front, so the rule
-    // itself is seen on /dev/null, where the kernel says ENOTTY and only the filter EPERM.
-    std::string sctty;
-    bool taken = false;
-    for (int t = 0; t <= 2; ++t) {
-      if (!isatty(t)) continue;
-      errno = 0;
-      const bool ok = ioctl(t, TIOCSCTTY, 0) == 0;
-      sctty += " " + std::to_string(t) + ": " + (ok ? "TAKEN" : errno_name(errno));
-      if (ok) ioctl(t, TIOCNOTTY);
-      taken |= ok;
-    }
-    const FilterView f{plan.seccomp};
-    const bool rule = plan.seccomp.enabled && plan.seccomp.restrict_terminal;
-    const std::string want = rule ? f.refusal() : "ENOTTY";
-    std::string rules_got;
-    bool rules_ok = true;
-    for (unsigned long request :
-         {static_cast<unsigned long>(TIOCSCTTY), static_cast<unsigned long>(TIOCSTI),
-          0xffffffff00000000UL | TIOCSCTTY}) {
-      std::string got = in_child([request] {
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (null < 0) return errno;
-        return syscall(SYS_ioctl, null, request, 0L) == -1 ? errno : 0;
-      });
-      rules_ok &= got == want;
-      rules_got += (rules_got.empty() ? "" : " ") + got;
-    }
-    r.row(tty_nr == "0" && !taken && rules_ok, "no controlling terminal",
-          rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none",
-          (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
-              (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
-              "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);
+}
+
+// new_session: no controlling terminal, and none to be taken back.
+void probe_terminal(const Plan& plan, Report& r) {
+  r.row(getsid(0) == getpid(), "new session (no TIOCSTI into the caller's tty)", "session leader",
+        getsid(0) == getpid() ? "session leader" : "caller's session");
+  // Leading a session is not enough: a session leader can still hold a terminal (jharden
+  // started with TTYPath= or "setsid -c"). tty_nr, the 7th field of /proc/self/stat.
+  std::ifstream stat_file("/proc/self/stat");
+  std::string stat_line;
+  std::getline(stat_file, stat_line);
+  std::istringstream fields(stat_line.substr(stat_line.rfind(')') + 1));
+  std::string state, ppid, pgrp, session, tty_nr = "?";
+  fields >> state >> ppid >> pgrp >> session >> tty_nr;
+  // Nor can it take a terminal back: as the session leader, TIOCSCTTY on a terminal that no
+  // session holds (the one jharden gave up) would make it the controlling one again. Tried
+  // here in the probe itself, which leads the session (given up at once if it worked); the
+  // kernel refuses it too where the terminal is still the session's in front, so the rule
+  // itself is seen on /dev/null, where the kernel says ENOTTY and only the filter EPERM.
+  std::string sctty;
+  bool taken = false;
+  for (int t = 0; t <= 2; ++t) {
+    if (!isatty(t)) continue;
+    errno = 0;
+    const bool ok = ioctl(t, TIOCSCTTY, 0) == 0;
+    sctty += " " + std::to_string(t) + ": " + (ok ? "TAKEN" : errno_name(errno));
+    if (ok) ioctl(t, TIOCNOTTY);
+    taken |= ok;
   }
+  const FilterView f{plan.seccomp};
+  const bool rule = plan.seccomp.enabled && plan.seccomp.restrict_terminal;
+  const std::string want = rule ? f.refusal() : "ENOTTY";
+  std::string rules_got;
+  bool rules_ok = true;
+  for (unsigned long request :
+       {static_cast<unsigned long>(TIOCSCTTY), static_cast<unsigned long>(TIOCSTI),
+        0xffffffff00000000UL | TIOCSCTTY}) {
+    std::string got = in_child([request] {
+      int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (null < 0) return errno;
+      return syscall(SYS_ioctl, null, request, 0L) == -1 ? errno : 0;
+    });
+    rules_ok &= got == want;
+    rules_got += (rules_got.empty() ? "" : " ") + got;
+  }
+  r.row(tty_nr == "0" && !taken && rules_ok, "no controlling terminal",
+        rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none",
+        (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
+            (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
+            "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);
+}
+
+// The namespaces asked for are new, the others the host's; what the new ones must hide.
+void probe_namespaces(const Plan& plan, const HostFacts& host, Report& r) {
   r.row(ns_inode("mnt") != host.mnt_ns, "mount namespace", "new",
         ns_inode("mnt") != host.mnt_ns ? "new" : "HOST");
   auto ns_row = [&](const char* name, bool asked, ino_t hostino) {
@@ -1190,6 +1345,19 @@ void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Repo
     gethostname(name, sizeof name - 1);
     r.row(*plan.hostname == name, "hostname", *plan.hostname, name);
   }
+}
+
+void probe_escapes(const Plan& plan, const HostFacts& host, int listen_fds, Report& r) {
+  probe_mount_changes(plan, r);
+  probe_host_root(r);
+  probe_landlock(plan, host, r);
+  probe_host_mount_namespace(r);
+  probe_leaked_fds(listen_fds, r);
+  char cwd[4096];
+  bool cwd_ok = getcwd(cwd, sizeof cwd) != nullptr && plan.working_directory == cwd;
+  r.row(cwd_ok, "current directory", plan.working_directory, cwd_ok ? cwd : "elsewhere");
+  if (plan.new_session) probe_terminal(plan, r);
+  probe_namespaces(plan, host, r);
   // jharden blocks every signal while it sets up; the daemon must get none of that.
   auto status = proc_status();
   std::string blocked = status["SigBlk"];
@@ -1304,7 +1472,9 @@ void probe_mount_attributes(const Plan& plan, Report& r) {
     if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) continue;
     // An optional bind whose source is missing, an optional target that is absent: nothing
     // was mounted, and the other rows say whether that is right.
-    check(e.target, e.attrs, e.optional);
+    struct stat st;
+    const bool file = lstat(e.target.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
+    check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional);
     for (const auto& sub : e.submounts) check(e.target + "/" + sub.name, sub.attrs, false);
   }
 }

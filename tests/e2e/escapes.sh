@@ -50,6 +50,8 @@
 #   kernel-views:*         procfs and sysfs reached at other mount points
 #   bind-flags:*           device nodes and set-user-ID programs under a bind source; --print
 #                          --json of every shipped policy against mountinfo inside
+#   mask-flags:*           a masked directory (an empty tmpfs) mounted without nodev, unlike
+#                          every other mask; its --verify row, failing without nodev
 #   mount-point-modes:*    mount points jharden creates, under umask 077
 #   proc-entries:*         /proc/PID/root, cwd, mem of a host process or another sandbox,
 #                          as root switched to its uid (Landlock's ptrace scoping); the
@@ -2773,6 +2775,47 @@ EOF
   fi
 }
 
+# A masked directory is an empty tmpfs of its own: nodev like every other mask and every
+# tmpfs of the sandbox (a device node there, made by a later writable mount or a shared
+# inode, must not open). A masked file is /dev/null and must stay a usable device.
+test_mask_flags() {
+  local pol
+  new_case
+  mkdir -p "$CASE/dir"
+  : >"$CASE/file"
+  pol=$(policy <<EOF
+[filesystem]
+mask = $CASE/dir $CASE/file
+EOF
+)
+  run_probe "$pol" "
+p dir mountopts $CASE/dir
+p file read-size $CASE/file
+"
+  expect_match mask-flags:masked-directory-nodev '^tmpfs ro,nosuid,nodev,noexec[, ]' "$(field dir)"
+  expect_field mask-flags:masked-file-reads-empty file 0
+  jh --verify "$pol" -- /bin/true
+  expect_match mask-flags:verify-row-masked-directory \
+    "^PASS .* asked: ro,nosuid,nodev,noexec +observed: ro,nosuid,nodev,noexec\$" \
+    "$(grep -F " $CASE/dir mount flags" <<<"$OUT")"
+  expect_match mask-flags:verify-row-masked-file \
+    "^PASS .* asked: ro,nosuid,noexec +observed: ro,nosuid,noexec\$" \
+    "$(grep -F " $CASE/file mount flags" <<<"$OUT")"
+  build_fault_shim || {
+    skip mask-flags:verify-row-fails-without-nodev "fault_shim not built"
+    return
+  }
+  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=attr-drop-nodev)
+  jh --verify "$pol" -- /bin/true
+  JH_WRAP=()
+  if grep -F " $CASE/dir mount flags" <<<"$OUT" | grep -q '^FAIL .*observed: ro,nosuid,noexec$' &&
+    [[ $RC == 1 ]]; then
+    pass mask-flags:verify-row-fails-without-nodev
+  else
+    fail mask-flags:verify-row-fails-without-nodev "exit $RC: $(grep 'mount flags' <<<"$OUT" | head -3)"
+  fi
+}
+
 # No failure without its exit code and message: bytes that are not UTF-8 in a policy's paths
 # and command line (valid to the kernel) once ended --print --json and --analyze --json in
 # nlohmann's uncaught exception (exit 134, "terminate called ...").
@@ -3988,6 +4031,7 @@ main() {
     test_kernel_views \
     test_bind_flags \
     test_print_matches_mounts \
+    test_mask_flags \
     test_hostile_policy_output \
     test_mount_point_modes \
     test_proc_entries \

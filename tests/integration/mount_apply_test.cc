@@ -37,6 +37,7 @@
 #include "loader.h"
 #include "plan.h"
 #include "policy.h"
+#include "unique_dir.h"
 #include "verify.h"
 
 namespace jharden {
@@ -252,18 +253,22 @@ class MountApplyTest : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: applies real mounts in a mount namespace";
     // Not below /tmp: the default plan puts a private tmpfs there.
-    char tmpl[] = "/var/lib/jharden-it.XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr) << errno_name(errno);
-    dir_ = tmpl;
+    made_ = unique_dir::make_temporary("/var/lib/jharden-it.XXXXXX");
+    ASSERT_TRUE(made_) << errno_name(errno);
+    dir_ = made_.path();
     chmod(dir_.c_str(), 0755);
     mounts_before_ = mount_table();
   }
 
+  // The tree the test made inside; `made_` removes the directory itself.
   void TearDown() override {
     if (dir_.empty()) return;
     EXPECT_EQ(mounts_before_, mount_table()) << "the host's mount table changed";
     std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    std::vector<std::filesystem::path> inside;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec))
+      inside.push_back(entry.path());
+    for (const auto& p : inside) std::filesystem::remove_all(p, ec);
   }
 
   // Applies `plan` in a child (after `prepare`, in the child's private namespace), then runs
@@ -286,6 +291,7 @@ class MountApplyTest : public ::testing::Test {
   std::string path(const std::string& rel) const { return dir_ + "/" + rel; }
   void mkdirs(const std::string& rel) const { std::filesystem::create_directories(path(rel)); }
 
+  unique_dir made_;
   std::string dir_;
   std::string mounts_before_;
 };

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "seccomp_filter.h"
@@ -445,6 +447,67 @@ TEST(ComplainFilter, RefusalsBecomeNotificationsAndNothingIsRefused) {
   // Without --complain, openat has restrict_suid_sgid's argument rules and mkdir is allowed.
   std::string plain = pfc_of(build_seccomp_filter(p.seccomp));
   EXPECT_TRUE(has_substr(plain, "filter for syscall \"openat\""));
+}
+
+}  // namespace
+}  // namespace jharden
+
+namespace jharden {
+namespace {
+
+// The log's text as written to a memory stream.
+struct LogText {
+  char* data = nullptr;
+  size_t size = 0;
+  std::FILE* f = open_memstream(&data, &size);
+  ~LogText() { std::free(data); }
+  // Closes the stream (the log has been destroyed by then) and returns what it holds.
+  std::string str() {
+    std::fclose(f);
+    return std::string(data, size);
+  }
+};
+
+TEST(ComplaintLog, EachDistinctComplaintOnceWhateverThePid) {
+  LogText out;
+  {
+    ComplaintLog log(out.f);
+    log.log("nginx[10]: mount(...): refused by deny = @mount");
+    log.log("nginx[11]: mount(...): refused by deny = @mount");
+    log.log("nginx[10]: swapon(...): refused by deny = @swap");
+  }
+  EXPECT_EQ(out.str(),
+            "jharden: complain: nginx[10]: mount(...): refused by deny = @mount\n"
+            "jharden: complain: nginx[10]: swapon(...): refused by deny = @swap\n");
+}
+
+// Past the limit the log used to stop without a word: a daemon refused ever more looked like
+// one that was no longer refused.
+TEST(ComplaintLog, SaysOnceWhenItStopsAndHowManyItLeftOut) {
+  LogText out;
+  size_t dropped = 0;
+  {
+    ComplaintLog log(out.f, 2);
+    for (int i = 0; i < 5; ++i) log.log("d[1]: call" + std::to_string(i) + "(): refused");
+    log.log("d[1]: call0(): refused");  // logged already: not one more left out
+    dropped = log.dropped();
+  }
+  EXPECT_EQ(dropped, 3u);
+  EXPECT_EQ(out.str(),
+            "jharden: complain: d[1]: call0(): refused\n"
+            "jharden: complain: d[1]: call1(): refused\n"
+            "jharden: complain: 2 distinct complaints logged; further ones are counted, not "
+            "logged\n"
+            "jharden: complain: 3 further complaints not logged\n");
+}
+
+TEST(ComplaintLog, QuietAtTheEndWhenNothingWasLeftOut) {
+  LogText out;
+  {
+    ComplaintLog log(out.f, 1);
+    log.log("d[1]: one(): refused");
+  }
+  EXPECT_EQ(out.str(), "jharden: complain: d[1]: one(): refused\n");
 }
 
 }  // namespace

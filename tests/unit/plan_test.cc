@@ -305,8 +305,11 @@ TEST(MountAttributes, EveryEstablishedMountIsNosuidAndNamesItsFlags) {
   EXPECT_EQ(flags("/srv"), "rw,nosuid,nodev,noexec");
   EXPECT_EQ(flags("/opt"), "ro,nosuid,nodev");
   EXPECT_EQ(flags("/mnt"), "ro,nosuid,nodev");
-  // /dev/null over a file must stay readable: no nodev on a mask.
-  EXPECT_EQ(flags("/etc/motd"), "ro,nosuid,noexec");
+  // A mask is sealed like every other mount of the sandbox's own (its empty tmpfs over a
+  // directory); /dev/null over a file must stay readable: no nodev there.
+  EXPECT_EQ(flags("/etc/motd"), "ro,nosuid,nodev,noexec");
+  EXPECT_EQ(attrs_over_file(*find(p.plan.mounts, "/etc/motd")).str(), "ro,nosuid,noexec");
+  EXPECT_EQ(attrs_over_file(*find(p.plan.mounts, "/home")), find(p.plan.mounts, "/home")->attrs);
   EXPECT_EQ(flags("/home"), "ro,nosuid,nodev,noexec");
   EXPECT_EQ(flags("/proc"), "rw,nosuid,nodev,noexec");
   EXPECT_EQ(find(p.plan.mounts, "/proc")->options, "hidepid=invisible");

@@ -26,6 +26,7 @@
 #include "error.h"
 #include "loader.h"
 #include "policy.h"
+#include "unique_dir.h"
 
 namespace jharden::test {
 
@@ -125,19 +126,24 @@ class TempDir {
   TempDir() {
     const char* base = getenv("TMPDIR");
     std::string tmpl = std::string(base && *base ? base : "/tmp") + "/jharden-unit-XXXXXX";
-    if (!mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp " << tmpl << ": " << strerror(errno);
-    chmod(tmpl.c_str(), 0755);
-    path_ = tmpl;
+    dir_ = unique_dir::make_temporary(tmpl);
+    if (!dir_) ADD_FAILURE() << "mkdtemp " << tmpl << ": " << strerror(errno);
+    chmod(dir_.path().c_str(), 0755);
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
+  // What the test put inside; `dir_` removes the directory itself.
   ~TempDir() {
     std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
+    if (!dir_) return;
+    std::vector<std::filesystem::path> inside;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path(), ec))
+      inside.push_back(entry.path());
+    for (const auto& p : inside) std::filesystem::remove_all(p, ec);
   }
 
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& relative) const { return path_ + "/" + relative; }
+  const std::string& path() const { return dir_.path(); }
+  std::string operator/(const std::string& relative) const { return dir_.path() + "/" + relative; }
 
   // Writes `relative` (creating its parent directories) with exactly `mode`; returns its path.
   std::string write(const std::string& relative, std::string_view content,
@@ -156,7 +162,7 @@ class TempDir {
   }
 
  private:
-  std::string path_;
+  unique_dir dir_;
 };
 
 // Sets an environment variable for the lifetime of the object (unset: nullptr).

@@ -33,6 +33,7 @@
 //   no-bpf           bpf(2) through syscall() fails with EPERM, as where BPF is not allowed
 //   attr-drop-nosuid fsmount() and mount_setattr() leave MOUNT_ATTR_NOSUID out of the
 //                    attributes they set
+//   attr-drop-nodev  the same with MOUNT_ATTR_NODEV
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
@@ -225,6 +226,7 @@ int fsmount(int fs_fd, unsigned int flags, unsigned int attr_flags) {
   int (*real)(int, unsigned int, unsigned int) =
       (int (*)(int, unsigned int, unsigned int))next("fsmount");
   if (has_fault("attr-drop-nosuid")) attr_flags &= ~(unsigned int)MOUNT_ATTR_NOSUID;
+  if (has_fault("attr-drop-nodev")) attr_flags &= ~(unsigned int)MOUNT_ATTR_NODEV;
   return real(fs_fd, flags, attr_flags);
 }
 
@@ -233,6 +235,7 @@ int mount_setattr(int dirfd, const char* path, unsigned int flags, struct mount_
   int (*real)(int, const char*, unsigned int, struct mount_attr*, size_t) =
       (int (*)(int, const char*, unsigned int, struct mount_attr*, size_t))next("mount_setattr");
   if (has_fault("attr-drop-nosuid") && attr) attr->attr_set &= ~(uint64_t)MOUNT_ATTR_NOSUID;
+  if (has_fault("attr-drop-nodev") && attr) attr->attr_set &= ~(uint64_t)MOUNT_ATTR_NODEV;
   return real(dirfd, path, flags, attr, size);
 }
 

@@ -75,7 +75,7 @@ def check_options(where, planned, m):
             ok = g == v
         if not ok:
             problems.append(f"{where}: option {o} planned, mountinfo has {k}={g}")
-def check(target, typ, flags, options, optional):
+def check(target, typ, flags, options, optional, file_flags=None):
     want = [f for f in flags.split(',') if f not in ('optional', 'recursive')]
     if typ == 'read-write':
         return
@@ -91,12 +91,16 @@ def check(target, typ, flags, options, optional):
         if not optional:
             problems.append(f"{target}: {typ} planned, no mount there")
         return
+    # A mask over a file is /dev/null bound there, with the flags planned for a file.
+    if file_flags and m['fstype'] != 'tmpfs':
+        want = file_flags.split(',')
     got = attrs(m['flags'])
     if sorted(got) != sorted(want):
         problems.append(f"{target}: {typ} planned {','.join(want)}, mounted {','.join(got)}")
     check_options(target, options, m)
 for e in plan['mounts']:
-    check(e['target'], e['type'], e['flags'], e.get('options', ''), e['optional'])
+    check(e['target'], e['type'], e['flags'], e.get('options', ''), e['optional'],
+          e.get('file_flags'))
     for s in e.get('submounts', []):
         check(s['target'], s['type'], s['flags'], s.get('options', ''), False)
 print('\n'.join(problems) if problems else 'same')
