@@ -180,9 +180,12 @@ print("sent=" + b.recv(1).decode())'
 }
 
 test_complain_observer_ends_with_daemon() {
-  local pol left pid
+  local pol left pid tag="JH_CASE_TAG=complain-$$-$RANDOM"
   new_case
   pol=$(empty_policy)
+  # The tag in the environment marks this run's observer (the observer is a fork of jharden
+  # and keeps it): observers of other runs on the machine are not this case's business.
+  local -a JH_WRAP=(env "$tag" "${JH_WRAP[@]}")
   jh --complain "$pol" -- /bin/true
   expect_rc complain-observer:exit-0 0
   # Gone as soon as the last process under the filter is: a zombie left to the reaper that
@@ -190,6 +193,7 @@ test_complain_observer_ends_with_daemon() {
   sleep 0.5
   left=""
   for pid in $(pgrep -x jharden-complai); do
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "$tag" || continue
     [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) == Z ]] || left+="$pid "
   done
   expect_eq complain-observer:gone-after-daemon "" "$left"
