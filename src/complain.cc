@@ -65,15 +65,6 @@ Blame mount_blame(const MountEntry& e) {
 
 namespace {
 
-// What the private /dev holds (mount_apply.cc's private_dev()): everything else is missing.
-bool private_dev_has(std::string_view name) {
-  static const char* const kNames[] = {"null",  "zero",   "full",   "random", "urandom",
-                                       "tty",   "pts",    "shm",    "ptmx",   "fd",
-                                       "stdin", "stdout", "stderr", "log"};
-  return std::any_of(std::begin(kNames), std::end(kNames),
-                     [&](const char* n) { return name == n; });
-}
-
 std::string_view first_component(std::string_view path, std::string_view dir) {
   std::string_view rel = path.substr(dir == "/" ? 1 : dir.size() + 1);
   return rel.substr(0, rel.find('/'));
@@ -136,7 +127,7 @@ std::optional<FsRefusal> attribute_path(const Plan& plan, std::string_view path,
         }
         // The private /dev's own tmpfs is sealed read-only; its devpts and shm are writable.
         std::string_view name = first_component(path, best->target);
-        if (!private_dev_has(name)) return refuse(write ? EROFS : ENOENT, "no such device");
+        if (!private_dev_holds(name)) return refuse(write ? EROFS : ENOENT, "no such device");
         break;
       }
       case MountKind::kReadOnly:
