@@ -535,7 +535,7 @@ void FileParser::deny_list(std::string_view key, std::string_view v,
       auto err = parse_errno(name.substr(colon + 1));
       if (!err) {
         value_error(key, "unknown errno " + quoted(name.substr(colon + 1)) + " in " + quoted(word) +
-                             " (a name such as EACCES, or a number 1-4095)");
+                             " (a name such as EACCES, or a number 1-4094)");
         continue;
       }
       error = *err;
@@ -811,7 +811,7 @@ void parse_errno_key(FileParser& f, std::string_view key, std::string_view v) {
     f.policy_.seccomp_errno = {*err, f.here()};
   else
     f.value_error(key,
-                  "expected an errno name (EPERM, EACCES, ...) or a number 1-4095: " + quoted(v));
+                  "expected an errno name (EPERM, EACCES, ...) or a number 1-4094: " + quoted(v));
 }
 
 void parse_allow_create(FileParser& f, std::string_view key, std::string_view v) {

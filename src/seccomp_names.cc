@@ -33,8 +33,8 @@ constexpr Family kFamilies[] = {
     {"AF_SMC", 43},       {"AF_XDP", 44},        {"AF_MCTP", 45},
 };
 
-// The kernel's MAX_ERRNO.
-constexpr int kMaxErrno = 4095;
+// One below the kernel's MAX_ERRNO: the largest errno action libseccomp builds.
+constexpr int kMaxErrno = 4094;
 
 }  // namespace
 

@@ -9,8 +9,9 @@
 
 namespace jharden {
 
-// "EACCES" or a number from 1 to 4095 (the kernel's largest errno value, as systemd allows);
-// nullopt otherwise. 0 is refused: a refused call would then appear to succeed.
+// "EACCES" or a number from 1 to 4094; nullopt otherwise. 0 is refused: a refused call would
+// then appear to succeed. 4095, the kernel's MAX_ERRNO, which systemd accepts, is refused too:
+// libseccomp cannot build an action with it (EINVAL), so the service would fail at start.
 std::optional<int> parse_errno(std::string_view text);
 
 // "EACCES", or the number when the C library has no name for it.

@@ -1383,10 +1383,10 @@ TEST(Seccomp, ErrnoByNameOrNumber) {
 }
 
 TEST(Seccomp, BadErrnoIsAnError) {
-  for (const char* bad : {"0", "4096", "eacces", "EWHATEVER", "-1", "1x"})
+  for (const char* bad : {"0", "4096", "eacces", "EWHATEVER", "-1", "1x", "4095"})
     EXPECT_EQ(errors_of(std::string("[seccomp]\nerrno = ") + bad + "\n"),
               (Strings{err(2, std::string("errno: expected an errno name (EPERM, EACCES, ...) or "
-                                          "a number 1-4095: \"") +
+                                          "a number 1-4094: \"") +
                                   bad + "\"")}))
         << bad;
 }
@@ -1408,7 +1408,7 @@ TEST(Seccomp, BadDenyErrnoIsAnError) {
   EXPECT_EQ(errors_of("[seccomp]\ndeny = flock:EWHAT\ndeny = !flock:EIO\ndeny = nope:EIO\n"),
             (Strings{err(2,
                          "deny: unknown errno \"EWHAT\" in \"flock:EWHAT\" (a name such as "
-                         "EACCES, or a number 1-4095)"),
+                         "EACCES, or a number 1-4094)"),
                      err(3, "deny: a removal takes no errno: \"!flock:EIO\""),
                      err(4, "deny: unknown syscall: \"nope\"")}));
   EXPECT_EQ(errors_of("[seccomp]\nallow = flock:EIO\n"),
