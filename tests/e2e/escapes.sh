@@ -14,6 +14,8 @@
 #   cap-leftovers:*        inheritable/ambient caps, setuid and file caps after NNP
 #   terminal-injection:*   TIOCSTI into the caller's terminal (bwrap CVE-2017-5226)
 #   seccomp-abi:*          x32 and i386 system calls
+#   seccomp-program:*      the compiled filter at its edges: other ABIs, -1, numbers past the
+#                          table, argument registers with their upper half set
 #   seccomp-ssb:*          speculative store bypass mitigation forced by the filter
 #   argv-injection:*       options and shell syntax after "--" (firejail CVE-2020-17367)
 #   hostile-policy:*       insecure, huge, binary or out-of-range policy files; bytes that are
@@ -756,6 +758,133 @@ echo \"i386_getpid=\$($HELPER i386 getpid 2>/dev/null; echo rc=\$?)\""
   else
     skip seccomp-abi:native-only-no-i386-same-rule "int \$0x80 does not work on this kernel"
   fi
+}
+
+# seccomp-program:*: the usual filter (native_only = yes on x86_64) attacked through the
+# numbers and register halves a compiled program could get wrong: x32's bit on a denied call,
+# numbers above every table, -1, int $0x80, and argument rules with the upper 32 bits of a
+# register set (the kernel reads socket's family, personality's domain and
+# sched_setscheduler's policy as 32 bits, clone's flags as their low half).
+test_seccomp_program() {
+  need_helper seccomp-program:x32-denied-call || return
+  new_case
+  local pol h=$HELPER host_i386
+  host_i386=$("$HELPER" i386 getpid 2>&1)
+  pol=$(policy program.conf <<'EOF'
+[service]
+new_session = yes
+[seccomp]
+errno = EIO
+deny = flock:EACCES
+address_families = AF_UNIX AF_INET
+restrict_realtime = yes
+EOF
+)
+  jh "$pol" -- /bin/sh -c "
+: >/tmp/f; exec 3</tmp/f
+echo \"native_getpid=\$($h sys 39)\"
+echo \"x32_mount=\$($h sys 0x400000a5)\"
+echo \"x32_flock=\$($h sys 0x40000049 3 1)\"
+echo \"x32_compat=\$($h sys 0x40000200)\"
+echo \"x32_top=\$($h sys 0x7fffffff)\"
+echo \"negative=\$($h sys 0x80000027)\"
+echo \"minus_one=\$($h sys -1)\"
+echo \"past_table=\$($h sys 1000)\"
+echo \"below_x32=\$($h sys 0x3fffffff)\"
+echo \"i386_getpid=\$($h i386sys 20)\"
+echo \"i386_socketcall=\$($h i386sys 102 1 0)\"
+echo \"i386_unshare=\$($h i386sys 310 0x10000000)\"
+echo \"unshare_high_user=\$($h sys 272 0x110000000)\"
+echo \"unshare_high_only=\$($h sys 272 0x100000000)\"
+echo \"clone_high_net=\$($h sys 56 0x140000000)\"
+echo \"setns_high_any=\$($h sys 308 3 0x100000000)\"
+echo \"socket_high_netlink=\$($h sys 41 0x100000010 3 0)\"
+echo \"socket_high_unix=\$($h sys 41 0x100000001 1 0)\"
+echo \"socket_unix=\$($h sys 41 1 1 0)\"
+echo \"socket_inet6=\$($h sys 41 10 1 0)\"
+echo \"socket_minus_one=\$($h sys 41 0xffffffffffffffff 1 0)\"
+echo \"personality_high_linux32=\$($h sys 135 0x100000008)\"
+echo \"personality_high_zero=\$($h sys 135 0x100000000)\"
+echo \"personality_query=\$($h sys 135 0xffffffff)\"
+echo \"sched_high_fifo=\$($h sys 144 0 0x100000001 0)\"
+echo \"sched_high_other=\$($h sys 144 0 0x100000000 0)\"
+echo \"fchmod_high_setuid=\$($h sys 91 3 0x1000009ed)\"
+echo \"fchmod_high_plain=\$($h sys 91 3 0x1000001a4)\"
+echo \"fchmodat_high_setgid=\$($h sys 268 -100 0 0xffffffff000005ed 0)\"
+echo \"ioctl_high_tiocsti=\$($h sys 16 0 0x100005412 0)\"
+echo \"ioctl_all_high_tiocsctty=\$($h sys 16 0 0xffffffff0000540e 0)\"
+"
+  expect_field seccomp-program:native-call-works native_getpid OK
+  # Another ABI's number: the bad-architecture action (the policy's errno), not the default.
+  expect_field seccomp-program:x32-denied-call x32_mount EIO
+  expect_field seccomp-program:x32-call-with-own-errno x32_flock EIO
+  expect_field seccomp-program:x32-compat-number x32_compat EIO
+  expect_field seccomp-program:x32-highest-number x32_top EIO
+  expect_field seccomp-program:negative-number negative EIO
+  # -1 is no call of any table (what a tracer leaves): the default, ENOSYS.
+  expect_field seccomp-program:minus-one-default minus_one ENOSYS
+  expect_field seccomp-program:past-the-table-default past_table ENOSYS
+  expect_field seccomp-program:below-x32-default below_x32 ENOSYS
+  if [[ $host_i386 == OK ]]; then
+    expect_field seccomp-program:i386-call i386_getpid EIO
+    expect_field seccomp-program:i386-socketcall i386_socketcall EIO
+    expect_field seccomp-program:i386-unshare i386_unshare EIO
+  else
+    skip seccomp-program:i386-call "int \$0x80 does not work on this kernel"
+  fi
+  expect_field seccomp-program:unshare-flag-with-high-bits unshare_high_user EPERM
+  # Through the filter: the kernel itself refuses the unknown flag.
+  expect_field seccomp-program:unshare-high-bits-alone unshare_high_only EINVAL
+  expect_field seccomp-program:clone-flag-with-high-bits clone_high_net EPERM
+  expect_field seccomp-program:setns-any-type-with-high-bits setns_high_any EPERM
+  expect_field seccomp-program:socket-family-high-bits socket_high_netlink EAFNOSUPPORT
+  expect_field seccomp-program:socket-allowed-family-high-bits socket_high_unix EAFNOSUPPORT
+  expect_field seccomp-program:socket-allowed-family socket_unix OK
+  expect_field seccomp-program:socket-other-family socket_inet6 EAFNOSUPPORT
+  expect_field seccomp-program:socket-family-minus-one socket_minus_one EAFNOSUPPORT
+  expect_field seccomp-program:personality-high-bits personality_high_linux32 EPERM
+  expect_field seccomp-program:personality-own-domain-high-bits personality_high_zero EPERM
+  expect_field seccomp-program:personality-query personality_query EPERM
+  expect_field seccomp-program:realtime-high-bits sched_high_fifo EPERM
+  expect_field seccomp-program:sched-other-high-bits sched_high_other EPERM
+  expect_field seccomp-program:setuid-mode-high-bits fchmod_high_setuid EPERM
+  expect_field seccomp-program:plain-mode-high-bits fchmod_high_plain OK
+  expect_field seccomp-program:setgid-mode-all-high-bits fchmodat_high_setgid EPERM
+  expect_field seccomp-program:tiocsti-high-bits ioctl_high_tiocsti EPERM
+  expect_field seccomp-program:tiocsctty-high-bits ioctl_all_high_tiocsctty EPERM
+
+  # action = kill: another ABI, -1 and numbers past the table all kill (SIGSYS: 128 + 31).
+  pol=$(policy program-kill.conf <<'EOF'
+[seccomp]
+action = kill
+EOF
+)
+  jh "$pol" -- /bin/sh -c "
+$h sys 39 >/dev/null; echo \"native=\$?\"
+$h sys 0x40000027 >/dev/null; echo \"x32=\$?\"
+$h sys -1 >/dev/null; echo \"minus_one=\$?\"
+$h sys 1000 >/dev/null; echo \"past_table=\$?\"
+$h sys 135 0x100000008 >/dev/null; echo \"personality_high=\$?\"
+$h i386sys 20 >/dev/null; echo \"i386=\$?\""
+  expect_field seccomp-program:kill-native-call-works native 0
+  expect_field seccomp-program:kill-x32 x32 159
+  expect_field seccomp-program:kill-minus-one minus_one 159
+  expect_field seccomp-program:kill-past-the-table past_table 159
+  expect_field seccomp-program:kill-personality-high-bits personality_high 159
+  if [[ $host_i386 == OK ]]; then
+    expect_field seccomp-program:kill-i386 i386 159
+  fi
+
+  # action = log: everything goes through and is logged, another ABI's calls too.
+  pol=$(policy program-log.conf <<'EOF'
+[seccomp]
+action = log
+deny = flock
+EOF
+)
+  jh "$pol" -- /bin/sh -c "echo \"x32=\$($h sys 0x40000027)\"; echo \"flock=\$($h sys 73 99 1)\""
+  expect_field seccomp-program:log-x32-goes-to-the-kernel x32 ENOSYS
+  expect_field seccomp-program:log-denied-call-goes-to-the-kernel flock EBADF
 }
 
 test_seccomp_ssb() {
@@ -3999,6 +4128,7 @@ main() {
     test_cap_leftovers \
     test_terminal_injection \
     test_seccomp_abi \
+    test_seccomp_program \
     test_seccomp_ssb \
     test_argv_injection \
     test_hostile_policy \
