@@ -262,8 +262,11 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
       if (made) created.insert(name);
       if (!made && (ops.count("write") || ops.count("truncate"))) wrote_existing = true;
     }
-    bool scratch = !l.object && !created.empty() && !wrote_existing &&
-                   std::includes(removed.begin(), removed.end(), created.begin(), created.end());
+    // Scratch: every name created there was removed again, and every name removed there was
+    // one it created. A name removed that it was never seen creating was made by other means
+    // (bind() of a socket, which clients outside must reach: PostgreSQL's .s.PGSQL.5432 in
+    // /run/postgresql) or existed before: a private tmpfs would hide it from the others.
+    bool scratch = !l.object && !created.empty() && !wrote_existing && created == removed;
     if (scratch && context.only_holds) {
       std::vector<std::string> own(created.begin(), created.end());
       scratch = context.only_holds(loc, own);

@@ -210,6 +210,12 @@ TEST(Proposal, ScratchOnlyPlaceBecomesATmpfsWhenItHidesNothing) {
   // A file that stays is data, not scratch.
   Observations kept = writes({{"/var/cache/svc/a", "create"}});
   EXPECT_TRUE(has_substr(propose("", kept, hides_nothing).text, "\nread_write = /var/cache/svc\n"));
+  // A name removed that was never seen created (a socket bound there, which clients outside
+  // must reach): the place is shared, not scratch.
+  Observations socket = writes({{"/run/svc/svc.pid", "create"},
+                                {"/run/svc/svc.pid", "unlink"},
+                                {"/run/svc/.s.svc", "unlink"}});
+  EXPECT_TRUE(has_substr(propose("", socket, hides_nothing).text, "\nread_write = /run/svc\n"));
 }
 
 TEST(Proposal, AlreadyWritablePlacesAreNotRepeated) {
