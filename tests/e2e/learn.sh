@@ -204,13 +204,13 @@ import os, socket, sys
 port = int(sys.argv[1])
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", port)); s.listen(); s.close()
-os.setgroups([]); os.setgid(65534); os.setuid(65534)
-if len(sys.argv) > 2:
+if len(sys.argv) > 2:  # as root still: what the learned run never did
     try:
         os.chown(sys.argv[2], 0, 0)
         print("chown=allowed")
     except OSError as e:
         print("chown=" + e.strerror)
+os.setgroups([]); os.setgid(65534); os.setuid(65534)
 print("daemon-ok")
 EOF
   chmod 0644 "$CASE/d.py"
