@@ -276,6 +276,9 @@ use() {
         sed "s|^ExecStart=+/usr/lib/jharden |ExecStart=+/usr/lib/jharden $flags|" \
             "$REPO/units/${UNIT[$d]}.d/jharden.conf" | put_file 0644 "$f"
         printf 'TimeoutStopSec=120\n' | in_ct tee -a "$f" >/dev/null
+        # The observer is a process of the unit: under KillMode=mixed (PostgreSQL's drop-in)
+        # it would get SIGKILL as soon as the main process is gone, before its last write.
+        [[ $mode != learn ]] || printf 'KillMode=control-group\n' | in_ct tee -a "$f" >/dev/null
     fi
     in_ct systemctl daemon-reload
 }
@@ -328,7 +331,8 @@ kept_of() {
     local text=$1 user caps rw fam
     user=$(in_ct sed -n 's/^user = //p' "/etc/jharden/$2.conf" | tail -1)
     caps=$(sed -n 's/^keep = \(.\)/\1/p' <<<"$text" | tr '\n' ' ')
-    rw=$(sed -n 's/^\(read_write\|tmpfs\) = \(.*\)/\2/p' <<<"$text" | sed 's/:.*//' | tr '\n' ' ')
+    rw=$(sed -n 's/^\(read_write\|tmpfs\) = \(.*\)/\2/p' <<<"$text" | sed 's/:.*//' |
+        awk 'NR <= 4 { printf "%s ", $0 } END { if (NR > 4) printf "and %d more ", NR - 4 }')
     fam=$(sed -n 's/^address_families = \(.\)/\1/p' <<<"$text" | tr '\n' ' ')
     echo "${user:-root} | ${caps% } | ${rw% } | ${fam% }"
 }
@@ -397,7 +401,7 @@ run_daemon() {
     R_TP_LEARN[$d]=$(median "${tp_learn[@]}")
     echo "# $d: ops/s stock ${tp_stock[*]}, learning ${tp_learn[*]}"
     R_OVERHEAD[$d]=$(awk -v a="${R_TP_STOCK[$d]}" -v b="${R_TP_LEARN[$d]}" \
-        'BEGIN { if (a > 0 && b > 0) printf "%.2fx", a / b; else print "?" }')
+        'BEGIN { if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && a > 0 && b > 0) printf "%.2fx", a / b; else print "?" }')
     text=$(in_ct cat "$learned" 2>/dev/null)
     in_ct cat "$learned" >"$LOGDIR/$d.learned" 2>/dev/null
     echo "$text" | grep -vE '^#|^$|^deny' | sed 's/^/#   /'
@@ -405,8 +409,9 @@ run_daemon() {
     in_ct install -D -m 0644 "$learned" "/etc/jharden/$d.conf.d/50-learned.conf"
     use "$d" enforce
     check "$d: policy with the proposal: --check" in_ct /usr/lib/jharden --check "$d.conf"
+    RESULT=""
     check "$d: workload passes unchanged under the proposal" up "$d"
-    R_WORK[$d]=$RESULT
+    R_WORK[$d]=${RESULT:-did not run}
     check "$d: --verify passes" verify_ok "$d"
     s=$(in_ct /usr/lib/jharden --analyze --unit "$u" 2>&1 | score_of)
     R_SCORE[$d]=${s:-?}
