@@ -204,12 +204,13 @@ import os, socket, sys
 port = int(sys.argv[1])
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", port)); s.listen(); s.close()
-if len(sys.argv) > 2:  # as root still: what the learned run never did
+os.kill(os.getpid(), 0)  # a signal to itself: no capability
+if len(sys.argv) > 2:  # as root still: what the learned run never did, a signal to nobody's
     try:
-        os.chown(sys.argv[2], 0, 0)
-        print("chown=allowed")
+        os.kill(int(sys.argv[2]), 0)
+        print("kill=allowed")
     except OSError as e:
-        print("chown=" + e.strerror)
+        print("kill=" + e.strerror)
 os.setgroups([]); os.setgid(65534); os.setuid(65534)
 print("daemon-ok")
 EOF
@@ -234,12 +235,15 @@ EOF
   expect_match "learn-caps-inferred:evidence" "# CAP_SETGID: setgid 1, setgroups 1" "$(<"$file")"
   # The proposal holds: the daemon passes under it, and a capability it never used is gone.
   install_proposal "$pol" "$file"
-  touch "$CASE/owned"
-  chown nobody "$CASE/owned"
-  jh "$pol" -- $PY "$CASE/d.py" 80 "$CASE/owned"
+  local other
+  setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 &
+  other=$!
+  on_exit kill "$other"
+  jh "$pol" -- $PY "$CASE/d.py" 80 "$other"
+  kill "$other" 2>/dev/null
   expect_eq "learn-caps-inferred:rerun-under-proposal" "0 daemon-ok" "$RC $(grep daemon-ok <<<"$OUT")"
-  expect_eq "learn-caps-inferred:unused-capability-dropped" "chown=Operation not permitted" \
-    "$(grep '^chown=' <<<"$OUT")"
+  expect_eq "learn-caps-inferred:unused-capability-dropped" "kill=Operation not permitted" \
+    "$(grep '^kill=' <<<"$OUT")"
   # A port at or above net.ipv4.ip_unprivileged_port_start needs no capability.
   pol=$(policy high.conf <<EOF
 [service]
