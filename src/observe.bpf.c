@@ -16,7 +16,10 @@
  * BPF trampolines loads the rest without it, and the proposal says capabilities were not
  * observed). A check counts only when it succeeded and was not a probe (CAP_OPT_NOAUDIT, e.g.
  * has_capability_noaudit()): generic_permission() asks for CAP_DAC_READ_SEARCH before
- * CAP_DAC_OVERRIDE, and a failed first check is not a need. */
+ * CAP_DAC_OVERRIDE, and a failed first check is not a need. Where the trampoline is refused, the
+ * privileged calls that succeeded (setuid, bind below the unprivileged ports, chown ...) and
+ * the effective sets the processes held are counted instead, and the proposal infers the
+ * capabilities from them (cap_inference.h). */
 // clang-format off: the kernel's types first, the libbpf headers rely on them.
 #include "vmlinux.h"
 // clang-format on
@@ -129,6 +132,32 @@ struct {
   __type(value, __u32);
 } settings SEC(".maps");
 
+/* Privileged calls (observe_events.h, JH_OBS_PRIV_SLOTS) and the capabilities any tracked
+ * process held in its effective set: where cap_capable() cannot be watched, the proposal infers
+ * the capabilities from these. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, JH_OBS_PRIV_SLOTS);
+  __type(key, __u32);
+  __type(value, __u64);
+} privcalls SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64); /* bit per capability */
+} held SEC(".maps");
+
+/* A privileged call between its entry (where the caller's capabilities and arguments are
+ * judged: setuid() drops them) and its exit (where it succeeded or not), by thread. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u32);   /* tid */
+  __type(value, __u32); /* slot of privcalls */
+} priv_inflight SEC(".maps");
+
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
   __uint(max_entries, 1 << 20);
@@ -173,6 +202,11 @@ static __always_inline __u8 state_of_current(void) {
 static __always_inline void add(void *map, __u32 key) {
   __u64 *v = bpf_map_lookup_elem(map, &key);
   if (v) __sync_fetch_and_add(v, 1);
+}
+
+static __always_inline void add_percpu(void *map, __u32 key) {
+  __u64 *v = bpf_map_lookup_elem(map, &key);
+  if (v) *v += 1;
 }
 
 static __always_inline void add_namespaces(__u64 flags) {
@@ -419,10 +453,144 @@ static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *in
   return 0;
 }
 
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_PACKET 17
+#define SOCK_RAW 3
+#define RLIMIT_MEMLOCK 8
+#define RLIM_INFINITY (~0ULL)
+#define MCL_CURRENT 1
+#define MCL_FUTURE 2
+#define ADJ_OFFSET_SS_READ 0xa001 /* adjtimex: a read of the offset, no change */
+#define PAGE_SHIFT 12
+
+/* The capabilities in the current process's effective set (kernel_cap_t is one u64, or two
+ * u32 in that order on older kernels: the same bytes either way on a little-endian CPU). */
+static __always_inline __u64 effective_caps(struct task_struct *task) {
+  const struct cred *c = BPF_CORE_READ(task, cred);
+  __u64 eff = 0;
+  bpf_probe_read_kernel(&eff, sizeof(eff), __builtin_preserve_access_index(&c->cap_effective));
+  return eff;
+}
+
+static __always_inline struct rlimit rlimit_of(struct task_struct *task, __u32 resource) {
+  struct rlimit r = {};
+  struct signal_struct *sig = BPF_CORE_READ(task, signal);
+  struct rlimit *base = __builtin_preserve_access_index(&sig->rlim[0]);
+  bpf_probe_read_kernel(&r, sizeof(r), base + (resource & 15));
+  return r;
+}
+
+/* The current process's pid in its own pid namespace (what kill() names it by). */
+static __always_inline int own_tgid(struct task_struct *task) {
+  struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+  struct pid *p = BPF_CORE_READ(leader, thread_pid);
+  unsigned int level = BPF_CORE_READ(p, level);
+  struct upid *numbers = __builtin_preserve_access_index(&p->numbers[0]);
+  int nr = 0;
+  bpf_probe_read_kernel(&nr, sizeof(nr), &numbers[level & 31].nr);
+  return nr;
+}
+
+static __always_inline int realtime_policy(unsigned long policy) {
+  policy &= ~(unsigned long)SCHED_RESET_ON_FORK;
+  return policy == SCHED_FIFO || policy == SCHED_RR || policy == SCHED_DEADLINE;
+}
+
+/* Whether a call of the privileged table needed its capability: 0 no, 1 yes, 2 cannot tell.
+ * Judged at entry, as the caller holds its capabilities then. */
+static __always_inline int priv_verdict(struct task_struct *task, struct jh_obs_nr *info,
+                                        const struct sys_args *args) {
+  unsigned long a = arg(args, info->parg), b = arg(args, info->parg2);
+  switch (info->priv) {
+    case JH_PRIV_ALWAYS:
+      return 1;
+    case JH_PRIV_BIND_PORT: {
+      __u16 family = 0, port = 0;
+      bpf_probe_read_user(&family, sizeof(family), (void *)a);
+      if (family != AF_INET && family != AF_INET6) return 0;
+      bpf_probe_read_user(&port, sizeof(port), (void *)(a + 2));
+      port = __builtin_bswap16(port);
+      __u32 key = JH_SET_UNPRIV_PORT;
+      __u32 *start = bpf_map_lookup_elem(&settings, &key);
+      __u32 first = start && *start ? *start : 1024;
+      return port != 0 && port < first;
+    }
+    case JH_PRIV_SET_TIME:
+      return a != 0 || b != 0;
+    case JH_PRIV_TIMEX: {
+      __u32 modes = 0;
+      bpf_probe_read_user(&modes, sizeof(modes), (void *)a);
+      return modes != 0 && modes != ADJ_OFFSET_SS_READ;
+    }
+    case JH_PRIV_NICE:
+      return (int)a < BPF_CORE_READ(task, static_prio) - 120;
+    case JH_PRIV_REALTIME:
+      return realtime_policy(a);
+    case JH_PRIV_REALTIME_ATTR: {
+      __u32 policy = 0; /* struct sched_attr: size, then sched_policy */
+      bpf_probe_read_user(&policy, sizeof(policy), (void *)(a + 4));
+      return realtime_policy(policy);
+    }
+    case JH_PRIV_RLIMIT: {
+      /* prlimit64 on another process: its limits are not the caller's. */
+      if (info->parg == 1 && args->a[0] != 0) return 2;
+      if (!b) return 0; /* a query */
+      __u64 max = 0;
+      if (bpf_probe_read_user(&max, sizeof(max), (void *)(b + 8)) != 0) return 2;
+      if (a >= 16) return 0;
+      return max > rlimit_of(task, (__u32)a).rlim_max;
+    }
+    case JH_PRIV_MLOCK: {
+      struct rlimit lim = rlimit_of(task, RLIMIT_MEMLOCK);
+      if (lim.rlim_cur == RLIM_INFINITY) return 0;
+      __u64 locked = (__u64)BPF_CORE_READ(task, mm, locked_vm) << PAGE_SHIFT;
+      return locked + a > lim.rlim_cur;
+    }
+    case JH_PRIV_MLOCKALL: {
+      struct rlimit lim = rlimit_of(task, RLIMIT_MEMLOCK);
+      if (lim.rlim_cur == RLIM_INFINITY) return 0;
+      if ((a & MCL_CURRENT) &&
+          ((__u64)BPF_CORE_READ(task, mm, total_vm) << PAGE_SHIFT) > lim.rlim_cur)
+        return 1;
+      return (a & MCL_FUTURE) ? 2 : 0; /* what is mapped later is unknown */
+    }
+    case JH_PRIV_KILL: {
+      if (info->parg < 0) return 2; /* a pidfd */
+      int target = (int)a;
+      /* Itself (raise(), a thread of its own): no capability. Any other process: its uid is
+       * not known here, so the capability may have been needed. */
+      if (target > 0 && target == own_tgid(task)) return 0;
+      return 2;
+    }
+    case JH_PRIV_RAW_SOCKET:
+      return a == AF_PACKET || ((a == AF_INET || a == AF_INET6) && (b & 0xf) == SOCK_RAW);
+  }
+  return 0;
+}
+
+static __always_inline void priv_enter(struct pt_regs *regs, struct jh_obs_nr *info, __u32 nr,
+                                       __u64 eff) {
+  if (info->cap >= 64 || !(eff & (1ULL << info->cap))) return;
+  struct sys_args args;
+  read_args(regs, &args);
+  args.a[5] = 0;
+  int verdict = priv_verdict(bpf_get_current_task_btf(), info, &args);
+  if (!verdict) return;
+  __u32 slot = 2 * nr + (verdict == 2 ? 1 : 0);
+  __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  bpf_map_update_elem(&priv_inflight, &tid, &slot, BPF_ANY);
+}
+
 /* The BTF-typed raw tracepoints: attached by name, without tracefs. */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
+  __u32 *slot = bpf_map_lookup_elem(&priv_inflight, &tid);
+  if (slot) {
+    if (ret >= 0) add_percpu(&privcalls, *slot);
+    bpf_map_delete_elem(&priv_inflight, &tid);
+  }
   struct jh_obs_event *pending = bpf_map_lookup_elem(&inflight, &tid);
   if (!pending) return 0;
   int report = 0;
@@ -454,8 +622,14 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
   __u32 nr = (__u32)id;
   __u64 *count = bpf_map_lookup_elem(&syscalls, &nr);
   if (count) *count += 1; /* per CPU: no atomic needed */
+  __u64 eff = effective_caps(bpf_get_current_task_btf());
+  __u32 zero = 0;
+  __u64 *h = bpf_map_lookup_elem(&held, &zero);
+  if (h) *h |= eff; /* per CPU: no atomic needed */
   struct jh_obs_nr *info = bpf_map_lookup_elem(&nr_info, &nr);
-  if (!info || info->kind == JH_NR_PLAIN) return 0;
+  if (!info) return 0;
+  if (info->priv) priv_enter(regs, info, nr, eff);
+  if (info->kind == JH_NR_PLAIN) return 0;
   if (info->kind == JH_NR_PATH) return path_enter(regs, info, nr);
   unsigned long a0 = PT_REGS_PARM1_CORE_SYSCALL(regs);
   unsigned long a1 = PT_REGS_PARM2_CORE_SYSCALL(regs);

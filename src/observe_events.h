@@ -41,7 +41,35 @@ struct jh_obs_nr {
   signed char path2;
   signed char flags; /* open flags, unlinkat's AT_REMOVEDIR */
   signed char how;   /* openat2: struct open_how, whose first field is the flags */
+  /* A call whose success reveals a capability (cap_inference.h), for kernels where the checks
+   * themselves cannot be watched: how to tell it needed `cap` (0: not such a call), and the
+   * arguments that tells from (-1: none). */
+  unsigned char priv; /* enum jh_obs_priv */
+  unsigned char cap;
+  signed char parg;
+  signed char parg2;
 };
+
+/* The checks of jh_obs_nr.priv, in the order of jharden::PrivilegeCheck. */
+enum jh_obs_priv {
+  JH_PRIV_NONE = 0,
+  JH_PRIV_ALWAYS,
+  JH_PRIV_BIND_PORT,
+  JH_PRIV_SET_TIME,
+  JH_PRIV_TIMEX,
+  JH_PRIV_NICE,
+  JH_PRIV_REALTIME,
+  JH_PRIV_REALTIME_ATTR,
+  JH_PRIV_RLIMIT,
+  JH_PRIV_MLOCK,
+  JH_PRIV_MLOCKALL,
+  JH_PRIV_KILL,
+  JH_PRIV_RAW_SOCKET,
+};
+
+/* Map privcalls: per syscall number, successful calls that needed the capability (slot
+ * 2 * nr) and calls that may have (2 * nr + 1). */
+#define JH_OBS_PRIV_SLOTS (2 * JH_OBS_MAX_SYSCALLS)
 
 /* Slots of the facts map. */
 enum jh_obs_fact {
@@ -105,8 +133,9 @@ struct jh_obs_event {
 
 /* Slots of the settings map, written by userspace after the load. */
 enum jh_obs_setting {
-  JH_SET_FAILURES = 0, /* nonzero: failed path operations are reported too */
-  JH_SET_COUNT = 1,
+  JH_SET_FAILURES = 0,    /* nonzero: failed path operations are reported too */
+  JH_SET_UNPRIV_PORT = 1, /* net.ipv4.ip_unprivileged_port_start (0: 1024) */
+  JH_SET_COUNT = 2,
 };
 
 #define JH_OBS_CWD (-100) /* AT_FDCWD */

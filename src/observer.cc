@@ -12,9 +12,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <vector>
 
+#include "cap_inference.h"
 #include "cap_names.h"
 #include "observe.skel.h"
 #include "observe_events.h"
@@ -114,6 +116,8 @@ void Observations::merge(const Observations& o) {
   seconds += o.seconds;
   add_counts(syscalls, o.syscalls);
   add_counts(capabilities, o.capabilities);
+  add_counts(privileged_calls, o.privileged_calls);
+  add_counts(held_capabilities, o.held_capabilities);
   add_counts(address_families, o.address_families);
   add_counts(namespaces, o.namespaces);
   write_execute += o.write_execute;
@@ -137,6 +141,8 @@ nlohmann::json observations_to_json(const Observations& o) {
                         {"seconds", o.seconds},
                         {"syscalls", o.syscalls},
                         {"capabilities", o.capabilities},
+                        {"privileged_calls", o.privileged_calls},
+                        {"held_capabilities", o.held_capabilities},
                         {"address_families", o.address_families},
                         {"namespaces", o.namespaces},
                         {"write_execute", o.write_execute},
@@ -159,6 +165,9 @@ bool observations_from_json(const nlohmann::json& j, Observations& o, std::strin
     r.seconds = j.at("seconds").get<uint64_t>();
     r.syscalls = j.at("syscalls").get<std::map<std::string, uint64_t>>();
     r.capabilities = j.at("capabilities").get<std::map<std::string, uint64_t>>();
+    // Absent from the records of earlier versions.
+    r.privileged_calls = j.value("privileged_calls", std::map<std::string, uint64_t>{});
+    r.held_capabilities = j.value("held_capabilities", std::map<std::string, uint64_t>{});
     r.address_families = j.at("address_families").get<std::map<std::string, uint64_t>>();
     r.namespaces = j.at("namespaces").get<std::map<std::string, uint64_t>>();
     r.write_execute = j.at("write_execute").get<uint64_t>();
@@ -283,23 +292,58 @@ int load_and_attach(observe*& skel, bool capabilities, bool failures, std::strin
       {"symlinkat", JH_OP_SYMLINK, 1, 2, -1, -1, -1, -1},
       {"truncate", JH_OP_TRUNCATE, -1, 0, -1, -1, -1, -1},
   };
-  const int info_fd = bpf_map__fd(skel->maps.nr_info);
-  auto set_info = [&](const char* name, const jh_obs_nr& info) {
+  // One entry per number: what its arguments are (kinds, path calls) and whether its success
+  // reveals a capability (cap_inference.h).
+  std::map<int, jh_obs_nr> infos;
+  auto info_of = [&](const char* name) -> jh_obs_nr* {
     int nr = seccomp_syscall_resolve_name(name);
-    if (nr < 0 || nr >= JH_OBS_MAX_SYSCALLS) return true;
-    uint32_t key = static_cast<uint32_t>(nr);
-    return bpf_map_update_elem(info_fd, &key, &info, BPF_ANY) == 0;
+    if (nr < 0 || nr >= JH_OBS_MAX_SYSCALLS) return nullptr;
+    auto [it, fresh] = infos.try_emplace(nr);
+    if (fresh) it->second = jh_obs_nr{JH_NR_PLAIN, 0, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1};
+    return &it->second;
   };
   for (const auto& [name, kind] : kinds)
-    if (!set_info(name, jh_obs_nr{kind, 0, -1, -1, -1, -1, -1, -1})) return -errno;
+    if (jh_obs_nr* info = info_of(name)) info->kind = kind;
   for (const auto& c : path_calls)
-    if (!set_info(c.name,
-                  jh_obs_nr{JH_NR_PATH, c.op, c.dfd, c.path, c.dfd2, c.path2, c.flags, c.how}))
-      return -errno;
+    if (jh_obs_nr* info = info_of(c.name)) {
+      info->kind = JH_NR_PATH;
+      info->op = c.op;
+      info->dfd = c.dfd;
+      info->path = c.path;
+      info->dfd2 = c.dfd2;
+      info->path2 = c.path2;
+      info->flags = c.flags;
+      info->how = c.how;
+    }
+  for (const auto& c : privileged_calls()) {
+    std::optional<int> cap = parse_capability(c.capability);
+    if (!cap || *cap < 0 || *cap >= JH_OBS_MAX_CAPS) continue;
+    if (jh_obs_nr* info = info_of(c.syscall)) {
+      info->priv = static_cast<unsigned char>(c.check);
+      info->cap = static_cast<unsigned char>(*cap);
+      info->parg = c.arg;
+      info->parg2 = c.arg2;
+    }
+  }
+  const int info_fd = bpf_map__fd(skel->maps.nr_info);
+  for (const auto& [nr, info] : infos) {
+    uint32_t key = static_cast<uint32_t>(nr);
+    if (bpf_map_update_elem(info_fd, &key, &info, BPF_ANY) != 0) return -errno;
+  }
   step = "set the BPF program's settings";
   const uint32_t failures_key = JH_SET_FAILURES, failures_value = failures ? 1 : 0;
   if (bpf_map_update_elem(bpf_map__fd(skel->maps.settings), &failures_key, &failures_value,
                           BPF_ANY) != 0)
+    return -errno;
+  // bind() below this port needs CAP_NET_BIND_SERVICE (the daemon's network namespace may say
+  // otherwise; this one's is the best guess).
+  uint32_t port_key = JH_SET_UNPRIV_PORT, port = 1024;
+  if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re")) {
+    unsigned value = 0;
+    if (std::fscanf(f, "%u", &value) == 1) port = value;
+    std::fclose(f);
+  }
+  if (bpf_map_update_elem(bpf_map__fd(skel->maps.settings), &port_key, &port, BPF_ANY) != 0)
     return -errno;
   step = "attach the BPF program";
   return observe__attach(skel);
@@ -431,6 +475,24 @@ void Observer::add_counters(Observations& into) const {
     char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, static_cast<int>(nr));
     into.syscalls[name ? name : "syscall_" + std::to_string(nr)] += total;
     std::free(name);
+  }
+  const int priv_fd = bpf_map__fd(impl_->skel->maps.privcalls);
+  for (uint32_t slot = 0; slot < JH_OBS_PRIV_SLOTS; ++slot) {
+    if (bpf_map_lookup_elem(priv_fd, &slot, per_cpu.data()) != 0) continue;
+    uint64_t total = 0;
+    for (uint64_t v : per_cpu) total += v;
+    if (total == 0) continue;
+    char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, static_cast<int>(slot / 2));
+    into.privileged_calls[privileged_call_key(name ? name : "syscall_" + std::to_string(slot / 2),
+                                              slot % 2 == 1)] += total;
+    std::free(name);
+  }
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(impl_->skel->maps.held), &zero, per_cpu.data()) == 0) {
+    uint64_t mask = 0;
+    for (uint64_t v : per_cpu) mask |= v;
+    for (int cap = 0; cap < JH_OBS_MAX_CAPS; ++cap)
+      if (mask & (uint64_t{1} << cap)) into.held_capabilities[capability_name(cap)] += 1;
   }
   auto read_array = [](int fd, uint32_t n, const std::function<void(uint32_t, uint64_t)>& f) {
     for (uint32_t k = 0; k < n; ++k) {

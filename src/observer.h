@@ -61,8 +61,13 @@ struct Observations {
   uint64_t runs = 0;
   uint64_t runs_without_capabilities = 0;  // runs where the kernel refused the capability program
   uint64_t seconds = 0;
-  std::map<std::string, uint64_t> syscalls;          // "openat" -> calls
-  std::map<std::string, uint64_t> capabilities;      // "CAP_NET_BIND_SERVICE" -> checks needed
+  std::map<std::string, uint64_t> syscalls;      // "openat" -> calls
+  std::map<std::string, uint64_t> capabilities;  // "CAP_NET_BIND_SERVICE" -> checks needed
+  // Successful calls that reveal a capability (cap_inference.h), by privileged_call_key():
+  // "setuid" -> calls, "kill (uncertain)" -> calls. Made by a process holding it.
+  std::map<std::string, uint64_t> privileged_calls;
+  // The capabilities some tracked process held in its effective set -> runs where one did.
+  std::map<std::string, uint64_t> held_capabilities;
   std::map<std::string, uint64_t> address_families;  // "AF_INET" -> socket()/socketpair()
   std::map<std::string, uint64_t> namespaces;        // "net" -> unshare/clone/setns asking for it
   uint64_t write_execute = 0;                        // mappings writable and executable at once

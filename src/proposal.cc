@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "cap_inference.h"
 #include "cap_names.h"
 #include "seccomp_groups.h"
 #include "seccomp_names.h"
@@ -261,8 +262,11 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
       if (made) created.insert(name);
       if (!made && (ops.count("write") || ops.count("truncate"))) wrote_existing = true;
     }
-    bool scratch = !l.object && !created.empty() && !wrote_existing &&
-                   std::includes(removed.begin(), removed.end(), created.begin(), created.end());
+    // Scratch: every name created there was removed again, and every name removed there was
+    // one it created. A name removed that it was never seen creating was made by other means
+    // (bind() of a socket, which clients outside must reach: PostgreSQL's .s.PGSQL.5432 in
+    // /run/postgresql) or existed before: a private tmpfs would hide it from the others.
+    bool scratch = !l.object && !created.empty() && !wrote_existing && created == removed;
     if (scratch && context.only_holds) {
       std::vector<std::string> own(created.begin(), created.end());
       scratch = context.only_holds(loc, own);
@@ -371,29 +375,71 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
   }
 }
 
+// "setuid 2, setgroups 1"
+std::string counts_of(const std::map<std::string, uint64_t>& m) {
+  std::string out;
+  for (const auto& [k, v] : m) out += (out.empty() ? "" : ", ") + k + " " + std::to_string(v);
+  return out;
+}
+
 void propose_capabilities(const Policy& policy, const Plan& plan, const Observations& obs,
                           Writer& w) {
   w.section("capabilities");
-  if (obs.runs_without_capabilities > 0) {
-    w.comment("capabilities were not observed in " + std::to_string(obs.runs_without_capabilities) +
-              " run(s) (the kernel refused the BPF trampoline on cap_capable): "
-              "keep, ambient and user stay as they are");
-    return;
-  }
-  std::string kept;
+  // Only ever narrowed: a capability the plan's bounding set lacks is not proposed.
+  std::set<std::string> bounding;
+  for (int cap : plan.caps.bounding) bounding.insert(capability_name(cap));
+  std::set<std::string> kept;
   for (const auto& [cap, n] : obs.capabilities) {
     w.comment(cap + ": " + std::to_string(n) + " check(s) that needed it");
-    kept += (kept.empty() ? "" : " ") + cap;
+    kept.insert(cap);
   }
-  w.comment("keep: exactly the capabilities exercised (checks that succeeded and were needed)");
+  if (obs.runs_without_capabilities == 0) {
+    w.comment("keep: exactly the capabilities exercised (checks that succeeded and were needed)");
+  } else {
+    w.comment(
+        "inferred from calls; capability checks are not observable on this kernel (no BPF "
+        "trampoline on cap_capable in " +
+        std::to_string(obs.runs_without_capabilities) + " of " + std::to_string(obs.runs) +
+        " run(s)): keep holds the capabilities that successful privileged calls of a "
+        "process holding them needed");
+    for (const auto& [cap, inferred] : infer_capabilities(obs.privileged_calls)) {
+      std::string why = cap + ": " + counts_of(inferred.evidence);
+      if (inferred.calls == 0)
+        why +=
+            " (kept: whether these needed it cannot be told, e.g. the target's uid of a "
+            "signal, memory locked later)";
+      w.comment(why);
+      kept.insert(cap);
+    }
+    for (const auto& cap : uninferable_capabilities()) {
+      if (!bounding.count(cap)) continue;
+      if (obs.held_capabilities.count(cap)) {
+        w.comment(cap + ": kept as the starting policy had it: a process ran with it (as root), " +
+                  "and no call tells whether it was used (any file access may)");
+        kept.insert(cap);
+      } else {
+        w.comment(cap + ": dropped: every tracked process ran without it (not as root)");
+      }
+    }
+    std::string dropped;
+    for (const auto& cap : bounding)
+      if (!kept.count(cap) &&
+          std::find(uninferable_capabilities().begin(), uninferable_capabilities().end(), cap) ==
+              uninferable_capabilities().end())
+        dropped += (dropped.empty() ? "" : " ") + cap;
+    if (!dropped.empty()) w.comment("dropped: no successful call needed " + dropped);
+  }
+  std::string list;
+  for (const auto& cap : kept)
+    if (bounding.count(cap)) list += (list.empty() ? "" : " ") + cap;
   w.line("keep =");
-  w.line("keep = " + (kept.empty() ? std::string("none") : kept));
+  w.line("keep = " + (list.empty() ? std::string("none") : list));
   if (plan.identity.uid != 0) {
     w.comment("the daemon runs as " + plan.identity.user_name +
               ": capabilities reach it only as ambient ones");
     w.line("ambient =");
-    if (!kept.empty()) w.line("ambient = " + kept);
-  } else if (obs.capabilities.empty()) {
+    if (!list.empty()) w.line("ambient = " + list);
+  } else if (list.empty()) {
     w.comment(
         "no capability was exercised after the start: the daemon may not need root; "
         "consider user = a dedicated user once its files are that user's");

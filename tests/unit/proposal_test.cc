@@ -210,6 +210,12 @@ TEST(Proposal, ScratchOnlyPlaceBecomesATmpfsWhenItHidesNothing) {
   // A file that stays is data, not scratch.
   Observations kept = writes({{"/var/cache/svc/a", "create"}});
   EXPECT_TRUE(has_substr(propose("", kept, hides_nothing).text, "\nread_write = /var/cache/svc\n"));
+  // A name removed that was never seen created (a socket bound there, which clients outside
+  // must reach): the place is shared, not scratch.
+  Observations socket = writes({{"/run/svc/svc.pid", "create"},
+                                {"/run/svc/svc.pid", "unlink"},
+                                {"/run/svc/.s.svc", "unlink"}});
+  EXPECT_TRUE(has_substr(propose("", socket, hides_nothing).text, "\nread_write = /run/svc\n"));
 }
 
 TEST(Proposal, AlreadyWritablePlacesAreNotRepeated) {
@@ -272,12 +278,46 @@ TEST(Proposal, AmbientForANonRootUser) {
   expect_parses(l);
 }
 
-TEST(Proposal, NoCapabilityLinesWhenNotObserved) {
+// Without the capability checks (no BPF trampolines): inferred from the privileged calls.
+TEST(Proposal, CapabilitiesInferredFromCallsWhenChecksAreNotObserved) {
   Observations o = writes({});
   o.runs_without_capabilities = 1;
+  o.privileged_calls = {{"setuid", 1}, {"setgroups", 2}, {"bind", 1}, {"kill (uncertain)", 3}};
+  o.held_capabilities = {{"CAP_SETUID", 1},           {"CAP_SETGID", 1}, {"CAP_DAC_OVERRIDE", 1},
+                         {"CAP_NET_BIND_SERVICE", 1}, {"CAP_KILL", 1},   {"CAP_CHOWN", 1}};
   Learned l = propose("", o);
-  EXPECT_FALSE(has_substr(l.text, "\nkeep"));
-  EXPECT_TRUE(has_substr(l.text, "capabilities were not observed"));
+  EXPECT_TRUE(has_substr(l.text,
+                         "inferred from calls; capability checks are not observable on "
+                         "this kernel"));
+  EXPECT_TRUE(has_substr(l.text,
+                         "\nkeep =\nkeep = CAP_DAC_OVERRIDE CAP_KILL "
+                         "CAP_NET_BIND_SERVICE CAP_SETGID CAP_SETUID\n"))
+      << l.text;
+  EXPECT_TRUE(has_substr(l.text, "# CAP_SETGID: setgroups 2\n"));
+  EXPECT_TRUE(has_substr(l.text, "# CAP_KILL: kill (uncertain) 3 (kept: whether"));
+  // Held, but no call needed it: dropped. Never held: dropped, said so.
+  EXPECT_TRUE(has_substr(l.text, "CAP_DAC_OVERRIDE: kept as the starting policy had it"));
+  EXPECT_TRUE(has_substr(l.text, "CAP_FOWNER: dropped: every tracked process ran without it"));
+  EXPECT_FALSE(has_substr(l.text, "keep = CAP_CHOWN"));
+  expect_parses(l);
+  // A non-root daemon without ambient capabilities exercises none, whatever it calls.
+  Observations user = writes({});
+  user.runs_without_capabilities = 1;
+  l = propose("", user);
+  EXPECT_TRUE(has_substr(l.text, "\nkeep =\nkeep = none\n"));
+  expect_parses(l);
+}
+
+// Only ever narrowed: a capability the starting policy drops is never proposed, even if a
+// (forged or merged) record says it was needed.
+TEST(Proposal, InferredCapabilitiesStayWithinTheBoundingSet) {
+  Observations o = writes({});
+  o.runs_without_capabilities = 1;
+  o.privileged_calls = {{"setuid", 1}, {"chown", 1}};
+  o.held_capabilities = {{"CAP_SETUID", 1}, {"CAP_CHOWN", 1}};
+  Learned l = propose("[capabilities]\nkeep = CAP_SETUID\n", o);
+  EXPECT_TRUE(has_substr(l.text, "\nkeep =\nkeep = CAP_SETUID\n")) << l.text;
+  expect_parses(l);
 }
 
 TEST(Proposal, SyscallGroupsNeverCalledAreDenied) {
