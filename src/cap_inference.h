@@ -57,7 +57,8 @@ std::map<std::string, InferredCapability> infer_capabilities(
     const std::map<std::string, uint64_t>& privileged_calls);
 
 // The capabilities no call reveals (every open, stat, chmod may use them): kept when a process
-// held them, dropped only when none did.
+// held them, dropped only when none did; where the cap_capable tracepoint reports the checks,
+// kept when one of them succeeded.
 const std::vector<std::string>& uninferable_capabilities();
 
 }  // namespace jharden

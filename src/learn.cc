@@ -133,6 +133,7 @@ struct Learner {
     observer->add_counters(now);
     now.runs = 1;
     now.runs_without_capabilities = observer->observes_capabilities() ? 0 : 1;
+    now.runs_with_checks = observer->observes_checks() ? 1 : 0;
     now.seconds = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
             .count());

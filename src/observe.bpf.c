@@ -19,7 +19,8 @@
  * CAP_DAC_OVERRIDE, and a failed first check is not a need. Where the trampoline is refused, the
  * privileged calls that succeeded (setuid, bind below the unprivileged ports, chown ...) and
  * the effective sets the processes held are counted instead, and the proposal infers the
- * capabilities from them (cap_inference.h). */
+ * capabilities from them (cap_inference.h); the file-access capabilities, which no call reveals,
+ * then come from the cap_capable tracepoint where the kernel has it (6.15). */
 // clang-format off: the kernel's types first, the libbpf headers rely on them.
 #include "vmlinux.h"
 // clang-format on
@@ -110,6 +111,17 @@ struct {
   __type(key, __u32);
   __type(value, __u64);
 } caps SEC(".maps");
+
+/* Capability checks that succeeded, as the cap_capable tracepoint (Linux 6.15) reports them
+ * where the fexit program is refused: without the check's options, so a probe counts too. Only
+ * the file-access capabilities are read from it (cap_inference.h: no call reveals them, and
+ * generic_permission() and inode_owner_or_capable() check them audited, not as probes). */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, JH_OBS_MAX_CAPS);
+  __type(key, __u32);
+  __type(value, __u64);
+} checked SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -694,5 +706,14 @@ int BPF_PROG(on_capable, const struct cred *cred, struct user_namespace *ns, int
   add(&facts, JH_FACT_CAPS_SEEN);
   if (ret != 0 || (opts & CAP_OPT_NOAUDIT)) return 0;
   if (cap >= 0 && cap < JH_OBS_MAX_CAPS) add(&caps, (__u32)cap);
+  return 0;
+}
+
+SEC("tp_btf/cap_capable")
+int BPF_PROG(on_capable_checked, const struct cred *cred, struct user_namespace *target_ns,
+             const struct user_namespace *capable_ns, int cap, int ret) {
+  if (state_of_current() != JH_OBS_ACTIVE) return 0;
+  if (ret != 0 || cap < 0 || cap >= JH_OBS_MAX_CAPS) return 0;
+  add(&checked, (__u32)cap);
   return 0;
 }

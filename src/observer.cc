@@ -113,11 +113,13 @@ void Observations::add(const PathEvent& e) {
 void Observations::merge(const Observations& o) {
   runs += o.runs;
   runs_without_capabilities += o.runs_without_capabilities;
+  runs_with_checks += o.runs_with_checks;
   seconds += o.seconds;
   add_counts(syscalls, o.syscalls);
   add_counts(capabilities, o.capabilities);
   add_counts(privileged_calls, o.privileged_calls);
   add_counts(held_capabilities, o.held_capabilities);
+  add_counts(checked_capabilities, o.checked_capabilities);
   add_counts(address_families, o.address_families);
   add_counts(namespaces, o.namespaces);
   write_execute += o.write_execute;
@@ -143,6 +145,8 @@ nlohmann::json observations_to_json(const Observations& o) {
                         {"capabilities", o.capabilities},
                         {"privileged_calls", o.privileged_calls},
                         {"held_capabilities", o.held_capabilities},
+                        {"runs_with_checks", o.runs_with_checks},
+                        {"checked_capabilities", o.checked_capabilities},
                         {"address_families", o.address_families},
                         {"namespaces", o.namespaces},
                         {"write_execute", o.write_execute},
@@ -168,6 +172,8 @@ bool observations_from_json(const nlohmann::json& j, Observations& o, std::strin
     // Absent from the records of earlier versions.
     r.privileged_calls = j.value("privileged_calls", std::map<std::string, uint64_t>{});
     r.held_capabilities = j.value("held_capabilities", std::map<std::string, uint64_t>{});
+    r.runs_with_checks = j.value("runs_with_checks", uint64_t{0});
+    r.checked_capabilities = j.value("checked_capabilities", std::map<std::string, uint64_t>{});
     r.address_families = j.at("address_families").get<std::map<std::string, uint64_t>>();
     r.namespaces = j.at("namespaces").get<std::map<std::string, uint64_t>>();
     r.write_execute = j.at("write_execute").get<uint64_t>();
@@ -188,6 +194,7 @@ struct Observer::Impl {
   observe* skel = nullptr;
   ring_buffer* ring = nullptr;
   bool capabilities = true;
+  bool checks = false;     // the cap_capable tracepoint, where the fexit program is refused
   uint64_t truncated = 0;  // path records dropped: the name was cut, or its base unknown
   std::string fallback_cwd = "/";
   std::function<void(const PathEvent&)> on_path;
@@ -239,14 +246,16 @@ Observer::~Observer() = default;
 
 namespace {
 
-// Opens, loads and attaches the program, with or without the capability program, reporting
-// failed path calls or not (--complain); a negative errno, and `step` naming what failed, on
-// failure.
-int load_and_attach(observe*& skel, bool capabilities, bool failures, std::string& step) {
+// Opens, loads and attaches the program, with or without the capability program (fexit) or the
+// capability-check one (the tracepoint), reporting failed path calls or not (--complain); a
+// negative errno, and `step` naming what failed, on failure.
+int load_and_attach(observe*& skel, bool capabilities, bool checks, bool failures,
+                    std::string& step) {
   step = "open the BPF program";
   skel = observe__open();
   if (!skel) return -errno;
   bpf_program__set_autoload(skel->progs.on_capable, capabilities);
+  bpf_program__set_autoload(skel->progs.on_capable_checked, checks);
   step = "load the BPF program";
   if (int err = observe__load(skel); err != 0) return err;
   step = "fill the syscall table";
@@ -360,16 +369,19 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
     return nullptr;
   };
   // The capability program needs a BPF trampoline (fexit), which some kernels refuse (no
-  // ftrace direct calls, a hypervisor's restrictions): the rest then runs without it.
+  // ftrace direct calls, a hypervisor's restrictions): then the cap_capable tracepoint, where
+  // the kernel has it (6.15), and else the rest runs without either.
   std::string step;
-  int rc = load_and_attach(impl->skel, true, failures, step);
-  if (rc != 0) {
+  int rc = -1;
+  for (auto [capabilities, checks] : {std::pair{true, false}, {false, true}, {false, false}}) {
     if (impl->skel) observe__destroy(impl->skel);
     impl->skel = nullptr;
-    impl->capabilities = false;
-    rc = load_and_attach(impl->skel, false, failures, step);
-    if (rc != 0) return failed(step, rc);
+    impl->capabilities = capabilities;
+    impl->checks = checks;
+    rc = load_and_attach(impl->skel, capabilities, checks, failures, step);
+    if (rc == 0) break;
   }
+  if (rc != 0) return failed(step, rc);
   Impl* raw = impl.get();
   impl->ring = ring_buffer__new(
       bpf_map__fd(impl->skel->maps.events),
@@ -448,6 +460,8 @@ size_t Observer::followed() const {
 
 bool Observer::observes_capabilities() const { return impl_->capabilities; }
 
+bool Observer::observes_checks() const { return impl_->checks; }
+
 void Observer::set_fallback_cwd(const std::string& dir) { impl_->fallback_cwd = dir; }
 
 int Observer::event_fd() const { return ring_buffer__epoll_fd(impl_->ring); }
@@ -503,6 +517,10 @@ void Observer::add_counters(Observations& into) const {
   read_array(bpf_map__fd(impl_->skel->maps.caps), JH_OBS_MAX_CAPS, [&](uint32_t cap, uint64_t v) {
     into.capabilities[capability_name(static_cast<int>(cap))] += v;
   });
+  read_array(bpf_map__fd(impl_->skel->maps.checked), JH_OBS_MAX_CAPS,
+             [&](uint32_t cap, uint64_t v) {
+               into.checked_capabilities[capability_name(static_cast<int>(cap))] += v;
+             });
   read_array(bpf_map__fd(impl_->skel->maps.families), JH_OBS_MAX_FAMILIES,
              [&](uint32_t af, uint64_t v) {
                into.address_families[address_family_name(static_cast<int>(af))] += v;

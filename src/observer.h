@@ -68,6 +68,10 @@ struct Observations {
   std::map<std::string, uint64_t> privileged_calls;
   // The capabilities some tracked process held in its effective set -> runs where one did.
   std::map<std::string, uint64_t> held_capabilities;
+  // Runs without the fexit program where the cap_capable tracepoint reported checks instead,
+  // and the capabilities whose checks it saw succeed -> checks (probes included).
+  uint64_t runs_with_checks = 0;
+  std::map<std::string, uint64_t> checked_capabilities;
   std::map<std::string, uint64_t> address_families;  // "AF_INET" -> socket()/socketpair()
   std::map<std::string, uint64_t> namespaces;        // "net" -> unshare/clone/setns asking for it
   uint64_t write_execute = 0;                        // mappings writable and executable at once
@@ -113,6 +117,8 @@ class Observer {
   // False when the kernel refused the capability program (no BPF trampolines): capabilities
   // are then not observed at all.
   bool observes_capabilities() const;
+  // True when the cap_capable tracepoint reports capability checks instead (no fexit).
+  bool observes_checks() const;
 
   // A relative path is resolved against the process's working directory as /proc shows it
   // when the record is read; this one stands in when the process is gone by then.

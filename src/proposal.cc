@@ -411,9 +411,24 @@ void propose_capabilities(const Policy& policy, const Plan& plan, const Observat
       w.comment(why);
       kept.insert(cap);
     }
+    // Where every such run had the cap_capable tracepoint, its checks tell these apart.
+    const bool checked = obs.runs_with_checks == obs.runs_without_capabilities;
+    if (checked)
+      w.comment(
+          "the file-access capabilities, which no call reveals, from the cap_capable "
+          "tracepoint: the checks that succeeded (probes included, so it can only keep more)");
     for (const auto& cap : uninferable_capabilities()) {
       if (!bounding.count(cap)) continue;
-      if (obs.held_capabilities.count(cap)) {
+      if (checked) {
+        auto it = obs.checked_capabilities.find(cap);
+        if (it != obs.checked_capabilities.end()) {
+          w.comment(cap + ": " + std::to_string(it->second) +
+                    " successful check(s) (cap_capable tracepoint)");
+          kept.insert(cap);
+        } else {
+          w.comment(cap + ": dropped: no check of it succeeded (cap_capable tracepoint)");
+        }
+      } else if (obs.held_capabilities.count(cap)) {
         w.comment(cap + ": kept as the starting policy had it: a process ran with it (as root), " +
                   "and no call tells whether it was used (any file access may)");
         kept.insert(cap);

@@ -192,6 +192,35 @@ test_learn_capabilities() {
   expect_no_match "learn:capability-probed-absent" "DAC_READ_SEARCH" "$(grep '^keep' "$file")"
 }
 
+# learn-file-caps: where the fexit program is refused but the kernel has the cap_capable
+# tracepoint (6.15), the file-access capabilities no call reveals come from its checks: a root
+# daemon writing into a directory it does not own keeps CAP_DAC_OVERRIDE (a check succeeded);
+# one writing only where root's own mode bits allow keeps neither it nor CAP_FOWNER.
+test_learn_file_capabilities() {
+  new_case
+  local pol own other
+  if ! bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q 'btf_trace_cap_capable'; then
+    skip "learn-file-caps:*" "the kernel has no cap_capable tracepoint (Linux 6.15)"
+    return
+  fi
+  mkdir -m 0700 "$CASE/private" "$CASE/own"
+  chown nobody "$CASE/private"
+  pol=$(empty_policy)
+  own="$CASE/own.conf"
+  other="$CASE/other.conf"
+  learn "$pol" "$own" -- /bin/sh -c "echo x > $CASE/own/f; cat $CASE/own/f"
+  learn "$pol" "$other" -- /bin/sh -c "echo x > $CASE/private/f; cat $CASE/private/f"
+  if ! grep -q "inferred from calls" "$own"; then
+    skip "learn-file-caps:*" "capability checks are observed exactly here (fexit)"
+    return
+  fi
+  expect_match "learn-file-caps:tracepoint-used" "from the cap_capable tracepoint" "$(<"$own")"
+  expect_match "learn-file-caps:own-files-keep-none" $'\nkeep = none\n' "$(<"$own")"
+  expect_match "learn-file-caps:override-evidence" \
+    "# CAP_DAC_OVERRIDE: [0-9]+ successful check\\(s\\) \\(cap_capable tracepoint\\)" "$(<"$other")"
+  expect_match "learn-file-caps:override-kept" $'\nkeep = CAP_DAC_OVERRIDE\n' "$(<"$other")"
+}
+
 # learn-caps-inferred: where cap_capable() cannot be watched, the capabilities come from the
 # privileged calls that succeeded: a root daemon binding port 80 and switching to nobody keeps
 # NET_BIND_SERVICE, SETUID and SETGID, and nothing it never used (CHOWN, KILL, SYS_CHROOT...);
@@ -230,8 +259,12 @@ EOF
   fi
   expect_match "learn-caps-inferred:comment-says-so" \
     "# inferred from calls; capability checks are not observable on this kernel" "$(<"$file")"
+  # The file-access capabilities: from the cap_capable tracepoint where the kernel has it (no
+  # check of them succeeded: dropped), else kept because the daemon ran as root.
+  local file_caps="CAP_DAC_OVERRIDE CAP_FOWNER "
+  grep -q "from the cap_capable tracepoint" "$file" && file_caps=""
   expect_match "learn-caps-inferred:keep-from-calls" \
-    $'\nkeep = CAP_DAC_OVERRIDE CAP_FOWNER CAP_NET_BIND_SERVICE CAP_SETGID CAP_SETUID\n' "$(<"$file")"
+    $'\nkeep = '"${file_caps}CAP_NET_BIND_SERVICE CAP_SETGID CAP_SETUID"$'\n' "$(<"$file")"
   expect_match "learn-caps-inferred:evidence" "# CAP_SETGID: setgid 1, setgroups 1" "$(<"$file")"
   # The proposal holds: the daemon passes under it, and a capability it never used is gone.
   install_proposal "$pol" "$file"
@@ -468,7 +501,7 @@ main() {
   e2e_init "$@"
   check_observer
   run_cases test_learn_basic test_learn_merge test_learn_tree_and_refusals test_learn_capabilities \
-    test_learn_capabilities_inferred \
+    test_learn_file_capabilities test_learn_capabilities_inferred \
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base

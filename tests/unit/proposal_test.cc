@@ -308,6 +308,27 @@ TEST(Proposal, CapabilitiesInferredFromCallsWhenChecksAreNotObserved) {
   expect_parses(l);
 }
 
+// Where every run without the fexit program had the cap_capable tracepoint, the file-access
+// capabilities follow its successful checks, not what the processes held; a merged run without
+// the tracepoint brings back the held rule.
+TEST(Proposal, FileCapabilitiesFromTheTracepointWhereEveryRunHadIt) {
+  Observations o = writes({});
+  o.runs = 2;
+  o.runs_without_capabilities = 2;
+  o.runs_with_checks = 2;
+  o.held_capabilities = {{"CAP_DAC_OVERRIDE", 2}, {"CAP_FOWNER", 2}};
+  o.checked_capabilities = {{"CAP_FOWNER", 3}, {"CAP_SYS_ADMIN", 9}};
+  Learned l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\nkeep =\nkeep = CAP_FOWNER\n")) << l.text;
+  EXPECT_TRUE(has_substr(l.text, "# CAP_FOWNER: 3 successful check(s) (cap_capable tracepoint)"));
+  EXPECT_TRUE(has_substr(l.text, "# CAP_DAC_OVERRIDE: dropped: no check of it succeeded"));
+  expect_parses(l);
+  o.runs_without_capabilities = 3;  // one run without the tracepoint
+  l = propose("", o);
+  EXPECT_TRUE(has_substr(l.text, "\nkeep =\nkeep = CAP_DAC_OVERRIDE CAP_FOWNER\n")) << l.text;
+  EXPECT_FALSE(has_substr(l.text, "cap_capable tracepoint"));
+}
+
 // Only ever narrowed: a capability the starting policy drops is never proposed, even if a
 // (forged or merged) record says it was needed.
 TEST(Proposal, InferredCapabilitiesStayWithinTheBoundingSet) {
