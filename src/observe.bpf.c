@@ -699,12 +699,21 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id) {
   return 0;
 }
 
+/* A check made with the process's own credentials. overlayfs checks access to its layers
+ * with the credentials of whoever mounted it (override_creds(): root's, with every
+ * capability), so a process without CAP_DAC_OVERRIDE passes such checks thousands of times
+ * in a container whose root is an overlay; they are the mounter's, not the daemon's. */
+static __always_inline bool own_credentials(const struct cred *cred) {
+  struct task_struct *task = bpf_get_current_task_btf();
+  return cred == BPF_CORE_READ(task, real_cred);
+}
+
 SEC("fexit/cap_capable")
 int BPF_PROG(on_capable, const struct cred *cred, struct user_namespace *ns, int cap,
              unsigned int opts, int ret) {
   if (state_of_current() != JH_OBS_ACTIVE) return 0;
   add(&facts, JH_FACT_CAPS_SEEN);
-  if (ret != 0 || (opts & CAP_OPT_NOAUDIT)) return 0;
+  if (ret != 0 || (opts & CAP_OPT_NOAUDIT) || !own_credentials(cred)) return 0;
   if (cap >= 0 && cap < JH_OBS_MAX_CAPS) add(&caps, (__u32)cap);
   return 0;
 }
@@ -713,7 +722,7 @@ SEC("tp_btf/cap_capable")
 int BPF_PROG(on_capable_checked, const struct cred *cred, struct user_namespace *target_ns,
              const struct user_namespace *capable_ns, int cap, int ret) {
   if (state_of_current() != JH_OBS_ACTIVE) return 0;
-  if (ret != 0 || cap < 0 || cap >= JH_OBS_MAX_CAPS) return 0;
+  if (ret != 0 || cap < 0 || cap >= JH_OBS_MAX_CAPS || !own_credentials(cred)) return 0;
   add(&checked, (__u32)cap);
   return 0;
 }
