@@ -337,7 +337,10 @@ kept_of() {
     echo "${user:-root} | ${caps% } | ${rw% } | ${fam% }"
 }
 
-# A write outside the learned directories is refused; inside the first one, allowed.
+# A write outside the learned directories is refused; inside the first one, allowed. Inside,
+# the probe writes as the directory's owner, as the daemon does: a daemon that starts as root
+# and switches to its own user keeps no CAP_DAC_OVERRIDE to write there as root (it keeps
+# CAP_SETUID and CAP_SETGID to switch, which setpriv uses).
 write_elsewhere_refused() {
     local d=$1 inside r
     inside=$(sed -n 's/^read_write = -\{0,1\}\(.*\)/\1/p' <<<"$2" | head -1)
@@ -346,7 +349,11 @@ write_elsewhere_refused() {
     [[ $r == *"Read-only file system"* ]] || { WHY="outside: $r"; return 1; }
     [[ -n $inside ]] && in_ct test -d "$inside" || return 0
     r=$(in_ct /usr/lib/jharden "$d.conf" -- /bin/sh -c \
-        "f=$inside/jh-learn-probe; touch \$f && rm -f \$f && echo inside-ok" 2>&1)
+        "f=$inside/jh-learn-probe; as=''
+        if [ \$(id -u) = 0 ] && [ \$(stat -c %u $inside) != 0 ]; then
+            as=\"setpriv --reuid=\$(stat -c %u $inside) --regid=\$(stat -c %g $inside) --clear-groups\"
+        fi
+        \$as touch \$f && \$as rm -f \$f && echo inside-ok" 2>&1)
     [[ $r == *inside-ok* ]] || { WHY="inside $inside: $r"; return 1; }
 }
 
