@@ -6,6 +6,7 @@
 #include <seccomp.h>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +30,12 @@ struct ComplainFilter {
   // the observer (sendmsg) and the exec report (write) happen before the observer listens.
   std::vector<std::pair<std::string, int>> exempt;
 };
+
+// The syscalls libseccomp can name on the filter's architectures (the native one, or with
+// native_only = no all three of x86_64): each gets a rule, the rest the default action.
+// `exhaustive` asks the library's table for every number instead of every name of its header
+// (the tests compare both).
+std::set<std::string> known_syscall_names(bool native_only, bool exhaustive = false);
 
 // Throws StepError (228). Returns an empty filter when the plan has none.
 SeccompFilter build_seccomp_filter(const SeccompPlan& plan,
