@@ -1633,7 +1633,11 @@ std::vector<std::string> setup_refusals(const UnitSettings& r) {
 // Output.
 
 std::string tenths_text(double value) {
-  long t = std::lround(value * 10);
+  // std::lround(value * 10) for the scores (0 to 10), without it: lround is jharden's only call
+  // into libm, which every start would otherwise load (docs/performance.md).
+  const double scaled = value * 10;
+  long t = static_cast<long>(scaled);
+  if (scaled - static_cast<double>(t) >= 0.5) ++t;
   return std::to_string(t / 10) + "." + std::to_string(t % 10);
 }
 
