@@ -7,9 +7,11 @@
 # Installs what it needs (tests/setup-deps.sh, plus valgrind), builds jharden in
 # build-bench/, then measures on this machine, in one run:
 #   1. start-up time (hyperfine, medians and spreads) and peak RSS (bench/maxrss.py)
-#      of /bin/true, `unshare -m`, jharden with four policies, an equivalent bwrap
-#      and an equivalent firejail, with the mount table grown by 0, 100, 1000 and
-#      5000 mounts (in a private mount namespace: the host never sees them);
+#      of /bin/true, the namespace floors (`unshare -m`; with a PID namespace; with
+#      nginx.conf's namespaces), jharden with five policies, an equivalent bwrap
+#      (with and without a PID namespace) and an equivalent firejail, with the mount
+#      table grown by 0, 100, 1000 and 5000 mounts (in a private mount namespace: the
+#      host never sees them);
 #   2. the cost of jharden's seccomp filter on a getppid() loop;
 #   3. instruction counts (perf stat when the CPU counters are available,
 #      callgrind otherwise);
@@ -108,7 +110,8 @@ chmod 0600 "$WORK/secret.key"
 printf '# baseline plus one secret\n[secrets]\nbench.key = %s\n' "$WORK/secret.key" >"$P/secret.conf"
 printf '# the same secret, its source left visible\n[secrets]\nhide_sources = no\nbench.key = %s\n' \
     "$WORK/secret.key" >"$P/secret-nohide.conf"
-printf '# baseline plus a PID namespace\n[namespaces]\npid = yes\n' >"$P/pid.conf"
+printf '# the secret plus a PID namespace\n[secrets]\nbench.key = %s\n[namespaces]\npid = yes\n' \
+    "$WORK/secret.key" >"$P/pid.conf"
 printf '# baseline with an empty deny list for every ABI\n[seccomp]\ndeny =\nnative_only = no\n' \
     >"$P/noseccomp.conf"
 chmod 0644 "$P"/*.conf
@@ -137,18 +140,34 @@ DROP_CAPS=(CAP_SYS_ADMIN CAP_SYS_PTRACE CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_BOO
     CAP_MKNOD CAP_MAC_ADMIN CAP_MAC_OVERRIDE CAP_AUDIT_CONTROL CAP_LINUX_IMMUTABLE CAP_BPF
     CAP_PERFMON CAP_SYSLOG CAP_SYS_PACCT CAP_CHECKPOINT_RESTORE)
 
-# bwrap, equivalent to jharden's baseline: the host's tree, /usr and /etc read-only
-# (recursively), private /tmp and /var/tmp, a private /dev, /proc/sys, /sys read-only,
-# /proc/loadavg (and kcore, kallsyms, kmsg when present) masked with /dev/null, a new
-# session, the same capabilities dropped, no_new_privs (bwrap always sets it) and the
-# same seccomp deny list. bwrap always makes a new mount namespace, and only that here.
-BWRAP=(/usr/bin/bwrap --bind / / --ro-bind /usr /usr --ro-bind /etc /etc
-    --tmpfs /tmp --tmpfs /var/tmp --dev /dev --ro-bind /sys /sys)
-for p in /proc/sys /proc/sysrq-trigger; do [[ -e $p ]] && BWRAP+=(--ro-bind "$p" "$p"); done
-BWRAP+=(--ro-bind /dev/null /proc/loadavg)
-for p in /proc/kcore /proc/kallsyms /proc/kmsg; do [[ -e $p ]] && BWRAP+=(--ro-bind /dev/null "$p"); done
-BWRAP+=(--new-session)
-for c in "${DROP_CAPS[@]}"; do BWRAP+=(--cap-drop "$c"); done
+# bwrap, equivalent to jharden's baseline with the one secret: the host's tree, /usr and /etc
+# read-only (recursively), private /tmp and /var/tmp, a private /dev, /proc/sys, /sys
+# read-only, /proc/loadavg (and kcore, kallsyms, kmsg when present) masked with /dev/null, the
+# secret copied (mode 0400) onto a tmpfs at /run/secrets made read-only, its source masked,
+# a new session, the same capabilities dropped, no_new_privs (bwrap always sets it) and the
+# same seccomp deny list. bwrap always makes a new mount namespace, and only that here; the
+# PID variant adds a PID namespace and a fresh /proc (as jharden's pid = yes), before the
+# masks under /proc.
+bwrap_args() {  # bwrap_args pid|nopid
+    local a=(/usr/bin/bwrap --bind / / --ro-bind /usr /usr --ro-bind /etc /etc
+        --tmpfs /tmp --tmpfs /var/tmp --dev /dev --ro-bind /sys /sys)
+    [[ $1 == pid ]] && a+=(--unshare-pid --proc /proc)
+    for p in /proc/sys /proc/sysrq-trigger; do [[ -e $p ]] && a+=(--ro-bind "$p" "$p"); done
+    a+=(--ro-bind /dev/null /proc/loadavg)
+    for p in /proc/kcore /proc/kallsyms /proc/kmsg; do [[ -e $p ]] && a+=(--ro-bind /dev/null "$p"); done
+    a+=(--tmpfs /run/secrets --file 8 /run/secrets/bench.key --chmod 0400 /run/secrets/bench.key
+        --remount-ro /run/secrets --ro-bind /dev/null "$WORK/secret.key"
+        --setenv CREDENTIALS_DIRECTORY /run/secrets)
+    a+=(--new-session)
+    for c in "${DROP_CAPS[@]}"; do a+=(--cap-drop "$c"); done
+    echo "${a[*]}"
+}
+# The secret's mount point, as jharden's own secrets make it (bwrap would create it too).
+mkdir -p /run/secrets
+BWRAP=$(bwrap_args nopid)
+BWRAP_PID=$(bwrap_args pid)
+# Opens the filter on fd 9 and the secret on fd 8 for every run.
+WITH_FDS="$B/with-fd $WORK/filter.bpf 9 $WORK/secret.key 8 --"
 
 # firejail, as close as it gets: it always adds a PID and a UTS namespace (so it
 # compares best with jharden's pid = yes), and mounts a fresh /proc.
@@ -159,21 +178,28 @@ FIREJAIL=(/usr/bin/firejail --noprofile --quiet --read-only=/usr --read-only=/et
     --seccomp.block-secondary)
 
 # id <TAB> label <TAB> command (no argument may contain blanks: hyperfine -N splits).
+# The floors: what the kernel needs for the namespaces alone. `unshare -m` for the baseline;
+# with -p -f --mount-proc for pid = yes (a PID namespace, its init forking the program and a
+# procfs of its own); and with the namespaces nginx.conf asks for (mount, PID, UTS, IPC,
+# cgroup) for nginx.conf.
 {
     printf '# id\tlabel\tcommand\n'
     printf 'exec\t/bin/true (exec floor)\t/bin/true\n'
     printf 'jh-version\tjharden --version (exec + loading)\t%s --version\n' "$J"
     printf 'unshare\tunshare -m (namespace floor)\t/usr/bin/unshare -m --propagation slave /bin/true\n'
+    printf 'unshare-pid\tunshare -m -p -f --mount-proc (PID floor)\t/usr/bin/unshare -m -p -f --mount-proc --propagation slave /bin/true\n'
+    printf 'unshare-nginx\tunshare -m -p -f -u -i -C --mount-proc (nginx.conf floor)\t/usr/bin/unshare -m -p -f -u -i -C --mount-proc --propagation slave /bin/true\n'
     printf 'jh-empty\tjharden empty.conf\t%s %s -- /bin/true\n' "$J" "$P/empty.conf"
     printf 'jh-secret\tjharden + 1 secret\t%s %s -- /bin/true\n' "$J" "$P/secret.conf"
     printf 'jh-secret-nohide\tjharden + 1 secret, hide_sources = no\t%s %s -- /bin/true\n' \
         "$J" "$P/secret-nohide.conf"
-    printf 'jh-pid\tjharden + pid = yes\t%s %s -- /bin/true\n' "$J" "$P/pid.conf"
+    printf 'jh-pid\tjharden + 1 secret + pid = yes\t%s %s -- /bin/true\n' "$J" "$P/pid.conf"
     printf 'jh-nginx\tjharden nginx.conf\t%s %s -- /bin/true\n' "$J" "$P/nginx.conf"
-    printf 'bwrap\tbwrap (equivalent)\t%s %s 9 %s --seccomp 9 /bin/true\n' \
-        "$B/with-fd" "$WORK/filter.bpf" "${BWRAP[*]}"
-    printf 'bwrap-nosc\tbwrap without seccomp\t%s /bin/true\n' "${BWRAP[*]}"
-    printf 'withfd\twith-fd helper alone\t%s %s 9 /bin/true\n' "$B/with-fd" "$WORK/filter.bpf"
+    printf 'bwrap\tbwrap (equivalent)\t%s %s --seccomp 9 /bin/true\n' "$WITH_FDS" "$BWRAP"
+    printf 'bwrap-pid\tbwrap (equivalent) + PID namespace\t%s %s --seccomp 9 /bin/true\n' \
+        "$WITH_FDS" "$BWRAP_PID"
+    printf 'bwrap-nosc\tbwrap without seccomp\t%s %s /bin/true\n' "$B/with-fd $WORK/secret.key 8 --" "$BWRAP"
+    printf 'withfd\twith-fd helper alone\t%s /bin/true\n' "$WITH_FDS"
     printf 'firejail\tfirejail (equivalent)\t%s /bin/true\n' "${FIREJAIL[*]}"
 } >"$WORK/commands.tsv"
 
