@@ -357,8 +357,9 @@ def main():
 
     # ---------------- systemd
     sd, sd_checks, sd_fail = {}, {}, {}
-    sd_file = os.path.join(res, "systemd.txt")
-    if os.path.exists(sd_file):
+    for sd_file in (os.path.join(res, "systemd.txt"), os.path.join(res, "systemd-pg.txt")):
+        if not os.path.exists(sd_file):
+            continue
         for line in open(sd_file, encoding="utf-8"):
             f = line.split()
             if f and f[0] == "time" and len(f) == 4:
@@ -372,12 +373,20 @@ def main():
     if os.path.exists(os.path.join(res, "systemd.skipped")):
         sd_skipped = open(os.path.join(res, "systemd.skipped")).read().strip()
     sd_security = {}
-    for u in ("nginx", "nginx-native", "nginx-jharden"):
+    pg_v = (open(os.path.join(res, "systemd-pg-version.txt")).read().strip()
+            if os.path.exists(os.path.join(res, "systemd-pg-version.txt")) else "")
+    pg_skipped = (open(os.path.join(res, "systemd-pg.skipped")).read().strip()
+                  if os.path.exists(os.path.join(res, "systemd-pg.skipped")) else None)
+    # The PostgreSQL units: stock, systemd's sandboxing, jharden (instances of templates).
+    pg_units = [f"{u}@{pg_v}-main.service" for u in
+                ("postgresql", "postgresql-native", "postgresql-jharden")] if pg_v else []
+    for u in ("nginx", "nginx-native", "nginx-jharden", "postgresql", "postgresql-native",
+              "postgresql-jharden"):
         p = os.path.join(res, f"systemd-security-{u}.txt")
         if os.path.exists(p):
-            m = re.search(r"exposure level for \S+: ([\d.]+) (\S+)", open(p).read())
+            m = re.search(r"exposure level for (\S+): ([\d.]+) (\S+)", open(p).read())
             if m:
-                sd_security[u + ".service"] = f"{m.group(1)} {m.group(2)}"
+                sd_security[m.group(1).rstrip(":")] = f"{m.group(2)} {m.group(3)}"
 
     # ---------------- instructions
     instr = {}
@@ -444,6 +453,18 @@ def main():
             targets.append(("`systemctl start nginx`: jharden drop-in vs systemd's own sandboxing",
                             f"{fmt_ratio(r2)}×{fmt_ci(ratio_ci(jh, nat))}", "< 1×",
                             verdict(r2 < 1.0)))
+    if pg_units and sd.get(pg_units[0]) and sd.get(pg_units[2]):
+        s, jh = sd[pg_units[0]], sd[pg_units[2]]
+        r = statistics.median(jh) / statistics.median(s)
+        targets.append(("`systemctl start` PostgreSQL: jharden drop-in vs stock unit",
+                        f"{fmt_ratio(r)}×{fmt_ci(ratio_ci(jh, s))}", "≤ 1.15×",
+                        verdict(r <= 1.15)))
+        if sd.get(pg_units[1]):
+            nat = sd[pg_units[1]]
+            r2 = statistics.median(jh) / statistics.median(nat)
+            targets.append(("`systemctl start` PostgreSQL: jharden drop-in vs systemd's own "
+                            "sandboxing", f"{fmt_ratio(r2)}×{fmt_ci(ratio_ci(jh, nat))}", "< 1×",
+                            verdict(r2 < 1.0)))
     if sec.get("jh-default") and sec.get("none"):
         r = statistics.median(sec["jh-default"]["ns"]) / statistics.median(sec["none"]["ns"])
         targets.append(("getppid() loop: jharden's default filter vs no filter (`unshare -m`)",
@@ -480,7 +501,7 @@ def main():
             ("exec", "jh-empty", TARGET_ROW, "jh-nginx", "bwrap", "firejail")
             if rss_med(lv[0], i)))
     if sd:
-        head.append("systemctl start nginx, median ms: " + ", ".join(
+        head.append("systemctl start, median ms: " + ", ".join(
             f"{u} {statistics.median(v)*1e3:.0f}" for u, v in sd.items()))
     if sec:
         head.append("getppid() loop, median ns/call: " + ", ".join(
@@ -767,7 +788,15 @@ def main():
                                          "(Type=notify, jharden nginx.conf + 1 secret"
                                          + (", hide_sources = no)" if meta.get(
                                              "secret_hide_works") == "no" else ")")}
-        for u in ("nginx.service", "nginx-native.service", "nginx-jharden.service"):
+        if pg_units:
+            what.update({
+                pg_units[0]: "Debian's stock unit (pg_ctlcluster, Type=forking)",
+                pg_units[1]: "stock + systemd's own sandboxing "
+                             "(bench/systemd/postgresql-native.conf)",
+                pg_units[2]: "stock + bench/systemd/postgresql-jharden.conf (Type=notify, "
+                             "postgres under jharden: the baseline, read_only = / but its "
+                             "data, log and socket directories, notify = daemon)"})
+        for u in ["nginx.service", "nginx-native.service", "nginx-jharden.service"] + pg_units:
             v = sd.get(u)
             if not v:
                 add(f"| {u} | {what[u]} | — | | | 0 | {sd_fail.get(u, 0)} | "
@@ -790,6 +819,17 @@ def main():
             "directives, so it cannot see the sandbox jharden builds: the jharden unit scores "
             "like the stock one there (`jharden --analyze nginx.conf` scores the policy).")
         add("")
+        if pg_units:
+            add(f"PostgreSQL {pg_v}: the same procedure with {meta.get('pg_warm')} warm-up "
+                f"start(s), {meta.get('pg_rounds')} round(s) × {meta.get('pg_per')} starts per "
+                "unit; \"after start\" gives the answer to `SELECT 1` over the socket. The stock "
+                "unit starts postgres through pg_ctlcluster and `pg_ctl -w`, which returns once "
+                "the server accepts connections; under jharden, postgres reports its own "
+                "readiness (READY=1, `notify = daemon`).")
+            add("")
+        elif pg_skipped:
+            add(f"PostgreSQL: not measured ({pg_skipped}).")
+            add("")
 
     add("## What is compared")
     add("")

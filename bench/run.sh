@@ -15,9 +15,10 @@
 #   2. the cost of jharden's seccomp filter on a getppid() loop;
 #   3. instruction counts (perf stat when the CPU counters are available,
 #      callgrind otherwise);
-#   4. `systemctl start` latency of nginx: stock, with systemd's own sandboxing,
-#      and through jharden's drop-in, under a real systemd (this machine's OS
-#      booted in systemd-nspawn by tests/systemd/nspawn.sh);
+#   4. `systemctl start` latency of nginx (and of PostgreSQL when it is installed):
+#      stock, with systemd's own sandboxing, and through jharden's drop-in, under a
+#      real systemd (this machine's OS booted in systemd-nspawn by
+#      tests/systemd/nspawn.sh);
 # and writes docs/performance.md (tables, machine, commands) with gnuplot plots in
 # bench/results/, then prints a headline table.
 #
@@ -35,6 +36,9 @@
 #                          (300000, 25; quick: 200000, 3)
 #   BENCH_SYSTEMD_ROUNDS, BENCH_SYSTEMD_PER_ROUND, BENCH_SYSTEMD_WARMUP
 #                          (5, 5, 2: 25 timed starts per unit; quick: 1, 3, 1)
+#   BENCH_PG_ROUNDS, BENCH_PG_PER_ROUND, BENCH_PG_WARMUP, BENCH_PG_TIMEOUT
+#                          the same for PostgreSQL (3, 3, 1; quick: 1, 3, 1), and
+#                          the seconds its part may take at most (300)
 #   BENCH_SKIP_DEPS=1      do not run tests/setup-deps.sh
 #   BENCH_SKIP_SYSTEMD=1   leave out the systemd part
 #   BENCH_BUILD_DIR        build directory (build-bench/ in the repository)
@@ -63,6 +67,9 @@ export BENCH_RUNS_BIG=${BENCH_RUNS_BIG:-$d_big}
 LOOP_CALLS=${BENCH_LOOP_CALLS:-$d_calls} LOOP_ROUNDS=${BENCH_LOOP_ROUNDS:-$d_lrounds}
 SD_ROUNDS=${BENCH_SYSTEMD_ROUNDS:-$d_sr} SD_PER=${BENCH_SYSTEMD_PER_ROUND:-$d_sp}
 SD_WARM=${BENCH_SYSTEMD_WARMUP:-$d_sw}
+# PostgreSQL starts take longer: fewer of them, and the whole part bounded.
+PG_ROUNDS=${BENCH_PG_ROUNDS:-$((d_sr < 3 ? d_sr : 3))} PG_PER=${BENCH_PG_PER_ROUND:-3}
+PG_WARM=${BENCH_PG_WARMUP:-1} PG_TIMEOUT=${BENCH_PG_TIMEOUT:-300}
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -219,6 +226,9 @@ host_mounts_before=$(wc -l </proc/self/mountinfo)
     echo "sd_rounds=$SD_ROUNDS"
     echo "sd_per=$SD_PER"
     echo "sd_warm=$SD_WARM"
+    echo "pg_rounds=$PG_ROUNDS"
+    echo "pg_per=$PG_PER"
+    echo "pg_warm=$PG_WARM"
     echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "host_mounts=$host_mounts_before"
     echo "secret_hide_works=$SECRET_HIDE"
@@ -355,6 +365,53 @@ cleanup() {
     fi
 }
 trap cleanup EXIT
+# PostgreSQL, when installed (and so in the container, a copy of this machine) with a cluster:
+# Debian's stock postgresql@VERSION-main.service (pg_ctlcluster, Type=forking), a copy with
+# systemd's own sandboxing (bench/systemd/postgresql-native.conf) and a copy with the drop-in
+# bench/systemd/postgresql-jharden.conf, which runs postgres under jharden with the policy
+# written here. Bounded in time: a unit whose warm-up start fails is not timed, and the whole
+# part stops after PG_TIMEOUT seconds.
+measure_postgresql() {
+    local v
+    v=$(ns exec "$CT" sh -c 'ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1') || v=""
+    if [[ -z $v ]] || ! ns exec "$CT" test -f "/var/lib/postgresql/$v/main/PG_VERSION"; then
+        echo "PostgreSQL is not installed here (or has no cluster $v/main)" >"$RESULTS/systemd-pg.skipped"
+        return 0
+    fi
+    {
+        printf '# PostgreSQL %s under jharden for the benchmark (bench/run.sh)\n[service]\n' "$v"
+        printf 'exec = /usr/lib/postgresql/%s/bin/postgres -D /var/lib/postgresql/%s/main' "$v" "$v"
+        printf ' -c config_file=/etc/postgresql/%s/main/postgresql.conf\n' "$v"
+        printf 'user = postgres\n# postgres reports its readiness itself\nnotify = daemon\n'
+        printf '[filesystem]\nread_only = /\n'
+        printf 'read_write = /var/lib/postgresql /var/log/postgresql /run/postgresql\n'
+    } >"$WORK/bench-postgres.conf"
+    ns copy "$CT" "$WORK/bench-postgres.conf" /etc/jharden/bench-postgres.conf || return 1
+    ns exec "$CT" /usr/lib/jharden --check bench-postgres.conf >"$RESULTS/systemd-pg-check.txt" 2>&1 ||
+        { echo "jharden --check bench-postgres.conf failed" >"$RESULTS/systemd-pg.skipped"; return 0; }
+    # shellcheck disable=SC2016 # expanded by the shell in the container
+    ns exec "$CT" sh -c '
+        systemctl stop postgresql.service "postgresql@*.service"
+        for u in native jharden; do
+            cp /lib/systemd/system/postgresql@.service /etc/systemd/system/postgresql-$u@.service &&
+            mkdir -p /etc/systemd/system/postgresql-$u@.service.d || exit 1
+        done' || return 1
+    ns copy "$CT" "$BENCH_DIR/systemd/postgresql-native.conf" \
+        /etc/systemd/system/postgresql-native@.service.d/bench-native.conf || return 1
+    ns copy "$CT" "$BENCH_DIR/systemd/postgresql-jharden.conf" \
+        /etc/systemd/system/postgresql-jharden@.service.d/jharden.conf || return 1
+    ns exec "$CT" systemctl daemon-reload || return 1
+    echo "$v" >"$RESULTS/systemd-pg-version.txt"
+    timeout "$PG_TIMEOUT" bash "$NSPAWN" exec "$CT" bash /root/bench-inner.sh \
+        "$PG_ROUNDS" "$PG_PER" "$PG_WARM" "postgresql@$v-main.service" \
+        "postgresql-native@$v-main.service" "postgresql-jharden@$v-main.service" \
+        >"$RESULTS/systemd-pg.txt" || return 1
+    for u in postgresql postgresql-native postgresql-jharden; do
+        ns exec "$CT" systemd-analyze security --no-pager "$u@$v-main.service" 2>/dev/null |
+            tail -1 >"$RESULTS/systemd-security-$u.txt" || true
+    done
+}
+
 if [[ ${BENCH_SKIP_SYSTEMD:-0} == 1 ]]; then
     echo "skipped" >"$RESULTS/systemd.skipped"
 elif ! command -v systemd-nspawn >/dev/null; then
@@ -397,6 +454,8 @@ else
         done
         ns exec "$CT" systemd-analyze security --no-pager nginx.service 2>/dev/null |
             tail -1 >"$RESULTS/systemd-security-nginx.txt" || true
+        ns exec "$CT" systemctl stop nginx.service nginx-native.service nginx-jharden.service || true
+        measure_postgresql || echo "run.sh: the PostgreSQL measurement failed" >&2
         bash "$NSPAWN" stop "$CT" || echo "run.sh: could not stop the container cleanly" >&2
         ct_started=0
     else
