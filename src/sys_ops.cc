@@ -44,7 +44,6 @@ constexpr SysOps kReal = {
         },
     .cap_drop_bound = ::cap_drop_bound,
     .cap_set_proc = ::cap_set_proc,
-    .cap_reset_ambient = ::cap_reset_ambient,
     .cap_set_ambient = ::cap_set_ambient,
     .setgroups = ::setgroups,
     .setresgid = ::setresgid,

@@ -40,7 +40,6 @@ struct SysOps {
   // Privileges.
   int (*cap_drop_bound)(cap_value_t cap);
   int (*cap_set_proc)(cap_t caps);
-  int (*cap_reset_ambient)();
   int (*cap_set_ambient)(cap_value_t cap, cap_flag_value_t value);
   int (*setgroups)(size_t n, const gid_t* groups);
   int (*setresgid)(gid_t r, gid_t e, gid_t s);

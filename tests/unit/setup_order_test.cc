@@ -168,7 +168,6 @@ int fake_cap_drop_bound(cap_value_t cap) {
   return call("drop_bound " + std::to_string(cap)) ? -1 : 0;
 }
 int fake_cap_set_proc(cap_t) { return call("cap_set_proc") ? -1 : 0; }
-int fake_cap_reset_ambient() { return call("cap_reset_ambient") ? -1 : 0; }
 int fake_cap_set_ambient(cap_value_t cap, cap_flag_value_t) {
   return call("cap_set_ambient " + std::to_string(cap)) ? -1 : 0;
 }
@@ -182,7 +181,9 @@ int fake_setresuid(uid_t uid, uid_t, uid_t) {
 int fake_prctl(int option, unsigned long a2, unsigned long, unsigned long, unsigned long) {
   std::string name = option == PR_SET_NO_NEW_PRIVS ? "no_new_privs"
                      : option == PR_SET_KEEPCAPS   ? "keepcaps " + std::to_string(a2)
-                                                   : "prctl " + std::to_string(option);
+                     : option == PR_CAP_AMBIENT && a2 == PR_CAP_AMBIENT_CLEAR_ALL
+                         ? "clear_ambient"
+                         : "prctl " + std::to_string(option);
   return call(name) ? -1 : 0;
 }
 int fake_seccomp_load(scmp_filter_ctx) { return call("seccomp_load") ? -ECANCELED : 0; }
@@ -214,7 +215,6 @@ constexpr SysOps kFake = {
     .pivot_root = fake_pivot_root,
     .cap_drop_bound = fake_cap_drop_bound,
     .cap_set_proc = fake_cap_set_proc,
-    .cap_reset_ambient = fake_cap_reset_ambient,
     .cap_set_ambient = fake_cap_set_ambient,
     .setgroups = fake_setgroups,
     .setresgid = fake_setresgid,
@@ -409,7 +409,7 @@ TEST(SetupOrder, PrivilegesDropInMinijailsOrder) {
   const size_t first_privilege_step = o.index("drop_bound");
   const std::vector<std::string> order = {
       "drop_bound",      "setsid",          "close_range", "keepcaps 1",   "setgroups",
-      "setresgid 65534", "setresuid 65534", "keepcaps 0",  "cap_set_proc", "cap_reset_ambient",
+      "setresgid 65534", "setresuid 65534", "keepcaps 0",  "cap_set_proc", "clear_ambient",
       "no_new_privs",    "seccomp_load",    "execve"};
   for (size_t i = 0; i + 1 < order.size(); ++i)
     EXPECT_LT(o.index(order[i]), o.index(order[i + 1]))
@@ -457,6 +457,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Injected{"setresgid", kExitGroup, "setresgid 65534"},
                       Injected{"setresuid", kExitUser, "setresuid 65534"},
                       Injected{"cap_set_proc", kExitCapabilities, "cap_set_proc"},
+                      Injected{"clear_ambient", kExitCapabilities, "clear ambient set"},
                       Injected{"no_new_privs", kExitNoNewPrivileges, "PR_SET_NO_NEW_PRIVS"},
                       Injected{"seccomp_load", kExitSeccomp, "load filter"},
                       Injected{"execve", kExitExec, "execve /bin/true"}),
