@@ -257,6 +257,26 @@ def callgrind_breakdown(res):
     return vals
 
 
+def filter_cost(res, pol):
+    """Inclusive instructions of bench/filter_cost.cc's parts for one policy, or None."""
+    path = os.path.join(res, f"filter-{pol}.inclusive.txt")
+    if not os.path.exists(path):
+        return None
+    keys = {"total": r"PROGRAM TOTALS", "build": r"jharden::build_seccomp_filter\(jharden::SeccompPlan const&\) \[",
+            "names": r"jharden::known_syscall_names.* \[", "add": r"\?\?\?:seccomp_rule_add_array \[",
+            "export": r"\?\?\?:seccomp_export_bpf \[", "load": r"jharden::load_policy.* \[",
+            "plan": r"jharden::build_plan.* \["}
+    vals = {}
+    for line in open(path, encoding="utf-8", errors="replace"):
+        m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(.*)$", line)
+        if not m:
+            continue
+        for k, pat in keys.items():
+            if k not in vals and re.search(pat, m.group(2)):
+                vals[k] = int(m.group(1).replace(",", ""))
+    return vals if "build" in vals and "export" in vals else None
+
+
 def top_self(res, k=8):
     path = os.path.join(res, "callgrind.jh-empty.self.txt")
     rows = []
@@ -734,10 +754,34 @@ def main():
             add("Under valgrind 3.19 jharden stops at its first sandbox step: valgrind does not "
                 "implement seccomp(2) (syscall 317), so libseccomp cannot set the SSB "
                 "attribute and jharden fails closed (exit 228) — before any mount. Its count "
-                "therefore covers start-up (dynamic loading), loading the policy, the plan and "
-                "the secrets, which is all of jharden's user-space work except the seccomp "
-                "rules, the mount calls and the execve (system calls, cheap in user space).")
+                "therefore covers start-up (dynamic loading), loading the policy, the plan, the "
+                "secrets and the seccomp filter's syscall names, but not the filter's rules nor "
+                "its compilation to BPF, which the next table counts; the rest of jharden's "
+                "work is system calls (mounts, Landlock, the filter's load, the execve).")
             add("")
+    fc = {pol: filter_cost(res, pol) for pol in ("empty", "secret", "nginx")}
+    if any(fc.values()):
+        add("The seccomp filter alone: bench/filter_cost.cc loads the policy, builds its "
+            "filter with jharden's code and compiles it to BPF with libseccomp "
+            "(`seccomp_export_bpf`, what `seccomp_load` does before the system call), with "
+            "libseccomp told this kernel's API level; callgrind, inclusive instructions:")
+        add("")
+        add("| policy | whole helper | load + plan | build the filter | of which: syscall names | "
+            "of which: rule additions | compile to BPF |")
+        add("|---|---:|---:|---:|---:|---:|---:|")
+        for pol, v in fc.items():
+            if v:
+                add(f"| {pol}.conf | {v.get('total', 0):,} | "
+                    f"{v.get('load', 0) + v.get('plan', 0):,} | {v['build']:,} | "
+                    f"{v.get('names', 0):,} | {v.get('add', 0):,} | {v['export']:,} |")
+        add("")
+        add("libseccomp 2.5's compiler (gen_bpf.c) resolves the program's jumps by walking its "
+            "list of blocks for each jump, so its cost grows with the square of the rules: "
+            "every syscall libseccomp knows has a rule of its own (the default action, ENOSYS, "
+            "is for the others), and the argument rules (namespaces, set-user-ID modes, "
+            "terminal requests, realtime, personality) add their blocks. The helper links "
+            "libstdc++ dynamically, so its dynamic loading costs more than jharden's.")
+        add("")
     if cg and cg.get("total"):
         tot = cg["total"]
         dl = cg.get("dl_start", 0)
