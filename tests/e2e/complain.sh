@@ -193,7 +193,7 @@ test_complain_observer_ends_with_daemon() {
   sleep 0.5
   left=""
   for pid in $(pgrep -x jharden-complai); do
-    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "$tag" || continue
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "$tag" || continue
     [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) == Z ]] || left+="$pid "
   done
   expect_eq complain-observer:gone-after-daemon "" "$left"
