@@ -36,3 +36,48 @@ wait_until() {
         sleep 0.2
     done
 }
+
+cursor() { in_ct journalctl -n 0 --show-cursor --no-pager | sed -n 's/^-- cursor: //p'; }
+
+# median VALUES...: the middle one (of an odd count).
+median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
+
+# The overall exposure of `systemd-analyze security` or `jharden --analyze` on stdin.
+score_of() { sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' | tail -1; }
+
+# The clients of a benchmark: on CPU CLIENT_CPU when the script pins them (library.sh).
+in_client() {
+    if [[ -n ${CLIENT_CPU:-} ]]; then in_ct taskset -c "$CLIENT_CPU" "$@"; else in_ct "$@"; fi
+}
+
+http_code() { in_ct curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
+
+# ab_rate ARGS... URL: requests per second of ApacheBench, 4 at a time, for BENCH_SECS seconds.
+ab_rate() {
+    in_client ab -q -t "$BENCH_SECS" -n 10000000 -c 4 "$@" 2>/dev/null |
+        sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p'
+}
+
+# dns_rate: queries of bench.test (A) to 127.0.0.1:53 per second, 8 outstanding at a time, for
+# BENCH_SECS seconds.
+dns_rate() {
+    in_client python3 -c '
+import socket, struct, sys, time, select
+secs = float(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.connect(("127.0.0.1", 53))
+q = lambda i: struct.pack(">HHHHHH", i & 0xFFFF, 0x0100, 1, 0, 0, 0) + b"\x05bench\x04test\x00\x00\x01\x00\x01"
+n = sent = 0
+end = time.monotonic() + secs
+t0 = time.monotonic()
+for _ in range(8):
+    s.send(q(sent)); sent += 1
+while time.monotonic() < end:
+    r, _, _ = select.select([s], [], [], 1.0)
+    if not r:
+        s.send(q(sent)); sent += 1
+        continue
+    s.recv(512); n += 1
+    s.send(q(sent)); sent += 1
+print("%.1f" % (n / (time.monotonic() - t0)))' "$BENCH_SECS" 2>/dev/null
+}

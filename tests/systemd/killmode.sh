@@ -63,8 +63,6 @@ journal_since() {
     in_ct journalctl --no-pager -o short-monotonic --after-cursor="$1" -u "$2"
 }
 
-cursor() { in_ct journalctl -n 0 --show-cursor --no-pager | sed -n 's/^-- cursor: //p'; }
-
 keep_journal() {
     { echo "===== $1"; journal_since "$2" "$1"; } >>"$LOGDIR/journal.log" 2>&1
 }

@@ -76,13 +76,10 @@ CUR_OK=1
 on_fail() { CUR_OK=0; }
 
 equals() { [[ $1 == "$2" ]] || { WHY="expected '$2', got '$1'"; return 1; }; }
-median() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
 cleanup() {
     [[ -n $SHARED_CT || -z $CT ]] || nspawn_stop "$CT" >/dev/null 2>&1
 }
-
-cursor() { in_ct journalctl -n 0 --show-cursor --no-pager | sed -n 's/^-- cursor: //p'; }
 
 # ---------------------------------------------------------------- set-up
 
@@ -132,11 +129,6 @@ EOF
 # WORK_name: the daemon's client does its job (RESULT: what it saw); BENCH_name: operations
 # per second over BENCH_SECS.
 
-http_code() { in_ct curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
-ab_rate() {
-    in_ct ab -q -t "$BENCH_SECS" -n 10000000 -c 4 "$@" 2>/dev/null |
-        sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p'
-}
 curl_loop() {
     local i c
     for i in $(seq 20); do
@@ -224,27 +216,7 @@ WORK_unbound() {
     RESULT="dig bench.test -> $out"
     [[ $out == 192.0.2.1 ]] || { WHY=$RESULT; return 1; }
 }
-BENCH_unbound() {
-    in_ct python3 -c '
-import socket, struct, sys, time, select
-secs = float(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.connect(("127.0.0.1", 53))
-q = lambda i: struct.pack(">HHHHHH", i & 0xFFFF, 0x0100, 1, 0, 0, 0) + b"\x05bench\x04test\x00\x00\x01\x00\x01"
-n = sent = 0
-end = time.monotonic() + secs
-t0 = time.monotonic()
-for _ in range(8):
-    s.send(q(sent)); sent += 1
-while time.monotonic() < end:
-    r, _, _ = select.select([s], [], [], 1.0)
-    if not r:
-        s.send(q(sent)); sent += 1
-        continue
-    s.recv(512); n += 1
-    s.send(q(sent)); sent += 1
-print("%.1f" % (n / (time.monotonic() - t0)))' "$BENCH_SECS" 2>/dev/null
-}
+BENCH_unbound() { dns_rate; }
 
 # ---------------------------------------------------------------- one daemon
 
@@ -319,7 +291,6 @@ verify_ok() {
         { WHY="$(grep -c '^FAIL' "$LOGDIR/$1.verify") rows fail, see $LOGDIR/$1.verify"; return 1; }
 }
 
-score_of() { sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' | tail -1; }
 score_within() {
     local s=$1 max=$2
     [[ -n $s ]] || { WHY="no score"; return 1; }

@@ -98,14 +98,11 @@ cleanup() {
     nspawn_stop "$CT" || echo "# warning: could not stop the container in $CT" >&2
 }
 
-cursor() { in_ct journalctl -n 0 --show-cursor --no-pager | sed -n 's/^-- cursor: //p'; }
-
 keep_journal() {
     { echo "===== $1"; in_ct journalctl --no-pager -o short-monotonic --after-cursor="$2" -u "$1"; } \
         >>"$LOGDIR/journal.log" 2>&1
 }
 
-median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 # spread RUNS...: (largest - smallest) / median, in percent.
 spread() {
     printf '%s\n' "$@" | sort -g |
@@ -229,16 +226,6 @@ EOF
 # Each WORK_name checks that the daemon serves (RESULT: what was seen); each BENCH_name
 # prints operations per second.
 
-# The benchmark clients run on their own CPU (see CLIENT_CPU).
-in_client() { in_ct taskset -c "$CLIENT_CPU" "$@"; }
-
-http_code() { in_ct curl -s -o /dev/null -m 5 -w '%{http_code}' "$@"; }
-
-ab_rate() {
-    in_client ab -q -t "$BENCH_SECS" -n 10000000 -c 4 "$@" 2>/dev/null |
-        sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p'
-}
-
 WORK_nginx() {
     local c
     c=$(http_code http://127.0.0.1/)
@@ -335,28 +322,7 @@ WORK_dns() {
     RESULT="dig bench.test -> $out"
     [[ $out == 192.0.2.1 ]] || { WHY=$RESULT; return 1; }
 }
-# Queries of bench.test, 8 outstanding at a time, for LIB_BENCH_SECS seconds.
-BENCH_dns() {
-    in_client python3 -c '
-import socket, struct, sys, time, select
-secs = float(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.connect(("127.0.0.1", 53))
-q = lambda i: struct.pack(">HHHHHH", i & 0xFFFF, 0x0100, 1, 0, 0, 0) + b"\x05bench\x04test\x00\x00\x01\x00\x01"
-n = sent = 0
-end = time.monotonic() + secs
-t0 = time.monotonic()
-for _ in range(8):
-    s.send(q(sent)); sent += 1
-while time.monotonic() < end:
-    r, _, _ = select.select([s], [], [], 1.0)
-    if not r:
-        s.send(q(sent)); sent += 1
-        continue
-    s.recv(512); n += 1
-    s.send(q(sent)); sent += 1
-print("%.1f" % (n / (time.monotonic() - t0)))' "$BENCH_SECS" 2>/dev/null
-}
+BENCH_dns() { dns_rate; }
 WORK_dnsmasq() { WORK_dns; }
 BENCH_dnsmasq() { BENCH_dns; }
 WORK_unbound() { WORK_dns; }
@@ -476,8 +442,6 @@ verify_policy() {
     in_ct jharden --verify "$1" >"$LOGDIR/verify-$1.log" 2>&1 ||
         { WHY="$(grep -c '^FAIL' "$LOGDIR/verify-$1.log") failing rows, see $LOGDIR/verify-$1.log"; return 1; }
 }
-
-score_of() { sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' | tail -1; }
 
 score_below() {
     local s=$1 stock=$2
