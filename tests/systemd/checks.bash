@@ -81,3 +81,40 @@ while time.monotonic() < end:
     s.send(q(sent)); sent += 1
 print("%.1f" % (n / (time.monotonic() - t0)))' "$BENCH_SECS" 2>/dev/null
 }
+
+# install_debs TAG PACKAGES...: the packages the container lacks, installed in it. The container
+# is a copy of this machine without a network: they are fetched here (only downloaded, into
+# $LOGDIR/debs: nothing is installed on this machine), copied in, and installed there by apt,
+# which takes the missing dependencies from them. TAG names the script's copy in the container.
+install_debs() {
+    local tag=$1 missing=() p debs=$LOGDIR/debs
+    shift
+    local cache=/var/cache/jharden-$tag-debs marker=/run/jh-$tag-policy-rc
+    for p in "$@"; do
+        in_ct dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing+=("$p")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    mkdir -p "$debs/partial"
+    echo "# installing ${missing[*]} in the container (log: $LOGDIR/apt.log)"
+    fetch() {
+        timeout 600 apt-get install -y -q --download-only -o Dir::Cache::archives="$debs" \
+            "${missing[@]}" >>"$LOGDIR/apt.log" 2>&1
+    }
+    # Stale package lists on this machine: update them once and try again.
+    fetch || { apt-get update -q >>"$LOGDIR/apt.log" 2>&1 && fetch; } ||
+        { WHY="download failed, see $LOGDIR/apt.log"; return 1; }
+    rm -rf "$debs/partial" "$debs/lock"
+    nspawn_copy "$CT" "$debs" "$cache" || { WHY="copy failed"; return 1; }
+    # Installing starts nothing (policy-rc.d): each daemon is started by its test.
+    in_ct sh -c "[ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d; touch $marker; }"
+    in_ct timeout 600 env DEBIAN_FRONTEND=noninteractive sh -c \
+        "apt-get install -y -q --no-download $cache/*.deb" >>"$LOGDIR/apt.log" 2>&1 ||
+        { WHY="apt-get install failed, see $LOGDIR/apt.log"; return 1; }
+    in_ct sh -c "[ ! -e $marker ] || rm -f /usr/sbin/policy-rc.d $marker"
+    for p in "${missing[@]}"; do
+        in_ct dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            { WHY="$p not installed, see $LOGDIR/apt.log"; return 1; }
+    done
+}

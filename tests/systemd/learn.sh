@@ -83,33 +83,7 @@ cleanup() {
 
 # ---------------------------------------------------------------- set-up
 
-# The container has no network: the packages are fetched here (only downloaded, into a
-# directory of their own), copied in, and installed there by apt (library.sh does the same).
-install_packages() {
-    local missing=() p debs=$LOGDIR/debs
-    for p in "${PACKAGES[@]}"; do
-        in_ct dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing+=("$p")
-    done
-    ((${#missing[@]} == 0)) && return 0
-    mkdir -p "$debs/partial"
-    echo "# installing ${missing[*]} in the container (log: $LOGDIR/apt.log)"
-    fetch() {
-        timeout 600 apt-get install -y -q --download-only -o Dir::Cache::archives="$debs" \
-            "${missing[@]}" >>"$LOGDIR/apt.log" 2>&1
-    }
-    fetch || { apt-get update -q >>"$LOGDIR/apt.log" 2>&1 && fetch; } ||
-        { WHY="download failed, see $LOGDIR/apt.log"; return 1; }
-    rm -rf "$debs/partial" "$debs/lock"
-    nspawn_copy "$CT" "$debs" /var/cache/jharden-learn-debs || { WHY="copy failed"; return 1; }
-    in_ct sh -c '[ -e /usr/sbin/policy-rc.d ] || { printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d; touch /run/jh-learn-policy-rc; }'
-    in_ct timeout 600 env DEBIAN_FRONTEND=noninteractive sh -c \
-        'apt-get install -y -q --no-download /var/cache/jharden-learn-debs/*.deb' \
-        >>"$LOGDIR/apt.log" 2>&1 ||
-        { WHY="apt-get install failed, see $LOGDIR/apt.log"; return 1; }
-    in_ct sh -c '[ ! -e /run/jh-learn-policy-rc ] || rm -f /usr/sbin/policy-rc.d /run/jh-learn-policy-rc'
-}
+install_packages() { install_debs learn "${PACKAGES[@]}"; }
 
 # haproxy forwards a port to nginx; unbound answers a local name.
 configure_daemons() {

@@ -140,40 +140,7 @@ boot() {
     fi
 }
 
-# The container is a copy of this machine without a network: the packages are fetched here
-# (only downloaded, into a directory of their own: nothing is installed on this machine),
-# copied in, and installed there by apt, which takes the missing dependencies from them.
-install_packages() {
-    local missing=() p debs=$LOGDIR/debs
-    for p in "${PACKAGES[@]}"; do
-        in_ct dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing+=("$p")
-    done
-    ((${#missing[@]} == 0)) && return 0
-    mkdir -p "$debs/partial"
-    echo "# installing ${missing[*]} in the container (log: $LOGDIR/apt.log)"
-    fetch() {
-        timeout 600 apt-get install -y -q --download-only -o Dir::Cache::archives="$debs" \
-            "${missing[@]}" >>"$LOGDIR/apt.log" 2>&1
-    }
-    # Stale package lists on this machine: update them once and try again.
-    fetch || { apt-get update -q >>"$LOGDIR/apt.log" 2>&1 && fetch; } ||
-        { WHY="download failed, see $LOGDIR/apt.log"; return 1; }
-    rm -rf "$debs/partial" "$debs/lock"
-    nspawn_copy "$CT" "$debs" /var/cache/jharden-library-debs || { WHY="copy failed"; return 1; }
-    # Installing starts nothing (policy-rc.d): each daemon is started by its test.
-    in_ct sh -c '[ -e /usr/sbin/policy-rc.d ] || { printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d; touch /run/jh-library-policy-rc; }'
-    in_ct timeout 600 env DEBIAN_FRONTEND=noninteractive sh -c \
-        'apt-get install -y -q --no-download /var/cache/jharden-library-debs/*.deb' \
-        >>"$LOGDIR/apt.log" 2>&1 ||
-        { WHY="apt-get install failed, see $LOGDIR/apt.log"; return 1; }
-    in_ct sh -c '[ ! -e /run/jh-library-policy-rc ] || rm -f /usr/sbin/policy-rc.d /run/jh-library-policy-rc'
-    for p in "${missing[@]}"; do
-        in_ct dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            { WHY="$p not installed, see $LOGDIR/apt.log"; return 1; }
-    done
-}
+install_packages() { install_debs library "${PACKAGES[@]}"; }
 
 install_jharden() {
     nspawn_copy "$CT" "$DEB" /root/jharden.deb || { WHY="copy failed"; return 1; }
