@@ -86,7 +86,7 @@ class MountApplier {
   const Plan& plan_;
   MountSources& sources_;
   std::vector<Secret>& secrets_;
-  const MountOptions& options_;
+  const MountOptions options_;  // a copy: callers pass a temporary
   std::vector<bool> present_;
   mode_t old_umask_;
   unique_fd root_fd_;
