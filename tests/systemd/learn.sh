@@ -78,17 +78,22 @@ on_fail() { CUR_OK=0; }
 equals() { [[ $1 == "$2" ]] || { WHY="expected '$2', got '$1'"; return 1; }; }
 
 cleanup() {
-    [[ -n $SHARED_CT || -z $CT ]] || nspawn_stop "$CT" >/dev/null 2>&1
+    if [[ -n $SHARED_CT ]]; then
+        unconfigure_daemons
+    elif [[ -n $CT ]]; then
+        nspawn_stop "$CT" >/dev/null 2>&1
+    fi
 }
 
 # ---------------------------------------------------------------- set-up
 
 install_packages() { install_debs learn "${PACKAGES[@]}"; }
 
-# haproxy forwards a port to nginx; unbound answers a local name.
+# haproxy forwards a port to nginx; unbound answers a local name. In a shared container what is
+# added here is taken away again at the end (library.sh configures the same daemons its way).
 configure_daemons() {
     in_ct sh -c 'grep -q "^frontend jh-learn" /etc/haproxy/haproxy.cfg 2>/dev/null ||
-        printf "\nfrontend jh-learn\n\tbind 127.0.0.1:8080\n\tno log\n\tdefault_backend jh-nginx\nbackend jh-nginx\n\tserver n1 127.0.0.1:80\n" >>/etc/haproxy/haproxy.cfg'
+        printf "\nfrontend jh-learn\n\tbind 127.0.0.1:8081\n\tno log\n\tdefault_backend jh-learn-nginx\nbackend jh-learn-nginx\n\tserver n1 127.0.0.1:80\n" >>/etc/haproxy/haproxy.cfg'
     put_file 0644 /etc/unbound/unbound.conf.d/jh-learn.conf <<'EOF'
 server:
     local-zone: "bench.test." static
@@ -96,6 +101,12 @@ server:
 EOF
     in_ct sh -c 'test ! -d /var/lib/unbound || test -s /var/lib/unbound/root.key ||
         install -o unbound -g unbound -m 0644 /usr/share/dns/root.key /var/lib/unbound/root.key'
+}
+
+unconfigure_daemons() {
+    in_ct sh -c 'test ! -f /etc/haproxy/haproxy.cfg ||
+        sed -i "/^frontend jh-learn\$/,/^\tserver n1 127.0.0.1:80\$/d" /etc/haproxy/haproxy.cfg'
+    in_ct rm -f /etc/unbound/unbound.conf.d/jh-learn.conf
 }
 
 # ---------------------------------------------------------------- workloads
@@ -181,8 +192,8 @@ while time.monotonic() < end:
 print("%.1f" % (n / (time.monotonic() - t0)))' "$BENCH_SECS" 2>/dev/null
 }
 
-WORK_haproxy() { curl_loop http://127.0.0.1:8080/; }
-BENCH_haproxy() { ab_rate http://127.0.0.1:8080/; }
+WORK_haproxy() { curl_loop http://127.0.0.1:8081/; }
+BENCH_haproxy() { ab_rate http://127.0.0.1:8081/; }
 
 WORK_unbound() {
     local out
