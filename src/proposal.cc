@@ -31,10 +31,6 @@ constexpr const char* kHomes[] = {"/home", "/root", "/run/user"};
 // What jharden itself calls after its filter is loaded (the exec report and execve): a group
 // holding one of these is never denied, whatever the daemon called.
 constexpr const char* kJhardenNeeds[] = {"execve", "write", "read", "exit_group", "exit"};
-// The pseudo-devices of private_dev.
-constexpr const char* kPrivateDevNodes[] = {"/dev/null",   "/dev/zero",    "/dev/full",
-                                            "/dev/random", "/dev/urandom", "/dev/tty",
-                                            "/dev/ptmx",   "/dev/console"};
 
 bool under(const std::string& path, const std::string& dir) {
   if (dir == "/") return true;
@@ -325,11 +321,10 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
     if (under(path, "/dev") && path != "/dev") devices.insert(path);
   if (!policy.private_dev.value) {
     std::vector<std::string> others;
+    // What the private /dev holds (plan.h), judged by the first name below /dev.
     for (const auto& d : devices) {
-      bool standard = std::any_of(std::begin(kPrivateDevNodes), std::end(kPrivateDevNodes),
-                                  [&](const char* n) { return d == n; }) ||
-                      under(d, "/dev/pts") || under(d, "/dev/shm") || under(d, "/dev/fd");
-      if (!standard) others.push_back(d);
+      std::string_view rel = std::string_view(d).substr(std::string_view("/dev/").size());
+      if (!private_dev_holds(rel.substr(0, rel.find('/')))) others.push_back(d);
     }
     if (others.empty()) {
       w.comment("only standard pseudo-devices opened (" + std::to_string(devices.size()) +

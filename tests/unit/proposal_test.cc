@@ -161,6 +161,19 @@ TEST(Proposal, DeviceWritesAreNotProposed) {
   expect_parses(l);
 }
 
+// private_dev is proposed when every device opened is one the private /dev holds (plan.h's
+// list): /dev/console is not among them, so a daemon that opened it keeps the host's /dev.
+TEST(Proposal, PrivateDevOnlyWhenItHoldsEveryDeviceOpened) {
+  Observations o =
+      writes({{"/dev/null", "write"}, {"/dev/pts/3", "write"}, {"/dev/urandom", "read"}});
+  Learned l = propose("[filesystem]\nprivate_dev = no\n", o);
+  EXPECT_TRUE(has_substr(l.text, "\nprivate_dev = yes\n")) << l.text;
+  ++o.paths["/dev/console"]["write"];
+  l = propose("[filesystem]\nprivate_dev = no\n", o);
+  EXPECT_FALSE(has_substr(l.text, "private_dev = yes")) << l.text;
+  EXPECT_TRUE(has_substr(l.text, "devices opened: /dev/console"));
+}
+
 // Tens of thousands of written directories: one line each, nested ones under their outer
 // location, and no quadratic merge (this test would take minutes).
 TEST(Proposal, ManyLocationsMergeByAncestors) {
