@@ -231,7 +231,7 @@ void run_complain_observer(const Plan& plan, int channel, pid_t seed) {
   // The BPF observer sees what a call really got, at no cost to the calls that succeed; without
   // it (no BTF, no CAP_BPF) the filter notifies the path calls and the plan predicts.
   std::string error;
-  std::unique_ptr<Observer> bpf = Observer::start(error, /*failures=*/true);
+  std::unique_ptr<Observer> bpf = Observer::start(error, /*failures=*/true, /*capabilities=*/false);
   if (bpf && !bpf->track(seed, false, error)) bpf.reset();
   if (bpf) bpf->set_fallback_cwd(plan.working_directory);
   if (!bpf)

@@ -360,7 +360,7 @@ int load_and_attach(observe*& skel, bool capabilities, bool checks, bool failure
 
 }  // namespace
 
-std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
+std::unique_ptr<Observer> Observer::start(std::string& error, bool failures, bool capabilities) {
   libbpf_set_print(collect_libbpf_message);
   auto impl = std::make_unique<Impl>();
   auto failed = [&](const std::string& what, int err) {
@@ -371,14 +371,18 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures) {
   // The capability program needs a BPF trampoline (fexit), which some kernels refuse (no
   // ftrace direct calls, a hypervisor's restrictions): then the cap_capable tracepoint, where
   // the kernel has it (6.15), and else the rest runs without either.
+  const std::vector<std::pair<bool, bool>> tiers =
+      capabilities
+          ? std::vector<std::pair<bool, bool>>{{true, false}, {false, true}, {false, false}}
+          : std::vector<std::pair<bool, bool>>{{false, false}};
   std::string step;
   int rc = -1;
-  for (auto [capabilities, checks] : {std::pair{true, false}, {false, true}, {false, false}}) {
+  for (auto [fexit, tracepoint] : tiers) {
     if (impl->skel) observe__destroy(impl->skel);
     impl->skel = nullptr;
-    impl->capabilities = capabilities;
-    impl->checks = checks;
-    rc = load_and_attach(impl->skel, capabilities, checks, failures, step);
+    impl->capabilities = fexit;
+    impl->checks = tracepoint;
+    rc = load_and_attach(impl->skel, fexit, tracepoint, failures, step);
     if (rc == 0) break;
   }
   if (rc != 0) return failed(step, rc);

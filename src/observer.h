@@ -99,8 +99,11 @@ bool observations_from_json(const nlohmann::json& j, Observations& o, std::strin
 class Observer {
  public:
   // Loads and attaches the program; nullptr, with `error`, when the kernel does not allow it.
-  // With `failures`, failed path operations are reported too (drain's `on_failure`).
-  static std::unique_ptr<Observer> start(std::string& error, bool failures = false);
+  // With `failures`, failed path operations are reported too (drain's `on_failure`); without
+  // `capabilities`, no program watches capability checks (--complain has no use for them, and
+  // each would run on every check on the machine).
+  static std::unique_ptr<Observer> start(std::string& error, bool failures = false,
+                                         bool capabilities = true);
   ~Observer();
   Observer(const Observer&) = delete;
   Observer& operator=(const Observer&) = delete;

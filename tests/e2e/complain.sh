@@ -199,6 +199,29 @@ test_complain_observer_ends_with_daemon() {
   expect_eq complain-observer:gone-after-daemon "" "$left"
 }
 
+# --complain's observer loads no program on capability checks: it has no use for them, and each
+# would run on every capability check on the machine while the service runs.
+test_complain_no_capability_program() {
+  local pol pid f id names="" tag="JH_CASE_TAG=complain-progs-$$-$RANDOM" deadline
+  new_case
+  pol=$(empty_policy)
+  env "$tag" "$JHARDEN" --complain "$pol" -- /bin/sleep 3 </dev/null >/dev/null 2>&1 &
+  deadline=$((SECONDS + 3))
+  while [[ -z $names ]] && ((SECONDS < deadline)); do
+    sleep 0.2
+    for pid in $(pgrep -x jharden-complai); do
+      tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "$tag" || continue
+      for f in "/proc/$pid/fdinfo/"*; do
+        id=$(awk '$1 == "prog_id:" { print $2 }' "$f" 2>/dev/null)
+        [[ -n $id ]] && names+=" $(bpftool prog show id "$id" | sed -n 's/.* name \([a-z_]*\) .*/\1/p')"
+      done
+    done
+  done
+  wait
+  expect_match complain-observer:path-programs-loaded "on_sys_exit" "$names"
+  expect_no_match complain-observer:no-capability-program "on_capable" "$names"
+}
+
 test_complain_usage() {
   local pol
   new_case
@@ -319,6 +342,7 @@ main() {
     test_complain_pid_namespace \
     test_complain_handover_calls_denied \
     test_complain_observer_ends_with_daemon \
+    test_complain_no_capability_program \
     test_complain_usage \
     test_setup_failure_names_line \
     test_kill_names_line \
