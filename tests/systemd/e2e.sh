@@ -34,6 +34,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 # shellcheck source=nspawn.sh
 source "$HERE/nspawn.sh"
+# shellcheck source=checks.bash
+source "$HERE/checks.bash"
 
 SHARED_CT=""                            # --container DIR: booted by the caller
 if [[ ${1:-} == --container ]]; then
@@ -49,23 +51,7 @@ FAILED=0
 WHY=""                                  # reason given by the last check
 
 # ---------------------------------------------------------------- reporting
-
-pass() { echo "PASS: $1"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL: $1${2:+ ($2)}"; FAILED=$((FAILED + 1)); }
-
-# check DESCRIPTION COMMAND...: run the command (a function that may set WHY),
-# PASS if it succeeds, FAIL with WHY otherwise.
-check() {
-    local desc=$1
-    shift
-    WHY=""
-    if "$@"; then pass "$desc"; else fail "$desc" "$WHY"; fi
-}
-
-summary() {
-    echo "$PASSED passed, $FAILED failed"
-    ((FAILED == 0))
-}
+# pass, fail, check, summary: checks.bash.
 
 # diag UNIT: keep the unit's status and journal in the log directory.
 diag() {
@@ -77,11 +63,7 @@ diag() {
 }
 
 # ---------------------------------------------------------------- container
-
-in_ct() { nspawn_exec "$CT" "$@"; }
-
-# put_file MODE DEST: write stdin to DEST in the container, owned by root.
-put_file() { in_ct install -D -m "$1" -o root -g root /dev/stdin "$2"; }
+# in_ct, put_file, prop, wait_until, http_code: checks.bash.
 
 cleanup() {
     [[ -n $CT && -d $CT ]] || return 0
@@ -95,18 +77,6 @@ cleanup() {
 }
 
 # ---------------------------------------------------------------- helpers
-
-# wait_until SECONDS COMMAND...: retry COMMAND every 0.2 s until it succeeds.
-wait_until() {
-    local deadline=$((SECONDS + $1))
-    shift
-    until "$@"; do
-        ((SECONDS < deadline)) || return 1
-        sleep 0.2
-    done
-}
-
-prop() { in_ct systemctl show -p "$2" --value "$1"; }
 
 # running PID: PID names a live process in the container (a unit that failed
 # to start has MainPID 0: its checks then fail with that reason, quietly).
@@ -206,7 +176,6 @@ comm_is() {
     [[ $comm == "$2" ]] || { WHY="PID $1 is '${comm:-gone}'"; return 1; }
 }
 
-http_code() { in_ct curl -s -o /dev/null -m 5 -w '%{http_code}' "$1"; }
 http_200() { [[ $(http_code "$1") == 200 ]]; }
 
 # http_ok URL: 200 within 10 s (the daemon may still be binding its socket:
