@@ -7,7 +7,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +22,7 @@
 #include "error.h"
 #include "observer.h"
 #include "proposal.h"
+#include "topology.h"
 #include "unique_fd.h"
 
 namespace jharden {
@@ -286,11 +286,7 @@ void start_learner(const std::string& file, const Policy& policy, const Plan& pl
   if (pipe2(fds, O_CLOEXEC) != 0) fail_errno(kExitFailure, "learn", "pipe2");
   unique_fd read_end(fds[0]), write_end(fds[1]);
   const pid_t seed = getpid();
-  pid_t middle = fork();
-  if (middle < 0) fail_errno(kExitFailure, "learn", "fork the observer");
-  if (middle == 0) {
-    pid_t learner = fork();
-    if (learner != 0) std::_Exit(learner < 0 ? kExitFailure : kExitSuccess);
+  if (fork_detached(kExitFailure, "learn", "the observer")) {
     wipe_secrets(secrets);
     // Nothing of jharden's but the report pipe: the observer outlives every set-up step.
     const int keep = write_end.get();
@@ -300,11 +296,6 @@ void start_learner(const std::string& file, const Policy& policy, const Plan& pl
     learner_main(l, seed, keep);
   }
   write_end.reset();
-  int status = 0;
-  while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail(kExitFailure, "learn", "fork the observer: failed");
   // The observer closes its end once it follows this process; a message before that is why
   // it could not.
   std::string message;

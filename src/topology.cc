@@ -44,6 +44,21 @@ namespace {
 
 }  // namespace
 
+bool fork_detached(int code, const std::string& step, const std::string& what) {
+  pid_t middle = fork();
+  if (middle < 0) fail_errno(code, step, "fork " + what);
+  if (middle == 0) {
+    pid_t child = fork();
+    if (child != 0) std::_Exit(child < 0 ? kExitFailure : kExitSuccess);
+    return true;
+  }
+  int status = 0;
+  while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail(code, step, "fork " + what + ": failed");
+  return false;
+}
+
 // notify = exec in place: READY=1 may only be sent once execve has succeeded, which the
 // process that becomes the daemon cannot report afterwards. A helper forked now, before the
 // mount namespace can hide $NOTIFY_SOCKET's path, waits on the exec channel and tells
@@ -53,18 +68,8 @@ namespace {
 void start_ready_helper(SetupContext& c) {
   unique_fd read_end = open_exec_channel(c.sync);
   const pid_t main_pid = getpid();
-  pid_t middle = fork();
-  if (middle < 0) fail_errno(kExitNamespace, "notify", "fork the readiness helper");
-  if (middle == 0) {
-    pid_t helper = fork();
-    if (helper != 0) std::_Exit(helper < 0 ? kExitFailure : kExitSuccess);
+  if (fork_detached(kExitNamespace, "notify", "the readiness helper"))
     ready_helper(c, read_end.get(), main_pid);
-  }
-  int status = 0;
-  while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail(kExitNamespace, "notify", "fork the readiness helper: failed");
 }
 
 // --complain: the observer, forked before the mount namespace so that it sees the daemon's
@@ -77,11 +82,7 @@ void start_complain_observer(SetupContext& c) {
   unique_fd observer_end(fds[0]);
   c.complain.reset(fds[1]);
   const pid_t seed = getpid();
-  pid_t middle = fork();
-  if (middle < 0) fail_errno(kExitSeccomp, "complain", "fork the observer");
-  if (middle == 0) {
-    pid_t observer = fork();
-    if (observer != 0) std::_Exit(observer < 0 ? kExitFailure : kExitSuccess);
+  if (fork_detached(kExitSeccomp, "complain", "the observer")) {
     wipe_secrets(c.secrets);
     c.complain.reset();
     c.sync.reset();
@@ -95,11 +96,6 @@ void start_complain_observer(SetupContext& c) {
     run_complain_observer(c.plan, observer_end.get(), seed);
     std::_Exit(kExitSuccess);
   }
-  int status = 0;
-  while (waitpid(middle, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    fail(kExitSeccomp, "complain", "fork the observer: failed");
   // Whether the observer follows the path calls itself (BPF), or needs the filter for them;
   // once it has said so, it follows this process and all it forks.
   char mode = 0;

@@ -16,6 +16,12 @@
 
 namespace jharden {
 
+// The side processes' fork: a process that is never the caller's child, so that it never
+// shows in the daemon's wait() calls (a double fork: the middle process exits at once and is
+// reaped here). True in that process; false in the caller. A failed fork is `step`'s error
+// ("fork WHAT") with exit code `code`.
+bool fork_detached(int code, const std::string& step, const std::string& what);
+
 // notify = exec in place: a helper, forked before the mount namespace can hide
 // $NOTIFY_SOCKET's path, that waits on the exec channel and tells systemd on behalf of the
 // main process (this one), so that NotifyAccess=main suffices.
