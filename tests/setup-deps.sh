@@ -16,6 +16,8 @@ packages=(
   # tests and demo
   systemd systemd-container dbus nginx-light memcached curl python3 busybox-static
   util-linux procps iproute2 libcap2-bin netcat-openbsd man-db groff-base
+  # strace: behaviour.sh counts the reads a plain start makes (none of --verify's host facts)
+  strace
   # the stop/restart tests under systemd (tests/systemd/killmode.sh): the container is a copy
   # of this machine without a network, so its daemons are installed here
   postgresql postgresql-contrib redis-server
