@@ -237,6 +237,7 @@ const std::vector<WatchedPathCall>& watched_path_calls() {
       {"chown", -1, 0, A::kWrite},
       {"lchown", -1, 0, A::kWrite},
       {"fchownat", 0, 1, A::kWrite},
+      {"bind", -1, 1, A::kWrite, -1, -1, true},
   };
   return kCalls;
 }

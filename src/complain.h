@@ -57,6 +57,8 @@ struct WatchedPathCall {
   FsAccess access;
   int second_dirfd_arg = -1;  // rename, link: the new name
   int second_path_arg = -1;
+  // bind: path_arg points to a struct sockaddr; a name in the filesystem only for AF_UNIX.
+  bool sockaddr = false;
 };
 const std::vector<WatchedPathCall>& watched_path_calls();
 

@@ -5,9 +5,11 @@
 #include <poll.h>
 #include <seccomp.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -164,8 +166,17 @@ class Complainer {
     unique_fd mem(open((proc + "/mem").c_str(), O_RDONLY | O_CLOEXEC));
     if (!mem) return;
     auto path_of = [&](int dirfd_arg, int path_arg) -> std::optional<std::string> {
-      auto p = read_string(mem.get(), args[path_arg]);
-      if (!p) return std::nullopt;
+      uint64_t name_at = args[path_arg];
+      if (watched->sockaddr) {
+        sa_family_t family = 0;
+        if (pread(mem.get(), &family, sizeof family, static_cast<off_t>(name_at)) !=
+                static_cast<ssize_t>(sizeof family) ||
+            family != AF_UNIX)
+          return std::nullopt;
+        name_at += offsetof(sockaddr_un, sun_path);
+      }
+      auto p = read_string(mem.get(), name_at);
+      if (!p || (watched->sockaddr && p->empty())) return std::nullopt;  // abstract socket
       if (p->starts_with("/")) return join_normalized("/", *p);
       const int dirfd = dirfd_arg < 0 ? AT_FDCWD : static_cast<int>(args[dirfd_arg]);
       std::string base =

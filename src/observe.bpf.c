@@ -412,6 +412,7 @@ static __always_inline void base_of(int dfd, char *out) {
 #define O_CREAT 0100
 #define O_TRUNC 01000
 #define AT_REMOVEDIR 0x200
+#define AF_UNIX 1
 
 static __always_inline void read_args(struct pt_regs *regs, struct sys_args *args) {
   args->a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -444,8 +445,15 @@ static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *in
       e->op = JH_OP_READ;
   }
   if (e->op == JH_OP_UNLINK && (flags & AT_REMOVEDIR)) e->op = JH_OP_RMDIR;
-  if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)arg(&args, info->path)) <= 0)
-    return 0;
+  unsigned long name = arg(&args, info->path);
+  if (info->sockaddr) { /* bind: a name in the filesystem only for AF_UNIX, not abstract */
+    __u16 family = 0;
+    if (bpf_probe_read_user(&family, sizeof(family), (void *)name) != 0 || family != AF_UNIX)
+      return 0;
+    name += sizeof(family);
+  }
+  if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)name) <= 0) return 0;
+  if (e->path[0] == 0) return 0; /* an abstract socket, or no name */
   /* A read that fails may be the view's doing wherever it is (an inaccessible path): kept
    * until the exit says, when failures are reported. */
   if (e->op == JH_OP_READ && !read_matters(e->path) && !report_failures()) return 0;

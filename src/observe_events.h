@@ -48,6 +48,9 @@ struct jh_obs_nr {
   unsigned char cap;
   signed char parg;
   signed char parg2;
+  /* bind: `path` points to a struct sockaddr, whose sun_path names the socket to create when
+   * its family is AF_UNIX and the name is not abstract. */
+  unsigned char sockaddr;
 };
 
 /* The checks of jh_obs_nr.priv, in the order of jharden::PrivilegeCheck. */
@@ -108,6 +111,7 @@ enum jh_obs_op {
   JH_OP_READ,  /* opened for reading (absolute paths only under /home, /root, /run/user,
                   /dev, /proc, /sys) */
   JH_OP_EXEC,
+  JH_OP_BIND, /* a socket created by bind() (AF_UNIX, a name in the filesystem) */
 };
 
 /* A path operation that succeeded, as the syscall named it. A relative path comes with the

@@ -26,9 +26,9 @@
 namespace jharden {
 namespace {
 
-constexpr const char* kOpNames[] = {"create",      "mkdir",     "unlink", "rmdir",
-                                    "rename-from", "rename-to", "link",   "symlink",
-                                    "truncate",    "write",     "read",   "exec"};
+constexpr const char* kOpNames[] = {"create",    "mkdir", "unlink",  "rmdir",    "rename-from",
+                                    "rename-to", "link",  "symlink", "truncate", "write",
+                                    "read",      "exec",  "bind"};
 
 // The last message libbpf printed, for the error of a failed start (libbpf's own output would
 // otherwise go to the daemon's journal in pieces).
@@ -279,6 +279,7 @@ int load_and_attach(observe*& skel, bool capabilities, bool checks, bool failure
     const char* name;
     uint8_t op;
     int8_t dfd, path, dfd2, path2, flags, how;
+    bool sockaddr = false;
   };
   const PathCall path_calls[] = {
       {"open", JH_OP_WRITE, -1, 0, -1, -1, 1, -1},
@@ -300,6 +301,7 @@ int load_and_attach(observe*& skel, bool capabilities, bool checks, bool failure
       {"symlink", JH_OP_SYMLINK, -1, 1, -1, -1, -1, -1},
       {"symlinkat", JH_OP_SYMLINK, 1, 2, -1, -1, -1, -1},
       {"truncate", JH_OP_TRUNCATE, -1, 0, -1, -1, -1, -1},
+      {"bind", JH_OP_BIND, -1, 1, -1, -1, -1, -1, true},
   };
   // One entry per number: what its arguments are (kinds, path calls) and whether its success
   // reveals a capability (cap_inference.h).
@@ -308,7 +310,7 @@ int load_and_attach(observe*& skel, bool capabilities, bool checks, bool failure
     int nr = seccomp_syscall_resolve_name(name);
     if (nr < 0 || nr >= JH_OBS_MAX_SYSCALLS) return nullptr;
     auto [it, fresh] = infos.try_emplace(nr);
-    if (fresh) it->second = jh_obs_nr{JH_NR_PLAIN, 0, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1};
+    if (fresh) it->second = jh_obs_nr{JH_NR_PLAIN, 0, -1, -1, -1, -1, -1, -1, 0, 0, -1, -1, 0};
     return &it->second;
   };
   for (const auto& [name, kind] : kinds)
@@ -323,6 +325,7 @@ int load_and_attach(observe*& skel, bool capabilities, bool checks, bool failure
       info->path2 = c.path2;
       info->flags = c.flags;
       info->how = c.how;
+      info->sockaddr = c.sockaddr;
     }
   for (const auto& c : privileged_calls()) {
     std::optional<int> cap = parse_capability(c.capability);
@@ -393,7 +396,7 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures, boo
         auto* self = static_cast<Impl*>(ctx);
         if (size < sizeof(jh_obs_event) || !self->on_path) return 0;
         const auto* e = static_cast<const jh_obs_event*>(data);
-        if (e->op < JH_OP_CREATE || e->op > JH_OP_EXEC) return 0;
+        if (e->op < JH_OP_CREATE || e->op > JH_OP_BIND) return 0;
         const auto pid = static_cast<pid_t>(e->tgid);
         PathEvent pe{static_cast<PathOp>(e->op - JH_OP_CREATE), pid,
                      self->resolve(pid, e->dfd, e->path, e->base, sizeof e->path,

@@ -31,9 +31,10 @@ enum class PathOp {
   kWrite,  // opened for writing
   kRead,   // opened for reading; reported only under /home, /root, /run/user, /dev, /proc, /sys
   kExec,
+  kBind,  // a socket created in the filesystem by bind()
 };
 
-// "create", "mkdir", ..., "rename-from", "rename-to", ..., "write", "read", "exec".
+// "create", "mkdir", ..., "rename-from", "rename-to", ..., "write", "read", "exec", "bind".
 const char* path_op_name(PathOp op);
 
 // The operations that need the location to be writable.

@@ -77,7 +77,8 @@ std::string evidence(const std::map<std::string, std::map<std::string, uint64_t>
 
 bool is_write_op(const std::string& op) { return op != "read" && op != "exec"; }
 bool is_create_op(const std::string& op) {
-  return op == "create" || op == "mkdir" || op == "rename-to" || op == "link" || op == "symlink";
+  return op == "create" || op == "mkdir" || op == "rename-to" || op == "link" || op == "symlink" ||
+         op == "bind";
 }
 bool is_remove_op(const std::string& op) {
   return op == "unlink" || op == "rmdir" || op == "rename-from";
@@ -96,6 +97,40 @@ struct Location {
   bool object = false;  // the path itself (its directory is never writable as a whole)
   bool created = false;
 };
+
+bool has_op(const Location& l, const std::string& op) {
+  return std::any_of(l.names.begin(), l.names.end(),
+                     [&](const auto& name) { return name.second.contains(op); });
+}
+
+// Whether the daemon made, removed or replaced the entry itself, which a mount of the file
+// cannot allow (a mount point is neither removed nor renamed over, a socket's bind() needs
+// the name free); creating it once is fine: it is there at the next start.
+bool entries_change(const Location& l) {
+  return std::any_of(l.names.begin(), l.names.end(), [](const auto& name) {
+    return std::any_of(name.second.begin(), name.second.end(), [](const auto& op) {
+      return is_remove_op(op.first) || op.first == "rename-to" || op.first == "bind";
+    });
+  });
+}
+
+// The last component of `path`, its runs of two or more digits as N: haproxy-master.sock.N.tmp
+// for the one name of each start.
+std::string numbers_as_n(const std::string& path) {
+  const std::string name = path.substr(path.rfind('/') + 1);
+  std::string out;
+  for (size_t i = 0; i < name.size();) {
+    size_t j = i;
+    while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
+    if (j - i >= 2) {
+      out += 'N';
+      i = j;
+    } else {
+      out += name[i++];
+    }
+  }
+  return out;
+}
 
 // The policy's parser refuses a line longer than 198 bytes, comments included: a proposal
 // with one would not parse at all (the daemon's long names, many capabilities or families).
@@ -246,6 +281,9 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
     w.comment("Everything read-only but the places below, where writes were seen.");
     w.line("read_only = /");
   }
+  // Files directly in a directory never writable as a whole whose entries the daemon changed:
+  // by directory, then by name with its numbers as N (PID-named temporary files).
+  std::map<std::string, std::map<std::string, std::map<std::string, uint64_t>>> unmountable;
   for (const auto& [loc, l] : merged) {
     std::set<std::string> created, removed;
     bool wrote_existing = false;
@@ -262,7 +300,9 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
     // one it created. A name removed that it was never seen creating was made by other means
     // (bind() of a socket, which clients outside must reach: PostgreSQL's .s.PGSQL.5432 in
     // /run/postgresql) or existed before: a private tmpfs would hide it from the others.
-    bool scratch = !l.object && !created.empty() && !wrote_existing && created == removed;
+    // A socket bound there is for clients outside the sandbox: a private tmpfs would hide it.
+    bool scratch = !l.object && !created.empty() && !wrote_existing && created == removed &&
+                   !has_op(l, "bind");
     if (scratch && context.only_holds) {
       std::vector<std::string> own(created.begin(), created.end());
       scratch = context.only_holds(loc, own);
@@ -282,6 +322,10 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
         options = ":mode=0700,uid=" + std::to_string(plan.identity.uid) +
                   ",gid=" + std::to_string(plan.identity.gid);
       w.line("tmpfs = " + loc + options);
+    } else if (l.object && entries_change(l)) {
+      // Said once per directory, after the lines.
+      for (const auto& [name, ops] : l.names)
+        for (const auto& [op, n] : ops) unmountable[parent_of(loc)][numbers_as_n(loc)][op] += n;
     } else if (l.object) {
       w.comment(what + " (" + parent_of(loc) +
                 " is never made writable as a whole: better give the daemon a directory of its "
@@ -293,6 +337,13 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
       w.line("read_write = " + loc);
     }
   }
+
+  for (const auto& [dir, names] : unmountable)
+    w.comment("entries created, removed or renamed directly in " + dir + ": " + evidence(names) +
+              " (not proposed: " + dir +
+              " is never made writable as a whole, and a mount of a single file lets it be "
+              "written, not created, removed or renamed: give the daemon a directory of its "
+              "own, such as RuntimeDirectory= makes)");
 
   // Home directories never touched.
   std::vector<std::string> homes;

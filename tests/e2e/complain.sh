@@ -34,6 +34,7 @@ EOF
 daemon_body() {
   cat <<EOF
 p data_write write $CASE/data/db
+p data_socket bind-unix $CASE/data/ctl.sock
 p flock flock $CASE/lock
 p inet bind 0
 p device read-size /dev/jh-nodev
@@ -64,6 +65,8 @@ check_log_lines() {
   local name=$1 pol=$2
   expect_log "$name:read-only-names-line" \
     "^python3\[[0-9]+\]: openat\(\"$CASE/data/db\", O_WRONLY\|O_CREAT[^)]*\): read-only by $pol:2 \(read_only = /\)$"
+  expect_log "$name:socket-bind-names-line" \
+    "^python3\[[0-9]+\]: bind\(\"$CASE/data/ctl.sock\"\): read-only by $pol:2 \(read_only = /\)$"
   expect_log "$name:inaccessible-names-line" \
     "^python3\[[0-9]+\]: openat\(\"$CASE/private/s\", O_RDONLY[^)]*\): inaccessible by $pol:3 \(inaccessible = $CASE/private\)$"
   expect_log "$name:missing-device-names-line" \
@@ -98,6 +101,7 @@ test_complain_logs_and_lets_through() {
   expect_field complain:unshare-still-needs-a-capability newns 1
   # ...the filesystem view still holds (it is the sandbox), and is logged.
   expect_field complain:read-only-still-holds data_write EROFS
+  expect_field complain:socket-bind-still-refused data_socket EROFS
   # Root gets through the mode-0000 directory to an empty file system; another user does not.
   expect_match complain:inaccessible-still-holds '^ERR:(EACCES|ENOENT)$' "$(field private)"
   expect_field complain:device-still-missing device ENOENT

@@ -436,6 +436,44 @@ test_learn_coarsen() {
   expect_no_match "learn-coarsen:root-home" $'\nread_write = /root\n' "$(<"$file")"
 }
 
+# learn-bind: a socket bound in the filesystem is a name the daemon created (an absolute name,
+# one relative to its working directory), an abstract one is not a path; the place holding a
+# bound socket stays shared (clients outside reach it), and a socket bound directly in /run is
+# not proposed as a mount of its own.
+test_learn_bound_socket() {
+  new_case
+  local pol file dir=/run/jh-learn-bind text
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  rm -rf "$dir" /run/jh-learn-bind.sock
+  mkdir -p "$dir"
+  learn "$pol" "$file" -- $PY -c "
+import os, socket
+def bound(name):
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(name)
+    return s
+a = bound('$dir/abs.sock')
+os.chdir('$dir')
+r = bound('rel.sock')
+b = bound('\0jh-learn-abstract')
+t = bound('/run/jh-learn-bind.sock')
+for n in ('$dir/abs.sock', '$dir/rel.sock', '/run/jh-learn-bind.sock'):
+    os.unlink(n)
+print('bound')"
+  expect_eq "learn-bind:daemon-runs" "0 bound" "$RC $OUT"
+  expect_eq "learn-bind:names-recorded" "[1, 1, 1]" "$(json_get "$file.json" \
+    "[j['paths'].get(p, {}).get('bind') for p in ('$dir/abs.sock', '$dir/rel.sock', '/run/jh-learn-bind.sock')]")"
+  expect_eq "learn-bind:abstract-not-a-path" "[]" \
+    "$(json_get "$file.json" "[p for p in j['paths'] if 'abstract' in p]")"
+  text=$(<"$file")
+  expect_match "learn-bind:shared-place" $'\nread_write = '"$dir"$'\n' "$text"
+  expect_no_match "learn-bind:not-scratch" "tmpfs = $dir" "$text"
+  expect_no_match "learn-bind:no-mount-for-a-socket" "read_write = -?/run/jh-learn-bind.sock" "$text"
+  expect_match "learn-bind:said-why" "directly in /run: jh-learn-bind.sock \\(bind 1, unlink 1\\)" "$text"
+  rm -rf "$dir"
+}
+
 # learn-devices: writing to a device node needs no writable mount; with private_dev = no (a
 # device that is not a pseudo-device opened), a write to /dev/null must not propose the
 # host's whole /dev writable (mknod, unlink of its nodes).
@@ -504,7 +542,8 @@ main() {
     test_learn_file_capabilities test_learn_capabilities_inferred \
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
-    test_learn_device_writes test_learn_foreign_record test_learn_relative_base
+    test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
+    test_learn_bound_socket
   e2e_finish
 }
 

@@ -231,6 +231,44 @@ TEST(Proposal, ScratchOnlyPlaceBecomesATmpfsWhenItHidesNothing) {
   EXPECT_TRUE(has_substr(propose("", socket, hides_nothing).text, "\nread_write = /run/svc\n"));
 }
 
+// haproxy's master socket, made directly in /run at every start: bound under a PID-named
+// name, renamed over the last one. No mount of one file lets that happen: not proposed, and
+// said once for the directory, the PIDs as N.
+TEST(Proposal, EntriesChangedDirectlyInASharedDirectoryAreNotProposed) {
+  Observations o = writes({{"/run/lb-master.sock.3046.tmp", "bind"},
+                           {"/run/lb-master.sock.3046.tmp", "rename-from"},
+                           {"/run/lb-master.sock.3053.tmp", "bind"},
+                           {"/run/lb-master.sock.3053.tmp", "rename-from"},
+                           {"/run/lb-master.sock", "rename-to"},
+                           {"/run/lb.ctl", "unlink"},
+                           {"/run/lb.pid", "create"},
+                           {"/etc/lb.state", "write"}});
+  Learned l = propose("", o);
+  EXPECT_FALSE(has_substr(l.text, "read_write = -/run/lb-master")) << l.text;
+  EXPECT_FALSE(has_substr(l.text, "read_write = /run/lb")) << l.text;
+  EXPECT_FALSE(has_substr(l.text, "lb.ctl\n")) << l.text;
+  EXPECT_TRUE(has_substr(l.text, "lb-master.sock.N.tmp (bind 2, rename-from 2)")) << l.text;
+  EXPECT_EQ(l.text.find("directly in /run:"), l.text.rfind("directly in /run:")) << l.text;
+  // Created once and kept, or only written: the file itself, as before.
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = -/run/lb.pid\n")) << l.text;
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /etc/lb.state\n")) << l.text;
+  expect_parses(l);
+}
+
+// A socket bound in a directory is there for clients outside: never a private tmpfs, even
+// when the daemon removes it again at its exit.
+TEST(Proposal, APlaceWithABoundSocketIsNotScratch) {
+  Observations o = writes({{"/run/svc/svc.sock", "bind"}, {"/run/svc/svc.sock", "unlink"}});
+  ProposalContext hides_nothing;
+  hides_nothing.only_holds = [](const std::string&, const std::vector<std::string>&) {
+    return true;
+  };
+  Learned l = propose("", o, hides_nothing);
+  EXPECT_TRUE(has_substr(l.text, "\nread_write = /run/svc\n")) << l.text;
+  EXPECT_FALSE(has_substr(l.text, "tmpfs = /run/svc")) << l.text;
+  expect_parses(l);
+}
+
 TEST(Proposal, AlreadyWritablePlacesAreNotRepeated) {
   Observations o = writes({{"/var/lib/svc/a", "create"}, {"/srv/data/b", "write"}});
   Learned l = propose("[filesystem]\nread_write = /var/lib/svc\ntmpfs = /srv/data\n", o);

@@ -200,6 +200,16 @@ def cmd_bind(port, host="127.0.0.1"):
     return attempt(bind)
 
 
+def cmd_bind_unix(path):
+    """Binds an AF_UNIX socket to the name PATH in the filesystem: OK or the errno name."""
+
+    def bind():
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.bind(path)
+
+    return attempt(bind)
+
+
 def cmd_flock(path):
     """flock(2) on PATH: OK or the errno name (a call the seccomp tests deny)."""
 
@@ -412,6 +422,7 @@ COMMANDS = {
     "caps": cmd_caps,
     "status": cmd_status,
     "bind": cmd_bind,
+    "bind-unix": cmd_bind_unix,
     "flock": cmd_flock,
     "mount": cmd_mount,
     "umount": cmd_umount,
