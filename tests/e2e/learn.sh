@@ -221,6 +221,45 @@ test_learn_file_capabilities() {
   expect_match "learn-file-caps:override-kept" $'\nkeep = CAP_DAC_OVERRIDE\n' "$(<"$other")"
 }
 
+# learn-overlay-creds: overlayfs checks access to its upper layer with its mounter's
+# credentials (root's, every capability), not the daemon's. A daemon running as nobody that
+# writes its own files through an overlay mounted by root needs no capability: the mounter's
+# checks are not the daemon's (PostgreSQL in a container whose root is an overlay seemed to use
+# CAP_DAC_OVERRIDE thousands of times, and kept it).
+test_learn_overlay_mounter_checks() {
+  new_case
+  local pol file o="$CASE/ovl"
+  if ! bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -q 'btf_trace_cap_capable'; then
+    skip "learn-overlay-creds:*" "the kernel has no cap_capable tracepoint (Linux 6.15)"
+    return
+  fi
+  mkdir -p "$o/lower/data" "$o/upper" "$o/work" "$o/merged"
+  # The daemon's own directory, which root may enter only with CAP_DAC_OVERRIDE.
+  chown nobody:nogroup "$o/lower/data"
+  chmod 0700 "$o/lower/data"
+  if ! mount -t overlay overlay -o "lowerdir=$o/lower,upperdir=$o/upper,workdir=$o/work" \
+    "$o/merged"; then
+    skip "learn-overlay-creds:*" "no overlayfs here"
+    return
+  fi
+  pol=$(policy svc.conf <<EOF
+[service]
+user = nobody
+[filesystem]
+read_write = $o/merged
+EOF
+)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- /bin/sh -c "echo x > $o/merged/data/f && mkdir $o/merged/data/d &&
+    cat $o/merged/data/f"
+  umount "$o/merged"
+  expect_eq "learn-overlay-creds:daemon-writes" "0 x" "$RC $OUT"
+  expect_eq "learn-overlay-creds:mounter-checks-not-counted" "{}" \
+    "$(json_get "$file.json" "j['checked_capabilities']")"
+  expect_match "learn-overlay-creds:keeps-none" $'\nkeep = none\n' "$(<"$file")"
+  expect_no_match "learn-overlay-creds:no-ambient" $'\nambient = CAP_' "$(<"$file")"
+}
+
 # learn-caps-inferred: where cap_capable() cannot be watched, the capabilities come from the
 # privileged calls that succeeded: a root daemon binding port 80 and switching to nobody keeps
 # NET_BIND_SERVICE, SETUID and SETGID, and nothing it never used (CHOWN, KILL, SYS_CHROOT...);
@@ -543,7 +582,7 @@ main() {
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
-    test_learn_bound_socket
+    test_learn_bound_socket test_learn_overlay_mounter_checks
   e2e_finish
 }
 

@@ -9,7 +9,12 @@
 # Boots this machine's own OS in a throw-away container (nspawn.sh), installs the daemons
 # missing there (Debian's packages, fetched here, installed by apt inside, as library.sh
 # does), copies the jharden binary in as /usr/lib/jharden, and for nginx, PostgreSQL 15,
-# Redis, memcached, haproxy (to nginx) and unbound, one at a time:
+# Redis, memcached, haproxy (to nginx) and unbound, configured as the first proposals advised (a
+# file created directly in /run cannot have a mount of its own: nginx's PID file, haproxy's
+# master socket and unbound-control's socket move to a directory of each daemon's own), one at a
+# time:
+#   * runs the almost empty policy (below) under `jharden --complain` with the workload, and
+#     lifts in it every default deny group the journal says the daemon called;
 #   * runs the stock unit and the daemon's client, alternating with the same unit under
 #     `jharden --learn FILE POLICY` (stock, learn, learn, stock, stock, learn), where POLICY is
 #     almost empty: the [service] section of conf/NAME.conf (what "+" takes away from the
@@ -71,7 +76,7 @@ declare -A CLIENT=(
 PACKAGES=(haproxy unbound apache2-utils bind9-dnsutils)
 
 # Results, per daemon: the table's columns.
-declare -A R_SCORE R_STOCK R_WORK R_TP_STOCK R_TP_LEARN R_OVERHEAD R_KEPT R_OK
+declare -A R_SCORE R_STOCK R_WORK R_TP_STOCK R_TP_LEARN R_OVERHEAD R_KEPT R_OK R_LIFTED
 CUR_OK=1
 on_fail() { CUR_OK=0; }
 
@@ -101,12 +106,32 @@ server:
 EOF
     in_ct sh -c 'test ! -d /var/lib/unbound || test -s /var/lib/unbound/root.key ||
         install -o unbound -g unbound -m 0644 /usr/share/dns/root.key /var/lib/unbound/root.key'
+    # The first proposal's advice for nginx: its PID file, which Debian puts in /run itself,
+    # moves to a directory of its own that systemd makes (RuntimeDirectory=).
+    in_ct sh -c 'test ! -f /etc/nginx/nginx.conf ||
+        sed -i "s|^pid /run/nginx.pid;\$|pid /run/nginx/nginx.pid;|" /etc/nginx/nginx.conf'
+    printf '[Service]\nRuntimeDirectory=nginx\nPIDFile=/run/nginx/nginx.pid\n' |
+        put_file 0644 /etc/systemd/system/nginx.service.d/jh-learn-runtime.conf
+    # The first proposal's advice for unbound: unbound-control's socket, which Debian puts in /run
+    # itself, moves to a directory of its own that systemd makes (RuntimeDirectory=).
+    in_ct sh -c 'f=/etc/unbound/unbound.conf.d/remote-control.conf; test ! -f $f ||
+        sed -i "s|^\( *control-interface: \)/run/unbound.ctl\$|\1/run/unbound/unbound.ctl|" $f'
+    printf '[Service]\nRuntimeDirectory=unbound\n' |
+        put_file 0644 /etc/systemd/system/unbound.service.d/jh-learn-runtime.conf
+    in_ct systemctl daemon-reload
 }
 
 unconfigure_daemons() {
     in_ct sh -c 'test ! -f /etc/haproxy/haproxy.cfg ||
         sed -i "/^frontend jh-learn\$/,/^\tserver n1 127.0.0.1:80\$/d" /etc/haproxy/haproxy.cfg'
-    in_ct rm -f /etc/unbound/unbound.conf.d/jh-learn.conf
+    in_ct rm -f /etc/unbound/unbound.conf.d/jh-learn.conf \
+        /etc/systemd/system/unbound.service.d/jh-learn-runtime.conf \
+        /etc/systemd/system/nginx.service.d/jh-learn-runtime.conf
+    in_ct sh -c 'test ! -f /etc/nginx/nginx.conf ||
+        sed -i "s|^pid /run/nginx/nginx.pid;\$|pid /run/nginx.pid;|" /etc/nginx/nginx.conf'
+    in_ct sh -c 'f=/etc/unbound/unbound.conf.d/remote-control.conf; test ! -f $f ||
+        sed -i "s|^\( *control-interface: \)/run/unbound/unbound.ctl\$|\1/run/unbound.ctl|" $f'
+    in_ct systemctl daemon-reload
 }
 
 # ---------------------------------------------------------------- workloads
@@ -212,11 +237,37 @@ dropin_of() { echo "/etc/systemd/system/${UNIT[$1]}.d/jharden.conf"; }
 # [service] section of conf/NAME.conf (the user pg_ctlcluster or User= switches to), less the
 # user where the daemon starts as root and switches its workers itself (nginx).
 declare -A SWITCHES_ITSELF=([nginx]=1)
+# What an administrator changes after the first proposal's advice ("give the daemon a directory
+# of its own"): haproxy's master socket and PID file go from /run itself, which is never made
+# writable, to /run/haproxy (Debian's tmpfiles.d makes it, for the stats socket).
+declare -A ADVICE=(
+    [haproxy]='s|-p /run/haproxy.pid -S /run/haproxy-master.sock|-p /run/haproxy/haproxy.pid -S /run/haproxy/master.sock|')
 write_policy() {
     sed -n '/^\[service\]/,/^\[/{/^\[service\]/p;/^\[/!p}' "$REPO/conf/$1.conf" |
         grep -vE '^#|^$' |
         { if [[ -n ${SWITCHES_ITSELF[$1]:-} ]]; then grep -vE '^(user|group) ='; else cat; fi; } |
+        sed "${ADVICE[$1]:-}" |
         put_file 0644 "/etc/jharden/$1.conf"
+}
+
+# The step before learning (jharden.conf(5), "Writing a policy"): run the almost empty policy
+# under --complain with the workload; every default deny group the daemon called is lifted in
+# the starting policy (haproxy's chroot is in @mount), or learning would start from a daemon that
+# cannot work. LIFTED: the groups.
+LIFTED=""
+lift_defaults() {
+    local d=$1 c groups
+    use "$d" complain
+    c=$(cursor)
+    up "$d" >/dev/null 2>&1 || { WHY="does not start under --complain: $WHY"; return 1; }
+    stop_unit "${UNIT[$d]}" >/dev/null 2>&1
+    groups=$(in_ct journalctl --no-pager -o cat --after-cursor="$c" 2>/dev/null |
+        sed -n 's/^jharden: complain: .*: refused by (default deny \(@[a-z-]*\))$/\1/p' | sort -u |
+        tr '\n' ' ')
+    LIFTED=${groups% }
+    [[ -z $LIFTED ]] && return 0
+    printf '[seccomp]\ndeny =%s\n' "$(printf ' !%s' $LIFTED)" |
+        in_ct tee -a "/etc/jharden/$d.conf" >/dev/null
 }
 
 # use stock|learn|enforce|complain: the unit as Debian ships it, or with the shipped drop-in's
@@ -304,12 +355,14 @@ write_elsewhere_refused() {
         'touch /var/lib/jharden-learn-outside 2>&1; echo outside-done' 2>&1)
     [[ $r == *"Read-only file system"* ]] || { WHY="outside: $r"; return 1; }
     [[ -n $inside ]] && in_ct test -d "$inside" || return 0
+    # The owner is read outside: the probe's shell must not need more than the daemon did (a
+    # command substitution needs pipe(2), which is in @ipc, denied when the daemon never used it).
+    local owner as=""
+    owner=$(in_ct stat -c '%u %g' "$inside")
+    [[ -n $(in_ct sed -n 's/^user = //p' "/etc/jharden/$d.conf") || $owner == "0 "* ]] ||
+        as="setpriv --reuid=${owner% *} --regid=${owner#* } --clear-groups"
     r=$(in_ct /usr/lib/jharden "$d.conf" -- /bin/sh -c \
-        "f=$inside/jh-learn-probe; as=''
-        if [ \$(id -u) = 0 ] && [ \$(stat -c %u $inside) != 0 ]; then
-            as=\"setpriv --reuid=\$(stat -c %u $inside) --regid=\$(stat -c %g $inside) --clear-groups\"
-        fi
-        \$as touch \$f && \$as rm -f \$f && echo inside-ok" 2>&1)
+        "$as touch $inside/jh-learn-probe && $as rm -f $inside/jh-learn-probe && echo inside-ok" 2>&1)
     [[ $r == *inside-ok* ]] || { WHY="inside $inside: $r"; return 1; }
 }
 
@@ -352,6 +405,9 @@ run_daemon() {
     use "$d" stock
     check "$d: stock unit runs its workload" up "$d"
     stop_unit "$u"
+    check "$d: --complain names the default deny groups it needs lifted" lift_defaults "$d"
+    echo "# $d: lifted before learning: ${LIFTED:-nothing}"
+    R_LIFTED[$d]=${LIFTED:-}
     use "$d" learn
     check "$d: starts under --learn, workload passes" up "$d"
     stop_unit "$u"
@@ -405,7 +461,12 @@ write_table() {
         echo "hand): Debian 12 in a systemd-nspawn container, $sysd, kernel $(uname -r), $(nproc)"
         echo "CPUs shared with the test itself. Each daemon runs from Debian's stock unit with the"
         echo "unit settings of jharden's drop-in (\`units/\`) and an almost empty policy (only the"
-        echo "[service] section of \`conf/\`), first under \`jharden --learn\`, then under the proposal."
+        echo "[service] section of \`conf/\`), first under \`jharden --complain\` (the default deny groups"
+        echo "it calls are lifted: **lifted**), then under \`jharden --learn\`, then under the proposal."
+        echo "haproxy's master socket and PID file are moved from /run itself to /run/haproxy, nginx's"
+        echo "PID file to /run/nginx and unbound-control's socket to /run/unbound (RuntimeDirectory=),"
+        echo "as the first proposals advised (a file created directly in /run cannot be given a mount"
+        echo "of its own)."
         echo
         echo "* **learned**: \`jharden --analyze --unit UNIT\` with the proposal installed; **stock**:"
         echo "  \`systemd-analyze security UNIT\` of Debian's unit. Lower is better; 10 is unconfined."
@@ -415,11 +476,11 @@ write_table() {
         echo "* **kept**: the user, the bounding set, the writable places and the address families of"
         echo "  the proposal."
         echo
-        echo "| daemon | learned | stock | workload | stock ops/s | learning ops/s | overhead | user | capabilities | writable | address families | test |"
-        echo "|---|---:|---:|---|---:|---:|---:|---|---|---|---|---|"
+        echo "| daemon | lifted | learned | stock | workload | stock ops/s | learning ops/s | overhead | user | capabilities | writable | address families | test |"
+        echo "|---|---|---:|---:|---|---:|---:|---:|---|---|---|---|---|"
         for d in "${DAEMONS[@]}"; do
             [[ " $ONLY " == *" $d "* ]] || continue
-            echo "| $d | ${R_SCORE[$d]:-?} | ${R_STOCK[$d]:-?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_LEARN[$d]:-?} | ${R_OVERHEAD[$d]:-?} | ${R_KEPT[$d]:-? | ? | ? | ?} | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
+            echo "| $d | ${R_LIFTED[$d]:--} | ${R_SCORE[$d]:-?} | ${R_STOCK[$d]:-?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_LEARN[$d]:-?} | ${R_OVERHEAD[$d]:-?} | ${R_KEPT[$d]:-? | ? | ? | ?} | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
         done
         echo
         echo "Why these were kept: the writable places are the directories the daemon created,"
