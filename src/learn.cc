@@ -255,7 +255,9 @@ void report(int fd, const std::string& message) {
     int n = poll(fds, 3, static_cast<int>(std::max<long long>(left, 0)));
     if (n < 0 && errno != EINTR) break;
     l.observer->drain(on_path);
-    bool write_now = std::chrono::steady_clock::now() >= next;
+    // A stop asked of the daemon (systemd's SIGTERM to the main process) writes FILE at once:
+    // under KillMode=mixed the observer is killed as soon as the main process has exited.
+    bool write_now = std::chrono::steady_clock::now() >= next || l.observer->take_stop_signal();
     if (n > 0 && (fds[1].revents & POLLIN)) {
       signalfd_siginfo si;
       (void)!read(sigfd.get(), &si, sizeof si);

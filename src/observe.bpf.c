@@ -203,6 +203,7 @@ static __always_inline void find_seed(void) {
   __u8 state = (__u8)sd->armed;
   bpf_map_update_elem(&tracked, &tgid, &state, BPF_ANY);
   sd->armed = 0;
+  sd->main = tgid;
 }
 
 static __always_inline __u8 state_of_current(void) {
@@ -603,6 +604,26 @@ static __always_inline void priv_enter(struct pt_regs *regs, struct jh_obs_nr *i
 }
 
 /* The BTF-typed raw tracepoints: attached by name, without tracefs. */
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGTERM 15
+/* A stop asked of the followed process (systemd's SIGTERM to the main process, ^C): one record
+ * that wakes userspace, which writes its file before the process, and under KillMode=mixed the
+ * observer with it, is gone. */
+SEC("tp_btf/signal_generate")
+int BPF_PROG(on_signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group,
+             int result) {
+  if (sig != SIGTERM && sig != SIGINT && sig != SIGQUIT) return 0;
+  __u32 zero = 0;
+  struct jh_obs_seed *sd = bpf_map_lookup_elem(&seed, &zero);
+  if (!sd || !sd->main || BPF_CORE_READ(task, tgid) != sd->main) return 0;
+  struct jh_obs_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+  if (!e) return 0;
+  e->op = JH_OP_STOP_SIGNAL;
+  bpf_ringbuf_submit(e, 0);
+  return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();

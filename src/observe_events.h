@@ -94,6 +94,7 @@ struct jh_obs_seed {
   unsigned long long ino;
   unsigned int tgid;  /* the pid there */
   unsigned int armed; /* enum jh_obs_state to give it once found; 0: found, or none */
+  unsigned int main;  /* once found: its kernel tgid, whose stop signals are reported */
 };
 
 /* Path records (ring buffer). */
@@ -112,6 +113,10 @@ enum jh_obs_op {
                   /dev, /proc, /sys) */
   JH_OP_EXEC,
   JH_OP_BIND, /* a socket created by bind() (AF_UNIX, a name in the filesystem) */
+  /* Not a path: the followed process was sent a stop signal (SIGTERM, SIGINT, SIGQUIT). Under
+   * KillMode=mixed systemd kills the observer as soon as the main process has exited: the
+   * observer writes its file when the stop is asked for instead. */
+  JH_OP_STOP_SIGNAL = 100,
 };
 
 /* A path operation that succeeded, as the syscall named it. A relative path comes with the

@@ -196,6 +196,7 @@ struct Observer::Impl {
   bool capabilities = true;
   bool checks = false;     // the cap_capable tracepoint, where the fexit program is refused
   uint64_t truncated = 0;  // path records dropped: the name was cut, or its base unknown
+  bool stop_signalled = false;
   std::string fallback_cwd = "/";
   std::function<void(const PathEvent&)> on_path;
   std::function<void(const PathFailure&)> on_failure;
@@ -396,6 +397,7 @@ std::unique_ptr<Observer> Observer::start(std::string& error, bool failures, boo
         auto* self = static_cast<Impl*>(ctx);
         if (size < sizeof(jh_obs_event) || !self->on_path) return 0;
         const auto* e = static_cast<const jh_obs_event*>(data);
+        if (e->op == JH_OP_STOP_SIGNAL) self->stop_signalled = true;
         if (e->op < JH_OP_CREATE || e->op > JH_OP_BIND) return 0;
         const auto pid = static_cast<pid_t>(e->tgid);
         PathEvent pe{static_cast<PathOp>(e->op - JH_OP_CREATE), pid,
@@ -464,6 +466,8 @@ size_t Observer::followed() const {
   }
   return n;
 }
+
+bool Observer::take_stop_signal() { return std::exchange(impl_->stop_signalled, false); }
 
 bool Observer::observes_capabilities() const { return impl_->capabilities; }
 

@@ -117,6 +117,9 @@ class Observer {
 
   // How many processes (thread groups) are followed now: 0 once every one has exited.
   size_t followed() const;
+  // Whether the followed process was sent SIGTERM, SIGINT or SIGQUIT since the last call (seen
+  // by drain()).
+  bool take_stop_signal();
 
   // False when the kernel refused the capability program (no BPF trampolines): capabilities
   // are then not observed at all.

@@ -260,6 +260,31 @@ EOF
   expect_no_match "learn-overlay-creds:no-ambient" $'\nambient = CAP_' "$(<"$file")"
 }
 
+# learn-stop-signal: like systemd under KillMode=mixed, SIGTERM to the main process only, and
+# SIGKILL to the observer as soon as the main process has exited. What the daemon did before the
+# stop is in FILE: the observer writes it when the main process is asked to stop.
+test_learn_stop_signal_writes() {
+  new_case
+  local pol file main observer data="$CASE/data"
+  mkdir -p "$data"
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  "$JHARDEN" --learn "$file" "$pol" -- /bin/sh -c \
+    "trap 'sleep 0.3; exit 0' TERM; echo 1 > $data/before; while :; do sleep 0.05; done" \
+    </dev/null >"$CASE/.out" 2>"$CASE/.err" &
+  main=$!
+  observer=""
+  for _ in $(seq 50); do
+    [[ -e $data/before ]] && observer=$(pgrep -f -- "--learn $file") && break
+    sleep 0.1
+  done
+  kill -TERM "$main"
+  wait "$main"
+  [[ -n $observer ]] && kill -KILL $observer 2>/dev/null
+  expect_eq "learn-stop-signal:before-stop-recorded" "1" \
+    "$(json_get "$file.json" "j['paths'].get('$data/before', {}).get('create')")"
+}
+
 # learn-caps-inferred: where cap_capable() cannot be watched, the capabilities come from the
 # privileged calls that succeeded: a root daemon binding port 80 and switching to nobody keeps
 # NET_BIND_SERVICE, SETUID and SETGID, and nothing it never used (CHOWN, KILL, SYS_CHROOT...);
@@ -582,7 +607,7 @@ main() {
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
-    test_learn_bound_socket test_learn_overlay_mounter_checks
+    test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes
   e2e_finish
 }
 

@@ -283,10 +283,9 @@ use() {
         [[ $mode == complain ]] && flags="--complain "
         sed "s|^ExecStart=+/usr/lib/jharden |ExecStart=+/usr/lib/jharden $flags|" \
             "$REPO/units/${UNIT[$d]}.d/jharden.conf" | put_file 0644 "$f"
+        # The drop-ins' own KillMode= stays (PostgreSQL's is mixed): the observer writes its
+        # file when the main process is asked to stop, before systemd kills the rest.
         printf 'TimeoutStopSec=120\n' | in_ct tee -a "$f" >/dev/null
-        # The observer is a process of the unit: under KillMode=mixed (PostgreSQL's drop-in)
-        # it would get SIGKILL as soon as the main process is gone, before its last write.
-        [[ $mode != learn ]] || printf 'KillMode=control-group\n' | in_ct tee -a "$f" >/dev/null
     fi
     in_ct systemctl daemon-reload
 }
