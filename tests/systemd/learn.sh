@@ -435,8 +435,9 @@ run_daemon() {
     R_SCORE[$d]=${s:-?}
     echo "# $d: --analyze --unit: ${s:-?} (stock unit: ${R_STOCK[$d]:-?})"
     check "$d: --analyze --unit scores at most ${LIMIT[$d]}" score_within "$s" "${LIMIT[$d]}"
-    stop_unit "$u"
+    # While the unit runs: systemd removes a RuntimeDirectory= at the stop (unbound's).
     check "$d: a write outside the learned directories is refused" write_elsewhere_refused "$d" "$text"
+    stop_unit "$u"
     R_KEPT[$d]=$(kept_of "$text" "$d")
     check "$d: --complain names the read_only = / line for its directory left read-only" \
         complain_names_line "$d" "$text"
