@@ -106,6 +106,7 @@ gcc -O2 -Wall -Wextra -shared -fPIC -o "$B/execve-smaps.so" "$BENCH_DIR/execve_s
 # shellcheck disable=SC2046 # the libraries' flags are split on purpose
 g++ -std=c++20 -O2 -g -Wall -Wextra -D_GNU_SOURCE -I"$REPO/src" -o "$B/filter-cost" \
     "$BENCH_DIR/filter_cost.cc" "$BUILD/src/libjharden_core.a" \
+    "$BUILD/src/libjharden_seccomp_programs.a" \
     $(pkg-config --libs inih libseccomp libcap) -ldl ||
     echo "run.sh: bench/filter_cost.cc did not build: no instruction counts of the filter" >&2
 
