@@ -1,9 +1,13 @@
-// filter_cost.cc - the seccomp filter of a policy, built and compiled to BPF as jharden does
-// at every start, without the rest of the start (bench/run.sh counts its instructions with
-// callgrind). Built by bench/run.sh against the build's libjharden_core.a.
+// filter_cost.cc - the seccomp filter of a policy, made as jharden makes it at every start,
+// without the rest of the start (bench/run.sh counts its instructions with callgrind): its
+// description built, then the program compiled at build time for it (seccomp_programs.h), or,
+// for a policy that has none, the filter built and compiled to BPF by libseccomp. Built by
+// bench/run.sh against the build's libjharden_core.a and libjharden_seccomp_programs.a.
 //
-// Usage: filter-cost --api           print libseccomp's API level on this kernel
-//        filter-cost LEVEL POLICY    build POLICY's filter and export it (to /dev/null)
+// Usage: filter-cost --api                       print libseccomp's API level on this kernel
+//        filter-cost [--compile] LEVEL POLICY    make POLICY's filter and export it (to
+//                                                /dev/null); --compile: always with libseccomp,
+//                                                as every start did before the table
 //
 // valgrind does not implement seccomp(2), so under it libseccomp finds API level 1 and
 // refuses the attributes jharden sets (SSB): LEVEL, read outside valgrind with --api, makes it
@@ -15,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "loader.h"
 #include "plan.h"
@@ -26,13 +31,14 @@ int main(int argc, char** argv) {
     std::printf("%u\n", seccomp_api_get());
     return 0;
   }
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: filter-cost --api | filter-cost LEVEL POLICY\n");
+  const bool compile = argc == 4 && std::strcmp(argv[1], "--compile") == 0;
+  if (argc != 3 + compile) {
+    std::fprintf(stderr, "usage: filter-cost --api | filter-cost [--compile] LEVEL POLICY\n");
     return 2;
   }
-  if (seccomp_api_set(static_cast<unsigned>(std::atoi(argv[1]))) != 0) return 1;
+  if (seccomp_api_set(static_cast<unsigned>(std::atoi(argv[1 + compile]))) != 0) return 1;
   LoadRequest request;
-  request.policy = argv[2];
+  request.policy = argv[2 + compile];
   request.need_command = false;
   Loaded loaded;
   Diagnostics diag;
@@ -47,10 +53,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    SeccompFilter filter = build_seccomp_filter(plan.seccomp);
+    SeccompFilter filter =
+        compile ? compile_seccomp_filter(plan.seccomp) : build_seccomp_filter(plan.seccomp);
     if (!filter) return 0;
+    std::fprintf(stderr, "filter-cost: %s\n",
+                 filter.get() ? "compiled by libseccomp" : "program compiled at build time");
+    // What the load compiles (or copies) before the system call.
+    std::vector<sock_filter> program = export_seccomp_bpf(filter);
     int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    return seccomp_export_bpf(filter.get(), fd) == 0 ? 0 : 1;
+    const auto bytes = static_cast<ssize_t>(program.size() * sizeof(sock_filter));
+    return write(fd, program.data(), static_cast<size_t>(bytes)) == bytes ? 0 : 1;
   } catch (const StepError& e) {
     std::fprintf(stderr, "filter-cost: %s\n", e.message.c_str());
     return 1;

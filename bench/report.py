@@ -258,14 +258,16 @@ def callgrind_breakdown(res):
 
 
 def filter_cost(res, pol):
-    """Inclusive instructions of bench/filter_cost.cc's parts for one policy, or None."""
+    """Inclusive instructions of bench/filter_cost.cc's parts for one run (filter-POL or
+    filter-POL-compile), or None."""
     path = os.path.join(res, f"filter-{pol}.inclusive.txt")
     if not os.path.exists(path):
         return None
-    keys = {"total": r"PROGRAM TOTALS", "build": r"jharden::build_seccomp_filter\(jharden::SeccompPlan const&\) \[",
-            "names": r"jharden::known_syscall_names.* \[", "add": r"\?\?\?:seccomp_rule_add_array \[",
-            "export": r"\?\?\?:seccomp_export_bpf \[", "load": r"jharden::load_policy.* \[",
-            "plan": r"jharden::build_plan.* \["}
+    keys = {"total": r"PROGRAM TOTALS",
+            "build": r"jharden::(build|compile)_seccomp_filter\(jharden::SeccompPlan const&",
+            "spec": r"jharden::seccomp_filter_spec\(", "names": r"jharden::known_syscall_names.* \[",
+            "add": r"\?\?\?:seccomp_rule_add_array \[", "export": r"\?\?\?:seccomp_export_bpf \[",
+            "load": r"jharden::load_policy.* \[", "plan": r"jharden::build_plan.* \["}
     vals = {}
     for line in open(path, encoding="utf-8", errors="replace"):
         m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(.*)$", line)
@@ -274,7 +276,8 @@ def filter_cost(res, pol):
         for k, pat in keys.items():
             if k not in vals and re.search(pat, m.group(2)):
                 vals[k] = int(m.group(1).replace(",", ""))
-    return vals if "build" in vals and "export" in vals else None
+    # A program compiled at build time is copied, not exported: no seccomp_export_bpf.
+    return vals if "build" in vals else None
 
 
 def top_self(res, k=8):
@@ -759,28 +762,42 @@ def main():
                 "its compilation to BPF, which the next table counts; the rest of jharden's "
                 "work is system calls (mounts, Landlock, the filter's load, the execve).")
             add("")
-    fc = {pol: filter_cost(res, pol) for pol in ("empty", "secret", "nginx")}
+    fc = {(pol, how): filter_cost(res, pol + suffix) for pol in ("empty", "secret", "nginx")
+          for how, suffix in (("at start (as jharden does)", ""),
+                              ("compiled by libseccomp (`--compile`)", "-compile"))}
     if any(fc.values()):
-        add("The seccomp filter alone: bench/filter_cost.cc loads the policy, builds its "
-            "filter with jharden's code and compiles it to BPF with libseccomp "
-            "(`seccomp_export_bpf`, what `seccomp_load` does before the system call), with "
-            "libseccomp told this kernel's API level; callgrind, inclusive instructions:")
+        add("The seccomp filter alone: bench/filter_cost.cc loads the policy and makes its "
+            "filter with jharden's code as a start does: its description, then the program "
+            "libseccomp compiled for that description when jharden was built (the shipped "
+            "policies and the baseline, src/seccomp_programs.h), or, for any other policy, the "
+            "filter built and compiled to BPF by libseccomp (`seccomp_export_bpf`, what "
+            "`seccomp_load` does before the system call). With `--compile` it always takes "
+            "libseccomp, as every start did before the table. libseccomp is told this kernel's "
+            "API level; callgrind, inclusive instructions:")
         add("")
-        add("| policy | whole helper | load + plan | build the filter | of which: syscall names | "
-            "of which: rule additions | compile to BPF |")
-        add("|---|---:|---:|---:|---:|---:|---:|")
-        for pol, v in fc.items():
+        add("| policy | filter | whole helper | load + plan | make the filter | of which: "
+            "description | of which: syscall names | of which: rule additions | compile to BPF |")
+        add("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for (pol, how), v in fc.items():
             if v:
-                add(f"| {pol}.conf | {v.get('total', 0):,} | "
+                add(f"| {pol}.conf | {how} | {v.get('total', 0):,} | "
                     f"{v.get('load', 0) + v.get('plan', 0):,} | {v['build']:,} | "
-                    f"{v.get('names', 0):,} | {v.get('add', 0):,} | {v['export']:,} |")
+                    f"{v.get('spec', 0):,} | {v.get('names', 0):,} | {v.get('add', 0):,} | "
+                    f"{v.get('export', 0):,} |")
         add("")
         add("libseccomp 2.5's compiler (gen_bpf.c) resolves the program's jumps by walking its "
             "list of blocks for each jump, so its cost grows with the square of the rules: "
             "every syscall libseccomp knows has a rule of its own (the default action, ENOSYS, "
             "is for the others), and the argument rules (namespaces, set-user-ID modes, "
-            "terminal requests, realtime, personality) add their blocks. The helper links "
-            "libstdc++ dynamically, so its dynamic loading costs more than jharden's.")
+            "terminal requests, realtime, personality) add their blocks. So the program is "
+            "compiled once, when jharden is built, for each shipped policy (with and without "
+            "PR_SET_MDWE, at every API level libseccomp knows): the table's key is everything "
+            "handed to libseccomp, with its version and native architecture, so a start "
+            "finds a program only for exactly the filter libseccomp would compile; what "
+            "remains at start is the description and its key (the syscall names resolved "
+            "through libseccomp). An edited policy, another libseccomp or `--complain` "
+            "compiles at start as before. The helper links libstdc++ dynamically, so its "
+            "dynamic loading costs more than jharden's.")
         add("")
     if cg and cg.get("total"):
         tot = cg["total"]

@@ -102,10 +102,11 @@ gcc -O2 -Wall -Wextra -o "$B/getppid-loop" "$BENCH_DIR/getppid_loop.c"
 gcc -O2 -Wall -Wextra -static -o "$B/with-fd" "$BENCH_DIR/with_fd.c"
 gcc -O2 -Wall -Wextra -o "$B/seccomp-bpf" "$BENCH_DIR/seccomp_bpf.c" -lseccomp
 gcc -O2 -Wall -Wextra -shared -fPIC -o "$B/execve-smaps.so" "$BENCH_DIR/execve_smaps.c" -ldl
-# The seccomp filter alone, as jharden builds and compiles it at every start.
+# The seccomp filter alone, as jharden makes it at every start (bench/filter_cost.cc).
 # shellcheck disable=SC2046 # the libraries' flags are split on purpose
 g++ -std=c++20 -O2 -g -Wall -Wextra -D_GNU_SOURCE -I"$REPO/src" -o "$B/filter-cost" \
     "$BENCH_DIR/filter_cost.cc" "$BUILD/src/libjharden_core.a" \
+    "$BUILD/src/libjharden_seccomp_programs.a" \
     $(pkg-config --libs inih libseccomp libcap) -ldl ||
     echo "run.sh: bench/filter_cost.cc did not build: no instruction counts of the filter" >&2
 
@@ -351,17 +352,26 @@ if [[ -e ${cg_files[0]} ]]; then
     callgrind_annotate --inclusive=no "$f" >"$RESULTS/callgrind.jh-empty.self.txt" 2>/dev/null || true
 fi
 # The seccomp filter's share, which the counts above miss (jharden stops under valgrind when
-# libseccomp sets its first attribute): bench/filter_cost.cc builds and compiles it with
-# libseccomp answering at this kernel's API level.
+# libseccomp sets its first attribute): bench/filter_cost.cc makes it as jharden does (the
+# program compiled at build time for a shipped policy), and with --compile builds and compiles
+# it with libseccomp as every start did before, libseccomp answering at this kernel's API level.
 if [[ -x $B/filter-cost ]] && command -v valgrind >/dev/null; then
     api=$("$B/filter-cost" --api)
     for pol in empty secret nginx; do
-        rm -f "$RESULTS/callgrind.filter-$pol".*
-        valgrind --tool=callgrind --trace-children=no \
-            --callgrind-out-file="$RESULTS/callgrind.filter-$pol.%p" \
-            "$B/filter-cost" "$api" "$P/$pol.conf" >/dev/null 2>&1 || continue
-        callgrind_annotate --inclusive=yes --threshold=100 "$RESULTS/callgrind.filter-$pol".[0-9]* \
-            >"$RESULTS/filter-$pol.inclusive.txt" 2>/dev/null || true
+        for mode in start compile; do
+            id=filter-$pol
+            args=("$api" "$P/$pol.conf")
+            if [[ $mode == compile ]]; then
+                id=filter-$pol-compile
+                args=(--compile "${args[@]}")
+            fi
+            rm -f "$RESULTS/callgrind.$id".*
+            valgrind --tool=callgrind --trace-children=no \
+                --callgrind-out-file="$RESULTS/callgrind.$id.%p" \
+                "$B/filter-cost" "${args[@]}" >/dev/null 2>&1 || continue
+            callgrind_annotate --inclusive=yes --threshold=100 "$RESULTS/callgrind.$id".[0-9]* \
+                >"$RESULTS/$id.inclusive.txt" 2>/dev/null || true
+        done
     done
 fi
 LD_DEBUG=statistics "$J" --version 2>&1 >/dev/null | sed 's/^ *[0-9]*: *//' >"$RESULTS/ld-statistics.txt" || true

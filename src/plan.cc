@@ -866,4 +866,11 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   return plan;
 }
 
+SeccompPlan build_seccomp_plan(const Policy& policy, const PlanContext& context,
+                               Diagnostics& diag) {
+  SeccompPlan sc;
+  plan_seccomp(policy, context, sc, diag);
+  return sc;
+}
+
 }  // namespace jharden

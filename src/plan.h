@@ -243,6 +243,11 @@ PlanContext plan_context_from_environment();
 Plan build_plan(const Policy& policy, const Identity& identity, const std::vector<Secret>& secrets,
                 const PlanContext& context, Diagnostics& diag);
 
+// The seccomp part of the plan alone (what build_plan puts in plan.seccomp), without the
+// identities and secrets the rest needs: the build-time compiler of the shipped policies'
+// programs (seccomp_programs.h) uses it.
+SeccompPlan build_seccomp_plan(const Policy& policy, const PlanContext& context, Diagnostics& diag);
+
 // Sorts mount entries parents-first, merges duplicates (most restrictive wins), drops
 // children of masked and inaccessible paths, reports conflicting explicit entries and
 // computes the writable holes of each read-only entry, in O(n log n). Exposed for the tests.

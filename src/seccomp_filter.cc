@@ -1,6 +1,7 @@
 #include "seccomp_filter.h"
 
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -16,6 +17,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -24,6 +26,7 @@
 #include "complain.h"
 #include "error.h"
 #include "policy.h"
+#include "seccomp_programs.h"
 #include "sys_ops.h"
 #include "unique_fd.h"
 
@@ -272,8 +275,9 @@ std::set<std::string> known_syscall_names(bool native_only, bool exhaustive) {
   return names;
 }
 
-SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter* complain) {
-  if (!plan.enabled && !complain) return nullptr;
+std::optional<FilterSpec> seccomp_filter_spec(const SeccompPlan& plan,
+                                              const ComplainFilter* complain) {
+  if (!plan.enabled && !complain) return std::nullopt;
   // What a refusal does: with action = log the call goes through and the kernel logs it.
   auto refusal = [&](int error) -> uint32_t {
     if (complain) return SCMP_ACT_NOTIFY;
@@ -290,7 +294,6 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter
   const uint32_t deny = refusal(plan.error);
   // Every syscall libseccomp knows gets its own verdict below: the default is for the rest.
   const uint32_t fallback = refusal(ENOSYS);
-  int rc;
 
   std::map<std::string, ArgumentRules> rules;
   // Calls whose arguments sit in memory, out of the filter's reach, fail with ENOSYS (the
@@ -331,48 +334,42 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter
   }
   std::sort(by_number.begin(), by_number.end(), std::greater<>());
 
+  FilterSpec spec;
+  spec.default_action = fallback;
+  spec.attributes = {
+      // jharden sets PR_SET_NO_NEW_PRIVS itself, as the policy asks; libseccomp must not.
+      {SCMP_FLTATR_CTL_NNP, 0},
+      // runc#2430: without spec_allow the kernel forces the SSB mitigation on the daemon.
+      {SCMP_FLTATR_CTL_SSB, 1},
+      // A binary search over the syscall numbers: the filter has a rule for each of a few
+      // hundred.
+      {SCMP_FLTATR_CTL_OPTIMIZE, 2},
+      // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list
+      // written with x86_64 numbers would miss them.
+      // Under --complain the kernel logs them: a notification of another ABI's numbers would
+      // name the wrong call.
+      {SCMP_FLTATR_ACT_BADARCH, complain ? SCMP_ACT_LOG : deny},
+  };
   // One filter per group of architectures, merged: on i386, socket(), socketpair() and shmat()
   // may go through the socketcall(2) and ipc(2) multiplexers, where the family or the flags
   // sit in memory. libseccomp cannot keep an argument rule there, and, given one filter for
   // every architecture, drops the rule on all of them. On i386 those calls are refused
   // whenever the native filter has an argument rule for them: the filter cannot see what
   // they ask for.
+  const bool all_abis = !plan.native_only && seccomp_arch_native() == SCMP_ARCH_X86_64;
   auto make = [&](bool i386) {
-    SeccompFilter ctx(seccomp_init(fallback));
-    if (!ctx) seccomp_fail("initialise filter", -ENOMEM);
-    // jharden sets PR_SET_NO_NEW_PRIVS itself, as the policy asks; libseccomp must not.
-    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0)) != 0)
-      seccomp_fail("clear the no_new_privs attribute", rc);
-    // runc#2430: without spec_allow the kernel forces the SSB mitigation on the daemon.
-    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_SSB, 1)) != 0)
-      seccomp_fail("set the SSB attribute", rc);
-    // A binary search over the syscall numbers: the filter has a rule for each of a few
-    // hundred.
-    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_OPTIMIZE, 2)) != 0)
-      seccomp_fail("set the optimisation attribute", rc);
-    // Calls through another ABI (i386 int 0x80, x32) are refused outright: a deny list written
-    // with x86_64 numbers would miss them.
-    // Under --complain the kernel logs them: a notification of another ABI's numbers would
-    // name the wrong call.
-    if ((rc = seccomp_attr_set(ctx.get(), SCMP_FLTATR_ACT_BADARCH,
-                               complain ? SCMP_ACT_LOG : deny)) != 0)
-      seccomp_fail("set the bad-architecture action", rc);
+    FilterSpec::Part part;
     if (i386) {
-      if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X86)) != 0)
-        seccomp_fail("add architecture", rc);
-      if ((rc = seccomp_arch_remove(ctx.get(), SCMP_ARCH_NATIVE)) != 0)
-        seccomp_fail("remove architecture", rc);
-    } else if (!plan.native_only && seccomp_arch_native() == SCMP_ARCH_X86_64) {
-      if ((rc = seccomp_arch_add(ctx.get(), SCMP_ARCH_X32)) != 0 && rc != -EEXIST)
-        seccomp_fail("add architecture", rc);
+      part.arch_add = {SCMP_ARCH_X86};
+      part.arch_remove = {SCMP_ARCH_NATIVE};
+    } else if (all_abis) {
+      part.arch_add = {SCMP_ARCH_X32};
     }
-    auto add = [&](uint32_t action, int nr, const Conditions& c, const std::string& name) {
+    auto add = [&](uint32_t action, int nr, Conditions c, const std::string& name) {
       // libseccomp refuses a rule that repeats the default action (with action = log): the
       // default answers the call the same way.
       if (action == fallback) return;
-      rc = seccomp_rule_add_array(ctx.get(), action, nr, static_cast<unsigned>(c.size()), c.data());
-      // -EDOM: a name of another architecture's table that none of the filter's has.
-      if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + name, rc);
+      part.rules.push_back({action, nr, std::move(c), name});
     };
     for (const auto& [nr, name] : by_number) {
       if (not_implemented.contains(name)) {
@@ -411,20 +408,117 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter
         for (const auto& c : it->second.deny) add(refusal(it->second.error), nr, c, name);
       }
     }
+    return part;
+  };
+  spec.parts.push_back(make(false));
+  if (all_abis) spec.parts.push_back(make(true));
+  return spec;
+}
+
+SeccompContext compile_seccomp_spec(const FilterSpec& spec) {
+  int rc;
+  auto make = [&](const FilterSpec::Part& part) {
+    SeccompContext ctx(seccomp_init(spec.default_action));
+    if (!ctx) seccomp_fail("initialise filter", -ENOMEM);
+    for (auto [attr, value] : spec.attributes) {
+      if ((rc = seccomp_attr_set(ctx.get(), attr, value)) == 0) continue;
+      switch (attr) {
+        case SCMP_FLTATR_CTL_NNP:
+          seccomp_fail("clear the no_new_privs attribute", rc);
+        case SCMP_FLTATR_CTL_SSB:
+          seccomp_fail("set the SSB attribute", rc);
+        case SCMP_FLTATR_CTL_OPTIMIZE:
+          seccomp_fail("set the optimisation attribute", rc);
+        case SCMP_FLTATR_ACT_BADARCH:
+          seccomp_fail("set the bad-architecture action", rc);
+        default:
+          seccomp_fail("set attribute " + std::to_string(attr), rc);
+      }
+    }
+    for (uint32_t arch : part.arch_add)
+      if ((rc = seccomp_arch_add(ctx.get(), arch)) != 0 && rc != -EEXIST)
+        seccomp_fail("add architecture", rc);
+    for (uint32_t arch : part.arch_remove)
+      if ((rc = seccomp_arch_remove(ctx.get(), arch)) != 0) seccomp_fail("remove architecture", rc);
+    for (const auto& r : part.rules) {
+      rc = seccomp_rule_add_array(ctx.get(), r.action, r.nr,
+                                  static_cast<unsigned>(r.conditions.size()), r.conditions.data());
+      // -EDOM: a name of another architecture's table that none of the filter's has.
+      if (rc != 0 && rc != -EDOM && rc != -EEXIST) seccomp_fail("add rule for " + r.name, rc);
+    }
     return ctx;
   };
-  SeccompFilter ctx = make(false);
-  if (!plan.native_only && seccomp_arch_native() == SCMP_ARCH_X86_64) {
-    SeccompFilter i386 = make(true);
+  SeccompContext ctx = make(spec.parts.at(0));
+  for (size_t i = 1; i < spec.parts.size(); ++i) {
+    SeccompContext other = make(spec.parts[i]);
     // On success the merge takes the second filter over.
-    if ((rc = seccomp_merge(ctx.get(), i386.get())) != 0) seccomp_fail("merge the i386 filter", rc);
-    (void)i386.release();
+    if ((rc = seccomp_merge(ctx.get(), other.get())) != 0)
+      seccomp_fail("merge the i386 filter", rc);
+    (void)other.release();
   }
   return ctx;
 }
 
+std::string seccomp_spec_key(const FilterSpec& spec) {
+  std::string key;
+  auto put = [&](uint64_t v, size_t bytes) {
+    for (size_t i = 0; i < bytes; ++i) key.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  auto u32 = [&](uint64_t v) { put(v, 4); };
+  key.append("jharden seccomp 1");
+  key.push_back('\0');
+  const scmp_version* v = seccomp_version();
+  u32(v ? v->major : 0);
+  u32(v ? v->minor : 0);
+  u32(v ? v->micro : 0);
+  u32(seccomp_arch_native());
+  u32(spec.default_action);
+  u32(spec.attributes.size());
+  for (auto [attr, value] : spec.attributes) {
+    u32(attr);
+    u32(value);
+  }
+  u32(spec.parts.size());
+  for (const auto& part : spec.parts) {
+    u32(part.arch_add.size());
+    for (uint32_t a : part.arch_add) u32(a);
+    u32(part.arch_remove.size());
+    for (uint32_t a : part.arch_remove) u32(a);
+    u32(part.rules.size());
+    for (const auto& r : part.rules) {
+      u32(r.action);
+      u32(static_cast<uint32_t>(r.nr));
+      u32(r.conditions.size());
+      for (const auto& c : r.conditions) {
+        u32(c.arg);
+        u32(c.op);
+        put(c.datum_a, 8);
+        put(c.datum_b, 8);
+      }
+    }
+  }
+  return key;
+}
+
+SeccompFilter compile_seccomp_filter(const SeccompPlan& plan, const ComplainFilter* complain) {
+  std::optional<FilterSpec> spec = seccomp_filter_spec(plan, complain);
+  if (!spec) return nullptr;
+  return SeccompFilter(compile_seccomp_spec(*spec));
+}
+
+SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter* complain) {
+  std::optional<FilterSpec> spec = seccomp_filter_spec(plan, complain);
+  if (!spec) return nullptr;
+  // --complain's filter names descriptors of this start: never one of the table's.
+  if (!complain)
+    if (const PrebuiltSeccompProgram* p = find_prebuilt_seccomp_program(seccomp_spec_key(*spec)))
+      return SeccompFilter(p->program());
+  return SeccompFilter(compile_seccomp_spec(*spec));
+}
+
 std::vector<sock_filter> export_seccomp_bpf(const SeccompFilter& filter) {
   if (!filter) return {};
+  if (!filter.get()) return {filter.prebuilt().begin(), filter.prebuilt().end()};
   // libseccomp exports only to a descriptor (seccomp_export_bpf_mem is 2.6's).
   unique_fd fd(memfd_create("jharden-seccomp", MFD_CLOEXEC));
   if (!fd) fail_errno(kExitSeccomp, "seccomp", "memfd_create for the export");
@@ -442,7 +536,19 @@ std::vector<sock_filter> export_seccomp_bpf(const SeccompFilter& filter) {
 
 void load_seccomp_filter(const SeccompFilter& filter) {
   if (!filter) return;
-  int rc = sys().seccomp_load(filter.get());
+  int rc;
+  if (filter.get()) {
+    rc = sys().seccomp_load(filter.get());
+  } else {
+    // What seccomp_load() does with the attributes every filter description sets (libseccomp
+    // 2.5's sys_filter_load(), at the API levels the table has programs for): no
+    // PR_SET_NO_NEW_PRIVS (CTL_NNP 0), no TSYNC, no listener (no NOTIFY action), no LOG flag,
+    // SPEC_ALLOW for CTL_SSB. The kernel's own errno, where libseccomp says ECANCELED.
+    std::span<const sock_filter> program = filter.prebuilt();
+    sock_fprog prog{static_cast<unsigned short>(program.size()),
+                    const_cast<sock_filter*>(program.data())};
+    rc = sys().seccomp_set_filter(SECCOMP_FILTER_FLAG_SPEC_ALLOW, &prog);
+  }
   if (rc == -EACCES)
     seccomp_fail("load filter (with no_new_privileges = no the kernel requires CAP_SYS_ADMIN)", rc);
   if (rc != 0) seccomp_fail("load filter", rc);

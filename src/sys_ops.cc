@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/openat2.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -11,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <string>
 
 namespace jharden {
@@ -52,6 +54,10 @@ constexpr SysOps kReal = {
     .prctl = [](int option, unsigned long a2, unsigned long a3, unsigned long a4,
                 unsigned long a5) { return ::prctl(option, a2, a3, a4, a5); },
     .seccomp_load = ::seccomp_load,
+    .seccomp_set_filter =
+        [](unsigned int flags, const struct sock_fprog* program) {
+          return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, program) == 0 ? 0 : -errno;
+        },
     .setsid = ::setsid,
     .close_range = ::close_range,
     .execve = ::execve,

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 struct mount_attr;
+struct sock_fprog;
 struct statfs;
 struct statvfs;
 
@@ -46,6 +47,8 @@ struct SysOps {
   int (*setresuid)(uid_t r, uid_t e, uid_t s);
   int (*prctl)(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
   int (*seccomp_load)(scmp_filter_ctx filter);
+  // seccomp(SECCOMP_SET_MODE_FILTER) of a program compiled at build time: 0, or -errno.
+  int (*seccomp_set_filter)(unsigned int flags, const struct sock_fprog* program);
   // The hand-over to the daemon.
   pid_t (*setsid)();
   int (*close_range)(unsigned int first, unsigned int last, int flags);

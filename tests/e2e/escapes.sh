@@ -15,7 +15,8 @@
 #   terminal-injection:*   TIOCSTI into the caller's terminal (bwrap CVE-2017-5226)
 #   seccomp-abi:*          x32 and i386 system calls
 #   seccomp-program:*      the compiled filter at its edges: other ABIs, -1, numbers past the
-#                          table, argument registers with their upper half set
+#                          table, argument registers with their upper half set; a shipped
+#                          policy's program compiled at build time, the same as compiled now
 #   seccomp-ssb:*          speculative store bypass mitigation forced by the filter
 #   argv-injection:*       options and shell syntax after "--" (firejail CVE-2020-17367)
 #   hostile-policy:*       insecure, huge, binary or out-of-range policy files; bytes that are
@@ -898,6 +899,74 @@ test_seccomp_ssb() {
   if [[ $host == "not vulnerable" || -z $host ]]; then
     echo "# seccomp-ssb: the CPU is not affected ($host); the case cannot tell spec_allow apart"
   fi
+}
+
+# filter_dump FAULTS POLICY: starts a sleeping daemon under POLICY (with the fault shim and
+# JH_FAULT=FAULTS unless FAULTS is empty) and prints, from outside, the sha256 and length of
+# the filter the kernel holds for it (PTRACE_SECCOMP_GET_FILTER) and its seccomp, no_new_privs
+# and speculation lines of /proc/PID/status.
+filter_dump() {
+  local faults=$1 pol=$2 pid i wrap=()
+  [[ -n $faults ]] && wrap=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$faults")
+  "${wrap[@]}" "$JHARDEN" "$pol" -- /bin/sleep 30 </dev/null >/dev/null 2>"$CASE/dump.err" &
+  pid=$!
+  for ((i = 0; i < 100; i++)); do
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sleep ]] && break
+    sleep 0.05
+  done
+  "$PY" - "$pid" <<'PYEOF'
+import ctypes, hashlib, os, sys
+pid = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+libc.ptrace.restype = ctypes.c_long
+PTRACE_ATTACH, PTRACE_DETACH, PTRACE_SECCOMP_GET_FILTER = 16, 17, 0x420C
+if libc.ptrace(PTRACE_ATTACH, pid, None, None) != 0:
+    print("attach:", os.strerror(ctypes.get_errno()))
+    sys.exit(0)
+os.waitpid(pid, 0x40000000)  # __WALL
+n = libc.ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, None)
+buf = ctypes.create_string_buffer(max(n, 0) * 8)
+got = libc.ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, buf) if n > 0 else n
+err = os.strerror(ctypes.get_errno())
+libc.ptrace(PTRACE_DETACH, pid, None, None)
+status = [l.strip().replace("\t", " ") for l in open(f"/proc/{pid}/status")
+          if l.split(":")[0] in ("Seccomp", "Seccomp_filters", "NoNewPrivs", "Speculation_Store_Bypass")]
+print(hashlib.sha256(buf.raw).hexdigest() if got == n and n > 0 else "get-filter: " + err, n, *status)
+PYEOF
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+
+# seccomp-program:shipped-*: a shipped policy (or the built-in defaults) loads the program
+# libseccomp compiled for it when jharden was built (seccomp_programs.h), without compiling at
+# start; the daemon must get exactly the filter, and the flags, of a start that compiles it
+# (the shim's other-libseccomp: no program matches). An edited policy compiles at start.
+test_seccomp_prebuilt() {
+  need_helper seccomp-program:shipped-policy-denied-call || return
+  if ! build_fault_shim; then
+    skip seccomp-program:shipped-policy-needs-no-compile "fault_shim not built"
+    return
+  fi
+  new_case
+  local pol edited hit miss
+  pol=$(policy empty.conf <"$REPO/conf/empty.conf")
+  edited=$(policy edited.conf <<<$'[seccomp]\ndeny = flock\n')
+  # With no libseccomp filter to be had, only a start that compiles fails.
+  jh_fault no-init "$pol" -- /bin/true
+  expect_rc seccomp-program:shipped-policy-needs-no-compile 0
+  jh_fault no-init "$edited" -- /bin/true
+  expect_rc seccomp-program:edited-policy-compiles-at-start 228
+  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=no-init)
+  run_probe "$pol" "p filters status Seccomp_filters; echo mount=\$($HELPER sys 165); echo getpid=\$($HELPER sys 39)"
+  JH_WRAP=()
+  expect_field seccomp-program:shipped-policy-one-filter filters 1
+  expect_field seccomp-program:shipped-policy-denied-call mount EPERM
+  expect_field seccomp-program:shipped-policy-allowed-call getpid OK
+  hit=$(filter_dump "" "$pol")
+  miss=$(filter_dump other-libseccomp "$pol")
+  expect_match seccomp-program:shipped-program-read-back '^[0-9a-f]{64} [0-9]+ NoNewPrivs: 1 Seccomp: 2 Seccomp_filters: 1 ' "$hit"
+  expect_eq seccomp-program:shipped-program-same-as-compiled "$miss" "$hit"
 }
 
 # ---------------------------------------------------------------- file handles (Shocker)
@@ -4130,6 +4199,7 @@ main() {
     test_seccomp_abi \
     test_seccomp_program \
     test_seccomp_ssb \
+    test_seccomp_prebuilt \
     test_argv_injection \
     test_hostile_policy \
     test_secrets_left \

@@ -445,7 +445,7 @@ TEST(ComplainFilter, RefusalsBecomeNotificationsAndNothingIsRefused) {
   for (const char* call : {"openat", "mkdir", "unlinkat", "renameat2"})
     EXPECT_FALSE(has_substr(pfc, std::string("filter for syscall \"") + call + "\"")) << call;
   // Without --complain, openat has restrict_suid_sgid's argument rules and mkdir is allowed.
-  std::string plain = pfc_of(build_seccomp_filter(p.seccomp));
+  std::string plain = pfc_of(compile_seccomp_filter(p.seccomp));
   EXPECT_TRUE(has_substr(plain, "filter for syscall \"openat\""));
 }
 

@@ -51,7 +51,7 @@ bool has_rule(const std::string& pfc, const std::string& name) {
 constexpr size_t kKernelLimit = 4096;
 
 TEST(SeccompFilter, BaselineFitsTheKernelLimit) {
-  SeccompFilter f = build_seccomp_filter(seccomp_plan_of(""));
+  SeccompFilter f = compile_seccomp_filter(seccomp_plan_of(""));
   ASSERT_TRUE(f);
   EXPECT_LT(instructions(f), kKernelLimit);
 }
@@ -59,14 +59,14 @@ TEST(SeccompFilter, BaselineFitsTheKernelLimit) {
 TEST(SeccompFilter, AllowListAndAllAbisFitTheKernelLimit) {
   for (const char* text : {"[seccomp]\nallow = @system-service\n", "[seccomp]\nnative_only = no\n",
                            "[seccomp]\nallow = @system-service\nnative_only = no\n"}) {
-    SeccompFilter f = build_seccomp_filter(seccomp_plan_of(text));
+    SeccompFilter f = compile_seccomp_filter(seccomp_plan_of(text));
     ASSERT_TRUE(f) << text;
     EXPECT_LT(instructions(f), kKernelLimit) << text;
   }
 }
 
 TEST(SeccompFilter, DefaultActionIsEnosysForWhatLibseccompCannotName) {
-  std::string pfc = exported(build_seccomp_filter(seccomp_plan_of("")), false);
+  std::string pfc = exported(compile_seccomp_filter(seccomp_plan_of("")), false);
   EXPECT_NE(pfc.find("# default action\n  action ERRNO(38);"), std::string::npos) << pfc;
   // Names it knows all get a verdict of their own.
   for (const char* name : {"read", "write", "execve", "mount", "keyctl", "open_by_handle_at"})
@@ -85,7 +85,7 @@ TEST(SeccompFilter, HeaderNamesAreTheCallsOfTheTable) {
 }
 
 TEST(SeccompFilter, CallsWithArgumentsInMemoryFallToEnosys) {
-  std::string pfc = exported(build_seccomp_filter(seccomp_plan_of("")), false);
+  std::string pfc = exported(compile_seccomp_filter(seccomp_plan_of("")), false);
   EXPECT_FALSE(has_rule(pfc, "clone3"));
   EXPECT_FALSE(has_rule(pfc, "openat2"));
   for (const char* name : {"clone", "unshare", "setns", "chmod", "fchmodat", "openat",
@@ -95,7 +95,7 @@ TEST(SeccompFilter, CallsWithArgumentsInMemoryFallToEnosys) {
 
 TEST(SeccompFilter, LiftedRestrictionsGiveThoseCallsBack) {
   std::string pfc =
-      exported(build_seccomp_filter(seccomp_plan_of(
+      exported(compile_seccomp_filter(seccomp_plan_of(
                    "[seccomp]\nrestrict_suid_sgid = no\n[namespaces]\nallow_create = all\n")),
                false);
   EXPECT_TRUE(has_rule(pfc, "clone3"));
@@ -103,7 +103,7 @@ TEST(SeccompFilter, LiftedRestrictionsGiveThoseCallsBack) {
 }
 
 TEST(SeccompFilter, NothingToFilterBuildsNoFilter) {
-  EXPECT_FALSE(build_seccomp_filter(seccomp_plan_of(
+  EXPECT_FALSE(compile_seccomp_filter(seccomp_plan_of(
       "[service]\nnew_session = no\n"
       "[seccomp]\ndeny =\nnative_only = no\nrestrict_suid_sgid = no\nlock_personality = no\n"
       "restrict_realtime = no\n[namespaces]\nallow_create = all\n")));
@@ -119,7 +119,7 @@ std::string rules_of(const std::string& pfc, const std::string& name) {
 
 TEST(SeccompFilter, EachRefusedCallGetsItsErrno) {
   std::string pfc = exported(
-      build_seccomp_filter(seccomp_plan_of("[seccomp]\nerrno = EIO\ndeny = flock:EACCES\n")),
+      compile_seccomp_filter(seccomp_plan_of("[seccomp]\nerrno = EIO\ndeny = flock:EACCES\n")),
       false);
   EXPECT_NE(rules_of(pfc, "flock").find("ERRNO(13)"), std::string::npos) << pfc;
   EXPECT_NE(rules_of(pfc, "mount").find("ERRNO(5)"), std::string::npos);
@@ -129,7 +129,7 @@ TEST(SeccompFilter, EachRefusedCallGetsItsErrno) {
 
 TEST(SeccompFilter, AddressFamiliesAnswerEafnosupport) {
   std::string pfc = exported(
-      build_seccomp_filter(seccomp_plan_of("[seccomp]\naddress_families = AF_UNIX AF_INET6\n")),
+      compile_seccomp_filter(seccomp_plan_of("[seccomp]\naddress_families = AF_UNIX AF_INET6\n")),
       false);
   for (const char* call : {"socket", "socketpair"}) {
     std::string r = rules_of(pfc, call);
@@ -137,7 +137,7 @@ TEST(SeccompFilter, AddressFamiliesAnswerEafnosupport) {
     EXPECT_NE(r.find("ALLOW"), std::string::npos) << call;
   }
   // none: no socket at all.
-  pfc = exported(build_seccomp_filter(seccomp_plan_of("[seccomp]\naddress_families = none\n")),
+  pfc = exported(compile_seccomp_filter(seccomp_plan_of("[seccomp]\naddress_families = none\n")),
                  false);
   EXPECT_EQ(rules_of(pfc, "socket").find("ALLOW"), std::string::npos) << pfc;
   EXPECT_NE(rules_of(pfc, "socket").find("ERRNO(97)"), std::string::npos);
@@ -145,17 +145,17 @@ TEST(SeccompFilter, AddressFamiliesAnswerEafnosupport) {
 
 TEST(SeccompFilter, WriteExecuteRulesOnlyWithoutTheKernelsOwn) {
   const std::string text = "[seccomp]\nmemory_deny_write_execute = yes\n";
-  std::string pfc = exported(build_seccomp_filter(seccomp_plan_of(text)), false);
+  std::string pfc = exported(compile_seccomp_filter(seccomp_plan_of(text)), false);
   for (const char* call : {"mmap", "mprotect", "pkey_mprotect", "shmat"})
     EXPECT_NE(rules_of(pfc, call).find("ERRNO(1)"), std::string::npos) << call << pfc;
   SeccompPlan prctl = seccomp_plan_of(text);
   prctl.write_execute = WriteExecute::kPrctl;
-  pfc = exported(build_seccomp_filter(prctl), false);
+  pfc = exported(compile_seccomp_filter(prctl), false);
   EXPECT_EQ(rules_of(pfc, "mprotect").find("ERRNO"), std::string::npos) << pfc;
 }
 
 TEST(SeccompFilter, ActionLogLogsWhatItWouldRefuse) {
-  SeccompFilter f = build_seccomp_filter(seccomp_plan_of("[seccomp]\naction = log\n"));
+  SeccompFilter f = compile_seccomp_filter(seccomp_plan_of("[seccomp]\naction = log\n"));
   ASSERT_TRUE(f);
   std::string pfc = exported(f, false);
   EXPECT_NE(pfc.find("# default action\n  action LOG;"), std::string::npos) << pfc;
@@ -168,7 +168,7 @@ TEST(SeccompFilter, ActionLogLogsWhatItWouldRefuse) {
 template <typename F>
 int under_filter(const std::string& text, F probe) {
   SeccompPlan plan = seccomp_plan_of(text);
-  SeccompFilter f = build_seccomp_filter(plan);
+  SeccompFilter f = compile_seccomp_filter(plan);
   if (!f) return -1;
   pid_t pid = fork();
   if (pid == 0) {
@@ -225,7 +225,7 @@ TEST(SeccompFilter, IoUringIsRefusedWhileRestrictSuidSgidHolds) {
   };
   EXPECT_EQ(under_filter("", setup), 1);
   for (const char* name : {"io_uring_setup", "io_uring_enter", "io_uring_register"})
-    EXPECT_TRUE(has_rule(exported(build_seccomp_filter(seccomp_plan_of("")), false), name));
+    EXPECT_TRUE(has_rule(exported(compile_seccomp_filter(seccomp_plan_of("")), false), name));
   // Lifted, the kernel answers (unless the machine has io_uring switched off).
   int disabled = 0;
   std::ifstream("/proc/sys/kernel/io_uring_disabled") >> disabled;

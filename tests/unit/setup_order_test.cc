@@ -187,6 +187,10 @@ int fake_prctl(int option, unsigned long a2, unsigned long, unsigned long, unsig
   return call(name) ? -1 : 0;
 }
 int fake_seccomp_load(scmp_filter_ctx) { return call("seccomp_load") ? -ECANCELED : 0; }
+// A program compiled at build time: the same step.
+int fake_seccomp_set_filter(unsigned int, const struct sock_fprog*) {
+  return call("seccomp_load") ? -ECANCELED : 0;
+}
 pid_t fake_setsid() { return call("setsid") ? -1 : getpid(); }
 int fake_close_range(unsigned int, unsigned int, int) { return call("close_range") ? -1 : 0; }
 // The end of a successful set-up: recorded, and the child ends as if the daemon had run.
@@ -221,6 +225,7 @@ constexpr SysOps kFake = {
     .setresuid = fake_setresuid,
     .prctl = fake_prctl,
     .seccomp_load = fake_seccomp_load,
+    .seccomp_set_filter = fake_seccomp_set_filter,
     .setsid = fake_setsid,
     .close_range = fake_close_range,
     .execve = fake_execve,

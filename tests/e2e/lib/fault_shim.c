@@ -4,11 +4,20 @@
 // sits in front of both and knows nothing of jharden.
 //
 // JH_FAULT holds the faults, separated by spaces:
-//   no-load          seccomp_load() returns 0 without loading the filter
+//   no-load          seccomp_load(), and seccomp(SECCOMP_SET_MODE_FILTER) of a program, return
+//                    0 without loading the filter
 //   allow:NAME       every rule for syscall NAME becomes one unconditional allow
 //   drop:NAME        no rule for syscall NAME is added (the filter's default action answers)
 //   default-allow    the filter's default action (for calls without a rule) is allow
 //   badarch-allow    calls of another architecture (x32, i386) are allowed
+//                    (These four change what libseccomp is given. A program compiled when
+//                    jharden was built would bypass them, so with any of them the shim
+//                    reports another libseccomp version, which no such program was made for:
+//                    jharden then builds its filter through libseccomp, and through the shim.)
+//   other-libseccomp seccomp_version() reports another version, with nothing else changed:
+//                    every filter is compiled by libseccomp at start
+//   no-init          seccomp_init() returns NULL, as when libseccomp cannot make a filter: a
+//                    start that compiles its filter fails
 //   no-landlock      landlock_restrict_self() returns 0 without restricting the process
 //   landlock-grant-root  the ruleset gets one more rule: every handled right beneath /, so
 //                    the domain holds (ptrace scoping) but refuses no write
@@ -41,6 +50,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
 #include <linux/mount.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -88,8 +98,27 @@ static bool syscall_fault(const char* kind, int nr) {
   return has_fault(word);
 }
 
+// Whether JH_FAULT holds a fault that changes what libseccomp is given.
+static bool filter_fault(void) {
+  const char* all = getenv("JH_FAULT");
+  return has_fault("default-allow") || has_fault("badarch-allow") || has_fault("other-libseccomp") ||
+         (all && (strstr(all, "allow:") || strstr(all, "drop:")));
+}
+
+const struct scmp_version* seccomp_version(void) {
+  const struct scmp_version* (*real)(void) =
+      (const struct scmp_version* (*)(void))next("seccomp_version");
+  static struct scmp_version other;
+  const struct scmp_version* v = real();
+  if (!filter_fault() || !v) return v;
+  other = *v;
+  other.micro += 1000;
+  return &other;
+}
+
 scmp_filter_ctx seccomp_init(uint32_t def_action) {
   scmp_filter_ctx (*real)(uint32_t) = (scmp_filter_ctx(*)(uint32_t))next("seccomp_init");
+  if (has_fault("no-init")) return NULL;
   return real(has_fault("default-allow") ? SCMP_ACT_ALLOW : def_action);
 }
 
@@ -140,6 +169,9 @@ long syscall(long nr, ...) {
   static uint64_t handled;  // of the last ruleset created with attributes
   if (nr == __NR_landlock_create_ruleset && a[0] != 0 && a[1] >= (long)sizeof(uint64_t))
     memcpy(&handled, (const void*)a[0], sizeof handled);
+  // A program of its own (the probes of libseccomp pass none).
+  if (nr == __NR_seccomp && a[0] == SECCOMP_SET_MODE_FILTER && a[2] != 0 && has_fault("no-load"))
+    return 0;
   if (nr == __NR_bpf && has_fault("no-bpf")) {
     errno = EPERM;
     return -1;

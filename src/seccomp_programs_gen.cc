@@ -1,0 +1,147 @@
+// seccomp_programs_gen.cc - compiles the seccomp filters of the shipped policies with
+// libseccomp at build time and writes them, with their keys, as the table of
+// seccomp_programs.h (a C++ source file the jharden program links).
+//
+// Usage: seccomp-programs-gen OUTPUT POLICY...
+//
+// Each filter is compiled at every API level libseccomp knows (seccomp_api_set(), which makes
+// it answer as on a kernel of that level without asking this one): the table does not depend
+// on the kernel of the build machine, and a start finds a program only for a level at which
+// libseccomp compiled exactly it. A level at which libseccomp refuses the filter (below 4 it
+// cannot set the SSB attribute) gets no entry: such a start compiles and fails as before.
+#include <seccomp.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "seccomp_filter.h"
+#include "seccomp_programs.h"
+
+namespace {
+
+using jharden::ShippedSeccompSpec;
+
+bool same(const std::vector<sock_filter>& a, const std::vector<sock_filter>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].code != b[i].code || a[i].jt != b[i].jt || a[i].jf != b[i].jf || a[i].k != b[i].k)
+      return false;
+  return true;
+}
+
+std::string c_bytes(const std::string& bytes) {
+  std::string out;
+  char buf[8];
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i % 32 == 0) out += i ? "\"\n    \"" : "    \"";
+    std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(bytes[i]));
+    out += buf;
+  }
+  return out + "\"";
+}
+
+std::string c_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace jharden;
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: seccomp-programs-gen OUTPUT POLICY...\n");
+    return 2;
+  }
+  const std::string output = argv[1];
+  Diagnostics diag;
+  std::vector<ShippedSeccompSpec> specs =
+      shipped_seccomp_specs(std::vector<std::string>(argv + 2, argv + argc), diag);
+  if (!diag.ok()) {
+    diag.print("seccomp-programs-gen: ");
+    return 1;
+  }
+  struct Entry {
+    size_t spec;
+    size_t program;
+    uint32_t levels;
+  };
+  std::vector<std::vector<sock_filter>> programs;
+  std::vector<Entry> entries;
+  for (size_t s = 0; s < specs.size(); ++s) {
+    for (unsigned level = 1; level < 32; ++level) {
+      if (seccomp_api_set(level) != 0) continue;  // a level this libseccomp does not know
+      std::vector<sock_filter> program;
+      try {
+        program = export_seccomp_bpf(SeccompFilter(compile_seccomp_spec(specs[s].spec)));
+      } catch (const StepError&) {
+        continue;
+      }
+      size_t p = 0;
+      while (p < programs.size() && !same(programs[p], program)) ++p;
+      if (p == programs.size()) programs.push_back(std::move(program));
+      bool merged = false;
+      for (auto& e : entries) {
+        if (e.spec == s && e.program == p) {
+          e.levels |= uint32_t{1} << level;
+          merged = true;
+        }
+      }
+      if (!merged) entries.push_back({s, p, uint32_t{1} << level});
+    }
+  }
+
+  std::string text =
+      "// Generated at build time by seccomp-programs-gen (src/seccomp_programs_gen.cc) from the\n"
+      "// shipped policies, with libseccomp " +
+      std::to_string(seccomp_version()->major) + "." + std::to_string(seccomp_version()->minor) +
+      "." + std::to_string(seccomp_version()->micro) +
+      ": do not edit.\n#include \"seccomp_programs.h\"\n\nnamespace jharden {\nnamespace {\n\n";
+  for (size_t p = 0; p < programs.size(); ++p) {
+    text += "constexpr sock_filter kProgram" + std::to_string(p) + "[] = {\n";
+    char buf[80];
+    for (const sock_filter& f : programs[p]) {
+      std::snprintf(buf, sizeof buf, "    {0x%04x, %u, %u, 0x%08x},\n", f.code, f.jt, f.jf, f.k);
+      text += buf;
+    }
+    text += "};\n\n";
+  }
+  for (size_t s = 0; s < specs.size(); ++s)
+    text += "constexpr char kKey" + std::to_string(s) + "[] =\n" + c_bytes(specs[s].key) + ";\n\n";
+  std::string table;
+  for (const auto& e : entries) {
+    const std::string s = std::to_string(e.spec), p = std::to_string(e.program);
+    char hash[40], levels[16];
+    std::snprintf(hash, sizeof hash, "0x%016llx",
+                  static_cast<unsigned long long>(seccomp_key_hash(specs[e.spec].key)));
+    std::snprintf(levels, sizeof levels, "0x%x", e.levels);
+    table += "    {" + std::string(hash) + "ull, kKey" + s + ", sizeof kKey" + s + " - 1, " +
+             levels + ", kProgram" + p + ", sizeof kProgram" + p + " / sizeof kProgram" + p +
+             "[0], \"" + c_escape(specs[e.spec].source) + "\"},\n";
+  }
+  if (!entries.empty())
+    text += "constexpr PrebuiltSeccompProgram kTable[] = {\n" + table + "};\n\n";
+  text +=
+      "}  // namespace\n\nstd::span<const PrebuiltSeccompProgram> prebuilt_seccomp_programs() {\n";
+  text += entries.empty() ? "  return {};\n" : "  return kTable;\n";
+  text += "}\n\n}  // namespace jharden\n";
+
+  const std::string tmp = output + ".tmp";
+  std::ofstream out(tmp, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out || std::rename(tmp.c_str(), output.c_str()) != 0) {
+    std::perror(("seccomp-programs-gen: " + output).c_str());
+    return 1;
+  }
+  std::printf("seccomp-programs-gen: %zu programs for %zu filter descriptions, %zu entries\n",
+              programs.size(), specs.size(), entries.size());
+  return 0;
+}

@@ -1,0 +1,191 @@
+// The seccomp programs compiled at build time (seccomp_programs.h): each entry is what
+// libseccomp compiles now for its key, at the API levels it claims and at no other; the
+// shipped policies and the built-in defaults find theirs, an edited policy and --complain do
+// not; the key changes with anything handed to libseccomp.
+#include "seccomp_programs.h"
+
+#include <gtest/gtest.h>
+#include <seccomp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "loader.h"
+#include "plan.h"
+#include "seccomp_filter.h"
+
+namespace jharden {
+namespace {
+
+std::vector<std::string> shipped_files() {
+  std::vector<std::string> files;
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(JHARDEN_SOURCE_DIR) + "/conf"))
+    if (e.path().extension() == ".conf") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool same(const std::vector<sock_filter>& a, std::span<const sock_filter> b) {
+  return a.size() == b.size() &&
+         std::memcmp(a.data(), b.data(), a.size() * sizeof(sock_filter)) == 0;
+}
+
+// Restores libseccomp's API level (the kernel's) when a test has set another.
+class ApiLevel {
+ public:
+  ApiLevel() : saved_(seccomp_api_get()) {}
+  ~ApiLevel() { seccomp_api_set(saved_); }
+  unsigned saved() const { return saved_; }
+
+ private:
+  unsigned saved_;
+};
+
+TEST(SeccompPrograms, EveryEntryIsWhatLibseccompCompilesNow) {
+  ASSERT_FALSE(prebuilt_seccomp_programs().empty()) << "built with JHARDEN_SECCOMP_PROGRAMS=OFF?";
+  Diagnostics diag;
+  std::vector<ShippedSeccompSpec> specs = shipped_seccomp_specs(shipped_files(), diag);
+  ASSERT_TRUE(diag.ok());
+  ApiLevel restore;
+  std::vector<bool> seen(prebuilt_seccomp_programs().size());
+  for (const auto& s : specs) {
+    for (unsigned level = 1; level < 32; ++level) {
+      if (seccomp_api_set(level) != 0) continue;
+      const PrebuiltSeccompProgram* p = find_prebuilt_seccomp_program(s.key);
+      std::vector<sock_filter> now;
+      try {
+        now = export_seccomp_bpf(SeccompFilter(compile_seccomp_spec(s.spec)));
+      } catch (const StepError& e) {
+        // libseccomp refuses the filter at this level: no program may stand in for it.
+        EXPECT_EQ(p, nullptr) << s.source << " at API level " << level << ": " << e.message;
+        continue;
+      }
+      ASSERT_NE(p, nullptr) << s.source << " at API level " << level << ": no entry (stale table)";
+      EXPECT_TRUE(same(now, p->program())) << s.source << " at API level " << level;
+      seen[static_cast<size_t>(p - prebuilt_seccomp_programs().data())] = true;
+    }
+  }
+  // Nothing in the table that no shipped policy makes.
+  for (size_t i = 0; i < seen.size(); ++i)
+    EXPECT_TRUE(seen[i]) << "entry " << i << " (" << prebuilt_seccomp_programs()[i].source
+                         << ") matches no shipped policy";
+}
+
+Plan plan_of(const std::string& file, const std::string& text, bool mdwe) {
+  Diagnostics diag;
+  Policy policy = parse_policy_files({{file, text}}, false, diag);
+  EXPECT_TRUE(diag.ok()) << file;
+  PlanContext context;
+  context.mdwe = mdwe;
+  return build_plan(policy, Identity{}, {}, context, diag);
+}
+
+TEST(SeccompPrograms, ShippedPoliciesAndTheDefaultsLoadTheirProgram) {
+  if (seccomp_api_get() < 4) GTEST_SKIP() << "libseccomp cannot set the SSB attribute here";
+  std::vector<std::pair<std::string, std::string>> policies = {{"empty", ""}};
+  for (const auto& f : shipped_files()) {
+    std::ifstream in(f);
+    std::ostringstream text;
+    text << in.rdbuf();
+    policies.emplace_back(f, text.str());
+  }
+  for (const auto& [file, text] : policies) {
+    for (bool mdwe : {true, false}) {
+      Plan plan = plan_of(file, text, mdwe);
+      SeccompFilter f = build_seccomp_filter(plan.seccomp);
+      ASSERT_TRUE(f) << file;
+      EXPECT_EQ(f.get(), nullptr) << file << ": compiled at start";
+      EXPECT_FALSE(f.prebuilt().empty()) << file;
+      EXPECT_TRUE(same(export_seccomp_bpf(compile_seccomp_filter(plan.seccomp)), f.prebuilt()))
+          << file;
+    }
+  }
+}
+
+TEST(SeccompPrograms, AnEditedPolicyCompilesAtStart) {
+  for (const char* text : {"[seccomp]\ndeny = flock\n", "[seccomp]\nnative_only = no\n",
+                           "[seccomp]\naction = kill\n", "[seccomp]\nerrno = EIO\n"}) {
+    SeccompFilter f = build_seccomp_filter(plan_of("p.conf", text, true).seccomp);
+    ASSERT_TRUE(f) << text;
+    EXPECT_NE(f.get(), nullptr) << text;
+    EXPECT_TRUE(f.prebuilt().empty()) << text;
+  }
+}
+
+TEST(SeccompPrograms, ComplainAlwaysCompiles) {
+  ComplainFilter cf;
+  cf.exempt.emplace_back("sendmsg", 5);
+  SeccompFilter f = build_seccomp_filter(plan_of("empty", "", true).seccomp, &cf);
+  ASSERT_TRUE(f);
+  EXPECT_NE(f.get(), nullptr);
+}
+
+TEST(SeccompPrograms, AnotherApiLevelFindsNoProgram) {
+  std::optional<FilterSpec> spec = seccomp_filter_spec(plan_of("empty", "", true).seccomp);
+  ASSERT_TRUE(spec);
+  const std::string key = seccomp_spec_key(*spec);
+  ApiLevel restore;
+  if (restore.saved() >= 4) {
+    EXPECT_NE(find_prebuilt_seccomp_program(key), nullptr);
+  }
+  ASSERT_EQ(seccomp_api_set(3), 0);
+  EXPECT_EQ(find_prebuilt_seccomp_program(key), nullptr);
+}
+
+TEST(SeccompPrograms, TheKeyChangesWithAnythingLibseccompIsGiven) {
+  std::optional<FilterSpec> spec = seccomp_filter_spec(plan_of("empty", "", true).seccomp);
+  ASSERT_TRUE(spec);
+  const std::string key = seccomp_spec_key(*spec);
+  EXPECT_EQ(seccomp_spec_key(*spec), key);
+  const scmp_version* v = seccomp_version();
+  ASSERT_NE(v, nullptr);
+  std::vector<std::function<void(FilterSpec&)>> edits = {
+      [](FilterSpec& s) { s.default_action = SCMP_ACT_ERRNO(EPERM); },
+      [](FilterSpec& s) { s.attributes[1].second = 0; },
+      [](FilterSpec& s) { s.attributes.pop_back(); },
+      [](FilterSpec& s) { s.parts[0].arch_add.push_back(SCMP_ARCH_X32); },
+      [](FilterSpec& s) { s.parts.push_back(s.parts[0]); },
+      [](FilterSpec& s) { s.parts[0].rules.pop_back(); },
+      [](FilterSpec& s) { std::swap(s.parts[0].rules[0], s.parts[0].rules[1]); },
+      [](FilterSpec& s) { s.parts[0].rules[3].action = SCMP_ACT_LOG; },
+      [](FilterSpec& s) { s.parts[0].rules[3].nr += 1; },
+      [](FilterSpec& s) {
+        s.parts[0].rules[3].conditions.push_back(scmp_arg_cmp{0, SCMP_CMP_EQ, 1, 0});
+      },
+  };
+  // And each field of a condition.
+  size_t with_args = 0;
+  while (with_args < spec->parts[0].rules.size() &&
+         spec->parts[0].rules[with_args].conditions.empty())
+    ++with_args;
+  ASSERT_LT(with_args, spec->parts[0].rules.size());
+  edits.push_back([&](FilterSpec& s) { s.parts[0].rules[with_args].conditions[0].arg += 1; });
+  edits.push_back([&](FilterSpec& s) {
+    scmp_compare& op = s.parts[0].rules[with_args].conditions[0].op;
+    op = op == SCMP_CMP_NE ? SCMP_CMP_EQ : SCMP_CMP_NE;
+  });
+  edits.push_back(
+      [&](FilterSpec& s) { s.parts[0].rules[with_args].conditions[0].datum_a ^= 1ull << 40; });
+  edits.push_back(
+      [&](FilterSpec& s) { s.parts[0].rules[with_args].conditions[0].datum_b ^= 1ull << 40; });
+  for (size_t i = 0; i < edits.size(); ++i) {
+    FilterSpec edited = *spec;
+    edits[i](edited);
+    EXPECT_NE(seccomp_spec_key(edited), key) << "edit " << i;
+  }
+  // The name is for messages: libseccomp never sees it.
+  FilterSpec renamed = *spec;
+  renamed.parts[0].rules[0].name = "other";
+  EXPECT_EQ(seccomp_spec_key(renamed), key);
+}
+
+}  // namespace
+}  // namespace jharden
