@@ -21,7 +21,9 @@
 #   * throughput: the same benchmark under the stock unit and under jharden, alternating
 #     (stock, jharden, jharden, stock, ...), the median of LIB_BENCH_ROUNDS runs each, with
 #     the daemon pinned to the first CPU and the client to the last (when there are two), so
-#     that the two do not take turns on one CPU differently from run to run.
+#     that the two do not take turns on one CPU differently from run to run; and the CPU
+#     time the unit spent per operation in the same runs (CPUUsageNSec), which the rest of
+#     the machine disturbs less than the rate;
 # One daemon failing does not stop the others. The daemons run one at a time (2 cores).
 # At the end docs/policies.md is written from the results (LIB_SCOREBOARD: another path,
 # or "none").
@@ -87,6 +89,7 @@ PACKAGES=(nginx-light memcached libmemcached-tools postgresql postgresql-contrib
 
 # Results, per daemon: the scoreboard's columns.
 declare -A R_STOCK R_JH R_POLICY R_WORK R_TP_STOCK R_TP_JH R_DELTA R_SPREAD R_OK R_USERS
+declare -A R_CPU_STOCK R_CPU_JH R_CPU_DELTA R_CPU_SPREAD
 
 # The daemon under test has failed a check.
 on_fail() { CUR_OK=0; }
@@ -107,6 +110,26 @@ keep_journal() {
 spread() {
     printf '%s\n' "$@" | sort -g |
         awk -v m="$(median "$@")" '{ v[NR] = $1 } END { printf "%.1f", (v[NR] - v[1]) / m * 100 }'
+}
+
+# One benchmark run of daemon D with its unit's CPU time: prints "OPS/S CPU-µs-per-operation"
+# (the unit's CPUUsageNSec over the run, divided by the operations: the rate times the run's
+# wall time). CPU time per operation does not move with what else runs on the machine as much
+# as the rate does: the daemon waits for its CPU, it does not spend more of it.
+bench_with_cpu() {
+    local d=$1 u=${UNIT[$1]} c0 c1 t0 t1 v
+    c0=$(prop "$u" CPUUsageNSec)
+    t0=$(date +%s%N)
+    v=$("BENCH_$d")
+    t1=$(date +%s%N)
+    c1=$(prop "$u" CPUUsageNSec)
+    [[ $v =~ ^[0-9.]+$ ]] || return 1
+    if [[ $c0 =~ ^[0-9]+$ && $c1 =~ ^[0-9]+$ ]]; then
+        awk -v v="$v" -v c="$((c1 - c0))" -v t="$((t1 - t0))" \
+            'BEGIN { printf "%s %.2f\n", v, (c / 1000) / (v * t / 1e9) }'
+    else
+        echo "$v ?"
+    fi
 }
 
 # ---------------------------------------------------------------- set-up
@@ -439,7 +462,7 @@ print("%s | %s | %s" % (caps, ", ".join(w) or "none", fam))'
 
 run_daemon() {
     local d=$1
-    local u=${UNIT[$d]} policy c0 pid i order round tp_s=() tp_j=() v s
+    local u=${UNIT[$d]} policy c0 pid i order round tp_s=() tp_j=() cpu_s=() cpu_j=() v cpu s
     policy=$(policy_of "$d")
     CUR_OK=1
     R_POLICY[$d]=$(policy_keeps "$policy")
@@ -490,9 +513,14 @@ run_daemon() {
         ((round % 2 == 0)) || order="jharden stock"
         for i in $order; do
             "use_$i" "$d" && up "$d" || { fail "$d: $i restarts for the benchmark" "$WHY"; continue; }
-            v=$("BENCH_$d")
-            [[ $v =~ ^[0-9.]+$ ]] || { fail "$d: $i benchmark" "no figure"; continue; }
-            if [[ $i == stock ]]; then tp_s+=("$v"); else tp_j+=("$v"); fi
+            read -r v cpu < <(bench_with_cpu "$d") || { fail "$d: $i benchmark" "no figure"; continue; }
+            if [[ $i == stock ]]; then
+                tp_s+=("$v")
+                [[ $cpu == ? ]] || cpu_s+=("$cpu")
+            else
+                tp_j+=("$v")
+                [[ $cpu == ? ]] || cpu_j+=("$cpu")
+            fi
         done
     done
     pin "$u" ""
@@ -505,6 +533,15 @@ run_daemon() {
         echo "# $d throughput: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_DELTA[$d]} %" \
             "(stock runs spread ${R_SPREAD[$d]} %)"
         pass "$d: throughput measured (${R_DELTA[$d]} %)"
+    fi
+    if ((${#cpu_s[@]} == BENCH_ROUNDS && ${#cpu_j[@]} == BENCH_ROUNDS)); then
+        R_CPU_STOCK[$d]=$(median "${cpu_s[@]}")
+        R_CPU_JH[$d]=$(median "${cpu_j[@]}")
+        R_CPU_DELTA[$d]=$(awk -v j="${R_CPU_JH[$d]}" -v s="${R_CPU_STOCK[$d]}" \
+            'BEGIN { printf "%+.1f", (j - s) / s * 100 }')
+        R_CPU_SPREAD[$d]=$(spread "${cpu_s[@]}")
+        echo "# $d CPU µs per operation: stock ${cpu_s[*]}, jharden ${cpu_j[*]} ->" \
+            "${R_CPU_DELTA[$d]} % (stock runs spread ${R_CPU_SPREAD[$d]} %)"
     fi
 
     # A clean stop under jharden, then the stock unit back, stopped.
@@ -545,12 +582,16 @@ write_scoreboard() {
         echo "  pinned to CPU $DAEMON_CPU and its client to CPU $CLIENT_CPU. **spread**: how far apart the"
         echo "  stock unit's own runs were ((largest - smallest) / median): a change smaller than"
         echo "  that is noise."
+        echo "* **CPU/op**: the CPU time the daemon's unit spent per operation (its CPUUsageNSec over"
+        echo "  a run, divided by the rate times the run's wall time), medians of the same runs, in"
+        echo "  µs: what the sandbox costs the daemon, less disturbed by the rest of the machine"
+        echo "  than the rate. **spread**: of the stock unit's runs, as above."
         echo
-        echo "| daemon | jharden | stock | user | capabilities | writable | address families | workload | stock ops/s | jharden ops/s | change | spread | test |"
-        echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---:|---|"
+        echo "| daemon | jharden | stock | user | capabilities | writable | address families | workload | stock ops/s | jharden ops/s | change | spread | stock CPU/op | jharden CPU/op | change | spread | test |"
+        echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
         for d in "${DAEMONS[@]}"; do
             [[ " $ONLY " == *" $d "* ]] || continue
-            echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_USERS[$d]:-?} | ${R_POLICY[$d]:-? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_JH[$d]:-?} | ${R_DELTA[$d]:-?} % | ${R_SPREAD[$d]:-?} % | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
+            echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_USERS[$d]:-?} | ${R_POLICY[$d]:-? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_JH[$d]:-?} | ${R_DELTA[$d]:-?} % | ${R_SPREAD[$d]:-?} % | ${R_CPU_STOCK[$d]:-?} | ${R_CPU_JH[$d]:-?} | ${R_CPU_DELTA[$d]:-?} % | ${R_CPU_SPREAD[$d]:-?} % | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
         done
         echo
         echo "A change beyond a few percent either way is the noise of a shared 2-CPU machine as"
