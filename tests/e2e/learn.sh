@@ -538,6 +538,35 @@ print('bound')"
   rm -rf "$dir"
 }
 
+# learn-bind-addrlen: the kernel binds only the first addrlen bytes of sun_path; the daemon
+# may put anything after them. A name cut short by addrlen, followed by "/../../..", must not
+# be recorded as a socket bound somewhere the daemon never wrote (a read_write line for it).
+test_learn_bind_addrlen() {
+  new_case
+  local pol file dir=/run/jh-learn-bindlen
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  learn "$pol" "$file" -- $PY -c "
+import ctypes, os, socket, struct
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(socket.AF_UNIX)
+bound = b'$dir/s'
+name = bound + b'/../../../srv/jh-learn-victim/sock'
+addr = struct.pack('H', socket.AF_UNIX) + name + b'\0'
+buf = ctypes.create_string_buffer(addr, len(addr))
+rc = libc.bind(s.fileno(), buf, 2 + len(bound))
+print('bound' if rc == 0 and os.path.exists(bound) else 'bind failed %d' % ctypes.get_errno())"
+  expect_eq "learn-bind-addrlen:daemon-runs" "0 bound" "$RC $OUT"
+  expect_eq "learn-bind-addrlen:bound-name-recorded" "1" \
+    "$(json_get "$file.json" "j['paths'].get('$dir/s', {}).get('bind')")"
+  expect_eq "learn-bind-addrlen:no-foreign-name" "[]" \
+    "$(json_get "$file.json" "[p for p in j['paths'] if 'victim' in p]")"
+  expect_no_match "learn-bind-addrlen:no-foreign-place" "jh-learn-victim" "$(<"$file")"
+  rm -rf "$dir"
+}
+
 # learn-devices: writing to a device node needs no writable mount; with private_dev = no (a
 # device that is not a pseudo-device opened), a write to /dev/null must not propose the
 # host's whole /dev writable (mknod, unlink of its nodes).
@@ -607,7 +636,8 @@ main() {
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
-    test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes
+    test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes \
+    test_learn_bind_addrlen
   e2e_finish
 }
 
