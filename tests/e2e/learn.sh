@@ -285,6 +285,58 @@ test_learn_stop_signal_writes() {
     "$(json_get "$file.json" "j['paths'].get('$data/before', {}).get('create')")"
 }
 
+# learn-stop-signal-flood: the stop-signal write is the daemon's to trigger (any SIGTERM to the
+# main process, its own included). A daemon ignoring SIGTERM and sending it to itself in a loop
+# must not make the observer rewrite FILE (and its proposal) at every signal: at most once a
+# second. The writes are counted as the renames onto FILE (inotify IN_MOVED_TO).
+test_learn_stop_signal_flood() {
+  new_case
+  local pol file counter writes
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  cat >"$CASE/flood.py" <<'EOF'
+import os, signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+time.sleep(0.5)
+end = time.monotonic() + 2
+n = 0
+while time.monotonic() < end:
+    os.kill(os.getpid(), signal.SIGTERM)
+    n += 1
+    time.sleep(0.002)
+print(n)
+EOF
+  chmod 0644 "$CASE/flood.py"
+  cat >"$CASE/count.py" <<'EOF'
+import ctypes, os, select, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_NONBLOCK)
+libc.inotify_add_watch(fd, os.path.dirname(sys.argv[1]).encode(), 0x80)  # IN_MOVED_TO
+name, n, end = os.path.basename(sys.argv[1]).encode(), 0, time.monotonic() + 4
+while time.monotonic() < end:
+    select.select([fd], [], [], 0.1)
+    try:
+        data = os.read(fd, 65536)
+    except BlockingIOError:
+        continue
+    i = 0
+    while i < len(data):
+        _, _, _, size = struct.unpack_from("iIII", data, i)
+        n += data[i + 16:i + 16 + size].rstrip(b"\0") == name
+        i += 16 + size
+print(n)
+EOF
+  $PY "$CASE/count.py" "$file" >"$CASE/writes" &
+  counter=$!
+  learn "$pol" "$file" -- $PY "$CASE/flood.py"
+  wait "$counter"
+  writes=$(<"$CASE/writes")
+  expect_rc "learn-stop-signal:flood-daemon-runs" 0
+  echo "learn-stop-signal:flood: $OUT signals, $writes writes of FILE"
+  expect_eq "learn-stop-signal:flood-writes-bounded" "yes" \
+    "$( ((writes <= 6)) && echo yes || echo "no: $writes writes")"
+}
+
 # learn-caps-inferred: where cap_capable() cannot be watched, the capabilities come from the
 # privileged calls that succeeded: a root daemon binding port 80 and switching to nobody keeps
 # NET_BIND_SERVICE, SETUID and SETGID, and nothing it never used (CHOWN, KILL, SYS_CHROOT...);
@@ -637,7 +689,7 @@ main() {
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
     test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes \
-    test_learn_bind_addrlen
+    test_learn_bind_addrlen test_learn_stop_signal_flood
   e2e_finish
 }
 
