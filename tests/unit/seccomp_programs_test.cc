@@ -235,5 +235,35 @@ TEST(SeccompPrograms, EveryDropInLoadsWhatLibseccompCompilesNow) {
   }
 }
 
+// The direct load of a table's program gives SPEC_ALLOW and nothing else: a description that
+// libseccomp would load with another flag (TSYNC, LOG, a listener for NOTIFY) or with
+// PR_SET_NO_NEW_PRIVS never takes a program, whatever the table holds.
+TEST(SeccompPrograms, OnlyDescriptionsLoadedWithSpecAllowAloneTakeAProgram) {
+  std::optional<FilterSpec> spec = seccomp_filter_spec(plan_of("empty", "", true).seccomp);
+  ASSERT_TRUE(spec);
+  EXPECT_TRUE(loads_with_spec_allow_only(*spec));
+  std::vector<std::function<void(FilterSpec&)>> edits = {
+      [](FilterSpec& s) {
+        s.attributes.push_back({SCMP_FLTATR_CTL_TSYNC, 1});
+      },
+      [](FilterSpec& s) {
+        s.attributes.push_back({SCMP_FLTATR_CTL_LOG, 1});
+      },
+      [](FilterSpec& s) { s.attributes[0].second = 1; },  // CTL_NNP
+      [](FilterSpec& s) { s.attributes[1].second = 0; },  // CTL_SSB
+      [](FilterSpec& s) { s.attributes.erase(s.attributes.begin() + 1); },
+      [](FilterSpec& s) { s.default_action = SCMP_ACT_NOTIFY; },
+      [](FilterSpec& s) { s.parts[0].rules[0].action = SCMP_ACT_NOTIFY; },
+  };
+  for (size_t i = 0; i < edits.size(); ++i) {
+    FilterSpec edited = *spec;
+    edits[i](edited);
+    EXPECT_FALSE(loads_with_spec_allow_only(edited)) << "edit " << i;
+  }
+  Diagnostics diag;
+  for (const auto& s : shipped_seccomp_specs(shipped_files(), diag))
+    EXPECT_TRUE(loads_with_spec_allow_only(s.spec)) << s.source;
+}
+
 }  // namespace
 }  // namespace jharden
