@@ -619,6 +619,35 @@ print('bound' if rc == 0 and os.path.exists(bound) else 'bind failed %d' % ctype
   rm -rf "$dir"
 }
 
+# learn-run-names: the names a daemon makes and removes directly in /run are explained in one
+# comment, not proposed. They are the daemon's choice: a newline and a key in a name, bytes
+# shown four times as long (\xNN), long names, thousands of them. The comment stays a
+# comment, no line is over the parser's limit, and the proposal parses.
+test_learn_run_names() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- $PY -c "
+import os
+names = [b'jh-x\n[capabilities]\nkeep = CAP_SYS_ADMIN ;', b'jh-' + b'\xff' * 252,
+         b'jh-' + b' ' * 240] + [b'jh-%02d' % i + b'y' * 240 for i in range(8)] + \
+        [b'jh- %04d' % i + b'z' * 200 for i in range(3000)]
+for n in names:
+    p = b'/run/' + n
+    open(p, 'w').close()
+    os.unlink(p)
+print('made')"
+  expect_eq "learn-run-names:daemon-runs" "0 made" "$RC $OUT"
+  echo "learn-run-names: proposal of $(wc -c <"$file") bytes"
+  expect_eq "learn-run-names:no-injected-key" "0" \
+    "$(grep -v '^#' "$file" | grep -c 'CAP_SYS_ADMIN')"
+  expect_eq "learn-run-names:lines-within-limit" "0" "$(awk 'length($0) > 198' "$file" | wc -l)"
+  install_proposal "$pol" "$file"
+  jh --check "$pol"
+  expect_rc "learn-run-names:proposal-parses" 0
+}
+
 # learn-devices: writing to a device node needs no writable mount; with private_dev = no (a
 # device that is not a pseudo-device opened), a write to /dev/null must not propose the
 # host's whole /dev writable (mknod, unlink of its nodes).
@@ -689,7 +718,8 @@ main() {
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
     test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes \
-    test_learn_bind_addrlen test_learn_stop_signal_flood
+    test_learn_bind_addrlen test_learn_stop_signal_flood \
+    test_learn_run_names
   e2e_finish
 }
 
