@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
@@ -176,6 +177,12 @@ class Complainer {
         name_at += offsetof(sockaddr_un, sun_path);
       }
       auto p = read_string(mem.get(), name_at);
+      // The kernel takes only the first addrlen bytes (the next argument) as the name.
+      if (p && watched->sockaddr) {
+        const uint64_t len = args[path_arg + 1];
+        if (len <= offsetof(sockaddr_un, sun_path)) return std::nullopt;
+        p->resize(std::min<uint64_t>(p->size(), len - offsetof(sockaddr_un, sun_path)));
+      }
       if (!p || (watched->sockaddr && p->empty())) return std::nullopt;  // abstract socket
       if (p->starts_with("/")) return join_normalized("/", *p);
       const int dirfd = dirfd_arg < 0 ? AT_FDCWD : static_cast<int>(args[dirfd_arg]);

@@ -244,6 +244,12 @@ void report(int fd, const std::string& message) {
   // lives: a daemon that forks into the background (memcached -d, Type=forking) goes on
   // after the process jharden became has exited.
   bool seed_gone = false;
+  // Any SIGTERM to the main process is seen, its own ones included: a daemon sending them in a
+  // loop must not have FILE and its proposal rewritten at each. One write a second at most; a
+  // stop asked sooner is written when the second is over.
+  constexpr auto kStopWriteGap = std::chrono::seconds(1);
+  bool stop_pending = false;
+  auto stop_written = std::chrono::steady_clock::now() - kStopWriteGap;
   for (;;) {
     pollfd fds[3] = {{l.observer->event_fd(), POLLIN, 0},
                      {sigfd.get(), POLLIN, 0},
@@ -252,12 +258,24 @@ void report(int fd, const std::string& message) {
                     next - std::chrono::steady_clock::now())
                     .count();
     if (seed_gone) left = std::min<long long>(left, 200);
+    if (stop_pending)
+      left = std::min<long long>(
+          left, std::chrono::ceil<std::chrono::milliseconds>(stop_written + kStopWriteGap -
+                                                             std::chrono::steady_clock::now())
+                    .count());
     int n = poll(fds, 3, static_cast<int>(std::max<long long>(left, 0)));
     if (n < 0 && errno != EINTR) break;
     l.observer->drain(on_path);
     // A stop asked of the daemon (systemd's SIGTERM to the main process) writes FILE at once:
     // under KillMode=mixed the observer is killed as soon as the main process has exited.
-    bool write_now = std::chrono::steady_clock::now() >= next || l.observer->take_stop_signal();
+    const auto now = std::chrono::steady_clock::now();
+    stop_pending = l.observer->take_stop_signal() || stop_pending;
+    bool write_now = now >= next;
+    if (stop_pending && now >= stop_written + kStopWriteGap) {
+      write_now = true;
+      stop_pending = false;
+      stop_written = now;
+    }
     if (n > 0 && (fds[1].revents & POLLIN)) {
       signalfd_siginfo si;
       (void)!read(sigfd.get(), &si, sizeof si);

@@ -447,13 +447,20 @@ static __always_inline int path_enter(struct pt_regs *regs, struct jh_obs_nr *in
   }
   if (e->op == JH_OP_UNLINK && (flags & AT_REMOVEDIR)) e->op = JH_OP_RMDIR;
   unsigned long name = arg(&args, info->path);
+  /* bind(fd, addr, addrlen): the kernel binds only the first addrlen bytes of the address; the
+   * daemon may put anything after them ("/run/d/s" then "/../../elsewhere"). */
+  unsigned long name_len = sizeof(e->path);
   if (info->sockaddr) { /* bind: a name in the filesystem only for AF_UNIX, not abstract */
     __u16 family = 0;
     if (bpf_probe_read_user(&family, sizeof(family), (void *)name) != 0 || family != AF_UNIX)
       return 0;
     name += sizeof(family);
+    name_len = arg(&args, 2);
+    if (name_len <= sizeof(family)) return 0;
+    name_len -= sizeof(family);
   }
   if (bpf_probe_read_user_str(e->path, sizeof(e->path), (void *)name) <= 0) return 0;
+  if (name_len < sizeof(e->path)) e->path[name_len & (sizeof(e->path) - 1)] = 0;
   if (e->path[0] == 0) return 0; /* an abstract socket, or no name */
   /* A read that fails may be the view's doing wherever it is (an inaccessible path): kept
    * until the exit says, when failures are reported. */

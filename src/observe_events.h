@@ -49,7 +49,8 @@ struct jh_obs_nr {
   signed char parg;
   signed char parg2;
   /* bind: `path` points to a struct sockaddr, whose sun_path names the socket to create when
-   * its family is AF_UNIX and the name is not abstract. */
+   * its family is AF_UNIX and the name is not abstract; the name ends within the address's
+   * length (bind's third argument). */
   unsigned char sockaddr;
 };
 

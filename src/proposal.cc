@@ -284,6 +284,10 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
   // Files directly in a directory never writable as a whole whose entries the daemon changed:
   // by directory, then by name with its numbers as N (PID-named temporary files).
   std::map<std::string, std::map<std::string, std::map<std::string, uint64_t>>> unmountable;
+  // The daemon chooses its names: thousands of them that no policy can write would each get
+  // a comment, past the 1 MiB a policy file may have, and the proposal would not load.
+  constexpr size_t kMaxInexpressible = 20;
+  size_t inexpressible = 0;
   for (const auto& [loc, l] : merged) {
     std::set<std::string> created, removed;
     bool wrote_existing = false;
@@ -311,8 +315,10 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
     }
     std::string what = "written: " + evidence(l.names);
     if (!expressible(loc)) {
-      w.comment(what + " (not proposed: " + loc +
-                " cannot be written in a policy; better give the daemon a directory of its own)");
+      if (inexpressible++ < kMaxInexpressible)
+        w.comment(what + " (not proposed: " + loc +
+                  " cannot be written in a policy; better give the daemon a directory of its "
+                  "own)");
       continue;
     }
     if (scratch) {
@@ -337,6 +343,10 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
       w.line("read_write = " + loc);
     }
   }
+
+  if (inexpressible > kMaxInexpressible)
+    w.comment("and " + std::to_string(inexpressible - kMaxInexpressible) +
+              " more places written whose names cannot be written in a policy (not proposed)");
 
   for (const auto& [dir, names] : unmountable)
     w.comment("entries created, removed or renamed directly in " + dir + ": " + evidence(names) +

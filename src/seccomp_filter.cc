@@ -506,11 +506,41 @@ SeccompFilter compile_seccomp_filter(const SeccompPlan& plan, const ComplainFilt
   return SeccompFilter(compile_seccomp_spec(*spec));
 }
 
+bool loads_with_spec_allow_only(const FilterSpec& spec) {
+  bool ssb = false;
+  for (auto [attr, value] : spec.attributes) {
+    switch (attr) {
+      case SCMP_FLTATR_CTL_NNP:
+        if (value != 0) return false;  // libseccomp would set PR_SET_NO_NEW_PRIVS first
+        break;
+      case SCMP_FLTATR_CTL_SSB:
+        if (value != 1) return false;
+        ssb = true;
+        break;
+      case SCMP_FLTATR_CTL_OPTIMIZE:
+        break;  // how the program is compiled, not how it is loaded
+      case SCMP_FLTATR_ACT_BADARCH:
+        if (value == SCMP_ACT_NOTIFY) return false;
+        break;
+      default:
+        return false;  // TSYNC, LOG, a listener...: flags the direct load does not give
+    }
+  }
+  if (!ssb || spec.default_action == SCMP_ACT_NOTIFY) return false;
+  for (const auto& part : spec.parts)
+    for (const auto& r : part.rules)
+      if (r.action == SCMP_ACT_NOTIFY) return false;  // NEW_LISTENER
+  return true;
+}
+
 SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter* complain) {
   std::optional<FilterSpec> spec = seccomp_filter_spec(plan, complain);
   if (!spec) return nullptr;
-  // --complain's filter names descriptors of this start: never one of the table's.
-  if (!complain)
+  // --complain's filter names descriptors of this start: never one of the table's. A filter
+  // whose load by libseccomp would take other flags than load_seccomp_filter() gives a
+  // program of the table (a new attribute, a NOTIFY action) is compiled: never loaded without
+  // them.
+  if (!complain && loads_with_spec_allow_only(*spec))
     if (const PrebuiltSeccompProgram* p = find_prebuilt_seccomp_program(seccomp_spec_key(*spec)))
       return SeccompFilter(p->program());
   return SeccompFilter(compile_seccomp_spec(*spec));

@@ -94,6 +94,11 @@ SeccompContext compile_seccomp_spec(const FilterSpec& spec);
 // its native architecture: equal keys mean that libseccomp is given the same calls.
 std::string seccomp_spec_key(const FilterSpec& spec);
 
+// Whether libseccomp would load `spec` as seccomp(SECCOMP_SET_MODE_FILTER,
+// SECCOMP_FILTER_FLAG_SPEC_ALLOW) and nothing more (no PR_SET_NO_NEW_PRIVS, TSYNC, LOG or
+// listener): the only load load_seccomp_filter() gives a program compiled at build time.
+bool loads_with_spec_allow_only(const FilterSpec& spec);
+
 // Throws StepError (228). Returns an empty filter when the plan has none. Without --complain,
 // a program compiled at build time for the same key (and this kernel's API level as
 // libseccomp sees it) is used when there is one; otherwise libseccomp compiles the filter now.

@@ -137,6 +137,37 @@ test_complain_without_bpf() {
   check_log_lines complain-seccomp-paths "$pol"
 }
 
+# complain-bind-addrlen: the kernel binds only the first addrlen bytes of sun_path. A refused
+# bind of "data/s" with "/../../../srv/..." after it is logged with the name the kernel took,
+# by the BPF observer and by the filter's notifications alike, never with the daemon's tail.
+test_complain_bind_addrlen() {
+  local pol shim="$TOP/fault_shim.so" mode
+  new_case
+  pol=$(wrong_policy)
+  local daemon="import ctypes, socket, struct
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(socket.AF_UNIX)
+bound = b'$CASE/data/s'
+addr = struct.pack('H', socket.AF_UNIX) + bound + b'/../../../srv/jh-victim/sock' + b'\0'
+buf = ctypes.create_string_buffer(addr, len(addr))
+print('rc=%d' % libc.bind(s.fileno(), buf, 2 + len(bound)))"
+  for mode in bpf no-bpf; do
+    if [[ $mode == no-bpf ]]; then
+      if ! gcc -shared -fPIC -O2 -o "$shim" "$HERE/lib/fault_shim.c" -ldl -lcap 2>"$CASE/shim.err"; then
+        skip complain-bind-addrlen:no-bpf "fault shim not built"
+        continue
+      fi
+      JH_WRAP=(env JH_FAULT=no-bpf LD_PRELOAD="$shim")
+    fi
+    jh --complain "$pol" -- $PY -c "$daemon"
+    JH_WRAP=()
+    expect_eq "complain-bind-addrlen:$mode:refused" "0 rc=-1" "$RC $OUT"
+    expect_log "complain-bind-addrlen:$mode:bound-name-logged" \
+      "^python3\[[0-9]+\]: bind\(\"$CASE/data/s\"\): read-only by $pol:2 \(read_only = /\)$"
+    expect_no_match "complain-bind-addrlen:$mode:no-foreign-name" "jh-victim" "$ERR"
+  done
+}
+
 test_without_complain_refuses() {
   local pol
   new_case
@@ -342,6 +373,7 @@ main() {
   run_cases \
     test_complain_logs_and_lets_through \
     test_complain_without_bpf \
+    test_complain_bind_addrlen \
     test_without_complain_refuses \
     test_complain_pid_namespace \
     test_complain_handover_calls_denied \

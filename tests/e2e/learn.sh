@@ -285,6 +285,58 @@ test_learn_stop_signal_writes() {
     "$(json_get "$file.json" "j['paths'].get('$data/before', {}).get('create')")"
 }
 
+# learn-stop-signal-flood: the stop-signal write is the daemon's to trigger (any SIGTERM to the
+# main process, its own included). A daemon ignoring SIGTERM and sending it to itself in a loop
+# must not make the observer rewrite FILE (and its proposal) at every signal: at most once a
+# second. The writes are counted as the renames onto FILE (inotify IN_MOVED_TO).
+test_learn_stop_signal_flood() {
+  new_case
+  local pol file counter writes
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  cat >"$CASE/flood.py" <<'EOF'
+import os, signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+time.sleep(0.5)
+end = time.monotonic() + 2
+n = 0
+while time.monotonic() < end:
+    os.kill(os.getpid(), signal.SIGTERM)
+    n += 1
+    time.sleep(0.002)
+print(n)
+EOF
+  chmod 0644 "$CASE/flood.py"
+  cat >"$CASE/count.py" <<'EOF'
+import ctypes, os, select, struct, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_NONBLOCK)
+libc.inotify_add_watch(fd, os.path.dirname(sys.argv[1]).encode(), 0x80)  # IN_MOVED_TO
+name, n, end = os.path.basename(sys.argv[1]).encode(), 0, time.monotonic() + 4
+while time.monotonic() < end:
+    select.select([fd], [], [], 0.1)
+    try:
+        data = os.read(fd, 65536)
+    except BlockingIOError:
+        continue
+    i = 0
+    while i < len(data):
+        _, _, _, size = struct.unpack_from("iIII", data, i)
+        n += data[i + 16:i + 16 + size].rstrip(b"\0") == name
+        i += 16 + size
+print(n)
+EOF
+  $PY "$CASE/count.py" "$file" >"$CASE/writes" &
+  counter=$!
+  learn "$pol" "$file" -- $PY "$CASE/flood.py"
+  wait "$counter"
+  writes=$(<"$CASE/writes")
+  expect_rc "learn-stop-signal:flood-daemon-runs" 0
+  echo "learn-stop-signal:flood: $OUT signals, $writes writes of FILE"
+  expect_eq "learn-stop-signal:flood-writes-bounded" "yes" \
+    "$( ((writes <= 6)) && echo yes || echo "no: $writes writes")"
+}
+
 # learn-caps-inferred: where cap_capable() cannot be watched, the capabilities come from the
 # privileged calls that succeeded: a root daemon binding port 80 and switching to nobody keeps
 # NET_BIND_SERVICE, SETUID and SETGID, and nothing it never used (CHOWN, KILL, SYS_CHROOT...);
@@ -538,6 +590,64 @@ print('bound')"
   rm -rf "$dir"
 }
 
+# learn-bind-addrlen: the kernel binds only the first addrlen bytes of sun_path; the daemon
+# may put anything after them. A name cut short by addrlen, followed by "/../../..", must not
+# be recorded as a socket bound somewhere the daemon never wrote (a read_write line for it).
+test_learn_bind_addrlen() {
+  new_case
+  local pol file dir=/run/jh-learn-bindlen
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  learn "$pol" "$file" -- $PY -c "
+import ctypes, os, socket, struct
+libc = ctypes.CDLL(None, use_errno=True)
+s = socket.socket(socket.AF_UNIX)
+bound = b'$dir/s'
+name = bound + b'/../../../srv/jh-learn-victim/sock'
+addr = struct.pack('H', socket.AF_UNIX) + name + b'\0'
+buf = ctypes.create_string_buffer(addr, len(addr))
+rc = libc.bind(s.fileno(), buf, 2 + len(bound))
+print('bound' if rc == 0 and os.path.exists(bound) else 'bind failed %d' % ctypes.get_errno())"
+  expect_eq "learn-bind-addrlen:daemon-runs" "0 bound" "$RC $OUT"
+  expect_eq "learn-bind-addrlen:bound-name-recorded" "1" \
+    "$(json_get "$file.json" "j['paths'].get('$dir/s', {}).get('bind')")"
+  expect_eq "learn-bind-addrlen:no-foreign-name" "[]" \
+    "$(json_get "$file.json" "[p for p in j['paths'] if 'victim' in p]")"
+  expect_no_match "learn-bind-addrlen:no-foreign-place" "jh-learn-victim" "$(<"$file")"
+  rm -rf "$dir"
+}
+
+# learn-run-names: the names a daemon makes and removes directly in /run are explained in one
+# comment, not proposed. They are the daemon's choice: a newline and a key in a name, bytes
+# shown four times as long (\xNN), long names, thousands of them. The comment stays a
+# comment, no line is over the parser's limit, and the proposal parses.
+test_learn_run_names() {
+  new_case
+  local pol file
+  pol=$(empty_policy)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file" -- $PY -c "
+import os
+names = [b'jh-x\n[capabilities]\nkeep = CAP_SYS_ADMIN ;', b'jh-' + b'\xff' * 252,
+         b'jh-' + b' ' * 240] + [b'jh-%02d' % i + b'y' * 240 for i in range(8)] + \
+        [b'jh- %04d' % i + b'z' * 200 for i in range(3000)]
+for n in names:
+    p = b'/run/' + n
+    open(p, 'w').close()
+    os.unlink(p)
+print('made')"
+  expect_eq "learn-run-names:daemon-runs" "0 made" "$RC $OUT"
+  echo "learn-run-names: proposal of $(wc -c <"$file") bytes"
+  expect_eq "learn-run-names:no-injected-key" "0" \
+    "$(grep -v '^#' "$file" | grep -c 'CAP_SYS_ADMIN')"
+  expect_eq "learn-run-names:lines-within-limit" "0" "$(awk 'length($0) > 198' "$file" | wc -l)"
+  install_proposal "$pol" "$file"
+  jh --check "$pol"
+  expect_rc "learn-run-names:proposal-parses" 0
+}
+
 # learn-devices: writing to a device node needs no writable mount; with private_dev = no (a
 # device that is not a pseudo-device opened), a write to /dev/null must not propose the
 # host's whole /dev writable (mknod, unlink of its nodes).
@@ -607,7 +717,9 @@ main() {
     test_learn_planted_symlinks test_learn_notify test_learn_injection test_learn_truncated_path \
     test_learn_symlink_swap test_learn_planted_fifo test_learn_coarsen \
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
-    test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes
+    test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes \
+    test_learn_bind_addrlen test_learn_stop_signal_flood \
+    test_learn_run_names
   e2e_finish
 }
 

@@ -187,5 +187,83 @@ TEST(SeccompPrograms, TheKeyChangesWithAnythingLibseccompIsGiven) {
   EXPECT_EQ(seccomp_spec_key(renamed), key);
 }
 
+// Attack on the table: whatever drop-in a shipped policy gets (pid = yes, an allow-list, kill
+// or log, per-call errnos, other families, native_only = no, the personality and realtime
+// rules), with or without PR_SET_MDWE, the start path loads exactly what libseccomp compiles
+// for that plan now: a key that matched with a differing filter would show here.
+TEST(SeccompPrograms, EveryDropInLoadsWhatLibseccompCompilesNow) {
+  std::vector<std::pair<std::string, std::string>> policies = {{"empty", ""}};
+  for (const auto& f : shipped_files()) {
+    std::ifstream in(f);
+    std::ostringstream text;
+    text << in.rdbuf();
+    policies.emplace_back(f, text.str());
+  }
+  const char* drop_ins[] = {
+      "",
+      "[namespaces]\npid = yes\n",
+      "[seccomp]\naction = kill\n",
+      "[seccomp]\naction = log\n",
+      "[seccomp]\nerrno = EIO\n",
+      "[seccomp]\ndeny = sethostname:EACCES\n",
+      "[seccomp]\nallow = @system-service\n",
+      "[seccomp]\naddress_families = AF_UNIX\n",
+      "[seccomp]\nnative_only = no\n",
+      "[seccomp]\nlock_personality = no\nrestrict_realtime = no\n",
+      "[seccomp]\nmemory_deny_write_execute = no\n",
+  };
+  for (const auto& [file, text] : policies) {
+    for (const char* drop_in : drop_ins) {
+      for (bool mdwe : {true, false}) {
+        Diagnostics diag;
+        std::vector<std::pair<std::string, std::string>> files = {{file, text}};
+        if (*drop_in) files.emplace_back(file + ".d/50-x.conf", drop_in);
+        Policy policy = parse_policy_files(files, false, diag);
+        PlanContext context;
+        context.mdwe = mdwe;
+        Plan plan = build_plan(policy, Identity{}, {}, context, diag);
+        if (!diag.ok()) continue;  // a drop-in this policy refuses (an allow-list with deny)
+        SeccompFilter start = build_seccomp_filter(plan.seccomp);
+        SeccompFilter now = compile_seccomp_filter(plan.seccomp);
+        ASSERT_EQ(static_cast<bool>(start), static_cast<bool>(now)) << file << " + " << drop_in;
+        if (!now) continue;
+        EXPECT_TRUE(
+            same(export_seccomp_bpf(now), std::span<const sock_filter>(export_seccomp_bpf(start))))
+            << file << " + " << drop_in << (mdwe ? " (PR_SET_MDWE)" : "");
+      }
+    }
+  }
+}
+
+// The direct load of a table's program gives SPEC_ALLOW and nothing else: a description that
+// libseccomp would load with another flag (TSYNC, LOG, a listener for NOTIFY) or with
+// PR_SET_NO_NEW_PRIVS never takes a program, whatever the table holds.
+TEST(SeccompPrograms, OnlyDescriptionsLoadedWithSpecAllowAloneTakeAProgram) {
+  std::optional<FilterSpec> spec = seccomp_filter_spec(plan_of("empty", "", true).seccomp);
+  ASSERT_TRUE(spec);
+  EXPECT_TRUE(loads_with_spec_allow_only(*spec));
+  std::vector<std::function<void(FilterSpec&)>> edits = {
+      [](FilterSpec& s) {
+        s.attributes.push_back({SCMP_FLTATR_CTL_TSYNC, 1});
+      },
+      [](FilterSpec& s) {
+        s.attributes.push_back({SCMP_FLTATR_CTL_LOG, 1});
+      },
+      [](FilterSpec& s) { s.attributes[0].second = 1; },  // CTL_NNP
+      [](FilterSpec& s) { s.attributes[1].second = 0; },  // CTL_SSB
+      [](FilterSpec& s) { s.attributes.erase(s.attributes.begin() + 1); },
+      [](FilterSpec& s) { s.default_action = SCMP_ACT_NOTIFY; },
+      [](FilterSpec& s) { s.parts[0].rules[0].action = SCMP_ACT_NOTIFY; },
+  };
+  for (size_t i = 0; i < edits.size(); ++i) {
+    FilterSpec edited = *spec;
+    edits[i](edited);
+    EXPECT_FALSE(loads_with_spec_allow_only(edited)) << "edit " << i;
+  }
+  Diagnostics diag;
+  for (const auto& s : shipped_seccomp_specs(shipped_files(), diag))
+    EXPECT_TRUE(loads_with_spec_allow_only(s.spec)) << s.source;
+}
+
 }  // namespace
 }  // namespace jharden
