@@ -33,6 +33,18 @@ std::vector<std::string> shipped_files() {
   return files;
 }
 
+// The built-in defaults ("empty") and every shipped policy, by name and text.
+std::vector<std::pair<std::string, std::string>> policy_texts() {
+  std::vector<std::pair<std::string, std::string>> policies = {{"empty", ""}};
+  for (const auto& f : shipped_files()) {
+    std::ifstream in(f);
+    std::ostringstream text;
+    text << in.rdbuf();
+    policies.emplace_back(f, text.str());
+  }
+  return policies;
+}
+
 bool same(const std::vector<sock_filter>& a, std::span<const sock_filter> b) {
   return a.size() == b.size() &&
          std::memcmp(a.data(), b.data(), a.size() * sizeof(sock_filter)) == 0;
@@ -90,13 +102,7 @@ Plan plan_of(const std::string& file, const std::string& text, bool mdwe) {
 
 TEST(SeccompPrograms, ShippedPoliciesAndTheDefaultsLoadTheirProgram) {
   if (seccomp_api_get() < 4) GTEST_SKIP() << "libseccomp cannot set the SSB attribute here";
-  std::vector<std::pair<std::string, std::string>> policies = {{"empty", ""}};
-  for (const auto& f : shipped_files()) {
-    std::ifstream in(f);
-    std::ostringstream text;
-    text << in.rdbuf();
-    policies.emplace_back(f, text.str());
-  }
+  const std::vector<std::pair<std::string, std::string>> policies = policy_texts();
   for (const auto& [file, text] : policies) {
     for (bool mdwe : {true, false}) {
       Plan plan = plan_of(file, text, mdwe);
@@ -192,13 +198,7 @@ TEST(SeccompPrograms, TheKeyChangesWithAnythingLibseccompIsGiven) {
 // rules), with or without PR_SET_MDWE, the start path loads exactly what libseccomp compiles
 // for that plan now: a key that matched with a differing filter would show here.
 TEST(SeccompPrograms, EveryDropInLoadsWhatLibseccompCompilesNow) {
-  std::vector<std::pair<std::string, std::string>> policies = {{"empty", ""}};
-  for (const auto& f : shipped_files()) {
-    std::ifstream in(f);
-    std::ostringstream text;
-    text << in.rdbuf();
-    policies.emplace_back(f, text.str());
-  }
+  const std::vector<std::pair<std::string, std::string>> policies = policy_texts();
   const char* drop_ins[] = {
       "",
       "[namespaces]\npid = yes\n",
