@@ -22,7 +22,7 @@
 #     (stock, jharden, jharden, stock, ...), the median of LIB_BENCH_ROUNDS runs each, with
 #     the daemon pinned to the first CPU and the client to the last (when there are two), so
 #     that the two do not take turns on one CPU differently from run to run; and the CPU
-#     time the unit spent per operation in the same runs (CPUUsageNSec), which the rest of
+#     time the unit's processes spent per operation in the same runs (/proc), which the rest of
 #     the machine disturbs less than the rate;
 # One daemon failing does not stop the others. The daemons run one at a time (2 cores).
 # At the end docs/policies.md is written from the results (LIB_SCOREBOARD: another path,
@@ -112,17 +112,31 @@ spread() {
         awk -v m="$(median "$@")" '{ v[NR] = $1 } END { printf "%.1f", (v[NR] - v[1]) / m * 100 }'
 }
 
+# The CPU time, in ns, the processes of unit U have used and that of their children they
+# reaped (utime, stime, cutime, cstime of /proc/PID/stat, for each process of its control group).
+# Read from /proc rather than CPUUsageNSec: a container on a host with cgroup v1 controllers
+# has no CPU accounting.
+unit_cpu_ns() {
+    local cg
+    cg=$(prop "$1" ControlGroup)
+    [[ $cg == /* ]] || return 1
+    in_ct sh -c 'f=/sys/fs/cgroup/systemd$1/cgroup.procs; [ -r "$f" ] || f=/sys/fs/cgroup$1/cgroup.procs
+        for p in $(cat "$f"); do sed "s/.*) //" /proc/$p/stat 2>/dev/null; done |
+            awk -v hz="$(getconf CLK_TCK)" "{ t += \$12 + \$13 + \$14 + \$15 } END { printf \"%.0f\n\", t * 1e9 / hz }"' \
+        sh "$cg"
+}
+
 # One benchmark run of daemon D with its unit's CPU time: prints "OPS/S CPU-µs-per-operation"
-# (the unit's CPUUsageNSec over the run, divided by the operations: the rate times the run's
-# wall time). CPU time per operation does not move with what else runs on the machine as much
-# as the rate does: the daemon waits for its CPU, it does not spend more of it.
+# (the unit's CPU time over the run, divided by the operations: the rate times the run's wall
+# time). CPU time per operation does not move with what else runs on the machine as much as
+# the rate does: the daemon waits for its CPU, it does not spend more of it.
 bench_with_cpu() {
     local d=$1 u=${UNIT[$1]} c0 c1 t0 t1 v
-    c0=$(prop "$u" CPUUsageNSec)
+    c0=$(unit_cpu_ns "$u")
     t0=$(date +%s%N)
     v=$("BENCH_$d")
     t1=$(date +%s%N)
-    c1=$(prop "$u" CPUUsageNSec)
+    c1=$(unit_cpu_ns "$u")
     [[ $v =~ ^[0-9.]+$ ]] || return 1
     if [[ $c0 =~ ^[0-9]+$ && $c1 =~ ^[0-9]+$ ]]; then
         awk -v v="$v" -v c="$((c1 - c0))" -v t="$((t1 - t0))" \
@@ -582,8 +596,9 @@ write_scoreboard() {
         echo "  pinned to CPU $DAEMON_CPU and its client to CPU $CLIENT_CPU. **spread**: how far apart the"
         echo "  stock unit's own runs were ((largest - smallest) / median): a change smaller than"
         echo "  that is noise."
-        echo "* **CPU/op**: the CPU time the daemon's unit spent per operation (its CPUUsageNSec over"
-        echo "  a run, divided by the rate times the run's wall time), medians of the same runs, in"
+        echo "* **CPU/op**: the CPU time the daemon's unit spent per operation (its processes' user"
+        echo "  and system time over a run, children reaped included, divided by the rate times the"
+        echo "  run's wall time), medians of the same runs, in"
         echo "  µs: what the sandbox costs the daemon, less disturbed by the rest of the machine"
         echo "  than the rate. **spread**: of the stock unit's runs, as above."
         echo
