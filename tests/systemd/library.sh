@@ -599,8 +599,8 @@ write_scoreboard() {
         echo "* **CPU/op**: the CPU time the daemon's unit spent per operation (its processes' user"
         echo "  and system time over a run, children reaped included, divided by the rate times the"
         echo "  run's wall time), medians of the same runs, in"
-        echo "  µs: what the sandbox costs the daemon, less disturbed by the rest of the machine"
-        echo "  than the rate. **spread**: of the stock unit's runs, as above."
+        echo "  µs: what the sandbox costs the daemon itself, whatever the client's speed. Cache and"
+        echo "  clock contention move it too: read it with its **spread** (of the stock unit's runs)."
         echo
         echo "| daemon | jharden | stock | user | capabilities | writable | address families | workload | stock ops/s | jharden ops/s | change | spread | stock CPU/op | jharden CPU/op | change | spread | test |"
         echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
