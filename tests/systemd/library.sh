@@ -22,8 +22,7 @@
 #     (stock, jharden, jharden, stock, ...), the median of LIB_BENCH_ROUNDS runs each, with
 #     the daemon pinned to the first CPU and the client to the last (when there are two), so
 #     that the two do not take turns on one CPU differently from run to run; and the CPU
-#     time the unit's processes spent per operation in the same runs (/proc), which the rest of
-#     the machine disturbs less than the rate;
+#     time the unit's processes spent per operation in the same runs (/proc);
 # One daemon failing does not stop the others. The daemons run one at a time (2 cores).
 # At the end docs/policies.md is written from the results (LIB_SCOREBOARD: another path,
 # or "none").
@@ -128,8 +127,7 @@ unit_cpu_ns() {
 
 # One benchmark run of daemon D with its unit's CPU time: prints "OPS/S CPU-µs-per-operation"
 # (the unit's CPU time over the run, divided by the operations: the rate times the run's wall
-# time). CPU time per operation does not move with what else runs on the machine as much as
-# the rate does: the daemon waits for its CPU, it does not spend more of it.
+# time): what the daemon itself spends, whatever the client's speed.
 bench_with_cpu() {
     local d=$1 u=${UNIT[$1]} c0 c1 t0 t1 v
     c0=$(unit_cpu_ns "$u")
