@@ -2,6 +2,7 @@
 
 #include <seccomp.h>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -19,6 +20,13 @@ uint64_t seccomp_key_hash(std::string_view key) {
     h *= 1099511628211ull;
   }
   return h;
+}
+
+bool same_program(std::span<const sock_filter> a, std::span<const sock_filter> b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const sock_filter& x, const sock_filter& y) {
+                      return x.code == y.code && x.jt == y.jt && x.jf == y.jf && x.k == y.k;
+                    });
 }
 
 const PrebuiltSeccompProgram* find_prebuilt_seccomp_program(std::string_view key) {

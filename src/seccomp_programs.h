@@ -43,6 +43,9 @@ std::span<const PrebuiltSeccompProgram> prebuilt_seccomp_programs();
 // FNV-1a, 64 bits.
 uint64_t seccomp_key_hash(std::string_view key);
 
+// Whether two classic BPF programs are the same instructions.
+bool same_program(std::span<const sock_filter> a, std::span<const sock_filter> b);
+
 // The entry for `key` at the API level libseccomp finds here; nullptr when there is none.
 const PrebuiltSeccompProgram* find_prebuilt_seccomp_program(std::string_view key);
 

@@ -24,14 +24,6 @@ namespace {
 
 using jharden::ShippedSeccompSpec;
 
-bool same(const std::vector<sock_filter>& a, const std::vector<sock_filter>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].code != b[i].code || a[i].jt != b[i].jt || a[i].jf != b[i].jf || a[i].k != b[i].k)
-      return false;
-  return true;
-}
-
 std::string c_bytes(const std::string& bytes) {
   std::string out;
   char buf[8];
@@ -85,7 +77,7 @@ int main(int argc, char** argv) {
         continue;
       }
       size_t p = 0;
-      while (p < programs.size() && !same(programs[p], program)) ++p;
+      while (p < programs.size() && !same_program(programs[p], program)) ++p;
       if (p == programs.size()) programs.push_back(std::move(program));
       bool merged = false;
       for (auto& e : entries) {

@@ -8,7 +8,6 @@
 #include <seccomp.h>
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -45,11 +44,6 @@ std::vector<std::pair<std::string, std::string>> policy_texts() {
   return policies;
 }
 
-bool same(const std::vector<sock_filter>& a, std::span<const sock_filter> b) {
-  return a.size() == b.size() &&
-         std::memcmp(a.data(), b.data(), a.size() * sizeof(sock_filter)) == 0;
-}
-
 // Restores libseccomp's API level (the kernel's) when a test has set another.
 class ApiLevel {
  public:
@@ -81,7 +75,7 @@ TEST(SeccompPrograms, EveryEntryIsWhatLibseccompCompilesNow) {
         continue;
       }
       ASSERT_NE(p, nullptr) << s.source << " at API level " << level << ": no entry (stale table)";
-      EXPECT_TRUE(same(now, p->program())) << s.source << " at API level " << level;
+      EXPECT_TRUE(same_program(now, p->program())) << s.source << " at API level " << level;
       seen[static_cast<size_t>(p - prebuilt_seccomp_programs().data())] = true;
     }
   }
@@ -110,7 +104,8 @@ TEST(SeccompPrograms, ShippedPoliciesAndTheDefaultsLoadTheirProgram) {
       ASSERT_TRUE(f) << file;
       EXPECT_EQ(f.get(), nullptr) << file << ": compiled at start";
       EXPECT_FALSE(f.prebuilt().empty()) << file;
-      EXPECT_TRUE(same(export_seccomp_bpf(compile_seccomp_filter(plan.seccomp)), f.prebuilt()))
+      EXPECT_TRUE(
+          same_program(export_seccomp_bpf(compile_seccomp_filter(plan.seccomp)), f.prebuilt()))
           << file;
     }
   }
@@ -227,8 +222,8 @@ TEST(SeccompPrograms, EveryDropInLoadsWhatLibseccompCompilesNow) {
         SeccompFilter now = compile_seccomp_filter(plan.seccomp);
         ASSERT_EQ(static_cast<bool>(start), static_cast<bool>(now)) << file << " + " << drop_in;
         if (!now) continue;
-        EXPECT_TRUE(
-            same(export_seccomp_bpf(now), std::span<const sock_filter>(export_seccomp_bpf(start))))
+        EXPECT_TRUE(same_program(export_seccomp_bpf(now),
+                                 std::span<const sock_filter>(export_seccomp_bpf(start))))
             << file << " + " << drop_in << (mdwe ? " (PR_SET_MDWE)" : "");
       }
     }
