@@ -188,6 +188,31 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
   return ok;
 }
 
+std::string identity_name(uid_t uid, gid_t gid) {
+  auto entry = lookup_user(std::to_string(uid));
+  return (entry ? entry->name : std::to_string(uid)) + ":" + group_name_of(gid);
+}
+
+std::optional<Identity> identity_of(const std::string& user, const std::string& group) {
+  Policy policy;
+  policy.user = Located<std::string>{user, {}};
+  if (!group.empty()) policy.group = Located<std::string>{group, {}};
+  Identity id;
+  Diagnostics diag;
+  if (!resolve_identity(policy, id, diag)) return std::nullopt;
+  return id;
+}
+
+bool mode_permits(const Identity& id, const struct stat& st, int want) {
+  mode_t bits = st.st_mode & 07;  // other
+  if (st.st_uid == id.uid)
+    bits = (st.st_mode >> 6) & 07;
+  else if (st.st_gid == id.gid ||
+           std::find(id.groups.begin(), id.groups.end(), st.st_gid) != id.groups.end())
+    bits = (st.st_mode >> 3) & 07;
+  return (bits & static_cast<mode_t>(want)) == static_cast<mode_t>(want);
+}
+
 bool resolve_tmpfs_owners(Policy& policy, Diagnostics& diag) {
   bool ok = true;
   for (auto& t : policy.tmpfs) {

@@ -3,8 +3,10 @@
 // set-up (groups, then gid, then uid, keeping the capabilities the plan keeps).
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,18 @@ struct Identity {
 
 // Resolve `policy`'s user and groups, and the owner of the secrets (216/217 on failure).
 bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag);
+
+// "www-data:www-data": a user and a group by name where the user database has them, as
+// numbers otherwise (root is "root" whatever the database says, as for `user`).
+std::string identity_name(uid_t uid, gid_t gid);
+
+// The identity `user = USER` with `group = GROUP` (empty: the user's own) would give, resolved
+// as the loader resolves a policy's; nullopt when either is unknown.
+std::optional<Identity> identity_of(const std::string& user, const std::string& group);
+
+// Whether `id` may do `want` (R_OK, W_OK, X_OK bits of access(2)) on a file of `st`, by its
+// mode bits alone (no capability), as the kernel's permission check without ACLs.
+bool mode_permits(const Identity& id, const struct stat& st, int want);
 
 // Resolve the user and group names of `tmpfs` uid= and gid= into ids (216/217 on failure).
 bool resolve_tmpfs_owners(Policy& policy, Diagnostics& diag);

@@ -161,6 +161,16 @@ struct {
   __type(value, __u64); /* bit per capability */
 } held SEC(".maps");
 
+/* The identities tracked processes gave themselves: after each successful privileged call of the
+ * setuid and setgid families, the caller's effective uid and gid (euid << 32 | egid) -> calls.
+ * A daemon started as root that switches to its own user shows it here. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, JH_OBS_MAX_IDENTITIES);
+  __type(key, __u64);
+  __type(value, __u64);
+} identities SEC(".maps");
+
 /* A privileged call between its entry (where the caller's capabilities and arguments are
  * judged: setuid() drops them) and its exit (where it succeeded or not), by thread. */
 struct {
@@ -610,6 +620,23 @@ static __always_inline void priv_enter(struct pt_regs *regs, struct jh_obs_nr *i
   bpf_map_update_elem(&priv_inflight, &tid, &slot, BPF_ANY);
 }
 
+#define CAP_SETGID 6
+#define CAP_SETUID 7
+/* After a successful call of the setuid or setgid family (by the capability it needs): the
+ * identity the caller has now. */
+static __always_inline void note_identity(__u32 nr) {
+  struct jh_obs_nr *info = bpf_map_lookup_elem(&nr_info, &nr);
+  if (!info || (info->cap != CAP_SETUID && info->cap != CAP_SETGID)) return;
+  const struct cred *c = BPF_CORE_READ(bpf_get_current_task_btf(), cred);
+  __u64 key = ((__u64)BPF_CORE_READ(c, euid.val) << 32) | BPF_CORE_READ(c, egid.val);
+  __u64 one = 1;
+  __u64 *n = bpf_map_lookup_elem(&identities, &key);
+  if (n)
+    __sync_fetch_and_add(n, 1);
+  else
+    bpf_map_update_elem(&identities, &key, &one, BPF_NOEXIST);
+}
+
 /* The BTF-typed raw tracepoints: attached by name, without tracefs. */
 #define SIGINT 2
 #define SIGQUIT 3
@@ -636,7 +663,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
   __u32 *slot = bpf_map_lookup_elem(&priv_inflight, &tid);
   if (slot) {
-    if (ret >= 0) add_percpu(&privcalls, *slot);
+    if (ret >= 0) {
+      add_percpu(&privcalls, *slot);
+      note_identity(*slot / 2);
+    }
     bpf_map_delete_elem(&priv_inflight, &tid);
   }
   struct jh_obs_event *pending = bpf_map_lookup_elem(&inflight, &tid);

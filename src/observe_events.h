@@ -71,6 +71,9 @@ enum jh_obs_priv {
   JH_PRIV_RAW_SOCKET,
 };
 
+/* Map identities: distinct (euid, egid) pairs kept. */
+#define JH_OBS_MAX_IDENTITIES 64
+
 /* Map privcalls: per syscall number, successful calls that needed the capability (slot
  * 2 * nr) and calls that may have (2 * nr + 1). */
 #define JH_OBS_PRIV_SLOTS (2 * JH_OBS_MAX_SYSCALLS)

@@ -18,6 +18,7 @@
 
 #include "cap_inference.h"
 #include "cap_names.h"
+#include "identity.h"
 #include "observe.skel.h"
 #include "observe_events.h"
 #include "policy.h"
@@ -119,6 +120,7 @@ void Observations::merge(const Observations& o) {
   add_counts(capabilities, o.capabilities);
   add_counts(privileged_calls, o.privileged_calls);
   add_counts(held_capabilities, o.held_capabilities);
+  add_counts(identities, o.identities);
   add_counts(checked_capabilities, o.checked_capabilities);
   add_counts(address_families, o.address_families);
   add_counts(namespaces, o.namespaces);
@@ -145,6 +147,7 @@ nlohmann::json observations_to_json(const Observations& o) {
                         {"capabilities", o.capabilities},
                         {"privileged_calls", o.privileged_calls},
                         {"held_capabilities", o.held_capabilities},
+                        {"identities", o.identities},
                         {"runs_with_checks", o.runs_with_checks},
                         {"checked_capabilities", o.checked_capabilities},
                         {"address_families", o.address_families},
@@ -172,6 +175,7 @@ bool observations_from_json(const nlohmann::json& j, Observations& o, std::strin
     // Absent from the records of earlier versions.
     r.privileged_calls = j.value("privileged_calls", std::map<std::string, uint64_t>{});
     r.held_capabilities = j.value("held_capabilities", std::map<std::string, uint64_t>{});
+    r.identities = j.value("identities", std::map<std::string, uint64_t>{});
     r.runs_with_checks = j.value("runs_with_checks", uint64_t{0});
     r.checked_capabilities = j.value("checked_capabilities", std::map<std::string, uint64_t>{});
     r.address_families = j.at("address_families").get<std::map<std::string, uint64_t>>();
@@ -518,6 +522,14 @@ void Observer::add_counters(Observations& into) const {
     for (uint64_t v : per_cpu) mask |= v;
     for (int cap = 0; cap < JH_OBS_MAX_CAPS; ++cap)
       if (mask & (uint64_t{1} << cap)) into.held_capabilities[capability_name(cap)] += 1;
+  }
+  const int id_fd = bpf_map__fd(impl_->skel->maps.identities);
+  uint64_t key = 0, next = 0;
+  for (uint64_t* at = nullptr; bpf_map_get_next_key(id_fd, at, &next) == 0; at = &key) {
+    key = next;
+    uint64_t n = 0;
+    if (bpf_map_lookup_elem(id_fd, &key, &n) == 0)
+      into.identities[identity_name(static_cast<uid_t>(key >> 32), static_cast<gid_t>(key))] += n;
   }
   auto read_array = [](int fd, uint32_t n, const std::function<void(uint32_t, uint64_t)>& f) {
     for (uint32_t k = 0; k < n; ++k) {

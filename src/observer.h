@@ -69,6 +69,10 @@ struct Observations {
   std::map<std::string, uint64_t> privileged_calls;
   // The capabilities some tracked process held in its effective set -> runs where one did.
   std::map<std::string, uint64_t> held_capabilities;
+  // The identities processes gave themselves: "user:group" (names where the host has them,
+  // numbers otherwise) -> successful setuid/setgid-family calls after which the caller's
+  // effective ids were those. A daemon started as root that switches to its own user shows it.
+  std::map<std::string, uint64_t> identities;
   // Runs without the fexit program where the cap_capable tracepoint reported checks instead,
   // and the capabilities whose checks it saw succeed -> checks (probes included).
   uint64_t runs_with_checks = 0;
