@@ -152,6 +152,12 @@ struct Learner {
     context.canonical = [&](const std::string& dir) {
       return trusted_canonical(root, dir, started);
     };
+    context.stat = [&](const std::string& path) -> std::optional<struct stat> {
+      struct stat st;
+      if (::stat((root == "/" ? path : root + path).c_str(), &st) != 0) return std::nullopt;
+      return st;
+    };
+    context.identity = identity_of;
     return write_atomically(file + ".json",
                             observations_to_json(total).dump(
                                 1, ' ', false, nlohmann::json::error_handler_t::replace) +

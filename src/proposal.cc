@@ -4,11 +4,13 @@
 #include <cctype>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <sstream>
 
 #include "cap_inference.h"
 #include "cap_names.h"
+#include "identity.h"
 #include "seccomp_groups.h"
 #include "seccomp_names.h"
 
@@ -96,6 +98,7 @@ struct Location {
   std::map<std::string, std::map<std::string, uint64_t>> names;  // relative name -> ops
   bool object = false;  // the path itself (its directory is never writable as a whole)
   bool created = false;
+  bool scratch = false;  // proposed as a private tmpfs
 };
 
 bool has_op(const Location& l, const std::string& op) {
@@ -210,10 +213,33 @@ class Writer {
   std::ostringstream out_;
 };
 
-void propose_filesystem(const Policy& policy, const Plan& plan, const Observations& obs,
-                        const ProposalContext& context, Writer& w) {
-  w.section("filesystem");
-  // Where the daemon wrote, by coarsened location.
+// Scratch: every name created there was removed again, and every name removed there was one it
+// created. A name removed that it was never seen creating was made by other means or existed
+// before; a socket bound there is for clients outside the sandbox (PostgreSQL's .s.PGSQL.5432
+// in /run/postgresql): a private tmpfs would hide them from the others.
+bool is_scratch(const std::string& loc, const Location& l, const ProposalContext& context) {
+  std::set<std::string> created, removed;
+  bool wrote_existing = false;
+  for (const auto& [name, ops] : l.names) {
+    bool made = false;
+    for (const auto& [op, n] : ops) {
+      if (is_create_op(op)) made = true;
+      if (is_remove_op(op)) removed.insert(name);
+    }
+    if (made) created.insert(name);
+    if (!made && (ops.count("write") || ops.count("truncate"))) wrote_existing = true;
+  }
+  if (l.object || created.empty() || wrote_existing || created != removed || has_op(l, "bind") ||
+      !context.only_holds)
+    return false;
+  return context.only_holds(loc, std::vector<std::string>(created.begin(), created.end()));
+}
+
+// Where the daemon wrote that the starting policy does not already let it write, by coarsened
+// location, none inside another.
+std::map<std::string, Location> written_locations(const Policy& policy, const Plan& plan,
+                                                  const Observations& obs,
+                                                  const ProposalContext& context) {
   std::map<std::string, Location> locations;
   for (const auto& [path, ops] : obs.paths) {
     std::map<std::string, uint64_t> writes;
@@ -274,7 +300,19 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
       for (auto& [op, n] : ops)
         outer->second.names[relative_to(loc, outer->first) + "/" + name][op] += n;
   }
+  for (auto& [loc, l] : merged) l.scratch = is_scratch(loc, l, context);
+  return merged;
+}
 
+// Whether a location becomes a read_write line (the others are a tmpfs, or only explained).
+bool proposed_read_write(const std::string& loc, const Location& l) {
+  return expressible(loc) && !l.scratch && !(l.object && entries_change(l));
+}
+
+void propose_filesystem(const Policy& policy, const Plan& plan, const Observations& obs,
+                        const std::map<std::string, Location>& merged, const Identity& owner,
+                        Writer& w) {
+  w.section("filesystem");
   bool has_root_read_only = std::any_of(policy.read_only.begin(), policy.read_only.end(),
                                         [](const PathSpec& p) { return p.path == "/"; });
   if (!has_root_read_only) {
@@ -289,30 +327,6 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
   constexpr size_t kMaxInexpressible = 20;
   size_t inexpressible = 0;
   for (const auto& [loc, l] : merged) {
-    std::set<std::string> created, removed;
-    bool wrote_existing = false;
-    for (const auto& [name, ops] : l.names) {
-      bool made = false;
-      for (const auto& [op, n] : ops) {
-        if (is_create_op(op)) made = true;
-        if (is_remove_op(op)) removed.insert(name);
-      }
-      if (made) created.insert(name);
-      if (!made && (ops.count("write") || ops.count("truncate"))) wrote_existing = true;
-    }
-    // Scratch: every name created there was removed again, and every name removed there was
-    // one it created. A name removed that it was never seen creating was made by other means
-    // (bind() of a socket, which clients outside must reach: PostgreSQL's .s.PGSQL.5432 in
-    // /run/postgresql) or existed before: a private tmpfs would hide it from the others.
-    // A socket bound there is for clients outside the sandbox: a private tmpfs would hide it.
-    bool scratch = !l.object && !created.empty() && !wrote_existing && created == removed &&
-                   !has_op(l, "bind");
-    if (scratch && context.only_holds) {
-      std::vector<std::string> own(created.begin(), created.end());
-      scratch = context.only_holds(loc, own);
-    } else {
-      scratch = false;
-    }
     std::string what = "written: " + evidence(l.names);
     if (!expressible(loc)) {
       if (inexpressible++ < kMaxInexpressible)
@@ -321,12 +335,12 @@ void propose_filesystem(const Policy& policy, const Plan& plan, const Observatio
                   "own)");
       continue;
     }
-    if (scratch) {
+    if (l.scratch) {
       w.comment("scratch only: everything created there was removed again; " + what);
       std::string options;
-      if (plan.identity.change)
-        options = ":mode=0700,uid=" + std::to_string(plan.identity.uid) +
-                  ",gid=" + std::to_string(plan.identity.gid);
+      if (owner.change)
+        options =
+            ":mode=0700,uid=" + std::to_string(owner.uid) + ",gid=" + std::to_string(owner.gid);
       w.line("tmpfs = " + loc + options);
     } else if (l.object && entries_change(l)) {
       // Said once per directory, after the lines.
@@ -438,8 +452,160 @@ std::string counts_of(const std::map<std::string, uint64_t>& m) {
   return out;
 }
 
-void propose_capabilities(const Policy& policy, const Plan& plan, const Observations& obs,
-                          Writer& w) {
+// The ones a process of the user needs none of where everything it touches is its own: the
+// switch itself, and root's access to that user's files.
+constexpr const char* kSwitchCapabilities[] = {"CAP_SETUID", "CAP_SETGID"};
+constexpr const char* kOwnFileCapabilities[] = {"CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH",
+                                                "CAP_FOWNER", "CAP_CHOWN"};
+// Operations that add or remove the entry itself: they need its directory writable, not the file.
+bool is_entry_op(const std::string& op) {
+  return op != "write" && op != "truncate" && op != "create";
+}
+
+// "/run/x (uid 0, gid 0, mode 0755)"
+std::string described(const std::string& path, const struct stat& st) {
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return path + " (uid " + std::to_string(st.st_uid) + ", gid " + std::to_string(st.st_gid) +
+         ", mode " + mode + ")";
+}
+
+// What `id`, running the daemon from the start, would meet at `path`, where the daemon did `ops`.
+struct Obstacle {
+  // Why the directory refuses: a name created, removed or renamed there, or a file missing now,
+  // needs it writable and searchable, and, if sticky, the user's own. Empty: it does not.
+  std::string directory;
+  // The file is there and not the user's, and the daemon replaces or links it, or may not write
+  // it (root made it while learning; a hard link of another's file is refused too). A file
+  // of the user's that the daemon opened with O_CREAT (nginx's logs) needs no more.
+  bool leftover = false;
+};
+
+Obstacle obstacle_at(const Identity& id, const std::string& path,
+                     const std::map<std::string, uint64_t>& ops, const ProposalContext& context) {
+  const bool entry =
+      std::any_of(ops.begin(), ops.end(), [](const auto& o) { return is_entry_op(o.first); });
+  Obstacle o;
+  std::optional<struct stat> file = context.stat(path);
+  o.leftover = file && file->st_uid != id.uid && (entry || !mode_permits(id, *file, W_OK));
+  // A file root created while learning may be gone at the next start (/run is emptied at boot):
+  // the user then creates it in its directory.
+  if (file && !entry && !(o.leftover && ops.contains("create"))) return o;
+  const std::string dir = parent_of(path);
+  std::optional<struct stat> st = context.stat(dir);
+  if (!st) {
+    o.directory = dir + " (missing)";
+  } else {
+    bool sticky_other = (st->st_mode & S_ISVTX) && st->st_uid != id.uid;
+    if (!mode_permits(id, *st, W_OK | X_OK) || sticky_other) o.directory = described(dir, *st);
+  }
+  return o;
+}
+
+// "a, b, c, d, e, and 3 more"
+std::string first_of(const std::vector<std::string>& items, size_t max = 5) {
+  std::string list;
+  for (size_t i = 0; i < items.size() && i < max; ++i) list += (i ? ", " : "") + items[i];
+  if (items.size() > max) list += ", and " + std::to_string(items.size() - max) + " more";
+  return list;
+}
+
+// `user`: a daemon started as root whose processes switched themselves to one user (nginx's
+// workers, memcached -u, unbound's username) is proposed to run as that user from the start,
+// when that user may write every place proposed writable. Written as [service]; the identity.
+std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
+                                     const ProposalContext& context,
+                                     const std::map<std::string, Location>& merged, Writer& w) {
+  if (plan.identity.change || plan.identity.uid != 0 || !context.identity || !context.stat)
+    return std::nullopt;
+  // By user other than root: the group each ended with (a switch of the uid before the gid, or
+  // of the gid alone, passes through root's).
+  std::map<std::string, std::map<std::string, uint64_t>> switched;
+  for (const auto& [name, n] : obs.identities) {
+    const std::string user = name.substr(0, name.find(':'));
+    if (user != "root" && user != "0") switched[user][name.substr(name.find(':') + 1)] += n;
+  }
+  if (switched.empty()) return std::nullopt;
+  w.section("service");
+  const std::string calls =
+      "setuid/setgid-family calls by the identity they left: " + counts_of(obs.identities);
+  if (switched.size() > 1) {
+    w.comment("user: not proposed: processes switched to several users (" + calls + ")");
+    return std::nullopt;
+  }
+  const std::string user = switched.begin()->first;
+  std::map<std::string, uint64_t> groups = switched.begin()->second;
+  if (groups.size() > 1) groups.erase("root");
+  if (groups.size() > 1) {
+    w.comment("user: not proposed: processes of " + user + " switched to several groups (" + calls +
+              ")");
+    return std::nullopt;
+  }
+  const std::string group = groups.begin()->first;
+  const std::string name = user + ":" + group;
+  // chronyd, among others, switches with libcap keeping what it needs (capset), and refuses to
+  // start as anyone but root.
+  if (auto capset = obs.syscalls.find("capset"); capset != obs.syscalls.end()) {
+    w.comment("user: not proposed: the daemon switched to " + name + " (" + calls +
+              ") but sets its own capabilities (capset " + std::to_string(capset->second) +
+              "): it expects to start as root");
+    return std::nullopt;
+  }
+  std::optional<Identity> id = context.identity(user, group);
+  if (!id) {
+    w.comment("user: not proposed: the daemon switched to " + name +
+              ", which the user database does not have");
+    return std::nullopt;
+  }
+  // A wrapper that runs the daemon may insist on root (Debian's memcached wrapper does): what a
+  // program checks before it executes another cannot be seen.
+  std::vector<std::string> programs;
+  for (const auto& [path, ops] : obs.paths)
+    if (ops.contains("exec")) programs.push_back(path);
+  if (programs.size() > 1) {
+    w.comment("user: not proposed: the daemon switched to " + name + " (" + calls +
+              "), but it ran several programs (" + first_of(programs) +
+              "): one may insist on starting as root; to try, set user = " + user +
+              " yourself and learn again");
+    return std::nullopt;
+  }
+  std::vector<std::string> refused;
+  std::map<std::string, std::vector<std::string>> leftovers;  // by place
+  for (const auto& [loc, l] : merged) {
+    if (!proposed_read_write(loc, l)) continue;
+    for (const auto& [rel, ops] : l.names) {
+      const std::string path = rel == "." ? loc : loc + "/" + rel;
+      Obstacle o = obstacle_at(*id, path, ops, context);
+      if (!o.directory.empty() &&
+          std::find(refused.begin(), refused.end(), o.directory) == refused.end())
+        refused.push_back(o.directory);
+      if (o.leftover) leftovers[loc].push_back(path);
+    }
+  }
+  if (!refused.empty()) {
+    w.comment("user: not proposed: the daemon switched to " + name + " (" + calls + "), but " +
+              user + " may not write where it wrote as root: " + first_of(refused) +
+              ". Give those places to " + user +
+              " (tmpfiles.d, or the daemon's own directory) to run it as " + user +
+              " from the start.");
+    return std::nullopt;
+  }
+  for (const auto& [loc, paths] : leftovers)
+    w.comment("made by root while learning, and not " + user + "'s to write or replace: " +
+              first_of(paths) + ". Before the first start as " + user + ", give them to " + user +
+              ": find " + loc + " -mindepth 1 ! -user " + user + " -exec chown " + user + " {} +");
+  w.comment("the daemon started as root and switched itself to " + name + " (" + calls + "); " +
+            user + " may write every place proposed writable below: it runs as " + user +
+            " from the start, and the switch needs no capability. What root read that " + user +
+            " may not cannot be seen here: a read refused at the next start is in the "
+            "daemon's log.");
+  w.line("user = " + user);
+  if (group != user) w.line("group = " + group);
+  return id;
+}
+
+void propose_capabilities(const Plan& plan, const Observations& obs,
+                          const std::optional<Identity>& user, Writer& w) {
   w.section("capabilities");
   // Only ever narrowed: a capability the plan's bounding set lacks is not proposed.
   std::set<std::string> bounding;
@@ -500,13 +666,24 @@ void propose_capabilities(const Policy& policy, const Plan& plan, const Observat
         dropped += (dropped.empty() ? "" : " ") + cap;
     if (!dropped.empty()) w.comment("dropped: no successful call needed " + dropped);
   }
+  if (user) {
+    for (const char* cap : kSwitchCapabilities)
+      if (kept.erase(cap))
+        w.comment(std::string(cap) + ": not kept: it served the switch to " + user->user_name +
+                  ", who runs the daemon from the start");
+    for (const char* cap : kOwnFileCapabilities)
+      if (kept.erase(cap))
+        w.comment(std::string(cap) + ": not kept: root used it on files; every place written is " +
+                  user->user_name + "'s to write");
+  }
   std::string list;
   for (const auto& cap : kept)
     if (bounding.count(cap)) list += (list.empty() ? "" : " ") + cap;
   w.line("keep =");
   w.line("keep = " + (list.empty() ? std::string("none") : list));
-  if (plan.identity.uid != 0) {
-    w.comment("the daemon runs as " + plan.identity.user_name +
+  const Identity& runs_as = user ? *user : plan.identity;
+  if (runs_as.uid != 0) {
+    w.comment("the daemon runs as " + runs_as.user_name +
               ": capabilities reach it only as ambient ones");
     w.line("ambient =");
     if (!list.empty()) w.line("ambient = " + list);
@@ -515,7 +692,6 @@ void propose_capabilities(const Policy& policy, const Plan& plan, const Observat
         "no capability was exercised after the start: the daemon may not need root; "
         "consider user = a dedicated user once its files are that user's");
   }
-  (void)policy;
 }
 
 void propose_seccomp(const Policy& policy, const Plan& plan, const Observations& obs, Writer& w) {
@@ -678,8 +854,10 @@ std::string propose_drop_in(const Policy& policy, const Plan& plan, const Observ
               "bytes or its directory could not be named, or more than 65536 distinct paths): "
               "a directory the daemon "
               "writes may be missing below.");
-  propose_filesystem(policy, plan, obs, context, w);
-  propose_capabilities(policy, plan, obs, w);
+  const std::map<std::string, Location> merged = written_locations(policy, plan, obs, context);
+  const std::optional<Identity> user = propose_user(plan, obs, context, merged, w);
+  propose_filesystem(policy, plan, obs, merged, user ? *user : plan.identity, w);
+  propose_capabilities(plan, obs, user, w);
   propose_seccomp(policy, plan, obs, w);
   propose_namespaces(policy, obs, w);
   return w.str();

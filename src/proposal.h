@@ -3,9 +3,13 @@
 // A pure function of the policy, its plan and the observations (the tests run it as is).
 #pragma once
 
+#include <sys/stat.h>
+
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "identity.h"
 #include "observer.h"
 #include "plan.h"
 #include "policy.h"
@@ -22,6 +26,13 @@ struct ProposalContext {
   // Whether a path (inside the sandbox's root) is a device node now: open(O_CREAT) of
   // /dev/null creates nothing. Unset: never.
   std::function<bool(const std::string& path)> device;
+  // A path's stat (inside the sandbox's root, symlinks followed); nullopt when it is missing.
+  // With `identity`, whether the user a daemon switched to may write where it wrote. Unset:
+  // no user is proposed.
+  std::function<std::optional<struct stat>(const std::string& path)> stat;
+  // The identity `user = USER` and `group = GROUP` would give; nullopt when unknown.
+  std::function<std::optional<Identity>(const std::string& user, const std::string& group)>
+      identity;
 };
 
 // The drop-in's text. It only tightens: no line grants what the starting policy refused, and

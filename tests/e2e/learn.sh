@@ -356,7 +356,8 @@ if len(sys.argv) > 2:  # as root still: what the learned run never did, a signal
         print("kill=allowed")
     except OSError as e:
         print("kill=" + e.strerror)
-os.setgroups([]); os.setgid(65534); os.setuid(65534)
+if os.getuid() == 0:  # as daemons do: only root switches
+    os.setgroups([]); os.setgid(65534); os.setuid(65534)
 print("daemon-ok")
 EOF
   chmod 0644 "$CASE/d.py"
@@ -379,13 +380,21 @@ EOF
   # check of them succeeded: dropped), else kept because the daemon ran as root.
   local file_caps="CAP_DAC_OVERRIDE CAP_FOWNER "
   grep -q "from the cap_capable tracepoint" "$file" && file_caps=""
-  expect_match "learn-caps-inferred:keep-from-calls" \
-    $'\nkeep = '"${file_caps}CAP_NET_BIND_SERVICE CAP_SETGID CAP_SETUID"$'\n' "$(<"$file")"
+  # It switched to nobody, who may write everywhere it wrote (nowhere): it runs as nobody from
+  # the start, without the switch's capabilities nor root's file access.
+  expect_match "learn-caps-inferred:user-proposed" $'\nuser = nobody\ngroup = nogroup\n' \
+    "$(<"$file")"
+  expect_match "learn-caps-inferred:keep-from-calls" $'\nkeep = CAP_NET_BIND_SERVICE\n' \
+    "$(<"$file")"
+  expect_match "learn-caps-inferred:switch-not-kept" \
+    "# CAP_SETUID: not kept: it served the switch to nobody" "$(<"$file")"
+  [[ -z $file_caps ]] || expect_match "learn-caps-inferred:file-caps-not-kept" \
+    "# CAP_DAC_OVERRIDE: not kept: root used it on files" "$(<"$file")"
   expect_match "learn-caps-inferred:evidence" "# CAP_SETGID: setgid 1, setgroups 1" "$(<"$file")"
   # The proposal holds: the daemon passes under it, and a capability it never used is gone.
   install_proposal "$pol" "$file"
   local other
-  setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 &
+  setpriv --reuid=65533 --regid=65533 --clear-groups sleep 30 &
   other=$!
   on_exit kill "$other"
   jh "$pol" -- $PY "$CASE/d.py" 80 "$other"
@@ -411,6 +420,90 @@ EOF
 )
   learn "$pol" "$CASE/user.conf" -- /bin/sh -c 'kill -0 $$; cat /etc/hostname >/dev/null'
   expect_match "learn-caps-inferred:non-root-keeps-none" $'\nkeep = none\n' "$(<"$CASE/user.conf")"
+}
+
+# learn-user: a daemon started as root that switches itself to nobody is proposed to run as
+# nobody from the start, when nobody may write every place it wrote (as root too); it then runs
+# as nobody under the proposal. Not when root wrote where nobody may not (a directory of root's).
+test_learn_user() {
+  new_case
+  local pol file own="$CASE/own" roots="$CASE/roots"
+  mkdir -p "$own" "$roots"
+  touch "$own/log"
+  chown nobody:nogroup "$own" "$own/log"
+  chmod 0755 "$own" "$roots"
+  # What nginx does, in one program: the master, as root, appends to its log (nobody's); its
+  # worker switches to nobody and makes its files. Only root switches. With an argument, root
+  # also writes in a directory of its own first.
+  cat >"$CASE/d.py" <<EOF
+import os, sys
+if "roots-too" in sys.argv and os.getuid() == 0:
+    open("$roots/pid", "w").write("1")
+if "leftover" in sys.argv and os.getuid() == 0:
+    open("$own/rootfile", "w").write("1")
+open("$own/log", "a").write("started\\n")
+pid = os.fork()
+if pid == 0:
+    if os.getuid() == 0:
+        os.setgroups([]); os.setgid(65534); os.setuid(65534)
+    tmp = "$own/data.%d" % os.getpid()
+    open(tmp, "w").write("x")
+    os.unlink(tmp)
+    open("$own/state", "w").write("state")
+    os._exit(0)
+os.waitpid(pid, 0)
+print(open("$own/state").read(), os.stat("$own/state").st_uid)
+EOF
+  chmod 0644 "$CASE/d.py"
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/d.py
+EOF
+)
+  file="$CASE/learned.conf"
+  learn "$pol" "$file"
+  expect_eq "learn-user:daemon-switches" "0 state 65534" "$RC $OUT"
+  expect_match "learn-user:identity-recorded" "nobody:nogroup" \
+    "$(json_get "$file.json" "' '.join(j['identities'])")"
+  expect_match "learn-user:proposed" $'\nuser = nobody\ngroup = nogroup\n' "$(<"$file")"
+  expect_match "learn-user:keeps-none" $'\nkeep = none\n' "$(<"$file")"
+  install_proposal "$pol" "$file"
+  rm -f "$own/state"
+  jh "$pol"
+  expect_eq "learn-user:runs-as-nobody-under-proposal" "0 state 65534" "$RC $OUT"
+  # Root also writes in a directory of root's before the switch: nobody could not.
+  pol=$(policy root.conf <<EOF
+[service]
+exec = $PY $CASE/d.py roots-too
+EOF
+)
+  learn "$pol" "$CASE/root.learned"
+  expect_no_match "learn-user:not-where-root-wrote-its-own" $'\nuser = ' "$(<"$CASE/root.learned")"
+  expect_match "learn-user:says-why" "nobody may not write where it wrote as root: $roots" \
+    "$(sed -z 's/\n#   / /g' "$CASE/root.learned")"
+  # A daemon that sets its own capabilities as it switches (setpriv, chronyd) expects root.
+  learn "$pol" "$CASE/capset.learned" -- /usr/bin/setpriv --reuid=nobody --regid=nogroup \
+    --init-groups $PY -c "open('$own/state', 'w').write('x')"
+  expect_no_match "learn-user:not-for-capset" $'\nuser = ' "$(<"$CASE/capset.learned")"
+  expect_match "learn-user:capset-says-why" "sets its own capabilities \\(capset" \
+    "$(sed -z 's/\n#   / /g' "$CASE/capset.learned")"
+  # A wrapper that runs the daemon may insist on root (Debian's memcached wrapper does).
+  printf '#!/bin/sh\nexec %s %s\n' "$PY" "$CASE/d.py" >"$CASE/wrapper"
+  chmod 0755 "$CASE/wrapper"
+  learn "$pol" "$CASE/wrapped.learned" -- "$CASE/wrapper"
+  expect_no_match "learn-user:not-behind-a-wrapper" $'\nuser = ' "$(<"$CASE/wrapped.learned")"
+  expect_match "learn-user:wrapper-says-why" "it ran several programs \\($PY, $CASE/wrapper\\)" \
+    "$(sed -z 's/\n#   / /g' "$CASE/wrapped.learned")"
+  # A file root made while learning, in nobody's directory: proposed, with what to do first.
+  pol=$(policy left.conf <<EOF
+[service]
+exec = $PY $CASE/d.py leftover
+EOF
+)
+  learn "$pol" "$CASE/left.learned"
+  expect_match "learn-user:leftover-named" \
+    "not nobody's to write or replace: $own/rootfile\\. Before the first start as nobody" \
+    "$(sed -z 's/\n#   / /g' "$CASE/left.learned")"
 }
 
 # The observer writes as root on the host: a daemon that may write where FILE lives plants
@@ -719,7 +812,7 @@ main() {
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
     test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes \
     test_learn_bind_addrlen test_learn_stop_signal_flood \
-    test_learn_run_names
+    test_learn_run_names test_learn_user
   e2e_finish
 }
 

@@ -113,11 +113,14 @@ EOF
     printf '[Service]\nRuntimeDirectory=nginx\nPIDFile=/run/nginx/nginx.pid\n' |
         put_file 0644 /etc/systemd/system/nginx.service.d/jh-learn-runtime.conf
     # The first proposal's advice for unbound: unbound-control's socket, which Debian puts in /run
-    # itself, moves to a directory of its own that systemd makes (RuntimeDirectory=).
+    # itself, moves to a directory of its own; and the next one's: that directory is unbound's,
+    # so that unbound may run as unbound from the start (tmpfiles.d: RuntimeDirectory= would be
+    # root's, the unit having no User=).
     in_ct sh -c 'f=/etc/unbound/unbound.conf.d/remote-control.conf; test ! -f $f ||
         sed -i "s|^\( *control-interface: \)/run/unbound.ctl\$|\1/run/unbound/unbound.ctl|" $f'
-    printf '[Service]\nRuntimeDirectory=unbound\n' |
-        put_file 0644 /etc/systemd/system/unbound.service.d/jh-learn-runtime.conf
+    echo 'd /run/unbound 0755 unbound unbound -' | put_file 0644 /etc/tmpfiles.d/jh-learn-unbound.conf
+    in_ct sh -c 'getent passwd unbound >/dev/null || exit 0
+        systemd-tmpfiles --create /etc/tmpfiles.d/jh-learn-unbound.conf'
     in_ct systemctl daemon-reload
 }
 
@@ -125,7 +128,7 @@ unconfigure_daemons() {
     in_ct sh -c 'test ! -f /etc/haproxy/haproxy.cfg ||
         sed -i "/^frontend jh-learn\$/,/^\tserver n1 127.0.0.1:80\$/d" /etc/haproxy/haproxy.cfg'
     in_ct rm -f /etc/unbound/unbound.conf.d/jh-learn.conf \
-        /etc/systemd/system/unbound.service.d/jh-learn-runtime.conf \
+        /etc/tmpfiles.d/jh-learn-unbound.conf \
         /etc/systemd/system/nginx.service.d/jh-learn-runtime.conf
     in_ct sh -c 'test ! -f /etc/nginx/nginx.conf ||
         sed -i "s|^pid /run/nginx/nginx.pid;\$|pid /run/nginx.pid;|" /etc/nginx/nginx.conf'
@@ -333,9 +336,21 @@ score_within() {
 }
 
 # What the proposal kept: "user; capabilities; writable; families".
+# What a proposal with a user says to do before the first start as that user: the files root made
+# while learning that the user must own (haproxy's sockets and PID file in /run/haproxy). Only
+# the command the proposal writes, with its words checked.
+before_first_start() {
+    local fix
+    while IFS= read -r fix; do
+        echo "#   before the first start: $fix"
+        in_ct sh -c "$fix"
+    done < <(sed -z 's/\n#   / /g' <<<"$1" |
+        grep -oE 'find /[A-Za-z0-9/._@+-]* -mindepth 1 ! -user [a-z_][a-z0-9_-]* -exec chown [a-z_][a-z0-9_-]* \{\} \+')
+}
+
 kept_of() {
     local text=$1 user caps rw fam
-    user=$(in_ct sed -n 's/^user = //p' "/etc/jharden/$2.conf" | tail -1)
+    user=$({ in_ct cat "/etc/jharden/$2.conf"; echo "$text"; } | sed -n 's/^user = //p' | tail -1)
     caps=$(sed -n 's/^keep = \(.\)/\1/p' <<<"$text" | tr '\n' ' ')
     rw=$(sed -n 's/^\(read_write\|tmpfs\) = \(.*\)/\2/p' <<<"$text" | sed 's/:.*//' |
         awk 'NR <= 4 { printf "%s ", $0 } END { if (NR > 4) printf "and %d more ", NR - 4 }')
@@ -344,9 +359,10 @@ kept_of() {
 }
 
 # A write outside the learned directories is refused; inside the first one, allowed. Inside,
-# the probe writes as the directory's owner, as the daemon does: a daemon that starts as root
-# and switches to its own user keeps no CAP_DAC_OVERRIDE to write there as root (it keeps
-# CAP_SETUID and CAP_SETGID to switch, which setpriv uses).
+# the probe writes as the daemon does: as the user of the policy or its proposal, or else as the
+# directory's owner (a daemon that starts as root and switches to its own user keeps no
+# CAP_DAC_OVERRIDE to write there as root; it keeps CAP_SETUID and CAP_SETGID to switch, which
+# setpriv uses).
 write_elsewhere_refused() {
     local d=$1 inside r
     inside=$(sed -n 's/^read_write = -\{0,1\}\(.*\)/\1/p' <<<"$2" | head -1)
@@ -356,12 +372,20 @@ write_elsewhere_refused() {
     [[ -n $inside ]] && in_ct test -d "$inside" || return 0
     # The owner is read outside: the probe's shell must not need more than the daemon did (a
     # command substitution needs pipe(2), which is in @ipc, denied when the daemon never used it).
-    local owner as=""
+    local owner as="" user file probe
     owner=$(in_ct stat -c '%u %g' "$inside")
-    [[ -n $(in_ct sed -n 's/^user = //p' "/etc/jharden/$d.conf") || $owner == "0 "* ]] ||
+    user=$({ in_ct cat "/etc/jharden/$d.conf"; echo "$2"; } | sed -n 's/^user = //p' | tail -1)
+    [[ -n $user || $owner == "0 "* ]] ||
         as="setpriv --reuid=${owner% *} --regid=${owner#* } --clear-groups"
-    r=$(in_ct /usr/lib/jharden "$d.conf" -- /bin/sh -c \
-        "$as touch $inside/jh-learn-probe && $as rm -f $inside/jh-learn-probe && echo inside-ok" 2>&1)
+    probe="$as touch $inside/jh-learn-probe && $as rm -f $inside/jh-learn-probe"
+    # A user the proposal runs the daemon as may not create names in its log directory (root's,
+    # nginx's /var/log/nginx): it opens its own file there for writing instead.
+    if [[ -n $user ]] && ! in_ct runuser -u "$user" -- test -w "$inside"; then
+        file=$(in_ct find "$inside" -maxdepth 1 -type f -user "$user" -print -quit)
+        [[ -n $file ]] || { WHY="inside $inside: nothing of $user's to write"; return 1; }
+        probe=": >>$file"
+    fi
+    r=$(in_ct /usr/lib/jharden "$d.conf" -- /bin/sh -c "$probe && echo inside-ok" 2>&1)
     [[ $r == *inside-ok* ]] || { WHY="inside $inside: $r"; return 1; }
 }
 
@@ -425,6 +449,7 @@ run_daemon() {
     echo "$text" | grep -vE '^#|^$|^deny' | sed 's/^/#   /'
     check "$d: proposal: / read-only" grep -q '^read_only = /$' <<<"$text"
     in_ct install -D -m 0644 "$learned" "/etc/jharden/$d.conf.d/50-learned.conf"
+    before_first_start "$text"
     use "$d" enforce
     check "$d: policy with the proposal: --check" in_ct /usr/lib/jharden --check "$d.conf"
     RESULT=""

@@ -329,6 +329,206 @@ TEST(Proposal, AmbientForANonRootUser) {
   expect_parses(l);
 }
 
+// A daemon started as root that switched itself to one user: what it wrote, as the host has it.
+// A proposal's comments as one line each (the writer wraps them).
+std::string unwrapped(std::string text) {
+  for (size_t at; (at = text.find("\n#   ")) != std::string::npos;) text.replace(at, 5, " ");
+  return text;
+}
+
+struct SwitchedDaemon {
+  SwitchedDaemon(const SwitchedDaemon&) = delete;  // the context's functions point to it
+  SwitchedDaemon& operator=(const SwitchedDaemon&) = delete;
+  Observations obs = writes({{"/var/lib/svc/db", "create"},
+                             {"/var/lib/svc/db", "write"},
+                             {"/var/log/svc/svc.log", "create"},
+                             {"/run/svc/pid", "create"},
+                             {"/run/svc/pid", "unlink"}});
+  std::map<std::string, struct stat> files;
+  ProposalContext context;
+  Identity svc;
+
+  SwitchedDaemon() {
+    obs.runs_without_capabilities = 1;
+    obs.runs_with_checks = 1;
+    obs.privileged_calls = {{"setuid", 2}, {"setgid", 2}, {"setgroups", 2}, {"bind", 1}};
+    obs.checked_capabilities = {{"CAP_DAC_OVERRIDE", 4}};
+    obs.identities = {{"root:root", 2}, {"svc:svc", 2}};
+    svc.change = true;
+    svc.uid = 1000;
+    svc.gid = 1000;
+    svc.groups = {1000};
+    svc.user_name = "svc";
+    file("/var/lib/svc", S_IFDIR | 0750, 1000, 1000);
+    file("/var/lib/svc/db", S_IFREG | 0600, 1000, 1000);
+    // The log directory is root's: the log file, existing, is the user's (nginx's).
+    file("/var/log/svc", S_IFDIR | 0755, 0, 4);
+    file("/var/log/svc/svc.log", S_IFREG | 0640, 1000, 4);
+    context.only_holds = [](const std::string&, const std::vector<std::string>&) { return true; };
+    context.stat = [this](const std::string& path) -> std::optional<struct stat> {
+      auto it = files.find(path);
+      if (it == files.end()) return std::nullopt;
+      return it->second;
+    };
+    context.identity = [this](const std::string& user,
+                              const std::string& group) -> std::optional<Identity> {
+      if (user != "svc" || group != "svc") return std::nullopt;
+      return svc;
+    };
+  }
+  void file(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
+    struct stat st {};
+    st.st_mode = mode;
+    st.st_uid = uid;
+    st.st_gid = gid;
+    files[path] = st;
+  }
+};
+
+TEST(Proposal, UserADaemonSwitchedToWhenItMayWriteEverywhereItWrote) {
+  SwitchedDaemon d;
+  Learned l = propose("", d.obs, d.context);
+  EXPECT_TRUE(has_substr(unwrapped(l.text),
+                         "\n[service]\n# the daemon started as root and switched itself "
+                         "to svc:svc (setuid/setgid-family calls by the identity they "
+                         "left: root:root 2, svc:svc 2)"))
+      << l.text;
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "\nuser = svc\n[filesystem]") ||
+              has_substr(unwrapped(l.text), "\nuser = svc\n\n[filesystem]"))
+      << l.text;
+  EXPECT_FALSE(has_substr(unwrapped(l.text), "group ="));
+  // The switch and root's access to the user's files are not kept; the port is, as ambient.
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "\nkeep =\nkeep = CAP_NET_BIND_SERVICE\n")) << l.text;
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "\nambient =\nambient = CAP_NET_BIND_SERVICE\n"))
+      << l.text;
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "# CAP_SETUID: not kept: it served the switch to svc"));
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "# CAP_DAC_OVERRIDE: not kept: root used it on files"));
+  // Its scratch place is its own.
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "\ntmpfs = /run/svc:mode=0700,uid=1000,gid=1000\n"))
+      << l.text;
+  expect_parses(l);
+  // A group other than the user's name is said; root's, passed through, is not the one.
+  d.obs.identities = {{"svc:nogroup", 1}, {"svc:root", 1}};
+  d.context.identity = [&](const std::string&, const std::string& group) {
+    return group == "nogroup" ? std::optional<Identity>(d.svc) : std::nullopt;
+  };
+  l = propose("", d.obs, d.context);
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "\nuser = svc\ngroup = nogroup\n")) << l.text;
+  expect_parses(l);
+}
+
+TEST(Proposal, NoUserWhereItMayNotWriteWhatRootWrote) {
+  {
+    SwitchedDaemon d;
+    // A directory of root's where the daemon created a file, gone now.
+    d.file("/var/lib/svc", S_IFDIR | 0755, 0, 0);
+    d.files.erase("/var/lib/svc/db");
+    Learned l = propose("", d.obs, d.context);
+    EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
+    EXPECT_TRUE(has_substr(unwrapped(l.text),
+                           "svc may not write where it wrote as root: /var/lib/svc (uid "
+                           "0, gid 0,"))
+        << l.text;
+    EXPECT_TRUE(has_substr(unwrapped(l.text),
+                           "keep = CAP_DAC_OVERRIDE CAP_NET_BIND_SERVICE CAP_SETGID "
+                           "CAP_SETUID\n"))
+        << l.text;
+    expect_parses(l);
+  }
+  {
+    // Files root made while learning that the user may not write, or replaces (a hard link of
+    // another's file is refused): proposed, with what to do before the first start.
+    SwitchedDaemon d;
+    d.file("/var/lib/svc/db", S_IFREG | 0600, 0, 0);
+    d.obs.paths["/var/lib/svc/sock"]["bind"] = 1;
+    d.file("/var/lib/svc/sock", S_IFSOCK | 0666, 0, 0);
+    Learned l = propose("", d.obs, d.context);
+    EXPECT_TRUE(has_substr(l.text, "\nuser = svc\n")) << l.text;
+    EXPECT_TRUE(has_substr(unwrapped(l.text),
+                           "made by root while learning, and not svc's to write or replace: "
+                           "/var/lib/svc/db, /var/lib/svc/sock. Before the first start as svc, "
+                           "give them to svc: find /var/lib/svc -mindepth 1 ! -user svc -exec "
+                           "chown svc {} +"))
+        << l.text;
+    expect_parses(l);
+    // Root's log, opened with O_CREAT, in root's directory: gone one day, the user could not
+    // make it again.
+    d.file("/var/log/svc/svc.log", S_IFREG | 0644, 0, 0);
+    l = propose("", d.obs, d.context);
+    EXPECT_FALSE(has_substr(l.text, "\nuser =")) << l.text;
+    EXPECT_TRUE(has_substr(unwrapped(l.text),
+                           "may not write where it wrote as root: /var/log/svc "
+                           "(uid 0, gid 4, mode 0755)"))
+        << l.text;
+    // One the user may write (its group's): nothing to do.
+    d.file("/var/log/svc/svc.log", S_IFREG | 0660, 0, 1000);
+    l = propose("", d.obs, d.context);
+    EXPECT_TRUE(has_substr(l.text, "\nuser = svc\n")) << l.text;
+    EXPECT_FALSE(has_substr(l.text, "/var/log/svc/svc.log. Before")) << l.text;
+  }
+  {
+    // A missing file it created: its directory, here root's, decides.
+    SwitchedDaemon d;
+    d.files.erase("/var/log/svc/svc.log");
+    Learned l = propose("", d.obs, d.context);
+    EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
+  }
+  {
+    // A sticky directory writable by all, not the user's: the user may not remove a name there
+    // (root did; the owner of the name is not known).
+    SwitchedDaemon d;
+    d.obs.paths["/var/lib/svc/old"]["unlink"] = 1;
+    d.file("/var/lib/svc", S_IFDIR | S_ISVTX | 0777, 0, 0);
+    Learned l = propose("", d.obs, d.context);
+    EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
+  }
+}
+
+TEST(Proposal, NoUserForSeveralIdentitiesAnUnknownOneOrAPolicyWithOne) {
+  SwitchedDaemon d;
+  d.obs.identities = {{"svc:svc", 1}, {"other:other", 1}};
+  Learned l = propose("", d.obs, d.context);
+  EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
+  EXPECT_TRUE(has_substr(unwrapped(l.text),
+                         "user: not proposed: processes switched to several users "
+                         "(setuid/setgid-family calls by the identity they left: "
+                         "other:other 1, svc:svc 1)"))
+      << l.text;
+  expect_parses(l);
+  d.obs.identities = {{"gone:gone", 1}};
+  l = propose("", d.obs, d.context);
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "which the user database does not have")) << l.text;
+  expect_parses(l);
+  // A daemon that ran several programs: a wrapper may insist on root (Debian's memcached one).
+  d.obs.identities = {{"svc:svc", 1}};
+  d.obs.paths["/usr/share/svc/wrapper"]["exec"] = 1;
+  d.obs.paths["/usr/sbin/svcd"]["exec"] = 2;
+  l = propose("", d.obs, d.context);
+  EXPECT_FALSE(has_substr(l.text, "\nuser =")) << l.text;
+  EXPECT_TRUE(has_substr(unwrapped(l.text),
+                         "it ran several programs (/usr/sbin/svcd, "
+                         "/usr/share/svc/wrapper)"))
+      << l.text;
+  d.obs.paths.erase("/usr/share/svc/wrapper");
+  l = propose("", d.obs, d.context);
+  EXPECT_TRUE(has_substr(l.text, "\nuser = svc\n")) << l.text;
+  // A daemon that sets its own capabilities after the switch (chronyd) starts as root.
+  d.obs.identities = {{"svc:svc", 1}};
+  d.obs.syscalls["capset"] = 2;
+  l = propose("", d.obs, d.context);
+  EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
+  EXPECT_TRUE(has_substr(unwrapped(l.text), "sets its own capabilities (capset 2)")) << l.text;
+  d.obs.syscalls.erase("capset");
+  // Only root's switches (setgroups before setuid): nothing to say.
+  d.obs.identities = {{"root:root", 3}};
+  l = propose("", d.obs, d.context);
+  EXPECT_FALSE(has_substr(unwrapped(l.text), "[service]")) << l.text;
+  // Already running as a user: nothing to propose.
+  d.obs.identities = {{"svc:svc", 1}};
+  l = propose("", d.obs, d.context, d.svc);
+  EXPECT_FALSE(has_substr(unwrapped(l.text), "[service]")) << l.text;
+}
+
 // Without the capability checks (no BPF trampolines): inferred from the privileged calls.
 TEST(Proposal, CapabilitiesInferredFromCallsWhenChecksAreNotObserved) {
   Observations o = writes({});
@@ -462,6 +662,7 @@ TEST(Observations, MergeAddsUp) {
 TEST(Observations, JsonRoundTripAndForeignRecords) {
   Observations a = writes({{"/var/lib/x/a", "create"}});
   a.capabilities["CAP_CHOWN"] = 1;
+  a.identities["www-data:www-data"] = 2;
   a.lost = 3;
   Observations back;
   std::string error;
