@@ -19,13 +19,6 @@ std::optional<uint32_t> numeric_id(const std::string& s) {
   return static_cast<uint32_t>(std::stoull(s));  // range checked by the parser
 }
 
-std::string group_name_of(gid_t gid) {
-  struct group grp, *result = nullptr;
-  std::vector<char> buf(16384);
-  if (getgrgid_r(gid, &grp, buf.data(), buf.size(), &result) == 0 && result) return result->gr_name;
-  return std::to_string(gid);
-}
-
 std::optional<gid_t> lookup_group(const std::string& name, std::string* canonical) {
   if (auto id = numeric_id(name)) {
     // Named in --print like a numeric user: by its entry's name where it has one.
@@ -188,15 +181,24 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag) {
   return ok;
 }
 
+std::string group_name_of(gid_t gid) {
+  struct group grp, *result = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrgid_r(gid, &grp, buf.data(), buf.size(), &result) == 0 && result) return result->gr_name;
+  return std::to_string(gid);
+}
+
 std::string identity_name(uid_t uid, gid_t gid) {
   auto entry = lookup_user(std::to_string(uid));
   return (entry ? entry->name : std::to_string(uid)) + ":" + group_name_of(gid);
 }
 
-std::optional<Identity> identity_of(const std::string& user, const std::string& group) {
+std::optional<Identity> identity_of(const std::string& user, const std::string& group,
+                                    const std::optional<std::vector<std::string>>& groups) {
   Policy policy;
   policy.user = Located<std::string>{user, {}};
   if (!group.empty()) policy.group = Located<std::string>{group, {}};
+  if (groups) policy.supplementary_groups = Located<std::vector<std::string>>{*groups, {}};
   Identity id;
   Diagnostics diag;
   if (!resolve_identity(policy, id, diag)) return std::nullopt;

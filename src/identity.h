@@ -37,13 +37,19 @@ struct Identity {
 // Resolve `policy`'s user and groups, and the owner of the secrets (216/217 on failure).
 bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag);
 
+// A group's name where the group database has it, its number otherwise.
+std::string group_name_of(gid_t gid);
+
 // "www-data:www-data": a user and a group by name where the user database has them, as
 // numbers otherwise (root is "root" whatever the database says, as for `user`).
 std::string identity_name(uid_t uid, gid_t gid);
 
-// The identity `user = USER` with `group = GROUP` (empty: the user's own) would give, resolved
+// The identity `user = USER` with `group = GROUP` (empty: the user's own) and
+// `supplementary_groups = GROUPS` (nullopt: the user's own) would give, resolved
 // as the loader resolves a policy's; nullopt when either is unknown.
-std::optional<Identity> identity_of(const std::string& user, const std::string& group);
+// `groups`: supplementary_groups, when given.
+std::optional<Identity> identity_of(const std::string& user, const std::string& group,
+                                    const std::optional<std::vector<std::string>>& groups);
 
 // Whether `id` may do `want` (R_OK, W_OK, X_OK bits of access(2)) on a file of `st`, by its
 // mode bits alone (no capability), as the kernel's permission check without ACLs.

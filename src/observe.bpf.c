@@ -171,6 +171,15 @@ struct {
   __type(value, __u64);
 } identities SEC(".maps");
 
+/* With each of those identities, the supplementary groups the caller had: one entry per
+ * (identity, gid), JH_OBS_MORE_GROUPS as the gid when it had more than JH_OBS_MAX_GROUPS. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1024);
+  __type(key, struct jh_obs_identity_group);
+  __type(value, __u8);
+} identity_groups SEC(".maps");
+
 /* A privileged call between its entry (where the caller's capabilities and arguments are
  * judged: setuid() drops them) and its exit (where it succeeded or not), by thread. */
 struct {
@@ -635,6 +644,20 @@ static __always_inline void note_identity(__u32 nr) {
     __sync_fetch_and_add(n, 1);
   else
     bpf_map_update_elem(&identities, &key, &one, BPF_NOEXIST);
+  struct group_info *gi = BPF_CORE_READ(c, group_info);
+  int ngroups = BPF_CORE_READ(gi, ngroups);
+  struct jh_obs_identity_group g = {.identity = key};
+  __u8 seen = 1;
+  for (int i = 0; i < JH_OBS_MAX_GROUPS && i < ngroups; ++i) {
+    kgid_t gid;
+    bpf_probe_read_kernel(&gid, sizeof(gid), __builtin_preserve_access_index(&gi->gid[i]));
+    g.gid = gid.val;
+    bpf_map_update_elem(&identity_groups, &g, &seen, BPF_ANY);
+  }
+  if (ngroups > JH_OBS_MAX_GROUPS) {
+    g.gid = JH_OBS_MORE_GROUPS;
+    bpf_map_update_elem(&identity_groups, &g, &seen, BPF_ANY);
+  }
 }
 
 /* The BTF-typed raw tracepoints: attached by name, without tracefs. */

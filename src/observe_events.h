@@ -73,6 +73,14 @@ enum jh_obs_priv {
 
 /* Map identities: distinct (euid, egid) pairs kept. */
 #define JH_OBS_MAX_IDENTITIES 64
+/* Map identity_groups: the supplementary groups read per switch, and the gid standing for more. */
+#define JH_OBS_MAX_GROUPS 16
+#define JH_OBS_MORE_GROUPS 0xffffffffu
+struct jh_obs_identity_group {
+  unsigned long long identity; /* euid << 32 | egid, as the key of identities */
+  unsigned int gid;
+  unsigned int pad;
+};
 
 /* Map privcalls: per syscall number, successful calls that needed the capability (slot
  * 2 * nr) and calls that may have (2 * nr + 1). */

@@ -121,6 +121,8 @@ void Observations::merge(const Observations& o) {
   add_counts(privileged_calls, o.privileged_calls);
   add_counts(held_capabilities, o.held_capabilities);
   add_counts(identities, o.identities);
+  for (const auto& [name, groups] : o.identity_groups)
+    identity_groups[name].insert(groups.begin(), groups.end());
   add_counts(checked_capabilities, o.checked_capabilities);
   add_counts(address_families, o.address_families);
   add_counts(namespaces, o.namespaces);
@@ -148,6 +150,7 @@ nlohmann::json observations_to_json(const Observations& o) {
                         {"privileged_calls", o.privileged_calls},
                         {"held_capabilities", o.held_capabilities},
                         {"identities", o.identities},
+                        {"identity_groups", o.identity_groups},
                         {"runs_with_checks", o.runs_with_checks},
                         {"checked_capabilities", o.checked_capabilities},
                         {"address_families", o.address_families},
@@ -176,6 +179,7 @@ bool observations_from_json(const nlohmann::json& j, Observations& o, std::strin
     r.privileged_calls = j.value("privileged_calls", std::map<std::string, uint64_t>{});
     r.held_capabilities = j.value("held_capabilities", std::map<std::string, uint64_t>{});
     r.identities = j.value("identities", std::map<std::string, uint64_t>{});
+    r.identity_groups = j.value("identity_groups", std::map<std::string, std::set<std::string>>{});
     r.runs_with_checks = j.value("runs_with_checks", uint64_t{0});
     r.checked_capabilities = j.value("checked_capabilities", std::map<std::string, uint64_t>{});
     r.address_families = j.at("address_families").get<std::map<std::string, uint64_t>>();
@@ -530,6 +534,15 @@ void Observer::add_counters(Observations& into) const {
     uint64_t n = 0;
     if (bpf_map_lookup_elem(id_fd, &key, &n) == 0)
       into.identities[identity_name(static_cast<uid_t>(key >> 32), static_cast<gid_t>(key))] += n;
+  }
+  const int groups_fd = bpf_map__fd(impl_->skel->maps.identity_groups);
+  jh_obs_identity_group group{}, next_group{};
+  for (jh_obs_identity_group* at = nullptr; bpf_map_get_next_key(groups_fd, at, &next_group) == 0;
+       at = &group) {
+    group = next_group;
+    into.identity_groups[identity_name(static_cast<uid_t>(group.identity >> 32),
+                                       static_cast<gid_t>(group.identity))]
+        .insert(group.gid == JH_OBS_MORE_GROUPS ? "*" : group_name_of(group.gid));
   }
   auto read_array = [](int fd, uint32_t n, const std::function<void(uint32_t, uint64_t)>& f) {
     for (uint32_t k = 0; k < n; ++k) {

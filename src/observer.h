@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 namespace jharden {
@@ -73,6 +74,8 @@ struct Observations {
   // numbers otherwise) -> successful setuid/setgid-family calls after which the caller's
   // effective ids were those. A daemon started as root that switches to its own user shows it.
   std::map<std::string, uint64_t> identities;
+  // With each of those, the supplementary groups the caller had, by name; "*": more than 16.
+  std::map<std::string, std::set<std::string>> identity_groups;
   // Runs without the fexit program where the cap_capable tracepoint reported checks instead,
   // and the capabilities whose checks it saw succeed -> checks (probes included).
   uint64_t runs_with_checks = 0;

@@ -551,7 +551,14 @@ std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
               "): it expects to start as root");
     return std::nullopt;
   }
-  std::optional<Identity> id = context.identity(user, group);
+  // Exactly the supplementary groups it had when it switched, not more of the user's: none
+  // after setgroups([]), the user's own after initgroups().
+  std::optional<std::vector<std::string>> supplementary;
+  if (auto it = obs.identity_groups.find(name); it == obs.identity_groups.end())
+    supplementary.emplace();
+  else if (!it->second.contains("*"))
+    supplementary.emplace(it->second.begin(), it->second.end());
+  std::optional<Identity> id = context.identity(user, group, supplementary);
   if (!id) {
     w.comment("user: not proposed: the daemon switched to " + name +
               ", which the user database does not have");
@@ -601,6 +608,16 @@ std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
             "daemon's log.");
   w.line("user = " + user);
   if (group != user) w.line("group = " + group);
+  if (!supplementary) {
+    w.comment("supplementary_groups: the user's own: it had more than 16 when it switched");
+    return id;
+  }
+  std::string list;
+  for (const auto& g : *supplementary) list += (list.empty() ? "" : " ") + g;
+  w.comment("supplementary_groups: those it had when it switched: " +
+            (list.empty() ? std::string("none") : list));
+  w.line("supplementary_groups =");
+  if (!list.empty()) w.line("supplementary_groups = " + list);
   return id;
 }
 

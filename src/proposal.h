@@ -30,8 +30,10 @@ struct ProposalContext {
   // With `identity`, whether the user a daemon switched to may write where it wrote. Unset:
   // no user is proposed.
   std::function<std::optional<struct stat>(const std::string& path)> stat;
-  // The identity `user = USER` and `group = GROUP` would give; nullopt when unknown.
-  std::function<std::optional<Identity>(const std::string& user, const std::string& group)>
+  // The identity `user = USER`, `group = GROUP` and `supplementary_groups = GROUPS` (nullopt:
+  // not given) would give; nullopt when one is unknown.
+  std::function<std::optional<Identity>(const std::string& user, const std::string& group,
+                                        const std::optional<std::vector<std::string>>& groups)>
       identity;
 };
 

@@ -467,6 +467,9 @@ EOF
     "$(json_get "$file.json" "' '.join(j['identities'])")"
   expect_match "learn-user:proposed" $'\nuser = nobody\ngroup = nogroup\n' "$(<"$file")"
   expect_match "learn-user:keeps-none" $'\nkeep = none\n' "$(<"$file")"
+  # It dropped every supplementary group before the switch: none, not nobody's from the database.
+  expect_match "learn-user:supplementary-groups-as-seen" $'\nsupplementary_groups =\n\n' \
+    "$(<"$file")"
   install_proposal "$pol" "$file"
   rm -f "$own/state"
   jh "$pol"

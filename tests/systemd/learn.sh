@@ -11,15 +11,16 @@
 # does), copies the jharden binary in as /usr/lib/jharden, and for nginx, PostgreSQL 15,
 # Redis, memcached, haproxy (to nginx) and unbound, configured as the first proposals advised (a
 # file created directly in /run cannot have a mount of its own: nginx's PID file, haproxy's
-# master socket and unbound-control's socket move to a directory of each daemon's own), one at a
-# time:
+# master socket and unbound-control's socket move to a directory of each daemon's own, unbound's
+# its user's so that it may run as unbound), one at a time:
 #   * runs the almost empty policy (below) under `jharden --complain` with the workload, and
 #     lifts in it every default deny group the journal says the daemon called;
 #   * runs the stock unit and the daemon's client, alternating with the same unit under
 #     `jharden --learn FILE POLICY` (stock, learn, learn, stock, stock, learn), where POLICY is
 #     almost empty: the [service] section of conf/NAME.conf (what "+" takes away from the
 #     unit) and the unit settings of the shipped drop-in (units/), nothing else;
-#   * installs the proposal as POLICY.d/50-learned.conf, restarts without --learn, reruns the
+#   * installs the proposal as POLICY.d/50-learned.conf (after the chown it says to run first,
+#     where it proposes a user), restarts without --learn, reruns the
 #     workload unchanged: it must pass; `jharden --verify` must pass; `jharden --analyze
 #     --unit` (the unit with its drop-in) must score at most 2.0 (nginx 1.5); a write outside
 #     the learned directories is refused;
@@ -489,9 +490,11 @@ write_table() {
         echo "[service] section of \`conf/\`), first under \`jharden --complain\` (the default deny groups"
         echo "it calls are lifted: **lifted**), then under \`jharden --learn\`, then under the proposal."
         echo "haproxy's master socket and PID file are moved from /run itself to /run/haproxy, nginx's"
-        echo "PID file to /run/nginx and unbound-control's socket to /run/unbound (RuntimeDirectory=),"
-        echo "as the first proposals advised (a file created directly in /run cannot be given a mount"
-        echo "of its own)."
+        echo "PID file to /run/nginx (RuntimeDirectory=) and unbound-control's socket to /run/unbound"
+        echo "(tmpfiles.d, unbound's), as the first proposals advised (a file created directly in /run"
+        echo "cannot be given a mount of its own; a daemon runs as its own user only where that user"
+        echo "may write). Where a proposal names files root made while learning, they are given to the"
+        echo "daemon's user before the first start under it, with the command the proposal gives."
         echo
         echo "* **learned**: \`jharden --analyze --unit UNIT\` with the proposal installed; **stock**:"
         echo "  \`systemd-analyze security UNIT\` of Debian's unit. Lower is better; 10 is unconfined."
@@ -517,12 +520,14 @@ write_table() {
         echo "plus the file-access ones (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER), which no"
         echo "call reveals, where the kernel's cap_capable tracepoint saw one of their checks"
         echo "succeed. Each proposal says so line by line."
-        echo "nginx, haproxy and unbound start as root and switch their workers to their own user"
-        echo "themselves: the proposal keeps what that needs (CAP_SETUID and CAP_SETGID, so @privileged"
-        echo "stays allowed, and CAP_DAC_OVERRIDE for the files of the daemon's user), and their score"
-        echo "stays above the target. Running them as their own user from the start, as the shipped"
-        echo "nginx.conf does (1.3), changes how the daemon runs in a way one run cannot show to be safe;"
-        echo "the proposal does not make that change."
+        echo "nginx, haproxy and unbound start as root and switch to their own user themselves: the"
+        echo "proposal runs them as that user from the start (**user**), since that user may write"
+        echo "every place they wrote, without CAP_SETUID, CAP_SETGID and the file-access capabilities"
+        echo "root used on that user's files, and with the supplementary groups they had when they"
+        echo "switched. memcached too switches, but Debian's wrapper script runs it, and a program"
+        echo "that executes another may insist on root (this one does): its proposal keeps root and"
+        echo "says why. What the daemon read as root that its user may not cannot be seen; the run"
+        echo "under the proposal shows it did not need to."
         echo "The overhead depends on the daemon's system calls per operation; on a shared 2-CPU"
         echo "machine a few percent either way is noise."
     } >"$f"

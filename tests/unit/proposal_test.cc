@@ -347,6 +347,7 @@ struct SwitchedDaemon {
   std::map<std::string, struct stat> files;
   ProposalContext context;
   Identity svc;
+  std::optional<std::vector<std::string>> asked_groups;  // as the proposal resolved them
 
   SwitchedDaemon() {
     obs.runs_without_capabilities = 1;
@@ -370,10 +371,18 @@ struct SwitchedDaemon {
       if (it == files.end()) return std::nullopt;
       return it->second;
     };
-    context.identity = [this](const std::string& user,
-                              const std::string& group) -> std::optional<Identity> {
-      if (user != "svc" || group != "svc") return std::nullopt;
-      return svc;
+    // The user database: svc (1000) and the groups svc (1000) and adm (4).
+    context.identity =
+        [this](const std::string& user, const std::string& group,
+               const std::optional<std::vector<std::string>>& groups) -> std::optional<Identity> {
+      if (user != "svc" || (group != "svc" && group != "nogroup")) return std::nullopt;
+      Identity id = svc;
+      if (groups) {
+        id.groups.clear();
+        for (const auto& g : *groups) id.groups.push_back(g == "adm" ? 4 : 1000);
+      }
+      asked_groups = groups;
+      return id;
     };
   }
   void file(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
@@ -393,9 +402,7 @@ TEST(Proposal, UserADaemonSwitchedToWhenItMayWriteEverywhereItWrote) {
                          "to svc:svc (setuid/setgid-family calls by the identity they "
                          "left: root:root 2, svc:svc 2)"))
       << l.text;
-  EXPECT_TRUE(has_substr(unwrapped(l.text), "\nuser = svc\n[filesystem]") ||
-              has_substr(unwrapped(l.text), "\nuser = svc\n\n[filesystem]"))
-      << l.text;
+  EXPECT_TRUE(has_substr(l.text, "\nuser = svc\n")) << l.text;
   EXPECT_FALSE(has_substr(unwrapped(l.text), "group ="));
   // The switch and root's access to the user's files are not kept; the port is, as ambient.
   EXPECT_TRUE(has_substr(unwrapped(l.text), "\nkeep =\nkeep = CAP_NET_BIND_SERVICE\n")) << l.text;
@@ -409,12 +416,48 @@ TEST(Proposal, UserADaemonSwitchedToWhenItMayWriteEverywhereItWrote) {
   expect_parses(l);
   // A group other than the user's name is said; root's, passed through, is not the one.
   d.obs.identities = {{"svc:nogroup", 1}, {"svc:root", 1}};
-  d.context.identity = [&](const std::string&, const std::string& group) {
-    return group == "nogroup" ? std::optional<Identity>(d.svc) : std::nullopt;
-  };
   l = propose("", d.obs, d.context);
   EXPECT_TRUE(has_substr(unwrapped(l.text), "\nuser = svc\ngroup = nogroup\n")) << l.text;
   expect_parses(l);
+}
+
+// Exactly the supplementary groups the daemon had when it switched, never more of the user's.
+TEST(Proposal, UserWithTheSupplementaryGroupsItHad) {
+  SwitchedDaemon d;
+  // None recorded (setgroups([]) before the switch): none.
+  Learned l = propose("", d.obs, d.context);
+  EXPECT_TRUE(has_substr(l.text, "\nsupplementary_groups =\n\n[filesystem]")) << l.text;
+  EXPECT_TRUE(has_substr(l.text, "those it had when it switched: none")) << l.text;
+  ASSERT_TRUE(d.asked_groups);
+  EXPECT_TRUE(d.asked_groups->empty());
+  expect_parses(l);
+  // initgroups(): the user's own, as recorded.
+  d.obs.identity_groups["svc:svc"] = {"adm", "svc"};
+  l = propose("", d.obs, d.context);
+  EXPECT_TRUE(has_substr(l.text, "\nsupplementary_groups =\nsupplementary_groups = adm svc\n"))
+      << l.text;
+  EXPECT_EQ(d.asked_groups, (std::vector<std::string>{"adm", "svc"}));
+  expect_parses(l);
+  // Groups of another identity do not count.
+  d.obs.identity_groups = {{"root:root", {"adm"}}};
+  l = propose("", d.obs, d.context);
+  EXPECT_TRUE(has_substr(l.text, "\nsupplementary_groups =\n\n[filesystem]")) << l.text;
+  // More than the observer reads: the user's own, said so.
+  d.obs.identity_groups = {{"svc:svc", {"svc", "*"}}};
+  l = propose("", d.obs, d.context);
+  EXPECT_FALSE(has_substr(l.text, "\nsupplementary_groups =")) << l.text;
+  EXPECT_TRUE(has_substr(l.text, "it had more than 16 when it switched")) << l.text;
+  EXPECT_FALSE(d.asked_groups);
+  expect_parses(l);
+  // What the groups allow counts: a place writable by its group only.
+  d.file("/var/lib/svc", S_IFDIR | 0770, 0, 4);
+  d.files.erase("/var/lib/svc/db");
+  d.obs.identity_groups = {{"svc:svc", {"adm"}}};
+  l = propose("", d.obs, d.context);
+  EXPECT_TRUE(has_substr(l.text, "\nuser = svc\n")) << l.text;
+  d.obs.identity_groups = {};
+  l = propose("", d.obs, d.context);
+  EXPECT_FALSE(has_substr(l.text, "\nuser = svc\n")) << l.text;
 }
 
 TEST(Proposal, NoUserWhereItMayNotWriteWhatRootWrote) {
@@ -523,6 +566,12 @@ TEST(Proposal, NoUserForSeveralIdentitiesAnUnknownOneOrAPolicyWithOne) {
   d.obs.identities = {{"root:root", 3}};
   l = propose("", d.obs, d.context);
   EXPECT_FALSE(has_substr(unwrapped(l.text), "[service]")) << l.text;
+  // A policy that names root (a daemon found to insist on it): nothing to propose.
+  Identity root;
+  root.change = true;
+  root.user_name = "root";
+  l = propose("", d.obs, d.context, root);
+  EXPECT_FALSE(has_substr(l.text, "[service]")) << l.text;
   // Already running as a user: nothing to propose.
   d.obs.identities = {{"svc:svc", 1}};
   l = propose("", d.obs, d.context, d.svc);
@@ -663,6 +712,7 @@ TEST(Observations, JsonRoundTripAndForeignRecords) {
   Observations a = writes({{"/var/lib/x/a", "create"}});
   a.capabilities["CAP_CHOWN"] = 1;
   a.identities["www-data:www-data"] = 2;
+  a.identity_groups["www-data:www-data"] = {"www-data"};
   a.lost = 3;
   Observations back;
   std::string error;
