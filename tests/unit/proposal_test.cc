@@ -394,6 +394,14 @@ struct SwitchedDaemon {
   }
 };
 
+// The proposal for `d` with no user in it (it parses); its comments unwrapped.
+std::string proposed_without_user(const SwitchedDaemon& d) {
+  Learned l = propose("", d.obs, d.context);
+  EXPECT_FALSE(has_substr(l.text, "\nuser =")) << l.text;
+  expect_parses(l);
+  return unwrapped(l.text);
+}
+
 TEST(Proposal, UserADaemonSwitchedToWhenItMayWriteEverywhereItWrote) {
   SwitchedDaemon d;
   Learned l = propose("", d.obs, d.context);
@@ -466,17 +474,15 @@ TEST(Proposal, NoUserWhereItMayNotWriteWhatRootWrote) {
     // A directory of root's where the daemon created a file, gone now.
     d.file("/var/lib/svc", S_IFDIR | 0755, 0, 0);
     d.files.erase("/var/lib/svc/db");
-    Learned l = propose("", d.obs, d.context);
-    EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
-    EXPECT_TRUE(has_substr(unwrapped(l.text),
-                           "svc may not write where it wrote as root: /var/lib/svc (uid "
-                           "0, gid 0,"))
-        << l.text;
-    EXPECT_TRUE(has_substr(unwrapped(l.text),
+    std::string text = proposed_without_user(d);
+    EXPECT_TRUE(has_substr(text,
+                           "svc may not write where it wrote as root: /var/lib/svc (uid 0, "
+                           "gid 0,"))
+        << text;
+    EXPECT_TRUE(has_substr(text,
                            "keep = CAP_DAC_OVERRIDE CAP_NET_BIND_SERVICE CAP_SETGID "
                            "CAP_SETUID\n"))
-        << l.text;
-    expect_parses(l);
+        << text;
   }
   {
     // Files root made while learning that the user may not write, or replaces (a hard link of
@@ -497,12 +503,9 @@ TEST(Proposal, NoUserWhereItMayNotWriteWhatRootWrote) {
     // Root's log, opened with O_CREAT, in root's directory: gone one day, the user could not
     // make it again.
     d.file("/var/log/svc/svc.log", S_IFREG | 0644, 0, 0);
-    l = propose("", d.obs, d.context);
-    EXPECT_FALSE(has_substr(l.text, "\nuser =")) << l.text;
-    EXPECT_TRUE(has_substr(unwrapped(l.text),
-                           "may not write where it wrote as root: /var/log/svc "
-                           "(uid 0, gid 4, mode 0755)"))
-        << l.text;
+    EXPECT_TRUE(has_substr(proposed_without_user(d),
+                           "may not write where it wrote as root: /var/log/svc (uid 0, gid 4, "
+                           "mode 0755)"));
     // One the user may write (its group's): nothing to do.
     d.file("/var/log/svc/svc.log", S_IFREG | 0660, 0, 1000);
     l = propose("", d.obs, d.context);
@@ -513,8 +516,7 @@ TEST(Proposal, NoUserWhereItMayNotWriteWhatRootWrote) {
     // A missing file it created: its directory, here root's, decides.
     SwitchedDaemon d;
     d.files.erase("/var/log/svc/svc.log");
-    Learned l = propose("", d.obs, d.context);
-    EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
+    EXPECT_TRUE(has_substr(proposed_without_user(d), "/var/log/svc (uid 0, gid 4, mode 0755)"));
   }
   {
     // A sticky directory writable by all, not the user's: the user may not remove a name there
@@ -522,58 +524,44 @@ TEST(Proposal, NoUserWhereItMayNotWriteWhatRootWrote) {
     SwitchedDaemon d;
     d.obs.paths["/var/lib/svc/old"]["unlink"] = 1;
     d.file("/var/lib/svc", S_IFDIR | S_ISVTX | 0777, 0, 0);
-    Learned l = propose("", d.obs, d.context);
-    EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
+    EXPECT_TRUE(has_substr(proposed_without_user(d), "/var/lib/svc (uid 0, gid 0, mode 1777)"));
   }
 }
 
 TEST(Proposal, NoUserForSeveralIdentitiesAnUnknownOneOrAPolicyWithOne) {
   SwitchedDaemon d;
   d.obs.identities = {{"svc:svc", 1}, {"other:other", 1}};
-  Learned l = propose("", d.obs, d.context);
-  EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
-  EXPECT_TRUE(has_substr(unwrapped(l.text),
+  EXPECT_TRUE(has_substr(proposed_without_user(d),
                          "user: not proposed: processes switched to several users "
                          "(setuid/setgid-family calls by the identity they left: "
-                         "other:other 1, svc:svc 1)"))
-      << l.text;
-  expect_parses(l);
+                         "other:other 1, svc:svc 1)"));
   d.obs.identities = {{"gone:gone", 1}};
-  l = propose("", d.obs, d.context);
-  EXPECT_TRUE(has_substr(unwrapped(l.text), "which the user database does not have")) << l.text;
-  expect_parses(l);
+  EXPECT_TRUE(has_substr(proposed_without_user(d), "which the user database does not have"));
   // A daemon that ran several programs: a wrapper may insist on root (Debian's memcached one).
   d.obs.identities = {{"svc:svc", 1}};
   d.obs.paths["/usr/share/svc/wrapper"]["exec"] = 1;
   d.obs.paths["/usr/sbin/svcd"]["exec"] = 2;
-  l = propose("", d.obs, d.context);
-  EXPECT_FALSE(has_substr(l.text, "\nuser =")) << l.text;
-  EXPECT_TRUE(has_substr(unwrapped(l.text),
-                         "it ran several programs (/usr/sbin/svcd, "
-                         "/usr/share/svc/wrapper)"))
-      << l.text;
+  EXPECT_TRUE(has_substr(proposed_without_user(d),
+                         "it ran several programs (/usr/sbin/svcd, /usr/share/svc/wrapper)"));
   d.obs.paths.erase("/usr/share/svc/wrapper");
-  l = propose("", d.obs, d.context);
+  Learned l = propose("", d.obs, d.context);
   EXPECT_TRUE(has_substr(l.text, "\nuser = svc\n")) << l.text;
   // A daemon that sets its own capabilities after the switch (chronyd) starts as root.
-  d.obs.identities = {{"svc:svc", 1}};
   d.obs.syscalls["capset"] = 2;
-  l = propose("", d.obs, d.context);
-  EXPECT_FALSE(has_substr(unwrapped(l.text), "user =")) << l.text;
-  EXPECT_TRUE(has_substr(unwrapped(l.text), "sets its own capabilities (capset 2)")) << l.text;
+  EXPECT_TRUE(has_substr(proposed_without_user(d), "sets its own capabilities (capset 2)"));
   d.obs.syscalls.erase("capset");
   // Only root's switches (setgroups before setuid): nothing to say.
   d.obs.identities = {{"root:root", 3}};
   l = propose("", d.obs, d.context);
-  EXPECT_FALSE(has_substr(unwrapped(l.text), "[service]")) << l.text;
+  EXPECT_FALSE(has_substr(l.text, "[service]")) << l.text;
   // A policy that names root (a daemon found to insist on it): nothing to propose.
+  d.obs.identities = {{"svc:svc", 1}};
   Identity root;
   root.change = true;
   root.user_name = "root";
   l = propose("", d.obs, d.context, root);
   EXPECT_FALSE(has_substr(l.text, "[service]")) << l.text;
   // Already running as a user: nothing to propose.
-  d.obs.identities = {{"svc:svc", 1}};
   l = propose("", d.obs, d.context, d.svc);
   EXPECT_FALSE(has_substr(unwrapped(l.text), "[service]")) << l.text;
 }
