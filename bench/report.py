@@ -710,24 +710,27 @@ def main():
             "that start on the machine, both sides of each fork. A function missing from the list"
             " costs pages, never correctness; rerun it when the start path changes.")
         add("")
-        add("* **No C++ stream on the start path.** The first stream of a run builds the C++ "
-            "locale, every facet for `char` and `wchar_t`: some 100 KiB of libstdc++ and libc's "
-            "locale code. The start had two: read_caller_sandbox() now reads /proc/self/status "
-            "with read(2), and new_fs() splits its tmpfs options by hand.")
+        add("* **No C++ stream and no printf on the start path.** The first stream of a run "
+            "builds the C++ locale, every facet for `char` and `wchar_t`: some 100 KiB of "
+            "libstdc++ and libc's locale code. The start had two: read_caller_sandbox() now reads"
+            " /proc/self/status with read(2), and new_fs() splits its tmpfs options by hand. Its "
+            "only printf, octal_mode()'s `%04o`, touched three windows of libc for nothing else; "
+            "it writes the four digits itself.")
         add("")
         add("* **Measured** on `jharden + 1 secret` (maxrss.py, medians of 10, in one session "
-            "with the equivalent bwrap at 1,936-1,996 KiB): 3,768 KiB before, 2,768-2,790 KiB "
-            "after; jharden's text at the execve from 1,496 to 420-450 KiB resident, its .rodata "
-            "segment from 256-496 to 260-320 KiB. Binding at load time (`-z now`, which Debian's "
-            "packages get) measured the same as lazy binding within the noise.")
+            "with the equivalent bwrap at 1,936-1,996 KiB): 3,768 KiB before, 2,580-2,660 KiB "
+            "after. At the execve, jharden's text went from 1,496 to 420-490 KiB resident, its "
+            ".rodata segment from 256-496 to 260-320 KiB, and libc from 1,408 to 1,160-1,400 KiB "
+            "(bwrap's child: 1,136). Binding at load time (`-z now`, which Debian's packages get)"
+            " measured the same as lazy binding within the noise.")
         add("")
-        add("* **What is left above bwrap**: libc (1.3-1.4 MiB against bwrap's 1.1: jharden calls"
-            " more of it, in more windows), the heap (256 KiB against 28: the seccomp filter "
-            "description and the syscall name sets of the plan, the policy text read into a 64 "
-            "KiB buffer), libseccomp (128 KiB: linked, as the plan resolves syscall names through"
-            " it even when a precompiled program is loaded), jharden's 420-450 KiB of start-path "
-            "text itself, and the pages the dynamic loader writes in .data.rel.ro (40 KiB of "
-            "vtables and tables of pointers).")
+        add("* **What is left above bwrap**: jharden's own 420-490 KiB of start-path text "
+            "(bwrap's whole text is 36 KiB resident), the heap (256 KiB against 28: the seccomp "
+            "filter description and the syscall name sets of the plan, the policy text; malloc "
+            "trimming would not lower the peak, which the kernel records before it unmaps), "
+            "libseccomp (128 KiB: linked, as the plan resolves syscall names through it even when"
+            " a precompiled program is loaded), and the pages the dynamic loader writes in "
+            ".data.rel.ro (40 KiB of vtables and tables of pointers).")
         add("")
         break
 
