@@ -6,7 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 
 #include "cap_names.h"
 
@@ -49,11 +49,29 @@ InheritedFds take_inherited_fds() {
 
 CallerSandbox read_caller_sandbox() {
   CallerSandbox c;
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("Seccomp:", 0) == 0) c.seccomp = std::atoi(line.c_str() + 8);
-    if (line.rfind("CapBnd:", 0) == 0) c.cap_bnd = std::strtoull(line.c_str() + 7, nullptr, 16);
+  // read(2), not a stream: the first stream of a run builds the C++ locale (every facet, some
+  // 100 KiB of code), and this is the only one on the start path (docs/performance.md).
+  char buf[8192];
+  size_t len = 0;
+  if (int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC); fd >= 0) {
+    ssize_t n;
+    while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      len += static_cast<size_t>(n);
+    }
+    close(fd);
+  }
+  buf[len] = '\0';
+  for (char* line = buf; line < buf + len;) {
+    char* end = std::strchr(line, '\n');
+    if (end) *end = '\0';
+    if (std::strncmp(line, "Seccomp:", 8) == 0) c.seccomp = std::atoi(line + 8);
+    if (std::strncmp(line, "CapBnd:", 7) == 0) c.cap_bnd = std::strtoull(line + 7, nullptr, 16);
+    if (!end) break;
+    line = end + 1;
   }
   c.under_systemd = getenv("INVOCATION_ID") != nullptr;
   return c;

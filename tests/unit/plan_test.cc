@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <string>
@@ -17,6 +18,7 @@
 #include "paths.h"
 #include "seccomp_groups.h"
 #include "test_support.h"
+#include "text.h"
 
 namespace jharden {
 namespace {
@@ -1444,6 +1446,15 @@ TEST(BuildPlanNamespaces, CgroupAndAnExplicitMountThereConflict) {
   const std::string message = diag.list()[0].str();
   EXPECT_NE(message.find(":2"), std::string::npos) << message;
   EXPECT_NE(message.find(":4"), std::string::npos) << message;
+}
+
+// The modes --print and the messages show, written without printf.
+TEST(OctalMode, FourDigitsOfThePermissionBits) {
+  EXPECT_EQ(octal_mode(0), "0000");
+  EXPECT_EQ(octal_mode(0400), "0400");
+  EXPECT_EQ(octal_mode(01777), "1777");
+  EXPECT_EQ(octal_mode(07777), "7777");
+  EXPECT_EQ(octal_mode(S_IFDIR | 0755), "0755");  // the file type is left out
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "error.h"
@@ -80,6 +81,27 @@ TEST(InheritedFds, ExactCountIsPassed) {
 TEST(InheritedFds, GarbageCountIsAnError) {
   ListenEnv env(std::to_string(getpid()), "3x");
   EXPECT_TRUE(has_substr(take_inherited_fds().error, "not a descriptor count"));
+}
+
+// read(2) of /proc/self/status, parsed by hand: the same values as the file's own lines.
+TEST(CallerSandbox, ReadsSeccompAndBoundingSetOfThisProcess) {
+  std::string status;
+  {
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) status.append(buf, static_cast<size_t>(n));
+    close(fd);
+  }
+  const auto field = [&](const std::string& name) {
+    size_t at = status.find("\n" + name + ":");
+    return at == std::string::npos ? std::string() : status.substr(at + name.size() + 2, 32);
+  };
+  CallerSandbox c = read_caller_sandbox();
+  EXPECT_EQ(c.seccomp, std::atoi(field("Seccomp").c_str()));
+  EXPECT_EQ(c.cap_bnd, std::strtoull(field("CapBnd").c_str(), nullptr, 16));
+  EXPECT_NE(c.cap_bnd, 0u);  // the last line is not the only one read
 }
 
 TEST(CallerSandbox, NoHintWithoutACallerSandbox) {
