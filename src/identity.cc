@@ -188,9 +188,22 @@ std::string group_name_of(gid_t gid) {
   return std::to_string(gid);
 }
 
+std::string recorded_group_name(gid_t gid) {
+  // A name is proposed back as that name: only one that names this gid again (not a group
+  // called "0", nor a name another entry has first).
+  std::string name = group_name_of(gid);
+  auto back = lookup_group(name, nullptr);
+  return back && *back == gid ? name : std::to_string(gid);
+}
+
 std::string identity_name(uid_t uid, gid_t gid) {
   auto entry = lookup_user(std::to_string(uid));
-  return (entry ? entry->name : std::to_string(uid)) + ":" + group_name_of(gid);
+  // As for groups: a user name whose first entry has another uid stands as the number.
+  if (entry) {
+    auto back = lookup_user(entry->name);
+    if (!back || back->uid != uid) entry.reset();
+  }
+  return (entry ? entry->name : std::to_string(uid)) + ":" + recorded_group_name(gid);
 }
 
 std::optional<Identity> identity_of(const std::string& user, const std::string& group,

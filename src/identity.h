@@ -40,9 +40,13 @@ bool resolve_identity(const Policy& policy, Identity& out, Diagnostics& diag);
 // A group's name where the group database has it, its number otherwise.
 std::string group_name_of(gid_t gid);
 
-// "www-data:www-data": a user and a group by name where the user database has them, as
-// numbers otherwise (root is "root" whatever the database says, as for `user`).
+// "www-data:www-data": a user and a group by name where the user database has them and the
+// name looks up to the same id again, as numbers otherwise (root is "root" whatever the
+// database says, as for `user`).
 std::string identity_name(uid_t uid, gid_t gid);
+
+// A group's name as identity_name() gives it: the number where the name names another gid.
+std::string recorded_group_name(gid_t gid);
 
 // The identity `user = USER` with `group = GROUP` (empty: the user's own) and
 // `supplementary_groups = GROUPS` (nullopt: the user's own) would give, resolved

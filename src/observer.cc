@@ -529,12 +529,16 @@ void Observer::add_counters(Observations& into) const {
   }
   const int id_fd = bpf_map__fd(impl_->skel->maps.identities);
   uint64_t key = 0, next = 0;
+  int kept = 0;
   for (uint64_t* at = nullptr; bpf_map_get_next_key(id_fd, at, &next) == 0; at = &key) {
     key = next;
     uint64_t n = 0;
+    ++kept;
     if (bpf_map_lookup_elem(id_fd, &key, &n) == 0)
       into.identities[identity_name(static_cast<uid_t>(key >> 32), static_cast<gid_t>(key))] += n;
   }
+  // A full map may have lost the next ones: "*", which no proposal is made from.
+  if (kept >= JH_OBS_MAX_IDENTITIES) into.identities["*"] += 1;
   const int groups_fd = bpf_map__fd(impl_->skel->maps.identity_groups);
   jh_obs_identity_group group{}, next_group{};
   for (jh_obs_identity_group* at = nullptr; bpf_map_get_next_key(groups_fd, at, &next_group) == 0;
@@ -542,7 +546,7 @@ void Observer::add_counters(Observations& into) const {
     group = next_group;
     into.identity_groups[identity_name(static_cast<uid_t>(group.identity >> 32),
                                        static_cast<gid_t>(group.identity))]
-        .insert(group.gid == JH_OBS_MORE_GROUPS ? "*" : group_name_of(group.gid));
+        .insert(group.gid == JH_OBS_MORE_GROUPS ? "*" : recorded_group_name(group.gid));
   }
   auto read_array = [](int fd, uint32_t n, const std::function<void(uint32_t, uint64_t)>& f) {
     for (uint32_t k = 0; k < n; ++k) {

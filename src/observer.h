@@ -73,6 +73,7 @@ struct Observations {
   // The identities processes gave themselves: "user:group" (names where the host has them,
   // numbers otherwise) -> successful setuid/setgid-family calls after which the caller's
   // effective ids were those. A daemon started as root that switches to its own user shows it.
+  // "*": the map was full, and later identities may be missing.
   std::map<std::string, uint64_t> identities;
   // With each of those, the supplementary groups the caller had, by name; "*": more than 16.
   std::map<std::string, std::set<std::string>> identity_groups;

@@ -11,6 +11,7 @@
 #include "cap_inference.h"
 #include "cap_names.h"
 #include "identity.h"
+#include "observe_events.h"
 #include "seccomp_groups.h"
 #include "seccomp_names.h"
 
@@ -502,6 +503,15 @@ Obstacle obstacle_at(const Identity& id, const std::string& path,
   return o;
 }
 
+// A user or group name a policy line takes as one word as it is (what useradd and groupadd
+// accept): the database may hold others ("disk adm" would be two groups).
+bool plain_name(const std::string& name) {
+  return !name.empty() && name[0] != '-' && std::all_of(name.begin(), name.end(), [](char ch) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+  });
+}
+
 // "a, b, c, d, e, and 3 more"
 std::string first_of(const std::vector<std::string>& items, size_t max = 5) {
   std::string list;
@@ -521,6 +531,15 @@ std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
   // By user other than root: the group each ended with (a switch of the uid before the gid, or
   // of the gid alone, passes through root's).
   std::map<std::string, std::map<std::string, uint64_t>> switched;
+  // The observer's table was full: which other users it switched to is not known.
+  if (obs.identities.contains("*")) {
+    w.section("service");
+    w.comment(
+        "user: not proposed: the daemon's processes switched to more identities than the "
+        "observer keeps (" +
+        std::to_string(JH_OBS_MAX_IDENTITIES) + ")");
+    return std::nullopt;
+  }
   for (const auto& [name, n] : obs.identities) {
     const std::string user = name.substr(0, name.find(':'));
     if (user != "root" && user != "0") switched[user][name.substr(name.find(':') + 1)] += n;
@@ -553,13 +572,25 @@ std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
   }
   // Exactly the supplementary groups it had when it switched, not more of the user's: none
   // after setgroups([]), the user's own after initgroups().
-  std::optional<std::vector<std::string>> supplementary;
-  if (auto it = obs.identity_groups.find(name); it == obs.identity_groups.end())
-    supplementary.emplace();
-  else if (!it->second.contains("*"))
-    supplementary.emplace(it->second.begin(), it->second.end());
+  // More than 16 cannot all be named; the user's own from the database may be others.
+  std::vector<std::string> supplementary;
+  if (auto it = obs.identity_groups.find(name); it != obs.identity_groups.end()) {
+    if (it->second.contains("*")) {
+      w.comment("user: not proposed: the daemon switched to " + name +
+                " with more than 16 supplementary groups, which cannot all be seen");
+      return std::nullopt;
+    }
+    supplementary.assign(it->second.begin(), it->second.end());
+  }
+  if (!plain_name(user) || !plain_name(group) ||
+      !std::all_of(supplementary.begin(), supplementary.end(), plain_name)) {
+    w.comment("user: not proposed: the daemon switched to " + name + " (groups: " +
+              first_of(supplementary) + "), a name no policy line can hold as it is");
+    return std::nullopt;
+  }
   std::optional<Identity> id = context.identity(user, group, supplementary);
-  if (!id) {
+  // A uid without a passwd entry (a number) may be given to someone else later.
+  if (!id || id->login_name.empty()) {
     w.comment("user: not proposed: the daemon switched to " + name +
               ", which the user database does not have");
     return std::nullopt;
@@ -586,7 +617,16 @@ std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
       if (!o.directory.empty() &&
           std::find(refused.begin(), refused.end(), o.directory) == refused.end())
         refused.push_back(o.directory);
-      if (o.leftover) leftovers[loc].push_back(path);
+      if (!o.leftover) continue;
+      // The chown below is given for exactly these names: one a shell takes as one word, and
+      // not a hard link root made of some other file (the chown would give that file away).
+      std::optional<struct stat> st = context.stat(path);
+      if (!expressible(path))
+        refused.push_back(path + " (a name no command can be given for)");
+      else if (st && !S_ISDIR(st->st_mode) && st->st_nlink > 1)
+        refused.push_back(path + " (a file with " + std::to_string(st->st_nlink) + " names)");
+      else
+        leftovers[loc].push_back(path);
     }
   }
   if (!refused.empty()) {
@@ -597,23 +637,25 @@ std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
               " from the start.");
     return std::nullopt;
   }
-  for (const auto& [loc, paths] : leftovers)
-    w.comment("made by root while learning, and not " + user + "'s to write or replace: " +
-              first_of(paths) + ". Before the first start as " + user + ", give them to " + user +
-              ": find " + loc + " -mindepth 1 ! -user " + user + " -exec chown " + user + " {} +");
+  // Named one by one: not the other files of the place (a key root keeps there), and, with -h,
+  // never what a symbolic link root made leads to.
+  for (const auto& [loc, paths] : leftovers) {
+    std::string all;
+    for (const auto& p : paths) all += " " + p;
+    w.comment("made by root while learning, and not " + user +
+              "'s to write or replace: " + first_of(paths) + ". Before the first start as " + user +
+              ", give them to " + user + ": chown -h " + user + " --" + all);
+  }
   w.comment("the daemon started as root and switched itself to " + name + " (" + calls + "); " +
             user + " may write every place proposed writable below: it runs as " + user +
             " from the start, and the switch needs no capability. What root read that " + user +
             " may not cannot be seen here: a read refused at the next start is in the "
             "daemon's log.");
+  // Always said: a group of the user's name need not be the user's primary one.
   w.line("user = " + user);
-  if (group != user) w.line("group = " + group);
-  if (!supplementary) {
-    w.comment("supplementary_groups: the user's own: it had more than 16 when it switched");
-    return id;
-  }
+  w.line("group = " + group);
   std::string list;
-  for (const auto& g : *supplementary) list += (list.empty() ? "" : " ") + g;
+  for (const auto& g : supplementary) list += (list.empty() ? "" : " ") + g;
   w.comment("supplementary_groups: those it had when it switched: " +
             (list.empty() ? std::string("none") : list));
   w.line("supplementary_groups =");

@@ -805,6 +805,248 @@ time.sleep(1)
   expect_no_match "learn-relative-base:moved-cwd" "/usr" "$(grep -v '^#' "$file")"
 }
 
+# The `user` proposal attacked: a daemon, root while learning, that would make it grant more
+# than it used. user_rt_db PASSWD GROUP: jharden sees these as the user database (a private
+# mount namespace; the host's files are untouched).
+user_rt_db() {
+  ns_setup "mount --bind $1 /etc/passwd; mount --bind $2 /etc/group"
+}
+
+# Names that do not name the ids they came from: a group called "0" (gid 4243), a user name
+# with two entries, the first uid 0. Proposed as names, they would be root's group and root.
+test_learn_user_rt_names() {
+  new_case
+  local pol own="$CASE/own"
+  mkdir -p "$own"
+  chown nobody:nogroup "$own"
+  chmod 0777 "$own"
+  { echo "jhsvc:x:0:0::/:/usr/sbin/nologin"; cat /etc/passwd
+    echo "jhsvc:x:4245:4245::/:/usr/sbin/nologin"; } >"$CASE/passwd"
+  { cat /etc/group; echo "0:x:4243:"; echo "disk nogroup:x:4270:"; } >"$CASE/group"
+  cat >"$CASE/d.py" <<EOF
+import os, sys
+pid = os.fork()
+if pid == 0:
+    if sys.argv[1] == "primary":
+        os.setgroups([]); os.setgid(4243); os.setuid(65534)
+    elif sys.argv[1] == "supplementary":
+        os.setgroups([4243]); os.setgid(65534); os.setuid(65534)
+    elif sys.argv[1] == "spaced":
+        os.setgroups([4270]); os.setgid(65534); os.setuid(65534)
+    else:
+        os.setgroups([]); os.setgid(65534); os.setuid(4245)
+    open("$own/state." + sys.argv[1], "w").write("x")
+    os._exit(0)
+os.waitpid(pid, 0)
+EOF
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/d.py
+EOF
+)
+  user_rt_db "$CASE/passwd" "$CASE/group"
+  learn "$pol" "$CASE/primary.learned" -- $PY "$CASE/d.py" primary
+  learn "$pol" "$CASE/supplementary.learned" -- $PY "$CASE/d.py" supplementary
+  learn "$pol" "$CASE/user.learned" -- $PY "$CASE/d.py" user
+  learn "$pol" "$CASE/spaced.learned" -- $PY "$CASE/d.py" spaced
+  JH_WRAP=()
+  expect_true "learn-user-rt:names-daemon-switched" "no state files" \
+    test -e "$own/state.primary" -a -e "$own/state.supplementary" -a -e "$own/state.user"
+  expect_no_match "learn-user-rt:group-named-0-is-not-root-group" $'\ngroup = 0\n' \
+    "$(<"$CASE/primary.learned")"
+  expect_no_match "learn-user-rt:supplementary-named-0-is-not-root-group" \
+    $'\nsupplementary_groups = 0\n' "$(<"$CASE/supplementary.learned")"
+  expect_no_match "learn-user-rt:user-name-of-uid-0-twice" $'\nuser = jhsvc\n' \
+    "$(<"$CASE/user.learned")"
+  # A group called "disk nogroup": one line of two names, disk's among them.
+  expect_no_match "learn-user-rt:group-name-with-a-space" "supplementary_groups = disk" \
+    "$(<"$CASE/spaced.learned")"
+}
+
+# The group it switched to has the user's name, but the user's primary group is another (a
+# privileged one): left out, `group` would be that one.
+test_learn_user_rt_primary_group() {
+  new_case
+  local pol own="$CASE/own"
+  mkdir -p "$own"
+  chown 4260:4260 "$own"
+  chmod 0755 "$own"
+  { cat /etc/passwd; echo "jhsvc:x:4260:4261::/:/usr/sbin/nologin"; } >"$CASE/passwd"
+  { cat /etc/group; echo "jhsvc:x:4260:"; echo "jhpriv:x:4261:"; } >"$CASE/group"
+  cat >"$CASE/d.py" <<EOF
+import os
+pid = os.fork()
+if pid == 0:
+    os.setgroups([]); os.setgid(4260); os.setuid(4260)
+    open("$own/state", "w").write("x")
+    os._exit(0)
+os.waitpid(pid, 0)
+EOF
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/d.py
+EOF
+)
+  user_rt_db "$CASE/passwd" "$CASE/group"
+  learn "$pol" "$CASE/learned.conf"
+  JH_WRAP=()
+  expect_true "learn-user-rt:primary-group-switched" "no state" test -e "$own/state"
+  expect_match "learn-user-rt:group-named-as-the-user-is-said" $'\nuser = jhsvc\ngroup = jhsvc\n' \
+    "$(<"$CASE/learned.conf")"
+}
+
+# More than 16 supplementary groups when it switched (not all seen): never the user's own from
+# the database instead, where the user is a member of a group the daemon did not have.
+test_learn_user_rt_many_groups() {
+  new_case
+  local pol own="$CASE/own"
+  mkdir -p "$own"
+  chown nobody:nogroup "$own"
+  chmod 0755 "$own"
+  cp /etc/passwd "$CASE/passwd"
+  { cat /etc/group; echo "jhsecret:x:4250:nobody"; } >"$CASE/group"
+  cat >"$CASE/d.py" <<EOF
+import os
+pid = os.fork()
+if pid == 0:
+    os.setgroups(list(range(4300, 4317))); os.setgid(65534); os.setuid(65534)
+    open("$own/state", "w").write(" ".join(str(g) for g in os.getgroups()))
+    os._exit(0)
+os.waitpid(pid, 0)
+EOF
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/d.py
+EOF
+)
+  user_rt_db "$CASE/passwd" "$CASE/group"
+  learn "$pol" "$CASE/learned.conf"
+  JH_WRAP=()
+  expect_match "learn-user-rt:many-groups-daemon-switched" "4316" "$(cat "$own/state" 2>&1)"
+  # Not proposed at all: the groups it had cannot all be named.
+  expect_no_match "learn-user-rt:many-groups-not-the-users-own" $'\nuser = ' \
+    "$(<"$CASE/learned.conf")"
+}
+
+# The identities map full: a daemon switching its gid through 61 groups as root (ignored),
+# having one process become nobody, then another become uid 4444: the last is lost, and the
+# proposal would make the whole daemon nobody.
+test_learn_user_rt_identities_full() {
+  new_case
+  local pol own="$CASE/own"
+  mkdir -p "$own"
+  chown nobody:nogroup "$own"
+  chmod 0755 "$own"
+  cat >"$CASE/d.py" <<EOF
+import os
+def child(f):
+    pid = os.fork()
+    if pid == 0:
+        f(); os._exit(0)
+    return os.waitpid(pid, 0)[1]
+def nobody():
+    os.setgroups([]); os.setgid(65534); os.setuid(65534)
+    open("$own/state", "w").write("x")
+def cycle():
+    for g in range(5000, 5061): os.setegid(g)
+def other():
+    os.setgroups([]); os.setgid(4444); os.setuid(4444)
+    os._exit(0 if os.getuid() == 4444 else 1)
+child(nobody); child(cycle); print(child(other))
+EOF
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/d.py
+EOF
+)
+  learn "$pol" "$CASE/learned.conf"
+  expect_eq "learn-user-rt:identities-full-switched" "0 0" "$RC $OUT"
+  expect_no_match "learn-user-rt:identities-full-not-proposed" $'\nuser = ' \
+    "$(<"$CASE/learned.conf")"
+}
+
+# A uid and gid the user database does not have: not proposed (the number may be given to
+# someone else later).
+test_learn_user_rt_numeric() {
+  new_case
+  local pol own="$CASE/own"
+  mkdir -p "$own"
+  chown 4242:4242 "$own"
+  chmod 0755 "$own"
+  cat >"$CASE/d.py" <<EOF
+import os
+pid = os.fork()
+if pid == 0:
+    os.setgroups([]); os.setgid(4242); os.setuid(4242)
+    open("$own/state", "w").write("x")
+    os._exit(0)
+os.waitpid(pid, 0)
+EOF
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/d.py
+EOF
+)
+  learn "$pol" "$CASE/learned.conf"
+  expect_true "learn-user-rt:numeric-switched" "no state" test -e "$own/state"
+  expect_no_match "learn-user-rt:numeric-uid-not-proposed" $'\nuser = ' "$(<"$CASE/learned.conf")"
+}
+
+# The command the proposal gives for the files root made while learning, run as told: it gives
+# the user nothing but those files; not a file of root's it never touched, not what a symbolic
+# or hard link root planted there leads to (the victims lie outside the places written).
+test_learn_user_rt_chown() {
+  new_case
+  local pol own="$CASE/own" cmd victims
+  victims=$(mktemp -d /var/lib/jharden-rt-victims.XXXXXX)
+  mkdir -p "$own"
+  chown nobody:nogroup "$own"
+  chmod 0755 "$own"
+  echo key >"$own/untouched.key"
+  echo secret >"$victims/victim"
+  echo secret >"$victims/victim2"
+  chmod 0600 "$own/untouched.key" "$victims/victim" "$victims/victim2"
+  cat >"$CASE/d.py" <<EOF
+import os, sys
+if os.getuid() == 0:
+    open("$own/rootfile", "w").write("1")
+    if "links" in sys.argv:
+        os.symlink("$victims/victim", "$own/link")
+        os.link("$victims/victim2", "$own/hard")
+pid = os.fork()
+if pid == 0:
+    os.setgroups([]); os.setgid(65534); os.setuid(65534)
+    open("$own/state", "w").write("x")
+    os._exit(0)
+os.waitpid(pid, 0)
+EOF
+  pol=$(policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/d.py
+EOF
+)
+  learn "$pol" "$CASE/plain.learned"
+  cmd=$(sed -z 's/\n#   / /g' "$CASE/plain.learned" | sed -n 's/.*give them to nobody: //p')
+  expect_match "learn-user-rt:chown-command-given" "chown" "$cmd"
+  bash -c "$cmd" >/dev/null 2>&1
+  expect_eq "learn-user-rt:chown-gives-the-file-root-made" "nobody" \
+    "$(stat -c %U "$own/rootfile")"
+  expect_eq "learn-user-rt:chown-not-an-untouched-file" "root" "$(stat -c %U "$own/untouched.key")"
+  # What a command too broad gave away, taken back for the next run.
+  chown root:root "$TOP"
+  find "$CASE" -path "$own" -prune -o -exec chown -h root:root {} +
+  rm -f "$own/rootfile" "$own/state"
+  chown root "$own/untouched.key"
+  learn "$pol" "$CASE/links.learned" -- $PY "$CASE/d.py" links
+  cmd=$(sed -z 's/\n#   / /g' "$CASE/links.learned" | sed -n 's/.*give them to nobody: //p')
+  [[ -n $cmd ]] && bash -c "$cmd" >/dev/null 2>&1
+  expect_eq "learn-user-rt:chown-not-through-a-symlink" "root" "$(stat -c %U "$victims/victim")"
+  expect_eq "learn-user-rt:chown-not-a-hard-link" "root" "$(stat -c %U "$victims/victim2")"
+  chown root:root "$TOP"
+  find "$CASE" -path "$own" -prune -o -exec chown -h root:root {} +
+  rm -rf "$victims"
+}
+
 main() {
   e2e_init "$@"
   check_observer
@@ -815,7 +1057,9 @@ main() {
     test_learn_device_writes test_learn_foreign_record test_learn_relative_base \
     test_learn_bound_socket test_learn_overlay_mounter_checks test_learn_stop_signal_writes \
     test_learn_bind_addrlen test_learn_stop_signal_flood \
-    test_learn_run_names test_learn_user
+    test_learn_run_names test_learn_user test_learn_user_rt_names test_learn_user_rt_primary_group \
+    test_learn_user_rt_many_groups \
+    test_learn_user_rt_identities_full test_learn_user_rt_numeric test_learn_user_rt_chown
   e2e_finish
 }
 

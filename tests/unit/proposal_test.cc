@@ -360,6 +360,7 @@ struct SwitchedDaemon {
     svc.gid = 1000;
     svc.groups = {1000};
     svc.user_name = "svc";
+    svc.login_name = "svc";
     file("/var/lib/svc", S_IFDIR | 0750, 1000, 1000);
     file("/var/lib/svc/db", S_IFREG | 0600, 1000, 1000);
     // The log directory is root's: the log file, existing, is the user's (nginx's).
@@ -410,8 +411,8 @@ TEST(Proposal, UserADaemonSwitchedToWhenItMayWriteEverywhereItWrote) {
                          "to svc:svc (setuid/setgid-family calls by the identity they "
                          "left: root:root 2, svc:svc 2)"))
       << l.text;
-  EXPECT_TRUE(has_substr(l.text, "\nuser = svc\n")) << l.text;
-  EXPECT_FALSE(has_substr(unwrapped(l.text), "group ="));
+  // The group always: one of the user's name need not be its primary group.
+  EXPECT_TRUE(has_substr(l.text, "\nuser = svc\ngroup = svc\n")) << l.text;
   // The switch and root's access to the user's files are not kept; the port is, as ambient.
   EXPECT_TRUE(has_substr(unwrapped(l.text), "\nkeep =\nkeep = CAP_NET_BIND_SERVICE\n")) << l.text;
   EXPECT_TRUE(has_substr(unwrapped(l.text), "\nambient =\nambient = CAP_NET_BIND_SERVICE\n"))
@@ -450,12 +451,15 @@ TEST(Proposal, UserWithTheSupplementaryGroupsItHad) {
   d.obs.identity_groups = {{"root:root", {"adm"}}};
   l = propose("", d.obs, d.context);
   EXPECT_TRUE(has_substr(l.text, "\nsupplementary_groups =\n\n[filesystem]")) << l.text;
-  // More than the observer reads: the user's own, said so.
+  // More than the observer reads: not the user's own instead (it may be in groups the daemon
+  // did not have), no user at all.
   d.obs.identity_groups = {{"svc:svc", {"svc", "*"}}};
   l = propose("", d.obs, d.context);
-  EXPECT_FALSE(has_substr(l.text, "\nsupplementary_groups =")) << l.text;
-  EXPECT_TRUE(has_substr(l.text, "it had more than 16 when it switched")) << l.text;
-  EXPECT_FALSE(d.asked_groups);
+  EXPECT_FALSE(has_substr(l.text, "\nuser =")) << l.text;
+  EXPECT_TRUE(has_substr(unwrapped(l.text),
+                         "user: not proposed: the daemon switched to svc:svc with more than 16 "
+                         "supplementary groups"))
+      << l.text;
   expect_parses(l);
   // What the groups allow counts: a place writable by its group only.
   d.file("/var/lib/svc", S_IFDIR | 0770, 0, 4);
@@ -496,10 +500,23 @@ TEST(Proposal, NoUserWhereItMayNotWriteWhatRootWrote) {
     EXPECT_TRUE(has_substr(unwrapped(l.text),
                            "made by root while learning, and not svc's to write or replace: "
                            "/var/lib/svc/db, /var/lib/svc/sock. Before the first start as svc, "
-                           "give them to svc: find /var/lib/svc -mindepth 1 ! -user svc -exec "
-                           "chown svc {} +"))
+                           "give them to svc: chown -h svc -- /var/lib/svc/db /var/lib/svc/sock\n"))
         << l.text;
     expect_parses(l);
+    // A hard link root made of another file: the chown would give that file away.
+    d.files["/var/lib/svc/db"].st_nlink = 2;
+    l = propose("", d.obs, d.context);
+    EXPECT_FALSE(has_substr(l.text, "\nuser =")) << l.text;
+    EXPECT_TRUE(has_substr(unwrapped(l.text), "/var/lib/svc/db (a file with 2 names)")) << l.text;
+    d.files["/var/lib/svc/db"].st_nlink = 1;
+    // A name no shell command can carry as it is.
+    d.obs.paths["/var/lib/svc/a;b"]["create"] = 1;
+    d.file("/var/lib/svc/a;b", S_IFREG | 0600, 0, 0);
+    l = propose("", d.obs, d.context);
+    EXPECT_FALSE(has_substr(l.text, "\nuser =")) << l.text;
+    EXPECT_TRUE(has_substr(unwrapped(l.text), "(a name no command can be given for)")) << l.text;
+    d.obs.paths.erase("/var/lib/svc/a;b");
+    d.files.erase("/var/lib/svc/a;b");
     // Root's log, opened with O_CREAT, in root's directory: gone one day, the user could not
     // make it again.
     d.file("/var/log/svc/svc.log", S_IFREG | 0644, 0, 0);
@@ -537,6 +554,19 @@ TEST(Proposal, NoUserForSeveralIdentitiesAnUnknownOneOrAPolicyWithOne) {
                          "other:other 1, svc:svc 1)"));
   d.obs.identities = {{"gone:gone", 1}};
   EXPECT_TRUE(has_substr(proposed_without_user(d), "which the user database does not have"));
+  // A uid without a passwd entry (resolved as a number): it may be someone's later.
+  d.svc.login_name.clear();
+  d.obs.identities = {{"svc:svc", 1}};
+  EXPECT_TRUE(has_substr(proposed_without_user(d), "which the user database does not have"));
+  d.svc.login_name = "svc";
+  // A group name of two words ("disk adm" in the database) would be two groups on the line.
+  d.obs.identity_groups = {{"svc:svc", {"disk adm"}}};
+  EXPECT_TRUE(has_substr(proposed_without_user(d), "a name no policy line can hold as it is"));
+  d.obs.identity_groups.clear();
+  // The observer's table was full: a user it switched to may be missing.
+  d.obs.identities = {{"svc:svc", 1}, {"*", 1}};
+  EXPECT_TRUE(
+      has_substr(proposed_without_user(d), "switched to more identities than the observer keeps"));
   // A daemon that ran several programs: a wrapper may insist on root (Debian's memcached one).
   d.obs.identities = {{"svc:svc", 1}};
   d.obs.paths["/usr/share/svc/wrapper"]["exec"] = 1;
