@@ -346,7 +346,7 @@ before_first_start() {
         echo "#   before the first start: $fix"
         in_ct sh -c "$fix"
     done < <(sed -z 's/\n#   / /g' <<<"$1" |
-        grep -oE 'find /[A-Za-z0-9/._@+-]* -mindepth 1 ! -user [a-z_][a-z0-9_-]* -exec chown [a-z_][a-z0-9_-]* \{\} \+')
+        grep -oE 'chown -h [A-Za-z0-9._-]+ --( /[A-Za-z0-9/._@+,~%=-]+)+')
 }
 
 kept_of() {
