@@ -520,17 +520,16 @@ std::string first_of(const std::vector<std::string>& items, size_t max = 5) {
   return list;
 }
 
-// `user`: a daemon started as root whose processes switched themselves to one user (nginx's
-// workers, memcached -u, unbound's username) is proposed to run as that user from the start,
-// when that user may write every place proposed writable. Written as [service]; the identity.
-std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
-                                     const ProposalContext& context,
-                                     const std::map<std::string, Location>& merged, Writer& w) {
-  if (plan.identity.change || plan.identity.uid != 0 || !context.identity || !context.stat)
-    return std::nullopt;
-  // By user other than root: the group each ended with (a switch of the uid before the gid, or
-  // of the gid alone, passes through root's).
-  std::map<std::string, std::map<std::string, uint64_t>> switched;
+// The one user a daemon's processes switched to, as the record has it.
+struct Switch {
+  std::string user, group, name;           // name: "user:group"
+  std::vector<std::string> supplementary;  // the groups it had then
+  std::string calls;                       // the evidence, for the comments
+};
+
+// The user the record shows the daemon switched to, when running it as that user from the start
+// can be proposed at all; otherwise nullopt, with a comment saying why where there is a reason.
+std::optional<Switch> switched_to(const Observations& obs, Writer& w) {
   // The observer's table was full: which other users it switched to is not known.
   if (obs.identities.contains("*")) {
     w.section("service");
@@ -540,59 +539,37 @@ std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
         std::to_string(JH_OBS_MAX_IDENTITIES) + ")");
     return std::nullopt;
   }
+  // By user other than root: the group each ended with (a switch of the uid before the gid, or
+  // of the gid alone, passes through root's).
+  std::map<std::string, std::map<std::string, uint64_t>> switched;
   for (const auto& [name, n] : obs.identities) {
     const std::string user = name.substr(0, name.find(':'));
     if (user != "root" && user != "0") switched[user][name.substr(name.find(':') + 1)] += n;
   }
   if (switched.empty()) return std::nullopt;
   w.section("service");
-  const std::string calls =
-      "setuid/setgid-family calls by the identity they left: " + counts_of(obs.identities);
+  Switch s;
+  s.calls = "setuid/setgid-family calls by the identity they left: " + counts_of(obs.identities);
   if (switched.size() > 1) {
-    w.comment("user: not proposed: processes switched to several users (" + calls + ")");
+    w.comment("user: not proposed: processes switched to several users (" + s.calls + ")");
     return std::nullopt;
   }
-  const std::string user = switched.begin()->first;
+  s.user = switched.begin()->first;
   std::map<std::string, uint64_t> groups = switched.begin()->second;
   if (groups.size() > 1) groups.erase("root");
   if (groups.size() > 1) {
-    w.comment("user: not proposed: processes of " + user + " switched to several groups (" + calls +
-              ")");
+    w.comment("user: not proposed: processes of " + s.user + " switched to several groups (" +
+              s.calls + ")");
     return std::nullopt;
   }
-  const std::string group = groups.begin()->first;
-  const std::string name = user + ":" + group;
+  s.group = groups.begin()->first;
+  s.name = s.user + ":" + s.group;
+  const std::string not_proposed = "user: not proposed: the daemon switched to " + s.name;
   // chronyd, among others, switches with libcap keeping what it needs (capset), and refuses to
   // start as anyone but root.
   if (auto capset = obs.syscalls.find("capset"); capset != obs.syscalls.end()) {
-    w.comment("user: not proposed: the daemon switched to " + name + " (" + calls +
-              ") but sets its own capabilities (capset " + std::to_string(capset->second) +
-              "): it expects to start as root");
-    return std::nullopt;
-  }
-  // Exactly the supplementary groups it had when it switched, not more of the user's: none
-  // after setgroups([]), the user's own after initgroups().
-  // More than 16 cannot all be named; the user's own from the database may be others.
-  std::vector<std::string> supplementary;
-  if (auto it = obs.identity_groups.find(name); it != obs.identity_groups.end()) {
-    if (it->second.contains("*")) {
-      w.comment("user: not proposed: the daemon switched to " + name +
-                " with more than 16 supplementary groups, which cannot all be seen");
-      return std::nullopt;
-    }
-    supplementary.assign(it->second.begin(), it->second.end());
-  }
-  if (!plain_name(user) || !plain_name(group) ||
-      !std::all_of(supplementary.begin(), supplementary.end(), plain_name)) {
-    w.comment("user: not proposed: the daemon switched to " + name + " (groups: " +
-              first_of(supplementary) + "), a name no policy line can hold as it is");
-    return std::nullopt;
-  }
-  std::optional<Identity> id = context.identity(user, group, supplementary);
-  // A uid without a passwd entry (a number) may be given to someone else later.
-  if (!id || id->login_name.empty()) {
-    w.comment("user: not proposed: the daemon switched to " + name +
-              ", which the user database does not have");
+    w.comment(not_proposed + " (" + s.calls + ") but sets its own capabilities (capset " +
+              std::to_string(capset->second) + "): it expects to start as root");
     return std::nullopt;
   }
   // A wrapper that runs the daemon may insist on root (Debian's memcached wrapper does): what a
@@ -601,61 +578,110 @@ std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
   for (const auto& [path, ops] : obs.paths)
     if (ops.contains("exec")) programs.push_back(path);
   if (programs.size() > 1) {
-    w.comment("user: not proposed: the daemon switched to " + name + " (" + calls +
-              "), but it ran several programs (" + first_of(programs) +
-              "): one may insist on starting as root; to try, set user = " + user +
-              " yourself and learn again");
+    w.comment(not_proposed + " (" + s.calls + "), but it ran several programs (" +
+              first_of(programs) + "): one may insist on starting as root; to try, set user = " +
+              s.user + " yourself and learn again");
     return std::nullopt;
   }
+  // Exactly the supplementary groups it had when it switched, not more of the user's: none
+  // after setgroups([]), the user's own after initgroups(). More than 16 cannot all be named;
+  // the user's own from the database may be others.
+  if (auto it = obs.identity_groups.find(s.name); it != obs.identity_groups.end()) {
+    if (it->second.contains("*")) {
+      w.comment(not_proposed + " with more than 16 supplementary groups, which cannot all be seen");
+      return std::nullopt;
+    }
+    s.supplementary.assign(it->second.begin(), it->second.end());
+  }
+  if (!plain_name(s.user) || !plain_name(s.group) ||
+      !std::all_of(s.supplementary.begin(), s.supplementary.end(), plain_name)) {
+    w.comment(not_proposed + " (groups: " + first_of(s.supplementary) +
+              "), a name no policy line can hold as it is");
+    return std::nullopt;
+  }
+  return s;
+}
+
+// What stands between `id` and every place proposed writable: places it may not write
+// (`refused`), and files root made there that the user must be given first (`leftovers`, by
+// place).
+struct PlaceCheck {
   std::vector<std::string> refused;
-  std::map<std::string, std::vector<std::string>> leftovers;  // by place
+  std::map<std::string, std::vector<std::string>> leftovers;
+};
+
+PlaceCheck check_places(const Identity& id, const std::map<std::string, Location>& merged,
+                        const ProposalContext& context) {
+  PlaceCheck c;
   for (const auto& [loc, l] : merged) {
     if (!proposed_read_write(loc, l)) continue;
     for (const auto& [rel, ops] : l.names) {
       const std::string path = rel == "." ? loc : loc + "/" + rel;
-      Obstacle o = obstacle_at(*id, path, ops, context);
+      Obstacle o = obstacle_at(id, path, ops, context);
       if (!o.directory.empty() &&
-          std::find(refused.begin(), refused.end(), o.directory) == refused.end())
-        refused.push_back(o.directory);
+          std::find(c.refused.begin(), c.refused.end(), o.directory) == c.refused.end())
+        c.refused.push_back(o.directory);
       if (!o.leftover) continue;
-      // The chown below is given for exactly these names: one a shell takes as one word, and
-      // not a hard link root made of some other file (the chown would give that file away).
+      // The chown is given for exactly these names: one a shell takes as one word, and not a
+      // hard link root made of some other file (the chown would give that file away).
       std::optional<struct stat> st = context.stat(path);
       if (!expressible(path))
-        refused.push_back(path + " (a name no command can be given for)");
+        c.refused.push_back(path + " (a name no command can be given for)");
       else if (st && !S_ISDIR(st->st_mode) && st->st_nlink > 1)
-        refused.push_back(path + " (a file with " + std::to_string(st->st_nlink) + " names)");
+        c.refused.push_back(path + " (a file with " + std::to_string(st->st_nlink) + " names)");
       else
-        leftovers[loc].push_back(path);
+        c.leftovers[loc].push_back(path);
     }
   }
-  if (!refused.empty()) {
-    w.comment("user: not proposed: the daemon switched to " + name + " (" + calls + "), but " +
-              user + " may not write where it wrote as root: " + first_of(refused) +
-              ". Give those places to " + user +
-              " (tmpfiles.d, or the daemon's own directory) to run it as " + user +
-              " from the start.");
+  return c;
+}
+
+// `user`: a daemon started as root whose processes switched themselves to one user (nginx's
+// workers, memcached -u, unbound's username) is proposed to run as that user from the start,
+// when that user may write every place proposed writable. Written as [service]; the identity.
+std::optional<Identity> propose_user(const Plan& plan, const Observations& obs,
+                                     const ProposalContext& context,
+                                     const std::map<std::string, Location>& merged, Writer& w) {
+  if (plan.identity.change || plan.identity.uid != 0 || !context.identity || !context.stat)
+    return std::nullopt;
+  std::optional<Switch> s = switched_to(obs, w);
+  if (!s) return std::nullopt;
+  std::optional<Identity> id = context.identity(s->user, s->group, s->supplementary);
+  // A uid without a passwd entry (a number) may be given to someone else later.
+  if (!id || id->login_name.empty()) {
+    w.comment("user: not proposed: the daemon switched to " + s->name +
+              ", which the user database does not have");
+    return std::nullopt;
+  }
+  const std::string& user = s->user;
+  PlaceCheck places = check_places(*id, merged, context);
+  if (!places.refused.empty()) {
+    w.comment(
+        "user: not proposed: the daemon switched to " + s->name + " (" + s->calls + "), but " +
+        user + " may not write where it wrote as root: " + first_of(places.refused) +
+        ". Give those places to " + user +
+        " (tmpfiles.d, or the daemon's own directory) to run it as " + user + " from the start.");
     return std::nullopt;
   }
   // Named one by one: not the other files of the place (a key root keeps there), and, with -h,
   // never what a symbolic link root made leads to.
-  for (const auto& [loc, paths] : leftovers) {
+  for (const auto& [loc, paths] : places.leftovers) {
     std::string all;
     for (const auto& p : paths) all += " " + p;
     w.comment("made by root while learning, and not " + user +
               "'s to write or replace: " + first_of(paths) + ". Before the first start as " + user +
               ", give them to " + user + ": chown -h " + user + " --" + all);
   }
-  w.comment("the daemon started as root and switched itself to " + name + " (" + calls + "); " +
-            user + " may write every place proposed writable below: it runs as " + user +
+  w.comment("the daemon started as root and switched itself to " + s->name + " (" + s->calls +
+            "); " + user + " may write every place proposed writable below: it runs as " + user +
             " from the start, and the switch needs no capability. What root read that " + user +
             " may not cannot be seen here: a read refused at the next start is in the "
             "daemon's log.");
   // Always said: a group of the user's name need not be the user's primary one.
   w.line("user = " + user);
-  w.line("group = " + group);
+  w.line("group = " + s->group);
   std::string list;
-  for (const auto& g : supplementary) list += (list.empty() ? "" : " ") + g;
+  for (const auto& g : s->supplementary) list += (list.empty() ? "" : " ") + g;
   w.comment("supplementary_groups: those it had when it switched: " +
             (list.empty() ? std::string("none") : list));
   w.line("supplementary_groups =");
