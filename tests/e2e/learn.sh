@@ -812,6 +812,40 @@ user_rt_db() {
   ns_setup "mount --bind $1 /etc/passwd; mount --bind $2 /etc/group"
 }
 
+# user_rt_learn_with_db POLICY FILE: --learn with $CASE/passwd and $CASE/group as the database.
+user_rt_learn_with_db() {
+  user_rt_db "$CASE/passwd" "$CASE/group"
+  learn "$1" "$2"
+  JH_WRAP=()
+}
+
+# user_rt_own OWNER: $CASE/own, the daemon's directory, OWNER's (mode 0755).
+user_rt_own() {
+  mkdir -p "$CASE/own"
+  chown "$1" "$CASE/own"
+  chmod 0755 "$CASE/own"
+}
+
+# user_rt_daemon OWN SWITCH [PRELUDE]: writes $CASE/d.py, a daemon that runs PRELUDE (python,
+# as root), then forks a child that runs SWITCH (its groups, gid and uid) and writes OWN/state
+# (its groups); prints the policy svc.conf that runs it.
+user_rt_daemon() {
+  cat >"$CASE/d.py" <<EOF
+import os, sys
+${3:-}
+pid = os.fork()
+if pid == 0:
+    $2
+    open("$1/state", "w").write(" ".join(str(g) for g in os.getgroups()))
+    os._exit(0)
+os.waitpid(pid, 0)
+EOF
+  policy svc.conf <<EOF
+[service]
+exec = $PY $CASE/d.py
+EOF
+}
+
 # Names that do not name the ids they came from: a group called "0" (gid 4243), a user name
 # with two entries, the first uid 0. Proposed as names, they would be root's group and root.
 test_learn_user_rt_names() {
@@ -868,28 +902,11 @@ EOF
 test_learn_user_rt_primary_group() {
   new_case
   local pol own="$CASE/own"
-  mkdir -p "$own"
-  chown 4260:4260 "$own"
-  chmod 0755 "$own"
+  user_rt_own 4260:4260
   { cat /etc/passwd; echo "jhsvc:x:4260:4261::/:/usr/sbin/nologin"; } >"$CASE/passwd"
   { cat /etc/group; echo "jhsvc:x:4260:"; echo "jhpriv:x:4261:"; } >"$CASE/group"
-  cat >"$CASE/d.py" <<EOF
-import os
-pid = os.fork()
-if pid == 0:
-    os.setgroups([]); os.setgid(4260); os.setuid(4260)
-    open("$own/state", "w").write("x")
-    os._exit(0)
-os.waitpid(pid, 0)
-EOF
-  pol=$(policy svc.conf <<EOF
-[service]
-exec = $PY $CASE/d.py
-EOF
-)
-  user_rt_db "$CASE/passwd" "$CASE/group"
-  learn "$pol" "$CASE/learned.conf"
-  JH_WRAP=()
+  pol=$(user_rt_daemon "$own" "os.setgroups([]); os.setgid(4260); os.setuid(4260)")
+  user_rt_learn_with_db "$pol" "$CASE/learned.conf"
   expect_true "learn-user-rt:primary-group-switched" "no state" test -e "$own/state"
   expect_match "learn-user-rt:group-named-as-the-user-is-said" $'\nuser = jhsvc\ngroup = jhsvc\n' \
     "$(<"$CASE/learned.conf")"
@@ -900,28 +917,11 @@ EOF
 test_learn_user_rt_many_groups() {
   new_case
   local pol own="$CASE/own"
-  mkdir -p "$own"
-  chown nobody:nogroup "$own"
-  chmod 0755 "$own"
+  user_rt_own nobody:nogroup
   cp /etc/passwd "$CASE/passwd"
   { cat /etc/group; echo "jhsecret:x:4250:nobody"; } >"$CASE/group"
-  cat >"$CASE/d.py" <<EOF
-import os
-pid = os.fork()
-if pid == 0:
-    os.setgroups(list(range(4300, 4317))); os.setgid(65534); os.setuid(65534)
-    open("$own/state", "w").write(" ".join(str(g) for g in os.getgroups()))
-    os._exit(0)
-os.waitpid(pid, 0)
-EOF
-  pol=$(policy svc.conf <<EOF
-[service]
-exec = $PY $CASE/d.py
-EOF
-)
-  user_rt_db "$CASE/passwd" "$CASE/group"
-  learn "$pol" "$CASE/learned.conf"
-  JH_WRAP=()
+  pol=$(user_rt_daemon "$own" "os.setgroups(list(range(4300, 4317))); os.setgid(65534); os.setuid(65534)")
+  user_rt_learn_with_db "$pol" "$CASE/learned.conf"
   expect_match "learn-user-rt:many-groups-daemon-switched" "4316" "$(cat "$own/state" 2>&1)"
   # Not proposed at all: the groups it had cannot all be named.
   expect_no_match "learn-user-rt:many-groups-not-the-users-own" $'\nuser = ' \
@@ -934,9 +934,7 @@ EOF
 test_learn_user_rt_identities_full() {
   new_case
   local pol own="$CASE/own"
-  mkdir -p "$own"
-  chown nobody:nogroup "$own"
-  chmod 0755 "$own"
+  user_rt_own nobody:nogroup
   cat >"$CASE/d.py" <<EOF
 import os
 def child(f):
@@ -970,23 +968,8 @@ EOF
 test_learn_user_rt_numeric() {
   new_case
   local pol own="$CASE/own"
-  mkdir -p "$own"
-  chown 4242:4242 "$own"
-  chmod 0755 "$own"
-  cat >"$CASE/d.py" <<EOF
-import os
-pid = os.fork()
-if pid == 0:
-    os.setgroups([]); os.setgid(4242); os.setuid(4242)
-    open("$own/state", "w").write("x")
-    os._exit(0)
-os.waitpid(pid, 0)
-EOF
-  pol=$(policy svc.conf <<EOF
-[service]
-exec = $PY $CASE/d.py
-EOF
-)
+  user_rt_own 4242:4242
+  pol=$(user_rt_daemon "$own" "os.setgroups([]); os.setgid(4242); os.setuid(4242)")
   learn "$pol" "$CASE/learned.conf"
   expect_true "learn-user-rt:numeric-switched" "no state" test -e "$own/state"
   expect_no_match "learn-user-rt:numeric-uid-not-proposed" $'\nuser = ' "$(<"$CASE/learned.conf")"
@@ -999,32 +982,16 @@ test_learn_user_rt_chown() {
   new_case
   local pol own="$CASE/own" cmd victims
   victims=$(mktemp -d /var/lib/jharden-rt-victims.XXXXXX)
-  mkdir -p "$own"
-  chown nobody:nogroup "$own"
-  chmod 0755 "$own"
+  user_rt_own nobody:nogroup
   echo key >"$own/untouched.key"
   echo secret >"$victims/victim"
   echo secret >"$victims/victim2"
   chmod 0600 "$own/untouched.key" "$victims/victim" "$victims/victim2"
-  cat >"$CASE/d.py" <<EOF
-import os, sys
-if os.getuid() == 0:
-    open("$own/rootfile", "w").write("1")
-    if "links" in sys.argv:
-        os.symlink("$victims/victim", "$own/link")
-        os.link("$victims/victim2", "$own/hard")
-pid = os.fork()
-if pid == 0:
-    os.setgroups([]); os.setgid(65534); os.setuid(65534)
-    open("$own/state", "w").write("x")
-    os._exit(0)
-os.waitpid(pid, 0)
-EOF
-  pol=$(policy svc.conf <<EOF
-[service]
-exec = $PY $CASE/d.py
-EOF
-)
+  pol=$(user_rt_daemon "$own" "os.setgroups([]); os.setgid(65534); os.setuid(65534)" "if os.getuid() == 0:
+    open('$own/rootfile', 'w').write('1')
+    if 'links' in sys.argv:
+        os.symlink('$victims/victim', '$own/link')
+        os.link('$victims/victim2', '$own/hard')")
   learn "$pol" "$CASE/plain.learned"
   cmd=$(sed -z 's/\n#   / /g' "$CASE/plain.learned" | sed -n 's/.*give them to nobody: //p')
   expect_match "learn-user-rt:chown-command-given" "chown" "$cmd"
