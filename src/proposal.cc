@@ -14,6 +14,7 @@
 #include "observe_events.h"
 #include "seccomp_groups.h"
 #include "seccomp_names.h"
+#include "text.h"
 
 namespace jharden {
 namespace {
@@ -465,10 +466,8 @@ bool is_entry_op(const std::string& op) {
 
 // "/run/x (uid 0, gid 0, mode 0755)"
 std::string described(const std::string& path, const struct stat& st) {
-  char mode[8];
-  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
   return path + " (uid " + std::to_string(st.st_uid) + ", gid " + std::to_string(st.st_gid) +
-         ", mode " + mode + ")";
+         ", mode " + octal_mode(st.st_mode) + ")";
 }
 
 // What `id`, running the daemon from the start, would meet at `path`, where the daemon did `ops`.

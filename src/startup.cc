@@ -6,9 +6,10 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
+#include <string>
 
 #include "cap_names.h"
+#include "paths.h"
 
 namespace jharden {
 namespace {
@@ -51,27 +52,18 @@ CallerSandbox read_caller_sandbox() {
   CallerSandbox c;
   // read(2), not a stream: the first stream of a run builds the C++ locale (every facet, some
   // 100 KiB of code), and this is the only one on the start path (docs/performance.md).
-  char buf[8192];
-  size_t len = 0;
+  std::string status;
   if (int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC); fd >= 0) {
-    ssize_t n;
-    while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      len += static_cast<size_t>(n);
-    }
+    if (!read_limited(fd, 64 * 1024, status)) status.clear();
     close(fd);
   }
-  buf[len] = '\0';
-  for (char* line = buf; line < buf + len;) {
-    char* end = std::strchr(line, '\n');
-    if (end) *end = '\0';
-    if (std::strncmp(line, "Seccomp:", 8) == 0) c.seccomp = std::atoi(line + 8);
-    if (std::strncmp(line, "CapBnd:", 7) == 0) c.cap_bnd = std::strtoull(line + 7, nullptr, 16);
-    if (!end) break;
-    line = end + 1;
+  for (size_t start = 0; start < status.size();) {
+    size_t end = status.find('\n', start);
+    if (end == std::string::npos) end = status.size();
+    const char* line = status.c_str() + start;
+    if (status.compare(start, 8, "Seccomp:") == 0) c.seccomp = std::atoi(line + 8);
+    if (status.compare(start, 7, "CapBnd:") == 0) c.cap_bnd = std::strtoull(line + 7, nullptr, 16);
+    start = end + 1;
   }
   c.under_systemd = getenv("INVOCATION_ID") != nullptr;
   return c;
