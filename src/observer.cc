@@ -255,6 +255,19 @@ Observer::~Observer() = default;
 
 namespace {
 
+// Calls `f` with each key of the hash map `fd`, at most `max` of them; how many it called it with.
+template <typename Key, typename F>
+size_t for_each_key(int fd, F&& f, size_t max = SIZE_MAX) {
+  Key key{}, next{};
+  size_t n = 0;
+  for (const Key* at = nullptr; n < max && bpf_map_get_next_key(fd, at, &next) == 0; at = &key) {
+    key = next;
+    ++n;
+    f(key);
+  }
+  return n;
+}
+
 // Opens, loads and attaches the program, with or without the capability program (fexit) or the
 // capability-check one (the tracepoint), reporting failed path calls or not (--complain); a
 // negative errno, and `step` naming what failed, on failure.
@@ -463,16 +476,8 @@ bool Observer::track(pid_t pid, bool active, std::string& error) {
 }
 
 size_t Observer::followed() const {
-  const int fd = bpf_map__fd(impl_->skel->maps.tracked);
-  size_t n = 0;
-  uint32_t key = 0, next = 0;
-  const void* prev = nullptr;
-  while (bpf_map_get_next_key(fd, prev, &next) == 0 && n < (1u << 20)) {
-    ++n;
-    key = next;
-    prev = &key;
-  }
-  return n;
+  return for_each_key<uint32_t>(
+      bpf_map__fd(impl_->skel->maps.tracked), [](uint32_t) {}, 1u << 20);
 }
 
 bool Observer::take_stop_signal() { return std::exchange(impl_->stop_signalled, false); }
@@ -528,26 +533,19 @@ void Observer::add_counters(Observations& into) const {
       if (mask & (uint64_t{1} << cap)) into.held_capabilities[capability_name(cap)] += 1;
   }
   const int id_fd = bpf_map__fd(impl_->skel->maps.identities);
-  uint64_t key = 0, next = 0;
-  int kept = 0;
-  for (uint64_t* at = nullptr; bpf_map_get_next_key(id_fd, at, &next) == 0; at = &key) {
-    key = next;
+  const size_t kept = for_each_key<uint64_t>(id_fd, [&](uint64_t key) {
     uint64_t n = 0;
-    ++kept;
     if (bpf_map_lookup_elem(id_fd, &key, &n) == 0)
       into.identities[identity_name(static_cast<uid_t>(key >> 32), static_cast<gid_t>(key))] += n;
-  }
+  });
   // A full map may have lost the next ones: "*", which no proposal is made from.
   if (kept >= JH_OBS_MAX_IDENTITIES) into.identities["*"] += 1;
-  const int groups_fd = bpf_map__fd(impl_->skel->maps.identity_groups);
-  jh_obs_identity_group group{}, next_group{};
-  for (jh_obs_identity_group* at = nullptr; bpf_map_get_next_key(groups_fd, at, &next_group) == 0;
-       at = &group) {
-    group = next_group;
-    into.identity_groups[identity_name(static_cast<uid_t>(group.identity >> 32),
-                                       static_cast<gid_t>(group.identity))]
-        .insert(group.gid == JH_OBS_MORE_GROUPS ? "*" : recorded_group_name(group.gid));
-  }
+  for_each_key<jh_obs_identity_group>(
+      bpf_map__fd(impl_->skel->maps.identity_groups), [&](const jh_obs_identity_group& group) {
+        into.identity_groups[identity_name(static_cast<uid_t>(group.identity >> 32),
+                                           static_cast<gid_t>(group.identity))]
+            .insert(group.gid == JH_OBS_MORE_GROUPS ? "*" : recorded_group_name(group.gid));
+      });
   auto read_array = [](int fd, uint32_t n, const std::function<void(uint32_t, uint64_t)>& f) {
     for (uint32_t k = 0; k < n; ++k) {
       uint64_t v = 0;
