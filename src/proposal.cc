@@ -477,8 +477,9 @@ struct Obstacle {
   std::string directory;
   // The file is there and not the user's, and the daemon replaces or links it, or may not write
   // it (root made it while learning; a hard link of another's file is refused too). A file
-  // of the user's that the daemon opened with O_CREAT (nginx's logs) needs no more.
-  bool leftover = false;
+  // of the user's that the daemon opened with O_CREAT (nginx's logs) needs no more. The file's
+  // stat when it is one.
+  std::optional<struct stat> leftover;
 };
 
 Obstacle obstacle_at(const Identity& id, const std::string& path,
@@ -487,7 +488,8 @@ Obstacle obstacle_at(const Identity& id, const std::string& path,
       std::any_of(ops.begin(), ops.end(), [](const auto& o) { return is_entry_op(o.first); });
   Obstacle o;
   std::optional<struct stat> file = context.stat(path);
-  o.leftover = file && file->st_uid != id.uid && (entry || !mode_permits(id, *file, W_OK));
+  if (file && file->st_uid != id.uid && (entry || !mode_permits(id, *file, W_OK)))
+    o.leftover = file;
   // A file root created while learning may be gone at the next start (/run is emptied at boot):
   // the user then creates it in its directory.
   if (file && !entry && !(o.leftover && ops.contains("create"))) return o;
@@ -623,11 +625,11 @@ PlaceCheck check_places(const Identity& id, const std::map<std::string, Location
       if (!o.leftover) continue;
       // The chown is given for exactly these names: one a shell takes as one word, and not a
       // hard link root made of some other file (the chown would give that file away).
-      std::optional<struct stat> st = context.stat(path);
+      const struct stat& st = *o.leftover;
       if (!expressible(path))
         c.refused.push_back(path + " (a name no command can be given for)");
-      else if (st && !S_ISDIR(st->st_mode) && st->st_nlink > 1)
-        c.refused.push_back(path + " (a file with " + std::to_string(st->st_nlink) + " names)");
+      else if (!S_ISDIR(st.st_mode) && st.st_nlink > 1)
+        c.refused.push_back(path + " (a file with " + std::to_string(st.st_nlink) + " names)");
       else
         c.leftovers[loc].push_back(path);
     }
