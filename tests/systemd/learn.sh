@@ -336,7 +336,6 @@ score_within() {
     awk -v s="$s" -v m="$max" 'BEGIN { exit !(s <= m) }' || { WHY="$s > $max"; return 1; }
 }
 
-# What the proposal kept: "user; capabilities; writable; families".
 # What a proposal with a user says to do before the first start as that user: the files root made
 # while learning that the user must own (haproxy's sockets and PID file in /run/haproxy). Only
 # the command the proposal writes, with its words checked.
@@ -349,9 +348,15 @@ before_first_start() {
         grep -oE 'chown -h [A-Za-z0-9._-]+ --( /[A-Za-z0-9/._@+,~%=-]+)+')
 }
 
+# user_of D TEXT: the user daemon D runs as under its policy with the proposal TEXT (empty: root).
+user_of() {
+    { in_ct cat "/etc/jharden/$1.conf"; echo "$2"; } | sed -n 's/^user = //p' | tail -1
+}
+
+# What the proposal kept: "user; capabilities; writable; families".
 kept_of() {
     local text=$1 user caps rw fam
-    user=$({ in_ct cat "/etc/jharden/$2.conf"; echo "$text"; } | sed -n 's/^user = //p' | tail -1)
+    user=$(user_of "$2" "$text")
     caps=$(sed -n 's/^keep = \(.\)/\1/p' <<<"$text" | tr '\n' ' ')
     rw=$(sed -n 's/^\(read_write\|tmpfs\) = \(.*\)/\2/p' <<<"$text" | sed 's/:.*//' |
         awk 'NR <= 4 { printf "%s ", $0 } END { if (NR > 4) printf "and %d more ", NR - 4 }')
@@ -375,7 +380,7 @@ write_elsewhere_refused() {
     # command substitution needs pipe(2), which is in @ipc, denied when the daemon never used it).
     local owner as="" user file probe
     owner=$(in_ct stat -c '%u %g' "$inside")
-    user=$({ in_ct cat "/etc/jharden/$d.conf"; echo "$2"; } | sed -n 's/^user = //p' | tail -1)
+    user=$(user_of "$d" "$2")
     [[ -n $user || $owner == "0 "* ]] ||
         as="setpriv --reuid=${owner% *} --regid=${owner#* } --clear-groups"
     probe="$as touch $inside/jh-learn-probe && $as rm -f $inside/jh-learn-probe"
