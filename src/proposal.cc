@@ -771,6 +771,15 @@ void propose_capabilities(const Plan& plan, const Observations& obs,
   if (runs_as.uid != 0) {
     w.comment("the daemon runs as " + runs_as.user_name +
               ": capabilities reach it only as ambient ones");
+    // The switch took every capability from the processes it made; ambient ones stay with all
+    // of them, and CAP_SYS_CHROOT undoes the chroot a daemon confines its workers to.
+    if (user && kept.count("CAP_SYS_CHROOT") && bounding.count("CAP_SYS_CHROOT"))
+      w.comment(
+          "CAP_SYS_CHROOT: every process of the daemon keeps it for its whole life, where the "
+          "switch took it from those that switched, and a process that holds it leaves a chroot "
+          "(chroot() into a subdirectory, then \"..\"): if the daemon confines its workers to "
+          "one (haproxy does) and that is a boundary you rely on, keep the daemon root: set "
+          "user = root in the policy and learn again");
     w.line("ambient =");
     if (!list.empty()) w.line("ambient = " + list);
   } else if (list.empty()) {

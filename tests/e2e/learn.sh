@@ -445,6 +445,8 @@ open("$own/log", "a").write("started\\n")
 pid = os.fork()
 if pid == 0:
     if os.getuid() == 0:
+        if "chroot" in sys.argv:
+            os.chroot("/")
         os.setgroups([]); os.setgid(65534); os.setuid(65534)
     tmp = "$own/data.%d" % os.getpid()
     open(tmp, "w").write("x")
@@ -490,6 +492,25 @@ EOF
   expect_no_match "learn-user:not-for-capset" $'\nuser = ' "$(<"$CASE/capset.learned")"
   expect_match "learn-user:capset-says-why" "sets its own capabilities \\(capset" \
     "$(sed -z 's/\n#   / /g' "$CASE/capset.learned")"
+  # Its worker, as root, confines itself to a chroot before it switches (haproxy's do): as nobody
+  # from the start, it keeps CAP_SYS_CHROOT, and could leave the chroot with it; the proposal
+  # says so where it keeps the capability.
+  pol=$(policy chroot.conf <<EOF
+[service]
+exec = $PY $CASE/d.py chroot
+[seccomp]
+deny = !@mount
+EOF
+)
+  learn "$pol" "$CASE/chroot.learned"
+  expect_eq "learn-user:chroot-daemon-switches" "0 state 65534" "$RC $OUT"
+  expect_match "learn-user:chroot-ambient" $'\nambient = CAP_SYS_CHROOT\n' \
+    "$(<"$CASE/chroot.learned")"
+  expect_match "learn-user:chroot-warned" \
+    "CAP_SYS_CHROOT: every process of the daemon keeps it .* leaves a chroot .* set user = root" \
+    "$(sed -z 's/\n#   / /g' "$CASE/chroot.learned")"
+  # Without a chroot, no such warning.
+  expect_no_match "learn-user:no-chroot-no-warning" "leaves a chroot" "$(<"$file")"
   # A wrapper that runs the daemon may insist on root (Debian's memcached wrapper does).
   printf '#!/bin/sh\nexec %s %s\n' "$PY" "$CASE/d.py" >"$CASE/wrapper"
   chmod 0755 "$CASE/wrapper"
