@@ -19,7 +19,8 @@
 #     and stops it cleanly;
 #   * `jharden --verify POLICY` passes; `jharden --analyze --unit UNIT` is recorded;
 #   * throughput: the same benchmark under the stock unit and under jharden, alternating
-#     (stock, jharden, jharden, stock, ...), the median of LIB_BENCH_ROUNDS runs each, with
+#     (stock, jharden, jharden, stock, ...), the median of LIB_BENCH_ROUNDS runs each after a
+#     warm-up, with its 95 % interval (bootstrap), with
 #     the daemon pinned to the first CPU and the client to the last (when there are two), so
 #     that the two do not take turns on one CPU differently from run to run; and the CPU
 #     time the unit's processes spent per operation in the same runs (/proc);
@@ -34,6 +35,7 @@
 #   LIB_ONLY        daemons to test (names as below, space-separated); default: all
 #   LIB_BENCH_SECS  seconds of each benchmark run (default 2)
 #   LIB_BENCH_ROUNDS  runs of each variant, alternating (default 5)
+#   LIB_BENCH_WARMUP  seconds of the benchmark, not measured, after each start (default 1)
 #   LIB_SCOREBOARD  where to write the scoreboard (default docs/policies.md of this tree)
 
 set -u -o pipefail
@@ -55,6 +57,7 @@ CT=""
 LOGDIR=${LIB_LOGDIR:-}
 BENCH_SECS=${LIB_BENCH_SECS:-2}
 BENCH_ROUNDS=${LIB_BENCH_ROUNDS:-5}
+WARMUP_SECS=${LIB_BENCH_WARMUP:-1}
 # The daemon on the first CPU, its client on the last: on two CPUs they never share one.
 DAEMON_CPU=0
 CLIENT_CPU=$(($(nproc) - 1))
@@ -87,8 +90,11 @@ PACKAGES=(nginx-light memcached libmemcached-tools postgresql postgresql-contrib
     apache2-utils curl python3)
 
 # Results, per daemon: the scoreboard's columns.
-declare -A R_STOCK R_JH R_POLICY R_WORK R_TP_STOCK R_TP_JH R_DELTA R_SPREAD R_OK R_USERS
-declare -A R_CPU_STOCK R_CPU_JH R_CPU_DELTA R_CPU_SPREAD
+declare -A R_STOCK R_JH R_POLICY R_WORK R_OK R_USERS
+# Throughput (TP) and CPU time per operation (CPU): the medians, their change, its 95 %
+# interval ("LOW HIGH").
+declare -A R_TP_STOCK R_TP_JH R_TP_DELTA R_TP_INTERVAL
+declare -A R_CPU_STOCK R_CPU_JH R_CPU_DELTA R_CPU_INTERVAL
 
 # The daemon under test has failed a check.
 on_fail() { CUR_OK=0; }
@@ -105,11 +111,66 @@ keep_journal() {
         >>"$LOGDIR/journal.log" 2>&1
 }
 
-# spread RUNS...: (largest - smallest) / median, in percent.
-spread() {
-    printf '%s\n' "$@" | sort -g |
-        awk -v m="$(median "$@")" '{ v[NR] = $1 } END { printf "%.1f", (v[NR] - v[1]) / m * 100 }'
+# change STOCK JHARDEN: from the stock figure to jharden's, in percent.
+change() { awk -v s="$1" -v j="$2" 'BEGIN { printf "%+.1f", (j - s) / s * 100 }'; }
+
+# interval "STOCK RUNS" "JHARDEN RUNS": the 95 % interval of the change of the medians, in
+# percent, by the bootstrap: 1000 resamplings of each variant's runs, with a fixed seed (the
+# same runs give the same interval).
+interval() {
+    awk -v s="$1" -v j="$2" -v R=1000 '
+        function sort(a, n,   i, k, t) {
+            for (i = 2; i <= n; i++) {
+                t = a[i]
+                for (k = i - 1; k >= 1 && a[k] > t; k--) a[k + 1] = a[k]
+                a[k + 1] = t
+            }
+        }
+        function med(a, n) { sort(a, n); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+        BEGIN {
+            ns = split(s, S, " "); nj = split(j, J, " "); srand(1)
+            for (r = 1; r <= R; r++) {
+                for (i = 1; i <= ns; i++) x[i] = S[int(rand() * ns) + 1]
+                for (i = 1; i <= nj; i++) y[i] = J[int(rand() * nj) + 1]
+                c[r] = (med(y, nj) / med(x, ns) - 1) * 100
+            }
+            sort(c, R)
+            printf "%+.1f %+.1f", c[int(R * 0.025) + 1], c[int(R * 0.975)]
+        }'
 }
+
+# compare TP|CPU D "STOCK RUNS" "JHARDEN RUNS": the R_<TP|CPU>_* of daemon D: the medians,
+# their change, its interval.
+compare() {
+    local m=$1 d=$2 s j
+    read -ra s <<<"$3"
+    read -ra j <<<"$4"
+    local -n stock=R_${m}_STOCK jh=R_${m}_JH delta=R_${m}_DELTA iv=R_${m}_INTERVAL
+    stock[$d]=$(median "${s[@]}")
+    jh[$d]=$(median "${j[@]}")
+    delta[$d]=$(change "${stock[$d]}" "${jh[$d]}")
+    iv[$d]=$(interval "$3" "$4")
+}
+
+# span "LOW HIGH": an interval as the scoreboard writes it.
+span() { read -r lo hi <<<"$1" && echo "$lo, $hi"; }
+
+# The machine's own speed, which moves every measurement: a CPU loop on the daemon's CPU,
+# counted in 100 ms slices for 10 s. Prints "P10 MEDIAN P90 SLOWEST FASTEST" (loop turns
+# per slice).
+machine_speed() {
+    in_ct taskset -c "$DAEMON_CPU" python3 -c '
+import time
+turns = []
+for _ in range(100):
+    n, end = 0, time.monotonic() + 0.1
+    while time.monotonic() < end:
+        n += 1
+    turns.append(n)
+turns.sort()
+print(turns[10], turns[50], turns[90], turns[0], turns[-1])'
+}
+MACHINE=""
 
 # The CPU time, in ns, the processes of unit U have used and that of their children they
 # reaped (utime, stime, cutime, cstime of /proc/PID/stat, for each process of its control group).
@@ -293,7 +354,10 @@ WORK_haproxy() {
     RESULT="GET / through haproxy -> $c"
     [[ $c == 200 ]] || { WHY=$RESULT; return 1; }
 }
-BENCH_haproxy() { ab_rate http://127.0.0.1:8080/; }
+# Keep-alive connections, as for nginx: a new connection per request would leave some 10,000
+# in TIME_WAIT after each run, and the client's search for a free port among them, not the
+# daemon, would set the rate of the next runs.
+BENCH_haproxy() { ab_rate -k http://127.0.0.1:8080/; }
 
 WORK_squid() {
     local c
@@ -301,7 +365,7 @@ WORK_squid() {
     RESULT="GET / through squid -> $c"
     [[ $c == 200 ]] || { WHY=$RESULT; return 1; }
 }
-BENCH_squid() { ab_rate -X 127.0.0.1:3128 http://127.0.0.1/; }
+BENCH_squid() { ab_rate -k -X 127.0.0.1:3128 http://127.0.0.1/; }
 
 WORK_chrony() {
     local out
@@ -525,6 +589,8 @@ run_daemon() {
         ((round % 2 == 0)) || order="jharden stock"
         for i in $order; do
             "use_$i" "$d" && up "$d" || { fail "$d: $i restarts for the benchmark" "$WHY"; continue; }
+            # Not measured: the first requests after a start (cold caches, workers forking).
+            BENCH_SECS=$WARMUP_SECS "BENCH_$d" >/dev/null
             read -r v cpu < <(bench_with_cpu "$d") || { fail "$d: $i benchmark" "no figure"; continue; }
             if [[ $i == stock ]]; then
                 tp_s+=("$v")
@@ -537,23 +603,15 @@ run_daemon() {
     done
     pin "$u" ""
     if ((${#tp_s[@]} == BENCH_ROUNDS && ${#tp_j[@]} == BENCH_ROUNDS)); then
-        R_TP_STOCK[$d]=$(printf '%.0f' "$(median "${tp_s[@]}")")
-        R_TP_JH[$d]=$(printf '%.0f' "$(median "${tp_j[@]}")")
-        R_DELTA[$d]=$(awk -v j="${R_TP_JH[$d]}" -v s="${R_TP_STOCK[$d]}" \
-            'BEGIN { printf "%+.1f", (j - s) / s * 100 }')
-        R_SPREAD[$d]=$(spread "${tp_s[@]}")
-        echo "# $d throughput: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_DELTA[$d]} %" \
-            "(stock runs spread ${R_SPREAD[$d]} %)"
-        pass "$d: throughput measured (${R_DELTA[$d]} %)"
+        compare TP "$d" "${tp_s[*]}" "${tp_j[*]}"
+        echo "# $d throughput: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_TP_DELTA[$d]} %" \
+            "[$(span "${R_TP_INTERVAL[$d]}")]"
+        pass "$d: throughput measured (${R_TP_DELTA[$d]} %)"
     fi
     if ((${#cpu_s[@]} == BENCH_ROUNDS && ${#cpu_j[@]} == BENCH_ROUNDS)); then
-        R_CPU_STOCK[$d]=$(median "${cpu_s[@]}")
-        R_CPU_JH[$d]=$(median "${cpu_j[@]}")
-        R_CPU_DELTA[$d]=$(awk -v j="${R_CPU_JH[$d]}" -v s="${R_CPU_STOCK[$d]}" \
-            'BEGIN { printf "%+.1f", (j - s) / s * 100 }')
-        R_CPU_SPREAD[$d]=$(spread "${cpu_s[@]}")
+        compare CPU "$d" "${cpu_s[*]}" "${cpu_j[*]}"
         echo "# $d CPU µs per operation: stock ${cpu_s[*]}, jharden ${cpu_j[*]} ->" \
-            "${R_CPU_DELTA[$d]} % (stock runs spread ${R_CPU_SPREAD[$d]} %)"
+            "${R_CPU_DELTA[$d]} % [$(span "${R_CPU_INTERVAL[$d]}")]"
     fi
 
     # A clean stop under jharden, then the stock unit back, stopped.
@@ -589,27 +647,64 @@ write_scoreboard() {
         echo "* **keeps**: the users its processes run as under jharden (the main process's"
         echo "  first), its bounding set, where it can write (besides its private /tmp and /dev),"
         echo "  the socket families it may open."
-        echo "* **throughput**: the client's operations per second, median of $BENCH_ROUNDS runs of"
-        echo "  ${BENCH_SECS} s each, alternating stock and jharden in the same container, the daemon"
-        echo "  pinned to CPU $DAEMON_CPU and its client to CPU $CLIENT_CPU. **spread**: how far apart the"
-        echo "  stock unit's own runs were ((largest - smallest) / median): a change smaller than"
-        echo "  that is noise."
+        echo "* **throughput**: the client's operations per second, the median of $BENCH_ROUNDS runs of"
+        echo "  ${BENCH_SECS} s each, alternating stock and jharden in the same container, each run after"
+        echo "  ${WARMUP_SECS} s of the same workload not measured, the daemon pinned to CPU $DAEMON_CPU and"
+        echo "  its client to CPU $CLIENT_CPU. **change**: jharden's median against the stock unit's, with"
+        echo "  its 95 % interval (bootstrap: the runs of each resampled 1000 times)."
         echo "* **CPU/op**: the CPU time the daemon's unit spent per operation (its processes' user"
         echo "  and system time over a run, children reaped included, divided by the rate times the"
-        echo "  run's wall time), medians of the same runs, in"
-        echo "  µs: what the sandbox costs the daemon itself, whatever the client's speed. Cache and"
-        echo "  clock contention move it too: read it with its **spread** (of the stock unit's runs)."
+        echo "  run's wall time), in µs, medians of the same runs: what the sandbox costs the daemon"
+        echo "  itself, whatever the client's speed."
         echo
-        echo "| daemon | jharden | stock | user | capabilities | writable | address families | workload | stock ops/s | jharden ops/s | change | spread | stock CPU/op | jharden CPU/op | change | spread | test |"
-        echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        echo "| daemon | jharden | stock | user | capabilities | writable | address families | workload | stock ops/s | jharden ops/s | change [95 % interval] | stock CPU/op | jharden CPU/op | change [95 % interval] | test |"
+        echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---|"
         for d in "${DAEMONS[@]}"; do
             [[ " $ONLY " == *" $d "* ]] || continue
-            echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_USERS[$d]:-?} | ${R_POLICY[$d]:-? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | ${R_TP_STOCK[$d]:-?} | ${R_TP_JH[$d]:-?} | ${R_DELTA[$d]:-?} % | ${R_SPREAD[$d]:-?} % | ${R_CPU_STOCK[$d]:-?} | ${R_CPU_JH[$d]:-?} | ${R_CPU_DELTA[$d]:-?} % | ${R_CPU_SPREAD[$d]:-?} % | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
+            echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_USERS[$d]:-?} | ${R_POLICY[$d]:-? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | $(rate "${R_TP_STOCK[$d]:-}") | $(rate "${R_TP_JH[$d]:-}") | $(measured "${R_TP_DELTA[$d]:-}" "${R_TP_INTERVAL[$d]:-}") | ${R_CPU_STOCK[$d]:-?} | ${R_CPU_JH[$d]:-?} | $(measured "${R_CPU_DELTA[$d]:-}" "${R_CPU_INTERVAL[$d]:-}") | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
         done
         echo
-        echo "A change beyond a few percent either way is the noise of a shared 2-CPU machine as"
-        echo "much as the sandbox: the test records it, it does not fail on it."
+        echo "**Within 3 %.** Throughput: $(within_median R_TP_DELTA) daemons' median change is within"
+        echo "3 % of the stock unit's; for $(within_interval R_TP_INTERVAL), the whole 95 % interval is."
+        echo "CPU time per operation: $(within_median R_CPU_DELTA) by the median change, $(within_interval R_CPU_INTERVAL)"
+        echo "by the whole interval."
+        speed_note
+        echo "The test records these figures; it does not fail on them."
     } >"$f"
+}
+
+# rate OPS: operations per second, rounded ("?" when not measured).
+rate() { if [[ -n $1 ]]; then printf '%.0f' "$1"; else echo '?'; fi; }
+
+# measured CHANGE "LOW HIGH": a change with its interval, "?" when not measured.
+measured() { if [[ -n $1 ]]; then echo "$1 % [$(span "$2")]"; else echo '?'; fi; }
+
+# within_median ARRAY, within_interval ARRAY: "N of M" daemons whose median change (R_TP_DELTA)
+# or whole interval (R_TP_INTERVAL) lies within 3 % either way.
+within_median() { within "$1" 'c <= 3 && c >= -3'; }
+within_interval() { within "$1" '$1 >= -3 && $2 <= 3'; }
+within() {
+    local -n a=$1
+    local d n=0 m=0
+    for d in "${DAEMONS[@]}"; do
+        [[ " $ONLY " == *" $d "* ]] || continue
+        m=$((m + 1))
+        [[ -n ${a[$d]:-} ]] && awk -v c="${a[$d]%% *}" "{ exit !($2) }" <<<"${a[$d]}" && n=$((n + 1))
+    done
+    echo "$n of $m"
+}
+
+# What the machine's own speed did (machine_speed), in words.
+speed_note() {
+    local p10 med p90 lo hi
+    read -r p10 med p90 lo hi <<<"$MACHINE"
+    [[ -n ${hi:-} ]] || return 0
+    awk -v a="$p10" -v m="$med" -v b="$p90" -v lo="$lo" -v hi="$hi" -v cpu="$DAEMON_CPU" -v ncpu="$(nproc)" 'BEGIN {
+        printf "The machine'"'"'s own speed moves every figure (%d CPUs, shared with the test). A CPU loop\n", ncpu
+        printf "on CPU %d, counted in 100 ms slices for 10 s before the daemons ran,\n", cpu
+        printf "turned %d times in the median slice, %.0f %% of that in the 10th percentile and\n", m, a / m * 100
+        printf "%.0f %% in the 90th; its fastest slice turned %.1f times as often as its slowest.\n", b / m * 100, hi / lo
+    }'
 }
 
 # ---------------------------------------------------------------- main
@@ -622,6 +717,8 @@ main() {
     check "jharden's package installed in the container" install_jharden
     quiesce
     configure_daemons
+    MACHINE=$(machine_speed)
+    echo "# machine speed (loop turns per 100 ms: p10 median p90 slowest fastest): $MACHINE"
     for d in "${DAEMONS[@]}"; do
         [[ " $ONLY " == *" $d "* ]] || continue
         # haproxy and squid forward to nginx: the stock unit serves as the backend.
