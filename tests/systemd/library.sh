@@ -487,6 +487,20 @@ caps_are() {
     [[ $got == "$2" ]] || { WHY=${got//$'\n'/ }; return 1; }
 }
 
+# workers_capless UNIT: the main process has children, and none of them holds a capability
+# (effective or permitted): haproxy's workers, which parse the network's input.
+workers_capless() {
+    local pid kids k
+    pid=$(prop "$1" MainPID)
+    kids=$(in_ct ps -o pid= --ppid "$pid")
+    [[ -n ${kids// /} ]] || { WHY="no child of $pid"; return 1; }
+    for k in $kids; do
+        in_ct grep -E '^Cap(Eff|Prm):' "/proc/$k/status" | awk '{ print $2 }' | grep -qv '^0*$' &&
+            { WHY="$k holds $(in_ct grep -E '^CapEff:' "/proc/$k/status")"; return 1; }
+    done
+    return 0
+}
+
 # unit_users UNIT: the users the unit's processes run as, the main process's first.
 unit_users() {
     local main
@@ -561,6 +575,7 @@ run_daemon() {
     check "$d: active" active "$u"
     check "$d: MainPID is ${COMM[$d]}" main_is "$u" "${COMM[$d]}"
     [[ $d == nginx ]] && check "$d: the nginx master runs behind jharden's PID namespace" nginx_behind
+    [[ $d == haproxy ]] && check "$d: its workers hold no capability" workers_capless "$u"
     [[ $d == chrony ]] && check "$d: chronyd holds exactly CAP_SYS_TIME and CAP_NET_BIND_SERVICE" \
         caps_are "$u" 0000000002000400
     check "$d: workload (${CLIENT[$d]%% (*})" workload "$d"
