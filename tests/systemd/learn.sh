@@ -239,8 +239,8 @@ dropin_of() { echo "/etc/systemd/system/${UNIT[$1]}.d/jharden.conf"; }
 
 # The almost empty policy: what "+" takes away from the stock unit, nothing else: the
 # [service] section of conf/NAME.conf (the user pg_ctlcluster or User= switches to), less the
-# user where the daemon starts as root and switches its workers itself (nginx).
-declare -A SWITCHES_ITSELF=([nginx]=1)
+# user where the daemon starts as root and switches its workers itself (nginx, unbound).
+declare -A SWITCHES_ITSELF=([nginx]=1 [unbound]=1)
 # What an administrator changes after the first proposal's advice ("give the daemon a directory
 # of its own"): haproxy's master socket and PID file go from /run itself, which is never made
 # writable, to /run/haproxy (Debian's tmpfiles.d makes it, for the stats socket).
