@@ -20,10 +20,10 @@
 #   * `jharden --verify POLICY` passes; `jharden --analyze --unit UNIT` is recorded;
 #   * throughput: the same benchmark under the stock unit and under jharden, alternating
 #     (stock, jharden, jharden, stock, ...), the median of LIB_BENCH_ROUNDS runs each after a
-#     warm-up, with its 95 % interval (bootstrap), with
-#     the daemon pinned to the first CPU and the client to the last (when there are two), so
-#     that the two do not take turns on one CPU differently from run to run; and the CPU
-#     time the unit's processes spent per operation in the same runs (/proc);
+#     warm-up, with the 95 % interval of its change (bootstrap), the daemon pinned to the
+#     first CPU and the client to the last (when there are two), so that the two do not take
+#     turns on one CPU differently from run to run; and the CPU time the unit's processes
+#     spent per operation in the same runs (/proc); first, the machine's own speed;
 # One daemon failing does not stop the others. The daemons run one at a time (2 cores).
 # At the end docs/policies.md is written from the results (LIB_SCOREBOARD: another path,
 # or "none").
