@@ -126,7 +126,8 @@ interval() {
                 a[k + 1] = t
             }
         }
-        function med(a, n) { sort(a, n); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+        # The lower middle of an even count, as median() takes it.
+        function med(a, n) { sort(a, n); return a[int((n + 1) / 2)] }
         BEGIN {
             ns = split(s, S, " "); nj = split(j, J, " "); srand(1)
             for (r = 1; r <= R; r++) {
