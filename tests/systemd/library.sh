@@ -577,6 +577,8 @@ run_daemon() {
     check "$d: MainPID is ${COMM[$d]}" main_is "$u" "${COMM[$d]}"
     [[ $d == nginx ]] && check "$d: the nginx master runs behind jharden's PID namespace" nginx_behind
     [[ $d == haproxy ]] && check "$d: its workers hold no capability" workers_capless "$u"
+    [[ $d == unbound ]] && check "$d: unbound holds exactly CAP_NET_BIND_SERVICE" \
+        caps_are "$u" 0000000000000400
     [[ $d == chrony ]] && check "$d: chronyd holds exactly CAP_SYS_TIME and CAP_NET_BIND_SERVICE" \
         caps_are "$u" 0000000002000400
     check "$d: workload (${CLIENT[$d]%% (*})" workload "$d"
