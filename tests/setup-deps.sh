@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
   # build
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
-  libinih-dev libseccomp-dev libcap-dev libgtest-dev nlohmann-json3-dev
+  libinih-dev libseccomp-dev libsystemd-dev libcap-dev libgtest-dev nlohmann-json3-dev
   # the --learn observer: a BPF program built with clang, its skeleton made by bpftool
   llvm bpftool libbpf-dev
   # packaging
