@@ -111,6 +111,11 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {
       GTEST_SKIP() << "the ids of " << identity.user_name
                    << " are allocated when its package is installed: a golden would hold this "
                       "machine's";
+    for (const auto& t : policy.tmpfs)
+      if ((t.uid && allocated(*t.uid)) || (t.gid && allocated(*t.gid)))
+        GTEST_SKIP() << "the owner of the tmpfs on " << t.path
+                     << " is allocated when its package is installed: a golden would hold this "
+                        "machine's ids";
   }
 
   void compare(const std::string& output, const std::string& golden_name) {
