@@ -109,8 +109,12 @@ install_debs() {
     # Installing starts nothing (policy-rc.d): each daemon is started by its test.
     in_ct sh -c "[ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
         chmod 755 /usr/sbin/policy-rc.d; touch $marker; }"
+    # apt takes the named packages from the copy, as its cache of downloaded packages. (Given
+    # the copy's files instead, apt chose the package lists' entries of the same versions,
+    # tried to download them and failed: "Unable to fetch some archives".)
     in_ct timeout 600 env DEBIAN_FRONTEND=noninteractive sh -c \
-        "apt-get install -y -q --no-download $cache/*.deb" >>"$LOGDIR/apt.log" 2>&1 ||
+        "mkdir -p $cache/partial && apt-get install -y -q --no-download -o Dir::Cache::archives=$cache ${missing[*]}" \
+        >>"$LOGDIR/apt.log" 2>&1 ||
         { WHY="apt-get install failed, see $LOGDIR/apt.log"; return 1; }
     in_ct sh -c "[ ! -e $marker ] || rm -f /usr/sbin/policy-rc.d $marker"
     for p in "${missing[@]}"; do
