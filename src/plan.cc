@@ -457,6 +457,11 @@ std::string user_namespace_map(uint32_t own, uint32_t service) {
 
 namespace {
 
+// Appends value unless the list holds it already: a group named twice is listed once.
+void add_once(std::vector<std::string>& list, const std::string& value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+}
+
 // The seccomp part of the plan: the lists with their groups expanded, each refused call's
 // errno, the argument rules asked for, and how W^X memory holds.
 void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan& sc,
@@ -477,7 +482,7 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
     const bool lift = d.origin.is_default() && policy.seccomp_allow;
     if (lift && allowed_names.contains(d.value)) continue;
     if (const SyscallGroup* g = find_syscall_group(d.value)) {
-      deny_groups.push_back(d.value);
+      add_once(deny_groups, d.value);
       for (auto& name : expand_syscall_group(*g))
         if (!lift || !allowed_names.contains(name)) deny[name] = &d;
     } else {
@@ -542,7 +547,7 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
     allowed.push_back({"write", builtin});
     for (const auto& a : allowed) {
       if (const SyscallGroup* g = find_syscall_group(a.value)) {
-        sc.groups.push_back(a.value);
+        add_once(sc.groups, a.value);
         for (auto& name : expand_syscall_group(*g)) allow.insert(name);
       } else {
         allow.insert(a.value);

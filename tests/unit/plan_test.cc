@@ -989,6 +989,16 @@ TEST(BuildPlanSeccomp, DenyListExpandsGroupsAndAddsSyscalls) {
             sorted(Strings{"add_key", "keyctl", "request_key", "ptrace"}));
 }
 
+// A group named again (dnsmasq.conf's "deny = @keyring ..." on top of the default) is listed
+// once: --print and --print --json show the plan's groups.
+TEST(BuildPlanSeccomp, GroupNamedTwiceIsListedOnce) {
+  auto deny = plan_of("[seccomp]\ndeny = @keyring @clock\n").plan.seccomp.groups;
+  EXPECT_EQ(std::count(deny.begin(), deny.end(), "@keyring"), 1);
+  EXPECT_EQ(std::count(deny.begin(), deny.end(), "@clock"), 1);
+  auto allow = plan_of("[seccomp]\nallow = @default read\n").plan.seccomp.groups;
+  EXPECT_EQ(std::count(allow.begin(), allow.end(), "@default"), 1);
+}
+
 TEST(BuildPlanSeccomp, AllowListIncludesDefaultAndSubtractsDeny) {
   auto p = plan_of("[seccomp]\nallow = read write @system-service\n");
   const SeccompPlan& sc = p.plan.seccomp;
