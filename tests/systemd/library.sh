@@ -18,13 +18,18 @@
 #     through haproxy and squid, chronyc, dig, logger), reloads where the unit can, restarts,
 #     and stops it cleanly;
 #   * `jharden --verify POLICY` passes; `jharden --analyze --unit UNIT` is recorded;
-#   * throughput: the same benchmark under the stock unit and under jharden, alternating
-#     (stock, jharden, jharden, stock, ...), the median of LIB_BENCH_ROUNDS runs each after a
-#     warm-up, with the 95 % interval of its change (bootstrap), the daemon pinned to the
-#     first CPU and the client to the last (when there are two), so that the two do not take
-#     turns on one CPU differently from run to run; and the CPU time the unit's processes
-#     spent per operation in the same runs (/proc); first, the machine's own speed;
-# One daemon failing does not stop the others. The daemons run one at a time (2 cores).
+#   * throughput, side by side: a second copy of the container (booted, given the daemons and
+#     jharden's package while the first runs the checks above) runs the stock unit while the
+#     first runs the daemon under jharden, both started and warmed up; then runs of
+#     LIB_BENCH_SECS alternate between the two (stock, jharden / jharden, stock / ...), in
+#     pairs, so that the two runs of a pair see the machine at the same speed; halfway, the
+#     two copies swap variants, so that neither copy's own state favours a side. The change
+#     is the median of the pairs' changes, with its 95 % interval (bootstrap of the pairs).
+#     The same for the CPU time the unit's processes spent per operation (/proc). Both
+#     daemons on the first CPU, the clients on the last (when there are two), so that a
+#     daemon and its client do not take turns on one CPU differently from run to run; first,
+#     the machine's own speed;
+# One daemon failing does not stop the others. The daemons are tested one at a time (2 cores).
 # At the end docs/policies.md is written from the results (LIB_SCOREBOARD: another path,
 # or "none").
 # One PASS/FAIL line per check, then exactly "N passed, M failed".
@@ -33,8 +38,8 @@
 #   LIB_LOGDIR      diagnostics (journals, --verify outputs, apt log); default: a new
 #                   /tmp/jharden-library-logs.*
 #   LIB_ONLY        daemons to test (names as below, space-separated); default: all
-#   LIB_BENCH_SECS  seconds of each benchmark run (default 2)
-#   LIB_BENCH_ROUNDS  runs of each variant, alternating (default 5)
+#   LIB_BENCH_SECS  seconds of each benchmark run (default 1)
+#   LIB_BENCH_ROUNDS  pairs of runs before the two copies swap, and after (default 5)
 #   LIB_BENCH_WARMUP  seconds of the benchmark, not measured, after each start (default 1)
 #   LIB_SCOREBOARD  where to write the scoreboard (default docs/policies.md of this tree)
 
@@ -54,8 +59,11 @@ if [[ ${1:-} == --container ]]; then
 fi
 DEB=${1:-}
 CT=""
+# The second copy of the container, and its set-up running in the background.
+TWIN=""
+TWIN_JOB=""
 LOGDIR=${LIB_LOGDIR:-}
-BENCH_SECS=${LIB_BENCH_SECS:-2}
+BENCH_SECS=${LIB_BENCH_SECS:-1}
 BENCH_ROUNDS=${LIB_BENCH_ROUNDS:-5}
 WARMUP_SECS=${LIB_BENCH_WARMUP:-1}
 # The daemon on the first CPU, its client on the last: on two CPUs they never share one.
@@ -101,9 +109,21 @@ on_fail() { CUR_OK=0; }
 CUR_OK=1
 
 cleanup() {
+    if [[ -n $TWIN_JOB ]]; then kill "$TWIN_JOB" 2>/dev/null; wait "$TWIN_JOB" 2>/dev/null; fi
+    if [[ -n $TWIN && -d $TWIN ]]; then
+        cp -f "$TWIN/console.log" "$LOGDIR/twin-console.log" 2>/dev/null
+        nspawn_stop "$TWIN" || echo "# warning: could not stop the container in $TWIN" >&2
+    fi
     [[ -n $CT && -d $CT && -z $SHARED_CT ]] || return 0
     cp -f "$CT/console.log" "$LOGDIR/console.log" 2>/dev/null
     nspawn_stop "$CT" || echo "# warning: could not stop the container in $CT" >&2
+}
+
+# on DIR COMMAND...: the command, with the container in DIR as the one in_ct reaches.
+on() {
+    local CT=$1
+    shift
+    "$@"
 }
 
 keep_journal() {
@@ -111,13 +131,11 @@ keep_journal() {
         >>"$LOGDIR/journal.log" 2>&1
 }
 
-# change STOCK JHARDEN: from the stock figure to jharden's, in percent.
-change() { awk -v s="$1" -v j="$2" 'BEGIN { printf "%+.1f", (j - s) / s * 100 }'; }
-
-# interval "STOCK RUNS" "JHARDEN RUNS": the 95 % interval of the change of the medians, in
-# percent, by the bootstrap: 1000 resamplings of each variant's runs, with a fixed seed (the
-# same runs give the same interval).
-interval() {
+# paired "STOCK RUNS" "JHARDEN RUNS": runs taken in pairs (the k-th of each, one after the
+# other). Prints "CHANGE LOW HIGH": the median of the pairs' changes from stock to jharden, in
+# percent, and its 95 % interval by the bootstrap: 1000 resamplings of the pairs, with a fixed
+# seed (the same runs give the same interval).
+paired() {
     awk -v s="$1" -v j="$2" -v R=1000 '
         function sort(a, n,   i, k, t) {
             for (i = 2; i <= n; i++) {
@@ -126,31 +144,32 @@ interval() {
                 a[k + 1] = t
             }
         }
-        # The lower middle of an even count, as median() takes it.
-        function med(a, n) { sort(a, n); return a[int((n + 1) / 2)] }
+        function med(a, n) { sort(a, n); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
         BEGIN {
-            ns = split(s, S, " "); nj = split(j, J, " "); srand(1)
+            n = split(s, S, " "); split(j, J, " "); srand(1)
+            for (i = 1; i <= n; i++) x[i] = p[i] = (J[i] / S[i] - 1) * 100
+            m = med(x, n)
             for (r = 1; r <= R; r++) {
-                for (i = 1; i <= ns; i++) x[i] = S[int(rand() * ns) + 1]
-                for (i = 1; i <= nj; i++) y[i] = J[int(rand() * nj) + 1]
-                c[r] = (med(y, nj) / med(x, ns) - 1) * 100
+                for (i = 1; i <= n; i++) x[i] = p[int(rand() * n) + 1]
+                c[r] = med(x, n)
             }
             sort(c, R)
-            printf "%+.1f %+.1f", c[int(R * 0.025) + 1], c[int(R * 0.975)]
+            printf "%+.1f %+.1f %+.1f", m, c[int(R * 0.025) + 1], c[int(R * 0.975)]
         }'
 }
 
-# compare TP|CPU D "STOCK RUNS" "JHARDEN RUNS": the R_<TP|CPU>_* of daemon D: the medians,
-# their change, its interval.
+# compare TP|CPU D "STOCK RUNS" "JHARDEN RUNS": the R_<TP|CPU>_* of daemon D from its pairs of
+# runs: the medians of each side, the change (paired), its interval.
 compare() {
-    local m=$1 d=$2 s j
+    local m=$1 d=$2 s j change lo hi
     read -ra s <<<"$3"
     read -ra j <<<"$4"
     local -n stock=R_${m}_STOCK jh=R_${m}_JH delta=R_${m}_DELTA iv=R_${m}_INTERVAL
     stock[$d]=$(median "${s[@]}")
     jh[$d]=$(median "${j[@]}")
-    delta[$d]=$(change "${stock[$d]}" "${jh[$d]}")
-    iv[$d]=$(interval "$3" "$4")
+    read -r change lo hi <<<"$(paired "$3" "$4")"
+    delta[$d]=$change
+    iv[$d]="$lo $hi"
 }
 
 # span "LOW HIGH": an interval as the scoreboard writes it.
@@ -198,7 +217,9 @@ bench_with_cpu() {
     t1=$(date +%s%N)
     c1=$(unit_cpu_ns "$u")
     [[ $v =~ ^[0-9.]+$ ]] || return 1
-    if [[ $c0 =~ ^[0-9]+$ && $c1 =~ ^[0-9]+$ ]]; then
+    # "?" also when the unit's processes used less than a clock tick over the run (chronyd
+    # answering chronyc): no figure, rather than 0 µs.
+    if [[ $c0 =~ ^[0-9]+$ && $c1 =~ ^[0-9]+$ ]] && ((c1 > c0)); then
         awk -v v="$v" -v c="$((c1 - c0))" -v t="$((t1 - t0))" \
             'BEGIN { printf "%s %.2f\n", v, (c / 1000) / (v * t / 1e9) }'
     else
@@ -238,6 +259,29 @@ boot() {
 }
 
 install_packages() { install_debs library "${PACKAGES[@]}"; }
+
+# The second copy of the container, for the throughput's side-by-side runs: booted, given the
+# daemons and jharden's package in the background, while the first runs the checks.
+start_twin() {
+    TWIN=$(mktemp -d /tmp/jharden-library-twin.XXXXXX)
+    (
+        CT=$TWIN
+        NSPAWN_EXTRA_ARGS="--capability=CAP_SYS_TIME" nspawn_start "$CT" || exit 1
+        install_packages || { echo "$WHY"; exit 1; }
+        install_jharden || { echo "$WHY"; exit 1; }
+        quiesce
+        configure_daemons
+    ) >"$LOGDIR/twin.log" 2>&1 &
+    TWIN_JOB=$!
+}
+
+# twin_ready: the second copy's set-up has finished, and succeeded.
+twin_ready() {
+    wait "$TWIN_JOB"
+    local rc=$?
+    TWIN_JOB=""
+    ((rc == 0)) || { WHY="$(tail -n 1 "$LOGDIR/twin.log"), see $LOGDIR/twin.log"; return 1; }
+}
 
 install_jharden() {
     nspawn_copy "$CT" "$DEB" /root/jharden.deb || { WHY="copy failed"; return 1; }
@@ -553,7 +597,7 @@ print("%s | %s | %s" % (caps, ", ".join(w) or "none", fam))'
 
 run_daemon() {
     local d=$1
-    local u=${UNIT[$d]} policy c0 pid i order round tp_s=() tp_j=() cpu_s=() cpu_j=() v cpu s
+    local u=${UNIT[$d]} policy c0 pid s
     policy=$(policy_of "$d")
     CUR_OK=1
     R_POLICY[$d]=$(policy_keeps "$policy")
@@ -600,38 +644,6 @@ run_daemon() {
     check "$d: score ${R_JH[$d]:-?} with the unit, at most 2.5 and below the stock unit's ${R_STOCK[$d]:-?}" \
         score_below "${R_JH[$d]}" "${R_STOCK[$d]}"
 
-    # Throughput, alternating: stock, jharden / jharden, stock / stock, jharden / ...
-    pin "$u" "$DAEMON_CPU"
-    for ((round = 0; round < BENCH_ROUNDS; round++)); do
-        order="stock jharden"
-        ((round % 2 == 0)) || order="jharden stock"
-        for i in $order; do
-            "use_$i" "$d" && up "$d" || { fail "$d: $i restarts for the benchmark" "$WHY"; continue; }
-            # Not measured: the first requests after a start (cold caches, workers forking).
-            BENCH_SECS=$WARMUP_SECS "BENCH_$d" >/dev/null
-            read -r v cpu < <(bench_with_cpu "$d") || { fail "$d: $i benchmark" "no figure"; continue; }
-            if [[ $i == stock ]]; then
-                tp_s+=("$v")
-                [[ $cpu == ? ]] || cpu_s+=("$cpu")
-            else
-                tp_j+=("$v")
-                [[ $cpu == ? ]] || cpu_j+=("$cpu")
-            fi
-        done
-    done
-    pin "$u" ""
-    if ((${#tp_s[@]} == BENCH_ROUNDS && ${#tp_j[@]} == BENCH_ROUNDS)); then
-        compare TP "$d" "${tp_s[*]}" "${tp_j[*]}"
-        echo "# $d throughput: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_TP_DELTA[$d]} %" \
-            "[$(span "${R_TP_INTERVAL[$d]}")]"
-        pass "$d: throughput measured (${R_TP_DELTA[$d]} %)"
-    fi
-    if ((${#cpu_s[@]} == BENCH_ROUNDS && ${#cpu_j[@]} == BENCH_ROUNDS)); then
-        compare CPU "$d" "${cpu_s[*]}" "${cpu_j[*]}"
-        echo "# $d CPU µs per operation: stock ${cpu_s[*]}, jharden ${cpu_j[*]} ->" \
-            "${R_CPU_DELTA[$d]} % [$(span "${R_CPU_INTERVAL[$d]}")]"
-    fi
-
     # A clean stop under jharden, then the stock unit back, stopped.
     use_jharden "$d" && up "$d" >/dev/null
     c0=$(cursor)
@@ -642,6 +654,65 @@ run_daemon() {
     use_stock "$d"
     R_OK[$d]=$CUR_OK
     if [[ -z ${R_WORK[$d]:-} ]]; then R_WORK[$d]="failed: $WHY"; fi
+}
+
+# variant_up CONTAINER stock|jharden D: D's unit in that copy of the container, (re)started
+# with that variant on DAEMON_CPU, and warmed up.
+variant_up() {
+    local c=$1 v=$2 d=$3
+    on "$c" pin "${UNIT[$d]}" "$DAEMON_CPU" && on "$c" "use_$v" "$d" && on "$c" up "$d" ||
+        { WHY="$v: $WHY"; return 1; }
+    # Not measured: the first requests after a start (cold caches, workers forking).
+    BENCH_SECS=$WARMUP_SECS on "$c" "BENCH_$d" >/dev/null
+}
+
+# variant_down CONTAINER D: D stopped in that copy, its stock unit back, unpinned.
+variant_down() {
+    on "$1" in_ct systemctl stop "${UNIT[$2]}"
+    on "$1" use_stock "$2"
+    on "$1" pin "${UNIT[$2]}" ""
+}
+
+# measure D: D's throughput and CPU time per operation, stock against jharden, side by side in
+# the two copies of the container (see the head of this file).
+measure() {
+    local d=$1 half jh st round first c v cpu n=$((2 * BENCH_ROUNDS))
+    local tp_s=() tp_j=() cpu_s=() cpu_j=()
+    local -A tp cp
+    for half in 0 1; do
+        jh=$CT st=$TWIN
+        ((half == 0)) || { jh=$TWIN st=$CT; }
+        if ! { variant_up "$st" stock "$d" && variant_up "$jh" jharden "$d"; }; then
+            fail "$d: stock and jharden up side by side" "$WHY"
+            continue
+        fi
+        for ((round = 0; round < BENCH_ROUNDS; round++)); do
+            tp=() cp=() first=$st
+            ((round % 2 == 0)) || first=$jh
+            for c in "$first" "$([[ $first == "$st" ]] && echo "$jh" || echo "$st")"; do
+                read -r v cpu < <(on "$c" bench_with_cpu "$d") && tp[$c]=$v cp[$c]=$cpu
+            done
+            if [[ -z ${tp[$st]:-} || -z ${tp[$jh]:-} ]]; then
+                fail "$d: a pair of benchmark runs" "no figure"
+                continue
+            fi
+            tp_s+=("${tp[$st]}") tp_j+=("${tp[$jh]}")
+            [[ ${cp[$st]} == '?' || ${cp[$jh]} == '?' ]] || cpu_s+=("${cp[$st]}") cpu_j+=("${cp[$jh]}")
+        done
+    done
+    variant_down "$CT" "$d"
+    variant_down "$TWIN" "$d"
+    if ((${#tp_s[@]} == n)); then
+        compare TP "$d" "${tp_s[*]}" "${tp_j[*]}"
+        echo "# $d throughput, in pairs: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_TP_DELTA[$d]} %" \
+            "[$(span "${R_TP_INTERVAL[$d]}")]"
+        pass "$d: throughput measured in $n pairs (${R_TP_DELTA[$d]} %)"
+    fi
+    if ((${#cpu_s[@]} == n)); then
+        compare CPU "$d" "${cpu_s[*]}" "${cpu_j[*]}"
+        echo "# $d CPU µs per operation, in pairs: stock ${cpu_s[*]}, jharden ${cpu_j[*]} ->" \
+            "${R_CPU_DELTA[$d]} % [$(span "${R_CPU_INTERVAL[$d]}")]"
+    fi
 }
 
 # ---------------------------------------------------------------- scoreboard
@@ -665,20 +736,23 @@ write_scoreboard() {
         echo "* **keeps**: the users its processes run as under jharden (the main process's"
         echo "  first), its bounding set, where it can write (besides its private /tmp and /dev),"
         echo "  the socket families it may open."
-        echo "* **throughput**: the client's operations per second, the median of $BENCH_ROUNDS runs of"
-        echo "  ${BENCH_SECS} s each, alternating stock and jharden in the same container, each run after"
-        echo "  ${WARMUP_SECS} s of the same workload not measured, the daemon pinned to CPU $DAEMON_CPU and"
-        echo "  its client to CPU $CLIENT_CPU. **change**: jharden's median against the stock unit's, with"
-        echo "  its 95 % interval (bootstrap: the runs of each resampled 1000 times)."
+        echo "* **throughput**: the client's operations per second, medians of $((2 * BENCH_ROUNDS)) runs of ${BENCH_SECS} s"
+        echo "  each. Two copies of the container run side by side, one with the stock unit, the"
+        echo "  other with the drop-in, both started and given ${WARMUP_SECS} s of the same workload not"
+        echo "  measured; the runs alternate between the two in pairs (stock then jharden, then"
+        echo "  jharden then stock, ...), so that the two runs of a pair see the machine at the same"
+        echo "  speed; halfway, the copies swap variants. The daemons on CPU $DAEMON_CPU, their clients on"
+        echo "  CPU $CLIENT_CPU. **change**: the median of the pairs' changes, with its 95 % interval"
+        echo "  (bootstrap: the pairs resampled 1000 times)."
         echo "* **CPU/op**: the CPU time the daemon's unit spent per operation (its processes' user"
         echo "  and system time over a run, children reaped included, divided by the rate times the"
-        echo "  run's wall time), in µs, medians of the same runs: what the sandbox costs the daemon"
-        echo "  itself, whatever the client's speed."
+        echo "  run's wall time), in µs, from the same pairs: what the sandbox costs the daemon"
+        echo "  itself, whatever the client's speed; \"?\" where a run used less than the clock tick"
+        echo "  that /proc counts in."
         echo
         echo "| daemon | jharden | stock | user | capabilities | writable | address families | workload | stock ops/s | jharden ops/s | change [95 % interval] | stock CPU/op | jharden CPU/op | change [95 % interval] | test |"
         echo "|---|---:|---:|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---|"
-        for d in "${DAEMONS[@]}"; do
-            [[ " $ONLY " == *" $d "* ]] || continue
+        for d in $(selected); do
             echo "| $d | ${R_JH[$d]:-?} | ${R_STOCK[$d]:-?} | ${R_USERS[$d]:-?} | ${R_POLICY[$d]:-? | ? | ?} | ${CLIENT[$d]}: ${R_WORK[$d]:-?} | $(rate "${R_TP_STOCK[$d]:-}") | $(rate "${R_TP_JH[$d]:-}") | $(measured "${R_TP_DELTA[$d]:-}" "${R_TP_INTERVAL[$d]:-}") | ${R_CPU_STOCK[$d]:-?} | ${R_CPU_JH[$d]:-?} | $(measured "${R_CPU_DELTA[$d]:-}" "${R_CPU_INTERVAL[$d]:-}") | $([[ ${R_OK[$d]:-0} == 1 ]] && echo pass || echo FAIL) |"
         done
         echo
@@ -704,8 +778,7 @@ within_interval() { within "$1" '$1 >= -3 && $2 <= 3'; }
 within() {
     local -n a=$1
     local d n=0 m=0
-    for d in "${DAEMONS[@]}"; do
-        [[ " $ONLY " == *" $d "* ]] || continue
+    for d in $(selected); do
         m=$((m + 1))
         [[ -n ${a[$d]:-} ]] && awk -v c="${a[$d]%% *}" "{ exit !($2) }" <<<"${a[$d]}" && n=$((n + 1))
     done
@@ -719,13 +792,26 @@ speed_note() {
     [[ -n ${hi:-} ]] || return 0
     awk -v a="$p10" -v m="$med" -v b="$p90" -v lo="$lo" -v hi="$hi" -v cpu="$DAEMON_CPU" -v ncpu="$(nproc)" 'BEGIN {
         printf "The machine'"'"'s own speed moves every figure (%d CPUs, shared with the test). A CPU loop\n", ncpu
-        printf "on CPU %d, counted in 100 ms slices for 10 s before the daemons ran,\n", cpu
+        printf "on CPU %d, counted in 100 ms slices for 10 s before the throughput runs,\n", cpu
         printf "turned %d times in the median slice, %.0f %% of that in the 10th percentile and\n", m, a / m * 100
         printf "%.0f %% in the 90th; its fastest slice turned %.1f times as often as its slowest.\n", b / m * 100, hi / lo
     }'
 }
 
 # ---------------------------------------------------------------- main
+
+# selected: the daemons to test (LIB_ONLY), in their order.
+selected() {
+    local d
+    for d in "${DAEMONS[@]}"; do [[ " $ONLY " != *" $d "* ]] || echo "$d"; done
+}
+
+# backend_for D CONTAINER: haproxy and squid forward to nginx there: its stock unit serves.
+backend_for() {
+    [[ $1 == haproxy || $1 == squid ]] || return 0
+    on "$2" use_stock nginx
+    on "$2" in_ct systemctl start nginx.service 2>/dev/null
+}
 
 main() {
     local d
@@ -735,18 +821,26 @@ main() {
     check "jharden's package installed in the container" install_jharden
     quiesce
     configure_daemons
-    MACHINE=$(machine_speed)
-    echo "# machine speed (loop turns per 100 ms: p10 median p90 slowest fastest): $MACHINE"
-    for d in "${DAEMONS[@]}"; do
-        [[ " $ONLY " == *" $d "* ]] || continue
-        # haproxy and squid forward to nginx: the stock unit serves as the backend.
-        if [[ $d == haproxy || $d == squid ]]; then
-            use_stock nginx
-            in_ct systemctl start nginx.service 2>/dev/null
-        fi
+    start_twin
+    for d in $(selected); do
+        backend_for "$d" "$CT"
         run_daemon "$d"
     done
-    in_ct systemctl stop nginx.service 2>/dev/null
+    WHY=""
+    if twin_ready; then
+        pass "a second copy of the container, for the side-by-side runs"
+        MACHINE=$(machine_speed)
+        echo "# machine speed (loop turns per 100 ms: p10 median p90 slowest fastest): $MACHINE"
+        for d in $(selected); do
+            [[ ${R_WORK[$d]} != "not run"* ]] || continue
+            backend_for "$d" "$CT"
+            backend_for "$d" "$TWIN"
+            measure "$d"
+        done
+    else
+        fail "a second copy of the container, for the side-by-side runs" "$WHY"
+    fi
+    on "$CT" in_ct systemctl stop nginx.service 2>/dev/null
     if [[ $SCOREBOARD != none ]]; then
         write_scoreboard "$SCOREBOARD"
         echo "# scoreboard written to $SCOREBOARD"
