@@ -1389,7 +1389,7 @@ void filter_lines(std::vector<std::string>& lines, const Policy& policy, const P
       std::string name = n.value;
       if constexpr (std::is_same_v<std::decay_t<decltype(n)>, SyscallEntry>)
         if (n.error != 0) name += ":" + errno_symbol(n.error);
-      if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+      add_once(out, name);
     }
     return out;
   };
@@ -1810,7 +1810,7 @@ Assessment assess(const Policy& policy, const Plan& plan, const UnitSettings& un
     // The setting, not each of its items: "CapabilityBoundingSet=~CAP_KILL" is
     // CapabilityBoundingSet=.
     std::string setting = w.id.substr(0, w.id.find('=') + 1);
-    if (std::find(lost.begin(), lost.end(), setting) == lost.end()) lost.push_back(setting);
+    add_once(lost, setting);
   }
   if (privileged)
     a.notes.push_back(

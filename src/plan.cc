@@ -457,11 +457,6 @@ std::string user_namespace_map(uint32_t own, uint32_t service) {
 
 namespace {
 
-// Appends value unless the list holds it already: a group named twice is listed once.
-void add_once(std::vector<std::string>& list, const std::string& value) {
-  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
-}
-
 // The seccomp part of the plan: the lists with their groups expanded, each refused call's
 // errno, the argument rules asked for, and how W^X memory holds.
 void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan& sc,

@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include <algorithm>
+
 namespace jharden {
 
 std::string octal_mode(mode_t mode) {
@@ -15,6 +17,10 @@ std::string join(const std::vector<std::string>& words, const char* sep) {
   std::string out;
   for (const auto& w : words) out += (out.empty() ? "" : sep) + w;
   return out;
+}
+
+void add_once(std::vector<std::string>& list, const std::string& value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
 }
 
 }  // namespace jharden
