@@ -48,24 +48,47 @@ InheritedFds take_inherited_fds() {
   return r;
 }
 
-CallerSandbox read_caller_sandbox() {
-  CallerSandbox c;
-  // read(2), not a stream: the first stream of a run builds the C++ locale (every facet, some
-  // 100 KiB of code), and this is the only one on the start path (docs/performance.md).
+namespace {
+
+// The text of /proc/PID/status ("self" or a number), empty when unreadable. read(2), not a
+// stream: the first stream of a run builds the C++ locale (every facet, some 100 KiB of
+// code), and this is on the start path (docs/performance.md).
+std::string read_status(const std::string& pid) {
   std::string status;
-  if (int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC); fd >= 0) {
+  if (int fd = open(("/proc/" + pid + "/status").c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
     if (!read_limited(fd, 64 * 1024, status)) status.clear();
     close(fd);
   }
+  return status;
+}
+
+// The text after "KEY:" on its line of a status file, or null.
+const char* status_field(const std::string& status, const std::string& key) {
   for (size_t start = 0; start < status.size();) {
     size_t end = status.find('\n', start);
     if (end == std::string::npos) end = status.size();
-    const char* line = status.c_str() + start;
-    if (status.compare(start, 8, "Seccomp:") == 0) c.seccomp = std::atoi(line + 8);
-    if (status.compare(start, 7, "CapBnd:") == 0) c.cap_bnd = std::strtoull(line + 7, nullptr, 16);
+    if (status.compare(start, key.size() + 1, key + ":") == 0)
+      return status.c_str() + start + key.size() + 1;
     start = end + 1;
   }
+  return nullptr;
+}
+
+}  // namespace
+
+CallerSandbox read_caller_sandbox() {
+  CallerSandbox c;
+  std::string status = read_status("self");
+  if (const char* v = status_field(status, "Seccomp")) c.seccomp = std::atoi(v);
+  if (const char* v = status_field(status, "CapBnd")) c.cap_bnd = std::strtoull(v, nullptr, 16);
   c.under_systemd = getenv("INVOCATION_ID") != nullptr;
+  if (c.seccomp != 2 || !c.under_systemd) return c;
+  // The manager: the user manager ($MANAGERPID) or the system's, PID 1 (in a container, the
+  // container's).
+  const char* manager = getenv("MANAGERPID");
+  const char* own = status_field(status, "Seccomp_filters");
+  const char* its = status_field(read_status(manager ? manager : "1"), "Seccomp_filters");
+  c.filters_inherited = own && its && std::atoi(own) <= std::atoi(its);
   return c;
 }
 
@@ -84,6 +107,10 @@ std::string caller_sandbox_hint(const CallerSandbox& caller, const StepError& er
            " in its bounding set, which only its caller's sandbox explains (the unit's "
            "CapabilityBoundingSet=, or User= without AmbientCapabilities=): " +
            kPlusFix;
+  if (caller.seccomp == 2 && refused && caller.filters_inherited)
+    return "jharden started under the seccomp filters its service manager runs under too (a "
+           "container's, such as systemd-nspawn's), which may refuse this step: run the "
+           "service where that filter allows unshare(2) and mount(2)";
   if (caller.seccomp == 2 && refused)
     return std::string(
                "jharden started under a seccomp filter (Seccomp: 2 in /proc/self/status), "
@@ -95,7 +122,7 @@ std::string caller_sandbox_hint(const CallerSandbox& caller, const StepError& er
 }
 
 std::string caller_sandbox_warning(const CallerSandbox& caller) {
-  if (caller.seccomp != 2 || !caller.under_systemd) return "";
+  if (caller.seccomp != 2 || !caller.under_systemd || caller.filters_inherited) return "";
   return std::string(
              "warning: started under a seccomp filter of the unit's own (SystemCallFilter=, "
              "RestrictNamespaces=, RestrictSUIDSGID=, ...); if it refuses or kills a set-up "

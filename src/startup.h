@@ -26,6 +26,10 @@ struct CallerSandbox {
   int seccomp = 0;             // 2: a seccomp filter is already loaded
   uint64_t cap_bnd = ~0ULL;    // the bounding set jharden starts with
   bool under_systemd = false;  // $INVOCATION_ID: started by systemd as a unit's process
+  // Under systemd with a filter: whether the service manager runs under as many filters
+  // (Seccomp_filters:) as jharden, so that they are the manager's own (a container's), not
+  // the unit's. Unknown (unreadable, or a kernel without the line) counts as not inherited.
+  bool filters_inherited = false;
 };
 
 CallerSandbox read_caller_sandbox();

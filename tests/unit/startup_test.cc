@@ -6,7 +6,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -129,6 +133,43 @@ TEST(CallerSandbox, WarningOnlyUnderSystemdWithAFilter) {
   EXPECT_EQ(caller_sandbox_warning(c), "");
   c.under_systemd = true;
   EXPECT_TRUE(has_substr(caller_sandbox_warning(c), "ExecStart=+"));
+}
+
+// In a child under a filter of its own (allow everything) and "started by systemd": a
+// manager with fewer filters (the test's parent) means the filter is the unit's; a manager
+// with as many (the child itself) means it is the manager's own, as in a container.
+TEST(CallerSandbox, FiltersAreInheritedOnlyWhenTheManagerHasAsMany) {
+  const auto inherited_with_manager = [](bool self) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+      sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+      sock_fprog prog{1, &allow};
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+          prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+        _exit(2);
+      setenv("INVOCATION_ID", "0123", 1);
+      setenv("MANAGERPID", std::to_string(self ? getpid() : parent).c_str(), 1);
+      CallerSandbox c = read_caller_sandbox();
+      _exit(c.seccomp != 2 ? 3 : c.filters_inherited ? 1 : 0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  EXPECT_EQ(inherited_with_manager(false), 0);  // the unit's: warned about
+  EXPECT_EQ(inherited_with_manager(true), 1);   // the manager's: not
+}
+
+TEST(CallerSandbox, NoWarningAndNoPlusFixForTheManagersOwnFilters) {
+  CallerSandbox c;
+  c.seccomp = 2;
+  c.under_systemd = true;
+  c.filters_inherited = true;
+  EXPECT_EQ(caller_sandbox_warning(c), "");
+  std::string hint = caller_sandbox_hint(c, StepError{kExitNamespace, "m", EPERM});
+  EXPECT_TRUE(has_substr(hint, "service manager runs under too")) << hint;
+  EXPECT_FALSE(has_substr(hint, "ExecStart=+")) << hint;
 }
 
 TEST(CallerSandbox, MissingBoundingCapabilityNamesCapabilityBoundingSet) {
