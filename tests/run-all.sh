@@ -6,7 +6,8 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-step() { printf '\n=== %s\n' "$*"; }
+# Each step's header says when it starts, in minutes since the start of the run.
+step() { printf '\n=== %s (at %d min)\n' "$*" $((SECONDS / 60)); }
 failed=()
 run() {  # run NAME CMD...: records a failing step, goes on with the others
   local name=$1
@@ -33,7 +34,8 @@ cmake -S . -B build -G Ninja -DJHARDEN_TESTS=ON -DJHARDEN_WERROR="${JHARDEN_WERR
 
 run "man pages" bash -c 'for m in man/jharden.8 man/jharden.conf.5; do
   out=$(LC_ALL=C.UTF-8 MANROFFSEQ="" man --warnings -l "$m" 2>&1 >/dev/null); [ -z "$out" ] || { echo "$m: $out"; exit 1; }; done'
-run "unit, integration and end-to-end tests" ctest --test-dir build --output-on-failure -j1
+# The unit tier in parallel; the root and end-to-end tiers run alone (RUN_SERIAL).
+run "unit, integration and end-to-end tests" ctest --test-dir build --output-on-failure -j"$(nproc)"
 [ -x tests/sanitize.sh ] && run "sanitizers (ASan+UBSan)" bash tests/sanitize.sh
 [ -x fuzz/run.sh ] && run "fuzzing (bounded)" bash fuzz/run.sh --ci
 [ -x tests/package.sh ] && run "Debian package" bash tests/package.sh
@@ -71,4 +73,4 @@ if ((${#failed[@]})); then
   printf 'failed: %s\n' "${failed[@]}"
   exit 1
 fi
-echo "all steps passed"
+echo "all steps passed in $((SECONDS / 60)) min"
