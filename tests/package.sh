@@ -10,7 +10,8 @@ src=$work/jharden-$version
 mkdir -p "$src"
 git -C "$repo" ls-files -z --cached --others --exclude-standard |
   (cd "$repo" && xargs -0 cp --parents -t "$src")
-(cd "$src" && dpkg-buildpackage -b -us -uc >"$work/build.log" 2>&1) ||
+# -J: as many jobs as CPUs for the build and its unit tests (dh builds with one otherwise).
+(cd "$src" && dpkg-buildpackage -b -us -uc -J"$(nproc)" >"$work/build.log" 2>&1) ||
   { tail -40 "$work/build.log"; exit 1; }
 deb=$(ls "$work"/jharden_*.deb)
 mkdir -p "$repo/build"
