@@ -306,8 +306,9 @@ int run_cli(int argc, char** argv) {
     diag.print();
     return diag.exit_code();
   }
-  Plan plan = build_plan(loaded.policy, loaded.identity, loaded.secrets,
-                         plan_context_from_environment(), diag);
+  PlanContext context = plan_context_from_environment();
+  context.terminal = terminal_within_reach(inherited.listen_fds);
+  Plan plan = build_plan(loaded.policy, loaded.identity, loaded.secrets, context, diag);
   if (!diag.ok()) {
     diag.print();
     return diag.exit_code();

@@ -457,6 +457,29 @@ std::string user_namespace_map(uint32_t own, uint32_t service) {
 
 namespace {
 
+bool under_dev(const std::string& path) { return path == "/dev" || path.starts_with("/dev/"); }
+
+// Why the daemon could reach a terminal, for new_session's ioctl rules; "" when it cannot: it
+// holds none, its /dev is the private one (a devpts of its own, /dev/tty without a
+// controlling terminal) with nothing of the host's /dev put into it, and the descriptors of
+// the host's processes are out of its reach. (A terminal a host process hands it over a
+// socket stays possible: jharden.conf(5).)
+std::string terminal_reach(const Policy& policy, const PlanContext& context) {
+  if (context.terminal) return "jharden holds a terminal";
+  if (!policy.private_dev.value) return "private_dev = no: the host's terminals are in /dev";
+  // Without a PID namespace the host's processes are in /proc; Landlock keeps ptrace access,
+  // and /proc/PID/fd with it, inside its domain.
+  if (!policy.ns_pid.value &&
+      (policy.landlock.value == LandlockMode::kNo || context.landlock_abi < 1))
+    return "the host's processes' descriptors: no PID namespace, no Landlock";
+  for (const auto* list : {&policy.read_only, &policy.read_write})
+    for (const auto& s : *list)
+      if (under_dev(s.path)) return s.path + " is in the sandbox";
+  for (const auto& b : policy.bind)
+    if (under_dev(b.target)) return b.target + " is bound into the sandbox";
+  return "";
+}
+
 // The seccomp part of the plan: the lists with their groups expanded, each refused call's
 // errno, the argument rules asked for, and how W^X memory holds.
 void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan& sc,
@@ -559,7 +582,9 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
   sc.restrict_suid_sgid = policy.restrict_suid_sgid.value;
   sc.lock_personality = policy.lock_personality.value;
   sc.restrict_realtime = policy.restrict_realtime.value;
-  sc.restrict_terminal = policy.new_session.value;
+  sc.new_session = policy.new_session.value;
+  if (sc.new_session) sc.terminal_reach = terminal_reach(policy, context);
+  sc.restrict_terminal = !sc.terminal_reach.empty();
   if (policy.memory_deny_write_execute.value)
     sc.write_execute = context.mdwe ? WriteExecute::kPrctl : WriteExecute::kSeccomp;
   sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only ||

@@ -162,6 +162,11 @@ struct SeccompPlan {
   bool restrict_realtime = false;
   // new_session: ioctl TIOCSCTTY, TIOCSTI and TIOCLINUX refused, so that the daemon, still a
   // session leader, cannot take back the terminal jharden gave up and push input into it.
+  // Only where a terminal is within the daemon's reach (terminal_reach says why): a rule on
+  // ioctl's arguments takes ioctl out of the kernel's seccomp cache, and then every ioctl runs
+  // every filter of the stack (a container's too), in each request of a daemon like dnsmasq.
+  bool new_session = false;
+  std::string terminal_reach;
   bool restrict_terminal = false;
 
   // Which entry refuses what, for --complain and for the report of a kill: each syscall of the
@@ -231,7 +236,10 @@ struct PlanContext {
   // are then taken as written and assumed to exist.
   std::function<std::optional<HostPath>(const std::string&)> look_up;
   int landlock_abi = 0;  // the kernel's Landlock ABI (0: none)
-  bool mdwe = false;     // the kernel has PR_SET_MDWE (Linux 6.3)
+  // jharden holds a terminal: on a descriptor it passes to the daemon, or as its controlling
+  // terminal (terminal_within_reach() in startup.h).
+  bool terminal = false;
+  bool mdwe = false;  // the kernel has PR_SET_MDWE (Linux 6.3)
 };
 
 // More mounts than one mount namespace may hold (the kernel's default fs.mount-max).

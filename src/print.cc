@@ -191,6 +191,7 @@ nlohmann::json seccomp_json(const SeccompPlan& sc) {
           {"restrict_realtime", sc.restrict_realtime},
           {"terminal_ioctls_refused",
            sc.restrict_terminal ? kTerminalIoctls : std::vector<std::string>{}},
+          {"terminal_reach", sc.terminal_reach},
           {"io_uring", sc.refuses_io_uring() ? "refused" : "allowed"},
           {"unknown_syscalls", sc.enabled ? "ENOSYS" : "allowed"},
           {"groups", groups},
@@ -268,8 +269,10 @@ void protections_text(std::ostringstream& o, const SeccompPlan& sc) {
     o << "  io_uring: refused (io_uring_setup io_uring_enter io_uring_register), out of reach "
          "of the argument rules\n";
   if (sc.restrict_terminal)
-    o << "  terminal: ioctl " << join(kTerminalIoctls)
-      << " refused (new_session; also with the upper 32 bits of the request set)\n";
+    o << "  terminal: ioctl " << join(kTerminalIoctls) << " refused (new_session, "
+      << sc.terminal_reach << "; also with the upper 32 bits of the request set)\n";
+  else if (sc.new_session)
+    o << "  terminal: no ioctl rule (new_session): no terminal within the daemon's reach\n";
   if (sc.lock_personality) o << "  personality: locked (only the current execution domain)\n";
   if (sc.restrict_realtime)
     o << "  realtime: refused (sched_setscheduler other than SCHED_OTHER, SCHED_BATCH, "

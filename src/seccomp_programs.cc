@@ -61,14 +61,19 @@ std::vector<ShippedSeccompSpec> shipped_seccomp_specs(const std::vector<std::str
   std::set<std::string> keys;
   for (const auto& [source, policy] : policies) {
     for (bool mdwe : {true, false}) {
-      PlanContext context;
-      context.mdwe = mdwe;
-      SeccompPlan plan = build_seccomp_plan(policy, context, diag);
-      std::optional<FilterSpec> spec = seccomp_filter_spec(plan);
-      if (!spec) continue;
-      std::string key = seccomp_spec_key(*spec);
-      if (!keys.insert(key).second) continue;
-      out.push_back({source, std::move(*spec), std::move(key)});
+      // With and without the terminal rules (a terminal within reach or not, Landlock or not).
+      for (int reach = 0; reach < 4; ++reach) {
+        PlanContext context;
+        context.mdwe = mdwe;
+        context.terminal = reach & 1;
+        context.landlock_abi = reach & 2 ? 1 : 0;
+        SeccompPlan plan = build_seccomp_plan(policy, context, diag);
+        std::optional<FilterSpec> spec = seccomp_filter_spec(plan);
+        if (!spec) continue;
+        std::string key = seccomp_spec_key(*spec);
+        if (!keys.insert(key).second) continue;
+        out.push_back({source, std::move(*spec), std::move(key)});
+      }
     }
   }
   return out;

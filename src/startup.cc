@@ -76,6 +76,15 @@ const char* status_field(const std::string& status, const std::string& key) {
 
 }  // namespace
 
+bool terminal_within_reach(int listen_fds) {
+  for (int fd = 0; fd < 3 + listen_fds; ++fd)
+    if (isatty(fd)) return true;
+  int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+  if (tty < 0) return false;
+  close(tty);
+  return true;
+}
+
 CallerSandbox read_caller_sandbox() {
   CallerSandbox c;
   std::string status = read_status("self");

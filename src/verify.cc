@@ -1317,8 +1317,10 @@ void probe_terminal(const Plan& plan, Report& r) {
     rules_ok &= got == want;
     rules_got += (rules_got.empty() ? "" : " ") + got;
   }
-  r.row(tty_nr == "0" && !taken && rules_ok, "no controlling terminal",
-        rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none",
+  // Without the rule (no terminal within reach, says the plan), none may be on 0-2 either.
+  const bool unreached = rule || sctty.empty();
+  r.row(tty_nr == "0" && !taken && rules_ok && unreached, "no controlling terminal",
+        rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none, no terminal on 0-2",
         (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
             (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
             "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);

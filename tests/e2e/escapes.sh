@@ -12,7 +12,8 @@
 #   mounts-leak:*          mounts propagating to the host
 #   uid0-no-sys-admin:*    /proc/sys, sysrq, /sys, raw disks, mknod as root
 #   cap-leftovers:*        inheritable/ambient caps, setuid and file caps after NNP
-#   terminal-injection:*   TIOCSTI into the caller's terminal (bwrap CVE-2017-5226)
+#   terminal-injection:*   TIOCSTI into the caller's terminal (bwrap CVE-2017-5226), and
+#                          host-fd-*: into a host process's terminal through /proc/PID/fd
 #   seccomp-abi:*          x32 and i386 system calls
 #   seccomp-program:*      the compiled filter at its edges: other ABIs, -1, numbers past the
 #                          table, argument registers with their upper half set; a shipped
@@ -705,6 +706,90 @@ EOF
   fi
 }
 
+# terminal-injection:host-fd-*: no PID namespace and no Landlock, so the host's processes'
+# descriptors are in /proc. A host process (uid 1) holds a pseudo-terminal that no session
+# holds and reads it; the daemon, uid 1 too and started without any terminal, opens it through
+# /proc/PID/fd, makes it its controlling terminal and pushes a line into it. The terminal rules
+# were once left out here, where jharden itself held no terminal.
+test_terminal_host_fd() {
+  new_case
+  cat >"$CASE/victim.py" <<'EOF'
+import os, pty, select, sys, time
+m, s = pty.openpty()
+print(os.getpid(), s, flush=True)
+got, end = b"", time.time() + 30
+while time.time() < end and not os.path.exists(sys.argv[1]):
+    if select.select([s], [], [], 0.2)[0]:
+        got += os.read(s, 1000)
+print("GOT=[%s]" % got.decode(errors="replace").strip(), flush=True)
+EOF
+  cat >"$CASE/attack.py" <<'EOF'
+import errno, fcntl, os, sys
+def res(f):
+    try:
+        f()
+        return "OK"
+    except OSError as e:
+        return errno.errorcode[e.errno]
+try:
+    fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+except OSError as e:
+    sys.exit(print("open=" + errno.errorcode[e.errno]))
+print("open=OK")
+print("sctty=" + res(lambda: fcntl.ioctl(fd, 0x540E, 0)))
+print("sti=" + res(lambda: [fcntl.ioctl(fd, 0x5412, bytes([c])) for c in b"echo INJECTED\n"]))
+EOF
+  chmod 0644 "$CASE/victim.py" "$CASE/attack.py"
+  local pol
+  pol=$(policy host-fd.conf <<'EOF'
+[service]
+user = daemon
+[filesystem]
+landlock = no
+EOF
+)
+  attack_host_fd
+  expect_match terminal-injection:host-fd-opened 'open=OK' "$OUT"
+  expect_match terminal-injection:host-fd-tiocsctty-refused 'sctty=EPERM' "$OUT"
+  expect_match terminal-injection:host-fd-tiocsti-refused 'sti=EPERM' "$OUT"
+  expect_match terminal-injection:host-fd-nothing-reaches-host 'GOT=\[\]' "$OUT"
+  # Control: the rule taken out of the filter (fault shim), the line reaches the host.
+  local legacy
+  legacy=$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)
+  if [[ $legacy == 0 ]]; then
+    skip terminal-injection:host-fd-control-injects "TIOCSTI is disabled on this kernel (dev.tty.legacy_tiocsti=0)"
+  elif ! build_fault_shim; then
+    skip terminal-injection:host-fd-control-injects "needs the fault shim"
+  else
+    attack_host_fd allow:ioctl
+    expect_match terminal-injection:host-fd-control-injects 'GOT=\[echo INJECTED\]' "$OUT"
+  fi
+}
+
+# attack_host_fd [FAULT]: starts the victim of test_terminal_host_fd, runs the attack under
+# $pol (through the fault shim with FAULT), ends the victim; OUT gets the attack's output and
+# the victim's GOT= line.
+attack_host_fd() {
+  local vpid="" slave victim_out=$CASE/victim.out i victim
+  rm -f "$CASE/done" "$victim_out"
+  setpriv --reuid=1 --regid=1 --clear-groups setsid "$PY" "$CASE/victim.py" "$CASE/done" \
+    >"$victim_out" 2>&1 &
+  victim=$!
+  for ((i = 0; i < 100; i++)); do
+    read -r vpid slave 2>/dev/null <"$victim_out"
+    [[ -n $vpid ]] && break
+    sleep 0.1
+  done
+  if [[ -n ${1:-} ]]; then
+    jh_fault "$1" "$pol" -- "$PY" "$CASE/attack.py" "/proc/$vpid/fd/$slave"
+  else
+    jh "$pol" -- "$PY" "$CASE/attack.py" "/proc/$vpid/fd/$slave"
+  fi
+  : >"$CASE/done"
+  wait "$victim"
+  OUT="$OUT$(grep '^GOT=' "$victim_out")"
+}
+
 # ---------------------------------------------------------------- seccomp and other ABIs
 
 test_seccomp_abi() {
@@ -771,9 +856,13 @@ test_seccomp_program() {
   new_case
   local pol h=$HELPER host_i386
   host_i386=$("$HELPER" i386 getpid 2>&1)
+  # private_dev = no: the host's terminals within reach, so the terminal rules are in the
+  # filter whether or not these tests run from a terminal.
   pol=$(policy program.conf <<'EOF'
 [service]
 new_session = yes
+[filesystem]
+private_dev = no
 [seccomp]
 errno = EIO
 deny = flock:EACCES
@@ -1524,7 +1613,10 @@ EOF
   fi
   jh_fault badarch-allow --verify "$pol" -- /bin/true
   verify_failing seccomp-abi:verify-row-fails-badarch-allow "${abi_rows[@]}"
-  jh_fault allow:ioctl --verify "$pol" -- /bin/true
+  # The terminal rules only where a terminal is within reach: the host's /dev here (and below).
+  local host_dev
+  host_dev=$(policy host-dev.conf <<<$'[filesystem]\nprivate_dev = no')
+  jh_fault allow:ioctl --verify "$host_dev" -- /bin/true
   verify_failing session-terminal:verify-row-fails-ioctl-allowed "$VR_TERMINAL"
   jh_fault allow:io_uring_setup --verify "$pol" -- /bin/true
   verify_failing setuid-planting:verify-row-fails-io-uring-allowed "$VR_URING"
@@ -1576,7 +1668,7 @@ print(\"made_up=\" + (os.strerror(ctypes.get_errno()) if r < 0 else \"opened\"))
     "$VR_TERMINAL" \
     "$VR_PERSONALITY" "$VR_REALTIME" "$VR_UNSHARE" "$VR_SETNS" "$VR_UNKNOWN")
   [[ $kernel_first == "Invalid argument" ]] && rows+=("$VR_HANDLES")
-  jh_fault no-load --verify "$pol" -- /bin/true
+  jh_fault no-load --verify "$host_dev" -- /bin/true
   verify_failing seccomp-abi:verify-row-fails-no-load "${rows[@]}"
 }
 
@@ -4204,6 +4296,7 @@ main() {
     test_uid0 \
     test_cap_leftovers \
     test_terminal_injection \
+    test_terminal_host_fd \
     test_seccomp_abi \
     test_seccomp_program \
     test_seccomp_ssb \

@@ -1036,12 +1036,46 @@ TEST(BuildPlanSeccomp, NothingToFilterDisablesSeccomp) {
     return text;
   };
   EXPECT_FALSE(plan_of(off("")).plan.seccomp.enabled);
-  // new_session's terminal rules need a filter of their own.
-  for (const char* one : {"restrict_suid_sgid", "lock_personality", "restrict_realtime",
-                          "allow_create", "new_session"})
+  for (const char* one :
+       {"restrict_suid_sgid", "lock_personality", "restrict_realtime", "allow_create"})
     EXPECT_TRUE(plan_of(off(one)).plan.seccomp.enabled) << one;
-  EXPECT_TRUE(plan_of(off("new_session")).plan.seccomp.restrict_terminal);
-  EXPECT_FALSE(plan_of(off("")).plan.seccomp.restrict_terminal);
+  // new_session's terminal rules need a filter of their own, where a terminal is within reach.
+  PlanContext none, terminal;
+  none.landlock_abi = terminal.landlock_abi = 1;
+  terminal.terminal = true;
+  EXPECT_TRUE(plan_of(off("new_session"), terminal).plan.seccomp.enabled);
+  EXPECT_TRUE(plan_of(off("new_session"), terminal).plan.seccomp.restrict_terminal);
+  EXPECT_FALSE(plan_of(off("new_session"), none).plan.seccomp.enabled);
+  EXPECT_FALSE(plan_of(off(""), terminal).plan.seccomp.restrict_terminal);
+}
+
+// The terminal rules where the daemon could reach a terminal, and only there: ioctl with a rule
+// on its arguments leaves the kernel's seccomp cache, for every filter of the stack.
+TEST(BuildPlanSeccomp, TerminalRulesOnlyWhereATerminalIsWithinReach) {
+  auto reach = [](const std::string& text, bool terminal, int landlock_abi = 1) {
+    PlanContext context;
+    context.terminal = terminal;
+    context.landlock_abi = landlock_abi;
+    const SeccompPlan sc = plan_of(text, context).plan.seccomp;
+    EXPECT_EQ(sc.restrict_terminal, !sc.terminal_reach.empty()) << text;
+    return sc.terminal_reach;
+  };
+  EXPECT_EQ(reach("", false), "");
+  EXPECT_EQ(reach("", true), "jharden holds a terminal");
+  EXPECT_EQ(reach("[filesystem]\nprivate_dev = no\n", false),
+            "private_dev = no: the host's terminals are in /dev");
+  EXPECT_EQ(reach("[filesystem]\nbind = /dev/ttyS0:/dev/ttyS0\n", false),
+            "/dev/ttyS0 is bound into the sandbox");
+  EXPECT_EQ(reach("[filesystem]\nread_write = /dev/ttyS1\n", false),
+            "/dev/ttyS1 is in the sandbox");
+  EXPECT_EQ(reach("[filesystem]\nbind = /srv/x:/srv/devices\n", false), "");
+  // The host's processes' descriptors (/proc/PID/fd) without both a PID namespace and Landlock.
+  const std::string host_fds = "the host's processes' descriptors: no PID namespace, no Landlock";
+  EXPECT_EQ(reach("", false, 0), host_fds);
+  EXPECT_EQ(reach("[filesystem]\nlandlock = no\n", false), host_fds);
+  EXPECT_EQ(reach("[namespaces]\npid = yes\n", false, 0), "");
+  // Without new_session, no rule and no reason.
+  EXPECT_EQ(reach("[service]\nnew_session = no\n", true), "");
 }
 
 TEST(BuildPlanSeccomp, AllowCreateBecomesTheAllowedNamespaces) {

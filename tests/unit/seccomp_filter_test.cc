@@ -28,7 +28,9 @@ SeccompPlan seccomp_plan_of(const std::string& text) {
   Diagnostics diag;
   parse_policy_text("p.conf", "[service]\nexec = /bin/true\n" + text, policy, diag);
   EXPECT_TRUE(diag.ok()) << text;
-  return build_plan(policy, Identity{}, {}, PlanContext{}, diag).seccomp;
+  PlanContext context;
+  context.landlock_abi = 1;  // no terminal within the daemon's reach unless the policy says so
+  return build_plan(policy, Identity{}, {}, context, diag).seccomp;
 }
 
 std::string exported(const SeccompFilter& f, bool bpf) {
@@ -203,15 +205,16 @@ TEST(SeccompFilter, TerminalRequestsAreRefusedAndNoOther) {
     }
     return 0;
   };
-  EXPECT_EQ(under_filter("", probe), 0);
-  // Without new_session the requests reach the kernel.
-  EXPECT_EQ(under_filter("[service]\nnew_session = no\n",
-                         [] {
-                           int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                           return syscall(SYS_ioctl, fd, TIOCSTI, 0L) == -1 && errno == ENOTTY ? 0
-                                                                                               : 1;
-                         }),
-            0);
+  // The host's /dev: a terminal is within reach.
+  const std::string host_dev = "[filesystem]\nprivate_dev = no\n";
+  EXPECT_EQ(under_filter(host_dev, probe), 0);
+  // Without new_session, or with no terminal within reach, the requests reach the kernel.
+  const auto reaches_kernel = [] {
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return syscall(SYS_ioctl, fd, TIOCSTI, 0L) == -1 && errno == ENOTTY ? 0 : 1;
+  };
+  EXPECT_EQ(under_filter(host_dev + "[service]\nnew_session = no\n", reaches_kernel), 0);
+  EXPECT_EQ(under_filter("", reaches_kernel), 0);
 }
 
 // io_uring's requests carry their mode past every argument rule: refused with

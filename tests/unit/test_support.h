@@ -218,6 +218,7 @@ inline RunResult run_jharden(const std::vector<std::string>& args,
   char* envp[] = {env_path, env_lang, nullptr};
   pid_t pid = fork();
   if (pid == 0) {
+    setsid();  // no controlling terminal, whoever started the tests (it is part of the plan)
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, 0);
     dup2(out_pipe[1], 1);
