@@ -95,8 +95,9 @@ CallerSandbox read_caller_sandbox() {
   // The manager: the user manager ($MANAGERPID) or the system's, PID 1 (in a container, the
   // container's).
   const char* manager = getenv("MANAGERPID");
+  const std::string manager_status = read_status(manager ? manager : "1");
   const char* own = status_field(status, "Seccomp_filters");
-  const char* its = status_field(read_status(manager ? manager : "1"), "Seccomp_filters");
+  const char* its = status_field(manager_status, "Seccomp_filters");
   c.filters_inherited = own && its && std::atoi(own) <= std::atoi(its);
   return c;
 }
