@@ -584,12 +584,11 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
   sc.restrict_realtime = policy.restrict_realtime.value;
   sc.new_session = policy.new_session.value;
   if (sc.new_session) sc.terminal_reach = terminal_reach(policy, context);
-  sc.restrict_terminal = !sc.terminal_reach.empty();
   if (policy.memory_deny_write_execute.value)
     sc.write_execute = context.mdwe ? WriteExecute::kPrctl : WriteExecute::kSeccomp;
   sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only ||
                sc.restricts_namespaces() || sc.restrict_suid_sgid || sc.lock_personality ||
-               sc.restrict_realtime || sc.restrict_terminal || sc.address_families ||
+               sc.restrict_realtime || sc.restrict_terminal() || sc.address_families ||
                sc.write_execute == WriteExecute::kSeccomp;
   // After the filter is loaded jharden still reports the exec with write(2) and then calls
   // execve(2): a filter that refuses either cannot start anything.

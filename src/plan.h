@@ -167,7 +167,7 @@ struct SeccompPlan {
   // every filter of the stack (a container's too), in each request of a daemon like dnsmasq.
   bool new_session = false;
   std::string terminal_reach;
-  bool restrict_terminal = false;
+  bool restrict_terminal() const { return !terminal_reach.empty(); }
 
   // Which entry refuses what, for --complain and for the report of a kill: each syscall of the
   // deny list with the entry that reaches it last; the allow list as a whole; the key of each

@@ -190,7 +190,7 @@ nlohmann::json seccomp_json(const SeccompPlan& sc) {
           {"lock_personality", sc.lock_personality},
           {"restrict_realtime", sc.restrict_realtime},
           {"terminal_ioctls_refused",
-           sc.restrict_terminal ? kTerminalIoctls : std::vector<std::string>{}},
+           sc.restrict_terminal() ? kTerminalIoctls : std::vector<std::string>{}},
           {"terminal_reach", sc.terminal_reach},
           {"io_uring", sc.refuses_io_uring() ? "refused" : "allowed"},
           {"unknown_syscalls", sc.enabled ? "ENOSYS" : "allowed"},
@@ -268,7 +268,7 @@ void protections_text(std::ostringstream& o, const SeccompPlan& sc) {
   if (sc.refuses_io_uring())
     o << "  io_uring: refused (io_uring_setup io_uring_enter io_uring_register), out of reach "
          "of the argument rules\n";
-  if (sc.restrict_terminal)
+  if (sc.restrict_terminal())
     o << "  terminal: ioctl " << join(kTerminalIoctls) << " refused (new_session, "
       << sc.terminal_reach << "; also with the upper 32 bits of the request set)\n";
   else if (sc.new_session)

@@ -316,7 +316,7 @@ std::optional<FilterSpec> seccomp_filter_spec(const SeccompPlan& plan,
   std::set<std::string> watched;
   if (complain && complain->watch_paths)
     for (const auto& w : watched_path_calls()) watched.insert(w.name);
-  if (plan.restrict_terminal) terminal_rules(rules);
+  if (plan.restrict_terminal()) terminal_rules(rules);
   if (plan.refuses_io_uring())
     for (const char* name : {"io_uring_setup", "io_uring_enter", "io_uring_register"})
       rules[name].deny.push_back({});

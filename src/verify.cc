@@ -1302,7 +1302,7 @@ void probe_terminal(const Plan& plan, Report& r) {
     taken |= ok;
   }
   const FilterView f{plan.seccomp};
-  const bool rule = plan.seccomp.enabled && plan.seccomp.restrict_terminal;
+  const bool rule = plan.seccomp.enabled && plan.seccomp.restrict_terminal();
   const std::string want = rule ? f.refusal() : "ENOTTY";
   std::string rules_got;
   bool rules_ok = true;
