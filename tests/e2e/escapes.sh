@@ -2078,6 +2078,15 @@ EOF
       "$JHARDEN" --verify "$pol")"
     expect_match session-terminal:verify-row-fails-tiocsctty-allowed \
       'FAIL +no controlling terminal.*TIOCSCTTY' "$OUT"
+    # jharden blind to the terminal on 0-2 (so no rule), started by the terminal's session
+    # leader: the terminal stays that session's, the kernel refuses the probe's TIOCSCTTY
+    # itself, and only the terminal on 0-2 without the rule makes the row fail.
+    OUT=$(SHELL=/bin/bash timeout -k 5 60 script -qec "$(printf '%q ' env \
+      LD_PRELOAD="$FAULT_SHIM" JH_FAULT=tty-unseen "$JHARDEN" --verify "$pol")" /dev/null \
+      </dev/null 2>&1 | tr -d '\r')
+    expect_match session-terminal:verify-row-fails-terminal-unseen \
+      'FAIL +no controlling terminal +asked: none, no terminal on 0-2 .*TIOCSCTTY on 0: Operation not permitted' \
+      "$OUT"
   else
     skip session-terminal:verify-row-fails-tiocsctty-allowed "needs the fault shim"
   fi

@@ -43,6 +43,10 @@
 //   attr-drop-nosuid fsmount() and mount_setattr() leave MOUNT_ATTR_NOSUID out of the
 //                    attributes they set
 //   attr-drop-nodev  the same with MOUNT_ATTR_NODEV
+//   tty-unseen       isatty() answers 0 and open("/dev/tty") (but with O_PATH, which private
+//                    /dev's bind takes) fails with ENXIO while the
+//                    process has no seccomp filter: jharden, at its start, sees no terminal
+//                    within reach; the --verify probe, under the filter, sees the one it has
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
@@ -57,6 +61,7 @@
 #include <stdarg.h>
 #include <sys/capability.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -202,6 +207,35 @@ int unshare(int flags) {
   // Only jharden's own set-up, which always makes a mount namespace; not the probe's calls.
   if (has_fault("unshare-drop:cgroup") && (flags & CLONE_NEWNS)) flags &= ~CLONE_NEWCGROUP;
   return real(flags);
+}
+
+// tty-unseen: whether the terminal is hidden now (the process is not under a filter yet).
+static bool tty_hidden(void) {
+  int (*real_prctl)(int, ...) = (int (*)(int, ...))next("prctl");
+  return has_fault("tty-unseen") && real_prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0;
+}
+
+int isatty(int fd) {
+  int (*real)(int) = (int (*)(int))next("isatty");
+  if (!tty_hidden()) return real(fd);
+  errno = ENOTTY;
+  return 0;
+}
+
+int open(const char* path, int flags, ...) {
+  int (*real)(const char*, int, ...) = (int (*)(const char*, int, ...))next("open");
+  mode_t mode = 0;
+  if (flags & (O_CREAT | O_TMPFILE)) {
+    va_list ap;
+    va_start(ap, flags);
+    mode = va_arg(ap, mode_t);
+    va_end(ap);
+  }
+  if (strcmp(path, "/dev/tty") == 0 && !(flags & O_PATH) && tty_hidden()) {
+    errno = ENXIO;
+    return -1;
+  }
+  return real(path, flags, mode);
 }
 
 // userns-identity: the descriptors opened on uid_map and gid_map, whose writes are replaced.
