@@ -144,6 +144,9 @@ nspawn_start() {
     # --private-network: the container has only its own loopback, so its
     #   services (port 80...) never clash with the host's.
     # --console=read-only: works without a tty; output goes to console.log.
+    # --system-call-filter=landlock_*: nspawn's own filter refuses Landlock's calls to the
+    #   container's processes; a host whose kernel has Landlock gives them to its services, and
+    #   jharden's defaults depend on it (without it a daemon keeps more of the host in reach).
     # systemd.firstboot=0: never prompt for locale/time zone/root password.
     # shellcheck disable=SC2086,SC2016 # EXTRA_ARGS split on purpose; $ for the inner shell
     setsid unshare --mount --propagation private -- bash -c '
@@ -159,7 +162,9 @@ nspawn_start() {
         --quiet --console="$NSPAWN_CONSOLE" --private-network \
         --directory="$dir/merged" --machine="$name" \
         --boot --register=no --keep-unit \
-        --setenv=SYSTEMD_COLORS=0 ${NSPAWN_EXTRA_ARGS:-} \
+        --setenv=SYSTEMD_COLORS=0 \
+        --system-call-filter='landlock_create_ruleset landlock_add_rule landlock_restrict_self' \
+        ${NSPAWN_EXTRA_ARGS:-} \
         -- systemd.firstboot=0 systemd.log_color=0 \
         </dev/null >"$dir/console.log" 2>&1 &
     bgpid=$!
