@@ -209,6 +209,11 @@ int unshare(int flags) {
   return real(flags);
 }
 
+// The mode argument of open() and openat(), there only when the flags create a file.
+static mode_t open_mode(int flags, va_list* ap) {
+  return (flags & (O_CREAT | O_TMPFILE)) ? va_arg(*ap, mode_t) : 0;
+}
+
 // tty-unseen: whether the terminal is hidden now (the process is not under a filter yet).
 static bool tty_hidden(void) {
   int (*real_prctl)(int, ...) = (int (*)(int, ...))next("prctl");
@@ -224,13 +229,10 @@ int isatty(int fd) {
 
 int open(const char* path, int flags, ...) {
   int (*real)(const char*, int, ...) = (int (*)(const char*, int, ...))next("open");
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
-    va_end(ap);
-  }
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = open_mode(flags, &ap);
+  va_end(ap);
   if (strcmp(path, "/dev/tty") == 0 && !(flags & O_PATH) && tty_hidden()) {
     errno = ENXIO;
     return -1;
@@ -243,13 +245,10 @@ static int map_fds[2] = {-1, -1};
 
 int openat(int dirfd, const char* path, int flags, ...) {
   int (*real)(int, const char*, int, ...) = (int (*)(int, const char*, int, ...))next("openat");
-  mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
-    va_list ap;
-    va_start(ap, flags);
-    mode = va_arg(ap, mode_t);
-    va_end(ap);
-  }
+  va_list ap;
+  va_start(ap, flags);
+  mode_t mode = open_mode(flags, &ap);
+  va_end(ap);
   int fd = real(dirfd, path, flags, mode);
   if (fd >= 0 && has_fault("userns-identity")) {
     if (strcmp(path, "uid_map") == 0) map_fds[0] = fd;
