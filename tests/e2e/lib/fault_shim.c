@@ -43,10 +43,10 @@
 //   attr-drop-nosuid fsmount() and mount_setattr() leave MOUNT_ATTR_NOSUID out of the
 //                    attributes they set
 //   attr-drop-nodev  the same with MOUNT_ATTR_NODEV
-//   tty-unseen       isatty() answers 0 and open("/dev/tty") (but with O_PATH, which private
-//                    /dev's bind takes) fails with ENXIO while the
-//                    process has no seccomp filter: jharden, at its start, sees no terminal
-//                    within reach; the --verify probe, under the filter, sees the one it has
+//   tty-unseen       while the process is under no seccomp filter, isatty() answers 0 and
+//                    open("/dev/tty") fails with ENXIO (not with O_PATH, which private /dev's
+//                    bind takes): jharden, at its start, sees no terminal within reach; the
+//                    --verify probe, under the filter, sees the one it has
 //
 // Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
 #define _GNU_SOURCE
