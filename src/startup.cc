@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,9 +77,25 @@ const char* status_field(const std::string& status, const std::string& key) {
 
 }  // namespace
 
+namespace {
+
+// A descriptor the daemon can reach a terminal through: a terminal; a directory (/dev/pts, or
+// any other holding device nodes: openat() beneath it); a character device opened with
+// O_PATH, which isatty() cannot ask but /proc/self/fd reopens as what it names.
+bool reaches_terminal(int fd) {
+  if (isatty(fd)) return true;
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return false;
+  if (S_ISDIR(st.st_mode)) return true;
+  const int flags = fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_PATH) != 0 && S_ISCHR(st.st_mode);
+}
+
+}  // namespace
+
 bool terminal_within_reach(int listen_fds) {
   for (int fd = 0; fd < 3 + listen_fds; ++fd)
-    if (isatty(fd)) return true;
+    if (reaches_terminal(fd)) return true;
   int tty = open("/dev/tty", O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (tty < 0) return false;
   close(tty);

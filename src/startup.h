@@ -22,7 +22,8 @@ struct InheritedFds {
 InheritedFds take_inherited_fds();
 
 // Whether jharden holds a terminal the daemon could reach: one of descriptors 0-2, or of the
-// `listen_fds` passed after them, is a terminal, or jharden has a controlling terminal.
+// `listen_fds` passed after them, is a terminal, a directory, or a character device opened
+// with O_PATH; or jharden has a controlling terminal.
 bool terminal_within_reach(int listen_fds);
 
 // The caller's own sandbox, as /proc/self/status shows it at start.

@@ -183,6 +183,34 @@ TEST(CallerSandbox, MissingBoundingCapabilityNamesCapabilityBoundingSet) {
                          "CapabilityBoundingSet="));
 }
 
+// terminal_within_reach() in a child of its own session (no controlling terminal), with
+// `path` opened with `flags` on descriptor 0 and /dev/null on 1 and 2.
+bool reach_with_stdin(const char* path, int flags) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    int fd = open(path, flags);
+    int null = open("/dev/null", O_RDWR);
+    if (fd < 0 || null < 0 || dup2(fd, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(2);
+    _exit(terminal_within_reach(0) ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 2) << path;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST(TerminalWithinReach, DescriptorsThatOpenATerminalCount) {
+  // A terminal itself (its own pseudo-terminal, unlocked).
+  EXPECT_TRUE(reach_with_stdin("/dev/ptmx", O_RDWR | O_NOCTTY));
+  // A directory: the terminals beneath it open with openat().
+  EXPECT_TRUE(reach_with_stdin("/dev/pts", O_RDONLY | O_DIRECTORY));
+  // A character device opened with O_PATH: isatty() cannot tell, /proc/self/fd reopens it.
+  EXPECT_TRUE(reach_with_stdin("/dev/ptmx", O_PATH));
+  // /dev/null, as systemd gives a service: no terminal.
+  EXPECT_FALSE(reach_with_stdin("/dev/null", O_RDONLY));
+}
+
 TEST(RuntimeDirectoryHint, NamesTheDirective) {
   std::string hint = runtime_directory_hint(
       StepError{kExitNamespace, "mounts: open bind source /run/memcached: No such file", ENOENT});
