@@ -1210,9 +1210,12 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
         "mapped, capabilities count on no namespace, file or process of the host's");
   if (plan.new_session)
     out.push_back(
-        "new session (setsid): no TIOCSTI into the terminal jharden was started from; ioctl "
-        "TIOCSCTTY, TIOCSTI and TIOCLINUX refused by the filter, so the terminal cannot be "
-        "taken back");
+        "new session (setsid): no TIOCSTI into the terminal jharden was started from; " +
+        std::string(plan.seccomp.restrict_terminal()
+                        ? "ioctl TIOCSCTTY, TIOCSTI and TIOCLINUX refused by the filter, so the "
+                          "terminal cannot be taken back"
+                        : "no terminal within reach, and Landlock refuses ioctls on a device "
+                          "outside /dev (a terminal's node elsewhere)"));
   if (plan.seccomp.enabled && plan.seccomp.refuses_io_uring())
     out.push_back(
         "io_uring refused: its requests would pass the argument rules (restrict_suid_sgid) "
@@ -1668,9 +1671,9 @@ AssessmentItem landlock_item(const LandlockPlan& l) {
   i.secure = l.active();
   const std::string abi = "kernel ABI " + (l.abi > 0 ? std::to_string(l.abi) : "none");
   if (l.active())
-    i.description = "Landlock (" + abi +
-                    "): writes only where the mounts allow them; no /proc root, cwd or mem "
-                    "of processes outside (not scored by systemd)";
+    i.description = "Landlock (" + abi + "): writes only where the mounts allow them; " +
+                    (l.keeps_device_ioctls() ? "device ioctls only beneath /dev; " : "") +
+                    "no /proc root, cwd or mem of processes outside (not scored by systemd)";
   else if (l.mode == LandlockMode::kNo)
     i.description = "landlock = no (" + abi + "): the mounts and capabilities alone";
   else

@@ -27,6 +27,9 @@
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
 #endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
 #ifndef __NR_landlock_create_ruleset
 #define __NR_landlock_create_ruleset 444
 #define __NR_landlock_add_rule 445
@@ -41,8 +44,10 @@ constexpr uint64_t kAbi1 = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_RE
                            LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
                            LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
                            LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+// Opening a file for writing: what a kWriteOnly rule grants.
+constexpr uint64_t kWriteRights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
 // The rights a rule on a file (not a directory) may carry.
-constexpr uint64_t kFileRights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
+constexpr uint64_t kFileRights = kWriteRights | LANDLOCK_ACCESS_FS_IOCTL_DEV;
 
 // What a mount entry means for the writable locations.
 enum class Role {
@@ -175,21 +180,26 @@ const char* landlock_rule_kind_name(LandlockRule::Kind kind) {
       return "entries";
     case LandlockRule::Kind::kWriteOnly:
       return "write-only";
+    case LandlockRule::Kind::kDevices:
+      return "devices";
   }
   return "?";
 }
 
 uint64_t landlock_handled_access(int abi) {
-  // Reads and execution are left to the mounts (and the DAC): the layer is about writes.
-  // IOCTL_DEV (ABI 5) is not handled: ioctls on the terminal and on sockets handed over are
-  // the daemon's business, and the private /dev already limits the devices. Neither are the
-  // ABI 6 scopes (abstract UNIX sockets, signals): they would cut a daemon off from
-  // abstract sockets of the host and from signalling processes outside, which the mounts
-  // never did; the network rights (ABI 4) belong to other keys.
+  // Reads and execution are left to the mounts (and the DAC): the layer is about writes, and
+  // about device ioctls (ABI 5), which stay allowed beneath /dev only: a terminal's node
+  // elsewhere on the host's file systems (a devpts mounted a second time, a chroot's
+  // /dev/tty1) would otherwise take TIOCSCTTY and TIOCSTI. Descriptors the daemon inherits
+  // were opened before the domain and keep their ioctls. The ABI 6 scopes (abstract UNIX
+  // sockets, signals) are not handled: they would cut a daemon off from abstract sockets of
+  // the host and from signalling processes outside, which the mounts never did; the network
+  // rights (ABI 4) belong to other keys.
   if (abi <= 0) return 0;
   uint64_t a = kAbi1;
   if (abi >= 2) a |= LANDLOCK_ACCESS_FS_REFER;
   if (abi >= 3) a |= LANDLOCK_ACCESS_FS_TRUNCATE;
+  if (abi >= kLandlockDeviceIoctlAbi) a |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
   return a;
 }
 
@@ -207,6 +217,7 @@ std::vector<std::string> landlock_access_names(uint64_t access) {
       {LANDLOCK_ACCESS_FS_MAKE_BLOCK, "make_block"},
       {LANDLOCK_ACCESS_FS_MAKE_SYM, "make_sym"},
       {LANDLOCK_ACCESS_FS_REFER, "refer"},
+      {LANDLOCK_ACCESS_FS_IOCTL_DEV, "ioctl_dev"},
   };
   std::vector<std::string> out;
   for (const auto& [bit, name] : kNames)
@@ -214,7 +225,7 @@ std::vector<std::string> landlock_access_names(uint64_t access) {
   return out;
 }
 
-std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts) {
+std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts, uint64_t handled) {
   struct Node {
     std::string path;
     Role role;
@@ -288,6 +299,12 @@ std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts) 
   for (const auto& e : mounts)
     if (e.kind == MountKind::kMask && !index.covered(e.target))
       index.add({LandlockRule::Kind::kWriteOnly, e.target, {}, true, {}});
+  if (handled & LANDLOCK_ACCESS_FS_IOCTL_DEV) {
+    rules.push_back({LandlockRule::Kind::kDevices, "/dev", {}, true, {}});
+    for (const auto& e : mounts)
+      if (e.kind == MountKind::kBind && e.device && !path_is_under(e.target, "/dev"))
+        rules.push_back({LandlockRule::Kind::kDevices, e.target, {}, e.optional, {}});
+  }
   return rules;
 }
 
@@ -305,6 +322,8 @@ void apply_landlock(const LandlockPlan& plan) {
     return;
   }
   RulesetBuilder ruleset(plan.handled);
+  // What a writable location grants: everything handled but device ioctls (kDevices).
+  const uint64_t beneath = plan.handled & ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
   unique_fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root) fail_errno(kExitNamespace, "landlock", "open /");
   for (const auto& rule : plan.rules) {
@@ -317,10 +336,13 @@ void apply_landlock(const LandlockPlan& plan) {
     }
     switch (rule.kind) {
       case LandlockRule::Kind::kBeneath:
-        ruleset.add(fd.get(), plan.handled, rule.path);
+        ruleset.add(fd.get(), beneath, rule.path);
         break;
       case LandlockRule::Kind::kWriteOnly:
-        ruleset.add(fd.get(), kFileRights, rule.path);
+        ruleset.add(fd.get(), kWriteRights, rule.path);
+        break;
+      case LandlockRule::Kind::kDevices:
+        ruleset.add(fd.get(), LANDLOCK_ACCESS_FS_IOCTL_DEV, rule.path);
         break;
       case LandlockRule::Kind::kEntries: {
         // Only the read-only trees that exist (optional ones may not) keep entries back.
@@ -330,7 +352,7 @@ void apply_landlock(const LandlockPlan& plan) {
           if (lstat(x.c_str(), &st) == 0) held.insert(first_component(x, rule.path));
         }
         if (held.empty()) {
-          ruleset.add(fd.get(), plan.handled, rule.path);
+          ruleset.add(fd.get(), beneath, rule.path);
           break;
         }
         int dfd = openat(fd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -348,7 +370,7 @@ void apply_landlock(const LandlockPlan& plan) {
             if (errno == ENOENT) continue;  // gone since it was listed
             fail_errno(kExitNamespace, "landlock", "open " + child_path(rule.path, name));
           }
-          ruleset.add(entry.get(), plan.handled, child_path(rule.path, name));
+          ruleset.add(entry.get(), beneath, child_path(rule.path, name));
         }
         break;
       }

@@ -17,11 +17,15 @@ namespace jharden {
 
 struct MountEntry;
 
+// The first ABI that keeps device ioctls to the rules (LANDLOCK_ACCESS_FS_IOCTL_DEV).
+inline constexpr int kLandlockDeviceIoctlAbi = 5;
+
 struct LandlockRule {
   enum class Kind {
     kBeneath,    // every handled right beneath the path (the path itself included)
     kEntries,    // every handled right beneath each entry of the directory except `except`
     kWriteOnly,  // opening files for writing only: device nodes on a read-only mount
+    kDevices,    // ioctl on the device nodes beneath the path: /dev, and devices bound elsewhere
   };
   Kind kind = Kind::kBeneath;
   std::string path;                 // in the final view (inside the new root)
@@ -39,6 +43,8 @@ struct LandlockPlan {
   std::vector<LandlockRule> rules;
   Origin origin;  // the `landlock` line, for messages naming it
   bool active() const { return mode != LandlockMode::kNo && abi > 0; }
+  // Device ioctls are refused but beneath /dev and on devices bound elsewhere (kDevices).
+  bool keeps_device_ioctls() const { return active() && abi >= kLandlockDeviceIoctlAbi; }
 };
 
 const char* landlock_mode_name(LandlockMode mode);
@@ -51,8 +57,9 @@ uint64_t landlock_handled_access(int abi);
 std::vector<std::string> landlock_access_names(uint64_t access);
 
 // Pure: the rules that mirror the writable locations of a mount plan (parents first, merged,
-// as order_mounts() returns it).
-std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts);
+// as order_mounts() returns it), and, where `handled` has device ioctls, the places they stay
+// allowed: beneath /dev and on the devices bound elsewhere.
+std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts, uint64_t handled);
 
 // The kernel's Landlock ABI, 0 when it has none (or it is disabled at boot).
 int landlock_kernel_abi();

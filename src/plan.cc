@@ -461,22 +461,29 @@ bool under_dev(const std::string& path) { return path == "/dev" || path.starts_w
 
 // Why the daemon could reach a terminal, for new_session's ioctl rules; "" when it cannot: it
 // holds none, its /dev is the private one (a devpts of its own, /dev/tty without a
-// controlling terminal) with nothing of the host's /dev put into it, and the descriptors of
-// the host's processes are out of its reach. (A terminal a host process hands it over a
-// socket stays possible: jharden.conf(5).)
+// controlling terminal) with nothing of the host's /dev or devices put into it, and Landlock
+// keeps device ioctls to that /dev (a terminal's node elsewhere on the host's file systems,
+// such as a devpts mounted a second time, takes none) and ptrace access, /proc/PID/fd with
+// it, inside its domain. (A terminal a host process hands it over a socket stays possible:
+// jharden.conf(5).)
 std::string terminal_reach(const Policy& policy, const PlanContext& context) {
   if (context.terminal) return "jharden holds a terminal";
   if (!policy.private_dev.value) return "private_dev = no: the host's terminals are in /dev";
-  // Without a PID namespace the host's processes are in /proc; Landlock keeps ptrace access,
-  // and /proc/PID/fd with it, inside its domain.
-  if (!policy.ns_pid.value &&
-      (policy.landlock.value == LandlockMode::kNo || context.landlock_abi < 1))
-    return "the host's processes' descriptors: no PID namespace, no Landlock";
   for (const auto* list : {&policy.read_only, &policy.read_write})
     for (const auto& s : *list)
       if (under_dev(s.path)) return s.path + " is in the sandbox";
-  for (const auto& b : policy.bind)
+  for (const auto& b : policy.bind) {
     if (under_dev(b.target)) return b.target + " is bound into the sandbox";
+    auto host = context.look_up ? context.look_up(b.source) : std::nullopt;
+    if (host && host->device) return b.source + " is a device bound into the sandbox";
+  }
+  if (policy.landlock.value == LandlockMode::kNo)
+    return "landlock = no: device ioctls are not kept to /dev";
+  if (context.landlock_abi < 1) return "no Landlock in this kernel to keep device ioctls to /dev";
+  if (context.landlock_abi < kLandlockDeviceIoctlAbi)
+    return "Landlock ABI " + std::to_string(context.landlock_abi) +
+           " does not keep device ioctls to /dev (ABI " + std::to_string(kLandlockDeviceIoctlAbi) +
+           " does)";
   return "";
 }
 
@@ -801,7 +808,8 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   plan.landlock.origin = policy.landlock.origin;
   plan.landlock.abi = context.landlock_abi;
   plan.landlock.handled = landlock_handled_access(context.landlock_abi);
-  if (plan.landlock.mode != LandlockMode::kNo) plan.landlock.rules = landlock_rules(plan.mounts);
+  if (plan.landlock.mode != LandlockMode::kNo)
+    plan.landlock.rules = landlock_rules(plan.mounts, plan.landlock.handled);
   plan.secrets_directory = policy.secrets_directory.value;
   plan.secrets_mode = policy.secrets_mode.value;
 

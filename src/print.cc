@@ -247,6 +247,9 @@ void landlock_text(std::ostringstream& o, const LandlockPlan& ll) {
       case LandlockRule::Kind::kWriteOnly:
         o << "open files for writing (devices)";
         break;
+      case LandlockRule::Kind::kDevices:
+        o << "ioctl on devices" << (r.path == "/dev" ? " beneath" : "");
+        break;
     }
     o << (r.optional ? "  optional\n" : "\n");
   }
@@ -272,7 +275,8 @@ void protections_text(std::ostringstream& o, const SeccompPlan& sc) {
     o << "  terminal: ioctl " << join(kTerminalIoctls) << " refused (new_session, "
       << sc.terminal_reach << "; also with the upper 32 bits of the request set)\n";
   else if (sc.new_session)
-    o << "  terminal: no ioctl rule (new_session): no terminal within the daemon's reach\n";
+    o << "  terminal: no ioctl rule (new_session): no terminal within the daemon's reach "
+         "(Landlock keeps device ioctls to /dev)\n";
   if (sc.lock_personality) o << "  personality: locked (only the current execution domain)\n";
   if (sc.restrict_realtime)
     o << "  realtime: refused (sched_setscheduler other than SCHED_OTHER, SCHED_BATCH, "

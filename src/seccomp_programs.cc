@@ -66,7 +66,7 @@ std::vector<ShippedSeccompSpec> shipped_seccomp_specs(const std::vector<std::str
         PlanContext context;
         context.mdwe = mdwe;
         context.terminal = reach & 1;
-        context.landlock_abi = reach & 2 ? 1 : 0;
+        context.landlock_abi = reach & 2 ? kLandlockDeviceIoctlAbi : 0;
         SeccompPlan plan = build_seccomp_plan(policy, context, diag);
         std::optional<FilterSpec> spec = seccomp_filter_spec(plan);
         if (!spec) continue;

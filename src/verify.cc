@@ -1135,7 +1135,7 @@ LandlockProbe probe_decoy(const Plan& plan, const HostFacts& host, bool applied,
 // A new entry directly in a directory the plan grants entry by entry.
 LandlockProbe probe_new_entry(const Plan& plan, bool applied, const std::string& why) {
   LandlockProbe p;
-  for (const auto& rule : landlock_rules(plan.mounts)) {
+  for (const auto& rule : landlock_rules(plan.mounts, plan.landlock.handled)) {
     if (rule.kind != LandlockRule::Kind::kEntries) continue;
     struct stat st;
     if (stat(rule.path.c_str(), &st) != 0) continue;
@@ -1174,6 +1174,36 @@ LandlockProbe probe_new_entry(const Plan& plan, bool applied, const std::string&
   return p;
 }
 
+// An ioctl on a device node outside /dev: the first masked file, which is the host's /dev/null
+// bound there. TCGETS answers ENOTTY from /dev/null itself, EACCES where Landlock refuses
+// device ioctls (ABI 5); the terminal node of a second devpts would be refused the same way.
+LandlockProbe probe_device_ioctl(const Plan& plan, const std::string& why) {
+  LandlockProbe p;
+  for (const auto& e : plan.mounts) {
+    if (e.kind != MountKind::kMask || path_is_under(e.target, "/dev")) continue;
+    const unique_fd fd(open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+    struct stat st;
+    if (!fd || fstat(fd.get(), &st) != 0 || !S_ISCHR(st.st_mode)) continue;
+    char termios[256];
+    errno = 0;
+    const int err = ioctl(fd.get(), TCGETS, termios) == 0 ? 0 : errno;
+    p.probed = true;
+    p.path = e.target;
+    p.obs =
+        err == EACCES ? errno_name(err) : "ALLOWED (the device answered: " + errno_name(err) + ")";
+    if (err == EACCES) p.seen = 1;
+    if (plan.landlock.keeps_device_ioctls()) {
+      p.asked = "refused (Landlock)";
+      p.pass = err == EACCES;
+    } else {
+      p.asked = "allowed (" + why + ")";
+      p.pass = err != EACCES;
+    }
+    break;
+  }
+  return p;
+}
+
 void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   const LandlockPlan& ll = plan.landlock;
   const bool applied = ll.active();
@@ -1182,6 +1212,9 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   const LandlockProbe decoy =
       host.decoy > 0 ? probe_decoy(plan, host, applied, why) : LandlockProbe{};
   const LandlockProbe entry = probe_new_entry(plan, applied, why);
+  const LandlockProbe device = probe_device_ioctl(
+      plan,
+      applied ? "Landlock ABI " + std::to_string(ll.abi) + " has no device ioctl right" : why);
   std::string asked =
       std::string(landlock_mode_name(ll.mode)) + ": " +
       (applied ? "applied, ABI " + std::to_string(ll.abi) : "not applied (" + why + ")");
@@ -1192,7 +1225,8 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   };
   note(decoy.seen, "decoy refused", "decoy reached");
   note(entry.seen, "entry refused", "entry created");
-  const bool in_domain = decoy.seen > 0 || entry.seen > 0;
+  note(device.seen, "device ioctl refused", "");
+  const bool in_domain = decoy.seen > 0 || entry.seen > 0 || device.seen > 0;
   const bool outside = !in_domain && (decoy.seen < 0 || entry.seen < 0);
   std::string obs = in_domain ? "domain (" + evidence + ")"
                     : outside ? "NO DOMAIN (" + evidence + ")"
@@ -1205,6 +1239,8 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
     r.row(decoy.pass, "/proc/PID/root of a host process (same uid)", decoy.asked, decoy.obs);
   if (entry.probed)
     r.row(entry.pass, "new entry directly in " + entry.path, entry.asked, entry.obs);
+  if (device.probed)
+    r.row(device.pass, "device ioctl outside /dev (" + device.path + ")", device.asked, device.obs);
 }
 
 // Changing the mounts from inside: a new mount, a read-only tree made writable again, a mask

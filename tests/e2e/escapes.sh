@@ -14,6 +14,8 @@
 #   cap-leftovers:*        inheritable/ambient caps, setuid and file caps after NNP
 #   terminal-injection:*   TIOCSTI into the caller's terminal (bwrap CVE-2017-5226), and
 #                          host-fd-*: into a host process's terminal through /proc/PID/fd
+#   terminal-outside-dev:* into a host process's terminal through a devpts mounted again
+#                          outside /dev (Landlock's device ioctl right, or the filter's rule)
 #   seccomp-abi:*          x32 and i386 system calls
 #   seccomp-program:*      the compiled filter at its edges: other ABIs, -1, numbers past the
 #                          table, argument registers with their upper half set; a shipped
@@ -713,10 +715,116 @@ EOF
 # were once left out here, where jharden itself held no terminal.
 test_terminal_host_fd() {
   new_case
+  write_terminal_attack
+  local pol
+  pol=$(policy host-fd.conf <<'EOF'
+[service]
+user = daemon
+[filesystem]
+landlock = no
+EOF
+)
+  attack_terminal proc-fd
+  expect_match terminal-injection:host-fd-opened 'open=OK' "$OUT"
+  expect_match terminal-injection:host-fd-tiocsctty-refused 'sctty=EPERM' "$OUT"
+  expect_match terminal-injection:host-fd-tiocsti-refused 'sti=EPERM' "$OUT"
+  expect_match terminal-injection:host-fd-nothing-reaches-host 'GOT=\[\]' "$OUT"
+  # Control: the rule taken out of the filter (fault shim), the line reaches the host.
+  if can_inject terminal-injection:host-fd-control-injects; then
+    attack_terminal proc-fd allow:ioctl
+    expect_match terminal-injection:host-fd-control-injects 'GOT=\[echo INJECTED\]' "$OUT"
+  fi
+}
+
+# terminal-outside-dev:*: the host's devpts mounted a second time outside /dev, as a chroot's
+# /dev/pts is. The daemon, with the defaults (as root, and as uid 1) and no terminal of its
+# own, opens the host process's pseudo-terminal there. Where Landlock keeps device ioctls to
+# /dev (ABI 5), jharden adds no terminal rule to the filter and Landlock refuses the ioctls
+# (EACCES); before ABI 5, or with landlock = no, the filter's rule refuses them (EPERM). The
+# terminal rules were once left out here while Landlock restricted only writes.
+test_terminal_outside_dev() {
+  new_case
+  write_terminal_attack
+  mkdir "$CASE/pts"
+  if ! mount --bind /dev/pts "$CASE/pts"; then
+    fail terminal-outside-dev:setup "mount --bind /dev/pts $CASE/pts failed"
+    return
+  fi
+  local pol abi who
+  pol=$(empty_policy)
+  jh --print "$pol"
+  abi=$(grep -oE 'kernel ABI [0-9]+' <<<"$OUT" | grep -oE '[0-9]+$')
+  if ((${abi:-0} >= 5)); then
+    expect_match terminal-outside-dev:print-no-rule-landlock-keeps-ioctls \
+      'terminal: no ioctl rule .*Landlock keeps device ioctls to /dev' "$OUT"
+  else
+    skip terminal-outside-dev:print-no-rule-landlock-keeps-ioctls "Landlock ABI ${abi:-none} < 5"
+  fi
+  for who in root daemon; do
+    [[ $who == daemon ]] && pol=$(printf '[service]\nuser = daemon\n' | policy user.conf)
+    attack_terminal "$CASE/pts"
+    expect_match "terminal-outside-dev:$who-opened" 'open=OK' "$OUT"
+    if ((${abi:-0} >= 5)); then
+      expect_match "terminal-outside-dev:$who-tiocsctty-refused-by-landlock" 'sctty=EACCES' "$OUT"
+      expect_match "terminal-outside-dev:$who-tiocsti-refused-by-landlock" 'sti=EACCES' "$OUT"
+    else
+      expect_match "terminal-outside-dev:$who-tiocsctty-refused-by-filter" 'sctty=EPERM' "$OUT"
+      expect_match "terminal-outside-dev:$who-tiocsti-refused-by-filter" 'sti=EPERM' "$OUT"
+    fi
+    expect_match "terminal-outside-dev:$who-nothing-reaches-host" 'GOT=\[\]' "$OUT"
+  done
+  # landlock = no: the filter's rule.
+  pol=$(printf '[filesystem]\nlandlock = no\n' | policy nolandlock.conf)
+  attack_terminal "$CASE/pts"
+  expect_match terminal-outside-dev:landlock-no-refused-by-filter 'sctty=EPERM.sti=EPERM' \
+    "$(tr '\n' ' ' <<<"$OUT")"
+  if ! build_fault_shim; then
+    skip terminal-outside-dev:abi-4 "needs the fault shim"
+  elif ((${abi:-0} < 5)); then
+    skip terminal-outside-dev:abi-4 "the kernel's Landlock ABI (${abi:-none}) is below 5 already"
+  else
+    # A kernel before ABI 5 (the shim says 4): the rule is back in the filter.
+    pol=$(empty_policy)
+    jh_fault landlock-abi-4 --print "$pol"
+    expect_match terminal-outside-dev:abi-4-print-rule \
+      'terminal: ioctl .* refused .*Landlock ABI 4 does not keep device ioctls' "$OUT"
+    attack_terminal "$CASE/pts" landlock-abi-4
+    expect_match terminal-outside-dev:abi-4-refused-by-filter 'sctty=EPERM.sti=EPERM' \
+      "$(tr '\n' ' ' <<<"$OUT")"
+    # Control: Landlock without the device ioctl right behind jharden's back, and so no rule
+    # either: the daemon takes the terminal and pushes its line.
+    attack_terminal "$CASE/pts" no-ioctl-dev
+    expect_match terminal-outside-dev:control-takes-terminal 'sctty=OK' "$OUT"
+    if can_inject terminal-outside-dev:control-injects; then
+      expect_match terminal-outside-dev:control-injects 'GOT=\[echo INJECTED\]' "$OUT"
+    fi
+  fi
+  umount -l "$CASE/pts"
+}
+
+# can_inject NAME: whether TIOCSTI works on this kernel (dev.tty.legacy_tiocsti) and the fault
+# shim is built; skips NAME otherwise.
+can_inject() {
+  local legacy
+  legacy=$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)
+  if [[ $legacy == 0 ]]; then
+    skip "$1" "TIOCSTI is disabled on this kernel (dev.tty.legacy_tiocsti=0)"
+  elif ! build_fault_shim; then
+    skip "$1" "needs the fault shim"
+  else
+    return 0
+  fi
+  return 1
+}
+
+# write_terminal_attack: $CASE/victim.py, a host process holding a pseudo-terminal that no
+# session holds and reading it (it prints its PID, the descriptor and the terminal's name),
+# and $CASE/attack.py, run inside: opens the terminal at the path given, TIOCSCTTY, TIOCSTI.
+write_terminal_attack() {
   cat >"$CASE/victim.py" <<'EOF'
 import os, pty, select, sys, time
 m, s = pty.openpty()
-print(os.getpid(), s, flush=True)
+print(os.getpid(), s, os.ttyname(s), flush=True)
 got, end = b"", time.time() + 30
 while time.time() < end and not os.path.exists(sys.argv[1]):
     if select.select([s], [], [], 0.2)[0]:
@@ -740,50 +848,32 @@ print("sctty=" + res(lambda: fcntl.ioctl(fd, 0x540E, 0)))
 print("sti=" + res(lambda: [fcntl.ioctl(fd, 0x5412, bytes([c])) for c in b"echo INJECTED\n"]))
 EOF
   chmod 0644 "$CASE/victim.py" "$CASE/attack.py"
-  local pol
-  pol=$(policy host-fd.conf <<'EOF'
-[service]
-user = daemon
-[filesystem]
-landlock = no
-EOF
-)
-  attack_host_fd
-  expect_match terminal-injection:host-fd-opened 'open=OK' "$OUT"
-  expect_match terminal-injection:host-fd-tiocsctty-refused 'sctty=EPERM' "$OUT"
-  expect_match terminal-injection:host-fd-tiocsti-refused 'sti=EPERM' "$OUT"
-  expect_match terminal-injection:host-fd-nothing-reaches-host 'GOT=\[\]' "$OUT"
-  # Control: the rule taken out of the filter (fault shim), the line reaches the host.
-  local legacy
-  legacy=$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)
-  if [[ $legacy == 0 ]]; then
-    skip terminal-injection:host-fd-control-injects "TIOCSTI is disabled on this kernel (dev.tty.legacy_tiocsti=0)"
-  elif ! build_fault_shim; then
-    skip terminal-injection:host-fd-control-injects "needs the fault shim"
-  else
-    attack_host_fd allow:ioctl
-    expect_match terminal-injection:host-fd-control-injects 'GOT=\[echo INJECTED\]' "$OUT"
-  fi
 }
 
-# attack_host_fd [FAULT]: starts the victim of test_terminal_host_fd, runs the attack under
-# $pol (through the fault shim with FAULT), ends the victim; OUT gets the attack's output and
-# the victim's GOT= line.
-attack_host_fd() {
-  local vpid="" slave victim_out=$CASE/victim.out i victim
+# attack_terminal WHERE [FAULT]: starts the victim of write_terminal_attack as uid 1, runs the
+# attack under $pol (through the fault shim with FAULT) on the victim's terminal, reached
+# through /proc/PID/fd (WHERE = proc-fd) or in the directory WHERE where a devpts shows it;
+# ends the victim. OUT gets the attack's output and the victim's GOT= line.
+attack_terminal() {
+  local where=$1 vpid="" slave name="" victim_out=$CASE/victim.out i victim target
   rm -f "$CASE/done" "$victim_out"
   setpriv --reuid=1 --regid=1 --clear-groups setsid "$PY" "$CASE/victim.py" "$CASE/done" \
     >"$victim_out" 2>&1 &
   victim=$!
   for ((i = 0; i < 100; i++)); do
-    read -r vpid slave 2>/dev/null <"$victim_out"
-    [[ -n $vpid ]] && break
+    read -r vpid slave name 2>/dev/null <"$victim_out"
+    [[ -n $name ]] && break
     sleep 0.1
   done
-  if [[ -n ${1:-} ]]; then
-    jh_fault "$1" "$pol" -- "$PY" "$CASE/attack.py" "/proc/$vpid/fd/$slave"
+  if [[ $where == proc-fd ]]; then
+    target=/proc/$vpid/fd/$slave
   else
-    jh "$pol" -- "$PY" "$CASE/attack.py" "/proc/$vpid/fd/$slave"
+    target=$where/${name#/dev/pts/}
+  fi
+  if [[ -n ${2:-} ]]; then
+    jh_fault "$2" "$pol" -- "$PY" "$CASE/attack.py" "$target"
+  else
+    jh "$pol" -- "$PY" "$CASE/attack.py" "$target"
   fi
   : >"$CASE/done"
   wait "$victim"
@@ -3403,6 +3493,7 @@ EOF
 VR_DOMAIN="Landlock domain"
 VR_DECOY="/proc/PID/root of a host process"
 VR_ENTRY="new entry directly in"
+VR_DEVIOCTL="device ioctl outside /dev"
 
 test_proc_entries_verify_faults() {
   new_case
@@ -3414,7 +3505,8 @@ test_proc_entries_verify_faults() {
   pol=$(empty_policy)
   # No domain at all: every Landlock row fails, and nothing else.
   jh_fault no-landlock --verify "$pol"
-  verify_failing proc-entries:verify-rows-fail-no-landlock "$VR_DOMAIN" "$VR_DECOY" "$VR_ENTRY"
+  verify_failing proc-entries:verify-rows-fail-no-landlock "$VR_DOMAIN" "$VR_DECOY" "$VR_ENTRY" \
+    "$VR_DEVIOCTL"
   expect_true proc-entries:verify-no-landlock-left-nothing-in-root \
     "/.jharden-verify-landlock left behind" test ! -e /.jharden-verify-landlock
   pol=$(policy yes.conf <<'EOF'
@@ -3424,7 +3516,7 @@ EOF
 )
   jh_fault no-landlock --verify "$pol"
   verify_failing proc-entries:verify-rows-fail-no-landlock-mode-yes "$VR_DOMAIN" "$VR_DECOY" \
-    "$VR_ENTRY"
+    "$VR_ENTRY" "$VR_DEVIOCTL"
   # In a PID namespace the decoy is out of sight whatever Landlock does: its row passes, the
   # domain and entry rows still see the domain missing.
   pol=$(policy pid.conf <<'EOF'
@@ -3433,12 +3525,22 @@ pid = yes
 EOF
 )
   jh_fault no-landlock --verify "$pol"
-  verify_failing proc-entries:verify-rows-fail-no-landlock-pid-ns "$VR_DOMAIN" "$VR_ENTRY"
-  # A domain whose rules grant everything: ptrace is still scoped, but / takes new entries.
+  verify_failing proc-entries:verify-rows-fail-no-landlock-pid-ns "$VR_DOMAIN" "$VR_ENTRY" \
+    "$VR_DEVIOCTL"
+  # A domain whose rules grant everything: ptrace is still scoped, but / takes new entries and
+  # a device outside /dev its ioctls.
   pol=$(empty_policy)
   jh_fault landlock-grant-root --verify "$pol"
-  verify_failing landlock:verify-entry-row-fails-rules-grant-root "$VR_ENTRY"
+  verify_failing landlock:verify-entry-row-fails-rules-grant-root "$VR_ENTRY" "$VR_DEVIOCTL"
   verify_row landlock:verify-domain-row-grant-root "$VR_DOMAIN" PASS "auto: applied"
+  # A domain without the device ioctl right (as before ABI 5), which the plan counted on: only
+  # the device row fails. On a kernel before ABI 5 the plan expects none, and the row passes.
+  jh_fault no-ioctl-dev --verify "$pol"
+  if grep -qE 'Landlock domain +asked: auto: applied, ABI ([5-9]|[1-9][0-9])' <<<"$OUT"; then
+    verify_failing landlock:verify-device-row-fails-no-ioctl-dev "$VR_DEVIOCTL"
+  else
+    expect_rc landlock:verify-device-row-without-abi-5-passes 0
+  fi
   # With landlock = no the shim has nothing to take away: every row passes.
   pol=$(policy nolandlock.conf <<'EOF'
 [filesystem]
@@ -4306,6 +4408,7 @@ main() {
     test_cap_leftovers \
     test_terminal_injection \
     test_terminal_host_fd \
+    test_terminal_outside_dev \
     test_seccomp_abi \
     test_seccomp_program \
     test_seccomp_ssb \

@@ -1041,7 +1041,7 @@ TEST(BuildPlanSeccomp, NothingToFilterDisablesSeccomp) {
     EXPECT_TRUE(plan_of(off(one)).plan.seccomp.enabled) << one;
   // new_session's terminal rules need a filter of their own, where a terminal is within reach.
   PlanContext none, terminal;
-  none.landlock_abi = terminal.landlock_abi = 1;
+  none.landlock_abi = terminal.landlock_abi = kLandlockDeviceIoctlAbi;
   terminal.terminal = true;
   EXPECT_TRUE(plan_of(off("new_session"), terminal).plan.seccomp.enabled);
   EXPECT_TRUE(plan_of(off("new_session"), terminal).plan.seccomp.restrict_terminal());
@@ -1052,10 +1052,15 @@ TEST(BuildPlanSeccomp, NothingToFilterDisablesSeccomp) {
 // The terminal rules where the daemon could reach a terminal, and only there: ioctl with a rule
 // on its arguments leaves the kernel's seccomp cache, for every filter of the stack.
 TEST(BuildPlanSeccomp, TerminalRulesOnlyWhereATerminalIsWithinReach) {
-  auto reach = [](const std::string& text, bool terminal, int landlock_abi = 1) {
+  auto reach = [](const std::string& text, bool terminal,
+                  int landlock_abi = kLandlockDeviceIoctlAbi) {
     PlanContext context;
     context.terminal = terminal;
     context.landlock_abi = landlock_abi;
+    // Host paths under /srv/chroot/dev are device nodes, as in a chroot's /dev.
+    context.look_up = [](const std::string& path) {
+      return std::optional<HostPath>(HostPath{path, path_is_under(path, "/srv/chroot/dev")});
+    };
     const SeccompPlan sc = plan_of(text, context).plan.seccomp;
     return sc.terminal_reach;
   };
@@ -1068,11 +1073,18 @@ TEST(BuildPlanSeccomp, TerminalRulesOnlyWhereATerminalIsWithinReach) {
   EXPECT_EQ(reach("[filesystem]\nread_write = /dev/ttyS1\n", false),
             "/dev/ttyS1 is in the sandbox");
   EXPECT_EQ(reach("[filesystem]\nbind = /srv/x:/srv/devices\n", false), "");
-  // The host's processes' descriptors (/proc/PID/fd) without both a PID namespace and Landlock.
-  const std::string host_fds = "the host's processes' descriptors: no PID namespace, no Landlock";
-  EXPECT_EQ(reach("", false, 0), host_fds);
-  EXPECT_EQ(reach("[filesystem]\nlandlock = no\n", false), host_fds);
-  EXPECT_EQ(reach("[namespaces]\npid = yes\n", false, 0), "");
+  // A device bound outside /dev keeps its ioctls (Landlock grants them there).
+  EXPECT_EQ(reach("[filesystem]\nbind = /srv/chroot/dev/tty1:/run/tty1\n", false),
+            "/srv/chroot/dev/tty1 is a device bound into the sandbox");
+  // A terminal's node outside /dev (a chroot's, a devpts mounted again) takes ioctls unless
+  // Landlock keeps them to /dev; without Landlock, /proc/PID/fd is within reach as well.
+  EXPECT_EQ(reach("", false, 0), "no Landlock in this kernel to keep device ioctls to /dev");
+  EXPECT_EQ(reach("[namespaces]\npid = yes\n", false, 0),
+            "no Landlock in this kernel to keep device ioctls to /dev");
+  EXPECT_EQ(reach("", false, kLandlockDeviceIoctlAbi - 1),
+            "Landlock ABI 4 does not keep device ioctls to /dev (ABI 5 does)");
+  EXPECT_EQ(reach("[filesystem]\nlandlock = no\n", false),
+            "landlock = no: device ioctls are not kept to /dev");
   // Without new_session, no rule and no reason.
   EXPECT_EQ(reach("[service]\nnew_session = no\n", true), "");
 }
@@ -1351,9 +1363,10 @@ TEST(MountKindName, NamesEveryKind) {
 
 // --- Landlock rules (jharden.conf(5) "landlock") --------------------------------------------
 
-// The rules as "PATH KIND[:except,...]" lines, in plan order.
-Strings rules_of(const std::string& text, int abi = 7) {
-  PlanContext context;
+// The rules as "PATH KIND[:except,...]" lines, in plan order. At ABI 4 by default: the rules
+// for writes, without those for device ioctls (ABI 5, LandlockRules.DeviceIoctls*).
+Strings rules_of(const std::string& text, int abi = kLandlockDeviceIoctlAbi - 1,
+                 PlanContext context = {}) {
   context.landlock_abi = abi;
   Planned p = plan_of(text, context);
   Strings out;
@@ -1381,7 +1394,7 @@ TEST(LandlockRules, ReadOnlySubdirectoryExpandsItsParentToo) {
 TEST(LandlockRules, EntriesRulesNameTheTreesThatHoldEntriesBack) {
   // At start-up, a directory whose read-only trees are all missing (optional) is granted whole.
   PlanContext context;
-  context.landlock_abi = 7;
+  context.landlock_abi = kLandlockDeviceIoctlAbi - 1;  // the rules for writes only
   Planned p = plan_of("[filesystem]\nread_only =\nread_only = -/opt/a/b /opt/c\n", context);
   const auto& rules = p.plan.landlock.rules;
   ASSERT_EQ(rules.size(), 3u);
@@ -1445,6 +1458,22 @@ TEST(LandlockRules, DevicesStayWritableOnAReadOnlyDevAndMaskedFiles) {
                      "/etc/motd write-only optional"}));
 }
 
+TEST(LandlockRules, DeviceIoctlsStayBeneathDevAndOnDevicesBoundElsewhere) {
+  PlanContext context;
+  context.look_up = [](const std::string& path) {
+    return std::optional<HostPath>(HostPath{path, path.starts_with("/srv/chroot/dev/")});
+  };
+  const int abi = kLandlockDeviceIoctlAbi;
+  EXPECT_EQ(rules_of("", abi), (Strings{"/ entries:etc,sys,usr", "/dev devices optional"}));
+  EXPECT_EQ(rules_of("[filesystem]\nbind = /srv/chroot/dev/ttyS0:/run/modem\n"
+                     "bind = /srv/chroot/dev/ttyS1:/dev/ttyS1\nbind = /srv/data:/srv/data\n",
+                     abi, context),
+            (Strings{"/ entries:etc,sys,usr", "/dev devices optional", "/run/modem devices"}));
+  // Not handled before ABI 5: no rule for them.
+  EXPECT_EQ(rules_of("[filesystem]\nbind = /srv/chroot/dev/ttyS0:/run/modem\n", abi - 1, context),
+            (Strings{"/ entries:etc,sys,usr"}));
+}
+
 TEST(LandlockRules, RootModeRulesAreInTheNewRoot) {
   // /sys is a fresh read-only sysfs there, not the host's.
   EXPECT_EQ(rules_of("[filesystem]\nroot = /srv/r\n"), (Strings{"/ entries:etc,usr"}));
@@ -1465,11 +1494,15 @@ TEST(LandlockPlan, ModeAbiAndHandledRights) {
   Strings two = landlock_access_names(plan_of("", context).plan.landlock.handled);
   EXPECT_TRUE(contains(two, std::string("refer")));
   EXPECT_FALSE(contains(two, std::string("truncate")));
+  context.landlock_abi = 4;
+  Strings four = landlock_access_names(plan_of("", context).plan.landlock.handled);
+  EXPECT_TRUE(contains(four, std::string("truncate")));
+  EXPECT_FALSE(contains(four, std::string("ioctl_dev")));
   context.landlock_abi = 6;
   Strings six = landlock_access_names(plan_of("", context).plan.landlock.handled);
-  EXPECT_TRUE(contains(six, std::string("truncate")));
-  // Writes only: reads, execution and device ioctls are the mounts' business.
-  EXPECT_EQ(six.size(), 12u);
+  // Writes and device ioctls: reads and execution are the mounts' business.
+  EXPECT_TRUE(contains(six, std::string("ioctl_dev")));
+  EXPECT_EQ(six.size(), 13u);
   Planned off = plan_of("[filesystem]\nlandlock = no\n", context);
   EXPECT_FALSE(off.plan.landlock.active());
   EXPECT_TRUE(off.plan.landlock.rules.empty());

@@ -92,8 +92,10 @@ class GoldenTest : public ::testing::TestWithParam<std::string> {
     if (last_capability() != kGoldenLastCapability)
       GTEST_SKIP() << "goldens list the capabilities of a kernel with cap_last_cap "
                    << kGoldenLastCapability << "; this one has " << last_capability();
-    if (landlock_kernel_abi() == 0)
-      GTEST_SKIP() << "goldens are written on a kernel with Landlock; this one has none";
+    if (landlock_kernel_abi() < kLandlockDeviceIoctlAbi)
+      GTEST_SKIP() << "goldens are written on a kernel whose Landlock keeps device ioctls to /dev "
+                      "(ABI "
+                   << kLandlockDeviceIoctlAbi << "); this one has ABI " << landlock_kernel_abi();
     Diagnostics diag;
     Policy policy = parse_policy_files({{GetParam(), read_text(source_path("conf/" + GetParam()))}},
                                        false, diag);

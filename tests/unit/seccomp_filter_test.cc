@@ -29,7 +29,8 @@ SeccompPlan seccomp_plan_of(const std::string& text) {
   parse_policy_text("p.conf", "[service]\nexec = /bin/true\n" + text, policy, diag);
   EXPECT_TRUE(diag.ok()) << text;
   PlanContext context;
-  context.landlock_abi = 1;  // no terminal within the daemon's reach unless the policy says so
+  // No terminal within the daemon's reach unless the policy says so.
+  context.landlock_abi = kLandlockDeviceIoctlAbi;
   return build_plan(policy, Identity{}, {}, context, diag).seccomp;
 }
 

@@ -21,6 +21,10 @@
 //   no-landlock      landlock_restrict_self() returns 0 without restricting the process
 //   landlock-grant-root  the ruleset gets one more rule: every handled right beneath /, so
 //                    the domain holds (ptrace scoping) but refuses no write
+//   landlock-abi-4   the kernel's Landlock ABI reads 4 (Linux 6.7), which has no device ioctl
+//                    right; the ruleset is then made for that ABI
+//   no-ioctl-dev     the ruleset handles no device ioctls (LANDLOCK_ACCESS_FS_IOCTL_DEV), as on
+//                    a kernel before ABI 5, and rules granting them grant nothing else
 //   no-chown         fchown() succeeds without changing the owner (secrets stay root's)
 //   unshare-drop:cgroup  jharden's unshare() makes no cgroup namespace (CLONE_NEWCGROUP is
 //                    left out of the call that makes the mount namespace)
@@ -172,8 +176,24 @@ long syscall(long nr, ...) {
   for (int i = 0; i < 6; ++i) a[i] = va_arg(ap, long);
   va_end(ap);
   static uint64_t handled;  // of the last ruleset created with attributes
-  if (nr == __NR_landlock_create_ruleset && a[0] != 0 && a[1] >= (long)sizeof(uint64_t))
+  const uint64_t ioctl_dev = 1ULL << 15;  // LANDLOCK_ACCESS_FS_IOCTL_DEV (ABI 5)
+  if (nr == __NR_landlock_create_ruleset && a[0] == 0 &&
+      (a[2] & LANDLOCK_CREATE_RULESET_VERSION) && has_fault("landlock-abi-4"))
+    return 4;
+  if (nr == __NR_landlock_create_ruleset && a[0] != 0 && a[1] >= (long)sizeof(uint64_t)) {
     memcpy(&handled, (const void*)a[0], sizeof handled);
+    if (has_fault("no-ioctl-dev")) {
+      handled &= ~ioctl_dev;
+      return real(nr, &handled, sizeof handled, a[2]);
+    }
+  }
+  if (nr == __NR_landlock_add_rule && a[1] == LANDLOCK_RULE_PATH_BENEATH &&
+      has_fault("no-ioctl-dev")) {
+    struct landlock_path_beneath_attr pb;
+    memcpy(&pb, (const void*)a[2], sizeof pb);
+    pb.allowed_access &= ~ioctl_dev;
+    return pb.allowed_access == 0 ? 0 : real(nr, a[0], a[1], &pb, a[3]);
+  }
   // A program of its own (the probes of libseccomp pass none).
   if (nr == __NR_seccomp && a[0] == SECCOMP_SET_MODE_FILTER && a[2] != 0 && has_fault("no-load"))
     return 0;
