@@ -1672,7 +1672,7 @@ AssessmentItem landlock_item(const LandlockPlan& l) {
   const std::string abi = "kernel ABI " + (l.abi > 0 ? std::to_string(l.abi) : "none");
   if (l.active())
     i.description = "Landlock (" + abi + "): writes only where the mounts allow them; " +
-                    (l.keeps_device_ioctls() ? "device ioctls only beneath /dev; " : "") +
+                    (l.keeps_device_ioctls() ? "device ioctls only on the devices of /dev; " : "") +
                     "no /proc root, cwd or mem of processes outside (not scored by systemd)";
   else if (l.mode == LandlockMode::kNo)
     i.description = "landlock = no (" + abi + "): the mounts and capabilities alone";

@@ -160,6 +160,13 @@ class RulesetBuilder {
 
 }  // namespace
 
+bool landlock_refuses_tty_ioctls(const LandlockPlan& plan) {
+  return plan.keeps_device_ioctls() &&
+         std::none_of(plan.rules.begin(), plan.rules.end(), [](const LandlockRule& r) {
+           return r.kind == LandlockRule::Kind::kDevices && path_is_under("/dev/tty", r.path);
+         });
+}
+
 const char* landlock_mode_name(LandlockMode mode) {
   switch (mode) {
     case LandlockMode::kAuto:
@@ -181,15 +188,15 @@ const char* landlock_rule_kind_name(LandlockRule::Kind kind) {
     case LandlockRule::Kind::kWriteOnly:
       return "write-only";
     case LandlockRule::Kind::kDevices:
-      return "devices";
+      return "device";
   }
   return "?";
 }
 
 uint64_t landlock_handled_access(int abi) {
   // Reads and execution are left to the mounts (and the DAC): the layer is about writes, and
-  // about device ioctls (ABI 5), which stay allowed beneath /dev only: a terminal's node
-  // elsewhere on the host's file systems (a devpts mounted a second time, a chroot's
+  // about device ioctls (ABI 5), which stay allowed on the devices of /dev only: a terminal's
+  // node elsewhere on the host's file systems (a devpts mounted a second time, a chroot's
   // /dev/tty1) would otherwise take TIOCSCTTY and TIOCSTI. Descriptors the daemon inherits
   // were opened before the domain and keep their ioctls. The ABI 6 scopes (abstract UNIX
   // sockets, signals) are not handled: they would cut a daemon off from abstract sockets of
@@ -225,7 +232,42 @@ std::vector<std::string> landlock_access_names(uint64_t access) {
   return out;
 }
 
-std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts, uint64_t handled) {
+namespace {
+
+// The device ioctl rules (ABI 5). A session leader without a controlling terminal makes any
+// terminal it opens (without O_NOCTTY) its controlling one, and /dev/tty then reaches that
+// terminal under /dev's own path: with new_session, /dev/tty keeps no ioctl, so that a host
+// terminal's node elsewhere, refused its ioctls, is not driven through it instead.
+void add_device_rules(const std::vector<MountEntry>& mounts, bool tty_ioctls,
+                      std::vector<LandlockRule>& rules) {
+  auto add = [&rules](const std::string& path, bool optional) {
+    rules.push_back({LandlockRule::Kind::kDevices, path, {}, optional, {}});
+  };
+  const auto dev = std::find_if(mounts.begin(), mounts.end(), [](const MountEntry& e) {
+    return e.kind == MountKind::kPrivateDev && e.target == "/dev";
+  });
+  if (dev == mounts.end()) {
+    add("/dev", true);  // the host's (or the new root's own)
+  } else {
+    for (const auto& sub : dev->submounts)
+      if (sub.fs_type != "tmpfs" && (tty_ioctls || sub.name != "tty"))
+        add(child_path("/dev", sub.name), false);
+  }
+  for (const auto& e : mounts) {
+    const bool under_dev = e.target != "/dev" && path_is_under(e.target, "/dev");
+    const bool placed = e.kind == MountKind::kBind || e.kind == MountKind::kReadWrite ||
+                        e.kind == MountKind::kReadOnly;
+    if (dev != mounts.end() && under_dev && placed)
+      add(e.target, true);  // the mount says whether it must exist
+    else if (!under_dev && e.kind == MountKind::kBind && e.device)
+      add(e.target, e.optional);
+  }
+}
+
+}  // namespace
+
+std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts, uint64_t handled,
+                                         bool tty_ioctls) {
   struct Node {
     std::string path;
     Role role;
@@ -299,12 +341,7 @@ std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts, 
   for (const auto& e : mounts)
     if (e.kind == MountKind::kMask && !index.covered(e.target))
       index.add({LandlockRule::Kind::kWriteOnly, e.target, {}, true, {}});
-  if (handled & LANDLOCK_ACCESS_FS_IOCTL_DEV) {
-    rules.push_back({LandlockRule::Kind::kDevices, "/dev", {}, true, {}});
-    for (const auto& e : mounts)
-      if (e.kind == MountKind::kBind && e.device && !path_is_under(e.target, "/dev"))
-        rules.push_back({LandlockRule::Kind::kDevices, e.target, {}, e.optional, {}});
-  }
+  if (handled & LANDLOCK_ACCESS_FS_IOCTL_DEV) add_device_rules(mounts, tty_ioctls, rules);
   return rules;
 }
 

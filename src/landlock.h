@@ -25,7 +25,7 @@ struct LandlockRule {
     kBeneath,    // every handled right beneath the path (the path itself included)
     kEntries,    // every handled right beneath each entry of the directory except `except`
     kWriteOnly,  // opening files for writing only: device nodes on a read-only mount
-    kDevices,    // ioctl on the device nodes beneath the path: /dev, and devices bound elsewhere
+    kDevices,    // ioctl on the device node, or the nodes beneath the directory
   };
   Kind kind = Kind::kBeneath;
   std::string path;                 // in the final view (inside the new root)
@@ -47,6 +47,10 @@ struct LandlockPlan {
   bool keeps_device_ioctls() const { return active() && abi >= kLandlockDeviceIoctlAbi; }
 };
 
+// Whether the ruleset refuses ioctls through /dev/tty: device ioctls handled, and no rule
+// grants them there (with new_session, on the private /dev).
+bool landlock_refuses_tty_ioctls(const LandlockPlan& plan);
+
 const char* landlock_mode_name(LandlockMode mode);
 const char* landlock_rule_kind_name(LandlockRule::Kind kind);
 
@@ -57,9 +61,11 @@ uint64_t landlock_handled_access(int abi);
 std::vector<std::string> landlock_access_names(uint64_t access);
 
 // Pure: the rules that mirror the writable locations of a mount plan (parents first, merged,
-// as order_mounts() returns it), and, where `handled` has device ioctls, the places they stay
-// allowed: beneath /dev and on the devices bound elsewhere.
-std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts, uint64_t handled);
+// as order_mounts() returns it), and, where `handled` has device ioctls, the devices that keep
+// them: those of the private /dev (its /dev/tty only with `tty_ioctls`), what the plan puts
+// under /dev, and devices bound elsewhere; the host's /dev, beneath it, where it is seen.
+std::vector<LandlockRule> landlock_rules(const std::vector<MountEntry>& mounts, uint64_t handled,
+                                         bool tty_ioctls);
 
 // The kernel's Landlock ABI, 0 when it has none (or it is disabled at boot).
 int landlock_kernel_abi();

@@ -462,9 +462,10 @@ bool under_dev(const std::string& path) { return path == "/dev" || path.starts_w
 // Why the daemon could reach a terminal, for new_session's ioctl rules; "" when it cannot: it
 // holds none, its /dev is the private one (a devpts of its own, /dev/tty without a
 // controlling terminal) with nothing of the host's /dev or devices put into it, and Landlock
-// keeps device ioctls to that /dev (a terminal's node elsewhere on the host's file systems,
-// such as a devpts mounted a second time, takes none) and ptrace access, /proc/PID/fd with
-// it, inside its domain. (A terminal a host process hands it over a socket stays possible:
+// keeps device ioctls to that /dev's devices (a terminal's node elsewhere on the host's file
+// systems, such as a devpts mounted a second time, takes none, nor /dev/tty once the node's
+// open made it the controlling terminal) and ptrace access, /proc/PID/fd with it, inside its
+// domain. (A terminal a host process hands it over a socket stays possible:
 // jharden.conf(5).)
 std::string terminal_reach(const Policy& policy, const PlanContext& context) {
   if (context.terminal) return "jharden holds a terminal";
@@ -809,7 +810,8 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   plan.landlock.abi = context.landlock_abi;
   plan.landlock.handled = landlock_handled_access(context.landlock_abi);
   if (plan.landlock.mode != LandlockMode::kNo)
-    plan.landlock.rules = landlock_rules(plan.mounts, plan.landlock.handled);
+    plan.landlock.rules =
+        landlock_rules(plan.mounts, plan.landlock.handled, !policy.new_session.value);
   plan.secrets_directory = policy.secrets_directory.value;
   plan.secrets_mode = policy.secrets_mode.value;
 

@@ -248,7 +248,7 @@ void landlock_text(std::ostringstream& o, const LandlockPlan& ll) {
         o << "open files for writing (devices)";
         break;
       case LandlockRule::Kind::kDevices:
-        o << "ioctl on devices" << (r.path == "/dev" ? " beneath" : "");
+        o << "device ioctls";
         break;
     }
     o << (r.optional ? "  optional\n" : "\n");

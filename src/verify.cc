@@ -1135,7 +1135,7 @@ LandlockProbe probe_decoy(const Plan& plan, const HostFacts& host, bool applied,
 // A new entry directly in a directory the plan grants entry by entry.
 LandlockProbe probe_new_entry(const Plan& plan, bool applied, const std::string& why) {
   LandlockProbe p;
-  for (const auto& rule : landlock_rules(plan.mounts, plan.landlock.handled)) {
+  for (const auto& rule : landlock_rules(plan.mounts, plan.landlock.handled, !plan.new_session)) {
     if (rule.kind != LandlockRule::Kind::kEntries) continue;
     struct stat st;
     if (stat(rule.path.c_str(), &st) != 0) continue;
@@ -1174,32 +1174,41 @@ LandlockProbe probe_new_entry(const Plan& plan, bool applied, const std::string&
   return p;
 }
 
-// An ioctl on a device node outside /dev: the first masked file, which is the host's /dev/null
-// bound there. TCGETS answers ENOTTY from /dev/null itself, EACCES where Landlock refuses
-// device ioctls (ABI 5); the terminal node of a second devpts would be refused the same way.
-LandlockProbe probe_device_ioctl(const Plan& plan, const std::string& why) {
-  LandlockProbe p;
-  for (const auto& e : plan.mounts) {
-    if (e.kind != MountKind::kMask || path_is_under(e.target, "/dev")) continue;
-    const unique_fd fd(open(e.target.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
-    struct stat st;
-    if (!fd || fstat(fd.get(), &st) != 0 || !S_ISCHR(st.st_mode)) continue;
+// Device ioctls, seen through /dev/tty: a child leading a session of its own opens a
+// pseudo-terminal without O_NOCTTY, which makes it its controlling terminal, as a host
+// terminal's node outside /dev would become; /dev/tty then reaches it under /dev's own path.
+// Where Landlock keeps device ioctls and new_session is set, TCGETS there must be refused
+// (EACCES); elsewhere the terminal answers. Exit codes above 200: a step before the ioctl
+// failed, and the row cannot tell.
+LandlockProbe probe_tty_ioctl(const Plan& plan, const std::string& why) {
+  const std::string got = in_child([] {
+    if (setsid() < 0) return 201;
+    int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    int unlock = 0, n = 0;
+    if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) != 0 || ioctl(master, TIOCGPTN, &n) != 0)
+      return 202;
+    if (open(("/dev/pts/" + std::to_string(n)).c_str(), O_RDWR | O_CLOEXEC) < 0) return 203;
+    int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (tty < 0) return 204;
     char termios[256];
-    errno = 0;
-    const int err = ioctl(fd.get(), TCGETS, termios) == 0 ? 0 : errno;
-    p.probed = true;
-    p.path = e.target;
-    p.obs =
-        err == EACCES ? errno_name(err) : "ALLOWED (the device answered: " + errno_name(err) + ")";
-    if (err == EACCES) p.seen = 1;
-    if (plan.landlock.keeps_device_ioctls()) {
-      p.asked = "refused (Landlock)";
-      p.pass = err == EACCES;
-    } else {
-      p.asked = "allowed (" + why + ")";
-      p.pass = err != EACCES;
-    }
-    break;
+    return ioctl(tty, TCGETS, termios) == 0 ? 0 : errno;
+  });
+  static const std::map<std::string, std::string> kSteps = {{"201", "setsid failed"},
+                                                            {"202", "no pseudo-terminal"},
+                                                            {"203", "its terminal not opened"},
+                                                            {"204", "no controlling terminal"}};
+  LandlockProbe p;
+  p.probed = true;
+  const auto step = kSteps.find(got);
+  p.obs = step != kSteps.end() ? "not observable (" + step->second + ")" : got;
+  if (got == "EACCES") p.seen = 1;
+  if (landlock_refuses_tty_ioctls(plan.landlock)) {
+    p.asked = "refused (Landlock)";
+    p.pass = step != kSteps.end() || got == "EACCES";
+    if (got == "allowed") p.obs = "ALLOWED";
+  } else {
+    p.asked = "allowed (" + why + ")";
+    p.pass = got != "EACCES";
   }
   return p;
 }
@@ -1212,9 +1221,12 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   const LandlockProbe decoy =
       host.decoy > 0 ? probe_decoy(plan, host, applied, why) : LandlockProbe{};
   const LandlockProbe entry = probe_new_entry(plan, applied, why);
-  const LandlockProbe device = probe_device_ioctl(
-      plan,
-      applied ? "Landlock ABI " + std::to_string(ll.abi) + " has no device ioctl right" : why);
+  const LandlockProbe device = probe_tty_ioctl(
+      plan, !applied ? why
+            : !ll.keeps_device_ioctls()
+                ? "Landlock ABI " + std::to_string(ll.abi) + " has no device ioctl right"
+            : !plan.new_session ? "policy: new_session = no"
+                                : "the host's /dev: private_dev = no");
   std::string asked =
       std::string(landlock_mode_name(ll.mode)) + ": " +
       (applied ? "applied, ABI " + std::to_string(ll.abi) : "not applied (" + why + ")");
@@ -1225,7 +1237,7 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
   };
   note(decoy.seen, "decoy refused", "decoy reached");
   note(entry.seen, "entry refused", "entry created");
-  note(device.seen, "device ioctl refused", "");
+  note(device.seen, "/dev/tty ioctl refused", "");
   const bool in_domain = decoy.seen > 0 || entry.seen > 0 || device.seen > 0;
   const bool outside = !in_domain && (decoy.seen < 0 || entry.seen < 0);
   std::string obs = in_domain ? "domain (" + evidence + ")"
@@ -1239,8 +1251,7 @@ void probe_landlock(const Plan& plan, const HostFacts& host, Report& r) {
     r.row(decoy.pass, "/proc/PID/root of a host process (same uid)", decoy.asked, decoy.obs);
   if (entry.probed)
     r.row(entry.pass, "new entry directly in " + entry.path, entry.asked, entry.obs);
-  if (device.probed)
-    r.row(device.pass, "device ioctl outside /dev (" + device.path + ")", device.asked, device.obs);
+  r.row(device.pass, "/dev/tty ioctl, terminal taken by open", device.asked, device.obs);
 }
 
 // Changing the mounts from inside: a new mount, a read-only tree made writable again, a mask

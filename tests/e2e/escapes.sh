@@ -773,6 +773,28 @@ test_terminal_outside_dev() {
     fi
     expect_match "terminal-outside-dev:$who-nothing-reaches-host" 'GOT=\[\]' "$OUT"
   done
+  # The terminal taken by open() (the daemon leads its session and has none), then driven
+  # through the private /dev's /dev/tty, where Landlock keeps no ioctl with new_session.
+  ATTACK_MODE=ctty
+  for who in root daemon; do
+    pol=$(empty_policy)
+    [[ $who == daemon ]] && pol=$(printf '[service]\nuser = daemon\n' | policy user.conf)
+    attack_terminal "$CASE/pts"
+    expect_match "terminal-outside-dev:$who-ctty-by-open-dev-tty" 'devtty=OK' "$OUT"
+    if ((${abi:-0} >= 5)); then
+      expect_match "terminal-outside-dev:$who-ctty-tiocsti-refused-by-landlock" 'sti=EACCES' "$OUT"
+    else
+      expect_match "terminal-outside-dev:$who-ctty-tiocsti-refused-by-filter" 'sti=EPERM' "$OUT"
+    fi
+    expect_match "terminal-outside-dev:$who-ctty-nothing-reaches-host" 'GOT=\[\]' "$OUT"
+  done
+  if build_fault_shim && ((${abi:-0} >= 5)); then
+    # Control: /dev/tty granted its ioctls behind jharden's back.
+    pol=$(empty_policy)
+    attack_terminal "$CASE/pts" dev-tty-ioctl
+    expect_match terminal-outside-dev:ctty-control-tiocsti-through-dev-tty 'sti=OK' "$OUT"
+  fi
+  ATTACK_MODE=""
   # landlock = no: the filter's rule.
   pol=$(printf '[filesystem]\nlandlock = no\n' | policy nolandlock.conf)
   attack_terminal "$CASE/pts"
@@ -839,12 +861,22 @@ def res(f):
         return "OK"
     except OSError as e:
         return errno.errorcode[e.errno]
+# "ctty": opened without O_NOCTTY, which makes it the controlling terminal of a session
+# leader that has none, then driven through /dev/tty.
+ctty = sys.argv[2:] == ["ctty"]
 try:
-    fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+    fd = os.open(sys.argv[1], os.O_RDONLY if ctty else os.O_RDWR | os.O_NOCTTY)
 except OSError as e:
     sys.exit(print("open=" + errno.errorcode[e.errno]))
 print("open=OK")
-print("sctty=" + res(lambda: fcntl.ioctl(fd, 0x540E, 0)))
+if ctty:
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR)
+        print("devtty=OK")
+    except OSError as e:
+        sys.exit(print("devtty=" + errno.errorcode[e.errno]))
+else:
+    print("sctty=" + res(lambda: fcntl.ioctl(fd, 0x540E, 0)))
 print("sti=" + res(lambda: [fcntl.ioctl(fd, 0x5412, bytes([c])) for c in b"echo INJECTED\n"]))
 EOF
   chmod 0644 "$CASE/victim.py" "$CASE/attack.py"
@@ -853,7 +885,9 @@ EOF
 # attack_terminal WHERE [FAULT]: starts the victim of write_terminal_attack as uid 1, runs the
 # attack under $pol (through the fault shim with FAULT) on the victim's terminal, reached
 # through /proc/PID/fd (WHERE = proc-fd) or in the directory WHERE where a devpts shows it;
-# ends the victim. OUT gets the attack's output and the victim's GOT= line.
+# ends the victim. OUT gets the attack's output and the victim's GOT= line. $ATTACK_MODE is
+# passed to attack.py ("ctty").
+ATTACK_MODE=""
 attack_terminal() {
   local where=$1 vpid="" slave name="" victim_out=$CASE/victim.out i victim target
   rm -f "$CASE/done" "$victim_out"
@@ -871,9 +905,9 @@ attack_terminal() {
     target=$where/${name#/dev/pts/}
   fi
   if [[ -n ${2:-} ]]; then
-    jh_fault "$2" "$pol" -- "$PY" "$CASE/attack.py" "$target"
+    jh_fault "$2" "$pol" -- "$PY" "$CASE/attack.py" "$target" $ATTACK_MODE
   else
-    jh "$pol" -- "$PY" "$CASE/attack.py" "$target"
+    jh "$pol" -- "$PY" "$CASE/attack.py" "$target" $ATTACK_MODE
   fi
   : >"$CASE/done"
   wait "$victim"
@@ -3095,7 +3129,7 @@ EOF
   expect_field bind-flags:device-source-still-usable dev 0
   jh --print "$pol"
   expect_match bind-flags:print-device-source-nosuid-only "bind  /dev/null  rw,nosuid\$" \
-    "$(grep -F "$CASE/devnull" <<<"$OUT")"
+    "$(grep -F "$CASE/devnull  bind" <<<"$OUT")"
 }
 
 # --print shows what is applied: for every shipped policy, and for one with every kind of
@@ -3493,7 +3527,7 @@ EOF
 VR_DOMAIN="Landlock domain"
 VR_DECOY="/proc/PID/root of a host process"
 VR_ENTRY="new entry directly in"
-VR_DEVIOCTL="device ioctl outside /dev"
+VR_DEVIOCTL="/dev/tty ioctl, terminal taken by open"
 
 test_proc_entries_verify_faults() {
   new_case
@@ -3533,14 +3567,22 @@ EOF
   jh_fault landlock-grant-root --verify "$pol"
   verify_failing landlock:verify-entry-row-fails-rules-grant-root "$VR_ENTRY" "$VR_DEVIOCTL"
   verify_row landlock:verify-domain-row-grant-root "$VR_DOMAIN" PASS "auto: applied"
-  # A domain without the device ioctl right (as before ABI 5), which the plan counted on: only
-  # the device row fails. On a kernel before ABI 5 the plan expects none, and the row passes.
-  jh_fault no-ioctl-dev --verify "$pol"
-  if grep -qE 'Landlock domain +asked: auto: applied, ABI ([5-9]|[1-9][0-9])' <<<"$OUT"; then
-    verify_failing landlock:verify-device-row-fails-no-ioctl-dev "$VR_DEVIOCTL"
-  else
-    expect_rc landlock:verify-device-row-without-abi-5-passes 0
-  fi
+  # A domain without the device ioctl right (as before ABI 5), which the plan counted on, or
+  # one that grants it on /dev/tty: only the /dev/tty row fails. On a kernel before ABI 5 the
+  # plan expects neither, and the row passes.
+  local fault
+  for fault in no-ioctl-dev dev-tty-ioctl; do
+    jh_fault $fault --verify "$pol"
+    if grep -qE 'Landlock domain +asked: auto: applied, ABI ([5-9]|[1-9][0-9])' <<<"$OUT"; then
+      verify_failing landlock:verify-tty-row-fails-$fault "$VR_DEVIOCTL"
+    else
+      expect_rc landlock:verify-tty-row-without-abi-5-passes-$fault 0
+    fi
+  done
+  # new_session = no: /dev/tty keeps its ioctls, and the row expects them.
+  pol=$(printf '[service]\nnew_session = no\n' | policy nosession.conf)
+  jh --verify "$pol"
+  verify_row landlock:verify-tty-row-new-session-no "$VR_DEVIOCTL" PASS "allowed"
   # With landlock = no the shim has nothing to take away: every row passes.
   pol=$(policy nolandlock.conf <<'EOF'
 [filesystem]

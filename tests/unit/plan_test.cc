@@ -1458,20 +1458,51 @@ TEST(LandlockRules, DevicesStayWritableOnAReadOnlyDevAndMaskedFiles) {
                      "/etc/motd write-only optional"}));
 }
 
-TEST(LandlockRules, DeviceIoctlsStayBeneathDevAndOnDevicesBoundElsewhere) {
+// Device ioctls (ABI 5): on the private /dev's devices but /dev/tty (with new_session), on what
+// the plan puts under /dev, on devices bound elsewhere; beneath the host's /dev where it is seen.
+TEST(LandlockRules, DeviceIoctlsOnlyOnTheDevicesOfDev) {
   PlanContext context;
   context.look_up = [](const std::string& path) {
     return std::optional<HostPath>(HostPath{path, path.starts_with("/srv/chroot/dev/")});
   };
   const int abi = kLandlockDeviceIoctlAbi;
-  EXPECT_EQ(rules_of("", abi), (Strings{"/ entries:etc,sys,usr", "/dev devices optional"}));
+  const Strings private_dev = {"/dev/null device",   "/dev/zero device",    "/dev/full device",
+                               "/dev/random device", "/dev/urandom device", "/dev/pts device"};
+  auto with = [](Strings rules, const Strings& more) {
+    rules.insert(rules.end(), more.begin(), more.end());
+    return rules;
+  };
+  EXPECT_EQ(rules_of("", abi), with({"/ entries:etc,sys,usr"}, private_dev));
   EXPECT_EQ(rules_of("[filesystem]\nbind = /srv/chroot/dev/ttyS0:/run/modem\n"
                      "bind = /srv/chroot/dev/ttyS1:/dev/ttyS1\nbind = /srv/data:/srv/data\n",
                      abi, context),
-            (Strings{"/ entries:etc,sys,usr", "/dev devices optional", "/run/modem devices"}));
+            with(with({"/ entries:etc,sys,usr"}, private_dev),
+                 {"/dev/ttyS1 device optional", "/run/modem device"}));
+  // /dev/tty keeps its ioctls only without new_session: a session leader's controlling
+  // terminal, taken by open(), is reached through it.
+  EXPECT_EQ(
+      rules_of("[service]\nnew_session = no\n", abi),
+      (Strings{"/ entries:etc,sys,usr", "/dev/null device", "/dev/zero device", "/dev/full device",
+               "/dev/random device", "/dev/urandom device", "/dev/tty device", "/dev/pts device"}));
+  EXPECT_EQ(rules_of("[filesystem]\nprivate_dev = no\n", abi),
+            (Strings{"/ entries:etc,sys,usr", "/dev device optional"}));
   // Not handled before ABI 5: no rule for them.
   EXPECT_EQ(rules_of("[filesystem]\nbind = /srv/chroot/dev/ttyS0:/run/modem\n", abi - 1, context),
             (Strings{"/ entries:etc,sys,usr"}));
+}
+
+TEST(LandlockPlan, TtyIoctlsRefusedWithNewSessionOnThePrivateDev) {
+  PlanContext context;
+  context.landlock_abi = kLandlockDeviceIoctlAbi;
+  EXPECT_TRUE(landlock_refuses_tty_ioctls(plan_of("", context).plan.landlock));
+  EXPECT_FALSE(
+      landlock_refuses_tty_ioctls(plan_of("[service]\nnew_session = no\n", context).plan.landlock));
+  EXPECT_FALSE(landlock_refuses_tty_ioctls(
+      plan_of("[filesystem]\nprivate_dev = no\n", context).plan.landlock));
+  EXPECT_FALSE(
+      landlock_refuses_tty_ioctls(plan_of("[filesystem]\nlandlock = no\n", context).plan.landlock));
+  context.landlock_abi = kLandlockDeviceIoctlAbi - 1;
+  EXPECT_FALSE(landlock_refuses_tty_ioctls(plan_of("", context).plan.landlock));
 }
 
 TEST(LandlockRules, RootModeRulesAreInTheNewRoot) {

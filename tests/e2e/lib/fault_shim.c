@@ -25,6 +25,8 @@
 //                    right; the ruleset is then made for that ABI
 //   no-ioctl-dev     the ruleset handles no device ioctls (LANDLOCK_ACCESS_FS_IOCTL_DEV), as on
 //                    a kernel before ABI 5, and rules granting them grant nothing else
+//   dev-tty-ioctl    the ruleset gets one more rule: device ioctls beneath /dev, /dev/tty
+//                    included, where the ruleset handles them
 //   no-chown         fchown() succeeds without changing the owner (secrets stay root's)
 //   unshare-drop:cgroup  jharden's unshare() makes no cgroup namespace (CLONE_NEWCGROUP is
 //                    left out of the call that makes the mount namespace)
@@ -209,6 +211,16 @@ long syscall(long nr, ...) {
       if (pb.parent_fd < 0 || real(__NR_landlock_add_rule, a[0], LANDLOCK_RULE_PATH_BENEATH, &pb,
                                    0) != 0) {
         perror("fault_shim: landlock-grant-root");
+        abort();
+      }
+      close(pb.parent_fd);
+    }
+    if (has_fault("dev-tty-ioctl") && (handled & ioctl_dev)) {
+      struct landlock_path_beneath_attr pb = {.allowed_access = ioctl_dev};
+      pb.parent_fd = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (pb.parent_fd < 0 || real(__NR_landlock_add_rule, a[0], LANDLOCK_RULE_PATH_BENEATH, &pb,
+                                   0) != 0) {
+        perror("fault_shim: dev-tty-ioctl");
         abort();
       }
       close(pb.parent_fd);
