@@ -251,7 +251,7 @@ void add_device_rules(const std::vector<MountEntry>& mounts, bool tty_ioctls,
   } else {
     for (const auto& sub : dev->submounts)
       if (sub.fs_type != "tmpfs" && (tty_ioctls || sub.name != "tty"))
-        add(child_path("/dev", sub.name), false);
+        add(child_path("/dev", sub.name), true);
   }
   for (const auto& e : mounts) {
     const bool under_dev = e.target != "/dev" && path_is_under(e.target, "/dev");

@@ -1466,8 +1466,9 @@ TEST(LandlockRules, DeviceIoctlsOnlyOnTheDevicesOfDev) {
     return std::optional<HostPath>(HostPath{path, path.starts_with("/srv/chroot/dev/")});
   };
   const int abi = kLandlockDeviceIoctlAbi;
-  const Strings private_dev = {"/dev/null device",   "/dev/zero device",    "/dev/full device",
-                               "/dev/random device", "/dev/urandom device", "/dev/pts device"};
+  const Strings private_dev = {"/dev/null device optional",    "/dev/zero device optional",
+                               "/dev/full device optional",    "/dev/random device optional",
+                               "/dev/urandom device optional", "/dev/pts device optional"};
   auto with = [](Strings rules, const Strings& more) {
     rules.insert(rules.end(), more.begin(), more.end());
     return rules;
@@ -1480,10 +1481,11 @@ TEST(LandlockRules, DeviceIoctlsOnlyOnTheDevicesOfDev) {
                  {"/dev/ttyS1 device optional", "/run/modem device"}));
   // /dev/tty keeps its ioctls only without new_session: a session leader's controlling
   // terminal, taken by open(), is reached through it.
-  EXPECT_EQ(
-      rules_of("[service]\nnew_session = no\n", abi),
-      (Strings{"/ entries:etc,sys,usr", "/dev/null device", "/dev/zero device", "/dev/full device",
-               "/dev/random device", "/dev/urandom device", "/dev/tty device", "/dev/pts device"}));
+  EXPECT_EQ(rules_of("[service]\nnew_session = no\n", abi),
+            (Strings{"/ entries:etc,sys,usr", "/dev/null device optional",
+                     "/dev/zero device optional", "/dev/full device optional",
+                     "/dev/random device optional", "/dev/urandom device optional",
+                     "/dev/tty device optional", "/dev/pts device optional"}));
   EXPECT_EQ(rules_of("[filesystem]\nprivate_dev = no\n", abi),
             (Strings{"/ entries:etc,sys,usr", "/dev device optional"}));
   // Not handled before ABI 5: no rule for them.

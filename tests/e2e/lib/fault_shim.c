@@ -60,19 +60,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/landlock.h>
-#include <linux/seccomp.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdarg.h>
-#include <sys/capability.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -112,8 +112,8 @@ static bool syscall_fault(const char* kind, int nr) {
 // Whether JH_FAULT holds a fault that changes what libseccomp is given.
 static bool filter_fault(void) {
   const char* all = getenv("JH_FAULT");
-  return has_fault("default-allow") || has_fault("badarch-allow") || has_fault("other-libseccomp") ||
-         (all && (strstr(all, "allow:") || strstr(all, "drop:")));
+  return has_fault("default-allow") || has_fault("badarch-allow") ||
+         has_fault("other-libseccomp") || (all && (strstr(all, "allow:") || strstr(all, "drop:")));
 }
 
 const struct scmp_version* seccomp_version(void) {
@@ -170,6 +170,20 @@ int seccomp_rule_add_array(scmp_filter_ctx ctx, uint32_t action, int nr, unsigne
 #define __NR_landlock_restrict_self 446
 #endif
 
+// One more rule for the ruleset `fd`, as a fault adds it: `access` beneath `path`.
+static void add_rule_beneath(long fd, const char* path, uint64_t access, const char* fault) {
+  long (*real)(long, ...) = (long (*)(long, ...))next("syscall");
+  struct landlock_path_beneath_attr pb = {.allowed_access = access};
+  pb.parent_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (pb.parent_fd < 0 ||
+      real(__NR_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0) {
+    fprintf(stderr, "fault_shim: %s: ", fault);
+    perror(path);
+    abort();
+  }
+  close(pb.parent_fd);
+}
+
 long syscall(long nr, ...) {
   long (*real)(long, ...) = (long (*)(long, ...))next("syscall");
   va_list ap;
@@ -177,10 +191,10 @@ long syscall(long nr, ...) {
   long a[6];
   for (int i = 0; i < 6; ++i) a[i] = va_arg(ap, long);
   va_end(ap);
-  static uint64_t handled;  // of the last ruleset created with attributes
+  static uint64_t handled;                // of the last ruleset created with attributes
   const uint64_t ioctl_dev = 1ULL << 15;  // LANDLOCK_ACCESS_FS_IOCTL_DEV (ABI 5)
-  if (nr == __NR_landlock_create_ruleset && a[0] == 0 &&
-      (a[2] & LANDLOCK_CREATE_RULESET_VERSION) && has_fault("landlock-abi-4"))
+  if (nr == __NR_landlock_create_ruleset && a[0] == 0 && (a[2] & LANDLOCK_CREATE_RULESET_VERSION) &&
+      has_fault("landlock-abi-4"))
     return 4;
   if (nr == __NR_landlock_create_ruleset && a[0] != 0 && a[1] >= (long)sizeof(uint64_t)) {
     memcpy(&handled, (const void*)a[0], sizeof handled);
@@ -205,26 +219,10 @@ long syscall(long nr, ...) {
   }
   if (nr == __NR_landlock_restrict_self) {
     if (has_fault("no-landlock")) return 0;
-    if (has_fault("landlock-grant-root")) {
-      struct landlock_path_beneath_attr pb = {.allowed_access = handled};
-      pb.parent_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (pb.parent_fd < 0 || real(__NR_landlock_add_rule, a[0], LANDLOCK_RULE_PATH_BENEATH, &pb,
-                                   0) != 0) {
-        perror("fault_shim: landlock-grant-root");
-        abort();
-      }
-      close(pb.parent_fd);
-    }
-    if (has_fault("dev-tty-ioctl") && (handled & ioctl_dev)) {
-      struct landlock_path_beneath_attr pb = {.allowed_access = ioctl_dev};
-      pb.parent_fd = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (pb.parent_fd < 0 || real(__NR_landlock_add_rule, a[0], LANDLOCK_RULE_PATH_BENEATH, &pb,
-                                   0) != 0) {
-        perror("fault_shim: dev-tty-ioctl");
-        abort();
-      }
-      close(pb.parent_fd);
-    }
+    if (has_fault("landlock-grant-root"))
+      add_rule_beneath(a[0], "/", handled, "landlock-grant-root");
+    if (has_fault("dev-tty-ioctl") && (handled & ioctl_dev))
+      add_rule_beneath(a[0], "/dev", ioctl_dev, "dev-tty-ioctl");
   }
   return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
@@ -290,8 +288,7 @@ int openat(int dirfd, const char* path, int flags, ...) {
 }
 
 ssize_t write(int fd, const void* buf, size_t count) {
-  ssize_t (*real)(int, const void*, size_t) =
-      (ssize_t(*)(int, const void*, size_t))next("write");
+  ssize_t (*real)(int, const void*, size_t) = (ssize_t(*)(int, const void*, size_t))next("write");
   if (fd >= 0 && (fd == map_fds[0] || fd == map_fds[1])) {
     static const char kAll[] = "0 0 4294967295\n";
     map_fds[fd == map_fds[0] ? 0 : 1] = -1;
