@@ -1214,8 +1214,8 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
         std::string(plan.seccomp.restrict_terminal()
                         ? "ioctl TIOCSCTTY, TIOCSTI and TIOCLINUX refused by the filter, so the "
                           "terminal cannot be taken back"
-                        : "no terminal within reach, and Landlock refuses ioctls on a device "
-                          "outside /dev (a terminal's node elsewhere)"));
+                        : "no terminal within reach, and Landlock refuses device ioctls but on "
+                          "/dev's own devices (a terminal's node elsewhere, /dev/tty)"));
   if (plan.seccomp.enabled && plan.seccomp.refuses_io_uring())
     out.push_back(
         "io_uring refused: its requests would pass the argument rules (restrict_suid_sgid) "
@@ -1673,6 +1673,7 @@ AssessmentItem landlock_item(const LandlockPlan& l) {
   if (l.active())
     i.description = "Landlock (" + abi + "): writes only where the mounts allow them; " +
                     (l.keeps_device_ioctls() ? "device ioctls only on the devices of /dev; " : "") +
+                    (l.scope_signals ? "signals only within the sandbox; " : "") +
                     "no /proc root, cwd or mem of processes outside (not scored by systemd)";
   else if (l.mode == LandlockMode::kNo)
     i.description = "landlock = no (" + abi + "): the mounts and capabilities alone";

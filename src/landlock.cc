@@ -30,6 +30,9 @@
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
+#ifndef LANDLOCK_SCOPE_SIGNAL
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+#endif
 #ifndef __NR_landlock_create_ruleset
 #define __NR_landlock_create_ruleset 444
 #define __NR_landlock_add_rule 445
@@ -125,12 +128,15 @@ long landlock_create_ruleset(const void* attr, size_t size, uint32_t flags) {
 
 class RulesetBuilder {
  public:
-  explicit RulesetBuilder(uint64_t handled) : handled_(handled) {
-    // Only handled_access_fs: a shorter attribute is accepted by every ABI.
+  RulesetBuilder(uint64_t handled, uint64_t scoped) : handled_(handled) {
+    // Without scopes only handled_access_fs: a shorter attribute is accepted by every ABI.
     struct {
       uint64_t handled_access_fs;
-    } attr{handled};
-    fd_.reset(static_cast<int>(landlock_create_ruleset(&attr, sizeof attr, 0)));
+      uint64_t handled_access_net;
+      uint64_t scoped;
+    } attr{handled, 0, scoped};
+    const size_t size = scoped ? sizeof attr : sizeof attr.handled_access_fs;
+    fd_.reset(static_cast<int>(landlock_create_ruleset(&attr, size, 0)));
     if (!fd_) fail_errno(kExitNamespace, "landlock", "create the ruleset");
   }
 
@@ -198,10 +204,10 @@ uint64_t landlock_handled_access(int abi) {
   // about device ioctls (ABI 5), which stay allowed on the devices of /dev only: a terminal's
   // node elsewhere on the host's file systems (a devpts mounted a second time, a chroot's
   // /dev/tty1) would otherwise take TIOCSCTTY and TIOCSTI. Descriptors the daemon inherits
-  // were opened before the domain and keep their ioctls. The ABI 6 scopes (abstract UNIX
-  // sockets, signals) are not handled: they would cut a daemon off from abstract sockets of
-  // the host and from signalling processes outside, which the mounts never did; the network
-  // rights (ABI 4) belong to other keys.
+  // were opened before the domain and keep their ioctls. The ABI 6 scopes are not handled
+  // here: abstract UNIX sockets never, which would cut a daemon off from those of the host;
+  // signals only with a PID namespace (LandlockPlan::scope_signals). The network rights
+  // (ABI 4) belong to other keys.
   if (abi <= 0) return 0;
   uint64_t a = kAbi1;
   if (abi >= 2) a |= LANDLOCK_ACCESS_FS_REFER;
@@ -358,7 +364,7 @@ void apply_landlock(const LandlockPlan& plan) {
            "landlock = yes, but this kernel has no Landlock (or it is disabled at boot)");
     return;
   }
-  RulesetBuilder ruleset(plan.handled);
+  RulesetBuilder ruleset(plan.handled, plan.scope_signals ? LANDLOCK_SCOPE_SIGNAL : 0);
   // What a writable location grants: everything handled but device ioctls (kDevices).
   const uint64_t beneath = plan.handled & ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
   unique_fd root(open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));

@@ -19,6 +19,8 @@ struct MountEntry;
 
 // The first ABI that keeps device ioctls to the rules (LANDLOCK_ACCESS_FS_IOCTL_DEV).
 inline constexpr int kLandlockDeviceIoctlAbi = 5;
+// The first ABI that scopes signals to the domain (LANDLOCK_SCOPE_SIGNAL).
+inline constexpr int kLandlockSignalScopeAbi = 6;
 
 struct LandlockRule {
   enum class Kind {
@@ -41,9 +43,13 @@ struct LandlockPlan {
   int abi = 0;           // the kernel's Landlock ABI when planned; 0: no Landlock
   uint64_t handled = 0;  // the access rights handled at that ABI
   std::vector<LandlockRule> rules;
+  // Signals, SIGIO of a file's owner among them, only to processes of the domain: with a PID
+  // namespace, where no process outside is in sight anyway, but a terminal's foreground
+  // process group would be (its SIGIO owner, set by FIOASYNC or O_ASYNC).
+  bool scope_signals = false;
   Origin origin;  // the `landlock` line, for messages naming it
   bool active() const { return mode != LandlockMode::kNo && abi > 0; }
-  // Device ioctls are refused but beneath /dev and on devices bound elsewhere (kDevices).
+  // Device ioctls are refused but where a kDevices rule grants them.
   bool keeps_device_ioctls() const { return active() && abi >= kLandlockDeviceIoctlAbi; }
 };
 

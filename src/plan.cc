@@ -809,6 +809,9 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   plan.landlock.origin = policy.landlock.origin;
   plan.landlock.abi = context.landlock_abi;
   plan.landlock.handled = landlock_handled_access(context.landlock_abi);
+  plan.landlock.scope_signals = plan.landlock.mode != LandlockMode::kNo &&
+                                context.landlock_abi >= kLandlockSignalScopeAbi &&
+                                policy.ns_pid.value;
   if (plan.landlock.mode != LandlockMode::kNo)
     plan.landlock.rules =
         landlock_rules(plan.mounts, plan.landlock.handled, !policy.new_session.value);

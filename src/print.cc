@@ -210,6 +210,7 @@ nlohmann::json landlock_json(const LandlockPlan& ll) {
   return {{"mode", landlock_mode_name(ll.mode)},
           {"abi", ll.abi},
           {"applied", ll.active()},
+          {"scope_signals", ll.scope_signals},
           {"rules", std::move(rules)}};
 }
 
@@ -235,6 +236,8 @@ void mounts_text(std::ostringstream& o, const Plan& plan) {
 
 void landlock_text(std::ostringstream& o, const LandlockPlan& ll) {
   o << "\nlandlock: " << landlock_state(ll) << "\n";
+  if (ll.scope_signals)
+    o << "  signals: only to processes of the sandbox, SIGIO included (pid = yes)\n";
   for (const auto& r : ll.rules) {
     o << "  " << r.path << "  ";
     switch (r.kind) {

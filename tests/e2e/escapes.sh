@@ -16,6 +16,8 @@
 #                          host-fd-*: into a host process's terminal through /proc/PID/fd
 #   terminal-outside-dev:* into a host process's terminal through a devpts mounted again
 #                          outside /dev (Landlock's device ioctl right, or the filter's rule)
+#   pid-signals:*          SIGIO of a terminal (FIOASYNC) to its foreground process group on
+#                          the host, from a PID namespace (Landlock's signal scope)
 #   seccomp-abi:*          x32 and i386 system calls
 #   seccomp-program:*      the compiled filter at its edges: other ABIs, -1, numbers past the
 #                          table, argument registers with their upper half set; a shipped
@@ -822,6 +824,93 @@ test_terminal_outside_dev() {
     fi
   fi
   umount -l "$CASE/pts"
+}
+
+# pid-signals:*: a terminal's SIGIO owner is its foreground process group, a host process
+# group even from a PID namespace. jharden runs in the background of a terminal (descriptor 0)
+# whose session leader on the host (uid 1) is in the foreground and reads it; the daemon,
+# with pid = yes, arms FIOASYNC with F_SETSIG = SIGUSR1 on descriptor 0, and the host then
+# types into the terminal. Landlock's signal scope (ABI 6), asked for with pid = yes, keeps
+# the signal in the sandbox. The filter's terminal rules (a terminal is on 0-2 here) do not
+# cover FIOASYNC.
+test_pid_signals() {
+  new_case
+  cat >"$CASE/victim.py" <<'EOF'
+import os, pty, select, signal, sys, time, fcntl, termios
+m, s = pty.openpty()
+child = os.fork()
+if child == 0:
+    os.close(m)
+    os.setsid()
+    fcntl.ioctl(s, termios.TIOCSCTTY, 0)
+    got = []
+    signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+    os.set_blocking(s, False)
+    while not os.path.exists(sys.argv[1]):
+        time.sleep(0.05)
+        try:
+            os.read(s, 1000)
+        except OSError:
+            pass
+    print("SIGUSR1=%d" % len(got), flush=True)
+    os._exit(0)
+print(os.ttyname(s), flush=True)
+while not os.path.exists(sys.argv[1]):
+    os.write(m, b"x\n")
+    time.sleep(0.1)
+    while select.select([m], [], [], 0)[0]:
+        os.read(m, 65536)
+os.waitpid(child, 0)
+EOF
+  cat >"$CASE/sigio.py" <<'EOF'
+import fcntl, os, signal, struct, time
+fcntl.fcntl(0, 10, signal.SIGUSR1)  # F_SETSIG
+fcntl.ioctl(0, 0x5452, struct.pack("i", 1))  # FIOASYNC
+signal.signal(signal.SIGUSR1, signal.SIG_IGN)
+print("armed", flush=True)
+time.sleep(1.5)
+EOF
+  chmod 0644 "$CASE/victim.py" "$CASE/sigio.py"
+  local pol abi
+  pol=$(printf '[namespaces]\npid = yes\n' | policy pid.conf)
+  jh --print "$pol"
+  abi=$(grep -oE 'kernel ABI [0-9]+' <<<"$OUT" | grep -oE '[0-9]+$')
+  if ((${abi:-0} < 6)); then
+    skip pid-signals:sigio-kept-in-sandbox "Landlock ABI ${abi:-none} < 6: no signal scope (jharden.conf(5))"
+    return
+  fi
+  expect_match pid-signals:print-says-scoped 'signals: only to processes of the sandbox' "$OUT"
+  sigio_attack
+  expect_match pid-signals:daemon-armed 'armed' "$OUT"
+  expect_match pid-signals:sigio-kept-in-sandbox 'SIGUSR1=0' "$OUT"
+  # Control: a kernel without the signal scope (the shim says ABI 4), the host's foreground
+  # process gets the signal.
+  if build_fault_shim; then
+    sigio_attack landlock-abi-4
+    expect_match pid-signals:control-without-scope-reaches-host 'SIGUSR1=[1-9]' "$OUT"
+  fi
+}
+
+# sigio_attack [FAULT]: starts the victim of test_pid_signals, runs sigio.py under $pol with
+# the victim's terminal on descriptor 0; OUT gets the daemon's output and the victim's count.
+sigio_attack() {
+  local tty="" i victim
+  rm -f "$CASE/done" "$CASE/victim.out"
+  setpriv --reuid=1 --regid=1 --clear-groups setsid "$PY" "$CASE/victim.py" "$CASE/done" \
+    >"$CASE/victim.out" 2>&1 </dev/null &
+  victim=$!
+  for ((i = 0; i < 100; i++)); do
+    read -r tty 2>/dev/null <"$CASE/victim.out"
+    [[ -n $tty ]] && break
+    sleep 0.1
+  done
+  local env=()
+  [[ -n ${1:-} ]] && env=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$1")
+  OUT=$("${env[@]}" timeout -k 5 30 "$JHARDEN" "$pol" -- "$PY" "$CASE/sigio.py" <"$tty" 2>&1)
+  sleep 0.5
+  : >"$CASE/done"
+  wait "$victim"
+  OUT="$OUT $(grep '^SIGUSR1=' "$CASE/victim.out")"
 }
 
 # can_inject NAME: whether TIOCSTI works on this kernel (dev.tty.legacy_tiocsti) and the fault
@@ -4451,6 +4540,7 @@ main() {
     test_terminal_injection \
     test_terminal_host_fd \
     test_terminal_outside_dev \
+    test_pid_signals \
     test_seccomp_abi \
     test_seccomp_program \
     test_seccomp_ssb \

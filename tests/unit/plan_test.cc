@@ -1493,6 +1493,19 @@ TEST(LandlockRules, DeviceIoctlsOnlyOnTheDevicesOfDev) {
             (Strings{"/ entries:etc,sys,usr"}));
 }
 
+// Signals scoped to the domain only with a PID namespace, where nothing outside is in sight
+// but a terminal's foreground process group (its SIGIO owner).
+TEST(LandlockPlan, SignalsScopedWithAPidNamespaceFromAbi6) {
+  PlanContext context;
+  context.landlock_abi = kLandlockSignalScopeAbi;
+  EXPECT_TRUE(plan_of("[namespaces]\npid = yes\n", context).plan.landlock.scope_signals);
+  EXPECT_FALSE(plan_of("", context).plan.landlock.scope_signals);
+  EXPECT_FALSE(plan_of("[namespaces]\npid = yes\n[filesystem]\nlandlock = no\n", context)
+                   .plan.landlock.scope_signals);
+  context.landlock_abi = kLandlockSignalScopeAbi - 1;
+  EXPECT_FALSE(plan_of("[namespaces]\npid = yes\n", context).plan.landlock.scope_signals);
+}
+
 TEST(LandlockPlan, TtyIoctlsRefusedWithNewSessionOnThePrivateDev) {
   PlanContext context;
   context.landlock_abi = kLandlockDeviceIoctlAbi;

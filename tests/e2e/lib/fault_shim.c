@@ -199,8 +199,10 @@ long syscall(long nr, ...) {
   if (nr == __NR_landlock_create_ruleset && a[0] != 0 && a[1] >= (long)sizeof(uint64_t)) {
     memcpy(&handled, (const void*)a[0], sizeof handled);
     if (has_fault("no-ioctl-dev")) {
-      handled &= ~ioctl_dev;
-      return real(nr, &handled, sizeof handled, a[2]);
+      uint64_t attr[3] = {0};  // handled_access_fs, handled_access_net, scoped
+      memcpy(attr, (const void*)a[0], a[1] < (long)sizeof attr ? (size_t)a[1] : sizeof attr);
+      handled = attr[0] &= ~ioctl_dev;
+      return real(nr, attr, a[1], a[2]);
     }
   }
   if (nr == __NR_landlock_add_rule && a[1] == LANDLOCK_RULE_PATH_BENEATH &&
