@@ -1337,7 +1337,8 @@ void probe_terminal(const Plan& plan, Report& r) {
   // session holds (the one jharden gave up) would make it the controlling one again. Tried
   // here in the probe itself, which leads the session (given up at once if it worked); the
   // kernel refuses it too where the terminal is still the session's in front, so the rule
-  // itself is seen on /dev/null, where the kernel says ENOTTY and only the filter EPERM.
+  // itself is seen on a pipe (there in any root, unlike /dev/null), where the kernel says
+  // ENOTTY and only the filter EPERM.
   std::string sctty;
   bool taken = false;
   for (int t = 0; t <= 2; ++t) {
@@ -1357,9 +1358,9 @@ void probe_terminal(const Plan& plan, Report& r) {
        {static_cast<unsigned long>(TIOCSCTTY), static_cast<unsigned long>(TIOCSTI),
         0xffffffff00000000UL | TIOCSCTTY}) {
     std::string got = in_child([request] {
-      int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-      if (null < 0) return errno;
-      return syscall(SYS_ioctl, null, request, 0L) == -1 ? errno : 0;
+      int ends[2];
+      if (pipe2(ends, O_CLOEXEC) != 0) return errno;
+      return syscall(SYS_ioctl, ends[0], request, 0L) == -1 ? errno : 0;
     });
     rules_ok &= got == want;
     rules_got += (rules_got.empty() ? "" : " ") + got;
@@ -1370,7 +1371,7 @@ void probe_terminal(const Plan& plan, Report& r) {
         rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none, no terminal on 0-2",
         (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
             (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
-            "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);
+            "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on a pipe: " + rules_got);
 }
 
 // The namespaces asked for are new, the others the host's; what the new ones must hide.
@@ -1504,6 +1505,7 @@ namespace {
 // field that apply set and --print shows): the top mount at its target, as mountinfo lists it.
 void probe_mount_attributes(const Plan& plan, Report& r) {
   const std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
+  // Whether the target is a mount point (its row, if any, says whether that is right).
   auto check = [&](const std::string& target, const MountAttrs& want, bool optional) {
     const MountInfo* top = nullptr;
     for (const auto& m : lines)
@@ -1512,10 +1514,11 @@ void probe_mount_attributes(const Plan& plan, Report& r) {
       struct stat st;
       if (!optional || lstat(target.c_str(), &st) == 0)
         r.row(optional, target + " mount flags", want.str(), "not a mount point");
-      return;
+      return false;
     }
     MountAttrs got{top->read_only, top->nosuid, top->nodev, top->noexec};
     r.row(got == want, target + " mount flags", want.str(), got.str());
+    return true;
   };
   for (const auto& e : plan.mounts) {
     if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) continue;
@@ -1523,7 +1526,8 @@ void probe_mount_attributes(const Plan& plan, Report& r) {
     // was mounted, and the other rows say whether that is right.
     struct stat st;
     const bool file = lstat(e.target.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
-    check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional);
+    // The submounts of an entry not made (a new root without /dev) were not made either.
+    if (!check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional)) continue;
     for (const auto& sub : e.submounts) check(e.target + "/" + sub.name, sub.attrs, false);
   }
 }

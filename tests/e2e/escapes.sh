@@ -1703,6 +1703,18 @@ test_verify_rows() {
   pol=$(empty_policy)
   jh --verify "$pol" -- /bin/true
   expect_rc verify-rows:baseline-exit-0 0
+  # A new root without /dev: the private /dev is optional there, and is not made; no row
+  # expects its mounts, nor /dev/null for the terminal rules.
+  if have_static_busybox; then
+    make_busybox_root "$CASE/nodev-root"
+    rmdir "$CASE/nodev-root/dev"
+    pol=$(printf '[filesystem]\nroot = %s\n' "$CASE/nodev-root" | policy nodev-root.conf)
+    jh --verify "$pol"
+    expect_rc verify-rows:root-without-dev-exit-0 0
+    pol=$(empty_policy)
+  else
+    skip verify-rows:root-without-dev-exit-0 "needs busybox-static"
+  fi
   verify_row file-handles:verify-row-baseline "$VR_HANDLES" PASS "EPERM \(filter, no CAP_DAC_READ"
   verify_row keyrings:verify-row-baseline "$VR_KEYRINGS" PASS "EPERM \(filter"
   verify_row setuid-planting:verify-row-baseline "$VR_SUID" PASS "EPERM \(filter"
