@@ -1337,7 +1337,7 @@ void probe_terminal(const Plan& plan, Report& r) {
   // session holds (the one jharden gave up) would make it the controlling one again. Tried
   // here in the probe itself, which leads the session (given up at once if it worked); the
   // kernel refuses it too where the terminal is still the session's in front, so the rule
-  // itself is seen on a pipe (there in any root, unlike /dev/null), where the kernel says
+  // itself is seen on /dev/null (or a pipe where there is none), where the kernel says
   // ENOTTY and only the filter EPERM.
   std::string sctty;
   bool taken = false;
@@ -1358,9 +1358,12 @@ void probe_terminal(const Plan& plan, Report& r) {
        {static_cast<unsigned long>(TIOCSCTTY), static_cast<unsigned long>(TIOCSTI),
         0xffffffff00000000UL | TIOCSCTTY}) {
     std::string got = in_child([request] {
+      // /dev/null, or a pipe in a new root without /dev (an allow list may refuse pipe2).
+      int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
       int ends[2];
-      if (pipe2(ends, O_CLOEXEC) != 0) return errno;
-      return syscall(SYS_ioctl, ends[0], request, 0L) == -1 ? errno : 0;
+      if (fd < 0 && pipe2(ends, O_CLOEXEC) == 0) fd = ends[0];
+      if (fd < 0) return errno;
+      return syscall(SYS_ioctl, fd, request, 0L) == -1 ? errno : 0;
     });
     rules_ok &= got == want;
     rules_got += (rules_got.empty() ? "" : " ") + got;
@@ -1371,7 +1374,7 @@ void probe_terminal(const Plan& plan, Report& r) {
         rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none, no terminal on 0-2",
         (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
             (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
-            "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on a pipe: " + rules_got);
+            "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);
 }
 
 // The namespaces asked for are new, the others the host's; what the new ones must hide.
