@@ -1374,7 +1374,7 @@ void probe_terminal(const Plan& plan, Report& r) {
         rule ? "none, TIOCSCTTY/TIOCSTI " + f.refused_by_filter() : "none, no terminal on 0-2",
         (tty_nr == "0" ? "none" : "tty_nr " + tty_nr) +
             (sctty.empty() ? "; no terminal on 0-2" : "; TIOCSCTTY on" + sctty) +
-            "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null: " + rules_got);
+            "; TIOCSCTTY, TIOCSTI, TIOCSCTTY|2^32 on /dev/null or a pipe: " + rules_got);
 }
 
 // The namespaces asked for are new, the others the host's; what the new ones must hide.
