@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -467,17 +468,18 @@ bool under_dev(const std::string& path) { return path == "/dev" || path.starts_w
 // open made it the controlling terminal) and ptrace access, /proc/PID/fd with it, inside its
 // domain. (A terminal a host process hands it over a socket stays possible:
 // jharden.conf(5).)
-std::string terminal_reach(const Policy& policy, const PlanContext& context) {
+std::string terminal_reach(const Policy& policy, const PlanContext& context,
+                           std::span<const MountEntry> mounts) {
   if (context.terminal) return "jharden holds a terminal";
   if (!policy.private_dev.value) return "private_dev = no: the host's terminals are in /dev";
   for (const auto* list : {&policy.read_only, &policy.read_write})
     for (const auto& s : *list)
       if (under_dev(s.path)) return s.path + " is in the sandbox";
-  for (const auto& b : policy.bind) {
+  for (const auto& b : policy.bind)
     if (under_dev(b.target)) return b.target + " is bound into the sandbox";
-    auto host = context.look_up ? context.look_up(b.source) : std::nullopt;
-    if (host && host->device) return b.source + " is a device bound into the sandbox";
-  }
+  for (const auto& e : mounts)
+    if (e.kind == MountKind::kBind && e.device)
+      return e.source + " is a device bound into the sandbox";
   if (policy.landlock.value == LandlockMode::kNo)
     return "landlock = no: device ioctls are not kept to /dev";
   if (context.landlock_abi < 1) return "no Landlock in this kernel to keep device ioctls to /dev";
@@ -489,9 +491,10 @@ std::string terminal_reach(const Policy& policy, const PlanContext& context) {
 }
 
 // The seccomp part of the plan: the lists with their groups expanded, each refused call's
-// errno, the argument rules asked for, and how W^X memory holds.
-void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan& sc,
-                  Diagnostics& diag) {
+// errno, the argument rules asked for, and how W^X memory holds. mounts: the planned mounts,
+// for the devices bound (none for the precompiled programs, which have no host to look at).
+void plan_seccomp(const Policy& policy, const PlanContext& context,
+                  std::span<const MountEntry> mounts, SeccompPlan& sc, Diagnostics& diag) {
   const Origin builtin{"(built-in)", 0};
   sc.action = policy.seccomp_action.value;
   sc.error = policy.seccomp_errno.value;
@@ -591,7 +594,7 @@ void plan_seccomp(const Policy& policy, const PlanContext& context, SeccompPlan&
   sc.lock_personality = policy.lock_personality.value;
   sc.restrict_realtime = policy.restrict_realtime.value;
   sc.new_session = policy.new_session.value;
-  if (sc.new_session) sc.terminal_reach = terminal_reach(policy, context);
+  if (sc.new_session) sc.terminal_reach = terminal_reach(policy, context, mounts);
   if (policy.memory_deny_write_execute.value)
     sc.write_execute = context.mdwe ? WriteExecute::kPrctl : WriteExecute::kSeccomp;
   sc.enabled = sc.allow_list || !sc.syscalls.empty() || sc.native_only ||
@@ -852,7 +855,7 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
                           plan.caps.ambient.end());
   plan.no_new_privileges = policy.no_new_privileges.value;
 
-  plan_seccomp(policy, context, plan.seccomp, diag);
+  plan_seccomp(policy, context, plan.mounts, plan.seccomp, diag);
 
   plan.argv = policy.exec.value;
   // The last assignment of a name wins, in the order of its last assignment (a map instead of
@@ -906,7 +909,7 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
 SeccompPlan build_seccomp_plan(const Policy& policy, const PlanContext& context,
                                Diagnostics& diag) {
   SeccompPlan sc;
-  plan_seccomp(policy, context, sc, diag);
+  plan_seccomp(policy, context, {}, sc, diag);
   return sc;
 }
 
