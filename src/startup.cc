@@ -25,27 +25,56 @@ constexpr const char* kPlusFix =
 
 }  // namespace
 
-InheritedFds take_inherited_fds() {
-  InheritedFds r;
+namespace {
+
+// The count of $LISTEN_FDS when $LISTEN_PID is this process and they are open, else 0 (and
+// r.error when the count is wrong).
+void count_listen_fds(InheritedFds& r) {
   const char* pid = getenv("LISTEN_PID");
   const char* fds = getenv("LISTEN_FDS");
-  if (!pid || !fds || std::to_string(getpid()) != pid) return r;
+  if (!pid || !fds || std::to_string(getpid()) != pid) return;
   char* end;
   errno = 0;
   long n = std::strtol(fds, &end, 10);
   if (*fds == '\0' || *end != '\0' || errno != 0 || n < 0 || n > 65536) {
     r.error = "$LISTEN_FDS is not a descriptor count: \"" + std::string(fds) + "\"";
-    return r;
+    return;
   }
   for (long fd = 3; fd < 3 + n; ++fd) {
     if (fcntl(static_cast<int>(fd), F_GETFD) < 0) {
       r.error = "$LISTEN_FDS=" + std::to_string(n) + " but descriptor " + std::to_string(fd) +
                 " is not open (only " + std::to_string(fd - 3) +
                 " passed); refusing to hand descriptors of jharden's own to the daemon";
-      return r;
+      return;
     }
   }
   r.listen_fds = static_cast<int>(n);
+}
+
+// An error for the first of descriptors 0 .. count-1 whose SIGIO goes to a process a host
+// process named before the start (F_SETOWN): the daemon could make it any signal (F_SETSIG)
+// and raise it by I/O, with the credentials of whoever set the owner, past the daemon's user,
+// its PID namespace and Landlock's signal scope (which covers owners set inside). "" if none.
+std::string signal_owner_error(int count) {
+  for (int fd = 0; fd < count; ++fd) {
+    f_owner_ex owner{};
+    if (fcntl(fd, F_GETOWN_EX, &owner) != 0 || owner.pid == 0) continue;
+    return "descriptor " + std::to_string(fd) + " sends SIGIO to " +
+           (owner.type == F_OWNER_PGRP ? "process group " : "process ") +
+           std::to_string(owner.pid) +
+           " (an owner set with F_SETOWN before jharden started): the daemon could make that "
+           "any signal (F_SETSIG) and send it there from inside its sandbox; refusing to hand "
+           "it over";
+  }
+  return "";
+}
+
+}  // namespace
+
+InheritedFds take_inherited_fds() {
+  InheritedFds r;
+  count_listen_fds(r);
+  if (r.error.empty()) r.error = signal_owner_error(3 + r.listen_fds);
   return r;
 }
 

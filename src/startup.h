@@ -12,13 +12,15 @@ namespace jharden {
 
 struct InheritedFds {
   int listen_fds = 0;  // descriptors 3 .. 3+listen_fds-1 are passed to the daemon
-  std::string error;   // non-empty: $LISTEN_FDS names descriptors that are not open (202)
+  // Non-empty (202): $LISTEN_FDS names descriptors that are not open, or a descriptor passed
+  // sends its SIGIO to an owner set before the start.
+  std::string error;
 };
 
 // Must run first in the program, before jharden opens any descriptor of its own: only then
 // is every descriptor open above 2 really the caller's. $LISTEN_FDS counts only when
 // $LISTEN_PID is jharden's pid (otherwise the descriptors were meant for another process and
-// are closed like any other).
+// are closed like any other). Descriptors 0-2 and those passed must have no SIGIO owner.
 InheritedFds take_inherited_fds();
 
 // Whether jharden holds a terminal the daemon could reach: one of descriptors 0-2, or of the

@@ -891,6 +891,112 @@ EOF
   fi
 }
 
+# A descriptor whose SIGIO owner a host process set before the start (threats.md, signals):
+# the daemon would choose the signal with F_SETSIG and raise it by I/O, with the credentials of
+# whoever set the owner, past its user, its PID namespace and Landlock's signal scope (which
+# covers owners set inside). jharden refuses such a descriptor on 0-2 and among $LISTEN_FDS
+# (202) and runs nothing.
+test_signal_owner() {
+  new_case
+  cat >"$CASE/victim.py" <<'EOF2'
+import os, signal, sys, time
+got = []
+signal.signal(signal.SIGUSR1, lambda *a: got.append(1))
+print(os.getpid(), flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+print("SIGUSR1=%d" % len(got), flush=True)
+EOF2
+  # arm.py OWNER FD CMD...: descriptor FD becomes the read end of a pipe whose SIGIO goes to
+  # OWNER (a PID; negative: a process group; 0: none), passed as $LISTEN_FDS when FD is 3.
+  cat >"$CASE/arm.py" <<'EOF2'
+import fcntl, os, sys
+owner, fd = int(sys.argv[1]), int(sys.argv[2])
+r, w = os.pipe()
+end = fcntl.fcntl(r, fcntl.F_DUPFD_CLOEXEC, 20)
+os.close(r)
+os.close(w)
+os.fchmod(end, 0o666)  # for a daemon of any user to reopen it for writing
+if owner:
+    fcntl.fcntl(end, fcntl.F_SETOWN, owner)
+os.dup2(end, fd)
+if fd == 3:
+    os.environ.update(LISTEN_PID=str(os.getpid()), LISTEN_FDS="1")
+os.execvp(sys.argv[3], sys.argv[3:])
+EOF2
+  # attack.py FD: picks SIGUSR1 for FD's SIGIO and makes I/O happen on it (a write end of the
+  # pipe, reopened through /proc).
+  cat >"$CASE/attack.py" <<'EOF2'
+import fcntl, os, signal, sys, time
+fd = int(sys.argv[1])
+fcntl.fcntl(fd, 10, signal.SIGUSR1)  # F_SETSIG
+fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_ASYNC)
+for _ in range(3):
+    w = os.open("/proc/self/fd/%d" % fd, os.O_WRONLY)
+    os.write(w, b"x")
+    os.close(w)
+    os.read(fd, 1)
+print("armed", flush=True)
+time.sleep(0.3)
+EOF2
+  chmod 0644 "$CASE/victim.py" "$CASE/arm.py" "$CASE/attack.py"
+  local plain pid
+  plain=$(empty_policy)
+  pid=$(printf '[namespaces]\npid = yes\n' | policy pid.conf)
+  # Control: without jharden, the owner a root process set carries a signal from an
+  # unprivileged process to the victim (another user).
+  owner_attack pid 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$PY" "$CASE/attack.py" 0
+  expect_match signal-owner:control-reaches-victim-without-jharden 'armed.*SIGUSR1=[1-9]' "$OUT"
+  local pol name
+  for pol in "$plain" "$pid"; do
+    name=$(basename "$pol" .conf)
+    owner_attack pid 0 "$JHARDEN" "$pol" -- "$PY" "$CASE/attack.py" 0
+    expect_rc "signal-owner:$name-stdin-refused-202" 202
+    expect_match "signal-owner:$name-stdin-error-names-it" "descriptor 0 sends SIGIO to process $VICTIM " "$ERR"
+    expect_no_match "signal-owner:$name-stdin-nothing-executed" 'armed' "$OUT"
+    expect_match "signal-owner:$name-stdin-victim-untouched" 'SIGUSR1=0' "$OUT"
+  done
+  owner_attack pid 3 "$JHARDEN" "$pid" -- "$PY" "$CASE/attack.py" 3
+  expect_rc signal-owner:listen-fd-refused-202 202
+  expect_match signal-owner:listen-fd-error-names-it "descriptor 3 sends SIGIO to process $VICTIM " "$ERR"
+  expect_match signal-owner:listen-fd-victim-untouched 'SIGUSR1=0' "$OUT"
+  owner_attack group 0 "$JHARDEN" "$pid" -- "$PY" "$CASE/attack.py" 0
+  expect_match signal-owner:group-refused "descriptor 0 sends SIGIO to process group $VICTIM " "$ERR"
+  # The same descriptor without an owner is handed over: the daemon runs.
+  owner_attack none 0 "$JHARDEN" "$pid" -- "$PY" "$CASE/attack.py" 0
+  expect_rc signal-owner:without-owner-runs 0
+  expect_match signal-owner:without-owner-daemon-ran 'armed' "$OUT"
+}
+
+# owner_attack pid|group|none FD CMD...: starts the victim of test_signal_owner (uid 1, a
+# session of its own), runs CMD through arm.py with FD's SIGIO owned by the victim's process or
+# process group, or by nobody; sets RC, ERR, VICTIM, and OUT to CMD's output and the victim's
+# count.
+owner_attack() {
+  local mode=$1 fd=$2 owner victim i
+  shift 2
+  rm -f "$CASE/done" "$CASE/victim.out"
+  setpriv --reuid=1 --regid=1 --clear-groups setsid "$PY" "$CASE/victim.py" "$CASE/done" \
+    >"$CASE/victim.out" 2>&1 </dev/null &
+  victim=$!
+  VICTIM=""
+  for ((i = 0; i < 100; i++)); do
+    read -r VICTIM 2>/dev/null <"$CASE/victim.out"
+    [[ -n $VICTIM ]] && break
+    sleep 0.1
+  done
+  case $mode in pid) owner=$VICTIM ;; group) owner=-$VICTIM ;; none) owner=0 ;; esac
+  timeout -k 5 "$JH_TIMEOUT" "$PY" "$CASE/arm.py" "$owner" "$fd" "$@" </dev/null \
+    >"$CASE/.out" 2>"$CASE/.err"
+  RC=$?
+  ERR=$(<"$CASE/.err")
+  sleep 0.3
+  : >"$CASE/done"
+  wait "$victim"
+  OUT="$(<"$CASE/.out")
+$(grep '^SIGUSR1=' "$CASE/victim.out")"
+}
+
 # sigio_attack [FAULT]: starts the victim of test_pid_signals, runs sigio.py under $pol with
 # the victim's terminal on descriptor 0; OUT gets the daemon's output and the victim's count.
 sigio_attack() {
@@ -4553,6 +4659,7 @@ main() {
     test_terminal_host_fd \
     test_terminal_outside_dev \
     test_pid_signals \
+    test_signal_owner \
     test_seccomp_abi \
     test_seccomp_program \
     test_seccomp_ssb \

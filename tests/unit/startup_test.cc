@@ -87,6 +87,44 @@ TEST(InheritedFds, GarbageCountIsAnError) {
   EXPECT_TRUE(has_substr(take_inherited_fds().error, "not a descriptor count"));
 }
 
+// A descriptor handed to the daemon whose SIGIO a process set before the start goes to: the
+// daemon could choose the signal (F_SETSIG) and raise it (threats.md, signals).
+TEST(InheritedFds, DescriptorWithASignalOwnerIsRefused) {
+  int saved = dup(0);
+  ASSERT_GE(saved, 0);
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  ASSERT_EQ(dup2(p[0], 0), 0);
+  EXPECT_TRUE(take_inherited_fds().error.empty());
+  f_owner_ex owner{F_OWNER_PGRP, getpgrp()};
+  ASSERT_EQ(fcntl(0, F_SETOWN_EX, &owner), 0);
+  std::string error = take_inherited_fds().error;
+  EXPECT_TRUE(
+      has_substr(error, "descriptor 0 sends SIGIO to process group " + std::to_string(getpgrp())))
+      << error;
+  ASSERT_EQ(dup2(saved, 0), 0);
+  close(saved);
+  close(p[0]);
+  close(p[1]);
+}
+
+TEST(InheritedFds, PassedDescriptorWithASignalOwnerIsRefused) {
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 3);
+  if (fd != 3) GTEST_SKIP() << "descriptor 3 is taken in this process";
+  ASSERT_EQ(fcntl(fd, F_SETOWN, getpid()), 0);
+  {
+    ListenEnv env(std::to_string(getpid()), "1");
+    std::string error = take_inherited_fds().error;
+    EXPECT_TRUE(
+        has_substr(error, "descriptor 3 sends SIGIO to process " + std::to_string(getpid())))
+        << error;
+  }
+  // Not passed: closed like any other descriptor of the caller's, so no matter.
+  EXPECT_TRUE(take_inherited_fds().error.empty());
+  close(fd);
+}
+
 // read(2) of /proc/self/status, parsed by hand: the same values as the file's own lines.
 TEST(CallerSandbox, ReadsSeccompAndBoundingSetOfThisProcess) {
   std::string status;
