@@ -53,6 +53,8 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     std::string warning = caller_sandbox_warning(c.caller);
     if (!warning.empty()) std::fprintf(stderr, "jharden: %s\n", warning.c_str());
     if (!options.inherited.error.empty()) fail(kExitFds, "fds", options.inherited.error);
+    if (std::string e = disown_descriptors(3 + options.inherited.listen_fds); !e.empty())
+      fail(kExitFds, "fds", e);
     check_kept_capabilities(loaded.policy.cap_keep);
     c.listen_fds = options.inherited.listen_fds;
     c.filter = build_seccomp_filter(plan.seccomp);

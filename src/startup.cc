@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "cap_names.h"
@@ -51,31 +52,34 @@ void count_listen_fds(InheritedFds& r) {
   r.listen_fds = static_cast<int>(n);
 }
 
-// An error for the first of descriptors 0 .. count-1 whose SIGIO goes to a process a host
-// process named before the start (F_SETOWN): the daemon could make it any signal (F_SETSIG)
-// and raise it by I/O, with the credentials of whoever set the owner, past the daemon's user,
-// its PID namespace and Landlock's signal scope (which covers owners set inside). "" if none.
-std::string signal_owner_error(int count) {
-  for (int fd = 0; fd < count; ++fd) {
-    f_owner_ex owner{};
-    if (fcntl(fd, F_GETOWN_EX, &owner) != 0 || owner.pid == 0) continue;
-    return "descriptor " + std::to_string(fd) + " sends SIGIO to " +
-           (owner.type == F_OWNER_PGRP ? "process group " : "process ") +
-           std::to_string(owner.pid) +
-           " (an owner set with F_SETOWN before jharden started): the daemon could make that "
-           "any signal (F_SETSIG) and send it there from inside its sandbox; refusing to hand "
-           "it over";
-  }
-  return "";
-}
-
 }  // namespace
 
 InheritedFds take_inherited_fds() {
   InheritedFds r;
   count_listen_fds(r);
-  if (r.error.empty()) r.error = signal_owner_error(3 + r.listen_fds);
   return r;
+}
+
+std::string disown_descriptors(int count) {
+  for (int fd = 0; fd < count; ++fd) {
+    f_owner_ex owner{};
+    if (fcntl(fd, F_GETOWN_EX, &owner) != 0 || owner.pid == 0) continue;
+    return "descriptor " + std::to_string(fd) + " sends SIGIO to " +
+           (owner.type == F_OWNER_PGRP  ? "process group "
+            : owner.type == F_OWNER_TID ? "thread "
+                                        : "process ") +
+           std::to_string(owner.pid) +
+           " (an owner set with F_SETOWN before jharden started): the daemon could make that "
+           "any signal (F_SETSIG) and send it there from inside its sandbox; refusing to hand "
+           "it over";
+  }
+  // F_GETOWN_EX says 0 also for an owner it cannot name: a thread given as a process, a
+  // process group with no member yet, a process outside this PID namespace. Cleared.
+  for (int fd = 0; fd < count; ++fd)
+    if (fcntl(fd, F_SETOWN, 0) != 0 && errno != EBADF)
+      return "descriptor " + std::to_string(fd) +
+             ": clear its SIGIO owner (F_SETOWN): " + std::strerror(errno);
+  return "";
 }
 
 namespace {

@@ -12,16 +12,23 @@ namespace jharden {
 
 struct InheritedFds {
   int listen_fds = 0;  // descriptors 3 .. 3+listen_fds-1 are passed to the daemon
-  // Non-empty (202): $LISTEN_FDS names descriptors that are not open, or a descriptor passed
-  // sends its SIGIO to an owner set before the start.
-  std::string error;
+  std::string error;   // non-empty: $LISTEN_FDS names descriptors that are not open (202)
 };
 
 // Must run first in the program, before jharden opens any descriptor of its own: only then
 // is every descriptor open above 2 really the caller's. $LISTEN_FDS counts only when
 // $LISTEN_PID is jharden's pid (otherwise the descriptors were meant for another process and
-// are closed like any other). Descriptors 0-2 and those passed must have no SIGIO owner.
+// are closed like any other).
 InheritedFds take_inherited_fds();
+
+// Descriptors 0 .. count-1, which the daemon gets, lose the SIGIO owner a host process may
+// have set before the start (F_SETOWN): with it the daemon could choose any signal
+// (F_SETSIG) and raise it there by I/O, with the credentials of whoever set the owner, past
+// its user, its PID namespace and Landlock's signal scope (which covers owners set inside).
+// An owner this process can see is an error, naming the descriptor, and nothing is changed;
+// others (a thread given as a process, a process group not yet formed, a process outside
+// this PID namespace, which F_GETOWN_EX cannot name) are cleared. "" when done.
+std::string disown_descriptors(int count);
 
 // Whether jharden holds a terminal the daemon could reach: one of descriptors 0-2, or of the
 // `listen_fds` passed after them, is a terminal, a directory, or a character device opened

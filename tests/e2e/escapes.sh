@@ -895,7 +895,7 @@ EOF
 # the daemon would choose the signal with F_SETSIG and raise it by I/O, with the credentials of
 # whoever set the owner, past its user, its PID namespace and Landlock's signal scope (which
 # covers owners set inside). jharden refuses such a descriptor on 0-2 and among $LISTEN_FDS
-# (202) and runs nothing.
+# (202) and runs nothing; an owner it cannot name (outside its PID namespace) it clears.
 test_signal_owner() {
   new_case
   cat >"$CASE/victim.py" <<'EOF2'
@@ -962,6 +962,12 @@ EOF2
   expect_match signal-owner:listen-fd-victim-untouched 'SIGUSR1=0' "$OUT"
   owner_attack group 0 "$JHARDEN" "$pid" -- "$PY" "$CASE/attack.py" 0
   expect_match signal-owner:group-refused "descriptor 0 sends SIGIO to process group $VICTIM " "$ERR"
+  # jharden in a PID namespace of its own, the owner outside it: jharden cannot name the
+  # owner, so it clears it, and the daemon runs without a way to the victim.
+  owner_attack pid 0 unshare -p -f -m --mount-proc "$JHARDEN" "$pid" -- "$PY" "$CASE/attack.py" 0
+  expect_rc signal-owner:unseen-owner-runs 0
+  expect_match signal-owner:unseen-owner-daemon-ran 'armed' "$OUT"
+  expect_match signal-owner:unseen-owner-cleared-victim-untouched 'SIGUSR1=0' "$OUT"
   # The same descriptor without an owner is handed over: the daemon runs.
   owner_attack none 0 "$JHARDEN" "$pid" -- "$PY" "$CASE/attack.py" 0
   expect_rc signal-owner:without-owner-runs 0
