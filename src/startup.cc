@@ -56,6 +56,14 @@ void count_listen_fds(InheritedFds& r) {
 
 InheritedFds take_inherited_fds() {
   InheritedFds r;
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    if (open("/dev/null", O_RDWR | O_NOCTTY) != fd) {
+      r.error = "descriptor " + std::to_string(fd) +
+                " is closed and /dev/null could not take its place: " + std::strerror(errno);
+      return r;
+    }
+  }
   count_listen_fds(r);
   return r;
 }

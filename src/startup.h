@@ -18,7 +18,9 @@ struct InheritedFds {
 // Must run first in the program, before jharden opens any descriptor of its own: only then
 // is every descriptor open above 2 really the caller's. $LISTEN_FDS counts only when
 // $LISTEN_PID is jharden's pid (otherwise the descriptors were meant for another process and
-// are closed like any other).
+// are closed like any other). A closed descriptor 0, 1 or 2 gets /dev/null, as systemd gives
+// a service without input or output: else the first descriptor jharden opened would take its
+// number and reach the daemon as its standard input or output.
 InheritedFds take_inherited_fds();
 
 // Descriptors 0 .. count-1, which the daemon gets, lose the SIGIO owner a host process may

@@ -280,6 +280,28 @@ done'
   ERR=$(<"$CASE/.err")
   expect_field leaked-fds:listen-fds-for-other-pid-closed fd3 closed
   expect_field leaked-fds:listen-fds-for-other-pid-only-stdio fds 0,1,2
+
+  # Started with 0-2 closed: /dev/null takes their place, as systemd's StandardInput=null,
+  # not the first descriptors jharden opens for itself (a pipe of its own was the daemon's
+  # standard input). --complain's listener too.
+  new_case
+  local name args
+  for name in plain pid complain; do
+    case $name in
+      plain) args=("$(empty_policy)") ;;
+      pid) args=("$(printf '[namespaces]\npid = yes\n' | policy pid.conf)") ;;
+      complain) args=(--complain "$(empty_policy)") ;;
+    esac
+    rm -f "$CASE/fds.out"
+    timeout -k 5 "$JH_TIMEOUT" "$JHARDEN" "${args[@]}" -- /bin/sh -c \
+      'exec 9>"$1"; for f in 0 1 2; do echo "fd$f=$(readlink /proc/$$/fd/$f)" >&9; done' \
+      sh "$CASE/fds.out" 0<&- 1>&- 2>&-
+    RC=$?
+    OUT=$(cat "$CASE/fds.out" 2>/dev/null)
+    expect_rc "leaked-fds:closed-stdio-$name-runs" 0
+    expect_eq "leaked-fds:closed-stdio-$name-get-dev-null" "fd0=/dev/null fd1=/dev/null fd2=/dev/null" \
+      "$(xargs <<<"$OUT")"
+  done
 }
 
 # With notify = exec, jharden's end of the exec channel (a socket to the readiness helper,
