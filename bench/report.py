@@ -237,6 +237,20 @@ def plots(startup, labels, plot_dir):
 
 
 # ------------------------------------------------------------------ instructions
+def load_learn(res):
+    """bench/learn_pgbench.sh's runs: {variant: [tps, ...]}, "skipped" and "learned" texts."""
+    out = {}
+    path = os.path.join(res, "learn-pgbench.txt")
+    for suffix, key in ((".skipped", "skipped"), (".learned", "learned")):
+        if os.path.exists(path + suffix):
+            out[key] = open(path + suffix, encoding="utf-8").read().strip().lstrip("# ")
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8"):
+            v, _, tps = line.split()
+            out.setdefault(v, []).append(float(tps))
+    return out
+
+
 def callgrind_breakdown(res):
     """(total, ld.so before main, main) of jharden empty.conf, from callgrind_annotate."""
     path = os.path.join(res, "callgrind.jh-empty.inclusive.txt")
@@ -493,8 +507,16 @@ def main():
         targets.append(("getppid() loop: jharden's default filter vs no filter (`unshare -m`)",
                         f"{fmt_ratio(r)}×{fmt_ci(ratio_ci(sec['jh-default']['ns'], sec['none']['ns']))}",
                         "≤ 1.05×", verdict(r <= 1.05)))
-    targets.append(("`--learn` on a daemon benchmark (pgbench or redis-benchmark)",
-                    "not measured", "≤ 1.5×", "n/a"))
+    learn = load_learn(res)
+    if learn.get("plain") and learn.get("learn"):
+        r = statistics.median(learn["plain"]) / statistics.median(learn["learn"])
+        targets.append(("`--learn` on a daemon benchmark (pgbench -S): PostgreSQL's "
+                        "transactions per second alone ÷ under `--learn`",
+                        f"{fmt_ratio(r)}×{fmt_ci(ratio_ci(learn['plain'], learn['learn']))}",
+                        "≤ 1.5×", verdict(r <= 1.5)))
+    else:
+        targets.append(("`--learn` on a daemon benchmark (pgbench -S)",
+                        learn.get("skipped", "not measured"), "≤ 1.5×", "n/a"))
 
     # ---------------- headline (stdout)
     head = []
@@ -768,6 +790,35 @@ def main():
             "getppid() skips the BPF program entirely; jharden also loads its filter with "
             "SPEC_ALLOW, so the kernel does not force the speculative-store-bypass mitigation "
             "on the daemon.")
+        add("")
+
+    add("## `--learn` under load")
+    add("")
+    learn = load_learn(res)
+    if learn.get("plain"):
+        add("bench/learn_pgbench.sh: a PostgreSQL 15 cluster of its own (Unix socket only), "
+            "pgbench's tables at scale 2, then `pgbench -S -c 4 -j 2` against postgres started "
+            "alone (as the postgres user), under jharden (the baseline, its cluster directory "
+            "writable, `user = postgres`), and under `jharden --learn` (the same policy, every "
+            "call observed), one start per run, the order rotated every round. Transactions "
+            "per second:")
+        add("")
+        add("| postgres | median | min–max | n | alone ÷ this |")
+        add("|---|---:|---:|---:|---:|")
+        base = statistics.median(learn["plain"])
+        for v, name in (("plain", "alone"), ("jharden", "under jharden"),
+                        ("learn", "under `jharden --learn`")):
+            if learn.get(v):
+                xs = learn[v]
+                m = statistics.median(xs)
+                add(f"| {name} | {m:.0f} | {min(xs):.0f}–{max(xs):.0f} | {len(xs)} | "
+                    f"{base / m:.2f}× |")
+        add("")
+        if learn.get("learned"):
+            add(f"What `--learn` saw: {learn['learned'].rstrip('.')}.")
+            add("")
+    else:
+        add(f"Not measured: {learn.get('skipped', 'no results')}.")
         add("")
 
     add("## Instructions")

@@ -19,6 +19,8 @@
 #      stock, with systemd's own sandboxing, and through jharden's drop-in, under a
 #      real systemd (this machine's OS booted in systemd-nspawn by
 #      tests/systemd/nspawn.sh);
+#   5. what `jharden --learn` costs PostgreSQL under pgbench (bench/learn_pgbench.sh), against
+#      postgres alone and under jharden without --learn;
 # and writes docs/performance.md (tables, machine, commands) with gnuplot plots in
 # bench/results/, then prints a headline table.
 #
@@ -39,6 +41,9 @@
 #   BENCH_PG_ROUNDS, BENCH_PG_PER_ROUND, BENCH_PG_WARMUP, BENCH_PG_TIMEOUT
 #                          the same for PostgreSQL (3, 3, 1; quick: 1, 3, 1), and
 #                          the seconds its part may take at most (300)
+#   BENCH_LEARN_ROUNDS, BENCH_LEARN_SECS
+#                          rounds of the --learn benchmark and seconds of each pgbench
+#                          run (5, 3; quick: 1, 2)
 #   BENCH_SKIP_DEPS=1      do not run tests/setup-deps.sh
 #   BENCH_SKIP_SYSTEMD=1   leave out the systemd part
 #   BENCH_BUILD_DIR        build directory (build-bench/ in the repository)
@@ -70,6 +75,7 @@ SD_WARM=${BENCH_SYSTEMD_WARMUP:-$d_sw}
 # PostgreSQL starts take longer: fewer of them, and the whole part bounded.
 PG_ROUNDS=${BENCH_PG_ROUNDS:-$((d_sr < 3 ? d_sr : 3))} PG_PER=${BENCH_PG_PER_ROUND:-3}
 PG_WARM=${BENCH_PG_WARMUP:-1} PG_TIMEOUT=${BENCH_PG_TIMEOUT:-300}
+LEARN_ROUNDS=${BENCH_LEARN_ROUNDS:-$((QUICK ? 1 : 5))} LEARN_SECS=${BENCH_LEARN_SECS:-$((QUICK ? 2 : 3))}
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -296,6 +302,10 @@ for ((r = 0; r < LOOP_ROUNDS; r++)); do
         printf '%s\t%s\t%s\n' "$id" "$r" "$(tr ' ' '\t' <<<"$out")" >>"$RESULTS/seccomp.tsv"
     done
 done
+
+# ---------------------------------------------------------------- 5. --learn under load
+say "--learn on a daemon benchmark: $LEARN_ROUNDS rounds of pgbench -S, ${LEARN_SECS} s each"
+bash "$BENCH_DIR/learn_pgbench.sh" "$J" "$P" "$LEARN_ROUNDS" "$LEARN_SECS" "$RESULTS/learn-pgbench.txt"
 
 # ---------------------------------------------------------------- 3. instructions
 say "instruction counts"

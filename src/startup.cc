@@ -24,10 +24,6 @@ constexpr const char* kPlusFix =
     "start jharden with full privileges, ExecStart=+/usr/lib/jharden ... (the \"+\" "
     "prefix; jharden then applies the policy's own restrictions to the daemon)";
 
-}  // namespace
-
-namespace {
-
 // The count of $LISTEN_FDS when $LISTEN_PID is this process and they are open, else 0 (and
 // r.error when the count is wrong).
 void count_listen_fds(InheritedFds& r) {
