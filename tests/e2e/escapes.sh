@@ -1001,49 +1001,52 @@ EOF2
 # process group, or by nobody; sets RC, ERR, VICTIM, and OUT to CMD's output and the victim's
 # count.
 owner_attack() {
-  local mode=$1 fd=$2 owner victim i
+  local mode=$1 fd=$2 owner
   shift 2
-  rm -f "$CASE/done" "$CASE/victim.out"
-  setpriv --reuid=1 --regid=1 --clear-groups setsid "$PY" "$CASE/victim.py" "$CASE/done" \
-    >"$CASE/victim.out" 2>&1 </dev/null &
-  victim=$!
-  VICTIM=""
-  for ((i = 0; i < 100; i++)); do
-    read -r VICTIM 2>/dev/null <"$CASE/victim.out"
-    [[ -n $VICTIM ]] && break
-    sleep 0.1
-  done
+  start_victim
+  VICTIM=$VICTIM_LINE
   case $mode in pid) owner=$VICTIM ;; group) owner=-$VICTIM ;; none) owner=0 ;; esac
   timeout -k 5 "$JH_TIMEOUT" "$PY" "$CASE/arm.py" "$owner" "$fd" "$@" </dev/null \
     >"$CASE/.out" 2>"$CASE/.err"
   RC=$?
   ERR=$(<"$CASE/.err")
   sleep 0.3
-  : >"$CASE/done"
-  wait "$victim"
+  end_victim
   OUT="$(<"$CASE/.out")
 $(grep '^SIGUSR1=' "$CASE/victim.out")"
+}
+
+# start_victim: runs $CASE/victim.py as uid 1 in a session of its own until $CASE/done exists,
+# its output in $CASE/victim.out; VICTIM_LINE gets its first line (waited for up to 10 s).
+start_victim() {
+  local i
+  rm -f "$CASE/done" "$CASE/victim.out"
+  setpriv --reuid=1 --regid=1 --clear-groups setsid "$PY" "$CASE/victim.py" "$CASE/done" \
+    >"$CASE/victim.out" 2>&1 </dev/null &
+  VICTIM_JOB=$!
+  VICTIM_LINE=""
+  for ((i = 0; i < 100; i++)); do
+    read -r VICTIM_LINE 2>/dev/null <"$CASE/victim.out"
+    [[ -n $VICTIM_LINE ]] && break
+    sleep 0.1
+  done
+}
+
+# end_victim: tells start_victim's victim to finish and waits for it.
+end_victim() {
+  : >"$CASE/done"
+  wait "$VICTIM_JOB"
 }
 
 # sigio_attack [FAULT]: starts the victim of test_pid_signals, runs sigio.py under $pol with
 # the victim's terminal on descriptor 0; OUT gets the daemon's output and the victim's count.
 sigio_attack() {
-  local tty="" i victim
-  rm -f "$CASE/done" "$CASE/victim.out"
-  setpriv --reuid=1 --regid=1 --clear-groups setsid "$PY" "$CASE/victim.py" "$CASE/done" \
-    >"$CASE/victim.out" 2>&1 </dev/null &
-  victim=$!
-  for ((i = 0; i < 100; i++)); do
-    read -r tty 2>/dev/null <"$CASE/victim.out"
-    [[ -n $tty ]] && break
-    sleep 0.1
-  done
-  local env=()
+  start_victim
+  local tty=$VICTIM_LINE env=()
   [[ -n ${1:-} ]] && env=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$1")
   OUT=$("${env[@]}" timeout -k 5 30 "$JHARDEN" "$pol" -- "$PY" "$CASE/sigio.py" <"$tty" 2>&1)
   sleep 0.5
-  : >"$CASE/done"
-  wait "$victim"
+  end_victim
   OUT="$OUT $(grep '^SIGUSR1=' "$CASE/victim.out")"
 }
 
@@ -1112,16 +1115,9 @@ EOF
 # passed to attack.py ("ctty").
 ATTACK_MODE=""
 attack_terminal() {
-  local where=$1 vpid="" slave name="" victim_out=$CASE/victim.out i victim target
-  rm -f "$CASE/done" "$victim_out"
-  setpriv --reuid=1 --regid=1 --clear-groups setsid "$PY" "$CASE/victim.py" "$CASE/done" \
-    >"$victim_out" 2>&1 &
-  victim=$!
-  for ((i = 0; i < 100; i++)); do
-    read -r vpid slave name 2>/dev/null <"$victim_out"
-    [[ -n $name ]] && break
-    sleep 0.1
-  done
+  local where=$1 vpid="" slave name="" target
+  start_victim
+  read -r vpid slave name <<<"$VICTIM_LINE"
   if [[ $where == proc-fd ]]; then
     target=/proc/$vpid/fd/$slave
   else
@@ -1132,9 +1128,8 @@ attack_terminal() {
   else
     jh "$pol" -- "$PY" "$CASE/attack.py" "$target" $ATTACK_MODE
   fi
-  : >"$CASE/done"
-  wait "$victim"
-  OUT="$OUT$(grep '^GOT=' "$victim_out")"
+  end_victim
+  OUT="$OUT$(grep '^GOT=' "$CASE/victim.out")"
 }
 
 # ---------------------------------------------------------------- seccomp and other ABIs
