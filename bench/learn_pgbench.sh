@@ -37,7 +37,8 @@ trap 'stop; rm -rf --one-file-system -- "$D"' EXIT
 chmod 0755 "$D"
 mkdir -p "$D/data" "$D/run"
 chown postgres:postgres "$D/data" "$D/run"
-as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
+AS_POSTGRES=(setpriv --reuid=postgres --regid=postgres --init-groups)
+as_postgres() { "${AS_POSTGRES[@]}" "$@"; }
 as_postgres "$PGBIN/initdb" -D "$D/data" -A trust >"$D/initdb.log" 2>&1 ||
     { echo "initdb failed: $(tail -1 "$D/initdb.log")" >"$OUT.skipped"; exit 0; }
 printf '# PostgreSQL for bench/learn_pgbench.sh\n[service]\nuser = postgres\n' >"$POL/bench-pg.conf"
@@ -48,9 +49,9 @@ PG=("$PGBIN/postgres" -D "$D/data" -k "$D/run" -p "$PORT" -c "listen_addresses="
 # start VARIANT: postgres in the background, once it accepts connections.
 start() {
     case $1 in
-        # setpriv, not the function: PID must be the process that execs postgres.
-        plain) setpriv --reuid=postgres --regid=postgres --init-groups "${PG[@]}" \
-            >>"$D/postgres.log" 2>&1 & ;;
+        # Not the function, which would run in a subshell: PID must be the process that
+        # execs postgres.
+        plain) "${AS_POSTGRES[@]}" "${PG[@]}" >>"$D/postgres.log" 2>&1 & ;;
         jharden) "$J" "$POL/bench-pg.conf" -- "${PG[@]}" >>"$D/postgres.log" 2>&1 & ;;
         learn) "$J" --learn "$D/learned.conf" "$POL/bench-pg.conf" -- "${PG[@]}" \
             >>"$D/postgres.log" 2>&1 & ;;

@@ -132,6 +132,20 @@ def load_startup(res, levels):
     return out
 
 
+def load_learn(res):
+    """bench/learn_pgbench.sh's runs: {variant: [tps, ...]}, "skipped" and "learned" texts."""
+    out = {}
+    path = os.path.join(res, "learn-pgbench.txt")
+    for suffix, key in ((".skipped", "skipped"), (".learned", "learned")):
+        if os.path.exists(path + suffix):
+            out[key] = open(path + suffix, encoding="utf-8").read().strip().lstrip("# ")
+    if os.path.exists(path):
+        for line in open(path, encoding="utf-8"):
+            v, _, tps = line.split()
+            out.setdefault(v, []).append(float(tps))
+    return out
+
+
 # ------------------------------------------------------------------ machine
 def machine_info():
     info = {"nproc": os.cpu_count(), "kernel": platform.release(),
@@ -237,20 +251,6 @@ def plots(startup, labels, plot_dir):
 
 
 # ------------------------------------------------------------------ instructions
-def load_learn(res):
-    """bench/learn_pgbench.sh's runs: {variant: [tps, ...]}, "skipped" and "learned" texts."""
-    out = {}
-    path = os.path.join(res, "learn-pgbench.txt")
-    for suffix, key in ((".skipped", "skipped"), (".learned", "learned")):
-        if os.path.exists(path + suffix):
-            out[key] = open(path + suffix, encoding="utf-8").read().strip().lstrip("# ")
-    if os.path.exists(path):
-        for line in open(path, encoding="utf-8"):
-            v, _, tps = line.split()
-            out.setdefault(v, []).append(float(tps))
-    return out
-
-
 def callgrind_breakdown(res):
     """(total, ld.so before main, main) of jharden empty.conf, from callgrind_annotate."""
     path = os.path.join(res, "callgrind.jh-empty.inclusive.txt")
@@ -794,7 +794,6 @@ def main():
 
     add("## `--learn` under load")
     add("")
-    learn = load_learn(res)
     if learn.get("plain"):
         add("bench/learn_pgbench.sh: a PostgreSQL 15 cluster of its own (Unix socket only), "
             "pgbench's tables at scale 2, then `pgbench -S -c 4 -j 2` against postgres started "
