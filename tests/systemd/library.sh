@@ -25,12 +25,12 @@
 #     pairs, so that the two runs of a pair see the machine at the same speed; halfway, the
 #     two copies swap variants, so that neither copy's own state favours a side. The change
 #     is the median of the pairs' changes, with its 95 % interval (bootstrap of the pairs);
-#     where that interval is wider than 6 points (too wide to tell whether the change is within
-#     3 %), the two copies take two more halves of pairs, once. The same for the CPU time the unit's processes spent per operation (/proc). Both
-#     daemons on the first CPU (with nginx, haproxy's and squid's backend), the clients on
-#     the last (when there are two), so that a
-#     daemon and its client do not take turns on one CPU differently from run to run; first,
-#     the machine's own speed;
+#     where that interval is wider than 6 points (too wide to tell whether the change is
+#     within 3 %), the two copies take two more halves of pairs, once. The same for the CPU
+#     time the unit's processes spent per operation (/proc). Both daemons on the first CPU
+#     (with nginx, haproxy's and squid's backend), the clients on the last (when there are
+#     two), so that a daemon and its client do not take turns on one CPU differently from
+#     run to run; first, the machine's own speed;
 # One daemon failing does not stop the others. The daemons are tested one at a time (2 cores).
 # At the end docs/policies.md is written from the results (LIB_SCOREBOARD: another path,
 # or "none").
