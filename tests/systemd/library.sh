@@ -733,9 +733,9 @@ measure() {
     variant_down "$CT" "$d"
     variant_down "$TWIN" "$d"
     n=$((halves * BENCH_ROUNDS))
-    ((halves == 2)) || R_TP_PAIRS[$d]=$n
     if ((${#tp_s[@]} == n)); then
         compare TP "$d" "${tp_s[*]}" "${tp_j[*]}"
+        ((halves == 2)) || R_TP_PAIRS[$d]=$n
         echo "# $d throughput, in pairs: stock ${tp_s[*]}, jharden ${tp_j[*]} -> ${R_TP_DELTA[$d]} %" \
             "[$(span "${R_TP_INTERVAL[$d]}")]"
         pass "$d: throughput measured in $n pairs (${R_TP_DELTA[$d]} %)"
