@@ -1,7 +1,7 @@
 // filter_cost.cc - the seccomp filter of a policy, made as jharden makes it at every start,
-// without the rest of the start (bench/run.sh counts its instructions with callgrind): its
-// description built, then the program compiled at build time for it (seccomp_programs.h), or,
-// for a policy that has none, the filter built and compiled to BPF by libseccomp. Built by
+// without the rest of the start (bench/run.sh counts its instructions with callgrind): the
+// program compiled at build time for its plan (seccomp_programs.h), or, for a policy that has
+// none, its description built and compiled to BPF by libseccomp. Built by
 // bench/run.sh against the build's libjharden_core.a and libjharden_seccomp_programs.a.
 //
 // Usage: filter-cost --api                       print libseccomp's API level on this kernel

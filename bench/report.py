@@ -859,10 +859,10 @@ def main():
                               ("compiled by libseccomp (`--compile`)", "-compile"))}
     if any(fc.values()):
         add("The seccomp filter alone: bench/filter_cost.cc loads the policy and makes its "
-            "filter with jharden's code as a start does: its description, then the program "
-            "libseccomp compiled for that description when jharden was built (the shipped "
-            "policies and the baseline, src/seccomp_programs.h), or, for any other policy, the "
-            "filter built and compiled to BPF by libseccomp (`seccomp_export_bpf`, what "
+            "filter with jharden's code as a start does: the program libseccomp compiled for "
+            "the same plan when jharden was built (the shipped policies and the baseline, "
+            "src/seccomp_programs.h), or, for any other policy, the filter's description built "
+            "and compiled to BPF by libseccomp (`seccomp_export_bpf`, what "
             "`seccomp_load` does before the system call). With `--compile` it always takes "
             "libseccomp, as every start did before the table. libseccomp is told this kernel's "
             "API level; callgrind, inclusive instructions:")
@@ -883,11 +883,13 @@ def main():
             "is for the others), and the argument rules (namespaces, set-user-ID modes, "
             "terminal requests, realtime, personality) add their blocks. So the program is "
             "compiled once, when jharden is built, for each shipped policy (with and without "
-            "PR_SET_MDWE, at every API level libseccomp knows): the table's key is everything "
-            "handed to libseccomp, with its version and native architecture, so a start "
-            "finds a program only for exactly the filter libseccomp would compile; what "
-            "remains at start is the description and its key (the syscall names resolved "
-            "through libseccomp). An edited policy, another libseccomp or `--complain` "
+            "PR_SET_MDWE, at every API level libseccomp knows). The table's key is every "
+            "field of the plan that the description is made from (the lists, the errnos, the "
+            "argument rules asked for), with libseccomp's version and native architecture, "
+            "so a start finds a program only for exactly the filter libseccomp would compile; "
+            "what remains at start is that key (some 2 KiB) and its lookup: the description "
+            "(every syscall name resolved through libseccomp, a rule each) is built only when "
+            "there is no program. An edited policy, another libseccomp or `--complain` "
             "compiles at start as before. The helper links libstdc++ dynamically, so its "
             "dynamic loading costs more than jharden's.")
         add("")

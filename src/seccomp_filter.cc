@@ -239,6 +239,9 @@ bool library_matches_header() {
          v->micro == SCMP_VER_MICRO;
 }
 
+// Whether known_syscall_names() takes the header's names (else every number of the table).
+bool names_from_header() { return kHeaderSyscallNames[0] && library_matches_header(); }
+
 }  // namespace
 
 // Every syscall libseccomp can name on the filter's architectures. The others, which the
@@ -252,7 +255,7 @@ std::set<std::string> known_syscall_names(bool native_only, bool exhaustive) {
   if (!native_only && seccomp_arch_native() == SCMP_ARCH_X86_64)
     tables.insert(tables.end(), {{SCMP_ARCH_X86, 0}, {SCMP_ARCH_X32, 0x40000000}});
   std::set<std::string> names;
-  if (!exhaustive && kHeaderSyscallNames[0] && library_matches_header()) {
+  if (!exhaustive && names_from_header()) {
     for (const char* const* name = kHeaderSyscallNames; *name; ++name) {
       for (auto [arch, base] : tables) {
         const int nr = seccomp_syscall_resolve_name_arch(arch, *name);
@@ -459,44 +462,58 @@ SeccompContext compile_seccomp_spec(const FilterSpec& spec) {
   return ctx;
 }
 
-std::string seccomp_spec_key(const FilterSpec& spec) {
+std::string seccomp_plan_key(const SeccompPlan& plan) {
+  // Every field of the plan, so that a field added to SeccompPlan does not compile here until
+  // it is either in the key or named as one the filter does not read.
+  const auto& [enabled, allow_list, action, native_only, syscalls, groups, error, errors,
+               address_families, write_execute, namespaces_allowed, restrict_suid_sgid,
+               lock_personality, restrict_realtime, new_session, terminal_reach, deny_blame,
+               action_blame, allow_blame, namespaces_blame, suid_sgid_blame, personality_blame,
+               realtime_blame, families_blame, write_execute_blame, terminal_blame] = plan;
+  // For --print, --complain and the report of a kill: the filter never reads them (new_session
+  // counts through terminal_reach, whose text is the reason only).
+  (void)groups, (void)new_session, (void)deny_blame, (void)action_blame, (void)allow_blame,
+      (void)namespaces_blame, (void)suid_sgid_blame, (void)personality_blame, (void)realtime_blame,
+      (void)families_blame, (void)write_execute_blame, (void)terminal_blame;
   std::string key;
-  auto put = [&](uint64_t v, size_t bytes) {
-    for (size_t i = 0; i < bytes; ++i) key.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  auto u64 = [&](uint64_t v) {
+    for (size_t i = 0; i < 8; ++i) key.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
   };
-  auto u32 = [&](uint64_t v) { put(v, 4); };
-  key.append("jharden seccomp 1");
+  auto text = [&](const std::string& s) {
+    u64(s.size());
+    key.append(s);
+  };
+  key.append("jharden seccomp plan 1");
   key.push_back('\0');
   const scmp_version* v = seccomp_version();
-  u32(v ? v->major : 0);
-  u32(v ? v->minor : 0);
-  u32(v ? v->micro : 0);
-  u32(seccomp_arch_native());
-  u32(spec.default_action);
-  u32(spec.attributes.size());
-  for (auto [attr, value] : spec.attributes) {
-    u32(attr);
-    u32(value);
+  u64(v ? v->major : 0);
+  u64(v ? v->minor : 0);
+  u64(v ? v->micro : 0);
+  u64(seccomp_arch_native());
+  u64(names_from_header());
+  u64(enabled);
+  u64(allow_list);
+  u64(static_cast<uint64_t>(action));
+  u64(native_only);
+  u64(syscalls.size());
+  for (const auto& name : syscalls) text(name);
+  u64(static_cast<uint64_t>(error));
+  u64(errors.size());
+  for (const auto& [name, e] : errors) {
+    text(name);
+    u64(static_cast<uint64_t>(e));
   }
-  u32(spec.parts.size());
-  for (const auto& part : spec.parts) {
-    u32(part.arch_add.size());
-    for (uint32_t a : part.arch_add) u32(a);
-    u32(part.arch_remove.size());
-    for (uint32_t a : part.arch_remove) u32(a);
-    u32(part.rules.size());
-    for (const auto& r : part.rules) {
-      u32(r.action);
-      u32(static_cast<uint32_t>(r.nr));
-      u32(r.conditions.size());
-      for (const auto& c : r.conditions) {
-        u32(c.arg);
-        u32(c.op);
-        put(c.datum_a, 8);
-        put(c.datum_b, 8);
-      }
-    }
+  u64(address_families.has_value());
+  if (address_families) {
+    u64(address_families->size());
+    for (int f : *address_families) u64(static_cast<uint64_t>(f));
   }
+  u64(static_cast<uint64_t>(write_execute));
+  u64(namespaces_allowed);
+  u64(restrict_suid_sgid);
+  u64(lock_personality);
+  u64(restrict_realtime);
+  u64(!terminal_reach.empty());
   return key;
 }
 
@@ -534,15 +551,14 @@ bool loads_with_spec_allow_only(const FilterSpec& spec) {
 }
 
 SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter* complain) {
+  // --complain's filter names descriptors of this start: never one of the table's. The table
+  // holds only descriptions that libseccomp loads with the flags load_seccomp_filter() gives
+  // a program (seccomp-programs-gen leaves out the others).
+  if (!complain && plan.enabled)
+    if (const PrebuiltSeccompProgram* p = find_prebuilt_seccomp_program(seccomp_plan_key(plan)))
+      return SeccompFilter(p->program());
   std::optional<FilterSpec> spec = seccomp_filter_spec(plan, complain);
   if (!spec) return nullptr;
-  // --complain's filter names descriptors of this start: never one of the table's. A filter
-  // whose load by libseccomp would take other flags than load_seccomp_filter() gives a
-  // program of the table (a new attribute, a NOTIFY action) is compiled: never loaded without
-  // them.
-  if (!complain && loads_with_spec_allow_only(*spec))
-    if (const PrebuiltSeccompProgram* p = find_prebuilt_seccomp_program(seccomp_spec_key(*spec)))
-      return SeccompFilter(p->program());
   return SeccompFilter(compile_seccomp_spec(*spec));
 }
 

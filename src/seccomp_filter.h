@@ -90,9 +90,13 @@ std::optional<FilterSpec> seccomp_filter_spec(const SeccompPlan& plan,
 // Replays `spec` into libseccomp (228 on failure).
 SeccompContext compile_seccomp_spec(const FilterSpec& spec);
 
-// The spec in a canonical byte form, with the version of the libseccomp jharden runs with and
-// its native architecture: equal keys mean that libseccomp is given the same calls.
-std::string seccomp_spec_key(const FilterSpec& spec);
+// What seccomp_filter_spec() makes its description of, without --complain, in a canonical
+// byte form: every field of the plan it reads, the version of the libseccomp jharden runs
+// with, its native architecture, and whether its syscall table is the one of the header
+// jharden was built with (known_syscall_names()). Equal keys mean the same description, so
+// the same filter: the table of programs compiled at build time is looked up by it, and a
+// start that finds its program never builds the description.
+std::string seccomp_plan_key(const SeccompPlan& plan);
 
 // Whether libseccomp would load `spec` as seccomp(SECCOMP_SET_MODE_FILTER,
 // SECCOMP_FILTER_FLAG_SPEC_ALLOW) and nothing more (no PR_SET_NO_NEW_PRIVS, TSYNC, LOG or
@@ -100,7 +104,7 @@ std::string seccomp_spec_key(const FilterSpec& spec);
 bool loads_with_spec_allow_only(const FilterSpec& spec);
 
 // Throws StepError (228). Returns an empty filter when the plan has none. Without --complain,
-// a program compiled at build time for the same key (and this kernel's API level as
+// a program compiled at build time for the same plan key (and this kernel's API level as
 // libseccomp sees it) is used when there is one; otherwise libseccomp compiles the filter now.
 SeccompFilter build_seccomp_filter(const SeccompPlan& plan,
                                    const ComplainFilter* complain = nullptr);

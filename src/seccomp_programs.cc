@@ -70,7 +70,7 @@ std::vector<ShippedSeccompSpec> shipped_seccomp_specs(const std::vector<std::str
         SeccompPlan plan = build_seccomp_plan(policy, context, diag);
         std::optional<FilterSpec> spec = seccomp_filter_spec(plan);
         if (!spec) continue;
-        std::string key = seccomp_spec_key(*spec);
+        std::string key = seccomp_plan_key(plan);
         if (!keys.insert(key).second) continue;
         out.push_back({source, std::move(*spec), std::move(key)});
       }

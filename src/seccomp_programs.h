@@ -2,8 +2,9 @@
 // (src/seccomp_programs_gen.cc writes the table; it is never written by hand). A start whose
 // filter description has the key of an entry loads that entry's program instead of having
 // libseccomp build and compile the same filter again: some 12 million instructions, most of
-// jharden's work. The key is everything libseccomp was given (seccomp_spec_key), so a policy,
-// a jharden or a libseccomp that differs in anything finds no entry and compiles as before.
+// jharden's work. The key is everything of the plan the filter's description is made from,
+// with the libseccomp it is handed to (seccomp_plan_key), so a policy, a jharden or a
+// libseccomp that differs in anything finds no entry and compiles as before.
 #pragma once
 
 #include <linux/filter.h>
@@ -50,9 +51,10 @@ bool same_program(std::span<const sock_filter> a, std::span<const sock_filter> b
 const PrebuiltSeccompProgram* find_prebuilt_seccomp_program(std::string_view key);
 
 // What the table is made of: the filter descriptions of the built-in defaults and of each
-// policy file, on kernels with and without PR_SET_MDWE (memory_deny_write_execute takes seccomp
-// rules without it), without --complain; duplicates once. Only the [seccomp]-related keys
-// count: no user, group or secret is looked up. A policy that does not parse goes to `diag`.
+// policy file, with their plan keys, on kernels with and without PR_SET_MDWE
+// (memory_deny_write_execute takes seccomp rules without it), without --complain; duplicates once.
+// Only the [seccomp]-related keys count: no user, group or secret is looked up. A policy that does
+// not parse goes to `diag`.
 struct ShippedSeccompSpec {
   std::string source;
   FilterSpec spec;
