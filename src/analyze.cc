@@ -1185,8 +1185,9 @@ std::vector<std::string> extras(const Policy& policy, const Plan& plan) {
         (policy.hide_sources.value && plan.root == "/" ? "made inaccessible" : "left in place"));
   }
   out.push_back(
-      "every mount is verified once set up: read-only ones with statvfs (ST_RDONLY), tmpfs, "
-      "procfs and sysfs by their statfs type, masks and inaccessible paths by type and mode");
+      "every mount is verified once set up: read-only ones by their statfs flags (ST_RDONLY), "
+      "tmpfs, procfs and sysfs by their statfs type, masks and inaccessible paths by type and "
+      "mode");
   if (plan.root != "/")
     out.push_back("pivot_root into " + plan.root +
                   ": the host's tree is detached, fresh /proc, /dev and read-only /sys");

@@ -99,6 +99,14 @@ void attach(int mnt_fd, int target_fd, const std::string& path) {
     mount_fail("attach mount on", path);
 }
 
+// The same onto `name` in `dir_fd`, a directory of a tmpfs jharden made in its own namespace
+// (nothing else writes there), without a descriptor of the mount point: move_mount() follows
+// no symlink in the last component.
+void attach_at(int mnt_fd, int dir_fd, const std::string& name, const std::string& path) {
+  if (sys().move_mount(mnt_fd, "", dir_fd, name.c_str(), MOVE_MOUNT_F_EMPTY_PATH) != 0)
+    mount_fail("attach mount on", path);
+}
+
 unique_fd clone_tree(int fd, bool recursive, const std::string& path) {
   unique_fd clone(sys().open_tree(
       fd, "",
@@ -108,6 +116,10 @@ unique_fd clone_tree(int fd, bool recursive, const std::string& path) {
 }
 
 constexpr int kTargetFlags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+
+// ST_VALID (Linux 2.6.36, not in the C library's headers): statfs() filled in f_flags, with the
+// ST_* bits of statvfs().
+constexpr unsigned long kStatfsFlagsValid = 0x0020;
 
 }  // namespace
 
@@ -447,22 +459,18 @@ void MountApplier::private_dev(size_t i, int target_fd, const std::string& path)
       // The host's node, opened by open_mount_sources() in the same order.
       if (device >= sources_.devices.size() || sources_.devices[device].first != sub.name)
         fail(kExitNamespace, kStep, at_path + ": device node not opened");
-      unique_fd node(
-          openat(dir.get(), sub.name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666));
-      if (!node) mount_fail("create", at_path);
+      if (mknodat(dir.get(), sub.name.c_str(), S_IFREG | 0666, 0) != 0)
+        mount_fail("create", at_path);
       unique_fd clone =
           clone_tree(sources_.devices[device++].second.get(), false, "/dev/" + sub.name);
       set_attrs(clone.get(), mount_attr(sub.attrs), false, at_path);
-      unique_fd at(openat(dir.get(), sub.name.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
-      attach(clone.get(), at.get(), at_path);
+      attach_at(clone.get(), dir.get(), sub.name, at_path);
       continue;
     }
     // devpts and /dev/shm: read-only, when planned so, with the /dev tmpfs (seal_own_tmpfs).
     if (mkdirat(dir.get(), sub.name.c_str(), 0755) != 0) mount_fail("create", at_path);
-    unique_fd at(
-        openat(dir.get(), sub.name.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW | O_DIRECTORY));
-    attach(new_fs(sub.fs_type.c_str(), sub.options, mount_attr(sub.attrs, false), at_path).get(),
-           at.get(), at_path);
+    attach_at(new_fs(sub.fs_type.c_str(), sub.options, mount_attr(sub.attrs, false), at_path).get(),
+              dir.get(), sub.name, at_path);
   }
   std::vector<std::pair<const char*, const char*>> links = {{"ptmx", "pts/ptmx"},
                                                             {"fd", "/proc/self/fd"},
@@ -594,15 +602,15 @@ void MountApplier::verify_entry(size_t i) {
   const MountEntry& e = plan_.mounts[i];
   const std::string path = host_path(e.target);
   auto bad = [&](const std::string& what) { fail(kExitNamespace, "verify", path + ": " + what); };
-  struct statvfs sv;
   struct statfs sf;
   struct stat st;
-  // Through the sandbox root's descriptor, never through a host path.
+  // Through the sandbox root's descriptor, never through a host path. The mount's flags come
+  // with its type, in f_flags (statvfs() reads them there too).
   unique_fd fd(open_beneath(root_fd_.get(), e.target, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd || sys().fstatvfs(fd.get(), &sv) != 0 || sys().fstatfs(fd.get(), &sf) != 0 ||
+  if (!fd || sys().fstatfs(fd.get(), &sf) != 0 || !(sf.f_flags & kStatfsFlagsValid) ||
       fstat(fd.get(), &st) != 0)
     mount_fail("verify: stat", path);
-  bool ro = sv.f_flag & ST_RDONLY;
+  const bool ro = sf.f_flags & ST_RDONLY;
   switch (e.kind) {
     case MountKind::kReadOnly:
       if (!ro) bad("is not read-only after the read-only round");
@@ -611,7 +619,7 @@ void MountApplier::verify_entry(size_t i) {
     case MountKind::kPrivateDev:
     case MountKind::kSecrets:
       if (sf.f_type != TMPFS_MAGIC) bad("is not a tmpfs");
-      if (e.kind == MountKind::kSecrets && (!ro || !(sv.f_flag & ST_NOEXEC)))
+      if (e.kind == MountKind::kSecrets && (!ro || !(sf.f_flags & ST_NOEXEC)))
         bad("secrets are not read-only and noexec");
       if (e.read_only && !ro) bad("is not read-only");
       break;

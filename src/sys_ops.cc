@@ -8,7 +8,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -39,7 +38,6 @@ constexpr SysOps kReal = {
     .mount_setattr = ::mount_setattr,
     .open_beneath = real_open_beneath,
     .fstatfs = ::fstatfs,
-    .fstatvfs = ::fstatvfs,
     .pivot_root =
         [](const char* new_root, const char* put_old) {
           return static_cast<int>(syscall(SYS_pivot_root, new_root, put_old));

@@ -13,7 +13,6 @@
 struct mount_attr;
 struct sock_fprog;
 struct statfs;
-struct statvfs;
 
 namespace jharden {
 
@@ -36,7 +35,6 @@ struct SysOps {
   int (*open_beneath)(int root_fd, const char* path, int flags);
   // What the verify round reads back: the fake answers from the mounts it recorded.
   int (*fstatfs)(int fd, struct statfs* out);
-  int (*fstatvfs)(int fd, struct statvfs* out);
   int (*pivot_root)(const char* new_root, const char* put_old);
   // Privileges.
   int (*cap_drop_bound)(cap_value_t cap);

@@ -152,15 +152,12 @@ int fake_open_beneath(int, const char* path, int flags) {
 int fake_fstatfs(int fd, struct statfs* out) {
   *out = {};
   const std::string type = g.fs[what(fd)];
+  out->f_flags =
+      0x0020 /* ST_VALID */ | (g.writable ? 0 : ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC);
   out->f_type = type == "tmpfs"   ? TMPFS_MAGIC
                 : type == "proc"  ? PROC_SUPER_MAGIC
                 : type == "sysfs" ? SYSFS_MAGIC
                                   : EXT4_SUPER_MAGIC;
-  return 0;
-}
-int fake_fstatvfs(int, struct statvfs* out) {
-  *out = {};
-  out->f_flag = g.writable ? 0 : ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC;
   return 0;
 }
 int fake_pivot_root(const char*, const char*) { return call("pivot_root") ? -1 : 0; }
@@ -215,7 +212,6 @@ constexpr SysOps kFake = {
     .mount_setattr = fake_mount_setattr,
     .open_beneath = fake_open_beneath,
     .fstatfs = fake_fstatfs,
-    .fstatvfs = fake_fstatvfs,
     .pivot_root = fake_pivot_root,
     .cap_drop_bound = fake_cap_drop_bound,
     .cap_set_proc = fake_cap_set_proc,
