@@ -21,6 +21,7 @@
 #include "cap_names.h"
 #include "error.h"
 #include "sys_ops.h"
+#include "topology.h"
 
 namespace jharden {
 namespace {
@@ -88,7 +89,7 @@ void enter_user_namespace(const Identity& id, int proc_self) {
   unique_fd go_read(go[0]), go_write(go[1]);
   if (pipe2(result, O_CLOEXEC) != 0) fail_errno(kExitNamespace, "user", "pipe2");
   unique_fd result_read(result[0]), result_write(result[1]);
-  pid_t helper = fork();
+  pid_t helper = fork_here();
   if (helper < 0) fail_errno(kExitNamespace, "user", "fork the id map writer");
   if (helper == 0) {
     go_write.reset();

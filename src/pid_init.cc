@@ -17,7 +17,7 @@
 namespace jharden {
 
 void become_pid_init(SetupContext& c) {
-  pid_t daemon = fork();
+  pid_t daemon = fork_here();
   if (daemon < 0) fail_errno(kExitNamespace, "pid", "fork");
   if (daemon == 0) return;
   // The init holds nothing of the daemon's: not the exec channel (its end of file must come

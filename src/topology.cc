@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "complain.h"
@@ -44,11 +45,38 @@ namespace {
 
 }  // namespace
 
+pid_t fork_here(unsigned long clone_flags) {
+  cpu_set_t given, here;
+  CPU_ZERO(&here);
+  const int cpu = sched_getcpu();
+  bool held = false;
+  if (cpu >= 0 && sched_getaffinity(0, sizeof given, &given) == 0) {
+    CPU_SET(cpu, &here);
+    held = sched_setaffinity(0, sizeof here, &here) == 0;
+  }
+  // The C library's fork() where it can: it keeps its own state right in the child.
+  const pid_t pid = clone_flags == 0
+                        ? fork()
+                        : static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr,
+                                                     nullptr, nullptr, nullptr));
+  const int fork_errno = errno;
+  if (held && sched_setaffinity(0, sizeof given, &given) != 0) {
+    const std::string e = std::string("restore the CPU affinity: ") + std::strerror(errno);
+    if (pid == 0) {
+      std::fprintf(stderr, "jharden: namespaces: %s\n", e.c_str());
+      std::_Exit(kExitNamespace);
+    }
+    fail(kExitNamespace, "namespaces", e);
+  }
+  errno = fork_errno;
+  return pid;
+}
+
 bool fork_detached(int code, const std::string& step, const std::string& what) {
-  pid_t middle = fork();
+  pid_t middle = fork_here();
   if (middle < 0) fail_errno(code, step, "fork " + what);
   if (middle == 0) {
-    pid_t child = fork();
+    pid_t child = fork_here();
     if (child != 0) std::_Exit(child < 0 ? kExitFailure : kExitSuccess);
     return true;
   }
@@ -162,9 +190,7 @@ void report_kill(const Plan& plan, int kmsg, pid_t daemon) {
 pid_t fork_sandbox(SetupContext& c) {
   // With a PID namespace, a fork-like clone puts only this child in it: jharden itself stays
   // able to create ordinary children (unshare(CLONE_NEWPID) would change that for good).
-  pid_t child = c.plan.ns_pid ? static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD,
-                                                           nullptr, nullptr, nullptr, nullptr))
-                              : fork();
+  pid_t child = fork_here(c.plan.ns_pid ? CLONE_NEWPID : 0);
   if (child < 0) fail_errno(kExitNamespace, "namespaces", "fork");
   if (child == 0) contain_in_child(c);
   // The child has its copy; jharden, which stays in front for the daemon's whole life,

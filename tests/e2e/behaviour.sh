@@ -1057,6 +1057,37 @@ EOF
 
 # ---------------------------------------------------------------- [namespaces]
 
+# Every fork of a start holds jharden to its CPU (fork_here, docs/performance.md): the daemon,
+# and with pid = yes the init, must run with the CPU set jharden was given, whether that is
+# every CPU or a single one that is not the first.
+test_cpu_affinity() {
+  new_case
+  local all last body pol_pid pol_empty
+  all=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+  last=$(($(nproc) - 1))
+  pol_empty=$(empty_policy)
+  pol_pid=$(policy pid.conf <<'EOF'
+[namespaces]
+pid = yes
+EOF
+)
+  # shellcheck disable=SC2016 # expanded by the shell in the sandbox
+  body='echo "cpus=$(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status)"
+echo "init_cpus=$(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/1/status)"'
+  local name pol
+  for name in empty pid; do
+    [[ $name == pid ]] && pol=$pol_pid || pol=$pol_empty
+    run_probe "$pol" "$body"
+    expect_field "affinity:$name-daemon-keeps-every-cpu" cpus "$all"
+    [[ $name == pid ]] && expect_field "affinity:$name-init-keeps-every-cpu" init_cpus "$all"
+    JH_WRAP=(taskset -c "$last")
+    run_probe "$pol" "$body"
+    JH_WRAP=()
+    expect_field "affinity:$name-daemon-keeps-cpu-$last" cpus "$last"
+    [[ $name == pid ]] && expect_field "affinity:$name-init-keeps-cpu-$last" init_cpus "$last"
+  done
+}
+
 test_pid_namespace() {
   # A host process with a recognisable command line.
   local host_pid
@@ -1553,6 +1584,7 @@ main() {
     test_capabilities \
     test_seccomp \
     test_pid_namespace \
+    test_cpu_affinity \
     test_other_namespaces \
     test_semantics_identity \
     test_semantics_secrets \
