@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <linux/capability.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 
 #include <algorithm>
@@ -447,6 +448,7 @@ PlanContext plan_context_from_environment() {
   c.landlock_abi = landlock_kernel_abi();
   // PR_GET_MDWE answers EINVAL where the kernel does not know the option (before Linux 6.3).
   c.mdwe = prctl(66 /* PR_GET_MDWE */, 0, 0, 0, 0) >= 0;
+  c.personality = static_cast<unsigned>(personality(0xffffffff));
   return c;
 }
 
@@ -592,6 +594,7 @@ void plan_seccomp(const Policy& policy, const PlanContext& context,
   sc.namespaces_allowed = policy.ns_allow_create.value;
   sc.restrict_suid_sgid = policy.restrict_suid_sgid.value;
   sc.lock_personality = policy.lock_personality.value;
+  if (sc.lock_personality) sc.execution_domain = context.personality;
   sc.restrict_realtime = policy.restrict_realtime.value;
   sc.new_session = policy.new_session.value;
   if (sc.new_session) sc.terminal_reach = terminal_reach(policy, context, mounts);

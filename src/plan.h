@@ -159,6 +159,9 @@ struct SeccompPlan {
   unsigned long namespaces_allowed = 0;
   bool restrict_suid_sgid = false;
   bool lock_personality = false;
+  // The execution domain lock_personality keeps personality(2) to: jharden's own, read at
+  // start (PlanContext::personality), which the daemon inherits.
+  unsigned long execution_domain = 0;
   bool restrict_realtime = false;
   // new_session: ioctl TIOCSCTTY, TIOCSTI and TIOCLINUX refused, so that the daemon, still a
   // session leader, cannot take back the terminal jharden gave up and push input into it.
@@ -240,6 +243,9 @@ struct PlanContext {
   // terminal (terminal_within_reach() in startup.h).
   bool terminal = false;
   bool mdwe = false;  // the kernel has PR_SET_MDWE (Linux 6.3)
+  // jharden's execution domain, personality(0xffffffff): PER_LINUX (0) unless the caller set
+  // another (setarch, a unit's Personality=).
+  unsigned long personality = 0;
 };
 
 // More mounts than one mount namespace may hold (the kernel's default fs.mount-max).

@@ -5,7 +5,6 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -124,10 +123,9 @@ void suid_sgid_rules(std::map<std::string, ArgumentRules>& rules) {
 }
 
 // LockPersonality=: personality(2) may only set the execution domain jharden runs with (read
-// here, in the process the daemon inherits it from); like systemd, anything else is refused,
+// at start into the plan: the daemon inherits it); like systemd, anything else is refused,
 // the 0xffffffff query included.
-void personality_rules(std::map<std::string, ArgumentRules>& rules) {
-  const uint64_t current = static_cast<unsigned>(personality(0xffffffff));
+void personality_rules(uint64_t current, std::map<std::string, ArgumentRules>& rules) {
   ArgumentRules& r = rules["personality"];
   r.allow.push_back({compare(0, SCMP_CMP_EQ, current)});
   r.deny.push_back({compare(0, SCMP_CMP_NE, current)});
@@ -311,7 +309,7 @@ std::optional<FilterSpec> seccomp_filter_spec(const SeccompPlan& plan,
     suid_sgid_rules(rules);
     not_implemented.insert("openat2");
   }
-  if (plan.lock_personality) personality_rules(rules);
+  if (plan.lock_personality) personality_rules(plan.execution_domain, rules);
   if (plan.restrict_realtime) realtime_rules(rules);
   if (plan.address_families) family_rules(*plan.address_families, rules);
   if (plan.write_execute == WriteExecute::kSeccomp) write_execute_rules(rules);
@@ -467,9 +465,10 @@ std::string seccomp_plan_key(const SeccompPlan& plan) {
   // it is either in the key or named as one the filter does not read.
   const auto& [enabled, allow_list, action, native_only, syscalls, groups, error, errors,
                address_families, write_execute, namespaces_allowed, restrict_suid_sgid,
-               lock_personality, restrict_realtime, new_session, terminal_reach, deny_blame,
-               action_blame, allow_blame, namespaces_blame, suid_sgid_blame, personality_blame,
-               realtime_blame, families_blame, write_execute_blame, terminal_blame] = plan;
+               lock_personality, execution_domain, restrict_realtime, new_session, terminal_reach,
+               deny_blame, action_blame, allow_blame, namespaces_blame, suid_sgid_blame,
+               personality_blame, realtime_blame, families_blame, write_execute_blame,
+               terminal_blame] = plan;
   // For --print, --complain and the report of a kill: the filter never reads them (new_session
   // counts through terminal_reach, whose text is the reason only).
   (void)groups, (void)new_session, (void)deny_blame, (void)action_blame, (void)allow_blame,
@@ -512,6 +511,7 @@ std::string seccomp_plan_key(const SeccompPlan& plan) {
   u64(namespaces_allowed);
   u64(restrict_suid_sgid);
   u64(lock_personality);
+  u64(execution_domain);
   u64(restrict_realtime);
   u64(!terminal_reach.empty());
   return key;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -14,7 +15,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -173,6 +176,7 @@ TEST(SeccompPrograms, TheKeyChangesWithEverythingTheFilterIsMadeOf) {
       [](SeccompPlan& p) { p.namespaces_allowed ^= CLONE_NEWNET; },
       [](SeccompPlan& p) { p.restrict_suid_sgid = !p.restrict_suid_sgid; },
       [](SeccompPlan& p) { p.lock_personality = !p.lock_personality; },
+      [](SeccompPlan& p) { p.execution_domain = ADDR_NO_RANDOMIZE; },
       [](SeccompPlan& p) { p.restrict_realtime = !p.restrict_realtime; },
       [](SeccompPlan& p) {
         p.terminal_reach = p.terminal_reach.empty() ? "jharden holds a terminal" : "";
@@ -261,6 +265,189 @@ TEST(SeccompPrograms, OnlyDescriptionsLoadedWithSpecAllowAloneTakeAProgram) {
   Diagnostics diag;
   for (const auto& s : shipped_seccomp_specs(shipped_files(), diag))
     EXPECT_TRUE(loads_with_spec_allow_only(s.spec)) << s.source;
+}
+
+// Restores the execution domain (personality(2)) when a test has set another.
+class SavedPersonality {
+ public:
+  SavedPersonality() : saved_(static_cast<unsigned>(personality(0xffffffff))) {}
+  ~SavedPersonality() { personality(saved_); }
+  unsigned saved() const { return saved_; }
+
+ private:
+  unsigned saved_;
+};
+
+// lock_personality (a default) allows personality(2) only for the execution domain jharden
+// runs with: a start under another one (setarch -R, a unit's Personality=, a debugger's
+// ADDR_NO_RANDOMIZE) must load a filter that keeps the daemon to that one, what libseccomp
+// compiles for its plan now, not the table's program compiled under the build's domain (which
+// would let the daemon switch to the build's domain and refuse its own).
+TEST(SeccompPrograms, AnotherPersonalityLoadsWhatLibseccompCompilesNow) {
+  if (seccomp_api_get() < 4) GTEST_SKIP() << "libseccomp cannot set the SSB attribute here";
+  SavedPersonality restore;
+  for (const auto& [file, text] : policy_texts()) {
+    for (unsigned domain : {restore.saved() | ADDR_NO_RANDOMIZE,
+                            restore.saved() | static_cast<unsigned>(READ_IMPLIES_EXEC)}) {
+      ASSERT_NE(personality(domain), -1);
+      ASSERT_EQ(static_cast<unsigned>(personality(0xffffffff)), domain);
+      // As a start plans, but with the policy's paths taken as written.
+      PlanContext context = plan_context_from_environment();
+      context.look_up = nullptr;
+      Diagnostics diag;
+      Policy policy = parse_policy_files({{file, text}}, false, diag);
+      const SeccompPlan plan = build_plan(policy, Identity{}, {}, context, diag).seccomp;
+      ASSERT_TRUE(diag.ok()) << file;
+      std::optional<FilterSpec> spec = seccomp_filter_spec(plan);
+      std::vector<sock_filter> start = export_seccomp_bpf(build_seccomp_filter(plan));
+      std::vector<sock_filter> now = export_seccomp_bpf(compile_seccomp_filter(plan));
+      personality(restore.saved());
+      if (!plan.lock_personality || plan.refuses("personality")) continue;
+      ASSERT_TRUE(spec) << file;
+      // The description keeps the daemon to its own domain...
+      std::vector<uint64_t> allowed;
+      for (const auto& r : spec->parts.at(0).rules)
+        if (r.name == "personality" && r.action == SCMP_ACT_ALLOW && r.conditions.size() == 1)
+          allowed.push_back(r.conditions[0].datum_a);
+      EXPECT_EQ(allowed, std::vector<uint64_t>{domain}) << file;
+      // ...and the start loads what libseccomp compiles for it.
+      EXPECT_TRUE(same_program(now, start))
+          << file << " under personality 0x" << std::hex << domain
+          << ": the start loaded the table's program, which allows personality(0x" << std::hex
+          << restore.saved() << ") and refuses personality(0x" << domain << ")";
+    }
+  }
+}
+
+// Whether libseccomp is given the same calls for both descriptions (the rules' names aside:
+// messages only).
+bool same_spec(const FilterSpec& a, const FilterSpec& b) {
+  auto same_rule = [](const FilterSpec::Rule& x, const FilterSpec::Rule& y) {
+    return x.action == y.action && x.nr == y.nr &&
+           std::equal(x.conditions.begin(), x.conditions.end(), y.conditions.begin(),
+                      y.conditions.end(), [](const scmp_arg_cmp& c, const scmp_arg_cmp& d) {
+                        return c.arg == d.arg && c.op == d.op && c.datum_a == d.datum_a &&
+                               c.datum_b == d.datum_b;
+                      });
+  };
+  auto same_part = [&](const FilterSpec::Part& x, const FilterSpec::Part& y) {
+    return x.arch_add == y.arch_add && x.arch_remove == y.arch_remove &&
+           std::equal(x.rules.begin(), x.rules.end(), y.rules.begin(), y.rules.end(), same_rule);
+  };
+  return a.default_action == b.default_action && a.attributes == b.attributes &&
+         std::equal(a.parts.begin(), a.parts.end(), b.parts.begin(), b.parts.end(), same_part);
+}
+
+// Attack on the plan key, wider than the drop-ins above and cheap enough to be: every shipped
+// policy and the defaults, with drop-ins that a user may write (each alone), on every kernel
+// the table is made for (PR_SET_MDWE or not, a terminal within reach or not, Landlock's
+// device ioctls or not). Two plans with one key must have one description (what libseccomp
+// is given), and a plan that finds a program of the table must find what libseccomp compiles
+// for it now; a start with --complain never takes one.
+TEST(SeccompPrograms, EqualPlanKeysMeanEqualDescriptions) {
+  const char* drop_ins[] = {
+      "",
+      "[service]\nnew_session = no\n",
+      "[service]\nnew_session = yes\n",
+      "[filesystem]\nlandlock = no\n",
+      "[filesystem]\nlandlock = yes\n",
+      "[filesystem]\nprivate_dev = no\n",
+      "[filesystem]\nread_only = /dev/tty\n",
+      "[filesystem]\nbind = /dev/ttyS0:/dev/ttyS0\n",
+      "[namespaces]\npid = yes\n",
+      "[namespaces]\nallow_create =\n",
+      "[namespaces]\nallow_create = all\n",
+      "[namespaces]\nallow_create = user\n",
+      "[namespaces]\nallow_create = net ipc\n",
+      "[namespaces]\nallow_create = ipc net\n",
+      "[seccomp]\nrestrict_suid_sgid = no\n",
+      "[seccomp]\nlock_personality = no\n",
+      "[seccomp]\nlock_personality = yes\n",
+      "[seccomp]\nrestrict_realtime = no\n",
+      "[seccomp]\nmemory_deny_write_execute = no\n",
+      "[seccomp]\nmemory_deny_write_execute = yes\n",
+      "[seccomp]\nnative_only = no\n",
+      "[seccomp]\nnative_only = yes\n",
+      "[seccomp]\naction = kill\n",
+      "[seccomp]\naction = log\n",
+      "[seccomp]\naction = errno\n",
+      "[seccomp]\naction = log\nerrno = EIO\n",
+      "[seccomp]\nerrno = EIO\n",
+      "[seccomp]\nerrno = EPERM\n",
+      "[seccomp]\nerrno = 1\n",
+      "[seccomp]\ndeny =\n",
+      "[seccomp]\ndeny = personality\n",
+      "[seccomp]\ndeny = personality:EPERM\n",
+      "[seccomp]\ndeny = personality:EIO\n",
+      "[seccomp]\ndeny = !personality\n",
+      "[seccomp]\ndeny = flock\n",
+      "[seccomp]\ndeny = flock:EACCES\n",
+      "[seccomp]\ndeny = @mount:EACCES\n",
+      "[seccomp]\ndeny = sched_setattr sched_setscheduler\n",
+      "[seccomp]\ndeny = io_uring_setup\n",
+      "[seccomp]\nallow = @system-service\n",
+      "[seccomp]\nallow = @system-service\ndeny = flock:EIO\n",
+      "[seccomp]\naddress_families = none\n",
+      "[seccomp]\naddress_families = AF_UNIX\n",
+      "[seccomp]\naddress_families = AF_INET6 AF_UNIX AF_INET\n",
+      "[seccomp]\naddress_families = AF_UNIX AF_INET AF_INET6 AF_NETLINK\n",
+      "[seccomp]\naddress_families = !AF_PACKET\n",
+      "[seccomp]\naddress_families = AF_UNIX\nrestrict_suid_sgid = no\n",
+      "[seccomp]\nrestrict_suid_sgid = no\nlock_personality = no\nrestrict_realtime = no\n"
+      "[namespaces]\nallow_create = all\n",
+  };
+  std::map<std::string, std::pair<FilterSpec, std::string>> by_key;
+  std::set<std::string> compared;
+  size_t plans = 0;
+  for (const auto& [file, text] : policy_texts()) {
+    for (const char* drop_in : drop_ins) {
+      Diagnostics diag;
+      std::vector<std::pair<std::string, std::string>> files = {{file, text}};
+      if (*drop_in) files.emplace_back(file + ".d/50-x.conf", drop_in);
+      Policy policy = parse_policy_files(files, false, diag);
+      if (!diag.ok()) continue;
+      for (int kernel = 0; kernel < 8; ++kernel) {
+        PlanContext context;
+        context.mdwe = kernel & 1;
+        context.terminal = kernel & 2;
+        context.landlock_abi = kernel & 4 ? kLandlockDeviceIoctlAbi : 0;
+        Plan plan = build_plan(policy, Identity{}, {}, context, diag);
+        if (!diag.ok()) break;  // a drop-in this policy refuses (an allow-list with deny)
+        ++plans;
+        const std::string what =
+            file + " + " + drop_in + " (kernel " + std::to_string(kernel) + ")";
+        std::optional<FilterSpec> spec = seccomp_filter_spec(plan.seccomp);
+        if (!spec) {
+          EXPECT_FALSE(build_seccomp_filter(plan.seccomp)) << what;
+          continue;
+        }
+        const std::string key = seccomp_plan_key(plan.seccomp);
+        auto [it, first] = by_key.try_emplace(key, *spec, what);
+        EXPECT_TRUE(first || same_spec(it->second.first, *spec))
+            << what << " has the key of " << it->second.second << ", not its description";
+        if (!find_prebuilt_seccomp_program(key) || !compared.insert(key).second) continue;
+        EXPECT_TRUE(loads_with_spec_allow_only(*spec)) << what;
+        SeccompFilter start = build_seccomp_filter(plan.seccomp);
+        EXPECT_EQ(start.get(), nullptr) << what;
+        EXPECT_TRUE(same_program(export_seccomp_bpf(SeccompFilter(compile_seccomp_spec(*spec))),
+                                 start.prebuilt()))
+            << what;
+      }
+    }
+  }
+  EXPECT_GT(plans, 2000u);
+  EXPECT_GE(compared.size(), prebuilt_seccomp_programs().size() / 2);
+  // --complain, on every shipped policy and kernel: never a program of the table.
+  for (const auto& [file, text] : policy_texts()) {
+    for (bool watch : {true, false}) {
+      ComplainFilter cf;
+      cf.watch_paths = watch;
+      SeccompFilter f = build_seccomp_filter(plan_of(file, text, watch).seccomp, &cf);
+      ASSERT_TRUE(f) << file;
+      EXPECT_NE(f.get(), nullptr) << file;
+      EXPECT_TRUE(f.prebuilt().empty()) << file;
+    }
+  }
 }
 
 }  // namespace
