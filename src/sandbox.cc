@@ -81,6 +81,7 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     if (notify == NotifyMode::kExec && !preload_libsystemd())
       fail(kExitNamespace, "notify", "load libsystemd to tell systemd about the exec");
     c.signal_mask = block_all_signals();
+    note_online_cpus();
     if (options.complain) start_complain_observer(c);
     // Before the first fork of the sandbox, so that every process of it is followed.
     if (!options.learn_file.empty())

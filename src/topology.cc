@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,12 +46,24 @@ namespace {
 
 }  // namespace
 
+namespace {
+// How many CPUs are online, read on the host by note_online_cpus(); 0: unknown.
+int online_cpus = 0;
+}  // namespace
+
+void note_online_cpus() { online_cpus = get_nprocs(); }
+
 pid_t fork_here(unsigned long clone_flags) {
+  // Only a caller that may run on every online CPU is held: given back "every CPU" afterwards
+  // (all bits set), its requested set stays unrestricted, so its CPU set still follows its
+  // cpuset and CPUs that come online, as before. A caller held to fewer CPUs (taskset,
+  // CPUAffinity=, a cpuset) forks as it is.
   cpu_set_t given, here;
-  CPU_ZERO(&here);
   const int cpu = sched_getcpu();
   bool held = false;
-  if (cpu >= 0 && sched_getaffinity(0, sizeof given, &given) == 0) {
+  if (online_cpus > 0 && cpu >= 0 && sched_getaffinity(0, sizeof given, &given) == 0 &&
+      CPU_COUNT(&given) == online_cpus) {
+    CPU_ZERO(&here);
     CPU_SET(cpu, &here);
     held = sched_setaffinity(0, sizeof here, &here) == 0;
   }
@@ -60,13 +73,12 @@ pid_t fork_here(unsigned long clone_flags) {
                         : static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr,
                                                      nullptr, nullptr, nullptr));
   const int fork_errno = errno;
-  if (held && sched_setaffinity(0, sizeof given, &given) != 0) {
-    const std::string e = std::string("restore the CPU affinity: ") + std::strerror(errno);
-    if (pid == 0) {
-      std::fprintf(stderr, "jharden: namespaces: %s\n", e.c_str());
-      std::_Exit(kExitNamespace);
-    }
-    fail(kExitNamespace, "namespaces", e);
+  cpu_set_t every;
+  std::memset(&every, 0xff, sizeof every);
+  if (held && sched_setaffinity(0, sizeof every, &every) != 0) {
+    // Cannot happen short of an empty cpuset; never run anything held to one CPU.
+    std::fprintf(stderr, "jharden: namespaces: give the CPU set back: %s\n", std::strerror(errno));
+    std::_Exit(kExitNamespace);
   }
   errno = fork_errno;
   return pid;

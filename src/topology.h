@@ -18,11 +18,16 @@ namespace jharden {
 
 // fork(), or with `clone_flags` (CLONE_NEWPID) a fork-like clone, whose child starts on the
 // caller's CPU. The kernel puts a new process on the idlest CPU, and in a virtual machine an
-// idle vCPU is halted and takes milliseconds to wake (docs/performance.md): the caller is
-// held to its CPU across the fork, and both processes get its CPU set back at once, so that
-// what the daemon runs with is what jharden was given. A child that cannot get it back says
-// so and exits with 226. Every fork of a start goes through here.
+// idle vCPU is halted and takes milliseconds to wake (docs/performance.md): a caller that may
+// run on every online CPU is held to its own across the fork, and both processes are given
+// every CPU back at once, so that the daemon's CPU set is still its cpuset's, as without the
+// hold. A process that cannot get it back says so and exits with 226. Every fork of a start
+// goes through here.
 pid_t fork_here(unsigned long clone_flags = 0);
+
+// Reads how many CPUs are online (from /sys, on the host, before the sandbox's view), for
+// fork_here(): without it, no fork holds its caller.
+void note_online_cpus();
 
 // The side processes' fork: a process that is never the caller's child, so that it never
 // shows in the daemon's wait() calls (a double fork: the middle process exits at once and is

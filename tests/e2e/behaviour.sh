@@ -1086,6 +1086,46 @@ echo "init_cpus=$(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/1/status)"
     expect_field "affinity:$name-daemon-keeps-cpu-$last" cpus "$last"
     [[ $name == pid ]] && expect_field "affinity:$name-init-keeps-cpu-$last" init_cpus "$last"
   done
+  affinity_follows_cpuset "$pol_pid"
+}
+
+# The daemon's CPU set follows its cpuset, as a process that never set one does (since Linux
+# 6.2 an affinity set once is kept as a request and intersected with every later cpuset): a
+# daemon started in a cpuset of the first CPU alone must run on every CPU once the cpuset
+# grows to all of them.
+affinity_follows_cpuset() {
+  local cg="" tasks="" d daemon cpus i job
+  if [[ -f /sys/fs/cgroup/cpuset/cpuset.cpus ]]; then
+    cg=/sys/fs/cgroup/cpuset/jh-e2e-$$
+    mkdir "$cg" && echo 0 >"$cg/cpuset.cpus" && echo 0 >"$cg/cpuset.mems" && tasks=$cg/tasks
+  elif [[ -f /sys/fs/cgroup/cgroup.subtree_control ]] &&
+    grep -qw cpuset /sys/fs/cgroup/cgroup.controllers; then
+    cg=/sys/fs/cgroup/jh-e2e-$$
+    echo +cpuset >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+    mkdir "$cg" && echo 0 >"$cg/cpuset.cpus" && tasks=$cg/cgroup.procs
+  fi
+  if [[ -z $tasks ]] || (($(nproc) < 2)); then
+    [[ -n $cg ]] && rmdir "$cg" 2>/dev/null
+    skip affinity:daemon-follows-its-cpuset "no cpuset controller to use, or a single CPU"
+    return
+  fi
+  sh -c "echo \$\$ >$tasks; exec \"\$0\" \"\$@\"" "$JHARDEN" "$1" -- /bin/sleep 30 \
+    </dev/null >/dev/null 2>&1 &
+  job=$!
+  daemon=""
+  for ((i = 0; i < 100; i++)); do
+    while read -r d; do
+      [[ $(cat "/proc/$d/comm" 2>/dev/null) == sleep ]] && daemon=$d
+    done <"$tasks"
+    [[ -n $daemon ]] && break
+    sleep 0.1
+  done
+  cat /sys/devices/system/cpu/online >"$cg/cpuset.cpus"
+  cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$daemon/status" 2>/dev/null)
+  while read -r d; do kill -KILL "$d" 2>/dev/null; done <"$tasks"
+  wait "$job" 2>/dev/null
+  for ((i = 0; i < 50; i++)); do rmdir "$cg" 2>/dev/null && break; sleep 0.1; done
+  expect_eq affinity:daemon-follows-its-cpuset "$(cat /sys/devices/system/cpu/online)" "$cpus"
 }
 
 test_pid_namespace() {
