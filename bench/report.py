@@ -626,6 +626,17 @@ def main():
                 f"+{n}: {lo:.1f} of {tot:.1f} ms ({pct:.0f} %)" for n, lo, tot, pct in shares) +
             ". See Instructions below for where that goes.")
         add("")
+    add("Forks and idle CPUs: the kernel starts a new process on the idlest CPU, and in a "
+        "virtual machine like this one an idle vCPU is halted and takes milliseconds to wake "
+        "(a fork whose child writes one byte to a pipe, on this machine: 3.7 ms until the "
+        "child ran, against 0.08 ms with the parent held to its CPU across the fork). The "
+        "floors with `-p -f` pay it once; `pid = yes` forks twice (the init, then the daemon). "
+        "Every fork of a jharden start holds jharden to its CPU for the fork and gives both "
+        "processes the caller's CPU set back at once (`fork_here`, src/topology.cc; "
+        "behaviour.sh checks the daemon's and the init's CPU set), so the child starts where "
+        "jharden runs, as soon as jharden waits. The ratios of the forking commands move with "
+        "how long the other vCPU has been idle, run to run.")
+    add("")
     for png in pngs:
         name = os.path.basename(png)
         add(f"![{name}]({rel_plot}/{name})")
@@ -746,13 +757,21 @@ def main():
             "(bwrap's child: 1,136). Binding at load time (`-z now`, which Debian's packages get)"
             " measured the same as lazy binding within the noise.")
         add("")
-        add("* **What is left above bwrap**: jharden's own 420-490 KiB of start-path text "
-            "(bwrap's whole text is 36 KiB resident), the heap (256 KiB against 28: the seccomp "
-            "filter description and the syscall name sets of the plan, the policy text; malloc "
-            "trimming would not lower the peak, which the kernel records before it unmaps), "
-            "libseccomp (128 KiB: linked, as the plan resolves syscall names through it even when"
-            " a precompiled program is loaded), and the pages the dynamic loader writes in "
-            ".data.rel.ro (40 KiB of vtables and tables of pointers).")
+        add("* **Three libraries linked in.** libinih, libcap and libseccomp are linked into "
+            "jharden (`JHARDEN_STATIC_LIBS`, on by default; the Debian package records their "
+            "versions in Static-Built-Using): the dynamic loader opens, maps and relocates "
+            "libc alone, and `jharden --version` costs what a bare exec of `/bin/true` does "
+            "(see the start-up table). Their code is now part of jharden's own text mapping. "
+            "A start that finds its seccomp program in the table no longer builds the filter's "
+            "description (a rule for each of some 370 syscall names): the heap at the execve "
+            "went from 244 to 152 KiB.")
+        add("")
+        add("* **What is left above bwrap**: jharden's own start-path text (bwrap's whole text "
+            "is 36 KiB resident), libseccomp's syscall tables, which the policy's names are "
+            "checked against, the heap (152 KiB against 28: the plan's syscall name sets and "
+            "their blame, the policy text; malloc trimming would not lower the peak, which the "
+            "kernel records before it unmaps), and the pages the dynamic loader writes in "
+            ".data.rel.ro (vtables and tables of pointers).")
         add("")
         break
 
@@ -850,9 +869,11 @@ def main():
                 "implement seccomp(2) (syscall 317), so libseccomp cannot set the SSB "
                 "attribute and jharden fails closed (exit 228) — before any mount. Its count "
                 "therefore covers start-up (dynamic loading), loading the policy, the plan, the "
-                "secrets and the seccomp filter's syscall names, but not the filter's rules nor "
-                "its compilation to BPF, which the next table counts; the rest of jharden's "
-                "work is system calls (mounts, Landlock, the filter's load, the execve).")
+                "secrets and the seccomp filter's description, which a start on this kernel "
+                "does not build (at API level 1 no program of the table applies), but not the "
+                "filter's rules nor its compilation to BPF; the next table counts the filter "
+                "as a start makes it. The rest of jharden's work is system calls (mounts, "
+                "Landlock, the filter's load, the execve).")
             add("")
     fc = {(pol, how): filter_cost(res, pol + suffix) for pol in ("empty", "secret", "nginx")
           for how, suffix in (("at start (as jharden does)", ""),
