@@ -48,6 +48,26 @@ echo alive=yes
 EOF
 }
 
+# jh_complain ARGS...: jh --complain ARGS, then waits for this run's observer to end before
+# stderr is read: the observer is detached from the daemon and logs what it drains after the
+# daemon's exit, which a short daemon makes a race with the read (lost once under load). A tag
+# in the environment marks this run's observer (a fork of jharden, it keeps it).
+jh_complain() {
+  local tag="JH_CASE_TAG=complain-$$-$RANDOM" pid i left
+  local -a JH_WRAP=(env "$tag" "${JH_WRAP[@]}")
+  jh --complain "$@"
+  for ((i = 0; i < 200; i++)); do
+    left=""
+    for pid in $(pgrep -x jharden-complai); do
+      tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "$tag" || continue
+      [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) == Z ]] || left+="$pid "
+    done
+    [[ -z $left ]] && break
+    sleep 0.05
+  done
+  ERR=$(<"$CASE/.err")
+}
+
 # expect_log NAME REGEX: one "jharden: complain: " line of stderr matches REGEX.
 expect_log() {
   local line
@@ -89,7 +109,7 @@ test_complain_logs_and_lets_through() {
   local pol
   new_case
   pol=$(wrong_policy)
-  jh --complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
+  jh_complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
   expect_rc complain:exit-0 0
   expect_field complain:daemon-kept-running alive yes
   # The seccomp refusals are let through...
@@ -128,7 +148,7 @@ test_complain_without_bpf() {
   fi
   pol=$(wrong_policy)
   JH_WRAP=(env JH_FAULT=no-bpf LD_PRELOAD="$shim")
-  jh --complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
+  jh_complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
   JH_WRAP=()
   expect_rc complain-seccomp-paths:exit-0 0
   expect_match complain-seccomp-paths:says-so 'jharden: complain: no BPF observer \(.*\): the filter notifies the path calls instead' "$ERR"
@@ -159,7 +179,7 @@ print('rc=%d' % libc.bind(s.fileno(), buf, 2 + len(bound)))"
       fi
       JH_WRAP=(env JH_FAULT=no-bpf LD_PRELOAD="$shim")
     fi
-    jh --complain "$pol" -- $PY -c "$daemon"
+    jh_complain "$pol" -- $PY -c "$daemon"
     JH_WRAP=()
     expect_eq "complain-bind-addrlen:$mode:refused" "0 rc=-1" "$RC $OUT"
     expect_log "complain-bind-addrlen:$mode:bound-name-logged" \
@@ -186,7 +206,7 @@ test_complain_pid_namespace() {
   local pol
   new_case
   pol=$(wrong_policy $'[namespaces]\npid = yes')
-  jh --complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
+  jh_complain "$pol" -- /bin/sh -c "$(prelude)"$'\n'"$(daemon_body)"
   expect_rc complain-pid:exit-0 0
   expect_field complain-pid:daemon-kept-running alive yes
   expect_field complain-pid:denied-call-let-through flock OK
@@ -203,7 +223,7 @@ test_complain_handover_calls_denied() {
 deny = sendmsg
 EOF
 )
-  NOTIFY_SOCKET=@jharden-e2e-none jh --complain "$pol" -- /usr/bin/python3 -c '
+  NOTIFY_SOCKET=@jharden-e2e-none jh_complain "$pol" -- /usr/bin/python3 -c '
 import socket
 a, b = socket.socketpair()
 a.sendmsg([b"x"])
