@@ -631,11 +631,12 @@ def main():
         "(a fork whose child writes one byte to a pipe, on this machine: 3.7 ms until the "
         "child ran, against 0.08 ms with the parent held to its CPU across the fork). The "
         "floors with `-p -f` pay it once; `pid = yes` forks twice (the init, then the daemon). "
-        "Every fork of a jharden start holds jharden to its CPU for the fork and gives both "
-        "processes the caller's CPU set back at once (`fork_here`, src/topology.cc; "
-        "behaviour.sh checks the daemon's and the init's CPU set), so the child starts where "
-        "jharden runs, as soon as jharden waits. The ratios of the forking commands move with "
-        "how long the other vCPU has been idle, run to run.")
+        "Every fork of a jharden start that may run on every online CPU holds jharden to its "
+        "CPU for the fork and then gives both processes every CPU back, so that their CPU set "
+        "is still their cpuset's (`fork_here`, src/topology.cc; behaviour.sh checks the "
+        "daemon's and the init's CPU set, and a cpuset grown under a running daemon); the "
+        "child starts where jharden runs, as soon as jharden waits. The ratios of the forking "
+        "commands move with how long the other vCPU has been idle, run to run.")
     add("")
     for png in pngs:
         name = os.path.basename(png)
@@ -768,10 +769,10 @@ def main():
         add("")
         add("* **What is left above bwrap**: jharden's own start-path text (bwrap's whole text "
             "is 36 KiB resident), libseccomp (its code and the syscall tables the policy's "
-            "names are checked against), the heap (152 KiB against 28: the plan's syscall name sets and "
-            "their blame, the policy text; malloc trimming would not lower the peak, which the "
-            "kernel records before it unmaps), and the pages the dynamic loader writes in "
-            ".data.rel.ro (vtables and tables of pointers).")
+            "names are checked against) and libcap, the heap (152 KiB against 28: the plan's "
+            "syscall name sets and their blame, the policy text; malloc trimming would not "
+            "lower the peak, which the kernel records before it unmaps), and the pages the "
+            "dynamic loader writes in .data.rel.ro (vtables and tables of pointers).")
         add("")
         break
 
@@ -908,7 +909,7 @@ def main():
             "field of the plan that the description is made from (the lists, the errnos, the "
             "argument rules asked for), with libseccomp's version and native architecture, "
             "so a start finds a program only for exactly the filter libseccomp would compile; "
-            "what remains at start is that key (some 2 KiB) and its lookup: the description "
+            "what remains at start is that key (a few KiB) and its lookup: the description "
             "(every syscall name resolved through libseccomp, a rule each) is built only when "
             "there is no program. An edited policy, another libseccomp or `--complain` "
             "compiles at start as before. The helper links libstdc++ dynamically, so its "
