@@ -44,11 +44,9 @@ namespace {
   std::_Exit(kExitSuccess);
 }
 
-}  // namespace
-
-namespace {
 // How many CPUs are online, read on the host by note_online_cpus(); 0: unknown.
 int online_cpus = 0;
+
 }  // namespace
 
 void note_online_cpus() { online_cpus = get_nprocs(); }
@@ -74,7 +72,7 @@ pid_t fork_here(unsigned long clone_flags) {
                                                      nullptr, nullptr, nullptr));
   const int fork_errno = errno;
   cpu_set_t every;
-  std::memset(&every, 0xff, sizeof every);
+  if (held) std::memset(&every, 0xff, sizeof every);
   if (held && sched_setaffinity(0, sizeof every, &every) != 0) {
     // Cannot happen short of an empty cpuset; never run anything held to one CPU.
     std::fprintf(stderr, "jharden: namespaces: give the CPU set back: %s\n", std::strerror(errno));

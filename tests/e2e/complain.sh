@@ -53,19 +53,25 @@ EOF
 # daemon's exit, which a short daemon makes a race with the read (lost once under load). A tag
 # in the environment marks this run's observer (a fork of jharden, it keeps it).
 jh_complain() {
-  local tag="JH_CASE_TAG=complain-$$-$RANDOM" pid i left
+  local tag="JH_CASE_TAG=complain-$$-$RANDOM" i
   local -a JH_WRAP=(env "$tag" "${JH_WRAP[@]}")
   jh --complain "$@"
   for ((i = 0; i < 200; i++)); do
-    left=""
-    for pid in $(pgrep -x jharden-complai); do
-      tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "$tag" || continue
-      [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) == Z ]] || left+="$pid "
-    done
-    [[ -z $left ]] && break
+    [[ -z $(observers_left "$tag") ]] && break
     sleep 0.05
   done
   ERR=$(<"$CASE/.err")
+}
+
+# observers_left TAG: the --complain observers still running (zombies aside) whose environment
+# holds TAG, space separated.
+observers_left() {
+  local pid left=""
+  for pid in $(pgrep -x jharden-complai); do
+    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "$1" || continue
+    [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) == Z ]] || left+="$pid "
+  done
+  printf '%s' "$left"
 }
 
 # expect_log NAME REGEX: one "jharden: complain: " line of stderr matches REGEX.
@@ -235,7 +241,7 @@ print("sent=" + b.recv(1).decode())'
 }
 
 test_complain_observer_ends_with_daemon() {
-  local pol left pid tag="JH_CASE_TAG=complain-$$-$RANDOM"
+  local pol tag="JH_CASE_TAG=complain-$$-$RANDOM"
   new_case
   pol=$(empty_policy)
   # The tag in the environment marks this run's observer (the observer is a fork of jharden
@@ -246,12 +252,7 @@ test_complain_observer_ends_with_daemon() {
   # Gone as soon as the last process under the filter is: a zombie left to the reaper that
   # inherited it is gone too.
   sleep 0.5
-  left=""
-  for pid in $(pgrep -x jharden-complai); do
-    tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "$tag" || continue
-    [[ $(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null) == Z ]] || left+="$pid "
-  done
-  expect_eq complain-observer:gone-after-daemon "" "$left"
+  expect_eq complain-observer:gone-after-daemon "" "$(observers_left "$tag")"
 }
 
 # --complain's observer loads no program on capability checks: it has no use for them, and each
@@ -267,8 +268,7 @@ test_complain_no_capability_program() {
   while ((SECONDS < deadline)); do
     sleep 0.2
     now=""
-    for pid in $(pgrep -x jharden-complai); do
-      tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "$tag" || continue
+    for pid in $(observers_left "$tag"); do
       for f in "/proc/$pid/fdinfo/"*; do
         id=$(awk '$1 == "prog_id:" { print $2 }' "$f" 2>/dev/null)
         [[ -n $id ]] && now+=" $(bpftool prog show id "$id" | sed -n 's/.* name \([a-z_]*\) .*/\1/p')"
