@@ -1043,8 +1043,9 @@ end_victim() {
 sigio_attack() {
   start_victim
   local tty=$VICTIM_LINE env=()
-  [[ -n ${1:-} ]] && env=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$1")
-  OUT=$("${env[@]}" timeout -k 5 30 "$JHARDEN" "$pol" -- "$PY" "$CASE/sigio.py" <"$tty" 2>&1)
+  local jharden=$JHARDEN
+  [[ -n ${1:-} ]] && env=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$1") && jharden=$FAULT_JHARDEN
+  OUT=$("${env[@]}" timeout -k 5 30 "$jharden" "$pol" -- "$PY" "$CASE/sigio.py" <"$tty" 2>&1)
   sleep 0.5
   end_victim
   OUT="$OUT $(grep '^SIGUSR1=' "$CASE/victim.out")"
@@ -1337,9 +1338,10 @@ test_seccomp_ssb() {
 # the filter the kernel holds for it (PTRACE_SECCOMP_GET_FILTER) and its seccomp, no_new_privs
 # and speculation lines of /proc/PID/status.
 filter_dump() {
-  local faults=$1 pol=$2 pid i wrap=()
-  [[ -n $faults ]] && wrap=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$faults")
-  "${wrap[@]}" "$JHARDEN" "$pol" -- /bin/sleep 30 </dev/null >/dev/null 2>"$CASE/dump.err" &
+  local faults=$1 pol=$2 pid i wrap=() jharden=$JHARDEN
+  [[ -n $faults ]] && wrap=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$faults") &&
+    jharden=$FAULT_JHARDEN
+  "${wrap[@]}" "$jharden" "$pol" -- /bin/sleep 30 </dev/null >/dev/null 2>"$CASE/dump.err" &
   pid=$!
   for ((i = 0; i < 100; i++)); do
     [[ $(cat "/proc/$pid/comm" 2>/dev/null) == sleep ]] && break
@@ -1388,9 +1390,7 @@ test_seccomp_prebuilt() {
   expect_rc seccomp-program:shipped-policy-needs-no-compile 0
   jh_fault no-init "$edited" -- /bin/true
   expect_rc seccomp-program:edited-policy-compiles-at-start 228
-  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=no-init)
-  run_probe "$pol" "p filters status Seccomp_filters; echo mount=\$($HELPER sys 165); echo getpid=\$($HELPER sys 39)"
-  JH_WRAP=()
+  with_fault_shim no-init run_probe "$pol" "p filters status Seccomp_filters; echo mount=\$($HELPER sys 165); echo getpid=\$($HELPER sys 39)"
   expect_field seccomp-program:shipped-policy-one-filter filters 1
   expect_field seccomp-program:shipped-policy-denied-call mount EPERM
   expect_field seccomp-program:shipped-policy-allowed-call getpid OK
@@ -1783,11 +1783,25 @@ verify_failing() {
   fi
 }
 
-FAULT_SHIM=""  # the fault-injection library, when it could be built
+FAULT_SHIM=""     # the fault-injection library, when it could be built
+FAULT_JHARDEN=""  # the program it is preloaded into (see build_fault_shim)
 
+# build_fault_shim: builds lib/fault_shim.c, and finds the jharden to preload it into. LD_PRELOAD
+# reaches no function linked into a program, and jharden has libseccomp and libcap linked in
+# (JHARDEN_STATIC_LIBS): the shim goes into jharden-shared-libs, built beside jharden with the
+# tests, the same program with both as shared libraries; or into jharden itself, where it loads
+# libseccomp as a shared library (a sanitizer build).
 build_fault_shim() {
   [[ -n $FAULT_SHIM ]] && return 0
-  if gcc -shared -fPIC -O2 -o "$TOP/fault_shim.so" "$HERE/lib/fault_shim.c" -ldl -lcap \
+  if [[ -x ${JHARDEN%/*}/jharden-shared-libs ]]; then
+    FAULT_JHARDEN=${JHARDEN%/*}/jharden-shared-libs
+  elif ldd "$JHARDEN" | grep -q 'libseccomp\.so'; then
+    FAULT_JHARDEN=$JHARDEN
+  else
+    echo "# fault_shim: jharden has libseccomp linked in, and no jharden-shared-libs is beside it"
+    return 1
+  fi
+  if gcc -shared -fPIC -O2 -o "$TOP/fault_shim.so" "$HERE/lib/fault_shim.c" -ldl -lseccomp -lcap \
     2>"$TOP/fault_shim.err"; then
     FAULT_SHIM="$TOP/fault_shim.so"
   else
@@ -1796,14 +1810,19 @@ build_fault_shim() {
   fi
 }
 
-# jh_fault FAULTS ARGS...: jh with the fault shim preloaded and JH_FAULT=FAULTS (see
-# lib/fault_shim.c): one protection is missing although the policy asks for it.
-jh_fault() {
-  local faults=$1
+# with_fault_shim FAULTS COMMAND ARGS...: COMMAND (jh, or a function that calls it) with the
+# fault shim preloaded and JH_FAULT=FAULTS after JH_WRAP's prefix (see lib/fault_shim.c), and
+# FAULT_JHARDEN in jharden's place: one protection is missing although the policy asks for it.
+with_fault_shim() {
+  local faults=$1 JHARDEN=$FAULT_JHARDEN
   shift
-  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$faults")
-  jh "$@"
-  JH_WRAP=()
+  local -a JH_WRAP=("${JH_WRAP[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$faults")
+  "$@"
+}
+
+# jh_fault FAULTS ARGS...: jh with the fault shim (with_fault_shim).
+jh_fault() {
+  with_fault_shim "$1" jh "${@:2}"
 }
 
 # The rows of the kernel interfaces and of the filter.
@@ -2429,14 +2448,14 @@ EOF
   pol=$(empty_policy)
   if build_fault_shim; then
     session_leader_in_pty "$(printf '%q ' env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=allow:ioctl \
-      "$JHARDEN" --verify "$pol")"
+      "$FAULT_JHARDEN" --verify "$pol")"
     expect_match session-terminal:verify-row-fails-tiocsctty-allowed \
       'FAIL +no controlling terminal.*TIOCSCTTY' "$OUT"
     # jharden blind to the terminal on 0-2 (so no rule), started by the terminal's session
     # leader: the terminal stays that session's, the kernel refuses the probe's TIOCSCTTY
     # itself, and only the terminal on 0-2 without the rule makes the row fail.
     OUT=$(SHELL=/bin/bash timeout -k 5 60 script -qec "$(printf '%q ' env \
-      LD_PRELOAD="$FAULT_SHIM" JH_FAULT=tty-unseen "$JHARDEN" --verify "$pol")" /dev/null \
+      LD_PRELOAD="$FAULT_SHIM" JH_FAULT=tty-unseen "$FAULT_JHARDEN" --verify "$pol")" /dev/null \
       </dev/null 2>&1 | tr -d '\r')
     expect_match session-terminal:verify-row-fails-terminal-unseen \
       'FAIL +no controlling terminal +asked: none, no terminal on 0-2 .*TIOCSCTTY on 0: Operation not permitted' \
@@ -3280,20 +3299,20 @@ EOF
     skip private-users:verify-rows-fail-when-missing "fault shim not built"
     return
   fi
-  JH_WRAP=("${into[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=userns-identity)
-  jh --verify "$pol" -- /bin/true
+  JH_WRAP=("${into[@]}")
+  jh_fault userns-identity --verify "$pol" -- /bin/true
   verify_failing private-users:verify-rows-fail-with-full-id-map "user namespace uid_map" \
     "user namespace gid_map"
-  JH_WRAP=("${into[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=unshare-drop:cgroup)
-  jh --verify "$pol" -- /bin/true
+  JH_WRAP=("${into[@]}")
+  jh_fault unshare-drop:cgroup --verify "$pol" -- /bin/true
   if [[ -n $svc ]]; then
     verify_failing cgroup-namespace:verify-rows-fail-without-namespace "cgroup namespace" \
       "own cgroup seen as the root"
   else
     verify_failing cgroup-namespace:verify-rows-fail-without-namespace "cgroup namespace"
   fi
-  JH_WRAP=("${into[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=sysfs-host-net)
-  jh --verify "$pol" -- /bin/true
+  JH_WRAP=("${into[@]}")
+  jh_fault sysfs-host-net --verify "$pol" -- /bin/true
   JH_WRAP=()
   # The sysfs of the host's network namespace is the host's own superblock: its mount row
   # fails whatever the interfaces.
@@ -3425,9 +3444,7 @@ print(" ".join(m["target"] for m in json.load(open(sys.argv[1]))["mounts"]))' "$
 tmpfs = /srv
 EOF
 )
-  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=attr-drop-nosuid)
-  jh --verify "$pol" -- /bin/true
-  JH_WRAP=()
+  jh_fault attr-drop-nosuid --verify "$pol" -- /bin/true
   if grep -q '^FAIL  /srv mount flags .*observed: rw,nodev$' <<<"$OUT" &&
     ! grep -q '^PASS  /srv mount flags' <<<"$OUT" && [[ $RC == 1 ]]; then
     pass bind-flags:verify-rows-fail-without-nosuid
@@ -3466,9 +3483,7 @@ p file read-size $CASE/file
     skip mask-flags:verify-row-fails-without-nodev "fault_shim not built"
     return
   }
-  JH_WRAP=(env LD_PRELOAD="$FAULT_SHIM" JH_FAULT=attr-drop-nodev)
-  jh --verify "$pol" -- /bin/true
-  JH_WRAP=()
+  jh_fault attr-drop-nodev --verify "$pol" -- /bin/true
   if grep -F " $CASE/dir mount flags" <<<"$OUT" | grep -q '^FAIL .*observed: ro,nosuid,noexec$' &&
     [[ $RC == 1 ]]; then
     pass mask-flags:verify-row-fails-without-nodev
@@ -3857,8 +3872,8 @@ EOF
   JH_WRAP=("${around[@]}")
   jh --verify "$pol"
   expect_rc verify-rows:mount-tmpfs-control-exit-0 0
-  JH_WRAP=("${around[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="skip-mount:$CASE/t")
-  jh --verify "$pol"
+  JH_WRAP=("${around[@]}")
+  jh_fault "skip-mount:$CASE/t" --verify "$pol"
   JH_WRAP=()
   verify_failing verify-rows:mount-tmpfs-skipped-fails "$row" "$CASE/t mount flags"
   verify_observed verify-rows:mount-tmpfs-skipped-says-host "$row" "HOST'S FILE SYSTEM"

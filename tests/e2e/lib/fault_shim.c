@@ -1,7 +1,9 @@
 // fault_shim.c: a test-only LD_PRELOAD library that takes one protection away from jharden,
-// so that the tests can see the --verify row of that protection fail. jharden links
-// libseccomp dynamically and makes the Landlock calls through libc's syscall(); this library
-// sits in front of both and knows nothing of jharden.
+// so that the tests can see the --verify row of that protection fail. It sits in front of
+// libseccomp, libcap and libc (jharden makes the Landlock calls through libc's syscall()) and
+// knows nothing of jharden. jharden has libseccomp and libcap linked in, where LD_PRELOAD cannot
+// reach them: the faults of those two need jharden-shared-libs, the same program with both as
+// shared libraries, built with the tests (escapes.sh, build_fault_shim).
 //
 // JH_FAULT holds the faults, separated by spaces:
 //   no-load          seccomp_load(), and seccomp(SECCOMP_SET_MODE_FILTER) of a program, return
@@ -54,7 +56,8 @@
 //                    bind takes): jharden, at its start, sees no terminal within reach; the
 //                    --verify probe, under the filter, sees the one it has
 //
-// Built by the end-to-end scripts: gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lcap
+// Built by the end-to-end scripts:
+//   gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lseccomp -lcap
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
