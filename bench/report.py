@@ -914,8 +914,8 @@ def main():
             "so a start finds a program only for exactly the filter libseccomp would compile; "
             "what remains at start is that key (a few KiB) and its lookup: the description "
             "(every syscall name resolved through libseccomp, a rule each) is built only when "
-            "there is no program. An edited policy, another libseccomp or `--complain` "
-            "compiles at start as before. The helper links libstdc++ dynamically, so its "
+            "there is no program. An edited policy or `--complain` (or another libseccomp, where "
+            "jharden loads it as a shared library) compiles at start as before. The helper links libstdc++ dynamically, so its "
             "dynamic loading costs more than jharden's.")
         add("")
     if cg and cg.get("total"):

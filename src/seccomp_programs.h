@@ -5,9 +5,9 @@
 // jharden's work. The key is everything of the plan the filter's description is made from,
 // with the libseccomp it is handed to (seccomp_plan_key), so a policy, a jharden or a
 // libseccomp that differs in anything finds no entry and compiles as before. libseccomp is
-// told apart by its version: linked in (JHARDEN_STATIC_LIBS, the default) it is the one that
-// compiled the table; linked as a shared library, a build of the same version whose syscall
-// table a distribution patched would still take the table's programs.
+// told apart by its version: linked in (JHARDEN_STATIC_LIBS, the default) it is the build's,
+// the one the table was compiled with; linked as a shared library, a build of the same version
+// whose syscall table a distribution patched would still take the table's programs.
 #pragma once
 
 #include <linux/filter.h>

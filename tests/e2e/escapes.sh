@@ -1388,6 +1388,10 @@ test_seccomp_prebuilt() {
   # With no libseccomp filter to be had, only a start that compiles fails.
   jh_fault no-init "$pol" -- /bin/true
   expect_rc seccomp-program:shipped-policy-needs-no-compile 0
+  # The shim reaches the libseccomp of the jharden it is preloaded into: told of another
+  # version, the shipped policy compiles too, and finds no filter to be had.
+  jh_fault "other-libseccomp no-init" "$pol" -- /bin/true
+  expect_rc seccomp-program:shim-reaches-libseccomp 228
   jh_fault no-init "$edited" -- /bin/true
   expect_rc seccomp-program:edited-policy-compiles-at-start 228
   with_fault_shim no-init run_probe "$pol" "p filters status Seccomp_filters; echo mount=\$($HELPER sys 165); echo getpid=\$($HELPER sys 39)"
@@ -1788,17 +1792,19 @@ FAULT_JHARDEN=""  # the program it is preloaded into (see build_fault_shim)
 
 # build_fault_shim: builds lib/fault_shim.c, and finds the jharden to preload it into. LD_PRELOAD
 # reaches no function linked into a program, and jharden has libseccomp and libcap linked in
-# (JHARDEN_STATIC_LIBS): the shim goes into jharden-shared-libs, built beside jharden with the
-# tests, the same program with both as shared libraries; or into jharden itself, where it loads
-# libseccomp as a shared library (a sanitizer build).
+# (JHARDEN_STATIC_LIBS): the shim goes into jharden-shared-libs, the same program with both as
+# shared libraries, built with the tests ($JHARDEN_FAULT_BINARY under ctest; beside jharden,
+# and not older, when this script is run by hand); or into jharden itself where it loads both
+# as shared libraries.
 build_fault_shim() {
   [[ -n $FAULT_SHIM ]] && return 0
-  if [[ -x ${JHARDEN%/*}/jharden-shared-libs ]]; then
-    FAULT_JHARDEN=${JHARDEN%/*}/jharden-shared-libs
-  elif ldd "$JHARDEN" | grep -q 'libseccomp\.so'; then
+  local twin=${JHARDEN_FAULT_BINARY:-${JHARDEN%/*}/jharden-shared-libs}
+  if [[ -x $twin && ! $JHARDEN -nt $twin ]]; then
+    FAULT_JHARDEN=$twin
+  elif [[ $(ldd "$JHARDEN") == *libseccomp.so*libcap.so* ]]; then
     FAULT_JHARDEN=$JHARDEN
   else
-    echo "# fault_shim: jharden has libseccomp linked in, and no jharden-shared-libs is beside it"
+    echo "# fault_shim: jharden has libseccomp or libcap linked in, and $twin is missing or older"
     return 1
   fi
   if gcc -shared -fPIC -O2 -o "$TOP/fault_shim.so" "$HERE/lib/fault_shim.c" -ldl -lseccomp -lcap \
@@ -1814,6 +1820,10 @@ build_fault_shim() {
 # fault shim preloaded and JH_FAULT=FAULTS after JH_WRAP's prefix (see lib/fault_shim.c), and
 # FAULT_JHARDEN in jharden's place: one protection is missing although the policy asks for it.
 with_fault_shim() {
+  [[ -n $FAULT_SHIM && -n $FAULT_JHARDEN ]] || {
+    echo "with_fault_shim: no fault shim (build_fault_shim first)" >&2
+    return 1
+  }
   local faults=$1 JHARDEN=$FAULT_JHARDEN
   shift
   local -a JH_WRAP=("${JH_WRAP[@]}" env LD_PRELOAD="$FAULT_SHIM" JH_FAULT="$faults")
@@ -3303,7 +3313,6 @@ EOF
   jh_fault userns-identity --verify "$pol" -- /bin/true
   verify_failing private-users:verify-rows-fail-with-full-id-map "user namespace uid_map" \
     "user namespace gid_map"
-  JH_WRAP=("${into[@]}")
   jh_fault unshare-drop:cgroup --verify "$pol" -- /bin/true
   if [[ -n $svc ]]; then
     verify_failing cgroup-namespace:verify-rows-fail-without-namespace "cgroup namespace" \
@@ -3311,7 +3320,6 @@ EOF
   else
     verify_failing cgroup-namespace:verify-rows-fail-without-namespace "cgroup namespace"
   fi
-  JH_WRAP=("${into[@]}")
   jh_fault sysfs-host-net --verify "$pol" -- /bin/true
   JH_WRAP=()
   # The sysfs of the host's network namespace is the host's own superblock: its mount row
