@@ -53,12 +53,24 @@ for p in "${policies[@]}"; do
     n=$((n + 1))
 done
 
-python3 - "$DIR"/ran.* >"$DIR/start_path.ld" <<'PY'
+# The libraries linked in (src/CMakeLists.txt, JHARDEN_STATIC_LIBS): their archives have no
+# section per function, so their members that define a function that ran are placed whole.
+archives=()
+for lib in libinih.a libseccomp.a libcap.a; do
+    a=$(gcc -print-file-name="$lib")
+    [[ -f $a ]] && archives+=("$a")
+done
+
+python3 - "${archives[@]}" -- "$DIR"/ran.* >"$DIR/start_path.ld" <<'PY'
+import os
 import re
+import subprocess
 import sys
 
+split = sys.argv.index("--")
+archives, traces = sys.argv[1:split], sys.argv[split + 1:]
 names = set()
-for path in sys.argv[1:]:
+for path in traces:
     for name in open(path, encoding="utf-8"):
         name = name.strip()
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.$]*", name):
@@ -78,6 +90,18 @@ print("    *crtbeginS.o(.text)")
 print("    *(.text.startup .text.startup.*)")
 for n in sorted(names):
     print(f"    *(.text.{n})")
+for archive in archives:
+    # "ARCHIVE:MEMBER: ADDRESS T NAME" for every function a member defines.
+    listing = subprocess.run(["nm", "-A", "--defined-only", archive], capture_output=True,
+                             text=True, check=True).stdout
+    members = set()
+    for line in listing.splitlines():
+        where, _, symbol = line.rpartition(" ")
+        fields = where.split()
+        if len(fields) >= 2 and fields[-1] in "Tt" and symbol in names:
+            members.add(fields[0].split(":")[1])
+    for m in sorted(members):
+        print(f"    *{os.path.basename(archive)}:{m}(.text .text.*)")
 print("  }")
 print("}")
 print("INSERT BEFORE .text;")
