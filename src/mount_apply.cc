@@ -235,12 +235,14 @@ bool MountApplier::create_mount_point(size_t i) {
   return make_path(e.target, file ? std::optional<mode_t>(0644) : std::nullopt);
 }
 
-unique_fd MountApplier::open_target(size_t i) {
+unique_fd MountApplier::open_target(size_t i, struct stat* st) {
   const MountEntry& e = plan_.mounts[i];
+  struct stat own;
+  if (!st) st = &own;
   unique_fd fd(open_beneath(root_fd_.get(), e.target, kTargetFlags));
-  struct stat st;
+  if (fd && fstat(fd.get(), st) != 0) mount_fail("stat", host_path(e.target));
   // O_PATH|O_NOFOLLOW hands back a final symlink itself: never mount on one.
-  if (fd && fstat(fd.get(), &st) == 0 && S_ISLNK(st.st_mode))
+  if (fd && S_ISLNK(st->st_mode))
     fail(kExitNamespace, kStep,
          host_path(e.target) + ": the mount target is a symlink; refusing to follow it");
   if (fd) return fd;
@@ -253,6 +255,7 @@ unique_fd MountApplier::open_target(size_t i) {
   if (errno == ENOENT && creatable) {
     if (!create_mount_point(i)) mount_fail("create mount point", host_path(e.target));
     fd.reset(open_beneath(root_fd_.get(), e.target, kTargetFlags));
+    if (fd && fstat(fd.get(), st) != 0) mount_fail("stat", host_path(e.target));
     if (fd) return fd;
   }
   if (errno == ENOENT && e.optional) return unique_fd();
@@ -321,19 +324,19 @@ void MountApplier::establish_entry(size_t i) {
   }
   if (e.target == "/")
     fail(kExitNamespace, kStep, "cannot mount over \"/\"; use [filesystem] root");
-  unique_fd fd = open_target(i);
+  struct stat st;
+  unique_fd fd = open_target(i, &st);
   present_[i] = static_cast<bool>(fd);
   if (!fd) return;
-  struct stat st;
-  if (fstat(fd.get(), &st) == 0 && st.st_nlink == 0) {
+  if (st.st_nlink == 0) {
     // A deleted file bound over the target (systemd-nspawn binds a FIFO of its own over
     // /proc/kmsg) cannot be mounted on, and it is not out of reach: the daemon could read
     // it. A mask takes that bind away first, then covers what was under it.
     const std::string path = host_path(e.target);
     if (e.kind == MountKind::kMask &&
         sys().umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
-      fd = open_target(i);
-    if (fd && fstat(fd.get(), &st) == 0 && st.st_nlink == 0) fd.reset();
+      fd = open_target(i, &st);
+    if (fd && st.st_nlink == 0) fd.reset();
     if (!fd && e.optional) {
       present_[i] = false;
       return;
@@ -344,15 +347,14 @@ void MountApplier::establish_entry(size_t i) {
     present_[i] = false;  // optional source missing
     return;
   }
-  establish(i, fd.get());
+  establish(i, fd.get(), st);
 }
 
-void MountApplier::establish(size_t i, int target_fd) {
+void MountApplier::establish(size_t i, int target_fd, const struct stat& target) {
   const MountEntry& e = plan_.mounts[i];
   const std::string path = host_path(e.target);
   // Attributes and options are the plan's (decide_mount_attributes), never worked out here.
   const unsigned attrs = mount_attr(e.attrs);
-  struct stat st;
   switch (e.kind) {
     case MountKind::kTmpfs:
       // A read-only tmpfs becomes read-only after the establish round (seal_own_tmpfs), so
@@ -383,8 +385,7 @@ void MountApplier::establish(size_t i, int target_fd) {
       break;
     }
     case MountKind::kMask:
-      if (fstat(target_fd, &st) != 0) mount_fail("stat", path);
-      if (S_ISDIR(st.st_mode)) {
+      if (S_ISDIR(target.st_mode)) {
         attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
       } else {
         unique_fd clone = clone_tree(sources_.dev_null.get(), false, "/dev/null");
@@ -393,8 +394,7 @@ void MountApplier::establish(size_t i, int target_fd) {
       }
       break;
     case MountKind::kInaccessible:
-      if (fstat(target_fd, &st) != 0) mount_fail("stat", path);
-      if (S_ISDIR(st.st_mode))
+      if (S_ISDIR(target.st_mode))
         attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
       else
         inaccessible_file(i, target_fd, path);

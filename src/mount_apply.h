@@ -65,14 +65,15 @@ class MountApplier {
 
  private:
   // The target of entry `i`, resolved below the sandbox root; -1 when optional and missing.
-  unique_fd open_target(size_t i);
+  // `st`, when given, gets the target's status (with the fd only).
+  unique_fd open_target(size_t i, struct stat* st = nullptr);
   bool make_path(const std::string& path, std::optional<mode_t> file_mode);
   bool create_mount_point(size_t i);
   std::string host_path(const std::string& target) const;
   // The establish round for entry `i`: its target resolved (created where missing), then
   // establish(i, fd).
   void establish_entry(size_t i);
-  void establish(size_t i, int target_fd);
+  void establish(size_t i, int target_fd, const struct stat& target);
   void make_entry_read_only(size_t i);
   void make_read_only_legacy(size_t i, int target_fd);
   void private_dev(size_t i, int target_fd, const std::string& path);
