@@ -1798,10 +1798,11 @@ FAULT_JHARDEN=""  # the program it is preloaded into (see build_fault_shim)
 # as shared libraries.
 build_fault_shim() {
   [[ -n $FAULT_SHIM ]] && return 0
-  local twin=${JHARDEN_FAULT_BINARY:-${JHARDEN%/*}/jharden-shared-libs}
+  local twin=${JHARDEN_FAULT_BINARY:-${JHARDEN%/*}/jharden-shared-libs} libs
+  libs=$(ldd "$JHARDEN")
   if [[ -x $twin && ! $JHARDEN -nt $twin ]]; then
     FAULT_JHARDEN=$twin
-  elif [[ $(ldd "$JHARDEN") == *libseccomp.so*libcap.so* ]]; then
+  elif [[ $libs == *libseccomp.so* && $libs == *libcap.so* ]]; then
     FAULT_JHARDEN=$JHARDEN
   else
     echo "# fault_shim: jharden has libseccomp or libcap linked in, and $twin is missing or older"
