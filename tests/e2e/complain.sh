@@ -148,8 +148,8 @@ test_complain_logs_and_lets_through() {
 test_complain_without_bpf() {
   local pol shim="$TOP/fault_shim.so"
   new_case
-  if ! gcc -shared -fPIC -O2 -o "$shim" "$HERE/lib/fault_shim.c" -ldl -lseccomp -lcap 2>"$CASE/shim.err"; then
-    skip complain-seccomp-paths "fault shim not built: $(head -c 200 "$CASE/shim.err")"
+  if ! build_fault_shim_library "$shim"; then
+    skip complain-seccomp-paths "fault shim not built: $(head -c 200 "$shim.err")"
     return
   fi
   pol=$(wrong_policy)
@@ -179,7 +179,7 @@ buf = ctypes.create_string_buffer(addr, len(addr))
 print('rc=%d' % libc.bind(s.fileno(), buf, 2 + len(bound)))"
   for mode in bpf no-bpf; do
     if [[ $mode == no-bpf ]]; then
-      if ! gcc -shared -fPIC -O2 -o "$shim" "$HERE/lib/fault_shim.c" -ldl -lseccomp -lcap 2>"$CASE/shim.err"; then
+      if ! build_fault_shim_library "$shim"; then
         skip complain-bind-addrlen:no-bpf "fault shim not built"
         continue
       fi

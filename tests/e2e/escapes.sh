@@ -1808,11 +1808,10 @@ build_fault_shim() {
     echo "# fault_shim: jharden has libseccomp or libcap linked in, and $twin is missing or older"
     return 1
   fi
-  if gcc -shared -fPIC -O2 -o "$TOP/fault_shim.so" "$HERE/lib/fault_shim.c" -ldl -lseccomp -lcap \
-    2>"$TOP/fault_shim.err"; then
+  if build_fault_shim_library "$TOP/fault_shim.so"; then
     FAULT_SHIM="$TOP/fault_shim.so"
   else
-    echo "# fault_shim not built (gcc, libseccomp-dev): $(head -c 300 "$TOP/fault_shim.err")"
+    echo "# fault_shim not built (gcc, libseccomp-dev): $(head -c 300 "$TOP/fault_shim.so.err")"
     return 1
   fi
 }

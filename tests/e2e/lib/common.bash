@@ -228,6 +228,13 @@ jh() {
   ERR=$(<"$CASE/.err")
 }
 
+# build_fault_shim_library DEST: compiles the test-only fault shim (lib/fault_shim.c) to DEST;
+# the compiler's messages go to DEST.err.
+build_fault_shim_library() {
+  gcc -shared -fPIC -O2 -o "$1" "$REPO/tests/e2e/lib/fault_shim.c" -ldl -lseccomp -lcap \
+    2>"$1.err"
+}
+
 # prelude: the sh functions every probe script (run inside the sandbox) starts with:
 #   p KEY CMD ARGS  prints KEY=<probe.py CMD ARGS>
 #   r KEY CMD...    prints KEY=<exit status of CMD>

@@ -56,7 +56,7 @@
 //                    bind takes): jharden, at its start, sees no terminal within reach; the
 //                    --verify probe, under the filter, sees the one it has
 //
-// Built by the end-to-end scripts:
+// Built by the end-to-end scripts (lib/common.bash, build_fault_shim_library):
 //   gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lseccomp -lcap
 #define _GNU_SOURCE
 #include <dlfcn.h>
