@@ -386,7 +386,7 @@ void MountApplier::establish(size_t i, int target_fd, const struct stat& target)
     }
     case MountKind::kMask:
       if (S_ISDIR(target.st_mode)) {
-        attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
+        empty_directory(i, target_fd, path);
       } else {
         unique_fd clone = clone_tree(sources_.dev_null.get(), false, "/dev/null");
         set_attrs(clone.get(), mount_attr(attrs_over_file(e)), false, path);
@@ -395,7 +395,7 @@ void MountApplier::establish(size_t i, int target_fd, const struct stat& target)
       break;
     case MountKind::kInaccessible:
       if (S_ISDIR(target.st_mode))
-        attach(new_fs("tmpfs", e.options, attrs, path).get(), target_fd, path);
+        empty_directory(i, target_fd, path);
       else
         inaccessible_file(i, target_fd, path);
       break;
@@ -410,6 +410,23 @@ void MountApplier::establish(size_t i, int target_fd, const struct stat& target)
     case MountKind::kReadWrite:
       break;
   }
+}
+
+// An empty read-only directory over a directory (a mask, an inaccessible path): one tmpfs for
+// every entry with the same options and attributes, made for the first and cloned for the
+// others, as systemd binds its one inaccessible directory. It takes nothing in: it is sealed
+// read-only and its one inode is its root. The clone is of the mount attached at the first
+// target, in this namespace, which every kernel with open_tree() clones.
+void MountApplier::empty_directory(size_t i, int target_fd, const std::string& path) {
+  const MountEntry& e = plan_.mounts[i];
+  const unsigned attrs = mount_attr(e.attrs);
+  auto [shared, first] = empty_directories_.try_emplace({e.options, attrs});
+  if (first) {
+    shared->second = new_fs("tmpfs", e.options, attrs, path);
+    attach(shared->second.get(), target_fd, path);
+    return;
+  }
+  attach(clone_tree(shared->second.get(), false, path).get(), target_fd, path);
 }
 
 // A mode-0000 file over a non-directory. It is made in a fresh tmpfs that is briefly attached

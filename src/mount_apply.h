@@ -5,8 +5,10 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "loader.h"
@@ -79,6 +81,7 @@ class MountApplier {
   void private_dev(size_t i, int target_fd, const std::string& path);
   void secrets(size_t i, int target_fd, const std::string& path);
   void inaccessible_file(size_t i, int target_fd, const std::string& path);
+  void empty_directory(size_t i, int target_fd, const std::string& path);
   void verify_entry(size_t i);
   void keep_notify_socket_reachable();
   void seal_own_tmpfs();
@@ -93,6 +96,9 @@ class MountApplier {
   unique_fd root_fd_;
   std::optional<std::vector<std::string>> mount_points_;
   std::string dev_target_;
+  // The empty directories' tmpfs (empty_directory), by options and attributes: the mount
+  // attached first.
+  std::map<std::pair<std::string, unsigned>, unique_fd> empty_directories_;
 };
 
 // Every round in order (the integration tests): isolate, establish, make read-only, verify,

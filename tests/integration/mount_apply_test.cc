@@ -432,6 +432,50 @@ TEST_F(MountApplyTest, InaccessibleDirectory) {
   EXPECT_EQ(r.get("flags").substr(0, 2), "ro");
 }
 
+// Every empty directory of one kind is the same tmpfs (one superblock, cloned), as systemd binds
+// its one inaccessible directory: still empty, read-only and full at each place, for root too.
+TEST_F(MountApplyTest, EmptyDirectoriesShareOneFileSystemPerKind) {
+  for (const char* d : {"i1", "i2", "m1", "m2"}) {
+    mkdirs(d);
+    write_file(path(std::string(d) + "/inner"), "hidden");
+  }
+  Plan plan = make_plan(std::string(kNoDefaults) + "inaccessible = " + path("i1") + " " +
+                        path("i2") + "\nmask = " + path("m1") + " " + path("m2") + "\n");
+  auto r = apply(plan, [&](Reporter& rep) {
+    auto dev = [&](const char* d) {
+      struct stat st;
+      return stat(path(d).c_str(), &st) == 0 ? std::to_string(st.st_dev) : errno_name(errno);
+    };
+    rep.put("same_inaccessible", dev("i1") == dev("i2") ? "yes" : "no");
+    rep.put("same_mask", dev("m1") == dev("m2") ? "yes" : "no");
+    rep.put("kinds_apart", dev("i1") != dev("m1") ? "yes" : "no");
+    for (const char* d : {"i1", "i2", "m1", "m2"}) {
+      rep.put(std::string(d) + "_list", listing(path(d)));
+      rep.put(std::string(d) + "_flags", vfs_flags(path(d)));
+      rep.put(std::string(d) + "_write", try_create(path(std::string(d) + "/x")));
+    }
+    // Writable again at one place, the shared tmpfs still has no inode to give.
+    rep.put("remount",
+            mount(nullptr, path("m1").c_str(), nullptr, MS_REMOUNT | MS_BIND, nullptr) == 0
+                ? "OK"
+                : errno_name(errno));
+    rep.put("m1_write_rw", try_create(path("m1/x")));
+    rep.put("m2_after", listing(path("m2")));
+  });
+  ASSERT_EQ(r.get("applied"), "yes") << r.raw;
+  EXPECT_EQ(r.get("same_inaccessible"), "yes");
+  EXPECT_EQ(r.get("same_mask"), "yes");
+  EXPECT_EQ(r.get("kinds_apart"), "yes");
+  for (const char* d : {"i1", "i2", "m1", "m2"}) {
+    EXPECT_EQ(r.get(std::string(d) + "_list"), "") << d;
+    EXPECT_EQ(r.get(std::string(d) + "_flags").substr(0, 2), "ro") << d;
+    EXPECT_EQ(r.get(std::string(d) + "_write"), "EROFS") << d;
+  }
+  EXPECT_EQ(r.get("remount"), "OK");
+  EXPECT_EQ(r.get("m1_write_rw"), "ENOSPC");
+  EXPECT_EQ(r.get("m2_after"), "");
+}
+
 TEST_F(MountApplyTest, InaccessibleFile) {
   write_file(path("f"), "hidden");
   Plan plan = make_plan(std::string(kNoDefaults) + "inaccessible = " + path("f") + "\n");
