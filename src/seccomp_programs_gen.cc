@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
     size_t program;
     uint32_t levels;
   };
-  std::vector<std::vector<sock_filter>> programs;
+  // Each description's programs (one per set of levels that compiled alike).
+  std::vector<std::vector<std::vector<sock_filter>>> programs(specs.size());
+  size_t program_count = 0;
   std::vector<Entry> entries;
   for (size_t s = 0; s < specs.size(); ++s) {
     // A start loads a program with SPEC_ALLOW alone: a description libseccomp would load with
@@ -79,9 +81,13 @@ int main(int argc, char** argv) {
       } catch (const StepError&) {
         continue;
       }
+      std::vector<std::vector<sock_filter>>& own = programs[s];
       size_t p = 0;
-      while (p < programs.size() && !same_program(programs[p], program)) ++p;
-      if (p == programs.size()) programs.push_back(std::move(program));
+      while (p < own.size() && !same_program(own[p], program)) ++p;
+      if (p == own.size()) {
+        own.push_back(std::move(program));
+        ++program_count;
+      }
       bool merged = false;
       for (auto& e : entries) {
         if (e.spec == s && e.program == p) {
@@ -99,27 +105,38 @@ int main(int argc, char** argv) {
       std::to_string(seccomp_version()->major) + "." + std::to_string(seccomp_version()->minor) +
       "." + std::to_string(seccomp_version()->micro) +
       ": do not edit.\n#include \"seccomp_programs.h\"\n\nnamespace jharden {\nnamespace {\n\n";
-  for (size_t p = 0; p < programs.size(); ++p) {
-    text += "constexpr sock_filter kProgram" + std::to_string(p) + "[] = {\n";
-    char buf[80];
-    for (const sock_filter& f : programs[p]) {
-      std::snprintf(buf, sizeof buf, "    {0x%04x, %u, %u, 0x%08x},\n", f.code, f.jt, f.jf, f.k);
-      text += buf;
+  // A description's key and its programs in one object, so that a start, which compares one
+  // key and loads that description's program, reads them from the same pages.
+  for (size_t s = 0; s < specs.size(); ++s) {
+    if (programs[s].empty()) continue;
+    std::string members = "    char key[" + std::to_string(specs[s].key.size() + 1) + "];\n";
+    std::string values = c_bytes(specs[s].key) + ",\n";
+    for (size_t p = 0; p < programs[s].size(); ++p) {
+      members += "    sock_filter program" + std::to_string(p) + "[" +
+                 std::to_string(programs[s][p].size()) + "];\n";
+      values += "    {\n";
+      char buf[80];
+      for (const sock_filter& f : programs[s][p]) {
+        std::snprintf(buf, sizeof buf, "        {0x%04x, %u, %u, 0x%08x},\n", f.code, f.jt, f.jf,
+                      f.k);
+        values += buf;
+      }
+      values += "    },\n";
     }
-    text += "};\n\n";
+    text += "constexpr struct {\n" + members + "} kSpec" + std::to_string(s) + " = {\n" + values +
+            "};\n\n";
   }
-  for (size_t s = 0; s < specs.size(); ++s)
-    text += "constexpr char kKey" + std::to_string(s) + "[] =\n" + c_bytes(specs[s].key) + ";\n\n";
   std::string table;
   for (const auto& e : entries) {
-    const std::string s = std::to_string(e.spec), p = std::to_string(e.program);
+    const std::string spec = "kSpec" + std::to_string(e.spec),
+                      program = spec + ".program" + std::to_string(e.program);
     char hash[40], levels[16];
     std::snprintf(hash, sizeof hash, "0x%016llx",
                   static_cast<unsigned long long>(seccomp_key_hash(specs[e.spec].key)));
     std::snprintf(levels, sizeof levels, "0x%x", e.levels);
-    table += "    {" + std::string(hash) + "ull, kKey" + s + ", sizeof kKey" + s + " - 1, " +
-             levels + ", kProgram" + p + ", sizeof kProgram" + p + " / sizeof kProgram" + p +
-             "[0], \"" + c_escape(specs[e.spec].source) + "\"},\n";
+    table += "    {" + std::string(hash) + "ull, " + spec + ".key, sizeof " + spec + ".key - 1, " +
+             levels + ", " + program + ", sizeof " + program + " / sizeof " + program + "[0], \"" +
+             c_escape(specs[e.spec].source) + "\"},\n";
   }
   if (!entries.empty())
     text += "constexpr PrebuiltSeccompProgram kTable[] = {\n" + table + "};\n\n";
@@ -137,6 +154,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("seccomp-programs-gen: %zu programs for %zu filter descriptions, %zu entries\n",
-              programs.size(), specs.size(), entries.size());
+              program_count, specs.size(), entries.size());
   return 0;
 }
