@@ -638,6 +638,14 @@ def main():
         "child starts where jharden runs, as soon as jharden waits. The ratios of the forking "
         "commands move with how long the other vCPU has been idle, run to run.")
     add("")
+    add("Every masked directory, and every inaccessible one, is the same tmpfs: the first "
+        "is made (fsopen, its options, fsmount) and the others are clones of it "
+        "(open_tree), as systemd binds its one inaccessible directory at each path it hides. "
+        "A start of nginx.conf (/home, /root, /sys/kernel/debug and /sys/kernel/tracing "
+        "inaccessible) makes three tmpfs instances fewer, the baseline one (of its two under "
+        "/sys/kernel): each clone is three system calls where an instance took nine, and "
+        "one superblock fewer is torn down at the exit.")
+    add("")
     for png in pngs:
         name = os.path.basename(png)
         add(f"![{name}]({rel_plot}/{name})")
@@ -737,7 +745,10 @@ def main():
             "linker's default script for everything else, places the entry point, `main`, the "
             "static initialisers and the functions a start runs (libstdc++'s among them) at the "
             "head of the text, and the precompiled seccomp programs (289 KiB, of which a start "
-            "reads one key and one program) after the rest of .rodata. bench/start_order.sh "
+            "reads one key and one program) after the rest of .rodata, each filter "
+            "description's key in one object with its programs (seccomp-programs-gen), so that "
+            "the key and the program a start reads lie in one 64 KiB window, not two. "
+            "bench/start_order.sh "
             "generates it: it runs `jharden POLICY -- /bin/true` under gdb (bench/start_trace.py:"
             " a temporary breakpoint on every function), as a shell's background job like "
             "maxrss.py runs it, for a secret, a secret with `pid = yes` and the shipped policies "
@@ -769,6 +780,14 @@ def main():
             "place to show that each `--verify` row fails when its protection is missing, is "
             "preloaded into `jharden-shared-libs`, the same program with both as shared "
             "libraries, built with the tests and never installed.")
+        add("")
+        add("* **A key with its program.** The table's keys were one group of arrays and its "
+            "programs another, so a start's key and program were two windows apart: 152 KiB "
+            "of the table resident at the execve, 76-88 KiB with each key beside its programs. "
+            "With start_path.ld regenerated at the same time (three functions of the start had "
+            "changed their signatures, so the linker had left them in the rest of the text), "
+            "peak RSS with one secret went from 2,636 to 2,480 KiB (maxrss.py, medians of 20, "
+            "three rounds each, the two builds alternated).")
         add("")
         add("* **What is left above bwrap**: jharden's own start-path text (bwrap's whole text "
             "is 36 KiB resident), libseccomp's code and the syscall tables the policy's "
