@@ -1529,9 +1529,15 @@ void probe_mount_attributes(const Plan& plan, Report& r) {
     // was mounted, and the other rows say whether that is right.
     struct stat st;
     const bool file = lstat(e.target.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
-    // The submounts of an entry not made (a new root without /dev) were not made either.
+    // The submounts of an entry not made (a new root without /dev) were not made either. A
+    // submount that an entry of its own covers (mask = /dev/shm) is that entry's row.
     if (!check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional)) continue;
-    for (const auto& sub : e.submounts) check(e.target + "/" + sub.name, sub.attrs, false);
+    for (const auto& sub : e.submounts) {
+      const std::string path = e.target + "/" + sub.name;
+      if (std::none_of(plan.mounts.begin(), plan.mounts.end(),
+                       [&](const MountEntry& x) { return x.target == path; }))
+        check(path, sub.attrs, false);
+    }
   }
 }
 

@@ -1873,6 +1873,17 @@ test_verify_rows() {
   else
     skip verify-rows:root-without-dev-exit-0 "needs busybox-static"
   fi
+  # Entries over the private /dev's own mounts: the covering entry's row checks the mount on
+  # top (the mask's flags), no row expects the devpts or shm flags it hides.
+  pol=$(printf '[filesystem]\nread_only = /dev\nmask = /dev/shm\ninaccessible = /dev/pts\n' |
+    policy dev-covered.conf)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:covered-dev-mounts-exit-0 0
+  verify_row verify-rows:covered-dev-shm-masked "/dev/shm mount flags" PASS \
+    "ro,nosuid,nodev,noexec"
+  verify_row verify-rows:covered-dev-pts-inaccessible "/dev/pts mount flags" PASS \
+    "ro,nosuid,nodev,noexec"
+  pol=$(empty_policy)
   verify_row file-handles:verify-row-baseline "$VR_HANDLES" PASS "EPERM \(filter, no CAP_DAC_READ"
   verify_row keyrings:verify-row-baseline "$VR_KEYRINGS" PASS "EPERM \(filter"
   verify_row setuid-planting:verify-row-baseline "$VR_SUID" PASS "EPERM \(filter"
