@@ -784,8 +784,9 @@ def main():
         add("* **A key with its program.** The table's keys were one group of arrays and its "
             "programs another, so a start's key and program were two windows apart: 152 KiB "
             "of the table resident at the execve, 76-88 KiB with each key beside its programs. "
-            "With start_path.ld regenerated at the same time (three functions of the start had "
-            "changed their signatures, so the linker had left them in the rest of the text), "
+            "With start_path.ld regenerated at the same time (two functions of the start, "
+            "open_target() and establish(), had changed their signatures, so the linker had left "
+            "them in the rest of the text), "
             "peak RSS with one secret went from 2,636 to 2,480 KiB (maxrss.py, medians of 20, "
             "three rounds each, the two builds alternated).")
         add("")
