@@ -364,13 +364,20 @@ void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid,
         for (const char* name : kPrivateDevNodes)
           e.submounts.push_back(
               {name, "bind", {.read_only = true, .nosuid = true, .noexec = true}, ""});
+        // So does a read-only entry at one of them (read_only = /dev/shm).
+        auto read_only = [&](const char* name) {
+          const std::string path = e.target + "/" + name;
+          return e.read_only || std::any_of(mounts.begin(), mounts.end(), [&](const MountEntry& x) {
+                   return x.kind == MountKind::kReadOnly && x.target == path;
+                 });
+        };
         e.submounts.push_back({"pts",
                                "devpts",
-                               {.read_only = e.read_only, .nosuid = true, .noexec = true},
+                               {.read_only = read_only("pts"), .nosuid = true, .noexec = true},
                                "newinstance,ptmxmode=0666,mode=0620,gid=5"});
         e.submounts.push_back({"shm",
                                "tmpfs",
-                               {.read_only = e.read_only, .nosuid = true, .nodev = true},
+                               {.read_only = read_only("shm"), .nosuid = true, .nodev = true},
                                "mode=1777"});
         break;
       }

@@ -1530,12 +1530,15 @@ void probe_mount_attributes(const Plan& plan, Report& r) {
     struct stat st;
     const bool file = lstat(e.target.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
     // The submounts of an entry not made (a new root without /dev) were not made either. A
-    // submount that an entry of its own covers (mask = /dev/shm) is that entry's row.
+    // submount that an entry mounts over (mask = /dev/shm) is that entry's row; one that an
+    // entry makes read-only (read_only = /dev/shm) keeps its own.
     if (!check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional)) continue;
     for (const auto& sub : e.submounts) {
       const std::string path = e.target + "/" + sub.name;
-      if (std::none_of(plan.mounts.begin(), plan.mounts.end(),
-                       [&](const MountEntry& x) { return x.target == path; }))
+      if (std::none_of(plan.mounts.begin(), plan.mounts.end(), [&](const MountEntry& x) {
+            return x.target == path && x.kind != MountKind::kReadOnly &&
+                   x.kind != MountKind::kReadWrite;
+          }))
         check(path, sub.attrs, false);
     }
   }

@@ -1883,6 +1883,11 @@ test_verify_rows() {
     "ro,nosuid,nodev,noexec"
   verify_row verify-rows:covered-dev-pts-inaccessible "/dev/pts mount flags" PASS \
     "ro,nosuid,nodev,noexec"
+  # Made read-only, /dev/shm is still the private /dev's, with its row.
+  pol=$(printf '[filesystem]\nread_only = /dev/shm\n' | policy dev-shm-ro.conf)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:read-only-dev-shm-exit-0 0
+  verify_row verify-rows:read-only-dev-shm-row "/dev/shm mount flags" PASS "ro,nosuid,nodev"
   pol=$(empty_policy)
   verify_row file-handles:verify-row-baseline "$VR_HANDLES" PASS "EPERM \(filter, no CAP_DAC_READ"
   verify_row keyrings:verify-row-baseline "$VR_KEYRINGS" PASS "EPERM \(filter"
