@@ -575,6 +575,14 @@ void check_entry(const Plan& plan, size_t i, const struct stat& st, const HostFa
   }
 }
 
+// "-SOURCE" missing on the host: jharden skipped the bind, and the target is a plain directory
+// or file.
+bool skipped_bind(const Plan& plan, size_t i, const HostFacts& host) {
+  const MountEntry& e = plan.mounts[i];
+  return e.kind == MountKind::kBind && e.optional && i < host.sources.size() &&
+         !host.sources[i].present;
+}
+
 void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
   // Only what a path reaches: a shadowed mount can be neither written nor made read-only.
   std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
@@ -585,11 +593,7 @@ void probe_mounts(const Plan& plan, const HostFacts& host, Report& r) {
       if (!e.optional) r.row(false, e.target + " exists", "present", errno_name(errno));
       continue;  // optional and absent on this system: nothing to test
     }
-    // "-SOURCE" missing on the host: jharden skipped the bind, and the target is a plain
-    // directory or file.
-    if (e.kind == MountKind::kBind && e.optional && i < host.sources.size() &&
-        !host.sources[i].present)
-      continue;
+    if (skipped_bind(plan, i, host)) continue;
     EntryRows rows{r, not_own_mount(plan, i, st, host, lines)};
     check_entry(plan, i, st, host, lines, rows);
   }
@@ -1506,7 +1510,7 @@ namespace {
 
 // Every mount the plan establishes carries the attributes the plan decided for it (the same
 // field that apply set and --print shows): the top mount at its target, as mountinfo lists it.
-void probe_mount_attributes(const Plan& plan, Report& r) {
+void probe_mount_attributes(const Plan& plan, const HostFacts& host, Report& r) {
   const std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
   // Whether the target is a mount point (its row, if any, says whether that is right).
   auto check = [&](const std::string& target, const MountAttrs& want, bool optional) {
@@ -1523,23 +1527,30 @@ void probe_mount_attributes(const Plan& plan, Report& r) {
     r.row(got == want, target + " mount flags", want.str(), got.str());
     return true;
   };
-  for (const auto& e : plan.mounts) {
-    if (e.kind == MountKind::kReadOnly || e.kind == MountKind::kReadWrite) continue;
-    // An optional bind whose source is missing, an optional target that is absent: nothing
-    // was mounted, and the other rows say whether that is right.
+  // The entries jharden mounts itself (read-only and read-write entries are made so in place).
+  auto mounted = [&](size_t i) {
+    const MountKind kind = plan.mounts[i].kind;
+    return kind != MountKind::kReadOnly && kind != MountKind::kReadWrite &&
+           !skipped_bind(plan, i, host);
+  };
+  for (size_t i = 0; i < plan.mounts.size(); ++i) {
+    if (!mounted(i)) continue;
+    const MountEntry& e = plan.mounts[i];
+    // An optional target that is absent: nothing was mounted, and the other rows say whether
+    // that is right.
     struct stat st;
     const bool file = lstat(e.target.c_str(), &st) == 0 && !S_ISDIR(st.st_mode);
-    // The submounts of an entry not made (a new root without /dev) were not made either. A
-    // submount that an entry mounts over (mask = /dev/shm) is that entry's row; one that an
-    // entry makes read-only (read_only = /dev/shm) keeps its own.
+    // The submounts of an entry not made (a new root without /dev) were not made either.
     if (!check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional)) continue;
     for (const auto& sub : e.submounts) {
       const std::string path = e.target + "/" + sub.name;
-      if (std::none_of(plan.mounts.begin(), plan.mounts.end(), [&](const MountEntry& x) {
-            return x.target == path && x.kind != MountKind::kReadOnly &&
-                   x.kind != MountKind::kReadWrite;
-          }))
-        check(path, sub.attrs, false);
+      // A file system of the private /dev that an entry mounts over (mask = /dev/shm) is that
+      // entry's row; one that an entry makes read-only (read_only = /dev/shm) keeps its own,
+      // and so does a device node, whatever is bound over it: it must stay read-only.
+      bool covered = false;
+      for (size_t j = 0; j < plan.mounts.size() && sub.fs_type != "bind"; ++j)
+        covered = covered || (plan.mounts[j].target == path && mounted(j));
+      if (!covered) check(path, sub.attrs, false);
     }
   }
 }
@@ -1552,7 +1563,7 @@ int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {
   std::printf("jharden --verify: probing the sandbox from inside (pid %d, uid %d)\n\n",
               static_cast<int>(getpid()), static_cast<int>(getuid()));
   probe_mounts(plan, host, r);
-  probe_mount_attributes(plan, r);
+  probe_mount_attributes(plan, host, r);
   probe_privileges(plan, host, r);
   probe_kernel_interfaces(plan, host, r);
   probe_families_and_memory(plan, r);
