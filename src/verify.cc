@@ -1548,8 +1548,9 @@ void probe_mount_attributes(const Plan& plan, const HostFacts& host, Report& r) 
       // entry's row; one that an entry makes read-only (read_only = /dev/shm) keeps its own,
       // and so does a device node, whatever is bound over it: it must stay read-only.
       bool covered = false;
-      for (size_t j = 0; j < plan.mounts.size() && sub.fs_type != "bind"; ++j)
-        covered = covered || (plan.mounts[j].target == path && mounted(j));
+      if (sub.fs_type != "bind")
+        for (size_t j = 0; j < plan.mounts.size() && !covered; ++j)
+          covered = plan.mounts[j].target == path && mounted(j);
       if (!covered) check(path, sub.attrs, false);
     }
   }
