@@ -25,6 +25,7 @@
 #include "complain.h"
 #include "error.h"
 #include "policy.h"
+#include "seccomp_compact.h"
 #include "seccomp_programs.h"
 #include "sys_ops.h"
 #include "unique_fd.h"
@@ -559,12 +560,16 @@ SeccompFilter build_seccomp_filter(const SeccompPlan& plan, const ComplainFilter
       return SeccompFilter(p->program());
   std::optional<FilterSpec> spec = seccomp_filter_spec(plan, complain);
   if (!spec) return nullptr;
-  return SeccompFilter(compile_seccomp_spec(*spec));
+  SeccompFilter compiled(compile_seccomp_spec(*spec));
+  // Loaded as the table's programs are wherever libseccomp would load it with the same flags:
+  // its program with the search over the number compacted.
+  if (!loads_with_spec_allow_only(*spec)) return compiled;
+  return SeccompFilter(compact_syscall_dispatch(export_seccomp_bpf(compiled)));
 }
 
 std::vector<sock_filter> export_seccomp_bpf(const SeccompFilter& filter) {
   if (!filter) return {};
-  if (!filter.get()) return {filter.prebuilt().begin(), filter.prebuilt().end()};
+  if (!filter.get()) return {filter.program().begin(), filter.program().end()};
   // libseccomp exports only to a descriptor (seccomp_export_bpf_mem is 2.6's).
   unique_fd fd(memfd_create("jharden-seccomp", MFD_CLOEXEC));
   if (!fd) fail_errno(kExitSeccomp, "seccomp", "memfd_create for the export");
@@ -587,10 +592,10 @@ void load_seccomp_filter(const SeccompFilter& filter) {
     rc = sys().seccomp_load(filter.get());
   } else {
     // What seccomp_load() does with the attributes every filter description sets (libseccomp
-    // 2.5's sys_filter_load(), at the API levels the table has programs for): no
+    // 2.5's sys_filter_load(), at the API levels that can set them all: 4 and up): no
     // PR_SET_NO_NEW_PRIVS (CTL_NNP 0), no TSYNC, no listener (no NOTIFY action), no LOG flag,
     // SPEC_ALLOW for CTL_SSB. The kernel's own errno, where libseccomp says ECANCELED.
-    std::span<const sock_filter> program = filter.prebuilt();
+    std::span<const sock_filter> program = filter.program();
     sock_fprog prog{static_cast<unsigned short>(program.size()),
                     const_cast<sock_filter*>(program.data())};
     rc = sys().seccomp_set_filter(SECCOMP_FILTER_FLAG_SPEC_ALLOW, &prog);

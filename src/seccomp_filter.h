@@ -34,15 +34,18 @@ class SeccompFilter {
   SeccompFilter(std::nullptr_t) {}  // NOLINT: no filter, as with the context it replaces
   explicit SeccompFilter(SeccompContext ctx) : ctx_(std::move(ctx)) {}
   explicit SeccompFilter(std::span<const sock_filter> program) : program_(program) {}
-  explicit operator bool() const { return ctx_ || !program_.empty(); }
-  // libseccomp's context; nullptr for a program compiled at build time.
+  explicit SeccompFilter(std::vector<sock_filter> program) : owned_(std::move(program)) {}
+  explicit operator bool() const { return ctx_ || !program().empty(); }
+  // libseccomp's context; nullptr for a program loaded as it is.
   scmp_filter_ctx get() const { return ctx_.get(); }
-  std::span<const sock_filter> prebuilt() const { return program_; }
+  // The program loaded as it is: the table's, or one compiled at start and compacted.
+  std::span<const sock_filter> program() const { return owned_.empty() ? program_ : owned_; }
   void reset() { *this = SeccompFilter(); }
 
  private:
   SeccompContext ctx_;
   std::span<const sock_filter> program_;
+  std::vector<sock_filter> owned_;
 };
 
 // --complain: every refusal becomes a user notification (SCMP_ACT_NOTIFY), answered by

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "seccomp_compact.h"
 #include "seccomp_filter.h"
 #include "seccomp_programs.h"
 
@@ -77,7 +78,8 @@ int main(int argc, char** argv) {
       if (seccomp_api_set(level) != 0) continue;  // a level this libseccomp does not know
       std::vector<sock_filter> program;
       try {
-        program = export_seccomp_bpf(SeccompFilter(compile_seccomp_spec(specs[s].spec)));
+        program = compact_syscall_dispatch(
+            export_seccomp_bpf(SeccompFilter(compile_seccomp_spec(specs[s].spec))));
       } catch (const StepError&) {
         continue;
       }

@@ -22,8 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "bpf_machine.h"
 #include "loader.h"
 #include "plan.h"
+#include "seccomp_compact.h"
 #include "seccomp_filter.h"
 
 namespace jharden {
@@ -61,6 +63,19 @@ class ApiLevel {
   unsigned saved_;
 };
 
+// A program as the table holds it: libseccomp's, its search over the number compacted (once:
+// compacting the table's program again gives it back).
+std::vector<sock_filter> table_form(const SeccompFilter& filter) {
+  return compact_syscall_dispatch(export_seccomp_bpf(filter));
+}
+
+// Whether a start loads one of the table's programs (not one compiled at start).
+bool from_table(const SeccompFilter& filter) {
+  for (const PrebuiltSeccompProgram& p : prebuilt_seccomp_programs())
+    if (filter.program().data() == p.instructions) return true;
+  return false;
+}
+
 TEST(SeccompPrograms, EveryEntryIsWhatLibseccompCompilesNow) {
   ASSERT_FALSE(prebuilt_seccomp_programs().empty()) << "built with JHARDEN_SECCOMP_PROGRAMS=OFF?";
   Diagnostics diag;
@@ -78,7 +93,7 @@ TEST(SeccompPrograms, EveryEntryIsWhatLibseccompCompilesNow) {
       }
       std::vector<sock_filter> now;
       try {
-        now = export_seccomp_bpf(SeccompFilter(compile_seccomp_spec(s.spec)));
+        now = table_form(SeccompFilter(compile_seccomp_spec(s.spec)));
       } catch (const StepError& e) {
         // libseccomp refuses the filter at this level: no program may stand in for it.
         EXPECT_EQ(p, nullptr) << s.source << " at API level " << level << ": " << e.message;
@@ -93,6 +108,35 @@ TEST(SeccompPrograms, EveryEntryIsWhatLibseccompCompilesNow) {
   for (size_t i = 0; i < seen.size(); ++i)
     EXPECT_TRUE(seen[i]) << "entry " << i << " (" << prebuilt_seccomp_programs()[i].source
                          << ") matches no shipped policy";
+}
+
+// The table's programs are libseccomp's with a shorter search over the number: each answers
+// every call as libseccomp's program does, at every level, and is some half its length.
+TEST(SeccompPrograms, EveryCompactedProgramAnswersAsLibseccompsDoes) {
+  Diagnostics diag;
+  std::vector<ShippedSeccompSpec> specs = shipped_seccomp_specs(shipped_files(), diag);
+  ASSERT_TRUE(diag.ok());
+  ApiLevel restore;
+  size_t compared = 0;
+  for (const auto& s : specs) {
+    for (unsigned level = 1; level < 32; ++level) {
+      if (seccomp_api_set(level) != 0 || !loads_with_spec_allow_only(s.spec)) continue;
+      std::vector<sock_filter> original;
+      try {
+        original = export_seccomp_bpf(SeccompFilter(compile_seccomp_spec(s.spec)));
+      } catch (const StepError&) {
+        continue;
+      }
+      const std::vector<sock_filter> compact = compact_syscall_dispatch(original);
+      std::string difference;
+      EXPECT_TRUE(same_answers(original, compact, difference))
+          << s.source << " at API level " << level << ": " << difference;
+      EXPECT_LT(compact.size() * 3, original.size() * 2)
+          << s.source << ": " << original.size() << " instructions, compacted " << compact.size();
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 0u);
 }
 
 Plan plan_of(const std::string& file, const std::string& text, bool mdwe) {
@@ -112,10 +156,9 @@ TEST(SeccompPrograms, ShippedPoliciesAndTheDefaultsLoadTheirProgram) {
       Plan plan = plan_of(file, text, mdwe);
       SeccompFilter f = build_seccomp_filter(plan.seccomp);
       ASSERT_TRUE(f) << file;
-      EXPECT_EQ(f.get(), nullptr) << file << ": compiled at start";
-      EXPECT_FALSE(f.prebuilt().empty()) << file;
-      EXPECT_TRUE(
-          same_program(export_seccomp_bpf(compile_seccomp_filter(plan.seccomp)), f.prebuilt()))
+      EXPECT_TRUE(from_table(f)) << file << ": compiled at start";
+      EXPECT_FALSE(f.program().empty()) << file;
+      EXPECT_TRUE(same_program(table_form(compile_seccomp_filter(plan.seccomp)), f.program()))
           << file;
     }
   }
@@ -124,10 +167,12 @@ TEST(SeccompPrograms, ShippedPoliciesAndTheDefaultsLoadTheirProgram) {
 TEST(SeccompPrograms, AnEditedPolicyCompilesAtStart) {
   for (const char* text : {"[seccomp]\ndeny = flock\n", "[seccomp]\nnative_only = no\n",
                            "[seccomp]\naction = kill\n", "[seccomp]\nerrno = EIO\n"}) {
-    SeccompFilter f = build_seccomp_filter(plan_of("p.conf", text, true).seccomp);
+    const SeccompPlan plan = plan_of("p.conf", text, true).seccomp;
+    SeccompFilter f = build_seccomp_filter(plan);
     ASSERT_TRUE(f) << text;
-    EXPECT_NE(f.get(), nullptr) << text;
-    EXPECT_TRUE(f.prebuilt().empty()) << text;
+    // Not one of the table's programs: libseccomp's, compacted as the table's are.
+    EXPECT_FALSE(from_table(f)) << text;
+    EXPECT_TRUE(same_program(f.program(), table_form(compile_seccomp_filter(plan)))) << text;
   }
 }
 
@@ -229,8 +274,7 @@ TEST(SeccompPrograms, EveryDropInLoadsWhatLibseccompCompilesNow) {
         SeccompFilter now = compile_seccomp_filter(plan.seccomp);
         ASSERT_EQ(static_cast<bool>(start), static_cast<bool>(now)) << file << " + " << drop_in;
         if (!now) continue;
-        EXPECT_TRUE(same_program(export_seccomp_bpf(now),
-                                 std::span<const sock_filter>(export_seccomp_bpf(start))))
+        EXPECT_TRUE(same_program(table_form(now), table_form(start)))
             << file << " + " << drop_in << (mdwe ? " (PR_SET_MDWE)" : "");
       }
     }
@@ -300,7 +344,7 @@ TEST(SeccompPrograms, AnotherPersonalityLoadsWhatLibseccompCompilesNow) {
       ASSERT_TRUE(diag.ok()) << file;
       std::optional<FilterSpec> spec = seccomp_filter_spec(plan);
       std::vector<sock_filter> start = export_seccomp_bpf(build_seccomp_filter(plan));
-      std::vector<sock_filter> now = export_seccomp_bpf(compile_seccomp_filter(plan));
+      std::vector<sock_filter> now = table_form(compile_seccomp_filter(plan));
       personality(restore.saved());
       if (!plan.lock_personality || plan.refuses("personality")) continue;
       ASSERT_TRUE(spec) << file;
@@ -428,9 +472,9 @@ TEST(SeccompPrograms, EqualPlanKeysMeanEqualDescriptions) {
         if (!find_prebuilt_seccomp_program(key) || !compared.insert(key).second) continue;
         EXPECT_TRUE(loads_with_spec_allow_only(*spec)) << what;
         SeccompFilter start = build_seccomp_filter(plan.seccomp);
-        EXPECT_EQ(start.get(), nullptr) << what;
-        EXPECT_TRUE(same_program(export_seccomp_bpf(SeccompFilter(compile_seccomp_spec(*spec))),
-                                 start.prebuilt()))
+        EXPECT_TRUE(from_table(start)) << what;
+        EXPECT_TRUE(
+            same_program(table_form(SeccompFilter(compile_seccomp_spec(*spec))), start.program()))
             << what;
       }
     }
@@ -445,7 +489,7 @@ TEST(SeccompPrograms, EqualPlanKeysMeanEqualDescriptions) {
       SeccompFilter f = build_seccomp_filter(plan_of(file, text, watch).seccomp, &cf);
       ASSERT_TRUE(f) << file;
       EXPECT_NE(f.get(), nullptr) << file;
-      EXPECT_TRUE(f.prebuilt().empty()) << file;
+      EXPECT_TRUE(f.program().empty()) << file;
     }
   }
 }
