@@ -24,6 +24,15 @@ bool is_conditional(const sock_filter& in) {
   return BPF_CLASS(in.code) == BPF_JMP && BPF_OP(in.code) != BPF_JA;
 }
 
+// The instructions that can run after the one at `pc` (indices past the end included).
+std::vector<size_t> successors(std::span<const sock_filter> program, size_t pc) {
+  const sock_filter& in = program[pc];
+  if (BPF_CLASS(in.code) == BPF_RET) return {};
+  if (in.code == (BPF_JMP | BPF_JA)) return {pc + 1 + in.k};
+  if (is_conditional(in)) return {pc + 1 + in.jt, pc + 1 + in.jf};
+  return {pc + 1};
+}
+
 // Where the search leaves the number: an instruction of the program, or the return of a
 // constant (two returns of the same constant are the same answer).
 struct Leaf {
@@ -130,14 +139,6 @@ class Layout {
     Leaf leaf;
   };
 
-  std::vector<size_t> successors(size_t pc) const {
-    const sock_filter& in = program_[pc];
-    if (BPF_CLASS(in.code) == BPF_RET) return {};
-    if (in.code == (BPF_JMP | BPF_JA)) return {pc + 1 + in.k};
-    if (is_conditional(in)) return {pc + 1 + in.jt, pc + 1 + in.jf};
-    return {pc + 1};
-  }
-
   // Every instruction reached from the start, the edges into `root_` now going to the search
   // (whose own exits are its leaves).
   void mark_reached() {
@@ -154,7 +155,7 @@ class Layout {
           if (!r.leaf.is_return) pending.push_back(r.leaf.value);
         continue;
       }
-      for (size_t next : successors(pc)) pending.push_back(next);
+      for (size_t next : successors(program_, pc)) pending.push_back(next);
     }
   }
 
@@ -263,8 +264,16 @@ std::vector<sock_filter> encode(const std::vector<Node>& nodes) {
 
 std::vector<sock_filter> compact_syscall_dispatch(std::span<const sock_filter> program) {
   std::vector<sock_filter> same(program.begin(), program.end());
+  // The first load of the number a path reaches: an unreached one leads no search.
+  std::vector<bool> reached(program.size());
+  if (!program.empty()) reached[0] = true;
   size_t root = 0;
-  while (root < program.size() && !loads_number(program[root])) ++root;
+  for (; root < program.size(); ++root) {
+    if (!reached[root]) continue;
+    if (loads_number(program[root])) break;
+    for (size_t next : successors(program, root))
+      if (next < program.size()) reached[next] = true;
+  }
   if (root == program.size()) return same;
   std::optional<std::vector<Run>> runs = search_runs(program, root);
   if (!runs) return same;

@@ -17,13 +17,13 @@
 namespace jharden {
 
 // `program` with its search over the system call number replaced. The search starts at the
-// first load of the number (seccomp_data.nr) and goes on through comparisons of it with
-// constants (JEQ, JGT, JGE) and jumps; where it leaves them, for each number, is found by
-// following the program over intervals of numbers. The new search reaches the same
-// instruction for every number, with the number in the accumulator as before; the index
-// register and the scratch memory are untouched by both. Instructions no path reaches any
-// more are dropped, conditional jumps farther than 255 go through an unconditional jump. A
-// program without such a load is returned as it is.
+// first load of the number (seccomp_data.nr) that a path from the start reaches, and goes on
+// through comparisons of it with constants (JEQ, JGT, JGE) and jumps; where it leaves them,
+// for each number, is found by following the program over intervals of numbers. The new
+// search reaches the same instruction for every number, with the number in the accumulator
+// as before; the index register and the scratch memory are untouched by both. Instructions
+// no path reaches any more are dropped, conditional jumps farther than 255 go through an
+// unconditional jump. A program without such a load is returned as it is.
 std::vector<sock_filter> compact_syscall_dispatch(std::span<const sock_filter> program);
 
 }  // namespace jharden
