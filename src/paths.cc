@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -264,22 +265,49 @@ Resolved resolve_trusted(const std::string& path, const ResolveOptions& options)
   return r;
 }
 
+namespace {
+
+// Room for a regular file's bytes and one more (where the read that says end of file goes);
+// a page for other files, whose size says nothing (procfs). Never more than the limit needs.
+size_t first_room(int fd, size_t limit) {
+  struct stat st;
+  size_t room = 4096;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) room = static_cast<size_t>(st.st_size) + 1;
+  return std::min(room, limit + 1);
+}
+
+// `buf` with twice the room (at most `most`), its bytes copied and the old copy wiped.
+void grow_wiping(std::string& buf, size_t used, size_t most) {
+  std::string bigger(std::min(std::max<size_t>(2 * buf.size(), 4096), most), '\0');
+  std::memcpy(bigger.data(), buf.data(), used);
+  explicit_bzero(buf.data(), buf.capacity());
+  buf.swap(bigger);
+}
+
+}  // namespace
+
 bool read_limited(int fd, size_t limit, std::string& out) {
-  out.clear();
-  out.reserve(std::min<size_t>(limit + 1, 64 * 1024));
-  char buf[16384];
-  while (out.size() <= limit) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      explicit_bzero(buf, sizeof buf);
-      return false;
+  // Read into the string itself, sized to the file: no buffer of the contents but `out`, and
+  // no page touched that the contents do not need (a secret is wiped to its capacity).
+  std::string buf(first_room(fd, limit), '\0');
+  size_t used = 0;
+  bool ok = true;
+  while (used <= limit) {
+    if (used == buf.size()) grow_wiping(buf, used, limit + 1);
+    const ssize_t n = read(fd, buf.data() + used, buf.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = n == 0;
+      break;
     }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
+    used += static_cast<size_t>(n);
   }
-  explicit_bzero(buf, sizeof buf);
-  return true;
+  const int read_errno = errno;
+  buf.resize(ok ? used : 0);
+  out.swap(buf);
+  explicit_bzero(buf.data(), buf.capacity());
+  errno = read_errno;
+  return ok;
 }
 
 }  // namespace jharden

@@ -67,7 +67,8 @@ struct ResolveOptions {
 Resolved resolve_trusted(const std::string& path, const ResolveOptions& options);
 
 // Reads at most `limit` + 1 bytes of `fd` into `out`, so that an over-long file is noticed
-// (policy files, secrets); the read buffer is wiped.
+// (policy files, secrets). `out` is sized to the file; any other copy of its bytes is wiped
+// (on an error, `out` is empty and errno is the read's).
 bool read_limited(int fd, size_t limit, std::string& out);
 
 }  // namespace jharden

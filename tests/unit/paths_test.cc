@@ -2,11 +2,13 @@
 // relies on.
 #include "paths.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "test_support.h"
+#include "unique_fd.h"
 
 namespace jharden {
 namespace {
@@ -217,6 +219,57 @@ TEST(ResolveTrusted, MissingPathGivesItsErrno) {
   Resolved r = resolve_trusted(d / "missing/file", {});
   EXPECT_FALSE(r);
   EXPECT_EQ(r.error, ENOENT);
+}
+
+// read_limited: the contents, an over-long file noticed, a file whose size says nothing
+// (a pipe) read past the first page, an error given with its errno.
+TEST(ReadLimited, ReadsARegularFileIntoAStringOfItsSize) {
+  TempDir d;
+  const std::string text(5000, 'x');
+  unique_fd fd(open(d.write("f", text).c_str(), O_RDONLY | O_CLOEXEC));
+  std::string out = "old";
+  ASSERT_TRUE(read_limited(fd.get(), 1 << 20, out));
+  EXPECT_EQ(out, text);
+  EXPECT_LE(out.capacity(), text.size() + 1 + 15);
+}
+
+TEST(ReadLimited, ReadsOneByteMoreThanTheLimit) {
+  TempDir d;
+  unique_fd fd(open(d.write("f", std::string(100, 'y')).c_str(), O_RDONLY | O_CLOEXEC));
+  std::string out;
+  ASSERT_TRUE(read_limited(fd.get(), 10, out));
+  EXPECT_EQ(out, std::string(11, 'y'));
+}
+
+TEST(ReadLimited, GrowsPastTheFirstPageOfAPipe) {
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  unique_fd reader(p[0]), writer(p[1]);
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += static_cast<char>('a' + i % 26);
+  ASSERT_EQ(write(writer.get(), text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  writer.reset();
+  std::string out;
+  ASSERT_TRUE(read_limited(reader.get(), 1 << 20, out));
+  EXPECT_EQ(out, text);
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  reader.reset(p[0]);
+  writer.reset(p[1]);
+  const std::string more = text + text + text;  // 9000 bytes: two growths past 4096
+  ASSERT_EQ(write(writer.get(), more.data(), more.size()), static_cast<ssize_t>(more.size()));
+  writer.reset();
+  ASSERT_TRUE(read_limited(reader.get(), 8500, out));
+  EXPECT_EQ(out, more.substr(0, 8501));
+}
+
+TEST(ReadLimited, AnErrorLeavesNothingAndItsErrno) {
+  TempDir d;
+  unique_fd fd(open(d.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  std::string out = "old";
+  errno = 0;
+  EXPECT_FALSE(read_limited(fd.get(), 100, out));
+  EXPECT_EQ(errno, EISDIR);
+  EXPECT_EQ(out, "");
 }
 
 }  // namespace
