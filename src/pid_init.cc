@@ -16,12 +16,14 @@
 
 namespace jharden {
 
-void become_pid_init(SetupContext& c) {
-  pid_t daemon = fork_here();
+void become_pid_init(SetupContext& c, void (*daemon_side)(SetupContext&)) {
+  // Until its execve the daemon's side runs in the init's memory, while the init waits: no
+  // copy of the page tables and no page faulted again or copied on write, as after a fork.
+  const pid_t daemon = spawn_sharing_memory([&] { daemon_side(c); });
   if (daemon < 0) fail_errno(kExitNamespace, "pid", "fork");
-  if (daemon == 0) return;
   // The init holds nothing of the daemon's: not the exec channel (its end of file must come
-  // from the daemon's execve), not the filter, not the secrets.
+  // from the daemon's execve), not the filter, not the secrets. (The daemon's side may have
+  // changed them in the memory they share: each is released or wiped as it is now.)
   c.sync.reset();
   c.filter.reset();
   wipe_secrets(c.secrets);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "complain.h"
@@ -51,34 +53,89 @@ int online_cpus = 0;
 
 void note_online_cpus() { online_cpus = get_nprocs(); }
 
-pid_t fork_here(unsigned long clone_flags) {
+namespace {
+
+// Holds the caller to the CPU it runs on, if it may run on every online CPU (fork_here()).
+bool hold_to_this_cpu() {
   // Only a caller that may run on every online CPU is held: given back "every CPU" afterwards
   // (all bits set), its requested set stays unrestricted, so its CPU set still follows its
   // cpuset and CPUs that come online, as before. A caller held to fewer CPUs (taskset,
   // CPUAffinity=, a cpuset) forks as it is.
   cpu_set_t given, here;
   const int cpu = sched_getcpu();
-  bool held = false;
-  if (online_cpus > 0 && cpu >= 0 && sched_getaffinity(0, sizeof given, &given) == 0 &&
-      CPU_COUNT(&given) == online_cpus) {
-    CPU_ZERO(&here);
-    CPU_SET(cpu, &here);
-    held = sched_setaffinity(0, sizeof here, &here) == 0;
+  if (online_cpus <= 0 || cpu < 0 || sched_getaffinity(0, sizeof given, &given) != 0 ||
+      CPU_COUNT(&given) != online_cpus)
+    return false;
+  CPU_ZERO(&here);
+  CPU_SET(cpu, &here);
+  return sched_setaffinity(0, sizeof here, &here) == 0;
+}
+
+// Gives every CPU back to `pid` (0: the caller) after a hold.
+void give_every_cpu_back(pid_t pid = 0) {
+  cpu_set_t every;
+  std::memset(&every, 0xff, sizeof every);
+  if (sched_setaffinity(pid, sizeof every, &every) != 0) {
+    // Cannot happen short of an empty cpuset; never run anything held to one CPU.
+    std::fprintf(stderr, "jharden: namespaces: give the CPU set back: %s\n", std::strerror(errno));
+    std::_Exit(kExitNamespace);
   }
+}
+
+struct SharedSpawn {
+  const std::function<void()>* body;
+  bool held;
+};
+
+int run_shared_spawn(void* arg) {
+  const auto* spawn = static_cast<const SharedSpawn*>(arg);
+  // The caller too, which waits until the execve: the daemon must not find its init still
+  // held (behaviour.sh reads the init's CPU set from the daemon's first instructions).
+  if (spawn->held) {
+    give_every_cpu_back();
+    give_every_cpu_back(getppid());
+  }
+  (*spawn->body)();
+  std::_Exit(kExitFailure);  // the body ends in execve or _Exit
+}
+
+}  // namespace
+
+pid_t fork_here(unsigned long clone_flags) {
+  const bool held = hold_to_this_cpu();
   // The C library's fork() where it can: it keeps its own state right in the child.
   const pid_t pid = clone_flags == 0
                         ? fork()
                         : static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr,
                                                      nullptr, nullptr, nullptr));
   const int fork_errno = errno;
-  cpu_set_t every;
-  if (held) std::memset(&every, 0xff, sizeof every);
-  if (held && sched_setaffinity(0, sizeof every, &every) != 0) {
-    // Cannot happen short of an empty cpuset; never run anything held to one CPU.
-    std::fprintf(stderr, "jharden: namespaces: give the CPU set back: %s\n", std::strerror(errno));
-    std::_Exit(kExitNamespace);
-  }
+  if (held) give_every_cpu_back();
   errno = fork_errno;
+  return pid;
+}
+
+pid_t spawn_sharing_memory(const std::function<void()>& body) {
+  // The child's own stack (it must not write over the caller's frames), with a guard page;
+  // only what it touches is ever allocated.
+  constexpr size_t kStack = 8 << 20, kGuard = 4096;
+  void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  pid_t pid = -1;
+  int spawn_errno = errno;
+  if (mprotect(stack, kGuard, PROT_NONE) == 0) {
+    SharedSpawn spawn{&body, hold_to_this_cpu()};
+    // Back once the child has called execve or exited (CLONE_VFORK): its stack is unused.
+    // The child gave the caller its CPUs back; again here, should it have died first.
+    pid = clone(run_shared_spawn, static_cast<char*>(stack) + kStack,
+                CLONE_VM | CLONE_VFORK | SIGCHLD, &spawn);
+    spawn_errno = errno;
+    if (spawn.held) give_every_cpu_back();
+  } else {
+    spawn_errno = errno;
+  }
+  munmap(stack, kStack);
+  errno = spawn_errno;
   return pid;
 }
 

@@ -11,6 +11,8 @@
 // observer, double-forked so that they are never the daemon's children.
 #pragma once
 
+#include <functional>
+
 #include "plan.h"
 #include "setup.h"
 
@@ -24,6 +26,12 @@ namespace jharden {
 // hold. A process that cannot get it back says so and exits with 226. Every fork of a start
 // goes through here.
 pid_t fork_here(unsigned long clone_flags = 0);
+
+// A child that runs `body` in the caller's memory until it calls execve or exits, as
+// posix_spawn's child does (CLONE_VM | CLONE_VFORK): the caller waits meanwhile, and nothing
+// of its memory is copied. `body` runs on a stack of its own, starts on the caller's CPU as
+// fork_here()'s children do, and must end in execve or _Exit. The child's pid, or -1 (errno).
+pid_t spawn_sharing_memory(const std::function<void()>& body);
 
 // Reads how many CPUs are online (from /sys, on the host, before the sandbox's view), for
 // fork_here(): without it, no fork holds its caller.
