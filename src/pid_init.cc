@@ -19,6 +19,7 @@ namespace jharden {
 void become_pid_init(SetupContext& c, void (*daemon_side)(SetupContext&)) {
   // Until its execve the daemon's side runs in the init's memory, while the init waits: no
   // copy of the page tables and no page faulted again or copied on write, as after a fork.
+  // `daemon_side` catches its own failures (run_steps_in_child).
   const pid_t daemon = spawn_sharing_memory([&] { daemon_side(c); });
   if (daemon < 0) fail_errno(kExitNamespace, "pid", "fork");
   // The init holds nothing of the daemon's: not the exec channel (its end of file must come

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -82,20 +81,15 @@ void give_every_cpu_back(pid_t pid = 0) {
   }
 }
 
-struct SharedSpawn {
-  const std::function<void()>* body;
-  bool held;
-};
-
-int run_shared_spawn(void* arg) {
-  const auto* spawn = static_cast<const SharedSpawn*>(arg);
+// The child of spawn_sharing_memory(): gives the CPUs back and runs `body`, never returning.
+[[noreturn]] void run_shared_spawn(const std::function<void()>& body, bool held) {
   // The caller too, which waits until the execve: the daemon must not find its init still
   // held (behaviour.sh reads the init's CPU set from the daemon's first instructions).
-  if (spawn->held) {
+  if (held) {
     give_every_cpu_back();
     give_every_cpu_back(getppid());
   }
-  (*spawn->body)();
+  body();
   std::_Exit(kExitFailure);  // the body ends in execve or _Exit
 }
 
@@ -115,26 +109,15 @@ pid_t fork_here(unsigned long clone_flags) {
 }
 
 pid_t spawn_sharing_memory(const std::function<void()>& body) {
-  // The child's own stack (it must not write over the caller's frames), with a guard page;
-  // only what it touches is ever allocated.
-  constexpr size_t kStack = 8 << 20, kGuard = 4096;
-  void* stack = mmap(nullptr, kStack, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) return -1;
-  pid_t pid = -1;
-  int spawn_errno = errno;
-  if (mprotect(stack, kGuard, PROT_NONE) == 0) {
-    SharedSpawn spawn{&body, hold_to_this_cpu()};
-    // Back once the child has called execve or exited (CLONE_VFORK): its stack is unused.
-    // The child gave the caller its CPUs back; again here, should it have died first.
-    pid = clone(run_shared_spawn, static_cast<char*>(stack) + kStack,
-                CLONE_VM | CLONE_VFORK | SIGCHLD, &spawn);
-    spawn_errno = errno;
-    if (spawn.held) give_every_cpu_back();
-  } else {
-    spawn_errno = errno;
-  }
-  munmap(stack, kStack);
+  const bool held = hold_to_this_cpu();
+  // vfork(): the child runs on the caller's stack below the caller's frame, and never returns
+  // from here (its exceptions stay inside `body`); the caller is back once the child has
+  // called execve or exited. The child gave the caller its CPUs back; again here, should it
+  // have died first.
+  const pid_t pid = vfork();
+  if (pid == 0) run_shared_spawn(body, held);
+  const int spawn_errno = errno;
+  if (held) give_every_cpu_back();
   errno = spawn_errno;
   return pid;
 }
