@@ -1,10 +1,12 @@
 #include "pid_init.h"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 
 #include "error.h"
@@ -16,23 +18,48 @@
 
 namespace jharden {
 
-void become_pid_init(SetupContext& c, void (*daemon_side)(SetupContext&)) {
-  // Until its execve the daemon's side runs in the init's memory, while the init waits: no
-  // copy of the page tables and no page faulted again or copied on write, as after a fork.
-  // `daemon_side` catches its own failures (run_steps_in_child).
-  const pid_t daemon = spawn_sharing_memory([&] { daemon_side(c); });
+namespace {
+
+// The daemon's side: waits for the init's word that it gave up what it does not need. An end of
+// file without it is an init that failed first (the daemon is killed with it anyway).
+void wait_for_reduced_init(int fd) {
+  char byte = 0;
+  ssize_t n;
+  while ((n = read(fd, &byte, 1)) < 0 && errno == EINTR) {
+  }
+  close(fd);
+  if (n != 1) fail(kExitNamespace, "pid", "the init ended before it gave up its privileges");
+}
+
+}  // namespace
+
+void become_pid_init(SetupContext& c) {
+  // The daemon goes on with the set-up only once the init has given up everything it does not
+  // need (its descriptors, every capability but CAP_KILL, dumpability; no_new_privs set), so
+  // that the daemon, whatever it keeps, never finds PID 1 stronger than that.
+  int reduced[2];
+  if (pipe2(reduced, O_CLOEXEC) != 0) fail_errno(kExitNamespace, "pid", "pipe");
+  pid_t daemon = fork_here();
   if (daemon < 0) fail_errno(kExitNamespace, "pid", "fork");
+  if (daemon == 0) {
+    close(reduced[1]);
+    wait_for_reduced_init(reduced[0]);
+    return;
+  }
   // The init holds nothing of the daemon's: not the exec channel (its end of file must come
-  // from the daemon's execve), not the filter, not the secrets. (The daemon's side may have
-  // changed them in the memory they share: each is released or wiped as it is now.)
+  // from the daemon's execve), not the filter, not the secrets.
   c.sync.reset();
   c.filter.reset();
   wipe_secrets(c.secrets);
   if (chdir("/") != 0) fail_errno(kExitNamespace, "pid", "chdir /");
-  sys().close_range(3, ~0U, 0);
+  const int word = reduced[1];
+  if (word > 3) sys().close_range(3, word - 1, 0);
+  sys().close_range(word + 1, ~0U, 0);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   reduce_to({CAP_KILL});
   set_no_new_privileges();
+  if (write(word, "1", 1) != 1) fail_errno(kExitNamespace, "pid", "let the daemon go on");
+  close(word);
   int wait_status = 0;
   const int status = supervise(daemon, &wait_status);
   // A failure is never silent (§3): killed by the filter, the daemon cannot say so itself.

@@ -7,9 +7,8 @@
 
 namespace jharden {
 
-// Starts the daemon's process, which runs `daemon_side` (the rest of the set-up, ending in
-// execve) in the init's memory until its execve, as posix_spawn's child does; the init waits
-// meanwhile, then supervises the daemon and exits with its status (128+N for a signal).
-[[noreturn]] void become_pid_init(SetupContext& c, void (*daemon_side)(SetupContext&));
+// Forks the daemon. Returns in the daemon's process; in the init, supervises it and exits with
+// its status (128+N for a signal), never returning.
+void become_pid_init(SetupContext& c);
 
 }  // namespace jharden

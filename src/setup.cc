@@ -50,33 +50,6 @@ void load_filter(SetupContext& c) {
   }
 }
 
-// The steps after the last mount and Landlock: in the daemon's process (with pid = yes, the
-// init's child).
-[[noreturn]] void contain_daemon(SetupContext& c) {
-  const Plan& p = c.plan;
-  // Without no_new_privs the kernel loads a filter only for a holder of CAP_SYS_ADMIN. Loading
-  // it before the identity and capability changes would put setresuid, capset and the rest
-  // under a filter that may refuse them (deny = @privileged): instead, CAP_SYS_ADMIN stays in
-  // the permitted and effective sets until execve, which recomputes both from the bounding
-  // set (where it is not, unless the policy keeps it), the file and the ambient set.
-  const bool admin_for_filter = c.filter && !p.no_new_privileges;
-  drop_bounding_set(p.caps);  // after the user namespace, whose creation fills it again
-  if (p.new_session) leave_caller_session(c.tty.get());
-  close_jharden_fds(c);
-  unique_fd working_directory = open_working_directory(p.working_directory);
-  change_identity(p.identity, /*groups_set=*/p.ns_user);
-  set_final_capabilities(p.caps, p.identity.uid == 0, admin_for_filter);
-  umask(p.umask);
-  enter_working_directory(std::move(working_directory), p.working_directory);
-  ExecArgs args;
-  build_exec_args(p, c.listen_fds, args);
-  restore_signals(c.signal_mask);  // before the filter, which may not allow rt_sigaction
-  if (p.no_new_privileges) set_no_new_privileges();
-  load_filter(c);  // memory_deny_write_execute, then seccomp
-  if (c.options.verify) std::_Exit(run_probe(p, c.host, c.listen_fds));
-  exec_daemon(c, args);
-}
-
 }  // namespace
 
 // The order is minijail's: namespaces -> mounts -> pivot -> bounding set -> ids -> caps ->
@@ -104,9 +77,28 @@ void contain(SetupContext& c) {
   // After the last mount (a Landlock domain may mount nothing), in the final view, before the
   // init forks the daemon (both are in the domain) and before capabilities are dropped.
   apply_landlock(p.landlock);
-  // The init stays there; the daemon's side goes on with the steps below.
-  if (p.ns_pid) become_pid_init(c, [](SetupContext& d) { run_steps_in_child(d, contain_daemon); });
-  contain_daemon(c);
+  if (p.ns_pid) become_pid_init(c);  // the init stays there; the daemon goes on below
+  // Without no_new_privs the kernel loads a filter only for a holder of CAP_SYS_ADMIN. Loading
+  // it before the identity and capability changes would put setresuid, capset and the rest
+  // under a filter that may refuse them (deny = @privileged): instead, CAP_SYS_ADMIN stays in
+  // the permitted and effective sets until execve, which recomputes both from the bounding
+  // set (where it is not, unless the policy keeps it), the file and the ambient set.
+  const bool admin_for_filter = c.filter && !p.no_new_privileges;
+  drop_bounding_set(p.caps);  // after the user namespace, whose creation fills it again
+  if (p.new_session) leave_caller_session(c.tty.get());
+  close_jharden_fds(c);
+  unique_fd working_directory = open_working_directory(p.working_directory);
+  change_identity(p.identity, /*groups_set=*/p.ns_user);
+  set_final_capabilities(p.caps, p.identity.uid == 0, admin_for_filter);
+  umask(p.umask);
+  enter_working_directory(std::move(working_directory), p.working_directory);
+  ExecArgs args;
+  build_exec_args(p, c.listen_fds, args);
+  restore_signals(c.signal_mask);  // before the filter, which may not allow rt_sigaction
+  if (p.no_new_privileges) set_no_new_privileges();
+  load_filter(c);  // memory_deny_write_execute, then seccomp
+  if (c.options.verify) std::_Exit(run_probe(p, c.host, c.listen_fds));
+  exec_daemon(c, args);
 }
 
 void report_step_error(const SetupContext& c, const StepError& e) {
@@ -117,11 +109,9 @@ void report_step_error(const SetupContext& c, const StepError& e) {
   std::fflush(stderr);
 }
 
-void contain_in_child(SetupContext& c) { run_steps_in_child(c, contain); }
-
-void run_steps_in_child(SetupContext& c, void (*steps)(SetupContext&)) {
+void contain_in_child(SetupContext& c) {
   try {
-    steps(c);
+    contain(c);
   } catch (const StepError& e) {
     report_step_error(c, e);
     send_setup_failure(c.sync.get(), e.code);

@@ -55,9 +55,6 @@ struct SetupContext {
 // channel and the step's exit code; nothing unwinds into the parent's code.
 [[noreturn]] void contain_in_child(SetupContext& c);
 
-// `steps` in a child process, as contain_in_child() runs contain().
-[[noreturn]] void run_steps_in_child(SetupContext& c, void (*steps)(SetupContext&));
-
 // A StepError's message on stderr, with a hint when the caller's own sandbox explains it.
 void report_step_error(const SetupContext& c, const StepError& e);
 

@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <string>
 
 #include "complain.h"
@@ -52,73 +51,34 @@ int online_cpus = 0;
 
 void note_online_cpus() { online_cpus = get_nprocs(); }
 
-namespace {
-
-// Holds the caller to the CPU it runs on, if it may run on every online CPU (fork_here()).
-bool hold_to_this_cpu() {
+pid_t fork_here(unsigned long clone_flags) {
   // Only a caller that may run on every online CPU is held: given back "every CPU" afterwards
   // (all bits set), its requested set stays unrestricted, so its CPU set still follows its
   // cpuset and CPUs that come online, as before. A caller held to fewer CPUs (taskset,
   // CPUAffinity=, a cpuset) forks as it is.
   cpu_set_t given, here;
   const int cpu = sched_getcpu();
-  if (online_cpus <= 0 || cpu < 0 || sched_getaffinity(0, sizeof given, &given) != 0 ||
-      CPU_COUNT(&given) != online_cpus)
-    return false;
-  CPU_ZERO(&here);
-  CPU_SET(cpu, &here);
-  return sched_setaffinity(0, sizeof here, &here) == 0;
-}
-
-// Gives every CPU back to `pid` (0: the caller) after a hold.
-void give_every_cpu_back(pid_t pid = 0) {
-  cpu_set_t every;
-  std::memset(&every, 0xff, sizeof every);
-  if (sched_setaffinity(pid, sizeof every, &every) != 0) {
-    // Cannot happen short of an empty cpuset; never run anything held to one CPU.
-    std::fprintf(stderr, "jharden: namespaces: give the CPU set back: %s\n", std::strerror(errno));
-    std::_Exit(kExitNamespace);
+  bool held = false;
+  if (online_cpus > 0 && cpu >= 0 && sched_getaffinity(0, sizeof given, &given) == 0 &&
+      CPU_COUNT(&given) == online_cpus) {
+    CPU_ZERO(&here);
+    CPU_SET(cpu, &here);
+    held = sched_setaffinity(0, sizeof here, &here) == 0;
   }
-}
-
-// The child of spawn_sharing_memory(): gives the CPUs back and runs `body`, never returning.
-[[noreturn]] void run_shared_spawn(const std::function<void()>& body, bool held) {
-  // The caller too, which waits until the execve: the daemon must not find its init still
-  // held (behaviour.sh reads the init's CPU set from the daemon's first instructions).
-  if (held) {
-    give_every_cpu_back();
-    give_every_cpu_back(getppid());
-  }
-  body();
-  std::_Exit(kExitFailure);  // the body ends in execve or _Exit
-}
-
-}  // namespace
-
-pid_t fork_here(unsigned long clone_flags) {
-  const bool held = hold_to_this_cpu();
   // The C library's fork() where it can: it keeps its own state right in the child.
   const pid_t pid = clone_flags == 0
                         ? fork()
                         : static_cast<pid_t>(syscall(SYS_clone, clone_flags | SIGCHLD, nullptr,
                                                      nullptr, nullptr, nullptr));
   const int fork_errno = errno;
-  if (held) give_every_cpu_back();
+  cpu_set_t every;
+  if (held) std::memset(&every, 0xff, sizeof every);
+  if (held && sched_setaffinity(0, sizeof every, &every) != 0) {
+    // Cannot happen short of an empty cpuset; never run anything held to one CPU.
+    std::fprintf(stderr, "jharden: namespaces: give the CPU set back: %s\n", std::strerror(errno));
+    std::_Exit(kExitNamespace);
+  }
   errno = fork_errno;
-  return pid;
-}
-
-pid_t spawn_sharing_memory(const std::function<void()>& body) {
-  const bool held = hold_to_this_cpu();
-  // vfork(): the child runs on the caller's stack below the caller's frame, and never returns
-  // from here (its exceptions stay inside `body`); the caller is back once the child has
-  // called execve or exited. The child gave the caller its CPUs back; again here, should it
-  // have died first.
-  const pid_t pid = vfork();
-  if (pid == 0) run_shared_spawn(body, held);
-  const int spawn_errno = errno;
-  if (held) give_every_cpu_back();
-  errno = spawn_errno;
   return pid;
 }
 

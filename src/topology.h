@@ -4,15 +4,12 @@
 //   in front     jharden forks the sandbox and stays as the main process: it reads the exec
 //                channel, tells systemd, forwards signals and exits with the daemon's status
 //                (run_in_front; pid = yes, --verify, or setsid() impossible in place);
-//   PID init     with pid = yes the forked child is PID 1 of a new PID namespace and starts
-//                the daemon in the middle of the set-up, sharing its memory until the
-//                daemon's execve (spawn_sharing_memory; pid_init.cc);
+//   PID init     with pid = yes the forked child is PID 1 of a new PID namespace and forks the
+//                daemon in the middle of the set-up (pid_init.cc);
 //   supervisor   the forwarding and reaping loop of the last two (supervise.cc).
 // And the side processes forked before the sandbox: the readiness helper and the --complain
 // observer, double-forked so that they are never the daemon's children.
 #pragma once
-
-#include <functional>
 
 #include "plan.h"
 #include "setup.h"
@@ -27,12 +24,6 @@ namespace jharden {
 // hold. A process that cannot get it back says so and exits with 226. Every fork of a start
 // goes through here.
 pid_t fork_here(unsigned long clone_flags = 0);
-
-// A child that runs `body` in the caller's memory until it calls execve or exits (vfork(),
-// as posix_spawn's child: CLONE_VM | CLONE_VFORK): the caller waits meanwhile, and nothing of
-// its memory is copied. `body` starts on the caller's CPU as fork_here()'s children do, must
-// end in execve or _Exit, and must let no exception out. The child's pid, or -1 (errno).
-pid_t spawn_sharing_memory(const std::function<void()>& body);
 
 // Reads how many CPUs are online (from /sys, on the host, before the sandbox's view), for
 // fork_here(): without it, no fork holds its caller.

@@ -848,6 +848,24 @@ test_terminal_outside_dev() {
   umount -l "$CASE/pts"
 }
 
+# pid-init-reduced:*: with pid = yes the daemon's first instructions must find PID 1 (jharden's
+# init, outside the daemon's filter) already down to CAP_KILL, with no_new_privs and none of
+# jharden's descriptors: a daemon that keeps CAP_SYS_PTRACE could otherwise write into an
+# unfiltered process with every capability through /proc/1/mem. A static helper looks at once,
+# twenty times: the race, where there is one, shows (a daemon started before the init had
+# given them up saw its capabilities in two runs of five).
+test_pid_init_reduced() {
+  need_helper pid-init-reduced:first-look || return
+  new_case
+  local pol i out seen=""
+  pol=$(printf '[namespaces]\npid = yes\n' | policy pid.conf)
+  for ((i = 0; i < 20; i++)); do
+    out=$("$JHARDEN" "$pol" -- "$HELPER" pid1-look 2>&1)
+    [[ $out == "caps=0000000000000020 nnp=1 fds=3" ]] || seen+="run $i: $out; "
+  done
+  expect_eq pid-init-reduced:first-look "" "$seen"
+}
+
 # pid-signals:*: a terminal's SIGIO owner is its foreground process group, a host process
 # group even from a PID namespace. jharden runs in the background of a terminal (descriptor 0)
 # whose session leader on the host (uid 1) is in the foreground and reads it; the daemon,
@@ -4736,6 +4754,7 @@ main() {
     test_terminal_host_fd \
     test_terminal_outside_dev \
     test_pid_signals \
+    test_pid_init_reduced \
     test_signal_owner \
     test_seccomp_abi \
     test_seccomp_program \

@@ -38,10 +38,15 @@
  *   escape_helper key-add DESC DATA           (outside) prints the serial
  *   escape_helper key-read DESC               search uid 0's user keyring, read the key
  *   escape_helper key-unlink SERIAL           (outside)
+ * PID namespace:
+ *   escape_helper pid1-look                   at once, what PID 1 holds: "caps=CapEff
+ *                                             nnp=NoNewPrivs fds=N" (N: its descriptors, or
+ *                                             the errno name when /proc/1/fd cannot be read)
  *   escape_helper handle-write FILE MOUNT_DIR   reopen FILE by its handle through the mount of
  *                                               MOUNT_DIR (open_by_handle_at) and append to it
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
@@ -466,6 +471,25 @@ static int handle_write(const char* file, const char* mount_dir) {
   return report(write(fd, line, sizeof line - 1), errno);
 }
 
+static int pid1_look(void) {
+  char status[8192];
+  int fd = open("/proc/1/status", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, status, sizeof status - 1);
+  if (n < 0) return report(-1, errno);
+  status[n] = '\0';
+  close(fd);
+  const char* caps = strstr(status, "CapEff:\t");
+  const char* nnp = strstr(status, "NoNewPrivs:\t");
+  printf("caps=%.16s nnp=%.1s ", caps ? caps + 8 : "?", nnp ? nnp + 12 : "?");
+  DIR* d = opendir("/proc/1/fd");
+  if (!d) return printf("fds=%s\n", strerrorname_np(errno)), 0;
+  int count = 0;
+  for (struct dirent* e; (e = readdir(d)) != NULL;) count += e->d_name[0] != '.';
+  closedir(d);
+  printf("fds=%d\n", count);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc == 3 && strcmp(argv[1], "chroot-escape") == 0) return chroot_escape(argv[2]);
@@ -478,6 +502,7 @@ int main(int argc, char** argv) {
   if (argc == 3 && (strcmp(argv[1], "unshare") == 0 || strcmp(argv[1], "clone") == 0))
     return ns_call(argv[1], argv[2], NULL);
   if (argc == 2 && strcmp(argv[1], "clone3") == 0) return clone3_call();
+  if (argc == 2 && strcmp(argv[1], "pid1-look") == 0) return pid1_look();
   if (argc >= 3 && argc <= 9 && strcmp(argv[1], "sys") == 0) return sys_call(argc, argv);
   if (argc >= 3 && argc <= 6 && strcmp(argv[1], "i386sys") == 0) return i386_sys_call(argc, argv);
   if (argc == 3 && strcmp(argv[1], "raw") == 0)
