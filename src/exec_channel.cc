@@ -46,6 +46,11 @@ unique_fd open_exec_channel(unique_fd& writer) {
     fail_errno(kExitNamespace, "notify", "socketpair");
   unique_fd reader(fds[0]);
   writer.reset(fds[1]);
+  // Each record comes with its writer's pid as the reader sees it (SCM_CREDENTIALS): the
+  // daemon's pid on the host, from its exec mark, even inside a PID namespace.
+  const int on = 1;
+  if (setsockopt(reader.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
+    fail_errno(kExitNamespace, "notify", "ask for the exec channel's credentials");
   timeval timeout{kReportTimeoutSec, 0};
   if (setsockopt(writer.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) != 0)
     fail_errno(kExitNamespace, "notify", "set the exec channel's timeout");
@@ -62,18 +67,44 @@ void send_setup_failure(int writer, int exit_code) {
   send_failure(writer, kMarkSetupFailed, exit_code);
 }
 
+namespace {
+
+// One record, and the pid of its writer (0 when the kernel gave none).
+ssize_t read_record(int reader, char (&rec)[1 + sizeof(int)], pid_t& writer) {
+  iovec iov{rec, sizeof rec};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t n = recvmsg(reader, &msg, MSG_CMSG_CLOEXEC);
+  writer = 0;
+  for (cmsghdr* c = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr; c; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_CREDENTIALS) continue;
+    ucred cred;
+    std::memcpy(&cred, CMSG_DATA(c), sizeof cred);
+    writer = cred.pid;
+  }
+  return n;
+}
+
+}  // namespace
+
 ExecOutcome read_outcome(int reader) {
   ExecOutcome o;
   bool marked_exec = false;
   char rec[1 + sizeof(int)];
   for (;;) {
-    ssize_t n = read(reader, rec, sizeof rec);
+    pid_t writer = 0;
+    ssize_t n = read_record(reader, rec, writer);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     int value = 0;
     if (n == static_cast<ssize_t>(sizeof rec)) std::memcpy(&value, rec + 1, sizeof value);
     if (rec[0] == kMarkExec && n == 1) {
       marked_exec = true;
+      o.daemon_pid = writer;
       continue;
     }
     if (rec[0] == kMarkExecFailed) o.exec_errno = value;

@@ -33,6 +33,7 @@ struct ExecOutcome {
   bool executed = false;  // kMarkExec, then end of file
   int exec_errno = 0;     // execve failed
   int setup_code = 0;     // a set-up step failed
+  pid_t daemon_pid = 0;   // the exec mark's writer, as the reader's PID namespace sees it
 };
 
 // Reads the channel until the outcome is known: the end of file (every writer has exec'd or

@@ -164,17 +164,6 @@ unique_fd open_kernel_log(const Plan& plan, bool verify) {
   return kmsg;
 }
 
-// The daemon's pid as the host sees it: with a PID namespace, the init's child.
-pid_t host_daemon_pid(pid_t child, bool pid_namespace) {
-  if (!pid_namespace) return child;
-  const std::string path =
-      "/proc/" + std::to_string(child) + "/task/" + std::to_string(child) + "/children";
-  unique_fd f(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  char buf[64] = {};
-  if (!f || read(f.get(), buf, sizeof buf - 1) <= 0) return 0;
-  return static_cast<pid_t>(std::strtol(buf, nullptr, 10));
-}
-
 // Names the call that got the daemon killed, from the kernel log (the kernel writes the
 // record from its audit thread: waited for, a second at most).
 void report_kill(const Plan& plan, int kmsg, pid_t daemon) {
@@ -224,7 +213,8 @@ int run_in_front(SetupContext& c, NotifyMode notify) {
   if (notify == NotifyMode::kExec) tell_systemd(outcome, getpid(), c.plan.argv[0]);
   report_done(read_end.get());
   read_end.reset();
-  const pid_t daemon = kmsg && outcome.executed ? host_daemon_pid(child, c.plan.ns_pid) : 0;
+  // Known from the exec mark itself: the daemon may be dead and reaped before this line.
+  const pid_t daemon = outcome.executed ? outcome.daemon_pid : 0;
   int wait_status = 0;
   const int status = supervise(child, &wait_status);
   // With a PID namespace the init has said that the daemon died of SIGSYS and exits 128+31.
