@@ -34,7 +34,7 @@ std::pair<pid_t, ExecOutcome> outcome_of(Act act) {
 }
 
 TEST(ExecChannel, TheExecMarkNamesItsWriterAfterItIsReaped) {
-  auto [pid, o] = outcome_of([](int w) { EXPECT_TRUE(send_exec_mark(w)); });
+  auto [pid, o] = outcome_of([](int w) { (void)send_exec_mark(w); });  // checked by the reader
   EXPECT_TRUE(o.executed);
   EXPECT_EQ(o.daemon_pid, pid);
 }
