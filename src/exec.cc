@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #include "error.h"
 #include "exec_channel.h"
@@ -22,12 +23,14 @@ extern char** environ;
 
 namespace jharden {
 
-void close_from(unsigned first, int keep, int keep2) {
+void close_from(unsigned first, std::initializer_list<int> keep) {
   auto close_span = [](unsigned lo, unsigned hi) {
     if (lo <= hi && sys().close_range(lo, hi, 0) != 0) fail_errno(kExitFds, "fds", "close_range");
   };
+  std::vector<int> kept(keep);
+  std::sort(kept.begin(), kept.end());
   unsigned next = first;
-  for (int k : {std::min(keep, keep2), std::max(keep, keep2)}) {
+  for (int k : kept) {
     if (k < static_cast<int>(next)) continue;
     if (static_cast<unsigned>(k) > next) close_span(next, static_cast<unsigned>(k) - 1);
     next = static_cast<unsigned>(k) + 1;
@@ -38,7 +41,8 @@ void close_from(unsigned first, int keep, int keep2) {
 void close_jharden_fds(SetupContext& c) {
   c.sources = MountSources{};
   c.tty.reset();
-  close_from(static_cast<unsigned>(3 + c.listen_fds), c.sync.get(), c.complain.get());
+  close_from(static_cast<unsigned>(3 + c.listen_fds),
+             {c.sync.get(), c.complain.get(), c.init_reduced.get()});
   for (int fd = 3; fd < 3 + c.listen_fds; ++fd)
     if (fcntl(fd, F_SETFD, 0) != 0)
       fail_errno(kExitFds, "fds", "keep LISTEN_FDS descriptor " + std::to_string(fd));

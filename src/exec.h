@@ -2,6 +2,7 @@
 // the working directory resolved inside the sandbox, the environment and argv built, execve.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -10,13 +11,13 @@
 
 namespace jharden {
 
-// Closes every descriptor from `first` on, except `keep` and `keep2` (202).
-void close_from(unsigned first, int keep, int keep2 = -1);
+// Closes every descriptor from `first` on, except those in `keep` (-1 keeps none) (202).
+void close_from(unsigned first, std::initializer_list<int> keep);
 
 // runc CVE-2024-21626: nothing of jharden's may survive into the daemon, nor be reachable
 // through /proc/self/fd while the working directory is resolved. What stays: 0-2, the
-// LISTEN_FDS range (without close-on-exec) and the exec channel, which execve itself closes
-// (202).
+// LISTEN_FDS range (without close-on-exec), the exec channel, which execve itself closes, and
+// with pid = yes the pipe of the init's word, closed once it is read (202).
 void close_jharden_fds(SetupContext& c);
 
 // bwrap CVE-2017-5226: no controlling terminal to push input into (TIOCSTI) (220). `tty`: the

@@ -18,32 +18,18 @@
 
 namespace jharden {
 
-namespace {
-
-// The daemon's side: waits for the init's word that it gave up what it does not need. An end of
-// file without it is an init that failed first (the daemon is killed with it anyway).
-void wait_for_reduced_init(int fd) {
-  char byte = 0;
-  ssize_t n;
-  while ((n = read(fd, &byte, 1)) < 0 && errno == EINTR) {
-  }
-  close(fd);
-  if (n != 1) fail(kExitNamespace, "pid", "the init ended before it gave up its privileges");
-}
-
-}  // namespace
-
 void become_pid_init(SetupContext& c) {
-  // The daemon goes on with the set-up only once the init has given up everything it does not
-  // need (its descriptors, every capability but CAP_KILL, dumpability; no_new_privs set), so
-  // that the daemon, whatever it keeps, never finds PID 1 stronger than that.
+  // The daemon's set-up goes on while the init gives up everything it does not need (its
+  // descriptors, every capability but CAP_KILL, dumpability; no_new_privs set); the daemon
+  // waits for the init's word before its filter and execve (wait_for_reduced_init), so that
+  // what it runs, whatever it keeps, never finds PID 1 stronger than that.
   int reduced[2];
   if (pipe2(reduced, O_CLOEXEC) != 0) fail_errno(kExitNamespace, "pid", "pipe");
   pid_t daemon = fork_here();
   if (daemon < 0) fail_errno(kExitNamespace, "pid", "fork");
   if (daemon == 0) {
     close(reduced[1]);
-    wait_for_reduced_init(reduced[0]);
+    c.init_reduced.reset(reduced[0]);
     return;
   }
   // The init holds nothing of the daemon's: not the exec channel (its end of file must come
@@ -65,6 +51,17 @@ void become_pid_init(SetupContext& c) {
   // A failure is never silent (§3): killed by the filter, the daemon cannot say so itself.
   if (WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGSYS) report_sigsys(c.plan.seccomp);
   std::_Exit(status);
+}
+
+void wait_for_reduced_init(SetupContext& c) {
+  if (!c.init_reduced) return;
+  char byte = 0;
+  ssize_t n;
+  while ((n = read(c.init_reduced.get(), &byte, 1)) < 0 && errno == EINTR) {
+  }
+  c.init_reduced.reset();
+  // An end of file without the word is an init that failed first (the daemon dies with it).
+  if (n != 1) fail(kExitNamespace, "pid", "the init ended before it gave up its privileges");
 }
 
 }  // namespace jharden

@@ -11,4 +11,8 @@ namespace jharden {
 // its status (128+N for a signal), never returning.
 void become_pid_init(SetupContext& c);
 
+// The daemon's side, before its filter is loaded: waits for the init's word that it kept only
+// CAP_KILL (nothing to wait for without a PID namespace).
+void wait_for_reduced_init(SetupContext& c);
+
 }  // namespace jharden

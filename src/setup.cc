@@ -96,7 +96,8 @@ void contain(SetupContext& c) {
   build_exec_args(p, c.listen_fds, args);
   restore_signals(c.signal_mask);  // before the filter, which may not allow rt_sigaction
   if (p.no_new_privileges) set_no_new_privileges();
-  load_filter(c);  // memory_deny_write_execute, then seccomp
+  wait_for_reduced_init(c);  // nothing runs past here while PID 1 holds more than CAP_KILL
+  load_filter(c);            // memory_deny_write_execute, then seccomp
   if (c.options.verify) std::_Exit(run_probe(p, c.host, c.listen_fds));
   exec_daemon(c, args);
 }

@@ -43,6 +43,7 @@ struct SetupContext {
   unique_fd tty;               // the controlling terminal of a session leader, to give it up
   HostFacts host;              // --verify only: what the probe compares against
   unique_fd complain;          // --complain: the channel to the observer, for the filter's listener
+  unique_fd init_reduced;      // pid = yes, in the daemon: where the init's word comes (pid_init.h)
   bool complain_paths = true;  // the filter notifies the path calls (no BPF observer)
 };
 

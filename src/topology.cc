@@ -33,7 +33,7 @@ namespace {
   wipe_secrets(c.secrets);
   try {
     // The writer's end too: the end of file must come from the daemon's execve alone.
-    close_from(3, channel);
+    close_from(3, {channel});
   } catch (...) {
     std::_Exit(kExitFailure);
   }
@@ -126,7 +126,7 @@ void start_complain_observer(SetupContext& c) {
     c.sync.reset();
     c.tty.reset();
     try {
-      close_from(3, observer_end.get());
+      close_from(3, {observer_end.get()});
     } catch (const StepError&) {
       std::_Exit(kExitFailure);
     }

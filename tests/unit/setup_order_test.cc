@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -247,6 +248,9 @@ struct Options {
   bool writable = false;   // the verify round sees every mount writable
   bool change_identity = false;
   std::vector<std::pair<std::string, std::string>> secrets;  // name, content
+  // As the daemon of a PID namespace: the init's word (true), or its pipe closed without
+  // it (false): an init that failed first. Unset: no PID namespace.
+  std::optional<bool> init_word;
 };
 
 Options with_policy(std::string text) {
@@ -313,7 +317,14 @@ Outcome run_setup(const Options& options) {
     set_sys_ops(&kFake);
     g.secrets = &secrets;
     RunOptions run_options;
-    SetupContext c{plan, secrets, run_options, {}, nullptr, {}, 0, {}, {}, {}, {}, {}};
+    SetupContext c{plan, secrets, run_options, {}, nullptr, {}, 0, {}, {}, {}, {}, {}, {}};
+    if (options.init_word) {
+      int word[2];
+      if (pipe2(word, O_CLOEXEC) != 0) std::_Exit(252);
+      if (*options.init_word && write(word[1], "1", 1) != 1) std::_Exit(252);
+      close(word[1]);
+      c.init_reduced.reset(word[0]);
+    }
     try {
       c.filter = build_seccomp_filter(plan.seccomp);
     } catch (...) {
@@ -496,6 +507,23 @@ TEST(SetupOrder, AFailedVerifyStopsBeforeAnyPrivilegeStep) {
   EXPECT_EQ(o.exit_code, kExitNamespace) << listing(o);
   EXPECT_TRUE(has_substr(o.stderr_text, "is not read-only after the read-only round"));
   for (const char* later : {"drop_bound", "setresuid", "no_new_privs", "seccomp_load", "execve"})
+    EXPECT_FALSE(o.has(later)) << later << "\n" << listing(o);
+}
+
+// pid = yes: the daemon's set-up runs beside the init's reduction, but nothing of the daemon's
+// (its filter, the probe, its execve) comes before the init's word that it kept only CAP_KILL.
+TEST(SetupOrder, TheDaemonOfAPidNamespaceGoesOnlyOnTheInitsWord) {
+  Options options = changing_identity();
+  options.init_word = true;
+  Outcome o = run_setup(options);
+  ASSERT_EQ(o.exit_code, 0) << o.stderr_text << listing(o);
+  EXPECT_TRUE(o.has("execve /bin/true")) << listing(o);
+  options.init_word = false;
+  o = run_setup(options);
+  EXPECT_EQ(o.exit_code, kExitNamespace) << listing(o);
+  EXPECT_TRUE(has_substr(o.stderr_text, "pid: the init ended before it gave up its privileges"))
+      << o.stderr_text;
+  for (const char* later : {"seccomp_load", "execve"})
     EXPECT_FALSE(o.has(later)) << later << "\n" << listing(o);
 }
 
