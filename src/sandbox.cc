@@ -48,7 +48,7 @@ std::string runtime_directory_hint(const StepError& e) {
 
 int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
   SetupContext c{
-      plan, loaded.secrets, options, read_caller_sandbox(), nullptr, {}, 0, {}, {}, {}, {}, {}};
+      plan, loaded.secrets, options, read_caller_sandbox(), nullptr, {}, 0, {}, {}, {}, {}, {}, {}};
   try {
     std::string warning = caller_sandbox_warning(c.caller);
     if (!warning.empty()) std::fprintf(stderr, "jharden: %s\n", warning.c_str());
@@ -86,7 +86,14 @@ int run_sandbox(Loaded& loaded, const Plan& plan, const RunOptions& options) {
     // Before the first fork of the sandbox, so that every process of it is followed.
     if (!options.learn_file.empty())
       start_learner(options.learn_file, loaded.policy, plan, loaded.secrets);
-    if (in_front) return run_in_front(c, notify);
+    if (in_front) {
+      const int status = run_in_front(c, notify);
+      decoy.reset();  // ended and reaped
+      // Nothing else of jharden's needs an end: its memory, a copy the sandbox shares until
+      // exit, would only be copied back page by page to be freed object by object.
+      std::fflush(nullptr);
+      std::_Exit(status);
+    }
     if (notify == NotifyMode::kExec && getenv("NOTIFY_SOCKET")) start_ready_helper(c);
     contain(c);
   } catch (const StepError& e) {
