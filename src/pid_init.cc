@@ -44,7 +44,9 @@ void become_pid_init(SetupContext& c) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   reduce_to({CAP_KILL});
   set_no_new_privileges();
-  if (write(word, "1", 1) != 1) fail_errno(kExitNamespace, "pid", "let the daemon go on");
+  // EPIPE: the daemon's set-up failed first; supervise() reports its own code.
+  if (write(word, "1", 1) != 1 && errno != EPIPE)
+    fail_errno(kExitNamespace, "pid", "let the daemon go on");
   close(word);
   int wait_status = 0;
   const int status = supervise(daemon, &wait_status);
@@ -55,13 +57,19 @@ void become_pid_init(SetupContext& c) {
 
 void wait_for_reduced_init(SetupContext& c) {
   if (!c.init_reduced) return;
-  char byte = 0;
+  // The word, then the end of file: the init has closed its end of the pipe too, its last
+  // descriptor but 0-2. An end of file without the word is an init that failed first (the
+  // daemon dies with it).
+  char bytes[2];
+  size_t got = 0;
   ssize_t n;
-  while ((n = read(c.init_reduced.get(), &byte, 1)) < 0 && errno == EINTR) {
+  while ((n = read(c.init_reduced.get(), bytes, sizeof bytes)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail_errno(kExitNamespace, "pid", "wait for the init's word");
+    got += static_cast<size_t>(n);
   }
   c.init_reduced.reset();
-  // An end of file without the word is an init that failed first (the daemon dies with it).
-  if (n != 1) fail(kExitNamespace, "pid", "the init ended before it gave up its privileges");
+  if (got != 1) fail(kExitNamespace, "pid", "the init ended before it gave up its privileges");
 }
 
 }  // namespace jharden

@@ -212,6 +212,21 @@ EOF
 )
   run_marked "$pol"
   expect_refused chdir:missing-directory-pid-namespace 200 "/jh-e2e-no-such-directory"
+
+  # The same with the init slowed down (its chdir / delayed by strace) so that the daemon's set-up
+  # fails before the init has given its word: still the step's code and message, not the
+  # init's failure to write to a daemon that is gone.
+  if command -v strace >/dev/null; then
+    new_case
+    local JH_WRAP=(strace -f -qq -o /dev/null -e trace=chdir -e inject=chdir:delay_enter=300000)
+    run_marked "$pol"
+    expect_refused chdir:missing-directory-pid-namespace-init-slow 200 \
+      "/jh-e2e-no-such-directory"
+    expect_no_match chdir:missing-directory-pid-namespace-init-slow:no-init-error \
+      "let the daemon go on" "$ERR"
+  else
+    skip chdir:missing-directory-pid-namespace-init-slow "strace is not installed"
+  fi
 }
 
 # ---------------------------------------------------------------- 203 EXEC

@@ -25,7 +25,6 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -248,10 +247,28 @@ struct Options {
   bool writable = false;   // the verify round sees every mount writable
   bool change_identity = false;
   std::vector<std::pair<std::string, std::string>> secrets;  // name, content
-  // As the daemon of a PID namespace: the init's word (true), or its pipe closed without
-  // it (false): an init that failed first. Unset: no PID namespace.
-  std::optional<bool> init_word;
+  // As the daemon of a PID namespace: the init's word, then its end of the pipe closed at once
+  // or later (kept a while by a stand-in that logs "init closed its end"), or the pipe closed
+  // without the word: an init that failed first. kNone: no PID namespace.
+  enum class InitWord { kNone, kGiven, kGivenEndKept, kNotGiven } init_word = InitWord::kNone;
 };
+using InitWord = Options::InitWord;
+
+// The init's side of the pipe of its word (pid_init.cc), as `how` says; returns the daemon's.
+int stand_in_init(InitWord how) {
+  int word[2];
+  if (pipe2(word, O_CLOEXEC) != 0) std::_Exit(252);
+  if (how != InitWord::kNotGiven && write(word[1], "1", 1) != 1) std::_Exit(252);
+  if (how == InitWord::kGivenEndKept && fork() == 0) {
+    close(word[0]);
+    usleep(200 * 1000);
+    call("init closed its end");
+    close(word[1]);
+    std::_Exit(0);
+  }
+  close(word[1]);
+  return word[0];
+}
 
 Options with_policy(std::string text) {
   Options o;
@@ -318,13 +335,8 @@ Outcome run_setup(const Options& options) {
     g.secrets = &secrets;
     RunOptions run_options;
     SetupContext c{plan, secrets, run_options, {}, nullptr, {}, 0, {}, {}, {}, {}, {}, {}};
-    if (options.init_word) {
-      int word[2];
-      if (pipe2(word, O_CLOEXEC) != 0) std::_Exit(252);
-      if (*options.init_word && write(word[1], "1", 1) != 1) std::_Exit(252);
-      close(word[1]);
-      c.init_reduced.reset(word[0]);
-    }
+    if (options.init_word != InitWord::kNone)
+      c.init_reduced.reset(stand_in_init(options.init_word));
     try {
       c.filter = build_seccomp_filter(plan.seccomp);
     } catch (...) {
@@ -514,11 +526,17 @@ TEST(SetupOrder, AFailedVerifyStopsBeforeAnyPrivilegeStep) {
 // (its filter, the probe, its execve) comes before the init's word that it kept only CAP_KILL.
 TEST(SetupOrder, TheDaemonOfAPidNamespaceGoesOnlyOnTheInitsWord) {
   Options options = changing_identity();
-  options.init_word = true;
+  options.init_word = InitWord::kGiven;
   Outcome o = run_setup(options);
   ASSERT_EQ(o.exit_code, 0) << o.stderr_text << listing(o);
   EXPECT_TRUE(o.has("execve /bin/true")) << listing(o);
-  options.init_word = false;
+  // The word alone is not enough: the init still holds its end of the pipe until it closes it.
+  options.init_word = InitWord::kGivenEndKept;
+  o = run_setup(options);
+  ASSERT_EQ(o.exit_code, 0) << o.stderr_text << listing(o);
+  ASSERT_TRUE(o.has("init closed its end")) << listing(o);
+  EXPECT_LT(o.index("init closed its end"), o.index("seccomp_load")) << listing(o);
+  options.init_word = InitWord::kNotGiven;
   o = run_setup(options);
   EXPECT_EQ(o.exit_code, kExitNamespace) << listing(o);
   EXPECT_TRUE(has_substr(o.stderr_text, "pid: the init ended before it gave up its privileges"))
