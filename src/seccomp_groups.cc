@@ -6,9 +6,11 @@
 // for s390.
 #include "seccomp_groups.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <iterator>
-#include <set>
+#include <string_view>
+#include <vector>
 
 namespace jharden {
 namespace {
@@ -477,10 +479,10 @@ constexpr bool all_references_resolve() {
 
 static_assert(all_references_resolve(), "a nested @group is missing or part of a cycle");
 
-void expand_into(const SyscallGroup& group, std::set<std::string>& names) {
+void expand_into(const SyscallGroup& group, std::vector<std::string_view>& names) {
   for (std::string_view member : group.members) {
     if (!is_group_reference(member)) {
-      names.emplace(member);
+      names.push_back(member);
       continue;
     }
     // Only a caller-built group can name a group that is not in the table; such a reference
@@ -496,8 +498,11 @@ std::span<const SyscallGroup> syscall_groups() { return kGroups; }
 const SyscallGroup* find_syscall_group(std::string_view name) { return find_group(name); }
 
 std::vector<std::string> expand_syscall_group(const SyscallGroup& group) {
-  std::set<std::string> names;
+  // Sorted and unique, as a set would give them, without a node for each name.
+  std::vector<std::string_view> names;
   expand_into(group, names);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   return {names.begin(), names.end()};
 }
 
