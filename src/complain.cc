@@ -156,7 +156,7 @@ std::optional<FsRefusal> attribute_path(const Plan& plan, std::string_view path,
 }
 
 Blame seccomp_blame(const SeccompPlan& plan, const std::string& syscall) {
-  if (auto it = plan.deny_blame.find(syscall); it != plan.deny_blame.end()) return it->second;
+  if (const Blame* b = plan.deny_blame_of(syscall)) return *b;
   if (plan.allow_list && !std::binary_search(plan.syscalls.begin(), plan.syscalls.end(), syscall))
     return plan.allow_blame;
   if (syscall.starts_with("io_uring_") && plan.refuses_io_uring())

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
 #include <map>
 #include <set>
 #include <span>
@@ -399,8 +400,8 @@ std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostic
   for (size_t i = 0; i < entries.size();) {
     size_t j = i;
     while (j < entries.size() && entries[j].target == entries[i].target) ++j;
-    std::vector<MountEntry> group(entries.begin() + static_cast<long>(i),
-                                  entries.begin() + static_cast<long>(j));
+    std::vector<MountEntry> group(std::make_move_iterator(entries.begin() + static_cast<long>(i)),
+                                  std::make_move_iterator(entries.begin() + static_cast<long>(j)));
     if (auto m = merge_group(std::move(group), diag)) merged.push_back(std::move(*m));
     i = j;
   }
@@ -432,6 +433,13 @@ std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostic
 
 bool SeccompPlan::restricts_namespaces() const {
   return namespaces_allowed != all_namespace_flags();
+}
+
+const Blame* SeccompPlan::deny_blame_of(const std::string& syscall) const {
+  auto it = std::lower_bound(deny_blame.begin(), deny_blame.end(), syscall,
+                             [](const auto& d, const std::string& name) { return d.first < name; });
+  if (it == deny_blame.end() || it->first != syscall) return nullptr;
+  return &deny_entries[it->second];
 }
 
 bool SeccompPlan::refuses(const std::string& syscall) const {
@@ -513,8 +521,9 @@ void plan_seccomp(const Policy& policy, const PlanContext& context,
   std::set<std::string> allowed_names;
   if (policy.seccomp_allow)
     for (const auto& a : *policy.seccomp_allow) allowed_names.insert(a.value);
-  // Each denied syscall with the deny entry that reaches it last (its errno and line).
-  std::map<std::string, const SyscallEntry*> deny;
+  // Each denied syscall with the deny entry that reaches it last (its errno and line): every
+  // name an entry reaches, in the entries' order, then sorted by name keeping the last.
+  std::vector<std::pair<std::string, const SyscallEntry*>> deny;
   std::vector<std::string> deny_groups;
   for (const auto& d : policy.seccomp_deny) {
     const bool lift = d.origin.is_default() && policy.seccomp_allow;
@@ -522,16 +531,32 @@ void plan_seccomp(const Policy& policy, const PlanContext& context,
     if (const SyscallGroup* g = find_syscall_group(d.value)) {
       add_once(deny_groups, d.value);
       for (auto& name : expand_syscall_group(*g))
-        if (!lift || !allowed_names.contains(name)) deny[name] = &d;
+        if (!lift || !allowed_names.contains(name)) deny.emplace_back(std::move(name), &d);
     } else {
-      deny[d.value] = &d;
+      deny.emplace_back(d.value, &d);
     }
   }
+  std::stable_sort(deny.begin(), deny.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  size_t kept = 0;
+  for (size_t i = 0; i < deny.size(); ++i) {
+    if (i + 1 < deny.size() && deny[i + 1].first == deny[i].first) continue;
+    if (kept != i) deny[kept] = std::move(deny[i]);
+    ++kept;
+  }
+  deny.resize(kept);
+  // One blame for each entry, shared by the calls it reaches.
+  std::vector<const SyscallEntry*> blamed;
   for (const auto& [name, entry] : deny) {
     if (entry->error != 0) sc.errors[name] = entry->error;
-    std::string value = entry->value;
-    if (entry->error != 0) value += ":" + errno_symbol(entry->error);
-    sc.deny_blame[name] = Blame{entry->origin, "deny", value};
+    auto at = std::find(blamed.begin(), blamed.end(), entry);
+    if (at == blamed.end()) {
+      std::string value = entry->value;
+      if (entry->error != 0) value += ":" + errno_symbol(entry->error);
+      sc.deny_entries.push_back(Blame{entry->origin, "deny", std::move(value)});
+      at = blamed.insert(blamed.end(), entry);
+    }
+    sc.deny_blame.emplace_back(name, static_cast<uint32_t>(at - blamed.begin()));
   }
   auto blame = [](const auto& located, const char* key, std::string value) {
     return Blame{located.origin, key, std::move(value)};
@@ -616,7 +641,8 @@ void plan_seccomp(const Policy& policy, const PlanContext& context,
   if (sc.action == SeccompAction::kLog) return;
   for (const char* needed : {"write", "execve"}) {
     if (!sc.refuses(needed)) continue;
-    auto it = deny.find(needed);
+    auto it =
+        std::find_if(deny.begin(), deny.end(), [&](const auto& d) { return d.first == needed; });
     diag.error(it != deny.end() ? it->second->origin : policy.seccomp_action.origin,
                std::string("deny: refuses ") + needed +
                    ", which jharden needs after the filter is in force (to report the exec and "

@@ -173,13 +173,16 @@ struct SeccompPlan {
   bool restrict_terminal() const { return !terminal_reach.empty(); }
 
   // Which entry refuses what, for --complain and for the report of a kill: each syscall of the
-  // deny list with the entry that reaches it last; the allow list as a whole; the key of each
-  // kind of argument rule.
-  std::map<std::string, Blame> deny_blame;
+  // deny list (sorted by name) with the index in deny_entries of the entry that reaches it
+  // last; the allow list as a whole; the key of each kind of argument rule.
+  std::vector<std::pair<std::string, uint32_t>> deny_blame;
+  std::vector<Blame> deny_entries;
   Blame action_blame, allow_blame, namespaces_blame, suid_sgid_blame, personality_blame,
       realtime_blame, families_blame, write_execute_blame, terminal_blame;
 
   bool restricts_namespaces() const;
+  // The deny entry that refuses `syscall`, if one does.
+  const Blame* deny_blame_of(const std::string& syscall) const;
   // The errno a call of the lists gets: its own, or `error`.
   int error_of(const std::string& syscall) const {
     auto it = errors.find(syscall);

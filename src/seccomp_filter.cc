@@ -467,14 +467,14 @@ std::string seccomp_plan_key(const SeccompPlan& plan) {
   const auto& [enabled, allow_list, action, native_only, syscalls, groups, error, errors,
                address_families, write_execute, namespaces_allowed, restrict_suid_sgid,
                lock_personality, execution_domain, restrict_realtime, new_session, terminal_reach,
-               deny_blame, action_blame, allow_blame, namespaces_blame, suid_sgid_blame,
-               personality_blame, realtime_blame, families_blame, write_execute_blame,
-               terminal_blame] = plan;
+               deny_blame, deny_entries, action_blame, allow_blame, namespaces_blame,
+               suid_sgid_blame, personality_blame, realtime_blame, families_blame,
+               write_execute_blame, terminal_blame] = plan;
   // For --print, --complain and the report of a kill: the filter never reads them (new_session
   // counts through terminal_reach, whose text is the reason only).
-  (void)groups, (void)new_session, (void)deny_blame, (void)action_blame, (void)allow_blame,
-      (void)namespaces_blame, (void)suid_sgid_blame, (void)personality_blame, (void)realtime_blame,
-      (void)families_blame, (void)write_execute_blame, (void)terminal_blame;
+  (void)groups, (void)new_session, (void)deny_blame, (void)deny_entries, (void)action_blame,
+      (void)allow_blame, (void)namespaces_blame, (void)suid_sgid_blame, (void)personality_blame,
+      (void)realtime_blame, (void)families_blame, (void)write_execute_blame, (void)terminal_blame;
   std::string key;
   auto u64 = [&](uint64_t v) {
     for (size_t i = 0; i < 8; ++i) key.push_back(static_cast<char>((v >> (8 * i)) & 0xff));

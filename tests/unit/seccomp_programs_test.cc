@@ -236,6 +236,7 @@ TEST(SeccompPrograms, TheKeyChangesWithEverythingTheFilterIsMadeOf) {
   messages.groups.push_back("@other");
   messages.new_session = !messages.new_session;
   messages.deny_blame.clear();
+  messages.deny_entries.clear();
   messages.action_blame.value = "other";
   EXPECT_EQ(seccomp_plan_key(messages), key);
 }
