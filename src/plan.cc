@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
 #include <map>
+#include <numeric>
 #include <set>
 #include <span>
 #include <string_view>
@@ -393,15 +393,20 @@ void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid,
 }
 
 std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostics& diag) {
-  std::stable_sort(entries.begin(), entries.end(), [](const MountEntry& a, const MountEntry& b) {
-    return path_less(a.target, b.target);
+  // Sorted through their indices: each entry is moved once, into its group.
+  std::vector<size_t> order(entries.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return path_less(entries[a].target, entries[b].target);
   });
   std::vector<MountEntry> merged;
-  for (size_t i = 0; i < entries.size();) {
+  merged.reserve(entries.size());
+  for (size_t i = 0; i < order.size();) {
     size_t j = i;
-    while (j < entries.size() && entries[j].target == entries[i].target) ++j;
-    std::vector<MountEntry> group(std::make_move_iterator(entries.begin() + static_cast<long>(i)),
-                                  std::make_move_iterator(entries.begin() + static_cast<long>(j)));
+    while (j < order.size() && entries[order[j]].target == entries[order[i]].target) ++j;
+    std::vector<MountEntry> group;
+    group.reserve(j - i);
+    for (size_t k = i; k < j; ++k) group.push_back(std::move(entries[order[k]]));
     if (auto m = merge_group(std::move(group), diag)) merged.push_back(std::move(*m));
     i = j;
   }
@@ -409,6 +414,7 @@ std::vector<MountEntry> order_mounts(std::vector<MountEntry> entries, Diagnostic
   // In this order a subtree is contiguous and follows its root, so one "covering" entry at a
   // time is enough (linear, not quadratic: threats.md, hostile policy size).
   std::vector<MountEntry> out;
+  out.reserve(merged.size());
   std::optional<std::string> cover;
   for (auto& e : merged) {
     if (cover && e.target != *cover && path_is_under(e.target, *cover)) continue;
@@ -522,8 +528,9 @@ void plan_seccomp(const Policy& policy, const PlanContext& context,
   if (policy.seccomp_allow)
     for (const auto& a : *policy.seccomp_allow) allowed_names.insert(a.value);
   // Each denied syscall with the deny entry that reaches it last (its errno and line): every
-  // name an entry reaches, in the entries' order, then sorted by name keeping the last.
-  std::vector<std::pair<std::string, const SyscallEntry*>> deny;
+  // name an entry reaches, in the entries' order, then sorted by name (through their indices:
+  // stable, so that the last entry of a name comes last) and each name kept once.
+  std::vector<std::pair<std::string, const SyscallEntry*>> reached;
   std::vector<std::string> deny_groups;
   for (const auto& d : policy.seccomp_deny) {
     const bool lift = d.origin.is_default() && policy.seccomp_allow;
@@ -531,20 +538,20 @@ void plan_seccomp(const Policy& policy, const PlanContext& context,
     if (const SyscallGroup* g = find_syscall_group(d.value)) {
       add_once(deny_groups, d.value);
       for (auto& name : expand_syscall_group(*g))
-        if (!lift || !allowed_names.contains(name)) deny.emplace_back(std::move(name), &d);
+        if (!lift || !allowed_names.contains(name)) reached.emplace_back(std::move(name), &d);
     } else {
-      deny.emplace_back(d.value, &d);
+      reached.emplace_back(d.value, &d);
     }
   }
-  std::stable_sort(deny.begin(), deny.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  size_t kept = 0;
-  for (size_t i = 0; i < deny.size(); ++i) {
-    if (i + 1 < deny.size() && deny[i + 1].first == deny[i].first) continue;
-    if (kept != i) deny[kept] = std::move(deny[i]);
-    ++kept;
-  }
-  deny.resize(kept);
+  std::vector<size_t> order(reached.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return reached[a].first < reached[b].first; });
+  std::vector<std::pair<std::string, const SyscallEntry*>> deny;
+  deny.reserve(order.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    if (i + 1 == order.size() || reached[order[i + 1]].first != reached[order[i]].first)
+      deny.push_back(std::move(reached[order[i]]));
   // One blame for each entry, shared by the calls it reaches.
   std::vector<const SyscallEntry*> blamed;
   for (const auto& [name, entry] : deny) {
