@@ -752,8 +752,11 @@ def main():
             "generates it: it runs `jharden POLICY -- /bin/true` under gdb (bench/start_trace.py:"
             " a temporary breakpoint on every function), as a shell's background job like "
             "maxrss.py runs it, for a secret, a secret with `pid = yes` and the shipped policies "
-            "that start on the machine, both sides of each fork. A function missing from the list"
-            " costs pages, never correctness; rerun it when the start path changes.")
+            "that start on the machine, both sides of each fork, and lists the functions by how "
+            "many of those runs ran them (those of every start first, one policy's own last), "
+            "so that a start maps a prefix of the list rather than 64 KiB windows all over it. "
+            "A function missing from the list costs pages, never correctness; rerun it when the "
+            "start path changes.")
         add("")
         add("* **No C++ stream and no printf on the start path.** The first stream of a run "
             "builds the C++ locale, every facet for `char` and `wchar_t`: some 100 KiB of "
@@ -789,6 +792,14 @@ def main():
             "them in the rest of the text), "
             "peak RSS with one secret went from 2,636 to 2,480 KiB (maxrss.py, medians of 20, "
             "three rounds each, the two builds alternated).")
+        add("")
+        add("* **Common functions first.** The list was in the order of the functions' names, so "
+            "a baseline start's functions lay among those of the policies with more mounts: "
+            "556-620 KiB of text resident at the execve with one secret, 492 KiB once the list "
+            "is ordered by how many traced starts ran each function (three runs each, through "
+            "bench/execve_smaps.c). Page faults of a start (perf stat, with the other changes "
+            "of the same day: a front that ends with `_Exit`, no set of names per syscall "
+            "group): one secret 161 → 157, `pid = yes` 309 → 272, nginx.conf 348 → 304.")
         add("")
         add("* **What is left above bwrap**: jharden's own start-path text (bwrap's whole text "
             "is 36 KiB resident), libseccomp's code and the syscall tables the policy's "
