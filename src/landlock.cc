@@ -140,12 +140,19 @@ class RulesetBuilder {
     if (!fd_) fail_errno(kExitNamespace, "landlock", "create the ruleset");
   }
 
-  void add(int fd, uint64_t access, const std::string& path) {
-    struct stat st;
-    if (fstat(fd, &st) != 0) fail_errno(kExitNamespace, "landlock", "stat " + path);
-    if (S_ISLNK(st.st_mode)) return;  // access is checked on the target, never on a symlink
+  // `type`: the S_IFMT bits of fd's file when the caller knows them (a directory entry's
+  // d_type), else 0 and fd is looked at. Were the entry swapped since it was listed, the
+  // kernel refuses directory rights on a file (a failed start), and a directory taken for a
+  // file or a symlink gets fewer rights or none: never more.
+  void add(int fd, uint64_t access, const std::string& path, mode_t type = 0) {
+    if (type == 0) {
+      struct stat st;
+      if (fstat(fd, &st) != 0) fail_errno(kExitNamespace, "landlock", "stat " + path);
+      type = st.st_mode & S_IFMT;
+    }
+    if (S_ISLNK(type)) return;  // access is checked on the target, never on a symlink
     access &= handled_;
-    if (!S_ISDIR(st.st_mode)) access &= kFileRights;
+    if (!S_ISDIR(type)) access &= kFileRights;
     if (access == 0) return;
     struct landlock_path_beneath_attr pb {};
     pb.allowed_access = access;
@@ -408,12 +415,14 @@ void apply_landlock(const LandlockPlan& plan) {
         while (dirent* de = readdir(d)) {
           std::string name = de->d_name;
           if (name == "." || name == ".." || held.contains(name)) continue;
+          if (de->d_type == DT_LNK) continue;  // no rule on a symlink (add())
           unique_fd entry(openat(dfd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
           if (!entry) {
             if (errno == ENOENT) continue;  // gone since it was listed
             fail_errno(kExitNamespace, "landlock", "open " + child_path(rule.path, name));
           }
-          ruleset.add(entry.get(), beneath, child_path(rule.path, name));
+          const mode_t type = de->d_type == DT_UNKNOWN ? 0 : DTTOIF(de->d_type);
+          ruleset.add(entry.get(), beneath, child_path(rule.path, name), type);
         }
         break;
       }
