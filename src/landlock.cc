@@ -140,24 +140,15 @@ class RulesetBuilder {
     if (!fd_) fail_errno(kExitNamespace, "landlock", "create the ruleset");
   }
 
-  // `type`: the S_IFMT bits of fd's file when the caller knows them (a directory entry's
-  // d_type), else 0 and fd is looked at. Were the entry swapped since it was listed, the
-  // kernel refuses directory rights on a file (a failed start), and a directory taken for a
-  // file or a symlink gets fewer rights or none: never more.
-  void add(int fd, uint64_t access, const std::string& path, mode_t type = 0) {
-    if (type == 0) {
-      struct stat st;
-      if (fstat(fd, &st) != 0) fail_errno(kExitNamespace, "landlock", "stat " + path);
-      type = st.st_mode & S_IFMT;
-    }
-    if (S_ISLNK(type)) return;  // access is checked on the target, never on a symlink
-    access &= handled_;
-    if (!S_ISDIR(type)) access &= kFileRights;
-    if (access == 0) return;
-    struct landlock_path_beneath_attr pb {};
-    pb.allowed_access = access;
-    pb.parent_fd = fd;
-    if (syscall(__NR_landlock_add_rule, fd_.get(), LANDLOCK_RULE_PATH_BENEATH, &pb, 0) != 0)
+  // `listed`: the S_IFMT bits of fd's file as its directory listed it (d_type), or 0. The rule
+  // is made from them; only a rule the kernel refuses (directory rights on what is no longer
+  // a directory: the entry was swapped since) looks at fd itself. A swap can only leave an
+  // entry fewer rights (a directory taken for a file or a symlink), never more.
+  void add(int fd, uint64_t access, const std::string& path, mode_t listed = 0) {
+    if (listed != 0 && try_add(fd, access, listed)) return;
+    struct stat st;
+    if (fstat(fd, &st) != 0) fail_errno(kExitNamespace, "landlock", "stat " + path);
+    if (!try_add(fd, access, st.st_mode & S_IFMT))
       fail_errno(kExitNamespace, "landlock", "add a rule for " + path);
   }
 
@@ -167,6 +158,17 @@ class RulesetBuilder {
   }
 
  private:
+  bool try_add(int fd, uint64_t access, mode_t type) {
+    if (S_ISLNK(type)) return true;  // access is checked on the target, never on a symlink
+    access &= handled_;
+    if (!S_ISDIR(type)) access &= kFileRights;
+    if (access == 0) return true;
+    struct landlock_path_beneath_attr pb {};
+    pb.allowed_access = access;
+    pb.parent_fd = fd;
+    return syscall(__NR_landlock_add_rule, fd_.get(), LANDLOCK_RULE_PATH_BENEATH, &pb, 0) == 0;
+  }
+
   uint64_t handled_;
   unique_fd fd_;
 };

@@ -4152,6 +4152,44 @@ EOF
 
 # An ordinary daemon still writes where the mounts let it: Landlock refuses nothing more,
 # except new entries directly in a directory granted entry by entry (jharden.conf(5)).
+# Landlock grants a directory that holds a read-only tree entry by entry, each entry's rights
+# from its type as listed. A host process that swaps a listed directory with a symlink to /etc
+# (renameat2 RENAME_EXCHANGE, in a loop) while jharden starts must not make the start fail,
+# nor give the symlink's target anything.
+test_landlock_swapped_entries() {
+  new_case
+  mkdir -p "$CASE/ro" "$CASE/x"
+  ln -s /etc "$CASE/xalt"
+  local pol runs=150 failed=0 i
+  pol=$(policy <<EOF
+[filesystem]
+read_only = /usr /etc $CASE/ro
+landlock = yes
+EOF
+)
+  cat >"$CASE/swap.py" <<'PY'
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+d = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    libc.renameat2(d, b"x", d, b"xalt", 2)  # RENAME_EXCHANGE
+PY
+  "$PY" "$CASE/swap.py" "$CASE" 60 &
+  local swapper=$!
+  for ((i = 0; i < runs; i++)); do
+    jh "$pol" -- /bin/true
+    ((RC == 0)) || { failed=$((failed + 1)); echo "$ERR" >>"$CASE/errors"; }
+  done
+  kill "$swapper" 2>/dev/null
+  wait "$swapper" 2>/dev/null
+  expect_eq landlock:swapped-entry-never-fails-start "0 of $runs failed" "$failed of $runs failed"
+  on_exit rm -f /etc/jh-e2e-landlock-swap
+  jh "$pol" -- /bin/sh -c "echo x > $CASE/xalt/jh-e2e-landlock-swap"
+  expect_true landlock:swapped-entry-target-untouched "written through the symlink" \
+    test ! -e /etc/jh-e2e-landlock-swap
+}
+
 test_landlock_daemon_writes() {
   new_case
   mkdir -p "$CASE/app/data" "$CASE/rw"
@@ -4801,6 +4839,7 @@ main() {
     test_landlock_file_handle \
     test_landlock_late_mount \
     test_landlock_late_proc_mount \
+    test_landlock_swapped_entries \
     test_landlock_daemon_writes \
     test_semantics_attacks \
     test_small_truths \
