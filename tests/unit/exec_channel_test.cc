@@ -15,10 +15,14 @@
 namespace jharden {
 namespace {
 
-// Forks a writer that runs `act` on the channel's writer end and exits; returns its pid and
-// the reader's outcome once the writer is gone and reaped.
+// A writer forked to run `act` on the channel's writer end and exit, and the reader's end.
+struct Writer {
+  pid_t pid;
+  unique_fd reader;
+};
+
 template <typename Act>
-std::pair<pid_t, ExecOutcome> outcome_of(Act act) {
+Writer fork_writer(Act act) {
   unique_fd writer;
   unique_fd reader = open_exec_channel(writer);
   const pid_t pid = fork();
@@ -27,10 +31,16 @@ std::pair<pid_t, ExecOutcome> outcome_of(Act act) {
     act(writer.get());
     std::_Exit(0);
   }
-  writer.reset();
+  return {pid, std::move(reader)};
+}
+
+// The reader's outcome once the writer is gone and reaped, and the writer's pid.
+template <typename Act>
+std::pair<pid_t, ExecOutcome> outcome_of(Act act) {
+  Writer w = fork_writer(act);
   int status = 0;
-  waitpid(pid, &status, 0);  // the writer is reaped before the reader looks
-  return {pid, read_outcome(reader.get())};
+  waitpid(w.pid, &status, 0);  // the writer is reaped before the reader looks
+  return {w.pid, read_outcome(w.reader.get())};
 }
 
 TEST(ExecChannel, TheExecMarkNamesItsWriterAfterItIsReaped) {
@@ -48,20 +58,14 @@ TEST(ExecChannel, NoMarkNoExecAndNoPid) {
 
 TEST(ExecChannel, AFailureRecordIsTheOutcome) {
   // After a failure record the writer waits for the reader's report_done() before it exits.
-  unique_fd writer;
-  unique_fd reader = open_exec_channel(writer);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    reader.reset();
-    send_exec_mark(writer.get());
-    send_setup_failure(writer.get(), 200);
-    std::_Exit(0);
-  }
-  writer.reset();
-  ExecOutcome o = read_outcome(reader.get());
-  report_done(reader.get());
+  Writer w = fork_writer([](int writer) {
+    send_exec_mark(writer);
+    send_setup_failure(writer, 200);
+  });
+  ExecOutcome o = read_outcome(w.reader.get());
+  report_done(w.reader.get());
   int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(w.pid, &status, 0);
   EXPECT_FALSE(o.executed);
   EXPECT_EQ(o.setup_code, 200);
 }
