@@ -4150,8 +4150,6 @@ EOF
   wait "$holder" 2>/dev/null
 }
 
-# An ordinary daemon still writes where the mounts let it: Landlock refuses nothing more,
-# except new entries directly in a directory granted entry by entry (jharden.conf(5)).
 # Landlock grants a directory that holds a read-only tree entry by entry, each entry's rights
 # from its type as listed. A host process that swaps a listed directory with a symlink to /etc
 # (renameat2 RENAME_EXCHANGE, in a loop) while jharden starts must not make the start fail,
@@ -4190,6 +4188,8 @@ PY
     test ! -e /etc/jh-e2e-landlock-swap
 }
 
+# An ordinary daemon still writes where the mounts let it: Landlock refuses nothing more,
+# except new entries directly in a directory granted entry by entry (jharden.conf(5)).
 test_landlock_daemon_writes() {
   new_case
   mkdir -p "$CASE/app/data" "$CASE/rw"
