@@ -4,7 +4,7 @@
 # On a fresh Debian 12, as root, from the repository:
 #   bash bench/run.sh
 #
-# Installs what it needs (tests/setup-deps.sh, plus valgrind), builds jharden in
+# Installs what it needs (tests/setup-deps.sh, plus valgrind and perf), builds jharden in
 # build-bench/, then measures on this machine, in one run:
 #   1. start-up time (hyperfine, medians and spreads) and peak RSS (bench/maxrss.py)
 #      of /bin/true, the namespace floors (`unshare -m`; with a PID namespace; with
@@ -12,9 +12,11 @@
 #      (with and without a PID namespace) and an equivalent firejail, with the mount
 #      table grown by 0, 100, 1000 and 5000 mounts (in a private mount namespace: the
 #      host never sees them);
-#   2. the cost of jharden's seccomp filter on a getppid() loop;
+#   2. the cost of jharden's seccomp filter on a getppid() loop, against no filter and
+#      against the smallest filter there is;
 #   3. instruction counts (perf stat when the CPU counters are available,
-#      callgrind otherwise);
+#      callgrind otherwise), and where a start's CPU time goes, by kind of kernel work
+#      (perf's software clock, bench/profile_start.py);
 #   4. `systemctl start` latency of nginx (and of PostgreSQL when it is installed):
 #      stock, with systemd's own sandboxing, and through jharden's drop-in, under a
 #      real systemd (this machine's OS booted in systemd-nspawn by
@@ -36,6 +38,7 @@
 #   BENCH_LOOP_CALLS, BENCH_LOOP_ROUNDS
 #                          getppid() calls per run and rounds of the seccomp test
 #                          (300000, 25; quick: 200000, 3)
+#   BENCH_PROFILE_RUNS     starts of each command profiled with perf (300; quick: 50)
 #   BENCH_SYSTEMD_ROUNDS, BENCH_SYSTEMD_PER_ROUND, BENCH_SYSTEMD_WARMUP
 #                          (5, 5, 2: 25 timed starts per unit; quick: 1, 3, 1)
 #   BENCH_PG_ROUNDS, BENCH_PG_PER_ROUND, BENCH_PG_WARMUP, BENCH_PG_TIMEOUT
@@ -70,6 +73,7 @@ export BENCH_WARMUP=${BENCH_WARMUP:-$d_warm} BENCH_RSS_RUNS=${BENCH_RSS_RUNS:-$d
 # At 5000 extra mounts and more, bwrap takes seconds per run: fewer runs per round there.
 export BENCH_RUNS_BIG=${BENCH_RUNS_BIG:-$d_big}
 LOOP_CALLS=${BENCH_LOOP_CALLS:-$d_calls} LOOP_ROUNDS=${BENCH_LOOP_ROUNDS:-$d_lrounds}
+PROFILE_RUNS=${BENCH_PROFILE_RUNS:-$((QUICK ? 50 : 300))}
 SD_ROUNDS=${BENCH_SYSTEMD_ROUNDS:-$d_sr} SD_PER=${BENCH_SYSTEMD_PER_ROUND:-$d_sp}
 SD_WARM=${BENCH_SYSTEMD_WARMUP:-$d_sw}
 # PostgreSQL starts take longer: fewer of them, and the whole part bounded.
@@ -91,6 +95,11 @@ if [[ ${BENCH_SKIP_DEPS:-0} != 1 ]]; then
     if ! command -v valgrind >/dev/null; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind ||
             echo "run.sh: valgrind not installed; no instruction counts" >&2
+    fi
+    # Where a start's CPU time goes: perf's software clock (bench/profile_start.py).
+    if ! command -v perf >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends linux-perf ||
+            echo "run.sh: linux-perf not installed; no profile of a start" >&2
     fi
 fi
 for t in hyperfine bwrap firejail gnuplot cmake ninja gcc unshare "$PY"; do
@@ -287,8 +296,9 @@ declare -A LOOP=(
     [none]="/usr/bin/unshare -m --propagation slave $B/getppid-loop $LOOP_CALLS"
     [jh-default]="$J $P/empty.conf -- $B/getppid-loop $LOOP_CALLS"
     [jh-empty-filter]="$J $P/noseccomp.conf -- $B/getppid-loop $LOOP_CALLS"
+    [allow-one]="/usr/bin/unshare -m --propagation slave $B/getppid-loop --allow-filter $LOOP_CALLS"
 )
-loop_ids=(none jh-default jh-empty-filter)
+loop_ids=(none jh-default jh-empty-filter allow-one)
 {
     printf '# id\tcommand\n'
     for id in "${loop_ids[@]}"; do printf '%s\t%s\n' "$id" "${LOOP[$id]}"; done
@@ -302,6 +312,17 @@ for ((r = 0; r < LOOP_ROUNDS; r++)); do
         printf '%s\t%s\t%s\n' "$id" "$r" "$(tr ' ' '\t' <<<"$out")" >>"$RESULTS/seccomp.tsv"
     done
 done
+
+# ---------------------------------------------------------------- 2b. profile of a start
+# At the host's own mount count: jharden's three policies of the targets and their floors.
+say "profile of a start: $PROFILE_RUNS runs each under perf's software clock"
+if command -v perf >/dev/null; then
+    "$PY" "$BENCH_DIR/profile_start.py" "$WORK/commands.tsv" "$RESULTS/profile.tsv" \
+        "$PROFILE_RUNS" unshare jh-secret unshare-pid jh-pid unshare-nginx jh-nginx ||
+        echo "run.sh: the profile of a start failed; the report leaves it out" >&2
+else
+    echo "run.sh: perf not found; no profile of a start" >&2
+fi
 
 # ---------------------------------------------------------------- 5. --learn under load
 say "--learn on a daemon benchmark: $LEARN_ROUNDS rounds of pgbench -S, ${LEARN_SECS} s each"
