@@ -400,6 +400,7 @@ void MountApplier::establish(size_t i, int target_fd, const struct stat& target)
         inaccessible_file(i, target_fd, path);
       break;
     case MountKind::kPrivateDev:
+      dev_target_ = e.target;
       private_dev(i, target_fd, path);
       break;
     case MountKind::kSecrets:
@@ -428,39 +429,10 @@ void MountApplier::empty_directory(size_t i, int target_fd, const std::string& p
   attach(clone_tree(shared->second.get(), false, path).get(), target_fd, path);
 }
 
-// A mode-0000 file over a non-directory, bound read-only: from the private /dev when it is
-// mounted already, else from a scratch tmpfs.
+// A mode-0000 file over a non-directory. It is made in a fresh tmpfs that is briefly attached
+// over the target's parent (a clone needs an attached source on older kernels) and detached
+// again at once, so no directory is ever created anywhere.
 void MountApplier::inaccessible_file(size_t i, int target_fd, const std::string& path) {
-  if (!inaccessible_file_from_dev(i, target_fd, path))
-    inaccessible_file_from_scratch(i, target_fd, path);
-}
-
-// The file is made in the private /dev's tmpfs (the sandbox's own, still writable in this
-// round and mounted in this namespace, so every kernel clones it), bound over the target and
-// unlinked at once: /dev never shows it, and the bind keeps the file (mode 0000, no link
-// left). False, with nothing done, when there is no private /dev yet (private_dev = no, or a
-// target sorted before it) or the name is taken (a bind of the policy's own there).
-bool MountApplier::inaccessible_file_from_dev(size_t i, int target_fd, const std::string& path) {
-  static constexpr const char* kNode = ".jharden-inaccessible";
-  if (!dev_dir_) return false;
-  unique_fd file(openat(dev_dir_.get(), kNode, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0));
-  if (!file) return false;
-  file.reset();
-  unique_fd clone(sys().open_tree(dev_dir_.get(), kNode, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
-  if (!clone) mount_fail("clone inaccessible file for", path);
-  set_attrs(clone.get(), mount_attr(plan_.mounts[i].attrs), false, path);
-  attach(clone.get(), target_fd, path);
-  if (unlinkat(dev_dir_.get(), kNode, 0) != 0)
-    mount_fail("remove the private /dev's inaccessible file for", path);
-  return true;
-}
-
-// The file is made in a fresh tmpfs that is briefly attached over the target's parent (a
-// clone needs an attached source on older kernels) and detached again at once, so no
-// directory is ever created anywhere. The detach waits for an RCU grace period (some
-// 50-200 µs), which the private /dev's way does without.
-void MountApplier::inaccessible_file_from_scratch(size_t i, int target_fd,
-                                                  const std::string& path) {
   const std::string& target = plan_.mounts[i].target;
   unique_fd parent(open_beneath(root_fd_.get(),
                                 target.substr(0, std::max<size_t>(target.rfind('/'), 1)),
@@ -495,9 +467,8 @@ void MountApplier::private_dev(size_t i, int target_fd, const std::string& path)
   const MountEntry& e = plan_.mounts[i];
   unique_fd dev = new_fs("tmpfs", e.options, mount_attr(e.attrs, false), path);
   attach(dev.get(), target_fd, path);
-  dev_dir_.reset(open_beneath(root_fd_.get(), e.target, O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!dev_dir_) mount_fail("open", path);
-  const int dir = dev_dir_.get();
+  unique_fd dir(open_beneath(root_fd_.get(), dev_target_, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir) mount_fail("open", path);
   size_t device = 0;
   for (const SubMount& sub : e.submounts) {
     const std::string at_path = path + "/" + sub.name;
@@ -505,17 +476,18 @@ void MountApplier::private_dev(size_t i, int target_fd, const std::string& path)
       // The host's node, opened by open_mount_sources() in the same order.
       if (device >= sources_.devices.size() || sources_.devices[device].first != sub.name)
         fail(kExitNamespace, kStep, at_path + ": device node not opened");
-      if (mknodat(dir, sub.name.c_str(), S_IFREG | 0666, 0) != 0) mount_fail("create", at_path);
+      if (mknodat(dir.get(), sub.name.c_str(), S_IFREG | 0666, 0) != 0)
+        mount_fail("create", at_path);
       unique_fd clone =
           clone_tree(sources_.devices[device++].second.get(), false, "/dev/" + sub.name);
       set_attrs(clone.get(), mount_attr(sub.attrs), false, at_path);
-      attach_at(clone.get(), dir, sub.name, at_path);
+      attach_at(clone.get(), dir.get(), sub.name, at_path);
       continue;
     }
     // devpts and /dev/shm: read-only, when planned so, with the /dev tmpfs (seal_own_tmpfs).
-    if (mkdirat(dir, sub.name.c_str(), 0755) != 0) mount_fail("create", at_path);
+    if (mkdirat(dir.get(), sub.name.c_str(), 0755) != 0) mount_fail("create", at_path);
     attach_at(new_fs(sub.fs_type.c_str(), sub.options, mount_attr(sub.attrs, false), at_path).get(),
-              dir, sub.name, at_path);
+              dir.get(), sub.name, at_path);
   }
   std::vector<std::pair<const char*, const char*>> links = {{"ptmx", "pts/ptmx"},
                                                             {"fd", "/proc/self/fd"},
@@ -524,7 +496,7 @@ void MountApplier::private_dev(size_t i, int target_fd, const std::string& path)
                                                             {"stderr", "/proc/self/fd/2"}};
   if (sources_.dev_log) links.emplace_back("log", "/run/systemd/journal/dev-log");
   for (auto [name, to] : links)
-    if (symlinkat(to, dir, name) != 0) mount_fail("create symlink", path + "/" + name);
+    if (symlinkat(to, dir.get(), name) != 0) mount_fail("create symlink", path + "/" + name);
   // Read-only once the establish round is over (seal_own_tmpfs): `bind = /dev/kmsg:/dev/kmsg`
   // needs its mount point created here first.
 }

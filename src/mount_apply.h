@@ -81,8 +81,6 @@ class MountApplier {
   void private_dev(size_t i, int target_fd, const std::string& path);
   void secrets(size_t i, int target_fd, const std::string& path);
   void inaccessible_file(size_t i, int target_fd, const std::string& path);
-  bool inaccessible_file_from_dev(size_t i, int target_fd, const std::string& path);
-  void inaccessible_file_from_scratch(size_t i, int target_fd, const std::string& path);
   void empty_directory(size_t i, int target_fd, const std::string& path);
   void verify_entry(size_t i);
   void keep_notify_socket_reachable();
@@ -97,8 +95,7 @@ class MountApplier {
   mode_t old_umask_;
   unique_fd root_fd_;
   std::optional<std::vector<std::string>> mount_points_;
-  // The private /dev's tmpfs, its root directory: open once it is attached (private_dev).
-  unique_fd dev_dir_;
+  std::string dev_target_;
   // The empty directories' tmpfs (empty_directory), by options and attributes: the mount
   // attached first.
   std::map<std::pair<std::string, unsigned>, unique_fd> empty_directories_;

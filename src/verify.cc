@@ -296,7 +296,7 @@ bool fresh_file_system(const Plan& plan, const MountEntry& e, const struct stat&
     case MountKind::kTmpfs:
     case MountKind::kPrivateDev:
     case MountKind::kSecrets:
-    case MountKind::kInaccessible:  // from a tmpfs of the sandbox's own (an empty one, /dev's)
+    case MountKind::kInaccessible:  // cloned from a scratch tmpfs
       return true;
     case MountKind::kMask:
       return S_ISDIR(st.st_mode);  // an empty tmpfs; a file gets /dev/null, checked as such

@@ -491,65 +491,6 @@ TEST_F(MountApplyTest, InaccessibleFile) {
   EXPECT_EQ(read_file(path("f")), "hidden");
 }
 
-// kNoDefaults with the private /dev, which is mounted before any target under /var.
-std::string with_private_dev() {
-  std::string text = kNoDefaults;
-  text.replace(text.find("private_dev = no"), 16, "private_dev = yes");
-  return text;
-}
-
-// The device of `p`, as a string, for comparing two paths' file systems.
-std::string device_of(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 ? std::to_string(st.st_dev) : "ERR:" + errno_name(errno);
-}
-
-// With the private /dev mounted before it, the file is bound from a node of the /dev tmpfs
-// that is unlinked at once: the same protection, and nothing left in /dev.
-TEST_F(MountApplyTest, InaccessibleFileFromThePrivateDevLeavesNothingThere) {
-  write_file(path("f"), "hidden");
-  Plan plan = make_plan(with_private_dev() + "inaccessible = " + path("f") + "\n");
-  auto r = apply(plan, [&](Reporter& rep) {
-    struct stat st {};
-    rep.put("stat", stat_of(path("f")));
-    rep.put("content", content_of(path("f")));
-    rep.put("flags", vfs_flags(path("f")));
-    rep.put("write", try_create(path("f")));
-    rep.put("from_dev", device_of(path("f")) == device_of("/dev") ? "yes" : "no");
-    rep.put("links", stat(path("f").c_str(), &st) == 0 ? std::to_string(st.st_nlink) : "ERR");
-    rep.put("dev", listing("/dev"));
-  });
-  ASSERT_EQ(r.get("applied"), "yes") << r.raw;
-  EXPECT_EQ(r.get("stat"), "0 0 0 reg");
-  EXPECT_EQ(r.get("content"), "");
-  EXPECT_EQ(r.get("flags"), "ro,nosuid,nodev,noexec");
-  EXPECT_EQ(r.get("write"), "EROFS");
-  EXPECT_EQ(r.get("from_dev"), "yes");
-  EXPECT_EQ(r.get("links"), "0");
-  EXPECT_EQ(r.get("dev").find("inaccessible"), std::string::npos) << r.get("dev");
-  EXPECT_EQ(read_file(path("f")), "hidden");
-}
-
-// A bind of the policy's own at the node's name in /dev: the file comes from a scratch tmpfs
-// instead, and the bind is left as it is.
-TEST_F(MountApplyTest, InaccessibleFileWithTheDevNodeNameTakenUsesAScratchTmpfs) {
-  write_file(path("f"), "hidden");
-  write_file(path("src"), "bound");
-  Plan plan = make_plan(with_private_dev() + "bind = " + path("src") +
-                        ":/dev/.jharden-inaccessible\ninaccessible = " + path("f") + "\n");
-  auto r = apply(plan, [&](Reporter& rep) {
-    rep.put("stat", stat_of(path("f")));
-    rep.put("content", content_of(path("f")));
-    rep.put("from_dev", device_of(path("f")) == device_of("/dev") ? "yes" : "no");
-    rep.put("bound", content_of("/dev/.jharden-inaccessible"));
-  });
-  ASSERT_EQ(r.get("applied"), "yes") << r.raw;
-  EXPECT_EQ(r.get("stat"), "0 0 0 reg");
-  EXPECT_EQ(r.get("content"), "");
-  EXPECT_EQ(r.get("from_dev"), "no");
-  EXPECT_EQ(r.get("bound"), "bound");
-}
-
 // ---------------------------------------------------------------- tmpfs, bind
 
 TEST_F(MountApplyTest, TmpfsOptions) {
