@@ -63,12 +63,13 @@ bool same_mount(const MountEntry& a, const MountEntry& b) {
 // Merges the entries of one path into one.
 std::optional<MountEntry> merge_group(std::vector<MountEntry> group, Diagnostics& diag) {
   // An explicit entry replaces a built-in default at the same path (e.g. `tmpfs = /tmp:..`
-  // replaces private_tmp's /tmp).
+  // replaces private_tmp's /tmp), unless the default is the protection its own bind carried.
   bool explicit_establishing = std::any_of(group.begin(), group.end(), [](const MountEntry& e) {
     return establishes(e.kind) && !e.implicit;
   });
   if (explicit_establishing)
-    std::erase_if(group, [](const MountEntry& e) { return establishes(e.kind) && e.implicit; });
+    std::erase_if(
+        group, [](const MountEntry& e) { return establishes(e.kind) && e.implicit && !e.carried; });
   std::stable_sort(group.begin(), group.end(), [](const MountEntry& a, const MountEntry& b) {
     return rank(a.kind) > rank(b.kind);
   });
@@ -155,7 +156,7 @@ void protect_through_binds(std::vector<MountEntry>& m, const std::vector<Protect
   std::sort(by_host.begin(), by_host.end(),
             [](const Protected* a, const Protected* b) { return a->host < b->host; });
   bool full = false;
-  auto add = [&](const Protected& p, std::string target, const Origin& why) {
+  auto add = [&](const Protected& p, std::string target, const Origin& why, bool carried) {
     if (full) return;
     if (m.size() >= kMaxMounts) {
       diag.error(why, "the binds and the paths they must keep hidden or read-only make more than " +
@@ -169,6 +170,7 @@ void protect_through_binds(std::vector<MountEntry>& m, const std::vector<Protect
     e.origin = p.origin;
     e.optional = true;  // what is not in the bind's source needs no protection there
     e.implicit = p.implicit;
+    e.carried = carried;
     e.read_only = p.kind != MountKind::kReadOnly;
     m.push_back(std::move(e));
   };
@@ -177,7 +179,7 @@ void protect_through_binds(std::vector<MountEntry>& m, const std::vector<Protect
       auto lo = std::lower_bound(binds.begin(), binds.end(), a,
                                  [](const Bind& b, std::string_view v) { return b.source < v; });
       for (; lo != binds.end() && lo->source == a; ++lo)
-        add(p, rebase(p.host, a, lo->target), lo->origin);
+        add(p, rebase(p.host, a, lo->target), lo->origin, a == p.host);
     });
   }
   for (const auto& b : binds) {
@@ -185,7 +187,7 @@ void protect_through_binds(std::vector<MountEntry>& m, const std::vector<Protect
       auto lo =
           std::lower_bound(by_host.begin(), by_host.end(), a,
                            [](const Protected* p, std::string_view v) { return p->host < v; });
-      for (; lo != by_host.end() && (*lo)->host == a; ++lo) add(**lo, b.target, b.origin);
+      for (; lo != by_host.end() && (*lo)->host == a; ++lo) add(**lo, b.target, b.origin, true);
     });
   }
 }

@@ -80,6 +80,9 @@ struct MountEntry {
   bool optional = false;
   bool read_only = false;  // the mount itself is read-only once established
   bool implicit = false;   // from a built-in default, not written by the administrator
+  // A protection carried onto a bind's own target, because the bind's source is (or lies in)
+  // a protected path: the bind would expose it, so no bind there replaces it (merge_group).
+  bool carried = false;
   // The file system options of a fresh file system, as passed to the kernel ("mode=1777,
   // size=.."): every tmpfs, procfs and devpts the entry makes (kMask and kInaccessible: the
   // empty tmpfs over a directory; over a file they bind one). Empty for binds.

@@ -2964,8 +2964,12 @@ test_hiding() {
   printf 'jh-e2e-hidden-secret' >"$CASE/m/sec/dir/key"
   printf 'jh-e2e-inaccessible' >"$CASE/m/priv/file"
   chmod 0644 "$CASE/m/sec/dir/key" "$CASE/m/priv/file"
+  # Mount points of binds of the source file itself, before and after it in the plan's order.
+  touch "$CASE/a-file" "$CASE/zz-file"
   pol=$(policy <<EOF
 [filesystem]
+bind = $CASE/m/sec/dir/key:$CASE/a-file
+bind = $CASE/m/sec/dir/key:$CASE/zz-file
 bind = $CASE/m/sec:$CASE/a-before
 bind = $CASE/m/sec:$CASE/z-after
 bind = $CASE/m/sec/dir:$CASE/m/0
@@ -2984,14 +2988,16 @@ p before read $CASE/a-before/dir/key
 p after read $CASE/z-after/dir/key
 p dir read $CASE/m/0/key
 p whole read $CASE/b-whole/sec/dir/key
+p file_before read $CASE/a-file
+p file_after read $CASE/zz-file
 p ina read $CASE/m/priv/file
 p ina_before read $CASE/a-priv/file
 p ina_after read $CASE/zz-priv/file
 p ina_whole read $CASE/b-whole/priv/file
 "
   expect_field hiding:secret-projected own jh-e2e-hidden-secret
-  for k in src before after dir whole; do
-    expect_no_match "hiding:secret-source-hidden-$k" 'jh-e2e-hidden-secret' "$(field $k)"
+  for k in src before after dir whole file_before file_after; do
+    expect_no_match "hiding:secret-source-hidden-${k//_/-}" 'jh-e2e-hidden-secret' "$(field $k)"
   done
   for k in ina ina_before ina_after ina_whole; do
     expect_no_match "hiding:inaccessible-hidden-${k//_/-}" 'jh-e2e-inaccessible' "$(field $k)"

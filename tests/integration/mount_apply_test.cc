@@ -654,6 +654,69 @@ TEST_F(MountApplyTest, SecretsModeOwnerReadOnlyNoexec) {
   EXPECT_TRUE(std::filesystem::is_empty(path("secrets")));
 }
 
+// With the private /dev (which the hiding must not change): kNoDefaults with private_dev on.
+std::string with_private_dev() {
+  std::string text = kNoDefaults;
+  text.replace(text.find("private_dev = no"), 16, "private_dev = yes");
+  return text;
+}
+
+std::vector<Secret> secret_from(const std::string& host_path) {
+  auto secrets = one_secret("key", "s3cr3t-bytes");
+  secrets[0].host_path = host_path;
+  return secrets;
+}
+
+// A secret's source inside a directory bound elsewhere: the bind's copy carries the file that
+// hides the source, and what the policy puts at its place in the bound view (hidden again,
+// an optional file of its own) still goes on top. The hiding file must stay one the kernel
+// mounts on, copies of it included.
+TEST_F(MountApplyTest, HiddenSourceInsideABoundDirectoryTakesWhatThePolicyPutsOnTop) {
+  mkdirs("a");
+  mkdirs("z");
+  write_file(path("a/key"), "hidden");
+  write_file(path("dummy"), "dummy");
+  for (const std::string& over : {"inaccessible = " + path("z/key"),
+                                  "bind = -" + path("dummy") + ":" + path("z/key") + ":ro"}) {
+    auto secrets = secret_from(path("a/key"));
+    Plan plan = make_plan(
+        with_private_dev() + "bind = " + path("a") + ":" + path("z") + "\n" + over + "\n", secrets);
+    auto r = apply(
+        plan,
+        [&](Reporter& rep) {
+          rep.put("a_key", stat_of(path("a/key")) + " " + content_of(path("a/key")));
+          rep.put("z_key", stat_of(path("z/key")) + " " + content_of(path("z/key")));
+        },
+        {}, MountOptions{}, &secrets);
+    ASSERT_EQ(r.get("applied"), "yes") << over << "\n" << r.raw;
+    EXPECT_EQ(r.get("a_key"), "0 0 0 reg ") << over;
+    EXPECT_EQ(r.get("z_key"), over.starts_with("bind") ? "644 0 0 reg dummy" : "0 0 0 reg ")
+        << over;
+  }
+}
+
+// A secret's source bound elsewhere as it is, at a place sorted before the source (the bind
+// is made before the hiding mount exists) and after it: hidden at both.
+TEST_F(MountApplyTest, HiddenSourceBoundElsewhereIsHiddenThereToo) {
+  write_file(path("key"), "hidden");
+  write_file(path("copy"), "");
+  write_file(path("zcopy"), "");
+  auto secrets = secret_from(path("key"));
+  Plan plan = make_plan(with_private_dev() + "bind = " + path("key") + ":" + path("copy") + " " +
+                            path("key") + ":" + path("zcopy") + "\n",
+                        secrets);
+  auto r = apply(
+      plan,
+      [&](Reporter& rep) {
+        for (const char* place : {"copy", "zcopy"})
+          rep.put(place, stat_of(path(place)) + " " + content_of(path(place)));
+      },
+      {}, MountOptions{}, &secrets);
+  ASSERT_EQ(r.get("applied"), "yes") << r.raw;
+  EXPECT_EQ(r.get("copy"), "0 0 0 reg ");
+  EXPECT_EQ(r.get("zcopy"), "0 0 0 reg ");
+}
+
 TEST_F(MountApplyTest, SecretsDefaultModeForRoot) {
   auto secrets = one_secret("db", "x");
   Plan plan =

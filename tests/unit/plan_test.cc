@@ -549,6 +549,29 @@ TEST(BuildPlanHiding, InaccessiblePathIsHiddenBelowBindsAndABindOfItIsInaccessib
   EXPECT_EQ(find(p.plan.mounts, "/c")->kind, MountKind::kBind);
 }
 
+// A bind of the hidden source itself, or of a path inside a default's inaccessible directory:
+// the bind would bring in what is hidden, so its target is hidden the same way, whatever the
+// order of the two (a bind sorted before the hiding mount copies the path unhidden). The bind
+// is the administrator's and the hiding a default's, but it is the bind that exposes it.
+TEST(BuildPlanHiding, ABindOfAHiddenPathIsHiddenThoughTheHidingIsADefault) {
+  auto p = plan_of(
+      "[filesystem]\nbind = /m/key:/a-copy /m/key:/z-copy "
+      "/sys/kernel/debug/tracing:/trace\n",
+      {}, secret_at("/m/key"));
+  EXPECT_TRUE(p.diag.ok());
+  for (const char* place : {"/a-copy", "/z-copy", "/trace"}) {
+    const MountEntry* e = find(p.plan.mounts, place);
+    ASSERT_NE(e, nullptr) << place;
+    EXPECT_EQ(e->kind, MountKind::kInaccessible) << place;
+  }
+  // Where a bind of the administrator's goes over a hidden path, it replaces the hiding: the
+  // hidden file is covered, by what the policy asks for.
+  auto q = plan_of("[filesystem]\nbind = /srv/dummy:/m/key\n", {}, secret_at("/m/key"));
+  EXPECT_TRUE(q.diag.ok());
+  ASSERT_NE(find(q.plan.mounts, "/m/key"), nullptr);
+  EXPECT_EQ(find(q.plan.mounts, "/m/key")->kind, MountKind::kBind);
+}
+
 TEST(BuildPlanHiding, SecretsInANewRootAreHiddenOnlyWhereABindBringsThemIn) {
   auto p = plan_of("[filesystem]\nroot = /srv/r\nbind = /etc/ssl:/ssl\n", {},
                    secret_at("/etc/ssl/private/k.pem"));
