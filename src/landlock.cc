@@ -57,7 +57,9 @@ enum class Role {
   kWritable,  // writes allowed beneath it (unless a read-only tree lies below)
   kExcluded,  // a read-only tree of existing files: Landlock must not grant it
   kNeutral,   // a fresh read-only file system (or /dev/null): read-only by its own mount,
-              // which no file handle or host mount can get around; grants above it are harmless
+              // which no file handle or host mount can get around (an inaccessible file of
+              // the private /dev's tmpfs has only the read-only /dev besides); grants above it
+              // are harmless
 };
 
 Role role_of(const MountEntry& e) {

@@ -429,10 +429,20 @@ void MountApplier::empty_directory(size_t i, int target_fd, const std::string& p
   attach(clone_tree(shared->second.get(), false, path).get(), target_fd, path);
 }
 
-// A mode-0000 file over a non-directory. It is made in a fresh tmpfs that is briefly attached
-// over the target's parent (a clone needs an attached source on older kernels) and detached
-// again at once, so no directory is ever created anywhere.
+// A mode-0000 file over a non-directory, bound read-only from the private /dev's node
+// (private_dev), or, before the private /dev is mounted or without one, from a scratch tmpfs.
 void MountApplier::inaccessible_file(size_t i, int target_fd, const std::string& path) {
+  unique_fd clone = inaccessible_node_ ? clone_tree(inaccessible_node_.get(), false, path)
+                                       : scratch_inaccessible_file(i, path);
+  set_attrs(clone.get(), mount_attr(plan_.mounts[i].attrs), false, path);
+  attach(clone.get(), target_fd, path);
+}
+
+// The file is made in a fresh tmpfs that is briefly attached over the target's parent (a clone
+// needs an attached source on older kernels) and detached again at once, so no directory is
+// ever created anywhere. The detach waits for an RCU grace period, which the private /dev's
+// node does without.
+unique_fd MountApplier::scratch_inaccessible_file(size_t i, const std::string& path) {
   const std::string& target = plan_.mounts[i].target;
   unique_fd parent(open_beneath(root_fd_.get(),
                                 target.substr(0, std::max<size_t>(target.rfind('/'), 1)),
@@ -457,8 +467,21 @@ void MountApplier::inaccessible_file(size_t i, int target_fd, const std::string&
     errno = clone_errno;
     mount_fail("clone inaccessible file for", path);
   }
-  set_attrs(clone.get(), mount_attr(plan_.mounts[i].attrs), false, path);
-  attach(clone.get(), target_fd, path);
+  return clone;
+}
+
+// Every inaccessible file is bound from one node of the private /dev's tmpfs, made in the
+// mount point of its first file system of its own (devpts) before that is mounted over it:
+// covered, so that no path reaches it, and linked, because the kernel mounts nothing on a
+// copy of a mount rooted at a file without a link, and a bind of a directory holding a hidden
+// file copies the mount that hides it. Mode 0000 and empty; the binds of it are read-only.
+// Every inaccessible file is this one inode, as systemd binds its one inaccessible file.
+void MountApplier::make_inaccessible_node(int dev_dir, const std::string& sub,
+                                          const std::string& at_path) {
+  const std::string name = sub + "/.jharden-inaccessible";
+  inaccessible_node_.reset(
+      openat(dev_dir, name.c_str(), O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0));
+  if (!inaccessible_node_) mount_fail("create", at_path + "/.jharden-inaccessible");
 }
 
 // A fresh /dev: the standard pseudo-devices bound from the host (no CAP_MKNOD needed), a
@@ -486,6 +509,7 @@ void MountApplier::private_dev(size_t i, int target_fd, const std::string& path)
     }
     // devpts and /dev/shm: read-only, when planned so, with the /dev tmpfs (seal_own_tmpfs).
     if (mkdirat(dir.get(), sub.name.c_str(), 0755) != 0) mount_fail("create", at_path);
+    if (!inaccessible_node_) make_inaccessible_node(dir.get(), sub.name, at_path);
     attach_at(new_fs(sub.fs_type.c_str(), sub.options, mount_attr(sub.attrs, false), at_path).get(),
               dir.get(), sub.name, at_path);
   }

@@ -81,6 +81,8 @@ class MountApplier {
   void private_dev(size_t i, int target_fd, const std::string& path);
   void secrets(size_t i, int target_fd, const std::string& path);
   void inaccessible_file(size_t i, int target_fd, const std::string& path);
+  unique_fd scratch_inaccessible_file(size_t i, const std::string& path);
+  void make_inaccessible_node(int dev_dir, const std::string& sub, const std::string& at_path);
   void empty_directory(size_t i, int target_fd, const std::string& path);
   void verify_entry(size_t i);
   void keep_notify_socket_reachable();
@@ -96,6 +98,8 @@ class MountApplier {
   unique_fd root_fd_;
   std::optional<std::vector<std::string>> mount_points_;
   std::string dev_target_;
+  // The file every inaccessible file is bound from, once the private /dev made it (private_dev).
+  unique_fd inaccessible_node_;
   // The empty directories' tmpfs (empty_directory), by options and attributes: the mount
   // attached first.
   std::map<std::pair<std::string, unsigned>, unique_fd> empty_directories_;

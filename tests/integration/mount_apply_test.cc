@@ -667,6 +667,35 @@ std::vector<Secret> secret_from(const std::string& host_path) {
   return secrets;
 }
 
+// With the private /dev, an inaccessible file is bound from a node of its tmpfs that the
+// devpts mount covers: the same protection, nothing of it reachable in /dev, and no scratch
+// tmpfs to detach (a detach waits for an RCU grace period).
+TEST_F(MountApplyTest, InaccessibleFileComesFromACoveredNodeOfThePrivateDev) {
+  write_file(path("f"), "hidden");
+  Plan plan = make_plan(with_private_dev() + "inaccessible = " + path("f") + "\n");
+  auto r = apply(plan, [&](Reporter& rep) {
+    struct stat f {
+    }, dev{};
+    bool both = stat(path("f").c_str(), &f) == 0 && stat("/dev", &dev) == 0;
+    rep.put("stat", stat_of(path("f")));
+    rep.put("content", content_of(path("f")));
+    rep.put("flags", vfs_flags(path("f")));
+    rep.put("write", try_create(path("f")));
+    rep.put("from_dev", both && f.st_dev == dev.st_dev ? "yes" : "no");
+    rep.put("links", both ? std::to_string(f.st_nlink) : "ERR");
+    rep.put("listed", listing("/dev") + "," + listing("/dev/pts") + "," + listing("/dev/shm"));
+  });
+  ASSERT_EQ(r.get("applied"), "yes") << r.raw;
+  EXPECT_EQ(r.get("stat"), "0 0 0 reg");
+  EXPECT_EQ(r.get("content"), "");
+  EXPECT_EQ(r.get("flags"), "ro,nosuid,nodev,noexec");
+  EXPECT_EQ(r.get("write"), "EROFS");
+  EXPECT_EQ(r.get("from_dev"), "yes");
+  EXPECT_EQ(r.get("links"), "1");
+  EXPECT_EQ(r.get("listed").find("inaccessible"), std::string::npos) << r.get("listed");
+  EXPECT_EQ(read_file(path("f")), "hidden");
+}
+
 // A secret's source inside a directory bound elsewhere: the bind's copy carries the file that
 // hides the source, and what the policy puts at its place in the bound view (hidden again,
 // an optional file of its own) still goes on top. The hiding file must stay one the kernel
