@@ -470,12 +470,12 @@ unique_fd MountApplier::scratch_inaccessible_file(size_t i, const std::string& p
   return clone;
 }
 
-// Every inaccessible file is bound from one node of the private /dev's tmpfs, made in the
-// mount point of its first file system of its own (devpts) before that is mounted over it:
-// covered, so that no path reaches it, and linked, because the kernel mounts nothing on a
-// copy of a mount rooted at a file without a link, and a bind of a directory holding a hidden
-// file copies the mount that hides it. Mode 0000 and empty; the binds of it are read-only.
-// Every inaccessible file is this one inode, as systemd binds its one inaccessible file.
+// Every inaccessible file is bound from this one node of the private /dev's tmpfs (one inode,
+// as systemd binds its one inaccessible file), made in the mount point of the /dev's first
+// file system of its own (devpts) before that is mounted over it: covered, so that no path
+// name reaches it, and linked, because the kernel mounts nothing on a copy of a mount rooted
+// at a file without a link, and a bind of a directory holding a hidden file copies the mount
+// that hides it. Mode 0000 and empty; the binds of it are read-only.
 void MountApplier::make_inaccessible_node(int dev_dir, const std::string& sub,
                                           const std::string& at_path) {
   const std::string name = sub + "/.jharden-inaccessible";
