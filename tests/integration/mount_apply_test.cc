@@ -654,7 +654,7 @@ TEST_F(MountApplyTest, SecretsModeOwnerReadOnlyNoexec) {
   EXPECT_TRUE(std::filesystem::is_empty(path("secrets")));
 }
 
-// With the private /dev (which the hiding must not change): kNoDefaults with private_dev on.
+// kNoDefaults with the private /dev, whose node the inaccessible files are bound from.
 std::string with_private_dev() {
   std::string text = kNoDefaults;
   text.replace(text.find("private_dev = no"), 16, "private_dev = yes");
@@ -674,8 +674,8 @@ TEST_F(MountApplyTest, InaccessibleFileComesFromACoveredNodeOfThePrivateDev) {
   write_file(path("f"), "hidden");
   Plan plan = make_plan(with_private_dev() + "inaccessible = " + path("f") + "\n");
   auto r = apply(plan, [&](Reporter& rep) {
-    struct stat f {
-    }, dev{};
+    struct stat f {};
+    struct stat dev {};
     bool both = stat(path("f").c_str(), &f) == 0 && stat("/dev", &dev) == 0;
     rep.put("stat", stat_of(path("f")));
     rep.put("content", content_of(path("f")));
