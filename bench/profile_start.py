@@ -53,6 +53,7 @@ HELPER_CALL = {"ksys_mmap_pgoff": "mmap", "vm_mmap_pgoff": "mmap", "ksys_read": 
                "do_arch_prctl_64": "arch_prctl", "ksys_unshare": "unshare",
                "do_sys_openat2": "openat"}
 DISPATCH = ("do_syscall_64", "x64_sys_call")
+SYSCALL_ENTRY = DISPATCH + ("entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe")
 # glibc's start-up reads the CPU's features and cache sizes with CPUID, which a hypervisor
 # traps: every dynamically linked program pays it, the floors too.
 CPU_PROBE = ("init_cpu_features", "handle_amd", "handle_intel", "handle_zhaoxin",
@@ -71,9 +72,9 @@ def kind_of(frames):
         if m:
             call = m.group(1)  # the outermost wins
     if not call:
-        inner = [f for f in frames[:next((i for i, f in enumerate(frames) if f in DISPATCH),
-                                         0)] if f not in DISPATCH]
-        call = HELPER_CALL.get(inner[-1]) if inner else None
+        # The frame just inside the dispatcher (frames run innermost first).
+        d = next((i for i, f in enumerate(frames) if f in DISPATCH), 0)
+        call = HELPER_CALL.get(frames[d - 1]) if d else None
     if call:
         return KIND_OF_CALL.get(call, "other system calls")
     if "asm_exc_page_fault" in frames:
@@ -82,8 +83,7 @@ def kind_of(frames):
         return "interrupts"
     if any(f in ("exit_to_user_mode_loop", "task_work_run") for f in frames):
         return "work on return to user space"
-    if any(f in ("do_syscall_64", "entry_SYSCALL_64", "x64_sys_call",
-                 "entry_SYSCALL_64_after_hwframe") for f in frames):
+    if any(f in SYSCALL_ENTRY for f in frames):
         return "system call entry and exit"
     if frames and frames[0].split(".")[0] in CPU_PROBE:
         return "user space: glibc's CPU probe (CPUID)"

@@ -154,6 +154,7 @@ def profile_section(res, labels, add):
     pairs = [(f, j) for f, j in PROFILE_PAIRS if f in prof and j in prof]
     if not pairs:
         return
+    total = {cid: sum(kinds.values()) for cid, kinds in prof.items()}
     kinds = sorted({k for f, j in pairs for k in list(prof[f]) + list(prof[j])},
                    key=lambda k: -prof[pairs[0][1]].get(k, 0))
     add("## Where a start's CPU time goes")
@@ -176,8 +177,8 @@ def profile_section(res, labels, add):
     for k in kinds + ["all"]:
         row = f"| {'**all**' if k == 'all' else k} |"
         for f, j in pairs:
-            a = sum(prof[f].values()) if k == "all" else prof[f].get(k, 0)
-            b = sum(prof[j].values()) if k == "all" else prof[j].get(k, 0)
+            a = total[f] if k == "all" else prof[f].get(k, 0)
+            b = total[j] if k == "all" else prof[j].get(k, 0)
             row += f" {a:.0f} | {b:.0f} | {b - a:+.0f} |"
         add(row)
     add("")
@@ -188,10 +189,10 @@ def profile_section(res, labels, add):
     add("| sandbox | floor | + the content's kernel work | = at least | × floor | jharden | × floor |")
     add("|---|---:|---:|---:|---:|---:|---:|")
     for f, j in pairs:
-        floor, total = sum(prof[f].values()), sum(prof[j].values())
+        floor = total[f]
         content = sum(prof[j].get(k, 0) - prof[f].get(k, 0) for k in CONTENT_KINDS)
         add(f"| {labels.get(j, j)} | {floor:.0f} | {content:+.0f} | {floor + content:.0f} | "
-            f"{(floor + content) / floor:.2f} | {total:.0f} | {total / floor:.2f} |")
+            f"{(floor + content) / floor:.2f} | {total[j]:.0f} | {total[j] / floor:.2f} |")
     add("")
     add("The rest of the difference is jharden's own way of doing it: every mount target is "
         "resolved beneath the sandbox root with openat2(2) and checked (path lookups and "
