@@ -121,6 +121,40 @@ constexpr int kTargetFlags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
 // ST_* bits of statvfs().
 constexpr unsigned long kStatfsFlagsValid = 0x0020;
 
+// The host's /dev/NAME, which must be the character device `node` names (not a symlink, not
+// a file or another device put in its place); `use` says what it was wanted for.
+unique_fd open_host_device(const DevNode& node, const std::string& use) {
+  const std::string path = std::string("/dev/") + node.name;
+  unique_fd fd(open(path.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  struct stat st;
+  if (!fd || fstat(fd.get(), &st) != 0) mount_fail("open", path);
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != node.major || minor(st.st_rdev) != node.minor)
+    fail(kExitNamespace, kStep,
+         path + " is not the character device " + std::to_string(node.major) + ":" +
+             std::to_string(node.minor) + "; refusing to " + use);
+  return fd;
+}
+
+// The private /dev's device nodes, made in its tmpfs `dev` before that is attached, as
+// systemd's PrivateDevices= makes them. Where mknod is refused (no CAP_MKNOD, a device cgroup
+// without "m", a user namespace), the node is the host's of the same number, bound read-only
+// over an empty file: opened here, while /dev is still the host's, and returned with its
+// entry, to be bound once the tmpfs is attached.
+std::vector<std::pair<const SubMount*, unique_fd>> make_device_nodes(const MountEntry& e, int dev,
+                                                                     const std::string& path) {
+  std::vector<std::pair<const SubMount*, unique_fd>> hosts;
+  for (const SubMount& sub : e.submounts) {
+    if (sub.fs_type != "node") continue;
+    const DevNode& node = *private_dev_node(sub.name);
+    const char* name = node.name;
+    if (sys().mknodat(dev, name, S_IFCHR | 0666, makedev(node.major, node.minor)) == 0) continue;
+    if (errno != EPERM) mount_fail("create device node", path + "/" + name);
+    hosts.emplace_back(&sub, open_host_device(node, "bind it into " + path));
+    if (mknodat(dev, name, S_IFREG | 0666, 0) != 0) mount_fail("create", path + "/" + name);
+  }
+  return hosts;
+}
+
 }  // namespace
 
 int open_beneath(int root_fd, const std::string& path, int flags) {
@@ -162,14 +196,8 @@ MountSources open_mount_sources(const Plan& plan) {
   }
   // CVE-2025-31133: the "null" used for masking must really be the null device, not a
   // symlink or a file someone put in its place.
-  s.dev_null.reset(open("/dev/null", O_PATH | O_CLOEXEC | O_NOFOLLOW));
+  s.dev_null = open_host_device(*private_dev_node("null"), "mask with it");
   struct stat st;
-  if (!s.dev_null || fstat(s.dev_null.get(), &st) != 0) mount_fail("open", "/dev/null");
-  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) {
-    errno = EPERM;
-    fail(kExitNamespace, kStep,
-         "/dev/null is not the character device 1:3; refusing to mask with it");
-  }
   const char* notify = getenv("NOTIFY_SOCKET");
   if (plan.notify == NotifyMode::kDaemon && notify && notify[0] == '/') {
     // Bound into the sandbox for the daemon: it must be the socket it claims to be, never a
@@ -184,22 +212,9 @@ MountSources open_mount_sources(const Plan& plan) {
       fail(kExitNamespace, "notify",
            "$NOTIFY_SOCKET " + std::string(notify) + " is not a socket; refusing to bind it");
   }
-  for (const auto& e : plan.mounts) {
-    if (e.kind != MountKind::kPrivateDev) continue;
-    for (const SubMount& sub : e.submounts) {
-      if (sub.fs_type != "bind") continue;
-      const std::string& name = sub.name;
-      std::string p = "/dev/" + name;
-      unique_fd fd(open(p.c_str(), O_PATH | O_CLOEXEC | O_NOFOLLOW));
-      if (!fd || fstat(fd.get(), &st) != 0) mount_fail("open", p);
-      if (!S_ISCHR(st.st_mode)) {
-        errno = EINVAL;
-        mount_fail("not a character device:", p);
-      }
-      s.devices.emplace_back(name, std::move(fd));
-    }
-    s.dev_log = access("/run/systemd/journal/dev-log", F_OK) == 0;
-  }
+  for (const auto& e : plan.mounts)
+    if (e.kind == MountKind::kPrivateDev)
+      s.dev_log = access("/run/systemd/journal/dev-log", F_OK) == 0;
   return s;
 }
 
@@ -484,29 +499,24 @@ void MountApplier::make_inaccessible_node(int dev_dir, const std::string& sub,
   if (!inaccessible_node_) mount_fail("create", at_path + "/.jharden-inaccessible");
 }
 
-// A fresh /dev: the standard pseudo-devices bound from the host (no CAP_MKNOD needed), a
-// private devpts instance, /dev/shm, the usual symlinks; the tmpfs itself read-only.
+// A fresh /dev: the standard pseudo-devices, a private devpts instance, /dev/shm, the usual
+// symlinks; the tmpfs itself read-only.
 void MountApplier::private_dev(size_t i, int target_fd, const std::string& path) {
   const MountEntry& e = plan_.mounts[i];
   unique_fd dev = new_fs("tmpfs", e.options, mount_attr(e.attrs, false), path);
+  auto hosts = make_device_nodes(e, dev.get(), path);
   attach(dev.get(), target_fd, path);
   unique_fd dir(open_beneath(root_fd_.get(), dev_target_, O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir) mount_fail("open", path);
-  size_t device = 0;
+  for (const auto& [sub, host] : hosts) {
+    const std::string at_path = path + "/" + sub->name;
+    unique_fd clone = clone_tree(host.get(), false, "/dev/" + sub->name);
+    set_attrs(clone.get(), mount_attr(sub->attrs), false, at_path);
+    attach_at(clone.get(), dir.get(), sub->name, at_path);
+  }
   for (const SubMount& sub : e.submounts) {
+    if (sub.fs_type == "node") continue;
     const std::string at_path = path + "/" + sub.name;
-    if (sub.fs_type == "bind") {
-      // The host's node, opened by open_mount_sources() in the same order.
-      if (device >= sources_.devices.size() || sources_.devices[device].first != sub.name)
-        fail(kExitNamespace, kStep, at_path + ": device node not opened");
-      if (mknodat(dir.get(), sub.name.c_str(), S_IFREG | 0666, 0) != 0)
-        mount_fail("create", at_path);
-      unique_fd clone =
-          clone_tree(sources_.devices[device++].second.get(), false, "/dev/" + sub.name);
-      set_attrs(clone.get(), mount_attr(sub.attrs), false, at_path);
-      attach_at(clone.get(), dir.get(), sub.name, at_path);
-      continue;
-    }
     // devpts and /dev/shm: read-only, when planned so, with the /dev tmpfs (seal_own_tmpfs).
     if (mkdirat(dir.get(), sub.name.c_str(), 0755) != 0) mount_fail("create", at_path);
     if (!inaccessible_node_) make_inaccessible_node(dir.get(), sub.name, at_path);
@@ -704,7 +714,7 @@ void MountApplier::seal_own_tmpfs() {
     // `read_only = /dev`: the private /dev's own submounts too, as ReadOnlyPaths=/dev does
     // with PrivateDevices=; binds into /dev keep their own flags.
     for (const SubMount& sub : e.submounts) {
-      if (sub.fs_type == "bind" || !sub.attrs.read_only) continue;
+      if (sub.fs_type == "node" || !sub.attrs.read_only) continue;
       unique_fd at(openat(fd.get(), sub.name.c_str(), kTargetFlags | O_DIRECTORY));
       if (!at) mount_fail("reopen", host_path(e.target) + "/" + sub.name);
       set_attrs(at.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target) + "/" + sub.name);

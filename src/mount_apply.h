@@ -18,13 +18,13 @@
 namespace jharden {
 
 // Resources opened in the new mount namespace before its first mount, while paths still
-// name the host's files: bind sources, the verified /dev/null, the devices for a private /dev.
+// name the host's files: bind sources, the verified /dev/null, whether the journal's socket is
+// there for a private /dev's log link.
 struct MountSources {
   std::vector<unique_fd> bind;  // per plan.mounts index, -1 when not a bind or missing
   unique_fd dev_null;           // verified 1:3 character device
-  std::vector<std::pair<std::string, unique_fd>> devices;  // name -> host node
-  bool dev_log = false;                                    // host has /run/systemd/journal/dev-log
-  unique_fd notify_socket;  // notify = daemon: $NOTIFY_SOCKET, kept reachable inside
+  bool dev_log = false;         // host has /run/systemd/journal/dev-log
+  unique_fd notify_socket;      // notify = daemon: $NOTIFY_SOCKET, kept reachable inside
   std::string notify_path;
   unique_fd root;  // plan.root when not "/", resolved without untrusted symlinks
 };

@@ -293,9 +293,15 @@ std::string MountAttrs::str() const {
   return f;
 }
 
+const DevNode* private_dev_node(std::string_view name) {
+  for (const DevNode& node : kPrivateDevNodes)
+    if (name == node.name) return &node;
+  return nullptr;
+}
+
 bool private_dev_holds(std::string_view name) {
   auto is = [&](const char* n) { return name == n; };
-  return std::any_of(std::begin(kPrivateDevNodes), std::end(kPrivateDevNodes), is) ||
+  return private_dev_node(name) ||
          std::any_of(std::begin(kPrivateDevOthers), std::end(kPrivateDevOthers), is);
 }
 
@@ -363,10 +369,11 @@ void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid,
         a = {.read_only = true, .nosuid = true, .nodev = false, .noexec = true};
         e.options = "mode=0755,size=4m";
         e.submounts.clear();
-        // Read-only: root inside could otherwise chmod or chown the host's device nodes.
-        for (const char* name : kPrivateDevNodes)
+        // A node bound from the host (mknod refused) is read-only: root inside could otherwise
+        // chmod or chown the host's device node.
+        for (const DevNode& node : kPrivateDevNodes)
           e.submounts.push_back(
-              {name, "bind", {.read_only = true, .nosuid = true, .noexec = true}, ""});
+              {node.name, "node", {.read_only = true, .nosuid = true, .noexec = true}, ""});
         // So does a read-only entry at one of them (read_only = /dev/shm).
         auto read_only = [&](const char* name) {
           const std::string path = e.target + "/" + name;

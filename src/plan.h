@@ -41,11 +41,17 @@ inline bool establishes(MountKind k) {
   return k != MountKind::kReadOnly && k != MountKind::kReadWrite;
 }
 
-// The private /dev: the host's device nodes bound into it (read-only), and what else it
-// holds: devpts, /dev/shm and the links made beside them (log only where the journal's
-// socket exists). Apply makes exactly these; --verify and --complain judge /dev by them.
-inline constexpr const char* kPrivateDevNodes[] = {"null",   "zero",    "full",
-                                                   "random", "urandom", "tty"};
+// The private /dev: its character devices, by the numbers the kernel gives them for good
+// (devices.txt), and what else it holds: devpts, /dev/shm and the links made beside them (log
+// only where the journal's socket exists). Apply makes exactly these; --verify and --complain
+// judge /dev by them.
+struct DevNode {
+  const char* name;
+  unsigned major, minor;
+};
+inline constexpr DevNode kPrivateDevNodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                                               {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+const DevNode* private_dev_node(std::string_view name);
 inline constexpr const char* kPrivateDevOthers[] = {"pts",   "shm",    "ptmx",   "fd",
                                                     "stdin", "stdout", "stderr", "log"};
 bool private_dev_holds(std::string_view name);
@@ -63,11 +69,13 @@ struct MountAttrs {
   std::string str() const;
 };
 
-// A mount that an entry makes below its own target: the private /dev's device nodes, devpts
-// and /dev/shm.
+// What an entry makes below its own target: the private /dev's device nodes, devpts and
+// /dev/shm.
 struct SubMount {
-  std::string name;     // below the entry's target ("pts", "null")
-  std::string fs_type;  // "devpts", "tmpfs", or "bind" (of the host's /dev/NAME)
+  std::string name;  // below the entry's target ("pts", "null")
+  // "devpts", "tmpfs", or "node": a device node of kPrivateDevNodes made in the entry's tmpfs,
+  // or, where mknod is refused, the host's node of that number bound there with `attrs`.
+  std::string fs_type;
   MountAttrs attrs;
   std::string options;  // of a fresh file system, as passed to the kernel
 };

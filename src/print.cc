@@ -86,8 +86,12 @@ std::string sub_target(const MountEntry& e, const SubMount& sub) {
   return e.target + "/" + sub.name;
 }
 
+// A node: "char 1:3 (or /dev/null bound, where mknod is refused)".
 std::string sub_source(const SubMount& sub) {
-  return sub.fs_type == "bind" ? "/dev/" + sub.name : sub.fs_type;
+  const DevNode* node = sub.fs_type == "node" ? private_dev_node(sub.name) : nullptr;
+  if (!node) return sub.fs_type;
+  return "char " + std::to_string(node->major) + ":" + std::to_string(node->minor) + " (or /dev/" +
+         sub.name + " bound, where mknod is refused)";
 }
 
 // "auto, kernel ABI 7 (applied after the last mount)" and the like.

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ constexpr SysOps kReal = {
     .move_mount = ::move_mount,
     .open_tree = ::open_tree,
     .mount_setattr = ::mount_setattr,
+    .mknodat = ::mknodat,
     .open_beneath = real_open_beneath,
     .fstatfs = ::fstatfs,
     .pivot_root =

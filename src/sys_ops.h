@@ -31,6 +31,8 @@ struct SysOps {
   int (*open_tree)(int fd, const char* path, unsigned int flags);
   int (*mount_setattr)(int fd, const char* path, unsigned int flags, struct mount_attr* attr,
                        size_t size);
+  // The private /dev's device nodes (the fake refuses it to take the fallback to binds).
+  int (*mknodat)(int dir_fd, const char* name, mode_t mode, dev_t dev);
   // openat2 with RESOLVE_IN_ROOT: every path of the sandbox is resolved through it.
   int (*open_beneath)(int root_fd, const char* path, int flags);
   // What the verify round reads back: the fake answers from the mounts it recorded.

@@ -469,14 +469,33 @@ void check_cgroup(const MountEntry& e, EntryRows& rows) {
            std::string(cgroup2 ? "cgroup2" : "not cgroup2") + (ro ? ", read-only" : ", WRITABLE"));
 }
 
-// "null zero full random urandom tty pts shm": what a private /dev holds besides the links.
+// "null 1:3 zero 1:5 ... tty 5:0 pts shm": what a private /dev holds besides the links.
 std::string standard_dev_set() {
   std::string out;
-  for (const char* n : kPrivateDevNodes) out += std::string(n) + " ";
+  for (const DevNode& n : kPrivateDevNodes)
+    out +=
+        std::string(n.name) + " " + std::to_string(n.major) + ":" + std::to_string(n.minor) + " ";
   return out + "pts shm";
 }
 
-void check_private_dev(EntryRows& rows) {
+// The device nodes that are not the character device of their number, but for those an entry
+// of the policy puts something else over (inaccessible = /dev/tty).
+std::string wrong_dev_nodes(const Plan& plan, const MountEntry& dev) {
+  std::string wrong;
+  for (const DevNode& n : kPrivateDevNodes) {
+    const std::string path = dev.target + "/" + n.name;
+    if (std::any_of(plan.mounts.begin(), plan.mounts.end(),
+                    [&](const MountEntry& x) { return x.target == path && establishes(x.kind); }))
+      continue;
+    struct stat st;
+    if (lstat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != n.major ||
+        minor(st.st_rdev) != n.minor)
+      wrong += std::string(" ") + n.name;
+  }
+  return wrong;
+}
+
+void check_private_dev(const Plan& plan, const MountEntry& e, EntryRows& rows) {
   std::string extra;
   int blocks = 0;
   if (DIR* d = opendir("/dev")) {
@@ -490,8 +509,12 @@ void check_private_dev(EntryRows& rows) {
     }
     closedir(d);
   }
-  rows.row(extra.empty() && blocks == 0 && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
-           standard_dev_set(), extra.empty() ? "standard set, no block device" : "extra:" + extra);
+  const std::string wrong = wrong_dev_nodes(plan, e);
+  std::string seen = extra.empty() ? "" : "extra:" + extra;
+  if (!wrong.empty()) seen += (seen.empty() ? "" : "; ") + std::string("not their device:") + wrong;
+  rows.row(extra.empty() && wrong.empty() && blocks == 0 && is_tmpfs("/dev"),
+           "/dev holds only pseudo-devices", standard_dev_set(),
+           seen.empty() ? "standard set, no block device" : seen);
 }
 
 // The secrets tmpfs, then a row of its own for each projected file (those hold whether or not
@@ -567,7 +590,7 @@ void check_entry(const Plan& plan, size_t i, const struct stat& st, const HostFa
                statvfs_ro(e.target) ? "read-only" : "writable");
       break;
     case MountKind::kPrivateDev:
-      check_private_dev(rows);
+      check_private_dev(plan, e, rows);
       break;
     case MountKind::kSecrets:
       check_secrets(plan, e, st, host, rows);
@@ -1513,10 +1536,12 @@ namespace {
 void probe_mount_attributes(const Plan& plan, const HostFacts& host, Report& r) {
   const std::vector<MountInfo> lines = reachable_mounts(read_mountinfo());
   // Whether the target is a mount point (its row, if any, says whether that is right).
-  auto check = [&](const std::string& target, const MountAttrs& want, bool optional) {
+  // `lowest`: the first mount at the target, not the one on top.
+  auto check = [&](const std::string& target, const MountAttrs& want, bool optional,
+                   bool lowest = false) {
     const MountInfo* top = nullptr;
     for (const auto& m : lines)
-      if (m.point == target) top = &m;
+      if (m.point == target && !(lowest && top)) top = &m;
     if (!top) {
       struct stat st;
       if (!optional || lstat(target.c_str(), &st) == 0)
@@ -1544,13 +1569,23 @@ void probe_mount_attributes(const Plan& plan, const HostFacts& host, Report& r) 
     if (!check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional)) continue;
     for (const auto& sub : e.submounts) {
       const std::string path = e.target + "/" + sub.name;
+      // A device node is a mount only where mknod was refused: then the host's node is bound
+      // there, and that bind, under whatever an entry puts over it, must stay read-only.
+      // It is, when the mounts there outnumber the entries mounted there.
+      if (sub.fs_type == "node") {
+        long over = 0;
+        for (size_t j = 0; j < plan.mounts.size(); ++j)
+          over += plan.mounts[j].target == path && mounted(j);
+        if (std::count_if(lines.begin(), lines.end(),
+                          [&](const MountInfo& m) { return m.point == path; }) > over)
+          check(path, sub.attrs, false, true);
+        continue;
+      }
       // A file system of the private /dev that an entry mounts over (mask = /dev/shm) is that
-      // entry's row; one that an entry makes read-only (read_only = /dev/shm) keeps its own,
-      // and so does a device node, whatever is bound over it: it must stay read-only.
+      // entry's row; one that an entry makes read-only (read_only = /dev/shm) keeps its own.
       bool covered = false;
-      if (sub.fs_type != "bind")
-        for (size_t j = 0; j < plan.mounts.size() && !covered; ++j)
-          covered = plan.mounts[j].target == path && mounted(j);
+      for (size_t j = 0; j < plan.mounts.size() && !covered; ++j)
+        covered = plan.mounts[j].target == path && mounted(j);
       if (!covered) check(path, sub.attrs, false);
     }
   }

@@ -466,6 +466,27 @@ ln -s $CASE/fake-null /dev/null"
   expect_rc fake-dev-null:symlink-refused 226
   expect_eq fake-dev-null:symlink-target-untouched writable "$(cat "$CASE/fake-null")"
   expect_true fake-dev-null:symlink-nothing-ran "the daemon ran" test ! -e "$CASE/ran"
+
+  # The private /dev's nodes are made by their numbers: a host /dev/tty that is a file changes
+  # nothing inside. Where mknod is refused they are the host's, bound, and each must be the
+  # device of its number.
+  echo writable >"$CASE/fake-tty"
+  ns_setup "mount --bind $CASE/fake-tty /dev/tty"
+  jh "$pol" -- /usr/bin/stat -c '%F %t:%T' /dev/tty
+  expect_rc fake-dev-null:private-dev-nodes-by-number-exit-0 0
+  expect_eq fake-dev-null:private-dev-tty-is-5-0 "character special file 5:0" "$OUT"
+  if build_fault_shim; then
+    with_fault_shim mknod-refused jh "$pol" -- /usr/bin/touch "$CASE/ran"
+    expect_rc fake-dev-null:bound-tty-file-refused 226
+    expect_match fake-dev-null:bound-tty-file-message '/dev/tty is not the character device 5:0' \
+      "$ERR"
+    expect_true fake-dev-null:bound-tty-nothing-ran "the daemon ran" test ! -e "$CASE/ran"
+    ns_setup "mount --bind /dev/zero /dev/urandom"
+    with_fault_shim mknod-refused jh "$pol" -- /usr/bin/touch "$CASE/ran"
+    expect_rc fake-dev-null:bound-urandom-other-device-refused 226
+  else
+    skip fake-dev-null:bound-tty-file-refused "needs gcc and libseccomp-dev to build the fault shim"
+  fi
 }
 
 # ---------------------------------------------------------------- read-only that isn't
@@ -1924,13 +1945,33 @@ test_verify_rows() {
   jh --verify "$pol" -- /bin/true
   expect_rc verify-rows:read-only-dev-shm-exit-0 0
   verify_row verify-rows:read-only-dev-shm-row "/dev/shm mount flags" PASS "ro,nosuid,nodev"
-  # A device node of the private /dev keeps its row under a bind: bound writable, root inside
-  # could chmod the host's node, and the row says so.
+  # A device node of the private /dev is made with mknod, not mounted: a bind over it has the
+  # bind's row alone (writable, as the policy asks), and the node under it is still 1:3.
   mknod -m 0666 "$CASE/null" c 1 3
   pol=$(printf '[filesystem]\nbind = %s:/dev/null\n' "$CASE/null" | policy dev-null-bound.conf)
   jh --verify "$pol" -- /bin/true
-  expect_rc verify-rows:bound-dev-null-exit-1 1
-  verify_row verify-rows:bound-dev-null-row "/dev/null mount flags" FAIL "ro,nosuid,noexec"
+  expect_rc verify-rows:bound-dev-null-exit-0 0
+  verify_row verify-rows:bound-dev-null-row "/dev/null mount flags" PASS "rw,nosuid"
+  # The same for an entry that hides one (the device bind below an inaccessible /dev/tty was
+  # once checked through the mount on top, and failed).
+  local dev_tty
+  dev_tty=$(printf '[filesystem]\ninaccessible = /dev/tty\n' | policy dev-tty-hidden.conf)
+  jh --verify "$dev_tty" -- /bin/true
+  expect_rc verify-rows:inaccessible-dev-tty-exit-0 0
+  verify_row verify-rows:inaccessible-dev-tty-row "/dev/tty mount flags" PASS \
+    "ro,nosuid,nodev,noexec"
+  # Where mknod is refused (CAP_MKNOD out of the bounding set, as a unit's
+  # CapabilityBoundingSet= may leave it), the nodes are the host's, each bound read-only, with
+  # a row of its own that looks at that bind, whatever is mounted over it.
+  local no_mknod=(setpriv --bounding-set -mknod --inh-caps=-mknod)
+  JH_WRAP=("${no_mknod[@]}")
+  jh --verify "$dev_tty" -- /bin/true
+  JH_WRAP=()
+  expect_rc verify-rows:no-mknod-exit-0 0
+  verify_row verify-rows:no-mknod-dev-null-bound "/dev/null mount flags" PASS "ro,nosuid,noexec"
+  verify_row verify-rows:no-mknod-dev-tty-bound "/dev/tty mount flags" PASS "ro,nosuid,noexec"
+  verify_observed verify-rows:no-mknod-standard-set "/dev holds only pseudo-devices" \
+    "standard set, no block device"
   # An optional bind whose source is missing mounts nothing: /dev/pts keeps its own row.
   pol=$(printf '[filesystem]\nbind = -%s:/dev/pts\n' "$CASE/missing" | policy dev-pts-skipped.conf)
   jh --verify "$pol" -- /bin/true
@@ -3982,6 +4023,18 @@ EOF
 )
   jh --verify "$pol"
   expect_rc verify-rows:mount-bind-optional-source-missing-exit-0 0
+
+  # The private /dev's nodes made as other devices than their names say; or, where mknod is
+  # refused, bound from the host without their read-only flag.
+  pol=$(empty_policy)
+  jh_fault mknod-full --verify "$pol"
+  verify_failing verify-rows:dev-nodes-other-devices-fail "/dev holds only pseudo-devices"
+  verify_observed verify-rows:dev-nodes-other-devices-observed "/dev holds only pseudo-devices" \
+    "not their device: null zero random urandom tty"
+  jh_fault "mknod-refused skip-mount:/dev/null" --verify "$pol"
+  verify_failing verify-rows:dev-node-bind-skipped-fails "/dev holds only pseudo-devices"
+  verify_observed verify-rows:dev-node-bind-skipped-observed "/dev holds only pseudo-devices" \
+    "not their device: null"
 }
 
 # ---------------------------------------------------------------- Landlock under the mounts

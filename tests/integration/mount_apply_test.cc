@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/capability.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -99,6 +100,19 @@ std::string try_create(const std::string& path) {
   if (fd < 0) return errno_name(errno);
   close(fd);
   return "OK";
+}
+
+std::string try_chmod(const std::string& path) {
+  return chmod(path.c_str(), 0600) == 0 ? "OK" : errno_name(errno);
+}
+
+// Takes `cap` out of the effective set: a call that needs it is refused with EPERM.
+void drop_effective(cap_value_t cap) {
+  cap_t caps = cap_get_proc();
+  if (!caps || cap_set_flag(caps, CAP_EFFECTIVE, 1, &cap, CAP_CLEAR) != 0 ||
+      cap_set_proc(caps) != 0)
+    throw std::runtime_error("drop capability: " + errno_name(errno));
+  cap_free(caps);
 }
 
 std::string vfs_flags(const std::string& path) {
@@ -694,6 +708,36 @@ TEST_F(MountApplyTest, InaccessibleFileComesFromACoveredNodeOfThePrivateDev) {
   EXPECT_EQ(r.get("links"), "1");
   EXPECT_EQ(r.get("listed").find("inaccessible"), std::string::npos) << r.get("listed");
   EXPECT_EQ(read_file(path("f")), "hidden");
+}
+
+// The private /dev's nodes are made with mknod by their numbers, in the /dev tmpfs (nothing is
+// mounted there). Without CAP_MKNOD, each is the host's node bound there read-only instead.
+TEST_F(MountApplyTest, DevNodesAreMadeByNumberOrBoundFromTheHostWithoutCapMknod) {
+  Plan plan = make_plan(with_private_dev());
+  for (bool mknod : {true, false}) {
+    auto r = apply(
+        plan,
+        [&](Reporter& rep) {
+          struct stat dev {};
+          stat("/dev", &dev);
+          for (const DevNode& n : kPrivateDevNodes) {
+            const std::string p = std::string("/dev/") + n.name;
+            struct stat st {};
+            const bool own = stat(p.c_str(), &st) == 0 && st.st_dev == dev.st_dev;
+            rep.put(n.name, stat_of(p) + (own ? " in /dev" : " bound") + " " + vfs_flags(p) + " " +
+                                try_chmod(p));
+          }
+        },
+        [&] {
+          if (!mknod) drop_effective(CAP_MKNOD);
+        });
+    ASSERT_EQ(r.get("applied"), "yes") << r.raw;
+    const std::string how = mknod ? " in /dev" : " bound";
+    for (const DevNode& n : kPrivateDevNodes)
+      EXPECT_EQ(r.get(n.name), "666 0 0 chr " + std::to_string(n.major) + ":" +
+                                   std::to_string(n.minor) + how + " ro,nosuid,noexec EROFS")
+          << "mknod " << mknod;
+  }
 }
 
 // A secret's source inside a directory bound elsewhere: the bind's copy carries the file that

@@ -323,9 +323,9 @@ TEST(MountAttributes, EveryEstablishedMountIsNosuidAndNamesItsFlags) {
   Strings subs;
   for (const auto& s : dev->submounts)
     subs.push_back(s.name + " " + s.fs_type + " " + s.attrs.str());
-  EXPECT_EQ(subs, (Strings{"null bind ro,nosuid,noexec", "zero bind ro,nosuid,noexec",
-                           "full bind ro,nosuid,noexec", "random bind ro,nosuid,noexec",
-                           "urandom bind ro,nosuid,noexec", "tty bind ro,nosuid,noexec",
+  EXPECT_EQ(subs, (Strings{"null node ro,nosuid,noexec", "zero node ro,nosuid,noexec",
+                           "full node ro,nosuid,noexec", "random node ro,nosuid,noexec",
+                           "urandom node ro,nosuid,noexec", "tty node ro,nosuid,noexec",
                            "pts devpts rw,nosuid,noexec", "shm tmpfs rw,nosuid,nodev"}));
   EXPECT_EQ(flags("/usr"), "ro,recursive");
 }

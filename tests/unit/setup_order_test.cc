@@ -16,6 +16,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,6 +143,13 @@ int fake_mount_setattr(int fd, const char*, unsigned int, struct mount_attr* att
   const bool ro = attr->attr_set & MOUNT_ATTR_RDONLY;
   return call(std::string("setattr ") + (ro ? "ro " : "") + what(fd)) ? -1 : 0;
 }
+// A device node is only recorded, by its number: the tests need not be root.
+int fake_mknodat(int dir, const char* name, mode_t, dev_t dev) {
+  return call("mknod " + what(dir) + " " + name + " " + std::to_string(major(dev)) + ":" +
+              std::to_string(minor(dev)))
+             ? -1
+             : 0;
+}
 int fake_open_beneath(int, const char* path, int flags) {
   struct open_how how {};
   how.flags = static_cast<uint64_t>(flags);
@@ -210,6 +218,7 @@ constexpr SysOps kFake = {
     .move_mount = fake_move_mount,
     .open_tree = fake_open_tree,
     .mount_setattr = fake_mount_setattr,
+    .mknodat = fake_mknodat,
     .open_beneath = fake_open_beneath,
     .fstatfs = fake_fstatfs,
     .pivot_root = fake_pivot_root,
@@ -414,6 +423,39 @@ TEST(SetupOrder, ReadOnlyIsAppliedAfterEveryEstablish) {
   // The writable hole below /opt is put back on top of the read-only /opt.
   const size_t opt_ro = o.index("attach clone:/opt on /opt");
   EXPECT_LT(opt_ro, o.index("attach clone:/opt/cache on /opt/cache")) << listing(o);
+}
+
+// The private /dev's nodes are made in its tmpfs before that is attached, by their fixed
+// numbers. Where mknod is refused, the node is the host's, bound there once the tmpfs is
+// attached (before it, the host's /dev was still where /dev/null is opened).
+TEST(SetupOrder, DeviceNodesAreMadeBeforeTheDevTmpfsIsAttachedOrBoundWhereMknodIsRefused) {
+  Outcome o = run_setup({});
+  ASSERT_EQ(o.exit_code, 0) << listing(o);
+  const size_t attach_dev = o.index("attach tmpfs on /dev");
+  ASSERT_LT(attach_dev, o.calls.size()) << listing(o);
+  for (const char* node :
+       {"mknod tmpfs null 1:3", "mknod tmpfs zero 1:5", "mknod tmpfs full 1:7",
+        "mknod tmpfs random 1:8", "mknod tmpfs urandom 1:9", "mknod tmpfs tty 5:0"})
+    EXPECT_LT(o.index(node), attach_dev) << node << "\n" << listing(o);
+  EXPECT_FALSE(o.has("attach clone:host:/dev/")) << listing(o);
+
+  Options refused;
+  refused.fail_at = "mknod tmpfs null";
+  Outcome b = run_setup(refused);
+  ASSERT_EQ(b.exit_code, 0) << listing(b);
+  const size_t bound = b.index("attach clone:host:/dev/null on ");
+  EXPECT_LT(b.index("attach tmpfs on /dev"), bound) << listing(b);
+  EXPECT_LT(bound, b.calls.size()) << listing(b);
+  EXPECT_TRUE(b.has("setattr ro clone:host:/dev/null")) << listing(b);
+  EXPECT_FALSE(b.has("attach clone:host:/dev/zero")) << listing(b);  // made with mknod
+
+  Options failing;
+  failing.fail_at = "mknod tmpfs zero";
+  failing.fail_errno = ENOSPC;  // only EPERM means "not allowed to"
+  Outcome f = run_setup(failing);
+  EXPECT_EQ(f.exit_code, kExitNamespace) << listing(f);
+  EXPECT_TRUE(has_substr(f.stderr_text, "create device node /dev/zero")) << f.stderr_text;
+  EXPECT_FALSE(f.has("attach tmpfs on /dev")) << listing(f);
 }
 
 TEST(SetupOrder, NoNewPrivsComesBeforeTheSeccompFilter) {

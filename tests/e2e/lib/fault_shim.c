@@ -42,8 +42,9 @@
 //   keep-bound:NAME  cap_drop_bound() of capability NAME (libcap's name, cap_setfcap) returns
 //                    0 without dropping it
 //   skip-mount:PATH  move_mount() onto the directory or file PATH (as the caller names it
-//                    in /proc/self/fd) returns 0 without attaching anything: what was there
-//                    stays (the host's /run, /proc)
+//                    in /proc/self/fd, or its directory's path there and the name in it)
+//                    returns 0 without attaching anything: what was there stays (the host's
+//                    /run, /proc)
 //   proc-drop:KEY    fsconfig() of the procfs option KEY (hidepid, subset) returns 0 without
 //                    setting it
 //   bind-from:SRC=DST  open_tree() cloning SRC clones DST instead: a bind shows another tree
@@ -52,9 +53,14 @@
 //                    attributes they set
 //   attr-drop-nodev  the same with MOUNT_ATTR_NODEV
 //   tty-unseen       while the process is under no seccomp filter, isatty() answers 0 and
-//                    open("/dev/tty") fails with ENXIO (not with O_PATH, which private /dev's
-//                    bind takes): jharden, at its start, sees no terminal within reach; the
-//                    --verify probe, under the filter, sees the one it has
+//                    open("/dev/tty") fails with ENXIO (not with O_PATH, with which a private
+//                    /dev opens the host's node to bind it): jharden, at its start, sees no
+//                    terminal within reach; the --verify probe, under the filter, sees the one
+//                    it has
+//   mknod-refused    mknodat() of a character device fails with EPERM, as without CAP_MKNOD:
+//                    the private /dev binds the host's nodes instead
+//   mknod-full       mknodat() makes every character device 1:7 (/dev/full): the private
+//                    /dev's nodes are not the devices their names say
 //
 // Built by the end-to-end scripts (lib/common.bash, build_fault_shim_library):
 //   gcc -shared -fPIC -o fault_shim.so fault_shim.c -ldl -lseccomp -lcap
@@ -76,7 +82,9 @@
 #include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -237,6 +245,17 @@ int fchown(int fd, uid_t uid, gid_t gid) {
   return has_fault("no-chown") ? 0 : real(fd, uid, gid);
 }
 
+int mknodat(int dirfd, const char* path, mode_t mode, dev_t dev) {
+  int (*real)(int, const char*, mode_t, dev_t) =
+      (int (*)(int, const char*, mode_t, dev_t))next("mknodat");
+  if (S_ISCHR(mode) && has_fault("mknod-refused")) {
+    errno = EPERM;
+    return -1;
+  }
+  if (S_ISCHR(mode) && has_fault("mknod-full")) dev = makedev(1, 7);
+  return real(dirfd, path, mode, dev);
+}
+
 int unshare(int flags) {
   int (*real)(int) = (int (*)(int))next("unshare");
   // Only jharden's own set-up, which always makes a mount namespace; not the probe's calls.
@@ -374,10 +393,13 @@ int move_mount(int from_dfd, const char* from_path, int to_dfd, const char* to_p
                unsigned int flags) {
   int (*real)(int, const char*, int, const char*, unsigned int) =
       (int (*)(int, const char*, int, const char*, unsigned int))next("move_mount");
-  if ((flags & MOVE_MOUNT_T_EMPTY_PATH) && to_path && !*to_path) {
-    char path[4096], word[4200];
+  if (to_path) {
+    char path[4096], word[8400];
     fd_path(to_dfd, path, sizeof path);
-    snprintf(word, sizeof word, "skip-mount:%s", path);
+    if ((flags & MOVE_MOUNT_T_EMPTY_PATH) && !*to_path)
+      snprintf(word, sizeof word, "skip-mount:%s", path);
+    else
+      snprintf(word, sizeof word, "skip-mount:%s/%s", path, to_path);
     if (path[0] && has_fault(word)) return 0;
   }
   return real(from_dfd, from_path, to_dfd, to_path, flags);

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # mount_compare.py PLAN_JSON MOUNTINFO [PRESENT]: compares the mounts of `jharden --print --json` with
 # /proc/self/mountinfo as read inside that sandbox: every established mount (and every
-# submount of the private /dev) is the top mount at its target with exactly the planned flags
-# (ro/rw, nosuid, nodev, noexec) and the planned file system options; every read-only tree is
-# read-only. PRESENT lists the planned targets that exist inside, one a line (a read-only
+# submount of the private /dev; a device node lies in its tmpfs, or is bound) is the top mount
+# at its target with exactly the planned flags (ro/rw, nosuid, nodev, noexec) and the planned
+# file system options; every read-only tree is read-only. PRESENT lists the planned targets that exist inside, one a line (a read-only
 # entry whose target does not exist there, e.g. /proc/acpi under subset=pid, is not mounted);
 # without it, existence is judged from where this script runs. Prints "same", or one line per
 # difference.
@@ -87,6 +87,14 @@ def check(target, typ, flags, options, optional, file_flags=None):
             problems.append(f"{target}: read-only planned, {c['point']} is {','.join(attrs(c['flags']))}")
         return
     m = top(target)
+    if typ == 'node':
+        # Made with mknod, a device node has the flags of the /dev tmpfs it lies in; where mknod
+        # was refused it is the host's, bound: the lowest mount at the target, below what the
+        # policy's entries put there.
+        at = [x for x in mounts if x['point'] == target]
+        over = sum(1 for e in plan['mounts']
+                   if e['target'] == target and e['type'] not in ('read-only', 'read-write'))
+        m = at[0] if len(at) > over else covering(os.path.dirname(target))
     if m is None:
         if not optional:
             problems.append(f"{target}: {typ} planned, no mount there")
