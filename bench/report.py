@@ -216,6 +216,15 @@ def profile_section(res, labels, add):
         "of a mount rooted at a file without a link, which broke binds of a directory holding "
         "a hidden source.")
     add("")
+    add("The private /dev's six device nodes are made with mknod(2) by their numbers in its "
+        "tmpfs before it is attached, as systemd's PrivateDevices= makes them, no longer bound "
+        "from the host's /dev (each bind an open of the host's node, a clone, its flags and an "
+        "attach; they remain the way where mknod is refused): six mounts fewer in every "
+        "sandbox, 42 system calls fewer (720 → 678 with one secret, `strace -f -c`); "
+        "interleaved here (alternating starts, medians), jharden + 1 secret went from 2.764 to "
+        "2.652 ms (0.959×, 800 each), `pid = yes` from 3.739 to 3.581 ms (0.958×) and "
+        "nginx.conf from 4.567 to 4.415 ms (0.968×, 300 each).")
+    add("")
 
 
 def load_learn(res):

@@ -136,10 +136,10 @@ unique_fd open_host_device(const DevNode& node, const std::string& use) {
 }
 
 // The private /dev's device nodes, made in its tmpfs `dev` before that is attached, as
-// systemd's PrivateDevices= makes them. Where mknod is refused (no CAP_MKNOD, a device cgroup
-// without "m", a user namespace), the node is the host's of the same number, bound read-only
-// over an empty file: opened here, while /dev is still the host's, and returned with its
-// entry, to be bound once the tmpfs is attached.
+// systemd's PrivateDevices= makes them. Where mknod is refused (EPERM: no CAP_MKNOD, a device
+// cgroup without "m", a user namespace; EACCES: a security module), the node is the host's of
+// the same number, bound read-only over an empty file: opened here, while /dev is still the
+// host's, and returned with its entry, to be bound once the tmpfs is attached.
 std::vector<std::pair<const SubMount*, unique_fd>> make_device_nodes(const MountEntry& e, int dev,
                                                                      const std::string& path) {
   std::vector<std::pair<const SubMount*, unique_fd>> hosts;
@@ -148,7 +148,7 @@ std::vector<std::pair<const SubMount*, unique_fd>> make_device_nodes(const Mount
     const DevNode& node = *private_dev_node(sub.name);
     const char* name = node.name;
     if (sys().mknodat(dev, name, S_IFCHR | 0666, makedev(node.major, node.minor)) == 0) continue;
-    if (errno != EPERM) mount_fail("create device node", path + "/" + name);
+    if (errno != EPERM && errno != EACCES) mount_fail("create device node", path + "/" + name);
     hosts.emplace_back(&sub, open_host_device(node, "bind it into " + path));
     if (mknodat(dev, name, S_IFREG | 0666, 0) != 0) mount_fail("create", path + "/" + name);
   }

@@ -376,6 +376,10 @@ void check_read_only(const Plan& plan, const MountEntry& e, const struct stat& s
     unique_dir probe =
         unique_dir::make(e.target + (e.target == "/" ? "" : "/") + ".jharden-verify", 0700);
     if (!probe) write_errno = errno;
+  } else if (!S_ISREG(st.st_mode)) {
+    // A device (a FIFO, a socket) opens for writing on a read-only mount too: the write is the
+    // device's. What the mount refuses is a change of the node itself, here its own mode again.
+    write_errno = fchmodat(AT_FDCWD, e.target.c_str(), st.st_mode & 07777, 0) == 0 ? 0 : errno;
   } else {
     unique_fd fd(open(e.target.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK));
     write_errno = fd ? 0 : errno;
@@ -478,14 +482,17 @@ std::string standard_dev_set() {
   return out + "pts shm";
 }
 
-// The device nodes that are not the character device of their number, but for those an entry
-// of the policy puts something else over (inaccessible = /dev/tty).
+// The device nodes that are not the character device of their number, but for one that a mask
+// or an inaccessible entry covers (inaccessible = /dev/tty). A bind there must bind that
+// device.
 std::string wrong_dev_nodes(const Plan& plan, const MountEntry& dev) {
   std::string wrong;
   for (const DevNode& n : kPrivateDevNodes) {
     const std::string path = dev.target + "/" + n.name;
-    if (std::any_of(plan.mounts.begin(), plan.mounts.end(),
-                    [&](const MountEntry& x) { return x.target == path && establishes(x.kind); }))
+    if (std::any_of(plan.mounts.begin(), plan.mounts.end(), [&](const MountEntry& x) {
+          return x.target == path &&
+                 (x.kind == MountKind::kMask || x.kind == MountKind::kInaccessible);
+        }))
       continue;
     struct stat st;
     if (lstat(path.c_str(), &st) != 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != n.major ||
@@ -495,13 +502,29 @@ std::string wrong_dev_nodes(const Plan& plan, const MountEntry& dev) {
   return wrong;
 }
 
+// The other names in /dev that entries of the policy put there (bind = /dev/kmsg:/dev/kmsg;
+// tmpfs = /dev/a/b puts a), in order.
+std::set<std::string> placed_in_dev(const Plan& plan, const MountEntry& dev) {
+  std::set<std::string> names;
+  for (const auto& x : plan.mounts) {
+    if (!establishes(x.kind) || x.target == dev.target || !path_is_under(x.target, dev.target))
+      continue;
+    std::string name = x.target.substr(dev.target.size() + 1);
+    name = name.substr(0, name.find('/'));
+    if (!private_dev_holds(name)) names.insert(name);
+  }
+  return names;
+}
+
 void check_private_dev(const Plan& plan, const MountEntry& e, EntryRows& rows) {
-  std::string extra;
+  const std::set<std::string> placed = placed_in_dev(plan, e);
+  std::string extra, theirs;
   int blocks = 0;
   if (DIR* d = opendir("/dev")) {
     while (dirent* de = readdir(d)) {
       std::string n = de->d_name;
       if (n == "." || n == "..") continue;
+      if (placed.contains(n)) continue;
       if (!private_dev_holds(n)) extra += " " + n;
       struct stat ds;
       if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
@@ -509,12 +532,18 @@ void check_private_dev(const Plan& plan, const MountEntry& e, EntryRows& rows) {
     }
     closedir(d);
   }
+  for (const auto& n : placed) theirs += " " + n;
   const std::string wrong = wrong_dev_nodes(plan, e);
-  std::string seen = extra.empty() ? "" : "extra:" + extra;
-  if (!wrong.empty()) seen += (seen.empty() ? "" : "; ") + std::string("not their device:") + wrong;
+  std::string seen;
+  auto note = [&](const std::string& what) { seen += (seen.empty() ? "" : "; ") + what; };
+  if (!extra.empty()) note("extra:" + extra);
+  if (!wrong.empty()) note("not their device:" + wrong);
+  if (blocks > 0) note(std::to_string(blocks) + " block device(s)");
+  if (seen.empty()) seen = "standard set, no block device";
+  if (!theirs.empty()) seen += "; the policy's:" + theirs;
   rows.row(extra.empty() && wrong.empty() && blocks == 0 && is_tmpfs("/dev"),
-           "/dev holds only pseudo-devices", standard_dev_set(),
-           seen.empty() ? "standard set, no block device" : seen);
+           "/dev holds only pseudo-devices",
+           standard_dev_set() + (theirs.empty() ? "" : " + the policy's:" + theirs), seen);
 }
 
 // The secrets tmpfs, then a row of its own for each projected file (those hold whether or not

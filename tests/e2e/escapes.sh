@@ -1960,6 +1960,25 @@ test_verify_rows() {
   expect_rc verify-rows:inaccessible-dev-tty-exit-0 0
   verify_row verify-rows:inaccessible-dev-tty-row "/dev/tty mount flags" PASS \
     "ro,nosuid,nodev,noexec"
+  # A device the policy binds into /dev (its contract's own example) is the policy's, not an
+  # extra name; one bound over a standard name must be that name's device.
+  pol=$(printf '[filesystem]\nbind = /dev/kmsg:/dev/kmsg\n' | policy dev-kmsg.conf)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:dev-kmsg-bound-exit-0 0
+  verify_row verify-rows:dev-kmsg-bound-row "/dev holds only pseudo-devices" PASS \
+    ".* \+ the policy's: kmsg"
+  pol=$(printf '[filesystem]\nbind = /dev/kmsg:/dev/zero\n' | policy dev-zero-kmsg.conf)
+  jh --verify "$pol" -- /bin/true
+  verify_failing verify-rows:dev-zero-not-its-device "/dev holds only pseudo-devices"
+  verify_observed verify-rows:dev-zero-not-its-device-observed "/dev holds only pseudo-devices" \
+    "not their device: zero"
+  # A read-only device node: writing to the device works on a read-only mount, changing the
+  # node is what the mount refuses.
+  pol=$(printf '[filesystem]\nread_only = /dev/null\n' | policy dev-null-ro.conf)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:read-only-dev-null-exit-0 0
+  verify_observed verify-rows:read-only-dev-null-row "/dev/null is read-only" \
+    "read-only, 1/1 mounts ro, write: Read-only file system"
   # Where mknod is refused (CAP_MKNOD out of the bounding set, as a unit's
   # CapabilityBoundingSet= may leave it), the nodes are the host's, each bound read-only, with
   # a row of its own that looks at that bind, whatever is mounted over it.

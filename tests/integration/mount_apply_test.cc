@@ -579,6 +579,28 @@ TEST_F(MountApplyTest, ReadOnlyTmpfsTakesMountPointsBelowIt) {
 // --verify probes every place where a hidden path can be reached: applied without the entry
 // the plan derives below a bind of the hidden file's directory, the row fails; with it, it
 // passes. The bind's target sorts before the hidden path, the order that used to leak.
+// The --verify probe's row that contains `property`, run where the test stands (its rows go
+// to stdout: into a file of the sandbox's own).
+std::string probe_row(const Plan& plan, const std::string& property) {
+  int fd = memfd_create("verify", MFD_CLOEXEC);
+  fflush(stdout);
+  int saved = dup(1);
+  dup2(fd, 1);
+  run_probe(plan, record_host_facts(), 0);
+  fflush(stdout);
+  dup2(saved, 1);
+  close(saved);
+  std::string text;
+  char buf[4096];
+  lseek(fd, 0, SEEK_SET);
+  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  close(fd);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(property) != std::string::npos) return line;
+  return "<no row>";
+}
+
 TEST_F(MountApplyTest, VerifyProbesHiddenPathThroughABindOfItsDirectory) {
   mkdirs("m/priv");
   write_file(path("m/priv/file"), "jh-it-hidden");
@@ -592,24 +614,7 @@ TEST_F(MountApplyTest, VerifyProbesHiddenPathThroughABindOfItsDirectory) {
   for (bool derived : {false, true}) {
     auto r = apply(derived ? plan : without, [&](Reporter& rep) {
       rep.put("content", content_of(place));
-      // The probe prints its rows on stdout: into a file of the sandbox's own.
-      int fd = memfd_create("verify", MFD_CLOEXEC);
-      fflush(stdout);
-      int saved = dup(1);
-      dup2(fd, 1);
-      run_probe(plan, record_host_facts(), 0);
-      fflush(stdout);
-      dup2(saved, 1);
-      close(saved);
-      std::string text;
-      char buf[4096];
-      lseek(fd, 0, SEEK_SET);
-      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;)
-        text.append(buf, static_cast<size_t>(n));
-      close(fd);
-      std::istringstream lines(text);
-      for (std::string line; std::getline(lines, line);)
-        if (line.find(place + " is inaccessible") != std::string::npos) rep.put("row", line);
+      rep.put("row", probe_row(plan, place + " is inaccessible"));
     });
     ASSERT_EQ(r.get("applied"), "yes") << r.raw;
     if (derived) {
@@ -620,6 +625,29 @@ TEST_F(MountApplyTest, VerifyProbesHiddenPathThroughABindOfItsDirectory) {
       EXPECT_EQ(r.get("row").substr(0, 4), "FAIL") << r.get("row");
     }
   }
+}
+
+// A read-only device node: writing to the device works on a read-only mount, so the probe's
+// row tries to change the node itself (its own mode again), which the mount refuses; made
+// writable again, the row fails.
+TEST_F(MountApplyTest, VerifyProbesAReadOnlyDeviceNodeByChangingIt) {
+  ASSERT_EQ(mknod(path("node").c_str(), S_IFCHR, makedev(1, 3)), 0) << errno_name(errno);
+  ASSERT_EQ(chmod(path("node").c_str(), 0666), 0) << errno_name(errno);
+  Plan plan = make_plan(std::string(kNoDefaults) + "read_only = " + path("node") + "\n");
+  for (bool undone : {false, true}) {
+    auto r = apply(plan, [&](Reporter& rep) {
+      if (undone && mount(nullptr, path("node").c_str(), nullptr, MS_REMOUNT | MS_BIND, nullptr))
+        rep.put("undo", errno_name(errno));
+      rep.put("row", probe_row(plan, path("node") + " is read-only"));
+    });
+    ASSERT_EQ(r.get("applied"), "yes") << r.raw;
+    EXPECT_EQ(r.get("undo"), "<missing>");
+    EXPECT_EQ(r.get("row").substr(0, 4), undone ? "FAIL" : "PASS") << r.get("row");
+    EXPECT_NE(r.get("row").find(undone ? "write: success" : "write: Read-only file system"),
+              std::string::npos)
+        << r.get("row");
+  }
+  EXPECT_EQ(stat_of(path("node")), "666 0 0 chr 1:3");
 }
 
 // ---------------------------------------------------------------- secrets

@@ -439,19 +439,22 @@ TEST(SetupOrder, DeviceNodesAreMadeBeforeTheDevTmpfsIsAttachedOrBoundWhereMknodI
     EXPECT_LT(o.index(node), attach_dev) << node << "\n" << listing(o);
   EXPECT_FALSE(o.has("attach clone:host:/dev/")) << listing(o);
 
-  Options refused;
-  refused.fail_at = "mknod tmpfs null";
-  Outcome b = run_setup(refused);
-  ASSERT_EQ(b.exit_code, 0) << listing(b);
-  const size_t bound = b.index("attach clone:host:/dev/null on ");
-  EXPECT_LT(b.index("attach tmpfs on /dev"), bound) << listing(b);
-  EXPECT_LT(bound, b.calls.size()) << listing(b);
-  EXPECT_TRUE(b.has("setattr ro clone:host:/dev/null")) << listing(b);
-  EXPECT_FALSE(b.has("attach clone:host:/dev/zero")) << listing(b);  // made with mknod
+  for (int refusal : {EPERM, EACCES}) {  // no CAP_MKNOD, a device cgroup; a security module
+    Options refused;
+    refused.fail_at = "mknod tmpfs null";
+    refused.fail_errno = refusal;
+    Outcome b = run_setup(refused);
+    ASSERT_EQ(b.exit_code, 0) << listing(b);
+    const size_t bound = b.index("attach clone:host:/dev/null on ");
+    EXPECT_LT(b.index("attach tmpfs on /dev"), bound) << listing(b);
+    EXPECT_LT(bound, b.calls.size()) << listing(b);
+    EXPECT_TRUE(b.has("setattr ro clone:host:/dev/null")) << listing(b);
+    EXPECT_FALSE(b.has("attach clone:host:/dev/zero")) << listing(b);  // made with mknod
+  }
 
   Options failing;
   failing.fail_at = "mknod tmpfs zero";
-  failing.fail_errno = ENOSPC;  // only EPERM means "not allowed to"
+  failing.fail_errno = ENOSPC;  // only EPERM and EACCES mean "not allowed to"
   Outcome f = run_setup(failing);
   EXPECT_EQ(f.exit_code, kExitNamespace) << listing(f);
   EXPECT_TRUE(has_substr(f.stderr_text, "create device node /dev/zero")) << f.stderr_text;
