@@ -376,7 +376,8 @@ void check_read_only(const Plan& plan, const MountEntry& e, const struct stat& s
     unique_dir probe =
         unique_dir::make(e.target + (e.target == "/" ? "" : "/") + ".jharden-verify", 0700);
     if (!probe) write_errno = errno;
-  } else if (!S_ISREG(st.st_mode)) {
+  } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode) ||
+             S_ISSOCK(st.st_mode)) {
     // A device (a FIFO, a socket) opens for writing on a read-only mount too: the write is the
     // device's. What the mount refuses is a change of the node itself, here its own mode again.
     write_errno = fchmodat(AT_FDCWD, e.target.c_str(), st.st_mode & 07777, 0) == 0 ? 0 : errno;
