@@ -504,7 +504,8 @@ std::string wrong_dev_nodes(const Plan& plan, const MountEntry& dev) {
 }
 
 // The other names in /dev that entries of the policy put there (bind = /dev/kmsg:/dev/kmsg;
-// tmpfs = /dev/a/b puts a), in order.
+// tmpfs = /dev/a/b puts a), in order: not extra names, but a block device among them still
+// fails the row (no disk is reachable).
 std::set<std::string> placed_in_dev(const Plan& plan, const MountEntry& dev) {
   std::set<std::string> names;
   for (const auto& x : plan.mounts) {
@@ -525,8 +526,7 @@ void check_private_dev(const Plan& plan, const MountEntry& e, EntryRows& rows) {
     while (dirent* de = readdir(d)) {
       std::string n = de->d_name;
       if (n == "." || n == "..") continue;
-      if (placed.contains(n)) continue;
-      if (!private_dev_holds(n)) extra += " " + n;
+      if (!private_dev_holds(n) && !placed.contains(n)) extra += " " + n;
       struct stat ds;
       if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
         ++blocks;

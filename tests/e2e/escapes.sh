@@ -1967,6 +1967,13 @@ test_verify_rows() {
   expect_rc verify-rows:dev-kmsg-bound-exit-0 0
   verify_row verify-rows:dev-kmsg-bound-row "/dev holds only pseudo-devices" PASS \
     ".* \+ the policy's: kmsg"
+  # A disk the policy binds there is still a disk.
+  mknod -m 0600 "$CASE/blk" b 7 0
+  pol=$(printf '[filesystem]\nbind = %s:/dev/disk0:ro\n' "$CASE/blk" | policy dev-disk.conf)
+  jh --verify "$pol" -- /bin/true
+  verify_failing verify-rows:dev-disk-bound-fails "/dev holds only pseudo-devices"
+  verify_observed verify-rows:dev-disk-bound-observed "/dev holds only pseudo-devices" \
+    "1 block device\(s\); the policy's: disk0"
   pol=$(printf '[filesystem]\nbind = /dev/kmsg:/dev/zero\n' | policy dev-zero-kmsg.conf)
   jh --verify "$pol" -- /bin/true
   verify_failing verify-rows:dev-zero-not-its-device "/dev holds only pseudo-devices"
