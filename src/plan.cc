@@ -374,12 +374,16 @@ void decide_mount_attributes(std::vector<MountEntry>& mounts, uid_t secrets_uid,
         for (const DevNode& node : kPrivateDevNodes)
           e.submounts.push_back(
               {node.name, "node", {.read_only = true, .nosuid = true, .noexec = true}, ""});
-        // So does a read-only entry at one of them (read_only = /dev/shm).
+        // So does a read-only entry at one of them (read_only = /dev/shm); a read-write one
+        // keeps it writable under read_only = /dev.
         auto read_only = [&](const char* name) {
           const std::string path = e.target + "/" + name;
-          return e.read_only || std::any_of(mounts.begin(), mounts.end(), [&](const MountEntry& x) {
-                   return x.kind == MountKind::kReadOnly && x.target == path;
-                 });
+          auto at = [&](MountKind kind) {
+            return std::any_of(mounts.begin(), mounts.end(), [&](const MountEntry& x) {
+              return x.kind == kind && x.target == path;
+            });
+          };
+          return (e.read_only && !at(MountKind::kReadWrite)) || at(MountKind::kReadOnly);
         };
         e.submounts.push_back({"pts",
                                "devpts",

@@ -34,6 +34,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -378,9 +379,7 @@ void check_read_only(const Plan& plan, const MountEntry& e, const struct stat& s
     if (!probe) write_errno = errno;
   } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode) ||
              S_ISSOCK(st.st_mode)) {
-    // A device (a FIFO, a socket) opens for writing on a read-only mount too: the write is the
-    // device's. What the mount refuses is a change of the node itself, here its own mode again.
-    write_errno = fchmodat(AT_FDCWD, e.target.c_str(), st.st_mode & 07777, 0) == 0 ? 0 : errno;
+    write_errno = set_own_mode(e.target, st);
   } else {
     unique_fd fd(open(e.target.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK));
     write_errno = fd ? 0 : errno;
@@ -503,47 +502,66 @@ std::string wrong_dev_nodes(const Plan& plan, const MountEntry& dev) {
   return wrong;
 }
 
-// The other names in /dev that entries of the policy put there (bind = /dev/kmsg:/dev/kmsg;
-// tmpfs = /dev/a/b puts a), in order: not extra names, but a block device among them still
-// fails the row (no disk is reachable).
-std::set<std::string> placed_in_dev(const Plan& plan, const MountEntry& dev) {
-  std::set<std::string> names;
-  for (const auto& x : plan.mounts) {
-    if (!establishes(x.kind) || x.target == dev.target || !path_is_under(x.target, dev.target))
-      continue;
-    std::string name = x.target.substr(dev.target.size() + 1);
-    name = name.substr(0, name.find('/'));
-    if (!private_dev_holds(name)) names.insert(name);
+// The paths below /dev that entries of the policy mount (bind = /dev/kmsg:/dev/kmsg,
+// tmpfs = /dev/a/b), but for the standard device nodes, checked by their numbers.
+std::vector<std::string> placed_in_dev(const Plan& plan, const MountEntry& dev) {
+  std::vector<std::string> paths;
+  for (const auto& x : plan.mounts)
+    if (establishes(x.kind) && x.target != dev.target && path_is_under(x.target, dev.target) &&
+        !private_dev_node(x.target.substr(dev.target.size() + 1)))
+      paths.push_back(x.target);
+  return paths;
+}
+
+// What /dev holds, walked without following a symlink: the names directly in it that are not
+// the standard ones, the block devices anywhere below it (no disk is reachable, whoever put
+// it there), and the character devices other than the standard nodes and devpts's terminals
+// (pts), but for those the policy put there.
+struct DevContents {
+  std::string extra, others;
+  int blocks = 0;
+};
+
+void walk_dev(const std::string& dir, const std::vector<std::string>& placed, DevContents& out) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  std::unique_ptr<DIR, int (*)(DIR*)> closer(d, closedir);
+  while (dirent* de = readdir(d)) {
+    const std::string n = de->d_name;
+    if (n == "." || n == "..") continue;
+    const std::string path = dir + "/" + n;
+    const bool theirs = std::any_of(placed.begin(), placed.end(),
+                                    [&](const std::string& p) { return path_is_under(path, p); });
+    const bool on_their_way = std::any_of(
+        placed.begin(), placed.end(), [&](const std::string& p) { return path_is_under(p, path); });
+    if (dir == "/dev" && !private_dev_holds(n) && !on_their_way) out.extra += " " + n;
+    struct stat st;
+    if (fstatat(dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISBLK(st.st_mode)) ++out.blocks;
+    const bool standard = dir == "/dev" && private_dev_node(n);
+    if (S_ISCHR(st.st_mode) && !standard && !theirs && !path_is_under(path, "/dev/pts"))
+      out.others += " " + path.substr(5);
+    if (S_ISDIR(st.st_mode)) walk_dev(path, placed, out);
   }
-  return names;
 }
 
 void check_private_dev(const Plan& plan, const MountEntry& e, EntryRows& rows) {
-  const std::set<std::string> placed = placed_in_dev(plan, e);
-  std::string extra, theirs;
-  int blocks = 0;
-  if (DIR* d = opendir("/dev")) {
-    while (dirent* de = readdir(d)) {
-      std::string n = de->d_name;
-      if (n == "." || n == "..") continue;
-      if (!private_dev_holds(n) && !placed.contains(n)) extra += " " + n;
-      struct stat ds;
-      if (fstatat(dirfd(d), n.c_str(), &ds, AT_SYMLINK_NOFOLLOW) == 0 && S_ISBLK(ds.st_mode))
-        ++blocks;
-    }
-    closedir(d);
-  }
-  for (const auto& n : placed) theirs += " " + n;
+  const std::vector<std::string> placed = placed_in_dev(plan, e);
+  DevContents in;
+  walk_dev("/dev", placed, in);
+  std::string theirs;
+  for (const auto& p : placed) theirs += " " + p.substr(e.target.size() + 1);
   const std::string wrong = wrong_dev_nodes(plan, e);
   std::string seen;
   auto note = [&](const std::string& what) { seen += (seen.empty() ? "" : "; ") + what; };
-  if (!extra.empty()) note("extra:" + extra);
+  if (!in.extra.empty()) note("extra:" + in.extra);
   if (!wrong.empty()) note("not their device:" + wrong);
-  if (blocks > 0) note(std::to_string(blocks) + " block device(s)");
-  if (seen.empty()) seen = "standard set, no block device";
+  if (!in.others.empty()) note("other devices:" + in.others);
+  if (in.blocks > 0) note(std::to_string(in.blocks) + " block device(s)");
+  const bool standard = seen.empty();
+  if (standard) seen = "standard set, no block device";
   if (!theirs.empty()) seen += "; the policy's:" + theirs;
-  rows.row(extra.empty() && wrong.empty() && blocks == 0 && is_tmpfs("/dev"),
-           "/dev holds only pseudo-devices",
+  rows.row(standard && is_tmpfs("/dev"), "/dev holds only pseudo-devices",
            standard_dev_set() + (theirs.empty() ? "" : " + the policy's:" + theirs), seen);
 }
 
@@ -1622,6 +1640,15 @@ void probe_mount_attributes(const Plan& plan, const HostFacts& host, Report& r) 
 }
 
 }  // namespace
+
+int set_own_mode(const std::string& path, const struct stat& st) {
+  unique_fd fd(open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+  struct stat now;
+  if (!fd || fstat(fd.get(), &now) != 0) return errno;
+  if (now.st_dev != st.st_dev || now.st_ino != st.st_ino) return ESTALE;
+  const std::string self = "/proc/self/fd/" + std::to_string(fd.get());
+  return chmod(self.c_str(), now.st_mode & 07777) == 0 ? 0 : errno;
+}
 
 int run_probe(const Plan& plan, const HostFacts& host, int listen_fds) {
   Report r;

@@ -2,6 +2,7 @@
 // one row per property, that what the policy asked for really holds.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -52,6 +53,12 @@ class Decoy {
  private:
   pid_t pid_ = -1;
 };
+
+// The read-only row's write to a device node, a FIFO or a socket, which open for writing on a
+// read-only mount too (the write is the device's): what the mount refuses is a change of the
+// node itself, here its own mode set again. 0, or the errno (ESTALE: `path` no longer names
+// the node `st` describes, as when it was swapped for a symlink; nothing is changed then).
+int set_own_mode(const std::string& path, const struct stat& st);
 
 // Prints the rows and a summary to stdout; returns 0 when every row passes, 1 otherwise.
 int run_probe(const Plan& plan, const HostFacts& host, int listen_fds);

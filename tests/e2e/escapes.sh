@@ -1974,6 +1974,25 @@ test_verify_rows() {
   verify_failing verify-rows:dev-disk-bound-fails "/dev holds only pseudo-devices"
   verify_observed verify-rows:dev-disk-bound-observed "/dev holds only pseudo-devices" \
     "1 block device\(s\); the policy's: disk0"
+  pol=$(printf '[filesystem]\nbind = %s:/dev/disks/sda:ro\n' "$CASE/blk" | policy dev-disks.conf)
+  jh --verify "$pol" -- /bin/true
+  verify_failing verify-rows:dev-disk-below-fails "/dev holds only pseudo-devices"
+  verify_observed verify-rows:dev-disk-below-observed "/dev holds only pseudo-devices" \
+    "1 block device\(s\); the policy's: disks/sda"
+  pol=$(printf '[filesystem]\ntmpfs = /dev/a/b\n' | policy dev-a-b.conf)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:dev-tmpfs-below-exit-0 0
+  # What the policy mounts over /dev/shm keeps its own flags under read_only = /dev, and a
+  # read_write = /dev/shm keeps the private one writable.
+  pol=$(printf '[filesystem]\nread_only = /dev\ntmpfs = /dev/shm\n' | policy dev-ro-shm-tmpfs.conf)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:read-only-dev-own-shm-exit-0 0
+  verify_row verify-rows:read-only-dev-own-shm-row "/dev/shm mount flags" PASS "rw,nosuid,nodev"
+  pol=$(printf '[filesystem]\nread_only = /dev\nread_write = /dev/shm\n' |
+    policy dev-ro-shm-rw.conf)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:read-only-dev-shm-writable-exit-0 0
+  verify_row verify-rows:read-only-dev-shm-writable-row "/dev/shm mount flags" PASS "rw,nosuid,nodev"
   pol=$(printf '[filesystem]\nbind = /dev/kmsg:/dev/zero\n' | policy dev-zero-kmsg.conf)
   jh --verify "$pol" -- /bin/true
   verify_failing verify-rows:dev-zero-not-its-device "/dev holds only pseudo-devices"

@@ -650,6 +650,23 @@ TEST_F(MountApplyTest, VerifyProbesAReadOnlyDeviceNodeByChangingIt) {
   EXPECT_EQ(stat_of(path("node")), "666 0 0 chr 1:3");
 }
 
+// The node's name swapped for a symlink between the probe's lstat and its write (by anyone who
+// can write the directory on the host, where the target is no mount point): the mode of what
+// the link points to is never set.
+TEST_F(MountApplyTest, ProbeSetsTheModeOfTheNodeItSawNeverOfASymlinksTarget) {
+  ASSERT_EQ(mknod(path("node").c_str(), S_IFIFO | 0600, 0), 0) << errno_name(errno);
+  write_file(path("victim"), "", 0700);
+  ASSERT_EQ(symlink(path("victim").c_str(), path("link").c_str()), 0);
+  struct stat seen {};
+  ASSERT_EQ(lstat(path("node").c_str(), &seen), 0);
+  EXPECT_EQ(set_own_mode(path("node"), seen), 0);
+  ASSERT_EQ(
+      renameat2(AT_FDCWD, path("node").c_str(), AT_FDCWD, path("link").c_str(), RENAME_EXCHANGE), 0)
+      << errno_name(errno);
+  EXPECT_EQ(set_own_mode(path("node"), seen), ESTALE);
+  EXPECT_EQ(stat_of(path("victim")), "700 0 0 reg");
+}
+
 // ---------------------------------------------------------------- secrets
 
 std::vector<Secret> one_secret(const std::string& name, const std::string& bytes) {

@@ -337,6 +337,14 @@ TEST(MountAttributes, ReadOnlyDevMakesItsPtsAndShmReadOnly) {
   for (const auto& s : dev->submounts) EXPECT_TRUE(s.attrs.read_only) << s.name;
 }
 
+// ... but for one that a read_write entry keeps writable, as below any read-only tree.
+TEST(MountAttributes, ReadWriteKeepsTheDevsShmWritableUnderReadOnlyDev) {
+  auto p = plan_of("[filesystem]\nread_only = /dev\nread_write = /dev/shm\n");
+  const MountEntry* dev = find(p.plan.mounts, "/dev");
+  ASSERT_NE(dev, nullptr);
+  for (const auto& s : dev->submounts) EXPECT_EQ(s.attrs.read_only, s.name != "shm") << s.name;
+}
+
 TEST(MountAttributes, DeviceBindIsNotNodev) {
   std::vector<MountEntry> m(1);
   m[0].kind = MountKind::kBind;
