@@ -516,7 +516,8 @@ std::vector<std::string> placed_in_dev(const Plan& plan, const MountEntry& dev) 
 // What /dev holds, walked without following a symlink: the names directly in it that are not
 // the standard ones, the block devices anywhere below it (no disk is reachable, whoever put
 // it there), and the character devices other than the standard nodes and devpts's terminals
-// (pts), but for those the policy put there.
+// (pts), but for those the policy put there. A device counts where it opens: not on a nodev
+// mount (such as the bind of a directory holding devices).
 struct DevContents {
   std::string extra, others;
   int blocks = 0;
@@ -537,9 +538,12 @@ void walk_dev(const std::string& dir, const std::vector<std::string>& placed, De
     if (dir == "/dev" && !private_dev_holds(n) && !on_their_way) out.extra += " " + n;
     struct stat st;
     if (fstatat(dirfd(d), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (S_ISBLK(st.st_mode)) ++out.blocks;
+    struct statvfs on;
+    const bool opens = (S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)) &&
+                       statvfs(path.c_str(), &on) == 0 && !(on.f_flag & ST_NODEV);
+    if (S_ISBLK(st.st_mode) && opens) ++out.blocks;
     const bool standard = dir == "/dev" && private_dev_node(n);
-    if (S_ISCHR(st.st_mode) && !standard && !theirs && !path_is_under(path, "/dev/pts"))
+    if (S_ISCHR(st.st_mode) && opens && !standard && !theirs && !path_is_under(path, "/dev/pts"))
       out.others += " " + path.substr(5);
     if (S_ISDIR(st.st_mode)) walk_dev(path, placed, out);
   }

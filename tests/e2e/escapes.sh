@@ -1979,6 +1979,12 @@ test_verify_rows() {
   verify_failing verify-rows:dev-disk-below-fails "/dev holds only pseudo-devices"
   verify_observed verify-rows:dev-disk-below-observed "/dev holds only pseudo-devices" \
     "1 block device\(s\); the policy's: disks/sda"
+  # ... but not one in a bound directory, which is nodev: it does not open.
+  mkdir "$CASE/blkdir"
+  mknod -m 0600 "$CASE/blkdir/sda" b 7 0
+  pol=$(printf '[filesystem]\nbind = %s:/dev/disks\n' "$CASE/blkdir" | policy dev-dir.conf)
+  jh --verify "$pol" -- /bin/true
+  expect_rc verify-rows:dev-disk-in-bound-directory-exit-0 0
   pol=$(printf '[filesystem]\ntmpfs = /dev/a/b\n' | policy dev-a-b.conf)
   jh --verify "$pol" -- /bin/true
   expect_rc verify-rows:dev-tmpfs-below-exit-0 0
