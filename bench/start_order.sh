@@ -6,6 +6,9 @@
 #
 #   bash bench/start_order.sh [JHARDEN_BINARY]   (default build/src/jharden)
 #
+# It also places the read-only data of jharden's members that no start runs a function of
+# (--analyze, --learn, --verify) after the rest of .rodata, with the seccomp programs.
+#
 # Why: the kernel maps a program's text 64 KiB around each page it faults in (fault-around,
 # from the page cache), so the resident text is the number of 64 KiB windows the start path
 # touches, not the bytes it runs. Scattered over the whole binary, a few hundred KiB of start
@@ -101,16 +104,20 @@ print("    *crtbeginS.o(.text)")
 print("    *(.text.startup .text.startup.*)")
 for n in sorted(runs, key=lambda n: (-runs[n], n)):
     print(f"    *(.text.{n})")
-for archive in archives:
-    # "ARCHIVE:MEMBER: ADDRESS T NAME" for every function a member defines.
+def functions(archive):
+    """(member, name) of every function the archive's members define."""
+    # "ARCHIVE:MEMBER: ADDRESS T NAME"
     listing = subprocess.run(["nm", "-A", "--defined-only", archive], capture_output=True,
                              text=True, check=True).stdout
-    members = set()
     for line in listing.splitlines():
         where, _, symbol = line.rpartition(" ")
         fields = where.split()
-        if len(fields) >= 2 and fields[-1] in "Tt" and symbol in runs:
-            members.add(fields[0].split(":")[1])
+        if len(fields) >= 2 and fields[-1] in "Tt":
+            yield fields[0].split(":")[1], symbol
+
+
+for archive in archives:
+    members = {member for member, symbol in functions(archive) if symbol in runs}
     for m in sorted(members):
         print(f"    *{os.path.basename(archive)}:{m}(.text .text.*)")
 print("  }")
@@ -122,15 +129,8 @@ print("INSERT BEFORE .text;")
 # no function of their own a start ran (one of jharden's, or a static initialiser: a local copy
 # of a library function, such as std::string's, has the same name in every member), which lay
 # between what a start reads (the observer's BPF object alone is 120 KiB).
-listing = subprocess.run(["nm", "-A", "--defined-only", core], capture_output=True, text=True,
-                         check=True).stdout
 members, hot = set(), set()
-for line in listing.splitlines():
-    where, _, symbol = line.rpartition(" ")
-    fields = where.split()
-    if len(fields) < 2 or fields[-1] not in "Tt":
-        continue
-    member = fields[0].split(":")[1]
+for member, symbol in functions(core):
     members.add(member)
     own = "7jharden" in symbol or symbol.startswith("_GLOBAL__") or symbol == "main"
     if own and symbol in runs:
