@@ -4076,7 +4076,7 @@ EOF
   expect_rc verify-rows:mount-bind-optional-source-missing-exit-0 0
 
   # The private /dev's nodes made as other devices than their names say; or, where mknod is
-  # refused, bound from the host without their read-only flag.
+  # refused, the host's node not bound at all (the empty file under it stays).
   pol=$(empty_policy)
   jh_fault mknod-full --verify "$pol"
   verify_failing verify-rows:dev-nodes-other-devices-fail "/dev holds only pseudo-devices"
