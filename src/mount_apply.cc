@@ -716,11 +716,9 @@ void MountApplier::seal_own_tmpfs() {
     // into /dev, keep their own flags.
     for (const SubMount& sub : e.submounts) {
       if (sub.fs_type == "node" || !sub.attrs.read_only) continue;
-      bool covered = false;
-      for (size_t j = 0; j < plan_.mounts.size() && !covered; ++j)
-        covered = present_[j] && establishes(plan_.mounts[j].kind) &&
-                  plan_.mounts[j].target == e.target + "/" + sub.name;
-      if (covered) continue;
+      if (entries_at(plan_, e.target + "/" + sub.name,
+                     [&](size_t j) { return present_[j] && establishes(plan_.mounts[j].kind); }))
+        continue;
       unique_fd at(openat(fd.get(), sub.name.c_str(), kTargetFlags | O_DIRECTORY));
       if (!at) mount_fail("reopen", host_path(e.target) + "/" + sub.name);
       set_attrs(at.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target) + "/" + sub.name);

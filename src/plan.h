@@ -233,6 +233,15 @@ struct Plan {
   LandlockPlan landlock;  // applied after the last mount
 };
 
+// How many of the plan's entries mount at exactly `target` and are accepted by `pred`, which
+// takes the entry's index (apply, --verify: is a path covered by an entry of some kind).
+template <typename Pred>
+size_t entries_at(const Plan& plan, std::string_view target, Pred pred) {
+  size_t n = 0;
+  for (size_t i = 0; i < plan.mounts.size(); ++i) n += plan.mounts[i].target == target && pred(i);
+  return n;
+}
+
 // [namespaces] user: the text of uid_map (or gid_map) of the new user namespace. The id jharden
 // runs with (root) and the service's are each mapped to themselves, as PrivateUsers= does;
 // every other id shows as the overflow id (nobody) inside.

@@ -489,9 +489,9 @@ std::string wrong_dev_nodes(const Plan& plan, const MountEntry& dev) {
   std::string wrong;
   for (const DevNode& n : kPrivateDevNodes) {
     const std::string path = dev.target + "/" + n.name;
-    if (std::any_of(plan.mounts.begin(), plan.mounts.end(), [&](const MountEntry& x) {
-          return x.target == path &&
-                 (x.kind == MountKind::kMask || x.kind == MountKind::kInaccessible);
+    if (entries_at(plan, path, [&](size_t i) {
+          return plan.mounts[i].kind == MountKind::kMask ||
+                 plan.mounts[i].kind == MountKind::kInaccessible;
         }))
       continue;
     struct stat st;
@@ -1621,24 +1621,20 @@ void probe_mount_attributes(const Plan& plan, const HostFacts& host, Report& r) 
     if (!check(e.target, file ? attrs_over_file(e) : e.attrs, e.optional)) continue;
     for (const auto& sub : e.submounts) {
       const std::string path = e.target + "/" + sub.name;
+      const size_t over = entries_at(plan, path, mounted);
       // A device node is a mount only where mknod was refused: then the host's node is bound
       // there, and that bind, under whatever an entry puts over it, must stay read-only.
       // It is, when the mounts there outnumber the entries mounted there.
       if (sub.fs_type == "node") {
-        long over = 0;
-        for (size_t j = 0; j < plan.mounts.size(); ++j)
-          over += plan.mounts[j].target == path && mounted(j);
-        if (std::count_if(lines.begin(), lines.end(),
-                          [&](const MountInfo& m) { return m.point == path; }) > over)
+        if (static_cast<size_t>(std::count_if(lines.begin(), lines.end(), [&](const MountInfo& m) {
+              return m.point == path;
+            })) > over)
           check(path, sub.attrs, false, true);
         continue;
       }
       // A file system of the private /dev that an entry mounts over (mask = /dev/shm) is that
       // entry's row; one that an entry makes read-only (read_only = /dev/shm) keeps its own.
-      bool covered = false;
-      for (size_t j = 0; j < plan.mounts.size() && !covered; ++j)
-        covered = plan.mounts[j].target == path && mounted(j);
-      if (!covered) check(path, sub.attrs, false);
+      if (over == 0) check(path, sub.attrs, false);
     }
   }
 }
