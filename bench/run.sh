@@ -261,7 +261,9 @@ host_mounts_before=$(wc -l </proc/self/mountinfo)
     echo "hyperfine_version=$(hyperfine --version 2>&1 | head -1)"
     echo "systemd_version=$(dpkg-query -W -f='${Version}' systemd 2>/dev/null || echo unknown)"
     echo "build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt")"
-    echo "cxx_flags=$(sed -n 's/^CMAKE_CXX_FLAGS_RELWITHDEBINFO:[A-Z]*=//p' "$BUILD/CMakeCache.txt")"
+    # The optimisation flags main.cc was compiled with, in order (the last -O wins).
+    echo "cxx_flags=$(grep -o '"command": "[^"]*/src/main\.cc"' "$BUILD/compile_commands.json" |
+        grep -oP '(?<= )-(O[0-9s]?|g[0-9]?|DNDEBUG)(?= )' | paste -sd' ')"
     # The commit, read from .git without running git (the tree may hold uncommitted edits).
     head=$(cat "$REPO/.git/HEAD" 2>/dev/null || true)
     if [[ $head == ref:* ]]; then

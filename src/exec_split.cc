@@ -99,7 +99,7 @@ std::string split_command_line(std::string_view line, std::vector<std::string>& 
       if (quoted_word && quote == 0) return "a closing quote must end the word";
       ++i;
       if (c == '\\') {
-        char decoded;
+        char decoded = 0;
         std::string err = decode_escape(line, i, decoded);
         if (!err.empty()) return err;
         word += decoded;
