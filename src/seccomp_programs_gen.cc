@@ -12,6 +12,8 @@
 #include <seccomp.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -108,9 +110,15 @@ int main(int argc, char** argv) {
       "." + std::to_string(seccomp_version()->micro) +
       ": do not edit.\n#include \"seccomp_programs.h\"\n\nnamespace jharden {\nnamespace {\n\n";
   // A description's key and its programs in one object, so that a start, which compares one
-  // key and loads that description's program, reads them from the same pages.
+  // key and loads that description's program, reads them from the same pages; aligned to its
+  // size rounded up to a power of two, so that no object smaller than 64 KiB lies across two
+  // of the 64 KiB windows the kernel maps a program's pages by (docs/performance.md).
   for (size_t s = 0; s < specs.size(); ++s) {
     if (programs[s].empty()) continue;
+    size_t size =
+        (specs[s].key.size() + 1 + alignof(sock_filter) - 1) & ~(alignof(sock_filter) - 1);
+    for (const auto& program : programs[s]) size += program.size() * sizeof(sock_filter);
+    const size_t align = std::clamp<size_t>(std::bit_ceil(size), 16, 65536);
     std::string members = "    char key[" + std::to_string(specs[s].key.size() + 1) + "];\n";
     std::string values = c_bytes(specs[s].key) + ",\n";
     for (size_t p = 0; p < programs[s].size(); ++p) {
@@ -125,8 +133,8 @@ int main(int argc, char** argv) {
       }
       values += "    },\n";
     }
-    text += "constexpr struct {\n" + members + "} kSpec" + std::to_string(s) + " = {\n" + values +
-            "};\n\n";
+    text += "constexpr struct alignas(" + std::to_string(align) + ") {\n" + members + "} kSpec" +
+            std::to_string(s) + " = {\n" + values + "};\n\n";
   }
   std::string table;
   for (const auto& e : entries) {
