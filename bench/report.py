@@ -924,8 +924,9 @@ def main():
         add("")
         add("* **Bound at load time, each program in one window.** jharden is linked with "
             "`-z now`, as Debian's hardening flags link its package: lazily bound, each process "
-            "of a start bound again the libc functions it called first (the init and the daemon "
-            "of `pid = yes` too), each time a fault on a page of the GOT and a symbol lookup. "
+            "of a start bound the libc functions it called first (the init and the daemon "
+            "of `pid = yes`, forked, bound for themselves what they called first), each a "
+            "symbol lookup and a copy-on-write fault on a page of the GOT. "
             "Interleaved against the lazy build: `pid = yes` 0.96-0.97×, nginx.conf 0.97-0.98×, "
             "one secret 0.99×; page faults `pid = yes` 267 → 236, nginx.conf 300 → 269, one "
             "secret 152 → 152. The build that measured it showed why peak RSS is fragile: its "
@@ -935,7 +936,8 @@ def main():
             "to a power of two (4 or 8 KiB for the shipped policies; the kernel aligns the "
             "program's load address to its segments' largest alignment), so that no object "
             "lies across a window: 48 KiB of the table resident at the execve, at the cost "
-            "of some 100 KiB more of the file, never mapped by a start.")
+            "of some 140 KiB more of the file, never mapped by a start, and of one bit of the "
+            "load address's randomness (it is 8 KiB-aligned).")
         add("")
         add("* **What is left above bwrap**: jharden's own start-path text (bwrap's whole text "
             "is 36 KiB resident), libseccomp's code and the syscall tables the policy's "

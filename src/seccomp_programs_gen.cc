@@ -112,7 +112,8 @@ int main(int argc, char** argv) {
   // A description's key and its programs in one object, so that a start, which compares one
   // key and loads that description's program, reads them from the same pages; aligned to its
   // size rounded up to a power of two, so that no object smaller than 64 KiB lies across two
-  // of the 64 KiB windows the kernel maps a program's pages by (docs/performance.md).
+  // of the 64 KiB windows the kernel maps a program's pages by (docs/performance.md): since
+  // Linux 5.10 the kernel aligns a PIE's load address to its segments' largest alignment.
   for (size_t s = 0; s < specs.size(); ++s) {
     if (programs[s].empty()) continue;
     size_t size =
