@@ -716,12 +716,13 @@ void MountApplier::seal_own_tmpfs() {
     // into /dev, keep their own flags.
     for (const SubMount& sub : e.submounts) {
       if (sub.fs_type == "node" || !sub.attrs.read_only) continue;
-      if (entries_at(plan_, e.target + "/" + sub.name,
+      const std::string target = e.target + "/" + sub.name;
+      if (entries_at(plan_, target,
                      [&](size_t j) { return present_[j] && establishes(plan_.mounts[j].kind); }))
         continue;
       unique_fd at(openat(fd.get(), sub.name.c_str(), kTargetFlags | O_DIRECTORY));
-      if (!at) mount_fail("reopen", host_path(e.target) + "/" + sub.name);
-      set_attrs(at.get(), MOUNT_ATTR_RDONLY, false, host_path(e.target) + "/" + sub.name);
+      if (!at) mount_fail("reopen", host_path(target));
+      set_attrs(at.get(), MOUNT_ATTR_RDONLY, false, host_path(target));
     }
   }
 }

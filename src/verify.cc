@@ -1626,10 +1626,9 @@ void probe_mount_attributes(const Plan& plan, const HostFacts& host, Report& r) 
       // there, and that bind, under whatever an entry puts over it, must stay read-only.
       // It is, when the mounts there outnumber the entries mounted there.
       if (sub.fs_type == "node") {
-        if (static_cast<size_t>(std::count_if(lines.begin(), lines.end(), [&](const MountInfo& m) {
-              return m.point == path;
-            })) > over)
-          check(path, sub.attrs, false, true);
+        const auto mounts_here = static_cast<size_t>(std::count_if(
+            lines.begin(), lines.end(), [&](const MountInfo& m) { return m.point == path; }));
+        if (mounts_here > over) check(path, sub.attrs, false, true);
         continue;
       }
       // A file system of the private /dev that an entry mounts over (mask = /dev/shm) is that
