@@ -5,8 +5,9 @@
 // bench/run.sh against the build's libjharden_core.a and libjharden_seccomp_programs.a.
 //
 // Usage: filter-cost --api                       print libseccomp's API level on this kernel
-//        filter-cost [--compile] LEVEL POLICY    make POLICY's filter and export it (to
-//                                                /dev/null); --compile: always with libseccomp,
+//        filter-cost [--compile] LEVEL POLICY [OUT]
+//                                                make POLICY's filter and export it to OUT
+//                                                (/dev/null); --compile: always with libseccomp,
 //                                                as every start did before the table
 //
 // valgrind does not implement seccomp(2), so under it libseccomp finds API level 1 and
@@ -31,9 +32,9 @@ int main(int argc, char** argv) {
     std::printf("%u\n", seccomp_api_get());
     return 0;
   }
-  const bool compile = argc == 4 && std::strcmp(argv[1], "--compile") == 0;
-  if (argc != 3 + compile) {
-    std::fprintf(stderr, "usage: filter-cost --api | filter-cost [--compile] LEVEL POLICY\n");
+  const bool compile = argc > 1 && std::strcmp(argv[1], "--compile") == 0;
+  if (argc != 3 + compile && argc != 4 + compile) {
+    std::fprintf(stderr, "usage: filter-cost --api | filter-cost [--compile] LEVEL POLICY [OUT]\n");
     return 2;
   }
   if (seccomp_api_set(static_cast<unsigned>(std::atoi(argv[1 + compile]))) != 0) return 1;
@@ -60,7 +61,8 @@ int main(int argc, char** argv) {
                  filter.get() ? "compiled by libseccomp" : "program compiled at build time");
     // What the load compiles (or copies) before the system call.
     std::vector<sock_filter> program = export_seccomp_bpf(filter);
-    int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    const char* out = argc == 4 + compile ? argv[3 + compile] : "/dev/null";
+    int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const auto bytes = static_cast<ssize_t>(program.size() * sizeof(sock_filter));
     return write(fd, program.data(), static_cast<size_t>(bytes)) == bytes ? 0 : 1;
   } catch (const StepError& e) {

@@ -23,10 +23,11 @@ import subprocess
 import sys
 
 # The rows of the start-up tables, in order (ids of bench/run.sh's commands.tsv).
-ORDER = ["exec", "jh-version", "unshare", "unshare-pid", "unshare-nginx", "jh-empty", "jh-secret",
+ORDER = ["exec", "jh-version", "unshare", "unshare-pid", "unshare-nginx", "content", "content-pid",
+         "jh-empty", "jh-secret",
          "jh-secret-nohide", "jh-pid", "jh-nginx", "bwrap", "bwrap-pid", "bwrap-nosc", "firejail",
          "withfd"]
-PLOTTED = ["exec", "unshare", "jh-empty", "jh-secret", "jh-secret-nohide", "jh-pid", "jh-nginx",
+PLOTTED = ["exec", "unshare", "content", "content-pid", "jh-empty", "jh-secret", "jh-secret-nohide", "jh-pid", "jh-nginx",
            "bwrap", "bwrap-pid", "bwrap-nosc", "firejail"]
 # "The baseline with one secret and the seccomp filter"; jh-secret-nohide
 # (hide_sources = no) stands in when jh-secret could not run.
@@ -35,7 +36,9 @@ FLOORS = ("exec", "jh-version", "unshare", "unshare-pid", "unshare-nginx", "with
 # The floor each row is measured against: what the kernel needs for the same namespaces
 # (`unshare -m`; with a PID namespace -p -f --mount-proc; nginx.conf's namespaces).
 FLOOR_OF = {"jh-pid": "unshare-pid", "bwrap-pid": "unshare-pid", "firejail": "unshare-pid",
-            "jh-nginx": "unshare-nginx"}
+            "jh-nginx": "unshare-nginx", "content-pid": "unshare-pid"}
+# The same sandbox made by bench/content_floor.c: the kernel's work for it, and nothing else.
+CONTENT_OF = {"jh-secret": "content", "jh-pid": "content-pid"}
 FLOOR_NAMES = {"unshare": "`unshare -m`", "unshare-pid": "`unshare -m -p -f --mount-proc`",
                "unshare-nginx": "`unshare -m -p -f -u -i -C --mount-proc`"}
 
@@ -306,6 +309,7 @@ def plots(startup, labels, plot_dir):
                         f"{c['q3']*1e3:.4f} {ratio:.4f}\n")
             f.write("\n\n")
     styles = {"exec": "lc rgb '#999999' dt 2 pt 1", "unshare": "lc rgb '#000000' dt 2 pt 2",
+              "content": "lc rgb '#8c564b' dt 2 pt 6", "content-pid": "lc rgb '#c49c94' dt 2 pt 8",
               "jh-empty": "lc rgb '#1f77b4' pt 7", "jh-secret": "lc rgb '#0b3d91' lw 3 pt 5",
               "jh-secret-nohide": "lc rgb '#0b3d91' lw 2 dt 4 pt 4",
               "jh-pid": "lc rgb '#17becf' pt 9", "jh-nginx": "lc rgb '#2ca02c' pt 11",
@@ -553,8 +557,12 @@ def main():
             f = floor_of(n, row)
             r = ratio(n, row, f)
             ci = ratio_ci(times(n, row), times(n, f)) if r else None
+            content = CONTENT_OF.get(row)
+            alone = ""
+            if content and med(n, content) is not None and floor_of(n, content) == f:
+                alone = f"; the same sandbox's kernel work alone: {fmt_ratio(ratio(n, content, f))}×"
             targets.append((f"{name} vs {FLOOR_NAMES[f]}, +{n} mounts",
-                            f"{fmt_ratio(r)}×{fmt_ci(ci)}", f"≤ {goal}×",
+                            f"{fmt_ratio(r)}×{fmt_ci(ci)}{alone}", f"≤ {goal}×",
                             verdict(None if r is None else r <= goal)))
     for row, bw, name in ((TARGET_ROW, "bwrap", tname),
                           ("jh-pid", "bwrap-pid", "jharden + secret + pid = yes")):
@@ -725,6 +733,25 @@ def main():
             "whole cost above a bare exec: " + "; ".join(
                 f"+{n}: {lo:.1f} of {tot:.1f} ms ({pct:.0f} %)" for n, lo, tot, pct in shares) +
             ". See Instructions below for where that goes.")
+        add("")
+    alone = [(n, fratio(n, "content"), fratio(n, "content-pid"),
+              (med(n, "jh-secret") - med(n, "content")) * 1e3,
+              (med(n, "jh-pid") - med(n, "content-pid")) * 1e3)
+             for n in lv if all(med(n, i) is not None
+                                for i in ("content", "content-pid", "jh-secret", "jh-pid"))]
+    if alone:
+        add("The same sandbox's kernel work alone: bench/content_floor.c makes the sandbox of "
+            "secret.conf (with `--pid`, of pid.conf) with the system calls jharden makes, in "
+            "its order (the mounts, the secret written, the Landlock rules, the capabilities, "
+            "the seccomp program jharden loads for the policy, the forks held to their CPU), "
+            "and nothing else: no policy read, no plan, no target resolved beneath the root or "
+            "checked, no verify round. bench/run.sh measures it only once its sandbox has "
+            "jharden's mount table, capability sets, no_new_privs and seccomp mode. Its ratio "
+            "to the floor is the least any program that makes this sandbox can reach; the "
+            "rest of jharden's time is jharden's own work. × floor for the secret and for "
+            "`pid = yes`, and jharden's own work (jharden − kernel work alone): " + "; ".join(
+                f"+{n}: {r1:.2f}× and {r2:.2f}× (own work {d1:.2f} and {d2:.2f} ms)"
+                for n, r1, r2, d1, d2 in alone) + ".")
         add("")
     add("Forks and idle CPUs: the kernel starts a new process on the idlest CPU, and in a "
         "virtual machine like this one an idle vCPU is halted and takes milliseconds to wake "
@@ -1212,6 +1239,11 @@ def main():
         "`pid.conf` is `secret.conf` plus `[namespaces] pid = yes`. Outside systemd jharden runs with `notify = "
         "none`: it execs `/bin/true` in place, except with `pid = yes` (and nginx.conf, which "
         "sets it), where it stays in front as the supervisor of a PID namespace.")
+    add("* **The kernel work alone** (bench/content_floor.c, \"the same sandbox, kernel work "
+        "alone\"): see the start-up section. It reads the secret and the seccomp program "
+        "(bench/filter_cost.cc writes the program jharden loads for each policy) from files, "
+        "four system calls each that jharden does not make for the program; it skips the "
+        "optional entries this kernel lacks as jharden does, by trying them.")
     add("* **`jharden --version`** loads jharden (all its shared libraries) and exits: the "
         "part of jharden's start-up that happens before it does any work.")
     add("* **The floors**: `unshare -m --propagation slave /bin/true` is what the kernel needs "

@@ -117,6 +117,7 @@ gcc -O2 -Wall -Wextra -o "$B/getppid-loop" "$BENCH_DIR/getppid_loop.c"
 gcc -O2 -Wall -Wextra -static -o "$B/with-fd" "$BENCH_DIR/with_fd.c"
 gcc -O2 -Wall -Wextra -o "$B/seccomp-bpf" "$BENCH_DIR/seccomp_bpf.c" -lseccomp
 gcc -O2 -Wall -Wextra -shared -fPIC -o "$B/execve-smaps.so" "$BENCH_DIR/execve_smaps.c" -ldl
+gcc -O2 -Wall -Wextra -o "$B/content-floor" "$BENCH_DIR/content_floor.c"
 # The seccomp filter alone, as jharden makes it at every start (bench/filter_cost.cc).
 # shellcheck disable=SC2046 # the libraries' flags are split on purpose
 g++ -std=c++20 -O2 -g -Wall -Wextra -D_GNU_SOURCE -I"$REPO/src" -o "$B/filter-cost" \
@@ -156,6 +157,36 @@ else
     echo "run.sh: warning: jharden fails with a secret and hide_sources = yes:" \
         "$(cat "$WORK/secret-error.txt")" >&2
 fi
+
+# The sandbox of secret.conf (and pid.conf) made by bench/content_floor.c with jharden's
+# system calls and nothing else: it loads the program jharden loads for the policy
+# (filter-cost writes it), and it must make the same mounts, capabilities, no_new_privs and
+# seccomp mode as jharden, or it is not measured.
+content_check() {  # content_check POLICY [--pid]: "" when both sandboxes look the same
+    # shellcheck disable=SC2016 # awk's fields, not the shell's
+    local mounts='/^(Cap|NoNewPrivs|Seccomp)/ { print; next }
+        { for (i = 7; i <= NF && $i != "-"; i++); print $5, $6, $(i + 1), $(i + 3) }'
+    local probe='cat /proc/self/mountinfo; grep -E "^(Cap|NoNewPrivs|Seccomp)" /proc/self/status'
+    local jh cf
+    jh=$("$J" "$P/$1.conf" -- /bin/sh -c "$probe" | awk "$mounts") &&
+        cf=$("$B/content-floor" "${@:2}" "$WORK/secret.key" "$WORK/$1.bpf" -- /bin/sh -c "$probe" |
+            awk "$mounts") &&
+        [[ -n $jh && $jh == "$cf" ]] || echo "its $1.conf sandbox differs from jharden's"
+}
+CONTENT_ERROR="bench/filter_cost.cc did not build"
+if [[ $SECRET_HIDE != yes ]]; then
+    CONTENT_ERROR="jharden cannot hide the secret's source here"
+elif [[ -x $B/filter-cost ]]; then
+    api=$("$B/filter-cost" --api)
+    CONTENT_ERROR=""
+    for pol in secret pid; do
+        "$B/filter-cost" "$api" "$P/$pol.conf" "$WORK/$pol.bpf" 2>/dev/null ||
+            CONTENT_ERROR="filter-cost could not write the program of $pol.conf"
+    done
+    [[ -z $CONTENT_ERROR ]] && CONTENT_ERROR=$(content_check secret)
+    [[ -z $CONTENT_ERROR ]] && CONTENT_ERROR=$(content_check pid --pid)
+fi
+[[ -z $CONTENT_ERROR ]] || echo "run.sh: warning: no kernel-work-alone rows: $CONTENT_ERROR" >&2
 
 # bwrap's seccomp filter: the syscalls jharden's baseline denies, compiled by libseccomp.
 "$J" --print --json "$P/empty.conf" -- /bin/true |
@@ -218,6 +249,12 @@ FIREJAIL=(/usr/bin/firejail --noprofile --quiet --read-only=/usr --read-only=/et
     printf 'unshare\tunshare -m (namespace floor)\t/usr/bin/unshare -m --propagation slave /bin/true\n'
     printf 'unshare-pid\tunshare -m -p -f --mount-proc (PID floor)\t/usr/bin/unshare -m -p -f --mount-proc --propagation slave /bin/true\n'
     printf 'unshare-nginx\tunshare -m -p -f -u -i -C --mount-proc (nginx.conf floor)\t/usr/bin/unshare -m -p -f -u -i -C --mount-proc --propagation slave /bin/true\n'
+    if [[ -z $CONTENT_ERROR ]]; then
+        printf 'content\tthe same sandbox, kernel work alone (content_floor.c)\t%s %s %s -- /bin/true\n' \
+            "$B/content-floor" "$WORK/secret.key" "$WORK/secret.bpf"
+        printf 'content-pid\tthe same + pid = yes, kernel work alone (content_floor.c --pid)\t%s --pid %s %s -- /bin/true\n' \
+            "$B/content-floor" "$WORK/secret.key" "$WORK/pid.bpf"
+    fi
     printf 'jh-empty\tjharden empty.conf\t%s %s -- /bin/true\n' "$J" "$P/empty.conf"
     printf 'jh-secret\tjharden + 1 secret\t%s %s -- /bin/true\n' "$J" "$P/secret.conf"
     printf 'jh-secret-nohide\tjharden + 1 secret, hide_sources = no\t%s %s -- /bin/true\n' \
@@ -254,6 +291,7 @@ host_mounts_before=$(wc -l </proc/self/mountinfo)
     echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "host_mounts=$host_mounts_before"
     echo "secret_hide_works=$SECRET_HIDE"
+    echo "content_error=$CONTENT_ERROR"
     echo "secret_hide_error=$(tr '\n' ' ' <"$WORK/secret-error.txt")"
     echo "jharden_version=$("$J" --version 2>&1 | head -1)"
     echo "bwrap_version=$(bwrap --version 2>&1 | head -1)"
