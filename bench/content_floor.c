@@ -9,16 +9,17 @@
 // /sys/kernel/debug and /sys/kernel/tracing inaccessible; /tmp and /var/tmp; SECRET's path
 // covered by an inaccessible file; /dev, /etc, /usr, /sys and the read-only entries of /proc
 // read-only; the Landlock ruleset (the entries of / but etc, sys and usr writable, device
-// ioctls on /dev's nodes); the bounding set and the capabilities jharden drops;
-// no_new_privs; FILTER (the BPF program jharden loads for the policy, bench/filter_cost.cc
-// writes it) with SPEC_ALLOW; a new session. With --pid, in a PID namespace: its first
-// process makes the mounts and a procfs of its own, and forks COMMAND, as jharden's pid = yes.
+// ioctls on /dev's nodes); the bounding set and the capabilities jharden drops; signals back
+// to their defaults; no_new_privs; FILTER (the BPF program jharden loads for the policy,
+// bench/filter_cost.cc writes it) with SPEC_ALLOW; a new session. With --pid, in a PID
+// namespace: its first process makes the mounts and a procfs of its own, forks COMMAND and
+// reduces itself to CAP_KILL before COMMAND may go on, as jharden's pid = yes.
 //
 // What it leaves out is jharden's own work: reading and checking the policy and the secret's
 // path, planning, resolving every target beneath the root and checking it, the verify round.
-// Its start-up against the namespace floor is what the sandbox's content costs the kernel, the
-// least any program that makes this sandbox pays. Entries of /proc that this kernel does not
-// have are skipped as jharden skips them (an optional entry). Any other failure ends it (1).
+// Its start-up against the namespace floor is what jharden's sequence of kernel operations
+// costs by itself. Entries of /proc that this kernel does not have are skipped, as jharden
+// skips them (an optional entry). Any other failure ends it (1).
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <linux/mount.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,9 @@
 #endif
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+#ifndef LANDLOCK_SCOPE_SIGNAL
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
 #endif
 
 static void die(const char* what, const char* path) {
@@ -203,33 +208,57 @@ static void landlock_rule(int ruleset, int fd, unsigned long long access) {
   close(fd);
 }
 
-// Writable beneath every entry of / but etc, sys and usr; device ioctls on /dev's nodes.
-static void landlock(void) {
-  const unsigned long long handled =
-      LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
-      LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
-      LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-      LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER |
-      LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV;
+// The rights jharden's ruleset handles at Landlock ABI `abi` (landlock_handled_access()).
+static unsigned long long handled_access(int abi) {
+  unsigned long long a = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+                         LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+                         LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+                         LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+  if (abi >= 2) a |= LANDLOCK_ACCESS_FS_REFER;
+  if (abi >= 3) a |= LANDLOCK_ACCESS_FS_TRUNCATE;
+  if (abi >= 5) a |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+  return a;
+}
+
+// Writable beneath every entry of / but etc, sys and usr (a symlink gets no rule); device
+// ioctls on /dev's nodes; with a PID namespace, signals scoped to the domain. Nothing where
+// the kernel has no Landlock.
+static void landlock(int abi, int pid) {
+  if (abi < 1) return;
+  const unsigned long long handled = handled_access(abi);
   const unsigned long long beneath = handled & ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
-  const unsigned long long file = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
-  struct landlock_ruleset_attr attr = {.handled_access_fs = handled};
-  int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr.handled_access_fs, 0);
+  const unsigned long long file =
+      handled & (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE);
+  struct {
+    unsigned long long handled_access_fs, handled_access_net, scoped;
+  } attr = {handled, 0, pid && abi >= 6 ? LANDLOCK_SCOPE_SIGNAL : 0};
+  const size_t size = attr.scoped ? sizeof attr : sizeof attr.handled_access_fs;
+  int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
   if (ruleset < 0) die("landlock_create_ruleset", NULL);
   DIR* root = opendir("/");
   if (!root) die("opendir", "/");
-  for (struct dirent* e; (e = readdir(root));) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "etc") ||
-        !strcmp(e->d_name, "sys") || !strcmp(e->d_name, "usr"))
+  errno = 0;
+  for (struct dirent* e; (e = readdir(root)); errno = 0) {
+    const char* name = e->d_name;
+    if (!strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "etc") || !strcmp(name, "sys") ||
+        !strcmp(name, "usr") || e->d_type == DT_LNK)
       continue;
-    int fd = openat(dirfd(root), e->d_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) die("open", e->d_name);
-    landlock_rule(ruleset, fd, e->d_type == DT_DIR ? beneath : file);
+    int fd = openat(dirfd(root), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) die("open", name);
+    if (S_ISLNK(st.st_mode)) {
+      close(fd);
+      continue;
+    }
+    landlock_rule(ruleset, fd, S_ISDIR(st.st_mode) ? beneath : file);
   }
+  if (errno != 0) die("readdir", "/");
   closedir(root);
   static const char* devices[] = {"/dev/null",   "/dev/zero",    "/dev/full",
                                   "/dev/random", "/dev/urandom", "/dev/pts"};
   for (size_t i = 0; i < sizeof devices / sizeof devices[0]; ++i) {
+    if (!(handled & LANDLOCK_ACCESS_FS_IOCTL_DEV)) break;
     int fd = open(devices[i], O_PATH | O_CLOEXEC);
     if (fd < 0) die("open", devices[i]);
     landlock_rule(ruleset, fd, LANDLOCK_ACCESS_FS_IOCTL_DEV);
@@ -238,7 +267,14 @@ static void landlock(void) {
   close(ruleset);
 }
 
-// The capabilities jharden's baseline drops, from the bounding set and the process's sets.
+static void set_capabilities(struct __user_cap_data_struct data[2]) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  if (syscall(SYS_capset, &header, data) != 0) die("capset", NULL);
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) die("ambient", NULL);
+}
+
+// The daemon's: the capabilities jharden's baseline drops, from the bounding set and its own
+// sets, in a new session.
 static void capabilities(void) {
   static const int drop[] = {CAP_DAC_READ_SEARCH,
                              CAP_FSETID,
@@ -270,22 +306,46 @@ static void capabilities(void) {
     data[drop[i] / 32].inheritable &= ~bit;
   }
   if (setsid() < 0) die("setsid", NULL);
-  if (syscall(SYS_capset, &header, data) != 0) die("capset", NULL);
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) die("ambient", NULL);
+  set_capabilities(data);
 }
 
-// fork() (or clone() with `flags`) held to this CPU, as jharden forks: the child starts here
-// as soon as the parent waits, not on a halted vCPU that takes milliseconds to wake. Both get
-// every CPU back.
+// The init of a PID namespace: CAP_KILL alone, in every set (jharden's reduce_to()).
+static void reduce_to_kill(void) {
+  for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; ++cap)
+    if (cap != CAP_KILL && cap != CAP_SETPCAP && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+      die("PR_CAPBSET_DROP", NULL);
+  if (prctl(PR_CAPBSET_DROP, CAP_SETPCAP, 0, 0, 0) != 0) die("PR_CAPBSET_DROP", NULL);
+  struct __user_cap_data_struct data[2] = {{1u << CAP_KILL, 1u << CAP_KILL, 0}, {0, 0, 0}};
+  set_capabilities(data);
+}
+
+// Every signal to its default action and none blocked, as the command gets them.
+static void default_signals(void) {
+  struct sigaction dfl = {.sa_handler = SIG_DFL};
+  for (int sig = 1; sig < NSIG; ++sig)
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &dfl, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+// fork() (or clone() with `flags`), held to this CPU when the caller may run on every online
+// CPU, as jharden forks: the child starts here as soon as the parent waits, not on a halted
+// vCPU that takes milliseconds to wake. Both get every CPU back.
 static pid_t fork_here(unsigned long flags) {
-  cpu_set_t here, every;
-  CPU_ZERO(&here);
-  CPU_SET(sched_getcpu(), &here);
-  if (sched_setaffinity(0, sizeof here, &here) != 0) die("sched_setaffinity", NULL);
+  cpu_set_t given, here, every;
+  const int cpu = sched_getcpu();
+  int held = 0;
+  if (cpu >= 0 && sched_getaffinity(0, sizeof given, &given) == 0 &&
+      CPU_COUNT(&given) == sysconf(_SC_NPROCESSORS_ONLN)) {
+    CPU_ZERO(&here);
+    CPU_SET(cpu, &here);
+    held = sched_setaffinity(0, sizeof here, &here) == 0;
+  }
   pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0) die("clone", NULL);
   memset(&every, 0xff, sizeof every);
-  if (sched_setaffinity(0, sizeof every, &every) != 0) die("sched_setaffinity", NULL);
+  if (held && sched_setaffinity(0, sizeof every, &every) != 0) die("sched_setaffinity", NULL);
   return pid;
 }
 
@@ -302,9 +362,14 @@ static size_t read_file(const char* path, char* buf, size_t size) {
   return (size_t)n;
 }
 
-static void confine_and_exec(const struct sock_fprog* filter, char** command) {
+// The command: its capabilities, signals, no_new_privs (once the init, if any, has reduced
+// itself: `reduced` is the pipe it says so on, or -1), its filter, its execve.
+static void confine_and_exec(const struct sock_fprog* filter, int reduced, char** command) {
   capabilities();
   if (chdir("/") != 0) die("chdir", "/");
+  default_signals();
+  char word;
+  if (reduced >= 0 && read(reduced, &word, 1) != 1) die("read", "the init's word");
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs", NULL);
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, filter) != 0)
     die("seccomp", NULL);
@@ -313,19 +378,40 @@ static void confine_and_exec(const struct sock_fprog* filter, char** command) {
   die("execv", command[0]);
 }
 
+// The init of the PID namespace, once the command is forked: it keeps nothing but its end of
+// the pipe and CAP_KILL, says so, and waits.
+static int reduced_init(pid_t command, int word) {
+  if (chdir("/") != 0) die("chdir", "/");
+  if (word > 3) syscall(SYS_close_range, 3, word - 1, 0);
+  syscall(SYS_close_range, word + 1, ~0U, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  reduce_to_kill();
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs", NULL);
+  if (write(word, "1", 1) != 1) die("write", "the init's word");
+  close(word);
+  return wait_for(command);
+}
+
 int main(int argc, char** argv) {
   int pid = argc > 1 && !strcmp(argv[1], "--pid");
   if (argc < 5 + pid || strcmp(argv[3 + pid], "--") != 0) {
     fprintf(stderr, "usage: content-floor [--pid] SECRET FILTER -- COMMAND [ARG...]\n");
     return 2;
   }
+  // As jharden begins: no inherited descriptor reaches the command, and every signal is held
+  // until the command's execve.
+  syscall(SYS_close_range, 3, ~0U, 0);
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, NULL);
+  const int abi =
+      (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
   const char* secret_path = argv[1 + pid];
   static char secret[4096];
-  static struct sock_filter program[4096];
+  static struct sock_filter program[BPF_MAXINSNS + 1];
   size_t secret_size = read_file(secret_path, secret, sizeof secret);
   size_t program_size = read_file(argv[2 + pid], (char*)program, sizeof program);
   struct sock_fprog filter = {(unsigned short)(program_size / sizeof program[0]), program};
-  // The first process of a PID namespace makes the mounts and forks the command.
   if (pid) {
     pid_t init = fork_here(CLONE_NEWPID);
     if (init > 0) return wait_for(init);
@@ -337,16 +423,20 @@ int main(int argc, char** argv) {
   int dev_null = open("/dev/null", O_PATH | O_CLOEXEC);
   if (dev_null < 0) die("open", "/dev/null");
   mounts(dev_null, secret_path, secret, secret_size, pid);
+  close(dev_null);
   umask(022);
-  landlock();
+  landlock(abi, pid);
+  int reduced = -1;
   if (pid) {
-    // The init, confined by the same Landlock domain, forks the command and drops the same
-    // capabilities.
-    pid_t daemon = fork_here(0);
-    if (daemon > 0) {
-      capabilities();
-      return wait_for(daemon);
+    int word[2];
+    if (pipe2(word, O_CLOEXEC) != 0) die("pipe", NULL);
+    pid_t command = fork_here(0);
+    if (command > 0) {
+      close(word[0]);
+      return reduced_init(command, word[1]);
     }
+    close(word[1]);
+    reduced = word[0];
   }
-  confine_and_exec(&filter, argv + 4 + pid);
+  confine_and_exec(&filter, reduced, argv + 4 + pid);
 }

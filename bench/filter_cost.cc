@@ -56,13 +56,13 @@ int main(int argc, char** argv) {
   try {
     SeccompFilter filter =
         compile ? compile_seccomp_filter(plan.seccomp) : build_seccomp_filter(plan.seccomp);
-    if (!filter) return 0;
+    const char* out = argc == 4 + compile ? argv[3 + compile] : nullptr;
+    if (!filter) return out ? 1 : 0;  // no filter: nothing to write, nothing to count
     std::fprintf(stderr, "filter-cost: %s\n",
                  filter.get() ? "compiled by libseccomp" : "program compiled at build time");
     // What the load compiles (or copies) before the system call.
     std::vector<sock_filter> program = export_seccomp_bpf(filter);
-    const char* out = argc == 4 + compile ? argv[3 + compile] : "/dev/null";
-    int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const auto bytes = static_cast<ssize_t>(program.size() * sizeof(sock_filter));
     return write(fd, program.data(), static_cast<size_t>(bytes)) == bytes ? 0 : 1;
   } catch (const StepError& e) {

@@ -741,15 +741,18 @@ def main():
                                 for i in ("content", "content-pid", "jh-secret", "jh-pid"))]
     if alone:
         add("The same sandbox's kernel work alone: bench/content_floor.c makes the sandbox of "
-            "secret.conf (with `--pid`, of pid.conf) with the system calls jharden makes, in "
-            "its order (the mounts, the secret written, the Landlock rules, the capabilities, "
-            "the seccomp program jharden loads for the policy, the forks held to their CPU), "
-            "and nothing else: no policy read, no plan, no target resolved beneath the root or "
-            "checked, no verify round. bench/run.sh measures it only once its sandbox has "
-            "jharden's mount table, capability sets, no_new_privs and seccomp mode. Its ratio "
-            "to the floor is the least any program that makes this sandbox can reach; the "
-            "rest of jharden's time is jharden's own work. × floor for the secret and for "
-            "`pid = yes`, and jharden's own work (jharden − kernel work alone): " + "; ".join(
+            "secret.conf (with `--pid`, of pid.conf) with the kernel operations jharden makes "
+            "for it (the mounts and their options, the secret written, the Landlock rules, the "
+            "capabilities, the signals, the seccomp program jharden loads for the policy, the "
+            "forks held to their CPU, the PID namespace's init reduced to CAP_KILL before the "
+            "command goes on), and nothing else: no policy read, no plan, no target resolved "
+            "beneath the root or checked, no verify round. bench/run.sh measures it only once "
+            "its command sees what jharden's does (the mount table, its own and PID 1's "
+            "capabilities, no_new_privs, seccomp mode, where Landlock lets it write, its "
+            "signals and CPUs). Its ratio to the floor is what jharden's sequence of kernel "
+            "operations costs by itself, which no work of jharden's own can lower; the rest of "
+            "jharden's time is that own work. × floor for the secret and for `pid = yes`, and "
+            "jharden's own work (jharden − kernel work alone): " + "; ".join(
                 f"+{n}: {r1:.2f}× and {r2:.2f}× (own work {d1:.2f} and {d2:.2f} ms)"
                 for n, r1, r2, d1, d2 in alone) + ".")
         add("")
@@ -1241,9 +1244,8 @@ def main():
         "sets it), where it stays in front as the supervisor of a PID namespace.")
     add("* **The kernel work alone** (bench/content_floor.c, \"the same sandbox, kernel work "
         "alone\"): see the start-up section. It reads the secret and the seccomp program "
-        "(bench/filter_cost.cc writes the program jharden loads for each policy) from files, "
-        "four system calls each that jharden does not make for the program; it skips the "
-        "optional entries this kernel lacks as jharden does, by trying them.")
+        "(bench/filter_cost.cc writes the program jharden loads for each policy) from files: "
+        "three system calls that jharden, whose program is in its own binary, does not make.")
     add("* **`jharden --version`** loads jharden (all its shared libraries) and exits: the "
         "part of jharden's start-up that happens before it does any work.")
     add("* **The floors**: `unshare -m --propagation slave /bin/true` is what the kernel needs "

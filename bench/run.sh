@@ -160,18 +160,28 @@ fi
 
 # The sandbox of secret.conf (and pid.conf) made by bench/content_floor.c with jharden's
 # system calls and nothing else: it loads the program jharden loads for the policy
-# (filter-cost writes it), and it must make the same mounts, capabilities, no_new_privs and
-# seccomp mode as jharden, or it is not measured.
+# (filter-cost writes it), and it is measured only when its command sees what jharden's does:
+# the mount table (each mount's root, point, options, propagation, type, source and
+# filesystem options), its own and PID 1's capabilities, no_new_privs and seccomp mode, PID
+# 1's descriptors and environment, where Landlock lets it create a directory, its signals and
+# its CPUs.
+# shellcheck disable=SC2016 # the probe's and awk's expansions are theirs, not this shell's
+CONTENT_PROBE='cat /proc/self/mountinfo || echo no mount table
+grep -E "^(Cap|NoNewPrivs|Seccomp)" /proc/1/status /proc/self/status
+ls /proc/1/fd 2>&1 | wc -l
+cat /proc/1/environ >/dev/null 2>&1 && echo PID 1 environment readable
+for d in / /etc /usr /tmp /var/tmp "$0"; do
+    mkdir "$d/.content-probe" 2>/dev/null && rmdir "$d/.content-probe" && echo "$d writable"
+done
+grep -E "^(SigIgn|SigBlk|Cpus_allowed_list)" /proc/self/status'
 content_check() {  # content_check POLICY [--pid]: "" when both sandboxes look the same
-    # shellcheck disable=SC2016 # awk's fields, not the shell's
-    local mounts='/^(Cap|NoNewPrivs|Seccomp)/ { print; next }
-        { for (i = 7; i <= NF && $i != "-"; i++); print $5, $6, $(i + 1), $(i + 3) }'
-    local probe='cat /proc/self/mountinfo; grep -E "^(Cap|NoNewPrivs|Seccomp)" /proc/self/status'
+    # shellcheck disable=SC2016
+    local mounts='/^[0-9]+ [0-9]+ [0-9]+:[0-9]+ / { $1 = $2 = $3 = ""; print; next } { print }'
     local jh cf
-    jh=$("$J" "$P/$1.conf" -- /bin/sh -c "$probe" | awk "$mounts") &&
-        cf=$("$B/content-floor" "${@:2}" "$WORK/secret.key" "$WORK/$1.bpf" -- /bin/sh -c "$probe" |
-            awk "$mounts") &&
-        [[ -n $jh && $jh == "$cf" ]] || echo "its $1.conf sandbox differs from jharden's"
+    jh=$("$J" "$P/$1.conf" -- /bin/sh -c "$CONTENT_PROBE" "$WORK" | awk "$mounts") &&
+        cf=$("$B/content-floor" "${@:2}" "$WORK/secret.key" "$WORK/$1.bpf" -- \
+            /bin/sh -c "$CONTENT_PROBE" "$WORK" | awk "$mounts") &&
+        [[ $jh == *" /proc "* && $jh == "$cf" ]] || echo "its $1.conf sandbox differs from jharden's"
 }
 CONTENT_ERROR="bench/filter_cost.cc did not build"
 if [[ $SECRET_HIDE != yes ]]; then
