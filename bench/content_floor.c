@@ -26,7 +26,6 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
-#include <linux/landlock.h>
 #include <linux/mount.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -38,19 +37,12 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
-#endif
-#ifndef LANDLOCK_SCOPE_SIGNAL
-#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
-#endif
+#include "landlock_abi.h"
 
 static void die(const char* what, const char* path) {
   fprintf(stderr, "content-floor: %s %s: %s\n", what, path ? path : "", strerror(errno));
@@ -208,31 +200,19 @@ static void landlock_rule(int ruleset, int fd, unsigned long long access) {
   close(fd);
 }
 
-// The rights jharden's ruleset handles at Landlock ABI `abi` (landlock_handled_access()).
-static unsigned long long handled_access(int abi) {
-  unsigned long long a = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
-                         LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
-                         LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
-                         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-                         LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
-  if (abi >= 2) a |= LANDLOCK_ACCESS_FS_REFER;
-  if (abi >= 3) a |= LANDLOCK_ACCESS_FS_TRUNCATE;
-  if (abi >= 5) a |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-  return a;
-}
-
 // Writable beneath every entry of / but etc, sys and usr (a symlink gets no rule); device
 // ioctls on /dev's nodes; with a PID namespace, signals scoped to the domain. Nothing where
 // the kernel has no Landlock.
 static void landlock(int abi, int pid) {
   if (abi < 1) return;
-  const unsigned long long handled = handled_access(abi);
+  const unsigned long long handled = jharden_landlock_handled_access(abi);
   const unsigned long long beneath = handled & ~LANDLOCK_ACCESS_FS_IOCTL_DEV;
   const unsigned long long file =
       handled & (LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE);
   struct {
     unsigned long long handled_access_fs, handled_access_net, scoped;
-  } attr = {handled, 0, pid && abi >= 6 ? LANDLOCK_SCOPE_SIGNAL : 0};
+  } attr = {handled, 0,
+            pid && abi >= JHARDEN_LANDLOCK_SIGNAL_SCOPE_ABI ? LANDLOCK_SCOPE_SIGNAL : 0};
   const size_t size = attr.scoped ? sizeof attr : sizeof attr.handled_access_fs;
   int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
   if (ruleset < 0) die("landlock_create_ruleset", NULL);
@@ -245,8 +225,9 @@ static void landlock(int abi, int pid) {
         !strcmp(name, "usr") || e->d_type == DT_LNK)
       continue;
     int fd = openat(dirfd(root), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) die("open", name);
+    if (fd < 0) die("open", name);
+    struct stat st = {.st_mode = DTTOIF(e->d_type)};
+    if (e->d_type == DT_UNKNOWN && fstat(fd, &st) != 0) die("stat", name);
     if (S_ISLNK(st.st_mode)) {
       close(fd);
       continue;
@@ -309,9 +290,22 @@ static void capabilities(void) {
   set_capabilities(data);
 }
 
+// The highest capability the kernel knows, found as jharden finds it: a binary search.
+static int last_capability(void) {
+  int lo = CAP_CHECKPOINT_RESTORE, hi = 63;
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (prctl(PR_CAPBSET_READ, mid, 0, 0, 0) >= 0)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
 // The init of a PID namespace: CAP_KILL alone, in every set (jharden's reduce_to()).
-static void reduce_to_kill(void) {
-  for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; ++cap)
+static void reduce_to_kill(int last_cap) {
+  for (int cap = 0; cap <= last_cap; ++cap)
     if (cap != CAP_KILL && cap != CAP_SETPCAP && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
       die("PR_CAPBSET_DROP", NULL);
   if (prctl(PR_CAPBSET_DROP, CAP_SETPCAP, 0, 0, 0) != 0) die("PR_CAPBSET_DROP", NULL);
@@ -332,12 +326,14 @@ static void default_signals(void) {
 // fork() (or clone() with `flags`), held to this CPU when the caller may run on every online
 // CPU, as jharden forks: the child starts here as soon as the parent waits, not on a halted
 // vCPU that takes milliseconds to wake. Both get every CPU back.
+static int online_cpus;  // read once, before the first fork
+
 static pid_t fork_here(unsigned long flags) {
   cpu_set_t given, here, every;
   const int cpu = sched_getcpu();
   int held = 0;
   if (cpu >= 0 && sched_getaffinity(0, sizeof given, &given) == 0 &&
-      CPU_COUNT(&given) == sysconf(_SC_NPROCESSORS_ONLN)) {
+      CPU_COUNT(&given) == online_cpus) {
     CPU_ZERO(&here);
     CPU_SET(cpu, &here);
     held = sched_setaffinity(0, sizeof here, &here) == 0;
@@ -380,14 +376,15 @@ static void confine_and_exec(const struct sock_fprog* filter, int reduced, char*
 
 // The init of the PID namespace, once the command is forked: it keeps nothing but its end of
 // the pipe and CAP_KILL, says so, and waits.
-static int reduced_init(pid_t command, int word) {
+static int reduced_init(pid_t command, int word, int last_cap) {
   if (chdir("/") != 0) die("chdir", "/");
   if (word > 3) syscall(SYS_close_range, 3, word - 1, 0);
   syscall(SYS_close_range, word + 1, ~0U, 0);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  reduce_to_kill();
+  reduce_to_kill(last_cap);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("no_new_privs", NULL);
-  if (write(word, "1", 1) != 1) die("write", "the init's word");
+  // EPIPE: the command failed first, and its status says so.
+  if (write(word, "1", 1) != 1 && errno != EPIPE) die("write", "the init's word");
   close(word);
   return wait_for(command);
 }
@@ -404,6 +401,8 @@ int main(int argc, char** argv) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, NULL);
+  const int last_cap = last_capability();
+  online_cpus = get_nprocs();
   const int abi =
       (int)syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
   const char* secret_path = argv[1 + pid];
@@ -433,7 +432,7 @@ int main(int argc, char** argv) {
     pid_t command = fork_here(0);
     if (command > 0) {
       close(word[0]);
-      return reduced_init(command, word[1]);
+      return reduced_init(command, word[1], last_cap);
     }
     close(word[1]);
     reduced = word[0];

@@ -117,7 +117,7 @@ gcc -O2 -Wall -Wextra -o "$B/getppid-loop" "$BENCH_DIR/getppid_loop.c"
 gcc -O2 -Wall -Wextra -static -o "$B/with-fd" "$BENCH_DIR/with_fd.c"
 gcc -O2 -Wall -Wextra -o "$B/seccomp-bpf" "$BENCH_DIR/seccomp_bpf.c" -lseccomp
 gcc -O2 -Wall -Wextra -shared -fPIC -o "$B/execve-smaps.so" "$BENCH_DIR/execve_smaps.c" -ldl
-gcc -O2 -Wall -Wextra -o "$B/content-floor" "$BENCH_DIR/content_floor.c"
+gcc -O2 -Wall -Wextra -I"$REPO/src" -o "$B/content-floor" "$BENCH_DIR/content_floor.c"
 # The seccomp filter alone, as jharden makes it at every start (bench/filter_cost.cc).
 # shellcheck disable=SC2046 # the libraries' flags are split on purpose
 g++ -std=c++20 -O2 -g -Wall -Wextra -D_GNU_SOURCE -I"$REPO/src" -o "$B/filter-cost" \
@@ -163,8 +163,9 @@ fi
 # (filter-cost writes it), and it is measured only when its command sees what jharden's does:
 # the mount table (each mount's root, point, options, propagation, type, source and
 # filesystem options), its own and PID 1's capabilities, no_new_privs and seccomp mode, PID
-# 1's descriptors and environment, where Landlock lets it create a directory, its signals and
-# its CPUs.
+# 1's descriptors and environment, where Landlock lets it create a directory, its own
+# descriptors, session, umask, signals and CPUs. Both run with a descriptor to leave behind
+# and signals ignored, for them to reset.
 # shellcheck disable=SC2016 # the probe's and awk's expansions are theirs, not this shell's
 CONTENT_PROBE='cat /proc/self/mountinfo || echo no mount table
 grep -E "^(Cap|NoNewPrivs|Seccomp)" /proc/1/status /proc/self/status
@@ -173,14 +174,18 @@ cat /proc/1/environ >/dev/null 2>&1 && echo PID 1 environment readable
 for d in / /etc /usr /tmp /var/tmp "$0"; do
     mkdir "$d/.content-probe" 2>/dev/null && rmdir "$d/.content-probe" && echo "$d writable"
 done
+ls /proc/self/fd | wc -l
+awk "{ print \"session leader:\", \$6 == \$1 }" /proc/$$/stat
+umask
 grep -E "^(SigIgn|SigBlk|Cpus_allowed_list)" /proc/self/status'
 content_check() {  # content_check POLICY [--pid]: "" when both sandboxes look the same
     # shellcheck disable=SC2016
     local mounts='/^[0-9]+ [0-9]+ [0-9]+:[0-9]+ / { $1 = $2 = $3 = ""; print; next } { print }'
     local jh cf
-    jh=$("$J" "$P/$1.conf" -- /bin/sh -c "$CONTENT_PROBE" "$WORK" | awk "$mounts") &&
-        cf=$("$B/content-floor" "${@:2}" "$WORK/secret.key" "$WORK/$1.bpf" -- \
-            /bin/sh -c "$CONTENT_PROBE" "$WORK" | awk "$mounts") &&
+    jh=$(trap '' USR1 PIPE && "$J" "$P/$1.conf" -- /bin/sh -c "$CONTENT_PROBE" "$WORK" 7</dev/null |
+        awk "$mounts") &&
+        cf=$(trap '' USR1 PIPE && "$B/content-floor" "${@:2}" "$WORK/secret.key" "$WORK/$1.bpf" -- \
+            /bin/sh -c "$CONTENT_PROBE" "$WORK" 7</dev/null | awk "$mounts") &&
         [[ $jh == *" /proc "* && $jh == "$cf" ]] || echo "its $1.conf sandbox differs from jharden's"
 }
 CONTENT_ERROR="bench/filter_cost.cc did not build"

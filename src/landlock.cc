@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/landlock.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,33 +19,9 @@
 #include "plan.h"
 #include "unique_fd.h"
 
-// Debian 12's kernel headers (6.1) stop at ABI 2; the values are the kernel's ABI.
-#ifndef LANDLOCK_ACCESS_FS_REFER
-#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
-#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
-#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
-#endif
-#ifndef LANDLOCK_SCOPE_SIGNAL
-#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
-#endif
-#ifndef __NR_landlock_create_ruleset
-#define __NR_landlock_create_ruleset 444
-#define __NR_landlock_add_rule 445
-#define __NR_landlock_restrict_self 446
-#endif
-
 namespace jharden {
 namespace {
 
-constexpr uint64_t kAbi1 = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
-                           LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
-                           LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
-                           LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-                           LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
 // Opening a file for writing: what a kWriteOnly rule grants.
 constexpr uint64_t kWriteRights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
 // The rights a rule on a file (not a directory) may carry.
@@ -208,23 +183,6 @@ const char* landlock_rule_kind_name(LandlockRule::Kind kind) {
       return "device";
   }
   return "?";
-}
-
-uint64_t landlock_handled_access(int abi) {
-  // Reads and execution are left to the mounts (and the DAC): the layer is about writes, and
-  // about device ioctls (ABI 5), which stay allowed on the devices of /dev only: a terminal's
-  // node elsewhere on the host's file systems (a devpts mounted a second time, a chroot's
-  // /dev/tty1) would otherwise take TIOCSCTTY and TIOCSTI. Descriptors the daemon inherits
-  // were opened before the domain and keep their ioctls. The ABI 6 scopes are not handled
-  // here: abstract UNIX sockets never, which would cut a daemon off from those of the host;
-  // signals only with a PID namespace (LandlockPlan::scope_signals). The network rights
-  // (ABI 4) belong to other keys.
-  if (abi <= 0) return 0;
-  uint64_t a = kAbi1;
-  if (abi >= 2) a |= LANDLOCK_ACCESS_FS_REFER;
-  if (abi >= 3) a |= LANDLOCK_ACCESS_FS_TRUNCATE;
-  if (abi >= kLandlockDeviceIoctlAbi) a |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-  return a;
 }
 
 std::vector<std::string> landlock_access_names(uint64_t access) {

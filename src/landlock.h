@@ -11,16 +11,15 @@
 #include <vector>
 
 #include "error.h"
+#include "landlock_abi.h"
 #include "policy.h"
 
 namespace jharden {
 
 struct MountEntry;
 
-// The first ABI that keeps device ioctls to the rules (LANDLOCK_ACCESS_FS_IOCTL_DEV).
-inline constexpr int kLandlockDeviceIoctlAbi = 5;
-// The first ABI that scopes signals to the domain (LANDLOCK_SCOPE_SIGNAL).
-inline constexpr int kLandlockSignalScopeAbi = 6;
+inline constexpr int kLandlockDeviceIoctlAbi = JHARDEN_LANDLOCK_DEVICE_IOCTL_ABI;
+inline constexpr int kLandlockSignalScopeAbi = JHARDEN_LANDLOCK_SIGNAL_SCOPE_ABI;
 
 struct LandlockRule {
   enum class Kind {
@@ -59,9 +58,6 @@ bool landlock_refuses_tty_ioctls(const LandlockPlan& plan);
 
 const char* landlock_mode_name(LandlockMode mode);
 const char* landlock_rule_kind_name(LandlockRule::Kind kind);
-
-// The rights the ruleset handles at `abi` (0 when there is no Landlock).
-uint64_t landlock_handled_access(int abi);
 
 // Names of the rights in `access` ("write_file remove_dir ..."), for --print.
 std::vector<std::string> landlock_access_names(uint64_t access);

@@ -867,7 +867,7 @@ Plan build_plan(const Policy& policy, const Identity& identity, const std::vecto
   plan.landlock.mode = policy.landlock.value;
   plan.landlock.origin = policy.landlock.origin;
   plan.landlock.abi = context.landlock_abi;
-  plan.landlock.handled = landlock_handled_access(context.landlock_abi);
+  plan.landlock.handled = jharden_landlock_handled_access(context.landlock_abi);
   plan.landlock.scope_signals = plan.landlock.mode != LandlockMode::kNo &&
                                 context.landlock_abi >= kLandlockSignalScopeAbi &&
                                 policy.ns_pid.value;
