@@ -27,8 +27,8 @@ ORDER = ["exec", "jh-version", "unshare", "unshare-pid", "unshare-nginx", "conte
          "jh-empty", "jh-secret",
          "jh-secret-nohide", "jh-pid", "jh-nginx", "bwrap", "bwrap-pid", "bwrap-nosc", "firejail",
          "withfd"]
-PLOTTED = ["exec", "unshare", "content", "content-pid", "jh-empty", "jh-secret", "jh-secret-nohide", "jh-pid", "jh-nginx",
-           "bwrap", "bwrap-pid", "bwrap-nosc", "firejail"]
+PLOTTED = ["exec", "unshare", "content", "content-pid", "jh-empty", "jh-secret", "jh-secret-nohide",
+           "jh-pid", "jh-nginx", "bwrap", "bwrap-pid", "bwrap-nosc", "firejail"]
 # "The baseline with one secret and the seccomp filter"; jh-secret-nohide
 # (hide_sources = no) stands in when jh-secret could not run.
 TARGET_ROWS = ("jh-secret", "jh-secret-nohide")
@@ -749,7 +749,7 @@ def main():
             "beneath the root or checked, no verify round. bench/run.sh measures it only once "
             "its command sees what jharden's does (the mount table, its own and PID 1's "
             "capabilities, no_new_privs, seccomp mode, where Landlock lets it write, its "
-            "signals and CPUs). Its ratio to the floor is what jharden's sequence of kernel "
+            "descriptors, session, umask, signals and CPUs). Its ratio to the floor is what jharden's sequence of kernel "
             "operations costs by itself, which no work of jharden's own can lower; the rest of "
             "jharden's time is that own work. × floor for the secret and for `pid = yes`, and "
             "jharden's own work (jharden − kernel work alone): " + "; ".join(
