@@ -118,23 +118,16 @@ static int private_dev(void) {
   for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; ++i)
     if (mknodat(dev, nodes[i].name, S_IFCHR | 0666, makedev(nodes[i].major, nodes[i].minor)))
       die("mknod", nodes[i].name);
-  if (syscall(SYS_move_mount, dev, "", AT_FDCWD, "/dev", MOVE_MOUNT_F_EMPTY_PATH) != 0)
-    die("move_mount", "/dev");
-  close(dev);
+  move_(dev, AT_FDCWD, "/dev");
   int dir = open("/dev", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0 || mkdirat(dir, "pts", 0755) != 0) die("mkdir", "/dev/pts");
   int hidden = openat(dir, "pts/.jharden-inaccessible", O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC, 0);
   if (hidden < 0) die("create", "inaccessible file");
   int pts = new_fs("devpts", "newinstance,ptmxmode=0666,mode=0620,gid=5",
                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
-  if (syscall(SYS_move_mount, pts, "", dir, "pts", MOVE_MOUNT_F_EMPTY_PATH) != 0)
-    die("move_mount", "/dev/pts");
-  close(pts);
+  move_(pts, dir, "pts");
   if (mkdirat(dir, "shm", 0755) != 0) die("mkdir", "/dev/shm");
-  int shm = new_fs("tmpfs", "mode=1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
-  if (syscall(SYS_move_mount, shm, "", dir, "shm", MOVE_MOUNT_F_EMPTY_PATH) != 0)
-    die("move_mount", "/dev/shm");
-  close(shm);
+  move_(new_fs("tmpfs", "mode=1777", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV), dir, "shm");
   static const char* links[][2] = {{"pts/ptmx", "ptmx"},
                                    {"/proc/self/fd", "fd"},
                                    {"/proc/self/fd/0", "stdin"},
